@@ -1,0 +1,262 @@
+"""The one graph schema: node kinds, key properties, property types, relationship kinds.
+
+Everything else derives from this module: the embedded store's DDL, Neo4j's
+constraints and indexes, the writers' validation and the README's schema table.
+Unknown kinds or properties are errors, never silent no-matches.
+
+Per-version facts live on ``IN_VERSION`` edges (entity -> Version): existence is
+the edge, and what varies by version (signature, size, offset, value, address)
+is a property of that edge, so one version never overwrites another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class PropType(str, Enum):
+    STRING = "STRING"
+    INT = "INT64"
+    FLOAT = "DOUBLE"
+    BOOL = "BOOLEAN"
+    STRING_LIST = "STRING[]"
+
+
+S, I, F, B, SL = PropType.STRING, PropType.INT, PropType.FLOAT, PropType.BOOL, PropType.STRING_LIST
+
+
+class SchemaError(ValueError):
+    """A kind or property the schema does not define."""
+
+
+@dataclass(frozen=True)
+class NodeKind:
+    label: str
+    key: str
+    props: dict[str, PropType]
+    doc: str = ""
+
+    def __post_init__(self) -> None:
+        if self.key not in self.props:
+            raise SchemaError(f"{self.label}: key {self.key!r} must be one of its properties")
+
+
+@dataclass(frozen=True)
+class RelKind:
+    type: str
+    pairs: tuple[tuple[str, str], ...]
+    props: dict[str, PropType] = field(default_factory=dict)
+    # A property that, with the two end keys, identifies one relationship: lets
+    # several edges of one type join the same two nodes (e.g. one per source).
+    discriminator: str | None = None
+    doc: str = ""
+
+
+# Properties shared by every per-version edge. Which ones are set depends on the
+# entity: a Function's edge has signature/file/line, a Field's offset/size/type.
+_PER_VERSION: dict[str, PropType] = {
+    "file": S,
+    "line": I,
+    "signature": S,
+    "return_type": S,
+    "params": S,  # JSON list of {"name","type"}
+    "static": B,
+    "defined": B,
+    "size": I,
+    "align": I,
+    "offset": I,
+    "type": S,
+    "value": I,
+    "address": I,
+    "text": S,  # free-form version-specific payload (e.g. a macro body)
+}
+
+_NODE_KINDS: list[NodeKind] = [
+    NodeKind("Version", "id", {"id": S, "name": S, "platform": S, "region": S, "mq": B,
+                               "debug": B, "ordinal": I, "revision": S, "is_default": B},
+             "A game version the checkout defines (include/versions.h, baseroms/)."),
+    NodeKind("File", "path", {"path": S, "sha": S, "kind": S, "segment": S, "errors": I,
+                              "warnings": I, "diagnostics": S},
+             "A source or data file; diagnostics are the parser's, kept, never dropped."),
+    NodeKind("Function", "name", {"name": S, "signature": S, "return_type": S, "params": S,
+                                  "file": S, "line": I, "static": B, "defined": B,
+                                  "indirect_calls": I},
+             "A C function; representative signature here, per-version ones on IN_VERSION."),
+    NodeKind("Struct", "name", {"name": S, "kind": S, "size": I, "align": I, "file": S, "line": I},
+             "A struct or union; size/align on the N64 ABI (MIPS target)."),
+    NodeKind("Field", "id", {"id": S, "struct": S, "name": S, "offset": I, "size": I, "type": S,
+                             "position": I},
+             "A struct member, key 'Struct.member'; per-version offsets on IN_VERSION."),
+    NodeKind("Enum", "name", {"name": S, "file": S, "line": I}),
+    NodeKind("EnumConstant", "name", {"name": S, "enum": S, "value": I}),
+    NodeKind("Typedef", "name", {"name": S, "underlying": S, "file": S, "line": I}),
+    NodeKind("Global", "name", {"name": S, "type": S, "file": S, "line": I, "static": B,
+                                "defined": B}),
+    NodeKind("Define", "name", {"name": S, "value": I, "body": S, "file": S, "line": I}),
+    NodeKind("Actor", "enum", {"enum": S, "id": I, "overlay": S, "debug_name": S, "category": S,
+                               "flags": I, "flag_names": SL, "alloc": S, "instance_size": I,
+                               "instance_struct": S, "object": S, "file": S, "internal": B,
+                               "unset": B}),
+    NodeKind("Object", "enum", {"enum": S, "id": I, "segment": S, "segment_number": I,
+                                "empty": B, "unset": B}),
+    NodeKind("Asset", "id", {"id": S, "name": S, "kind": S, "offset": I, "file": S,
+                             "format": S, "width": I, "height": I, "count": I, "extra": S}),
+    NodeKind("Scene", "enum", {"enum": S, "id": I, "segment": S, "title_card": S,
+                               "draw_config": S, "unset": B}),
+    NodeKind("Room", "name", {"name": S, "scene": S, "position": I}),
+    NodeKind("Entrance", "enum", {"enum": S, "id": I, "scene": S, "spawn": I,
+                                  "continue_bgm": B, "title_card": B, "trans_in": S,
+                                  "trans_out": S}),
+    NodeKind("Sequence", "enum", {"enum": S, "id": I, "name": S, "medium": S,
+                                  "cache_policy": S, "flags": S}),
+    NodeKind("Sfx", "enum", {"enum": S, "id": I, "bank": S, "channel": S, "importance": I,
+                             "dist_range": S, "rand_freq": S, "flags": S}),
+    NodeKind("EffectSs", "enum", {"enum": S, "id": I, "name": S, "unset": B}),
+    NodeKind("GameState", "enum", {"enum": S, "id": I, "type": S, "overlay": S}),
+    NodeKind("Segment", "name", {"name": S, "number": I, "romalign": I, "compress": B,
+                                 "overlay": B}),
+    NodeKind("Concept", "id", {"id": S, "title": S, "domain": S, "difficulty": I,
+                               "summary": S}),
+    NodeKind("IngestRun", "id", {"id": S, "decomp_commit": S, "versions": SL, "started": S,
+                                 "duration": F, "counts": S, "ootkg_version": S,
+                                 "sources": SL}),
+    NodeKind("Example", "id", {"id": S, "family": S, "difficulty": I, "version": S, "ok": B,
+                               "level_reached": I, "generator": S, "model": S, "target": S,
+                               "created": S, "output": S}),
+]
+
+# "Define" is the design's Macro kind: MACRO is a reserved word in Ladybug's Cypher.
+_CODE_ENTITIES = ("Function", "Struct", "Field", "Enum", "EnumConstant", "Typedef", "Global",
+                  "Define")
+_DOMAIN_ENTITIES = ("Actor", "Object", "Asset", "Scene", "Room", "Entrance", "Sequence", "Sfx",
+                    "EffectSs", "GameState", "Segment")
+_TYPE_TARGETS = ("Struct", "Typedef", "Enum")
+
+
+def _to_version(*kinds: str) -> tuple[tuple[str, str], ...]:
+    return tuple((k, "Version") for k in kinds)
+
+
+def _pairs(froms: tuple[str, ...], tos: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((a, b) for a in froms for b in tos)
+
+
+_REL_KINDS: list[RelKind] = [
+    RelKind("IN_VERSION", _to_version("File", *_CODE_ENTITIES, *_DOMAIN_ENTITIES), _PER_VERSION,
+            doc="Existence in a version; version-specific values live here."),
+    RelKind("CALLS", (("Function", "Function"),), {"count": I, "versions": SL},
+            doc="Caller -> callee with call-site count; versions where the call exists."),
+    RelKind("DEFINED_IN", _pairs((*_CODE_ENTITIES, "Actor", "Object", "Scene", "Room", "Asset"),
+                                 ("File",)), {"line": I}),
+    RelKind("DECLARED_IN", (("Function", "File"), ("Global", "File")), {"line": I}),
+    RelKind("HAS_FIELD", (("Struct", "Field"),), {"position": I}),
+    RelKind("HAS_CONSTANT", (("Enum", "EnumConstant"),), {"position": I}),
+    RelKind("OF_TYPE", _pairs(("Field", "Global", "Typedef"), _TYPE_TARGETS)),
+    RelKind("RETURNS", _pairs(("Function",), _TYPE_TARGETS)),
+    RelKind("HAS_PARAM_TYPE", _pairs(("Function",), _TYPE_TARGETS), {"position": I},
+            discriminator="position"),
+    RelKind("LOCATED_AT", _to_version("Function", "Global", "Segment", "Asset"),
+            {"address": I, "size": I, "source": S, "segment": S}, discriminator="source",
+            doc="A RAM address in one version, with the source that says so."),
+    RelKind("PROFILE_FN", (("Actor", "Function"), ("EffectSs", "Function")), {"role": S},
+            discriminator="role"),
+    RelKind("USES_OBJECT", (("Actor", "Object"), ("Scene", "Object")), {"via": S, "versions": SL},
+            discriminator="via", doc="via: profile | include | runtime | scene"),
+    RelKind("INSTANCE_OF", (("Actor", "Struct"),)),
+    RelKind("IN_SEGMENT", _pairs(("File", "Object", "Scene", "Room", "Actor", "GameState",
+                                  "EffectSs"), ("Segment",))),
+    RelKind("HAS_ASSET", _pairs(("Object", "Scene", "Room"), ("Asset",))),
+    RelKind("HAS_ROOM", (("Scene", "Room"),), {"position": I}),
+    RelKind("ENTERS", (("Entrance", "Scene"),), {"spawn": I}),
+    RelKind("REQUIRES", (("Concept", "Concept"),)),
+    RelKind("COVERS", _pairs(("Concept",), (*_CODE_ENTITIES, *_DOMAIN_ENTITIES))),
+    RelKind("GROUNDED_IN", _pairs(("Example",), (*_CODE_ENTITIES, *_DOMAIN_ENTITIES,
+                                                 "Concept", "Version"))),
+    RelKind("BUILDS_ON", (("Example", "Example"),)),
+]
+
+NODE_KINDS: dict[str, NodeKind] = {k.label: k for k in _NODE_KINDS}
+REL_KINDS: dict[str, RelKind] = {r.type: r for r in _REL_KINDS}
+
+
+def node_kind(label: str) -> NodeKind:
+    try:
+        return NODE_KINDS[label]
+    except KeyError:
+        raise SchemaError(
+            f"unknown node kind {label!r}; the schema has: {', '.join(sorted(NODE_KINDS))}"
+        ) from None
+
+
+def rel_kind(rel_type: str) -> RelKind:
+    try:
+        return REL_KINDS[rel_type]
+    except KeyError:
+        raise SchemaError(
+            f"unknown relationship kind {rel_type!r}; the schema has: {', '.join(sorted(REL_KINDS))}"
+        ) from None
+
+
+def check_props(owner: str, declared: dict[str, PropType], given: set[str]) -> None:
+    unknown = given - set(declared)
+    if unknown:
+        raise SchemaError(
+            f"{owner}: unknown propert{'y' if len(unknown) == 1 else 'ies'} "
+            f"{', '.join(sorted(unknown))}; declared: {', '.join(declared)}"
+        )
+
+
+def resolve_pair(rel: RelKind, from_kind: str | None, to_kind: str | None) -> tuple[str, str]:
+    """The (from, to) node kinds of a relationship row, inferred when the type has one pair."""
+    if from_kind is None or to_kind is None:
+        candidates = [p for p in rel.pairs
+                      if (from_kind is None or p[0] == from_kind)
+                      and (to_kind is None or p[1] == to_kind)]
+        if len(candidates) != 1:
+            raise SchemaError(
+                f"{rel.type}: give from_kind and to_kind; it joins {len(rel.pairs)} pairs of kinds"
+            )
+        return candidates[0]
+    if (from_kind, to_kind) not in rel.pairs:
+        raise SchemaError(f"{rel.type} does not join {from_kind} -> {to_kind}")
+    return from_kind, to_kind
+
+
+def embedded_ddl() -> list[str]:
+    """CREATE statements for LadybugDB/Kùzu (node tables first, then rel tables)."""
+    stmts = []
+    for nk in _NODE_KINDS:
+        cols = ", ".join(f"{p} {t.value}" for p, t in nk.props.items())
+        stmts.append(f"CREATE NODE TABLE IF NOT EXISTS {nk.label}({cols}, PRIMARY KEY ({nk.key}))")
+    for rk in _REL_KINDS:
+        ends = ", ".join(f"FROM {a} TO {b}" for a, b in rk.pairs)
+        cols = "".join(f", {p} {t.value}" for p, t in rk.props.items())
+        stmts.append(f"CREATE REL TABLE IF NOT EXISTS {rk.type}({ends}{cols})")
+    return stmts
+
+
+def neo4j_ddl() -> list[str]:
+    """Uniqueness constraints on every key, plus indexes on common lookups."""
+    stmts = [
+        f"CREATE CONSTRAINT {nk.label.lower()}_key IF NOT EXISTS "
+        f"FOR (n:{nk.label}) REQUIRE n.{nk.key} IS UNIQUE"
+        for nk in _NODE_KINDS
+    ]
+    for label, prop in (("Actor", "id"), ("Object", "id"), ("Scene", "id"), ("Field", "struct"),
+                        ("Concept", "domain"), ("Example", "family")):
+        stmts.append(f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})")
+    return stmts
+
+
+def schema_markdown() -> str:
+    """The schema as a Markdown table (for the README and `ootkg schema`)."""
+    lines = ["| node | key | properties |", "|---|---|---|"]
+    for nk in _NODE_KINDS:
+        lines.append(f"| `{nk.label}` | `{nk.key}` | {', '.join(p for p in nk.props if p != nk.key)} |")
+    lines += ["", "| relationship | joins | properties |", "|---|---|---|"]
+    for rk in _REL_KINDS:
+        froms = sorted({a for a, _ in rk.pairs})
+        tos = sorted({b for _, b in rk.pairs})
+        lines.append(f"| `{rk.type}` | {'/'.join(froms)} → {'/'.join(tos)} | {', '.join(rk.props)} |")
+    return "\n".join(lines)

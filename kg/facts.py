@@ -112,6 +112,19 @@ class Facts:
             for (fk, tk), rows in groups.items():
                 yield rel_type, fk, tk, rows
 
+    def prune_dangling(self) -> dict[str, list[tuple[str, Any, str, Any]]]:
+        """Drop relationships whose ends are not nodes of this bundle; return what was dropped
+        (per type) so the caller can report it. A store cannot hold an edge to nothing."""
+        dropped: dict[str, list[tuple[str, Any, str, Any]]] = {}
+        for rel_type, rels in self.rels.items():
+            bad = [rid for rid in rels
+                   if rid[1] not in self.nodes.get(rid[0], {}) or rid[3] not in self.nodes.get(rid[2], {})]
+            for rid in bad:
+                del rels[rid]
+            if bad:
+                dropped[rel_type] = [(fk, f, tk, t) for fk, f, tk, t, _ in bad]
+        return dropped
+
     def counts(self) -> dict[str, int]:
         out = {k: len(v) for k, v in self.nodes.items() if v}
         out.update({k: len(v) for k, v in self.rels.items() if v})

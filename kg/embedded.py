@@ -1,0 +1,390 @@
+"""The embedded store: LadybugDB (Kùzu on macOS) in-process, a directory on disk.
+
+Layout of the ``--db`` directory::
+
+    CURRENT              name of the live database file (replaced atomically)
+    graph-<stamp>.lbdb   database files; the live one and at most one previous
+    write.lock           held (flock) by the one writer
+
+Bulk writes stage rows to Parquet and ``COPY`` them (row-by-row MERGE of edges
+is ~1000x slower here). ``replace_graph`` builds a fresh database file and
+swaps ``CURRENT``, so a killed ingest never leaves a half-written graph and
+readers see either the old graph or the new one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kg.arrow import arrow_table, write_parquet
+from kg.facts import Facts
+from kg.schema import (
+    NODE_KINDS,
+    REL_KINDS,
+    SchemaError,
+    check_props,
+    embedded_ddl,
+    node_kind,
+    rel_kind,
+    resolve_pair,
+)
+from kg.store import (
+    PRESERVED_NODE_KINDS,
+    PRESERVED_REL_KINDS,
+    GraphStore,
+    QueryError,
+    ReadOnlyError,
+    Row,
+    StoreError,
+    StoreUnavailable,
+)
+
+try:  # LadybugDB where it ships wheels; Kùzu (same API and dialect) elsewhere
+    import ladybug as engine
+except ImportError:  # pragma: no cover - exercised on macOS only
+    import kuzu as engine  # type: ignore[no-redef]
+
+log = logging.getLogger(__name__)
+
+CURRENT = "CURRENT"
+_UPDATE_BATCH = 2000
+
+
+class EmbeddedStore(GraphStore):
+    name = "embedded"
+    kind = "embedded"
+
+    def __init__(self, path: Path | str, *, read_only: bool = True) -> None:
+        self.dir = Path(path).expanduser()
+        self.read_only = read_only
+        self._lock_fd: int | None = None
+        if self.dir.exists() and not self.dir.is_dir():
+            raise StoreUnavailable(
+                f"--db {self.dir} is a file; the embedded store needs a directory. "
+                "Point --db (or OOTKG_DB) at a new or existing ootkg graph directory.")
+        if read_only:
+            current = self._current_file()
+            if current is None:
+                raise StoreUnavailable(
+                    f"No graph at {self.dir} yet. Build one with `ootkg ingest --decomp PATH` "
+                    "(or point --db / OOTKG_DB at an existing graph directory).")
+            self._open(current)
+        else:
+            self._take_write_lock()
+            current = self._current_file()
+            if current is None:
+                current = self._new_file()
+                self._open(current)
+                self.schema_setup()
+                self._publish(current)
+            else:
+                self._open(current)
+                self.schema_setup()
+
+    # -- files -------------------------------------------------------------------------
+    def _current_file(self) -> Path | None:
+        pointer = self.dir / CURRENT
+        if not pointer.is_file():
+            return None
+        name = pointer.read_text().strip()
+        path = self.dir / name
+        if not name or not path.exists():
+            raise StoreUnavailable(
+                f"{pointer} names {name!r}, which is missing: the graph directory is damaged. "
+                "Re-run `ootkg ingest` with a new --db, or restore the file.")
+        return path
+
+    def _new_file(self) -> Path:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        return self.dir / f"graph-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}.lbdb"
+
+    def _publish(self, path: Path) -> None:
+        tmp = self.dir / f".{CURRENT}.{os.getpid()}.tmp"
+        tmp.write_text(path.name + "\n")
+        with open(tmp) as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.dir / CURRENT)
+        dir_fd = os.open(self.dir, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _prune_old(self, keep: set[str]) -> None:
+        """Delete database files other than the live one and the one before it (a reader
+        that read CURRENT just before the swap may still be opening that one)."""
+        files = sorted(self.dir.glob("graph-*.lbdb*"), key=lambda p: p.stat().st_mtime)
+        for f in files:
+            base = f.name.split(".lbdb")[0] + ".lbdb"
+            if base not in keep:
+                f.unlink(missing_ok=True)
+
+    def _take_write_lock(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.dir / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreUnavailable(
+                f"Another ootkg process is writing to {self.dir}. Wait for it to finish "
+                "(readers can query meanwhile), then retry.") from None
+        self._lock_fd = fd
+
+    def _open(self, path: Path) -> None:
+        try:
+            self._db = engine.Database(str(path), read_only=self.read_only)
+            self._conn = engine.Connection(self._db)
+        except RuntimeError as e:
+            raise StoreUnavailable(f"Cannot open the graph at {path}: {e}") from None
+        self._path = path
+
+    # -- GraphStore --------------------------------------------------------------------
+    def run(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
+        try:
+            result = self._conn.execute(query, params or {})
+        except RuntimeError as e:
+            msg = str(e)
+            if "read-only" in msg or "READ ONLY" in msg:
+                raise ReadOnlyError(
+                    "This store was opened read-only; writes need --write (CLI) or "
+                    "open_store(read_only=False).") from None
+            raise QueryError(msg, query) from None
+        results = result if isinstance(result, list) else [result]
+        rows: list[Row] = []
+        last = results[-1]
+        columns = last.get_column_names()
+        while last.has_next():
+            rows.append(dict(zip(columns, last.get_next(), strict=True)))
+        return rows
+
+    def schema_setup(self) -> None:
+        for stmt in embedded_ddl():
+            self._conn.execute(stmt)
+
+    def close(self) -> None:
+        for attr in ("_conn", "_db"):
+            obj = getattr(self, attr, None)
+            if obj is not None:
+                try:
+                    obj.close()
+                except Exception:  # noqa: BLE001 - closing twice or after a failure
+                    pass
+                setattr(self, attr, None)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _require_write(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError("This store was opened read-only; open it with read_only=False to write.")
+
+    def write_nodes(self, kind: str, rows: Iterable[Row]) -> int:
+        self._require_write()
+        nk = node_kind(kind)
+        merged = _merge_node_rows(kind, nk.key, nk.props, rows)
+        if not merged:
+            return 0
+        existing = {r["k"] for r in self.run(
+            f"UNWIND $keys AS k MATCH (n:{kind}) WHERE n.{nk.key} = k RETURN n.{nk.key} AS k",
+            {"keys": list(merged)})}
+        new = [r for k, r in merged.items() if k not in existing]
+        old = [r for k, r in merged.items() if k in existing]
+        columns = list(nk.props.items())
+        table = arrow_table(columns, new, kind) if new else None
+        with tempfile.TemporaryDirectory(prefix="ootkg-copy-") as tmp, self._transaction():
+            if table is not None:
+                path = write_parquet(table, Path(tmp) / f"{kind}.parquet")
+                self.run(f"COPY {kind} FROM '{path}'")
+            for batch in _batches(old, _UPDATE_BATCH):
+                for props in _prop_groups(batch, nk.key):
+                    sets = ", ".join(f"n.{p} = r.{p}" for p in props)
+                    rows_ = [r for r in batch if set(r) - {nk.key} == set(props)]
+                    self.run(f"UNWIND $rows AS r MATCH (n:{kind}) WHERE n.{nk.key} = r.{nk.key} SET {sets}",
+                             {"rows": rows_})
+        return len(merged)
+
+    def write_rels(self, rel_type: str, rows: Iterable[Row]) -> int:
+        self._require_write()
+        rk = rel_kind(rel_type)
+        groups: dict[tuple[str, str], dict[tuple, Row]] = {}
+        for row in rows:
+            fk, tk = resolve_pair(rk, row.get("from_kind"), row.get("to_kind"))
+            props = {k: v for k, v in row.items() if k not in ("from", "to", "from_kind", "to_kind")}
+            check_props(rel_type, rk.props, set(props))
+            disc = props.get(rk.discriminator) if rk.discriminator else None
+            group = groups.setdefault((fk, tk), {})
+            ident = (row["from"], row["to"], disc)
+            if ident in group:
+                group[ident].update({k: v for k, v in props.items() if v is not None})
+            else:
+                group[ident] = {"from": row["from"], "to": row["to"], **props}
+        total = 0
+        with tempfile.TemporaryDirectory(prefix="ootkg-copy-") as tmp, self._transaction():
+            for (fk, tk), group in groups.items():
+                total += self._write_rel_group(rk, fk, tk, group, Path(tmp))
+        return total
+
+    def _write_rel_group(self, rk: Any, fk: str, tk: str, group: dict[tuple, Row], tmp: Path) -> int:
+        fkey, tkey = NODE_KINDS[fk].key, NODE_KINDS[tk].key
+        ends = self.run(
+            f"UNWIND $f AS k MATCH (n:{fk}) WHERE n.{fkey} = k RETURN n.{fkey} AS k",
+            {"f": list({i[0] for i in group})})
+        ends_to = self.run(
+            f"UNWIND $t AS k MATCH (n:{tk}) WHERE n.{tkey} = k RETURN n.{tkey} AS k",
+            {"t": list({i[1] for i in group})})
+        have_f, have_t = {r["k"] for r in ends}, {r["k"] for r in ends_to}
+        missing = [i for i in group if i[0] not in have_f or i[1] not in have_t]
+        if missing:
+            sample = ", ".join(f"{fk}:{f} -> {tk}:{t}" for f, t, _ in missing[:5])
+            raise StoreError(f"{rk.type}: {len(missing)} relationship(s) join nodes that do not exist "
+                             f"(e.g. {sample}). Write the nodes first; nothing was written.")
+        disc = rk.discriminator
+        disc_ret = f", r.{disc} AS d" if disc else ""
+        existing_rows = self.run(
+            f"UNWIND $pairs AS p MATCH (a:{fk})-[r:{rk.type}]->(b:{tk}) "
+            f"WHERE a.{fkey} = p.f AND b.{tkey} = p.t RETURN a.{fkey} AS f, b.{tkey} AS t{disc_ret}",
+            {"pairs": [{"f": f, "t": t} for f, t, _ in group]})
+        existing = {(r["f"], r["t"], r.get("d")) for r in existing_rows}
+        new = [r for i, r in group.items() if i not in existing]
+        old = [r for i, r in group.items() if i in existing]
+        if new:
+            columns = [("from", None), ("to", None), *rk.props.items()]
+            table = arrow_table([(c, t or NODE_KINDS[fk if c == "from" else tk].props[
+                fkey if c == "from" else tkey]) for c, t in columns], new, rk.type)
+            path = write_parquet(table, tmp / f"{rk.type}-{fk}-{tk}.parquet")
+            self.run(f"COPY {rk.type} FROM '{path}' (from='{fk}', to='{tk}')")
+        for shape in {tuple(sorted(set(r) - {"from", "to"})) for r in old}:
+            props = [p for p in shape if p != disc]
+            if not props:
+                continue
+            rows_ = [r for r in old if tuple(sorted(set(r) - {"from", "to"})) == shape]
+            where = f"a.{fkey} = r.from AND b.{tkey} = r.to" + (f" AND x.{disc} = r.{disc}" if disc else "")
+            sets = ", ".join(f"x.{p} = r.{p}" for p in props)
+            for batch in _batches(rows_, _UPDATE_BATCH):
+                self.run(f"UNWIND $rows AS r MATCH (a:{fk})-[x:{rk.type}]->(b:{tk}) WHERE {where} SET {sets}",
+                         {"rows": batch})
+        return len(group)
+
+    def _transaction(self) -> _Tx:
+        return _Tx(self)
+
+    def replace_graph(self, facts: Facts) -> None:
+        self._require_write()
+        self._carry_preserved(facts)
+        dropped = facts.prune_dangling()
+        for rel_type, items in dropped.items():
+            log.warning("%s: dropped %d relationship(s) to nodes not in the graph", rel_type, len(items))
+        new_path = self._new_file()
+        started = time.perf_counter()
+        try:
+            _build(new_path, facts)
+        except BaseException:
+            for f in self.dir.glob(new_path.name + "*"):
+                f.unlink(missing_ok=True)
+            raise
+        old = self._path
+        self.close_connection()
+        self._publish(new_path)
+        self._open(new_path)
+        self._prune_old(keep={new_path.name, old.name})
+        log.info("replaced graph with %d facts in %.2fs", len(facts), time.perf_counter() - started)
+
+    def close_connection(self) -> None:
+        for attr in ("_conn", "_db"):
+            obj = getattr(self, attr, None)
+            if obj is not None:
+                obj.close()
+                setattr(self, attr, None)
+
+    def _carry_preserved(self, facts: Facts) -> None:
+        """Copy generated nodes (Examples) and their edges from the live graph into ``facts``."""
+        for kind in PRESERVED_NODE_KINDS:
+            nk = NODE_KINDS[kind]
+            cols = ", ".join(f"n.{p} AS {p}" for p in nk.props)
+            for row in self.run(f"MATCH (n:{kind}) RETURN {cols}"):
+                facts.node(kind, **{k: v for k, v in row.items() if v is not None})
+        for rel_type in PRESERVED_REL_KINDS:
+            rk = REL_KINDS[rel_type]
+            for fk, tk in rk.pairs:
+                fkey, tkey = NODE_KINDS[fk].key, NODE_KINDS[tk].key
+                cols = "".join(f", r.{p} AS {p}" for p in rk.props)
+                for row in self.run(f"MATCH (a:{fk})-[r:{rel_type}]->(b:{tk}) "
+                                    f"RETURN a.{fkey} AS f, b.{tkey} AS t{cols}"):
+                    props = {p: row[p] for p in rk.props if row.get(p) is not None}
+                    facts.rel(rel_type, row["f"], row["t"], from_kind=fk, to_kind=tk, **props)
+
+
+class _Tx:
+    def __init__(self, store: EmbeddedStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        self.store._conn.execute("BEGIN TRANSACTION")
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.store._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _build(path: Path, facts: Facts) -> None:
+    """Materialise ``facts`` into a new database file with one COPY per table (and pair)."""
+    db = engine.Database(str(path))
+    conn = engine.Connection(db)
+    try:
+        for stmt in embedded_ddl():
+            conn.execute(stmt)
+        with tempfile.TemporaryDirectory(prefix="ootkg-build-") as tmp:
+            for kind, rows in facts.nodes.items():
+                if not rows:
+                    continue
+                nk = NODE_KINDS[kind]
+                table = arrow_table(list(nk.props.items()), rows.values(), kind)
+                conn.execute(f"COPY {kind} FROM '{write_parquet(table, Path(tmp) / f'{kind}.parquet')}'")
+            for rel_type, fk, tk, rows in facts.iter_rel_groups():
+                rk = REL_KINDS[rel_type]
+                columns = [("from", NODE_KINDS[fk].props[NODE_KINDS[fk].key]),
+                           ("to", NODE_KINDS[tk].props[NODE_KINDS[tk].key]), *rk.props.items()]
+                table = arrow_table(columns, rows, rel_type)
+                file = write_parquet(table, Path(tmp) / f"{rel_type}-{fk}-{tk}.parquet")
+                conn.execute(f"COPY {rel_type} FROM '{file}' (from='{fk}', to='{tk}')")
+        conn.execute("CHECKPOINT")
+    except RuntimeError as e:
+        raise StoreError(f"Loading the new graph failed; the previous graph is unchanged. ({e})") from None
+    finally:
+        conn.close()
+        db.close()
+
+
+def _merge_node_rows(kind: str, key: str, declared: dict, rows: Iterable[Row]) -> dict[Any, Row]:
+    merged: dict[Any, Row] = {}
+    seen_shapes: set[frozenset[str]] = set()
+    for row in rows:
+        shape = frozenset(row)
+        if shape not in seen_shapes:
+            check_props(kind, declared, set(shape))
+            seen_shapes.add(shape)
+        k = row.get(key)
+        if k is None:
+            raise SchemaError(f"{kind} row without its key {key!r}: {row}")
+        if k in merged:
+            merged[k].update({p: v for p, v in row.items() if v is not None})
+        else:
+            merged[k] = dict(row)
+    return merged
+
+
+def _prop_groups(rows: list[Row], key: str) -> list[list[str]]:
+    shapes = {tuple(sorted(set(r) - {key})) for r in rows}
+    return [list(s) for s in shapes if s]
+
+
+def _batches(items: list[Row], size: int) -> Iterable[list[Row]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

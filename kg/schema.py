@@ -12,10 +12,10 @@ is a property of that edge, so one version never overwrites another.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class PropType(str, Enum):
+class PropType(StrEnum):
     STRING = "STRING"
     INT = "INT64"
     FLOAT = "DOUBLE"
@@ -23,7 +23,7 @@ class PropType(str, Enum):
     STRING_LIST = "STRING[]"
 
 
-S, I, F, B, SL = PropType.STRING, PropType.INT, PropType.FLOAT, PropType.BOOL, PropType.STRING_LIST
+S, I, F, B, SL = PropType.STRING, PropType.INT, PropType.FLOAT, PropType.BOOL, PropType.STRING_LIST  # noqa: E741 - short aliases keep the tables readable
 
 
 class SchemaError(ValueError):

@@ -29,7 +29,7 @@ app = typer.Typer(
 @app.callback()
 def _global_options(
     ctx: typer.Context,
-    store: Annotated[str | None, typer.Option(help="Graph store: embedded (default) or neo4j. Env: OOTKG_STORE.")] = None,
+    store: Annotated[str | None, typer.Option(help="embedded (default) or neo4j. Env: OOTKG_STORE.")] = None,
     db: Annotated[Path | None, typer.Option(help="Embedded store directory. Env: OOTKG_DB.")] = None,
     neo4j_uri: Annotated[str | None, typer.Option(help="Bolt URI. Env: OOTKG_NEO4J_URI.")] = None,
     neo4j_user: Annotated[str | None, typer.Option(help="Env: OOTKG_NEO4J_USER.")] = None,
@@ -88,7 +88,8 @@ def stats(
 def cypher(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="Cypher text, or @file.cypher to read it from a file.")],
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="k=v (repeatable); ints and JSON literals are parsed.")] = None,
+    param: Annotated[list[str] | None,
+                     typer.Option("--param", "-p", help="k=v (repeatable); ints, 0x.. and JSON are parsed.")] = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     write: Annotated[bool, typer.Option("--write", help="Allow clauses that change the graph.")] = False,
 ) -> None:
@@ -147,7 +148,7 @@ def query(
 
 @app.command()
 def schema(
-    format: Annotated[str, typer.Option("--format", "-f", help="markdown or cypher (DDL for the embedded store / Neo4j)")] = "markdown",
+    format: Annotated[str, typer.Option("--format", "-f", help="markdown or cypher (DDL)")] = "markdown",
 ) -> None:
     """Print the graph schema (node kinds, keys, properties, relationships)."""
     from kg import schema as s

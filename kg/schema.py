@@ -170,7 +170,8 @@ _REL_KINDS: list[RelKind] = [
     RelKind("HAS_ROOM", (("Scene", "Room"),), {"position": I}),
     RelKind("ENTERS", (("Entrance", "Scene"),), {"spawn": I}),
     RelKind("REQUIRES", (("Concept", "Concept"),)),
-    RelKind("COVERS", _pairs(("Concept",), (*_CODE_ENTITIES, *_DOMAIN_ENTITIES))),
+    # kind: the target's node kind, so a query can name it portably (no labels()).
+    RelKind("COVERS", _pairs(("Concept",), (*_CODE_ENTITIES, *_DOMAIN_ENTITIES)), {"kind": S}),
     RelKind("GROUNDED_IN", _pairs(("Example",), (*_CODE_ENTITIES, *_DOMAIN_ENTITIES,
                                                  "Concept", "Version"))),
     RelKind("BUILDS_ON", (("Example", "Example"),)),

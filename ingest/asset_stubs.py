@@ -1,0 +1,266 @@
+"""Stand-in asset headers, generated from ``assets/xml`` for one version.
+
+The decomp's asset headers (``assets/objects/<obj>/<obj>.h`` ...) and asset data
+(``*.inc.c``) are extracted from a ROM by ``make setup``; a bare checkout lacks
+them and ~400 TUs stop on "file not found". ``ensure_stubs`` writes, into a
+cache directory (never the checkout):
+
+- for each ``assets/<name>/<File>.h`` some source includes: ``extern``
+  declarations typed by XML tag, ``<Tex>_WIDTH/_HEIGHT/_SIZE`` macros and limb
+  enums (names right, order as in the XML), honouring ``<Version Pattern>``
+  blocks and the version's asset map (``baseroms/<v>/config.yml`` ``assets``);
+- empty files for included asset data (``*.c``/``*.inc.c``) and other
+  generated headers; ``*_sizes.h`` with the ``X_N_SIZE`` names sources use.
+
+Interface: ``ensure_stubs(checkout, version, out_dir) -> Path`` (idempotent; a
+stamp of the inputs skips regeneration), ``missing_includes(root)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+if TYPE_CHECKING:
+    from ingest.checkout import Checkout, VersionInfo
+
+log = logging.getLogger(__name__)
+
+GENERATOR = "asset-stubs-3"
+_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"]+)"', re.M)
+_SIZE_NAME = re.compile(r"\b([A-Za-z]\w*?_\d+_SIZE)\b")
+
+_BPP = {"rgba32": 32, "rgba16": 16, "i4": 4, "i8": 8, "ia4": 4, "ia8": 8, "ia16": 16,
+        "ci4": 4, "ci8": 8}
+_LIMB_TYPES = {"Standard": "StandardLimb", "LOD": "LodLimb", "Skin": "SkinLimb",
+               "Curve": "SkelCurveLimb", "Legacy": "LegacyLimb"}
+_SKEL_TYPES = {"Normal": "SkeletonHeader", "Flex": "FlexSkeletonHeader",
+               "Curve": "CurveSkeletonHeader", "Legacy": "LegacySkeletonHeader"}
+# tag -> C declaration format ({n} = name)
+_DECL = {
+    "Texture": "u64 {n}[]", "Background": "u64 {n}[]", "Blob": "u8 {n}[]",
+    "DList": "Gfx {n}[]", "Animation": "AnimationHeader {n}",
+    "PlayerAnimation": "LinkAnimationHeader {n}", "PlayerAnimationData": "s16 {n}[]",
+    "LegacyAnimation": "LegacyAnimationHeader {n}", "CurveAnimation": "CurveAnimationHeader {n}",
+    "Collision": "CollisionHeader {n}", "Cutscene": "CutsceneData {n}[]", "Path": "Path {n}[]",
+    "Scene": "SceneCmd {n}[]", "Room": "SceneCmd {n}[]", "Mtx": "Mtx {n}",
+    "LimbTable": "void* {n}[]", "TextureAnimation": "AnimatedMaterial {n}[]",
+}
+_SKIP_TAGS = {"File", "Root", "Version", "ExternalFile"}
+
+
+def _source_files(root: Path) -> list[Path]:
+    out: list[Path] = []
+    for top in ("src", "include"):
+        for dirpath, _, names in os.walk(root / top):
+            out += [Path(dirpath) / n for n in names if n.endswith((".c", ".h"))]
+    return out
+
+
+@lru_cache(maxsize=4)
+def _scan(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(include paths no checkout directory provides, X_N_SIZE names used by sources)."""
+    dirs = [root / "include", root / "include/libc", root / "src", root]
+    missing: set[str] = set()
+    sizes: set[str] = set()
+    exists_cache: dict[Path, bool] = {}
+
+    def exists(p: Path) -> bool:
+        r = exists_cache.get(p)
+        if r is None:
+            r = exists_cache[p] = p.exists()
+        return r
+
+    for f in _source_files(root):
+        text = f.read_bytes().decode("utf-8", "replace")
+        if "_SIZE" in text:
+            sizes.update(_SIZE_NAME.findall(text))
+        for inc in _INCLUDE.findall(text):
+            if exists(f.parent / inc) or any(exists(d / inc) for d in dirs):
+                continue
+            missing.add(inc)
+    return tuple(sorted(missing)), tuple(sorted(sizes))
+
+
+def missing_includes(root: Path) -> list[str]:
+    return list(_scan(root)[0])
+
+
+@lru_cache(maxsize=2048)
+def _parse_xml(path: Path) -> ET.Element | None:
+    try:
+        return ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as e:
+        log.warning("asset XML %s unreadable: %s", path, e)
+        return None
+
+
+def _version_elements(parent: ET.Element, version_id: str) -> list[ET.Element]:
+    """Children of ``parent``, with <Version Pattern> blocks expanded when they match."""
+    out: list[ET.Element] = []
+    for el in parent:
+        if el.tag == "Version":
+            pat = el.get("Pattern", "")
+            try:
+                ok = re.fullmatch(pat, version_id) is not None
+            except re.error:
+                ok = False
+            if ok:
+                out += _version_elements(el, version_id)
+        else:
+            out.append(el)
+    return out
+
+
+def _decl(el: ET.Element) -> str | None:
+    name = el.get("Name")
+    if not name:
+        return None
+    tag = el.tag
+    if tag == "Limb":
+        return f"{_LIMB_TYPES.get(el.get('LimbType', ''), 'StandardLimb')} {name}"
+    if tag == "Skeleton":
+        return f"{_SKEL_TYPES.get(el.get('Type', ''), 'SkeletonHeader')} {name}"
+    if tag == "Array":
+        kids = [k.tag for k in el]
+        elem = {"Vtx": "Vtx", "Vector": "Vec3s", "Scalar": "s16"}.get(kids[0] if kids else "", "u8")
+        if kids and kids[0] in ("Vector", "Scalar"):
+            elem = kids and (list(el)[0].get("Type") or elem)
+        return f"{elem} {name}[]"
+    if tag == "Symbol":
+        return f"{el.get('Type', 'u8')} {name}{'[]' if el.get('Count') else ''}"
+    fmt = _DECL.get(tag)
+    return fmt.format(n=name) if fmt else None
+
+
+def render_header(file_el: ET.Element, version_id: str, guard: str) -> str:
+    lines = [f"#ifndef {guard}", f"#define {guard}", "", '#include "ultra64.h"',
+             '#include "z64math.h"' if False else "", ""]
+    elements = _version_elements(file_el, version_id)
+    limbs: list[str] = []
+    skeleton_enums: list[tuple[str, str, str]] = []
+    for el in elements:
+        d = _decl(el)
+        if d:
+            lines.append(f"extern {d};")
+        if el.tag == "Texture" and el.get("Name"):
+            try:
+                w, h = int(el.get("Width", "0"), 0), int(el.get("Height", "0"), 0)
+            except ValueError:
+                w = h = 0
+            n = el.get("Name")
+            lines.append(f"#define {n}_WIDTH {w}")
+            lines.append(f"#define {n}_HEIGHT {h}")
+            bpp = _BPP.get((el.get("Format") or "").lower(), 16)
+            lines.append(f"#define {n}_SIZE {w * h * bpp // 8}")
+        if el.tag == "Limb" and el.get("EnumName"):
+            limbs.append(el.get("EnumName", ""))
+        if el.tag == "Skeleton" and el.get("EnumName") and el.get("LimbNone"):
+            skeleton_enums.append((el.get("EnumName", ""), el.get("LimbNone", ""),
+                                   el.get("LimbMax", "")))
+    # limb enums: a limb belongs to the skeleton whose LIMB_NONE prefix it shares (longest wins)
+    assigned: dict[str, list[str]] = {e: [] for e, _, _ in skeleton_enums}
+    prefixes = sorted(((none[: -len("NONE")] if none.endswith("NONE") else none, e)
+                       for e, none, _ in skeleton_enums), key=lambda t: -len(t[0]))
+    rest: list[str] = []
+    for limb in dict.fromkeys(limbs):
+        for pre, e in prefixes:
+            if limb.startswith(pre):
+                assigned[e].append(limb)
+                break
+        else:
+            rest.append(limb)
+    for e, none, mx in skeleton_enums:
+        body = ",\n    ".join([none, *assigned[e], *([mx] if mx else [])])
+        lines += ["", f"typedef enum {e} {{", f"    {body}", f"}} {e};"]
+    if rest:
+        lines += ["", "enum {", "    " + ",\n    ".join(rest), "};"]
+    lines += ["", "#endif", ""]
+    return "\n".join(lines)
+
+
+def _asset_map(checkout: Checkout, v: VersionInfo) -> dict[str, Path]:
+    cfg = checkout.root / "baseroms" / v.id / "config.yml"
+    out: dict[str, Path] = {}
+    if not cfg.is_file():
+        return out
+    try:
+        data = yaml.safe_load(cfg.read_text()) or {}
+    except yaml.YAMLError as e:
+        log.warning("%s unreadable: %s", cfg, e)
+        return out
+    for a in data.get("assets") or []:
+        if isinstance(a, dict) and a.get("name") and a.get("xml_path"):
+            out[str(a["name"])] = checkout.root / str(a["xml_path"])
+    return out
+
+
+def _stamp(checkout: Checkout, v: VersionInfo, missing: tuple[str, ...]) -> str:
+    h = hashlib.sha1(GENERATOR.encode())
+    h.update(v.id.encode())
+    cfg = checkout.root / "baseroms" / v.id / "config.yml"
+    if cfg.is_file():
+        h.update(cfg.read_bytes())
+    xml_root = checkout.root / "assets" / "xml"
+    if xml_root.is_dir():
+        for dirpath, _, names in sorted(os.walk(xml_root)):
+            for n in sorted(names):
+                st = (Path(dirpath) / n).stat()
+                h.update(f"{dirpath}/{n}:{st.st_size}:{st.st_mtime_ns}".encode())
+    h.update("\n".join(missing).encode())
+    return h.hexdigest()
+
+
+def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path) -> Path:
+    missing, size_names = _scan(checkout.root)
+    stamp = _stamp(checkout, v, missing)
+    stamp_file = out_dir / ".stamp"
+    if stamp_file.is_file() and stamp_file.read_text() == stamp:
+        return out_dir
+    tmp = out_dir.with_name(out_dir.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    amap = _asset_map(checkout, v)
+    xml_root = checkout.root / "assets" / "xml"
+    n_gen = 0
+    for inc in missing:
+        target = tmp / inc
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not inc.endswith(".h"):
+            target.write_text("")
+            continue
+        guard = "OOTKG_STUB_" + re.sub(r"\W", "_", inc).upper()
+        text = None
+        if inc.startswith("assets/"):
+            rel = Path(inc).relative_to("assets")
+            name, fname = str(rel.parent), rel.stem
+            xml = amap.get(name) or (xml_root / f"{name}.xml")
+            root_el = _parse_xml(xml) if xml.is_file() else None
+            if root_el is not None:
+                for f in _version_elements(root_el, v.id):
+                    if f.tag == "File" and f.get("Name") == fname:
+                        text = render_header(f, v.id, guard)
+                        n_gen += 1
+                        break
+        if text is None and inc.endswith("_sizes.h"):
+            text = f"#ifndef {guard}\n#define {guard}\n" + "".join(
+                f"#define {s} 0\n" for s in size_names) + "#endif\n"
+        if text is None:
+            text = f"#ifndef {guard}\n#define {guard}\n#endif\n"
+        target.write_text(text)
+    (tmp / ".stamp").write_text(stamp)
+    old = out_dir.with_name(out_dir.name + f".old{os.getpid()}")
+    if out_dir.exists():
+        out_dir.rename(old)
+    tmp.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    log.info("asset stubs for %s: %d headers from XML, %d files in all", v.id, n_gen, len(missing))
+    return out_dir

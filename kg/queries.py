@@ -156,8 +156,8 @@ class QueryCatalog:
         return [self.get(n) for n in self.names()]
 
 
-def run_named(store: Any, name: str, **params: Any) -> list[dict[str, Any]]:
+def run_named(store: Any, query_name: str, /, **params: Any) -> list[dict[str, Any]]:
     """Run a named query against an open store (the API the other packages use)."""
-    query = QueryCatalog(store=getattr(store, "kind", "embedded")).get(name)
+    query = QueryCatalog(store=getattr(store, "kind", "embedded")).get(query_name)
     bound = query.bind(params)
     return store.run(query.runnable, bound)

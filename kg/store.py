@@ -100,12 +100,13 @@ class GraphStore(ABC):
                 self.write_rels(rel_type, rels.values())
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """Node counts per label and relationship counts per type."""
-        from kg.schema import NODE_KINDS, REL_KINDS
+        """Node counts per label and relationship counts per type (the named ``stats`` query)."""
+        from kg.queries import run_named
 
-        nodes = {k: self.run(f"MATCH (n:{k}) RETURN count(n) AS n")[0]["n"] for k in NODE_KINDS}
-        rels = {k: self.run(f"MATCH ()-[r:{k}]->() RETURN count(r) AS n")[0]["n"] for k in REL_KINDS}
-        return {"nodes": nodes, "relationships": rels}
+        out: dict[str, dict[str, int]] = {"nodes": {}, "relationships": {}}
+        for row in run_named(self, "stats"):
+            out["nodes" if row["type"] == "node" else "relationships"][row["kind"]] = row["count"]
+        return out
 
 
 def open_store(settings: Settings | None = None, *, read_only: bool = True) -> GraphStore:

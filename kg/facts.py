@@ -38,7 +38,7 @@ class Facts:
             check_props(owner, declared, set(sig[1]))
             self._checked.add(sig)
 
-    def node(self, kind: str, **props: Any) -> None:
+    def node(self, kind: str, /, **props: Any) -> None:
         nk = node_kind(kind)
         self._check(kind, nk.props, props)
         key = props.get(nk.key)

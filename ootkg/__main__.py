@@ -1,0 +1,3 @@
+from ootkg.cli import main
+
+main()

@@ -3,22 +3,30 @@
     v = Validator(store, settings)                 # compile=False skips level 1
     report = v.validate(example)                   # version from metadata, else the default
     report = v.validate_code("Actor_Kill(&this->actor);", "ntsc-1.0")
+
+Levels: 1 compiles (libclang against the decomp headers of that version), 2 true of
+OoT (graph cross-references: names, arity, types, fields, ids, addresses, sizes,
+object dependencies, version availability), 3 performance and memory, 4 the
+decomp's conventions. ``level_reached`` is the highest N such that levels 1..N all
+passed; a skipped level stops the count (it is never reported as passed).
 """
 
 from __future__ import annotations
 
 import logging
-import re
+from pathlib import Path
 from typing import Any
 
-from validate.extract import CodeBlock, bare_code, extract
+from validate import perf, style
+from validate.claims import ClaimChecker
+from validate.extract import CodeBlock, Prose, bare_code, extract
 from validate.index import IndexCache, SymbolIndex
-from validate.models import Example, Issue, Severity, ValidationReport
+from validate.models import Checked, Example, Issue, Severity, ValidationReport
+from validate.objects import check_object_deps
+from validate.scope import build_scope, find_actor
+from validate.xref import CodeChecker, make_emit
 
 log = logging.getLogger(__name__)
-
-_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
-_KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do", "case", "else"}
 
 
 class UnknownVersion(ValueError):
@@ -26,42 +34,131 @@ class UnknownVersion(ValueError):
 
 
 class Validator:
-    def __init__(self, store: Any, settings: Any, *, compile: bool = True) -> None:
+    def __init__(self, store: Any, settings: Any, *, compile: bool = True,
+                 decomp: Path | str | None = None, workers: int | None = None,
+                 compile_timeout: float = 10.0, memory_mb: int = 1536) -> None:
         self.store = store
         self.settings = settings
-        self.compile = compile
         self.indexes = IndexCache(store)
         self.default_version = getattr(settings, "default_version", None) or "gc-eu-mq-dbg"
+        self._versions: list[str] | None = None
+        self.compiler = None
+        self.compile_note = "level 1 (compile) not requested"
+        if compile:
+            from validate.compile import make_compiler
+
+            self.compiler, self.compile_note = make_compiler(
+                store, settings, decomp=decomp, workers=workers, timeout=compile_timeout,
+                memory_mb=memory_mb)
+
+    # -- public -----------------------------------------------------------------------------
+
+    def versions(self) -> list[str]:
+        if self._versions is None:
+            self._versions = self.indexes.known_versions()
+        return self._versions
 
     def index(self, version: str) -> SymbolIndex:
+        if version not in self.versions():
+            raise UnknownVersion(
+                f"unknown version {version!r}; the graph has: {', '.join(self.versions()) or 'none'}")
         return self.indexes.get(version)
 
     def validate(self, example: Example, version: str | None = None) -> ValidationReport:
         version = version or example.version or self.default_version
-        blocks, _prose = extract(example)
-        return self._run(example.id, version, blocks)
+        blocks, prose = extract(example)
+        return self._run(example.id, version, blocks, prose)
 
-    def validate_code(self, code: str, version: str) -> ValidationReport:
-        return self._run("", version or self.default_version, [bare_code(code)])
+    def validate_code(self, code: str, version: str | None = None) -> ValidationReport:
+        return self._run("", version or self.default_version, [bare_code(code)], [])
 
-    def _run(self, ex_id: str, version: str, blocks: list[CodeBlock]) -> ValidationReport:
+    def validate_many(self, examples: list[Example], version: str | None = None
+                      ) -> list[ValidationReport]:
+        """Validate a batch; compile jobs of the whole batch run in parallel in the pool."""
+        if self.compiler is None:
+            return [self.validate(e, version) for e in examples]
+        prepared = []
+        for e in examples:
+            v = version or e.version or self.default_version
+            blocks, prose = extract(e)
+            prepared.append((e.id, v, blocks, prose))
+        futures = [self._submit(v, blocks, prose) for _, v, blocks, prose in prepared]
+        return [self._run(i, v, b, p, compiled=f) for (i, v, b, p), f in
+                zip(prepared, futures, strict=True)]
+
+    def close(self) -> None:
+        if self.compiler is not None:
+            self.compiler.close()
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _submit(self, version: str, blocks: list[CodeBlock], prose: list[Prose]) -> Any:
+        if self.compiler is None or not blocks or version not in self.versions():
+            return None
+        idx = self.indexes.get(version)
+        text = "\n".join(p.text for p in prose)
+        scope = build_scope([b.code for b in blocks], idx)
+        actor = find_actor(scope, [b.code for b in blocks], text, idx)
+        return self.compiler.submit(version, blocks, actor)
+
+    def _run(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose],
+             compiled: Any = None) -> ValidationReport:
         idx = self.index(version)
+        issues: list[Issue] = []
+        counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0}
         report = ValidationReport(id=ex_id, version=version)
-        report.checked.code_blocks = len(blocks)
+        codes = [b.code for b in blocks]
+        prose_text = "\n".join(p.text for p in prose)
+        scope = build_scope(codes, idx)
+        scope.actor = find_actor(scope, codes, prose_text, idx)
+        if scope.actor and scope.actor.instance_struct and "this" not in scope.vars:
+            from validate.ctypes_ import CType
+            scope.this_type = CType(scope.actor.instance_struct, 1)
+
+        # level 1
+        if not blocks:
+            report.levels[1] = "not-applicable"
+        elif self.compiler is None:
+            report.levels[1] = "skipped"
+            report.notes.append(f"level 1 skipped: {self.compile_note}")
+        else:
+            fut = compiled if compiled is not None else self.compiler.submit(
+                version, blocks, scope.actor)
+            result = self.compiler.result(fut)
+            issues += result.issues
+            report.notes += result.notes
+            report.levels[1] = result.status
+
+        # level 2, 3, 4 per block
+        for bi, b in enumerate(blocks):
+            emit = make_emit(issues, b.message_index, b.block_index)
+            toks = scope.tokens[bi]
+            CodeChecker(idx, scope, emit, counts).check(toks)
+            perf.check(toks, b.code, scope, idx, emit)
+            style.check(toks, b.code, scope, idx, emit)
+        check_object_deps(scope, blocks, idx, issues, counts)
+        for p in prose:
+            emit = make_emit(issues, p.message_index, None)
+            ClaimChecker(idx, self.index, emit, counts, scope.actor).check_text(p.text)
         for b in blocks:
-            defined = set(re.findall(r"\b([A-Za-z_]\w*)\s*\([^;{]*\)\s*\{", b.code))
-            for m in _CALL.finditer(b.code):
-                name = m.group(1)
-                if name in _KEYWORDS or name in defined or name in idx.defines:
-                    continue
-                report.checked.functions += 1
-                if name not in idx.functions:
-                    report.issues.append(Issue(
-                        code="unknown-function", level=2, symbol=name,
-                        message=f"{name} is not a function in {version}",
-                        message_index=b.message_index, line=b.code.count("\n", 0, m.start()) + 1,
-                        suggestions=idx.names_of("Function").suggest(name)))
-        report.levels[1] = "skipped"
-        report.notes.append("level 1 (compile) not run")
-        report.ok = not any(i.severity is Severity.error for i in report.issues)
+            emit = make_emit(issues, b.message_index, b.block_index)
+            ClaimChecker(idx, self.index, emit, counts, scope.actor).check_comments(
+                b.code, scope)
+
+        report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0,
+                                                      i.block or 0, i.line or 0))
+        report.checked = Checked(code_blocks=len(blocks), **counts)
+        for level in (2, 3, 4):
+            report.levels[level] = "failed" if any(
+                i.level == level and i.severity is Severity.error for i in issues) else "passed"
+        if any(i.level == 1 and i.severity is Severity.error for i in issues):
+            report.levels[1] = "failed"
+        reached = 0
+        for level in (1, 2, 3, 4):
+            if report.levels.get(level) in ("passed", "not-applicable"):
+                reached = level
+            else:
+                break
+        report.level_reached = reached
+        report.ok = not any(i.severity is Severity.error for i in issues)
         return report

@@ -1,0 +1,176 @@
+"""Level 3: performance and memory on the N64 — what costs cycles or RAM the decomp avoids.
+
+- ``double-literal``: ``1.0`` where the decomp writes ``1.0f`` (f32 everywhere; a double
+  literal makes the whole expression double-precision, emulated slowly on the VR4300's
+  float path and converted back).
+- ``double-math``: libm's double functions (``sqrt``, ``sin``...) instead of ``sqrtf`` or
+  the game's ``Math_SinS``/``Math_CosS`` tables.
+- ``large-stack-array``: big local arrays on the small game-thread stacks.
+- ``alloc-in-frame``: heap allocation in a per-frame update/draw function.
+- ``large-instance``: an actor struct bigger than any actor the graph knows in that version.
+- ``object-slots``: more objects requested than the object context has slots.
+"""
+
+from __future__ import annotations
+
+import re
+
+from validate.clex import Tok, matching
+from validate.ctypes_ import SCALAR_CANON
+from validate.index import SymbolIndex
+from validate.scope import Scope
+from validate.xref import Emit
+
+DOUBLE_FUNCS = {"sqrt": "sqrtf", "sin": "sinf or Math_SinS", "cos": "cosf or Math_CosS",
+                "pow": "powf or repeated multiplication", "fabs": "fabsf", "atan2": "Math_Atan2F",
+                "floor": "floorf", "ceil": "ceilf", "exp": "expf", "tan": "tanf"}
+ALLOC_FUNCS = re.compile(r"^(ZeldaArena_Malloc\w*|SystemArena_Malloc\w*|DebugArena_Malloc\w*|"
+                         r"malloc|calloc|realloc|ZELDA_ARENA_MALLOC\w*|SYSTEM_ARENA_MALLOC\w*)$")
+PER_FRAME = re.compile(r"_(Update|Draw)\w*$")
+SCALAR_SIZE = {"int8": 1, "int16": 2, "int32": 4, "int64": 8, "float": 4, "double": 8}
+STACK_WARN = 0x400
+STACK_ERROR = 0x1000
+DEFAULT_OBJECT_SLOTS = 19
+
+
+def type_size(name: str, idx: SymbolIndex, seen: int = 0) -> int | None:
+    if name in SCALAR_CANON:
+        return SCALAR_SIZE.get(SCALAR_CANON[name])
+    s = idx.struct_of(name)
+    if s and idx.structs.get(s, (None, None))[0]:
+        return idx.structs[s][0]
+    return None
+
+
+def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
+    lines = code.split("\n")
+    n = len(toks)
+    depth = 0
+    func: str | None = None
+    func_depth = 0
+    for i, t in enumerate(toks):
+        if t.kind == "op":
+            if t.text == "{":
+                depth += 1
+                if depth == 1:
+                    # the function this body belongs to: name before the parameter list
+                    j = i - 1
+                    if j >= 0 and toks[j].text == ")":
+                        k = j
+                        par = 0
+                        while k >= 0:
+                            if toks[k].text == ")":
+                                par += 1
+                            elif toks[k].text == "(":
+                                par -= 1
+                                if par == 0:
+                                    break
+                            k -= 1
+                        func = toks[k - 1].text if k > 0 else None
+                        func_depth = 1
+            elif t.text == "}":
+                depth -= 1
+                if depth < func_depth:
+                    func = None
+            continue
+        if t.kind == "num":
+            txt = t.text
+            if re.search(r"[.eE]", txt) and not txt.lower().startswith("0x") and \
+                    not re.search(r"[fF]$", txt):
+                line = lines[t.line - 1] if t.line - 1 < len(lines) else ""
+                if not re.search(r"\b(f64|double)\b", line):
+                    emit("double-literal", 3, txt,
+                         f"{txt} is a double literal; the decomp uses f32: write {txt}f",
+                         t.line, [txt + "f"], _warn())
+            continue
+        if t.kind != "id":
+            continue
+        nxt = toks[i + 1].text if i + 1 < n else ""
+        prev = toks[i - 1].text if i > 0 else ""
+        if nxt == "(" and prev not in (".", "->"):
+            if t.text in DOUBLE_FUNCS and t.text not in scope.funcs:
+                emit("double-math", 3, t.text,
+                     f"{t.text}() computes in double precision; use {DOUBLE_FUNCS[t.text]}",
+                     t.line, [DOUBLE_FUNCS[t.text].split(" ")[0]], _warn())
+            if ALLOC_FUNCS.match(t.text) and func and _per_frame(func, scope):
+                emit("alloc-in-frame", 3, t.text,
+                     f"{t.text} in {func}, which runs every frame: allocate once in Init and "
+                     "free in Destroy (per-frame heap use fragments the zelda arena)", t.line, [])
+        # local arrays: Type name[N];
+        if depth >= 1 and nxt != "(" and i + 2 < n and toks[i + 1].kind == "id" \
+                and toks[i + 2].text == "[" and (t.text in SCALAR_CANON or idx.is_type(t.text)
+                                                 or t.text in scope.structs) \
+                and prev != "static" and not (i > 1 and toks[i - 2].text == "static"):
+            close = matching(toks, i + 2)
+            dim = _dim(toks[i + 3:close], idx)
+            size = type_size(t.text, idx)
+            if dim is not None and size is not None and dim * size > STACK_WARN:
+                total = dim * size
+                sev = None if total > STACK_ERROR else _warn()
+                emit("large-stack-array", 3, toks[i + 1].text,
+                     f"local array {toks[i + 1].text} takes {total:#x} bytes of stack; the game "
+                     "threads' stacks are a few KiB: make it static or allocate it in Init",
+                     t.line, [], *(() if sev is None else (sev,)))
+    _instance(scope, idx, emit)
+    _slots(toks, idx, emit)
+
+
+def _dim(toks: list[Tok], idx: SymbolIndex) -> int | None:
+    if len(toks) == 1:
+        t = toks[0]
+        if t.kind == "num":
+            try:
+                return int(t.text.rstrip("uUlL"), 0)
+            except ValueError:
+                return None
+        v = idx.defines.get(t.text)
+        return v if isinstance(v, int) else None
+    return None
+
+
+def _per_frame(func: str, scope: Scope) -> bool:
+    if PER_FRAME.search(func):
+        return True
+    return bool(scope.actor and func in (scope.actor.profile.get("update"),
+                                         scope.actor.profile.get("draw")))
+
+
+def _warn():  # noqa: ANN202 - Severity without importing models at module import time
+    from validate.models import Severity
+    return Severity.warning
+
+
+def _instance(scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
+    sizes = [(a.instance_size, a.enum) for a in idx.actors.values() if a.instance_size]
+    if not sizes:
+        return
+    biggest, who = max(sizes)
+    for name, members in scope.structs.items():
+        if not members or "actor" not in members and "dyna" not in members:
+            continue
+        total = 0
+        for ct in members.values():
+            if ct is None:
+                return
+            if ct.ptr:
+                total += 4
+                continue
+            s = type_size(ct.base, idx)
+            if s is None:
+                return
+            total += s
+        if total > biggest:
+            emit("large-instance", 3, name,
+                 f"{name} is at least {total:#x} bytes, larger than any actor in {idx.version} "
+                 f"(largest: {who}, {biggest:#x}); actor instances live on the zelda arena",
+                 None, [], _warn())
+
+
+def _slots(toks: list[Tok], idx: SymbolIndex, emit: Emit) -> None:
+    objs = {t.text for t in toks if t.kind == "id" and t.text.startswith("OBJECT_")
+            and t.text in idx.domain.get("Object", {})}
+    limit = idx.defines.get("OBJECT_SLOT_MAX") or DEFAULT_OBJECT_SLOTS
+    if isinstance(limit, int) and len(objs) > limit:
+        emit("object-slots", 3, None,
+             f"{len(objs)} objects named, more than the {limit} object slots of a scene",
+             None, [])

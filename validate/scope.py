@@ -1,0 +1,230 @@
+"""What a snippet declares itself: functions, structs and their members, macros, variables.
+
+Built from every code block of an example first, so that a header block declares the
+struct a second block uses, and names the snippet defines are never "unknown".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from validate.clex import Tok, matching, pp_directive, split_args, tokenize
+from validate.ctypes_ import BUILTIN_TYPES, CType, parse_type
+from validate.index import ActorInfo, SymbolIndex
+
+KEYWORDS = {
+    "if", "else", "for", "while", "do", "switch", "case", "default", "return", "break",
+    "continue", "goto", "sizeof", "typedef", "struct", "union", "enum", "static", "extern",
+    "const", "volatile", "register", "inline", "auto", "__attribute__", "asm", "__asm__",
+    "_Alignof", "__alignof__", "typeof", "__typeof__", "offsetof", "__builtin_offsetof",
+}
+_DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)(\()?")
+
+
+@dataclass
+class Scope:
+    funcs: dict[str, int | None] = field(default_factory=dict)  # defined/declared here
+    defined_funcs: dict[str, list[tuple[str, CType | None]]] = field(default_factory=dict)
+    structs: dict[str, dict[str, CType | None]] = field(default_factory=dict)
+    typedefs: dict[str, str] = field(default_factory=dict)  # local typedef -> struct/base
+    macros: set[str] = field(default_factory=set)
+    vars: dict[str, CType | None] = field(default_factory=dict)
+    enum_consts: set[str] = field(default_factory=set)
+    actor: ActorInfo | None = None
+    this_type: CType | None = None
+    tokens: dict[int, list[Tok]] = field(default_factory=dict)  # block id -> tokens
+
+    def is_type(self, name: str, idx: SymbolIndex) -> bool:
+        return (name in BUILTIN_TYPES or name in self.structs or name in self.typedefs
+                or idx.is_type(name))
+
+    def fields_of(self, struct: str, idx: SymbolIndex) -> dict[str, CType | None] | None:
+        s = self.typedefs.get(struct, struct)
+        if s in self.structs:
+            return self.structs[s]
+        real = idx.struct_of(struct)
+        if real and real in idx.fields:
+            return {n: parse_type(f.type) for n, f in idx.fields[real].items()}
+        return None
+
+
+def _decl_type(toks: list[Tok], start: int, name_i: int) -> CType | None:
+    return parse_type(" ".join(t.text for t in toks[start:name_i]))
+
+
+def parse_members(toks: list[Tok], open_i: int, close_i: int) -> dict[str, CType | None]:
+    """Members between the braces of a struct body: ``Type name[..];`` per statement."""
+    members: dict[str, CType | None] = {}
+    stmt: list[Tok] = []
+    depth = 0
+    for t in toks[open_i + 1:close_i]:
+        if t.kind == "op" and t.text in "{(":
+            depth += 1
+        elif t.kind == "op" and t.text in "})":
+            depth -= 1
+        if t.kind == "op" and t.text == ";" and depth == 0:
+            _member(stmt, members)
+            stmt = []
+        elif t.kind != "pp":
+            stmt.append(t)
+    return members
+
+
+def _member(stmt: list[Tok], members: dict[str, CType | None]) -> None:
+    if not stmt:
+        return
+    # function pointer member: Type (*name)(...)
+    for j in range(len(stmt) - 2):
+        if stmt[j].text == "(" and stmt[j + 1].text == "*" and stmt[j + 2].kind == "id":
+            members[stmt[j + 2].text] = CType("<fn>", 1, func=True)
+            return
+    # last identifier before any [ or :
+    end = len(stmt)
+    for j, t in enumerate(stmt):
+        if t.text in ("[", ":"):
+            end = j
+            break
+    ids = [j for j in range(end) if stmt[j].kind == "id"]
+    if len(ids) < 2:
+        return
+    name_i = ids[-1]
+    ct = _decl_type(stmt, 0, name_i)
+    if ct is not None and end < len(stmt) and stmt[end].text == "[":
+        ct = CType(ct.base, ct.ptr + 1)
+    members[stmt[name_i].text] = ct
+
+
+def build_scope(codes: list[str], idx: SymbolIndex) -> Scope:
+    sc = Scope()
+    for bi, code in enumerate(codes):
+        toks = tokenize(code)
+        sc.tokens[bi] = toks
+        _scan(toks, sc, idx)
+    return sc
+
+
+def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex) -> None:
+    depth = 0
+    n = len(toks)
+    i = 0
+    while i < n:
+        t = toks[i]
+        if t.kind == "pp":
+            if pp_directive(t) == "define":
+                m = _DEFINE.match(t.text)
+                if m:
+                    sc.macros.add(m.group(1))
+            i += 1
+            continue
+        if t.kind == "op":
+            if t.text == "{":
+                depth += 1
+            elif t.text == "}":
+                depth -= 1
+            i += 1
+            continue
+        if t.kind != "id":
+            i += 1
+            continue
+        # struct/union definitions: [typedef] struct [Tag] { ... } [Name];
+        if t.text in ("struct", "union") and i + 1 < n:
+            j = i + 1
+            tag = toks[j].text if toks[j].kind == "id" else None
+            if tag:
+                j += 1
+            if j < n and toks[j].text == "{":
+                close = matching(toks, j)
+                members = parse_members(toks, j, close)
+                names = [tag] if tag else []
+                k = close + 1
+                if k < n and toks[k].kind == "id":
+                    names.append(toks[k].text)
+                for nm in names:
+                    sc.structs[nm] = members
+                if tag and len(names) == 2 and names[1] != tag:
+                    sc.typedefs[names[1]] = tag
+                i = close + 1
+                continue
+        if t.text == "typedef":
+            # typedef struct Tag Name;  /  typedef Old New;
+            j = i + 1
+            semi = j
+            while semi < n and toks[semi].text != ";" and toks[semi].text != "{":
+                semi += 1
+            if semi < n and toks[semi].text == ";" and semi - 1 > i:
+                new = toks[semi - 1].text
+                old = toks[semi - 2].text if semi - 2 > i else ""
+                if toks[semi - 1].kind == "id":
+                    sc.typedefs[new] = old
+                i = semi + 1
+                continue
+        if t.text == "enum" and i + 1 < n:
+            j = i + 1 + (1 if toks[i + 1].kind == "id" else 0)
+            if j < n and toks[j].text == "{":
+                close = matching(toks, j)
+                expect = True
+                for k in range(j + 1, close):
+                    if expect and toks[k].kind == "id":
+                        sc.enum_consts.add(toks[k].text)
+                        expect = False
+                    elif toks[k].text == ",":
+                        expect = True
+                i = close + 1
+                continue
+        # function definition or prototype: type name ( params ) { | ;
+        if i + 1 < n and toks[i + 1].text == "(" and depth == 0 and i > 0 \
+                and (toks[i - 1].kind == "id" or toks[i - 1].text == "*"):
+            close = matching(toks, i + 1)
+            params = [p for p in split_args(toks, i + 1, close)]
+            plist: list[tuple[str, CType | None]] = []
+            for p in params:
+                ids = [k for k, pt in enumerate(p) if pt.kind == "id"]
+                if len(p) == 1 and p[0].text == "void":
+                    continue
+                if len(ids) >= 2:
+                    name = p[ids[-1]].text
+                    ct = parse_type(" ".join(x.text for x in p[:ids[-1]]))
+                    plist.append((name, ct))
+                    sc.vars[name] = ct
+                elif p:
+                    plist.append(("", parse_type(" ".join(x.text for x in p))))
+            variadic = any(len(p) == 1 and p[0].text == "..." for p in params)
+            sc.funcs[t.text] = None if variadic else len(plist)
+            if close + 1 < n and toks[close + 1].text == "{":
+                sc.defined_funcs[t.text] = plist
+            i = close + 1
+            continue
+        # variable declaration: Type [*...] name (= ; , ) [)
+        if sc.is_type(t.text, idx) and t.text not in ("struct", "union", "enum", "const"):
+            j = i + 1
+            while j < n and toks[j].text == "*":
+                j += 1
+            if j < n and toks[j].kind == "id" and j + 1 < n and toks[j + 1].text in "=;,)[":
+                # not a cast: a cast is "( Type * )" with no name
+                start = i
+                while start > 0 and toks[start - 1].text in ("struct", "const", "union", "static",
+                                                             "volatile", "unsigned", "signed"):
+                    start -= 1
+                ct = parse_type(" ".join(x.text for x in toks[start:j]))
+                if ct is not None and j + 1 < n and toks[j + 1].text == "[":
+                    ct = CType(ct.base, ct.ptr + 1)
+                sc.vars[toks[j].text] = ct
+                i = j + 1
+                continue
+        i += 1
+
+
+def find_actor(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> ActorInfo | None:
+    """The actor an example is about: its ACTOR_ enum, instance struct or function prefix."""
+    by_struct = {a.instance_struct: a for a in idx.actors.values() if a.instance_struct}
+    for text in (*codes, prose):
+        for m in re.finditer(r"\bACTOR_[A-Z0-9_]+\b", text):
+            a = idx.actors.get(m.group())
+            if a:
+                return a
+        for m in re.finditer(r"\b([A-Z][a-z]+[A-Z]\w*?)(?:_[A-Z]\w*|\s*\*)", text):
+            a = by_struct.get(m.group(1))
+            if a:
+                return a
+    return None

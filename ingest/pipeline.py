@@ -92,9 +92,10 @@ class Source:
 DEFAULT_SOURCES: list[Source] = [
     Source("c", "ingest.c_facts:c_source"),
     Source("tables", "ingest.tables:tables_source"),
-    Source("assets", "ingest.assets:assets_source"),
-    Source("symbols", "ingest.symbols:symbols_source"),
-    Source("mapfiles", "ingest.mapfile:mapfile_source"),
+    Source("assets", "ingest.assets_xml:assets_source"),
+    # segments.csv, config.yml, symbol lists and map files together: conflicts between
+    # sources and symbol extents need all of a version's addresses at once.
+    Source("addresses", "ingest.addresses:addresses_source"),
     Source("concepts", "ingest.concepts:concepts_source"),
 ]
 _EXTRA_SOURCES: list[Source] = []

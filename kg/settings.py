@@ -32,5 +32,7 @@ class Settings(BaseSettings):
     neo4j_password: str = "ootkg-dev-password"
     neo4j_database: str = "neo4j"
     decomp: Path | None = Field(default=None, description="default decomp checkout")
+    symbols_dir: Path | None = Field(default=None, description="per-version symbol lists "
+                                     "(<version>/functions.txt, z64hdr-*/), not shipped with ootkg")
     default_version: str = DEFAULT_VERSION
     api_token: str | None = None

@@ -1,0 +1,382 @@
+"""RAM addresses per version, each with the source that gives it.
+
+Sources, all merged into ``LOCATED_AT`` edges (entity -> Version; ``source`` tells them
+apart, so several sources can give the same entity's address in one version):
+
+- ``baseroms/<v>/segments.csv``: every segment of the version (``IN_VERSION``, ``value`` =
+  its dmadata index) and the VRAM start of the code segments (source ``segments.csv``).
+- ``baseroms/<v>/config.yml``: named ``variables`` and ``incbins`` (``<name>Start``, with
+  size and segment) (source ``config.yml``).
+- symbol lists from a data directory (``ingest.symbol_lists``; sources ``disasm``/``z64hdr``).
+- GNU ld ``.map`` files of a user's own build (``ingest.mapfile``; source ``map``),
+  authoritative for their version.
+
+Checks before anything is kept: a name must exist in the graph (the C facts) and in that
+version; z64hdr names are classified Function/Global from the graph; several functions at
+one address of one list (aliases) are dropped unless the graph rules all but one out; a
+function whose address lies outside its file's segment is dropped. Each check's rejects
+are reported (count + examples). Different addresses for one entity and version from
+different sources are reported as conflicts and all kept: nothing is silently resolved.
+
+``size`` on a symbol's edge is the size the source states, else the distance to the next
+known symbol (or segment start) of that version, which is what bounds it in ``symbol_at``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ingest.symbol_lists import ListsReport, RawSymbol, read_symbol_lists
+from kg.facts import Facts
+
+log = logging.getLogger(__name__)
+
+OVERLAY_SPACE = 0x80800000  # overlays are linked from here; static code and data below
+SOURCE_RANK = {"map": 0, "segments.csv": 1, "config.yml": 1, "disasm": 2, "z64hdr": 3}
+
+
+class Rejects(BaseModel):
+    count: int = 0
+    examples: list[str] = Field(default_factory=list)
+
+    def add(self, text: str) -> None:
+        self.count += 1
+        if len(self.examples) < 8:
+            self.examples.append(text)
+
+
+class Conflict(BaseModel):
+    kind: str
+    name: str
+    version: str
+    addresses: dict[str, str]  # source -> hex address
+
+
+class AddressesReport(BaseModel):
+    segments: dict[str, int] = Field(default_factory=dict, description="version -> segments")
+    located: dict[str, int] = Field(default_factory=dict, description="source -> edges kept")
+    lists: ListsReport | None = None
+    maps: list[dict[str, Any]] = Field(default_factory=list)
+    not_in_graph: dict[str, Rejects] = Field(default_factory=dict,
+                                             description="source -> names unknown to the graph")
+    not_in_version: Rejects = Field(default_factory=Rejects)
+    ambiguous_aliases: Rejects = Field(default_factory=Rejects)
+    outside_segment: Rejects = Field(default_factory=Rejects)
+    conflicts: list[Conflict] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class GraphNames:
+    """What the C facts say exists: names, the versions they exist in, their segment."""
+    functions: dict[str, set[str] | None] = field(default_factory=dict)
+    globals: dict[str, set[str] | None] = field(default_factory=dict)
+    segment_of: dict[str, str] = field(default_factory=dict)  # function -> spec segment
+
+    @classmethod
+    def from_facts(cls, facts: Any) -> GraphNames | None:
+        if facts is None:
+            return None
+        g = cls()
+        for kind, target in (("Function", g.functions), ("Global", g.globals)):
+            for name in facts.nodes.get(kind, {}):
+                target[name] = None
+        for row in facts.rels.get("IN_VERSION", {}).values():
+            target = {"Function": g.functions, "Global": g.globals}.get(row["from_kind"])
+            if target is not None and row["from"] in target:
+                vs = target[row["from"]]
+                target[row["from"]] = (vs or set()) | {row["to"]}
+        files = facts.nodes.get("File", {})
+        for row in facts.rels.get("DEFINED_IN", {}).values():
+            if row["from_kind"] == "Function":
+                seg = (files.get(row["to"]) or {}).get("segment")
+                if seg:
+                    g.segment_of[row["from"]] = seg
+        return g
+
+    def kind_of(self, name: str) -> str | None:
+        if name in self.functions:
+            return "Function"
+        if name in self.globals:
+            return "Global"
+        return None
+
+    def in_version(self, kind: str, name: str, version: str) -> bool:
+        vs = (self.functions if kind == "Function" else self.globals).get(name)
+        return vs is None or version in vs
+
+
+# ---------------------------------------------------------------- baseroms/
+
+
+@dataclass
+class SegmentRow:
+    name: str
+    version: str
+    index: int
+    vram: int | None
+    size: int | None = None
+
+
+def read_segments_csv(path: Path, version: str, problems: list[str]) -> list[SegmentRow]:
+    rows: list[SegmentRow] = []
+    with path.open(newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if not header or header[0].strip() != "Name":
+            problems.append(f"{path}: expected a 'Name,VRAM start' header, got {header!r}")
+            return []
+        for n, rec in enumerate(reader, 2):
+            if not rec or not rec[0].strip():
+                continue
+            raw = rec[1].strip() if len(rec) > 1 else ""
+            vram = None
+            if raw:
+                try:
+                    vram = int(raw, 16)
+                except ValueError:
+                    problems.append(f"{path}:{n}: bad VRAM {raw!r} for {rec[0]}; kept without one")
+            rows.append(SegmentRow(rec[0].strip(), version, len(rows), vram))
+    # Size of a code segment: up to the next one in the same address space (static code
+    # vs overlays); unknown for the last of each.
+    placed = sorted((r for r in rows if r.vram is not None), key=lambda r: r.vram or 0)
+    for a, b in zip(placed, placed[1:], strict=False):
+        if b.vram and a.vram is not None and (a.vram < OVERLAY_SPACE) == (b.vram < OVERLAY_SPACE) \
+                and b.vram > a.vram:
+            a.size = b.vram - a.vram
+    return rows
+
+
+def read_config_yml(path: Path, version: str, problems: list[str]) -> list[RawSymbol]:
+    from ingest.assets_xml import load_yaml
+
+    try:
+        data = load_yaml(path)
+    except Exception as e:  # noqa: BLE001 - any YAML error is reported, the rest kept
+        problems.append(f"{path}: unreadable YAML: {e}")
+        return []
+    rel = f"baseroms/{version}/config.yml"
+    out: list[RawSymbol] = []
+    for name, addr in (data.get("variables") or {}).items():
+        if isinstance(addr, int):
+            out.append(RawSymbol(str(name), addr & 0xFFFFFFFF, version, "config.yml", "Global",
+                                 None, None, f"{rel}:variables"))
+        else:
+            problems.append(f"{rel}: variable {name}: bad address {addr!r}")
+    for inc in data.get("incbins") or []:
+        try:
+            out.append(RawSymbol(f"{inc['name']}Start", int(inc["vram"]) & 0xFFFFFFFF, version,
+                                 "config.yml", "Global", int(inc["size"]), None,
+                                 f"{rel}:incbins:{inc['segment']}"))
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"{rel}: unreadable incbin {inc!r}")
+    return out
+
+
+def symbols_dir(explicit: Path | None = None) -> Path | None:
+    """The symbol-list directory: explicit, else OOTKG_SYMBOLS_DIR, else none."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("OOTKG_SYMBOLS_DIR")
+    return Path(env) if env else None
+
+
+# ---------------------------------------------------------------- resolution
+
+
+def _segment_index(segs: list[SegmentRow]) -> tuple[list[int], list[SegmentRow]]:
+    placed = sorted((s for s in segs if s.vram is not None), key=lambda s: s.vram or 0)
+    return [s.vram or 0 for s in placed], placed
+
+
+def segment_at(index: tuple[list[int], list[SegmentRow]], address: int) -> SegmentRow | None:
+    starts, placed = index
+    i = bisect.bisect_right(starts, address) - 1
+    if i < 0:
+        return None
+    s = placed[i]
+    if s.size is not None and address >= (s.vram or 0) + s.size:
+        return None
+    return s
+
+
+def resolve(symbols: list[RawSymbol], names: GraphNames | None,
+            segments: dict[str, list[SegmentRow]], report: AddressesReport) -> list[RawSymbol]:
+    """Keep the symbols the checks accept, with a kind, a segment and a size."""
+    kept: list[RawSymbol] = []
+    seg_index = {v: _segment_index(rows) for v, rows in segments.items()}
+    for s in symbols:
+        if names is not None:
+            gkind = names.kind_of(s.name)
+            if gkind is None or (s.kind is not None and s.kind != gkind):
+                why = "" if gkind is None else f", a {gkind} in the graph"
+                report.not_in_graph.setdefault(s.source, Rejects()).add(
+                    f"{s.name} ({s.origin}{why})")
+                continue
+            s.kind = gkind
+            if not names.in_version(gkind, s.name, s.version):
+                report.not_in_version.add(f"{s.name} not in {s.version} ({s.origin})")
+                continue
+        elif s.kind is None:
+            report.not_in_graph.setdefault(s.source, Rejects()).add(
+                f"{s.name} ({s.origin}: kind unknown without the C facts)")
+            continue
+        kept.append(s)
+
+    # Aliases: several functions at one address of one list.
+    by_addr: dict[tuple[str, str, int], list[RawSymbol]] = defaultdict(list)
+    for s in kept:
+        if s.kind == "Function":
+            by_addr[(s.source, s.version, s.address)].append(s)
+    dropped: set[int] = set()
+    for (source, version, addr), group in by_addr.items():
+        if len({g.name for g in group}) > 1:
+            report.ambiguous_aliases.add(
+                f"{' / '.join(sorted({g.name for g in group}))} at 0x{addr:08X} "
+                f"({source}, {version})")
+            dropped.update(id(g) for g in group)
+    kept = [s for s in kept if id(s) not in dropped]
+
+    # Segment check: a function must lie in its file's segment.
+    out: list[RawSymbol] = []
+    for s in kept:
+        idx = seg_index.get(s.version)
+        seg = segment_at(idx, s.address) if idx else None
+        if s.segment is None and seg is not None:
+            s.segment = seg.name
+        want = names.segment_of.get(s.name) if names is not None and s.kind == "Function" else None
+        if want and idx and seg is not None and seg.name != want and any(
+                r.name == want and r.vram is not None for r in segments.get(s.version, [])):
+            report.outside_segment.add(f"{s.name} at 0x{s.address:08X} is in {seg.name}, its file "
+                                       f"is in {want} ({s.origin})")
+            continue
+        out.append(s)
+    _sizes(out, segments)
+    _conflicts(out, report)
+    return out
+
+
+def _sizes(symbols: list[RawSymbol], segments: dict[str, list[SegmentRow]]) -> None:
+    """Unstated sizes: up to the next known symbol or segment boundary of the version."""
+    by_version: dict[str, list[int]] = defaultdict(list)
+    for s in symbols:
+        by_version[s.version].append(s.address)
+    for v, rows in segments.items():
+        for r in rows:
+            if r.vram is not None:
+                by_version[v].append(r.vram)
+                if r.size:
+                    by_version[v].append(r.vram + r.size)
+    bounds = {v: sorted(set(a)) for v, a in by_version.items()}
+    for s in symbols:
+        if s.size is not None:
+            continue
+        b = bounds[s.version]
+        i = bisect.bisect_right(b, s.address)
+        if i < len(b) and (b[i] < OVERLAY_SPACE) == (s.address < OVERLAY_SPACE):
+            s.size = b[i] - s.address
+
+
+def _conflicts(symbols: list[RawSymbol], report: AddressesReport) -> None:
+    seen: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
+    for s in symbols:
+        seen[(s.kind or "", s.name, s.version)].setdefault(s.source, s.address)
+    for (kind, name, version), by_src in seen.items():
+        if len(set(by_src.values())) > 1:
+            report.conflicts.append(Conflict(kind=kind, name=name, version=version, addresses={
+                src: f"0x{a:08X}" for src, a in sorted(by_src.items(),
+                                                       key=lambda x: SOURCE_RANK.get(x[0], 9))}))
+
+
+# ---------------------------------------------------------------- facts
+
+
+def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames | None,
+                  symbols_directory: Path | None = None,
+                  map_symbols: list[RawSymbol] | None = None,
+                  map_segments: list[SegmentRow] | None = None) -> tuple[Facts, AddressesReport]:
+    facts = Facts()
+    report = AddressesReport()
+    segments: dict[str, list[SegmentRow]] = {}
+    raw: list[RawSymbol] = []
+    for v in versions:
+        base = checkout_root / "baseroms" / v
+        if (base / "segments.csv").is_file():
+            segments[v] = read_segments_csv(base / "segments.csv", v, report.problems)
+        if (base / "config.yml").is_file():
+            raw.extend(read_config_yml(base / "config.yml", v, report.problems))
+    lists, lreport = read_symbol_lists(symbols_directory, versions)
+    report.lists = lreport
+    raw.extend(lists)
+    raw.extend(map_symbols or [])
+    kept = resolve(raw, names, segments, report)
+
+    for v, rows in segments.items():
+        report.segments[v] = len(rows)
+        for r in rows:
+            facts.node("Segment", name=r.name)
+            facts.rel("IN_VERSION", r.name, v, from_kind="Segment", to_kind="Version",
+                      value=r.index)
+            if r.vram is not None:
+                facts.rel("LOCATED_AT", r.name, v, from_kind="Segment", to_kind="Version",
+                          address=r.vram, size=r.size, source="segments.csv")
+    for r in map_segments or []:
+        if r.vram is not None:
+            facts.node("Segment", name=r.name)
+            facts.rel("LOCATED_AT", r.name, r.version, from_kind="Segment", to_kind="Version",
+                      address=r.vram, size=r.size, source="map")
+    for s in kept:
+        facts.rel("LOCATED_AT", s.name, s.version, from_kind=s.kind, to_kind="Version",
+                  address=s.address, size=s.size, source=s.source, segment=s.segment)
+        report.located[s.source] = report.located.get(s.source, 0) + 1
+    return facts, report
+
+
+def addresses_source(ctx: Any) -> Facts:
+    """Pipeline source: segments.csv, config.yml, the symbol lists (``ctx.symbols_dir`` or
+    OOTKG_SYMBOLS_DIR) and the registered map files (``ctx.maps``). A map built for another
+    version raises ``MapError`` before anything is written."""
+    from ingest.mapfile import check_map, map_symbols, parse_map
+
+    versions = [v.id for v in ctx.versions]
+    root = Path(ctx.checkout.root)
+    directory = symbols_dir(getattr(ctx, "symbols_dir", None))
+    msyms: list[RawSymbol] = []
+    msegs: list[SegmentRow] = []
+    checks = []
+    for m in ctx.maps:
+        if m.version not in versions:
+            continue
+        mc = parse_map(Path(m.path))
+        check = check_map(mc, m.version, root, versions, directory)
+        checks.append(check.model_dump())
+        if check.warning:
+            log.warning("%s", check.warning)
+        s, g = map_symbols(mc, m.version)
+        msyms.extend(s)
+        msegs.extend(g)
+    facts, report = address_facts(root, versions, names=GraphNames.from_facts(ctx.c_facts),
+                                  symbols_directory=directory, map_symbols=msyms,
+                                  map_segments=msegs)
+    report.maps = checks
+    ctx.stats.setdefault("domain", {})["addresses"] = report
+    for src, rej in report.not_in_graph.items():
+        log.info("addresses: %d %s names not in the graph, e.g. %s", rej.count, src,
+                 ", ".join(rej.examples[:3]))
+    for c in report.conflicts[:20]:
+        log.warning("addresses: %s %s in %s: sources disagree: %s", c.kind, c.name, c.version,
+                    c.addresses)
+    ctx.notes["addresses"] = (
+        ", ".join(f"{n} from {s}" for s, n in report.located.items())
+        + f"; {sum(r.count for r in report.not_in_graph.values())} names not in the graph"
+        + f"; {len(report.conflicts)} conflicts")
+    return facts

@@ -1,0 +1,158 @@
+"""Per-version symbol lists read from a data directory (never shipped with ootkg).
+
+Two formats, detected per directory:
+
+- ``<version>/functions.txt`` and ``variables.txt`` (the decomp's old disassembly lists):
+  ``Name = 0x80XXXXXX; // type:func`` or ``// size:0x.. type:T``. Source ``disasm``.
+- ``z64hdr-<rom>/sym_*.ld`` (z64hdr linker scripts): ``Name = 0x80XXXXXX;`` with no kind;
+  commented-out entries (``/* Name = 0x... DebugAddr */``) are debug-ROM placeholders and
+  are NOT facts about the list's version, so they are skipped. Source ``z64hdr``.
+  ``oot_u10`` is ntsc-1.0 and ``oot_mq_debug`` gc-eu-mq-dbg; other ROM names are reported.
+
+Lines with an unreadable address are reported (file:line) and skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+Z64HDR_ROMS = {"oot_u10": "ntsc-1.0", "oot_u11": "ntsc-1.1", "oot_u12": "ntsc-1.2",
+               "oot_mq_debug": "gc-eu-mq-dbg"}
+
+
+@dataclass
+class RawSymbol:
+    name: str
+    address: int
+    version: str
+    source: str
+    kind: str | None  # "Function" | "Global" | None (list does not say)
+    size: int | None
+    type: str | None
+    origin: str  # file:line
+    segment: str | None = None
+
+
+class ListProblem(BaseModel):
+    file: str
+    line: int | None = None
+    message: str
+
+
+class ListsReport(BaseModel):
+    directory: str | None = None
+    lists: dict[str, int] = Field(default_factory=dict, description="file -> symbols read")
+    placeholders_skipped: int = 0
+    problems: list[ListProblem] = Field(default_factory=list)
+
+
+_Z64 = re.compile(r"^\s*([A-Za-z_.$][\w.$]*)\s*=\s*(\S+?)\s*;?\s*(?:/\*.*\*/)?\s*$")
+_ATTR = re.compile(r"(\w+):(\S+)")
+
+
+_HEX = re.compile(r"0[xX][0-9A-Fa-f]{1,16}")
+RAM_START, RAM_END = 0x80000000, 0x81000000  # KSEG0: where the game's code and data live
+
+
+def parse_address(text: str, ram: bool = True) -> int | None:
+    """A hex address (a RAM address in KSEG0 unless ``ram`` is False), else None."""
+    t = text.strip().rstrip(";")
+    if not _HEX.fullmatch(t):
+        return None
+    value = int(t, 16) & 0xFFFFFFFF
+    if ram and not RAM_START <= value < RAM_END:
+        return None
+    return value
+
+
+def _read_disasm(path: Path, rel: str, version: str, default_kind: str,
+                 report: ListsReport) -> list[RawSymbol]:
+    out: list[RawSymbol] = []
+    for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        s = line.strip()
+        if not s or s.startswith(("//", "/*", "#")):
+            continue
+        head, _, comment = s.partition("//")
+        name, eq, value = head.partition("=")
+        name, value = name.strip(), value.strip().rstrip(";").strip()
+        addr = None
+        if eq and name.isidentifier() and value.startswith(("0x", "0X")):
+            try:
+                addr = int(value, 16)
+            except ValueError:
+                addr = None
+        if addr is None or not RAM_START <= addr < RAM_END:
+            why = "not a RAM address" if addr is not None else "unreadable line"
+            report.problems.append(ListProblem(file=rel, line=n, message=f"{why}: {s[:80]!r}"))
+            continue
+        attrs = dict(_ATTR.findall(comment)) if comment else {}
+        kind = "Function" if attrs.get("type") == "func" else default_kind
+        size = parse_address(attrs["size"], ram=False) if "size" in attrs else None
+        out.append(RawSymbol(name, addr, version, "disasm", kind, size,
+                             None if kind == "Function" else attrs.get("type"), f"{rel}:{n}"))
+    return out
+
+
+def _read_z64hdr(path: Path, rel: str, version: str, report: ListsReport) -> list[RawSymbol]:
+    out: list[RawSymbol] = []
+    for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        s = line.strip()
+        if not s or s.startswith("//"):
+            continue
+        if s.startswith("/*"):
+            if "=" in s:
+                report.placeholders_skipped += 1
+            continue
+        if "=" not in s:
+            continue
+        m = _Z64.match(s)
+        addr = parse_address(m.group(2)) if m else None
+        if not m or addr is None:
+            report.problems.append(ListProblem(file=rel, line=n, message=f"unreadable line: {s[:80]!r}"))
+            continue
+        name = m.group(1)
+        if name.startswith("_") and "Segment" in name:
+            continue  # linker segment markers, not code or data symbols
+        out.append(RawSymbol(name, addr, version, "z64hdr", None, None, None, f"{rel}:{n}"))
+    return out
+
+
+def read_symbol_lists(directory: Path | None, versions: list[str]) -> tuple[list[RawSymbol], ListsReport]:
+    """Every symbol of every list in ``directory`` for the selected versions."""
+    report = ListsReport(directory=str(directory) if directory else None)
+    if directory is None:
+        return [], report
+    if not directory.is_dir():
+        report.problems.append(ListProblem(file=str(directory), message="symbols directory not found"))
+        return [], report
+    out: list[RawSymbol] = []
+    for d in sorted(p for p in directory.iterdir() if p.is_dir()):
+        if d.name.startswith("z64hdr-"):
+            rom = d.name.removeprefix("z64hdr-")
+            version = Z64HDR_ROMS.get(rom)
+            if version is None:
+                report.problems.append(ListProblem(
+                    file=d.name, message=f"unknown z64hdr ROM {rom!r} (known: {', '.join(Z64HDR_ROMS)})"))
+                continue
+            if version not in versions:
+                continue
+            for f in sorted(d.glob("*.ld")):
+                rel = f"{d.name}/{f.name}"
+                syms = _read_z64hdr(f, rel, version, report)
+                report.lists[rel] = len(syms)
+                out.extend(syms)
+        elif (d / "functions.txt").is_file() or (d / "variables.txt").is_file():
+            if d.name not in versions:
+                continue
+            for fname, kind in (("functions.txt", "Function"), ("variables.txt", "Global")):
+                f = d / fname
+                if f.is_file():
+                    rel = f"{d.name}/{fname}"
+                    syms = _read_disasm(f, rel, d.name, kind, report)
+                    report.lists[rel] = len(syms)
+                    out.extend(syms)
+    return out, report

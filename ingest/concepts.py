@@ -1,0 +1,361 @@
+"""The romhacking curriculum: concepts in YAML, their prerequisites, the code they cover.
+
+A curriculum is a directory of ``*.yaml`` files (the built-in one ships in
+``ingest/concepts/``). Each file is::
+
+    domain: collision            # default domain of the file's concepts
+    concepts:
+      - id: actor-collision      # kebab-case, unique across the curriculum
+        title: Actor collision with colliders
+        difficulty: 2            # 1 beginner .. 4 expert
+        summary: One to three sentences, technically accurate for OoT.
+        requires: [actor-lifecycle]          # prerequisite concept ids
+        covers: [Function:Collider_InitCylinder, Struct:ColliderCylinder,
+                 Field:Actor.colChkInfo, Define:ACTOR_FLAG_HOSTILE]
+
+``covers`` entries are ``Kind:key`` with a kind a ``COVERS`` edge may reach in
+``kg.schema`` and that kind's key (``Field`` keys are ``Struct.member``).
+
+Loading checks everything a curriculum can get wrong on its own — malformed
+YAML, missing or unknown fields, duplicate ids, unknown prerequisites, cycles —
+and names the file and the concept. Whether the covered entities exist is a
+question for the graph: :func:`concept_facts` takes the entity keys the other
+sources produced and either refuses unknown references (a user's curriculum)
+or drops them with a count (the built-in curriculum over a partial checkout).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Annotated, Any
+
+import networkx as nx
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from kg.facts import Facts
+from kg.schema import NODE_KINDS, REL_KINDS
+
+log = logging.getLogger(__name__)
+
+KEBAB = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# The kinds a COVERS edge may point to, straight from the schema.
+COVERABLE_KINDS: tuple[str, ...] = tuple(sorted({to for _, to in REL_KINDS["COVERS"].pairs}))
+ConceptId = Annotated[str, Field(pattern=KEBAB, max_length=80)]
+
+
+class CurriculumError(ValueError):
+    """A curriculum that cannot be loaded; ``problems`` lists every one found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("curriculum: " + "; ".join(problems) if len(problems) == 1 else
+                         f"curriculum has {len(problems)} problems:\n  " + "\n  ".join(problems))
+
+
+class EntityRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    key: str
+
+    @classmethod
+    def parse(cls, text: str) -> EntityRef:
+        kind, sep, key = text.partition(":")
+        kind, key = kind.strip(), key.strip()
+        if not sep or not kind or not key:
+            raise ValueError(f"{text!r} is not Kind:key (e.g. Function:Actor_Kill)")
+        if kind not in COVERABLE_KINDS:
+            raise ValueError(f"{text!r}: unknown kind {kind!r}; a concept may cover "
+                             f"{', '.join(COVERABLE_KINDS)}")
+        if kind == "Field" and (key.count(".") != 1 or key.startswith(".") or key.endswith(".")):
+            raise ValueError(f"{text!r}: a Field key is Struct.member (e.g. Field:Actor.world)")
+        if any(c.isspace() for c in key):
+            raise ValueError(f"{text!r}: a key has no spaces")
+        return cls(kind=kind, key=key)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+class Concept(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: ConceptId
+    title: str = Field(min_length=3, max_length=120)
+    domain: ConceptId
+    difficulty: int = Field(ge=1, le=4)
+    summary: str = Field(min_length=20, max_length=900)
+    requires: list[ConceptId] = Field(default_factory=list)
+    covers: list[str] = Field(default_factory=list)
+
+    @field_validator("covers")
+    @classmethod
+    def _refs_well_formed(cls, value: list[str]) -> list[str]:
+        for text in value:
+            EntityRef.parse(text)
+        if len(set(value)) != len(value):
+            dup = sorted({v for v in value if value.count(v) > 1})
+            raise ValueError(f"covers lists {', '.join(dup)} more than once")
+        return value
+
+    @field_validator("requires")
+    @classmethod
+    def _no_duplicate_requires(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("requires lists a concept more than once")
+        return value
+
+    def refs(self) -> list[EntityRef]:
+        return [EntityRef.parse(text) for text in self.covers]
+
+
+class ConceptStats(BaseModel):
+    """How far into the curriculum a concept sits."""
+
+    id: str
+    difficulty: int
+    depth: int  # longest chain of prerequisites below it (roots have 0)
+    prerequisite_count: int  # all transitive prerequisites
+    complexity: int  # sum of the difficulties of the concept and all its prerequisites
+
+
+class CoverageReport(BaseModel):
+    concepts: int
+    requires: int
+    covers: int
+    dropped: list[str] = Field(default_factory=list)  # "concept (file): Kind:key"
+
+    @property
+    def dropped_count(self) -> int:
+        return len(self.dropped)
+
+
+class Curriculum:
+    """Loaded, validated concepts; ``files`` maps each id to the file it came from."""
+
+    def __init__(self, concepts: dict[str, Concept], files: dict[str, str]) -> None:
+        self.concepts = concepts
+        self.files = files
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    def __iter__(self) -> Iterator[Concept]:
+        return iter(self.concepts.values())
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """Edges prerequisite -> concept (the direction of learning)."""
+        g = nx.DiGraph()
+        for c in self.concepts.values():
+            g.add_node(c.id)
+            g.add_edges_from((pre, c.id) for pre in c.requires)
+        return g
+
+    def _get(self, concept_id: str) -> Concept:
+        try:
+            return self.concepts[concept_id]
+        except KeyError:
+            raise KeyError(f"no concept {concept_id!r} in the curriculum") from None
+
+    def _distances_below(self, concept_id: str) -> dict[str, int]:
+        """Each prerequisite's longest REQUIRES distance from the concept."""
+        dist = {concept_id: 0}
+        for node in reversed(list(nx.topological_sort(self.graph.subgraph(
+                nx.ancestors(self.graph, concept_id) | {concept_id})))):
+            for pre in self.graph.predecessors(node):
+                dist[pre] = max(dist.get(pre, 0), dist[node] + 1)
+        return dist
+
+    def prerequisite_chain(self, concept_id: str) -> list[str]:
+        """Everything to learn, in order, ending with the concept itself.
+
+        The order is by longest distance from the concept (farthest first), then
+        difficulty, then id: a topological order (a prerequisite is always
+        farther than what needs it), and the same order the ``prerequisites``
+        named query returns.
+        """
+        self._get(concept_id)
+        dist = self._distances_below(concept_id)
+        pres = [c for c in dist if c != concept_id]
+        pres.sort(key=lambda c: (-dist[c], self.concepts[c].difficulty, c))
+        return [*pres, concept_id]
+
+    def depth(self, concept_id: str) -> int:
+        self._get(concept_id)
+        return max(self._distances_below(concept_id).values())
+
+    def stats(self, concept_id: str) -> ConceptStats:
+        concept = self._get(concept_id)
+        dist = self._distances_below(concept_id)
+        return ConceptStats(
+            id=concept_id, difficulty=concept.difficulty, depth=max(dist.values()),
+            prerequisite_count=len(dist) - 1,
+            complexity=sum(self.concepts[c].difficulty for c in dist))
+
+    def roots(self) -> list[str]:
+        return sorted(c for c in self.graph if self.graph.in_degree(c) == 0)
+
+    def learning_order(self) -> list[str]:
+        """Every concept in one topological order (easier and shallower first)."""
+        return list(nx.lexicographical_topological_sort(
+            self.graph, key=lambda c: (self.concepts[c].difficulty, c)))
+
+    def domains(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for c in self.concepts.values():
+            out.setdefault(c.domain, []).append(c.id)
+        return out
+
+
+def _files_of(root: Path | Traversable) -> list[Path | Traversable]:
+    files = sorted((p for p in root.iterdir() if p.name.endswith((".yaml", ".yml"))),
+                   key=lambda p: p.name)
+    return files
+
+
+def _format_validation(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        where = ".".join(str(x) for x in e["loc"]) or "concept"
+        msg = e["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)
+
+
+def _parse_file(name: str, text: str, problems: list[str]) -> list[tuple[Concept, str]]:
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problems.append(f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})")
+        return []
+    if doc is None:
+        return []
+    if not isinstance(doc, dict) or not isinstance(doc.get("concepts"), list):
+        problems.append(f"{name}: expected a mapping with a 'concepts' list "
+                        "(and optionally a default 'domain')")
+        return []
+    unknown = set(doc) - {"domain", "concepts"}
+    if unknown:
+        problems.append(f"{name}: unknown top-level key(s) {', '.join(sorted(unknown))}")
+    out = []
+    for i, item in enumerate(doc["concepts"]):
+        if not isinstance(item, dict):
+            problems.append(f"{name}: concept #{i + 1} is not a mapping")
+            continue
+        label = f"{name}: concept {item.get('id', f'#{i + 1}')!s}"
+        data: dict[str, Any] = {"domain": doc.get("domain"), **item}
+        if data["domain"] is None:
+            data.pop("domain")
+        try:
+            out.append((Concept.model_validate(data), name))
+        except ValidationError as exc:
+            problems.append(f"{label}: {_format_validation(exc)}")
+    return out
+
+
+def load_curriculum(root: Path | Traversable) -> Curriculum:
+    """Load and validate every ``*.yaml`` under ``root``; raise ``CurriculumError`` listing
+    every problem (file and concept named) when anything is wrong."""
+    if isinstance(root, Path) and not root.is_dir():
+        raise CurriculumError([f"{root}: not a directory of concept YAML files"])
+    problems: list[str] = []
+    concepts: dict[str, Concept] = {}
+    files: dict[str, str] = {}
+    found = _files_of(root)
+    if not found:
+        raise CurriculumError([f"{root}: no *.yaml concept files"])
+    for path in found:
+        for concept, name in _parse_file(path.name, path.read_text(encoding="utf-8"), problems):
+            if concept.id in concepts:
+                problems.append(f"{name}: concept {concept.id}: duplicate id "
+                                f"(also defined in {files[concept.id]})")
+                continue
+            concepts[concept.id] = concept
+            files[concept.id] = name
+    for c in concepts.values():
+        for pre in c.requires:
+            if pre == c.id:
+                problems.append(f"{files[c.id]}: concept {c.id}: requires itself")
+            elif pre not in concepts:
+                problems.append(f"{files[c.id]}: concept {c.id}: unknown prerequisite {pre!r}")
+    if problems:
+        raise CurriculumError(problems)
+    curriculum = Curriculum(concepts, files)
+    try:
+        cycle = nx.find_cycle(curriculum.graph)
+    except nx.NetworkXNoCycle:
+        return curriculum
+    ids = [a for a, _ in cycle] + [cycle[0][0]]
+    where = ", ".join(sorted({files[i] for i in ids}))
+    raise CurriculumError([f"prerequisite cycle {' -> '.join(ids)} (in {where})"])
+
+
+def builtin_root() -> Traversable:
+    return resources.files("ingest") / "concepts"
+
+
+def load_builtin() -> Curriculum:
+    return load_curriculum(builtin_root())
+
+
+EntityKeys = set[tuple[str, str]]
+
+
+def entity_keys(facts: Facts, kinds: Iterable[str] = COVERABLE_KINDS) -> EntityKeys:
+    """The (kind, key) pairs a Facts bundle holds, for the coverable kinds."""
+    return {(kind, key) for kind in kinds for key in facts.nodes.get(kind, {})}
+
+
+def concept_facts(curriculum: Curriculum, known: EntityKeys | None, *,
+                  strict: bool) -> tuple[Facts, CoverageReport]:
+    """Concept nodes, REQUIRES and COVERS edges.
+
+    ``known`` is the set of (kind, key) entities the graph will hold (``None``:
+    do not check). With ``strict`` an unknown entity is an error that lists
+    every unknown reference; otherwise its COVERS edge is dropped and reported.
+    """
+    unknown: list[str] = []
+    facts = Facts()
+    for c in curriculum:
+        facts.node("Concept", id=c.id, title=c.title, domain=c.domain,
+                   difficulty=c.difficulty, summary=c.summary)
+    requires = covers = 0
+    for c in curriculum:
+        for pre in c.requires:
+            facts.rel("REQUIRES", c.id, pre)
+            requires += 1
+        for ref in c.refs():
+            if known is not None and (ref.kind, ref.key) not in known:
+                unknown.append(f"{c.id} ({curriculum.files[c.id]}): {ref}")
+                continue
+            facts.rel("COVERS", c.id, ref.key, from_kind="Concept", to_kind=ref.kind,
+                      kind=ref.kind)
+            covers += 1
+    if unknown and strict:
+        raise CurriculumError([f"{len(unknown)} covered entit"
+                               f"{'y is' if len(unknown) == 1 else 'ies are'} not in the graph "
+                               "(check the spelling against the decomp, or ingest the sources "
+                               "that define them):\n    " + "\n    ".join(unknown)])
+    if unknown:
+        log.warning("concepts: dropped %d COVERS edge(s) to entities not in the graph "
+                    "(a partial checkout?)", len(unknown))
+    return facts, CoverageReport(concepts=len(curriculum), requires=requires, covers=covers,
+                                 dropped=unknown)
+
+
+def _known_kinds_check() -> None:
+    missing = [k for k in COVERABLE_KINDS if k not in NODE_KINDS]
+    if missing:  # pragma: no cover - a schema inconsistency, caught at import
+        raise RuntimeError(f"COVERS reaches kinds the schema does not define: {missing}")
+
+
+_known_kinds_check()

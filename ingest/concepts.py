@@ -352,6 +352,29 @@ def concept_facts(curriculum: Curriculum, known: EntityKeys | None, *,
                                  dropped=unknown)
 
 
+def concepts_source(ctx: Any) -> Facts:
+    """The pipeline source (``ingest.pipeline``): the built-in curriculum, or ``ctx.concepts_dir``.
+
+    Entity references are checked against what the earlier sources produced
+    (``ctx.facts``). A user's curriculum must be complete (``CurriculumError``
+    listing every unknown reference, nothing written); the built-in one, ingested
+    over a partial checkout such as a test fixture, drops its COVERS edges to
+    entities that are not there and reports the count in ``ctx.notes``.
+    """
+    user_dir = getattr(ctx, "concepts_dir", None)
+    curriculum = load_curriculum(Path(user_dir)) if user_dir else load_builtin()
+    graph = getattr(ctx, "facts", None)
+    known = entity_keys(graph) if graph is not None else None
+    facts, report = concept_facts(curriculum, known, strict=bool(user_dir))
+    note = f"{report.concepts} concepts, {report.requires} prerequisites, {report.covers} covers"
+    if report.dropped:
+        note += f"; {report.dropped_count} covered entities not in this checkout (dropped)"
+    notes = getattr(ctx, "notes", None)
+    if isinstance(notes, dict):
+        notes["concepts"] = note
+    return facts
+
+
 def _known_kinds_check() -> None:
     missing = [k for k in COVERABLE_KINDS if k not in NODE_KINDS]
     if missing:  # pragma: no cover - a schema inconsistency, caught at import

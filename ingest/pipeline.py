@@ -57,6 +57,8 @@ class IngestContext:
     cache_dir: Path
     progress: ProgressFn = lambda task, done, total: None
     c_facts: Facts | None = None
+    # everything the earlier sources produced, merged (the concepts source checks names in it)
+    facts: Facts | None = None
     maps: list[MapInput] = field(default_factory=list)
     concepts_dir: Path | None = None
     jobs: int = 2
@@ -200,6 +202,7 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
             reports.append(SourceReport(name=src.name, seconds=0, nodes=0, rels=0, skipped=True))
             continue
         ts = time.perf_counter()
+        ctx.facts = facts
         got = fn(ctx)
         if src.name == "c":
             ctx.c_facts = got

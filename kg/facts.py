@@ -116,9 +116,13 @@ class Facts:
         """Drop relationships whose ends are not nodes of this bundle; return what was dropped
         (per type) so the caller can report it. A store cannot hold an edge to nothing."""
         dropped: dict[str, list[tuple[str, Any, str, Any]]] = {}
+        empty: dict[Any, Row] = {}
         for rel_type, rels in self.rels.items():
-            bad = [rid for rid in rels
-                   if rid[1] not in self.nodes.get(rid[0], {}) or rid[3] not in self.nodes.get(rid[2], {})]
+            bad = []
+            for rid in rels:
+                fk, f, tk, t, _ = rid
+                if f not in self.nodes.get(fk, empty) or t not in self.nodes.get(tk, empty):
+                    bad.append(rid)
             for rid in bad:
                 del rels[rid]
             if bad:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from kg.schema import SchemaError
 from kg.settings import Settings
 from kg.store import GraphStore, StoreError, open_store
 from ootkg import cmd_generate, cmd_ingest, cmd_validate
@@ -179,6 +180,9 @@ def main() -> None:
     except StoreError as e:
         err.print(f"[bold red]error:[/] {e}", highlight=False)
         sys.exit(3)
+    except SchemaError as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        sys.exit(2)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")
         sys.exit(130)

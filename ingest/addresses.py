@@ -81,6 +81,9 @@ class GraphNames:
     functions: dict[str, set[str] | None] = field(default_factory=dict)
     globals: dict[str, set[str] | None] = field(default_factory=dict)
     segment_of: dict[str, str] = field(default_factory=dict)  # function -> spec segment
+    global_type: dict[str, str] = field(default_factory=dict)
+    # struct/typedef name -> {version or "": size}
+    type_size: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
     def from_facts(cls, facts: Any) -> GraphNames | None:
@@ -95,6 +98,19 @@ class GraphNames:
             if target is not None and row["from"] in target:
                 vs = target[row["from"]]
                 target[row["from"]] = (vs or set()) | {row["to"]}
+        for name, row in facts.nodes.get("Global", {}).items():
+            if row.get("type"):
+                g.global_type[name] = row["type"]
+        for name, row in facts.nodes.get("Struct", {}).items():
+            if row.get("size"):
+                g.type_size.setdefault(name, {})[""] = row["size"]
+        for row in facts.rels.get("IN_VERSION", {}).values():
+            if row["from_kind"] == "Struct" and row.get("size"):
+                g.type_size.setdefault(row["from"], {})[row["to"]] = row["size"]
+        for name, row in facts.nodes.get("Typedef", {}).items():
+            under = _plain_type(row.get("underlying") or "")
+            if under in g.type_size and name not in g.type_size:
+                g.type_size[name] = g.type_size[under]
         files = facts.nodes.get("File", {})
         for row in facts.rels.get("DEFINED_IN", {}).values():
             if row["from_kind"] == "Function":
@@ -102,6 +118,13 @@ class GraphNames:
                 if seg:
                     g.segment_of[row["from"]] = seg
         return g
+
+    def global_size(self, name: str, version: str) -> int | None:
+        """The size of a global whose type is a struct the graph knows, in that version."""
+        sizes = self.type_size.get(_plain_type(self.global_type.get(name, "")))
+        if not sizes:
+            return None
+        return sizes.get(version, sizes.get(""))
 
     def kind_of(self, name: str) -> str | None:
         if name in self.functions:
@@ -113,6 +136,15 @@ class GraphNames:
     def in_version(self, kind: str, name: str, version: str) -> bool:
         vs = (self.functions if kind == "Function" else self.globals).get(name)
         return vs is None or version in vs
+
+
+def _plain_type(t: str) -> str:
+    """'struct SaveContext', 'volatile SaveContext' -> 'SaveContext'; pointers/arrays -> ''."""
+    if any(c in t for c in "*[("):
+        return ""
+    words = [w for w in t.split() if w not in ("struct", "union", "const", "volatile", "static",
+                                               "extern")]
+    return words[0] if len(words) == 1 else ""
 
 
 # ---------------------------------------------------------------- baseroms/
@@ -260,6 +292,10 @@ def resolve(symbols: list[RawSymbol], names: GraphNames | None,
                                        f"is in {want} ({s.origin})")
             continue
         out.append(s)
+    if names is not None:
+        for s in out:
+            if s.size is None and s.kind == "Global":
+                s.size = names.global_size(s.name, s.version)
     _sizes(out, segments)
     _conflicts(out, report)
     return out
@@ -320,6 +356,17 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
     raw.extend(map_symbols or [])
     kept = resolve(raw, names, segments, report)
 
+    # Segments whose end segments.csv cannot tell (the last of an address space): up to the
+    # end of the last symbol known in them.
+    ends: dict[tuple[str, str], int] = {}
+    for k in kept:
+        if k.segment:
+            end = k.address + (k.size or 0)
+            ends[(k.version, k.segment)] = max(ends.get((k.version, k.segment), 0), end)
+    for v, rows in segments.items():
+        for r in rows:
+            if r.size is None and r.vram is not None and ends.get((v, r.name), 0) > r.vram:
+                r.size = ends[(v, r.name)] - r.vram
     for v, rows in segments.items():
         report.segments[v] = len(rows)
         for r in rows:

@@ -224,3 +224,14 @@ def map_symbols(mc: MapContents, version: str) -> tuple[list[RawSymbol], list[Se
     segs = [SegmentRow(name, version, i, start, size or None)
             for i, (name, (start, size)) in enumerate(mc.segments.items())]
     return syms, segs
+
+
+def verify_map(path: Path, version: str, checkout_root: Path, versions: list[str],
+               symbols_dir: Path | None = None) -> MapCheck:
+    """Parse and check a map before registering it (``ootkg ingest --map X --version V``):
+    raises ``MapError`` with a message a user can act on when it is unreadable or built for
+    another version."""
+    if not path.is_file():
+        raise MapError(f"No map file at {path}. A build of the decomp writes it to "
+                       f"build/{version}/oot-{version}.map.")
+    return check_map(parse_map(path), version, checkout_root, versions, symbols_dir)

@@ -434,11 +434,17 @@ def entry_props(e: Entry, sequences: dict[str, str]) -> dict[str, Any]:
     raise ValueError(e.kind)
 
 
+# Kinds whose IN_VERSION edges the C source also writes (from the actor/effect profiles).
+_PROFILED = ("Actor", "EffectSs")
+
+
 def table_facts(per_version: dict[str, list[Entry]], versions: list[str],
                 default_version: str) -> Facts:
     """Nodes (representative values from the default version, else the first that has the
     entry), IN_VERSION edges with the per-version id (``value``), file and line, and the
-    fields that differ from the node's (``text``, JSON), plus ENTERS and IN_SEGMENT."""
+    fields that differ from the node's (``text``, JSON, including ``id``), plus ENTERS and
+    IN_SEGMENT. Actor/EffectSs edges carry only ``text``: their value/file/line are the
+    profile's (C source)."""
     facts = Facts()
     order = [v for v in versions if v in per_version]
     rep_order = ([default_version] if default_version in per_version else []) + \
@@ -467,11 +473,14 @@ def table_facts(per_version: dict[str, list[Entry]], versions: list[str],
                 continue
             e = where[(kind, enum)][v]
             pv = by_v[v]
-            diff = {} if pv is rep else {k: val for k, val in pv.items()
-                                         if k != "id" and rep.get(k) != val}
-            facts.rel("IN_VERSION", enum, v, from_kind=kind, to_kind="Version",
-                      value=by_v[v]["id"], file=e.file, line=e.line,
-                      text=json.dumps(diff, sort_keys=True) if diff else None)
+            diff = {} if pv is rep else {k: val for k, val in pv.items() if rep.get(k) != val}
+            text = json.dumps(diff, sort_keys=True) if diff else None
+            if kind in _PROFILED:
+                # The C source owns value/file/line of these edges (profile flags, file, line).
+                facts.rel("IN_VERSION", enum, v, from_kind=kind, to_kind="Version", text=text)
+            else:
+                facts.rel("IN_VERSION", enum, v, from_kind=kind, to_kind="Version",
+                          value=pv["id"], file=e.file, line=e.line, text=text)
         if kind == "Entrance" and rep.get("scene"):
             facts.rel("ENTERS", enum, rep["scene"], spawn=rep.get("spawn"))
         seg = None
@@ -514,6 +523,24 @@ def ingest_tables(checkout: Any, versions: list[str], cache_dir: Path,
     for p in report.problems:
         log.warning("%s:%s: %s %s", p.file, p.line, p.message, p.text)
     return facts, report
+
+
+def object_segment_to_enum(checkout_root: Path | str) -> dict[str, str]:
+    """Object spec segment -> OBJECT_ enum, from every DEFINE_OBJECT/_EMPTY line of the object
+    table (the mapping does not depend on the version; no preprocessing needed)."""
+    spec = next(t for t in TABLES if t.kind == "Object")
+    path = Path(checkout_root) / "include" / "tables" / spec.files[0]
+    if not path.is_file():
+        return {}
+    out: dict[str, str] = {}
+    for line in _strip_comments(path.read_text(errors="replace")).split("\n"):
+        m = _DEFINE_CALL.match(line.strip())
+        if m and m.group(1) in ("DEFINE_OBJECT", "DEFINE_OBJECT_EMPTY"):
+            inner = line[line.index("(") + 1: line.rindex(")")] if ")" in line else ""
+            args = _split_args(inner)
+            if len(args) == 2:
+                out.setdefault(args[0], args[1])
+    return out
 
 
 def _default_version(ctx: Any) -> str:

@@ -1,9 +1,322 @@
-"""The `ootkg generate` command family."""
+"""The `ootkg generate` and `ootkg report` commands."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from ootkg.errors import UserError
+
+_MODEL = re.compile(r"^[a-z0-9][a-z0-9.\-]{2,99}$")
+# Options that shape the plan; on --resume they must match what the ledger recorded.
+_PLAN_OPTIONS = ("families", "difficulty", "version", "seed", "targets_query", "curriculum",
+                 "generator", "model", "max_tokens", "max_context_tokens")
+
+
+def _difficulty(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*([1-4])\s*(?:-\s*([1-4]))?\s*", text)
+    if not m:
+        raise UserError(f"--difficulty {text!r}: give a level 1-4 or a range such as 3-4.")
+    lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+    if lo > hi:
+        raise UserError(f"--difficulty {text!r}: the range must go up (e.g. 2-4).")
+    return lo, hi
+
+
+def _families(text: str) -> list[str]:
+    from generate.families import FAMILIES
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in FAMILIES]
+    if unknown or not names:
+        raise UserError(f"Unknown famil{'y' if len(unknown) == 1 else 'ies'} "
+                        f"{', '.join(unknown) or '(none given)'}. Families: {', '.join(FAMILIES)}.")
+    return names
+
+
+def _client(llm: str, model: str | None, price: str | None, budget: float | None,
+            base_url: str | None, batch: bool) -> Any:
+    from generate.llm.offline import OfflineClient
+
+    if llm == "offline":
+        if batch:
+            raise UserError("--batch needs --llm anthropic (the offline client has no batches).")
+        return OfflineClient()
+    if llm != "anthropic":
+        raise UserError(f"--llm {llm!r}: use offline or anthropic.")
+    key = os.environ.get("ANTHROPIC_API_KEY")
+    if not key:
+        raise UserError("--llm anthropic needs an API key: set ANTHROPIC_API_KEY (nothing was "
+                        "written). Without a key, --llm offline builds examples from the graph.")
+    model = model or "claude-sonnet-4-5"
+    if not _MODEL.match(model):
+        raise UserError(f"--model {model!r} is not a model name (e.g. claude-sonnet-4-5).")
+    if budget is None:
+        raise UserError("--llm anthropic needs --budget-usd (a hard spending limit, e.g. "
+                        "--budget-usd 25); nothing was written.")
+    from generate.llm.anthropic_client import AnthropicClient
+    from generate.llm.pricing import UnknownModel, price_for
+
+    try:
+        prices = price_for(model, price)
+    except UnknownModel as e:
+        raise UserError(str(e)) from None
+    return AnthropicClient(model, prices, api_key=key,
+                           base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL"))
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the `ootkg` app."""
+
+    @app.command()
+    def generate(
+        ctx: typer.Context,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", "-o",
+                         help="Output JSONL (chat messages + metadata)."),
+        ] = None,
+        count: Annotated[int | None, typer.Option(help="Examples to write (default 100).")] = None,
+        llm: Annotated[str | None, typer.Option(help="offline (default, no key) or anthropic.")] = None,
+        model: Annotated[str | None, typer.Option(help="Anthropic model, e.g. claude-sonnet-4-5.")] = None,
+        budget_usd: Annotated[
+            float | None,
+            typer.Option("--budget-usd",
+                         help="Hard spending limit in USD (never exceeded)."),
+        ] = None,
+        price: Annotated[
+            str | None,
+            typer.Option(help="INPUT,OUTPUT USD per million tokens, for a model the price table lacks."),
+        ] = None,
+        families: Annotated[str | None, typer.Option(help="Comma-separated families (default: all).")] = None,
+        difficulty: Annotated[str | None, typer.Option(help="Level 1-4 or a range, e.g. 3-4.")] = None,
+        version: Annotated[str | None, typer.Option(help="Game version (default: the settings' default).")] = None,
+        targets: Annotated[
+            str | None,
+            typer.Option(help="Cypher returning a `target` column (actor enums, function names...)."),
+        ] = None,
+        curriculum: Annotated[
+            str | None,
+            typer.Option(help="Concept id: a stepping-stone sequence from its prerequisites up."),
+        ] = None,
+        resume: Annotated[
+            Path | None,
+            typer.Option(help="Continue the run that writes this file (its ledger has the settings)."),
+        ] = None,
+        overwrite: Annotated[bool, typer.Option(help="Replace an existing output (and its ledger/rejects).")] = False,
+        seed: Annotated[int | None, typer.Option(help="Plan seed (default 0).")] = None,
+        concurrency: Annotated[int, typer.Option(help="Requests in flight (anthropic).")] = 4,
+        batch: Annotated[
+            bool,
+            typer.Option(help="Use the Message Batches API (half price; polled, resumable)."),
+        ] = False,
+        poll: Annotated[float, typer.Option(help="Seconds between batch status polls.")] = 30.0,
+        max_tokens: Annotated[int | None, typer.Option(help="Output tokens per request (default 4096).")] = None,
+        context_tokens: Annotated[
+            int | None,
+            typer.Option(help="Bound on the grounded context (default 1800)."),
+        ] = None,
+        compile: Annotated[
+            bool | None,
+            typer.Option("--compile/--no-compile",
+                         help="Run validation level 1 (needs a decomp checkout; default: when one is configured)."),
+        ] = None,
+        writeback: Annotated[
+            bool,
+            typer.Option("--writeback/--no-writeback",
+                         help="Add Example nodes to the graph afterwards."),
+        ] = True,
+        base_url: Annotated[str | None, typer.Option(hidden=True, help="API base URL (tests, proxies).")] = None,
+    ) -> None:
+        """Generate training examples grounded in the graph, validated before they are written.
+
+        Examples:
+
+            ootkg generate --count 200 --out data/run1.jsonl
+            ootkg generate --llm anthropic --model claude-sonnet-4-5 --count 2000 --budget-usd 25 \\
+                --out data/run2.jsonl
+            ootkg generate --families actor-modification,debugging-conversation --difficulty 3-4 \\
+                --version ntsc-1.0 --out data/enemies.jsonl \\
+                --targets "MATCH (a:Actor) WHERE a.category = 'ACTORCAT_ENEMY' RETURN a.enum AS target"
+            ootkg generate --curriculum display-lists --out data/path.jsonl
+            ootkg generate --resume data/run2.jsonl
+        """
+        from ootkg.cli import settings_of
+
+        settings = settings_of(ctx)
+        given: dict[str, Any] = {
+            "families": _families(families) if families else None,
+            "difficulty": _difficulty(difficulty) if difficulty else None,
+            "version": version, "seed": seed, "targets_query": targets, "curriculum": curriculum,
+            "generator": llm, "model": model, "max_tokens": max_tokens,
+            "max_context_tokens": context_tokens,
+        }
+        if count is not None and count < 1:
+            raise UserError("--count must be at least 1.")
+        if budget_usd is not None and budget_usd <= 0:
+            raise UserError("--budget-usd must be a positive amount in USD.")
+        if max_tokens is not None and not 64 <= max_tokens <= 64000:
+            raise UserError("--max-tokens must be between 64 and 64000.")
+        if concurrency < 1:
+            raise UserError("--concurrency must be at least 1.")
+        config = _config(settings, given, count, resume, out)
+        out_path = resume or out
+        if out_path is None:
+            raise UserError("Give --out PATH for the examples (or --resume PATH to continue a run).")
+        client = _client(config.generator, config.model if config.generator != "offline" else None,
+                         price, budget_usd, base_url, batch)
+        _run(ctx, settings, config, client, out_path, resume=resume is not None,
+             overwrite=overwrite, budget=budget_usd, concurrency=concurrency, batch=batch,
+             poll=poll, compile=compile, writeback=writeback)
+
+    @app.command()
+    def report(
+        run: Annotated[Path, typer.Argument(help="A generation run's output JSONL.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="HTML report to write.")] = Path("report.html"),
+        summary: Annotated[Path | None, typer.Option(help="JSON summary (default: next to the HTML).")] = None,
+    ) -> None:
+        """Coverage and quality of a generation run: a self-contained HTML page and a JSON summary.
+
+        Examples:
+
+            ootkg report data/run2.jsonl --out report.html
+        """
+        from generate.report import build_summary, write_html
+
+        if not run.is_file():
+            raise UserError(f"No run output at {run}.")
+        data = build_summary(run)
+        write_html(data, out)
+        summary = summary or out.with_suffix(".json")
+        summary.write_text(json.dumps(data.model_dump(mode="json"), indent=2))
+        typer.echo(f"{out} and {summary}: {data.examples} examples, {data.rejects} rejects, "
+                   f"${data.cost_usd:.4f} spent")
+
+
+def _config(settings: Any, given: dict[str, Any], count: int | None, resume: Path | None,
+            out: Path | None) -> Any:
+    from generate.plan import RunConfig
+    from generate.run import ledger_config
+
+    if resume is not None:
+        if out is not None and out != resume:
+            raise UserError(f"--resume {resume} continues that file; drop --out or make it the same.")
+        recorded = ledger_config(resume)
+        if recorded is None:
+            raise UserError(f"Nothing to resume at {resume}: its ledger ({resume}.ledger) is "
+                            "missing. Start the run without --resume.")
+        clash = [k for k in _PLAN_OPTIONS
+                 if given.get(k) is not None and _norm(given[k]) != _norm(getattr(recorded, k))]
+        if clash:
+            raise UserError(
+                f"The run at {resume} was started with different {', '.join(clash)} "
+                f"(recorded: " + "; ".join(f"{k}={getattr(recorded, k)!r}" for k in clash) +
+                "). --resume reuses the recorded settings: drop those options, or start a new "
+                "run with another --out.")
+        if count is not None and count != recorded.count:
+            if recorded.curriculum:
+                raise UserError(f"The curriculum run at {resume} was planned for --count "
+                                f"{recorded.count}; resume it without --count.")
+            recorded.count = count
+        return recorded
+    values = {k: v for k, v in given.items() if v is not None}
+    values.setdefault("version", settings.default_version)
+    if values.get("generator", "offline") == "offline":
+        values.pop("model", None)
+    elif "model" not in values:
+        values["model"] = "claude-sonnet-4-5"
+    return RunConfig(count=count or 100, families_explicit=bool(given.get("families")), **values)
+
+
+def _norm(v: Any) -> Any:
+    return list(v) if isinstance(v, tuple) else v
+
+
+def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path, *,
+         resume: bool, overwrite: bool, budget: float | None, concurrency: int, batch: bool,
+         poll: float, compile: bool | None, writeback: bool) -> None:
+    from rich.console import Console
+
+    from generate.ledger import read_jsonl
+    from generate.plan import PlanError
+    from generate.run import RunError, Runner, RunOptions
+    from kg.store import StoreError, open_store
+    from validate.api import Validator
+
+    console = Console(stderr=True)
+    options = RunOptions(out=out, resume=resume, overwrite=overwrite, budget_usd=budget,
+                         concurrency=concurrency, batch=batch, poll_seconds=poll)
+    store = open_store(settings, read_only=True)
+    try:
+        validator = Validator(store, settings,
+                              compile=bool(settings.decomp) if compile is None else compile)
+        with _Progress(console, config.count) as bar:
+            runner = Runner(store, config, client, options, validator, progress=bar.update)
+            try:
+                stats = runner.run()
+            except (RunError, PlanError) as e:
+                raise UserError(str(e)) from None
+    finally:
+        store.close()
+        client.close()
+    console.print(
+        f"[bold]{stats.accepted}[/] examples in {out} ({stats.rejected} rejected, "
+        f"{stats.duplicates} duplicates, {stats.unsupported} unsupported by the templates, "
+        f"{stats.repaired} repaired; rejects in {stats.rejects}). "
+        f"{stats.usage.input_tokens + stats.usage.output_tokens} tokens, "
+        f"${stats.spent_usd:.4f}, {stats.elapsed_s:.1f}s. Stopped: {stats.stop_reason}.",
+        highlight=False)
+    if writeback and stats.accepted:
+        from generate.writeback import write_back
+
+        try:
+            with open_store(settings, read_only=False) as wstore:
+                done = write_back(wstore, list(read_jsonl(out)), str(out))
+            console.print(f"graph: {done['examples']} Example nodes, {done['grounded_in']} "
+                          f"GROUNDED_IN, {done['builds_on']} BUILDS_ON edges", highlight=False)
+        except StoreError as e:
+            console.print(f"[yellow]Examples not written to the graph ({e}). Run the same "
+                          "command with --resume later to retry.[/]", highlight=False)
+
+
+class _Progress:
+    """A rich progress bar: done/rejected/repaired, tokens, spend and ETA."""
+
+    def __init__(self, console: Any, total: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("[bold]generate"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(), console=console, transient=False)
+        self.task = self.progress.add_task("generate", total=total, info="")
+        self.started = False
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.started:
+            self.progress.stop()
+
+    def update(self, stats: Any) -> None:
+        tokens = stats.usage.input_tokens + stats.usage.output_tokens \
+            + stats.usage.cache_read_tokens + stats.usage.cache_write_tokens
+        info = (f"rejected {stats.rejected} dup {stats.duplicates} skip {stats.unsupported} "
+                f"repaired {stats.repaired} | {tokens:,} tok ${stats.spent_usd:.3f}")
+        if not self.started:
+            self.progress.start()
+            self.started = True
+        self.progress.update(self.task, completed=stats.accepted, info=info)

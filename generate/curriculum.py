@@ -1,0 +1,61 @@
+"""The concept graph as the generator sees it: prerequisite chains and complexity.
+
+Read from the graph (``Concept`` nodes, ``REQUIRES`` and ``COVERS`` edges), so a
+user's own ingested curriculum counts, not only the built-in YAML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+
+class ConceptGraph:
+    def __init__(self, concepts: list[dict[str, Any]], covers: list[dict[str, Any]]) -> None:
+        # Edge c -> p means "c requires p".
+        self.graph = nx.DiGraph()
+        for c in concepts:
+            self.graph.add_node(c["id"], domain=c.get("domain"), difficulty=c.get("difficulty"))
+        for c in concepts:
+            for p in c.get("requires") or []:
+                if p:
+                    self.graph.add_edge(c["id"], p)
+        self.covered_by: dict[tuple[str, str], list[str]] = {}
+        for row in covers:
+            if row.get("kind") and row.get("key"):
+                self.covered_by.setdefault((row["kind"], row["key"]), []).append(row["concept"])
+
+    @classmethod
+    def load(cls, q: Any) -> ConceptGraph:
+        return cls(q.run("generate_concepts"), q.run("generate_covers"))
+
+    def direct_prerequisites(self, cid: str) -> list[str]:
+        return sorted(self.graph.successors(cid)) if cid in self.graph else []
+
+    def prerequisite_chain(self, cid: str) -> list[str]:
+        """Every prerequisite of ``cid`` (transitively), each after its own prerequisites."""
+        if cid not in self.graph:
+            return []
+        below = nx.descendants(self.graph, cid)
+        sub = self.graph.subgraph(below).reverse(copy=True)
+        return list(nx.lexicographical_topological_sort(sub))
+
+    def complexity(self, cid: str) -> int:
+        """Prerequisite depth plus the concept's own difficulty: how far up the ladder it is."""
+        if cid not in self.graph:
+            return 0
+        depth = nx.dag_longest_path_length(self.graph.subgraph(
+            {cid} | nx.descendants(self.graph, cid)))
+        return depth + int(self.graph.nodes[cid].get("difficulty") or 1)
+
+    def chain_for(self, kind: str, key: str) -> list[str]:
+        """The prerequisite chain of a target: a concept's own, or that of the simplest
+        concept covering the entity (then that concept last)."""
+        if kind == "Concept":
+            return self.prerequisite_chain(key)
+        owners = self.covered_by.get((kind, key))
+        if not owners:
+            return []
+        best = min(owners, key=lambda c: (self.complexity(c), c))
+        return self.prerequisite_chain(best) + [best]

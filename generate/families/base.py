@@ -1,0 +1,191 @@
+"""What every example family shares: the output format, its parser, the prompt skeleton.
+
+The model (and the offline client) answers in one tagged format, so that code in
+answers needs no JSON escaping::
+
+    <user>question</user>
+    <assistant>answer, with ```c code blocks```</assistant>
+    ...
+    <facts_used>sig:Actor_Kill@ntsc-1.0, field:Actor.world@ntsc-1.0</facts_used>
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from generate.models import Context, Fact, Message
+
+DIFFICULTY = {
+    1: "beginner: one or two facts, a direct question with a short precise answer",
+    2: "intermediate: combine several facts (e.g. a signature with its callers or a layout)",
+    3: "advanced: version-specific details, memory layout or cross-file reasoning, with code",
+    4: "expert: a multi-step task with working C code, trade-offs and how to verify it",
+}
+
+SYSTEM_PROMPT = """You write training examples for an assistant that helps people mod \
+The Legend of Zelda: Ocarina of Time through its C decompilation (zeldaret/oot).
+
+Rules:
+- Ground every technical claim in the FACTS you are given: function names, signatures, \
+struct offsets, ids, addresses and versions must appear there exactly. Never invent a \
+function, field, id or address. If the facts do not settle something, the assistant says so.
+- C code uses the decomp's types and conventions (s16, u32, f32, Actor*, PlayState*) and \
+calls only functions whose signatures the facts give, with the right argument count.
+- Addresses and offsets are per game version; always say which version.
+- Write the conversation in this exact format and nothing else:
+<user>...</user>
+<assistant>...</assistant>
+(repeat turns as the task asks)
+<facts_used>comma-separated ids of the facts you relied on</facts_used>"""
+
+_TURN = re.compile(r"<(user|assistant)>\s*(.*?)\s*</\1>", re.S)
+_FACTS = re.compile(r"<facts_used>(.*?)</facts_used>", re.S)
+
+
+class ParseError(ValueError):
+    """The model's output is not a conversation in the expected format."""
+
+
+@dataclass
+class Parsed:
+    messages: list[Message]
+    fact_ids: list[str]
+
+
+def parse_output(text: str, *, min_turns: int = 2) -> Parsed:
+    turns = [Message(role=r, content=c.strip()) for r, c in _TURN.findall(text)]
+    if not turns:
+        raise ParseError("no <user>/<assistant> turns found")
+    if turns[0].role != "user":
+        raise ParseError("the conversation must start with a <user> turn")
+    for a, b in zip(turns, turns[1:], strict=False):
+        if a.role == b.role:
+            raise ParseError("turns must alternate between user and assistant")
+    if turns[-1].role != "assistant":
+        raise ParseError("the conversation must end with an <assistant> turn")
+    if len(turns) < min_turns:
+        raise ParseError(f"expected at least {min_turns} turns, got {len(turns)}")
+    if any(not t.content for t in turns):
+        raise ParseError("empty turn")
+    m = _FACTS.search(text)
+    ids = [i.strip() for i in re.split(r"[,\n]", m.group(1)) if i.strip()] if m else []
+    return Parsed(turns, ids)
+
+
+def render_output(messages: list[Message], fact_ids: list[str]) -> str:
+    """The inverse of :func:`parse_output` (the offline client writes this)."""
+    body = "\n".join(f"<{m.role}>\n{m.content}\n</{m.role}>" for m in messages)
+    return f"{body}\n<facts_used>{', '.join(fact_ids)}</facts_used>"
+
+
+@dataclass
+class Draft:
+    """What an offline builder produces: the turns and the facts they rest on."""
+
+    messages: list[Message]
+    facts: list[Fact] = field(default_factory=list)
+
+    def user(self, text: str) -> Draft:
+        self.messages.append(Message(role="user", content=text.strip()))
+        return self
+
+    def assistant(self, text: str, *facts: Fact | None) -> Draft:
+        self.messages.append(Message(role="assistant", content=text.strip()))
+        seen = {f.id for f in self.facts}
+        for f in facts:
+            if f is not None and f.id not in seen:
+                self.facts.append(f)
+                seen.add(f.id)
+        return self
+
+    def fact_ids(self) -> list[str]:
+        return [f.id for f in self.facts]
+
+
+class Family:
+    """One kind of example. Subclasses set the class attributes and write ``offline``."""
+
+    name: str = ""
+    title: str = ""
+    target_kinds: tuple[str, ...] = ()
+    min_turns: int = 2
+    task: str = ""  # what the example is, for the prompt
+    needs: str = ""  # which ingest produces the entities it targets
+
+    def eligible(self, kind: str, key: str, file: str, detail: str) -> bool:
+        return kind in self.target_kinds
+
+    def instruction(self, ctx: Context, difficulty: int) -> str:
+        return (f"Write one {self.title} example about {ctx.target.kind} {ctx.target.key} "
+                f"for game version {ctx.version}.\n{self.task}\n"
+                f"Difficulty {difficulty} of 4 — {DIFFICULTY[difficulty]}.\n"
+                f"The conversation has at least {self.min_turns} turns.")
+
+    def parse(self, text: str) -> Parsed:
+        return parse_output(text, min_turns=self.min_turns)
+
+    def offline(self, ctx: Context, difficulty: int, rng: random.Random) -> Draft | None:
+        """Build the example from the context's facts alone; None when they do not suffice."""
+        raise NotImplementedError
+
+
+# -- helpers for offline builders -------------------------------------------------------
+def cite(f: Fact) -> str:
+    return f" ({f.source})" if f.source else ""
+
+
+def pick(rng: random.Random, options: list[str], **fmt: Any) -> str:
+    return rng.choice(options).format(**fmt)
+
+
+def prototype(sig_fact: Fact) -> str:
+    return sig_fact.data["signature"].rstrip(";") + ";"
+
+
+def wrapper_call(sig_fact: Fact, wrapper: str, comment: str = "") -> str | None:
+    """A complete C function that calls the fact's function with its own parameters.
+
+    Compiles wherever the function's parameter types do; None for variadic or
+    parameterless signatures we cannot reproduce faithfully."""
+    params = sig_fact.data.get("params") or []
+    if not params or any(not p.get("name") or not p.get("type") for p in params):
+        return None
+    if any("..." in p["type"] or "(" in p["type"] or "[" in p["type"] for p in params):
+        return None
+    decl = ", ".join(_declare(p["type"], p["name"]) for p in params)
+    args = ", ".join(p["name"] for p in params)
+    ret = (sig_fact.data.get("return_type") or "void").strip()
+    body = f"    {comment}\n" if comment else ""
+    call = f"{sig_fact.data['name']}({args});"
+    body += f"    return {call}\n" if ret != "void" else f"    {call}\n"
+    return f"{ret} {wrapper}({decl}) {{\n{body}}}"
+
+
+def _declare(ctype: str, name: str) -> str:
+    ctype = ctype.strip()
+    return f"{ctype} {name}"
+
+
+def code(text: str) -> str:
+    return f"```c\n{text.rstrip()}\n```"
+
+
+def facts_text(facts: list[Fact], limit: int = 6) -> str:
+    return "\n".join(f"- {f.text}{cite(f)}" for f in facts[:limit])
+
+
+def other_version(ctx: Context, fact: Fact | None) -> str | None:
+    """A version other than the context's in which the entity exists (from a versions fact)."""
+    if fact is None:
+        return None
+    others = [v for v in fact.data.get("versions", []) if v != ctx.version]
+    return others[0] if others else None
+
+
+TYPE_RANGES = {"s8": (-128, 127), "u8": (0, 255), "s16": (-32768, 32767), "u16": (0, 65535),
+               "s32": (-2**31, 2**31 - 1), "u32": (0, 2**32 - 1)}
+TEXEL_BITS = {"rgba32": 32, "rgba16": 16, "ia16": 16, "ia8": 8, "i8": 8, "ci8": 8, "ia4": 4,
+              "i4": 4, "ci4": 4}

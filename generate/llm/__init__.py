@@ -1,0 +1,1 @@
+"""LLM clients: Anthropic (Messages and Message Batches APIs) and the offline client."""

@@ -1,0 +1,147 @@
+"""The records a generation run passes around: facts, contexts, plan items, output lines."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Role = Literal["system", "user", "assistant"]
+
+
+class Target(BaseModel):
+    """What an example is about: a graph entity by kind and key (``Actor``/``ACTOR_EN_TITE``)."""
+
+    kind: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+class Fact(BaseModel):
+    """One statement from the graph, with a stable id and where it comes from."""
+
+    id: str
+    kind: str  # node kind of the entity the fact is about
+    entity: str  # that entity's key (for GROUNDED_IN edges)
+    text: str
+    source: str = ""  # file:line in the decomp, or a data file
+    data: dict[str, Any] = Field(default_factory=dict)
+    priority: int = 0  # lower = more relevant; facts are rendered in this order
+
+    def render(self) -> str:
+        src = f" (source: {self.source})" if self.source else ""
+        return f"[{self.id}] {self.text}{src}"
+
+
+class Context(BaseModel):
+    """The grounded facts for one target in one version, most relevant first, bounded."""
+
+    target: Target
+    version: str
+    facts: list[Fact]
+    truncated: int = 0  # facts left out to stay within the token bound
+
+    def render(self) -> str:
+        head = f"Target: {self.target.kind} {self.target.key} (game version {self.version})"
+        return head + "\n" + "\n".join(f.render() for f in self.facts)
+
+    def by_id(self) -> dict[str, Fact]:
+        return {f.id: f for f in self.facts}
+
+    def of(self, prefix: str) -> list[Fact]:
+        """Facts whose id starts with ``prefix`` (e.g. ``sig:`` or ``field:``)."""
+        return [f for f in self.facts if f.id.startswith(prefix)]
+
+    def first(self, prefix: str) -> Fact | None:
+        found = self.of(prefix)
+        return found[0] if found else None
+
+
+class PlanItem(BaseModel):
+    """One unit of work, fully determined by the run configuration and its position."""
+
+    id: str
+    index: int
+    target: Target
+    family: str
+    difficulty: int
+    version: str
+    concept_chain: list[str] = Field(default_factory=list)
+    builds_on: list[str] = Field(default_factory=list)  # ids of earlier plan items (curricula)
+    seed: int = 0
+
+
+class Message(BaseModel):
+    role: Role
+    content: str
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    requests: int = 0
+
+    def add(self, other: Usage) -> Usage:
+        return Usage(**{k: getattr(self, k) + getattr(other, k) for k in Usage.model_fields})
+
+
+class ExampleMetadata(BaseModel):
+    id: str
+    family: str
+    difficulty: int
+    version: str
+    target: str
+    target_kind: str
+    fact_ids: list[str]
+    entities: list[str] = Field(default_factory=list)  # "Kind:key" the example is grounded in
+    prerequisite_chain: list[str] = Field(default_factory=list)
+    builds_on: list[str] = Field(default_factory=list)
+    generator: str  # "offline" or "anthropic"
+    model: str
+    usage: Usage = Field(default_factory=Usage)
+    repaired: bool = False
+    validation: dict[str, Any] = Field(default_factory=dict)
+    ootkg_version: str
+    ingest_run: str | None = None
+    plan_index: int
+    run_id: str
+    created: str
+
+
+class OutputRecord(BaseModel):
+    """One line of the output JSONL: chat messages (Hugging Face ``messages`` form) + metadata."""
+
+    messages: list[Message]
+    metadata: ExampleMetadata
+
+    def line(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=False)
+
+
+class RejectRecord(BaseModel):
+    id: str
+    plan_index: int
+    family: str
+    difficulty: int
+    target: str
+    version: str
+    reason: str  # validation | parse | duplicate | llm_error | truncated
+    detail: str = ""
+    validation: dict[str, Any] = Field(default_factory=dict)
+    messages: list[Message] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    generator: str = ""
+    model: str = ""
+    duplicate_of: str | None = None
+
+
+def stable_hash(*parts: Any, length: int = 16) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:length]

@@ -1,0 +1,370 @@
+"""The generation loop: plan -> context -> LLM -> parse -> validate -> repair/reject -> write.
+
+Crash safety and resumption: the plan is deterministic (see ``generate.plan``);
+an item is decided when its line is in the output file (accepted) or in the
+rejects file (rejected, duplicate, unsupported). Both are written line + flush
++ fsync. A resumed run cuts any torn last line, re-reads what was decided,
+rebuilds the dedup index from the accepted examples, and continues with the
+first undecided item — so a run killed at any point (kill -9 included) ends
+with the same examples as one that never stopped, none twice, none lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from generate.budget import Budget
+from generate.context import ContextBuilder, Queries
+from generate.curriculum import ConceptGraph
+from generate.dedup import Deduplicator
+from generate.ledger import (
+    JsonlWriter,
+    Ledger,
+    ledger_path,
+    read_jsonl,
+    read_ledger,
+    rejects_path,
+    repair_tail,
+)
+from generate.llm.base import BudgetExhausted, LLMClient, LLMError, LLMRequest
+from generate.llm.offline import NoOfflineExample
+from generate.models import PlanItem, RejectRecord, Usage, stable_hash
+from generate.plan import RunConfig, load_targets, make_plan
+from generate.process import Job, Outcome, Processor
+
+log = logging.getLogger(__name__)
+
+
+class RunError(RuntimeError):
+    """A run that cannot start or continue; the message says what to do."""
+
+
+class RunOptions(BaseModel):
+    out: Path
+    resume: bool = False
+    overwrite: bool = False
+    budget_usd: float | None = None
+    concurrency: int = 4
+    batch: bool = False
+    poll_seconds: float = 30.0
+    plan_factor: int = 3  # plan this many items per wanted example (rejects need spares)
+
+
+class RunStats(BaseModel):
+    planned: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    unsupported: int = 0
+    repaired: int = 0
+    resumed_from: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    spent_usd: float = 0.0
+    elapsed_s: float = 0.0
+    stop_reason: str = ""
+    out: str = ""
+    rejects: str = ""
+    ledger: str = ""
+
+
+def ootkg_version() -> str:
+    try:
+        return metadata.version("ootkg")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def ledger_config(out: Path) -> RunConfig | None:
+    """The configuration a previous run recorded next to ``out`` (for ``--resume``)."""
+    path = ledger_path(out)
+    if not path.exists():
+        return None
+    for event in read_jsonl(path):
+        if event.get("event") == "run":
+            return RunConfig.model_validate(event["config"])
+    return None
+
+
+class Runner:
+    def __init__(self, store: Any, config: RunConfig, client: LLMClient, options: RunOptions,
+                 validator: Any, *, progress: Callable[[RunStats], None] | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.client = client
+        self.options = options
+        self.validator = validator
+        self.progress = progress or (lambda s: None)
+        self.stats = RunStats(out=str(options.out), rejects=str(rejects_path(options.out)),
+                              ledger=str(ledger_path(options.out)))
+        self.q = Queries(store)
+        self.contexts = ContextBuilder(store, max_tokens=config.max_context_tokens)
+        self.dedup = Deduplicator(config.dedup_threshold)
+        self.decided: set[str] = set()
+        self.budget = Budget(options.budget_usd)
+
+    # -- setup --------------------------------------------------------------------------
+    def _files(self) -> list[dict[str, Any]]:
+        out = self.options.out
+        paths = (out, ledger_path(out), rejects_path(out))
+        if self.options.resume:
+            if not ledger_path(out).exists():
+                raise RunError(f"Nothing to resume: {ledger_path(out)} does not exist. Start the "
+                               "run without --resume.")
+            for p in (out, rejects_path(out)):
+                cut = repair_tail(p)
+                if cut:
+                    log.warning("cut a torn last line (%d bytes) from %s", cut, p)
+            return read_ledger(ledger_path(out))
+        if any(p.exists() for p in paths):
+            if not self.options.overwrite:
+                raise RunError(f"{out} (or its ledger/rejects) already exists. Use --resume to "
+                               "continue that run, --overwrite to start over, or another --out.")
+            for p in paths:
+                p.unlink(missing_ok=True)
+        return []
+
+    def _check_resume(self, events: list[dict[str, Any]], plan_hash: str) -> None:
+        start = next((e for e in events if e.get("event") == "run"), None)
+        if start is None:
+            raise RunError(f"{ledger_path(self.options.out)} has no run header; it is not a "
+                           "ledger this tool wrote. Use --overwrite to start over.")
+        old = RunConfig.model_validate(start["config"])
+        if old.fingerprint() != self.config.fingerprint():
+            diffs = [k for k, v in old.plan_affecting().items()
+                     if self.config.plan_affecting().get(k) != v and k != "count"]
+            raise RunError(
+                f"The ledger at {ledger_path(self.options.out)} was written by a run with a "
+                f"different configuration ({', '.join(diffs) or 'settings'} differ). Resume "
+                "with the same options (or none: --resume alone reuses the recorded ones), or "
+                "write to another --out.")
+        if start.get("plan_hash") != plan_hash:
+            raise RunError(
+                "The graph changed since this run started (its plan is different now: "
+                f"ingest run {start.get('ingest_run')} then, {self._ingest_run()} now). "
+                "Resuming would mix examples from two graphs; start a new run with another --out.")
+        for e in events:
+            if e.get("event") == "response":
+                self.stats.usage = self.stats.usage.add(Usage(**e.get("usage", {})))
+        spent = sum(float(e.get("cost", 0.0)) for e in events if e.get("event") == "response")
+        answered = {(e.get("item"), e.get("attempt")) for e in events
+                    if e.get("event") in ("response", "failed")}
+        # A request with no answer may still have been billed: count its worst case.
+        open_worst = sum(float(e.get("reserve", 0.0)) for e in events
+                         if e.get("event") == "request"
+                         and (e.get("item"), e.get("attempt")) not in answered)
+        self.budget.spent = spent + open_worst
+        self.stats.spent_usd = self.budget.spent
+
+    def _load_decided(self) -> None:
+        out, rej = self.options.out, rejects_path(self.options.out)
+        for row in read_jsonl(out):
+            meta = row.get("metadata", {})
+            self.decided.add(meta["id"])
+            self.dedup.remember(meta["id"], _text(row.get("messages", [])))
+            self.stats.accepted += 1
+            self.stats.repaired += int(bool(meta.get("repaired")))
+        for row in read_jsonl(rej):
+            self.decided.add(row["id"])
+            self._count_reject(row.get("reason", ""))
+        self.stats.resumed_from = len(self.decided)
+
+    def _ingest_run(self) -> str | None:
+        rows = self.q.run("generate_ingest_run")
+        return rows[0]["id"] if rows else None
+
+    def plan(self) -> list[PlanItem]:
+        targets = load_targets(self.q, self.config)
+        concepts = ConceptGraph.load(self.q)
+        limit = self.config.count * max(1, self.options.plan_factor) + 10
+        return make_plan(self.config, targets, concepts, limit)
+
+    # -- the run ------------------------------------------------------------------------
+    def run(self) -> RunStats:
+        t0 = time.perf_counter()
+        versions = {r["id"] for r in self.q.run("generate_versions")}
+        if versions and self.config.version not in versions:
+            raise RunError(f"Version {self.config.version!r} is not in the graph; it has "
+                           f"{', '.join(sorted(versions))}.")
+        events = self._files()
+        plan = self.plan()
+        # The plan is a prefix-stable sequence: its head identifies it whatever --count is.
+        plan_hash = stable_hash([i.id for i in plan[:64]])
+        ingest = self._ingest_run()
+        self.processor = Processor(
+            self.validator, generator=self.client.generator, model=self.client.model,
+            ootkg_version=ootkg_version(), ingest_run=ingest, run_id=self.config.fingerprint(),
+            max_tokens=self.config.max_tokens)
+        self.stats.planned = len(plan)
+        self.ledger = Ledger(ledger_path(self.options.out))
+        if self.options.resume:
+            self._check_resume(events, plan_hash)
+            self._load_decided()
+            self.ledger.event("resume", durable=True, decided=len(self.decided))
+        else:
+            self.ledger.event("run", durable=True, config=self.config.model_dump(mode="json"),
+                              fingerprint=self.config.fingerprint(), plan_hash=plan_hash,
+                              ingest_run=ingest, ootkg_version=ootkg_version(),
+                              generator=self.client.generator, model=self.client.model)
+        self.out = JsonlWriter(self.options.out)
+        self.rejects = JsonlWriter(rejects_path(self.options.out))
+        try:
+            todo = deque(i for i in plan if i.id not in self.decided)
+            if self.stats.accepted >= self.config.count:
+                self.stats.stop_reason = "complete"
+            elif self.options.batch:
+                from generate.llm.batches import run_batches
+
+                run_batches(self, todo)
+            else:
+                self._loop(todo)
+            if not self.stats.stop_reason:
+                self.stats.stop_reason = ("complete" if self.stats.accepted >= self.config.count
+                                          else "plan exhausted")
+            self.ledger.event("end", durable=True, reason=self.stats.stop_reason,
+                              accepted=self.stats.accepted, spent=self.budget.spent)
+        except KeyboardInterrupt:
+            self.ledger.event("interrupted", durable=True)
+            raise
+        finally:
+            self.out.close()
+            self.rejects.close()
+            self.ledger.close()
+            self.stats.elapsed_s = time.perf_counter() - t0
+            self.stats.spent_usd = self.budget.spent
+        return self.stats
+
+    def _loop(self, todo: deque[PlanItem]) -> None:
+        pool = ThreadPoolExecutor(max(1, self.options.concurrency)) if self.client.concurrent \
+            else None
+        inflight: dict[Future, tuple[Job, LLMRequest]] = {}
+        try:
+            while True:
+                while (todo and not self.stats.stop_reason
+                       and len(inflight) < max(1, self.options.concurrency)
+                       and self.stats.accepted + len(inflight) < self.config.count):
+                    job = self._start(todo.popleft())
+                    if job is None:
+                        continue
+                    fut = self._send(pool, job, job.request)
+                    if fut is None:
+                        todo.appendleft(job.item)
+                        break
+                    inflight[fut] = (job, job.request)
+                if not inflight:
+                    return
+                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job, req = inflight.pop(fut)
+                    outcome = self._receive(job, req, fut)
+                    if outcome is not None and outcome.repair is not None:
+                        again = self._send(pool, job, outcome.repair)
+                        if again is None:
+                            self._decide(job, Outcome(reject=self.processor.reject(
+                                job, "budget", "no budget left for the repair request")))
+                        else:
+                            inflight[again] = (job, outcome.repair)
+                    elif outcome is not None:
+                        self._decide(job, outcome)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _start(self, item: PlanItem) -> Job | None:
+        ctx = self.contexts.build(item.target, item.version)
+        job = Job(item=item, context=ctx, request=LLMRequest(
+            item=item, context=ctx, system="", instruction="", max_tokens=0))
+        if not ctx.facts:
+            self._decide(job, Outcome(reject=self.processor.reject(
+                job, "no-facts", f"the graph has no facts about {item.target} in {item.version}")))
+            return None
+        job.request = self.processor.request(item, ctx)
+        return job
+
+    def _send(self, pool: ThreadPoolExecutor | None, job: Job, req: LLMRequest) -> Future | None:
+        worst = self.client.worst_case_cost(req)
+        if worst:
+            try:
+                job.reservation = self.budget.reserve(worst)
+            except BudgetExhausted as e:
+                self.stats.stop_reason = f"budget: {e}"
+                return None
+            self.ledger.event("request", durable=True, item=req.item.id, attempt=req.attempt,
+                              reserve=round(worst, 6))
+        if pool is None:
+            fut: Future = Future()
+            try:
+                fut.set_result(self.client.complete(req))
+            except Exception as e:  # noqa: BLE001 - delivered to _receive like a worker's error
+                fut.set_exception(e)
+            return fut
+        return pool.submit(self.client.complete, req)
+
+    def _receive(self, job: Job, req: LLMRequest, fut: Future) -> Outcome | None:
+        try:
+            resp = fut.result()
+        except NoOfflineExample as e:
+            self.budget.settle(job.reservation, 0.0)
+            return Outcome(reject=self.processor.reject(job, "unsupported", str(e)))
+        except LLMError as e:
+            self.budget.settle(job.reservation, 0.0)
+            if job.reservation:
+                self.ledger.event("failed", item=req.item.id, attempt=req.attempt, error=str(e))
+            return Outcome(reject=self.processor.reject(job, "llm_error", str(e)))
+        except Exception as e:  # noqa: BLE001 - a bug in one item must not end the run
+            log.exception("item %s failed", job.item.id)
+            self.budget.settle(job.reservation, 0.0)
+            return Outcome(reject=self.processor.reject(job, "error", f"{type(e).__name__}: {e}"))
+        self.budget.settle(job.reservation, resp.usage.cost_usd)
+        job.reservation = 0.0
+        self.stats.usage = self.stats.usage.add(resp.usage)
+        self.stats.spent_usd = self.budget.spent
+        if resp.usage.requests:
+            self.ledger.event("response", item=req.item.id, attempt=req.attempt,
+                              cost=round(resp.usage.cost_usd, 8),
+                              usage=resp.usage.model_dump(), stop_reason=resp.stop_reason)
+        return self.processor.advance(job, resp, can_repair=self.client.repairs)
+
+    def _decide(self, job: Job, outcome: Outcome) -> None:
+        if outcome.record is not None:
+            rec = outcome.record
+            dup = self.dedup.check(rec.metadata.id, _text([m.model_dump() for m in rec.messages]))
+            if dup is not None:
+                outcome = Outcome(reject=self.processor.reject(
+                    job, "duplicate", f"near-duplicate of {dup}",
+                    rec.metadata.validation, rec.messages))
+                outcome.reject.duplicate_of = dup
+            else:
+                self.out.write(rec.line())
+                self.decided.add(rec.metadata.id)
+                self.stats.accepted += 1
+                self.stats.repaired += int(rec.metadata.repaired)
+                self.ledger.event("item", item=rec.metadata.id, status="accepted")
+                self.progress(self.stats)
+                return
+        rej: RejectRecord = outcome.reject  # type: ignore[assignment]
+        self.rejects.write(rej.model_dump_json())
+        self.decided.add(rej.id)
+        self._count_reject(rej.reason)
+        self.ledger.event("item", item=rej.id, status=rej.reason)
+        self.progress(self.stats)
+
+    def _count_reject(self, reason: str) -> None:
+        if reason == "duplicate":
+            self.stats.duplicates += 1
+        elif reason == "unsupported":
+            self.stats.unsupported += 1
+        else:
+            self.stats.rejected += 1
+
+
+def _text(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("content", "") for m in messages)

@@ -1,0 +1,10 @@
+// description: A global variable's type, definition site and RAM address in one version.
+// param: name str -- global name, e.g. gSaveContext
+// param: version str = gc-eu-mq-dbg -- game version
+MATCH (g:Global {name: $name})
+OPTIONAL MATCH (g)-[iv:IN_VERSION]->(v:Version {id: $version})
+OPTIONAL MATCH (g)-[loc:LOCATED_AT]->(lv:Version {id: $version})
+OPTIONAL MATCH (g)-[:OF_TYPE]->(t:Struct)
+RETURN g.name AS name, coalesce(iv.type, g.type) AS type, coalesce(iv.file, g.file) AS file,
+       coalesce(iv.line, g.line) AS line, v.id AS in_version, loc.address AS address,
+       loc.source AS address_source, t.name AS struct

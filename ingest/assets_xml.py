@@ -301,9 +301,13 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
         facts.rel("DEFINED_IN", aid, xf.xml_path, from_kind="Asset", to_kind="File")
         if len(groups_of) > 1:
             for v in vs:
-                if per_v[v][0] != off:
+                v_off, v_a, v_xf = per_v[v]
+                diff = {k: val for k, val in v_a.attrs.items() if a.attrs.get(k) != val
+                        and k != "Offset"}
+                if v_off != off or diff or v_xf.xml_path != xf.xml_path:
                     facts.rel("IN_VERSION", aid, v, from_kind="Asset", to_kind="Version",
-                              offset=per_v[v][0], file=per_v[v][2].xml_path)
+                              offset=v_off, file=v_xf.xml_path,
+                              text=json.dumps(diff, sort_keys=True) if diff else None)
         owner = xf.name
         if owner in objects_by_segment:
             facts.rel("HAS_ASSET", objects_by_segment[owner], aid, from_kind="Object",

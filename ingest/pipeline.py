@@ -211,14 +211,16 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         facts.merge(got) if len(facts) else _adopt(facts, got)
         reports.append(SourceReport(name=src.name, seconds=round(time.perf_counter() - ts, 2),
                                     nodes=n_nodes, rels=n_rels, note=ctx.notes.get(src.name, "")))
-    dropped = facts.prune_dangling()
-    for rel_type, rows in dropped.items():
-        log.info("dropped %d %s edges whose ends were not ingested (e.g. %s)", len(rows),
-                 rel_type, rows[0])
+    # Version nodes first: every IN_VERSION/LOCATED_AT edge ends at one (pruning before
+    # they exist would drop them all).
     for v in versions:
         facts.node("Version", id=v.id, name=v.name, platform=v.platform, region=v.region,
                    mq=v.mq, debug=v.debug, ordinal=v.ordinal, revision=v.revision,
                    is_default=v.is_default)
+    dropped = facts.prune_dangling()
+    for rel_type, rows in dropped.items():
+        log.info("dropped %d %s edges whose ends were not ingested (e.g. %s)", len(rows),
+                 rel_type, rows[0])
     commit = checkout.commit()
     counts = {k: n for k, n in sorted(facts.counts().items())}
     run_id = hashlib.sha1(json.dumps([commit, [v.id for v in versions], counts],

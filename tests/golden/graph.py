@@ -333,8 +333,10 @@ def build_facts() -> Facts:
         for v in ALL:
             f.rel("IN_VERSION", oname, v, from_kind="Object", to_kind="Version", value=oid)
     for enum, aid, obj, struct, sizes in ACTORS:
+        ovl = "ovl_" + "_".join(w.capitalize() for w in enum.split("_")[1:])
+        base = "z_" + "_".join(enum.lower().split("_")[1:])
         f.node("Actor", enum=enum, id=aid, object=obj, instance_struct=struct,
-               instance_size=sizes[0])
+               instance_size=sizes[0], file=f"src/overlays/actors/{ovl}/{base}.c")
         for v in ALL:
             f.rel("IN_VERSION", enum, v, from_kind="Actor", to_kind="Version", value=aid,
                   size=_size(sizes, v))

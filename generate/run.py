@@ -57,6 +57,7 @@ class RunOptions(BaseModel):
     batch: bool = False
     poll_seconds: float = 30.0
     plan_factor: int = 3  # plan this many items per wanted example (rejects need spares)
+    throttle_s: float = 0.0  # pause before each new item (gentle runs; crash tests)
 
 
 class RunStats(BaseModel):
@@ -184,7 +185,8 @@ class Runner:
     def plan(self) -> list[PlanItem]:
         targets = load_targets(self.q, self.config)
         concepts = ConceptGraph.load(self.q)
-        limit = self.config.count * max(1, self.options.plan_factor) + 10
+        # At least 64 items, so that the head that identifies the plan is always complete.
+        limit = max(64, self.config.count * max(1, self.options.plan_factor) + 10)
         return make_plan(self.config, targets, concepts, limit)
 
     # -- the run ------------------------------------------------------------------------
@@ -246,11 +248,14 @@ class Runner:
         pool = ThreadPoolExecutor(max(1, self.options.concurrency)) if self.client.concurrent \
             else None
         inflight: dict[Future, tuple[Job, LLMRequest]] = {}
+        width = max(1, self.options.concurrency) if pool is not None else 1
         try:
             while True:
                 while (todo and not self.stats.stop_reason
-                       and len(inflight) < max(1, self.options.concurrency)
+                       and len(inflight) < width
                        and self.stats.accepted + len(inflight) < self.config.count):
+                    if self.options.throttle_s:
+                        time.sleep(self.options.throttle_s)
                     job = self._start(todo.popleft())
                     if job is None:
                         continue
@@ -262,7 +267,7 @@ class Runner:
                 if not inflight:
                     return
                 done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                for fut in done:
+                for fut in sorted(done, key=lambda f: inflight[f][0].item.index):
                     job, req = inflight.pop(fut)
                     outcome = self._receive(job, req, fut)
                     if outcome is not None and outcome.repair is not None:

@@ -132,6 +132,7 @@ def register(app: typer.Typer) -> None:
                          help="Add Example nodes to the graph afterwards."),
         ] = True,
         base_url: Annotated[str | None, typer.Option(hidden=True, help="API base URL (tests, proxies).")] = None,
+        throttle: Annotated[float, typer.Option(hidden=True, help="Seconds to pause before each item.")] = 0.0,
     ) -> None:
         """Generate training examples grounded in the graph, validated before they are written.
 
@@ -172,7 +173,7 @@ def register(app: typer.Typer) -> None:
                          price, budget_usd, base_url, batch)
         _run(ctx, settings, config, client, out_path, resume=resume is not None,
              overwrite=overwrite, budget=budget_usd, concurrency=concurrency, batch=batch,
-             poll=poll, compile=compile, writeback=writeback)
+             poll=poll, compile=compile, writeback=writeback, throttle=throttle)
 
     @app.command()
     def report(
@@ -239,7 +240,7 @@ def _norm(v: Any) -> Any:
 
 def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path, *,
          resume: bool, overwrite: bool, budget: float | None, concurrency: int, batch: bool,
-         poll: float, compile: bool | None, writeback: bool) -> None:
+         poll: float, compile: bool | None, writeback: bool, throttle: float = 0.0) -> None:
     from rich.console import Console
 
     from generate.ledger import read_jsonl
@@ -250,7 +251,7 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
 
     console = Console(stderr=True)
     options = RunOptions(out=out, resume=resume, overwrite=overwrite, budget_usd=budget,
-                         concurrency=concurrency, batch=batch, poll_seconds=poll)
+                         concurrency=concurrency, batch=batch, poll_seconds=poll, throttle_s=throttle)
     store = open_store(settings, read_only=True)
     try:
         validator = Validator(store, settings,

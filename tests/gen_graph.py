@@ -9,6 +9,8 @@ generation repeats them faithfully, not that they match a ROM.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 from kg.facts import Facts
@@ -163,9 +165,18 @@ def build_facts() -> Facts:
     return f
 
 
-def make_store(path: Path):
-    """An embedded store at ``path`` holding the fixture graph; returns its Settings."""
-    settings = Settings(db=path)
-    with open_store(settings, read_only=False) as store:
-        store.replace_graph(build_facts())
-    return settings
+_TEMPLATE: list[Path] = []
+
+
+def make_store(path: Path) -> Settings:
+    """An embedded store at ``path`` holding the fixture graph; returns its Settings.
+
+    The graph is built once per test session and copied (a directory copy is much
+    cheaper than a load)."""
+    if not _TEMPLATE:
+        template = Path(tempfile.mkdtemp(prefix="ootkg-gen-graph-")) / "graph"
+        with open_store(Settings(db=template), read_only=False) as store:
+            store.replace_graph(build_facts())
+        _TEMPLATE.append(template)
+    shutil.copytree(_TEMPLATE[0], path, ignore=shutil.ignore_patterns("write.lock"))
+    return Settings(db=path)

@@ -19,7 +19,8 @@ from typing import Any
 
 from validate import perf, style
 from validate.claims import ClaimChecker
-from validate.extract import CodeBlock, Prose, bare_code, extract
+from validate.clex import tokenize
+from validate.extract import CodeBlock, Prose, bare_code, extract, inline_code
 from validate.index import IndexCache, SymbolIndex
 from validate.models import Checked, Example, Issue, Severity, ValidationReport
 from validate.objects import check_object_deps
@@ -140,6 +141,10 @@ class Validator:
         for p in prose:
             emit = make_emit(issues, p.message_index, None)
             ClaimChecker(idx, self.index, emit, counts, scope.actor).check_text(p.text)
+            # inline code spans in prose (`this->actor.world.pos`) are code claims too
+            for span, line in inline_code(p.text):
+                span_emit = make_emit(issues, p.message_index, None, line - 1)
+                CodeChecker(idx, scope, span_emit, counts).check(tokenize(span))
         for b in blocks:
             emit = make_emit(issues, b.message_index, b.block_index)
             ClaimChecker(idx, self.index, emit, counts, scope.actor).check_comments(

@@ -43,6 +43,10 @@ _SIZE = [
     re.compile(r"(?:instance\s+)?size\s+of\s+`?(?P<name>[A-Z]\w+)`?\s+is\s+`?" + NUM),
     re.compile(r"`?\b(?P<name>[A-Z]\w+)`?\s+is\s+" + NUM + r"\s+bytes"),
 ]
+_MENTION = re.compile(r"\b(?:ACTOR|OBJECT|SCENE|NA_BGM|NA_SE|EFFECT_SS)_[A-Z0-9_]*[A-Z0-9]\b")
+_MENTION_CODES = {"Actor": "unknown-actor", "Object": "unknown-object", "Scene": "unknown-scene",
+                  "Sequence": "unknown-sequence", "Sfx": "unknown-sfx", "EffectSs": "unknown-effect",
+                  "Entrance": "unknown-entrance", "GameState": "unknown-gamestate"}
 _BARE_INSTANCE = re.compile(r"instance\s+size\s+(?:is\s+|of\s+)?`?" + NUM)
 
 _VERSION_WORDS = [
@@ -91,6 +95,7 @@ class ClaimChecker:
         self.actor = actor
 
     def check_text(self, text: str) -> None:
+        self.mentions(text)
         for sent, line in sentences(text):
             if not re.search(r"\d", sent):
                 continue
@@ -118,6 +123,28 @@ class ClaimChecker:
             return self.index_for(version)
         except Exception:  # noqa: BLE001 - an index that cannot load: no claim checked
             return None
+
+    def mentions(self, text: str) -> None:
+        """Table names (ACTOR_*, OBJECT_*, NA_SE_*...) in prose must exist in the version."""
+        for m in _MENTION.finditer(text):
+            name = m.group()
+            for kind, pre in DOMAIN_KINDS.items():
+                table = self.idx.domain.get(kind)
+                if not name.startswith(pre) or not table:
+                    continue
+                if name in table or name in self.idx.constants or name in self.idx.defines:
+                    break
+                line = text.count("\n", 0, m.start()) + 1
+                others = self.idx.elsewhere(name)
+                if others:
+                    self.emit("not-in-version", 2, name, f"{name} does not exist in "
+                              f"{self.idx.version}; it exists in {', '.join(others)}", line, [])
+                else:
+                    sugg = self.idx.names_of(kind).suggest(name)
+                    hint = f"; did you mean {', '.join(sugg)}?" if sugg else ""
+                    self.emit(_MENTION_CODES[kind], 2, name,
+                              f"{name} does not exist in {self.idx.version}{hint}", line, sugg)
+                break
 
     def _ids(self, s: str, idx: SymbolIndex, line: int) -> None:
         done: set[str] = set()

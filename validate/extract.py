@@ -82,3 +82,16 @@ def extract(example: Example) -> tuple[list[CodeBlock], list[Prose]]:
 
 def bare_code(code: str) -> CodeBlock:
     return CodeBlock(code if code.endswith("\n") else code + "\n", None, 0, 1, "c")
+
+
+_SPAN = re.compile(r"(?<!`)`([^`\n]{3,200})`(?!`)")
+
+
+def inline_code(text: str) -> list[tuple[str, int]]:
+    """Inline `code` spans of prose that look like expressions (calls or member access)."""
+    out = []
+    for m in _SPAN.finditer(text):
+        span = m.group(1)
+        if "->" in span or re.search(r"\w\(", span) or re.search(r"\w\.\w", span):
+            out.append((span, text.count("\n", 0, m.start()) + 1))
+    return out

@@ -155,7 +155,7 @@ def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex) -> None:
             if semi < n and toks[semi].text == ";" and semi - 1 > i:
                 new = toks[semi - 1].text
                 old = toks[semi - 2].text if semi - 2 > i else ""
-                if toks[semi - 1].kind == "id":
+                if toks[semi - 1].kind == "id" and old not in KEYWORDS:
                     sc.typedefs[new] = old
                 i = semi + 1
                 continue

@@ -25,7 +25,7 @@ TYPEDEFS = {
     "ColliderCylinderInit": "struct ColliderCylinderInit", "Collider": "struct Collider",
     "ObjectContext": "struct ObjectContext", "ActorContext": "struct ActorContext",
     "CollisionCheckContext": "struct CollisionCheckContext", "Player": "struct Player",
-    "EnHorse": "struct EnHorse", "EnItem00": "struct EnItem00", "EnKusa": "struct EnKusa",
+    "EnHorse": "struct EnHorse", "EnDog": "struct EnDog", "EnItem00": "struct EnItem00", "EnKusa": "struct EnKusa",
     "ActorProfile": "struct ActorProfile", "GraphicsContext": "struct GraphicsContext",
     "InitChainEntry": "struct InitChainEntry", "Gfx": "union Gfx",
     "AnimationHeader": "struct AnimationHeader", "FlexSkeletonHeader": "struct FlexSkeletonHeader",
@@ -112,6 +112,10 @@ STRUCTS: dict[str, tuple[tuple[int, int], list[tuple[str, int, int, str]]]] = {
         ("dyna", 0, 0x14C, "Actor"), ("actionFunc", 0x14C, 4, "EnKusaActionFunc"),
         ("collider", 0x150, 0x4C, "ColliderCylinder"), ("timer", 0x19C, 2, "s16"),
         ("requiredObjectSlot", 0x19E, 1, "s8")]),
+    "EnDog": ((0x210, 0x200), [
+        ("actor", 0, 0x14C, "Actor"), ("skelAnime", 0x14C, 0x44, "SkelAnime"),
+        ("actionFunc", 0x190, 4, "EnDogActionFunc"), ("collider", 0x194, 0x4C, "ColliderCylinder"),
+        ("behaviorTimer", 0x1EC, 2, "s16"), ("nextBehavior", 0x1F0, 2, "s16")]),
     "ActorProfile": ((0x20, 0x20), [
         ("id", 0, 2, "s16"), ("category", 2, 1, "u8"), ("flags", 4, 4, "u32"),
         ("objectId", 8, 2, "s16"), ("instanceSize", 0xC, 4, "u32"), ("init", 0x10, 4, "ActorFunc"),
@@ -244,7 +248,7 @@ ACTORS = [  # enum, id, object, struct, (debug size, retail size)
     ("ACTOR_EN_KUSA", 0x0125, "OBJECT_GAMEPLAY_KEEP", "EnKusa", (0x1A0, 0x190)),
     ("ACTOR_EN_TITE", 0x001B, "OBJECT_TITE", "EnTite", (0x3B0, 0x3A0)),
     ("ACTOR_EN_ZF", 0x0025, "OBJECT_ZF", "EnZf", (0x508, 0x4F8)),
-    ("ACTOR_EN_DOG", 0x01A1, "OBJECT_DOG", "EnDog", (0x240, 0x230)),
+    ("ACTOR_EN_DOG", 0x019B, "OBJECT_DOG", "EnDog", (0x210, 0x200)),
     ("ACTOR_EN_NIW", 0x0019, "OBJECT_NIW", "EnNiw", (0x7B8, 0x7A8)),
 ]
 ACTOR_EXTRA_OBJECTS = {"ACTOR_EN_KUSA": ["OBJECT_KUSA"], "ACTOR_EN_HORSE": ["OBJECT_HNI"]}
@@ -252,7 +256,7 @@ OBJECTS = {"OBJECT_GAMEPLAY_KEEP": 0x0001, "OBJECT_GAMEPLAY_FIELD_KEEP": 0x0002,
            "OBJECT_HUMAN": 0x0003, "OBJECT_HORSE": 0x001A, "OBJECT_TITE": 0x001B,
            "OBJECT_ZF": 0x0025, "OBJECT_NIW": 0x0013, "OBJECT_DOG": 0x016A,
            "OBJECT_KUSA": 0x012B, "OBJECT_HNI": 0x00B1, "OBJECT_LINK_BOY": 0x0014}
-ASSETS = {"gHorseNormalSkel": "OBJECT_HORSE", "gHorseIdleAnim": "OBJECT_HORSE",
+ASSETS = {"gEponaSkel": "OBJECT_HORSE", "gEponaIdleAnim": "OBJECT_HORSE",
           "gFieldBushDL": "OBJECT_GAMEPLAY_FIELD_KEEP", "gKusaBushDL": "OBJECT_KUSA",
           "gCuccoSkel": "OBJECT_NIW", "gTektiteSkel": "OBJECT_TITE", "gDogSkel": "OBJECT_DOG",
           "gDogWalkAnim": "OBJECT_DOG"}
@@ -260,7 +264,7 @@ SCENES = {"SCENE_DEKU_TREE": 0x00, "SCENE_DODONGOS_CAVERN": 0x01, "SCENE_HYRULE_
           "SCENE_KOKIRI_FOREST": 0x55, "SCENE_LON_LON_RANCH": 0x63, "SCENE_KAKARIKO_VILLAGE": 0x52}
 SEQUENCES = {"NA_BGM_GENERAL_SFX": 0, "NA_BGM_FIELD_LOGIC": 2, "NA_BGM_KOKIRI": 0x3C,
              "NA_BGM_LONLON": 0x3F, "NA_BGM_HORSE": 0x42}
-SFX = {"NA_SE_EV_HORSE_RUN": 0x2804, "NA_SE_EV_HORSE_NEIGH": 0x2805, "NA_SE_EN_TITE_JUMP": 0x3851,
+SFX = {"NA_SE_EV_HORSE_RUN": 0x2804, "NA_SE_EV_HORSE_NEIGH": 0x2805,
        "NA_SE_EV_CHICKEN_CRY_N": 0x28A1, "NA_SE_EV_SMALL_DOG_BARK": 0x28D8,
        "NA_SE_SY_ERROR": 0x4806, "NA_SE_PL_PULL_UP_PLANT": 0x0846}
 ADDRESSES = {  # name -> {version: address}

@@ -294,9 +294,10 @@ def load_curriculum(root: Path | Traversable) -> Curriculum:
         cycle = nx.find_cycle(curriculum.graph)
     except nx.NetworkXNoCycle:
         return curriculum
-    ids = [a for a, _ in cycle] + [cycle[0][0]]
+    # Graph edges run prerequisite -> concept; name the cycle the way the YAML reads.
+    ids = [b for _, b in reversed(cycle)] + [cycle[-1][1]]
     where = ", ".join(sorted({files[i] for i in ids}))
-    raise CurriculumError([f"prerequisite cycle {' -> '.join(ids)} (in {where})"])
+    raise CurriculumError([f"prerequisite cycle: {' requires '.join(ids)} (in {where})"])
 
 
 def builtin_root() -> Traversable:

@@ -24,6 +24,7 @@ from validate.extract import CodeBlock, Prose, bare_code, extract, inline_code
 from validate.index import IndexCache, SymbolIndex
 from validate.models import Checked, Example, Issue, Severity, ValidationReport
 from validate.objects import check_object_deps
+from validate.sandbox import include_issues
 from validate.scope import build_scope, find_actor
 from validate.xref import CodeChecker, make_emit
 
@@ -100,7 +101,8 @@ class Validator:
         text = "\n".join(p.text for p in prose)
         scope = build_scope([b.code for b in blocks], idx)
         actor = find_actor(scope, [b.code for b in blocks], text, idx)
-        return self.compiler.submit(version, blocks, actor)
+        return self.compiler.submit(version, blocks, actor, set(idx.structs),
+                                    _asset_objects(blocks, idx))
 
     def _run(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose],
              compiled: Any = None) -> ValidationReport:
@@ -122,9 +124,10 @@ class Validator:
         elif self.compiler is None:
             report.levels[1] = "skipped"
             report.notes.append(f"level 1 skipped: {self.compile_note}")
+            issues += include_issues(blocks)
         else:
             fut = compiled if compiled is not None else self.compiler.submit(
-                version, blocks, scope.actor)
+                version, blocks, scope.actor, set(idx.structs), _asset_objects(blocks, idx))
             result = self.compiler.result(fut)
             issues += result.issues
             report.notes += result.notes
@@ -167,3 +170,16 @@ class Validator:
         report.level_reached = reached
         report.ok = not any(i.severity is Severity.error for i in issues)
         return report
+
+
+def _asset_objects(blocks: list[CodeBlock], idx: SymbolIndex) -> set[str]:
+    """Objects whose assets the code names (their headers join the compile prelude)."""
+    import re
+
+    out = set()
+    for b in blocks:
+        for name in re.findall(r"\bg[A-Z]\w+", b.code):
+            obj = idx.assets.get(name)
+            if obj:
+                out.add(obj)
+    return out

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 import queue
+import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Any
 from validate.extract import CodeBlock
 from validate.index import ActorInfo
 from validate.models import Issue
-from validate.sandbox import prepare
+from validate.sandbox import include_issues, prepare
 
 log = logging.getLogger(__name__)
 
@@ -290,6 +291,25 @@ class CompilePool:
 
 # ------------------------------------------------------------------------ the level-1 check
 
+_FN_BODY = re.compile(r"\)\s*\{")
+_STRUCT_TYPE = re.compile(r"\b((?:En|Bg|Obj|Boss|Door|Demo|Item|Arms|Elf|Eff|Fire|Mir|Oceff|Shot|"
+                          r"Magic|Arrow)[A-Z0-9]\w*)\s*\*")
+
+
+def _header_like(code: str) -> bool:
+    """A block of declarations only (struct typedefs, prototypes): later blocks include it."""
+    return bool(re.search(r"\b(typedef|struct)\b", code)) and not _FN_BODY.search(code)
+
+
+def _stand_ins(code: str, all_code: str, known: set[str]) -> list[str]:
+    """``typedef struct EnFoo { Actor actor; } EnFoo;`` for actor structs nobody defines."""
+    out = []
+    for name in sorted(set(_STRUCT_TYPE.findall(code))):
+        if name in known or re.search(rf"\}}\s*{name}\s*;|struct\s+{name}\s*\{{", all_code):
+            continue
+        out.append(f"typedef struct {name} {{ Actor actor; }} {name}; /* ootkg stand-in */")
+    return out
+
 
 def _actor_dir(actor: ActorInfo | None) -> str:
     if actor and actor.file:
@@ -311,10 +331,25 @@ class Compiler:
                 lines.append(f'#include "{rel.as_posix()}"')
         return lines
 
-    def submit(self, version: str, blocks: list[CodeBlock], actor: ActorInfo | None) -> Any:
+    def submit(self, version: str, blocks: list[CodeBlock], actor: ActorInfo | None,
+               known_structs: set[str] | None = None, objects: set[str] | None = None) -> Any:
         jobs = []
+        obj_lines = []
+        for obj in sorted(objects or ()):
+            name = obj.lower()
+            for d in ([name[len("object_"):]] if name.startswith("object_gameplay") else []) + [name]:
+                path = f"assets/objects/{d}/{d}.h"
+                obj_lines += [f'#if __has_include("{path}")', f'#include "{path}"', "#endif"]
+        headers: list[str] = []
+        all_code = "\n".join(b.code for b in blocks)
         for b in blocks:
-            prep = prepare(b.code, self._prelude(actor), actor.instance_struct if actor else None)
+            prelude = self._prelude(actor) + obj_lines + _stand_ins(b.code, all_code,
+                                                                     known_structs or set())
+            for h in headers:
+                prelude += h.split("\n")
+            prep = prepare(b.code, prelude, actor.instance_struct if actor else None)
+            if _header_like(b.code):
+                headers.append(b.code)
             fut = self.pool.submit(Job(version, prep.text, _actor_dir(actor)))
             jobs.append((b, prep, fut))
         return jobs
@@ -322,12 +357,7 @@ class Compiler:
     def result(self, jobs: Any) -> CompileResult:
         res = CompileResult()
         for b, prep, fut in jobs:
-            for line, operand, why in prep.problems:
-                res.issues.append(Issue(
-                    code="forbidden-include", level=1, symbol=operand,
-                    message=f"#include {operand} refused ({why}); only headers inside the "
-                    "decomp's include directories can be included",
-                    message_index=b.message_index, block=b.block_index, line=line))
+            res.issues += include_issues([b])
             status, payload = fut.result()
             if status in ("timeout", "crash", "error"):
                 code = {"timeout": "compile-timeout", "crash": "compile-crash"}.get(
@@ -336,7 +366,8 @@ class Compiler:
                                         message_index=b.message_index, block=b.block_index))
                 continue
             for d in payload:
-                if "OotkgUnknownActor" in d.message:
+                if "OotkgUnknownActor" in d.message or any(
+                        f"'struct {n}'" in d.message for n in prep.stand_ins):
                     res.notes.append("the snippet uses fields of `this` for an actor it does not "
                                      "name; only its `actor` base was compiled")
                     continue

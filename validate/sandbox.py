@@ -29,6 +29,7 @@ class Prepared:
     line_map: list[int | None]  # TU line (0-based) -> snippet line (1-based) or None
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, include, why)
     wrapped: bool = False
+    stand_ins: list[str] = field(default_factory=list)
 
 
 def check_include(path: str) -> str | None:
@@ -89,38 +90,65 @@ def sanitize(code: str) -> tuple[list[str], list[tuple[int, str, str]]]:
 
 
 def needs_wrap(toks: list[Tok]) -> bool:
-    """True when the snippet has statements outside any function (and no function bodies)."""
+    """True when the snippet has statements outside any function (and no function bodies).
+
+    A depth-0 statement is loose when it is a control statement, an expression statement
+    (call, assignment, increment), or a declaration whose initializer needs run-time values
+    (``s32 slot = Object_GetSlot(&play->objectCtx, ...)``).
+    """
     depth = 0
-    stmt_start = True
     loose = False
     has_function = False
+    stmt: list[Tok] = []
     for i, t in enumerate(toks):
         if t.kind == "pp":
             continue
         if t.kind == "op" and t.text == "{":
-            if depth == 0 and i > 0 and toks[i - 1].text == ")":
-                has_function = True
+            if depth == 0:
+                first = stmt[0].text if stmt else ""
+                if first in STATEMENT_START or first in ("else",):
+                    loose = True
+                elif i > 0 and toks[i - 1].text == ")" and first not in ("=",):
+                    has_function = True
+                elif _loose(stmt):
+                    loose = True
             depth += 1
             continue
         if t.kind == "op" and t.text == "}":
             depth -= 1
-            stmt_start = depth == 0
+            if depth == 0:
+                stmt = []
             continue
         if depth != 0:
             continue
-        if stmt_start:
-            nxt = toks[i + 1].text if i + 1 < len(toks) else ""
-            if t.kind == "id" and (t.text in STATEMENT_START or
-                                   nxt in ("->", ".", "[", "=", "+=", "-=", "*=", "/=", "|=",
-                                           "&=", "++", "--", "^=", "<<=", ">>=")
-                                   or (nxt == "(" and not (i > 0 and toks[i - 1].kind == "id"))):
-                loose = True
-            elif t.kind == "op" and t.text in ("++", "--", "*", "("):
-                loose = True
-            stmt_start = False
         if t.kind == "op" and t.text == ";":
-            stmt_start = True
+            if _loose(stmt):
+                loose = True
+            stmt = []
+            continue
+        stmt.append(t)
     return loose and not has_function
+
+
+_ASSIGN = {"=", "+=", "-=", "*=", "/=", "|=", "&=", "^=", "<<=", ">>=", "++", "--", "->", ".",
+           "["}
+
+
+def _loose(stmt: list[Tok]) -> bool:
+    if not stmt:
+        return False
+    first = stmt[0]
+    if first.kind == "id" and first.text in STATEMENT_START:
+        return True
+    if first.kind == "op" and first.text in ("++", "--", "*", "("):
+        return True
+    if len(stmt) > 1 and first.kind == "id" and stmt[1].text in _ASSIGN:
+        return True
+    if len(stmt) > 1 and first.kind == "id" and stmt[1].text == "(":
+        return True  # a call statement (a prototype has its type first)
+    # a declaration initialised from run-time values
+    names = {t.text for t in stmt if t.kind == "id"}
+    return any(t.text == "->" for t in stmt) or bool(names & {"this", "play", "thisx", "player"})
 
 
 def prepare(code: str, prelude: list[str], this_struct: str | None) -> Prepared:
@@ -130,10 +158,12 @@ def prepare(code: str, prelude: list[str], this_struct: str | None) -> Prepared:
     toks = tokenize("\n".join(lines))
     out: list[str] = list(prelude)
     lmap: list[int | None] = [None] * len(prelude)
+    stand_ins = [m.group(1) for line in prelude
+                 for m in [re.search(r"\}\s*(\w+);\s*/\* ootkg stand-in", line)] if m]
     if not needs_wrap(toks):
         out += lines
         lmap += list(range(1, len(lines) + 1))
-        return Prepared("\n".join(out) + "\n", lmap, problems)
+        return Prepared("\n".join(out) + "\n", lmap, problems, stand_ins=stand_ins)
     # keep leading preprocessor lines at file scope, wrap the rest
     first_code = 0
     for t in toks:
@@ -166,4 +196,18 @@ def prepare(code: str, prelude: list[str], this_struct: str | None) -> Prepared:
     lmap += list(range(first_code + 1, len(lines) + 1))
     out.append("}")
     lmap.append(None)
-    return Prepared("\n".join(out) + "\n", lmap, problems, wrapped=True)
+    return Prepared("\n".join(out) + "\n", lmap, problems, wrapped=True, stand_ins=stand_ins)
+
+
+def include_issues(blocks: list) -> list:
+    """``forbidden-include`` issues of code blocks (also reported when nothing is compiled)."""
+    from validate.models import Issue
+
+    out = []
+    for b in blocks:
+        for line, operand, why in sanitize(b.code)[1]:
+            out.append(Issue(code="forbidden-include", level=1, symbol=operand,
+                             message=f"#include {operand} refused ({why}); only headers inside "
+                             "the decomp's include directories can be included",
+                             message_index=b.message_index, block=b.block_index, line=line))
+    return out

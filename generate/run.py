@@ -111,6 +111,7 @@ class Runner:
         self.dedup = Deduplicator(config.dedup_threshold)
         self.decided: set[str] = set()
         self.budget = Budget(options.budget_usd)
+        self.open_batches: list[dict[str, Any]] = []
 
     # -- setup --------------------------------------------------------------------------
     def _files(self) -> list[dict[str, Any]]:
@@ -152,10 +153,16 @@ class Runner:
                 "The graph changed since this run started (its plan is different now: "
                 f"ingest run {start.get('ingest_run')} then, {self._ingest_run()} now). "
                 "Resuming would mix examples from two graphs; start a new run with another --out.")
-        for e in events:
-            if e.get("event") == "response":
-                self.stats.usage = self.stats.usage.add(Usage(**e.get("usage", {})))
-        spent = sum(float(e.get("cost", 0.0)) for e in events if e.get("event") == "response")
+        done_batches = {e.get("id") for e in events if e.get("event") == "batch_done"}
+        # A batch sent but not processed is polled again on resume, not paid for twice.
+        self.open_batches = [e for e in events if e.get("event") == "batch"
+                             and e.get("id") not in done_batches]
+        open_ids = {b["id"] for b in self.open_batches}
+        responses = [e for e in events if e.get("event") == "response"
+                     and e.get("batch") not in open_ids]
+        for e in responses:
+            self.stats.usage = self.stats.usage.add(Usage(**e.get("usage", {})))
+        spent = sum(float(e.get("cost", 0.0)) for e in responses)
         answered = {(e.get("item"), e.get("attempt")) for e in events
                     if e.get("event") in ("response", "failed")}
         # A request with no answer may still have been billed: count its worst case.
@@ -163,6 +170,7 @@ class Runner:
                          if e.get("event") == "request"
                          and (e.get("item"), e.get("attempt")) not in answered)
         self.budget.spent = spent + open_worst
+        self.budget.reserved = sum(float(b.get("reserve", 0.0)) for b in self.open_batches)
         self.stats.spent_usd = self.budget.spent
 
     def _load_decided(self) -> None:

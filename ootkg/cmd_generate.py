@@ -53,9 +53,9 @@ def _client(llm: str, model: str | None, price: str | None, budget: float | None
     if not key:
         raise UserError("--llm anthropic needs an API key: set ANTHROPIC_API_KEY (nothing was "
                         "written). Without a key, --llm offline builds examples from the graph.")
-    model = model or "claude-sonnet-4-5"
+    model = model or "claude-sonnet-5-5"
     if not _MODEL.match(model):
-        raise UserError(f"--model {model!r} is not a model name (e.g. claude-sonnet-4-5).")
+        raise UserError(f"--model {model!r} is not a model name (e.g. claude-sonnet-5-5).")
     if budget is None:
         raise UserError("--llm anthropic needs --budget-usd (a hard spending limit, e.g. "
                         "--budget-usd 25); nothing was written.")
@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         count: Annotated[int | None, typer.Option(help="Examples to write (default 100).")] = None,
         llm: Annotated[str | None, typer.Option(help="offline (default, no key) or anthropic.")] = None,
-        model: Annotated[str | None, typer.Option(help="Anthropic model, e.g. claude-sonnet-4-5.")] = None,
+        model: Annotated[str | None, typer.Option(help="Anthropic model, e.g. claude-sonnet-5-5.")] = None,
         budget_usd: Annotated[
             float | None,
             typer.Option("--budget-usd",
@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
         Examples:
 
             ootkg generate --count 200 --out data/run1.jsonl
-            ootkg generate --llm anthropic --model claude-sonnet-4-5 --count 2000 --budget-usd 25 \\
+            ootkg generate --llm anthropic --model claude-sonnet-5-5 --count 2000 --budget-usd 25 \\
                 --out data/run2.jsonl
             ootkg generate --families actor-modification,debugging-conversation --difficulty 3-4 \\
                 --version ntsc-1.0 --out data/enemies.jsonl \\
@@ -230,7 +230,7 @@ def _config(settings: Any, given: dict[str, Any], count: int | None, resume: Pat
     if values.get("generator", "offline") == "offline":
         values.pop("model", None)
     elif "model" not in values:
-        values["model"] = "claude-sonnet-4-5"
+        values["model"] = "claude-sonnet-5-5"
     return RunConfig(count=count or 100, families_explicit=bool(given.get("families")), **values)
 
 

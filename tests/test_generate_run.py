@@ -17,7 +17,7 @@ from generate.ledger import read_jsonl, rejects_path, repair_tail
 from generate.llm.offline import OfflineClient
 from generate.models import OutputRecord, Target
 from generate.plan import RunConfig
-from generate.run import Runner, RunError, RunOptions
+from generate.run import RunError, Runner, RunOptions
 from kg.store import open_store
 from tests.gen_graph import DBG, NTSC, make_store
 from validate.api import Validator

@@ -32,13 +32,12 @@ class AnthropicClient(LLMClient):
 
     def __init__(self, model: str, price: Price, *, api_key: str, base_url: str | None = None,
                  max_retries: int = 6, backoff: float = 1.0, max_backoff: float = 60.0,
-                 timeout: float = 600.0, temperature: float = 1.0) -> None:
+                 timeout: float = 600.0) -> None:
         self.model = model
         self.price = price
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self.temperature = temperature
         self.sdk = anthropic.Anthropic(api_key=api_key, base_url=base_url, max_retries=0,
                                        timeout=timeout)
         self.retries = 0  # total retried attempts, for the progress display
@@ -56,7 +55,6 @@ class AnthropicClient(LLMClient):
         return {
             "model": self.model,
             "max_tokens": request.max_tokens,
-            "temperature": self.temperature,
             "system": [{"type": "text", "text": request.system,
                         "cache_control": {"type": "ephemeral"}}],
             "messages": messages,

@@ -34,7 +34,16 @@ class Price(BaseModel):
         return m * (input_tokens * self.input * CACHE_WRITE + max_tokens * self.output) / 1e6
 
 
+# Published list prices (platform.claude.com "Models & pricing"), USD per million tokens.
 PRICES: dict[str, Price] = {
+    "claude-fable-5-1": Price(input=10.0, output=50.0),
+    "claude-opus-5-5": Price(input=4.0, output=20.0),
+    "claude-opus-5": Price(input=5.0, output=25.0),
+    "claude-sonnet-5-5": Price(input=2.0, output=10.0),
+    "claude-sonnet-5": Price(input=2.0, output=10.0),
+    "claude-opus-4-7": Price(input=5.0, output=25.0),
+    "claude-opus-4-6": Price(input=5.0, output=25.0),
+    "claude-sonnet-4-6": Price(input=3.0, output=15.0),
     "claude-opus-4-5": Price(input=5.0, output=25.0),
     "claude-opus-4-1": Price(input=15.0, output=75.0),
     "claude-opus-4": Price(input=15.0, output=75.0),

@@ -35,6 +35,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ingest.gcpause import gc_paused
 from ingest.symbol_lists import ListsReport, RawSymbol, read_symbol_lists
 from kg.facts import Facts
 
@@ -189,10 +190,15 @@ def read_segments_csv(path: Path, version: str, problems: list[str]) -> list[Seg
 
 
 def read_config_yml(path: Path, version: str, problems: list[str]) -> list[RawSymbol]:
-    from ingest.assets_xml import load_yaml
+    import yaml
 
+    text = path.read_text(errors="replace")
+    # Only the keys before the long `assets:` list are needed here.
+    head = text.split("\nassets:", 1)[0]
     try:
-        data = load_yaml(path)
+        data = yaml.load(head, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        if not isinstance(data, dict):
+            raise ValueError("not a mapping")
     except Exception as e:  # noqa: BLE001 - any YAML error is reported, the rest kept
         problems.append(f"{path}: unreadable YAML: {e}")
         return []
@@ -367,28 +373,34 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
         for r in rows:
             if r.size is None and r.vram is not None and ends.get((v, r.name), 0) > r.vram:
                 r.size = ends[(v, r.name)] - r.vram
+    seg_in_version: list[dict[str, Any]] = []
+    seg_located: list[dict[str, Any]] = []
     for v, rows in segments.items():
         report.segments[v] = len(rows)
         for r in rows:
             facts.node("Segment", name=r.name)
-            facts.rel("IN_VERSION", r.name, v, from_kind="Segment", to_kind="Version",
-                      value=r.index)
+            seg_in_version.append({"from": r.name, "to": v, "value": r.index})
             if r.vram is not None:
-                facts.rel("LOCATED_AT", r.name, v, from_kind="Segment", to_kind="Version",
-                          address=r.vram, size=r.size, source="segments.csv")
+                seg_located.append({"from": r.name, "to": v, "address": r.vram, "size": r.size,
+                                    "source": "segments.csv"})
+    facts.add_rels("IN_VERSION", "Segment", "Version", seg_in_version)
+    facts.add_rels("LOCATED_AT", "Segment", "Version", seg_located)
     for r in map_segments or []:
         if r.vram is not None:
             facts.node("Segment", name=r.name)
             facts.rel("LOCATED_AT", r.name, r.version, from_kind="Segment", to_kind="Version",
                       address=r.vram, size=r.size, source="map")
+    located: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in kept:
-        facts.rel("LOCATED_AT", s.name, s.version, from_kind=s.kind, to_kind="Version",
-                  address=s.address, size=s.size, source=s.source, segment=s.segment)
+        located[s.kind or ""].append({"from": s.name, "to": s.version, "address": s.address,
+                                      "size": s.size, "source": s.source, "segment": s.segment})
         report.located[s.source] = report.located.get(s.source, 0) + 1
+    for kind, rows in located.items():
+        facts.add_rels("LOCATED_AT", kind, "Version", rows)
     return facts, report
 
 
-def addresses_source(ctx: Any) -> Facts:
+def _addresses_source(ctx: Any) -> Facts:
     """Pipeline source: segments.csv, config.yml, the symbol lists (``ctx.symbols_dir`` or
     OOTKG_SYMBOLS_DIR) and the registered map files (``ctx.maps``). A map built for another
     version raises ``MapError`` before anything is written."""
@@ -427,3 +439,10 @@ def addresses_source(ctx: Any) -> Facts:
         + f"; {sum(r.count for r in report.not_in_graph.values())} names not in the graph"
         + f"; {len(report.conflicts)} conflicts")
     return facts
+
+
+def addresses_source(ctx: Any) -> Facts:
+    """Pipeline source (see ``_addresses_source``). The cyclic GC is paused meanwhile: the source
+    allocates ~10^5 acyclic rows, and generation scans of a large live heap cost seconds."""
+    with gc_paused():
+        return _addresses_source(ctx)

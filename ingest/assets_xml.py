@@ -23,9 +23,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ingest.gcpause import gc_paused
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)
@@ -201,40 +203,30 @@ def layout(assets: list[XmlAsset]) -> list[tuple[XmlAsset, int | None]]:
     return out
 
 
-def load_yaml(path: Path) -> dict:
-    """A YAML mapping (libyaml's C loader where available: 10x faster on config.yml); cached
-    by path and modification time, as several sources read the same config.yml."""
-    st = path.stat()
-    return _load_yaml(str(path), st.st_mtime_ns, st.st_size)
-
-
-@lru_cache(maxsize=64)
-def _load_yaml(path: str, _mtime: int, _size: int) -> dict:
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(Path(path).read_text(), Loader=loader)  # noqa: S506 - a safe loader
-    return data if isinstance(data, dict) else {}
+_XML_PATH = re.compile(r"""^[ \t-]*xml_path:[ \t]*["']?([^"'\s#]+)""", re.M)
 
 
 def version_xmls(checkout: Path, versions: list[str]) -> dict[str, set[str]]:
-    """xml_path -> versions that use it, from baseroms/<v>/config.yml (versions without one
-    use every XML)."""
+    """xml_path -> versions that use it, from the ``assets`` list of baseroms/<v>/config.yml
+    (read as lines: the list has ~550 entries, and a YAML parse of it costs 30 ms a file)."""
     used: dict[str, set[str]] = defaultdict(set)
     for v in versions:
         cfg = checkout / "baseroms" / v / "config.yml"
         if not cfg.is_file():
             continue
-        data = load_yaml(cfg)
-        for entry in data.get("assets") or []:
-            if isinstance(entry, dict) and entry.get("xml_path"):
-                used[str(entry["xml_path"])].add(v)
+        for m in _XML_PATH.finditer(cfg.read_text(errors="replace")):
+            used[m.group(1)].add(v)
     return used
 
 
 def _extra(a: XmlAsset) -> str | None:
-    rest = {k: v for k, v in a.attrs.items() if k not in _CORE_ATTRS}
-    return json.dumps(rest, sort_keys=True) if rest else None
+    rest = tuple(sorted((k, v) for k, v in a.attrs.items() if k not in _CORE_ATTRS))
+    return _extra_json(rest) if rest else None
+
+
+@lru_cache(maxsize=4096)
+def _extra_json(items: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps(dict(items), sort_keys=True)
 
 
 def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
@@ -288,35 +280,44 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
                 for a, off in layout(present):
                     seen[f"{xf.name}/{a.name}"].append((vs_of_sig, off, a, xf))
 
+    asset_rows: list[dict] = []
+    defined_in: list[dict] = []
+    in_version: list[dict] = []
+    has_asset: dict[str, list[dict]] = defaultdict(list)
     for aid, groups_of in seen.items():
-        per_v = {v: (off, a, xf) for vs_, off, a, xf in groups_of for v in vs_}
-        vs = sorted(per_v, key=lambda v: order[v])
-        rep_v = default_version if default_version in per_v else vs[0]
-        off, a, xf = per_v[rep_v]
-        count = _int(a.attrs.get("Count")) or _int(a.attrs.get("Length"))
-        facts.node("Asset", id=aid, name=a.name, kind=a.kind, offset=off, file=xf.xml_path,
-                   format=a.attrs.get("Format"), width=_int(a.attrs.get("Width")),
-                   height=_int(a.attrs.get("Height")), count=count, extra=_extra(a),
-                   versions=vs)
-        facts.rel("DEFINED_IN", aid, xf.xml_path, from_kind="Asset", to_kind="File")
-        if len(groups_of) > 1:
-            for v in vs:
-                v_off, v_a, v_xf = per_v[v]
+        if len(groups_of) == 1:
+            vs_, off, a, xf = groups_of[0]
+            vs = sorted(vs_, key=order.__getitem__)
+        else:
+            vs = sorted((v for g in groups_of for v in g[0]), key=order.__getitem__)
+            rep_v = default_version if default_version in vs else vs[0]
+            _, off, a, xf = next(g for g in groups_of if rep_v in g[0])
+            for g_vs, v_off, v_a, v_xf in groups_of:
                 diff = {k: val for k, val in v_a.attrs.items() if a.attrs.get(k) != val
                         and k != "Offset"}
                 if v_off != off or diff or v_xf.xml_path != xf.xml_path:
-                    facts.rel("IN_VERSION", aid, v, from_kind="Asset", to_kind="Version",
-                              offset=v_off, file=v_xf.xml_path,
-                              text=json.dumps(diff, sort_keys=True) if diff else None)
+                    text = json.dumps(diff, sort_keys=True) if diff else None
+                    in_version.extend({"from": aid, "to": v, "offset": v_off,
+                                       "file": v_xf.xml_path, "text": text} for v in g_vs)
+        at = a.attrs
+        asset_rows.append({"id": aid, "name": a.name, "kind": a.kind, "offset": off,
+                           "file": xf.xml_path, "format": at.get("Format"),
+                           "width": _int(at.get("Width")), "height": _int(at.get("Height")),
+                           "count": _int(at.get("Count")) or _int(at.get("Length")),
+                           "extra": _extra(a), "versions": vs})
+        defined_in.append({"from": aid, "to": xf.xml_path})
         owner = xf.name
         if owner in objects_by_segment:
-            facts.rel("HAS_ASSET", objects_by_segment[owner], aid, from_kind="Object",
-                      to_kind="Asset")
+            has_asset["Object"].append({"from": objects_by_segment[owner], "to": aid})
         elif owner in scenes_by_segment:
-            facts.rel("HAS_ASSET", scenes_by_segment[owner], aid, from_kind="Scene",
-                      to_kind="Asset")
+            has_asset["Scene"].append({"from": scenes_by_segment[owner], "to": aid})
         elif _room_scene(owner, scenes_by_segment):
-            facts.rel("HAS_ASSET", owner, aid, from_kind="Room", to_kind="Asset")
+            has_asset["Room"].append({"from": owner, "to": aid})
+    facts.add_nodes("Asset", asset_rows)
+    facts.add_rels("DEFINED_IN", "Asset", "File", defined_in)
+    facts.add_rels("IN_VERSION", "Asset", "Version", in_version)
+    for kind, rows in has_asset.items():
+        facts.add_rels("HAS_ASSET", kind, "Asset", rows)
     report.assets = len(seen)
 
     # Skeleton limb counts: the limbs of the file, where it has a single skeleton.
@@ -374,7 +375,7 @@ def _limb_counts(facts: Facts, file_meta: dict[str, XmlFile]) -> None:
             facts.node("Asset", id=f"{name}/{skels[0].name}", count=len(limbs))
 
 
-def assets_source(ctx: object) -> Facts:
+def _assets_source(ctx: object) -> Facts:
     """Pipeline source: ``assets/xml`` of the checkout, linked to the tables' objects and
     scenes (run after the tables source)."""
     root = Path(ctx.checkout.root)  # type: ignore[attr-defined]
@@ -394,3 +395,10 @@ def assets_source(ctx: object) -> Facts:
                            f"{report.rooms} rooms" + (f"; {len(report.problems)} XML problems"
                                                       if report.problems else ""))
     return facts
+
+
+def assets_source(ctx: Any) -> Facts:
+    """Pipeline source (see ``_assets_source``). The cyclic GC is paused meanwhile: the source
+    allocates ~10^5 acyclic rows, and generation scans of a large live heap cost seconds."""
+    with gc_paused():
+        return _assets_source(ctx)

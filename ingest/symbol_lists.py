@@ -24,7 +24,7 @@ Z64HDR_ROMS = {"oot_u10": "ntsc-1.0", "oot_u11": "ntsc-1.1", "oot_u12": "ntsc-1.
                "oot_mq_debug": "gc-eu-mq-dbg"}
 
 
-@dataclass
+@dataclass(slots=True)
 class RawSymbol:
     name: str
     address: int
@@ -69,31 +69,52 @@ def parse_address(text: str, ram: bool = True) -> int | None:
     return value
 
 
+_DISASM_LINE = re.compile(
+    r"^[ \t]*([A-Za-z_$][\w$]*)[ \t]*=[ \t]*0[xX]([0-9A-Fa-f]{1,8})[ \t]*;[ \t]*(?://(.*))?$", re.M)
+
+
 def _read_disasm(path: Path, rel: str, version: str, default_kind: str,
                  report: ListsReport) -> list[RawSymbol]:
+    text = path.read_text(errors="replace")
     out: list[RawSymbol] = []
-    for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-        s = line.strip()
-        if not s or s.startswith(("//", "/*", "#")):
-            continue
-        head, _, comment = s.partition("//")
-        name, eq, value = head.partition("=")
-        name, value = name.strip(), value.strip().rstrip(";").strip()
-        addr = None
-        if eq and name.isidentifier() and value.startswith(("0x", "0X")):
-            try:
-                addr = int(value, 16)
-            except ValueError:
-                addr = None
-        if addr is None or not RAM_START <= addr < RAM_END:
-            why = "not a RAM address" if addr is not None else "unreadable line"
-            report.problems.append(ListProblem(file=rel, line=n, message=f"{why}: {s[:80]!r}"))
-            continue
-        attrs = dict(_ATTR.findall(comment)) if comment else {}
-        kind = "Function" if attrs.get("type") == "func" else default_kind
-        size = parse_address(attrs["size"], ram=False) if "size" in attrs else None
-        out.append(RawSymbol(name, addr, version, "disasm", kind, size,
-                             None if kind == "Function" else attrs.get("type"), f"{rel}:{n}"))
+    matched = 0
+    line, pos = 1, 0
+    for m in _DISASM_LINE.finditer(text):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        addr = int(m.group(2), 16)
+        if not RAM_START <= addr < RAM_END:
+            continue  # reported by the line scan below
+        matched += 1
+        comment = m.group(3)
+        kind, size, vtype = default_kind, None, None
+        if comment and comment.strip() == "type:func":
+            kind = "Function"
+        elif comment:
+            attrs = dict(_ATTR.findall(comment))
+            if attrs.get("type") == "func":
+                kind = "Function"
+            elif kind == "Global":
+                vtype = attrs.get("type")
+            if "size" in attrs:
+                size = parse_address(attrs["size"], ram=False)
+        out.append(RawSymbol(m.group(1), addr, version, "disasm", kind, size, vtype,
+                             f"{rel}:{line}"))
+    lines = [ln.strip() for ln in text.splitlines()]
+    symbol_lines = [ln for ln in lines if ln and not ln.startswith(("//", "/*", "#"))]
+    if len(symbol_lines) != matched:
+        # Some line is unreadable or not a RAM address: find and report each (rare).
+        for n, ln in enumerate(lines, 1):
+            if not ln or ln.startswith(("//", "/*", "#")):
+                continue
+            m = _DISASM_LINE.match(ln)
+            if m is None:
+                report.problems.append(ListProblem(file=rel, line=n,
+                                                   message=f"unreadable line: {ln[:80]!r}"))
+            elif not RAM_START <= int(m.group(2), 16) < RAM_END and "SegmentRom" not in m.group(1):
+                # (_xSegmentRomStart/End are ROM offsets, rightly not RAM addresses)
+                report.problems.append(ListProblem(file=rel, line=n,
+                                                   message=f"not a RAM address: {ln[:80]!r}"))
     return out
 
 

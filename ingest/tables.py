@@ -18,6 +18,8 @@ import ctypes
 import json
 import logging
 import re
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ingest.gcpause import gc_paused
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)
@@ -262,16 +265,32 @@ def _unquote(s: str) -> str:
     return s
 
 
+Plan = list[tuple[TableSpec, list[tuple[int, str]]]]
+
+
+def _version_dependent(text: str, version_macros: set[str]) -> bool:
+    """Whether a table can expand differently per version: it has a preprocessor directive,
+    or names a macro of versions.h (the only header the expansion sees)."""
+    code = _strip_comments(text)
+    if re.search(r"^\s*#", code, re.M):
+        return True
+    return bool(version_macros & set(re.findall(r"\b[A-Za-z_]\w*\b", code)))
+
+
 def plan_tables(checkout: Any, cache_dir: Path, specs: tuple[TableSpec, ...] = TABLES
-                ) -> tuple[list[tuple[TableSpec, list[tuple[int, str]]]], list[TableProblem],
-                           list[str]]:
+                ) -> tuple[Plan, list[TableProblem], list[str], set[tuple[str, int]]]:
     """Scan every table once (version-independent): which files to include, and the lines
-    left out. Returns (plan, problems, missing table files)."""
+    left out. Returns (plan, problems, missing table files, the (kind, file index) of the
+    tables that expand the same in every version)."""
     root = Path(checkout.root)
     tables_dir = root / "include" / "tables"
     problems: list[TableProblem] = []
     missing: list[str] = []
     plan: list[tuple[TableSpec, list[tuple[int, str]]]] = []
+    versions_h = root / "include" / "versions.h"
+    version_macros = set(re.findall(r"^\s*#\s*define\s+(\w+)", versions_h.read_text(
+        errors="replace"), re.M)) if versions_h.is_file() else set()
+    invariant: set[tuple[str, int]] = set()
     for spec in specs:
         files = []
         for fi, name in enumerate(spec.files):
@@ -281,6 +300,8 @@ def plan_tables(checkout: Any, cache_dir: Path, specs: tuple[TableSpec, ...] = T
                 missing.append(rel)
                 continue
             text = path.read_text(errors="replace")
+            if not _version_dependent(text, version_macros):
+                invariant.add((spec.kind, fi))
             bad, probs = scan_table(text, spec, rel)
             problems.extend(probs)
             inc = f"tables/{name}"
@@ -296,7 +317,7 @@ def plan_tables(checkout: Any, cache_dir: Path, specs: tuple[TableSpec, ...] = T
             files.append((fi, inc))
         if files:
             plan.append((spec, files))
-    return plan, problems, missing
+    return plan, problems, missing, invariant
 
 
 _EXPANSIONS: dict[tuple[str, str, str], tuple[Entry, ...]] = {}
@@ -457,13 +478,15 @@ def table_facts(per_version: dict[str, list[Entry]], versions: list[str],
                 if e.kind == "Sequence" and "name" in e.args}
         for e in per_version[v]:
             key = (e.kind, e.args["enum"])
-            mkey = (e.kind, e.macro, e.file, e.position, *e.args.values(),
-                    seqs.get(e.args.get("target", "")))
+            # Entries are shared between versions that expand a table alike (see
+            # _parse_expansion), so the object identity is a sound memo key.
+            mkey = (id(e), seqs.get(e.args["target"])) if "target" in e.args else (id(e),)
             p = memo.get(mkey)
             if p is None:
                 p = memo[mkey] = entry_props(e, seqs)
             props.setdefault(key, {})[v] = p
             where.setdefault(key, {})[v] = e
+    in_version: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (kind, enum), by_v in props.items():
         rep_v = next(v for v in rep_order if v in by_v)
         rep = by_v[rep_v]
@@ -477,10 +500,10 @@ def table_facts(per_version: dict[str, list[Entry]], versions: list[str],
             text = json.dumps(diff, sort_keys=True) if diff else None
             if kind in _PROFILED:
                 # The C source owns value/file/line of these edges (profile flags, file, line).
-                facts.rel("IN_VERSION", enum, v, from_kind=kind, to_kind="Version", text=text)
+                in_version[kind].append({"from": enum, "to": v, "text": text})
             else:
-                facts.rel("IN_VERSION", enum, v, from_kind=kind, to_kind="Version",
-                          value=pv["id"], file=e.file, line=e.line, text=text)
+                in_version[kind].append({"from": enum, "to": v, "value": pv["id"],
+                                         "file": e.file, "line": e.line, "text": text})
         if kind == "Entrance" and rep.get("scene"):
             facts.rel("ENTERS", enum, rep["scene"], spawn=rep.get("spawn"))
         seg = None
@@ -495,6 +518,8 @@ def table_facts(per_version: dict[str, list[Entry]], versions: list[str],
             facts.rel("IN_SEGMENT", enum, seg, from_kind=kind, to_kind="Segment")
         if kind == "Scene" and rep.get("title_card"):
             facts.node("Segment", name=rep["title_card"], overlay=False)
+    for kind, rows in in_version.items():
+        facts.add_rels("IN_VERSION", kind, "Version", rows)
     return facts
 
 
@@ -503,11 +528,29 @@ def ingest_tables(checkout: Any, versions: list[str], cache_dir: Path,
     report = TablesReport(versions=list(versions))
     per_version: dict[str, list[Entry]] = {}
     seen_problem: set[tuple[str, int | None, str]] = set()
-    plan, problems0, missing = plan_tables(checkout, cache_dir)
+    plan, problems0, missing, invariant = plan_tables(checkout, cache_dir)
     report.problems.extend(problems0)
     report.missing_files = missing
-    for v in versions:
-        entries, problems = expand_tables(checkout, v, cache_dir, plan)
+    # Tables without #if (and without versions.h macros) are expanded once; the rest per
+    # version (the preprocessor decides their #if lines as each version's build would).
+    fixed: Plan = [(spec, [f for f in files if (spec.kind, f[0]) in invariant])
+                   for spec, files in plan]
+    varying: Plan = [(spec, [f for f in files if (spec.kind, f[0]) not in invariant])
+                     for spec, files in plan]
+    fixed = [(s, f) for s, f in fixed if f]
+    varying = [(s, f) for s, f in varying if f]
+    common: list[Entry] = []
+    if fixed and versions:
+        first = default_version if default_version in versions else versions[0]
+        common, problems = expand_tables(checkout, first, cache_dir, fixed)
+        report.problems.extend(problems)
+    # libclang releases the GIL while it parses: two threads use both cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        expanded = list(pool.map(
+            lambda v: expand_tables(checkout, v, cache_dir, varying) if varying else ([], []),
+            versions))
+    for v, (entries, problems) in zip(versions, expanded, strict=True):
+        entries = common + entries
         per_version[v] = entries
         for p in problems:
             k = (p.file, p.line, p.message)
@@ -547,7 +590,7 @@ def _default_version(ctx: Any) -> str:
     return next((v.id for v in ctx.versions if v.is_default), ctx.versions[0].id)
 
 
-def tables_source(ctx: Any) -> Facts:
+def _tables_source(ctx: Any) -> Facts:
     """Pipeline source: every table for the selected versions. Leaves the segment -> enum
     maps in ``ctx.stats["domain"]`` for the asset source."""
     versions = [v.id for v in ctx.versions]
@@ -562,3 +605,10 @@ def tables_source(ctx: Any) -> Facts:
     ctx.notes["tables"] = counts + (f"; {len(report.problems)} table lines not understood"
                                     if report.problems else "")
     return facts
+
+
+def tables_source(ctx: Any) -> Facts:
+    """Pipeline source (see ``_tables_source``). The cyclic GC is paused meanwhile: the source
+    allocates ~10^5 acyclic rows, and generation scans of a large live heap cost seconds."""
+    with gc_paused():
+        return _tables_source(ctx)

@@ -26,9 +26,9 @@ or drops them with a count (the built-in curriculum over a partial checkout).
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable, Iterator
-from functools import cached_property
+from collections.abc import Iterable
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -38,6 +38,7 @@ import networkx as nx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ingest.curriculum import ConceptStats, Curriculum
 from kg.facts import Facts
 from kg.schema import NODE_KINDS, REL_KINDS
 
@@ -115,16 +116,6 @@ class Concept(BaseModel):
         return [EntityRef.parse(text) for text in self.covers]
 
 
-class ConceptStats(BaseModel):
-    """How far into the curriculum a concept sits."""
-
-    id: str
-    difficulty: int
-    depth: int  # longest chain of prerequisites below it (roots have 0)
-    prerequisite_count: int  # all transitive prerequisites
-    complexity: int  # sum of the difficulties of the concept and all its prerequisites
-
-
 class CoverageReport(BaseModel):
     concepts: int
     requires: int
@@ -134,84 +125,6 @@ class CoverageReport(BaseModel):
     @property
     def dropped_count(self) -> int:
         return len(self.dropped)
-
-
-class Curriculum:
-    """Loaded, validated concepts; ``files`` maps each id to the file it came from."""
-
-    def __init__(self, concepts: dict[str, Concept], files: dict[str, str]) -> None:
-        self.concepts = concepts
-        self.files = files
-
-    def __len__(self) -> int:
-        return len(self.concepts)
-
-    def __iter__(self) -> Iterator[Concept]:
-        return iter(self.concepts.values())
-
-    @cached_property
-    def graph(self) -> nx.DiGraph:
-        """Edges prerequisite -> concept (the direction of learning)."""
-        g = nx.DiGraph()
-        for c in self.concepts.values():
-            g.add_node(c.id)
-            g.add_edges_from((pre, c.id) for pre in c.requires)
-        return g
-
-    def _get(self, concept_id: str) -> Concept:
-        try:
-            return self.concepts[concept_id]
-        except KeyError:
-            raise KeyError(f"no concept {concept_id!r} in the curriculum") from None
-
-    def _distances_below(self, concept_id: str) -> dict[str, int]:
-        """Each prerequisite's longest REQUIRES distance from the concept."""
-        dist = {concept_id: 0}
-        for node in reversed(list(nx.topological_sort(self.graph.subgraph(
-                nx.ancestors(self.graph, concept_id) | {concept_id})))):
-            for pre in self.graph.predecessors(node):
-                dist[pre] = max(dist.get(pre, 0), dist[node] + 1)
-        return dist
-
-    def prerequisite_chain(self, concept_id: str) -> list[str]:
-        """Everything to learn, in order, ending with the concept itself.
-
-        The order is by longest distance from the concept (farthest first), then
-        difficulty, then id: a topological order (a prerequisite is always
-        farther than what needs it), and the same order the ``prerequisites``
-        named query returns.
-        """
-        self._get(concept_id)
-        dist = self._distances_below(concept_id)
-        pres = [c for c in dist if c != concept_id]
-        pres.sort(key=lambda c: (-dist[c], self.concepts[c].difficulty, c))
-        return [*pres, concept_id]
-
-    def depth(self, concept_id: str) -> int:
-        self._get(concept_id)
-        return max(self._distances_below(concept_id).values())
-
-    def stats(self, concept_id: str) -> ConceptStats:
-        concept = self._get(concept_id)
-        dist = self._distances_below(concept_id)
-        return ConceptStats(
-            id=concept_id, difficulty=concept.difficulty, depth=max(dist.values()),
-            prerequisite_count=len(dist) - 1,
-            complexity=sum(self.concepts[c].difficulty for c in dist))
-
-    def roots(self) -> list[str]:
-        return sorted(c for c in self.graph if self.graph.in_degree(c) == 0)
-
-    def learning_order(self) -> list[str]:
-        """Every concept in one topological order (easier and shallower first)."""
-        return list(nx.lexicographical_topological_sort(
-            self.graph, key=lambda c: (self.concepts[c].difficulty, c)))
-
-    def domains(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for c in self.concepts.values():
-            out.setdefault(c.domain, []).append(c.id)
-        return out
 
 
 def _files_of(root: Path | Traversable) -> list[Path | Traversable]:
@@ -306,6 +219,21 @@ def builtin_root() -> Traversable:
 
 def load_builtin() -> Curriculum:
     return load_curriculum(builtin_root())
+
+
+@functools.cache
+def _builtin_cached() -> Curriculum:
+    return load_builtin()
+
+
+def prerequisite_chain(concept_id: str, curriculum: Curriculum | None = None) -> list[str]:
+    """Concepts to learn in order, ending with ``concept_id`` (built-in curriculum by default)."""
+    return (curriculum or _builtin_cached()).prerequisite_chain(concept_id)
+
+
+def concept_stats(concept_id: str, curriculum: Curriculum | None = None) -> ConceptStats:
+    """Depth, prerequisite count and complexity of a concept (built-in curriculum by default)."""
+    return (curriculum or _builtin_cached()).stats(concept_id)
 
 
 EntityKeys = set[tuple[str, str]]

@@ -11,10 +11,12 @@ from ingest.concepts import (
     COVERABLE_KINDS,
     CurriculumError,
     concept_facts,
+    concept_stats,
     concepts_source,
     entity_keys,
     load_builtin,
     load_curriculum,
+    prerequisite_chain,
 )
 from ingest.pipeline import IngestContext
 from kg.facts import Facts
@@ -260,7 +262,9 @@ def test_builtin_prerequisites_are_never_harder() -> None:
 
 
 def test_builtin_chain_for_actor_collision() -> None:
-    chain = load_builtin().prerequisite_chain("actor-collision")
+    chain = prerequisite_chain("actor-collision")
+    assert chain == load_builtin().prerequisite_chain("actor-collision")
+    assert concept_stats("actor-collision").prerequisite_count == len(chain) - 1
     assert chain[-1] == "actor-collision"
     assert chain.index("actor-basics") < chain.index("actor-lifecycle") < chain.index(
         "collision-overview")

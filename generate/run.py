@@ -112,6 +112,8 @@ class Runner:
         self.decided: set[str] = set()
         self.budget = Budget(options.budget_usd)
         self.open_batches: list[dict[str, Any]] = []
+        self.accepted_ids: set[str] = set()
+        self.accepted_by_concept: dict[str, list[str]] = {}
 
     # -- setup --------------------------------------------------------------------------
     def _files(self) -> list[dict[str, Any]]:
@@ -178,6 +180,9 @@ class Runner:
         for row in read_jsonl(out):
             meta = row.get("metadata", {})
             self.decided.add(meta["id"])
+            self.accepted_ids.add(meta["id"])
+            if meta.get("target_kind") == "Concept":
+                self.accepted_by_concept.setdefault(meta["target"], []).append(meta["id"])
             self.dedup.remember(meta["id"], _text(row.get("messages", [])))
             self.stats.accepted += 1
             self.stats.repaired += int(bool(meta.get("repaired")))
@@ -356,6 +361,7 @@ class Runner:
                     rec.metadata.validation, rec.messages))
                 outcome.reject.duplicate_of = dup
             else:
+                self._link_builds_on(rec)
                 self.out.write(rec.line())
                 self.decided.add(rec.metadata.id)
                 self.stats.accepted += 1
@@ -369,6 +375,22 @@ class Runner:
         self._count_reject(rej.reason)
         self.ledger.event("item", item=rej.id, status=rej.reason)
         self.progress(self.stats)
+
+    def _link_builds_on(self, rec: Any) -> None:
+        """BUILDS_ON names examples that exist: a planned predecessor that was rejected is
+        replaced by the latest accepted example of the same or an earlier curriculum step."""
+        meta = rec.metadata
+        accepted = [i for i in meta.builds_on if i in self.accepted_ids]
+        if not accepted and (meta.builds_on or meta.prerequisite_chain):
+            for concept in [meta.target, *reversed(meta.prerequisite_chain)]:
+                earlier = self.accepted_by_concept.get(concept)
+                if earlier:
+                    accepted = [earlier[-1]]
+                    break
+        meta.builds_on = accepted
+        self.accepted_ids.add(meta.id)
+        if meta.target_kind == "Concept":
+            self.accepted_by_concept.setdefault(meta.target, []).append(meta.id)
 
     def _count_reject(self, reason: str) -> None:
         if reason == "duplicate":

@@ -1,0 +1,161 @@
+"""`ootkg generate` / `ootkg report` as a user meets them: bad input gets a clear message,
+nothing is written; curricula, write-back and the report work end to end."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from generate.ledger import read_jsonl
+from kg.facts import Facts
+from kg.settings import Settings
+from kg.store import open_store
+from ootkg.cli import app
+from ootkg.errors import UserError
+from tests.gen_graph import NTSC, make_store
+
+ENEMIES = "MATCH (a:Actor) WHERE a.category = 'ACTORCAT_ENEMY' RETURN a.enum AS target"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return make_store(tmp_path_factory.mktemp("cli") / "graph").db
+
+
+def invoke(db, *args, env=None):
+    env = {"OOTKG_DB": str(db), "ANTHROPIC_API_KEY": "", **(env or {})}
+    return CliRunner().invoke(app, ["generate", *args], env=env, catch_exceptions=True)
+
+
+def user_error(result) -> str:
+    assert isinstance(result.exception, UserError), result.output + repr(result.exception)
+    return str(result.exception)
+
+
+@pytest.mark.parametrize("args,expect", [
+    (["--llm", "anthropic"], "ANTHROPIC_API_KEY"),
+    (["--llm", "gpt"], "use offline or anthropic"),
+    (["--families", "qa,poetry"], "poetry"),
+    (["--difficulty", "5"], "level 1-4"),
+    (["--difficulty", "4-2"], "must go up"),
+    (["--count", "0"], "at least 1"),
+    (["--budget-usd", "-3"], "positive"),
+    (["--version", "n64-9.9"], "not in the graph"),
+    (["--curriculum", "no-such-concept"], "No concept"),
+    (["--targets", "MATCH (a:Actor) WHERE a.id < 0 RETURN a.enum AS target"], "no rows"),
+    (["--targets", "MATCH (a:Actor) RETURN a.enum AS name"], "column named `target`"),
+])
+def test_bad_input_is_explained_and_nothing_is_written(db, tmp_path, args, expect):
+    out = tmp_path / "x.jsonl"
+    msg = user_error(invoke(db, "--out", str(out), *args))
+    assert expect in msg
+    assert not out.exists() and not (tmp_path / "x.jsonl.ledger").exists()
+
+
+def test_key_but_bad_model_or_budget(db, tmp_path):
+    env = {"ANTHROPIC_API_KEY": "sk-test"}
+    out = str(tmp_path / "y.jsonl")
+    assert "not a model name" in user_error(invoke(db, "--llm", "anthropic", "--model", "GPT 4!",
+                                                   "--budget-usd", "1", "--out", out, env=env))
+    assert "--price" in user_error(invoke(db, "--llm", "anthropic", "--model", "claude-nova-1",
+                                          "--budget-usd", "1", "--out", out, env=env))
+    assert "--budget-usd" in user_error(invoke(db, "--llm", "anthropic", "--out", out, env=env))
+    assert not (tmp_path / "y.jsonl").exists()
+
+
+def test_missing_entities_name_the_ingest_to_run(tmp_path):
+    facts = Facts()
+    facts.node("Version", id=NTSC, ordinal=0)
+    facts.node("Function", name="Actor_Kill", signature="void Actor_Kill(Actor* actor)",
+               file="src/code/z_actor.c", line=1)
+    settings = Settings(db=tmp_path / "bare")
+    with open_store(settings, read_only=False) as store:
+        store.replace_graph(facts)
+    msg = user_error(invoke(settings.db, "--families", "actor-modification,audio", "--version",
+                            NTSC, "--out", str(tmp_path / "z.jsonl")))
+    assert "actor-modification needs Actor" in msg and "actor table" in msg
+    assert "audio needs" in msg and "sequence table" in msg
+
+
+def test_targets_query_families_difficulty_version(db, tmp_path):
+    out = tmp_path / "enemies.jsonl"
+    result = invoke(db, "--families", "actor-modification,debugging-conversation",
+                    "--difficulty", "3-4", "--version", NTSC, "--targets", ENEMIES,
+                    "--count", "3", "--out", str(out), "--no-writeback")
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    rows = list(read_jsonl(out))
+    assert rows and all(r["metadata"]["target"] == "ACTOR_EN_TITE" for r in rows)
+    assert {r["metadata"]["difficulty"] for r in rows} <= {3, 4}
+    assert {r["metadata"]["family"] for r in rows} <= {"actor-modification",
+                                                        "debugging-conversation"}
+    # Resuming with other plan options is refused and explained; the file is untouched.
+    before = out.read_text()
+    msg = user_error(invoke(db, "--resume", str(out), "--difficulty", "1"))
+    assert "different difficulty" in msg and out.read_text() == before
+    assert user_error(invoke(db, "--out", str(out))).startswith(str(out))
+
+
+def test_curriculum_builds_on_earlier_steps_and_writes_back(db, tmp_path):
+    out = tmp_path / "path.jsonl"
+    result = invoke(db, "--curriculum", "actor-drawing", "--count", "8", "--out", str(out))
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    rows = list(read_jsonl(out))
+    order = [r["metadata"]["target"] for r in rows]
+    # Prerequisites come first, each before what requires it.
+    for before, after in (("actor-basics", "actor-lifecycle"), ("actor-lifecycle", "actor-drawing"),
+                          ("display-lists", "actor-drawing")):
+        if before in order and after in order:
+            assert order.index(before) < order.index(after)
+    assert order[-1] == "actor-drawing"
+    ids = {r["metadata"]["id"] for r in rows}
+    last = rows[-1]["metadata"]
+    assert last["prerequisite_chain"] == ["actor-basics", "actor-lifecycle", "display-lists"][
+        : len(last["prerequisite_chain"])] or set(last["prerequisite_chain"]) == {
+        "actor-basics", "actor-lifecycle", "display-lists"}
+    assert last["builds_on"] and set(last["builds_on"]) <= ids  # only examples that exist
+    assert all(set(r["metadata"]["builds_on"]) <= ids for r in rows)
+    with open_store(Settings(db=db)) as store:
+        n = store.run("MATCH (e:Example) WHERE e.output = $o RETURN count(e) AS n",
+                      {"o": str(out)})[0]["n"]
+        builds = store.run("MATCH (a:Example)-[:BUILDS_ON]->(b:Example) WHERE a.output = $o "
+                           "RETURN a.id AS a, b.id AS b", {"o": str(out)})
+        grounded = store.run("MATCH (e:Example)-[:GROUNDED_IN]->(c:Concept) WHERE e.output = $o "
+                             "RETURN DISTINCT c.id AS c", {"o": str(out)})
+        per_concept = store.run("MATCH (c:Concept) RETURN c.id AS id")
+    assert n == len(rows) and builds and {b["a"] for b in builds} <= ids
+    assert {g["c"] for g in grounded} >= {"actor-drawing"}
+    assert per_concept
+
+
+def test_report_html_and_summary(db, tmp_path):
+    out = tmp_path / "r.jsonl"
+    assert invoke(db, "--count", "12", "--out", str(out), "--no-writeback").exit_code == 0
+    html_path = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["report", str(out), "--out", str(html_path)],
+                                env={"OOTKG_DB": str(db)})
+    assert result.exit_code == 0, result.output
+    page = html_path.read_text()
+    assert page.count("<svg") >= 5 and "<script" not in page and "http://" not in page.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")
+    summary = json.loads((tmp_path / "report.json").read_text())
+    assert summary["examples"] == 12 == sum(summary["by_family"].values())
+    assert summary["rejects"] == sum(summary["rejects_by_reason"].values())
+    assert re.search(r"12 examples", result.output)
+
+
+def test_output_loads_as_chat_messages(db, tmp_path):
+    out = tmp_path / "hf.jsonl"
+    assert invoke(db, "--count", "6", "--out", str(out), "--no-writeback").exit_code == 0
+    try:
+        import datasets
+    except ImportError:
+        for row in read_jsonl(out):  # the chat-messages schema `datasets` reads
+            assert set(row) == {"messages", "metadata"}
+            assert all(set(m) == {"role", "content"} and isinstance(m["content"], str)
+                       for m in row["messages"])
+        return
+    ds = datasets.load_dataset("json", data_files=str(out), split="train")
+    assert len(ds) == 6 and ds[0]["messages"][0]["role"] == "user"

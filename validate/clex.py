@@ -23,6 +23,9 @@ _TOKEN = re.compile(r"""
 """, re.S | re.X)
 
 
+_PP_START = re.compile(r"[ \t]*#")
+
+
 @dataclass(slots=True)
 class Tok:
     kind: str  # id, num, str, op, pp
@@ -38,7 +41,7 @@ def tokenize(code: str) -> list[Tok]:
     n = len(code)
     while pos < n:
         if at_line_start:
-            m = re.match(r"[ \t]*#", code[pos:pos + 200])
+            m = _PP_START.match(code, pos)
             if m:
                 # a preprocessor line, with its backslash continuations
                 end = pos

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from validate.clex import Tok
 
@@ -44,6 +45,7 @@ class CType:
         return self.base + "*" * self.ptr
 
 
+@lru_cache(maxsize=65536)
 def parse_type(text: str | None) -> CType | None:
     """``struct Actor *`` -> Actor*; ``s16[3]`` -> s16* ; ``void (*)(Actor*)`` -> func."""
     if not text:

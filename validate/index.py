@@ -237,6 +237,17 @@ class SymbolIndex:
                 return a
         return None
 
+    def field_types(self, struct: str) -> dict[str, Any] | None:
+        """Member name -> parsed type of a struct (through typedefs), cached."""
+        cache = self.__dict__.setdefault("_ftypes", {})
+        if struct not in cache:
+            from validate.ctypes_ import parse_type
+
+            real = self.struct_of(struct)
+            cache[struct] = ({n: parse_type(f.type) for n, f in self.fields[real].items()}
+                             if real and real in self.fields else None)
+        return cache[struct]
+
     def is_type(self, name: str) -> bool:
         return name in self.typedefs or name in self.structs or name in self.enums
 

@@ -43,10 +43,7 @@ class Scope:
         s = self.typedefs.get(struct, struct)
         if s in self.structs:
             return self.structs[s]
-        real = idx.struct_of(struct)
-        if real and real in idx.fields:
-            return {n: parse_type(f.type) for n, f in idx.fields[real].items()}
-        return None
+        return idx.field_types(struct)
 
 
 def _decl_type(toks: list[Tok], start: int, name_i: int) -> CType | None:

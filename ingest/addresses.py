@@ -221,11 +221,16 @@ def read_config_yml(path: Path, version: str, problems: list[str]) -> list[RawSy
 
 
 def symbols_dir(explicit: Path | None = None) -> Path | None:
-    """The symbol-list directory: explicit, else OOTKG_SYMBOLS_DIR, else none."""
+    """The symbol-list directory: explicit (``--symbols``), else the ``symbols_dir`` setting
+    (OOTKG_SYMBOLS_DIR, or the settings' .env file), else none."""
     if explicit is not None:
         return explicit
     env = os.environ.get("OOTKG_SYMBOLS_DIR")
-    return Path(env) if env else None
+    if env:
+        return Path(env)
+    from kg.settings import Settings
+
+    return Settings().symbols_dir
 
 
 # ---------------------------------------------------------------- resolution

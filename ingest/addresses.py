@@ -14,7 +14,7 @@ apart, so several sources can give the same entity's address in one version):
 Checks before anything is kept: a name must exist in the graph (the C facts) and in that
 version; z64hdr names are classified Function/Global from the graph; several functions at
 one address of one list (aliases) are dropped unless the graph rules all but one out; a
-function whose address lies outside its file's segment is dropped. Each check's rejects
+function whose address lies outside its file's overlay is dropped. Each check's rejects
 are reported (count + examples). Different addresses for one entity and version from
 different sources are reported as conflicts and all kept: nothing is silently resolved.
 
@@ -297,7 +297,11 @@ def resolve(symbols: list[RawSymbol], names: GraphNames | None,
         if s.segment is None and seg is not None:
             s.segment = seg.name
         want = names.segment_of.get(s.name) if names is not None and s.kind == "Function" else None
-        if want and idx and seg is not None and seg.name != want and any(
+        # Only overlays are checked: a file's static segment can differ between versions
+        # (libc is in boot in debug ROMs, in code in retail ones) and the C facts hold one.
+        overlay = want is not None and seg is not None and (
+            want.startswith("ovl_") or seg.name.startswith("ovl_"))
+        if overlay and idx and seg.name != want and any(
                 r.name == want and r.vram is not None for r in segments.get(s.version, [])):
             report.outside_segment.add(f"{s.name} at 0x{s.address:08X} is in {seg.name}, its file "
                                        f"is in {want} ({s.origin})")

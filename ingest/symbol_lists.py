@@ -131,13 +131,14 @@ def _read_z64hdr(path: Path, rel: str, version: str, report: ListsReport) -> lis
         if "=" not in s:
             continue
         m = _Z64.match(s)
+        if m and m.group(1).startswith("_") and "Segment" in m.group(1):
+            continue  # linker segment markers (many of them ROM offsets), not code or data
         addr = parse_address(m.group(2)) if m else None
         if not m or addr is None:
-            report.problems.append(ListProblem(file=rel, line=n, message=f"unreadable line: {s[:80]!r}"))
+            why = "not a RAM address" if m else "unreadable line"
+            report.problems.append(ListProblem(file=rel, line=n, message=f"{why}: {s[:80]!r}"))
             continue
         name = m.group(1)
-        if name.startswith("_") and "Segment" in name:
-            continue  # linker segment markers, not code or data symbols
         out.append(RawSymbol(name, addr, version, "z64hdr", None, None, None, f"{rel}:{n}"))
     return out
 

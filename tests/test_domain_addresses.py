@@ -175,3 +175,24 @@ def test_map_is_a_source_beside_the_lists_and_conflicts_are_reported() -> None:
     seg = _located(facts, "ovl_En_Horse")
     assert seg[("ntsc-1.0", "map")]["size"] == 0x5A40
     assert seg[("ntsc-1.0", "segments.csv")]["address"] == seg[("ntsc-1.0", "map")]["address"]
+
+
+def test_a_function_outside_its_overlay_is_rejected(tmp_path: Path) -> None:
+    c = Facts()
+    for name in ("EnHorse_Init", "EnHorse_Destroy"):
+        c.node("Function", name=name)
+        c.rel("DEFINED_IN", name, "src/overlays/actors/ovl_En_Horse/z_en_horse.c",
+              from_kind="Function", to_kind="File")
+    c.node("File", path="src/overlays/actors/ovl_En_Horse/z_en_horse.c", segment="ovl_En_Horse")
+    lists = tmp_path / "gc-us"
+    lists.mkdir()
+    (lists / "functions.txt").write_text("EnHorse_Init = 0x80020000; // type:func\n"
+                                         "EnHorse_Destroy = 0x80A41B60; // type:func\n")
+    facts, report = address_facts(MINI, ["gc-us"], names=GraphNames.from_facts(c),
+                                  symbols_directory=tmp_path)
+    assert report.outside_segment.count == 1
+    assert "EnHorse_Init at 0x80020000 is in code, its file is in ovl_En_Horse" in \
+        report.outside_segment.examples[0]
+    assert not _located(facts, "EnHorse_Init")
+    kept = _located(facts, "EnHorse_Destroy")[("gc-us", "disasm")]
+    assert (kept["address"], kept["segment"]) == (0x80A41B60, "ovl_En_Horse")

@@ -390,7 +390,8 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
             facts.node("Segment", name=r.name)
             seg_in_version.append({"from": r.name, "to": v, "value": r.index})
             if r.vram is not None:
-                seg_located.append({"from": r.name, "to": v, "address": r.vram, "size": r.size,
+                seg_located.append({"from": r.name, "to": v, "address": r.vram,
+                                    "hex": f"0x{r.vram:08X}", "size": r.size,
                                     "source": "segments.csv"})
     facts.add_rels("IN_VERSION", "Segment", "Version", seg_in_version)
     facts.add_rels("LOCATED_AT", "Segment", "Version", seg_located)
@@ -398,11 +399,12 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
         if r.vram is not None:
             facts.node("Segment", name=r.name)
             facts.rel("LOCATED_AT", r.name, r.version, from_kind="Segment", to_kind="Version",
-                      address=r.vram, size=r.size, source="map")
+                      address=r.vram, hex=f"0x{r.vram:08X}", size=r.size, source="map")
     located: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in kept:
         located[s.kind or ""].append({"from": s.name, "to": s.version, "address": s.address,
-                                      "size": s.size, "source": s.source, "segment": s.segment})
+                                      "hex": f"0x{s.address:08X}", "size": s.size,
+                                      "source": s.source, "segment": s.segment})
         report.located[s.source] = report.located.get(s.source, 0) + 1
     for kind, rows in located.items():
         facts.add_rels("LOCATED_AT", kind, "Version", rows)

@@ -158,8 +158,9 @@ _REL_KINDS: list[RelKind] = [
     RelKind("HAS_PARAM_TYPE", _pairs(("Function",), _TYPE_TARGETS), {"position": I},
             discriminator="position"),
     RelKind("LOCATED_AT", _to_version("Function", "Global", "Segment", "Asset"),
-            {"address": I, "size": I, "source": S, "segment": S}, discriminator="source",
-            doc="A RAM address in one version, with the source that says so."),
+            {"address": I, "hex": S, "size": I, "source": S, "segment": S}, discriminator="source",
+            doc="A RAM address in one version (also as 0x%08X text, as people read and search "
+                "them), with the source that says so."),
     RelKind("PROFILE_FN", (("Actor", "Function"), ("EffectSs", "Function")), {"role": S},
             discriminator="role"),
     RelKind("USES_OBJECT", (("Actor", "Object"), ("Scene", "Object")), {"via": S, "versions": SL},

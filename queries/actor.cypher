@@ -12,7 +12,7 @@ OPTIONAL MATCH (a)-[:PROFILE_FN {role: 'destroy'}]->(fd:Function)
 OPTIONAL MATCH (a)-[:PROFILE_FN {role: 'update'}]->(fu:Function)
 OPTIONAL MATCH (a)-[:PROFILE_FN {role: 'draw'}]->(fw:Function)
 OPTIONAL MATCH (a)-[:IN_SEGMENT]->(seg:Segment)-[loc:LOCATED_AT]->(v)
-WITH a, v, iv, st, sv, o, fi, fd, fu, fw, collect(DISTINCT loc.address) AS vram
+WITH a, v, iv, st, sv, o, fi, fd, fu, fw, collect(DISTINCT loc.hex) AS vram
 RETURN a.enum AS enum, a.id AS id, a.debug_name AS name, a.overlay AS overlay,
        a.category AS category, a.flags AS flags, a.alloc AS alloc,
        coalesce(o.enum, a.object) AS object, coalesce(st.name, a.instance_struct) AS instance_struct,

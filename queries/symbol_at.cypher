@@ -3,15 +3,15 @@
 // param: version str = gc-eu-mq-dbg -- game version
 MATCH (f:Function)-[l:LOCATED_AT]->(v:Version {id: $version})
 WHERE l.address <= $address AND ($address < l.address + l.size OR l.address = $address)
-RETURN 'Function' AS kind, f.name AS name, l.address AS start, l.size AS size,
+RETURN 'Function' AS kind, f.name AS name, l.hex AS start, l.size AS size,
        $address - l.address AS offset, l.segment AS segment, l.source AS source
 UNION ALL
 MATCH (g:Global)-[l:LOCATED_AT]->(v:Version {id: $version})
 WHERE l.address <= $address AND ($address < l.address + l.size OR l.address = $address)
-RETURN 'Global' AS kind, g.name AS name, l.address AS start, l.size AS size,
+RETURN 'Global' AS kind, g.name AS name, l.hex AS start, l.size AS size,
        $address - l.address AS offset, l.segment AS segment, l.source AS source
 UNION ALL
 MATCH (s:Segment)-[l:LOCATED_AT]->(v:Version {id: $version})
 WHERE l.address <= $address AND ($address < l.address + l.size OR l.address = $address)
-RETURN 'Segment' AS kind, s.name AS name, l.address AS start, l.size AS size,
+RETURN 'Segment' AS kind, s.name AS name, l.hex AS start, l.size AS size,
        $address - l.address AS offset, s.name AS segment, l.source AS source

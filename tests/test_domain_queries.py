@@ -116,8 +116,8 @@ def test_actor_by_any_of_its_names(graph: GraphStore, name: str) -> None:
         "destroy": "EnHorse_Destroy", "update": "EnHorse_Update", "draw": "EnHorse_Draw",
         "file": "src/overlays/actors/ovl_En_Horse/z_en_horse.c"}
     assert [(r["instance_size"], r["overlay_vram"]) for r in rows] == [
-        (0x3EC, [0x808781F0]), (0x3EC, [0x80878D90]), (0x3EC, [0x80A41B50]),
-        (0x3FC, [0x80A5B2F0])]
+        (0x3EC, ["0x808781F0"]), (0x3EC, ["0x80878D90"]), (0x3EC, ["0x80A41B50"]),
+        (0x3FC, ["0x80A5B2F0"])]
 
 
 def test_actor_unknown(graph: GraphStore) -> None:
@@ -189,14 +189,14 @@ def test_symbol_at_inside_a_function(graph: GraphStore) -> None:
 def test_address_of(graph: GraphStore) -> None:
     rows = run_named(graph, "address_of", name="gSaveContext")
     assert [(r["version"], r["address"], r["source"]) for r in rows] == [
-        ("ntsc-1.0", 0x8011A5D0, "map"), ("ntsc-1.0", 0x8011A5D0, "z64hdr"),
-        ("gc-us", 0x8011B148, "disasm"), ("gc-eu-mq-dbg", 0x8015E660, "z64hdr")]
+        ("ntsc-1.0", "0x8011A5D0", "map"), ("ntsc-1.0", "0x8011A5D0", "z64hdr"),
+        ("gc-us", "0x8011B148", "disasm"), ("gc-eu-mq-dbg", "0x8015E660", "z64hdr")]
     assert {r["size"] for r in rows} == {0x1428, 0x1430}
     seg = run_named(graph, "address_of", name="ovl_En_Horse")
     assert [(r["version"], r["address"], r["source"]) for r in seg] == [
-        ("ntsc-1.0", 0x808781F0, "map"), ("ntsc-1.0", 0x808781F0, "segments.csv"),
-        ("pal-1.0", 0x80878D90, "segments.csv"), ("gc-us", 0x80A41B50, "segments.csv"),
-        ("gc-eu-mq-dbg", 0x80A5B2F0, "segments.csv")]
+        ("ntsc-1.0", "0x808781F0", "map"), ("ntsc-1.0", "0x808781F0", "segments.csv"),
+        ("pal-1.0", "0x80878D90", "segments.csv"), ("gc-us", "0x80A41B50", "segments.csv"),
+        ("gc-eu-mq-dbg", "0x80A5B2F0", "segments.csv")]
     assert run_named(graph, "address_of", name="No_Such_Symbol") == []
 
 

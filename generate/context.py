@@ -56,6 +56,7 @@ class ContextBuilder:
         self.max_tokens = max_tokens
         self._cache: OrderedDict[tuple[str, str, str], Context] = OrderedDict()
         self._cache_size = cache_size
+        self._facts_memo: dict[tuple, list[Fact]] = {}
 
     def build(self, target: Target, version: str) -> Context:
         key = (target.kind, target.key, version)
@@ -91,6 +92,33 @@ class ContextBuilder:
     # -- functions ----------------------------------------------------------------------
     def function_facts(self, name: str, version: str, *, priority: int = 0,
                        deep: bool = True) -> list[Fact]:
+        return self._memo("function", (name, version, deep), priority)
+
+    def struct_facts(self, name: str, version: str, *, priority: int = 0,
+                     fields: int = 200) -> list[Fact]:
+        return self._memo("struct", (name, version, fields), priority)
+
+    def actor_facts(self, enum: str, version: str, *, priority: int = 0,
+                    deep: bool = True) -> list[Fact]:
+        return self._memo("actor", (enum, version, deep), priority)
+
+    def _memo(self, what: str, args: tuple, priority: int) -> list[Fact]:
+        """Facts about one entity are shared by many contexts: built once, then copied
+        with the caller's priority offset."""
+        key = (what, *args)
+        base = self._facts_memo.get(key)
+        if base is None:
+            base = getattr(self, f"_{what}_facts")(*args, priority=0) if what != "function" \
+                else self._function_facts(args[0], args[1], priority=0, deep=args[2])
+            self._facts_memo[key] = base
+            if len(self._facts_memo) > 4 * self._cache_size:
+                self._facts_memo.pop(next(iter(self._facts_memo)))
+        if not priority:
+            return [f.model_copy() for f in base]
+        return [f.model_copy(update={"priority": f.priority + priority}) for f in base]
+
+    def _function_facts(self, name: str, version: str, *, priority: int = 0,
+                        deep: bool = True) -> list[Fact]:
         rows = self.q.run("context_function", name=name, version=version)
         if not rows:
             return []
@@ -187,8 +215,8 @@ class ContextBuilder:
         return facts
 
     # -- structs ------------------------------------------------------------------------
-    def struct_facts(self, name: str, version: str, *, priority: int = 0,
-                     fields: int = 200) -> list[Fact]:
+    def _struct_facts(self, name: str, version: str, fields: int = 200, *,
+                      priority: int = 0) -> list[Fact]:
         rows = self.q.run("context_struct", name=name, version=version)
         if not rows:
             return []
@@ -255,8 +283,8 @@ class ContextBuilder:
         return self.struct_facts(name, version)
 
     # -- actors -------------------------------------------------------------------------
-    def actor_facts(self, enum: str, version: str, *, priority: int = 0,
-                    deep: bool = True) -> list[Fact]:
+    def _actor_facts(self, enum: str, version: str, deep: bool = True, *,
+                     priority: int = 0) -> list[Fact]:
         rows = self.q.run("context_actor", enum=enum)
         if not rows:
             return []

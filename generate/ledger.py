@@ -82,7 +82,7 @@ class JsonlWriter:
         self.fh.write(line + "\n")
         self.fh.flush()
         if durable:
-            os.fsync(self.fh.fileno())
+            os.fdatasync(self.fh.fileno())
 
     def close(self) -> None:
         if not self.fh.closed:

@@ -21,16 +21,16 @@ from generate.models import PlanItem, Target, stable_hash
 
 # What to ingest when the graph lacks what a family targets.
 INGEST_HINT = {
-    "Actor": "the actor table and profiles (`ootkg ingest` with the tables source)",
-    "Function": "the C code (`ootkg ingest` with the C source)",
-    "Struct": "the C code (`ootkg ingest` with the C source)",
-    "Global": "the C code (`ootkg ingest` with the C source)",
-    "Scene": "the scene table (`ootkg ingest` with the tables source)",
-    "Object": "the object table and asset XML (`ootkg ingest` with the tables and assets sources)",
-    "Sequence": "the sequence table (`ootkg ingest` with the tables source)",
-    "Sfx": "the sound-effect tables (`ootkg ingest` with the tables source)",
-    "Segment": "the spec (`ootkg ingest` with the spec source)",
-    "Concept": "the curriculum (`ootkg ingest` with the concepts source)",
+    "Actor": "the actor table (`ootkg ingest`, source `tables`)",
+    "Function": "the C code (`ootkg ingest`, source `c`)",
+    "Struct": "the C code (`ootkg ingest`, source `c`)",
+    "Global": "the C code (`ootkg ingest`, source `c`)",
+    "Scene": "the scene table (`ootkg ingest`, source `tables`)",
+    "Object": "the object table and asset XML (`ootkg ingest`, sources `tables` and `assets`)",
+    "Sequence": "the sequence table (`ootkg ingest`, source `tables`)",
+    "Sfx": "the sound-effect tables (`ootkg ingest`, source `tables`)",
+    "Segment": "the segments (`ootkg ingest`, source `addresses`)",
+    "Concept": "the curriculum (`ootkg ingest`, source `concepts`)",
 }
 
 

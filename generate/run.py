@@ -315,7 +315,9 @@ class Runner:
             except BudgetExhausted as e:
                 self.stats.stop_reason = f"budget: {e}"
                 return None
-            self.ledger.event("request", durable=True, item=req.item.id, attempt=req.attempt,
+            # Flushed, not fsynced: a killed process loses nothing flushed; only an OS crash
+            # could, and then the request itself never left either.
+            self.ledger.event("request", item=req.item.id, attempt=req.attempt,
                               reserve=round(worst, 6))
         if pool is None:
             fut: Future = Future()

@@ -76,7 +76,7 @@ def test_missing_entities_name_the_ingest_to_run(tmp_path):
         store.replace_graph(facts)
     msg = user_error(invoke(settings.db, "--families", "actor-modification,audio", "--version",
                             NTSC, "--out", str(tmp_path / "z.jsonl")))
-    assert "actor-modification needs Actor" in msg and "actor table" in msg
+    assert "actor-modification needs Actor" in msg and "actor table" in msg and "`tables`" in msg
     assert "audio needs" in msg and "sequence table" in msg
 
 

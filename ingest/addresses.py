@@ -35,7 +35,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ingest.gcpause import gc_paused
+from ingest.sourceutil import gc_paused, save_report
 from ingest.symbol_lists import ListsReport, RawSymbol, read_symbol_lists
 from kg.facts import Facts
 
@@ -445,10 +445,11 @@ def _addresses_source(ctx: Any) -> Facts:
     for c in report.conflicts[:20]:
         log.warning("addresses: %s %s in %s: sources disagree: %s", c.kind, c.name, c.version,
                     c.addresses)
+    path = save_report(ctx.cache_dir, "addresses", report)
     ctx.notes["addresses"] = (
         ", ".join(f"{n} from {s}" for s, n in report.located.items())
         + f"; {sum(r.count for r in report.not_in_graph.values())} names not in the graph"
-        + f"; {len(report.conflicts)} conflicts")
+        + f"; {len(report.conflicts)} conflicts (details: {path})")
     return facts
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ingest.gcpause import gc_paused
+from ingest.sourceutil import gc_paused, save_report
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)
@@ -391,9 +391,10 @@ def _assets_source(ctx: object) -> Facts:
     domain["assets"] = report
     for p in report.problems:
         log.warning("%s:%s: %s", p.file, p.line or "", p.message)
+    path = save_report(ctx.cache_dir, "assets", report)  # type: ignore[attr-defined]
     ctx.notes["assets"] = (f"{report.assets} assets in {report.asset_files} files, "  # type: ignore[attr-defined]
-                           f"{report.rooms} rooms" + (f"; {len(report.problems)} XML problems"
-                                                      if report.problems else ""))
+                           f"{report.rooms} rooms" + (f"; {len(report.problems)} XML problems "
+                                                      f"(see {path})" if report.problems else ""))
     return facts
 
 

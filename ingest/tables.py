@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ingest.gcpause import gc_paused
+from ingest.sourceutil import gc_paused, save_report
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)
@@ -602,8 +602,9 @@ def _tables_source(ctx: Any) -> Facts:
                                     if r.get("segment")}
     domain["scenes_by_segment"] = {r["segment"]: r["enum"] for r in facts.node_rows("Scene")}
     counts = ", ".join(f"{n} {k}" for k, n in report.entries.items())
-    ctx.notes["tables"] = counts + (f"; {len(report.problems)} table lines not understood"
-                                    if report.problems else "")
+    path = save_report(ctx.cache_dir, "tables", report)
+    ctx.notes["tables"] = counts + (f"; {len(report.problems)} table lines not understood "
+                                    f"(see {path})" if report.problems else "")
     return facts
 
 

@@ -35,9 +35,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GENERATOR = "asset-stubs-3"
+GENERATOR = "asset-stubs-4"
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"]+)"', re.M)
 _SIZE_NAME = re.compile(r"\b([A-Za-z]\w*?_\d+_SIZE)\b")
+_NUM_NAME = re.compile(r"\b(NUM_[A-Z0-9_]+)\b")
+_NUM_DEFINED = re.compile(r"(?:#\s*define\s+|^\s*)(NUM_[A-Z0-9_]+)\b", re.M)
 
 _BPP = {"rgba32": 32, "rgba16": 16, "i4": 4, "i8": 8, "ia4": 4, "ia8": 8, "ia16": 16,
         "ci4": 4, "ci8": 8}
@@ -60,7 +62,7 @@ _SKIP_TAGS = {"File", "Root", "Version", "ExternalFile"}
 
 def _source_files(root: Path) -> list[Path]:
     out: list[Path] = []
-    for top in ("src", "include"):
+    for top in ("src", "include", "assets"):
         for dirpath, _, names in os.walk(root / top):
             out += [Path(dirpath) / n for n in names if n.endswith((".c", ".h"))]
     return out
@@ -72,6 +74,8 @@ def _scan(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     dirs = [root / "include", root / "include/libc", root / "src", root]
     missing: set[str] = set()
     sizes: set[str] = set()
+    num_used: set[str] = set()
+    defined: set[str] = set()
     exists_cache: dict[Path, bool] = {}
 
     def exists(p: Path) -> bool:
@@ -84,11 +88,16 @@ def _scan(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
         text = f.read_bytes().decode("utf-8", "replace")
         if "_SIZE" in text:
             sizes.update(_SIZE_NAME.findall(text))
+        if "_sizes.h" in text:
+            num_used.update(_NUM_NAME.findall(text))
+        if "NUM_" in text:
+            defined.update(_NUM_DEFINED.findall(text))
         for inc in _INCLUDE.findall(text):
             if exists(f.parent / inc) or any(exists(d / inc) for d in dirs):
                 continue
             missing.add(inc)
-    return tuple(sorted(missing)), tuple(sorted(sizes))
+    # sizes headers also provide the NUM_* counts their includers use and nothing defines
+    return tuple(sorted(missing)), tuple(sorted(sizes)) + tuple(sorted(num_used - defined))
 
 
 def missing_includes(root: Path) -> list[str]:
@@ -142,9 +151,10 @@ def _decl(el: ET.Element) -> str | None:
     return fmt.format(n=name) if fmt else None
 
 
-def render_header(file_el: ET.Element, version_id: str, guard: str) -> str:
-    lines = [f"#ifndef {guard}", f"#define {guard}", "", '#include "ultra64.h"',
-             '#include "z64math.h"' if False else "", ""]
+def render_header(file_el: ET.Element, version_id: str, guard: str,
+                  includes: tuple[str, ...] = ("ultra64.h",)) -> str:
+    lines = [f"#ifndef {guard}", f"#define {guard}", ""]
+    lines += [f'#include "{h}"' for h in includes] + [""]
     elements = _version_elements(file_el, version_id)
     limbs: list[str] = []
     skeleton_enums: list[tuple[str, str, str]] = []
@@ -167,6 +177,15 @@ def render_header(file_el: ET.Element, version_id: str, guard: str) -> str:
         if el.tag == "Skeleton" and el.get("EnumName") and el.get("LimbNone"):
             skeleton_enums.append((el.get("EnumName", ""), el.get("LimbNone", ""),
                                    el.get("LimbMax", "")))
+        elif el.tag == "Skeleton" and el.get("Offset"):
+            # the extractor's default names: LIMB_<FILE>_<OFFSET>_NONE/_MAX (limb count unknown)
+            try:
+                base = f"LIMB_{file_el.get('Name', '').upper()}_{int(el.get('Offset', '0'), 0):06X}"
+            except ValueError:
+                base = ""
+            if base:
+                n_limbs = sum(1 for x in elements if x.tag == "Limb")
+                lines += [f"#define {base}_NONE 0", f"#define {base}_MAX {max(n_limbs, 1)}"]
     # limb enums: a limb belongs to the skeleton whose LIMB_NONE prefix it shares (longest wins)
     assigned: dict[str, list[str]] = {e: [] for e, _, _ in skeleton_enums}
     prefixes = sorted(((none[: -len("NONE")] if none.endswith("NONE") else none, e)
@@ -229,12 +248,17 @@ def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path) -> Path:
     tmp = out_dir.with_name(out_dir.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     amap = _asset_map(checkout, v)
+    std_includes = tuple(h for h in ("ultra64.h", "tex_len.h")
+                         if (checkout.root / "include" / h).is_file())
     xml_root = checkout.root / "assets" / "xml"
     n_gen = 0
     for inc in missing:
         target = tmp / inc
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not inc.endswith(".h"):
+        is_header = inc.endswith(".h")
+        is_asset_c = inc.startswith("assets/") and inc.endswith(".c") and not inc.endswith(
+            ".inc.c")
+        if not is_header and not is_asset_c:
             target.write_text("")
             continue
         guard = "OOTKG_STUB_" + re.sub(r"\W", "_", inc).upper()
@@ -247,14 +271,14 @@ def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path) -> Path:
             if root_el is not None:
                 for f in _version_elements(root_el, v.id):
                     if f.tag == "File" and f.get("Name") == fname:
-                        text = render_header(f, v.id, guard)
+                        text = render_header(f, v.id, guard, std_includes)
                         n_gen += 1
                         break
         if text is None and inc.endswith("_sizes.h"):
             text = f"#ifndef {guard}\n#define {guard}\n" + "".join(
                 f"#define {s} 0\n" for s in size_names) + "#endif\n"
         if text is None:
-            text = f"#ifndef {guard}\n#define {guard}\n#endif\n"
+            text = "" if is_asset_c else f"#ifndef {guard}\n#define {guard}\n#endif\n"
         target.write_text(text)
     (tmp / ".stamp").write_text(stamp)
     old = out_dir.with_name(out_dir.name + f".old{os.getpid()}")

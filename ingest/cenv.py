@@ -18,7 +18,9 @@ Nothing is written into the checkout: stubs go to ``cache_dir/stubs/<version>``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
 import shlex
 from functools import lru_cache
@@ -165,5 +167,100 @@ class CompileEnv:
         ensure_stubs(self.checkout, self.version, self.stub_dir)
         return self.stub_dir
 
-    def pch(self) -> Path | None:
-        return self._pch
+    # --- precompiled header of the headers most TUs include first ---
+
+    PCH_DIRS = ("src/code/", "src/overlays/")
+
+    def prefix_headers(self) -> list[str]:
+        """Headers of include/ that at least a quarter of the PCH_DIRS TUs include directly."""
+        return _prefix_headers(self.checkout.root)
+
+    def uses_pch(self, path: str) -> bool:
+        return path.startswith(self.PCH_DIRS)
+
+    def pch(self, build: bool = True) -> Path | None:
+        """A PCH of ``prefix_headers()`` for this version (built once, cached, revalidated)."""
+        if self._pch is not None or not build:
+            return self._pch
+        import json
+
+        import clang.cindex as ci
+
+        heads = self.prefix_headers()
+        if not heads:
+            return None
+        text = "".join(f'#include "{h}"\n' for h in heads)
+        tag = hashlib.sha1((text + " ".join(self.args())).encode()).hexdigest()[:16]
+        out = self.cache_dir / "pch" / self.version.id / f"prefix-{tag}.pch"
+        meta = out.with_suffix(".json")
+        if out.is_file() and meta.is_file():
+            try:
+                deps = json.loads(meta.read_text())
+                if all(_same_file(p, *v) for p, v in deps.items()):
+                    self._pch = out
+                    return out
+            except (ValueError, TypeError):
+                pass
+        out.parent.mkdir(parents=True, exist_ok=True)
+        src = out.with_name(f"prefix-{tag}.h")
+        src.write_text(text)
+        tu = ci.Index.create().parse(str(src), args=self.args() + ["-x", "c-header"],
+                                     options=ci.TranslationUnit.PARSE_INCOMPLETE)
+        if any(d.severity >= ci.Diagnostic.Error for d in tu.diagnostics):
+            log.warning("PCH prefix for %s has errors; parsing without a PCH", self.version.id)
+            return None
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        tu.save(str(tmp))
+        deps = {inc.include.name: _file_sig(inc.include.name) for inc in tu.get_includes()}
+        meta.write_text(json.dumps(deps))
+        tmp.replace(out)
+        self._pch = out
+        return out
+
+    def pch_deps(self) -> dict[str, tuple[int, int, str]]:
+        import json
+
+        if self._pch is None:
+            return {}
+        return {k: tuple(v) for k, v in json.loads(self._pch.with_suffix(".json").read_text()).items()}
+
+    def pch_source(self) -> Path | None:
+        return self._pch.with_suffix(".h") if self._pch else None
+
+
+def _file_sig(path: str) -> tuple[int, int, str]:
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as fh:
+            return (st.st_size, st.st_mtime_ns, hashlib.sha1(fh.read()).hexdigest())
+    except OSError:
+        return (-1, 0, "")
+
+
+def _same_file(path: str, size: int, mtime: int, sha: str) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return size < 0
+    if (st.st_size, st.st_mtime_ns) == (size, mtime):
+        return True
+    return _file_sig(path)[2] == sha
+
+
+_DIRECT_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"/]+\.h)"', re.M)
+
+
+@lru_cache(maxsize=4)
+def _prefix_headers(root: Path) -> list[str]:
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    n = 0
+    for top in CompileEnv.PCH_DIRS:
+        for p in (root / top).rglob("*.c"):
+            n += 1
+            counts.update(set(_DIRECT_INCLUDE.findall(p.read_bytes().decode("utf-8", "replace"))))
+    heads = [h for h, c in counts.most_common() if c * 4 >= n and (root / "include" / h).is_file()]
+    if (root / "include" / "ultra64.h").is_file():
+        heads = ["ultra64.h"] + [h for h in heads if h != "ultra64.h"]
+    return heads

@@ -62,6 +62,7 @@ class IngestContext:
     maps: list[MapInput] = field(default_factory=list)
     concepts_dir: Path | None = None
     jobs: int = 2
+    use_pch: bool = True
     # per-source notes for the summary (e.g. {"tables": "471 actors"})
     notes: dict[str, str] = field(default_factory=dict)
     # per-file diagnostics, failed files: filled by the C source

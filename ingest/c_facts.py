@@ -1,0 +1,463 @@
+"""The C source: extract every version's TUs (cached, 2 workers) and assemble graph facts.
+
+``c_source(ctx) -> Facts`` is the pipeline's first source. Per version: the
+spec's TU list, the generated asset stubs, then ``c_extract.extract_tu`` for
+each TU whose cached record is stale (``ingest.cache``). Records are
+version-free; assembly attributes them to the versions that produced them and
+puts what varies on ``IN_VERSION`` edges (signature/file/line, size/align,
+offset/size/type, value), one version never overwriting another.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing as mp
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from ingest import c_defines
+from ingest.c_extract import EXTRACTOR_VERSION, Job, TURecord, extract_tu, init_worker
+from ingest.cache import RecordCache
+from ingest.cenv import CompileEnv
+from ingest.checkout import VersionInfo
+from ingest.pipeline import IngestContext
+from ingest.spec import SpecInfo, read_spec
+from kg.facts import Facts
+
+log = logging.getLogger(__name__)
+
+MAX_DIAGNOSTICS_PER_FILE = 50
+
+
+class VersionData:
+    def __init__(self, v: VersionInfo, spec: SpecInfo, records: list[TURecord],
+                 defines: dict[str, int], seconds: float, extracted: int) -> None:
+        self.v, self.spec, self.records, self.defines = v, spec, records, defines
+        self.seconds, self.extracted = seconds, extracted
+
+
+def _pool(ctx: IngestContext) -> Any:
+    if ctx.jobs <= 1:
+        init_worker(str(ctx.cache_dir))
+        return None
+    mpctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    return mpctx.Pool(ctx.jobs, initializer=init_worker, initargs=(str(ctx.cache_dir),))
+
+
+def extract_version(ctx: IngestContext, v: VersionInfo, pool: Any,
+                    cache: RecordCache) -> VersionData:
+    t0 = time.perf_counter()
+    env = CompileEnv(ctx.checkout, v.id, ctx.cache_dir)
+    env.ensure_stubs()
+    spec = read_spec(ctx.checkout, v)
+    tus = [t.path for t in spec.tus if t.path.startswith("src/")]
+    root = str(ctx.checkout.root)
+    records: dict[str, TURecord] = {}
+    jobs: list[Job] = []
+    pch = env.pch() if ctx.use_pch else None
+    pch_deps = env.pch_deps() if pch else {}
+    units = list(tus)
+    prefix = str(env.pch_source()) if pch else None
+    if prefix:
+        units.insert(0, prefix)  # the PCH's headers, walked once (TUs exclude PCH decls)
+    for tu in units:
+        args = env.args(tu) if tu != prefix else env.args() + ["-x", "c-header"]
+        with_pch = pch is not None and env.uses_pch(tu)
+        key = cache.key(tu if tu != prefix else "<pch-prefix>",
+                        env.flags_key(tu) + (f" pch:{pch.name}" if with_pch or tu == prefix
+                                             else ""), EXTRACTOR_VERSION)
+        rec = cache.get(key)
+        if rec is not None:
+            records[tu] = rec
+            continue
+        job = Job(tu=tu, args=args, root=root, stub_dir=str(env.stub_dir), header_key=v.id,
+                  key=key)
+        if with_pch:
+            job.args = args + ["-include-pch", str(pch)]
+            job.fallback_args = args
+            job.extra_deps = pch_deps
+        jobs.append(job)
+    tus = units
+    task = f"C code {v.id}"
+    ctx.progress(task, len(records), len(tus))
+    # big TUs first keeps both workers busy to the end
+    jobs.sort(key=lambda j: -_size(ctx.checkout.root / j.tu))
+    it = (pool.imap_unordered(extract_tu, jobs, chunksize=2) if pool is not None
+          else map(extract_tu, jobs))
+    for rec in it:
+        records[rec.tu] = rec
+        cache.put(rec.key, rec, root, env.stub_dir)
+        ctx.progress(task, len(records), len(tus))
+    cache.flush()
+    sites, headers = c_defines.candidates(ctx.checkout.root)
+    defines = c_defines.evaluate(ctx.checkout.root, env.args(), list(sites), headers)
+    ordered = [records[t] for t in tus if t in records]
+    if prefix and ordered and ordered[0].tu == prefix:
+        ordered[0].tu = "<pch-prefix>"  # not a file of the checkout
+    return VersionData(v, spec, ordered, defines, time.perf_counter() - t0, len(jobs))
+
+
+def _size(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except OSError:
+        return 0
+
+
+def c_source(ctx: IngestContext) -> Facts:
+    cache = RecordCache(ctx.cache_dir / "facts")
+    pool = _pool(ctx)
+    data: list[VersionData] = []
+    try:
+        for v in ctx.versions:
+            data.append(extract_version(ctx, v, pool, cache))
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    sites, _ = c_defines.candidates(ctx.checkout.root)
+    facts = assemble(data, sites)
+    failed = [{"file": r.tu, "version": d.v.id, "reason": r.failed or f"{r.errors} errors"}
+              for d in data for r in d.records if r.failed or r.errors]
+    ctx.stats["failed_files"] = failed
+    ctx.stats["diagnostics"] = sum(len(r.diagnostics) for d in data for r in d.records)
+    ctx.stats["per_version"] = [_version_summary(d) for d in data]
+    ctx.notes["c"] = f"{sum(d.extracted for d in data)} TU parses, rest from cache"
+    return facts
+
+
+def _version_summary(d: VersionData) -> dict[str, Any]:
+    every = [r.main for r in d.records] + [e for r in d.records for e in r.headers.values()]
+    fns = {f[0] for e in every for f in e.functions if f[7]}
+    structs = {s[0] for e in every for s in e.structs}
+    calls = sum(n for e in every for _, _, n in e.calls)
+    return {"version": d.v.id, "files": len(d.records), "functions": len(fns),
+            "structs": len(structs), "calls": calls, "parsed": d.extracted,
+            "errors": sum(r.errors for r in d.records), "seconds": round(d.seconds, 2)}
+
+
+def _rep(versions: dict[str, Any], order: list[str]) -> str:
+    """The representative version of an entity: the default one when it exists there."""
+    for v in order:
+        if v in versions:
+            return v
+    return next(iter(versions))
+
+
+def _target_rel(facts: Facts, rel: str, from_kind: str, from_key: str,
+                target: tuple[str, str] | None, **props: Any) -> None:
+    if target and target[1]:
+        facts.rel(rel, from_key, target[1], from_kind=from_kind, to_kind=target[0], **props)
+
+
+def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSite]) -> Facts:
+    facts = Facts()
+    order = sorted((d.v for d in data), key=lambda v: (not v.is_default, -v.ordinal))
+    order_ids = [v.id for v in order]
+    fns: dict[str, dict[str, tuple]] = defaultdict(dict)
+    decl_site: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
+    structs: dict[str, dict[str, tuple]] = defaultdict(dict)
+    enums: dict[str, dict[str, tuple]] = defaultdict(dict)
+    anon_consts: dict[str, dict[str, int]] = defaultdict(dict)
+    typedefs: dict[str, dict[str, tuple]] = defaultdict(dict)
+    globals_: dict[str, dict[str, tuple]] = defaultdict(dict)
+    calls: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    indirect: dict[str, dict[str, int]] = defaultdict(dict)
+    files: dict[str, dict[str, Any]] = {}
+    file_versions: dict[str, set[str]] = defaultdict(set)
+    profiles: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
+    obj_includes: dict[tuple[str, str], set[str]] = defaultdict(set)
+    runtime: dict[tuple[str, str], set[str]] = defaultdict(set)
+    segments: dict[str, dict[str, Any]] = defaultdict(dict)
+
+    for d in data:
+        vid = d.v.id
+        seg_of = {t.path: t.segment for t in d.spec.tus}
+        for s in d.spec.segments:
+            segments[s.name][vid] = s
+        for r in d.records:
+            if not r.tu.startswith("<"):
+                f = files.setdefault(r.tu, {"path": r.tu, "sha": r.sha, "kind": "c",
+                                            "segment": seg_of.get(r.tu), "errors": 0,
+                                            "warnings": 0, "diag": []})
+                f["errors"] += r.errors
+                f["warnings"] += r.warnings
+                for sev, df, line, msg in r.diagnostics:
+                    if len(f["diag"]) < MAX_DIAGNOSTICS_PER_FILE:
+                        f["diag"].append(f"{vid}: {df}:{line}: "
+                                         f"{'error' if sev >= 3 else 'warning'}: {msg}")
+                file_versions[r.tu].add(vid)
+            for path, sha in r.files.items():
+                if path not in files:
+                    files[path] = {"path": path, "sha": sha,
+                                   "kind": "h" if path.endswith(".h") else "c",
+                                   "segment": None, "errors": 0, "warnings": 0, "diag": []}
+                file_versions[path].add(vid)
+        header_ents: dict[tuple[str, str], Any] = {}
+        for r in d.records:
+            for h, ents in r.headers.items():
+                header_ents.setdefault((h, r.files.get(h, "")), ents)
+        sources = [(r.main, r) for r in d.records] + [(e, None) for e in header_ents.values()]
+        for ents, r in sources:
+            for fn in ents.functions:
+                name, defined = fn[0], fn[7]
+                cur = fns[name].get(vid)
+                if cur is None or (defined and not cur[7]):
+                    fns[name][vid] = fn
+                if not defined and vid not in decl_site[name]:
+                    decl_site[name][vid] = (fn[4], fn[5])
+            for s in ents.structs:
+                structs[s[0]].setdefault(vid, s)
+            for e in ents.enums:
+                if e[0]:
+                    enums[e[0]].setdefault(vid, e)
+                else:
+                    for cname, val in e[3]:
+                        anon_consts[cname].setdefault(vid, (val, e[1], e[2]))
+            for t in ents.typedefs:
+                typedefs[t[0]].setdefault(vid, t)
+            for g in ents.globals:
+                cur = globals_[g[0]].get(vid)
+                if cur is None or (g[5] and not cur[5]):
+                    globals_[g[0]][vid] = g
+            for a, b, n in ents.calls:
+                calls[(a, b)][vid] = calls[(a, b)].get(vid, 0) + n
+            for a, n in ents.indirect.items():
+                indirect[a][vid] = indirect[a].get(vid, 0) + n
+            for p in ents.profiles:
+                key = p.get("id_name")
+                if key:
+                    profiles[(p["type"], key)][vid] = p
+                    if p["type"] == "ActorProfile":
+                        for o in (r.object_includes if r is not None else ()):
+                            obj_includes[("Actor", key)].add((o, vid))
+                        for _, _, o in ents.runtime_objects:
+                            runtime[("Actor", key)].add((o, vid))
+
+    # --- functions ---
+    for name, per in fns.items():
+        rep = per[_rep(per, order_ids)]
+        ind = indirect.get(name, {})
+        facts.node("Function", name=name, signature=rep[1], return_type=rep[2], params=rep[3],
+                   file=rep[4], line=rep[5], static=rep[6],
+                   defined=any(x[7] for x in per.values()),
+                   indirect_calls=ind.get(_rep(per, order_ids), 0) if ind else 0)
+        for vid, fn in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Function", to_kind="Version",
+                      file=fn[4], line=fn[5], signature=fn[1], return_type=fn[2], params=fn[3],
+                      static=fn[6], defined=fn[7])
+        if rep[7]:
+            facts.rel("DEFINED_IN", name, rep[4], from_kind="Function", to_kind="File",
+                      line=rep[5])
+        ds = decl_site.get(name)
+        if ds:
+            site = ds[_rep(ds, order_ids)]
+            facts.rel("DECLARED_IN", name, site[0], from_kind="Function", to_kind="File",
+                      line=site[1])
+        _target_rel(facts, "RETURNS", "Function", name, rep[8])
+        for i, tgt in enumerate(rep[9]):
+            _target_rel(facts, "HAS_PARAM_TYPE", "Function", name, tgt, position=i)
+    for (a, b), per in calls.items():
+        vs = [v for v in order_ids if v in per]
+        facts.rel("CALLS", a, b, from_kind="Function", to_kind="Function",
+                  count=per[vs[0]], versions=sorted(vs, key=order_ids.index))
+
+    # --- structs and fields ---
+    for name, per in structs.items():
+        rep = per[_rep(per, order_ids)]
+        facts.node("Struct", name=name, kind=rep[1], size=rep[2], align=rep[3], file=rep[4],
+                   line=rep[5])
+        facts.rel("DEFINED_IN", name, rep[4], from_kind="Struct", to_kind="File", line=rep[5])
+        field_vs: dict[str, dict[str, tuple]] = defaultdict(dict)
+        for vid, s in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Struct", to_kind="Version",
+                      size=s[2], align=s[3], file=s[4], line=s[5])
+            for fl in s[6]:
+                field_vs[fl[0]][vid] = fl
+        for fname, fper in field_vs.items():
+            fr = fper[_rep(fper, order_ids)]
+            fid = f"{name}.{fname}"
+            facts.node("Field", id=fid, struct=name, name=fname, offset=fr[1], size=fr[2],
+                       type=fr[3], position=fr[5])
+            facts.rel("HAS_FIELD", name, fid, position=fr[5])
+            for vid, fl in fper.items():
+                facts.rel("IN_VERSION", fid, vid, from_kind="Field", to_kind="Version",
+                          offset=fl[1], size=fl[2], type=fl[3])
+            _target_rel(facts, "OF_TYPE", "Field", fid, fr[4])
+
+    # --- enums, typedefs, globals ---
+    for name, per in enums.items():
+        rep = per[_rep(per, order_ids)]
+        facts.node("Enum", name=name, file=rep[1], line=rep[2])
+        facts.rel("DEFINED_IN", name, rep[1], from_kind="Enum", to_kind="File", line=rep[2])
+        consts: dict[str, dict[str, int]] = defaultdict(dict)
+        pos: dict[str, int] = {}
+        for vid, e in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Enum", to_kind="Version",
+                      file=e[1], line=e[2])
+            for i, (cname, val) in enumerate(e[3]):
+                consts[cname][vid] = val
+                pos.setdefault(cname, i)
+        for cname, cper in consts.items():
+            facts.node("EnumConstant", name=cname, enum=name, value=cper[_rep(cper, order_ids)])
+            facts.rel("HAS_CONSTANT", name, cname, position=pos[cname])
+            for vid, val in cper.items():
+                facts.rel("IN_VERSION", cname, vid, from_kind="EnumConstant",
+                          to_kind="Version", value=val)
+    for cname, cper in anon_consts.items():
+        if cname in facts.nodes.get("EnumConstant", {}):
+            continue
+        val = cper[_rep(cper, order_ids)][0]
+        facts.node("EnumConstant", name=cname, enum="", value=val)
+        for vid, (v, _, _) in cper.items():
+            facts.rel("IN_VERSION", cname, vid, from_kind="EnumConstant", to_kind="Version",
+                      value=v)
+    for name, per in typedefs.items():
+        rep = per[_rep(per, order_ids)]
+        facts.node("Typedef", name=name, underlying=rep[1], file=rep[2], line=rep[3])
+        facts.rel("DEFINED_IN", name, rep[2], from_kind="Typedef", to_kind="File", line=rep[3])
+        for vid, t in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Typedef", to_kind="Version",
+                      type=t[1], file=t[2], line=t[3])
+        _target_rel(facts, "OF_TYPE", "Typedef", name, rep[4])
+    for name, per in globals_.items():
+        if name in fns:
+            continue
+        rep = per[_rep(per, order_ids)]
+        facts.node("Global", name=name, type=rep[1], file=rep[2], line=rep[3], static=rep[4],
+                   defined=any(g[5] for g in per.values()))
+        facts.rel("DEFINED_IN" if rep[5] else "DECLARED_IN", name, rep[2], from_kind="Global",
+                  to_kind="File", line=rep[3])
+        for vid, g in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Global", to_kind="Version",
+                      type=g[1], file=g[2], line=g[3], static=g[4], defined=g[5])
+        _target_rel(facts, "OF_TYPE", "Global", name, rep[6])
+
+    # --- defines ---
+    def_vals: dict[str, dict[str, int]] = defaultdict(dict)
+    for d in data:
+        for name, val in d.defines.items():
+            def_vals[name][d.v.id] = val
+    for name, per in def_vals.items():
+        site = define_sites.get(name)
+        facts.node("Define", name=name, value=per[_rep(per, order_ids)],
+                   body=site.body if site else None, file=site.file if site else None,
+                   line=site.line if site else None)
+        if site:
+            facts.rel("DEFINED_IN", name, site.file, from_kind="Define", to_kind="File",
+                      line=site.line)
+        for vid, val in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Define", to_kind="Version", value=val)
+        if site and site.file not in files:
+            files[site.file] = {"path": site.file, "sha": None, "kind": "h", "segment": None,
+                                "errors": 0, "warnings": 0, "diag": []}
+
+    # --- files and segments ---
+    for path, f in files.items():
+        facts.node("File", path=path, sha=f["sha"], kind=f["kind"], segment=f["segment"],
+                   errors=f["errors"], warnings=f["warnings"],
+                   diagnostics=json.dumps(f["diag"]) if f["diag"] else None)
+        for vid in file_versions.get(path, ()):
+            facts.rel("IN_VERSION", path, vid, from_kind="File", to_kind="Version")
+        if f["segment"]:
+            facts.rel("IN_SEGMENT", path, f["segment"], from_kind="File", to_kind="Segment")
+    for name, per in segments.items():
+        rep = per[_rep(per, order_ids)]
+        facts.node("Segment", name=name, number=rep.number, romalign=rep.romalign,
+                   compress=rep.compress, overlay=rep.overlay)
+        for vid in per:
+            facts.rel("IN_VERSION", name, vid, from_kind="Segment", to_kind="Version")
+
+    _profiles(facts, profiles, obj_includes, runtime, def_vals, order_ids)
+    return facts
+
+
+def _flag_names(flags: int | None, defs: dict[str, int]) -> list[str]:
+    if not flags:
+        return []
+    names = [(v, n) for n, v in defs.items() if n.startswith("ACTOR_FLAG_") and v
+             and v & (v - 1) == 0]
+    out = [n for v, n in sorted(names) if flags & v]
+    return out
+
+
+def _profiles(facts: Facts, profiles: dict, obj_includes: dict, runtime: dict,
+              def_vals: dict[str, dict[str, int]], order_ids: list[str]) -> None:
+    for (ptype, key), per in profiles.items():
+        rvid = _rep(per, order_ids)
+        p = per[rvid]
+        if ptype == "ActorProfile":
+            defs = {n: vals[rvid] for n, vals in def_vals.items() if rvid in vals
+                    and n.startswith("ACTOR_FLAG_")}
+            facts.node("Actor", enum=key, id=p.get("id"), category=p.get("category_name"),
+                       flags=p.get("flags"), flag_names=_flag_names(p.get("flags"), defs),
+                       object=p.get("objectId_name"), instance_size=p.get("instanceSize"),
+                       instance_struct=p.get("instance_struct"), file=p.get("file"))
+            for vid, pv in per.items():
+                facts.rel("IN_VERSION", key, vid, from_kind="Actor", to_kind="Version",
+                          size=pv.get("instanceSize"), file=pv.get("file"), line=pv.get("line"),
+                          value=pv.get("flags"))
+            for role in ("init", "destroy", "update", "draw"):
+                if p.get(role):
+                    facts.rel("PROFILE_FN", key, p[role], from_kind="Actor",
+                              to_kind="Function", role=role)
+            if p.get("instance_struct"):
+                facts.rel("INSTANCE_OF", key, p["instance_struct"])
+            if p.get("file"):
+                facts.rel("DEFINED_IN", key, p["file"], from_kind="Actor", to_kind="File",
+                          line=p.get("line"))
+            vs = sorted(per, key=order_ids.index)
+            if p.get("objectId_name"):
+                facts.rel("USES_OBJECT", key, p["objectId_name"], from_kind="Actor",
+                          to_kind="Object", via="profile", versions=vs)
+            _uses(facts, key, obj_includes.get(("Actor", key), ()), "include", order_ids,
+                  _object_enum)
+            _uses(facts, key, runtime.get(("Actor", key), ()), "runtime", order_ids,
+                  lambda o: o)
+        else:
+            facts.node("EffectSs", enum=key, id=p.get("id"))
+            for vid in per:
+                facts.rel("IN_VERSION", key, vid, from_kind="EffectSs", to_kind="Version",
+                          file=per[vid].get("file"), line=per[vid].get("line"))
+            if p.get("init"):
+                facts.rel("PROFILE_FN", key, p["init"], from_kind="EffectSs",
+                          to_kind="Function", role="init")
+
+
+def _object_enum(segment: str) -> str:
+    """An object folder (its spec segment name) -> its OBJECT_ enum, via the object table."""
+    table = _object_table()
+    return table.get(segment, segment)
+
+
+_OBJ_TABLE: dict[str, str] | None = None
+
+
+def _object_table() -> dict[str, str]:
+    global _OBJ_TABLE
+    if _OBJ_TABLE is None:
+        _OBJ_TABLE = {}
+        try:
+            from ingest import tables  # helper B's parser, when present
+
+            fn = getattr(tables, "object_segment_to_enum", None)
+            if fn is not None and _CHECKOUT_ROOT is not None:
+                _OBJ_TABLE = dict(fn(_CHECKOUT_ROOT))
+        except ImportError:
+            pass
+    return _OBJ_TABLE
+
+
+_CHECKOUT_ROOT: Path | None = None
+
+
+def _uses(facts: Facts, key: str, pairs: Any, via: str, order_ids: list[str], conv: Any) -> None:
+    per: dict[str, set[str]] = defaultdict(set)
+    for o, vid in pairs:
+        per[conv(o)].add(vid)
+    for obj, vs in per.items():
+        facts.rel("USES_OBJECT", key, obj, from_kind="Actor", to_kind="Object", via=via,
+                  versions=sorted(vs, key=order_ids.index))

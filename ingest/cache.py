@@ -1,0 +1,84 @@
+"""The facts cache: one pickled ``TURecord`` per (TU, compile flags, extractor) key,
+valid while every file the TU read is unchanged (size+mtime, else content hash).
+
+Like clangd's index shards: a record lists its dependencies with their hashes,
+so an edited header re-extracts exactly the TUs that include it. Writes are
+atomic (temp file + rename), so an interrupted run leaves only whole records,
+and the next run reuses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class RecordCache:
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._stat: dict[str, tuple[int, int] | None] = {}
+        self._sha: dict[str, str] = {}
+
+    @staticmethod
+    def key(tu: str, flags: str, extractor: str) -> str:
+        return hashlib.sha1(f"{extractor}\0{tu}\0{flags}".encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.dir / key[:2] / f"{key}.pkl"
+
+    def _fresh(self, path: str, size: int, mtime: int, sha: str) -> bool:
+        st = self._stat.get(path, ...)
+        if st is ...:
+            try:
+                s = os.stat(path)
+                st = (s.st_size, s.st_mtime_ns)
+            except OSError:
+                st = None
+            self._stat[path] = st
+        if st is None:
+            return size < 0
+        if st == (size, mtime):
+            return True
+        cur = self._sha.get(path)
+        if cur is None:
+            try:
+                cur = hashlib.sha1(Path(path).read_bytes()).hexdigest()
+            except OSError:
+                cur = ""
+            self._sha[path] = cur
+        return cur == sha
+
+    def get(self, key: str) -> Any | None:
+        p = self._path(key)
+        try:
+            with open(p, "rb") as fh:
+                rec = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+        deps = getattr(rec, "deps", None)
+        if not deps:
+            return None
+        for path, (size, mtime, sha) in deps.items():
+            if not self._fresh(path, size, mtime, sha):
+                return None
+        return rec
+
+    def put(self, key: str, rec: Any, *_: Any) -> None:
+        if getattr(rec, "failed", None):
+            return  # retried next run
+        p = self._path(key)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(rec, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(p)
+
+    def flush(self) -> None:
+        """Records are written as they come; nothing is buffered."""

@@ -108,6 +108,8 @@ def _size(p: Path) -> int:
 
 
 def c_source(ctx: IngestContext) -> Facts:
+    global _CHECKOUT_ROOT
+    _CHECKOUT_ROOT = ctx.checkout.root
     cache = RecordCache(ctx.cache_dir / "facts")
     pool = _pool(ctx)
     data: list[VersionData] = []

@@ -181,18 +181,84 @@ def _ootkg_version() -> str:
         return "0"
 
 
+_FINGERPRINT_DIRS = ("src", "include", "spec", "baseroms", "assets/xml", "tools/disasm")
+
+
+def input_fingerprint(checkout: Checkout, versions: list[VersionInfo], maps: list[MapInput],
+                      concepts_dir: Path | None, only_sources: list[str] | None) -> str:
+    """A hash of everything an ingest reads (file sizes and mtimes, ootkg's own code, options):
+    equal fingerprints mean a rerun would produce the same graph."""
+    import os
+
+    h = hashlib.sha1()
+    h.update(json.dumps([[v.id for v in versions], [m.model_dump(mode="json") for m in maps],
+                         str(concepts_dir), only_sources, _ootkg_version()]).encode())
+    roots = [checkout.root / d for d in _FINGERPRINT_DIRS]
+    roots += [Path(__file__).parent, Path(__file__).parent.parent / "kg"]
+    if concepts_dir is not None:
+        roots.append(concepts_dir)
+    for f in (checkout.root / "Makefile",):
+        if f.is_file():
+            st = f.stat()
+            h.update(f"{f}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for root in roots:
+        for dirpath, dirnames, names in os.walk(root):
+            dirnames.sort()
+            for n in sorted(names):
+                try:
+                    st = os.stat(os.path.join(dirpath, n))
+                except OSError:
+                    continue
+                h.update(f"{dirpath}/{n}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _last_run_path(cache_dir: Path) -> Path:
+    return cache_dir / "last_run.json"
+
+
+def _unchanged(cache_dir: Path, fingerprint: str, store_factory: Callable[[], Any] | None
+               ) -> dict[str, Any] | None:
+    p = _last_run_path(cache_dir)
+    try:
+        last = json.loads(p.read_text())
+    except (OSError, ValueError):
+        return None
+    if last.get("fingerprint") != fingerprint or store_factory is None:
+        return None
+    try:
+        with store_factory() as store:
+            rows = store.run("MATCH (r:IngestRun {id: $id}) RETURN r.id AS id",
+                             {"id": last.get("run_id")})
+    except Exception:  # noqa: BLE001 - no graph yet, or another one: ingest again
+        return None
+    return last if rows else None
+
+
 def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                store_factory: Callable[[], Any] | None, *, progress: ProgressFn | None = None,
                maps: list[MapInput] | None = None, concepts_dir: Path | None = None,
-               jobs: int = 2, only_sources: list[str] | None = None) -> tuple[IngestReport, Facts]:
-    """Run every source, merge, and (when ``store_factory`` is given) replace the graph."""
+               jobs: int = 2, only_sources: list[str] | None = None, use_pch: bool = True,
+               force: bool = False) -> tuple[IngestReport, Facts]:
+    """Run every source, merge, and (when ``store_factory`` is given) replace the graph.
+
+    When nothing an ingest reads changed since the last run that built the current graph,
+    returns at once with ``report.unchanged`` (``force`` rebuilds anyway)."""
     t0 = time.perf_counter()
+    maps = maps if maps is not None else registered_maps(cache_dir)
+    fingerprint = input_fingerprint(checkout, versions, maps, concepts_dir, only_sources)
+    last = None if force else _unchanged(cache_dir, fingerprint, store_factory)
+    if last is not None:
+        return IngestReport(run_id=last["run_id"], decomp_commit=last.get("decomp_commit"),
+                            versions=[v.id for v in versions],
+                            seconds=round(time.perf_counter() - t0, 3),
+                            counts=last.get("counts", {}), sources=[], dangling={},
+                            unchanged=True), Facts()
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     cache_dir.mkdir(parents=True, exist_ok=True)
     ctx = IngestContext(checkout=checkout, versions=versions, cache_dir=cache_dir,
                         progress=progress or (lambda *_: None),
-                        maps=maps if maps is not None else registered_maps(cache_dir),
-                        concepts_dir=concepts_dir, jobs=jobs)
+                        maps=maps, concepts_dir=concepts_dir, jobs=jobs, use_pch=use_pch)
     facts = Facts()
     reports: list[SourceReport] = []
     for src in sources():
@@ -234,6 +300,10 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     if store_factory is not None:
         with store_factory() as store:
             store.replace_graph(facts)
+        tmp = _last_run_path(cache_dir).with_suffix(".tmp")
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, "run_id": run_id,
+                                   "decomp_commit": commit, "counts": counts}))
+        tmp.replace(_last_run_path(cache_dir))
     report = IngestReport(
         run_id=run_id, decomp_commit=commit, versions=[v.id for v in versions],
         seconds=round(time.perf_counter() - t0, 2), counts=counts, sources=reports,

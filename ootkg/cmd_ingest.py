@@ -1,9 +1,195 @@
-"""The `ootkg ingest` command family."""
+"""The `ootkg ingest` and `ootkg compile-db` commands."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+PARTIAL_EXIT = 1
+
+
+def _checkout(decomp: Path | None, settings_decomp: Path | None):  # -> Checkout
+    from ingest.checkout import Checkout, CheckoutError
+    from ootkg.errors import UserError
+
+    path = decomp or settings_decomp
+    if path is None:
+        raise UserError("Which decomp? Pass --decomp PATH (a checkout of zeldaret/oot) or set "
+                        "OOTKG_DECOMP.")
+    try:
+        return Checkout.open(path)
+    except CheckoutError as e:
+        raise UserError(str(e)) from None
+
+
+def _versions(co, versions: str | None):  # -> list[VersionInfo]
+    from ingest.checkout import CheckoutError
+    from ootkg.errors import UserError
+
+    ids = [v.strip() for v in versions.split(",") if v.strip()] if versions else []
+    try:
+        return co.select(ids)
+    except CheckoutError as e:
+        raise UserError(f"{e}. Pass them comma-separated, e.g. --versions gc-eu-mq-dbg,ntsc-1.0."
+                        ) from None
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the `ootkg` app."""
+
+    @app.command()
+    def ingest(
+        ctx: typer.Context,
+        decomp: Annotated[Path | None, typer.Option("--decomp", "-d",
+                help="The zeldaret/oot checkout. Env: OOTKG_DECOMP.")] = None,
+        versions: Annotated[str | None, typer.Option("--versions",
+                help="Comma-separated version ids (default: every version the checkout defines).")] = None,
+        map_file: Annotated[Path | None, typer.Option("--map",
+                help="A GNU ld .map from your own build (remembered for later runs).")] = None,
+        map_version: Annotated[str | None, typer.Option("--version",
+                help="The version the --map file was built for.")] = None,
+        concepts: Annotated[Path | None, typer.Option("--concepts",
+                help="A curriculum directory (default: the built-in one).")] = None,
+        jobs: Annotated[int, typer.Option("--jobs", "-j", min=1,
+                help="Worker processes for the C parse.")] = 2,
+        no_pch: Annotated[bool, typer.Option("--no-pch",
+                help="Parse without a precompiled header.")] = False,
+        only: Annotated[str | None, typer.Option("--only",
+                help="Comma-separated source names to run (c,tables,assets,addresses,concepts).")] = None,
+        force: Annotated[bool, typer.Option("--force",
+                help="Rebuild the graph even when no input changed.")] = False,
+        json_out: Annotated[bool, typer.Option("--json",
+                help="Print the run report as JSON.")] = False,
+    ) -> None:
+        """Ingest a decomp checkout into the graph (C code, tables, assets, addresses, concepts).
+
+        Incremental: unchanged files come from the facts cache; an unchanged checkout
+        changes nothing. Exit code 1 means partial: some files failed to parse (see the
+        summary); the graph holds everything else.
+
+        Examples:
+
+            ootkg ingest --decomp ./oot
+            ootkg ingest --decomp ./oot --versions gc-eu-mq-dbg,ntsc-1.0
+            ootkg ingest --decomp ./oot --map build/ntsc-1.0/oot-ntsc-1.0.map --version ntsc-1.0
+        """
+        from ingest.pipeline import register_map, run_ingest
+        from ootkg.cli import open_for, settings_of
+        from ootkg.errors import UserError
+
+        settings = settings_of(ctx)
+        co = _checkout(decomp, settings.decomp)
+        selected = _versions(co, versions)
+        cache_dir = Path(settings.cache_dir)
+        if (map_file is None) != (map_version is None):
+            raise UserError("--map and --version go together: the map file and the version it "
+                            "was built for.")
+        if map_file is not None:
+            if not map_file.is_file():
+                raise UserError(f"No map file at {map_file}.")
+            co.version(map_version)  # known version?
+            register_map(cache_dir, map_file, map_version)
+        if concepts is not None and not concepts.is_dir():
+            raise UserError(f"No concepts directory at {concepts}.")
+        report, _ = _run_with_progress(
+            lambda progress: run_ingest(
+                co, selected, cache_dir, lambda: open_for(ctx, write=True), progress=progress,
+                concepts_dir=concepts, jobs=jobs, use_pch=not no_pch,
+                only_sources=[s.strip() for s in only.split(",")] if only else None,
+                force=force))
+        if json_out:
+            typer.echo(report.model_dump_json(indent=2))
+        else:
+            _summary(report)
+        if report.partial:
+            raise typer.Exit(PARTIAL_EXIT)
+
+    @app.command("compile-db")
+    def compile_db(
+        ctx: typer.Context,
+        decomp: Annotated[Path | None, typer.Option("--decomp", "-d",
+                help="The zeldaret/oot checkout.")] = None,
+        version: Annotated[str | None, typer.Option("--version",
+                help="Version (default: the default version).")] = None,
+        out: Annotated[Path | None, typer.Option("--out", "-o",
+                help="Where to write (default: <cache>/compile_commands/<version>/compile_commands.json).")] = None,
+    ) -> None:
+        """Write a compile_commands.json for one version (for clangd and other tools).
+
+        The commands use the same flags as the ingest (MIPS target, the version's defines,
+        the generated asset stubs), so clangd sees what ootkg sees.
+
+        Example:
+
+            ootkg compile-db --decomp ./oot --version ntsc-1.0 -o /tmp/cc/compile_commands.json
+        """
+        from ingest.compile_db import write_compile_db
+        from ootkg.cli import settings_of
+
+        settings = settings_of(ctx)
+        co = _checkout(decomp, settings.decomp)
+        vid = version or settings.default_version
+        v = _versions(co, vid)[0]
+        path = write_compile_db(co, v, Path(settings.cache_dir), out)
+        typer.echo(str(path))
+
+
+def _run_with_progress(fn):  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    tasks: dict[str, int] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), transient=False) as bar:
+        def progress(task: str, done: int, total: int) -> None:
+            tid = tasks.get(task)
+            if tid is None:
+                tid = tasks[task] = bar.add_task(task, total=total)
+            bar.update(tid, completed=done, total=total)
+
+        return fn(progress)
+
+
+def _summary(report) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if report.unchanged:
+        console.print(f"Nothing changed since run {report.run_id}; the graph is as it was "
+                      f"({report.seconds:.2f} s).")
+        return
+    if report.per_version:
+        t = Table(title="C code per version")
+        for col in ("version", "files", "functions", "structs", "calls", "parsed", "errors",
+                    "seconds"):
+            t.add_column(col, justify="left" if col == "version" else "right")
+        for row in report.per_version:
+            t.add_row(*(str(row.get(c, "")) for c in ("version", "files", "functions", "structs",
+                                                       "calls", "parsed", "errors", "seconds")))
+        console.print(t)
+    s = Table(title="Sources")
+    for col in ("source", "nodes", "relationships", "seconds", "note"):
+        s.add_column(col)
+    for r in report.sources:
+        s.add_row(r.name, "-" if r.skipped else str(r.nodes), "-" if r.skipped else str(r.rels),
+                  f"{r.seconds:.2f}", "not installed" if r.skipped else r.note)
+    console.print(s)
+    if report.dangling:
+        console.print("Edges dropped (an end was not ingested): " + ", ".join(
+            f"{k} {n}" for k, n in sorted(report.dangling.items())))
+    if report.failed_files:
+        console.print(f"[yellow]{len(report.failed_files)} file(s) did not parse cleanly[/] "
+                      "(the rest of the graph is complete; diagnostics are on their File nodes):")
+        for f in report.failed_files[:20]:
+            console.print(f"  {f['version']}: {f['file']}: {f['reason']}")
+        if len(report.failed_files) > 20:
+            console.print(f"  ... and {len(report.failed_files) - 20} more")
+    total_nodes = sum(v for k, v in report.counts.items() if k[:1].isupper() and not k.isupper())
+    console.print(f"Run {report.run_id}: {len(report.versions)} version(s), "
+                  f"{total_nodes} nodes, {report.seconds:.1f} s"
+                  + (f", decomp {report.decomp_commit[:10]}" if report.decomp_commit else "")
+                  + ". " + json.dumps({k: report.counts[k] for k in ("Function", "Struct")
+                                       if k in report.counts}))

@@ -1,0 +1,29 @@
+"""``compile_commands.json`` for one version: the ingest's own flags, for clangd and friends."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ingest.cenv import CompileEnv
+from ingest.checkout import Checkout, VersionInfo
+from ingest.spec import read_spec
+
+
+def compile_commands(co: Checkout, v: VersionInfo, cache_dir: Path) -> list[dict]:
+    env = CompileEnv(co, v.id, cache_dir)
+    env.ensure_stubs()
+    spec = read_spec(co, v)
+    return [{"directory": str(co.root), "file": str(co.root / t.path),
+             "arguments": ["clang", *env.args(t.path), "-c", str(co.root / t.path)]}
+            for t in spec.tus if t.path.startswith("src/")]
+
+
+def write_compile_db(co: Checkout, v: VersionInfo, cache_dir: Path, out: Path | None) -> Path:
+    out = out or cache_dir / "compile_commands" / v.id / "compile_commands.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(compile_commands(co, v, cache_dir), indent=1))
+    tmp.replace(out)
+    return out

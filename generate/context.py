@@ -345,6 +345,23 @@ class ContextBuilder:
                 f"{'; draw config ' + s['draw_config'] if s.get('draw_config') else ''}.")
         facts = [Fact(id=f"scene:{enum}", kind="Scene", entity=enum, source=s.get("segment") or "",
                       text=text, data=dict(s))]
+        rooms, entrances = [], []
+        for r in sorted(self.q.run("context_scene_rooms", enum=enum),
+                        key=lambda r: (r.get("position") if r.get("position") is not None
+                                       else 1 << 30, r["name"])):
+            (rooms if r["what"] == "room" else entrances).append(r)
+        if rooms:
+            facts.append(Fact(id=f"rooms:{enum}", kind="Scene", entity=enum, priority=5,
+                              source=s.get("segment") or "",
+                              text=f"{enum}'s rooms, in order: "
+                                   f"{', '.join(r['name'] for r in rooms[:24])}.",
+                              data={"rooms": [r["name"] for r in rooms]}))
+        for e in entrances[:8]:
+            facts.append(Fact(id=f"entrance:{e['name']}", kind="Scene", entity=enum, priority=8,
+                              source="entrance table",
+                              text=f"Entrance {e['name']} leads into {enum}"
+                                   f"{' at spawn ' + str(e['position']) if e.get('position') is not None else ''}.",
+                              data={"entrance": e["name"], "spawn": e.get("position")}))
         for o in self.q.run("context_scene_objects", enum=enum):
             facts.append(Fact(id=f"sceneobj:{enum}:{o['object']}", kind="Object", entity=o["object"],
                               priority=10, text=f"{enum} loads object {o['object']} "
@@ -366,7 +383,7 @@ class ContextBuilder:
             dims = f" {a['width']}x{a['height']}" if a.get("width") and a.get("height") else ""
             facts.append(Fact(id=f"asset:{enum}:{a['name']}", kind="Object", entity=enum,
                               priority=10,
-                              text=f"{enum} asset {a['name']} is a {a.get('kind') or 'asset'}"
+                              text=f"{enum} asset {a['name']} is {_a(a.get('kind') or 'asset')}"
                                    f"{' (' + a['format'] + dims + ')' if a.get('format') else dims}"
                                    f" at segment offset {hx(a.get('offset'))}.", data=dict(a)))
         for u in users[:4]:
@@ -466,6 +483,10 @@ class ContextBuilder:
                                   source="ingest/concepts", priority=30,
                                   text=f"{cid} involves {kind} {key}.", data={}))
         return facts
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _where(file: str | None, line: int | None) -> str:

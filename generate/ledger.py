@@ -86,6 +86,8 @@ class JsonlWriter:
 
     def close(self) -> None:
         if not self.fh.closed:
+            self.fh.flush()
+            os.fdatasync(self.fh.fileno())
             self.fh.close()
 
 

@@ -113,6 +113,7 @@ class Runner:
         self.budget = Budget(options.budget_usd)
         self.open_batches: list[dict[str, Any]] = []
         self.accepted_ids: set[str] = set()
+        self._reject_lines = 0
         self.accepted_by_concept: dict[str, list[str]] = {}
 
     # -- setup --------------------------------------------------------------------------
@@ -372,7 +373,10 @@ class Runner:
                 self.progress(self.stats)
                 return
         rej: RejectRecord = outcome.reject  # type: ignore[assignment]
-        self.rejects.write(rej.model_dump_json())
+        # Flushed (a killed process loses nothing), fsynced every 32 lines and at close: a
+        # reject lost to an OS crash is only redone on resume, with the same outcome.
+        self._reject_lines += 1
+        self.rejects.write(rej.model_dump_json(), durable=self._reject_lines % 32 == 0)
         self.decided.add(rej.id)
         self._count_reject(rej.reason)
         self.ledger.event("item", item=rej.id, status=rej.reason)

@@ -116,3 +116,10 @@ def test_coverage_queries_before_any_example(q):
     assert [r["actor"] for r in q.run("coverage_actors")] == ["ACTOR_EN_KUSA", "ACTOR_EN_TITE"]
     assert q.run("examples_per_concept") == []
     assert q.run("examples_by_family") == []
+
+
+def test_scene_rooms_and_entrances(q):
+    rows = q.run("context_scene_rooms", enum="SCENE_HYRULE_FIELD")
+    assert sorted(rows, key=lambda r: r["what"]) == [
+        {"what": "entrance", "name": "ENTR_HYRULE_FIELD_0", "position": 0},
+        {"what": "room", "name": "spot00_room_0", "position": 0}]

@@ -11,7 +11,8 @@ from generate.models import Context, Fact
 _TIERS = {
     1: ("sig:", "size:", "actor:", "scene:", "objectinfo:", "global:", "seq:", "sfx:", "segment:",
         "concept:"),
-    2: ("field:", "profile:", "call:", "object:", "asset:", "requires:", "sceneobj:", "addr:"),
+    2: ("field:", "profile:", "call:", "object:", "asset:", "requires:", "sceneobj:", "addr:",
+        "rooms:", "entrance:"),
     3: ("versions:", "sigdiff:", "sizediff:", "offdiff:", "addr:"),
 }
 

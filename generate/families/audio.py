@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from generate.families.base import Draft, Family, cite, code, pick, wrapper_call
+from generate.families.base import Draft, Family, cite, code, concept_draft, pick, wrapper_call
 from generate.models import Context
 
 
@@ -24,6 +24,8 @@ class Audio(Family):
         return kind == "Concept" and (detail or "") == "audio"
 
     def offline(self, ctx: Context, difficulty: int, rng: random.Random) -> Draft | None:
+        if ctx.target.kind == "Concept":
+            return concept_draft(ctx, difficulty, rng, "audio")
         entry = ctx.first("sfx:") or ctx.first("seq:")
         api = [f for f in ctx.of("sig:") if f.data.get("in_version")]
         if entry is None:

@@ -189,3 +189,30 @@ TYPE_RANGES = {"s8": (-128, 127), "u8": (0, 255), "s16": (-32768, 32767), "u16":
                "s32": (-2**31, 2**31 - 1), "u32": (0, 2**32 - 1)}
 TEXEL_BITS = {"rgba32": 32, "rgba16": 16, "ia16": 16, "ia8": 8, "i8": 8, "ci8": 8, "ia4": 4,
               "i4": 4, "ci4": 4}
+
+
+def concept_draft(ctx: Context, difficulty: int, rng: random.Random, angle: str) -> Draft | None:
+    """A concept explained from its curriculum entry, prerequisites and covered code facts."""
+    concept = ctx.first("concept:")
+    if concept is None:
+        return None
+    reqs = ctx.of("requires:")
+    code_facts = [f for f in ctx.facts if not f.id.startswith(("concept:", "requires:"))]
+    if difficulty >= 3 and not code_facts:
+        return None
+    title = concept.data.get("title") or ctx.target.key
+    question = pick(rng, [
+        "From the {a} side: what is '{t}' in OoT, and what should I know first?",
+        "Explain {t} ({a}) for someone modding {v}.",
+        "I'm learning {a} in the OoT decomp. What does '{t}' mean in practice?"],
+        a=angle, t=title, v=ctx.version)
+    answer = concept.data.get("summary") or concept.text
+    used: list[Fact] = [concept]
+    if reqs:
+        answer += "\n\nIt builds on: " + ", ".join(f.data["requires"] for f in reqs) + "."
+        used += reqs
+    if difficulty >= 2 and code_facts:
+        chosen = code_facts[: 2 * difficulty]
+        answer += f"\n\nWhere it shows up in the code ({ctx.version}):\n" + facts_text(chosen, 8)
+        used += chosen
+    return Draft([]).user(question).assistant(answer, *used)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from generate.families.base import Draft, Family, cite, pick
+from generate.families.base import Draft, Family, cite, concept_draft, pick
 from generate.models import Context
 
 
@@ -22,6 +22,8 @@ class BuildSystem(Family):
         return kind in ("Segment", "Actor")
 
     def offline(self, ctx: Context, difficulty: int, rng: random.Random) -> Draft | None:
+        if ctx.target.kind == "Concept":
+            return concept_draft(ctx, difficulty, rng, "build system")
         seg = ctx.first("segment:")
         if seg is not None:
             d = Draft([]).user(pick(rng, ["What is the {s} segment and what goes into it?",

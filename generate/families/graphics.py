@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from generate.families.base import TEXEL_BITS, Draft, Family, cite, code, pick, wrapper_call
+from generate.families.base import TEXEL_BITS, Draft, Family, cite, code, concept_draft, pick, wrapper_call
 from generate.models import Context
 
 
@@ -25,6 +25,8 @@ class Graphics(Family):
         return kind == "Concept" and (detail or "") == "graphics"
 
     def offline(self, ctx: Context, difficulty: int, rng: random.Random) -> Draft | None:
+        if ctx.target.kind == "Concept":
+            return concept_draft(ctx, difficulty, rng, "graphics")
         textures = [f for f in ctx.of("asset:") if (f.data.get("format") or "") in TEXEL_BITS
                     and f.data.get("width") and f.data.get("height")]
         if textures:

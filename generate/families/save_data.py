@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from generate.families.base import Draft, Family, cite, pick
+from generate.families.base import Draft, Family, cite, concept_draft, pick
 from generate.models import Context
 
 
@@ -24,6 +24,8 @@ class SaveData(Family):
         return kind in self.target_kinds and ("save" in text or "sram" in text)
 
     def offline(self, ctx: Context, difficulty: int, rng: random.Random) -> Draft | None:
+        if ctx.target.kind == "Concept":
+            return concept_draft(ctx, difficulty, rng, "save data")
         fields = [f for f in ctx.of("field:") if f.data.get("position", 0) >= 0]
         glob = ctx.first("global:")
         addr = ctx.first(f"addr:{ctx.target.key}@{ctx.version}")

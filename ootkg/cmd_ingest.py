@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -51,6 +52,9 @@ def register(app: typer.Typer) -> None:
                 help="A GNU ld .map from your own build (remembered for later runs).")] = None,
         map_version: Annotated[str | None, typer.Option("--version",
                 help="The version the --map file was built for.")] = None,
+        symbols: Annotated[Path | None, typer.Option("--symbols",
+                help="Per-version symbol lists (<version>/functions.txt, z64hdr-*/), not shipped "
+                     "with ootkg. Env: OOTKG_SYMBOLS_DIR.")] = None,
         concepts: Annotated[Path | None, typer.Option("--concepts",
                 help="A curriculum directory (default: the built-in one).")] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1,
@@ -87,19 +91,37 @@ def register(app: typer.Typer) -> None:
         if (map_file is None) != (map_version is None):
             raise UserError("--map and --version go together: the map file and the version it "
                             "was built for.")
+        from ingest.mapfile import MapError, verify_map
+
+        if symbols is not None:
+            if not symbols.is_dir():
+                raise UserError(f"No symbol-list directory at {symbols}.")
+            os.environ["OOTKG_SYMBOLS_DIR"] = str(symbols.resolve())  # read by the addresses source
         if map_file is not None:
             if not map_file.is_file():
                 raise UserError(f"No map file at {map_file}.")
             co.version(map_version)  # known version?
+            from ingest.addresses import symbols_dir
+
+            try:  # refuse a map of another version before it is remembered
+                check = verify_map(map_file, map_version, co.root, [v.id for v in co.versions()],
+                                   symbols_dir())
+            except MapError as e:
+                raise UserError(str(e)) from None
+            if check.warning:
+                typer.echo(f"warning: {check.warning}", err=True)
             register_map(cache_dir, map_file, map_version)
         if concepts is not None and not concepts.is_dir():
             raise UserError(f"No concepts directory at {concepts}.")
-        report, _ = _run_with_progress(
-            lambda progress: run_ingest(
-                co, selected, cache_dir, lambda: open_for(ctx, write=True), progress=progress,
-                concepts_dir=concepts, jobs=jobs, use_pch=not no_pch,
-                only_sources=[s.strip() for s in only.split(",")] if only else None,
-                force=force))
+        try:
+            report, _ = _run_with_progress(
+                lambda progress: run_ingest(
+                    co, selected, cache_dir, lambda: open_for(ctx, write=True), progress=progress,
+                    concepts_dir=concepts, jobs=jobs, use_pch=not no_pch,
+                    only_sources=[s.strip() for s in only.split(",")] if only else None,
+                    force=force))
+        except MapError as e:  # a remembered map that no longer fits: nothing was written
+            raise UserError(f"{e} (The graph is unchanged.)") from None
         if json_out:
             typer.echo(report.model_dump_json(indent=2))
         else:

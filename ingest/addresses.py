@@ -311,16 +311,19 @@ def resolve(symbols: list[RawSymbol], names: GraphNames | None,
         for s in out:
             if s.size is None and s.kind == "Global":
                 s.size = names.global_size(s.name, s.version)
-    _sizes(out, segments)
+    # Every address a source gives bounds the symbol before it, even when its name was
+    # rejected (renamed since, or an alias): a symbol starts there all the same.
+    _sizes(out, segments, [(s.version, s.address) for s in symbols])
     _conflicts(out, report)
     return out
 
 
-def _sizes(symbols: list[RawSymbol], segments: dict[str, list[SegmentRow]]) -> None:
-    """Unstated sizes: up to the next known symbol or segment boundary of the version."""
+def _sizes(symbols: list[RawSymbol], segments: dict[str, list[SegmentRow]],
+           starts: list[tuple[str, int]]) -> None:
+    """Unstated sizes: up to the next symbol start or segment boundary of the version."""
     by_version: dict[str, list[int]] = defaultdict(list)
-    for s in symbols:
-        by_version[s.version].append(s.address)
+    for v, a in starts:
+        by_version[v].append(a)
     for v, rows in segments.items():
         for r in rows:
             if r.vram is not None:

@@ -121,7 +121,7 @@ def c_source(ctx: IngestContext) -> Facts:
             pool.terminate()
             pool.join()
     sites, _ = c_defines.candidates(ctx.checkout.root)
-    facts = assemble(data, sites)
+    facts = assemble(data, sites, ctx.checkout.root)
     failed = [{"file": r.tu, "version": d.v.id, "reason": r.failed or f"{r.errors} errors"}
               for d in data for r in d.records if r.failed or r.errors]
     ctx.stats["failed_files"] = failed
@@ -155,7 +155,17 @@ def _target_rel(facts: Facts, rel: str, from_kind: str, from_key: str,
         facts.rel(rel, from_key, target[1], from_kind=from_kind, to_kind=target[0], **props)
 
 
-def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSite]) -> Facts:
+def _sha(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSite],
+             root: Path | None = None) -> Facts:
     facts = Facts()
     order = sorted((d.v for d in data), key=lambda v: (not v.is_default, -v.ordinal))
     order_ids = [v.id for v in order]
@@ -354,8 +364,9 @@ def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSi
         for vid, val in per.items():
             facts.rel("IN_VERSION", name, vid, from_kind="Define", to_kind="Version", value=val)
         if site and site.file not in files:
-            files[site.file] = {"path": site.file, "sha": None, "kind": "h", "segment": None,
-                                "errors": 0, "warnings": 0, "diag": []}
+            files[site.file] = {"path": site.file, "sha": _sha(root / site.file) if root else None,
+                                "kind": "h", "segment": None, "errors": 0, "warnings": 0,
+                                "diag": []}
 
     # --- files and segments ---
     for path, f in files.items():

@@ -323,14 +323,15 @@ class ContextBuilder:
                 data={"object": o["object"], "id": o.get("id"), "via": o.get("via")}))
         if deep and a.get("instance_struct"):
             facts += self.struct_facts(a["instance_struct"], version, priority=priority + 20,
-                                       fields=16)
+                                       fields=10)
         return facts
 
     def _facts_actor(self, enum: str, version: str) -> list[Fact]:
         facts = self.actor_facts(enum, version)
         for f in [f for f in facts if f.id.startswith("profile:")]:
             deep = f.data["role"] in ("init", "update")
-            facts += self.function_facts(f.data["function"], version, priority=30, deep=deep)
+            # Profile functions and what they call rank above the instance struct's members.
+            facts += self.function_facts(f.data["function"], version, priority=6, deep=deep)
         return facts
 
     # -- scenes, objects, small kinds -----------------------------------------------------

@@ -21,16 +21,16 @@ from generate.models import PlanItem, Target, stable_hash
 
 # What to ingest when the graph lacks what a family targets.
 INGEST_HINT = {
-    "Actor": "the actor table (`ootkg ingest`, source `tables`)",
-    "Function": "the C code (`ootkg ingest`, source `c`)",
-    "Struct": "the C code (`ootkg ingest`, source `c`)",
-    "Global": "the C code (`ootkg ingest`, source `c`)",
-    "Scene": "the scene table (`ootkg ingest`, source `tables`)",
-    "Object": "the object table and asset XML (`ootkg ingest`, sources `tables` and `assets`)",
-    "Sequence": "the sequence table (`ootkg ingest`, source `tables`)",
-    "Sfx": "the sound-effect tables (`ootkg ingest`, source `tables`)",
-    "Segment": "the segments (`ootkg ingest`, source `addresses`)",
-    "Concept": "the curriculum (`ootkg ingest`, source `concepts`)",
+    "Actor": "the actor table (`ootkg ingest --decomp PATH`, source `tables`)",
+    "Function": "the C code (`ootkg ingest --decomp PATH`, source `c`)",
+    "Struct": "the C code (`ootkg ingest --decomp PATH`, source `c`)",
+    "Global": "the C code (`ootkg ingest --decomp PATH`, source `c`)",
+    "Scene": "the scene table (`ootkg ingest --decomp PATH`, source `tables`)",
+    "Object": "the object table and asset XML (`ootkg ingest --decomp PATH`, sources `tables` and `assets`)",
+    "Sequence": "the sequence table (`ootkg ingest --decomp PATH`, source `tables`)",
+    "Sfx": "the sound-effect tables (`ootkg ingest --decomp PATH`, source `tables`)",
+    "Segment": "the segments (`ootkg ingest --decomp PATH`, source `addresses`)",
+    "Concept": "the curriculum (`ootkg ingest --decomp PATH`, source `concepts`)",
 }
 
 

@@ -56,7 +56,7 @@ class RunOptions(BaseModel):
     concurrency: int = 4
     batch: bool = False
     poll_seconds: float = 30.0
-    plan_factor: int = 3  # plan this many items per wanted example (rejects need spares)
+    plan_factor: int = 6  # plan this many items per wanted example (rejects need spares)
     throttle_s: float = 0.0  # pause before each new item (gentle runs; crash tests)
 
 

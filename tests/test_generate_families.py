@@ -68,7 +68,8 @@ def test_every_family_declines_an_empty_context():
 
 def test_save_data_adds_offset_to_the_global_address():
     c = ctx("Global", "gSaveContext",
-            fact(f"global:gSaveContext@{V}", "Global", "gSaveContext", "gSaveContext is a global."),
+            fact(f"global:gSaveContext@{V}", "Global", "gSaveContext", "gSaveContext is a global.",
+                 struct="SaveContext"),
             fact(f"addr:gSaveContext@{V}:sym", "Global", "gSaveContext",
                  f"gSaveContext is at RAM address 0x8011A5D0 in {V}.", address=0x8011A5D0),
             field("SaveContext", "dayTime", 0xC, 2, "u16", 3))

@@ -157,16 +157,20 @@ def wrapper_call(sig_fact: Fact, wrapper: str, comment: str = "") -> str | None:
         return None
     decl = ", ".join(_declare(p["type"], p["name"]) for p in params)
     args = ", ".join(p["name"] for p in params)
-    ret = (sig_fact.data.get("return_type") or "void").strip()
+    ret = ctype_text(sig_fact.data.get("return_type") or "void")
     body = f"    {comment}\n" if comment else ""
     call = f"{sig_fact.data['name']}({args});"
     body += f"    return {call}\n" if ret != "void" else f"    {call}\n"
     return f"{ret} {wrapper}({decl}) {{\n{body}}}"
 
 
+def ctype_text(ctype: str) -> str:
+    """The decomp's spelling of a type: ``Actor* actor``, not clang's ``Actor *``."""
+    return re.sub(r"\s*\*", "*", ctype.strip())
+
+
 def _declare(ctype: str, name: str) -> str:
-    ctype = ctype.strip()
-    return f"{ctype} {name}"
+    return f"{ctype_text(ctype)} {name}"
 
 
 def code(text: str) -> str:

@@ -55,8 +55,8 @@ class FeatureDevelopment(Family):
                 else f"{callee.text} Call it from the update function when the counter fires."
             d.assistant(text, callee, csig)
         else:
-            d.assistant(f"Increment the new member in {upd_fn} and branch on it; the graph lists "
-                        "no functions it already calls, so keep the logic local.", upd)
+            d.assistant(f"Keep it local: increment the new member at the top of {upd_fn} and "
+                        "branch on it there, before the actor's own logic runs.", upd)
         d.user("How do I test it?")
         test = (f"Rebuild (the actor is in overlay {actor.data.get('overlay') or '?'}), spawn "
                 f"{enum}, and watch the member in a debugger: it must change once per frame.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from generate.families.base import Draft, Family, cite, code, pick
+from generate.families.base import Draft, Family, cite, code, ctype_text, pick
 from generate.models import Context
 
 
@@ -31,7 +31,8 @@ class NewActor(Family):
             f = roles.get(role)
             if f is None:
                 continue
-            sig = f.data["signature"].replace(f.data["function"], f"MyActor_{role.capitalize()}")
+            sig = ctype_text(f.data["signature"]).replace(f.data["function"],
+                                                          f"MyActor_{role.capitalize()}")
             lines.append(sig.rstrip(";") + " {\n}\n")
         answer = (f"Every actor has a profile naming its category, flags, object, instance size "
                   f"and up to four functions. {actor.text}{cite(actor)}\n\n"

@@ -20,13 +20,20 @@ class SaveData(Family):
     def eligible(self, kind: str, key: str, file: str, detail: str) -> bool:
         if kind == "Concept":
             return (detail or "") == "save"
-        text = f"{key} {file} {detail}".lower()
-        return kind in self.target_kinds and ("save" in text or "sram" in text)
+        if kind not in self.target_kinds or "audio" in (file or "").lower():
+            return False
+        if kind == "Function":  # the save/SRAM code, not any function with "Save" in its name
+            return any(s in (file or "").lower() for s in ("sram", "z_save", "file_select",
+                                                           "file_choose"))
+        text = f"{key} {detail}".lower()
+        return "save" in text or "sram" in text
 
     def offline(self, ctx: Context, difficulty: int, rng: random.Random) -> Draft | None:
         if ctx.target.kind == "Concept":
             return concept_draft(ctx, difficulty, rng, "save data")
-        fields = [f for f in ctx.of("field:") if f.data.get("position", 0) >= 0]
+        own = ctx.target.key if ctx.target.kind == "Struct" else (
+            (ctx.first("global:").data.get("struct") or "") if ctx.first("global:") else "")
+        fields = [f for f in ctx.of(f"field:{own}.") if own] if own else []
         glob = ctx.first("global:")
         addr = ctx.first(f"addr:{ctx.target.key}@{ctx.version}")
         if fields and glob is not None and addr is not None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ingest.addresses import SegmentRow, read_config_yml, read_segments_csv
+from ingest.baseroms import SegmentRow, read_config_yml, read_segments_csv
 from ingest.symbol_lists import RawSymbol, read_symbol_lists
 
 

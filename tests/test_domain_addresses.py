@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.addresses import GraphNames, address_facts, read_segments_csv
+from ingest.addresses import GraphNames, address_facts
+from ingest.baseroms import read_segments_csv
 from ingest.mapfile import MapError, check_map, map_symbols, parse_map, verify_map
 from ingest.symbol_lists import read_symbol_lists
 from kg.facts import Facts

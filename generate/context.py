@@ -15,6 +15,7 @@ from collections import OrderedDict
 from typing import Any
 
 from generate.models import Context, Fact, Target
+from generate.tables import WARM_AFTER, Tables
 from kg.queries import NamedQuery, QueryCatalog
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,28 @@ def tokens_of(text: str) -> int:
 
 
 class Queries:
-    """Named queries parsed once and run many times (``run_named`` re-reads the catalog)."""
+    """Named queries parsed once and run many times (``run_named`` re-reads the catalog).
 
-    def __init__(self, store: Any) -> None:
+    With ``tables=True`` the hot context queries switch to whole-graph tables once they
+    have been asked ``WARM_AFTER`` times (same rows, see ``generate.tables``)."""
+
+    def __init__(self, store: Any, *, tables: bool = True) -> None:
         self.store = store
         self.catalog = QueryCatalog(store=getattr(store, "kind", "embedded"))
         self._parsed: dict[str, NamedQuery] = {}
+        self._calls: dict[str, int] = {}
+        self.tables = Tables(self._run) if tables else None
 
     def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        if self.tables is not None:
+            n = self._calls[name] = self._calls.get(name, 0) + 1
+            if n > WARM_AFTER:
+                rows = self.tables.answer(name, params)
+                if rows is not None:
+                    return rows
+        return self._run(name, **params)
+
+    def _run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         query = self._parsed.get(name)
         if query is None:
             query = self._parsed[name] = self.catalog.get(name)
@@ -119,7 +134,8 @@ class ContextBuilder:
 
     def _function_facts(self, name: str, version: str, *, priority: int = 0,
                         deep: bool = True) -> list[Fact]:
-        rows = self.q.run("context_function", name=name, version=version)
+        rows = sorted(self.q.run("context_function", name=name, version=version),
+                      key=lambda r: r.get("address_source") or "")
         if not rows:
             return []
         r = rows[0]
@@ -197,7 +213,9 @@ class ContextBuilder:
                      priority=priority,
                      text=f"{name} is at RAM address {hx(r['address'])} in {r['version']}.",
                      data={"name": name, "address": r["address"], "version": r["version"]})
-                for r in self.q.run("context_addresses", name=name)
+                for r in sorted(self.q.run("context_addresses", name=name),
+                                key=lambda r: (r.get("ordinal") or 0, r["version"],
+                                               r.get("source") or ""))
                 if r["version"] != version and r.get("address") is not None]
 
     def related_functions(self, text: str, version: str, priority: int = 20,

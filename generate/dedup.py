@@ -32,9 +32,14 @@ class Deduplicator:
         self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self.exact: dict[str, str] = {}
         self.sketches: dict[str, MinHash] = {}
+        base = MinHash(num_perm=NUM_PERM, seed=1)
+        # Permutations are shared, not rebuilt per sketch (datasketch >= 2 names their scheme).
+        self._kw: dict = {"permutations": base.permutations}
+        if getattr(base, "scheme", None) is not None:
+            self._kw["scheme"] = base.scheme
 
     def _sketch(self, words: list[str]) -> MinHash:
-        m = MinHash(num_perm=NUM_PERM, seed=1)
+        m = MinHash(num_perm=NUM_PERM, seed=1, **self._kw)
         m.update_batch(list(shingles(words)))
         return m
 

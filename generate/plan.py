@@ -115,12 +115,16 @@ def _query_targets(q: Queries, text: str) -> list[TargetRow]:
 
 
 def eligible_targets(config: RunConfig, targets: list[TargetRow]) -> dict[str, list[TargetRow]]:
+    present = [t for t in targets if not t.versions or config.version in t.versions]
+    by_kind: dict[str, list[TargetRow]] = {}
+    for t in present:
+        by_kind.setdefault(t.kind, []).append(t)
     out: dict[str, list[TargetRow]] = {}
     for name in config.families:
         fam = get_family(name)
-        out[name] = [t for t in targets
-                     if fam.eligible(t.kind, t.key, t.file, t.detail)
-                     and (not t.versions or config.version in t.versions)]
+        out[name] = [t for kind in fam.target_kinds for t in by_kind.get(kind, [])
+                     if fam.eligible(t.kind, t.key, t.file, t.detail)]
+        out[name].sort(key=lambda r: (r.kind, r.key))
     return out
 
 

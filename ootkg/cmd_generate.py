@@ -133,6 +133,11 @@ def register(app: typer.Typer) -> None:
         ] = True,
         base_url: Annotated[str | None, typer.Option(hidden=True, help="API base URL (tests, proxies).")] = None,
         throttle: Annotated[float, typer.Option(hidden=True, help="Seconds to pause before each item.")] = 0.0,
+        fsync_interval: Annotated[
+            float,
+            typer.Option(help="0 (default): fdatasync every output line; N: at most every N seconds "
+                         "(group commit; lines are always flushed, so a killed run loses nothing)."),
+        ] = 0.0,
     ) -> None:
         """Generate training examples grounded in the graph, validated before they are written.
 
@@ -173,7 +178,8 @@ def register(app: typer.Typer) -> None:
                          price, budget_usd, base_url, batch)
         _run(ctx, settings, config, client, out_path, resume=resume is not None,
              overwrite=overwrite, budget=budget_usd, concurrency=concurrency, batch=batch,
-             poll=poll, compile=compile, writeback=writeback, throttle=throttle)
+             poll=poll, compile=compile, writeback=writeback, throttle=throttle,
+             sync_interval=fsync_interval)
 
     @app.command()
     def report(
@@ -240,7 +246,8 @@ def _norm(v: Any) -> Any:
 
 def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path, *,
          resume: bool, overwrite: bool, budget: float | None, concurrency: int, batch: bool,
-         poll: float, compile: bool | None, writeback: bool, throttle: float = 0.0) -> None:
+         poll: float, compile: bool | None, writeback: bool, throttle: float = 0.0,
+         sync_interval: float = 0.0) -> None:
     from rich.console import Console
 
     from generate.ledger import read_jsonl
@@ -251,7 +258,8 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
 
     console = Console(stderr=True)
     options = RunOptions(out=out, resume=resume, overwrite=overwrite, budget_usd=budget,
-                         concurrency=concurrency, batch=batch, poll_seconds=poll, throttle_s=throttle)
+                         concurrency=concurrency, batch=batch, poll_seconds=poll, throttle_s=throttle,
+                         sync_interval_s=max(0.0, sync_interval))
     store = open_store(settings, read_only=True)
     try:
         validator = Validator(store, settings,

@@ -1,0 +1,61 @@
+"""The whole-graph tables answer the context queries exactly as the queries do."""
+
+from __future__ import annotations
+
+import pytest
+
+from generate.context import ContextBuilder, Queries
+from generate.plan import RunConfig, load_targets
+from generate.tables import Tables
+from kg.store import open_store
+from tests.gen_graph import VERSIONS, make_store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    settings = make_store(tmp_path_factory.mktemp("tab") / "graph")
+    with open_store(settings) as s:
+        yield s
+
+
+def test_emulated_rows_equal_query_rows(store):
+    q = Queries(store, tables=False)
+    tables = Tables(q.run)
+    functions = [r["name"] for r in store.run("MATCH (f:Function) RETURN f.name AS name")]
+    structs = [r["name"] for r in store.run("MATCH (s:Struct) RETURN s.name AS name")]
+    checked = 0
+    for name in [*functions, "NoSuchFunction"]:
+        for v in VERSIONS:
+            assert tables.answer("context_function", {"name": name, "version": v}) == \
+                q.run("context_function", name=name, version=v)
+        for query in ("context_function_versions", "context_addresses"):
+            got = tables.answer(query, {"name": name})
+            want = q.run(query, name=name)
+            key = (lambda r: (r["version"], r.get("source") or ""))
+            assert sorted(got, key=key) == sorted(want, key=key)
+        for query in ("context_callers", "context_callees"):
+            for limit in (1, 20):
+                assert tables.answer(query, {"name": name, "limit": limit}) == \
+                    q.run(query, name=name, limit=limit)
+        checked += 1
+    for name in [*structs, "NoSuchStruct"]:
+        for v in VERSIONS:
+            for query in ("context_struct", "context_struct_fields"):
+                assert tables.answer(query, {"name": name, "version": v}) == \
+                    q.run(query, name=name, version=v)
+        for query in ("context_struct_versions", "context_field_versions"):
+            assert tables.answer(query, {"name": name}) == q.run(query, name=name)
+    assert checked == len(functions) + 1 and tables.answer("context_actor", {"enum": "x"}) is None
+
+
+def test_contexts_are_the_same_with_or_without_tables(store):
+    plain = ContextBuilder(store)
+    plain.q = Queries(store, tables=False)
+    warm = ContextBuilder(store)
+    warm.q._calls = {n: 10**6 for n in ("context_function", "context_function_versions",
+                                        "context_addresses", "context_callers", "context_callees",
+                                        "context_struct", "context_struct_fields",
+                                        "context_struct_versions", "context_field_versions")}
+    for row in load_targets(Queries(store), RunConfig(version="any")):
+        for v in VERSIONS:
+            assert warm.build(row.target(), v) == plain.build(row.target(), v), row

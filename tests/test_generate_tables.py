@@ -18,6 +18,10 @@ def store(tmp_path_factory):
         yield s
 
 
+def _by_version(row: dict) -> tuple:
+    return (row["version"], row.get("source") or "")
+
+
 def test_emulated_rows_equal_query_rows(store):
     q = Queries(store, tables=False)
     tables = Tables(q.run)
@@ -31,8 +35,7 @@ def test_emulated_rows_equal_query_rows(store):
         for query in ("context_function_versions", "context_addresses"):
             got = tables.answer(query, {"name": name})
             want = q.run(query, name=name)
-            key = (lambda r: (r["version"], r.get("source") or ""))
-            assert sorted(got, key=key) == sorted(want, key=key)
+            assert sorted(got, key=_by_version) == sorted(want, key=_by_version)
         for query in ("context_callers", "context_callees"):
             for limit in (1, 20):
                 assert tables.answer(query, {"name": name, "limit": limit}) == \

@@ -116,10 +116,11 @@ def main() -> None:
     ap.add_argument("--version", default=None)
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md")
+    ap.add_argument("--label", help="describe the --db graph in the report")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-gen-"))
     if args.db:
-        settings, graph = Settings(db=args.db), f"ingested graph at `{args.db}`"
+        settings, graph = Settings(db=args.db), args.label or f"ingested graph at `{args.db}`"
     else:
         from tests.gen_graph import make_store
 

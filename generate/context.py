@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import OrderedDict
 from typing import Any
 
@@ -22,6 +23,14 @@ log = logging.getLogger(__name__)
 
 TARGET_KINDS = ("Actor", "Function", "Struct", "Scene", "Concept", "Object", "Global",
                 "Sequence", "Sfx", "Segment")
+
+
+def c_spelling(signature: str | None) -> str | None:
+    """``void f(Actor * actor)`` (libclang's spelling) -> ``void f(Actor* actor)`` (the decomp's)."""
+    return _STAR.sub("*", signature) if signature else signature
+
+
+_STAR = re.compile(r"\s+\*")
 
 
 def hx(value: int | None) -> str:
@@ -47,13 +56,16 @@ class Queries:
         self.tables = Tables(self._run) if tables else None
 
     def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        rows = None
         if self.tables is not None:
             n = self._calls[name] = self._calls.get(name, 0) + 1
             if n > WARM_AFTER:
                 rows = self.tables.answer(name, params)
-                if rows is not None:
-                    return rows
-        return self._run(name, **params)
+        if rows is None:
+            rows = self._run(name, **params)
+        if rows and "signature" in rows[0]:
+            rows = [{**r, "signature": c_spelling(r["signature"])} for r in rows]
+        return rows
 
     def _run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         query = self._parsed.get(name)
@@ -277,7 +289,7 @@ class ContextBuilder:
                     id=f"sizediff:{name}@{r['version']}", kind="Struct", entity=name,
                     source=_where(r.get("file"), r.get("line")), priority=priority,
                     text=f"{name} is {hx(r['size'])} bytes in {r['version']}. "
-                         f"That differs from {version}.",
+                         f"In {version} it is {hx(here['size'])} bytes.",
                     data={"version": r["version"], "size": r["size"], "base_size": here["size"]}))
         if not here:
             return facts
@@ -292,7 +304,7 @@ class ContextBuilder:
                         id=f"offdiff:{name}.{fld}@{v}", kind="Field", entity=f"{name}.{fld}",
                         source="graph IN_VERSION", priority=priority + 2,
                         text=f"{name}.{fld} is at offset {hx(off)} in {v}. "
-                             f"That differs from {version}.",
+                             f"In {version} it is at {hx(base)}.",
                         data={"struct": name, "field": fld, "version": v, "offset": off,
                               "base_offset": base}))
         return facts

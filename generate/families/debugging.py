@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from generate.families.base import Draft, Family, cite, code, pick, wrapper_call
+from generate.families.base import Draft, Family, cite, code, ctype_text, pick, wrapper_call
 from generate.models import Context, Fact
 
 
@@ -37,7 +37,10 @@ def _opening(d: Draft, problem: str, ctx: Context) -> Draft:
 
 
 def _layout_bug(ctx: Context, difficulty: int, rng: random.Random) -> Draft | None:
-    fields = [f for f in ctx.of("field:") if f.data.get("position", 0) > 0]
+    # Members whose type can be returned as is (arrays decay to a pointer; no raw
+    # function-pointer or bit-field spellings).
+    fields = [f for f in ctx.of("field:") if f.data.get("position", 0) > 0
+              and f.data.get("type") and "(" not in f.data["type"] and ":" not in f.data["type"]]
     size = ctx.first("size:")
     if not fields or size is None:
         return None
@@ -59,8 +62,10 @@ def _layout_bug(ctx: Context, difficulty: int, rng: random.Random) -> Draft | No
     pname = "this" if actor_struct else s[:1].lower() + s[1:]
     # A new name (Mod...) so the example never redefines a real decomp function.
     fn = f"Mod_Get{m[:1].upper() + m[1:]}" if s == "Actor" else f"{s}_ModGet{m[:1].upper() + m[1:]}"
+    ftype = fld.data["type"]
+    ret = ctype_text(ftype.split("[", 1)[0]) + "*" if "[" in ftype else ctype_text(ftype)
     fix += (f" Use the member by name instead of a raw offset, so the compiler computes it for "
-            f"{ctx.version}:\n\n" + code(f"{fld.data.get('type') or 's32'} {fn}({s}* {pname}) {{\n"
+            f"{ctx.version}:\n\n" + code(f"{ret} {fn}({s}* {pname}) {{\n"
                                          f"    return {pname}->{m};\n}}"))
     d.assistant(fix, fld, *moved[:2])
     d.user("That fixed it.")

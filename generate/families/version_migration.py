@@ -36,9 +36,24 @@ class VersionMigration(Family):
         used = []
         parts = []
         mine = [f for f in diffs if f.data.get("version") == other]
-        if mine:
-            parts.append(f"Differences between {other} and {v}:\n" + facts_text(mine, 8))
-            used += mine
+        own = [f for f in mine if f.entity == name or f.entity.startswith(name + ".")]
+        via = [f for f in mine if f not in own]
+        sig = ctx.first(f"sig:{name}@")
+        if ctx.target.kind == "Function" and sig is not None and versions is not None \
+                and other in versions.data["versions"] and not ctx.of(f"sigdiff:{name}@"):
+            parts.append(f"{name} itself keeps its signature in both versions: "
+                         f"`{sig.data['signature']}`.")
+            used.append(sig)
+        if own:
+            parts.append(f"Differences between {other} and {v}:\n" + facts_text(own, 8))
+            used += own
+        if via:
+            structs = sorted({f.entity.split(".")[0] for f in via})
+            lead = (f"It works on {', '.join(structs)}, whose layout differs between {other} "
+                    f"and {v}:" if ctx.target.kind == "Function" else
+                    f"Related layouts that differ between {other} and {v}:")
+            parts.append(lead + "\n" + facts_text(via, 8))
+            used += via
         addr_o = [f for f in other_addr if f.data.get("version") == other]
         if here_addr and addr_o:
             a, b = here_addr[0].data["address"], addr_o[0].data["address"]

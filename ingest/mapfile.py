@@ -52,6 +52,7 @@ _IN_SECTION = re.compile(rf"^ (?P<sect>\.[\w.$]+|COMMON)"
                          rf"(?:\s+(?P<addr>{_HEXNUM})\s+(?P<size>{_HEXNUM})\s*(?P<file>\S.*)?)?\s*$")
 _CONT = re.compile(rf"^\s+(?P<addr>{_HEXNUM})\s+(?P<size>{_HEXNUM})\s*(?P<file>\S.*)?$")
 _SYMBOL = re.compile(rf"^\s+(?P<addr>{_HEXNUM})\s+(?P<name>[A-Za-z_.$][\w.$]*)\s*$")
+_LABEL = re.compile(r"\.?L[0-9A-Fa-f]{8}|\.L\w+")
 _ASSIGN = re.compile(rf"^\s+(?P<addr>{_HEXNUM})\s+(?P<name>[A-Za-z_.$][\w.$]*)\s*=")
 
 
@@ -116,6 +117,8 @@ def parse_map(path: Path) -> MapContents:
             out.markers[m["name"]] = _addr(m["addr"])
             continue
         m = _SYMBOL.match(line)
+        if m and _LABEL.fullmatch(m["name"]):
+            continue  # a jump-table label inside a function, not a symbol of its own
         if m and segment is not None and section is not None:
             kind = "Function" if section.startswith(".text") else "Global"
             out.symbols.append((m["name"], _addr(m["addr"]), kind, segment, section_end))

@@ -197,3 +197,28 @@ def test_a_function_outside_its_overlay_is_rejected(tmp_path: Path) -> None:
     assert not _located(facts, "EnHorse_Init")
     kept = _located(facts, "EnHorse_Destroy")[("gc-us", "disasm")]
     assert (kept["address"], kept["segment"]) == (0x80A41B60, "ovl_En_Horse")
+
+
+def test_map_variants_long_names_labels_and_32_bit_columns(tmp_path: Path) -> None:
+    m = tmp_path / "oot.map"
+    m.write_text(
+        "Linker script and memory map\n\n"
+        "..ovl_En_Horse_Game_Check\n"
+        "                0x80a4ddb0     0x1000 load address 0x00c00000\n"
+        " .text.unlikely\n"
+        "                0x80a4ddb0      0x200 build/gc-us/segments/ovl_En_Horse_Game_Check.plf\n"
+        "                0x80a4ddb0                EnHorseGameCheck_Init\n"
+        "                0x80a4de00                .L80A4DE00\n"
+        "                0x80a4de40                L80A4DE40\n"
+        "                0x80a4df00                EnHorseGameCheck_Destroy\n"
+        " *fill*         0x80a4dfb0       0x10 \n"
+        " COMMON         0x80a4e000       0x20 build/gc-us/segments/ovl_En_Horse_Game_Check.plf\n"
+        "                0x80a4e000                sGameCheckTimer\n")
+    mc = parse_map(m)
+    assert mc.segments == {"ovl_En_Horse_Game_Check": (0x80A4DDB0, 0x1000)}
+    syms = {n: (a, k, e) for n, a, k, _s, e in mc.symbols}
+    assert syms == {"EnHorseGameCheck_Init": (0x80A4DDB0, "Function", 0x80A4DFB0),
+                    "EnHorseGameCheck_Destroy": (0x80A4DF00, "Function", 0x80A4DFB0),
+                    "sGameCheckTimer": (0x80A4E000, "Global", 0x80A4E020)}
+    rs, _ = map_symbols(mc, "gc-us")
+    assert {s.name: s.size for s in rs}["EnHorseGameCheck_Init"] == 0x150

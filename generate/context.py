@@ -327,9 +327,16 @@ class ContextBuilder:
             parts.append(f"category {a['category']}")
         if a.get("alloc"):
             parts.append(f"allocation {a['alloc']}")
+        # The table's instance size is one number; the struct's size is per version (the
+        # retail Actor is 0x10 smaller than the debug one), so the version's sizeof wins.
+        if a.get("instance_struct"):
+            srow = self.q.run("context_struct", name=a["instance_struct"], version=version)
+            if srow and srow[0].get("size") is not None and srow[0].get("in_version"):
+                a["instance_size"] = srow[0]["size"]
         if a.get("instance_size") is not None:
             parts.append(f"instance size {hx(a['instance_size'])} bytes"
-                         f"{' (' + a['instance_struct'] + ')' if a.get('instance_struct') else ''}")
+                         f"{' (' + a['instance_struct'] + ')' if a.get('instance_struct') else ''}"
+                         f" in {version}")
         if flags:
             parts.append("flags " + " | ".join(flags))
         elif a.get("flags") is not None:

@@ -84,7 +84,9 @@ def build_facts() -> Facts:
         f.node("Struct", name=struct, kind="struct", size=sizes[struct], align=4, file=file,
                line=100)
         for v in VERSIONS:
-            size = sizes[struct] if not (struct == "PlayState" and v == NTSC) else 0x117A4
+            # The retail builds' structs are smaller where the debug build adds members.
+            size = {("PlayState", NTSC): 0x117A4, ("EnTite", NTSC): 0x2D0}.get((struct, v),
+                                                                                sizes[struct])
             f.rel("IN_VERSION", struct, v, from_kind="Struct", size=size, align=4, file=file,
                   line=100)
         for pos, (fld, off, size, typ) in enumerate(fields):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generate.context import ContextBuilder, Queries
+from generate.models import Target
 from generate.plan import RunConfig, load_targets
 from generate.tables import Tables
 from kg.store import open_store
@@ -62,3 +63,10 @@ def test_contexts_are_the_same_with_or_without_tables(store):
     for row in load_targets(Queries(store), RunConfig(version="any")):
         for v in VERSIONS:
             assert warm.build(row.target(), v) == plain.build(row.target(), v), row
+
+
+def test_actor_instance_size_follows_the_version(store):
+    builder = ContextBuilder(store)
+    for version, size in (("ntsc-1.0", "0x2D0"), ("gc-eu-mq-dbg", "0x2E0")):
+        fact = builder.build(Target(kind="Actor", key="ACTOR_EN_TITE"), version).first("actor:")
+        assert f"instance size {size} bytes (EnTite) in {version}" in fact.text

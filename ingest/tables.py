@@ -49,6 +49,9 @@ class TablesReport(BaseModel):
     per_version: dict[str, dict[str, int]] = Field(default_factory=dict)
     problems: list[TableProblem] = Field(default_factory=list)
     missing_files: list[str] = Field(default_factory=list)
+    unknown_scenes: dict[str, list[str]] = Field(
+        default_factory=dict, description="scene enum an entrance names but no table defines -> "
+        "those entrances (their ENTERS edge cannot exist)")
 
 
 
@@ -232,6 +235,10 @@ def ingest_tables(checkout: Any, versions: list[str], cache_dir: Path,
         report.per_version[v] = counts
     facts = table_facts(per_version, versions, default_version)
     report.entries = {k: len(rows) for k, rows in facts.nodes.items() if k != "Segment"}
+    scenes = facts.nodes.get("Scene", {})
+    for row in facts.node_rows("Entrance"):
+        if row.get("scene") and row["scene"] not in scenes:
+            report.unknown_scenes.setdefault(row["scene"], []).append(row["enum"])
     for p in report.problems:
         log.warning("%s:%s: %s %s", p.file, p.line, p.message, p.text)
     return facts, report

@@ -187,3 +187,16 @@ def test_real_decomp_tables(tmp_path: Path) -> None:
     assert unset == 42
     assert report.per_version["ntsc-1.0"]["Scene"] == 101
     assert report.per_version["gc-eu-mq-dbg"]["Scene"] == 110
+
+
+def test_an_entrance_to_a_scene_no_table_defines_is_reported(tmp_path: Path) -> None:
+    _checkout(MINI)
+    root = tmp_path / "tree"
+    shutil.copytree(MINI, root, ignore=shutil.ignore_patterns("build", "extracted"))
+    table = root / "include" / "tables" / "entrance_table.h"
+    table.write_text(table.read_text() + "/* 0x008 */ DEFINE_ENTRANCE(ENTR_UNUSED_6E, "
+                     "SCENE_UNUSED_6E, 0, false, true, TRANS_TYPE_FADE_BLACK, "
+                     "TRANS_TYPE_FADE_BLACK)\n")
+    facts, report = ingest_tables(_checkout(root), ["gc-us"], tmp_path / "cache", "gc-us")
+    assert report.unknown_scenes == {"SCENE_UNUSED_6E": ["ENTR_UNUSED_6E"]}
+    assert facts.nodes["Entrance"]["ENTR_UNUSED_6E"]["scene"] == "SCENE_UNUSED_6E"

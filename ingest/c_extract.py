@@ -29,7 +29,7 @@ from ingest.clangutil import eval_int
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "c-extract-6"
+EXTRACTOR_VERSION = "c-extract-7"
 K = ci.CursorKind
 _OBJ_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"assets/objects/([^/"]+)/[^"]+\.h"', re.M)
 _PROFILE_TYPES = {"ActorProfile": ("id", "category", "flags", "objectId", "instanceSize",
@@ -43,7 +43,7 @@ class Job:
     args: list[str]
     root: str
     stub_dir: str
-    header_key: str         # headers are walked once per worker per this key
+    header_keys: dict[str, str]  # abs header path -> key: walked once per worker per key
     key: str                # cache key of the whole record
     fallback_args: list[str] | None = None  # without the PCH, if parsing with it fails
     extra_deps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # the PCH's
@@ -70,6 +70,7 @@ class TURecord:
     sha: str = ""
     main: Ents = field(default_factory=Ents)  # the .c (and the .inc.c files it includes)
     headers: dict[str, Ents] = field(default_factory=dict)  # headers first walked here
+    hkeys: dict[str, str] = field(default_factory=dict)     # their keys
     object_includes: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)    # path -> sha of files it read
     deps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # abs -> (size, mtime, sha)
@@ -85,7 +86,7 @@ class _Worker:
 
         self.index = ci.Index.create(excludeDecls=True)
         self.calls, self.toplevel = native_helpers(Path(cache_dir))
-        self.covered: dict[str, set[str]] = {}  # header_key -> header paths already walked
+        self.covered: set[tuple[str, str]] = set()  # (header, its key) already walked
         self.stat: dict[str, tuple[int, int, str]] = {}
 
     def dep(self, path: str) -> tuple[int, int, str]:
@@ -291,8 +292,8 @@ def extract_tu(job: Job) -> TURecord:
                 rec.errors += 1
             else:
                 rec.warnings += 1
-    covered = _W.covered.setdefault(job.header_key, set())
-    walked_now: set[str] = set()
+    covered = _W.covered
+    walked_now: set[tuple[str, str]] = set()
     seen_records: set[str] = set()
     cursors, file_of, names = _W.toplevel(tu)
     infos: list[tuple[str, bool, bool]] = []
@@ -304,9 +305,11 @@ def extract_tu(job: Job) -> TURecord:
         is_stub = fname.startswith(stub)
         is_main = not fname.endswith(".h")
         outside = not is_stub and not fname.startswith(root)
-        skip = is_stub or outside or (not is_main and rel in covered)
+        hk = job.header_keys.get(fname) or ("tu:" + job.key)
+        skip = is_stub or outside or (not is_main and (rel, hk) in covered)
         if not is_main and not skip:
-            walked_now.add(rel)
+            walked_now.add((rel, hk))
+            rec.hkeys[rel] = hk
         if not is_stub and not outside:
             rec.files[rel] = _W.dep(fname)[2]
         infos.append((rel, is_main, skip))

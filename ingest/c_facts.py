@@ -10,6 +10,7 @@ offset/size/type, value), one version never overwriting another.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import multiprocessing as mp
@@ -25,6 +26,7 @@ from ingest.cenv import CompileEnv
 from ingest.checkout import VersionInfo
 from ingest.pipeline import IngestContext
 from ingest.spec import SpecInfo, read_spec
+from ingest.tu_keys import build_index, parse_defines, version_env
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ class VersionData:
                  defines: dict[str, int], seconds: float, extracted: int) -> None:
         self.v, self.spec, self.records, self.defines = v, spec, records, defines
         self.seconds, self.extracted = seconds, extracted
+        self.hkeys: dict[str, str] = {}
+        self.parses = 0
 
 
 def _pool(ctx: IngestContext) -> Any:
@@ -47,57 +51,189 @@ def _pool(ctx: IngestContext) -> Any:
     return mpctx.Pool(ctx.jobs, initializer=init_worker, initargs=(str(ctx.cache_dir),))
 
 
-def extract_version(ctx: IngestContext, v: VersionInfo, pool: Any,
-                    cache: RecordCache) -> VersionData:
+class _Plan:
+    """Every version's TUs, keyed so that versions preprocessing a TU identically share it."""
+
+    def __init__(self, ctx: IngestContext) -> None:
+        self.ctx = ctx
+        self.root = ctx.checkout.root
+        self.envs = {v.id: CompileEnv(ctx.checkout, v.id, ctx.cache_dir) for v in ctx.versions}
+        self.flags = {vid: e.defines() for vid, e in self.envs.items()}
+        seeds = set().union(*(set(parse_defines(f)) for f in self.flags.values()))
+        self.index = build_index(self.root, seeds, ctx.cache_dir / "analysis" / "files.pkl")
+        self._stub_sha: dict[tuple[str, str], str] = {}
+        self.venv: dict[str, dict] = {}
+        self.raw: dict[str, dict[str, str]] = {}
+        self._hkey: dict[tuple[str, int], str] = {}
+
+    def stub_part(self, vid: str, missing: tuple[str, ...]) -> tuple:
+        out = []
+        for inc in missing:
+            got = self._stub_sha.get((vid, inc))
+            if got is None:
+                p = self.envs[vid].stub_dir / inc
+                try:
+                    got = hashlib.sha1(p.read_bytes()).hexdigest()
+                except OSError:
+                    got = "-"
+                self._stub_sha[(vid, inc)] = got
+            out.append(got)
+        return tuple(out)
+
+    def key(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str],
+            extra: tuple = ()) -> str:
+        digest, missing, parts = self.index.tu_parts(tu_abs, vidx, env, raw)
+        h = hashlib.sha1(repr((EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], digest, missing,
+                               parts, self.stub_part(vid, missing), extra)).encode())
+        return h.hexdigest()
+
+    def header_keys(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str]
+                    ) -> dict[str, str]:
+        files, _ = self.index.closure(tu_abs)
+        out = {}
+        for f in files:
+            if f == tu_abs or not f.endswith(".h"):
+                continue
+            k = self._hkey.get((f, vidx))
+            if k is None:
+                k = self._hkey[(f, vidx)] = self.key(f, vidx, vid, env, raw)[:20]
+            out[f] = k
+        return out
+
+
+def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[VersionData]:
     t0 = time.perf_counter()
-    env = CompileEnv(ctx.checkout, v.id, ctx.cache_dir)
-    env.ensure_stubs()
-    spec = read_spec(ctx.checkout, v)
-    tus = [t.path for t in spec.tus if t.path.startswith("src/")]
+    plan = _Plan(ctx)
     root = str(ctx.checkout.root)
+    order = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))
+    sites, def_headers = c_defines.candidates(ctx.checkout.root)
+    names = list(sites)
+    # the defines probes (one per version) run in the workers while stubs are generated here
+    probes = {v.id: (pool.apply_async(c_defines.evaluate,
+                                      (ctx.checkout.root, plan.envs[v.id].args(), names,
+                                       def_headers))
+                     if pool is not None else None) for v in order}
+    specs: dict[str, SpecInfo] = {}
+    for v in order:
+        plan.envs[v.id].ensure_stubs()
+        specs[v.id] = read_spec(ctx.checkout, v)
+    measured: dict[str, dict[str, int]] = {}
+    for v in order:
+        p = probes[v.id]
+        measured[v.id] = p.get() if p is not None else c_defines.evaluate(
+            ctx.checkout.root, plan.envs[v.id].args(), names, def_headers)
+    prefix_heads = plan.envs[order[0].id].prefix_headers() if ctx.use_pch else []
+    keys: dict[str, dict[str, str]] = {}       # version -> tu -> record key
+    jobs: dict[str, Job] = {}                  # record key -> job (for missing records)
     records: dict[str, TURecord] = {}
-    jobs: list[Job] = []
-    pch = env.pch() if ctx.use_pch else None
-    pch_deps = env.pch_deps() if pch else {}
-    units = list(tus)
-    prefix = str(env.pch_source()) if pch else None
-    if prefix:
-        units.insert(0, prefix)  # the PCH's headers, walked once (TUs exclude PCH decls)
-    for tu in units:
-        args = env.args(tu) if tu != prefix else env.args() + ["-x", "c-header"]
-        with_pch = pch is not None and env.uses_pch(tu)
-        key = cache.key(tu if tu != prefix else "<pch-prefix>",
-                        env.flags_key(tu) + (f" pch:{pch.name}" if with_pch or tu == prefix
-                                             else ""), EXTRACTOR_VERSION)
-        rec = cache.get(key)
-        if rec is not None:
-            records[tu] = rec
-            continue
-        job = Job(tu=tu, args=args, root=root, stub_dir=str(env.stub_dir), header_key=v.id,
-                  key=key)
-        if with_pch:
-            job.args = args + ["-include-pch", str(pch)]
-            job.fallback_args = args
-            job.extra_deps = pch_deps
-        jobs.append(job)
-    tus = units
-    task = f"C code {v.id}"
-    ctx.progress(task, len(records), len(tus))
-    # big TUs first keeps both workers busy to the end
-    jobs.sort(key=lambda j: -_size(ctx.checkout.root / j.tu))
-    it = (pool.imap_unordered(extract_tu, jobs, chunksize=2) if pool is not None
-          else map(extract_tu, jobs))
+    hkeys_of: dict[str, dict[str, str]] = {}   # version -> header rel -> key
+    pch_users: dict[str, list[Job]] = defaultdict(list)  # version whose PCH a job needs
+    for vidx, v in enumerate(order):
+        env_v = plan.envs[v.id]
+        venv = version_env(plan.index, plan.flags[v.id], measured[v.id])
+        raw = parse_defines(plan.flags[v.id])
+        plan.venv[v.id], plan.raw[v.id] = venv, raw
+        prefix_part: tuple = ()
+        units = [t.path for t in specs[v.id].tus if t.path.startswith("src/")]
+        if prefix_heads:
+            prefix_part = tuple(plan.key(str(ctx.checkout.root / "include" / h), vidx, v.id,
+                                         venv, raw) for h in prefix_heads)
+        vkeys: dict[str, str] = {}
+        hk_v: dict[str, str] = {}
+        if prefix_heads:
+            pkey = hashlib.sha1(repr(("<pch-prefix>", EXTRACTOR_VERSION, prefix_part,
+                                      tuple(prefix_heads))).encode()).hexdigest()
+            vkeys["<pch-prefix>"] = pkey
+        for tu in units:
+            tu_abs = str(ctx.checkout.root / tu)
+            with_pch = bool(prefix_heads) and env_v.uses_pch(tu)
+            extra = (tuple(env_v.args(tu)[len(env_v.args()):]),  # per-file flags
+                     prefix_part if with_pch else None)
+            vkeys[tu] = plan.key(tu_abs, vidx, v.id, venv, raw, extra)
+            hks = plan.header_keys(tu_abs, vidx, v.id, venv, raw)
+            for f, k in hks.items():
+                hk_v[f[len(root) + 1:]] = k
+            k = vkeys[tu]
+            if k in records or k in jobs:
+                continue
+            rec = cache.get(k)
+            if rec is not None:
+                records[k] = rec
+                continue
+            job = Job(tu=tu, args=env_v.args(tu), root=root, stub_dir=str(env_v.stub_dir),
+                      header_keys=hks, key=k)
+            if with_pch:
+                pch_users[v.id].append(job)
+            jobs[k] = job
+        if prefix_heads:
+            for f, k in _prefix_header_keys(plan, ctx, prefix_heads, v.id, order).items():
+                hk_v.setdefault(f[len(root) + 1:], k)
+            pk = vkeys["<pch-prefix>"]
+            if pk not in records and pk not in jobs:
+                rec = cache.get(pk)
+                if rec is not None:
+                    records[pk] = rec
+                else:
+                    jobs[pk] = Job(tu="<pch-prefix>", args=[], root=root,
+                                   stub_dir=str(env_v.stub_dir), header_keys={}, key=pk)
+                    pch_users[v.id].append(jobs[pk])
+        keys[v.id] = vkeys
+        hkeys_of[v.id] = hk_v
+    # PCHs only for the versions whose jobs need one
+    for vid, users in pch_users.items():
+        env_v = plan.envs[vid]
+        pch = env_v.pch()
+        for job in users:
+            if job.tu == "<pch-prefix>":
+                src = env_v.pch_source()
+                if src is None:  # no PCH after all: the prefix is walked as a header TU
+                    src = env_v.cache_dir / "pch" / vid / "prefix-nopch.h"
+                    src.parent.mkdir(parents=True, exist_ok=True)
+                    src.write_text("".join(f'#include "{h}"\n' for h in prefix_heads))
+                job.tu = str(src)
+                job.args = env_v.args() + ["-x", "c-header"]
+                job.header_keys = _prefix_header_keys(plan, ctx, prefix_heads, vid, order)
+            elif pch is not None:
+                job.fallback_args = job.args
+                job.args = job.args + ["-include-pch", str(pch)]
+                job.extra_deps = env_v.pch_deps()
+    todo = sorted(jobs.values(), key=lambda j: -_size(Path(root) / j.tu))
+    total = len(records) + len(todo)
+    task = f"C code, {len(order)} version{'s' if len(order) > 1 else ''}"
+    ctx.progress(task, len(records), total)
+    it = (pool.imap_unordered(extract_tu, todo, chunksize=2) if pool is not None
+          else map(extract_tu, todo))
     for rec in it:
-        records[rec.tu] = rec
-        cache.put(rec.key, rec, root, env.stub_dir)
-        ctx.progress(task, len(records), len(tus))
-    cache.flush()
-    sites, headers = c_defines.candidates(ctx.checkout.root)
-    defines = c_defines.evaluate(ctx.checkout.root, env.args(), list(sites), headers)
-    ordered = [records[t] for t in tus if t in records]
-    if prefix and ordered and ordered[0].tu == prefix:
-        ordered[0].tu = "<pch-prefix>"  # not a file of the checkout
-    return VersionData(v, spec, ordered, defines, time.perf_counter() - t0, len(jobs))
+        if rec.tu.startswith(root) or rec.tu.startswith("/"):
+            rec.tu = "<pch-prefix>"
+        records[rec.key] = rec
+        cache.put(rec.key, rec)
+        ctx.progress(task, len(records), total)
+    seconds = time.perf_counter() - t0
+    out = []
+    for v in order:
+        recs = [records[k] for k in keys[v.id].values() if k in records]
+        parsed = sum(1 for k in set(keys[v.id].values()) if k in jobs)
+        vd = VersionData(v, specs[v.id], recs, measured[v.id], seconds, parsed)
+        vd.hkeys = hkeys_of[v.id]
+        vd.parses = len(todo)
+        out.append(vd)
+    return out
+
+
+def _prefix_header_keys(plan: _Plan, ctx: IngestContext, heads: list[str], vid: str,
+                        order: list[VersionInfo]) -> dict[str, str]:
+    vidx = [v.id for v in order].index(vid)
+    env, raw = plan.venv[vid], plan.raw[vid]
+    out: dict[str, str] = {}
+    for h in heads:
+        f = str(ctx.checkout.root / "include" / h)
+        out.update(plan.header_keys(f, vidx, vid, env, raw))
+        k = plan._hkey.get((f, vidx))
+        if k is None:
+            k = plan._hkey[(f, vidx)] = plan.key(f, vidx, vid, env, raw)[:20]
+        out[f] = k
+    return out
 
 
 def _size(p: Path) -> int:
@@ -112,10 +248,8 @@ def c_source(ctx: IngestContext) -> Facts:
     _CHECKOUT_ROOT = ctx.checkout.root
     cache = RecordCache(ctx.cache_dir / "facts")
     pool = _pool(ctx)
-    data: list[VersionData] = []
     try:
-        for v in ctx.versions:
-            data.append(extract_version(ctx, v, pool, cache))
+        data = extract_all(ctx, pool, cache)
     finally:
         if pool is not None:
             pool.terminate()
@@ -126,19 +260,46 @@ def c_source(ctx: IngestContext) -> Facts:
               for d in data for r in d.records if r.failed or r.errors]
     ctx.stats["failed_files"] = failed
     ctx.stats["diagnostics"] = sum(len(r.diagnostics) for d in data for r in d.records)
-    ctx.stats["per_version"] = [_version_summary(d) for d in data]
-    ctx.notes["c"] = f"{sum(d.extracted for d in data)} TU parses, rest from cache"
+    ctx.stats["per_version"] = [_version_summary(d, facts) for d in data]
+    parses = data[0].parses if data else 0
+    ctx.notes["c"] = (f"{parses} TU parses for {sum(len(d.records) for d in data)} "
+                      "(version, TU) pairs; the rest shared or cached")
     return facts
 
 
-def _version_summary(d: VersionData) -> dict[str, Any]:
-    every = [r.main for r in d.records] + [e for r in d.records for e in r.headers.values()]
-    fns = {f[0] for e in every for f in e.functions if f[7]}
-    structs = {s[0] for e in every for s in e.structs}
-    calls = sum(n for e in every for _, _, n in e.calls)
-    return {"version": d.v.id, "files": len(d.records), "functions": len(fns),
-            "structs": len(structs), "calls": calls, "parsed": d.extracted,
-            "errors": sum(r.errors for r in d.records), "seconds": round(d.seconds, 2)}
+def _header_ents(d: VersionData, by_hkey: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    """The header declarations one version sees: every header its TUs declare things from,
+    looked up by the header's key for this version (walked once, in whichever parse)."""
+    out: dict[str, Any] = {}
+    for r in d.records:
+        for h in r.files:
+            if h in out or not h.endswith(".h"):
+                continue
+            k = d.hkeys.get(h)
+            ents = by_hkey.get((h, k)) if k is not None else None
+            if ents is None and h in r.headers:
+                ents = r.headers[h]
+            if ents is not None:
+                out[h] = ents
+    # headers a record walked whose key this version does not know (outside the checkout)
+    for r in d.records:
+        for h, ents in r.headers.items():
+            out.setdefault(h, ents)
+    return out
+
+
+def _version_summary(d: VersionData, facts: Facts) -> dict[str, Any]:
+    vid = d.v.id
+    counts: dict[str, int] = defaultdict(int)
+    for r in facts.rels.get("IN_VERSION", {}).values():
+        if r["to"] == vid and r["from_kind"] in ("Function", "Struct"):
+            if r["from_kind"] == "Struct" or r.get("defined"):
+                counts[r["from_kind"]] += 1
+    calls = sum(n for r in d.records for _, _, n in r.main.calls)
+    return {"version": vid, "files": sum(1 for r in d.records if not r.tu.startswith("<")),
+            "functions": counts["Function"], "structs": counts["Struct"], "calls": calls,
+            "parsed": d.extracted, "errors": sum(r.errors for r in d.records),
+            "seconds": round(d.seconds, 2)}
 
 
 def _rep(versions: dict[str, Any], order: list[str]) -> str:
@@ -185,6 +346,11 @@ def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSi
     runtime: dict[tuple[str, str], set[str]] = defaultdict(set)
     segments: dict[str, dict[str, Any]] = defaultdict(dict)
 
+    by_hkey: dict[tuple[str, str], Any] = {}
+    for d in data:
+        for r in d.records:
+            for h, ents in r.headers.items():
+                by_hkey.setdefault((h, r.hkeys.get(h, "")), ents)
     for d in data:
         vid = d.v.id
         seg_of = {t.path: t.segment for t in d.spec.tus}
@@ -208,11 +374,8 @@ def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSi
                                    "kind": "h" if path.endswith(".h") else "c",
                                    "segment": None, "errors": 0, "warnings": 0, "diag": []}
                 file_versions[path].add(vid)
-        header_ents: dict[tuple[str, str], Any] = {}
-        for r in d.records:
-            for h, ents in r.headers.items():
-                header_ents.setdefault((h, r.files.get(h, "")), ents)
-        sources = [(r.main, r) for r in d.records] + [(e, None) for e in header_ents.values()]
+        sources = [(r.main, r) for r in d.records] + [
+            (e, None) for e in _header_ents(d, by_hkey).values()]
         for ents, r in sources:
             for fn in ents.functions:
                 name, defined = fn[0], fn[7]

@@ -16,8 +16,10 @@ that version keeps. ``#include "x.inc"`` is inlined first; other includes
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,7 +55,7 @@ class SpecInfo(BaseModel):
 @dataclass
 class _Flattened:
     code: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)  # marker index -> spec text
+    runs: list[list[str]] = field(default_factory=list)  # marker index -> its spec lines
 
 
 def _flatten(path: Path, root: Path, out: _Flattened, depth: int = 0) -> None:
@@ -75,8 +77,24 @@ def _flatten(path: Path, root: Path, out: _Flattened, depth: int = 0) -> None:
             continue
         text = raw.split("//", 1)[0].strip()
         if text:
-            out.code.append(f"int __ootkg_spec_{len(out.lines)};")
-            out.lines.append(text)
+            # one marker per run of plain lines (a run survives or not as a whole)
+            if not out.code or not out.code[-1].startswith("int __ootkg_spec_"):
+                out.code.append(f"int __ootkg_spec_{len(out.runs)};")
+                out.runs.append([])
+            out.runs[-1].append(text)
+
+
+def _spec_stamp(spec: Path) -> tuple:
+    d = spec.parent
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in d.iterdir()
+                        if p.is_file()))
+
+
+@lru_cache(maxsize=4)
+def _flattened(spec: Path, root: Path, stamp: tuple) -> _Flattened:
+    flat = _Flattened()
+    _flatten(spec, root, flat)
+    return flat
 
 
 def _int(tok: str) -> int | None:
@@ -84,6 +102,11 @@ def _int(tok: str) -> int | None:
         return int(tok, 0)
     except ValueError:
         return None
+
+
+@lru_cache(maxsize=65536)
+def _is_file(p: str) -> bool:
+    return os.path.isfile(p)
 
 
 def parse_spec_lines(lines: list[str], root: Path) -> tuple[list[SpecSegment], list[SpecTU]]:
@@ -120,7 +143,7 @@ def parse_spec_lines(lines: list[str], root: Path) -> tuple[list[SpecSegment], l
             rel = re.sub(r"^\$\([A-Z_]+\)/", "", inc)
             if rel.endswith(".o"):
                 c = rel[:-2] + ".c"
-                if c not in seen and (root / c).is_file():
+                if c not in seen and _is_file(f"{root}/{c}"):
                     seen.add(c)
                     tus.append(SpecTU(path=c, segment=cur.name))
     return segs, tus
@@ -131,8 +154,7 @@ def read_spec(checkout: Checkout, version: VersionInfo) -> SpecInfo:
 
     from ingest.cenv import BASE_ARGS, version_defines
 
-    flat = _Flattened()
-    _flatten(checkout.spec_path, checkout.root, flat)
+    flat = _flattened(checkout.spec_path, checkout.root, _spec_stamp(checkout.spec_path))
     src = "\n".join(flat.code) + "\n"
     args = BASE_ARGS + version_defines(checkout, version) + [
         f"-I{checkout.root}", f"-I{checkout.root / 'include'}"]
@@ -145,5 +167,5 @@ def read_spec(checkout: Checkout, version: VersionInfo) -> SpecInfo:
         if s.startswith("__ootkg_spec_"):
             kept.append(int(s[len("__ootkg_spec_"):]))
     kept.sort()
-    segs, tus = parse_spec_lines([flat.lines[i] for i in kept], checkout.root)
+    segs, tus = parse_spec_lines([line for i in kept for line in flat.runs[i]], checkout.root)
     return SpecInfo(version=version.id, segments=segs, tus=tus)

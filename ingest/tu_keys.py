@@ -1,62 +1,168 @@
-"""Which versions preprocess a file identically: static keys from the include graph.
+"""Which versions preprocess a TU identically: keys from the include graph and #if outcomes.
 
 Most TUs preprocess to the same text in many of the 16 versions. Instead of
-preprocessing 16 times to find out, this reads every source/header once:
+parsing each 16 times, every file is read once (and cached by size/mtime):
 
 - *seeds* are the macros the build defines per version (``cenv.version_defines``);
 - a macro is *version-dependent* when it is #defined under an ``#if`` that uses
-  one, or its body uses one (to a fixed point), and depends on those seeds;
-- a file's key for version ``v`` is the content hash of its include closure,
-  the values (for ``v``) of the seeds that closure can observe, and the hashes of
-  the generated asset stubs it includes.
+  one, or its body uses one (to a fixed point);
+- a file's part of a key, for version ``v``, is the outcome of each of its
+  conditionals that mentions a version-dependent macro (evaluated with ``v``'s
+  values: the -D flags plus the macro values the defines probe measured), and
+  the raw values of seeds its code uses through macro bodies;
+- a TU's key is the hash of its include closure's contents and those parts, the
+  per-file flags and the generated stubs it includes.
 
-Two versions with the same key for a TU get the same parse, so it is parsed once
-and its facts are shared (and cached by that key across runs). The analysis is
-conservative: an unresolvable include is treated as version-dependent.
+Two versions with the same key get byte-identical preprocessing, so the TU is
+parsed once and its facts are shared (and cached by that key across runs).
+When a condition cannot be evaluated, the raw values of the seeds it depends on
+are used instead: conservative (a few more parses), never wrong.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*[<"]([^">]+)[">]', re.M)
-_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(\w+)(.*(?:\\\n.*)*)", re.M)
 _DEFINE = re.compile(r"^\s*([A-Za-z_]\w*)(\([^)]*\))?\s*(.*)$", re.S)
 _IDENT = re.compile(r"[A-Za-z_]\w*")
+_INT_DEFINE = re.compile(r"^\s*([A-Za-z_]\w*)\s+\(?\s*(-?(?:0[xX][0-9a-fA-F]+|\d+))[uUlL]*\s*\)?\s*$")
+_DEFINED = re.compile(r"\bdefined\s*(?:\(\s*([A-Za-z_]\w*)\s*\)|([A-Za-z_]\w*))")
+_NUM = re.compile(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b")
+ANALYSIS_VERSION = "tu-keys-4"
 
 
 @dataclass
 class FileInfo:
+    size: int
+    mtime: int
     sha: str
     includes: list[str]
-    macros_used: set[str] = field(default_factory=set)  # version-dependent names it mentions
+    # (directive, expression, names #defined in its block when the block holds nothing else)
+    conds: list[tuple[str, str, frozenset[str] | None]]
+    defines: list[tuple[str, frozenset[str], frozenset[str], str]]  # name, cond ids, body ids, body
+    idents: frozenset[str]       # identifiers of the code (outside directives)
+    refs: frozenset[str]         # identifiers the file refers to (code, conditions, macro bodies)
+    has_defs_only: bool = False
+
+
+_LINE_DIRECTIVE = re.compile(r"#\s*(\w+)\s*(.*)")
+_INLINE_COMMENT = re.compile(r"/\*.*?\*/")
+
+
+def _analyse(path: Path, st: os.stat_result) -> FileInfo:
+    data = path.read_bytes()
+    text = data.decode("utf-8", "replace").replace("\\\r\n", " ").replace("\\\n", " ")
+    conds: list[list] = []
+    defines: list[tuple[str, frozenset[str], frozenset[str], str]] = []
+    stack: list[dict] = []
+    code: list[str] = []
+    refs: set[str] = set()
+    in_comment = False
+    for line in text.split("\n"):
+        if in_comment:
+            end = line.find("*/")
+            if end < 0:
+                continue
+            line = line[end + 2:]
+            in_comment = False
+        if "/" in line:
+            line = _INLINE_COMMENT.sub(" ", line)
+            start = line.find("/*")
+            if start >= 0:
+                line, in_comment = line[:start], True
+            line = line.split("//", 1)[0]
+        st_ = line.lstrip()
+        if not st_.startswith("#"):
+            if not st_:
+                continue
+            code.append(line)
+            if stack:
+                stack[-1]["code"] = True
+            continue
+        m = _LINE_DIRECTIVE.match(st_)
+        if not m:
+            continue
+        d, rest = m.group(1), m.group(2).split("//", 1)[0].split("/*", 1)[0].strip()
+        if d in ("if", "ifdef", "ifndef"):
+            conds.append([d, rest, None])
+            ids = set(_IDENT.findall(rest))
+            refs |= ids
+            stack.append({"ids": ids, "defs": set(), "code": False, "conds": [len(conds) - 1]})
+        elif d == "elif":
+            conds.append([d, rest, None])
+            ids = set(_IDENT.findall(rest))
+            refs |= ids
+            if stack:
+                stack[-1]["ids"] |= ids
+                stack[-1]["conds"].append(len(conds) - 1)
+        elif d == "else":
+            pass
+        elif d == "endif":
+            if stack:
+                top = stack.pop()
+                only = None if top["code"] else frozenset(top["defs"])
+                for ci in top["conds"]:
+                    conds[ci][2] = only
+                if stack:
+                    stack[-1]["defs"] |= top["defs"]
+                    stack[-1]["code"] = stack[-1]["code"] or top["code"]
+        elif d == "define":
+            dm = _DEFINE.match(rest)
+            if dm:
+                cond = frozenset().union(*(x["ids"] for x in stack)) if stack else frozenset()
+                body_ids = frozenset(_IDENT.findall(dm.group(3)))
+                refs |= body_ids
+                defines.append((dm.group(1), cond, body_ids,
+                                dm.group(3) if dm.group(2) is None else ""))
+                if stack:
+                    stack[-1]["defs"].add(dm.group(1))
+        else:  # include, undef, pragma, error...: the block does more than define
+            refs |= set(_IDENT.findall(rest))
+            if stack:
+                stack[-1]["code"] = True
+    idents = frozenset(_IDENT.findall("\n".join(code)))
+    return FileInfo(size=st.st_size, mtime=st.st_mtime_ns, sha=hashlib.sha1(data).hexdigest(),
+                    includes=_INCLUDE.findall(text), conds=[tuple(c) for c in conds],
+                    defines=defines, idents=idents, refs=frozenset(refs | idents),
+                    has_defs_only=any(c[2] is not None for c in conds))
 
 
 @dataclass
 class KeyIndex:
     root: Path
-    files: dict[Path, FileInfo]
-    seeds_of: dict[str, frozenset[str]]  # version-dependent macro -> seeds
-    include_dirs: list[Path]
-    _closure: dict[Path, tuple[list[Path], list[str]]] = field(default_factory=dict)
+    files: dict[str, FileInfo]
+    cond_dep: dict[str, frozenset[str]]  # version-dependent macro -> seeds (any way)
+    body_dep: dict[str, frozenset[str]]  # macro -> seeds its *body* uses (textual dependence)
+    constants: dict[str, int]            # version-independent integer macros
+    include_dirs: list[str]
+    seeds: frozenset[str] = frozenset()
+    ref_files: dict[str, frozenset[str]] = field(default_factory=dict)
+    sensitive: frozenset[str] = frozenset()  # files whose text can differ between versions
+    _tu_base: dict[str, tuple] = field(default_factory=dict)
+    _body_seeds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _edges: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    _closure: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    _part: dict[tuple[str, int, frozenset[int]], tuple] = field(default_factory=dict)
 
-    def resolve(self, includer: Path, inc: str) -> Path | None:
-        for base in [includer.parent, *self.include_dirs]:
-            p = base / inc
+    def resolve(self, includer: str, inc: str) -> str | None:
+        for base in (os.path.dirname(includer), *self.include_dirs):
+            p = os.path.normpath(os.path.join(base, inc))
             if p in self.files:
                 return p
         return None
 
-    def closure(self, path: Path) -> tuple[list[Path], list[str]]:
+    def closure(self, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(files in the include closure, include names nothing in the checkout provides)."""
         got = self._closure.get(path)
         if got is not None:
             return got
-        seen: dict[Path, None] = {}
+        seen: dict[str, None] = {}
         missing: dict[str, None] = {}
         stack = [path]
         while stack:
@@ -64,94 +170,213 @@ class KeyIndex:
             if p in seen:
                 continue
             seen[p] = None
-            info = self.files.get(p)
-            if info is None:
-                continue
-            for inc in info.includes:
-                r = self.resolve(p, inc)
-                if r is None:
-                    missing[inc] = None
-                elif r not in seen:
+            edges = self._edges.get(p)
+            if edges is None:
+                info = self.files.get(p)
+                found, lost = [], []
+                for inc in (info.includes if info else ()):
+                    r = self.resolve(p, inc)
+                    if r is None:
+                        lost.append(inc)
+                    else:
+                        found.append(r)
+                edges = self._edges[p] = (tuple(found), tuple(lost))
+            for inc in edges[1]:
+                missing[inc] = None
+            for r in edges[0]:
+                if r not in seen:
                     stack.append(r)
-        got = (list(seen), sorted(missing))
+        got = (tuple(sorted(seen)), tuple(sorted(missing)))
         self._closure[path] = got
         return got
 
-    def seeds(self, files: list[Path]) -> frozenset[str]:
-        out: set[str] = set()
-        for p in files:
-            info = self.files.get(p)
-            if info:
-                for m in info.macros_used:
-                    out |= self.seeds_of.get(m, frozenset())
-        return frozenset(out)
+    def _eval(self, kind: str, expr: str, env: dict[str, int | None]) -> object:
+        names = set(_IDENT.findall(expr)) - {"defined"}
+        if not any(n in self.cond_dep for n in names):
+            return None  # the same in every version
+        try:
+            if kind in ("ifdef", "ifndef"):
+                name = expr.split()[0] if expr.split() else ""
+                val = self._defined(name, env)
+                return val if kind == "ifdef" else 1 - val
+            e = _DEFINED.sub(lambda m: str(self._defined(m.group(1) or m.group(2), env)), expr)
+            e = _NUM.sub(lambda m: m.group(1), e)
 
-    def content_hash(self, files: list[Path]) -> str:
-        h = hashlib.sha1()
-        for p in sorted(files):
-            info = self.files.get(p)
-            h.update(str(p.relative_to(self.root) if p.is_relative_to(self.root) else p).encode())
-            h.update((info.sha if info else "-").encode())
-        return h.hexdigest()
+            def ident(m: re.Match[str]) -> str:
+                n = m.group(0)
+                if n in env:
+                    v = env[n]
+                    if v is None:
+                        raise KeyError(n)
+                    return str(v)
+                if n in self.seeds:
+                    return "0"  # a build flag this version does not pass
+                if n in self.cond_dep:
+                    raise KeyError(n)
+                return str(self.constants.get(n, 0))
+
+            e = _IDENT.sub(ident, e)
+            e = e.replace("&&", " and ").replace("||", " or ")
+            e = re.sub(r"!(?!=)", " not ", e).replace("/", "//")
+            if not re.fullmatch(r"[\d\s()+\-*%<>=!andotr/&|^~]*", e):
+                raise ValueError(e)
+            return 1 if eval(e, {"__builtins__": {}}, {}) else 0  # noqa: S307 - digits and operators only
+        except Exception:  # noqa: BLE001 - fall back to the raw seeds: conservative
+            seeds = sorted(set().union(*(self.cond_dep.get(n, frozenset()) for n in names)))
+            return ("?", tuple((s, env.get(s)) for s in seeds))
+
+    def _defined(self, name: str, env: dict[str, int | None]) -> int:
+        if name in env:
+            return 1
+        if name in self.seeds:
+            return 0
+        if name in self.cond_dep:
+            raise KeyError(name)  # defined in some versions only, and not measured
+        return 1 if name in self.constants else 0
+
+    def unused_conds(self, files: tuple[str, ...]) -> dict[str, frozenset[int]]:
+        """Per file, the conditionals that only #define macros nothing in ``files`` refers to:
+        their outcome cannot change these files' preprocessed text."""
+        out: dict[str, frozenset[int]] = {}
+        fileset: set[str] | None = None
+        for f in files:
+            info = self.files.get(f)
+            if info is None or not info.has_defs_only:
+                continue
+            skip = []
+            for i, (_, _, only) in enumerate(info.conds):
+                if only is None:
+                    continue
+                if fileset is None:
+                    fileset = set(files)
+                if not any(not self.ref_files.get(n, frozenset()).isdisjoint(fileset)
+                           for n in only):
+                    skip.append(i)
+            if skip:
+                out[f] = frozenset(skip)
+        return out
+
+    def tu_parts(self, tu: str, vkey: int, env: dict[str, int | None], raw: dict[str, str]
+                 ) -> tuple[str, tuple[str, ...], tuple]:
+        """(content hash of the closure, missing includes, the version-dependent parts)."""
+        base = self._tu_base.get(tu)
+        if base is None:
+            files, missing = self.closure(tu)
+            skips = self.unused_conds(files)
+            h = hashlib.sha1()
+            for f in files:
+                h.update(f.encode())
+                h.update(self.files[f].sha.encode() if f in self.files else b"-")
+            sens = tuple((f, skips.get(f, frozenset())) for f in files if f in self.sensitive)
+            base = self._tu_base[tu] = (h.hexdigest(), missing, sens)
+        digest, missing, sens = base
+        return digest, missing, tuple(self.file_part(f, vkey, env, raw, sk) for f, sk in sens)
+
+    def file_part(self, path: str, vkey: int, env: dict[str, int | None],
+                  raw: dict[str, str], skip: frozenset[int] = frozenset()) -> tuple:
+        got = self._part.get((path, vkey, skip))
+        if got is not None:
+            return got
+        info = self.files[path]
+        outs = tuple(self._eval(k, e, env) for i, (k, e, _) in enumerate(info.conds)
+                     if i not in skip)
+        seeds = self._body_seeds.get(path)
+        if seeds is None:
+            acc: set[str] = set()
+            for n in info.idents & self.body_dep.keys():
+                acc |= self.body_dep[n]
+            seeds = self._body_seeds[path] = tuple(sorted(acc))
+        got = (outs, tuple((s, raw.get(s)) for s in seeds))
+        self._part[(path, vkey, skip)] = got
+        return got
 
 
-def _logical_lines(text: str) -> str:
-    return text.replace("\\\r\n", " ").replace("\\\n", " ")
-
-
-def build_index(root: Path, seed_names: set[str]) -> KeyIndex:
-    files: dict[Path, FileInfo] = {}
-    texts: dict[Path, str] = {}
+def _scan(root: Path, cache_file: Path | None) -> dict[str, FileInfo]:
+    old: dict[str, FileInfo] = {}
+    if cache_file is not None and cache_file.is_file():
+        try:
+            with open(cache_file, "rb") as fh:
+                tag, old = pickle.load(fh)
+            if tag != ANALYSIS_VERSION:
+                old = {}
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
+            old = {}
+    files: dict[str, FileInfo] = {}
+    changed = False
     for top in ("src", "include"):
         for dirpath, _, names in os.walk(root / top):
             for n in names:
-                if n.endswith((".c", ".h")):
-                    p = Path(dirpath) / n
-                    data = p.read_bytes()
-                    text = data.decode("utf-8", "replace")
-                    texts[p] = text
-                    files[p] = FileInfo(sha=hashlib.sha1(data).hexdigest(),
-                                        includes=_INCLUDE.findall(text))
-    # version-dependent macros, to a fixed point over the #define lines
-    defines: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (name, cond idents, body idents)
-    for text in texts.values():
-        if "#" not in text:
-            continue
-        stack: list[set[str]] = []
-        for m in _DIRECTIVE.finditer(_logical_lines(text)):
-            d, rest = m.group(1), m.group(2).split("//", 1)[0]
-            if d in ("if", "ifdef", "ifndef"):
-                stack.append(set(_IDENT.findall(rest)))
-            elif d == "elif":
-                if stack:
-                    stack[-1] |= set(_IDENT.findall(rest))
-            elif d == "endif":
-                if stack:
-                    stack.pop()
-            elif d == "define":
-                dm = _DEFINE.match(rest)
-                if dm:
-                    cond = frozenset().union(*stack) if stack else frozenset()
-                    defines.append((dm.group(1), cond, frozenset(_IDENT.findall(dm.group(3)))))
-    seeds_of: dict[str, frozenset[str]] = {s: frozenset([s]) for s in seed_names}
+                if not n.endswith((".c", ".h")):
+                    continue
+                p = os.path.join(dirpath, n)
+                st = os.stat(p)
+                prev = old.get(p)
+                if prev is not None and (prev.size, prev.mtime) == (st.st_size, st.st_mtime_ns):
+                    files[p] = prev
+                else:
+                    files[p] = _analyse(Path(p), st)
+                    changed = True
+    if cache_file is not None and (changed or len(files) != len(old)):
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump((ANALYSIS_VERSION, files), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache_file)
+    return files
+
+
+def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None) -> KeyIndex:
+    files = _scan(root, cache_file)
+    defines = [d for info in files.values() for d in info.defines]
+    cond_dep: dict[str, frozenset[str]] = {s: frozenset([s]) for s in seed_names}
+    body_dep: dict[str, frozenset[str]] = {s: frozenset([s]) for s in seed_names}
     changed = True
     while changed:
         changed = False
-        for name, cond, body in defines:
+        for name, cond, body, _ in defines:
             deps: set[str] = set()
-            for ident in cond | body:
-                s = seeds_of.get(ident)
+            bdeps: set[str] = set()
+            for ident in cond:
+                s = cond_dep.get(ident)
                 if s:
                     deps |= s
-            if deps and not deps <= seeds_of.get(name, frozenset()):
-                seeds_of[name] = seeds_of.get(name, frozenset()) | frozenset(deps)
+            for ident in body:
+                s = cond_dep.get(ident)
+                if s:
+                    deps |= s
+                b = body_dep.get(ident)
+                if b:
+                    bdeps |= b
+            if deps and not deps <= cond_dep.get(name, frozenset()):
+                cond_dep[name] = cond_dep.get(name, frozenset()) | frozenset(deps)
                 changed = True
-    names = sorted(seeds_of, key=len, reverse=True)
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
-    for p, text in texts.items():
-        files[p].macros_used = set(pattern.findall(text))
-    include_dirs = [root / "include", root / "include/libc", root / "src", root]
-    return KeyIndex(root=root, files=files, seeds_of=seeds_of, include_dirs=include_dirs)
+            if bdeps and not bdeps <= body_dep.get(name, frozenset()):
+                body_dep[name] = body_dep.get(name, frozenset()) | frozenset(bdeps)
+                changed = True
+    constants: dict[str, int] = {}
+    for name, _cond, _body, text in defines:
+        if name in cond_dep or not text:
+            continue
+        m = _INT_DEFINE.match(f"{name} {text}")
+        if m:
+            try:
+                constants.setdefault(name, int(m.group(2), 0))
+            except ValueError:
+                pass
+    include_dirs = [str(root / "include"), str(root / "include/libc"), str(root / "src"), str(root)]
+    only_names = {n for info in files.values() for c in info.conds if c[2] for n in c[2]}
+    ref_files: dict[str, set[str]] = {n: set() for n in only_names}
+    for p, info in files.items():
+        for n in only_names & info.refs:
+            ref_files[n].add(p)
+    sensitive = frozenset(
+        p for p, info in files.items()
+        if any(not cond_dep.keys().isdisjoint(_IDENT.findall(e)) for _, e, _ in info.conds)
+        or not info.idents.isdisjoint(body_dep.keys()))
+    return KeyIndex(root=root, files=files, cond_dep=cond_dep, body_dep=body_dep,
+                    constants=constants, include_dirs=include_dirs, seeds=frozenset(seed_names),
+                    ref_files={n: frozenset(v) for n, v in ref_files.items()},
+                    sensitive=sensitive)
 
 
 def parse_defines(flags: list[str]) -> dict[str, str]:
@@ -161,3 +386,21 @@ def parse_defines(flags: list[str]) -> dict[str, str]:
             name, _, val = f[2:].partition("=")
             out[name] = val or "1"
     return out
+
+
+def version_env(index: KeyIndex, flags: list[str], measured: dict[str, int]
+                ) -> dict[str, int | None]:
+    """Values of the version's macros: the -D flags (names resolved through the constants;
+    None when not an integer), then the version-dependent macros the defines probe measured.
+    A name absent from the result is undefined in that version (for seeds) or unknown."""
+    env: dict[str, int | None] = {}
+    for name, val in parse_defines(flags).items():
+        v = val.strip()
+        try:
+            env[name] = int(v, 0)
+        except ValueError:
+            env[name] = index.constants.get(v, measured.get(v))
+    for name, val in measured.items():
+        if name in index.cond_dep and name not in env:
+            env[name] = val
+    return env

@@ -26,6 +26,7 @@ class Summary(BaseModel):
     by_difficulty: dict[str, int] = Field(default_factory=dict)
     family_difficulty: dict[str, dict[str, int]] = Field(default_factory=dict)
     concept_family: dict[str, dict[str, int]] = Field(default_factory=dict)
+    concept_difficulty: dict[str, dict[str, int]] = Field(default_factory=dict)
     target_kinds: dict[str, int] = Field(default_factory=dict)
     distinct_targets: int = 0
     rejects_by_reason: dict[str, int] = Field(default_factory=dict)
@@ -46,6 +47,7 @@ def build_summary(run: Path) -> Summary:
     s = Summary(run=str(run))
     fam_diff: dict[str, Counter] = defaultdict(Counter)
     concept_fam: dict[str, Counter] = defaultdict(Counter)
+    concept_diff: dict[str, Counter] = defaultdict(Counter)
     passed, tried = Counter(), Counter()
     targets: set[str] = set()
     gens, models, versions = set(), set(), set()
@@ -56,6 +58,7 @@ def build_summary(run: Path) -> Summary:
         for c in (m.get("prerequisite_chain") or [])[-1:] or (
                 [m["target"]] if m.get("target_kind") == "Concept" else ["(no concept)"]):
             concept_fam[c][m["family"]] += 1
+            concept_diff[c][str(m["difficulty"])] += 1
         targets.add(f"{m.get('target_kind')}:{m['target']}")
         s.target_kinds[m.get("target_kind", "?")] = s.target_kinds.get(m.get("target_kind", "?"), 0) + 1
         gens.add(m.get("generator", "?"))
@@ -93,6 +96,7 @@ def build_summary(run: Path) -> Summary:
         diff_total.update(c)
     s.by_difficulty = dict(sorted(diff_total.items()))
     s.concept_family = {c: dict(v) for c, v in sorted(concept_fam.items())}
+    s.concept_difficulty = {c: dict(sorted(v.items())) for c, v in sorted(concept_diff.items())}
     s.pass_rate_by_difficulty = {d: round(passed[d] / tried[d], 4) for d in sorted(tried)}
     s.distinct_targets = len(targets)
     s.generator, s.models, s.versions = sorted(gens), sorted(models), sorted(versions)
@@ -161,6 +165,7 @@ def write_html(s: Summary, path: Path) -> None:
     sections = [
         ("Coverage: family × difficulty", heatmap(s.family_difficulty, "family by difficulty")),
         ("Coverage: concept × family", heatmap(s.concept_family, "concept by family")),
+        ("Coverage: concept × difficulty", heatmap(s.concept_difficulty, "concept by difficulty")),
         ("Examples per target kind", bars(dict(s.target_kinds), "target kinds")),
         ("Validation pass rate per difficulty", bars(s.pass_rate_by_difficulty, "pass rate",
                                                      "{:.0%}")),

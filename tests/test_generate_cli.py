@@ -159,3 +159,27 @@ def test_output_loads_as_chat_messages(db, tmp_path):
         return
     ds = datasets.load_dataset("json", data_files=str(out), split="train")
     assert len(ds) == 6 and ds[0]["messages"][0]["role"] == "user"
+
+
+def test_coverage_is_a_query_after_write_back(tmp_path):
+    from kg.queries import run_named
+
+    db = make_store(tmp_path / "graph").db
+    out = tmp_path / "tite.jsonl"
+    result = invoke(db, "--families", "actor-modification", "--count", "1", "--out", str(out),
+                    "--targets", "MATCH (a:Actor) WHERE a.enum = 'ACTOR_EN_TITE' RETURN a.enum AS target")
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    (row,) = list(read_jsonl(out))
+    with open_store(Settings(db=db)) as store:
+        assert [r["actor"] for r in run_named(store, "coverage_actors")] == ["ACTOR_EN_KUSA"]
+        assert [r["actor"] for r in run_named(store, "coverage_actors", family="audio")] == \
+            ["ACTOR_EN_KUSA", "ACTOR_EN_TITE"]
+        assert run_named(store, "examples_by_family") == [
+            {"family": "actor-modification", "difficulty": row["metadata"]["difficulty"],
+             "examples": 1, "passed": 1}]
+        per_concept = {(r["concept"], r["family"]): r["examples"]
+                       for r in run_named(store, "examples_per_concept")}
+        assert per_concept == {("actor-lifecycle", "actor-modification"): 1}
+        grounded = {(r["k"]) for r in store.run(
+            "MATCH (e:Example)-[:GROUNDED_IN]->(n:Actor) RETURN n.enum AS k")}
+        assert grounded == {"ACTOR_EN_TITE"}

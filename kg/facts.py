@@ -87,14 +87,25 @@ class Facts:
                 existing.update({k: v for k, v in props.items() if v is not None})
 
     def merge(self, other: Facts) -> Facts:
+        """Add another bundle's rows. They were schema-checked when added there, and their
+        ids are already computed, so this is dict work only (no per-row re-validation)."""
         for kind, rows in other.nodes.items():
-            for row in rows.values():
-                self.node(kind, **row)
+            mine = self.nodes[kind]
+            for key, row in rows.items():
+                existing = mine.get(key)
+                if existing is None:
+                    mine[key] = dict(row)
+                else:
+                    existing.update({k: v for k, v in row.items() if v is not None})
         for rel_type, rels in other.rels.items():
-            for row in rels.values():
-                props = {k: v for k, v in row.items() if k not in _REL_META}
-                self.rel(rel_type, row["from"], row["to"], from_kind=row["from_kind"],
-                         to_kind=row["to_kind"], **props)
+            mine_r = self.rels[rel_type]
+            for rid, row in rels.items():
+                existing = mine_r.get(rid)
+                if existing is None:
+                    mine_r[rid] = dict(row)
+                else:
+                    existing.update({k: v for k, v in row.items() if v is not None})
+        self._checked |= other._checked
         return self
 
     def node_rows(self, kind: str) -> list[Row]:

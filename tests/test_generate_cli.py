@@ -140,6 +140,10 @@ def test_report_html_and_summary(db, tmp_path):
     page = html_path.read_text()
     assert page.count("<svg") >= 5 and "<script" not in page and "http://" not in page.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
+    import xml.dom.minidom
+
+    for svg in re.findall(r"<svg.*?</svg>", page, re.S):
+        xml.dom.minidom.parseString(svg)  # every plot is well-formed SVG
     summary = json.loads((tmp_path / "report.json").read_text())
     assert summary["examples"] == 12 == sum(summary["by_family"].values())
     assert summary["rejects"] == sum(summary["rejects_by_reason"].values())

@@ -72,8 +72,12 @@ def run_batches(runner: Any, todo: deque[PlanItem]) -> None:
             fitted.append((job, req))
         if not fitted:
             return
-        for job, _ in jobs[len(fitted):]:
-            todo.appendleft(job.item) if not job.repaired else None
+        for job, _ in reversed(jobs[len(fitted):]):
+            if job.repaired:  # its first answer failed validation; no budget to repair it
+                runner._decide(job, Outcome(reject=runner.processor.reject(
+                    job, "budget", "no budget left for the repair request")))
+            else:
+                todo.appendleft(job.item)  # undecided: a resumed run with more budget does it
         runner.budget.reserve(reserve)
         batch = client.sdk.messages.batches.create(requests=[
             {"custom_id": custom_id(req), "params": client.params(req)} for _, req in fitted])

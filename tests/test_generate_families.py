@@ -135,3 +135,12 @@ def test_version_migration_reports_differences_or_their_absence():
                 versions=[V, "gc-eu-mq-dbg"])
     d = get_family("version-migration").offline(ctx("Function", "Actor_Kill", same), 1, RNG)
     assert "no signature difference" in d.messages[1].content
+
+
+def test_version_migration_counts_moved_members_and_their_shift():
+    moved = [fact(f"offdiff:S.{m}@gc-eu-mq-dbg", "Field", f"S.{m}", f"S.{m} moved.", struct="S",
+                  field=m, version="gc-eu-mq-dbg", offset=off + 0x10, base_offset=off)
+             for m, off in (("a", 0x140), ("b", 0x150))]
+    d = get_family("version-migration").offline(ctx("Struct", "S", *moved), 3, RNG)
+    assert ("2 member(s) of S sit at another offset in ntsc-1.0 than in gc-eu-mq-dbg; each of "
+            "those is 0x10 lower in ntsc-1.0") in d.messages[1].content

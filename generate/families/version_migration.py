@@ -44,16 +44,30 @@ class VersionMigration(Family):
             parts.append(f"{name} itself keeps its signature in both versions: "
                          f"`{sig.data['signature']}`.")
             used.append(sig)
+        limit = 16 if difficulty >= 4 else 8
         if own:
-            parts.append(f"Differences between {other} and {v}:\n" + facts_text(own, 8))
-            used += own
+            shown = own[:limit]
+            parts.append(f"Differences between {other} and {v}:\n" + facts_text(shown, limit))
+            used += shown
+            moved = [f for f in own if f.id.startswith("offdiff:")]
+            deltas = {f.data["base_offset"] - f.data["offset"] for f in moved}
+            if difficulty >= 3 and moved:
+                # A context cut to its token bound may hold only some of them: say "at least".
+                n = f"At least {len(moved)}" if ctx.truncated else f"{len(moved)}"
+                line = f"{n} member(s) of {name} sit at another offset in {v} than in {other}"
+                if len(deltas) == 1:
+                    delta = deltas.pop()
+                    line += (f"; each of those is {abs(delta):#x} "
+                             f"{'lower' if delta < 0 else 'higher'} in {v}")
+                parts.append(line + ".")
+                used += [f for f in moved if f not in used]
         if via:
             structs = sorted({f.entity.split(".")[0] for f in via})
             lead = (f"It works on {', '.join(structs)}, whose layout differs between {other} "
                     f"and {v}:" if ctx.target.kind == "Function" else
                     f"Related layouts that differ between {other} and {v}:")
-            parts.append(lead + "\n" + facts_text(via, 8))
-            used += via
+            parts.append(lead + "\n" + facts_text(via, limit))
+            used += via[:limit]
         addr_o = [f for f in other_addr if f.data.get("version") == other]
         if here_addr and addr_o:
             a, b = here_addr[0].data["address"], addr_o[0].data["address"]

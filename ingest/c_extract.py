@@ -160,18 +160,6 @@ def _params(c: ci.Cursor) -> list[tuple[str, str, tuple[str, str] | None]]:
     return [(a.spelling, a.type.spelling, _type_target(a.type)) for a in c.get_arguments()]
 
 
-def _signature(c: ci.Cursor) -> str:
-    t = c.type
-    args = ", ".join(f"{a.type.spelling} {a.spelling}".strip() for a in c.get_arguments())
-    if not args and t.kind == ci.TypeKind.FUNCTIONPROTO:
-        args = "void" if not t.is_function_variadic() else "..."
-    elif t.kind == ci.TypeKind.FUNCTIONPROTO and t.is_function_variadic():
-        args += ", ..."
-    elif t.kind == ci.TypeKind.FUNCTIONNOPROTO:
-        args = args or ""
-    return f"{c.result_type.spelling} {c.spelling}({args})"
-
-
 def _record(c: ci.Cursor, name: str, rel: str) -> tuple:
     t = c.type
     size, align = t.get_size(), t.get_align()
@@ -248,10 +236,19 @@ def _global(c: ci.Cursor, rel: str) -> tuple:
 
 
 def _function(c: ci.Cursor, rel: str, defined: bool) -> tuple:
-    return (c.spelling, _signature(c), c.result_type.spelling,
-            json.dumps([{"name": n, "type": t} for n, t, _ in _params(c)]), rel,
+    params = _params(c)
+    t = c.type
+    args = ", ".join(f"{ty} {n}".strip() for n, ty, _ in params)
+    if t.kind == ci.TypeKind.FUNCTIONPROTO:
+        if t.is_function_variadic():
+            args = f"{args}, ..." if args else "..."
+        elif not args:
+            args = "void"
+    ret = c.result_type
+    return (c.spelling, f"{ret.spelling} {c.spelling}({args})", ret.spelling,
+            json.dumps([{"name": n, "type": ty} for n, ty, _ in params]), rel,
             c.location.line, c.storage_class == ci.StorageClass.STATIC, defined,
-            _type_target(c.result_type), [tgt for _, _, tgt in _params(c)])
+            _type_target(ret), [tgt for _, _, tgt in params])
 
 
 def extract_tu(job: Job) -> TURecord:
@@ -313,6 +310,12 @@ def extract_tu(job: Job) -> TURecord:
         if not is_stub and not outside:
             rec.files[rel] = _W.dep(fname)[2]
         infos.append((rel, is_main, skip))
+    main_defs: set[str] = set()
+    for i, fi in enumerate(file_of):
+        if infos[fi][1]:
+            c = cursors[i]
+            if c.kind == K.FUNCTION_DECL and c.is_definition():
+                main_defs.add(c.spelling)
     for i, fi in enumerate(file_of):
         rel, is_main, skip = infos[fi]
         if skip:
@@ -337,7 +340,7 @@ def extract_tu(job: Job) -> TURecord:
                         n_ind += 1
                 if n_ind:
                     e.indirect[name] = e.indirect.get(name, 0) + n_ind
-            else:
+            elif not (is_main and c.spelling in main_defs):  # a forward declaration
                 e.functions.append(_function(c, rel, False))
         elif kind in (K.STRUCT_DECL, K.UNION_DECL):
             if c.is_definition():

@@ -122,6 +122,7 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
         p = probes[v.id]
         measured[v.id] = p.get() if p is not None else c_defines.evaluate(
             ctx.checkout.root, plan.envs[v.id].args(), names, def_headers)
+    log.info("C plan: index, stubs, specs, defines probes %.2fs", time.perf_counter() - t0)
     prefix_heads = plan.envs[order[0].id].prefix_headers() if ctx.use_pch else []
     keys: dict[str, dict[str, str]] = {}       # version -> tu -> record key
     jobs: dict[str, Job] = {}                  # record key -> job (for missing records)
@@ -198,6 +199,8 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
                 job.args = job.args + ["-include-pch", str(pch)]
                 job.extra_deps = env_v.pch_deps()
     todo = sorted(jobs.values(), key=lambda j: -_size(Path(root) / j.tu))
+    log.info("C plan: keys done at %.2fs; %d parses, %d records from the cache",
+             time.perf_counter() - t0, len(todo), len(records))
     total = len(records) + len(todo)
     task = f"C code, {len(order)} version{'s' if len(order) > 1 else ''}"
     ctx.progress(task, len(records), total)
@@ -210,6 +213,7 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
         cache.put(rec.key, rec)
         ctx.progress(task, len(records), total)
     seconds = time.perf_counter() - t0
+    log.info("C extraction done at %.2fs", seconds)
     out = []
     for v in order:
         recs = [records[k] for k in keys[v.id].values() if k in records]
@@ -255,7 +259,9 @@ def c_source(ctx: IngestContext) -> Facts:
             pool.terminate()
             pool.join()
     sites, _ = c_defines.candidates(ctx.checkout.root)
+    ta = time.perf_counter()
     facts = assemble(data, sites, ctx.checkout.root)
+    log.info("C assembly %.2fs", time.perf_counter() - ta)
     failed = [{"file": r.tu, "version": d.v.id, "reason": r.failed or f"{r.errors} errors"}
               for d in data for r in d.records if r.failed or r.errors]
     ctx.stats["failed_files"] = failed

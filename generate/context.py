@@ -164,7 +164,9 @@ class ContextBuilder:
                 data={"name": name, "signature": r["signature"], "return_type": r.get("return_type"),
                       "params": _params(r.get("params")), "file": r.get("file"),
                       "line": r.get("line"), "static": bool(r.get("static")),
-                      "in_version": present}))
+                      "in_version": present,
+                      "param_types": [{"type": p["type"], "file": p.get("file")} for p in
+                                      self.q.run("context_param_types", name=name)]}))
         for row in rows:
             if row.get("address") is not None:
                 src = row.get("address_source") or "symbols"

@@ -48,6 +48,15 @@ class Tables:
     def addresses(self) -> dict[str, list[Row]]:
         return self._get("context_all_addresses", lambda rows: self._group(rows, "name"))
 
+    def param_types(self) -> dict[str, list[Row]]:
+        def build(rows: list[Row]) -> dict[str, list[Row]]:
+            out = self._group(rows, "name")
+            for v in out.values():
+                v.sort(key=lambda r: (r["position"] if r["position"] is not None else 1 << 62,
+                                      r["type"] or ""))
+            return out
+        return self._get("context_all_param_types", build)
+
     def calls(self) -> tuple[dict[str, list[Row]], dict[str, list[Row]]]:
         def build(rows: list[Row]) -> tuple[dict, dict]:
             into, out = self._group(rows, "callee"), self._group(rows, "caller")
@@ -102,6 +111,10 @@ class Tables:
     def _q_context_addresses(self, name: str) -> list[Row]:
         return [{"version": r["version"], "ordinal": r["ordinal"], "address": r["address"],
                  "source": r["source"]} for r in self.addresses().get(name, [])]
+
+    def _q_context_param_types(self, name: str) -> list[Row]:
+        return [{"position": r["position"], "type": r["type"], "file": r["file"]}
+                for r in self.param_types().get(name, [])]
 
     def _q_context_callers(self, name: str, limit: int = 20) -> list[Row]:
         return [{"caller": r["caller"], "file": r["caller_file"], "line": r["caller_line"],

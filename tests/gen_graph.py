@@ -72,6 +72,11 @@ def build_facts() -> Facts:
         for v in versions:
             f.rel("IN_VERSION", name, v, from_kind="Function", signature=sig, file=file,
                   line=line, params=ps, return_type="void")
+    for name, (_, _, _, params, _) in FUNCTIONS.items():
+        for pos, (_, ptype) in enumerate(params):
+            base = ptype.rstrip("*")
+            if base in ("Actor", "PlayState"):
+                f.rel("HAS_PARAM_TYPE", name, base, to_kind="Struct", position=pos)
     for (name, v), addr in ADDRESSES.items():
         f.rel("LOCATED_AT", name, v, from_kind="Function", address=addr, source=f"symbols/{v}")
     for a, b, n in CALLS:

@@ -56,6 +56,13 @@ def test_wrapper_call_reuses_the_signature():
             [("actor", "Actor*"), ("scale", "f32")])
     assert wrapper_call(s, "Mod_Scale") == (
         "void Mod_Scale(Actor* actor, f32 scale) {\n    Actor_SetScale(actor, scale);\n}")
+    jp = sig("Jpeg_Decode", "s32 Jpeg_Decode(JpegContext* ctx)", [("ctx", "JpegContext *")])
+    jp.data["param_types"] = [{"type": "JpegContext", "file": "include/jpeg.h"}]
+    assert wrapper_call(jp, "Mod_J").startswith('#include "jpeg.h"\n\ns32 Mod_J(JpegContext* ctx)')
+    local = sig("BossVa_Spark", "void BossVa_Spark(BossVaEffect* e)", [("e", "BossVaEffect*")])
+    local.data["param_types"] = [{"type": "BossVaEffect",
+                                  "file": "src/overlays/actors/ovl_Boss_Va/z_boss_va.c"}]
+    assert wrapper_call(local, "Mod_S") is None  # a type private to a .c file: no code
     r = sig("Rand_ZeroOne", "f32 Rand_ZeroOne(void)", [])
     assert wrapper_call(r, "Mod_R") is None  # nothing to pass through: no fake arguments
 

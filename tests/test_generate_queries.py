@@ -123,3 +123,10 @@ def test_scene_rooms_and_entrances(q):
     assert sorted(rows, key=lambda r: r["what"]) == [
         {"what": "entrance", "name": "ENTR_HYRULE_FIELD_0", "position": 0},
         {"what": "room", "name": "spot00_room_0", "position": 0}]
+
+
+def test_param_types_with_their_files(q):
+    assert q.run("context_param_types", name="EnTite_Update") == [
+        {"position": 0, "type": "Actor", "file": "include/z64.h"},
+        {"position": 1, "type": "PlayState", "file": "include/z64.h"}]
+    assert q.run("context_param_types", name="Sram_WriteSave") == []

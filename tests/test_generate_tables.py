@@ -33,6 +33,8 @@ def test_emulated_rows_equal_query_rows(store):
         for v in VERSIONS:
             assert tables.answer("context_function", {"name": name, "version": v}) == \
                 q.run("context_function", name=name, version=v)
+        assert tables.answer("context_param_types", {"name": name}) == \
+            q.run("context_param_types", name=name)
         for query in ("context_function_versions", "context_addresses"):
             got = tables.answer(query, {"name": name})
             want = q.run(query, name=name)
@@ -59,7 +61,8 @@ def test_contexts_are_the_same_with_or_without_tables(store):
     warm.q._calls = {n: 10**6 for n in ("context_function", "context_function_versions",
                                         "context_addresses", "context_callers", "context_callees",
                                         "context_struct", "context_struct_fields",
-                                        "context_struct_versions", "context_field_versions")}
+                                        "context_struct_versions", "context_field_versions",
+                                        "context_param_types")}
     for row in load_targets(Queries(store), RunConfig(version="any")):
         for v in VERSIONS:
             assert warm.build(row.target(), v) == plain.build(row.target(), v), row

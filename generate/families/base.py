@@ -145,23 +145,40 @@ def prototype(sig_fact: Fact) -> str:
     return sig_fact.data["signature"].rstrip(";") + ";"
 
 
+# Headers every validation (and every actor file) already has in scope.
+_COMMON_HEADERS = {"include/ultra64/ultratypes.h", "include/actor.h", "include/play_state.h",
+                   "include/z64.h", "include/global.h", "include/ultra64.h"}
+
+
 def wrapper_call(sig_fact: Fact, wrapper: str, comment: str = "") -> str | None:
     """A complete C function that calls the fact's function with its own parameters.
 
-    Compiles wherever the function's parameter types do; None for variadic or
-    parameterless signatures we cannot reproduce faithfully."""
+    Compiles wherever the function's parameter types do: headers under include/ that
+    define them are included; a type private to a .c file means no code (None), as do
+    variadic or parameterless signatures we cannot reproduce faithfully."""
     params = sig_fact.data.get("params") or []
     if not params or any(not p.get("name") or not p.get("type") for p in params):
         return None
     if any("..." in p["type"] or "(" in p["type"] or "[" in p["type"] for p in params):
         return None
+    files = [t.get("file") or "" for t in sig_fact.data.get("param_types") or []]
+    if any(f.endswith(".c") for f in files):
+        return None
+    headers = sorted({f for f in files if f.startswith("include/") and f.endswith(".h")}
+                     - _COMMON_HEADERS)
     decl = ", ".join(_declare(p["type"], p["name"]) for p in params)
     args = ", ".join(p["name"] for p in params)
     ret = ctype_text(sig_fact.data.get("return_type") or "void")
+    known = {t.get("type") for t in sig_fact.data.get("param_types") or []}
+    if ret.rstrip("*").strip() not in PRIMITIVES | known:
+        ret = "void"  # a return type we cannot be sure is in scope: call and discard
     body = f"    {comment}\n" if comment else ""
     call = f"{sig_fact.data['name']}({args});"
     body += f"    return {call}\n" if ret != "void" else f"    {call}\n"
-    return f"{ret} {wrapper}({decl}) {{\n{body}}}"
+    includes = "".join(f'#include "{h[len("include/"):]}"\n' for h in headers)
+    if includes:
+        includes += "\n"
+    return f"{includes}{ret} {wrapper}({decl}) {{\n{body}}}"
 
 
 def ctype_text(ctype: str) -> str:
@@ -189,6 +206,9 @@ def other_version(ctx: Context, fact: Fact | None) -> str | None:
     return others[0] if others else None
 
 
+PRIMITIVES = {"void", "s8", "u8", "s16", "u16", "s32", "u32", "s64", "u64", "f32", "f64", "int",
+              "char", "float", "double", "uintptr_t", "size_t", "Gfx", "Vec3f", "Vec3s", "Actor",
+              "PlayState"}
 TYPE_RANGES = {"s8": (-128, 127), "u8": (0, 255), "s16": (-32768, 32767), "u16": (0, 65535),
                "s32": (-2**31, 2**31 - 1), "u32": (0, 2**32 - 1)}
 TEXEL_BITS = {"rgba32": 32, "rgba16": 16, "ia16": 16, "ia8": 8, "i8": 8, "ci8": 8, "ia4": 4,

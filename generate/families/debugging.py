@@ -64,9 +64,14 @@ def _layout_bug(ctx: Context, difficulty: int, rng: random.Random) -> Draft | No
     fn = f"Mod_Get{m[:1].upper() + m[1:]}" if s == "Actor" else f"{s}_ModGet{m[:1].upper() + m[1:]}"
     ftype = fld.data["type"]
     ret = ctype_text(ftype.split("[", 1)[0]) + "*" if "[" in ftype else ctype_text(ftype)
-    fix += (f" Use the member by name instead of a raw offset, so the compiler computes it for "
-            f"{ctx.version}:\n\n" + code(f"{ret} {fn}({s}* {pname}) {{\n"
-                                         f"    return {pname}->{m};\n}}"))
+    if (size.data.get("file") or "").endswith(".c"):
+        # The struct is private to that file: only code in it can name the member.
+        fix += (f" {s} is defined in {size.data['file']} itself, so only code in that file can "
+                f"use it: read `{pname}->{m}` there instead of a raw offset.")
+    else:
+        fix += (f" Use the member by name instead of a raw offset, so the compiler computes it "
+                f"for {ctx.version}:\n\n" + code(f"{ret} {fn}({s}* {pname}) {{\n"
+                                                 f"    return {pname}->{m};\n}}"))
     d.assistant(fix, fld, *moved[:2])
     d.user("That fixed it.")
     verify = (f"To verify, check the layout the compiler sees: offsetof({s}, {m}) is "

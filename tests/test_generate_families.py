@@ -63,6 +63,9 @@ def test_wrapper_call_reuses_the_signature():
     local.data["param_types"] = [{"type": "BossVaEffect",
                                   "file": "src/overlays/actors/ovl_Boss_Va/z_boss_va.c"}]
     assert wrapper_call(local, "Mod_S") is None  # a type private to a .c file: no code
+    ov = sig("EnX_Fire", "void EnX_Fire(EnX* this)", [("this", "EnX*")])
+    ov.data["param_types"] = [{"type": "EnX", "file": "src/overlays/actors/ovl_En_X/z_en_x.h"}]
+    assert wrapper_call(ov, "EnX_Mod").startswith('#include "overlays/actors/ovl_En_X/z_en_x.h"')
     r = sig("Rand_ZeroOne", "f32 Rand_ZeroOne(void)", [])
     assert wrapper_call(r, "Mod_R") is None  # nothing to pass through: no fake arguments
 

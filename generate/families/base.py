@@ -164,8 +164,7 @@ def wrapper_call(sig_fact: Fact, wrapper: str, comment: str = "") -> str | None:
     files = [t.get("file") or "" for t in sig_fact.data.get("param_types") or []]
     if any(f.endswith(".c") for f in files):
         return None
-    headers = sorted({f for f in files if f.startswith("include/") and f.endswith(".h")}
-                     - _COMMON_HEADERS)
+    headers = sorted({f for f in files if f.endswith(".h")} - _COMMON_HEADERS)
     decl = ", ".join(_declare(p["type"], p["name"]) for p in params)
     args = ", ".join(p["name"] for p in params)
     ret = ctype_text(sig_fact.data.get("return_type") or "void")
@@ -175,10 +174,23 @@ def wrapper_call(sig_fact: Fact, wrapper: str, comment: str = "") -> str | None:
     body = f"    {comment}\n" if comment else ""
     call = f"{sig_fact.data['name']}({args});"
     body += f"    return {call}\n" if ret != "void" else f"    {call}\n"
-    includes = "".join(f'#include "{h[len("include/"):]}"\n' for h in headers)
-    if includes:
-        includes += "\n"
+    includes = include_lines(headers)
     return f"{includes}{ret} {wrapper}({decl}) {{\n{body}}}"
+
+
+def include_lines(headers: list[str]) -> str:
+    """``#include`` lines for decomp headers (paths as the build's -I include/ and src/ see
+    them), followed by a blank line; empty when there are none."""
+    lines = []
+    for h in headers:
+        if h in _COMMON_HEADERS or not h.endswith(".h"):
+            continue
+        for root in ("include/", "src/"):
+            if h.startswith(root):
+                h = h[len(root):]
+                break
+        lines.append(f'#include "{h}"\n')
+    return "".join(lines) + ("\n" if lines else "")
 
 
 def ctype_text(ctype: str) -> str:

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import random
 
-from generate.families.base import Draft, Family, cite, code, ctype_text, pick, wrapper_call
+from generate.families.base import (
+    Draft,
+    Family,
+    cite,
+    code,
+    ctype_text,
+    include_lines,
+    pick,
+    wrapper_call,
+)
 from generate.models import Context, Fact
 
 
@@ -69,8 +78,9 @@ def _layout_bug(ctx: Context, difficulty: int, rng: random.Random) -> Draft | No
         fix += (f" {s} is defined in {size.data['file']} itself, so only code in that file can "
                 f"use it: read `{pname}->{m}` there instead of a raw offset.")
     else:
+        header = include_lines([size.data.get("file") or ""])
         fix += (f" Use the member by name instead of a raw offset, so the compiler computes it "
-                f"for {ctx.version}:\n\n" + code(f"{ret} {fn}({s}* {pname}) {{\n"
+                f"for {ctx.version}:\n\n" + code(f"{header}{ret} {fn}({s}* {pname}) {{\n"
                                                  f"    return {pname}->{m};\n}}"))
     d.assistant(fix, fld, *moved[:2])
     d.user("That fixed it.")

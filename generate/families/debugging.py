@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 
 from generate.families.base import (
+    PRIMITIVES,
+    TYPE_RANGES,
     Draft,
     Family,
     cite,
@@ -71,8 +73,14 @@ def _layout_bug(ctx: Context, difficulty: int, rng: random.Random) -> Draft | No
     pname = "this" if actor_struct else s[:1].lower() + s[1:]
     # A new name (Mod...) so the example never redefines a real decomp function.
     fn = f"Mod_Get{m[:1].upper() + m[1:]}" if s == "Actor" else f"{s}_ModGet{m[:1].upper() + m[1:]}"
-    ftype = fld.data["type"]
-    ret = ctype_text(ftype.split("[", 1)[0]) + "*" if "[" in ftype else ctype_text(ftype)
+    ftype = ctype_text(fld.data["type"])
+    expr = f"{pname}->{m}"
+    if "[" in ftype:  # an array decays to a pointer to its first element
+        ret = ftype.split("[", 1)[0].strip() + "*"
+    elif ftype.endswith("*") or ftype in PRIMITIVES or ftype in TYPE_RANGES:
+        ret = ftype
+    else:  # a struct member: hand out its address, not a copy
+        ret, expr = ftype + "*", f"&{pname}->{m}"
     if (size.data.get("file") or "").endswith(".c"):
         # The struct is private to that file: only code in it can name the member.
         fix += (f" {s} is defined in {size.data['file']} itself, so only code in that file can "
@@ -81,7 +89,7 @@ def _layout_bug(ctx: Context, difficulty: int, rng: random.Random) -> Draft | No
         header = include_lines([size.data.get("file") or ""])
         fix += (f" Use the member by name instead of a raw offset, so the compiler computes it "
                 f"for {ctx.version}:\n\n" + code(f"{header}{ret} {fn}({s}* {pname}) {{\n"
-                                                 f"    return {pname}->{m};\n}}"))
+                                                 f"    return {expr};\n}}"))
     d.assistant(fix, fld, *moved[:2])
     d.user("That fixed it.")
     verify = (f"To verify, check the layout the compiler sees: offsetof({s}, {m}) is "

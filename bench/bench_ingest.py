@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import write_section  # noqa: E402
 
-COPY = ("src", "include", "spec", "baseroms", "assets/xml", "Makefile", "undefined_syms.txt")
+COPY = ("src", "include", "spec", "baseroms", "assets", "Makefile", "undefined_syms.txt")
 EDIT = "src/overlays/actors/ovl_En_Horse/z_en_horse.c"
 
 
@@ -76,6 +76,7 @@ def main() -> None:
             wall, rss, rc, out = run(cmd1, env1)
             rows.append((label, "1", wall, rss, rc))
             print(label, round(wall, 2), "s", round(rss), "MB", rc, flush=True)
+            print(out[-2500:], flush=True)
         f = oot / EDIT
         f.write_text(f.read_text() + "\nvoid EnHorse_BenchEdit(void) {\n}\n")
         wall, rss, rc, out = run(cmd1, env1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -127,7 +128,7 @@ def register(app: typer.Typer) -> None:
         else:
             _summary(report)
         if report.partial:
-            raise typer.Exit(PARTIAL_EXIT)
+            sys.exit(PARTIAL_EXIT)  # SystemExit: the CLI's main() passes it on as the exit code
 
     @app.command("compile-db")
     def compile_db(

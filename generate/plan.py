@@ -179,7 +179,9 @@ def curriculum_plan(config: RunConfig, concepts: ConceptGraph,
     chain = concepts.prerequisite_chain(cid) + [cid]
     fp = config.fingerprint()
     lo, hi = config.difficulty
-    per_step = max(1, config.count // len(chain))
+    # --count spread over the steps, the extra ones to the steps nearest the concept; every
+    # step gets at least one example.
+    base, extra = divmod(config.count, len(chain))
     plan: list[PlanItem] = []
     done_ids: dict[str, list[str]] = {}
     level = lo
@@ -191,6 +193,7 @@ def curriculum_plan(config: RunConfig, concepts: ConceptGraph,
         level = min(hi, max(level, concepts.graph.nodes[c].get("difficulty") or lo))
         builds = [i for p in concepts.direct_prerequisites(c) for i in done_ids.get(p, [])[-1:]]
         ids = []
+        per_step = max(1, base + (1 if step >= len(chain) - extra else 0))
         for k in range(per_step):
             fam = fams[k % len(fams)]
             diff = min(hi, level + (k * (hi - level + 1)) // per_step)

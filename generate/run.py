@@ -69,6 +69,7 @@ class RunStats(BaseModel):
     unsupported: int = 0
     repaired: int = 0
     resumed_from: int = 0
+    wanted: int = 0
     usage: Usage = Field(default_factory=Usage)
     spent_usd: float = 0.0
     elapsed_s: float = 0.0
@@ -221,6 +222,11 @@ class Runner:
             ootkg_version=ootkg_version(), ingest_run=ingest, run_id=self.config.fingerprint(),
             max_tokens=self.config.max_tokens)
         self.stats.planned = len(plan)
+        # A curriculum covers every step from the first prerequisite to the concept, even
+        # when that is more than --count.
+        self.wanted = max(self.config.count, len(plan)) if self.config.curriculum \
+            else self.config.count
+        self.stats.wanted = self.wanted
         self.ledger = Ledger(ledger_path(self.options.out))
         if self.options.resume:
             self._check_resume(events, plan_hash)
@@ -240,7 +246,7 @@ class Runner:
         self.stats.setup_s = time.perf_counter() - t0
         try:
             todo = deque(i for i in plan if i.id not in self.decided)
-            if self.stats.accepted >= self.config.count:
+            if self.stats.accepted >= self.wanted:
                 self.stats.stop_reason = "complete"
             elif self.options.batch:
                 from generate.llm.batches import run_batches
@@ -249,7 +255,7 @@ class Runner:
             else:
                 self._loop(todo)
             if not self.stats.stop_reason:
-                self.stats.stop_reason = ("complete" if self.stats.accepted >= self.config.count
+                self.stats.stop_reason = ("complete" if self.stats.accepted >= self.wanted
                                           else "plan exhausted")
             self.ledger.event("end", durable=True, reason=self.stats.stop_reason,
                               accepted=self.stats.accepted, spent=self.budget.spent)
@@ -273,7 +279,7 @@ class Runner:
             while True:
                 while (todo and not self.stats.stop_reason
                        and len(inflight) < width
-                       and self.stats.accepted + len(inflight) < self.config.count):
+                       and self.stats.accepted + len(inflight) < self.wanted):
                     if self.options.throttle_s:
                         time.sleep(self.options.throttle_s)
                     job = self._start(todo.popleft())

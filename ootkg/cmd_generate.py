@@ -321,6 +321,8 @@ class _Progress:
             self.progress.stop()
 
     def update(self, stats: Any) -> None:
+        if stats.wanted and stats.wanted != self.progress.tasks[0].total:
+            self.progress.update(self.task, total=stats.wanted)
         tokens = stats.usage.input_tokens + stats.usage.output_tokens \
             + stats.usage.cache_read_tokens + stats.usage.cache_write_tokens
         info = (f"rejected {stats.rejected} dup {stats.duplicates} skip {stats.unsupported} "

@@ -47,8 +47,8 @@ def run_batches(runner: Any, todo: deque[PlanItem]) -> None:
         if item_ids := {j.item.id for j, _ in jobs}:
             todo = deque(i for i in todo if i.id not in item_ids)
         repairs = _finish(runner, batch["id"], jobs, float(batch.get("reserve", 0.0)))
-    while runner.stats.accepted < runner.config.count and not runner.stats.stop_reason:
-        wanted = runner.config.count - runner.stats.accepted - len(repairs)
+    while runner.stats.accepted < runner.wanted and not runner.stats.stop_reason:
+        wanted = runner.wanted - runner.stats.accepted - len(repairs)
         jobs = list(repairs)
         while todo and wanted > 0:
             item = todo.popleft()

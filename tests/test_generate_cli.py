@@ -187,3 +187,12 @@ def test_coverage_is_a_query_after_write_back(tmp_path):
         grounded = {(r["k"]) for r in store.run(
             "MATCH (e:Example)-[:GROUNDED_IN]->(n:Actor) RETURN n.enum AS k")}
         assert grounded == {"ACTOR_EN_TITE"}
+
+
+def test_curriculum_covers_every_step_even_below_count(db, tmp_path):
+    out = tmp_path / "short.jsonl"
+    assert invoke(db, "--curriculum", "actor-drawing", "--count", "2", "--out", str(out),
+                  "--no-writeback").exit_code == 0
+    targets = [r["metadata"]["target"] for r in read_jsonl(out)]
+    assert set(targets) == {"actor-basics", "actor-lifecycle", "display-lists", "actor-drawing"}
+    assert targets[-1] == "actor-drawing"

@@ -108,6 +108,9 @@ def build_facts() -> Facts:
            flag_names=["ACTOR_FLAG_ATTENTION_ENABLED", "ACTOR_FLAG_HOSTILE"],
            alloc="ALLOCTYPE_NORMAL", instance_size=0x2E0, instance_struct="EnTite",
            object="OBJECT_TITE", file="src/overlays/actors/ovl_En_Tite/z_en_tite.c")
+    for flag, value in (("ACTOR_FLAG_ATTENTION_ENABLED", 1 << 0), ("ACTOR_FLAG_HOSTILE", 1 << 2)):
+        f.node("Define", name=flag, value=value, body=f"(1 << {value.bit_length() - 1})",
+               file="include/actor.h", line=60)
     f.node("Actor", enum="ACTOR_EN_KUSA", id=0x125, overlay="ovl_En_Kusa", debug_name="En_Kusa",
            category="ACTORCAT_PROP", flags=0x800010, alloc="ALLOCTYPE_NORMAL",
            instance_size=0x1A0, object="OBJECT_GAMEPLAY_KEEP",

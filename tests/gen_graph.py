@@ -111,6 +111,8 @@ def build_facts() -> Facts:
     for flag, value in (("ACTOR_FLAG_ATTENTION_ENABLED", 1 << 0), ("ACTOR_FLAG_HOSTILE", 1 << 2)):
         f.node("Define", name=flag, value=value, body=f"(1 << {value.bit_length() - 1})",
                file="include/actor.h", line=60)
+        for v in VERSIONS:
+            f.rel("IN_VERSION", flag, v, from_kind="Define", value=value)
     f.node("Actor", enum="ACTOR_EN_KUSA", id=0x125, overlay="ovl_En_Kusa", debug_name="En_Kusa",
            category="ACTORCAT_PROP", flags=0x800010, alloc="ALLOCTYPE_NORMAL",
            instance_size=0x1A0, object="OBJECT_GAMEPLAY_KEEP",

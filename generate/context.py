@@ -78,7 +78,7 @@ class Queries:
 class ContextBuilder:
     """Builds (and caches) contexts; one builder per store, any version."""
 
-    def __init__(self, store: Any, *, max_tokens: int = 1800, cache_size: int = 512) -> None:
+    def __init__(self, store: Any, *, max_tokens: int = 2400, cache_size: int = 512) -> None:
         self.q = Queries(store)
         self.max_tokens = max_tokens
         self._cache: OrderedDict[tuple[str, str, str], Context] = OrderedDict()
@@ -194,7 +194,8 @@ class ContextBuilder:
                 source=_where(c.get("file"), c.get("line")), priority=priority + 15,
                 text=f"{name} calls {c['callee']}{sig}.",
                 data={"caller": name, "callee": c["callee"], "signature": c.get("signature"),
-                      "versions": c.get("versions") or []}))
+                      "name": c["callee"], "params": _params(c.get("params")),
+                      "return_type": c.get("return_type"), "versions": c.get("versions") or []}))
         return facts
 
     def _versions_function(self, name: str, version: str, priority: int) -> list[Fact]:
@@ -264,7 +265,8 @@ class ContextBuilder:
                      f"{', defined in ' + where if where else ''}.",
                 data={"name": name, "size": r["size"], "align": r.get("align"),
                       "file": r.get("file"), "line": r.get("line")}))
-        for fr in self.q.run("context_struct_fields", name=name, version=version)[:fields]:
+        all_fields = self.q.run("context_struct_fields", name=name, version=version)
+        for fr in all_fields[:fields]:
             if fr.get("offset") is None:
                 continue
             pos = fr.get("position") or 0
@@ -277,10 +279,16 @@ class ContextBuilder:
                      f", type `{fr.get('type') or '?'}` ({version}).",
                 data={"struct": name, "field": fr["field"], "offset": fr["offset"],
                       "size": fr.get("size"), "type": fr.get("type"), "position": pos}))
-        facts += self._versions_struct(name, version, priority + 8)
+        listed = {fr["field"]: fr.get("position") or 0 for fr in all_fields[:fields]}
+        facts += self._versions_struct(name, version, priority, listed,
+                                       complete=len(all_fields) <= fields)
         return facts
 
-    def _versions_struct(self, name: str, version: str, priority: int) -> list[Fact]:
+    def _versions_struct(self, name: str, version: str, priority: int, listed: dict[str, int],
+                         *, complete: bool) -> list[Fact]:
+        """Size and member-offset differences with other versions. A member's difference
+        ranks right after the member; for a layout shown only in part, the members not shown
+        are summed up in one count instead of one fact each."""
         sizes = self.q.run("context_struct_versions", name=name)
         facts: list[Fact] = []
         here = next((r for r in sizes if r["version"] == version), None)
@@ -289,7 +297,7 @@ class ContextBuilder:
                     and r["size"] != here.get("size"):
                 facts.append(Fact(
                     id=f"sizediff:{name}@{r['version']}", kind="Struct", entity=name,
-                    source=_where(r.get("file"), r.get("line")), priority=priority,
+                    source=_where(r.get("file"), r.get("line")), priority=priority + 8,
                     text=f"{name} is {hx(r['size'])} bytes in {r['version']}. "
                          f"In {version} it is {hx(here['size'])} bytes.",
                     data={"version": r["version"], "size": r["size"], "base_size": here["size"]}))
@@ -298,17 +306,29 @@ class ContextBuilder:
         offsets: dict[str, dict[str, int]] = {}
         for r in self.q.run("context_field_versions", name=name):
             offsets.setdefault(r["field"], {})[r["version"]] = r["offset"]
+        hidden: dict[str, int] = {}
         for fld, per in offsets.items():
             base = per.get(version)
             for v, off in per.items():
-                if base is not None and off is not None and off != base:
-                    facts.append(Fact(
-                        id=f"offdiff:{name}.{fld}@{v}", kind="Field", entity=f"{name}.{fld}",
-                        source="graph IN_VERSION", priority=priority + 2,
-                        text=f"{name}.{fld} is at offset {hx(off)} in {v}. "
-                             f"In {version} it is at {hx(base)}.",
-                        data={"struct": name, "field": fld, "version": v, "offset": off,
-                              "base_offset": base}))
+                if base is None or off is None or off == base:
+                    continue
+                if not complete and fld not in listed:
+                    hidden[v] = hidden.get(v, 0) + 1
+                    continue
+                facts.append(Fact(
+                    id=f"offdiff:{name}.{fld}@{v}", kind="Field", entity=f"{name}.{fld}",
+                    source="graph IN_VERSION",
+                    priority=priority + 10 + min(listed.get(fld, 80), 80),
+                    text=f"{name}.{fld} is at offset {hx(off)} in {v}. "
+                         f"In {version} it is at {hx(base)}.",
+                    data={"struct": name, "field": fld, "version": v, "offset": off,
+                          "base_offset": base}))
+        for v, n in sorted(hidden.items()):
+            facts.append(Fact(
+                id=f"offdiffcount:{name}@{v}", kind="Struct", entity=name,
+                source="graph IN_VERSION", priority=priority + 9,
+                text=f"{n} further member(s) of {name} sit at another offset in {v} than in "
+                     f"{version}.", data={"version": v, "count": n}))
         return facts
 
     def _facts_struct(self, name: str, version: str) -> list[Fact]:
@@ -361,7 +381,8 @@ class ContextBuilder:
                      f"{', via ' + o['via'] if o.get('via') else ''}).",
                 data={"object": o["object"], "id": o.get("id"), "via": o.get("via")}))
         if deep and a.get("instance_struct"):
-            facts += self.struct_facts(a["instance_struct"], version, priority=priority + 20,
+            # The first members outrank what the profile functions call.
+            facts += self.struct_facts(a["instance_struct"], version, priority=priority + 5,
                                        fields=10)
         return facts
 
@@ -369,8 +390,10 @@ class ContextBuilder:
         facts = self.actor_facts(enum, version)
         for f in [f for f in facts if f.id.startswith("profile:")]:
             deep = f.data["role"] in ("init", "update")
-            # Profile functions and what they call rank above the instance struct's members.
-            facts += self.function_facts(f.data["function"], version, priority=6, deep=deep)
+            # Profile functions rank above the instance struct's members; what update calls
+            # (the per-frame logic a mod changes) ranks above what init calls.
+            facts += self.function_facts(f.data["function"], version, deep=deep,
+                                         priority=6 if f.data["role"] != "init" else 10)
         return facts
 
     # -- scenes, objects, small kinds -----------------------------------------------------

@@ -49,7 +49,7 @@ class RunConfig(BaseModel):
     generator: str = "offline"
     model: str = "ootkg-offline-templates"
     max_tokens: int = 4096
-    max_context_tokens: int = 1800
+    max_context_tokens: int = 2400
     dedup_threshold: float = 0.9
     families_explicit: bool = False
 

@@ -123,6 +123,7 @@ class Tables:
 
     def _q_context_callees(self, name: str, limit: int = 20) -> list[Row]:
         return [{"callee": r["callee"], "signature": r["callee_signature"],
+                 "params": r["callee_params"], "return_type": r["callee_return_type"],
                  "file": r["callee_file"], "line": r["callee_line"], "count": r["count"],
                  "versions": r["versions"]}
                 for r in self.calls()[1].get(name, [])[: int(limit)]]

@@ -119,7 +119,7 @@ def register(app: typer.Typer) -> None:
         max_tokens: Annotated[int | None, typer.Option(help="Output tokens per request (default 4096).")] = None,
         context_tokens: Annotated[
             int | None,
-            typer.Option(help="Bound on the grounded context (default 1800)."),
+            typer.Option(help="Bound on the grounded context (default 2400)."),
         ] = None,
         compile: Annotated[
             bool | None,

@@ -30,7 +30,6 @@ class ActorModification(Family):
         callees += [f for r in ("init", "update") if r in roles
                     for f in ctx.of(f"call:{roles[r].data['function']}->")
                     if f.data.get("signature") and f not in callees]
-        sig = {f.data["name"]: f for f in ctx.of("sig:")}
         enum = ctx.target.key
         goal = pick(rng, ["change what {a} does every frame", "make {a} behave differently",
                           "tweak {a}'s behaviour", "add some custom logic to {a}"], a=enum)
@@ -48,17 +47,26 @@ class ActorModification(Family):
                            f"({actor.data.get('instance_struct') or 'see the actor header'}):\n"
                            + facts_text(fields))
                 used += fields
-        callee = callees[0] if callees else None
-        if difficulty >= 2 and callee is not None and callee.data["callee"] in sig:
-            csig = sig[callee.data["callee"]]
-            wrapped = wrapper_call(csig, f"{fn.split('_')[0]}_CustomHelper",
-                                   f"// {fn} already calls {csig.data['name']}; reuse it")
-            if wrapped:
-                answer += ("\n\n" + callee.text + " A helper with the same arguments, called from "
-                           f"{fn}, keeps your change in one place:\n\n" + code(wrapped))
-                used += [callee, csig]
+        usable = [(c, wrapper_call(c, f"{_prefix(fn)}_Mod{c.data['callee'].split('_')[-1]}",
+                                   f"// {fn} already calls {c.data['callee']}; reuse it"))
+                  for c in callees]
+        usable = [(c, w) for c, w in usable if w]
+        if difficulty >= 2 and usable:
+            callee, wrapped = usable[rng.randrange(len(usable))]
+            answer += ("\n\n" + callee.text + " A helper with the same arguments, called from "
+                       f"{fn}, keeps your change in one place:\n\n" + code(wrapped))
+            used.append(callee)
+        if difficulty >= 4 and len(usable) > 1:
+            answer += "\n\nOther functions it already calls, with the same signatures to reuse:\n" \
+                + "\n".join(f"- `{c.data['signature']}`" for c, _ in usable[:4] if c is not callee)
+            used += [c for c, _ in usable[:4]]
         if difficulty >= 3:
             answer += (f"\n\nThe actor is built into overlay {actor.data.get('overlay') or '?'}"
                        f" from {actor.source or 'its actor file'}; rebuild and test in "
                        f"{ctx.version}.")
         return draft.assistant(answer, *used)
+
+
+def _prefix(function: str) -> str:
+    """``EnTite_Update`` -> ``EnTite``: new helpers share the actor's prefix."""
+    return function.split("_", 1)[0]

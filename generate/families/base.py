@@ -161,6 +161,11 @@ def wrapper_call(sig_fact: Fact, wrapper: str, comment: str = "") -> str | None:
         return None
     if any("..." in p["type"] or "(" in p["type"] or "[" in p["type"] for p in params):
         return None
+    if "param_types" not in sig_fact.data:
+        # Where each type is defined is unknown: only types every file has in scope.
+        if any(ctype_text(p["type"]).replace("const ", "").rstrip("*").strip() not in PRIMITIVES
+               for p in params):
+            return None
     files = [t.get("file") or "" for t in sig_fact.data.get("param_types") or []]
     if any(f.endswith(".c") for f in files):
         return None

@@ -44,16 +44,14 @@ class FeatureDevelopment(Family):
                     f"the profile's instance size (`sizeof({s['name']})`) follows automatically.",
                     size, actor)
         d.user("Now the logic. Can I reuse something the actor already calls?")
-        sigs = {f.data["name"]: f for f in ctx.of("sig:")}
         upd_fn = upd.data["function"]
-        callee = next((f for f in ctx.of(f"call:{upd_fn}->") if f.data["callee"] in sigs), None)
-        if callee is not None:
-            csig = sigs[callee.data["callee"]]
-            wrapped = wrapper_call(csig, f"{s['name']}_OnFeature",
-                                   "// called from the update function when the counter fires")
-            text = f"{callee.text} Wrap it for your feature:\n\n" + code(wrapped) if wrapped \
-                else f"{callee.text} Call it from the update function when the counter fires."
-            d.assistant(text, callee, csig)
+        options = [(c, wrapper_call(c, f"{s['name']}_OnFeature",
+                                    "// called from the update function when the counter fires"))
+                   for c in ctx.of(f"call:{upd_fn}->")]
+        options = [(c, w) for c, w in options if w]
+        if options:
+            callee, wrapped = options[rng.randrange(len(options))]
+            d.assistant(f"{callee.text} Wrap it for your feature:\n\n" + code(wrapped), callee)
         else:
             d.assistant(f"Keep it local: increment the new member at the top of {upd_fn} and "
                         "branch on it there, before the actor's own logic runs.", upd)

@@ -472,6 +472,23 @@ class ContextBuilder:
         for f in self.address_facts(name, version, 8):
             f.kind = "Global"
             facts.append(f)
+        rows_v = self.q.run("context_global_versions", name=name)
+        if rows_v:
+            versions = [r["version"] for r in rows_v]
+            facts.append(Fact(id=f"versions:{name}", kind="Global", entity=name,
+                              source="graph IN_VERSION", priority=10,
+                              text=f"{name} exists in {len(versions)} version(s): "
+                                   f"{', '.join(versions)}.", data={"versions": versions}))
+            here = next((r for r in rows_v if r["version"] == version), None)
+            for r in rows_v:
+                if here and r["version"] != version and r.get("type") and \
+                        r["type"] != here.get("type"):
+                    facts.append(Fact(
+                        id=f"typediff:{name}@{r['version']}", kind="Global", entity=name,
+                        source="graph IN_VERSION", priority=6,
+                        text=f"{name} has type `{r['type']}` in {r['version']}. In {version} its "
+                             f"type is `{here['type']}`.",
+                        data={"version": r["version"], "type": r["type"]}))
         if g.get("struct"):
             facts += self.struct_facts(g["struct"], version, priority=20, fields=12)
         return facts

@@ -130,3 +130,9 @@ def test_param_types_with_their_files(q):
         {"position": 0, "type": "Actor", "file": "include/z64.h"},
         {"position": 1, "type": "PlayState", "file": "include/z64.h"}]
     assert q.run("context_param_types", name="Sram_WriteSave") == []
+
+
+def test_global_versions(q):
+    assert q.run("context_global_versions", name="gSaveContext") == [
+        {"version": NTSC, "ordinal": 0, "type": "SaveContext"},
+        {"version": DBG, "ordinal": 1, "type": "SaveContext"}]

@@ -25,6 +25,8 @@ class SaveData(Family):
         if kind == "Function":  # the save/SRAM code, not any function with "Save" in its name
             return any(s in (file or "").lower() for s in ("sram", "z_save", "file_select",
                                                            "file_choose"))
+        if kind == "Global":  # by its type (gSaveContext), not a texture named ...Save...
+            return any(s in (detail or "").lower() for s in ("savecontext", "sram", "saveinfo"))
         text = f"{key} {detail}".lower()
         return "save" in text or "sram" in text
 

@@ -18,7 +18,8 @@ class VersionMigration(Family):
 
     def offline(self, ctx: Context, difficulty: int, rng: random.Random) -> Draft | None:
         name, v = ctx.target.key, ctx.version
-        diffs = [f for f in ctx.facts if f.id.startswith(("sigdiff:", "sizediff:", "offdiff:"))]
+        diffs = [f for f in ctx.facts
+                 if f.id.startswith(("sigdiff:", "sizediff:", "offdiff:", "typediff:"))]
         here_addr = [f for f in ctx.of(f"addr:{name}@{v}")]
         other_addr = [f for f in ctx.of(f"addr:{name}@") if f not in here_addr]
         versions = ctx.first(f"versions:{name}")

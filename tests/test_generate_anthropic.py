@@ -219,3 +219,24 @@ def test_batch_resumes_by_polling_the_same_batch(settings, stub, tmp_path):
     stats, rows = run(settings, stub, out, count=3, batch=True, resume=True)
     assert stats.accepted == 3 and len(rows) == 3
     assert len(stub.batches) == 1  # polled again, not sent again
+
+
+def test_cli_end_to_end_against_the_stub(settings, stub, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    stub.bad_first_answer = True
+    out = tmp_path / "cli.jsonl"
+    env = {**os.environ, "OOTKG_DB": str(settings.db), "ANTHROPIC_API_KEY": "sk-test-key",
+           "COLUMNS": "200"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "ootkg", "generate", "--llm", "anthropic", "--model", MODEL,
+         "--budget-usd", "0.5", "--count", "2", "--families", "qa", "--out", str(out),
+         "--no-writeback", "--base-url", stub.url], env=env, capture_output=True, text=True,
+        timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 examples" in proc.stderr and "2 repaired" in proc.stderr and "$0.0" in proc.stderr
+    rows = list(read_jsonl(out))
+    assert [r["metadata"]["generator"] for r in rows] == ["anthropic", "anthropic"]
+    assert all(r["metadata"]["usage"]["requests"] == 2 for r in rows)  # answer + repair

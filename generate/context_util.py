@@ -1,0 +1,58 @@
+"""Small helpers shared by the context builders."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+
+def c_spelling(signature: str | None) -> str | None:
+    """``void f(Actor * actor)`` (libclang's spelling) -> ``void f(Actor* actor)`` (the decomp's)."""
+    return _STAR.sub("*", signature) if signature else signature
+
+
+_STAR = re.compile(r"\s+\*")
+
+
+def hx(value: int | None) -> str:
+    return "?" if value is None else f"0x{value:X}"
+
+
+def tokens_of(text: str) -> int:
+    """A cheap token estimate (about 3.5 characters per token for code-heavy English)."""
+    return len(text) * 2 // 7 + 1
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _where(file: str | None, line: int | None) -> str:
+    if not file:
+        return ""
+    return f"{file}:{line}" if line else file
+
+
+def _params(raw: Any) -> list[dict[str, str]]:
+    if not raw:
+        return []
+    if isinstance(raw, list):
+        return raw
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return []
+    return value if isinstance(value, list) else []
+
+
+def _struct_params(params: list[dict[str, str]]) -> list[str]:
+    """Struct names a function takes by pointer (``Actor* actor`` -> ``Actor``), in order."""
+    out: list[str] = []
+    for p in params:
+        t = (p.get("type") or "").replace("const ", "").replace("struct ", "").strip()
+        if t.endswith("*"):
+            base = t.rstrip("*").strip()
+            if base and base[0].isupper() and base not in out:
+                out.append(base)
+    return out[:2]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import c_defines
+from ingest.asset_stubs import ensure_stubs
 from ingest.c_extract import EXTRACTOR_VERSION, Job, TURecord, extract_tu, init_worker
 from ingest.cache import RecordCache
 from ingest.cenv import CompileEnv
@@ -40,6 +41,7 @@ class VersionData:
         self.v, self.spec, self.records, self.defines = v, spec, records, defines
         self.seconds, self.extracted = seconds, extracted
         self.hkeys: dict[str, str] = {}
+        self.extra: list[TURecord] = []  # parses made only for their headers
         self.parses = 0
 
 
@@ -87,6 +89,16 @@ class _Plan:
                                parts, self.stub_part(vid, missing), extra)).encode())
         return h.hexdigest()
 
+    def main_key(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str],
+                 extra: tuple, extra_headers: tuple[str, ...]) -> str | None:
+        """Key of what the TU's own code yields (its functions, calls, profiles) in a version;
+        None when only the full key will do."""
+        m = self.index.main_parts(tu_abs, vidx, env, raw, extra_headers)
+        if m is None:
+            return None
+        return hashlib.sha1(repr(("main", EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], m,
+                                  self.stub_part(vid, m[1]), extra)).encode()).hexdigest()
+
     def header_keys(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str]
                     ) -> dict[str, str]:
         files, _ = self.index.closure(tu_abs)
@@ -113,10 +125,15 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
                                       (ctx.checkout.root, plan.envs[v.id].args(), names,
                                        def_headers))
                      if pool is not None else None) for v in order}
+    # asset stubs: in the workers too (pure Python, one task per version)
+    stub_tasks = {v.id: (pool.apply_async(ensure_stubs, (ctx.checkout, v, plan.envs[v.id].stub_dir))
+                         if pool is not None else None) for v in order}
     specs: dict[str, SpecInfo] = {}
     for v in order:
-        plan.envs[v.id].ensure_stubs()
         specs[v.id] = read_spec(ctx.checkout, v)
+    for v in order:
+        task = stub_tasks[v.id]
+        task.get() if task is not None else plan.envs[v.id].ensure_stubs()
     measured: dict[str, dict[str, int]] = {}
     for v in order:
         p = probes[v.id]
@@ -124,11 +141,29 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
             ctx.checkout.root, plan.envs[v.id].args(), names, def_headers)
     log.info("C plan: index, stubs, specs, defines probes %.2fs", time.perf_counter() - t0)
     prefix_heads = plan.envs[order[0].id].prefix_headers() if ctx.use_pch else []
-    keys: dict[str, dict[str, str]] = {}       # version -> tu -> record key
+    keys: dict[str, dict[str, str]] = {}       # version -> tu -> record key (its own code)
     jobs: dict[str, Job] = {}                  # record key -> job (for missing records)
     records: dict[str, TURecord] = {}
     hkeys_of: dict[str, dict[str, str]] = {}   # version -> header rel -> key
     pch_users: dict[str, list[Job]] = defaultdict(list)  # version whose PCH a job needs
+    covered: set[tuple[str, str]] = set()      # (header, key) some parse walks
+    extra_keys: set[str] = set()               # parses made for headers only
+    pending: list[tuple[VersionInfo, int, str, dict[str, str], str, bool]] = []
+
+    def want(k: str, make: Any, hks: dict[str, str], skip_heads: frozenset[str]) -> None:
+        """Make sure record ``k`` exists; note the (header, key)s a parse for it walks."""
+        if k in records or k in jobs:
+            return  # made for another version: it walked that version's headers, not these
+        rec = cache.get(k)
+        if rec is not None:
+            records[k] = rec
+            covered.update((f"{root}/{h}", hk) for h, hk in rec.hkeys.items())
+        else:
+            jobs[k] = make()
+            covered.update((f, hk) for f, hk in hks.items() if f not in skip_heads)
+
+    prefix_abs = tuple(str(ctx.checkout.root / "include" / h) for h in prefix_heads)
+    prefix_closure = frozenset(f for h in prefix_abs for f in plan.index.closure(h)[0])
     for vidx, v in enumerate(order):
         env_v = plan.envs[v.id]
         venv = version_env(plan.index, plan.flags[v.id], measured[v.id])
@@ -137,49 +172,70 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
         prefix_part: tuple = ()
         units = [t.path for t in specs[v.id].tus if t.path.startswith("src/")]
         if prefix_heads:
-            prefix_part = tuple(plan.key(str(ctx.checkout.root / "include" / h), vidx, v.id,
-                                         venv, raw) for h in prefix_heads)
+            prefix_part = tuple(plan.key(h, vidx, v.id, venv, raw) for h in prefix_abs)
         vkeys: dict[str, str] = {}
         hk_v: dict[str, str] = {}
-        if prefix_heads:
-            pkey = hashlib.sha1(repr(("<pch-prefix>", EXTRACTOR_VERSION, prefix_part,
-                                      tuple(prefix_heads))).encode()).hexdigest()
-            vkeys["<pch-prefix>"] = pkey
         for tu in units:
             tu_abs = str(ctx.checkout.root / tu)
             with_pch = bool(prefix_heads) and env_v.uses_pch(tu)
-            extra = (tuple(env_v.args(tu)[len(env_v.args()):]),  # per-file flags
-                     prefix_part if with_pch else None)
-            vkeys[tu] = plan.key(tu_abs, vidx, v.id, venv, raw, extra)
+            flags_extra = tuple(env_v.args(tu)[len(env_v.args()):])  # per-file flags
+            extra = (flags_extra, prefix_part if with_pch else None)
             hks = plan.header_keys(tu_abs, vidx, v.id, venv, raw)
             for f, k in hks.items():
                 hk_v[f[len(root) + 1:]] = k
-            k = vkeys[tu]
-            if k in records or k in jobs:
-                continue
-            rec = cache.get(k)
-            if rec is not None:
-                records[k] = rec
-                continue
-            job = Job(tu=tu, args=env_v.args(tu), root=root, stub_dir=str(env_v.stub_dir),
-                      header_keys=hks, key=k)
-            if with_pch:
-                pch_users[v.id].append(job)
-            jobs[k] = job
+            full = plan.key(tu_abs, vidx, v.id, venv, raw, extra)
+            main = plan.main_key(tu_abs, vidx, v.id, venv, raw, (flags_extra, with_pch),
+                                 prefix_closure if with_pch else ())
+            k = main or full
+            vkeys[tu] = k
+
+            def make(tu: str = tu, k: str = k, hks: dict[str, str] = hks,
+                     with_pch: bool = with_pch, env_v: CompileEnv = env_v, vid: str = v.id
+                     ) -> Job:
+                job = Job(tu=tu, args=env_v.args(tu), root=root, stub_dir=str(env_v.stub_dir),
+                          header_keys=hks, key=k)
+                if with_pch:
+                    pch_users[vid].append(job)
+                return job
+
+            want(k, make, hks, prefix_closure if with_pch else frozenset())
+            pending.append((v, vidx, tu, hks, full, with_pch))
         if prefix_heads:
-            for f, k in _prefix_header_keys(plan, ctx, prefix_heads, v.id, order).items():
+            pk = hashlib.sha1(repr(("<pch-prefix>", EXTRACTOR_VERSION, prefix_part,
+                                    tuple(prefix_heads))).encode()).hexdigest()
+            vkeys["<pch-prefix>"] = pk
+            phk = _prefix_header_keys(plan, ctx, prefix_heads, v.id, order)
+            for f, k in phk.items():
                 hk_v.setdefault(f[len(root) + 1:], k)
-            pk = vkeys["<pch-prefix>"]
-            if pk not in records and pk not in jobs:
-                rec = cache.get(pk)
-                if rec is not None:
-                    records[pk] = rec
-                else:
-                    jobs[pk] = Job(tu="<pch-prefix>", args=[], root=root,
-                                   stub_dir=str(env_v.stub_dir), header_keys={}, key=pk)
-                    pch_users[v.id].append(jobs[pk])
+
+            def make_prefix(pk: str = pk, env_v: CompileEnv = env_v, vid: str = v.id) -> Job:
+                job = Job(tu="<pch-prefix>", args=[], root=root, stub_dir=str(env_v.stub_dir),
+                          header_keys={}, key=pk)
+                pch_users[vid].append(job)
+                return job
+
+            want(pk, make_prefix, phk, frozenset())
         keys[v.id] = vkeys
         hkeys_of[v.id] = hk_v
+    # every (header, key) a version needs must be walked by some parse: parse, with that
+    # version's own flags, a TU of it that reaches the headers nobody walks yet
+    for v, _vidx, tu, hks, full, with_pch in pending:
+        skip_heads = prefix_closure if with_pch else frozenset()
+        if all((f, hk) in covered for f, hk in hks.items() if f not in skip_heads):
+            continue
+        env_v = plan.envs[v.id]
+
+        def make_full(tu: str = tu, full: str = full, hks: dict[str, str] = hks,
+                      with_pch: bool = with_pch, env_v: CompileEnv = env_v, vid: str = v.id
+                      ) -> Job:
+            job = Job(tu=tu, args=env_v.args(tu), root=root, stub_dir=str(env_v.stub_dir),
+                      header_keys=hks, key=full)
+            if with_pch:
+                pch_users[vid].append(job)
+            return job
+
+        want(full, make_full, hks, skip_heads)
+        extra_keys.add(full)
     # PCHs only for the versions whose jobs need one
     for vid, users in pch_users.items():
         env_v = plan.envs[vid]
@@ -215,11 +271,13 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
     seconds = time.perf_counter() - t0
     log.info("C extraction done at %.2fs", seconds)
     out = []
+    extras = [records[k] for k in extra_keys if k in records]
     for v in order:
         recs = [records[k] for k in keys[v.id].values() if k in records]
         parsed = sum(1 for k in set(keys[v.id].values()) if k in jobs)
         vd = VersionData(v, specs[v.id], recs, measured[v.id], seconds, parsed)
         vd.hkeys = hkeys_of[v.id]
+        vd.extra = extras
         vd.parses = len(todo)
         out.append(vd)
     return out
@@ -274,23 +332,18 @@ def c_source(ctx: IngestContext) -> Facts:
 
 
 def _header_ents(d: VersionData, by_hkey: dict[tuple[str, str], Any]) -> dict[str, Any]:
-    """The header declarations one version sees: every header its TUs declare things from,
-    looked up by the header's key for this version (walked once, in whichever parse)."""
+    """The header declarations one version sees: every header its TUs reach, looked up by the
+    header's key for this version (walked once, in whichever parse had that key)."""
     out: dict[str, Any] = {}
-    for r in d.records:
-        for h in r.files:
-            if h in out or not h.endswith(".h"):
-                continue
-            k = d.hkeys.get(h)
-            ents = by_hkey.get((h, k)) if k is not None else None
-            if ents is None and h in r.headers:
-                ents = r.headers[h]
-            if ents is not None:
-                out[h] = ents
-    # headers a record walked whose key this version does not know (outside the checkout)
+    for h, k in d.hkeys.items():
+        ents = by_hkey.get((h, k))
+        if ents is not None:
+            out[h] = ents
+    # headers the static include graph does not know (outside src/ and include/)
     for r in d.records:
         for h, ents in r.headers.items():
-            out.setdefault(h, ents)
+            if h not in d.hkeys:
+                out.setdefault(h, ents)
     return out
 
 
@@ -354,7 +407,7 @@ def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSi
 
     by_hkey: dict[tuple[str, str], Any] = {}
     for d in data:
-        for r in d.records:
+        for r in [*d.records, *d.extra]:
             for h, ents in r.headers.items():
                 by_hkey.setdefault((h, r.hkeys.get(h, "")), ents)
     for d in data:
@@ -553,7 +606,7 @@ def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSi
         for vid in per:
             facts.rel("IN_VERSION", name, vid, from_kind="Segment", to_kind="Version")
 
-    _profiles(facts, profiles, obj_includes, runtime, def_vals, order_ids)
+    _profiles(facts, profiles, obj_includes, runtime, def_vals, order_ids, structs)
     return facts
 
 
@@ -567,20 +620,27 @@ def _flag_names(flags: int | None, defs: dict[str, int]) -> list[str]:
 
 
 def _profiles(facts: Facts, profiles: dict, obj_includes: dict, runtime: dict,
-              def_vals: dict[str, dict[str, int]], order_ids: list[str]) -> None:
+              def_vals: dict[str, dict[str, int]], order_ids: list[str],
+              structs: dict[str, dict[str, tuple]]) -> None:
     for (ptype, key), per in profiles.items():
         rvid = _rep(per, order_ids)
         p = per[rvid]
         if ptype == "ActorProfile":
             defs = {n: vals[rvid] for n, vals in def_vals.items() if rvid in vals
                     and n.startswith("ACTOR_FLAG_")}
+            inst_rep = structs.get(p.get("instance_struct") or "", {}).get(rvid)
             facts.node("Actor", enum=key, id=p.get("id"), category=p.get("category_name"),
                        flags=p.get("flags"), flag_names=_flag_names(p.get("flags"), defs),
-                       object=p.get("objectId_name"), instance_size=p.get("instanceSize"),
+                       object=p.get("objectId_name"),
+                       instance_size=inst_rep[2] if inst_rep else p.get("instanceSize"),
                        instance_struct=p.get("instance_struct"), file=p.get("file"))
+            inst = structs.get(p.get("instance_struct") or "", {})
             for vid, pv in per.items():
+                # sizeof(instance struct) in *this* version: from the struct's own layout there
+                # (a profile parse can be shared by versions whose headers differ)
+                size = inst[vid][2] if vid in inst else pv.get("instanceSize")
                 facts.rel("IN_VERSION", key, vid, from_kind="Actor", to_kind="Version",
-                          size=pv.get("instanceSize"), file=pv.get("file"), line=pv.get("line"),
+                          size=size, file=pv.get("file"), line=pv.get("line"),
                           value=pv.get("flags"))
             for role in ("init", "destroy", "update", "draw"):
                 if p.get(role):

@@ -34,7 +34,7 @@ _IDENT = re.compile(r"[A-Za-z_]\w*")
 _INT_DEFINE = re.compile(r"^\s*([A-Za-z_]\w*)\s+\(?\s*(-?(?:0[xX][0-9a-fA-F]+|\d+))[uUlL]*\s*\)?\s*$")
 _DEFINED = re.compile(r"\bdefined\s*(?:\(\s*([A-Za-z_]\w*)\s*\)|([A-Za-z_]\w*))")
 _NUM = re.compile(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b")
-ANALYSIS_VERSION = "tu-keys-4"
+ANALYSIS_VERSION = "tu-keys-5"
 
 
 @dataclass
@@ -49,10 +49,18 @@ class FileInfo:
     idents: frozenset[str]       # identifiers of the code (outside directives)
     refs: frozenset[str]         # identifiers the file refers to (code, conditions, macro bodies)
     has_defs_only: bool = False
+    # per conditional: the names its block declares or uses (None: it includes files, so any)
+    relevance: list[frozenset[str] | None] = field(default_factory=list)
+    defines_record: bool = False  # a struct/union body in the code (its layout follows headers)
 
 
 _LINE_DIRECTIVE = re.compile(r"#\s*(\w+)\s*(.*)")
 _INLINE_COMMENT = re.compile(r"/\*.*?\*/")
+_RECORD_BODY = re.compile(r"\b(?:struct|union)\b[^;{}()=]*\{")
+# names too common to tell whether a header's #if block matters to a file that mentions them
+_TRIVIAL = frozenset("""void char short int long float double signed unsigned const volatile
+static extern struct union enum typedef return if else for while do switch case default break
+continue sizeof s8 u8 s16 u16 s32 u32 s64 u64 f32 f64 NULL""".split())
 
 
 def _analyse(path: Path, st: os.stat_result) -> FileInfo:
@@ -84,6 +92,7 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
             code.append(line)
             if stack:
                 stack[-1]["code"] = True
+                stack[-1]["names"] |= set(_IDENT.findall(line)) - _TRIVIAL
             continue
         m = _LINE_DIRECTIVE.match(st_)
         if not m:
@@ -93,7 +102,8 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
             conds.append([d, rest, None])
             ids = set(_IDENT.findall(rest))
             refs |= ids
-            stack.append({"ids": ids, "defs": set(), "code": False, "conds": [len(conds) - 1]})
+            stack.append({"ids": ids, "defs": set(), "code": False, "conds": [len(conds) - 1],
+                          "names": set(), "any": False})
         elif d == "elif":
             conds.append([d, rest, None])
             ids = set(_IDENT.findall(rest))
@@ -107,11 +117,15 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
             if stack:
                 top = stack.pop()
                 only = None if top["code"] else frozenset(top["defs"])
+                rel = None if top["any"] else frozenset(top["names"] | top["defs"])
                 for ci in top["conds"]:
                     conds[ci][2] = only
+                    conds[ci].append(rel)
                 if stack:
                     stack[-1]["defs"] |= top["defs"]
                     stack[-1]["code"] = stack[-1]["code"] or top["code"]
+                    stack[-1]["names"] |= top["names"]
+                    stack[-1]["any"] = stack[-1]["any"] or top["any"]
         elif d == "define":
             dm = _DEFINE.match(rest)
             if dm:
@@ -126,11 +140,21 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
             refs |= set(_IDENT.findall(rest))
             if stack:
                 stack[-1]["code"] = True
-    idents = frozenset(_IDENT.findall("\n".join(code)))
+                if d in ("include", "undef"):
+                    stack[-1]["any"] = True
+                else:
+                    stack[-1]["names"] |= set(_IDENT.findall(rest))
+    code_text = "\n".join(code)
+    idents = frozenset(_IDENT.findall(code_text))
+    for c in conds:
+        if len(c) < 4:  # an unterminated #if
+            c.append(None)
     return FileInfo(size=st.st_size, mtime=st.st_mtime_ns, sha=hashlib.sha1(data).hexdigest(),
-                    includes=_INCLUDE.findall(text), conds=[tuple(c) for c in conds],
+                    includes=_INCLUDE.findall(text), conds=[tuple(c[:3]) for c in conds],
                     defines=defines, idents=idents, refs=frozenset(refs | idents),
-                    has_defs_only=any(c[2] is not None for c in conds))
+                    has_defs_only=any(c[2] is not None for c in conds),
+                    relevance=[c[3] for c in conds],
+                    defines_record=_RECORD_BODY.search(code_text) is not None)
 
 
 @dataclass
@@ -147,6 +171,9 @@ class KeyIndex:
     _tu_base: dict[str, tuple] = field(default_factory=dict)
     _body_seeds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _edges: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    _main_base: dict[tuple, tuple] = field(default_factory=dict)
+    _outs: dict[tuple, tuple] = field(default_factory=dict)
+    macro_bodies: dict[str, frozenset[str]] = field(default_factory=dict)
     _closure: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     _part: dict[tuple[str, int, frozenset[int]], tuple] = field(default_factory=dict)
 
@@ -272,6 +299,71 @@ class KeyIndex:
         digest, missing, sens = base
         return digest, missing, tuple(self.file_part(f, vkey, env, raw, sk) for f, sk in sens)
 
+    def macro_refs(self, names: set[str]) -> set[str]:
+        """``names`` plus every identifier the macros among them expand to, transitively."""
+        out = set(names)
+        todo = [n for n in names if n in self.macro_bodies]
+        while todo:
+            n = todo.pop()
+            for m in self.macro_bodies.get(n, ()):
+                if m not in out:
+                    out.add(m)
+                    if m in self.macro_bodies:
+                        todo.append(m)
+        return out
+
+    def main_parts(self, tu: str, vkey: int, env: dict[str, int | None], raw: dict[str, str],
+                   extra_headers: tuple[str, ...] = ()) -> tuple | None:
+        """What the facts of the TU's own code (its .c and included .c files) depend on in one
+        version: every conditional of that code, and the header conditionals whose blocks
+        declare or define something that code refers to (through macros too). None when the
+        code defines a struct/union (its layout follows header types: use the full key)."""
+        base = self._main_base.get((tu, extra_headers))
+        if base is None:
+            files, missing = self.closure(tu)
+            main = [f for f in files if not f.endswith(".h")]
+            if any(self.files[f].defines_record for f in main if f in self.files):
+                self._main_base[(tu, extra_headers)] = base = ("full",)
+            else:
+                refs = self.macro_refs(set().union(*(self.files[f].refs for f in main
+                                                     if f in self.files)))
+                skips = self.unused_conds(files)
+                h = hashlib.sha1()
+                for f in main:
+                    h.update(f.encode())
+                    h.update(self.files[f].sha.encode() if f in self.files else b"-")
+                heads = [f for f in (*files, *extra_headers)
+                         if f.endswith(".h") and f in self.sensitive]
+                picks = []
+                for f in dict.fromkeys(heads):
+                    info = self.files[f]
+                    keep = tuple(i for i, r in enumerate(info.relevance)
+                                 if r is None or not r.isdisjoint(refs))
+                    if keep:
+                        picks.append((f, keep))
+                seeds: set[str] = set()
+                for n in refs & self.body_dep.keys():
+                    seeds |= self.body_dep[n]
+                base = self._main_base[(tu, extra_headers)] = (
+                    h.hexdigest(), missing, tuple((f, skips.get(f, frozenset())) for f in main
+                                                  if f in self.sensitive),
+                    tuple(picks), tuple(sorted(seeds)))
+        if base[0] == "full":
+            return None
+        digest, missing, mains, picks, seeds = base
+        parts = tuple(self.file_part(f, vkey, env, raw, sk) for f, sk in mains)
+        hparts = tuple(self._cond_outcomes(f, keep, vkey, env) for f, keep in picks)
+        return (digest, missing, parts, hparts, tuple((s, raw.get(s)) for s in seeds))
+
+    def _cond_outcomes(self, path: str, keep: tuple[int, ...], vkey: int,
+                       env: dict[str, int | None]) -> tuple:
+        got = self._outs.get((path, keep, vkey))
+        if got is None:
+            conds = self.files[path].conds
+            got = self._outs[(path, keep, vkey)] = tuple(
+                self._eval(conds[i][0], conds[i][1], env) for i in keep)
+        return got
+
     def file_part(self, path: str, vkey: int, env: dict[str, int | None],
                   raw: dict[str, str], skip: frozenset[int] = frozenset()) -> tuple:
         got = self._part.get((path, vkey, skip))
@@ -373,7 +465,12 @@ def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None
         p for p, info in files.items()
         if any(not cond_dep.keys().isdisjoint(_IDENT.findall(e)) for _, e, _ in info.conds)
         or not info.idents.isdisjoint(body_dep.keys()))
+    macro_bodies: dict[str, set[str]] = {}
+    for name, _cond, body, _text in defines:
+        if body:
+            macro_bodies.setdefault(name, set()).update(body)
     return KeyIndex(root=root, files=files, cond_dep=cond_dep, body_dep=body_dep,
+                    macro_bodies={n: frozenset(b) for n, b in macro_bodies.items()},
                     constants=constants, include_dirs=include_dirs, seeds=frozenset(seed_names),
                     ref_files={n: frozenset(v) for n, v in ref_files.items()},
                     sensitive=sensitive)

@@ -68,6 +68,42 @@ def _source_files(root: Path) -> list[Path]:
     return out
 
 
+def _tree_stamp(root: Path) -> str:
+    h = hashlib.sha1(GENERATOR.encode())
+    for p in _source_files(root):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def scan_cached(root: Path, cache_file: Path | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``_scan`` remembered on disk while no source file changed (a stat walk, not a read)."""
+    if cache_file is None:
+        return _scan(root)
+    stamp = _tree_stamp(root)
+    try:
+        import pickle
+
+        with open(cache_file, "rb") as fh:
+            got_stamp, got = pickle.load(fh)
+        if got_stamp == stamp:
+            return got
+    except (OSError, ValueError, EOFError, Exception):  # noqa: BLE001 - recompute
+        pass
+    got = _scan(root)
+    import pickle
+
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump((stamp, got), fh)
+    tmp.replace(cache_file)
+    return got
+
+
 @lru_cache(maxsize=4)
 def _scan(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(include paths no checkout directory provides, X_N_SIZE names used by sources)."""
@@ -241,7 +277,7 @@ def _stamp(checkout: Checkout, v: VersionInfo, missing: tuple[str, ...]) -> str:
 
 
 def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path) -> Path:
-    missing, size_names = _scan(checkout.root)
+    missing, size_names = scan_cached(checkout.root, out_dir.parent / "scan.pkl")
     stamp = _stamp(checkout, v, missing)
     stamp_file = out_dir / ".stamp"
     if stamp_file.is_file() and stamp_file.read_text() == stamp:

@@ -52,6 +52,33 @@ def candidates(root: Path) -> tuple[dict[str, DefineSite], list[str]]:
     return sites, headers
 
 
+def evaluate_cached(root: Path, args: list[str], names: list[str], headers: list[str],
+                    cache_dir: Path) -> dict[str, int]:
+    """``evaluate``, remembered while the flags and every file of include/ are unchanged."""
+    import hashlib
+    import os
+    import pickle
+
+    h = hashlib.sha1(repr((args, names, headers)).encode())
+    for dirpath, _, files in sorted(os.walk(root / "include")):
+        for n in sorted(files):
+            st = os.stat(os.path.join(dirpath, n))
+            h.update(f"{dirpath}/{n}:{st.st_size}:{st.st_mtime_ns}".encode())
+    path = cache_dir / f"{h.hexdigest()}.pkl"
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError):
+        pass
+    got = evaluate(root, args, names, headers)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(got, fh)
+    tmp.replace(path)
+    return got
+
+
 def evaluate(root: Path, args: list[str], names: list[str], headers: list[str]) -> dict[str, int]:
     src = "".join(f'#include "{h}"\n' for h in headers)
     src += "".join(f"#ifdef {n}\nstatic const long long __ootkg_d{i} = ({n});\n#endif\n"

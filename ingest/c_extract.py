@@ -29,7 +29,7 @@ from ingest.clangutil import eval_int
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "c-extract-7"
+EXTRACTOR_VERSION = "c-extract-8"
 K = ci.CursorKind
 _OBJ_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"assets/objects/([^/"]+)/[^"]+\.h"', re.M)
 _PROFILE_TYPES = {"ActorProfile": ("id", "category", "flags", "objectId", "instanceSize",
@@ -47,6 +47,7 @@ class Job:
     key: str                # cache key of the whole record
     fallback_args: list[str] | None = None  # without the PCH, if parsing with it fails
     extra_deps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # the PCH's
+    claims: dict[str, str] = field(default_factory=dict)  # (header, key)s this parse accounts for
 
 
 @dataclass
@@ -71,6 +72,7 @@ class TURecord:
     main: Ents = field(default_factory=Ents)  # the .c (and the .inc.c files it includes)
     headers: dict[str, Ents] = field(default_factory=dict)  # headers first walked here
     hkeys: dict[str, str] = field(default_factory=dict)     # their keys
+    claims: dict[str, str] = field(default_factory=dict)    # headers it answers for (planning)
     object_includes: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)    # path -> sha of files it read
     deps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # abs -> (size, mtime, sha)

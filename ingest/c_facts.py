@@ -121,9 +121,10 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
     sites, def_headers = c_defines.candidates(ctx.checkout.root)
     names = list(sites)
     # the defines probes (one per version) run in the workers while stubs are generated here
-    probes = {v.id: (pool.apply_async(c_defines.evaluate,
+    dcache = ctx.cache_dir / "defines"
+    probes = {v.id: (pool.apply_async(c_defines.evaluate_cached,
                                       (ctx.checkout.root, plan.envs[v.id].args(), names,
-                                       def_headers))
+                                       def_headers, dcache))
                      if pool is not None else None) for v in order}
     # asset stubs: in the workers too (pure Python, one task per version)
     stub_tasks = {v.id: (pool.apply_async(ensure_stubs, (ctx.checkout, v, plan.envs[v.id].stub_dir))
@@ -137,8 +138,8 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
     measured: dict[str, dict[str, int]] = {}
     for v in order:
         p = probes[v.id]
-        measured[v.id] = p.get() if p is not None else c_defines.evaluate(
-            ctx.checkout.root, plan.envs[v.id].args(), names, def_headers)
+        measured[v.id] = p.get() if p is not None else c_defines.evaluate_cached(
+            ctx.checkout.root, plan.envs[v.id].args(), names, def_headers, dcache)
     log.info("C plan: index, stubs, specs, defines probes %.2fs", time.perf_counter() - t0)
     prefix_heads = plan.envs[order[0].id].prefix_headers() if ctx.use_pch else []
     keys: dict[str, dict[str, str]] = {}       # version -> tu -> record key (its own code)
@@ -158,9 +159,11 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
         if rec is not None:
             records[k] = rec
             covered.update((f"{root}/{h}", hk) for h, hk in rec.hkeys.items())
+            covered.update((f"{root}/{h}", hk) for h, hk in getattr(rec, "claims", {}).items())
         else:
-            jobs[k] = make()
-            covered.update((f, hk) for f, hk in hks.items() if f not in skip_heads)
+            job = jobs[k] = make()
+            job.claims = {f: hk for f, hk in hks.items() if f not in skip_heads}
+            covered.update(job.claims.items())
 
     prefix_abs = tuple(str(ctx.checkout.root / "include" / h) for h in prefix_heads)
     prefix_closure = frozenset(f for h in prefix_abs for f in plan.index.closure(h)[0])
@@ -265,6 +268,7 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
     for rec in it:
         if rec.tu.startswith(root) or rec.tu.startswith("/"):
             rec.tu = "<pch-prefix>"
+        rec.claims = {f[len(root) + 1:]: hk for f, hk in jobs[rec.key].claims.items()}
         records[rec.key] = rec
         cache.put(rec.key, rec)
         ctx.progress(task, len(records), total)

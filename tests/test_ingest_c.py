@@ -268,3 +268,35 @@ def test_version_diff_query(graph: GraphStore) -> None:
     only = _named(graph, "version_diff", from_version="ntsc-1.0", to_version="pal-1.0",
                   name="Actor_")
     assert {(r["kind"], r["name"]) for r in only} == {("Function", "Actor_UpdatePos")}
+
+
+def test_shared_parses_give_what_each_version_alone_gives(
+        checkout: Checkout, facts: Facts, tmp_path: Path) -> None:
+    """Versions that preprocess a TU alike share one parse; the facts must not change."""
+    for vid in ("gc-us", "ntsc-1.0"):
+        ctx = IngestContext(checkout=checkout, versions=checkout.select([vid]),
+                            cache_dir=tmp_path / vid, jobs=1)
+        alone = c_source(ctx)
+        for kind in ("Function", "Struct", "Field", "Actor", "Define", "EnumConstant"):
+            got = {r["from"]: {k: v for k, v in r.items() if k not in ("from_kind", "to_kind")}
+                   for r in alone.rel_rows("IN_VERSION") if r["from_kind"] == kind}
+            shared = {r["from"]: {k: v for k, v in r.items() if k not in ("from_kind", "to_kind")}
+                      for r in facts.rel_rows("IN_VERSION")
+                      if r["from_kind"] == kind and r["to"] == vid}
+            assert got == shared, (vid, kind)
+        calls = {(r["from"], r["to"]) for r in alone.rel_rows("CALLS")}
+        assert calls == {(r["from"], r["to"]) for r in facts.rel_rows("CALLS")
+                         if vid in r["versions"]}
+
+
+def test_fewer_parses_than_version_tu_pairs(checkout: Checkout, tmp_path: Path) -> None:
+    ctx = IngestContext(checkout=checkout, versions=checkout.versions(), cache_dir=tmp_path,
+                        jobs=1)
+    c_source(ctx)
+    pairs = sum(r["files"] for r in ctx.stats["per_version"])
+    parses = int(ctx.notes["c"].split()[0])
+    assert pairs == 8 + 8 + 7 + 8 and parses < pairs + 4  # +prefix/header parses
+    ctx2 = IngestContext(checkout=checkout, versions=checkout.versions(), cache_dir=tmp_path,
+                         jobs=1)
+    c_source(ctx2)
+    assert ctx2.notes["c"].startswith("0 TU parses")  # all from the cache

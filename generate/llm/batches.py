@@ -130,5 +130,6 @@ def _finish(runner: Any, batch_id: str, jobs: list[tuple[Job, LLMRequest]],
             runner._decide(job, outcome)
     runner.budget.settle(reserve, spent)
     runner.stats.spent_usd = runner.budget.spent
+    runner.progress(runner.stats)
     runner.ledger.event("batch_done", durable=True, id=batch_id, cost=round(spent, 8))
     return repairs

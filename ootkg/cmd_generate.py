@@ -133,6 +133,11 @@ def register(app: typer.Typer) -> None:
         ] = True,
         base_url: Annotated[str | None, typer.Option(hidden=True, help="API base URL (tests, proxies).")] = None,
         throttle: Annotated[float, typer.Option(hidden=True, help="Seconds to pause before each item.")] = 0.0,
+        estimate: Annotated[
+            bool,
+            typer.Option("--estimate", help="Print the planned requests and their expected and worst-case "
+                         "cost, send nothing, write nothing."),
+        ] = False,
         fsync_interval: Annotated[
             float,
             typer.Option(help="0 (default): fdatasync every output line; N: at most every N seconds "
@@ -171,6 +176,9 @@ def register(app: typer.Typer) -> None:
         if concurrency < 1:
             raise UserError("--concurrency must be at least 1.")
         config = _config(settings, given, count, resume, out)
+        if estimate:
+            _estimate(settings, config, price, batch)
+            return
         out_path = resume or out
         if out_path is None:
             raise UserError("Give --out PATH for the examples (or --resume PATH to continue a run).")
@@ -238,6 +246,29 @@ def _config(settings: Any, given: dict[str, Any], count: int | None, resume: Pat
     elif "model" not in values:
         values["model"] = "claude-sonnet-5-5"
     return RunConfig(count=count or 100, families_explicit=bool(given.get("families")), **values)
+
+
+def _estimate(settings: Any, config: Any, price: str | None, batch: bool) -> None:
+    from generate.estimate import estimate
+    from generate.llm.pricing import UnknownModel, price_for
+    from generate.plan import PlanError
+    from kg.store import open_store
+    from ootkg.render import render_table
+
+    model = config.model if config.generator != "offline" else "claude-sonnet-5-5"
+    try:
+        prices = price_for(model, price)
+    except UnknownModel as e:
+        raise UserError(str(e)) from None
+    with open_store(settings, read_only=True) as store:
+        try:
+            est = estimate(store, config, prices, batch=batch)
+        except PlanError as e:
+            raise UserError(str(e)) from None
+    rows = [{"measure": k, "value": v} for k, v in est.model_dump().items()]
+    render_table(rows, title=f"{model}: {est.requests} requests (offline runs cost nothing; "
+                 "priced as if sent)" if config.generator == "offline" else
+                 f"{model}: {est.requests} requests")
 
 
 def _norm(v: Any) -> Any:

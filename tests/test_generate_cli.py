@@ -196,3 +196,24 @@ def test_curriculum_covers_every_step_even_below_count(db, tmp_path):
     targets = [r["metadata"]["target"] for r in read_jsonl(out)]
     assert set(targets) == {"actor-basics", "actor-lifecycle", "display-lists", "actor-drawing"}
     assert targets[-1] == "actor-drawing"
+
+
+def test_estimate_prices_the_plan_and_writes_nothing(db, tmp_path):
+    from generate.estimate import estimate
+    from generate.llm.pricing import price_for
+    from generate.plan import RunConfig
+
+    result = invoke(db, "--llm", "anthropic", "--model", "claude-haiku-4-5", "--count", "40",
+                    "--estimate", "--out", str(tmp_path / "e.jsonl"))
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    assert "worst_usd" in result.output and not (tmp_path / "e.jsonl").exists()
+    price = price_for("claude-haiku-4-5")
+    config = RunConfig(version="gc-eu-mq-dbg", count=40, generator="anthropic",
+                       model="claude-haiku-4-5", max_tokens=1000)
+    with open_store(Settings(db=db)) as store:
+        est = estimate(store, config, price)
+        half = estimate(store, config, price, batch=True)
+    assert est.requests == 40 and est.input_bytes_mean > est.input_tokens_mean > 100
+    assert est.worst_usd == pytest.approx(40 * price.worst_case(est.input_bytes_mean, 1000))
+    assert est.expected_usd < est.worst_usd < est.worst_with_repairs_usd
+    assert half.worst_usd == pytest.approx(est.worst_usd / 2, rel=1e-3)

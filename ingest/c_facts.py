@@ -1,11 +1,24 @@
-"""The C source: extract every version's TUs (cached, 2 workers) and assemble graph facts.
+"""The C source: every version's TUs through libclang (cached, shared, 2 workers) -> graph facts.
 
-``c_source(ctx) -> Facts`` is the pipeline's first source. Per version: the
-spec's TU list, the generated asset stubs, then ``c_extract.extract_tu`` for
-each TU whose cached record is stale (``ingest.cache``). Records are
-version-free; assembly attributes them to the versions that produced them and
-puts what varies on ``IN_VERSION`` edges (signature/file/line, size/align,
-offset/size/type, value), one version never overwriting another.
+Interface: ``c_source(ctx: IngestContext) -> Facts`` (the pipeline's first source);
+``ctx.stats`` gets ``per_version`` rows, ``failed_files`` and ``diagnostics``.
+
+How the work is cut down (``extract_all``):
+- each version's TU list comes from its spec, its asset stubs from the XML (in the workers);
+- a TU's own code (its functions, calls, profiles) is keyed by the outcomes of its own
+  ``#if``s and of the header ``#if`` blocks it refers to (``tu_keys.main_parts``), so
+  versions that differ only in unrelated headers share one parse; TUs that define a struct
+  fall back to the full key (their layout follows header types);
+- every header is walked once per *header key* (its include closure's contents and #if
+  outcomes for that version), by whichever parse reaches it first; headers no planned parse
+  walks with a version's key get a coverage parse with that version's own flags;
+- records are cached by key (``ingest.cache``) and revalidated against their files' hashes,
+  so an edit re-parses exactly the TUs whose inputs changed.
+
+Assembly attributes each record to the versions that use it and puts what varies on
+``IN_VERSION`` edges (signature/file/line, size/align, offset/size/type, value), one
+version never overwriting another. Actor instance sizes come from each version's layout of
+the instance struct (a shared profile parse evaluated ``sizeof`` in one version only).
 """
 
 from __future__ import annotations

@@ -260,7 +260,8 @@ def _prefix_headers(root: Path) -> list[str]:
         for p in (root / top).rglob("*.c"):
             n += 1
             counts.update(set(_DIRECT_INCLUDE.findall(p.read_bytes().decode("utf-8", "replace"))))
-    heads = [h for h, c in counts.most_common() if c * 4 >= n and (root / "include" / h).is_file()]
+    heads = [h for h, c in sorted(counts.items(), key=lambda hc: (-hc[1], hc[0]))
+             if c * 4 >= n and (root / "include" / h).is_file()]  # sorted: stable across runs
     if (root / "include" / "ultra64.h").is_file():
         heads = ["ultra64.h"] + [h for h in heads if h != "ultra64.h"]
     return heads

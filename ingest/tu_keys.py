@@ -332,10 +332,10 @@ class KeyIndex:
                 for f in main:
                     h.update(f.encode())
                     h.update(self.files[f].sha.encode() if f in self.files else b"-")
-                heads = [f for f in (*files, *extra_headers)
-                         if f.endswith(".h") and f in self.sensitive]
+                heads = sorted({f for f in (*files, *extra_headers)  # sorted: stable keys
+                                if f.endswith(".h") and f in self.sensitive})
                 picks = []
-                for f in dict.fromkeys(heads):
+                for f in heads:
                     info = self.files[f]
                     keep = tuple(i for i, r in enumerate(info.relevance)
                                  if r is None or not r.isdisjoint(refs))
@@ -352,7 +352,8 @@ class KeyIndex:
             return None
         digest, missing, mains, picks, seeds = base
         parts = tuple(self.file_part(f, vkey, env, raw, sk) for f, sk in mains)
-        hparts = tuple(self._cond_outcomes(f, keep, vkey, env) for f, keep in picks)
+        hparts = tuple((f[len(str(self.root)):], self._cond_outcomes(f, keep, vkey, env))
+                       for f, keep in picks)
         return (digest, missing, parts, hparts, tuple((s, raw.get(s)) for s in seeds))
 
     def _cond_outcomes(self, path: str, keep: tuple[int, ...], vkey: int,

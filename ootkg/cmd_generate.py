@@ -15,7 +15,7 @@ from ootkg.errors import UserError
 _MODEL = re.compile(r"^[a-z0-9][a-z0-9.\-]{2,99}$")
 # Options that shape the plan; on --resume they must match what the ledger recorded.
 _PLAN_OPTIONS = ("families", "difficulty", "version", "seed", "targets_query", "curriculum",
-                 "generator", "model", "max_tokens", "max_context_tokens")
+                 "generator", "model", "max_tokens", "max_context_tokens", "dedup_threshold")
 
 
 def _difficulty(text: str) -> tuple[int, int]:
@@ -133,6 +133,11 @@ def register(app: typer.Typer) -> None:
         ] = True,
         base_url: Annotated[str | None, typer.Option(hidden=True, help="API base URL (tests, proxies).")] = None,
         throttle: Annotated[float, typer.Option(hidden=True, help="Seconds to pause before each item.")] = 0.0,
+        dedup_threshold: Annotated[
+            float | None,
+            typer.Option(help="MinHash Jaccard at or above which an example is a near-duplicate "
+                         "(default 0.9)."),
+        ] = None,
         estimate: Annotated[
             bool,
             typer.Option("--estimate", help="Print the planned requests and their expected and worst-case "
@@ -165,7 +170,7 @@ def register(app: typer.Typer) -> None:
             "difficulty": _difficulty(difficulty) if difficulty else None,
             "version": version, "seed": seed, "targets_query": targets, "curriculum": curriculum,
             "generator": llm, "model": model, "max_tokens": max_tokens,
-            "max_context_tokens": context_tokens,
+            "max_context_tokens": context_tokens, "dedup_threshold": dedup_threshold,
         }
         if count is not None and count < 1:
             raise UserError("--count must be at least 1.")
@@ -173,6 +178,8 @@ def register(app: typer.Typer) -> None:
             raise UserError("--budget-usd must be a positive amount in USD.")
         if max_tokens is not None and not 64 <= max_tokens <= 64000:
             raise UserError("--max-tokens must be between 64 and 64000.")
+        if dedup_threshold is not None and not 0.5 <= dedup_threshold <= 1.0:
+            raise UserError("--dedup-threshold must be between 0.5 and 1.0.")
         if concurrency < 1:
             raise UserError("--concurrency must be at least 1.")
         config = _config(settings, given, count, resume, out)

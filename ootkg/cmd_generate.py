@@ -311,15 +311,15 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
     finally:
         store.close()
         client.close()
+    u = stats.usage
+    spend = (f"{u.requests} requests, {u.input_tokens:,} input + {u.output_tokens:,} output tokens "
+             f"({u.cache_read_tokens:,} cache-read, {u.cache_write_tokens:,} cache-write), "
+             f"${stats.spent_usd:.4f}, " if u.requests else "")
     console.print(
         f"[bold]{stats.accepted}[/] examples in {out} ({stats.rejected} rejected, "
         f"{stats.duplicates} duplicates, {stats.unsupported} unsupported by the templates, "
-        f"{stats.repaired} repaired; rejects in {stats.rejects}). "
-        f"{stats.usage.input_tokens:,} input + {stats.usage.output_tokens:,} output tokens "
-        f"({stats.usage.cache_read_tokens:,} cache-read, {stats.usage.cache_write_tokens:,} "
-        f"cache-write), "
-        f"${stats.spent_usd:.4f}, {stats.elapsed_s:.1f}s. Stopped: {stats.stop_reason}.",
-        highlight=False)
+        f"{stats.repaired} repaired; rejects in {stats.rejects}). {spend}"
+        f"{stats.elapsed_s:.1f}s. Stopped: {stats.stop_reason}.", highlight=False)
     if writeback and stats.accepted:
         from generate.writeback import write_back
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generate.context_util import _params, _struct_params, _where, hx
+from generate.context_util import _params, _struct_params, _where, hx, plural
 from generate.models import Fact
 
 
@@ -77,7 +77,7 @@ class CodeFacts:
         facts = [Fact(
             id=f"versions:{name}", kind="Function", entity=name, source="graph IN_VERSION",
             priority=priority,
-            text=f"{name} exists in {len(versions)} version(s): {', '.join(versions)}.",
+            text=f"{name} exists in {plural(len(versions), 'version')}: {', '.join(versions)}.",
             data={"versions": versions})]
         here = next((r for r in rows if r["version"] == version), None)
         for r in rows:
@@ -198,7 +198,7 @@ class CodeFacts:
             facts.append(Fact(
                 id=f"offdiffcount:{name}@{v}", kind="Struct", entity=name,
                 source="graph IN_VERSION", priority=priority + 9,
-                text=f"{n} further member(s) of {name} sit at another offset in {v} than in "
+                text=f"{plural(n, 'further member')} of {name} sit at another offset in {v} than in "
                      f"{version}.", data={"version": v, "count": n}))
         return facts
 

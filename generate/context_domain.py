@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generate.context_util import _a, _where, hx
+from generate.context_util import _a, _where, hx, plural
 from generate.models import Fact
 
 
@@ -83,8 +83,8 @@ class DomainFacts:
         if not rows:
             return []
         s = rows[0]
-        text = (f"{enum} (scene id {hx(s.get('id'))}) has {s.get('rooms') or 0} room(s) and "
-                f"{s.get('entrances') or 0} entrance(s)"
+        text = (f"{enum} (scene id {hx(s.get('id'))}) has {plural(s.get('rooms') or 0, 'room')} and "
+                f"{plural(s.get('entrances') or 0, 'entrance')}"
                 f"{'; title card ' + s['title_card'] if s.get('title_card') else ''}"
                 f"{'; draw config ' + s['draw_config'] if s.get('draw_config') else ''}.")
         facts = [Fact(id=f"scene:{enum}", kind="Scene", entity=enum, source=s.get("segment") or "",
@@ -120,8 +120,9 @@ class DomainFacts:
         users = [u for u in o.get("actors") or [] if u]
         facts = [Fact(id=f"objectinfo:{enum}", kind="Object", entity=enum,
                       source=o.get("segment") or "",
-                      text=f"{enum} (object id {hx(o.get('id'))}) has {o.get('assets') or 0} "
-                           f"asset(s){'; used by ' + ', '.join(users[:8]) if users else ''}.",
+                      text=f"{enum} (object id {hx(o.get('id'))}) has "
+                           f"{plural(o.get('assets') or 0, 'asset')}"
+                           f"{'; used by ' + ', '.join(users[:8]) if users else ''}.",
                       data=dict(o))]
         for a in self.q.run("context_object_assets", enum=enum, limit=20):
             dims = f" {a['width']}x{a['height']}" if a.get("width") and a.get("height") else ""
@@ -158,7 +159,7 @@ class DomainFacts:
             versions = [r["version"] for r in rows_v]
             facts.append(Fact(id=f"versions:{name}", kind="Global", entity=name,
                               source="graph IN_VERSION", priority=10,
-                              text=f"{name} exists in {len(versions)} version(s): "
+                              text=f"{name} exists in {plural(len(versions), 'version')}: "
                                    f"{', '.join(versions)}.", data={"versions": versions}))
             here = next((r for r in rows_v if r["version"] == version), None)
             for r in rows_v:

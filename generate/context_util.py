@@ -15,6 +15,11 @@ def c_spelling(signature: str | None) -> str | None:
 _STAR = re.compile(r"\s+\*")
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 room``, ``3 rooms`` (never ``room(s)``: a checker reads ``word(`` as a call)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def hx(value: int | None) -> str:
     return "?" if value is None else f"0x{value:X}"
 

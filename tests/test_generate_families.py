@@ -118,7 +118,7 @@ def test_debugging_has_the_conversation_shape():
     assert len(roles) >= 8 and roles == ["user", "assistant"] * (len(roles) // 2)
     assert "which game version" in d.messages[1].content  # the clarifying question
     assert "header" in d.messages[3].content  # the dead end
-    assert "2 argument(s)" in d.messages[5].content  # the fix, from the signature
+    assert "2 arguments" in d.messages[5].content  # the fix, from the signature
     get_family("debugging-conversation").parse(render_output(d.messages, d.fact_ids()))
 
 
@@ -152,5 +152,5 @@ def test_version_migration_counts_moved_members_and_their_shift():
                   field=m, version="gc-eu-mq-dbg", offset=off + 0x10, base_offset=off)
              for m, off in (("a", 0x140), ("b", 0x150))]
     d = get_family("version-migration").offline(ctx("Struct", "S", *moved), 3, RNG)
-    assert ("2 member(s) of S sit at another offset in ntsc-1.0 than in gc-eu-mq-dbg; each of "
+    assert ("2 members of S sit at another offset in ntsc-1.0 than in gc-eu-mq-dbg; each of "
             "those is 0x10 lower in ntsc-1.0") in d.messages[1].content

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from generate.context_util import plural
 from generate.families.base import (
     PRIMITIVES,
     TYPE_RANGES,
@@ -117,7 +118,7 @@ def _call_bug(ctx: Context, difficulty: int, rng: random.Random) -> Draft | None
     d.assistant(dead)
     d.user("It's included; same error.")
     fix = (f"Then the call itself disagrees with the declaration. {sig.text}{cite(sig)} "
-           f"It takes {len(params)} argument(s): "
+           f"It takes {plural(len(params), 'argument')}: "
            + ", ".join(f"`{p['type']} {p['name']}`" for p in params) + ".")
     used: list[Fact] = [sig]
     wrapped = wrapper_call(sig, f"Mod_Call{name.replace('_', '')}")

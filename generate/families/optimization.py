@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from generate.context_util import plural
 from generate.families.base import Draft, Family, pick
 from generate.models import Context, Fact
 
@@ -68,8 +69,8 @@ class Optimization(Family):
 
 
 def _holes_text(struct: str, holes: list[tuple[str, int, int]]) -> str:
-    parts = [f"{length} byte(s) of padding at 0x{start:X} after `{after}`"
+    parts = [f"{plural(length, 'byte')} of padding at 0x{start:X} after `{after}`"
              for after, start, length in holes[:4]]
     total = sum(h[2] for h in holes)
     return (f"The layout of {struct} has " + "; ".join(parts) +
-            f" — {total} byte(s) in all. Moving smaller members into those gaps can shrink it.")
+            f" — {plural(total, 'byte')} in all. Moving smaller members into those gaps can shrink it.")

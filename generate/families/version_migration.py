@@ -55,7 +55,8 @@ class VersionMigration(Family):
             if difficulty >= 3 and moved:
                 # A context cut to its token bound may hold only some of them: say "at least".
                 n = f"At least {len(moved)}" if ctx.truncated else f"{len(moved)}"
-                line = f"{n} member(s) of {name} sit at another offset in {v} than in {other}"
+                noun = "member" if len(moved) == 1 else "members"
+                line = f"{n} {noun} of {name} sit at another offset in {v} than in {other}"
                 if len(deltas) == 1:
                     delta = deltas.pop()
                     line += (f"; each of those is {abs(delta):#x} "

@@ -8,6 +8,7 @@ generation repeats them faithfully, not that they match a ROM.
 
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
 import tempfile
@@ -186,7 +187,9 @@ def make_store(path: Path) -> Settings:
     The graph is built once per test session and copied (a directory copy is much
     cheaper than a load)."""
     if not _TEMPLATE:
-        template = Path(tempfile.mkdtemp(prefix="ootkg-gen-graph-")) / "graph"
+        scratch = tempfile.mkdtemp(prefix="ootkg-gen-graph-")
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        template = Path(scratch) / "graph"
         with open_store(Settings(db=template), read_only=False) as store:
             store.replace_graph(build_facts())
         _TEMPLATE.append(template)

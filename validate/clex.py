@@ -10,20 +10,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# One match per token, its leading blanks included (they are never tokens themselves). The
+# alternatives are ordered by frequency: none can start with a character an earlier one takes,
+# except ``other`` (last); they are numbered for a cheap ``lastindex`` dispatch.
 _TOKEN = re.compile(r"""
-    (?P<ws>[ \t\r\f\v]+)
-  | (?P<nl>\n)
-  | (?P<bc>/\*.*?(?:\*/|\Z))
-  | (?P<lc>//[^\n]*)
-  | (?P<str>"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?)
-  | (?P<num>(?:0[xX][0-9a-fA-F]+|(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)[uUlLfF]*)
-  | (?P<id>[A-Za-z_]\w*)
-  | (?P<op>->|\+\+|--|<<=|>>=|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^!=<>]=|\.\.\.|[{}()\[\];,.?:~!&|^+\-*/%<>=#\\])
-  | (?P<other>.)
+    [ \t\r\f\v]*+
+    (?:
+      (?P<id>[A-Za-z_]\w*)
+    | (?P<op>->|\+\+|--|<<=|>>=|<<|>>|<=|>=|==|!=|&&|\|\||[-+*%&|^!=<>]=|\.\.\.
+             |[{}()\[\];,?:~!&|^+\-*%<>=#\\])
+    | (?P<nl>\n)
+    | (?P<num>(?:0[xX][0-9a-fA-F]+|(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)[uUlLfF]*)
+    | (?P<bc>/\*.*?(?:\*/|\Z))
+    | (?P<lc>//[^\n]*)
+    | (?P<slash>/=?)
+    | (?P<dot>\.)
+    | (?P<str>"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?)
+    | (?P<other>[^ \t\r\f\v])
+    )
 """, re.S | re.X)
-
-
-_PP_START = re.compile(r"[ \t]*#")
+_ID, _OP, _NL, _NUM, _BC, _LC, _SLASH, _DOT, _STR, _OTHER = range(1, 11)
 
 
 @dataclass(slots=True)
@@ -33,54 +39,61 @@ class Tok:
     line: int
 
 
+def _pp_end(code: str, pos: int) -> int:
+    """End of the preprocessor line starting at ``pos`` (backslash continuations included)."""
+    end = pos
+    while True:
+        nl = code.find("\n", end)
+        if nl == -1:
+            return len(code)
+        if code[nl - 1] == "\\":
+            end = nl + 1
+            continue
+        return nl
+
+
 def tokenize(code: str) -> list[Tok]:
     out: list[Tok] = []
+    append = out.append
     line = 1
-    at_line_start = True
+    at_line_start = True  # only blanks and comments since the line began
     pos = 0
-    n = len(code)
-    while pos < n:
-        if at_line_start:
-            m = _PP_START.match(code, pos)
-            if m:
-                # a preprocessor line, with its backslash continuations
-                end = pos
-                while True:
-                    nl = code.find("\n", end)
-                    if nl == -1:
-                        end = n
-                        break
-                    if code[nl - 1] == "\\":
-                        end = nl + 1
-                        continue
-                    end = nl
+    while True:
+        pp_at = -1
+        for m in _TOKEN.finditer(code, pos):
+            k = m.lastindex
+            if k == _ID:
+                append(Tok("id", m[k], line))
+                at_line_start = False
+            elif k == _OP or k == _SLASH or k == _DOT:
+                text = m[k]
+                if at_line_start and text == "#":
+                    # "  #define": a preprocessor line keeps its indentation of spaces and tabs
+                    blanks = code[m.start():m.start(k)]
+                    pp_at = m.start() if not blanks.strip(" \t") else m.start(k)
                     break
-                text = code[pos:end]
-                out.append(Tok("pp", text, line))
-                line += text.count("\n")
-                pos = end
-                continue
-        m = _TOKEN.match(code, pos)
-        if m is None:  # pragma: no cover - the pattern matches any character
-            break
-        kind = m.lastgroup or "other"
-        text = m.group()
-        pos = m.end()
-        if kind == "nl":
-            line += 1
-            at_line_start = True
-            continue
-        if kind in ("ws",):
-            continue
-        if kind in ("bc", "lc"):
-            line += text.count("\n")
-            continue
-        at_line_start = False
-        if kind == "str":
-            out.append(Tok("str", text, line))
-        else:
-            out.append(Tok(kind if kind in ("id", "num", "op") else "op", text, line))
-    return out
+                append(Tok("op", text, line))
+                at_line_start = False
+            elif k == _NL:
+                line += 1
+                at_line_start = True
+            elif k == _NUM:
+                append(Tok("num", m[k], line))
+                at_line_start = False
+            elif k == _BC:
+                line += m[k].count("\n")
+            elif k == _LC:
+                pass
+            else:  # str, other
+                append(Tok("str" if k == _STR else "op", m[k], line))
+                at_line_start = False
+        if pp_at < 0:
+            return out
+        end = _pp_end(code, pp_at)
+        text = code[pp_at:end]
+        append(Tok("pp", text, line))
+        line += text.count("\n")
+        pos = end
 
 
 def comments(code: str) -> list[tuple[str, int]]:

@@ -6,9 +6,12 @@ user's own ingested curriculum counts, not only the built-in YAML.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
+
+from ingest.curriculum import chain, concept_stats
 
 
 class ConceptGraph:
@@ -33,21 +36,27 @@ class ConceptGraph:
     def direct_prerequisites(self, cid: str) -> list[str]:
         return sorted(self.graph.successors(cid)) if cid in self.graph else []
 
+    @cached_property
+    def _learning(self) -> nx.DiGraph:
+        """Edges prerequisite -> concept: the direction ``ingest.curriculum`` orders in."""
+        return self.graph.reverse(copy=True)
+
+    @cached_property
+    def _difficulty(self) -> dict[str, int]:
+        return {c: int(d or 1) for c, d in self.graph.nodes(data="difficulty")}
+
     def prerequisite_chain(self, cid: str) -> list[str]:
-        """Every prerequisite of ``cid`` (transitively), each after its own prerequisites."""
+        """Every prerequisite of ``cid`` (transitively) in the project's one order (the
+        ``prerequisites`` query's and the curriculum's), without ``cid`` itself."""
         if cid not in self.graph:
             return []
-        below = nx.descendants(self.graph, cid)
-        sub = self.graph.subgraph(below).reverse(copy=True)
-        return list(nx.lexicographical_topological_sort(sub))
+        return chain(self._learning, self._difficulty, cid)[:-1]
 
     def complexity(self, cid: str) -> int:
-        """Prerequisite depth plus the concept's own difficulty: how far up the ladder it is."""
+        """Summed difficulty of the concept and all it builds on (``ConceptStats``)."""
         if cid not in self.graph:
             return 0
-        depth = nx.dag_longest_path_length(self.graph.subgraph(
-            {cid} | nx.descendants(self.graph, cid)))
-        return depth + int(self.graph.nodes[cid].get("difficulty") or 1)
+        return concept_stats(self._learning, self._difficulty, cid).complexity
 
     def chain_for(self, kind: str, key: str) -> list[str]:
         """The prerequisite chain of a target: a concept's own, or that of the simplest

@@ -6,7 +6,7 @@ order for a chain is the one the ``prerequisites`` named query returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -55,40 +55,21 @@ class Curriculum:
         except KeyError:
             raise KeyError(f"no concept {concept_id!r} in the curriculum") from None
 
-    def _distances_below(self, concept_id: str) -> dict[str, int]:
-        """Each prerequisite's longest REQUIRES distance from the concept."""
-        dist = {concept_id: 0}
-        for node in reversed(list(nx.topological_sort(self.graph.subgraph(
-                nx.ancestors(self.graph, concept_id) | {concept_id})))):
-            for pre in self.graph.predecessors(node):
-                dist[pre] = max(dist.get(pre, 0), dist[node] + 1)
-        return dist
+    @cached_property
+    def _difficulty(self) -> dict[str, int]:
+        return {c.id: c.difficulty for c in self.concepts.values()}
 
     def prerequisite_chain(self, concept_id: str) -> list[str]:
-        """Everything to learn, in order, ending with the concept itself.
-
-        The order is by longest distance from the concept (farthest first), then
-        difficulty, then id: a topological order (a prerequisite is always
-        farther than what needs it), and the same order the ``prerequisites``
-        named query returns.
-        """
+        """Everything to learn, in order, ending with the concept itself (see ``chain``)."""
         self._get(concept_id)
-        dist = self._distances_below(concept_id)
-        pres = [c for c in dist if c != concept_id]
-        pres.sort(key=lambda c: (-dist[c], self.concepts[c].difficulty, c))
-        return [*pres, concept_id]
+        return chain(self.graph, self._difficulty, concept_id)
 
     def depth(self, concept_id: str) -> int:
-        self._get(concept_id)
-        return max(self._distances_below(concept_id).values())
+        return self.stats(concept_id).depth
 
     def stats(self, concept_id: str) -> ConceptStats:
-        concept = self._get(concept_id)
-        dist = self._distances_below(concept_id)
-        return ConceptStats(
-            id=concept_id, difficulty=concept.difficulty, depth=max(dist.values()),
-            prerequisite_count=len(dist) - 1,
-            complexity=sum(self.concepts[c].difficulty for c in dist))
+        self._get(concept_id)
+        return concept_stats(self.graph, self._difficulty, concept_id)
 
     def roots(self) -> list[str]:
         return sorted(c for c in self.graph if self.graph.in_degree(c) == 0)
@@ -103,3 +84,36 @@ class Curriculum:
         for c in self.concepts.values():
             out.setdefault(c.domain, []).append(c.id)
         return out
+
+
+def _distances_below(graph: nx.DiGraph, concept_id: str) -> dict[str, int]:
+    """Each prerequisite's longest REQUIRES distance from the concept (edges prerequisite ->
+    concept), the concept itself at 0."""
+    dist = {concept_id: 0}
+    for node in reversed(list(nx.topological_sort(graph.subgraph(
+            nx.ancestors(graph, concept_id) | {concept_id})))):
+        for pre in graph.predecessors(node):
+            dist[pre] = max(dist.get(pre, 0), dist[node] + 1)
+    return dist
+
+
+def chain(graph: nx.DiGraph, difficulty: Mapping[str, int], concept_id: str) -> list[str]:
+    """The one prerequisite order of the project, ending with the concept itself.
+
+    By longest distance from the concept (farthest first), then difficulty, then id: a
+    topological order (a prerequisite is always farther than what needs it), and the order
+    the ``prerequisites`` named query returns. ``graph`` has edges prerequisite -> concept.
+    """
+    if concept_id not in graph:
+        return [concept_id]
+    dist = _distances_below(graph, concept_id)
+    pres = [c for c in dist if c != concept_id]
+    pres.sort(key=lambda c: (-dist[c], difficulty.get(c, 1), c))
+    return [*pres, concept_id]
+
+
+def concept_stats(graph: nx.DiGraph, difficulty: Mapping[str, int], concept_id: str) -> ConceptStats:
+    dist = _distances_below(graph, concept_id) if concept_id in graph else {concept_id: 0}
+    return ConceptStats(
+        id=concept_id, difficulty=difficulty.get(concept_id, 1), depth=max(dist.values()),
+        prerequisite_count=len(dist) - 1, complexity=sum(difficulty.get(c, 1) for c in dist))

@@ -26,6 +26,7 @@ SCALAR_CANON = {
     "s64": "int64", "u64": "int64", "long long": "int64", "unsigned long long": "int64",
     "f32": "float", "float": "float", "f64": "double", "double": "double", "void": "void",
 }
+SCALAR_BASES = frozenset(SCALAR_CANON.values())
 _QUAL = re.compile(r"\b(const|volatile|struct|union|enum|signed|register|static|extern|inline)\b")
 
 

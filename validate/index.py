@@ -88,8 +88,18 @@ class NameList:
     def __init__(self, names: set[str]) -> None:
         self.names = sorted(names)
         self._lower = sorted((n.lower(), n) for n in names)
+        self._memo: dict[tuple[str, int], list[str]] = {}
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
+        key = (name, n)
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) > 20000:
+                self._memo.clear()
+            hit = self._memo[key] = self._suggest(name, n)
+        return list(hit)
+
+    def _suggest(self, name: str, n: int) -> list[str]:
         low = name.lower()
         # candidates: same 3-char prefix bucket (cheap), then a wider pass if nothing close
         i = bisect.bisect_left(self._lower, (low[:3], ""))
@@ -122,6 +132,8 @@ class SymbolIndex:
         self.assets: dict[str, str | None] = {}  # asset symbol -> object enum
         self.versions: list[str] = []
         self._lists: dict[str, NameList] = {}
+        # what the checks derive from this version's facts (families, params...), built once
+        self.memo: dict[str, Any] = {}
         self._elsewhere: dict[str, list[str]] = {}
         self._store: Any = None
         self._lock = threading.Lock()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from validate.clex import Tok, matching, pp_directive, split_args, tokenize
 from validate.ctypes_ import BUILTIN_TYPES, CType, parse_type
@@ -34,6 +35,7 @@ class Scope:
     actor: ActorInfo | None = None
     this_type: CType | None = None
     tokens: dict[int, list[Tok]] = field(default_factory=dict)  # block id -> tokens
+    memo: dict[str, Any] = field(default_factory=dict)  # checks' per-example caches
 
     def is_type(self, name: str, idx: SymbolIndex) -> bool:
         return (name in BUILTIN_TYPES or name in self.structs or name in self.typedefs

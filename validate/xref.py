@@ -7,12 +7,14 @@ from the snippet's own declarations and the graph's Field/Typedef facts, through
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from validate.clex import Tok, matching, split_args
-from validate.ctypes_ import SCALAR_CANON, CType, parse_type
-from validate.index import SymbolIndex
+from validate.ctypes_ import SCALAR_BASES, SCALAR_CANON, CType, parse_type
+from validate.index import FuncInfo, SymbolIndex
 from validate.models import Issue, Severity
 from validate.scope import KEYWORDS, Scope
 
@@ -39,6 +41,38 @@ ACTOR_STRUCT = re.compile(r"^(En|Bg|Obj|Boss|Door|Demo|Item|Arms|Elf|Eff|Fire|Mi
                           r"Arrow|Eff|Ovl)[A-Z0-9]")
 # well-known macros whose value has a type (only used for chains starting with them)
 MACRO_TYPES = {"GET_PLAYER": CType("Player", 1), "GET_ACTIVE_CAM": CType("Camera", 1)}
+_FLOATY = re.compile(r"[.eE]")
+
+
+@lru_cache(maxsize=65536)
+def is_allcaps(name: str) -> bool:
+    return _ALLCAPS.match(name) is not None
+
+
+@lru_cache(maxsize=4096)
+def _close_fields(name: str, fields: tuple[str, ...]) -> list[str]:
+    return difflib.get_close_matches(name, fields, n=3, cutoff=0.6)
+
+
+def families(idx: SymbolIndex) -> dict[str, int]:
+    """How many names of the graph each constant family (``EVENTCHKINF_``...) has."""
+    fam = idx.memo.get("families")
+    if fam is None:
+        fam = {}
+        for n in (*idx.constants, *idx.defines, *(k for d in idx.domain.values() for k in d)):
+            f = family(n)
+            fam[f] = fam.get(f, 0) + 1
+        idx.memo["families"] = fam
+    return fam
+
+
+def _params(idx: SymbolIndex, name: str, info: FuncInfo) -> list[tuple[str, str]]:
+    """A function's parameters without a lone ``void`` (cached per version)."""
+    memo = idx.memo.setdefault("params", {})
+    params = memo.get(name)
+    if params is None:
+        params = memo[name] = [p for p in info.params or () if p[1].strip() != "void"]
+    return params
 
 
 def family(name: str) -> str:
@@ -59,19 +93,13 @@ class CodeChecker:
         self.counts = counts
         self.version = idx.version
         self.trust_defines = len(idx.defines) > 50
-        self._families: dict[str, int] | None = None
+        # typedef resolution depends on the example's own typedefs: cached per scope
+        self._canon = scope.memo.setdefault("canon", {})
 
     # ------------------------------------------------------------------ helpers
 
     def families(self) -> dict[str, int]:
-        if self._families is None:
-            fam: dict[str, int] = {}
-            for n in (*self.idx.constants, *self.idx.defines,
-                      *(k for d in self.idx.domain.values() for k in d)):
-                f = family(n)
-                fam[f] = fam.get(f, 0) + 1
-            self._families = fam
-        return self._families
+        return families(self.idx)
 
     def is_macro(self, name: str) -> bool:
         if name in self.sc.macros or name in self.idx.defines:
@@ -101,6 +129,15 @@ class CodeChecker:
 
     def canon(self, ct: CType | None) -> CType | None:
         """Resolve typedefs: ``ActorFunc`` -> function pointer, ``Vec3f`` -> Vec3f."""
+        if ct is None:
+            return None
+        try:
+            return self._canon[ct]
+        except KeyError:
+            out = self._canon[ct] = self._resolve(ct)
+            return out
+
+    def _resolve(self, ct: CType | None) -> CType | None:
         seen = 0
         while ct is not None and not ct.func and seen < 10:
             seen += 1
@@ -124,8 +161,8 @@ class CodeChecker:
 
     def known_base(self, ct: CType) -> bool:
         b = ct.base
-        return (b == UNKNOWN_ACTOR or b in SCALAR_CANON.values() or b in self.sc.structs or b in self.idx.structs
-                or b == "void")
+        return (b == UNKNOWN_ACTOR or b in SCALAR_BASES or b in self.sc.structs
+                or b in self.idx.structs or b == "void")
 
     # ------------------------------------------------------------------ types of expressions
 
@@ -185,9 +222,7 @@ class CodeChecker:
         if check and fields and not any(k == "" or k.startswith("(") or k.startswith("unnamed")
                                         for k in fields):
             struct = self.idx.struct_of(ct.base) or base
-            others = [k for k in fields]
-            import difflib
-            sugg = difflib.get_close_matches(member.text, others, n=3, cutoff=0.6)
+            sugg = list(_close_fields(member.text, tuple(fields)))
             hint = f"; did you mean {', '.join(sugg)}?" if sugg else ""
             self.emit("unknown-field", 2, f"{struct}.{member.text}",
                       f"{struct} has no field {member.text} in {self.version}{hint}",
@@ -200,7 +235,7 @@ class CodeChecker:
         if len(arg) == 1:
             t = arg[0]
             if t.kind == "num":
-                return CType("float" if re.search(r"[.eE]", t.text) and not
+                return CType("float" if _FLOATY.search(t.text) and not
                              t.text.lower().startswith("0x") else "int32")
             if t.kind == "str":
                 return CType("int8", 1) if t.text.startswith('"') else CType("int32")
@@ -229,8 +264,8 @@ class CodeChecker:
             return True
         if p.ptr == 0 and a.ptr == 0:
             # scalars convert; a struct by value must be the same struct
-            if p.base in SCALAR_CANON.values() or a.base in SCALAR_CANON.values():
-                return (p.base in SCALAR_CANON.values()) == (a.base in SCALAR_CANON.values())
+            if p.base in SCALAR_BASES or a.base in SCALAR_BASES:
+                return (p.base in SCALAR_BASES) == (a.base in SCALAR_BASES)
             return p.base == a.base
         if p.ptr > 0 and a.ptr == 0:
             return len(arg_toks) == 1 and arg_toks[0].text in ("0", "NULL")
@@ -270,7 +305,7 @@ class CodeChecker:
                                             or name in self.idx.globals):
                 self.chain(toks, i, check=True)
                 continue
-            if _ALLCAPS.match(name):
+            if is_allcaps(name):
                 self.constant(t, prev, nxt)
                 continue
             if name in RENAMED and (nxt == "*" or toks[i - 1].text == "*"):
@@ -294,7 +329,7 @@ class CodeChecker:
             return
         info = self.idx.functions.get(name)
         if info is None:
-            if _ALLCAPS.match(name) and (name in self.idx.defines or not self.trust_defines):
+            if is_allcaps(name) and (name in self.idx.defines or not self.trust_defines):
                 return
             self.counts["functions"] += 1
             self.missing(name, "unknown-function", "function", t.line, "Function")
@@ -304,7 +339,7 @@ class CodeChecker:
         args = split_args(toks, i + 1, close)
         if info.params is None:
             return
-        params = [p for p in info.params if p[1].strip() != "void"]
+        params = _params(self.idx, name, info)
         want = len(params)
         got = len(args)
         if (got != want and not info.variadic) or (info.variadic and got < want):

@@ -142,6 +142,38 @@ def split_args(toks: list[Tok], open_i: int, close_i: int) -> list[list[Tok]]:
     return args
 
 
+def call_args(toks: list[Tok], open_i: int) -> list[list[Tok]]:
+    """``split_args(toks, open_i, matching(toks, open_i))`` for a ``(`` in one pass."""
+    args: list[list[Tok]] = []
+    cur: list[Tok] = []
+    depth = 0  # any bracket, for the commas
+    parens = 0  # parentheses only, for the end
+    for j in range(open_i + 1, len(toks)):
+        t = toks[j]
+        if t.kind == "op":
+            text = t.text
+            if text == "(":
+                parens += 1
+                depth += 1
+            elif text == ")":
+                if parens == 0:
+                    break
+                parens -= 1
+                depth -= 1
+            elif text == "[" or text == "{":
+                depth += 1
+            elif text == "]" or text == "}":
+                depth -= 1
+            elif text == "," and depth == 0:
+                args.append(cur)
+                cur = []
+                continue
+        cur.append(t)
+    if cur or args:
+        args.append(cur)
+    return args
+
+
 PP_DIRECTIVE = re.compile(r"^\s*#\s*(\w+)")
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from validate.clex import Tok, matching, split_args
+from validate.clex import Tok, call_args, matching
 from validate.ctypes_ import SCALAR_BASES, SCALAR_CANON, CType, parse_type
 from validate.index import FuncInfo, SymbolIndex
 from validate.models import Issue, Severity
@@ -95,6 +95,8 @@ class CodeChecker:
         self.trust_defines = len(idx.defines) > 50
         # typedef resolution depends on the example's own typedefs: cached per scope
         self._canon = scope.memo.setdefault("canon", {})
+        self._fields = scope.memo.setdefault("fields", {})
+        self._compat = scope.memo.setdefault("compatible", {})
 
     # ------------------------------------------------------------------ helpers
 
@@ -201,18 +203,23 @@ class CodeChecker:
             break
         return ct, j
 
+    def fields_of(self, struct: str) -> dict[str, CType | None] | None:
+        try:
+            return self._fields[struct]
+        except KeyError:
+            out = self._fields[struct] = self.sc.fields_of(struct, self.idx)
+            return out
+
     def member(self, ct: CType | None, member: Tok, op: str, check: bool) -> CType | None:
         if ct is None or ct.func:
             return None
-        c = self.canon(ct)
-        if c is None:
-            return None
+        c = self._canon.get(ct) or self.canon(ct)
         if c.base == UNKNOWN_ACTOR:
             return CType("Actor", 0) if member.text == "actor" and op == "->" else None
         base = c.base
-        fields = self.sc.fields_of(base, self.idx)
+        fields = self.fields_of(base)
         if fields is None:
-            fields = self.sc.fields_of(ct.base, self.idx)
+            fields = self.fields_of(ct.base)
         if fields is None:
             return None
         if check:
@@ -257,6 +264,16 @@ class CodeChecker:
         return None
 
     def compatible(self, param: CType | None, arg: CType | None, arg_toks: list[Tok]) -> bool:
+        key = (param, arg)
+        try:
+            ok = self._compat[key]
+        except KeyError:
+            ok = self._compat[key] = self._compatible(param, arg)
+        if ok is None:  # a pointer parameter given a scalar: only a null constant will do
+            return len(arg_toks) == 1 and arg_toks[0].text in ("0", "NULL")
+        return ok
+
+    def _compatible(self, param: CType | None, arg: CType | None) -> bool | None:
         p, a = self.canon(param), self.canon(arg)
         if p is None or a is None or p.func or a.func:
             return True
@@ -268,7 +285,7 @@ class CodeChecker:
                 return (p.base in SCALAR_BASES) == (a.base in SCALAR_BASES)
             return p.base == a.base
         if p.ptr > 0 and a.ptr == 0:
-            return len(arg_toks) == 1 and arg_toks[0].text in ("0", "NULL")
+            return None
         if p.ptr == 0 and a.ptr > 0:
             return False
         if p.base == "void" or a.base == "void":
@@ -335,8 +352,7 @@ class CodeChecker:
             self.missing(name, "unknown-function", "function", t.line, "Function")
             return
         self.counts["functions"] += 1
-        close = matching(toks, i + 1)
-        args = split_args(toks, i + 1, close)
+        args = call_args(toks, i + 1)
         if info.params is None:
             return
         params = _params(self.idx, name, info)

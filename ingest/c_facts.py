@@ -639,12 +639,15 @@ def _flag_names(flags: int | None, defs: dict[str, int]) -> list[str]:
 def _profiles(facts: Facts, profiles: dict, obj_includes: dict, runtime: dict,
               def_vals: dict[str, dict[str, int]], order_ids: list[str],
               structs: dict[str, dict[str, tuple]]) -> None:
+    flag_defs: dict[str, dict[str, int]] = {}
     for (ptype, key), per in profiles.items():
         rvid = _rep(per, order_ids)
         p = per[rvid]
         if ptype == "ActorProfile":
-            defs = {n: vals[rvid] for n, vals in def_vals.items() if rvid in vals
-                    and n.startswith("ACTOR_FLAG_")}
+            defs = flag_defs.get(rvid)
+            if defs is None:
+                defs = flag_defs[rvid] = {n: vals[rvid] for n, vals in def_vals.items()
+                                          if rvid in vals and n.startswith("ACTOR_FLAG_")}
             inst_rep = structs.get(p.get("instance_struct") or "", {}).get(rvid)
             facts.node("Actor", enum=key, id=p.get("id"), category=p.get("category_name"),
                        flags=p.get("flags"), flag_names=_flag_names(p.get("flags"), defs),

@@ -14,6 +14,7 @@ passed; a skipped level stops the count (it is never reported as passed).
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from validate.scope import build_scope, find_actor
 from validate.xref import CodeChecker, make_emit
 
 log = logging.getLogger(__name__)
+_ASSET_NAME = re.compile(r"\bg[A-Z]\w+")
 
 
 class UnknownVersion(ValueError):
@@ -174,11 +176,9 @@ class Validator:
 
 def _asset_objects(blocks: list[CodeBlock], idx: SymbolIndex) -> set[str]:
     """Objects whose assets the code names (their headers join the compile prelude)."""
-    import re
-
     out = set()
     for b in blocks:
-        for name in re.findall(r"\bg[A-Z]\w+", b.code):
+        for name in _ASSET_NAME.findall(b.code):
             obj = idx.assets.get(name)
             if obj:
                 out.add(obj)

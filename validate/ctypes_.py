@@ -8,8 +8,8 @@ resolved through the index when two types are compared.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from validate.clex import Tok
 
@@ -30,8 +30,9 @@ SCALAR_BASES = frozenset(SCALAR_CANON.values())
 _QUAL = re.compile(r"\b(const|volatile|struct|union|enum|signed|register|static|extern|inline)\b")
 
 
-@dataclass(frozen=True, slots=True)
-class CType:
+class CType(NamedTuple):
+    """Immutable, hashed and compared in C (types key the checks' caches)."""
+
     base: str
     ptr: int = 0
     func: bool = False  # a function pointer / function type (not compared)

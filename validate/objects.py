@@ -17,12 +17,15 @@ from validate.scope import Scope
 
 _PROFILE = re.compile(r"ActorProfile\s+(\w+)\s*=\s*\{(.*?)\}\s*;", re.S)
 _GETSLOT = re.compile(r"Object_(?:GetSlot|SpawnPersistent|Spawn)\s*\([^,]*,\s*(OBJECT_\w+)")
+_ASSET = re.compile(r"\b(g[A-Z]\w+)\b")
 _KEEP = re.compile(r"^OBJECT_GAMEPLAY_\w*KEEP$")
 
 
 def profile_fields(code: str) -> list[tuple[str, list[str], int]]:
     """(profile name, its initializer entries, line) for each ActorProfile in the code."""
-    out = []
+    out: list[tuple[str, list[str], int]] = []
+    if "ActorProfile" not in code:
+        return out
     for m in _PROFILE.finditer(code):
         body = re.sub(r"/\*.*?\*/|//[^\n]*", "", m.group(2), flags=re.S)
         entries = [e.strip() for e in body.split(",")]
@@ -54,7 +57,7 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
     if actor is not None and (profile_actor is not None or not requested):
         have |= actor.objects | ({actor.object} if actor.object else set())
     for bi, code in enumerate(codes):
-        for m in re.finditer(r"\b(g[A-Z]\w+)\b", code):
+        for m in _ASSET.finditer(code):
             obj = idx.assets.get(m.group(1))
             if obj is None:
                 continue

@@ -31,6 +31,8 @@ SCALAR_SIZE = {"int8": 1, "int16": 2, "int32": 4, "int64": 8, "float": 4, "doubl
 STACK_WARN = 0x400
 STACK_ERROR = 0x1000
 DEFAULT_OBJECT_SLOTS = 19
+_FLOATY = re.compile(r"[.eE]")
+_DOUBLE_TYPE = re.compile(r"\b(f64|double)\b")
 
 
 def type_size(name: str, idx: SymbolIndex, seen: int = 0) -> int | None:
@@ -43,7 +45,9 @@ def type_size(name: str, idx: SymbolIndex, seen: int = 0) -> int | None:
 
 
 def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
-    lines = code.split("\n")
+    lines: list[str] | None = None
+    objects: set[str] = set()
+    object_table = idx.domain.get("Object", {})
     n = len(toks)
     depth = 0
     func: str | None = None
@@ -75,16 +79,20 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
             continue
         if t.kind == "num":
             txt = t.text
-            if re.search(r"[.eE]", txt) and not txt.lower().startswith("0x") and \
-                    not re.search(r"[fF]$", txt):
+            if _FLOATY.search(txt) and not txt.lower().startswith("0x") and \
+                    not txt.endswith(("f", "F")):
+                if lines is None:
+                    lines = code.split("\n")
                 line = lines[t.line - 1] if t.line - 1 < len(lines) else ""
-                if not re.search(r"\b(f64|double)\b", line):
+                if not _DOUBLE_TYPE.search(line):
                     emit("double-literal", 3, txt,
                          f"{txt} is a double literal; the decomp uses f32: write {txt}f",
                          t.line, [txt + "f"], _warn())
             continue
         if t.kind != "id":
             continue
+        if t.text.startswith("OBJECT_") and t.text in object_table:
+            objects.add(t.text)
         nxt = toks[i + 1].text if i + 1 < n else ""
         prev = toks[i - 1].text if i > 0 else ""
         if nxt == "(" and prev not in (".", "->"):
@@ -92,7 +100,7 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
                 emit("double-math", 3, t.text,
                      f"{t.text}() computes in double precision; use {DOUBLE_FUNCS[t.text]}",
                      t.line, [DOUBLE_FUNCS[t.text].split(" ")[0]], _warn())
-            if ALLOC_FUNCS.match(t.text) and func and _per_frame(func, scope):
+            if func and ALLOC_FUNCS.match(t.text) and _per_frame(func, scope):
                 emit("alloc-in-frame", 3, t.text,
                      f"{t.text} in {func}, which runs every frame: allocate once in Init and "
                      "free in Destroy (per-frame heap use fragments the zelda arena)", t.line, [])
@@ -112,7 +120,7 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
                      "threads' stacks are a few KiB: make it static or allocate it in Init",
                      t.line, [], *(() if sev is None else (sev,)))
     _instance(scope, idx, emit)
-    _slots(toks, idx, emit)
+    _slots(objects, idx, emit)
 
 
 def _dim(toks: list[Tok], idx: SymbolIndex) -> int | None:
@@ -141,10 +149,14 @@ def _warn():  # noqa: ANN202 - Severity without importing models at module impor
 
 
 def _instance(scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
-    sizes = [(a.instance_size, a.enum) for a in idx.actors.values() if a.instance_size]
-    if not sizes:
+    if not scope.structs:
         return
-    biggest, who = max(sizes)
+    if "largest_actor" not in idx.memo:
+        sizes = [(a.instance_size, a.enum) for a in idx.actors.values() if a.instance_size]
+        idx.memo["largest_actor"] = max(sizes) if sizes else None
+    if idx.memo["largest_actor"] is None:
+        return
+    biggest, who = idx.memo["largest_actor"]
     for name, members in scope.structs.items():
         if not members or "actor" not in members and "dyna" not in members:
             continue
@@ -166,9 +178,7 @@ def _instance(scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
                  None, [], _warn())
 
 
-def _slots(toks: list[Tok], idx: SymbolIndex, emit: Emit) -> None:
-    objs = {t.text for t in toks if t.kind == "id" and t.text.startswith("OBJECT_")
-            and t.text in idx.domain.get("Object", {})}
+def _slots(objs: set[str], idx: SymbolIndex, emit: Emit) -> None:
     limit = idx.defines.get("OBJECT_SLOT_MAX") or DEFAULT_OBJECT_SLOTS
     if isinstance(limit, int) and len(objs) > limit:
         emit("object-slots", 3, None,

@@ -205,6 +205,8 @@ def include_issues(blocks: list) -> list:
 
     out = []
     for b in blocks:
+        if "\\" not in b.code and "include" not in b.code and "import" not in b.code:
+            continue  # no line can be an include (no continuation can splice one together)
         for line, operand, why in sanitize(b.code)[1]:
             out.append(Issue(code="forbidden-include", level=1, symbol=operand,
                              message=f"#include {operand} refused ({why}); only headers inside "

@@ -24,7 +24,7 @@ W = Severity.warning
 
 
 def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
-    lines = {t.text: t.line for t in toks if t.kind == "id"}
+    lines = {t.text: t.line for t in toks if t.kind == "id"} if scope.defined_funcs else {}
     for fn, params in scope.defined_funcs.items():
         if fn not in lines:
             continue  # defined in another block

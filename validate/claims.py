@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from validate.index import DOMAIN_KINDS, ActorInfo, SymbolIndex
 
@@ -58,27 +59,32 @@ _VERSION_WORDS = [
 ]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+_DIGIT = re.compile(r"\d")
+_VERSION_WORD_RES = [(re.compile(pat), vid) for pat, vid in _VERSION_WORDS]
+
+
 def sentences(text: str) -> list[tuple[str, int]]:
     """(sentence, line) pairs; code spans keep their contents, backticks removed later."""
     out = []
-    line = 1
-    for para in re.split(r"(\n)", text):
-        if para == "\n":
-            line += 1
-            continue
-        for s in re.split(r"(?<=[.!?;])\s+", para):
+    for line, para in enumerate(text.split("\n"), 1):
+        for s in _SENTENCE_END.split(para):
             out.append((s, line))
     return out
 
 
+@lru_cache(maxsize=64)
+def _version_patterns(known: tuple[str, ...]) -> list[tuple[re.Pattern[str], str]]:
+    out = [(re.compile(rf"(?<![\w-]){re.escape(v)}(?![\w-])"), v)
+           for v in sorted(known, key=len, reverse=True)]
+    return out + [(pat, vid) for pat, vid in _VERSION_WORD_RES if vid in known]
+
+
 def mentioned_version(sentence: str, known: list[str]) -> str | None:
     low = sentence.lower()
-    for v in sorted(known, key=len, reverse=True):
-        if re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", low):
+    for pat, v in _version_patterns(tuple(known)):
+        if pat.search(low):
             return v
-    for pat, vid in _VERSION_WORDS:
-        if vid in known and re.search(pat, low):
-            return vid
     return None
 
 
@@ -97,7 +103,7 @@ class ClaimChecker:
     def check_text(self, text: str) -> None:
         self.mentions(text)
         for sent, line in sentences(text):
-            if not re.search(r"\d", sent):
+            if not _DIGIT.search(sent):
                 continue
             s = sent.replace("`", "")
             v = mentioned_version(s, self.idx.versions)
@@ -114,7 +120,7 @@ class ClaimChecker:
         for text, line in _comment_texts(code):
             for sent, _ in sentences(text):
                 s = sent.replace("`", "")
-                if re.search(r"\d", s):
+                if _DIGIT.search(s):
                     self._ids(s, self.idx, line)
                     self._addresses(s, self.idx, line)
 
@@ -178,6 +184,8 @@ class ClaimChecker:
                           f"{name} is {actual:#x} in {idx.version}, not {claimed:#x}", line, [])
 
     def _addresses(self, s: str, idx: SymbolIndex, line: int) -> None:
+        if "0x8" not in s:  # both patterns claim an 0x8XXXXXXX address
+            return
         for m in (*_ADDR.finditer(s), *_ADDR2.finditer(s)):
             name, claimed = m.group("name"), int(m.group("addr"), 16)
             known = idx.addresses.get(name)
@@ -209,6 +217,8 @@ class ClaimChecker:
                               f"not {claimed:#x}", line, [])
 
     def _sizes(self, s: str, idx: SymbolIndex, line: int) -> None:
+        if "size" not in s and "bytes" not in s:  # every size pattern names one of them
+            return
         seen = False
         for pat in _SIZE:
             for m in pat.finditer(s):

@@ -273,9 +273,21 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
     todo = sorted(jobs.values(), key=lambda j: -_size(Path(root) / j.tu))
     log.info("C plan: keys done at %.2fs; %d parses, %d records from the cache",
              time.perf_counter() - t0, len(todo), len(records))
-    total = len(records) + len(todo)
-    task = f"C code, {len(order)} version{'s' if len(order) > 1 else ''}"
-    ctx.progress(task, len(records), total)
+    # one progress bar per version: its TUs whose record is ready (parses are shared, so
+    # one finished parse can move several bars)
+    users: dict[str, list[str]] = defaultdict(list)
+    need: dict[str, set[str]] = {}
+    for v in order:
+        need[v.id] = {k for k in keys[v.id].values() if k not in records}
+        for k in need[v.id]:
+            users[k].append(v.id)
+    sizes = {v.id: len(keys[v.id]) for v in order}
+
+    def report(vid: str) -> None:
+        ctx.progress(f"C {vid}", sizes[vid] - len(need[vid]), sizes[vid])
+
+    for v in order:
+        report(v.id)
     it = (pool.imap_unordered(extract_tu, todo, chunksize=2) if pool is not None
           else map(extract_tu, todo))
     for rec in it:
@@ -284,7 +296,9 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
         rec.claims = {f[len(root) + 1:]: hk for f, hk in jobs[rec.key].claims.items()}
         records[rec.key] = rec
         cache.put(rec.key, rec)
-        ctx.progress(task, len(records), total)
+        for vid in users.get(rec.key, ()):
+            need[vid].discard(rec.key)
+            report(vid)
     seconds = time.perf_counter() - t0
     log.info("C extraction done at %.2fs", seconds)
     out = []

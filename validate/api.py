@@ -26,7 +26,7 @@ from validate.index import IndexCache, SymbolIndex
 from validate.models import Checked, Example, Issue, Severity, ValidationReport
 from validate.objects import check_object_deps
 from validate.sandbox import include_issues
-from validate.scope import build_scope, find_actor
+from validate.scope import Scope, build_scope, find_actor
 from validate.xref import CodeChecker, make_emit
 
 log = logging.getLogger(__name__)
@@ -86,9 +86,9 @@ class Validator:
             v = version or e.version or self.default_version
             blocks, prose = extract(e)
             prepared.append((e.id, v, blocks, prose))
-        futures = [self._submit(v, blocks, prose) for _, v, blocks, prose in prepared]
-        return [self._run(i, v, b, p, compiled=f) for (i, v, b, p), f in
-                zip(prepared, futures, strict=True)]
+        submitted = [self._submit(v, blocks, prose) for _, v, blocks, prose in prepared]
+        return [self._run(i, v, b, p, compiled=f, scope=s) for (i, v, b, p), (f, s) in
+                zip(prepared, submitted, strict=True)]
 
     def close(self) -> None:
         if self.compiler is not None:
@@ -96,26 +96,30 @@ class Validator:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _submit(self, version: str, blocks: list[CodeBlock], prose: list[Prose]) -> Any:
+    def _scope(self, idx: SymbolIndex, blocks: list[CodeBlock], prose: list[Prose]) -> Scope:
+        """The example's own declarations and its actor (each block tokenised once, here)."""
+        codes = [b.code for b in blocks]
+        scope = build_scope(codes, idx)
+        scope.actor = find_actor(scope, codes, "\n".join(p.text for p in prose), idx)
+        return scope
+
+    def _submit(self, version: str, blocks: list[CodeBlock], prose: list[Prose]
+                ) -> tuple[Any, Scope | None]:
         if self.compiler is None or not blocks or version not in self.versions():
-            return None
+            return None, None
         idx = self.indexes.get(version)
-        text = "\n".join(p.text for p in prose)
-        scope = build_scope([b.code for b in blocks], idx)
-        actor = find_actor(scope, [b.code for b in blocks], text, idx)
-        return self.compiler.submit(version, blocks, actor, set(idx.structs),
-                                    _asset_objects(blocks, idx))
+        scope = self._scope(idx, blocks, prose)
+        return self.compiler.submit(version, blocks, scope.actor, set(idx.structs),
+                                    _asset_objects(blocks, idx)), scope
 
     def _run(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose],
-             compiled: Any = None) -> ValidationReport:
+             compiled: Any = None, scope: Scope | None = None) -> ValidationReport:
         idx = self.index(version)
         issues: list[Issue] = []
         counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0}
         report = ValidationReport(id=ex_id, version=version)
-        codes = [b.code for b in blocks]
-        prose_text = "\n".join(p.text for p in prose)
-        scope = build_scope(codes, idx)
-        scope.actor = find_actor(scope, codes, prose_text, idx)
+        if scope is None:
+            scope = self._scope(idx, blocks, prose)
         if scope.actor and scope.actor.instance_struct and "this" not in scope.vars:
             from validate.ctypes_ import CType
             scope.this_type = CType(scope.actor.instance_struct, 1)

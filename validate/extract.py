@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from validate.models import Example
 
@@ -32,6 +33,11 @@ class Prose:
     message_index: int | None
 
 
+@lru_cache(maxsize=64)
+def _closing(fence: str) -> re.Pattern[str]:
+    return re.compile(rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
+
+
 def split_message(content: str, message_index: int | None) -> tuple[list[CodeBlock], list[Prose]]:
     """Split markdown into C code blocks and prose (non-C blocks are dropped from both)."""
     blocks: list[CodeBlock] = []
@@ -44,7 +50,7 @@ def split_message(content: str, message_index: int | None) -> tuple[list[CodeBlo
         if not m:
             break
         fence = m.group("fence")
-        close = re.compile(rf"^[ \t]{{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
+        close = _closing(fence)
         body_start = m.end() + 1
         c = close.search(content, body_start)
         body_end = c.start() if c else len(content)

@@ -20,6 +20,8 @@ KEYWORDS = {
     "const", "volatile", "register", "inline", "auto", "__attribute__", "asm", "__asm__",
     "_Alignof", "__alignof__", "typeof", "__typeof__", "offsetof", "__builtin_offsetof",
 }
+_ACTOR_ENUM = re.compile(r"\bACTOR_[A-Z0-9_]+\b")
+_ACTOR_STRUCT = re.compile(r"\b([A-Z][a-z]+[A-Z]\w*?)(?:_[A-Z]\w*|\s*\*)")
 _DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)(\()?")
 
 
@@ -195,7 +197,8 @@ def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex) -> None:
             i = close + 1
             continue
         # variable declaration: Type [*...] name (= ; , ) [)
-        if sc.is_type(t.text, idx) and t.text not in ("struct", "union", "enum", "const"):
+        if i + 1 < n and (toks[i + 1].kind == "id" or toks[i + 1].text == "*") \
+                and sc.is_type(t.text, idx) and t.text not in ("struct", "union", "enum", "const"):
             j = i + 1
             while j < n and toks[j].text == "*":
                 j += 1
@@ -216,13 +219,16 @@ def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex) -> None:
 
 def find_actor(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> ActorInfo | None:
     """The actor an example is about: its ACTOR_ enum, instance struct or function prefix."""
-    by_struct = {a.instance_struct: a for a in idx.actors.values() if a.instance_struct}
+    by_struct = idx.memo.get("actor_by_struct")
+    if by_struct is None:
+        by_struct = idx.memo["actor_by_struct"] = {
+            a.instance_struct: a for a in idx.actors.values() if a.instance_struct}
     for text in (*codes, prose):
-        for m in re.finditer(r"\bACTOR_[A-Z0-9_]+\b", text):
+        for m in _ACTOR_ENUM.finditer(text):
             a = idx.actors.get(m.group())
             if a:
                 return a
-        for m in re.finditer(r"\b([A-Z][a-z]+[A-Z]\w*?)(?:_[A-Z]\w*|\s*\*)", text):
+        for m in _ACTOR_STRUCT.finditer(text):
             a = by_struct.get(m.group(1))
             if a:
                 return a

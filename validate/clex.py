@@ -144,10 +144,16 @@ def split_args(toks: list[Tok], open_i: int, close_i: int) -> list[list[Tok]]:
 
 def call_args(toks: list[Tok], open_i: int) -> list[list[Tok]]:
     """``split_args(toks, open_i, matching(toks, open_i))`` for a ``(`` in one pass."""
+    return call_span(toks, open_i)[0]
+
+
+def call_span(toks: list[Tok], open_i: int) -> tuple[list[list[Tok]], int]:
+    """(arguments, index of the closing parenthesis or len(toks)) of the ``(`` at open_i."""
     args: list[list[Tok]] = []
     cur: list[Tok] = []
     depth = 0  # any bracket, for the commas
     parens = 0  # parentheses only, for the end
+    close = len(toks)
     for j in range(open_i + 1, len(toks)):
         t = toks[j]
         if t.kind == "op":
@@ -157,6 +163,7 @@ def call_args(toks: list[Tok], open_i: int) -> list[list[Tok]]:
                 depth += 1
             elif text == ")":
                 if parens == 0:
+                    close = j
                     break
                 parens -= 1
                 depth -= 1
@@ -171,7 +178,7 @@ def call_args(toks: list[Tok], open_i: int) -> list[list[Tok]]:
         cur.append(t)
     if cur or args:
         args.append(cur)
-    return args
+    return args, close
 
 
 PP_DIRECTIVE = re.compile(r"^\s*#\s*(\w+)")

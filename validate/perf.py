@@ -91,7 +91,7 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
             continue
         if t.kind != "id":
             continue
-        if t.text.startswith("OBJECT_") and t.text in object_table:
+        if t.text in object_table and t.text.startswith("OBJECT_"):
             objects.add(t.text)
         nxt = toks[i + 1].text if i + 1 < n else ""
         prev = toks[i - 1].text if i > 0 else ""

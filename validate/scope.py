@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from validate.clex import Tok, matching, pp_directive, split_args, tokenize
+from validate.clex import Tok, call_span, matching, pp_directive, tokenize
 from validate.ctypes_ import BUILTIN_TYPES, CType, parse_type
 from validate.index import ActorInfo, SymbolIndex
 
@@ -176,8 +176,7 @@ def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex) -> None:
         # function definition or prototype: type name ( params ) { | ;
         if i + 1 < n and toks[i + 1].text == "(" and depth == 0 and i > 0 \
                 and (toks[i - 1].kind == "id" or toks[i - 1].text == "*"):
-            close = matching(toks, i + 1)
-            params = [p for p in split_args(toks, i + 1, close)]
+            params, close = call_span(toks, i + 1)
             plist: list[tuple[str, CType | None]] = []
             for p in params:
                 ids = [k for k, pt in enumerate(p) if pt.kind == "id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from enum import StrEnum
 from typing import Any
@@ -42,29 +43,46 @@ def parse_params(items: list[str]) -> dict[str, Any]:
     return params
 
 
-def _cell(value: Any) -> str:
+# Ids, flags, sizes, offsets and addresses are read in hex by romhackers; tables show both.
+_HEX_COLUMN = re.compile(r"(^|_)(id|flags|offset|size|address|vram|value|instance_size)$")
+
+
+def _cell(value: Any, column: str = "") -> str:
     if value is None:
         return ""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 10 and _HEX_COLUMN.search(column):
+        return f"0x{value:X} ({value})"
     if isinstance(value, list | dict):
         return json.dumps(value)
     return str(value)
 
 
 def render_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
+    """A table; rows too wide for the terminal are shown one record at a time (field: value)."""
     from rich.console import Console
     from rich.table import Table
 
+    console = Console()
+    if not rows:
+        console.print(f"{title + ': ' if title else ''}(no rows)")
+        return
+    columns = list(rows[0])
+    if len(columns) * 12 > console.width:
+        for i, row in enumerate(rows, 1):
+            record = Table(title=f"{title + ' ' if title else ''}[{i}/{len(rows)}]", show_header=False,
+                           title_justify="left")
+            record.add_column(style="bold")
+            record.add_column(overflow="fold")
+            for col in columns:
+                record.add_row(col, _cell(row.get(col), col))
+            console.print(record)
+        return
     table = Table(title=title, show_lines=False)
-    columns = list(rows[0]) if rows else []
     for col in columns:
         table.add_column(col, overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
-    console = Console()
-    if rows:
-        console.print(table)
-    else:
-        console.print(f"{title + ': ' if title else ''}(no rows)")
+        table.add_row(*(_cell(row.get(c), c) for c in columns))
+    console.print(table)
 
 
 def render_rows(rows: list[dict[str, Any]], fmt: OutputFormat, title: str | None = None) -> None:

@@ -2,17 +2,26 @@
 the compile step. Writes the `validate` section of BENCHMARKS.md.
 
     python bench/bench_validate.py                 # level 1 too when OOT_DECOMP is set
+    python bench/bench_validate.py --baseline DIR  # also time an older checkout, same run
+
+Throughput is measured in fresh processes (one per tree and mode), alternating between
+the trees when a baseline is given, and the best of the alternations is kept: the
+machine is shared, so only numbers taken side by side compare. A baseline is a checkout
+of an earlier commit, e.g. ``git worktree add --detach /tmp/base <commit>``.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from bench.report import write_section  # noqa: E402
 from kg.settings import Settings  # noqa: E402
@@ -22,6 +31,7 @@ from validate.api import Validator  # noqa: E402
 
 
 def throughput(v: Validator, examples: list, rounds: int) -> float:
+    """Examples per second: warm up, then the whole set in batches of 32, ``rounds`` times."""
     v.validate_many(examples[:8])  # warm: indexes, workers, PCH
     t = time.perf_counter()
     n = 0
@@ -31,24 +41,85 @@ def throughput(v: Validator, examples: list, rounds: int) -> float:
     return n / (time.perf_counter() - t)
 
 
+# Run in a fresh interpreter with a tree's root first on sys.path; only names every version of
+# the validator has (Validator, validate_many, the golden suite) are used.
+_RATE = """
+import sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from kg.settings import Settings
+from tests.golden.cases import CORRECT, planted
+from tests.golden.graph import load_store
+from validate.api import Validator
+comp, rounds, decomp = sys.argv[2] == "1", int(sys.argv[3]), sys.argv[4] or None
+tmp = Path(tempfile.mkdtemp(prefix="ootkg-bench-rate-"))
+store = load_store(tmp)
+v = Validator(store, Settings(cache_dir=tmp / "cache"), compile=comp, decomp=decomp, workers=2)
+ex = CORRECT + [e for _, e in planted()]
+for i in range(0, len(ex), 32):  # warm, as scoring the suite first would: indexes, workers, PCH,
+    v.validate_many(ex[i:i + 32])  # the graph's answers for names missing from a version
+t = time.perf_counter()
+n = 0
+for _ in range(rounds):
+    for i in range(0, len(ex), 32):
+        n += len(v.validate_many(ex[i:i + 32]))
+print(n / (time.perf_counter() - t))
+v.close()
+store.close()
+"""
+
+
+def rate_of(tree: Path, comp: bool, rounds: int, decomp: str | None) -> float:
+    out = subprocess.run([sys.executable, "-c", _RATE, str(tree), "1" if comp else "0",
+                          str(rounds), decomp or ""], check=True, capture_output=True, text=True,
+                         cwd=tempfile.gettempdir())
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def rates(trees: dict[str, Path], comp: bool, rounds: int, decomp: str | None,
+          repeats: int) -> dict[str, float]:
+    """Best rate per tree over ``repeats`` alternations (the trees take turns going first)."""
+    best = dict.fromkeys(trees, 0.0)
+    for r in range(repeats):
+        order = list(trees) if r % 2 == 0 else list(reversed(trees))
+        for name in order:
+            best[name] = max(best[name], rate_of(trees[name], comp, rounds, decomp))
+    return best
+
+
+def _commit(tree: Path) -> str:
+    try:
+        return subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--baseline", type=Path, help="an older checkout to time side by side")
+    ap.add_argument("--repeats", type=int, default=3, help="alternations per tree and mode")
+    args = ap.parse_args()
     decomp = os.environ.get("OOT_DECOMP")
     tmp = Path(tempfile.mkdtemp(prefix="ootkg-bench-"))
     store = load_store(tmp)
-    examples = CORRECT + [e for _, e in planted()]
     lines = []
     modes = [("without compile", False)] + ([("with compile (libclang, 2 workers)", True)]
                                              if decomp else [])
+    trees = {"now": ROOT} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
     results = {}
+    before = {}
     for label, comp in modes:
         v = Validator(store, Settings(cache_dir=tmp / "cache"), compile=comp, decomp=decomp,
                       workers=2)
         try:
             res = score(v, include_compile=comp)
-            rate = throughput(v, examples, 3 if comp else 10)
         finally:
             v.close()
-        results[label] = (res, rate)
+        got = rates(trees, comp, 3 if comp else 10, decomp, args.repeats)
+        results[label] = (res, got["now"])
+        if "baseline" in got:
+            before[label] = got["baseline"]
     lines.append(f"Golden suite: {len(CORRECT)} correct examples written in the decomp's style, "
                  f"{len(planted(True))} planted-error variants (one mutation each; "
                  "`tests/golden/cases.py`), graph `tests/golden/graph.py` (3 versions). "
@@ -61,6 +132,21 @@ def main() -> None:
         fa = sum(res["false_alarms"].values())
         lines.append(f"| {label} | {rate:,.0f} | {fa} of {res['n_correct']} examples "
                      f"({100 * fa / res['n_correct']:.1f}%) |")
+    lines.append("")
+    lines.append(f"Throughput: fresh processes, the golden examples ({len(CORRECT)} correct + "
+                 f"{len(planted())} planted) in batches of 32, 10 rounds (3 with compile), "
+                 f"best of {args.repeats} runs per mode; the machine is shared with other jobs, so "
+                 "only numbers taken in the same run compare.")
+    if before:
+        lines.append("")
+        lines.append(f"Before and after, measured side by side in this run (baseline: commit "
+                     f"{_commit(args.baseline)}, runs alternating):")
+        lines.append("")
+        lines.append("| mode | before (examples/s) | now (examples/s) | speed-up |")
+        lines.append("|---|---|---|---|")
+        for label, old in before.items():
+            now = results[label][1]
+            lines.append(f"| {label} | {old:,.0f} | {now:,.0f} | {now / old:.2f}x |")
     lines.append("")
     best = results[list(results)[-1]][0]
     lines.append(f"Per issue code ({list(results)[-1]}): recall on planted errors, false alarms "

@@ -244,10 +244,14 @@ class SymbolIndex:
     # -- lookups ----------------------------------------------------------------------------
 
     def actor_by_struct(self, struct: str) -> ActorInfo | None:
-        for a in self.actors.values():
-            if a.instance_struct == struct:
-                return a
-        return None
+        """The first actor whose instance struct is ``struct``."""
+        first = self.memo.get("first_actor_by_struct")
+        if first is None:
+            first = {}
+            for a in self.actors.values():
+                first.setdefault(a.instance_struct, a)
+            self.memo["first_actor_by_struct"] = first
+        return first.get(struct)
 
     def field_types(self, struct: str) -> dict[str, Any] | None:
         """Member name -> parsed type of a struct (through typedefs), cached."""

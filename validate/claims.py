@@ -253,6 +253,8 @@ _SIZE_COMMENT = re.compile(r"size\s*=\s*(0x[0-9A-Fa-f]+)")
 def check_struct_comments(code: str, idx: SymbolIndex, emit: ClaimEmit,
                           counts: dict[str, int]) -> None:
     """``/* 0x024 */ PosRot world;`` and ``} Actor; // size = 0x14C`` against the graph."""
+    if "struct" not in code:
+        return
     for m in _STRUCT_DEF.finditer(code):
         name = m.group(3) or m.group(1)
         real = idx.struct_of(name) if name else None
@@ -279,11 +281,17 @@ def check_struct_comments(code: str, idx: SymbolIndex, emit: ClaimEmit,
                      f"{sm.group(1)}", code.count("\n", 0, m.start("tail")) + 1, [])
 
 
+_COMMENT = re.compile(r"/\*(.*?)\*/|//([^\n]*)", re.S)
+_OFFSET_ONLY = re.compile(r"\s*0x[0-9A-Fa-f]+\s*")
+
+
 def _comment_texts(code: str) -> list[tuple[str, int]]:
-    out = []
-    for m in re.finditer(r"/\*(.*?)\*/|//([^\n]*)", code, re.S):
+    out: list[tuple[str, int]] = []
+    if "/" not in code:
+        return out
+    for m in _COMMENT.finditer(code):
         text = m.group(1) if m.group(1) is not None else m.group(2)
-        if re.fullmatch(r"\s*0x[0-9A-Fa-f]+\s*", text or ""):
+        if _OFFSET_ONLY.fullmatch(text or ""):
             continue
         out.append((text, code.count("\n", 0, m.start()) + 1))
     return out

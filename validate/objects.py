@@ -43,7 +43,8 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
     requested: set[str] = set()
     profile_actor = None
     for code in codes:
-        requested.update(_GETSLOT.findall(code))
+        if "Object_" in code:
+            requested.update(_GETSLOT.findall(code))
         for _name, entries, line in profile_fields(code):
             if len(entries) >= 4 and entries[3].startswith("OBJECT_"):
                 requested.add(entries[3])

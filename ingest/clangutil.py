@@ -1,4 +1,5 @@
-"""libclang helpers the Python bindings lack: constant evaluation (clang_Cursor_Evaluate)."""
+"""libclang helpers the Python bindings lack: constant evaluation (clang_Cursor_Evaluate),
+as an integer (``eval_int``) or a string literal (``eval_str``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from functools import lru_cache
 import clang.cindex as ci
 
 CXEval_Int = 1
+CXEval_StrLiteral = 4
 
 
 @lru_cache(maxsize=1)
@@ -23,6 +25,8 @@ def _lib() -> ctypes.CDLL:
     lib.clang_EvalResult_getAsUnsigned.restype = ctypes.c_ulonglong
     lib.clang_EvalResult_getAsLongLong.argtypes = [ctypes.c_void_p]
     lib.clang_EvalResult_getAsLongLong.restype = ctypes.c_longlong
+    lib.clang_EvalResult_getAsStr.argtypes = [ctypes.c_void_p]
+    lib.clang_EvalResult_getAsStr.restype = ctypes.c_char_p
     lib.clang_EvalResult_dispose.argtypes = [ctypes.c_void_p]
     lib.clang_EvalResult_dispose.restype = None
     return lib
@@ -40,5 +44,19 @@ def eval_int(cursor: ci.Cursor) -> int | None:
         if lib.clang_EvalResult_isUnsignedInt(r):
             return int(lib.clang_EvalResult_getAsUnsigned(r))
         return int(lib.clang_EvalResult_getAsLongLong(r))
+    finally:
+        lib.clang_EvalResult_dispose(r)
+
+
+def eval_str(cursor: ci.Cursor) -> str | None:
+    """The text of a string-literal constant cursor, or None when it is not one."""
+    lib = _lib()
+    r = lib.clang_Cursor_Evaluate(cursor)
+    if not r:
+        return None
+    try:
+        if lib.clang_EvalResult_getKind(r) != CXEval_StrLiteral:
+            return None
+        return lib.clang_EvalResult_getAsStr(r).decode("utf-8", "replace")
     finally:
         lib.clang_EvalResult_dispose(r)

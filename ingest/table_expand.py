@@ -10,14 +10,14 @@ reported and blanked in a copy (line numbers kept), so the rest of the table is 
 
 from __future__ import annotations
 
-import ctypes
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+
+from ingest.clangutil import eval_str
 
 
 @dataclass(frozen=True)
@@ -180,38 +180,6 @@ def scan_table(text: str, spec: TableSpec, rel: str) -> tuple[list[int], list[Ta
 # ---------------------------------------------------------------- preprocessing
 
 
-@lru_cache(maxsize=1)
-def _clang_lib() -> Any:
-    import clang.cindex as ci
-
-    lib = ci.conf.lib
-    lib.clang_Cursor_Evaluate.argtypes = [ci.Cursor]
-    lib.clang_Cursor_Evaluate.restype = ctypes.c_void_p
-    lib.clang_EvalResult_getKind.argtypes = [ctypes.c_void_p]
-    lib.clang_EvalResult_getKind.restype = ctypes.c_int
-    lib.clang_EvalResult_getAsStr.argtypes = [ctypes.c_void_p]
-    lib.clang_EvalResult_getAsStr.restype = ctypes.c_char_p
-    lib.clang_EvalResult_dispose.argtypes = [ctypes.c_void_p]
-    lib.clang_EvalResult_dispose.restype = None
-    return lib
-
-
-_CXEVAL_STR = 4
-
-
-def _eval_str(cursor: Any) -> str | None:
-    lib = _clang_lib()
-    r = lib.clang_Cursor_Evaluate(cursor)
-    if not r:
-        return None
-    try:
-        if lib.clang_EvalResult_getKind(r) != _CXEVAL_STR:
-            return None
-        return lib.clang_EvalResult_getAsStr(r).decode("utf-8", "replace")
-    finally:
-        lib.clang_EvalResult_dispose(r)
-
-
 def _var(spec: TableSpec, fi: int) -> str:
     return f"ootkg_{spec.kind}_{fi}"
 
@@ -348,7 +316,7 @@ def expand_tables(checkout: Any, version: str, cache_dir: Path,
     values: dict[str, str] = {}
     for c in tu.cursor.get_children():
         if c.spelling.startswith("ootkg_") and c.kind == ci.CursorKind.VAR_DECL:
-            s = _eval_str(c)
+            s = eval_str(c)
             if s is not None:
                 values[c.spelling] = s
     entries: list[Entry] = []

@@ -90,21 +90,9 @@ class Facts:
         """Add another bundle's rows. They were schema-checked when added there, and their
         ids are already computed, so this is dict work only (no per-row re-validation)."""
         for kind, rows in other.nodes.items():
-            mine = self.nodes[kind]
-            for key, row in rows.items():
-                existing = mine.get(key)
-                if existing is None:
-                    mine[key] = dict(row)
-                else:
-                    existing.update({k: v for k, v in row.items() if v is not None})
+            _merge_rows(self.nodes[kind], rows)
         for rel_type, rels in other.rels.items():
-            mine_r = self.rels[rel_type]
-            for rid, row in rels.items():
-                existing = mine_r.get(rid)
-                if existing is None:
-                    mine_r[rid] = dict(row)
-                else:
-                    existing.update({k: v for k, v in row.items() if v is not None})
+            _merge_rows(self.rels[rel_type], rels)
         self._checked |= other._checked
         return self
 
@@ -147,3 +135,12 @@ class Facts:
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.nodes.values()) + sum(len(v) for v in self.rels.values())
+
+
+def _merge_rows(mine: dict[Any, Row], theirs: dict[Any, Row]) -> None:
+    for ident, row in theirs.items():
+        existing = mine.get(ident)
+        if existing is None:
+            mine[ident] = dict(row)
+        else:
+            existing.update({k: v for k, v in row.items() if v is not None})

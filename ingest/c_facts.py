@@ -337,7 +337,9 @@ def _size(p: Path) -> int:
 
 
 def c_source(ctx: IngestContext) -> Facts:
-    global _CHECKOUT_ROOT
+    global _CHECKOUT_ROOT, _ACTOR_TABLE, _OBJ_TABLE
+    if _CHECKOUT_ROOT != ctx.checkout.root:
+        _ACTOR_TABLE = _OBJ_TABLE = None
     _CHECKOUT_ROOT = ctx.checkout.root
     cache = RecordCache(ctx.cache_dir / "facts")
     pool = _pool(ctx)
@@ -359,6 +361,12 @@ def c_source(ctx: IngestContext) -> Facts:
     parses = data[0].parses if data else 0
     ctx.notes["c"] = (f"{parses} TU parses for {sum(len(d.records) for d in data)} "
                       "(version, TU) pairs; the rest shared or cached")
+    odd = sorted(f"{a['enum']} (id {a['profile_id_enum']})"
+                 for a in facts.nodes.get("Actor", {}).values()
+                 if a.get("profile_id_enum") and a["profile_id_enum"] != a["enum"])
+    if odd:
+        ctx.notes["c"] += (f"; {len(odd)} actor profiles name another actor's id in their id "
+                           f"field: {', '.join(odd)}")
     return facts
 
 
@@ -493,7 +501,7 @@ def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSi
             for a, n in ents.indirect.items():
                 indirect[a][vid] = indirect[a].get(vid, 0) + n
             for p in ents.profiles:
-                key = p.get("id_name")
+                key = _profile_key(p, seg_of)
                 if key:
                     profiles[(p["type"], key)][vid] = p
                     if p["type"] == "ActorProfile":
@@ -663,7 +671,10 @@ def _profiles(facts: Facts, profiles: dict, obj_includes: dict, runtime: dict,
                 defs = flag_defs[rvid] = {n: vals[rvid] for n, vals in def_vals.items()
                                           if rvid in vals and n.startswith("ACTOR_FLAG_")}
             inst_rep = structs.get(p.get("instance_struct") or "", {}).get(rvid)
-            facts.node("Actor", enum=key, id=p.get("id"), category=p.get("category_name"),
+            own = p.get("id_name") == key
+            facts.node("Actor", enum=key, id=p.get("id") if own else None,
+                       profile_id=p.get("id"), profile_id_enum=p.get("id_name"),
+                       category=p.get("category_name"),
                        flags=p.get("flags"), flag_names=_flag_names(p.get("flags"), defs),
                        object=p.get("objectId_name"),
                        instance_size=inst_rep[2] if inst_rep else p.get("instanceSize"),
@@ -701,6 +712,56 @@ def _profiles(facts: Facts, profiles: dict, obj_includes: dict, runtime: dict,
             if p.get("init"):
                 facts.rel("PROFILE_FN", key, p["init"], from_kind="EffectSs",
                           to_kind="Function", role="init")
+
+
+def _profile_key(p: dict[str, Any], seg_of: dict[str, str]) -> str | None:
+    """The actor an ActorProfile belongs to: the actor table's entry for the overlay the
+    profile is compiled into (``DEFINE_ACTOR(X, ...)`` <-> segment ``ovl_X``), or for an
+    internal actor linked into code, the entry whose ``X_Profile`` variable it is (how the
+    game's own actor table references it). Not the profile's ``id`` field: a few real profiles
+    name another actor's id (a decomp quirk, kept as ``profile_id_enum``)."""
+    if p["type"] != "ActorProfile":
+        return p.get("id_name")
+    by_name, by_overlay = _actor_table()
+    seg = seg_of.get(p.get("file") or "")
+    if seg is None:
+        seg = next((part for part in Path(p.get("file") or "").parts
+                    if part.startswith("ovl_")), None)
+    if seg is not None and seg in by_overlay:
+        return by_overlay[seg]
+    var = p.get("var") or ""
+    if var.endswith("_Profile") and var[: -len("_Profile")] in by_name:
+        return by_name[var[: -len("_Profile")]]
+    return p.get("id_name")
+
+
+_ACTOR_TABLE: tuple[dict[str, str], dict[str, str]] | None = None
+
+
+def _actor_table() -> tuple[dict[str, str], dict[str, str]]:
+    """(table name -> ACTOR_ enum, overlay segment -> ACTOR_ enum) from every DEFINE_ACTOR /
+    DEFINE_ACTOR_INTERNAL line of the actor table (version-independent; no preprocessing)."""
+    global _ACTOR_TABLE
+    if _ACTOR_TABLE is None:
+        by_name: dict[str, str] = {}
+        by_overlay: dict[str, str] = {}
+        path = (_CHECKOUT_ROOT / "include" / "tables" / "actor_table.h"
+                if _CHECKOUT_ROOT is not None else None)
+        if path is not None and path.is_file():
+            from ingest.table_expand import DEFINE_CALL, split_args, strip_comments
+
+            for line in strip_comments(path.read_text(errors="replace")).split("\n"):
+                m = DEFINE_CALL.match(line.strip())
+                if not m or m.group(1) not in ("DEFINE_ACTOR", "DEFINE_ACTOR_INTERNAL"):
+                    continue
+                inner = line[line.index("(") + 1: line.rindex(")")] if ")" in line else ""
+                args = split_args(inner)
+                if len(args) >= 2:
+                    by_name.setdefault(args[0], args[1])
+                    if m.group(1) == "DEFINE_ACTOR":
+                        by_overlay.setdefault(f"ovl_{args[0]}", args[1])
+        _ACTOR_TABLE = (by_name, by_overlay)
+    return _ACTOR_TABLE
 
 
 def _object_enum(segment: str) -> str:

@@ -97,7 +97,7 @@ _NODE_KINDS: list[NodeKind] = [
     NodeKind("Actor", "enum", {"enum": S, "id": I, "overlay": S, "debug_name": S, "category": S,
                                "flags": I, "flag_names": SL, "alloc": S, "instance_size": I,
                                "instance_struct": S, "object": S, "file": S, "internal": B,
-                               "unset": B}),
+                               "unset": B, "profile_id": I, "profile_id_enum": S}),
     NodeKind("Object", "enum", {"enum": S, "id": I, "segment": S, "segment_number": I,
                                 "empty": B, "unset": B}),
     NodeKind("Asset", "id", {"id": S, "name": S, "kind": S, "offset": I, "file": S,

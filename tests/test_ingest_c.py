@@ -69,7 +69,7 @@ def test_spec_lists_each_versions_tus(checkout: Checkout) -> None:
     assert "src/boot/cart_n64.c" in tus["ntsc-1.0"] and "src/boot/cart_n64.c" not in tus["gc-us"]
     assert "src/code/z_debug_menu.c" in tus["gc-eu-mq-dbg"]
     assert "src/code/z_debug_menu.c" not in tus["gc-us"]
-    assert len(tus["gc-us"]) == 7 and len(tus["gc-eu-mq-dbg"]) == 8
+    assert len(tus["gc-us"]) == 9 and len(tus["gc-eu-mq-dbg"]) == 10
     seg = {s.name: s for s in read_spec(checkout, checkout.version("gc-us")).segments}
     assert (seg["object_horse"].number, seg["object_horse"].romalign, seg["object_horse"].compress) \
         == (6, 0x1000, True)
@@ -81,7 +81,8 @@ def test_function_sets_per_version(facts: Facts) -> None:
     common = {"bootproc", "Boot_Start", "Actor_Kill", "Actor_SetScale", "Actor_UpdatePos",
               "Actor_Update", "Object_GetSlot", "Object_SpawnPersistent", "EnHorse_Init",
               "EnHorse_Destroy", "EnHorse_Gallop", "EnHorse_Update", "EnHorse_Draw",
-              "EnTest_Init", "EnTest_Destroy", "EnTest_Update", "EffectSsDust_Init"}
+              "EnTest_Init", "EnTest_Destroy", "EnTest_Update", "EffectSsDust_Init",
+              "EnHorseNormal_Init", "EnHorseNormal_Update", "EnAObj_Init"}
     assert defined == common | {"Cart_Init", "Actor_DrawN64", "DebugMenu_Draw", "EnTest_Draw"}
     assert _versions_of(facts, "Function", "Cart_Init") == {"ntsc-1.0", "pal-1.0"}
     assert _versions_of(facts, "Function", "Actor_DrawN64") == {"ntsc-1.0", "pal-1.0"}
@@ -196,13 +197,44 @@ def test_actor_profiles(facts: Facts) -> None:
     assert facts.nodes["EffectSs"]["EFFECT_SS_DUST"]["id"] == 0
 
 
+def test_profiles_belong_to_the_actor_of_their_overlay(facts: Facts) -> None:
+    """A profile whose id field names another actor is still its overlay's actor; an internal
+    actor's profile (linked into code) is found by its table entry's ``X_Profile`` name."""
+    actors = facts.nodes["Actor"]
+    wild = actors["ACTOR_EN_HORSE_NORMAL"]
+    assert wild["file"] == "src/overlays/actors/ovl_En_Horse_Normal/z_en_horse_normal.c"
+    assert (wild["profile_id_enum"], wild["profile_id"]) == ("ACTOR_EN_HORSE", 0x14)
+    assert wild.get("id") is None  # the table's position is the id, not the quirky field
+    assert wild["category"] == "ACTORCAT_BG" and wild["instance_struct"] == "EnHorseNormal"
+    horse = actors["ACTOR_EN_HORSE"]
+    assert horse["file"] == "src/overlays/actors/ovl_En_Horse/z_en_horse.c"
+    assert horse["profile_id_enum"] == "ACTOR_EN_HORSE" and horse["instance_struct"] == "EnHorse"
+    roles = {(r["from"], r["role"], r["to"]) for r in facts.rel_rows("PROFILE_FN")}
+    assert ("ACTOR_EN_HORSE_NORMAL", "init", "EnHorseNormal_Init") in roles
+    assert not {r for r in roles if r[0] == "ACTOR_EN_HORSE" and r[2].startswith("EnHorseNormal")}
+    assert {r["from"] for r in facts.rel_rows("INSTANCE_OF") if r["to"] == "EnHorseNormal"} == \
+        {"ACTOR_EN_HORSE_NORMAL"}
+    aobj = actors["ACTOR_EN_A_OBJ"]
+    assert aobj["file"] == "src/code/z_en_a_keep.c" and aobj["id"] == 0x10
+    assert _versions_of(facts, "Actor", "ACTOR_EN_HORSE_NORMAL") == set(ALL)
+
+
+def test_quirky_profile_ids_are_reported(checkout: Checkout, tmp_path: Path) -> None:
+    ctx = IngestContext(checkout=checkout, versions=[checkout.version("gc-us")],
+                        cache_dir=tmp_path, jobs=1)
+    c_source(ctx)
+    assert "ACTOR_EN_HORSE_NORMAL (id ACTOR_EN_HORSE)" in ctx.notes["c"]
+
+
 def test_object_dependencies(facts: Facts) -> None:
     uses = {(r["from"], r["via"], r["to"]) for r in facts.rel_rows("USES_OBJECT")}
     assert uses == {("ACTOR_EN_HORSE", "profile", "OBJECT_HORSE"),
                     ("ACTOR_EN_HORSE", "include", "OBJECT_HORSE"),
                     ("ACTOR_EN_HORSE", "runtime", "OBJECT_HUMAN"),
                     ("ACTOR_EN_TEST", "profile", "OBJECT_GAMEPLAY_KEEP"),
-                    ("ACTOR_EN_TEST", "runtime", "OBJECT_GAMEPLAY_FIELD_KEEP")}
+                    ("ACTOR_EN_TEST", "runtime", "OBJECT_GAMEPLAY_FIELD_KEEP"),
+                    ("ACTOR_EN_HORSE_NORMAL", "profile", "OBJECT_HORSE"),
+                    ("ACTOR_EN_A_OBJ", "profile", "OBJECT_GAMEPLAY_KEEP")}
 
 
 def test_files_segments_and_stubs_outside_the_checkout(facts: Facts, checkout: Checkout) -> None:
@@ -228,7 +260,7 @@ def graph(checkout: Checkout, tmp_path_factory: pytest.TempPathFactory) -> Graph
     report, _ = run_ingest(checkout, checkout.versions(), settings.cache_dir,
                            lambda: open_store(settings, read_only=False), only_sources=["c"],
                            jobs=1)
-    assert not report.partial and report.counts["Function"] == 22
+    assert not report.partial and report.counts["Function"] == 25
     store = open_store(settings)
     yield store
     store.close()
@@ -295,7 +327,7 @@ def test_fewer_parses_than_version_tu_pairs(checkout: Checkout, tmp_path: Path) 
     c_source(ctx)
     pairs = sum(r["files"] for r in ctx.stats["per_version"])
     parses = int(ctx.notes["c"].split()[0])
-    assert pairs == 8 + 8 + 7 + 8 and parses < pairs + 4  # +prefix/header parses
+    assert pairs == 10 + 10 + 9 + 10 and parses < pairs + 4  # +prefix/header parses
     ctx2 = IngestContext(checkout=checkout, versions=checkout.versions(), cache_dir=tmp_path,
                          jobs=1)
     c_source(ctx2)

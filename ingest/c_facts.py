@@ -131,13 +131,13 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
     plan = _Plan(ctx)
     root = str(ctx.checkout.root)
     order = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))
-    sites, def_headers = c_defines.candidates(ctx.checkout.root)
-    names = list(sites)
-    # the defines probes (one per version) run in the workers while stubs are generated here
     dcache = ctx.cache_dir / "defines"
+    dscan = c_defines.scan_cached(ctx.checkout.root, dcache)
+    names, conds, def_headers = dscan.probe_names(), dscan.conditions(), dscan.headers
+    # the defines probes (one per version) run in the workers while stubs are generated here
     probes = {v.id: (pool.apply_async(c_defines.evaluate_cached,
                                       (ctx.checkout.root, plan.envs[v.id].args(), names,
-                                       def_headers, dcache))
+                                       def_headers, dcache, conds))
                      if pool is not None else None) for v in order}
     # asset stubs: in the workers too (pure Python, one task per version)
     stub_tasks = {v.id: (pool.apply_async(ensure_stubs, (ctx.checkout, v, plan.envs[v.id].stub_dir))
@@ -152,7 +152,7 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
     for v in order:
         p = probes[v.id]
         measured[v.id] = p.get() if p is not None else c_defines.evaluate_cached(
-            ctx.checkout.root, plan.envs[v.id].args(), names, def_headers, dcache)
+            ctx.checkout.root, plan.envs[v.id].args(), names, def_headers, dcache, conds)
     log.info("C plan: index, stubs, specs, defines probes %.2fs", time.perf_counter() - t0)
     prefix_heads = plan.envs[order[0].id].prefix_headers() if ctx.use_pch else []
     keys: dict[str, dict[str, str]] = {}       # version -> tu -> record key (its own code)
@@ -349,9 +349,9 @@ def c_source(ctx: IngestContext) -> Facts:
         if pool is not None:
             pool.terminate()
             pool.join()
-    sites, _ = c_defines.candidates(ctx.checkout.root)
+    dscan = c_defines.scan_cached(ctx.checkout.root, ctx.cache_dir / "defines")
     ta = time.perf_counter()
-    facts = assemble(data, sites, ctx.checkout.root)
+    facts = assemble(data, dscan, ctx.checkout.root)
     log.info("C assembly %.2fs", time.perf_counter() - ta)
     failed = [{"file": r.tu, "version": d.v.id, "reason": r.failed or f"{r.errors} errors"}
               for d in data for r in d.records if r.failed or r.errors]
@@ -361,9 +361,9 @@ def c_source(ctx: IngestContext) -> Facts:
     parses = data[0].parses if data else 0
     ctx.notes["c"] = (f"{parses} TU parses for {sum(len(d.records) for d in data)} "
                       "(version, TU) pairs; the rest shared or cached")
-    odd = sorted(f"{a['enum']} (id {a['profile_id_enum']})"
+    odd = sorted(f"{a['enum']} (id {a.get('profile_id_enum') or a.get('profile_id')})"
                  for a in facts.nodes.get("Actor", {}).values()
-                 if a.get("profile_id_enum") and a["profile_id_enum"] != a["enum"])
+                 if a.get("profile_id") is not None and a.get("profile_id_enum") != a["enum"])
     if odd:
         ctx.notes["c"] += (f"; {len(odd)} actor profiles name another actor's id in their id "
                            f"field: {', '.join(odd)}")
@@ -423,7 +423,7 @@ def _sha(path: Path) -> str | None:
         return None
 
 
-def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSite],
+def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
              root: Path | None = None) -> Facts:
     facts = Facts()
     order = sorted((d.v for d in data), key=lambda v: (not v.is_default, -v.ordinal))
@@ -613,21 +613,9 @@ def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSi
     def_vals: dict[str, dict[str, int]] = defaultdict(dict)
     for d in data:
         for name, val in d.defines.items():
-            def_vals[name][d.v.id] = val
-    for name, per in def_vals.items():
-        site = define_sites.get(name)
-        facts.node("Define", name=name, value=per[_rep(per, order_ids)],
-                   body=site.body if site else None, file=site.file if site else None,
-                   line=site.line if site else None)
-        if site:
-            facts.rel("DEFINED_IN", name, site.file, from_kind="Define", to_kind="File",
-                      line=site.line)
-        for vid, val in per.items():
-            facts.rel("IN_VERSION", name, vid, from_kind="Define", to_kind="Version", value=val)
-        if site and site.file not in files:
-            files[site.file] = {"path": site.file, "sha": _sha(root / site.file) if root else None,
-                                "kind": "h", "segment": None, "errors": 0, "warnings": 0,
-                                "diag": []}
+            if not name.startswith("#"):
+                def_vals[name][d.v.id] = val
+    _defines(facts, data, dscan, def_vals, files, file_versions, order_ids, root)
 
     # --- files and segments ---
     for path, f in files.items():
@@ -647,6 +635,55 @@ def assemble(data: list[VersionData], define_sites: dict[str, c_defines.DefineSi
 
     _profiles(facts, profiles, obj_includes, runtime, def_vals, order_ids, structs)
     return facts
+
+
+def _defines(facts: Facts, data: list[VersionData], dscan: c_defines.DefineScan,
+             def_vals: dict[str, dict[str, int]], files: dict[str, dict[str, Any]],
+             file_versions: dict[str, set[str]], order_ids: list[str], root: Path | None) -> None:
+    """A Define per macro name; IN_VERSION to each version where a definition of it is active
+    (its #if branches hold there, and its file is compiled there), with the version's integer
+    value and, when it differs from the node's, the version's body (``text``).
+
+    A name defined differently by several .c files (``FLAGS`` of each actor) gets no
+    body/file on its node: which one applies depends on the file."""
+    vids = [d.v.id for d in data]
+    truth = {d.v.id: d.defines for d in data}
+    for name, sites in dscan.sites.items():
+        per: dict[str, c_defines.DefineSite] = {}
+        for vid in vids:
+            cands = [s for s in sites
+                     if s.file not in file_versions or vid in file_versions[s.file]]
+            s = c_defines.active(cands, truth[vid])
+            if s is not None:
+                per[vid] = s
+        if not per:
+            continue
+        vals = def_vals.get(name, {})
+        rep_vid = _rep(per, order_ids)
+        rep = per[rep_vid]
+        ambiguous = (all(s.file.endswith(".c") for s in sites)
+                     and len({s.file for s in sites}) > 1
+                     and len({(s.params, s.body) for s in sites}) > 1)
+        if ambiguous:
+            facts.node("Define", name=name, value=vals.get(rep_vid), function_like=rep.function_like)
+        else:
+            facts.node("Define", name=name, value=vals.get(rep_vid), body=rep.body,
+                       params=rep.params, function_like=rep.function_like, file=rep.file,
+                       line=rep.line)
+            facts.rel("DEFINED_IN", name, rep.file, from_kind="Define", to_kind="File",
+                      line=rep.line)
+            if rep.file not in files:
+                files[rep.file] = {"path": rep.file,
+                                   "sha": _sha(root / rep.file) if root else None,
+                                   "kind": "h" if rep.file.endswith(".h") else "c",
+                                   "segment": None, "errors": 0, "warnings": 0, "diag": []}
+        # per-version body/site only for a macro with several definitions (independent of
+        # which versions are ingested together)
+        several = len(sites) > 1 and not ambiguous
+        for vid, s in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Define", to_kind="Version",
+                      value=vals.get(vid), text=s.body if several else None,
+                      file=s.file if several else None, line=s.line if several else None)
 
 
 def _flag_names(flags: int | None, defs: dict[str, int]) -> list[str]:

@@ -177,6 +177,37 @@ def test_enums_typedefs_globals_defines(facts: Facts) -> None:
     assert _edge(facts, "Define", "OOT_PAL", "gc-us")["value"] == 0
 
 
+def test_every_macro_is_a_define(facts: Facts) -> None:
+    """Function-like, non-integer, src/ header and .c macros are Define nodes too; a value only
+    where the body is an integer constant; the active #if branch per version."""
+    d = facts.nodes["Define"]
+    frames = d["PLAY_FRAMES"]
+    assert (frames["params"], frames["body"], frames["function_like"]) == \
+        ("(play)", "((play)->frames)", True)
+    assert frames.get("value") is None and frames["file"] == "include/play_state.h"
+    assert _versions_of(facts, "Define", "PLAY_FRAMES") == set(ALL)
+    assert d["OBJECT_CTX"]["body"] == "objectCtx" and d["OBJECT_CTX"].get("value") is None
+    assert not d["OBJECT_CTX"]["function_like"]
+    spawn = d["PLAY_SPAWN"]
+    assert spawn["params"] == "(play, id, file, line)"
+    dbg, us = _edge(facts, "Define", "PLAY_SPAWN", "gc-eu-mq-dbg"), \
+        _edge(facts, "Define", "PLAY_SPAWN", "gc-us")
+    assert dbg["text"] == "Object_SpawnPersistent(&(play)->OBJECT_CTX, id)"  # lines joined
+    assert us["line"] == dbg["line"] + 3 and us["file"] == "include/play_state.h"
+    # a src/ header: its own body, no value (the probe only evaluates include/)
+    gallop = d["EN_HORSE_GALLOP_FRAMES"]
+    assert (gallop["body"], gallop["file"]) == \
+        ("12", "src/overlays/actors/ovl_En_Horse/z_en_horse.h")
+    # integer macros keep their values; one only in the debug build exists only there
+    assert d["ACTOR_FLAG_HOSTILE"]["value"] == 4 and not d["ACTOR_FLAG_HOSTILE"]["function_like"]
+    assert _versions_of(facts, "Define", "ACTOR_DEBUG_COLOR") == {"gc-eu-mq-dbg"}
+    # FLAGS: one per actor file, different bodies -> no single body or file on the node
+    assert d["FLAGS"].get("body") is None and d["FLAGS"].get("file") is None
+    assert _versions_of(facts, "Define", "FLAGS") == set(ALL)
+    assert all(_edge(facts, "Define", "FLAGS", v).get("text") is None for v in ALL)
+    assert "PLAY_STATE_H" not in d and "DEFINE_ACTOR" in d
+
+
 def test_actor_profiles(facts: Facts) -> None:
     horse = facts.nodes["Actor"]["ACTOR_EN_HORSE"]
     assert horse["id"] == 0x14 and horse["category"] == "ACTORCAT_BG" and horse["flags"] == 0x30

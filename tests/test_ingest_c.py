@@ -314,7 +314,7 @@ def test_struct_layout_query(graph: GraphStore) -> None:
 
 
 def test_version_diff_query(graph: GraphStore) -> None:
-    rows = _named(graph, "version_diff", from_version="ntsc-1.0", to_version="gc-eu-mq-dbg")
+    rows = _named(graph, "version_diff", a="ntsc-1.0", b="gc-eu-mq-dbg")
     got = {(r["kind"], r["name"]): (r["before"], r["after"], r["before_value"], r["after_value"])
            for r in rows}
     assert got[("Function", "Actor_UpdatePos")] == ("void Actor_UpdatePos(Actor * actor)",
@@ -327,9 +327,13 @@ def test_version_diff_query(graph: GraphStore) -> None:
     assert got[("Field", "Actor.debugCounter")] == (None, "s32", None, 0x14)
     assert got[("Actor", "ACTOR_EN_HORSE")][2:] == (0x2C, 0x30)
     assert got[("Define", "OOT_PAL")][2:] == (0, 1)
+    assert got[("Define", "PLAY_SPAWN")] == (  # a body that differs, no value
+        "Object_SpawnPersistent(&(play)->objectCtx, id)",
+        "Object_SpawnPersistent(&(play)->OBJECT_CTX, id)", None, None)
+    assert got[("Define", "ACTOR_DEBUG_COLOR")][2:] == (None, 0xFF00FF)
+    assert ("Define", "PLAY_FRAMES") not in got
     assert ("Function", "Actor_Kill") not in got  # the same in both
-    only = _named(graph, "version_diff", from_version="ntsc-1.0", to_version="pal-1.0",
-                  name="Actor_")
+    only = _named(graph, "version_diff", a="ntsc-1.0", b="pal-1.0", name="Actor_")
     assert {(r["kind"], r["name"]) for r in only} == {("Function", "Actor_UpdatePos")}
 
 

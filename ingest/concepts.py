@@ -274,9 +274,9 @@ def concept_facts(curriculum: Curriculum, known: EntityKeys | None, *,
                                f"{'y is' if len(unknown) == 1 else 'ies are'} not in the graph "
                                "(check the spelling against the decomp, or ingest the sources "
                                "that define them):\n    " + "\n    ".join(unknown)])
-    if unknown:
-        log.warning("concepts: dropped %d COVERS edge(s) to entities not in the graph "
-                    "(a partial checkout?)", len(unknown))
+    if unknown:  # the ingest summary's note says it too; a warning here would print it twice
+        log.info("concepts: dropped %d COVERS edge(s) to entities not in the graph "
+                 "(a partial checkout?)", len(unknown))
     return facts, CoverageReport(concepts=len(curriculum), requires=requires, covers=covers,
                                  dropped=unknown)
 

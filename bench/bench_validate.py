@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,14 +78,14 @@ def rate_of(tree: Path, comp: bool, rounds: int, decomp: str | None) -> float:
 
 
 def rates(trees: dict[str, Path], comp: bool, rounds: int, decomp: str | None,
-          repeats: int) -> dict[str, float]:
-    """Best rate per tree over ``repeats`` alternations (the trees take turns going first)."""
-    best = dict.fromkeys(trees, 0.0)
+          repeats: int) -> dict[str, list[float]]:
+    """Each tree's rate in each of ``repeats`` alternations (the trees take turns going first)."""
+    got: dict[str, list[float]] = {name: [] for name in trees}
     for r in range(repeats):
         order = list(trees) if r % 2 == 0 else list(reversed(trees))
         for name in order:
-            best[name] = max(best[name], rate_of(trees[name], comp, rounds, decomp))
-    return best
+            got[name].append(rate_of(trees[name], comp, rounds, decomp))
+    return got
 
 
 def _commit(tree: Path) -> str:
@@ -98,6 +99,7 @@ def _commit(tree: Path) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--baseline", type=Path, help="an older checkout to time side by side")
+    ap.add_argument("--baseline-note", help="what the baseline is (default: its commit)")
     ap.add_argument("--repeats", type=int, default=3, help="alternations per tree and mode")
     args = ap.parse_args()
     decomp = os.environ.get("OOT_DECOMP")
@@ -117,9 +119,9 @@ def main() -> None:
         finally:
             v.close()
         got = rates(trees, comp, 3 if comp else 10, decomp, args.repeats)
-        results[label] = (res, got["now"])
+        results[label] = (res, max(got["now"]))
         if "baseline" in got:
-            before[label] = got["baseline"]
+            before[label] = got
     lines.append(f"Golden suite: {len(CORRECT)} correct examples written in the decomp's style, "
                  f"{len(planted(True))} planted-error variants (one mutation each; "
                  "`tests/golden/cases.py`), graph `tests/golden/graph.py` (3 versions). "
@@ -139,14 +141,19 @@ def main() -> None:
                  "only numbers taken in the same run compare.")
     if before:
         lines.append("")
-        lines.append(f"Before and after, measured side by side in this run (baseline: commit "
-                     f"{_commit(args.baseline)}, runs alternating):")
+        what = args.baseline_note or f"commit {_commit(args.baseline)}"
+        lines.append(f"Before and after, measured side by side in this run (baseline: {what}; "
+                     "runs alternating):")
         lines.append("")
-        lines.append("| mode | before (examples/s) | now (examples/s) | speed-up |")
+        lines.append("| mode | before, best (all runs) | now, best (all runs) | speed-up, median of "
+                     "the paired runs |")
         lines.append("|---|---|---|---|")
-        for label, old in before.items():
-            now = results[label][1]
-            lines.append(f"| {label} | {old:,.0f} | {now:,.0f} | {now / old:.2f}x |")
+        for label, got in before.items():
+            old, now = got["baseline"], got["now"]
+            ratio = statistics.median(n / o for n, o in zip(now, old, strict=True))
+            lines.append(f"| {label} | {max(old):,.0f} ({', '.join(f'{x:.0f}' for x in old)}) | "
+                         f"{max(now):,.0f} ({', '.join(f'{x:.0f}' for x in now)}) | "
+                         f"{ratio:.2f}x |")
     lines.append("")
     best = results[list(results)[-1]][0]
     lines.append(f"Per issue code ({list(results)[-1]}): recall on planted errors, false alarms "

@@ -16,13 +16,20 @@ The scan takes ~0.3 s for the whole decomp, the probe 0.3 s per version.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import clang.cindex as ci
 
 from ingest.clangutil import eval_int
+
+T = TypeVar("T")
 
 # a directive line with its continuation lines
 _DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*(\w+)((?:[^\n]*\\\n)*[^\n]*)", re.M)
@@ -143,32 +150,36 @@ def scan(root: Path, with_c: bool = True) -> DefineScan:
     return res
 
 
-def scan_cached(root: Path, cache_dir: Path, with_c: bool = True) -> DefineScan:
-    """``scan``, remembered while no scanned file changes (size, mtime, the set of files)."""
-    import hashlib
-    import os
-    import pickle
+def _stat_fingerprint(h: hashlib._Hash, root: Path, top: str, keep: Callable[[str], bool]) -> None:
+    for dirpath, _, names in sorted(os.walk(root / top)):
+        for n in sorted(names):
+            if keep(n):
+                st = os.stat(os.path.join(dirpath, n))
+                h.update(f"{dirpath}/{n}:{st.st_size}:{st.st_mtime_ns}".encode())
 
-    h = hashlib.sha1(f"v1:{with_c}".encode())
-    for top in ("include", "src"):
-        for dirpath, _, names in sorted(os.walk(root / top)):
-            for n in sorted(names):
-                if n.endswith(".h") or (with_c and n.endswith(".c")):
-                    st = os.stat(os.path.join(dirpath, n))
-                    h.update(f"{dirpath}/{n}:{st.st_size}:{st.st_mtime_ns}".encode())
-    path = cache_dir / f"scan-{h.hexdigest()}.pkl"
+
+def _pickled(path: Path, compute: Callable[[], T]) -> T:
+    """``compute()``, remembered in ``path`` (written atomically; a damaged file is redone)."""
     try:
         with open(path, "rb") as fh:
             return pickle.load(fh)
     except (OSError, EOFError, pickle.UnpicklingError):
         pass
-    got = scan(root, with_c)
+    got = compute()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         pickle.dump(got, fh)
     tmp.replace(path)
     return got
+
+
+def scan_cached(root: Path, cache_dir: Path, with_c: bool = True) -> DefineScan:
+    """``scan``, remembered while no scanned file changes (size, mtime, the set of files)."""
+    h = hashlib.sha1(f"v1:{with_c}".encode())
+    for top in ("include", "src"):
+        _stat_fingerprint(h, root, top, lambda n: n.endswith(".h") or (with_c and n.endswith(".c")))
+    return _pickled(cache_dir / f"scan-{h.hexdigest()}.pkl", lambda: scan(root, with_c))
 
 
 def active(sites: list[DefineSite], truth: dict[str, int]) -> DefineSite | None:
@@ -183,28 +194,10 @@ def active(sites: list[DefineSite], truth: dict[str, int]) -> DefineSite | None:
 def evaluate_cached(root: Path, args: list[str], names: list[str], headers: list[str],
                     cache_dir: Path, conds: list[str] | None = None) -> dict[str, int]:
     """``evaluate``, remembered while the flags and every file of include/ are unchanged."""
-    import hashlib
-    import os
-    import pickle
-
     h = hashlib.sha1(repr((args, names, headers, conds)).encode())
-    for dirpath, _, files in sorted(os.walk(root / "include")):
-        for n in sorted(files):
-            st = os.stat(os.path.join(dirpath, n))
-            h.update(f"{dirpath}/{n}:{st.st_size}:{st.st_mtime_ns}".encode())
-    path = cache_dir / f"{h.hexdigest()}.pkl"
-    try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError):
-        pass
-    got = evaluate(root, args, names, headers, conds)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(got, fh)
-    tmp.replace(path)
-    return got
+    _stat_fingerprint(h, root, "include", lambda n: True)
+    return _pickled(cache_dir / f"{h.hexdigest()}.pkl",
+                    lambda: evaluate(root, args, names, headers, conds))
 
 
 def evaluate(root: Path, args: list[str], names: list[str], headers: list[str],

@@ -29,6 +29,7 @@ import logging
 import multiprocessing as mp
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,19 @@ class _Plan:
         return out
 
 
+
+def _tu_job(tu: str, key: str, hks: dict[str, str], env: CompileEnv, root: str,
+            pch_users: list[Job] | None) -> Callable[[], Job]:
+    """A deferred parse job of ``tu`` (made only if the key is wanted); jobs that use the
+    version's precompiled header are recorded in ``pch_users``."""
+    def make() -> Job:
+        job = Job(tu=tu, args=env.args(tu), root=root, stub_dir=str(env.stub_dir),
+                  header_keys=hks, key=key)
+        if pch_users is not None:
+            pch_users.append(job)
+        return job
+    return make
+
 def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[VersionData]:
     t0 = time.perf_counter()
     plan = _Plan(ctx)
@@ -205,16 +219,8 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
             k = main or full
             vkeys[tu] = k
 
-            def make(tu: str = tu, k: str = k, hks: dict[str, str] = hks,
-                     with_pch: bool = with_pch, env_v: CompileEnv = env_v, vid: str = v.id
-                     ) -> Job:
-                job = Job(tu=tu, args=env_v.args(tu), root=root, stub_dir=str(env_v.stub_dir),
-                          header_keys=hks, key=k)
-                if with_pch:
-                    pch_users[vid].append(job)
-                return job
-
-            want(k, make, hks, prefix_closure if with_pch else frozenset())
+            want(k, _tu_job(tu, k, hks, env_v, root, pch_users[v.id] if with_pch else None),
+                 hks, prefix_closure if with_pch else frozenset())
             pending.append((v, vidx, tu, hks, full, with_pch))
         if prefix_heads:
             pk = hashlib.sha1(repr(("<pch-prefix>", EXTRACTOR_VERSION, prefix_part,
@@ -241,19 +247,13 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
             continue
         env_v = plan.envs[v.id]
 
-        def make_full(tu: str = tu, full: str = full, hks: dict[str, str] = hks,
-                      with_pch: bool = with_pch, env_v: CompileEnv = env_v, vid: str = v.id
-                      ) -> Job:
-            job = Job(tu=tu, args=env_v.args(tu), root=root, stub_dir=str(env_v.stub_dir),
-                      header_keys=hks, key=full)
-            if with_pch:
-                pch_users[vid].append(job)
-            return job
-
-        want(full, make_full, hks, skip_heads)
+        want(full, _tu_job(tu, full, hks, env_v, root, pch_users[v.id] if with_pch else None),
+             hks, skip_heads)
         extra_keys.add(full)
     # PCHs only for the versions whose jobs need one
     for vid, users in pch_users.items():
+        if not users:  # asked for by a job that turned out not to be needed
+            continue
         env_v = plan.envs[vid]
         pch = env_v.pch()
         for job in users:

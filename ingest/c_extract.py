@@ -48,6 +48,7 @@ class Job:
     fallback_args: list[str] | None = None  # without the PCH, if parsing with it fails
     extra_deps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # the PCH's
     claims: dict[str, str] = field(default_factory=dict)  # (header, key)s this parse accounts for
+    walk_headers: bool = True  # False: the .c's own declarations only (the headers are known)
 
 
 @dataclass
@@ -305,7 +306,8 @@ def extract_tu(job: Job) -> TURecord:
         is_main = not fname.endswith(".h")
         outside = not is_stub and not fname.startswith(root)
         hk = job.header_keys.get(fname) or ("tu:" + job.key)
-        skip = is_stub or outside or (not is_main and (rel, hk) in covered)
+        skip = is_stub or outside or (not is_main and (not job.walk_headers
+                                                       or (rel, hk) in covered))
         if not is_main and not skip:
             walked_now.add((rel, hk))
             rec.hkeys[rel] = hk

@@ -1,0 +1,332 @@
+"""Assembly: per-version extraction records -> one Facts bundle.
+
+Attributes each ``TURecord`` to the versions that use it and puts what varies on
+``IN_VERSION`` edges (signature/file/line, size/align, offset/size/type, value), one
+version never overwriting another. Actor instance sizes come from each version's layout of
+the instance struct (a shared profile parse evaluated ``sizeof`` in one version only).
+
+``assemble(..., only=names)`` builds the facts of just the named entities (and the files
+named in ``only_files``): what the C delta path compares before and after an edit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from ingest import c_defines
+from ingest.c_extract import TURecord
+from ingest.c_profiles import profile_facts, profile_key, rep_version
+from ingest.checkout import VersionInfo
+from ingest.spec import SpecInfo
+from kg.facts import Facts
+
+MAX_DIAGNOSTICS_PER_FILE = 50
+
+
+class VersionData:
+    def __init__(self, v: VersionInfo, spec: SpecInfo, records: list[TURecord],
+                 defines: dict[str, int], seconds: float, extracted: int) -> None:
+        self.v, self.spec, self.records, self.defines = v, spec, records, defines
+        self.seconds, self.extracted = seconds, extracted
+        self.hkeys: dict[str, str] = {}
+        self.extra: list[TURecord] = []  # parses made only for their headers
+        self.parses = 0
+
+
+def _header_ents(d: VersionData, by_hkey: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    """The header declarations one version sees: every header its TUs reach, looked up by the
+    header's key for this version (walked once, in whichever parse had that key)."""
+    out: dict[str, Any] = {}
+    for h, k in d.hkeys.items():
+        ents = by_hkey.get((h, k))
+        if ents is not None:
+            out[h] = ents
+    # headers the static include graph does not know (outside src/ and include/)
+    for r in d.records:
+        for h, ents in r.headers.items():
+            if h not in d.hkeys:
+                out.setdefault(h, ents)
+    return out
+
+
+
+
+def _target_rel(facts: Facts, rel: str, from_kind: str, from_key: str,
+                target: tuple[str, str] | None, **props: Any) -> None:
+    if target and target[1]:
+        facts.rel(rel, from_key, target[1], from_kind=from_kind, to_kind=target[0], **props)
+
+
+def _sha(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
+             root: Path | None = None) -> Facts:
+    facts = Facts()
+    order = sorted((d.v for d in data), key=lambda v: (not v.is_default, -v.ordinal))
+    order_ids = [v.id for v in order]
+    fns: dict[str, dict[str, tuple]] = defaultdict(dict)
+    decl_site: dict[str, dict[str, tuple[str, int]]] = defaultdict(dict)
+    structs: dict[str, dict[str, tuple]] = defaultdict(dict)
+    enums: dict[str, dict[str, tuple]] = defaultdict(dict)
+    anon_consts: dict[str, dict[str, int]] = defaultdict(dict)
+    typedefs: dict[str, dict[str, tuple]] = defaultdict(dict)
+    globals_: dict[str, dict[str, tuple]] = defaultdict(dict)
+    calls: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    indirect: dict[str, dict[str, int]] = defaultdict(dict)
+    files: dict[str, dict[str, Any]] = {}
+    file_versions: dict[str, set[str]] = defaultdict(set)
+    profiles: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
+    obj_includes: dict[tuple[str, str], set[str]] = defaultdict(set)
+    runtime: dict[tuple[str, str], set[str]] = defaultdict(set)
+    segments: dict[str, dict[str, Any]] = defaultdict(dict)
+
+    by_hkey: dict[tuple[str, str], Any] = {}
+    for d in data:
+        for r in [*d.records, *d.extra]:
+            for h, ents in r.headers.items():
+                by_hkey.setdefault((h, r.hkeys.get(h, "")), ents)
+    for d in data:
+        vid = d.v.id
+        seg_of = {t.path: t.segment for t in d.spec.tus}
+        for s in d.spec.segments:
+            segments[s.name][vid] = s
+        for r in d.records:
+            if not r.tu.startswith("<"):
+                f = files.setdefault(r.tu, {"path": r.tu, "sha": r.sha, "kind": "c",
+                                            "segment": seg_of.get(r.tu), "errors": 0,
+                                            "warnings": 0, "diag": []})
+                f["errors"] += r.errors
+                f["warnings"] += r.warnings
+                for sev, df, line, msg in r.diagnostics:
+                    if len(f["diag"]) < MAX_DIAGNOSTICS_PER_FILE:
+                        f["diag"].append(f"{vid}: {df}:{line}: "
+                                         f"{'error' if sev >= 3 else 'warning'}: {msg}")
+                file_versions[r.tu].add(vid)
+            for path, sha in r.files.items():
+                if path not in files:
+                    files[path] = {"path": path, "sha": sha,
+                                   "kind": "h" if path.endswith(".h") else "c",
+                                   "segment": None, "errors": 0, "warnings": 0, "diag": []}
+                file_versions[path].add(vid)
+        sources = [(r.main, r) for r in d.records] + [
+            (e, None) for e in _header_ents(d, by_hkey).values()]
+        for ents, r in sources:
+            for fn in ents.functions:
+                name, defined = fn[0], fn[7]
+                cur = fns[name].get(vid)
+                if cur is None or (defined and not cur[7]):
+                    fns[name][vid] = fn
+                if not defined and vid not in decl_site[name]:
+                    decl_site[name][vid] = (fn[4], fn[5])
+            for s in ents.structs:
+                structs[s[0]].setdefault(vid, s)
+            for e in ents.enums:
+                if e[0]:
+                    enums[e[0]].setdefault(vid, e)
+                else:
+                    for cname, val in e[3]:
+                        anon_consts[cname].setdefault(vid, (val, e[1], e[2]))
+            for t in ents.typedefs:
+                typedefs[t[0]].setdefault(vid, t)
+            for g in ents.globals:
+                cur = globals_[g[0]].get(vid)
+                if cur is None or (g[5] and not cur[5]):
+                    globals_[g[0]][vid] = g
+            for a, b, n in ents.calls:
+                calls[(a, b)][vid] = calls[(a, b)].get(vid, 0) + n
+            for a, n in ents.indirect.items():
+                indirect[a][vid] = indirect[a].get(vid, 0) + n
+            for p in ents.profiles:
+                key = profile_key(p, seg_of)
+                if key:
+                    profiles[(p["type"], key)][vid] = p
+                    if p["type"] == "ActorProfile":
+                        for o in (r.object_includes if r is not None else ()):
+                            obj_includes[("Actor", key)].add((o, vid))
+                        for _, _, o in ents.runtime_objects:
+                            runtime[("Actor", key)].add((o, vid))
+
+    # --- functions ---
+    for name, per in fns.items():
+        rep = per[rep_version(per, order_ids)]
+        ind = indirect.get(name, {})
+        facts.node("Function", name=name, signature=rep[1], return_type=rep[2], params=rep[3],
+                   file=rep[4], line=rep[5], static=rep[6],
+                   defined=any(x[7] for x in per.values()),
+                   indirect_calls=ind.get(rep_version(per, order_ids), 0) if ind else 0)
+        for vid, fn in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Function", to_kind="Version",
+                      file=fn[4], line=fn[5], signature=fn[1], return_type=fn[2], params=fn[3],
+                      static=fn[6], defined=fn[7])
+        if rep[7]:
+            facts.rel("DEFINED_IN", name, rep[4], from_kind="Function", to_kind="File",
+                      line=rep[5])
+        ds = decl_site.get(name)
+        if ds:
+            site = ds[rep_version(ds, order_ids)]
+            facts.rel("DECLARED_IN", name, site[0], from_kind="Function", to_kind="File",
+                      line=site[1])
+        _target_rel(facts, "RETURNS", "Function", name, rep[8])
+        for i, tgt in enumerate(rep[9]):
+            _target_rel(facts, "HAS_PARAM_TYPE", "Function", name, tgt, position=i)
+    for (a, b), per in calls.items():
+        vs = [v for v in order_ids if v in per]
+        facts.rel("CALLS", a, b, from_kind="Function", to_kind="Function",
+                  count=per[vs[0]], versions=sorted(vs, key=order_ids.index))
+
+    # --- structs and fields ---
+    for name, per in structs.items():
+        rep = per[rep_version(per, order_ids)]
+        facts.node("Struct", name=name, kind=rep[1], size=rep[2], align=rep[3], file=rep[4],
+                   line=rep[5])
+        facts.rel("DEFINED_IN", name, rep[4], from_kind="Struct", to_kind="File", line=rep[5])
+        field_vs: dict[str, dict[str, tuple]] = defaultdict(dict)
+        for vid, s in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Struct", to_kind="Version",
+                      size=s[2], align=s[3], file=s[4], line=s[5])
+            for fl in s[6]:
+                field_vs[fl[0]][vid] = fl
+        for fname, fper in field_vs.items():
+            fr = fper[rep_version(fper, order_ids)]
+            fid = f"{name}.{fname}"
+            facts.node("Field", id=fid, struct=name, name=fname, offset=fr[1], size=fr[2],
+                       type=fr[3], position=fr[5])
+            facts.rel("HAS_FIELD", name, fid, position=fr[5])
+            for vid, fl in fper.items():
+                facts.rel("IN_VERSION", fid, vid, from_kind="Field", to_kind="Version",
+                          offset=fl[1], size=fl[2], type=fl[3])
+            _target_rel(facts, "OF_TYPE", "Field", fid, fr[4])
+
+    # --- enums, typedefs, globals ---
+    for name, per in enums.items():
+        rep = per[rep_version(per, order_ids)]
+        facts.node("Enum", name=name, file=rep[1], line=rep[2])
+        facts.rel("DEFINED_IN", name, rep[1], from_kind="Enum", to_kind="File", line=rep[2])
+        consts: dict[str, dict[str, int]] = defaultdict(dict)
+        pos: dict[str, int] = {}
+        for vid, e in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Enum", to_kind="Version",
+                      file=e[1], line=e[2])
+            for i, (cname, val) in enumerate(e[3]):
+                consts[cname][vid] = val
+                pos.setdefault(cname, i)
+        for cname, cper in consts.items():
+            facts.node("EnumConstant", name=cname, enum=name, value=cper[rep_version(cper, order_ids)])
+            facts.rel("HAS_CONSTANT", name, cname, position=pos[cname])
+            for vid, val in cper.items():
+                facts.rel("IN_VERSION", cname, vid, from_kind="EnumConstant",
+                          to_kind="Version", value=val)
+    for cname, cper in anon_consts.items():
+        if cname in facts.nodes.get("EnumConstant", {}):
+            continue
+        val = cper[rep_version(cper, order_ids)][0]
+        facts.node("EnumConstant", name=cname, enum="", value=val)
+        for vid, (v, _, _) in cper.items():
+            facts.rel("IN_VERSION", cname, vid, from_kind="EnumConstant", to_kind="Version",
+                      value=v)
+    for name, per in typedefs.items():
+        rep = per[rep_version(per, order_ids)]
+        facts.node("Typedef", name=name, underlying=rep[1], file=rep[2], line=rep[3])
+        facts.rel("DEFINED_IN", name, rep[2], from_kind="Typedef", to_kind="File", line=rep[3])
+        for vid, t in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Typedef", to_kind="Version",
+                      type=t[1], file=t[2], line=t[3])
+        _target_rel(facts, "OF_TYPE", "Typedef", name, rep[4])
+    for name, per in globals_.items():
+        if name in fns:
+            continue
+        rep = per[rep_version(per, order_ids)]
+        facts.node("Global", name=name, type=rep[1], file=rep[2], line=rep[3], static=rep[4],
+                   defined=any(g[5] for g in per.values()))
+        facts.rel("DEFINED_IN" if rep[5] else "DECLARED_IN", name, rep[2], from_kind="Global",
+                  to_kind="File", line=rep[3])
+        for vid, g in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Global", to_kind="Version",
+                      type=g[1], file=g[2], line=g[3], static=g[4], defined=g[5])
+        _target_rel(facts, "OF_TYPE", "Global", name, rep[6])
+
+    # --- defines ---
+    def_vals: dict[str, dict[str, int]] = defaultdict(dict)
+    for d in data:
+        for name, val in d.defines.items():
+            if not name.startswith("#"):
+                def_vals[name][d.v.id] = val
+    _defines(facts, data, dscan, def_vals, files, file_versions, order_ids, root)
+
+    # --- files and segments ---
+    for path, f in files.items():
+        facts.node("File", path=path, sha=f["sha"], kind=f["kind"], segment=f["segment"],
+                   errors=f["errors"], warnings=f["warnings"],
+                   diagnostics=json.dumps(f["diag"]) if f["diag"] else None)
+        for vid in file_versions.get(path, ()):
+            facts.rel("IN_VERSION", path, vid, from_kind="File", to_kind="Version")
+        if f["segment"]:
+            facts.rel("IN_SEGMENT", path, f["segment"], from_kind="File", to_kind="Segment")
+    for name, per in segments.items():
+        rep = per[rep_version(per, order_ids)]
+        facts.node("Segment", name=name, number=rep.number, romalign=rep.romalign,
+                   compress=rep.compress, overlay=rep.overlay)
+        for vid in per:
+            facts.rel("IN_VERSION", name, vid, from_kind="Segment", to_kind="Version")
+
+    profile_facts(facts, profiles, obj_includes, runtime, def_vals, order_ids, structs)
+    return facts
+
+
+def _defines(facts: Facts, data: list[VersionData], dscan: c_defines.DefineScan,
+             def_vals: dict[str, dict[str, int]], files: dict[str, dict[str, Any]],
+             file_versions: dict[str, set[str]], order_ids: list[str], root: Path | None) -> None:
+    """A Define per macro name; IN_VERSION to each version where a definition of it is active
+    (its #if branches hold there, and its file is compiled there), with the version's integer
+    value and, when it differs from the node's, the version's body (``text``).
+
+    A name defined differently by several .c files (``FLAGS`` of each actor) gets no
+    body/file on its node: which one applies depends on the file."""
+    vids = [d.v.id for d in data]
+    truth = {d.v.id: d.defines for d in data}
+    for name, sites in dscan.sites.items():
+        per: dict[str, c_defines.DefineSite] = {}
+        for vid in vids:
+            cands = [s for s in sites
+                     if s.file not in file_versions or vid in file_versions[s.file]]
+            s = c_defines.active(cands, truth[vid])
+            if s is not None:
+                per[vid] = s
+        if not per:
+            continue
+        vals = def_vals.get(name, {})
+        rep_vid = rep_version(per, order_ids)
+        rep = per[rep_vid]
+        ambiguous = (all(s.file.endswith(".c") for s in sites)
+                     and len({s.file for s in sites}) > 1
+                     and len({(s.params, s.body) for s in sites}) > 1)
+        if ambiguous:
+            facts.node("Define", name=name, value=vals.get(rep_vid), function_like=rep.function_like)
+        else:
+            facts.node("Define", name=name, value=vals.get(rep_vid), body=rep.body,
+                       params=rep.params, function_like=rep.function_like, file=rep.file,
+                       line=rep.line)
+            facts.rel("DEFINED_IN", name, rep.file, from_kind="Define", to_kind="File",
+                      line=rep.line)
+            if rep.file not in files:
+                files[rep.file] = {"path": rep.file,
+                                   "sha": _sha(root / rep.file) if root else None,
+                                   "kind": "h" if rep.file.endswith(".h") else "c",
+                                   "segment": None, "errors": 0, "warnings": 0, "diag": []}
+        # per-version body/site only for a macro with several definitions (independent of
+        # which versions are ingested together)
+        several = len(sites) > 1 and not ambiguous
+        for vid, s in per.items():
+            facts.rel("IN_VERSION", name, vid, from_kind="Define", to_kind="Version",
+                      value=vals.get(vid), text=s.body if several else None,
+                      file=s.file if several else None, line=s.line if several else None)

@@ -334,6 +334,7 @@ def c_source(ctx: IngestContext) -> Facts:
     dscan = c_defines.scan_cached(ctx.checkout.root, ctx.cache_dir / "defines")
     ta = time.perf_counter()
     facts = assemble(data, dscan, ctx.checkout.root)
+    ctx.stats["c_data"] = data  # what the next run's C delta path starts from
     log.info("C assembly %.2fs", time.perf_counter() - ta)
     failed = [{"file": r.tu, "version": d.v.id, "reason": r.failed or f"{r.errors} errors"}
               for d in data for r in d.records if r.failed or r.errors]

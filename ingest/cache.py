@@ -70,6 +70,15 @@ class RecordCache:
                 return None
         return rec
 
+    def load(self, key: str) -> Any | None:
+        """The record stored under ``key`` whether or not its files changed since (the delta
+        path compares it with a fresh parse)."""
+        try:
+            with open(self._path(key), "rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+
     def put(self, key: str, rec: Any, *_: Any) -> None:
         if getattr(rec, "failed", None):
             return  # retried next run

@@ -3,6 +3,11 @@ edited, cold all versions; wall time and peak RSS (the ootkg process). Writes th
 section of BENCHMARKS.md.
 
     OOT_DECOMP=/path/to/oot python bench/bench_ingest.py [--skip-all-versions] [--sources c]
+        [--clangd | --only-clangd]
+
+--clangd adds clangd-19's background indexer (bench/clangd_lsp.py) over the CDB that
+`ootkg compile-db` writes, on the same copy and version, after the ootkg scenarios;
+--only-clangd runs only the cold one-version ootkg scenario beside it.
 
 The checkout is copied to a temp dir (the edit scenario writes to it); cache and graph
 live in temp dirs too. Each scenario runs `ootkg ingest` as a subprocess.
@@ -22,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import clangd_lsp  # noqa: E402
 from bench.report import write_section  # noqa: E402
 
 COPY = ("src", "include", "spec", "baseroms", "assets", "Makefile", "undefined_syms.txt")
@@ -55,15 +61,60 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
     return wall, rss, p.returncode, p.stdout[-2500:] + p.stderr[-2000:]
 
 
+def clangd_rows(clangd: str, oot: Path, edit: Path, cdb_dir: Path, env: dict[str, str],
+                rows: list[tuple[str, str, float, float, int]]) -> list[str]:
+    """`ootkg compile-db` then clangd cold / nothing changed / one .c edited; appends table
+    rows, returns the notes that say what the clangd numbers measure."""
+    cdb = cdb_dir / "compile_commands.json"
+    wall, rss, rc, out = run(["compile-db", "--decomp", str(oot), "--version", "gc-eu-mq-dbg",
+                              "-o", str(cdb)], env)
+    rows.append(("ootkg compile-db (the CDB clangd reads)", "1", wall, rss, rc))
+    print("compile-db", round(wall, 2), rss, rc, out[-500:], flush=True)
+    if rc != 0:
+        return ["", f"clangd not measured: `ootkg compile-db` exited {rc}."]
+    runs = clangd_lsp.scenarios(cdb_dir, edit, edit, clangd=clangd)
+    labels = {"cold": "cold", "nothing changed": "nothing changed",
+              "one .c edited": "one .c edited (a comment appended to z_en_horse.c)"}
+    for r in runs:
+        rows.append((f"clangd-19 --background-index: {labels[r.scenario]}", "1", r.wall_s,
+                     r.peak_rss_mb, r.exit_code if r.exit_code is not None else -1))
+    cold = runs[0]
+    return ["", "clangd rows: `clangd-19 --background-index -j=2 --background-index-priority=normal` "
+            "(normal priority, as the default `low` is SCHED_IDLE on Linux and would starve on a shared "
+            "machine) over the compile_commands.json of `ootkg compile-db` (same flags and asset stubs "
+            "as the ingest, no PCH), driven by `bench/clangd_lsp.py` as an LSP client that opens "
+            "z_en_horse.c. Wall: from spawning clangd to the background index's last `$/progress` end "
+            "(start-up, CDB load, loading the shards in `.cache/clangd/index`, hashing every file, "
+            "indexing the TUs that changed, writing their shards); shutdown excluded. Each scenario is a "
+            "fresh clangd process (the edit is made between two starts, as ootkg's is between two runs). "
+            "Peak RSS: clangd's VmHWM. clangd indexes C symbols and references only (no per-version "
+            "facts, no graph), for this one version. Done by: "
+            + ", ".join(f"{r.scenario} {r.done_by}" for r in runs) + f". Cold: {cold.tus_indexed} TUs "
+            f"indexed ({cold.tus_incomplete} with compile errors: index may be incomplete), "
+            f"{cold.shards} shards; the opened TU had {cold.opened_file_errors} error diagnostics. "
+            f"Re-indexed TUs: nothing changed {runs[1].tus_indexed}, one .c edited {runs[2].tus_indexed}. "
+            "Load average (1 min) when each clangd scenario finished: "
+            + ", ".join(f"{r.load1:.1f}" for r in runs) + "."]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--decomp", default=os.environ.get("OOT_DECOMP"))
     ap.add_argument("--skip-all-versions", action="store_true")
     ap.add_argument("--sources", default=None, help="e.g. c (default: every source)")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--clangd", action="store_true", help="also time clangd-19 --background-index")
+    ap.add_argument("--only-clangd", action="store_true",
+                    help="clangd scenarios plus only the cold one-version ootkg scenario")
     a = ap.parse_args()
     if not a.decomp:
         sys.exit("set OOT_DECOMP or --decomp")
+    clangd = clangd_lsp.find_clangd() if a.clangd or a.only_clangd else None
+    if (a.clangd or a.only_clangd) and clangd is None:
+        print("clangd-19 not installed (apt-get install clangd-19): skipping the clangd scenarios",
+              flush=True)
+    if a.only_clangd:
+        a.skip_all_versions = True
     rows: list[tuple[str, str, float, float, int]] = []
     with tempfile.TemporaryDirectory(prefix="ootkg-bench-") as tmp:
         tmpd = Path(tmp)
@@ -79,17 +130,18 @@ def main() -> None:
 
         env1 = fresh("one")
         cmd1 = ["ingest", "--decomp", str(oot), "--versions", "gc-eu-mq-dbg", *only]
-        for label in ("cold, gc-eu-mq-dbg", "nothing changed"):
+        for label in ("cold, gc-eu-mq-dbg", "nothing changed")[:1 if a.only_clangd else 2]:
             wall, rss, rc, out = run(cmd1, env1)
             rows.append((label, "1", wall, rss, rc))
             print(label, round(wall, 2), "s", round(rss), "MB", rc, flush=True)
             print(out, flush=True)
         f = oot / EDIT
-        f.write_text(f.read_text() + "\nvoid EnHorse_BenchEdit(void) {\n}\n")
-        wall, rss, rc, out = run(cmd1, env1)
-        rows.append(("one .c edited (z_en_horse.c)", "1", wall, rss, rc))
-        print("edit", round(wall, 2), rss, rc, flush=True)
-        print(out, flush=True)
+        if not a.only_clangd:
+            f.write_text(f.read_text() + "\nvoid EnHorse_BenchEdit(void) {\n}\n")
+            wall, rss, rc, out = run(cmd1, env1)
+            rows.append(("one .c edited (z_en_horse.c)", "1", wall, rss, rc))
+            print("edit", round(wall, 2), rss, rc, flush=True)
+            print(out, flush=True)
         if not a.skip_all_versions:
             env16 = fresh("all")
             cmd16 = ["ingest", "--decomp", str(oot), *only]
@@ -100,6 +152,7 @@ def main() -> None:
             wall, rss, rc, out = run(cmd16, env16)
             rows.append(("nothing changed, every version", "16", wall, rss, rc))
             print("all rerun", round(wall, 2), rss, rc, flush=True)
+        clangd_md = clangd_rows(clangd, oot, f, tmpd / "clangd", env1, rows) if clangd else []
     load = os.getloadavg()
     md = [f"`ootkg ingest` on zeldaret/oot (copied to a temp dir), 2 worker processes, "
           f"sources: {a.sources or 'all'}; wall time of the whole command (Python start-up "
@@ -107,6 +160,7 @@ def main() -> None:
           f"{load[0]:.1f} (the machine is shared).", "",
           "| scenario | versions | wall (s) | peak RSS (MB) | exit |", "|---|---|---|---|---|"]
     md += [f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.0f} | {r[4]} |" for r in rows]
+    md += clangd_md
     if not a.no_write:
         write_section("ingest", "\n".join(md))
     print("\n".join(md))

@@ -70,8 +70,23 @@ def _sha(path: Path) -> str | None:
 
 
 def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
-             root: Path | None = None) -> Facts:
+             root: Path | None = None, only: set[str] | None = None) -> Facts:
+    """All C facts of ``data``; with ``only``, the complete facts of just the entities named
+    there (functions, types, globals, constants, defines, actor enums, file paths) and of
+    every entity with an edge to one of them: what an edit of those entities can change."""
     facts = Facts()
+    if only is None:
+        def keep(*_: Any) -> bool:
+            return True
+
+        def keep_target(_: Any) -> bool:
+            return True
+    else:
+        def keep(*names: Any) -> bool:
+            return any(n in only for n in names)
+
+        def keep_target(tgt: Any) -> bool:
+            return tgt is not None and tgt[1] in only
     order = sorted((d.v for d in data), key=lambda v: (not v.is_default, -v.ordinal))
     order_ids = [v.id for v in order]
     fns: dict[str, dict[str, tuple]] = defaultdict(dict)
@@ -90,6 +105,7 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
     runtime: dict[tuple[str, str], set[str]] = defaultdict(set)
     segments: dict[str, dict[str, Any]] = defaultdict(dict)
 
+    fn_names: set[str] = set()  # every function, kept or not (a global of that name is not one)
     by_hkey: dict[tuple[str, str], Any] = {}
     for d in data:
         for r in [*d.records, *d.extra]:
@@ -123,32 +139,44 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         for ents, r in sources:
             for fn in ents.functions:
                 name, defined = fn[0], fn[7]
+                fn_names.add(name)
+                if not (keep(name) or keep_target(fn[8]) or any(map(keep_target, fn[9]))):
+                    continue
                 cur = fns[name].get(vid)
                 if cur is None or (defined and not cur[7]):
                     fns[name][vid] = fn
                 if not defined and vid not in decl_site[name]:
                     decl_site[name][vid] = (fn[4], fn[5])
             for s in ents.structs:
-                structs[s[0]].setdefault(vid, s)
+                if keep(s[0]) or any(keep_target(fl[4]) for fl in s[6]):
+                    structs[s[0]].setdefault(vid, s)
             for e in ents.enums:
                 if e[0]:
-                    enums[e[0]].setdefault(vid, e)
+                    if keep(e[0]) or any(keep(c) for c, _ in e[3]):
+                        enums[e[0]].setdefault(vid, e)
                 else:
                     for cname, val in e[3]:
-                        anon_consts[cname].setdefault(vid, (val, e[1], e[2]))
+                        if keep(cname):
+                            anon_consts[cname].setdefault(vid, (val, e[1], e[2]))
             for t in ents.typedefs:
-                typedefs[t[0]].setdefault(vid, t)
+                if keep(t[0]) or keep_target(t[4]):
+                    typedefs[t[0]].setdefault(vid, t)
             for g in ents.globals:
+                if not (keep(g[0]) or keep_target(g[6])):
+                    continue
                 cur = globals_[g[0]].get(vid)
                 if cur is None or (g[5] and not cur[5]):
                     globals_[g[0]][vid] = g
             for a, b, n in ents.calls:
-                calls[(a, b)][vid] = calls[(a, b)].get(vid, 0) + n
+                if keep(a, b):
+                    calls[(a, b)][vid] = calls[(a, b)].get(vid, 0) + n
             for a, n in ents.indirect.items():
-                indirect[a][vid] = indirect[a].get(vid, 0) + n
+                if keep(a):
+                    indirect[a][vid] = indirect[a].get(vid, 0) + n
             for p in ents.profiles:
                 key = profile_key(p, seg_of)
-                if key:
+                if key and keep(key, p.get("instance_struct"), p.get("init"), p.get("destroy"),
+                                p.get("update"), p.get("draw")):
                     profiles[(p["type"], key)][vid] = p
                     if p["type"] == "ActorProfile":
                         for o in (r.object_includes if r is not None else ()):
@@ -243,7 +271,7 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
                       type=t[1], file=t[2], line=t[3])
         _target_rel(facts, "OF_TYPE", "Typedef", name, rep[4])
     for name, per in globals_.items():
-        if name in fns:
+        if name in fn_names:
             continue
         rep = per[rep_version(per, order_ids)]
         facts.node("Global", name=name, type=rep[1], file=rep[2], line=rep[3], static=rep[4],
@@ -261,10 +289,12 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         for name, val in d.defines.items():
             if not name.startswith("#"):
                 def_vals[name][d.v.id] = val
-    _defines(facts, data, dscan, def_vals, files, file_versions, order_ids, root)
+    _defines(facts, data, dscan, def_vals, files, file_versions, order_ids, root, only)
 
     # --- files and segments ---
     for path, f in files.items():
+        if only is not None and path not in only:
+            continue
         facts.node("File", path=path, sha=f["sha"], kind=f["kind"], segment=f["segment"],
                    errors=f["errors"], warnings=f["warnings"],
                    diagnostics=json.dumps(f["diag"]) if f["diag"] else None)
@@ -273,6 +303,8 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         if f["segment"]:
             facts.rel("IN_SEGMENT", path, f["segment"], from_kind="File", to_kind="Segment")
     for name, per in segments.items():
+        if only is not None:
+            break
         rep = per[rep_version(per, order_ids)]
         facts.node("Segment", name=name, number=rep.number, romalign=rep.romalign,
                    compress=rep.compress, overlay=rep.overlay)
@@ -285,7 +317,8 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
 
 def _defines(facts: Facts, data: list[VersionData], dscan: c_defines.DefineScan,
              def_vals: dict[str, dict[str, int]], files: dict[str, dict[str, Any]],
-             file_versions: dict[str, set[str]], order_ids: list[str], root: Path | None) -> None:
+             file_versions: dict[str, set[str]], order_ids: list[str], root: Path | None,
+             only: set[str] | None = None) -> None:
     """A Define per macro name; IN_VERSION to each version where a definition of it is active
     (its #if branches hold there, and its file is compiled there), with the version's integer
     value and, when it differs from the node's, the version's body (``text``).
@@ -295,6 +328,8 @@ def _defines(facts: Facts, data: list[VersionData], dscan: c_defines.DefineScan,
     vids = [d.v.id for d in data]
     truth = {d.v.id: d.defines for d in data}
     for name, sites in dscan.sites.items():
+        if only is not None and name not in only:
+            continue
         per: dict[str, c_defines.DefineSite] = {}
         for vid in vids:
             cands = [s for s in sites

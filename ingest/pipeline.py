@@ -36,6 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ingest import run_state
 from ingest.checkout import Checkout, VersionInfo
 from kg.facts import Facts
 
@@ -170,6 +171,7 @@ class IngestReport(BaseModel):
     diagnostics: int = 0
     partial: bool = False
     unchanged: bool = False
+    delta: dict[str, Any] | None = None  # set when only .c bodies changed: what was applied
 
 
 def _ootkg_version() -> str:
@@ -181,85 +183,80 @@ def _ootkg_version() -> str:
         return "0"
 
 
-_FINGERPRINT_DIRS = ("src", "include", "spec", "baseroms", "assets/xml", "tools/disasm")
+def _options(checkout: Checkout, versions: list[VersionInfo], maps: list[MapInput],
+             concepts_dir: Path | None, only_sources: list[str] | None, use_pch: bool) -> str:
+    """Everything besides the input files that decides the graph: equal options and equal
+    file stats mean a rerun would produce the same graph."""
+    return run_state.options_key(
+        root=str(checkout.root), versions=[v.id for v in versions],
+        maps=[m.model_dump(mode="json") for m in maps], concepts=str(concepts_dir),
+        only=only_sources, pch=use_pch, ootkg=_ootkg_version(), code=run_state.code_stamp(),
+        sources=[s.name for s in sources()])
 
 
-def input_fingerprint(checkout: Checkout, versions: list[VersionInfo], maps: list[MapInput],
-                      concepts_dir: Path | None, only_sources: list[str] | None) -> str:
-    """A hash of everything an ingest reads (file sizes and mtimes, ootkg's own code, options):
-    equal fingerprints mean a rerun would produce the same graph."""
-    import os
-
-    h = hashlib.sha1()
-    h.update(json.dumps([[v.id for v in versions], [m.model_dump(mode="json") for m in maps],
-                         str(concepts_dir), only_sources, _ootkg_version()]).encode())
-    roots = [checkout.root / d for d in _FINGERPRINT_DIRS]
-    roots += [Path(__file__).parent, Path(__file__).parent.parent / "kg"]
-    if concepts_dir is not None:
-        roots.append(concepts_dir)
-    for f in (checkout.root / "Makefile",):
-        if f.is_file():
-            st = f.stat()
-            h.update(f"{f}:{st.st_size}:{st.st_mtime_ns}".encode())
-    for root in roots:
-        for dirpath, dirnames, names in os.walk(root):
-            dirnames.sort()
-            for n in sorted(names):
-                try:
-                    st = os.stat(os.path.join(dirpath, n))
-                except OSError:
-                    continue
-                h.update(f"{dirpath}/{n}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
-
-
-def _last_run_path(cache_dir: Path) -> Path:
-    return cache_dir / "last_run.json"
-
-
-def _unchanged(cache_dir: Path, fingerprint: str, store_factory: Callable[[], Any] | None
-               ) -> dict[str, Any] | None:
-    p = _last_run_path(cache_dir)
-    try:
-        last = json.loads(p.read_text())
-    except (OSError, ValueError):
-        return None
-    if last.get("fingerprint") != fingerprint or store_factory is None:
-        return None
+def _graph_is(state: run_state.RunState, graph_id: Callable[[], str | None] | None,
+              store_factory: Callable[[], Any] | None) -> bool:
+    """Is the store's graph the one ``state`` describes? (Cheap when the store can say who it
+    is; else look for the run's IngestRun node.)"""
+    if store_factory is None:
+        return False
+    if graph_id is not None and state.graph is not None:
+        try:
+            return graph_id() == state.graph
+        except OSError:
+            return False
     try:
         with store_factory() as store:
             rows = store.run("MATCH (r:IngestRun {id: $id}) RETURN r.id AS id",
-                             {"id": last.get("run_id")})
+                             {"id": state.run_id})
     except Exception:  # noqa: BLE001 - no graph yet, or another one: ingest again
-        return None
-    return last if rows else None
+        return False
+    return bool(rows)
 
 
 def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                store_factory: Callable[[], Any] | None, *, progress: ProgressFn | None = None,
                maps: list[MapInput] | None = None, concepts_dir: Path | None = None,
                jobs: int = 2, only_sources: list[str] | None = None, use_pch: bool = True,
-               force: bool = False) -> tuple[IngestReport, Facts]:
+               force: bool = False, graph_id: Callable[[], str | None] | None = None,
+               ) -> tuple[IngestReport, Facts]:
     """Run every source, merge, and (when ``store_factory`` is given) replace the graph.
 
-    When nothing an ingest reads changed since the last run that built the current graph,
-    returns at once with ``report.unchanged`` (``force`` rebuilds anyway)."""
+    When nothing an ingest reads changed since the run that built the current graph, returns
+    at once with ``report.unchanged``; when only ``.c`` bodies changed, applies the C delta
+    in place (``report.delta``); ``force`` rebuilds anyway. ``graph_id`` names the store's
+    current graph (the embedded store's CURRENT file), so those checks need not open it."""
     t0 = time.perf_counter()
     maps = maps if maps is not None else registered_maps(cache_dir)
-    fingerprint = input_fingerprint(checkout, versions, maps, concepts_dir, only_sources)
-    last = None if force else _unchanged(cache_dir, fingerprint, store_factory)
-    if last is not None:
-        return IngestReport(run_id=last["run_id"], decomp_commit=last.get("decomp_commit"),
-                            versions=[v.id for v in versions],
-                            seconds=round(time.perf_counter() - t0, 3),
-                            counts=last.get("counts", {}), sources=[], dangling={},
-                            unchanged=True), Facts()
+    stats = run_state.scan_inputs(checkout.root, concepts_dir)
+    options = _options(checkout, versions, maps, concepts_dir, only_sources, use_pch)
+    state = None if force else run_state.load(cache_dir)
+    if state is not None and state.options == options and _graph_is(state, graph_id,
+                                                                     store_factory):
+        modified, added, removed = run_state.changed_files(state.stats, stats)
+        if not (modified or added or removed):
+            return IngestReport(run_id=state.run_id, decomp_commit=state.decomp_commit,
+                                versions=[v.id for v in versions],
+                                seconds=round(time.perf_counter() - t0, 3),
+                                counts=state.counts, sources=[], dangling={},
+                                unchanged=True), Facts()
+        from ingest import c_delta
+
+        edited, why = c_delta.plan_delta(state.c, checkout.root, modified, added, removed)
+        if edited is not None:
+            got = _run_delta(checkout, versions, cache_dir, state, edited, stats, store_factory,
+                             progress or (lambda *_: None), t0)
+            if got is not None:
+                return got, Facts()
+            why = "the cache lacks records the delta needs"
+        log.info("full ingest: %s", why)
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     cache_dir.mkdir(parents=True, exist_ok=True)
     ctx = IngestContext(checkout=checkout, versions=versions, cache_dir=cache_dir,
                         progress=progress or (lambda *_: None),
                         maps=maps, concepts_dir=concepts_dir, jobs=jobs, use_pch=use_pch)
     facts = Facts()
+    others: list[Facts] = []
     reports: list[SourceReport] = []
     for src in sources():
         if only_sources and src.name not in only_sources:
@@ -273,11 +270,14 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         got = fn(ctx)
         if src.name == "c":
             ctx.c_facts = got
+        else:
+            others.append(got)
         n_nodes = sum(len(v) for v in got.nodes.values())
         n_rels = sum(len(v) for v in got.rels.values())
         facts.merge(got) if len(facts) else _adopt(facts, got)
         reports.append(SourceReport(name=src.name, seconds=round(time.perf_counter() - ts, 2),
                                     nodes=n_nodes, rels=n_rels, note=ctx.notes.get(src.name, "")))
+    c_state = _c_state(ctx, state, stats, others)
     # Version nodes first: every IN_VERSION/LOCATED_AT edge ends at one (pruning before
     # they exist would drop them all).
     for v in versions:
@@ -298,12 +298,12 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                ootkg_version=_ootkg_version(),
                sources=[r.name for r in reports if not r.skipped])
     if store_factory is not None:
+        run_state.forget(cache_dir)  # the graph is about to change
         with store_factory() as store:
             store.replace_graph(facts)
-        tmp = _last_run_path(cache_dir).with_suffix(".tmp")
-        tmp.write_text(json.dumps({"fingerprint": fingerprint, "run_id": run_id,
-                                   "decomp_commit": commit, "counts": counts}))
-        tmp.replace(_last_run_path(cache_dir))
+        run_state.save(cache_dir, run_state.RunState(
+            options=options, stats=stats, run_id=run_id, decomp_commit=commit, counts=counts,
+            graph=graph_id() if graph_id is not None else None, c=c_state))
     report = IngestReport(
         run_id=run_id, decomp_commit=commit, versions=[v.id for v in versions],
         seconds=round(time.perf_counter() - t0, 2), counts=counts, sources=reports,
@@ -313,6 +313,75 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         diagnostics=ctx.stats.get("diagnostics", 0),
         partial=bool(ctx.stats.get("failed_files")))
     return report, facts
+
+
+def _c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_state.Stats,
+             others: list[Facts]) -> Any:
+    """What the next run's C delta path needs from this one (None without the C source)."""
+    data = ctx.stats.get("c_data")
+    if not data:
+        return None
+    from ingest import c_defines, c_delta
+
+    known: dict[str, str] = {}
+    if old is not None and old.c is not None:  # directive hashes of files that did not change
+        root = str(ctx.checkout.root).rstrip("/") + "/"
+        known = {rel: h for rel, h in old.c.directives.items()
+                 if old.stats.get(root + rel) == stats.get(root + rel)}
+    dscan = c_defines.scan_cached(ctx.checkout.root, ctx.cache_dir / "defines")
+    return c_delta.remember(data, dscan, ctx.checkout.root, ctx.use_pch,
+                            c_delta.other_edges(others), known)
+
+
+def _run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
+               state: run_state.RunState, edited: list[str], stats: run_state.Stats,
+               store_factory: Callable[[], Any] | None, progress: ProgressFn, t0: float
+               ) -> IngestReport | None:
+    from ingest import c_delta
+    from kg import delta as kg_delta
+
+    if store_factory is None:
+        return None
+    progress("C delta", 0, len(edited))
+    cd = c_delta.compute_delta(checkout, cache_dir, state.c, edited)
+    if cd is None:
+        return None
+    progress("C delta", len(edited), len(edited))
+    run_state.forget(cache_dir)  # until the store has the delta (a killed run redoes it)
+    with store_factory() as store:
+        written = kg_delta.apply(store, cd.delta)
+        from kg.store import PRESERVED_NODE_KINDS, PRESERVED_REL_KINDS
+
+        skip = {"IngestRun", *PRESERVED_NODE_KINDS, *PRESERVED_REL_KINDS}
+        have = store.counts()
+        counts = {k: n for k, n in sorted({**have["nodes"], **have["relationships"]}.items())
+                  if n and k not in skip}
+        run_id = hashlib.sha1(json.dumps([state.run_id, checkout.commit(), edited,
+                                          [stats.get(str(checkout.root / e)) for e in edited],
+                                          counts]).encode()).hexdigest()[:16]
+        store.run("MATCH (r:IngestRun) DETACH DELETE r")
+        store.write_nodes("IngestRun", [{
+            "id": run_id, "decomp_commit": checkout.commit(),
+            "versions": [v.id for v in versions],
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "duration": round(time.perf_counter() - t0, 2), "counts": json.dumps(counts),
+            "ootkg_version": _ootkg_version(), "sources": ["c"]}])
+    c_delta.put_records(cache_dir, cd.records)
+    run_state.save(cache_dir, run_state.RunState(
+        options=state.options, stats=stats, run_id=run_id, decomp_commit=checkout.commit(),
+        counts=counts, graph=state.graph, c=cd.state))
+    note = (f"delta: {len(cd.parsed)} parse(s) ({', '.join(cd.parsed[:4])}"
+            f"{', ...' if len(cd.parsed) > 4 else ''}); {cd.names} entities re-assembled; "
+            f"{written['nodes_upserted']} nodes and {written['rels_upserted']} relationships "
+            f"written, {written['nodes_deleted']} nodes and {written['rels_deleted']} "
+            "relationships deleted")
+    return IngestReport(
+        run_id=run_id, decomp_commit=checkout.commit(), versions=[v.id for v in versions],
+        seconds=round(time.perf_counter() - t0, 2), counts=counts,
+        sources=[SourceReport(name="c", seconds=round(cd.seconds, 2),
+                              nodes=written["nodes_upserted"], rels=written["rels_upserted"],
+                              note=note)],
+        dangling={}, delta={"edited": edited, **written})
 
 
 def _adopt(into: Facts, got: Facts) -> None:

@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
                     co, selected, cache_dir, lambda: open_for(ctx, write=True), progress=progress,
                     concepts_dir=concepts, jobs=jobs, use_pch=not no_pch,
                     only_sources=[s.strip() for s in only.split(",")] if only else None,
-                    force=force))
+                    force=force, graph_id=_graph_id(settings)))
         except MapError as e:  # a remembered map that no longer fits: nothing was written
             raise UserError(f"{e} (The graph is unchanged.)") from None
         if json_out:
@@ -160,6 +160,21 @@ def register(app: typer.Typer) -> None:
         typer.echo(str(path))
 
 
+def _graph_id(settings):  # type: ignore[no-untyped-def]
+    """Which graph the store holds now, without opening it (None: ask the store)."""
+    if settings.store != "embedded":
+        return None
+    db = Path(settings.db).expanduser()
+
+    def current() -> str | None:
+        # the embedded layout (kg.embedded): CURRENT names the live graph-*.lbdb file
+        try:
+            return f"{db.resolve()}:{(db / 'CURRENT').read_text().strip()}"
+        except OSError:
+            return None
+    return current
+
+
 def _run_with_progress(fn):  # type: ignore[no-untyped-def]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -183,6 +198,12 @@ def _summary(report) -> None:  # type: ignore[no-untyped-def]
     if report.unchanged:
         console.print(f"Nothing changed since run {report.run_id}; the graph is as it was "
                       f"({report.seconds:.2f} s).")
+        return
+    if report.delta is not None:
+        note = report.sources[0].note if report.sources else ""
+        console.print(f"Only .c code changed ({', '.join(report.delta['edited'])}): the graph "
+                      f"was updated in place; {note}.")
+        console.print(f"Run {report.run_id}: {report.seconds:.2f} s.")
         return
     if report.per_version:
         t = Table(title="C code per version")

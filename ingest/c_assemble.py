@@ -69,24 +69,23 @@ def _sha(path: Path) -> str | None:
         return None
 
 
+class _All:
+    """``only=None``: every name."""
+
+    def __contains__(self, _: object) -> bool:
+        return True
+
+
 def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
-             root: Path | None = None, only: set[str] | None = None) -> Facts:
+             root: Path | None = None, only: set[str] | None = None,
+             file_versions_of: dict[str, set[str]] | None = None) -> Facts:
     """All C facts of ``data``; with ``only``, the complete facts of just the entities named
     there (functions, types, globals, constants, defines, actor enums, file paths) and of
-    every entity with an edge to one of them: what an edit of those entities can change."""
+    every entity with an edge to one of them: what an edit of those entities can change.
+    ``data`` may then hold just the records that mention those names, with
+    ``file_versions_of`` (every file's versions, from all records) for the define sites."""
     facts = Facts()
-    if only is None:
-        def keep(*_: Any) -> bool:
-            return True
-
-        def keep_target(_: Any) -> bool:
-            return True
-    else:
-        def keep(*names: Any) -> bool:
-            return any(n in only for n in names)
-
-        def keep_target(tgt: Any) -> bool:
-            return tgt is not None and tgt[1] in only
+    want: Any = _All() if only is None else only
     order = sorted((d.v for d in data), key=lambda v: (not v.is_default, -v.ordinal))
     order_ids = [v.id for v in order]
     fns: dict[str, dict[str, tuple]] = defaultdict(dict)
@@ -140,7 +139,8 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
             for fn in ents.functions:
                 name, defined = fn[0], fn[7]
                 fn_names.add(name)
-                if not (keep(name) or keep_target(fn[8]) or any(map(keep_target, fn[9]))):
+                if name not in want and (fn[8] is None or fn[8][1] not in want) and not any(
+                        tg is not None and tg[1] in want for tg in fn[9]):
                     continue
                 cur = fns[name].get(vid)
                 if cur is None or (defined and not cur[7]):
@@ -148,35 +148,36 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
                 if not defined and vid not in decl_site[name]:
                     decl_site[name][vid] = (fn[4], fn[5])
             for s in ents.structs:
-                if keep(s[0]) or any(keep_target(fl[4]) for fl in s[6]):
+                if s[0] in want or any(fl[4] is not None and fl[4][1] in want for fl in s[6]):
                     structs[s[0]].setdefault(vid, s)
             for e in ents.enums:
                 if e[0]:
-                    if keep(e[0]) or any(keep(c) for c, _ in e[3]):
+                    if e[0] in want or any(c in want for c, _ in e[3]):
                         enums[e[0]].setdefault(vid, e)
                 else:
                     for cname, val in e[3]:
-                        if keep(cname):
+                        if cname in want:
                             anon_consts[cname].setdefault(vid, (val, e[1], e[2]))
             for t in ents.typedefs:
-                if keep(t[0]) or keep_target(t[4]):
+                if t[0] in want or (t[4] is not None and t[4][1] in want):
                     typedefs[t[0]].setdefault(vid, t)
             for g in ents.globals:
-                if not (keep(g[0]) or keep_target(g[6])):
+                if g[0] not in want and (g[6] is None or g[6][1] not in want):
                     continue
                 cur = globals_[g[0]].get(vid)
                 if cur is None or (g[5] and not cur[5]):
                     globals_[g[0]][vid] = g
             for a, b, n in ents.calls:
-                if keep(a, b):
+                if a in want or b in want:
                     calls[(a, b)][vid] = calls[(a, b)].get(vid, 0) + n
             for a, n in ents.indirect.items():
-                if keep(a):
+                if a in want:
                     indirect[a][vid] = indirect[a].get(vid, 0) + n
             for p in ents.profiles:
                 key = profile_key(p, seg_of)
-                if key and keep(key, p.get("instance_struct"), p.get("init"), p.get("destroy"),
-                                p.get("update"), p.get("draw")):
+                if key and any(x in want for x in (key, p.get("instance_struct"), p.get("init"),
+                                                   p.get("destroy"), p.get("update"),
+                                                   p.get("draw"))):
                     profiles[(p["type"], key)][vid] = p
                     if p["type"] == "ActorProfile":
                         for o in (r.object_includes if r is not None else ()):
@@ -289,7 +290,9 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         for name, val in d.defines.items():
             if not name.startswith("#"):
                 def_vals[name][d.v.id] = val
-    _defines(facts, data, dscan, def_vals, files, file_versions, order_ids, root, only)
+    _defines(facts, data, dscan, def_vals, files,
+             file_versions if file_versions_of is None else file_versions_of, order_ids, root,
+             only)
 
     # --- files and segments ---
     for path, f in files.items():

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import pickle
 import re
 import time
 from dataclasses import dataclass, field
@@ -68,24 +70,65 @@ class CState:
     directives: dict[str, str]             # checkout-relative .c path -> directive_hash
     dscan: c_defines.DefineScan
     use_pch: bool
-    other: Facts = field(default_factory=Facts)  # the other sources' facts (edges into C nodes)
+    keys: list[str] = field(default_factory=list)  # every record key, once
+    # name -> positions in ``keys`` of the records whose entities name it (as assemble's
+    # ``only`` filter reads them): a delta loads just those records
+    mentions: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    file_versions: dict[str, set[str]] = field(default_factory=dict)
+    prefix_headers: list[str] = field(default_factory=list)
+
+
+def _mentioned(ents: Ents, seg_of: dict[str, str]) -> set[str]:
+    """Every name ``assemble(only=...)`` may keep an entity of ``ents`` for."""
+    out = _names(ents, seg_of)
+    out.update(b for _, b, _ in ents.calls)
+    for f in ents.functions:
+        if f[8] is not None:
+            out.add(f[8][1])
+        out.update(tg[1] for tg in f[9] if tg is not None)
+    for s in ents.structs:
+        out.update(fl[4][1] for fl in s[6] if fl[4] is not None)
+    out.update(t[4][1] for t in ents.typedefs if t[4] is not None)
+    out.update(g[6][1] for g in ents.globals if g[6] is not None)
+    for p in ents.profiles:
+        out.update(p.get(r) for r in ("init", "destroy", "update", "draw") if p.get(r))
+    return out
 
 
 def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path, use_pch: bool,
-             other: Facts, directives: dict[str, str] | None = None) -> CState:
+             directives: dict[str, str] | None = None, prefix_headers: list[str] | None = None
+             ) -> CState:
     """What a later delta needs from this run. ``directives``: hashes already known (only
     files missing there are read)."""
     known = dict(directives or {})
     versions = []
     extra: dict[str, None] = {}
     c_files: set[str] = set()
+    pos: dict[str, int] = {}
+    mentions: dict[str, set[int]] = {}
+    file_versions: dict[str, set[str]] = {}
     for d in data:
         versions.append(CVersion(d.v, d.spec, [r.key for r in d.records], d.defines, d.hkeys,
                                  d.seconds, d.extracted, d.parses))
+        seg_of = {t.path: t.segment for t in d.spec.tus}
         for r in d.extra:
             extra[r.key] = None
+        for r in [*d.records, *d.extra]:
+            if r.key in pos:
+                continue
+            i = pos[r.key] = len(pos)
+            for ents in [r.main, *r.headers.values()]:
+                for name in _mentioned(ents, seg_of):
+                    mentions.setdefault(name, set()).add(i)
+            for path in r.files:  # and the .c files it read: who reads an edited file
+                if path.endswith(".c"):
+                    mentions.setdefault(path, set()).add(i)
         for r in d.records:
             c_files.update(p for p in r.files if p.endswith(".c"))
+            if not r.tu.startswith("<"):
+                file_versions.setdefault(r.tu, set()).add(d.v.id)
+            for path in r.files:
+                file_versions.setdefault(path, set()).add(d.v.id)
     out: dict[str, str] = {}
     for rel in c_files:
         got = known.get(rel)
@@ -95,7 +138,9 @@ def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path, u
             except OSError:
                 continue
         out[rel] = got
-    return CState(versions, list(extra), out, dscan, use_pch, other)
+    return CState(versions, list(extra), out, dscan, use_pch, list(pos),
+                  {n: tuple(sorted(ix)) for n, ix in mentions.items()}, file_versions,
+                  list(prefix_headers or []))
 
 
 @dataclass
@@ -106,6 +151,7 @@ class CDelta:
     parsed: list[str]                # "tu (version)" per parse
     names: int                       # entities re-assembled
     seconds: float
+    failed: list[dict[str, str]] = field(default_factory=list)  # as IngestReport.failed_files
 
 
 def plan_delta(state: CState | None, root: Path, modified: set[str], added: set[str],
@@ -132,25 +178,13 @@ def plan_delta(state: CState | None, root: Path, modified: set[str], added: set[
     return rels, ""
 
 
-def _load_all(cache: RecordCache, state: CState) -> dict[str, TURecord] | None:
-    recs: dict[str, TURecord] = {}
-    for key in {k for cv in state.versions for k in cv.keys} | set(state.extra_keys):
-        rec = cache.load(key)
-        if rec is None:
-            log.info("C delta: record %s missing from the cache; full run", key[:12])
-            return None
-        recs[key] = rec
-    return recs
-
-
-def _job(checkout: Checkout, cache_dir: Path, cv: CVersion, tu: str, key: str, use_pch: bool,
-         first_version: str) -> Job:
+def _job(checkout: Checkout, cache_dir: Path, cv: CVersion, tu: str, key: str,
+         prefix_headers: list[str]) -> Job:
     """The parse the full run made for ``key`` (same flags, same precompiled header)."""
     env = CompileEnv(checkout, cv.v.id, cache_dir)
     job = Job(tu=tu, args=env.args(tu), root=str(checkout.root), stub_dir=str(env.stub_dir),
               header_keys={}, key=key, walk_headers=False)
-    heads = CompileEnv(checkout, first_version, cache_dir).prefix_headers() if use_pch else []
-    if heads and env.uses_pch(tu):
+    if prefix_headers and env.uses_pch(tu):
         pch = env.pch()
         if pch is not None:
             job.fallback_args = job.args
@@ -162,9 +196,7 @@ def _job(checkout: Checkout, cache_dir: Path, cv: CVersion, tu: str, key: str, u
 def _names(ents: Ents, seg_of: dict[str, str]) -> set[str]:
     out: set[str] = set()
     out.update(f[0] for f in ents.functions)
-    for a, b, _ in ents.calls:
-        out.add(a)
-        out.add(b)
+    out.update(a for a, _, _ in ents.calls)
     out.update(ents.indirect)
     out.update(s[0] for s in ents.structs)
     for e in ents.enums:
@@ -187,29 +219,43 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
     root = checkout.root
     use_checkout(root)
     cache = RecordCache(cache_dir / "facts")
-    recs = _load_all(cache, state)
-    if recs is None:
-        return None
-    abs_edited = {str(root / rel) for rel in edited}
-    order = [cv.v.id for cv in sorted(state.versions,
-                                       key=lambda cv: (not cv.v.is_default, cv.v.ordinal))]
-    # which records read an edited file, and the version whose flags made each
+    recs: dict[str, TURecord] = {}
+
+    def load(keys: list[str]) -> bool:
+        for k in keys:
+            if k not in recs:
+                rec = cache.load(k)
+                if rec is None:
+                    log.info("C delta: record %s missing from the cache", k[:12])
+                    return False
+                recs[k] = rec
+        return True
+
+    order = sorted(state.versions, key=lambda cv: (not cv.v.is_default, cv.v.ordinal))
+    extra = set(state.extra_keys)
+    # the records that read an edited file (header-only parses aside: only their headers
+    # are used), each made again with the flags of the first version that used it
+    readers = [state.keys[i] for i in sorted({i for rel in edited
+                                              for i in state.mentions.get(rel, ())})]
     made_by: dict[str, CVersion] = {}
-    for cv in sorted(state.versions, key=lambda cv: order.index(cv.v.id)):
-        for k in cv.keys:
-            r = recs[k]
-            if k not in made_by and not r.tu.startswith("<") and abs_edited & r.deps.keys():
-                made_by[k] = cv
+    for cv in order:
+        mine = set(cv.keys)
+        for k in readers:
+            if k in mine and k not in extra:
+                made_by.setdefault(k, cv)
+    if not load(list(made_by)):
+        return None
+    t_load = time.perf_counter()
     init_worker(str(cache_dir))
     fresh: dict[str, TURecord] = {}
     parsed = []
     for k, cv in made_by.items():
         old = recs[k]
-        job = _job(checkout, cache_dir, cv, old.tu, k, state.use_pch, order[0])
-        new = extract_tu(job)
+        new = extract_tu(_job(checkout, cache_dir, cv, old.tu, k, state.prefix_headers))
         new.headers, new.hkeys, new.claims = old.headers, old.hkeys, old.claims
         fresh[k] = new
         parsed.append(f"{old.tu} ({cv.v.id})")
+    t_parse = time.perf_counter()
     names: set[str] = set(edited)
     for k, new in fresh.items():
         seg_of = {t.path: t.segment for t in made_by[k].spec.tus}
@@ -242,28 +288,48 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
                 out.append(s)
         new_scan.sites[name] = out
 
+    # every record that mentions one of those names (as an entity or an edge's end)
+    needed = {i for n in names for i in state.mentions.get(n, ())}
+    if not load([state.keys[i] for i in sorted(needed)]):
+        return None
+    t_more = time.perf_counter()
+
     def data(use_fresh: bool) -> list[VersionData]:
+        def pick(k: str) -> TURecord:
+            return fresh.get(k, recs[k]) if use_fresh else recs[k]
+
+        ex = [pick(k) for k in state.extra_keys if k in recs]
         out = []
-        extra = [fresh.get(k, recs[k]) if use_fresh else recs[k] for k in state.extra_keys]
         for cv in state.versions:
-            rs = [fresh.get(k, recs[k]) if use_fresh else recs[k] for k in cv.keys]
-            vd = VersionData(cv.v, cv.spec, rs, cv.defines, cv.seconds, cv.extracted)
-            vd.hkeys, vd.extra, vd.parses = cv.hkeys, extra, cv.parses
+            vd = VersionData(cv.v, cv.spec, [pick(k) for k in cv.keys if k in recs], cv.defines,
+                             cv.seconds, cv.extracted)
+            vd.hkeys, vd.extra, vd.parses = cv.hkeys, ex, cv.parses
             out.append(vd)
         return out
 
-    before = assemble(data(False), state.dscan, root, only=names)
-    after = assemble(data(True), new_scan, root, only=names)
+    before = assemble(data(False), state.dscan, root, only=names,
+                      file_versions_of=state.file_versions)
+    after = assemble(data(True), new_scan, root, only=names,
+                     file_versions_of=state.file_versions)
     delta = diff(before, after)
-    _edges_into_added(delta, state.other)
+    if delta.added_nodes:
+        _edges_into_added(delta, load_other(cache_dir))
+    log.info("C delta: %d records to re-parse (%.2fs), %d parsed (%.2fs), %d names, %d records "
+             "(%.2fs), assembled and diffed (%.2fs)", len(made_by), t_load - t0, len(fresh),
+             t_parse - t_load, len(names), len(recs), t_more - t_parse,
+             time.perf_counter() - t_more)
     directives = dict(state.directives)
     for rel in edited:
         if rel in directives:
             directives[rel] = directive_hash((root / rel).read_bytes())
     new_state = CState(state.versions, state.extra_keys, directives, new_scan, state.use_pch,
-                       state.other)
+                       state.keys, _remention(state, fresh, made_by), state.file_versions,
+                       state.prefix_headers)
+    failed = [{"file": r.tu, "version": made_by[k].v.id,
+                "reason": r.failed or f"{r.errors} errors"}
+              for k, r in fresh.items() if r.failed or r.errors]
     return CDelta(delta, new_state, list(fresh.values()), parsed, len(names),
-                  time.perf_counter() - t0)
+                  time.perf_counter() - t0, failed)
 
 
 def _edges_into_added(delta: Delta, other: Facts) -> None:
@@ -285,11 +351,47 @@ def put_records(cache_dir: Path, records: list[TURecord]) -> None:
         cache.put(r.key, r)
 
 
-def other_edges(bundles: list[Facts]) -> Facts:
+def _remention(state: CState, fresh: dict[str, TURecord], made_by: dict[str, CVersion]
+               ) -> dict[str, tuple[int, ...]]:
+    """``state.mentions`` with the re-parsed records' names added (a name an edit drops
+    stays listed: a record too many is only read, never wrong)."""
+    pos = {k: i for i, k in enumerate(state.keys)}
+    out = dict(state.mentions)
+    for k, rec in fresh.items():
+        seg_of = {t.path: t.segment for t in made_by[k].spec.tus}
+        i = pos[k]
+        for name in _mentioned(rec.main, seg_of):
+            have = out.get(name, ())
+            if i not in have:
+                out[name] = tuple(sorted((*have, i)))
+    return out
+
+
+def _other_path(cache_dir: Path) -> Path:
+    return cache_dir / "other_edges.pkl"
+
+
+def save_other(cache_dir: Path, bundles: list[Facts]) -> None:
     """The relationships the other sources made (before pruning): a delta that adds a C node
     adds the ones that end there."""
-    out = Facts()
+    out: dict[str, dict] = {}
     for b in bundles:
         for rel_type, rels in b.rels.items():
-            out.rels[rel_type].update(rels)
+            out.setdefault(rel_type, {}).update(rels)
+    p = _other_path(cache_dir)
+    tmp = p.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, p)
+
+
+def load_other(cache_dir: Path) -> Facts:
+    out = Facts()
+    try:
+        with open(_other_path(cache_dir), "rb") as fh:
+            rels = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return out
+    for rel_type, rows in rels.items():
+        out.rels[rel_type] = rows
     return out

@@ -329,8 +329,32 @@ def _c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_stat
         known = {rel: h for rel, h in old.c.directives.items()
                  if old.stats.get(root + rel) == stats.get(root + rel)}
     dscan = c_defines.scan_cached(ctx.checkout.root, ctx.cache_dir / "defines")
-    return c_delta.remember(data, dscan, ctx.checkout.root, ctx.use_pch,
-                            c_delta.other_edges(others), known)
+    heads: list[str] = []
+    if ctx.use_pch:
+        from ingest.cenv import CompileEnv
+
+        first = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))[0]
+        heads = CompileEnv(ctx.checkout, first.id, ctx.cache_dir).prefix_headers()
+    c_delta.save_other(ctx.cache_dir, others)
+    return c_delta.remember(data, dscan, ctx.checkout.root, ctx.use_pch, known, heads)
+
+
+def _counts_after(store: Any, before: dict[str, int], delta: Any) -> dict[str, int]:
+    """The graph's counts (as a full run reports them) after ``delta``: counted again for the
+    kinds it touched (all of them when it deleted nodes: that drops their edges too)."""
+    from kg.store import PRESERVED_NODE_KINDS, PRESERVED_REL_KINDS
+
+    skip = {"IngestRun", *PRESERVED_NODE_KINDS, *PRESERVED_REL_KINDS}
+    if delta.delete_nodes:
+        have = store.counts()
+        now = {**have["nodes"], **have["relationships"]}
+    else:
+        now = dict(before)
+        for kind in delta.upsert_nodes:
+            now[kind] = store.run(f"MATCH (n:{kind}) RETURN count(n) AS c")[0]["c"]
+        for rel_type in {*delta.upsert_rels, *delta.delete_rels}:
+            now[rel_type] = store.run(f"MATCH ()-[r:{rel_type}]->() RETURN count(r) AS c")[0]["c"]
+    return {k: n for k, n in sorted(now.items()) if n and k not in skip}
 
 
 def _run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
@@ -350,12 +374,7 @@ def _run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     run_state.forget(cache_dir)  # until the store has the delta (a killed run redoes it)
     with store_factory() as store:
         written = kg_delta.apply(store, cd.delta)
-        from kg.store import PRESERVED_NODE_KINDS, PRESERVED_REL_KINDS
-
-        skip = {"IngestRun", *PRESERVED_NODE_KINDS, *PRESERVED_REL_KINDS}
-        have = store.counts()
-        counts = {k: n for k, n in sorted({**have["nodes"], **have["relationships"]}.items())
-                  if n and k not in skip}
+        counts = _counts_after(store, state.counts, cd.delta)
         run_id = hashlib.sha1(json.dumps([state.run_id, checkout.commit(), edited,
                                           [stats.get(str(checkout.root / e)) for e in edited],
                                           counts]).encode()).hexdigest()[:16]
@@ -381,7 +400,8 @@ def _run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         sources=[SourceReport(name="c", seconds=round(cd.seconds, 2),
                               nodes=written["nodes_upserted"], rels=written["rels_upserted"],
                               note=note)],
-        dangling={}, delta={"edited": edited, **written})
+        dangling={}, delta={"edited": edited, **written}, failed_files=cd.failed,
+        partial=bool(cd.failed))
 
 
 def _adopt(into: Facts, got: Facts) -> None:

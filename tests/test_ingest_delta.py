@@ -92,8 +92,9 @@ def test_body_edits_update_the_graph_in_place_exactly_as_a_full_rebuild(env: dic
     assert ("EnTest_Helper", "Actor_Kill", 1, ("ntsc-1.0", "gc-us")) in after_delta[
         "CALLS:Function->Function"] or any(r[0] == "EnTest_Helper" for r in after_delta[
             "CALLS:Function->Function"])
-    _ingest(env["decomp"], "--force")
+    full = _ingest(env["decomp"], "--force")
     _assert_same(after_delta, dump(env["db"]))
+    assert rep["counts"] == full["counts"]
 
     # the function goes again: its node and edges leave the graph
     src.write_bytes(src.read_bytes().split(b"\nvoid EnTest_Helper")[0])
@@ -101,8 +102,25 @@ def test_body_edits_update_the_graph_in_place_exactly_as_a_full_rebuild(env: dic
     assert rep["delta"] is not None and rep["delta"]["nodes_deleted"] >= 1
     after_delta = dump(env["db"])
     assert not any(r[0] == "EnTest_Helper" for r in after_delta["Function"])
-    _ingest(env["decomp"], "--force")
+    full = _ingest(env["decomp"], "--force")
     _assert_same(after_delta, dump(env["db"]))
+    assert rep["counts"] == full["counts"]
+
+
+def test_an_edit_that_breaks_the_parse_is_a_partial_delta(env: dict[str, Path]) -> None:
+    _ingest(env["decomp"], "--only", "c")
+    src = env["decomp"] / TEST_C
+    _edit(src, b"    this->timer++;\n", b"    this->timer++;\n    undeclared_thing++;\n")
+    result = CliRunner().invoke(app, ["ingest", "--decomp", str(env["decomp"]), "--versions",
+                                      VERSIONS, "--jobs", "1", "--json", "--only", "c"])
+    assert result.exit_code == 1, result.output  # partial, as a full run says it
+    rep = json.loads(result.output[result.output.index("{\n"):])
+    assert rep["delta"] is not None and rep["partial"]
+    assert rep["failed_files"][0]["file"] == TEST_C
+    with open_store(Settings(db=env["db"])) as store:
+        row = store.run(f"MATCH (f:File {{path: '{TEST_C}'}}) RETURN f.errors AS e, "
+                        "f.diagnostics AS d")[0]
+    assert row["e"] >= 1 and "undeclared_thing" in row["d"]
 
 
 def test_a_directive_edit_or_a_header_edit_takes_the_full_path(env: dict[str, Path]) -> None:

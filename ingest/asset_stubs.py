@@ -68,34 +68,61 @@ def _source_files(root: Path) -> list[Path]:
     return out
 
 
-def _tree_stamp(root: Path) -> str:
+def _tree_stamp(files: list[tuple[str, os.stat_result]]) -> str:
     h = hashlib.sha1(GENERATOR.encode())
-    for p in _source_files(root):
-        try:
-            st = p.stat()
-        except OSError:
-            continue
+    for p, st in files:
         h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
+def _stat_sources(root: Path) -> list[tuple[str, os.stat_result]]:
+    out: list[tuple[str, os.stat_result]] = []
+
+    def walk(d: str) -> None:
+        try:
+            it = os.scandir(d)
+        except OSError:
+            return
+        with it:
+            for e in it:
+                try:
+                    if e.is_dir():
+                        walk(e.path)
+                    elif e.name.endswith((".c", ".h")):
+                        out.append((e.path, e.stat()))
+                except OSError:
+                    continue
+
+    for top in ("src", "include", "assets"):
+        walk(str(root / top))
+    return out
+
+
+_SCAN_TAG = "stub-scan-1"  # bump when _scan_file's output changes
+
+
 def scan_cached(root: Path, cache_file: Path | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``_scan`` remembered on disk while no source file changed (a stat walk, not a read)."""
+    """``_scan`` remembered on disk while no source file changed (a stat walk, not a read);
+    after an edit only the edited files are read again (per-file results in ``cache_file``'s
+    sibling ``scan-files.pkl``)."""
     if cache_file is None:
         return _scan(root)
-    stamp = _tree_stamp(root)
-    try:
-        import pickle
+    import pickle
 
+    from ingest.cache import FileMemo
+
+    files = _stat_sources(root)
+    stamp = _tree_stamp(files)
+    try:
         with open(cache_file, "rb") as fh:
             got_stamp, got = pickle.load(fh)
         if got_stamp == stamp:
             return got
     except (OSError, ValueError, EOFError, Exception):  # noqa: BLE001 - recompute
         pass
-    got = _scan(root)
-    import pickle
-
+    memo = FileMemo(cache_file.with_name("scan-files.pkl"), _SCAN_TAG)
+    got = _resolve(root, [(Path(p), memo.get(p, st, _scan_file)) for p, st in files])
+    memo.save()
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
@@ -104,34 +131,49 @@ def scan_cached(root: Path, cache_file: Path | None) -> tuple[tuple[str, ...], t
     return got
 
 
+def _scan_file(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
+                                   tuple[str, ...]]:
+    """(X_N_SIZE names, NUM_ names a sizes-header includer uses, NUM_ names it defines,
+    its quoted includes) of one source file."""
+    text = Path(path).read_bytes().decode("utf-8", "replace")
+    sizes = tuple(_SIZE_NAME.findall(text)) if "_SIZE" in text else ()
+    num_used = tuple(_NUM_NAME.findall(text)) if "_sizes.h" in text else ()
+    defined = tuple(_NUM_DEFINED.findall(text)) if "NUM_" in text else ()
+    return sizes, num_used, defined, tuple(_INCLUDE.findall(text))
+
+
 @lru_cache(maxsize=4)
 def _scan(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(include paths no checkout directory provides, X_N_SIZE names used by sources)."""
-    dirs = [root / "include", root / "include/libc", root / "src", root]
+    return _resolve(root, [(p, _scan_file(str(p))) for p in _source_files(root)])
+
+
+def _resolve(root: Path, scanned: list[tuple[Path, tuple]]) -> tuple[tuple[str, ...],
+                                                                       tuple[str, ...]]:
+    dirs = [str(root / "include"), str(root / "include/libc"), str(root / "src"), str(root)]
     missing: set[str] = set()
     sizes: set[str] = set()
     num_used: set[str] = set()
     defined: set[str] = set()
-    exists_cache: dict[Path, bool] = {}
+    anywhere: dict[str, bool] = {}  # include name -> found in one of ``dirs``
+    local: dict[tuple[str, str], bool] = {}  # (includer's dir, name) -> found there
 
-    def exists(p: Path) -> bool:
-        r = exists_cache.get(p)
-        if r is None:
-            r = exists_cache[p] = p.exists()
-        return r
-
-    for f in _source_files(root):
-        text = f.read_bytes().decode("utf-8", "replace")
-        if "_SIZE" in text:
-            sizes.update(_SIZE_NAME.findall(text))
-        if "_sizes.h" in text:
-            num_used.update(_NUM_NAME.findall(text))
-        if "NUM_" in text:
-            defined.update(_NUM_DEFINED.findall(text))
-        for inc in _INCLUDE.findall(text):
-            if exists(f.parent / inc) or any(exists(d / inc) for d in dirs):
+    for f, (f_sizes, f_used, f_defined, incs) in scanned:
+        sizes.update(f_sizes)
+        num_used.update(f_used)
+        defined.update(f_defined)
+        parent = os.path.dirname(f)
+        for inc in incs:
+            here = local.get((parent, inc))
+            if here is None:
+                here = local[(parent, inc)] = os.path.exists(os.path.join(parent, inc))
+            if here:
                 continue
-            missing.add(inc)
+            found = anywhere.get(inc)
+            if found is None:
+                found = anywhere[inc] = any(os.path.exists(os.path.join(d, inc)) for d in dirs)
+            if not found:
+                missing.add(inc)
     # sizes headers also provide the NUM_* counts their includers use and nothing defines
     return tuple(sorted(missing)), tuple(sorted(sizes)) + tuple(sorted(num_used - defined))
 
@@ -260,25 +302,49 @@ def _asset_map(checkout: Checkout, v: VersionInfo) -> dict[str, Path]:
     return out
 
 
-def _stamp(checkout: Checkout, v: VersionInfo, missing: tuple[str, ...]) -> str:
+def xml_stamp(root: Path) -> str:
+    """Size and mtime of every file of assets/xml (the same for every version)."""
+    h = hashlib.sha1()
+    for dirpath, _, names in sorted(os.walk(root / "assets" / "xml")):
+        for n in sorted(names):
+            st = os.stat(os.path.join(dirpath, n))
+            h.update(f"{dirpath}/{n}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _stamp(checkout: Checkout, v: VersionInfo, missing: tuple[str, ...],
+           size_names: tuple[str, ...], xml: str | None = None) -> str:
     h = hashlib.sha1(GENERATOR.encode())
     h.update(v.id.encode())
     cfg = checkout.root / "baseroms" / v.id / "config.yml"
     if cfg.is_file():
         h.update(cfg.read_bytes())
-    xml_root = checkout.root / "assets" / "xml"
-    if xml_root.is_dir():
-        for dirpath, _, names in sorted(os.walk(xml_root)):
-            for n in sorted(names):
-                st = (Path(dirpath) / n).stat()
-                h.update(f"{dirpath}/{n}:{st.st_size}:{st.st_mtime_ns}".encode())
+    h.update((xml or xml_stamp(checkout.root)).encode())
     h.update("\n".join(missing).encode())
+    h.update(b"\0" + "\n".join(size_names).encode())  # the *_sizes.h stubs list them
     return h.hexdigest()
 
 
-def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path) -> Path:
-    missing, size_names = scan_cached(checkout.root, out_dir.parent / "scan.pkl")
-    stamp = _stamp(checkout, v, missing)
+def stubs_fresh(checkout: Checkout, v: VersionInfo, out_dir: Path,
+                scanned: tuple[tuple[str, ...], tuple[str, ...]], xml: str | None = None
+                ) -> bool:
+    """Whether ``ensure_stubs`` would leave ``out_dir`` as it is (``scanned``: the
+    ``scan_cached`` result; ``xml``: the ``xml_stamp``)."""
+    try:
+        return (out_dir / ".stamp").read_text() == _stamp(checkout, v, *scanned, xml)
+    except OSError:
+        return False
+
+
+def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path,
+                 scanned: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
+                 xml: str | None = None) -> Path:
+    """Generate the stubs (unless their stamp says they are current). ``scanned`` and
+    ``xml``: the ``scan_cached`` result and ``xml_stamp``, when the caller has them."""
+    if scanned is None:
+        scanned = scan_cached(checkout.root, out_dir.parent / "scan.pkl")
+    missing, size_names = scanned
+    stamp = _stamp(checkout, v, missing, size_names, xml)
     stamp_file = out_dir / ".stamp"
     if stamp_file.is_file() and stamp_file.read_text() == stamp:
         return out_dir

@@ -27,6 +27,7 @@ from typing import TypeVar
 
 import clang.cindex as ci
 
+from ingest.cache import FileMemo
 from ingest.clangutil import eval_int
 
 T = TypeVar("T")
@@ -37,6 +38,7 @@ _DEF = re.compile(r"([A-Za-z_]\w*)(\([^)]*\))?(.*)$", re.S)
 _GUARD = re.compile(r"#\s*(?:ifndef\s+\w+|pragma\s+once)")
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _COND_PREFIX = "#if:"
+_SCAN_TAG = "defines-scan-1"  # bump when scan_file's output changes
 _KNOWN = frozenset(("if", "ifdef", "ifndef", "elif", "else", "endif", "define"))
 
 
@@ -125,8 +127,15 @@ def scan_file(text: str, rel: str) -> list[DefineSite]:
     return out
 
 
-def scan(root: Path, with_c: bool = True) -> DefineScan:
-    """Every #define of include/ (X-macro tables excluded), src/**.h and (``with_c``) src/**.c."""
+def _scan_one(path: str, rel: str, header: bool) -> tuple[bool, list[DefineSite]]:
+    """(whether the probe includes it: a guarded top-level header, its sites)."""
+    text = Path(path).read_bytes().decode("utf-8", "replace")
+    return header and _GUARD.search(text) is not None, scan_file(text, rel)
+
+
+def scan(root: Path, with_c: bool = True, memo: FileMemo | None = None) -> DefineScan:
+    """Every #define of include/ (X-macro tables excluded), src/**.h and (``with_c``) src/**.c.
+    ``memo``: per-file results of an earlier scan (only new or changed files are read)."""
     res = DefineScan()
     inc = root / "include"
     paths: list[Path] = []
@@ -141,11 +150,17 @@ def scan(root: Path, with_c: bool = True) -> DefineScan:
         if with_c:
             paths += sorted(src.rglob("*.c"))
     for p in paths:
-        text = p.read_bytes().decode("utf-8", "replace")
         rel = str(p.relative_to(root))
-        if rel.startswith("include/") and _GUARD.search(text) and len(p.relative_to(inc).parts) == 1:
+        header = rel.startswith("include/") and len(p.relative_to(inc).parts) == 1
+        sp = str(p)
+        if memo is None:
+            guarded, sites = _scan_one(sp, rel, header)
+        else:
+            guarded, sites = memo.get(sp, os.stat(sp),
+                                      lambda f, rel=rel, h=header: _scan_one(f, rel, h))
+        if guarded:
             res.headers.append(str(p.relative_to(inc)))
-        for s in scan_file(text, rel):
+        for s in sites:
             res.sites.setdefault(s.name, []).append(s)
     return res
 
@@ -166,20 +181,47 @@ def _pickled(path: Path, compute: Callable[[], T]) -> T:
     except (OSError, EOFError, pickle.UnpicklingError):
         pass
     got = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(got, fh)
-    tmp.replace(path)
+    _write(path, got)
     return got
 
 
+def _write(path: Path, obj: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+
+
 def scan_cached(root: Path, cache_dir: Path, with_c: bool = True) -> DefineScan:
-    """``scan``, remembered while no scanned file changes (size, mtime, the set of files)."""
-    h = hashlib.sha1(f"v1:{with_c}".encode())
+    """``scan``, remembered while no scanned file changes (size, mtime, the set of files);
+    after an edit only the edited files are scanned again."""
+    h = hashlib.sha1(f"v1:{with_c}:{root}".encode())
     for top in ("include", "src"):
         _stat_fingerprint(h, root, top, lambda n: n.endswith(".h") or (with_c and n.endswith(".c")))
-    return _pickled(cache_dir / f"scan-{h.hexdigest()}.pkl", lambda: scan(root, with_c))
+    whole = cache_dir / f"scan-{'c' if with_c else 'h'}.pkl"
+    got = _LAST_SCAN.get(whole)
+    if got is not None and got[0] == h.hexdigest():
+        return got[1]  # the same process asked before (c_source does, after the extraction)
+    try:
+        with open(whole, "rb") as fh:
+            fp, got = pickle.load(fh)
+        if fp == h.hexdigest():
+            _LAST_SCAN[whole] = (fp, got)
+            return got
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+        pass
+    memo = FileMemo(cache_dir / "scan-files.pkl", _SCAN_TAG)
+    got = scan(root, with_c, memo)
+    memo.save()
+    _write(whole, (h.hexdigest(), got))
+    _LAST_SCAN[whole] = (h.hexdigest(), got)
+    return got
+
+
+# the last scan per cache file in this process, with its fingerprint (callers do not change
+# a DefineScan)
+_LAST_SCAN: dict[Path, tuple[str, DefineScan]] = {}
 
 
 def active(sites: list[DefineSite], truth: dict[str, int]) -> DefineSite | None:
@@ -191,12 +233,36 @@ def active(sites: list[DefineSite], truth: dict[str, int]) -> DefineSite | None:
     return None
 
 
-def evaluate_cached(root: Path, args: list[str], names: list[str], headers: list[str],
-                    cache_dir: Path, conds: list[str] | None = None) -> dict[str, int]:
-    """``evaluate``, remembered while the flags and every file of include/ are unchanged."""
-    h = hashlib.sha1(repr((args, names, headers, conds)).encode())
+def include_stamp(root: Path) -> str:
+    """Size and mtime of every file of include/ (what the probe reads)."""
+    h = hashlib.sha1()
     _stat_fingerprint(h, root, "include", lambda n: True)
-    return _pickled(cache_dir / f"{h.hexdigest()}.pkl",
+    return h.hexdigest()
+
+
+def probe_path(root: Path, args: list[str], names: list[str], headers: list[str],
+               cache_dir: Path, conds: list[str] | None = None, stamp: str | None = None
+               ) -> Path:
+    """Where ``evaluate_cached`` keeps the result for these inputs (``stamp``: the
+    ``include_stamp``, computed here when not given)."""
+    h = hashlib.sha1(repr((args, names, headers, conds)).encode())
+    h.update((stamp or include_stamp(root)).encode())
+    return cache_dir / f"{h.hexdigest()}.pkl"
+
+
+def load_probe(path: Path) -> dict[str, int] | None:
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError):
+        return None
+
+
+def evaluate_cached(root: Path, args: list[str], names: list[str], headers: list[str],
+                    cache_dir: Path, conds: list[str] | None = None,
+                    stamp: str | None = None) -> dict[str, int]:
+    """``evaluate``, remembered while the flags and every file of include/ are unchanged."""
+    return _pickled(probe_path(root, args, names, headers, cache_dir, conds, stamp),
                     lambda: evaluate(root, args, names, headers, conds))
 
 

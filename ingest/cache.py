@@ -91,3 +91,47 @@ class RecordCache:
 
     def flush(self) -> None:
         """Records are written as they come; nothing is buffered."""
+
+
+class FileMemo:
+    """Per-file results remembered by (size, mtime_ns) in one pickle: a rescan after an edit
+    computes only the edited files (the way ``tu_keys`` keeps its file index).
+
+        memo = FileMemo(cache_dir / "x.pkl", "x-1")   # tag: bump when ``compute`` changes
+        v = memo.get(path, os.stat(path), compute)    # compute(path) when new or changed
+        memo.save()                                    # only files seen this run are kept
+    """
+
+    def __init__(self, path: Path, tag: str) -> None:
+        self.path, self.tag = path, tag
+        self.old: dict[str, tuple[int, int, Any]] = {}
+        try:
+            with open(path, "rb") as fh:
+                got_tag, old = pickle.load(fh)
+            if got_tag == tag:
+                self.old = old
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
+                AttributeError, ImportError):
+            pass
+        self.new: dict[str, tuple[int, int, Any]] = {}
+        self.computed = 0
+
+    def get(self, path: str, st: os.stat_result, compute: Any) -> Any:
+        prev = self.old.get(path)
+        if prev is not None and prev[0] == st.st_size and prev[1] == st.st_mtime_ns:
+            self.new[path] = prev
+            return prev[2]
+        val = compute(path)
+        self.new[path] = (st.st_size, st.st_mtime_ns, val)
+        self.computed += 1
+        return val
+
+    def save(self) -> None:
+        if not self.computed and self.new.keys() == self.old.keys():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump((self.tag, self.new), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(self.path)
+        self.old, self.computed = dict(self.new), 0

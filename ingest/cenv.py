@@ -135,6 +135,8 @@ class CompileEnv:
         self._defines = version_defines(checkout, self.version)
         self._per_file = per_file_defines(checkout, self.version)
         self._pch: Path | None = None
+        self._prefix: list[str] | None = None
+        self._args: list[str] | None = None
 
     def include_dirs(self) -> list[Path]:
         r, vid = self.checkout.root, self.version.id
@@ -145,7 +147,9 @@ class CompileEnv:
         return list(self._defines)
 
     def args(self, path: str | None = None) -> list[str]:
-        out = BASE_ARGS + self._defines + [f"-I{d}" for d in self.include_dirs()]
+        if self._args is None:
+            self._args = BASE_ARGS + self._defines + [f"-I{d}" for d in self.include_dirs()]
+        out = list(self._args)
         if path is not None:
             rel = path
             p = Path(path)
@@ -173,7 +177,9 @@ class CompileEnv:
 
     def prefix_headers(self) -> list[str]:
         """Headers of include/ that at least a quarter of the PCH_DIRS TUs include directly."""
-        return _prefix_headers(self.checkout.root)
+        if self._prefix is None:
+            self._prefix = _prefix_headers(self.checkout.root, self.cache_dir)
+        return list(self._prefix)
 
     def uses_pch(self, path: str) -> bool:
         return path.startswith(self.PCH_DIRS)
@@ -250,16 +256,31 @@ def _same_file(path: str, size: int, mtime: int, sha: str) -> bool:
 _DIRECT_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"/]+\.h)"', re.M)
 
 
-@lru_cache(maxsize=4)
-def _prefix_headers(root: Path) -> list[str]:
+def _direct_includes(path: str) -> frozenset[str]:
+    with open(path, "rb") as fh:
+        return frozenset(_DIRECT_INCLUDE.findall(fh.read().decode("utf-8", "replace")))
+
+
+def _prefix_headers(root: Path, cache_dir: Path | None = None) -> list[str]:
     from collections import Counter
 
+    from ingest.cache import FileMemo
+
+    memo = FileMemo(cache_dir / "analysis" / "direct-includes.pkl", "direct-includes-1") \
+        if cache_dir is not None else None
     counts: Counter[str] = Counter()
     n = 0
     for top in CompileEnv.PCH_DIRS:
-        for p in (root / top).rglob("*.c"):
-            n += 1
-            counts.update(set(_DIRECT_INCLUDE.findall(p.read_bytes().decode("utf-8", "replace"))))
+        for dirpath, _, names in os.walk(root / top):
+            for name in names:
+                if not name.endswith(".c"):
+                    continue
+                p = os.path.join(dirpath, name)
+                n += 1
+                counts.update(_direct_includes(p) if memo is None
+                              else memo.get(p, os.stat(p), _direct_includes))
+    if memo is not None:
+        memo.save()
     heads = [h for h, c in sorted(counts.items(), key=lambda hc: (-hc[1], hc[0]))
              if c * 4 >= n and (root / "include" / h).is_file()]  # sorted: stable across runs
     if (root / "include" / "ultra64.h").is_file():

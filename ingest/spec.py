@@ -16,8 +16,11 @@ that version keeps. ``#include "x.inc"`` is inlined first; other includes
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -56,11 +59,13 @@ class SpecInfo(BaseModel):
 class _Flattened:
     code: list[str] = field(default_factory=list)
     runs: list[list[str]] = field(default_factory=list)  # marker index -> its spec lines
+    files: list[str] = field(default_factory=list)  # the spec files read (inlined includes)
 
 
 def _flatten(path: Path, root: Path, out: _Flattened, depth: int = 0) -> None:
     if depth > 20:
         return
+    out.files.append(str(path))
     for raw in path.read_text(errors="replace").splitlines():
         m = _INC.match(raw)
         if m:
@@ -109,7 +114,8 @@ def _is_file(p: str) -> bool:
     return os.path.isfile(p)
 
 
-def parse_spec_lines(lines: list[str], root: Path) -> tuple[list[SpecSegment], list[SpecTU]]:
+def parse_spec_lines(lines: list[str], root: Path, is_file: Callable[[str], bool] = _is_file
+                     ) -> tuple[list[SpecSegment], list[SpecTU]]:
     segs: list[SpecSegment] = []
     tus: list[SpecTU] = []
     seen: set[str] = set()
@@ -143,13 +149,57 @@ def parse_spec_lines(lines: list[str], root: Path) -> tuple[list[SpecSegment], l
             rel = re.sub(r"^\$\([A-Z_]+\)/", "", inc)
             if rel.endswith(".o"):
                 c = rel[:-2] + ".c"
-                if c not in seen and _is_file(f"{root}/{c}"):
+                if c not in seen and is_file(f"{root}/{c}"):
                     seen.add(c)
                     tus.append(SpecTU(path=c, segment=cur.name))
     return segs, tus
 
 
-def read_spec(checkout: Checkout, version: VersionInfo) -> SpecInfo:
+SPEC_CACHE_TAG = "spec-1"  # bump when what read_spec derives changes
+
+
+def read_spec(checkout: Checkout, version: VersionInfo, cache_dir: Path | None = None
+              ) -> SpecInfo:
+    """The version's spec. With ``cache_dir``, remembered until a file the preprocessor read
+    (spec files, the headers they include) changes, or a compiled .c appears or goes."""
+    if cache_dir is None:
+        return _read_spec(checkout, version)[0]
+    from ingest.cenv import BASE_ARGS, version_defines
+
+    key = hashlib.sha1(repr((SPEC_CACHE_TAG, str(checkout.root), str(checkout.spec_path),
+                             BASE_ARGS, version_defines(checkout, version))).encode())
+    path = cache_dir / "spec" / f"{version.id}-{key.hexdigest()[:16]}.pkl"
+    try:
+        with open(path, "rb") as fh:
+            info, deps, checked = pickle.load(fh)
+        if (all(_stat(p) == st for p, st in deps.items())
+                and all(os.path.isfile(p) == e for p, e in checked.items())):
+            return info
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+        pass
+    info, deps, checked = _read_spec(checkout, version)
+    if deps is None:
+        return info
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump((info, deps, checked), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    return info
+
+
+def _stat(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _read_spec(checkout: Checkout, version: VersionInfo
+               ) -> tuple[SpecInfo, dict[str, tuple[int, int] | None] | None, dict[str, bool]]:
+    """(the spec, (size, mtime) of every file read or None when the preprocessor reported an
+    error such as a missing include, the .c existence checks made)."""
     import clang.cindex as ci
 
     from ingest.cenv import BASE_ARGS, version_defines
@@ -167,5 +217,17 @@ def read_spec(checkout: Checkout, version: VersionInfo) -> SpecInfo:
         if s.startswith("__ootkg_spec_"):
             kept.append(int(s[len("__ootkg_spec_"):]))
     kept.sort()
-    segs, tus = parse_spec_lines([line for i in kept for line in flat.runs[i]], checkout.root)
-    return SpecInfo(version=version.id, segments=segs, tus=tus)
+    checked: dict[str, bool] = {}
+
+    def is_file(p: str) -> bool:
+        got = checked[p] = os.path.isfile(p)
+        return got
+
+    segs, tus = parse_spec_lines([line for i in kept for line in flat.runs[i]], checkout.root,
+                                 is_file)
+    deps = {p: _stat(p) for p in [*flat.files, *(str(p) for p in
+                                                  checkout.spec_path.parent.iterdir()),
+                                  *(inc.include.name for inc in tu.get_includes())]}
+    if any(d.severity >= ci.Diagnostic.Error for d in tu.diagnostics):
+        deps = None  # e.g. an include not found: what it would hold is not known
+    return SpecInfo(version=version.id, segments=segs, tus=tus), deps, checked

@@ -25,11 +25,12 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ingest import c_defines
 from ingest.c_assemble import VersionData, assemble
 from ingest.c_extract import Ents, Job, TURecord, extract_tu, init_worker
-from ingest.c_profiles import profile_key, use_checkout
+from ingest.c_profiles import profile_key, tables_snapshot, use_checkout, use_tables
 from ingest.cache import RecordCache
 from ingest.cenv import CompileEnv
 from ingest.checkout import Checkout, VersionInfo
@@ -76,6 +77,7 @@ class CState:
     mentions: dict[str, tuple[int, ...]] = field(default_factory=dict)
     file_versions: dict[str, set[str]] = field(default_factory=dict)
     prefix_headers: list[str] = field(default_factory=list)
+    tables: Any = None                     # c_profiles.tables_snapshot()
 
 
 def _mentioned(ents: Ents, seg_of: dict[str, str]) -> set[str]:
@@ -140,7 +142,7 @@ def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path, u
         out[rel] = got
     return CState(versions, list(extra), out, dscan, use_pch, list(pos),
                   {n: tuple(sorted(ix)) for n, ix in mentions.items()}, file_versions,
-                  list(prefix_headers or []))
+                  list(prefix_headers or []), tables_snapshot())
 
 
 @dataclass
@@ -182,6 +184,7 @@ def _job(checkout: Checkout, cache_dir: Path, cv: CVersion, tu: str, key: str,
          prefix_headers: list[str]) -> Job:
     """The parse the full run made for ``key`` (same flags, same precompiled header)."""
     env = CompileEnv(checkout, cv.v.id, cache_dir)
+    env._prefix = list(prefix_headers)  # as the full run found them (the headers are unchanged)
     job = Job(tu=tu, args=env.args(tu), root=str(checkout.root), stub_dir=str(env.stub_dir),
               header_keys={}, key=key, walk_headers=False)
     if prefix_headers and env.uses_pch(tu):
@@ -217,7 +220,7 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
     None when the cache lacks what it needs (then a full run)."""
     t0 = time.perf_counter()
     root = checkout.root
-    use_checkout(root)
+    use_tables(root, state.tables) if state.tables is not None else use_checkout(root)
     cache = RecordCache(cache_dir / "facts")
     recs: dict[str, TURecord] = {}
 
@@ -324,7 +327,7 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
             directives[rel] = directive_hash((root / rel).read_bytes())
     new_state = CState(state.versions, state.extra_keys, directives, new_scan, state.use_pch,
                        state.keys, _remention(state, fresh, made_by), state.file_versions,
-                       state.prefix_headers)
+                       state.prefix_headers, state.tables)
     failed = [{"file": r.tu, "version": made_by[k].v.id,
                 "reason": r.failed or f"{r.errors} errors"}
               for k, r in fresh.items() if r.failed or r.errors]

@@ -177,3 +177,16 @@ def use_checkout(root: Path) -> None:
     if _CHECKOUT_ROOT != root:
         _ACTOR_TABLE = _OBJ_TABLE = None
     _CHECKOUT_ROOT = root
+
+
+def tables_snapshot() -> tuple[Any, Any]:
+    """The actor and object tables as read (kept by the delta state: reading them is ~0.3 s)."""
+    return _actor_table(), _object_table()
+
+
+def use_tables(root: Path, snapshot: tuple[Any, Any]) -> None:
+    """``use_checkout(root)`` with tables read earlier (they are unchanged when only .c
+    files changed)."""
+    global _CHECKOUT_ROOT, _ACTOR_TABLE, _OBJ_TABLE
+    _CHECKOUT_ROOT = root
+    _ACTOR_TABLE, _OBJ_TABLE = snapshot

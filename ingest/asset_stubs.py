@@ -131,6 +131,19 @@ def scan_cached(root: Path, cache_file: Path | None) -> tuple[tuple[str, ...], t
     return got
 
 
+def scan_if_fresh(root: Path, cache_file: Path
+                  ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The remembered ``scan_cached`` result while no source file changed, else None."""
+    import pickle
+
+    try:
+        with open(cache_file, "rb") as fh:
+            got_stamp, got = pickle.load(fh)
+    except (OSError, ValueError, EOFError, Exception):  # noqa: BLE001 - none
+        return None
+    return got if got_stamp == _tree_stamp(_stat_sources(root)) else None
+
+
 def _scan_file(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
                                    tuple[str, ...]]:
     """(X_N_SIZE names, NUM_ names a sizes-header includer uses, NUM_ names it defines,

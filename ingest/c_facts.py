@@ -29,8 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ingest import c_defines
-from ingest.asset_stubs import ensure_stubs
+from ingest import asset_stubs, c_defines
 from ingest.c_assemble import VersionData, assemble
 from ingest.c_extract import EXTRACTOR_VERSION, Job, TURecord, extract_tu, init_worker
 from ingest.c_profiles import use_checkout
@@ -39,33 +38,96 @@ from ingest.cenv import CompileEnv
 from ingest.checkout import VersionInfo
 from ingest.pipeline import IngestContext
 from ingest.spec import SpecInfo, read_spec
-from ingest.tu_keys import build_index, parse_defines, version_env
+from ingest.tu_keys import KeyMemo, build_index, parse_defines, version_env
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)
+
+# up to this many parses run in this process: starting the workers (a forkserver, libclang
+# loaded in each) costs more than the parallelism gains on a few TUs
+IN_PROCESS_PARSES = 2
+
+
+class _LazyPool:
+    """The worker pool, started on first use (a warm run with nothing or little to parse never
+    starts it)."""
+
+    def __init__(self, jobs: int, cache_dir: str) -> None:
+        self.jobs, self.cache_dir = jobs, cache_dir
+        self._pool: Any = None
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def get(self) -> Any:
+        if self._pool is None:
+            mpctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods()
+                                   else "spawn")
+            self._pool = mpctx.Pool(self.jobs, initializer=init_worker,
+                                    initargs=(self.cache_dir,))
+        return self._pool
+
+    def apply_async(self, fn: Callable, args: tuple, callback: Callable | None = None) -> Any:
+        return self.get().apply_async(fn, args, callback=callback)
+
+    def imap_unordered(self, fn: Callable, items: Any, chunksize: int = 1) -> Any:
+        return self.get().imap_unordered(fn, items, chunksize=chunksize)
+
+    def terminate(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+
+    def join(self) -> None:
+        if self._pool is not None:
+            self._pool.join()
+
 
 def _pool(ctx: IngestContext) -> Any:
     if ctx.jobs <= 1:
         init_worker(str(ctx.cache_dir))
         return None
-    mpctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    return mpctx.Pool(ctx.jobs, initializer=init_worker, initargs=(str(ctx.cache_dir),))
+    return _LazyPool(ctx.jobs, str(ctx.cache_dir))
+
+
+# the key formulas below: another value starts the key memo afresh
+_PLAN_FORMAT = "plan-1"
 
 
 class _Plan:
-    """Every version's TUs, keyed so that versions preprocessing a TU identically share it."""
+    """Every version's TUs, keyed so that versions preprocessing a TU identically share it.
+    Keys are remembered across runs (``tu_keys.KeyMemo``): after an edit only the keys of the
+    TUs and headers whose include closure holds an edited file are computed again."""
 
-    def __init__(self, ctx: IngestContext) -> None:
+    def __init__(self, ctx: IngestContext, envs: dict[str, CompileEnv]) -> None:
         self.ctx = ctx
         self.root = ctx.checkout.root
-        self.envs = {v.id: CompileEnv(ctx.checkout, v.id, ctx.cache_dir) for v in ctx.versions}
+        self.envs = envs
         self.flags = {vid: e.defines() for vid, e in self.envs.items()}
         seeds = set().union(*(set(parse_defines(f)) for f in self.flags.values()))
-        self.index = build_index(self.root, seeds, ctx.cache_dir / "analysis" / "files.pkl")
+        analysis = ctx.cache_dir / "analysis"
+        self.index = build_index(self.root, seeds, analysis / "files.pkl")
+        self.memo = KeyMemo(analysis / "keys.pkl", self.index,
+                            f"{_PLAN_FORMAT}:{EXTRACTOR_VERSION}")
         self._stub_sha: dict[tuple[str, str], str] = {}
         self.venv: dict[str, dict] = {}
         self.raw: dict[str, dict[str, str]] = {}
-        self._hkey: dict[tuple[str, int], str] = {}
+        self.vdig: dict[str, str] = {}
+        self._hkey: dict[int, dict[str, str]] = defaultdict(dict)  # version index -> header -> key
+        self._xh: dict[frozenset[str] | tuple[str, ...], str] = {}
+
+    def set_version(self, vid: str, venv: dict, raw: dict[str, str]) -> None:
+        """The version's macro values; its digest keys its memo entries: the macro analysis,
+        the values and the generated stubs (their stamp names their inputs)."""
+        self.venv[vid], self.raw[vid] = venv, raw
+        stamp = self.envs[vid].stub_dir / ".stamp"
+        try:
+            stub = (stamp.read_text(), stamp.stat().st_mtime_ns)
+        except OSError:
+            stub = ("no stamp", time.time_ns())  # unknown stubs: nothing to reuse
+        self.vdig[vid] = hashlib.sha1(repr((
+            self.index.gdig, str(self.envs[vid].stub_dir), sorted(venv.items()),
+            sorted(raw.items()), stub)).encode()).hexdigest()
 
     def stub_part(self, vid: str, missing: tuple[str, ...]) -> tuple:
         out = []
@@ -83,34 +145,57 @@ class _Plan:
 
     def key(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str],
             extra: tuple = ()) -> str:
+        got = self.memo.get(tu_abs, self.vdig[vid], ("full", extra))
+        if got is not None:
+            return got
         digest, missing, parts = self.index.tu_parts(tu_abs, vidx, env, raw)
         h = hashlib.sha1(repr((EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], digest, missing,
                                parts, self.stub_part(vid, missing), extra)).encode())
-        return h.hexdigest()
+        got = h.hexdigest()
+        self.memo.put(tu_abs, self.vdig[vid], ("full", extra), got)
+        return got
 
     def main_key(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str],
-                 extra: tuple, extra_headers: tuple[str, ...]) -> str | None:
+                 extra: tuple, extra_headers: frozenset[str] | tuple[str, ...]) -> str | None:
         """Key of what the TU's own code yields (its functions, calls, profiles) in a version;
         None when only the full key will do."""
+        xh = self._xh.get(extra_headers)
+        if xh is None:  # the extra headers are outside the TU's closure: their contents count
+            h = hashlib.sha1()
+            for f in sorted(extra_headers):
+                h.update(f"{f}\0{self.index.sha(f)}\n".encode())
+            xh = self._xh[extra_headers] = h.hexdigest()
+        mk = ("main", extra, xh)
+        got = self.memo.get(tu_abs, self.vdig[vid], mk)
+        if got is not None:
+            return got or None
         m = self.index.main_parts(tu_abs, vidx, env, raw, extra_headers)
         if m is None:
+            self.memo.put(tu_abs, self.vdig[vid], mk, "")
             return None
-        return hashlib.sha1(repr(("main", EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], m,
-                                  self.stub_part(vid, m[1]), extra)).encode()).hexdigest()
+        got = hashlib.sha1(repr(("main", EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], m,
+                                 self.stub_part(vid, m[1]), extra)).encode()).hexdigest()
+        self.memo.put(tu_abs, self.vdig[vid], mk, got)
+        return got
 
     def header_keys(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str]
                     ) -> dict[str, str]:
         files, _ = self.index.closure(tu_abs)
         out = {}
+        known = self._hkey[vidx]
         for f in files:
             if f == tu_abs or not f.endswith(".h"):
                 continue
-            k = self._hkey.get((f, vidx))
+            k = known.get(f)
             if k is None:
-                k = self._hkey[(f, vidx)] = self.key(f, vidx, vid, env, raw)[:20]
+                k = known[f] = self.key(f, vidx, vid, env, raw)[:20]
             out[f] = k
         return out
 
+    def version_hkeys(self, vidx: int) -> dict[str, str]:
+        """Every header key made for a version, by checkout-relative path, in the order made."""
+        cut = len(str(self.root)) + 1
+        return {f[cut:]: k for f, k in self._hkey[vidx].items()}
 
 
 def _tu_job(tu: str, key: str, hks: dict[str, str], env: CompileEnv, root: str,
@@ -125,34 +210,80 @@ def _tu_job(tu: str, key: str, hks: dict[str, str], env: CompileEnv, root: str,
         return job
     return make
 
+class _Done:
+    """A finished task (what ``apply_async`` gives, for work done in this process)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def get(self) -> Any:
+        return self.value
+
+
 def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[VersionData]:
     t0 = time.perf_counter()
-    plan = _Plan(ctx)
     root = str(ctx.checkout.root)
     order = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))
+    envs = {v.id: CompileEnv(ctx.checkout, v.id, ctx.cache_dir) for v in ctx.versions}
+    # asset stubs: the include scan reads every source file (on a cold cache, in a worker);
+    # then each version whose stubs are stale has them made in a worker
+    xml = asset_stubs.xml_stamp(ctx.checkout.root)
+    stub_tasks: dict[str, Any] = {}
+    stub_error: list[BaseException] = []
+
+    def dispatch_stubs(scanned: tuple[tuple[str, ...], tuple[str, ...]]) -> None:
+        try:  # (also run by the pool's result thread: an exception there would hang it)
+            for v in order:
+                if asset_stubs.stubs_fresh(ctx.checkout, v, envs[v.id].stub_dir, scanned, xml):
+                    continue
+                sargs = (ctx.checkout, v, envs[v.id].stub_dir, scanned, xml)
+                stub_tasks[v.id] = (pool.apply_async(asset_stubs.ensure_stubs, sargs)
+                                    if pool is not None
+                                    else _Done(asset_stubs.ensure_stubs(*sargs)))
+        except BaseException as e:  # noqa: BLE001 - re-raised in this thread below
+            stub_error.append(e)
+
+    scan_pkl = ctx.cache_dir / "stubs" / "scan.pkl"
+    scanned = asset_stubs.scan_if_fresh(ctx.checkout.root, scan_pkl)
+    stub_scan: Any = None
+    if scanned is None and pool is not None and not scan_pkl.with_name("scan-files.pkl").is_file():
+        stub_scan = pool.apply_async(asset_stubs.scan_cached, (ctx.checkout.root, scan_pkl),
+                                     callback=dispatch_stubs)
+    else:
+        dispatch_stubs(scanned or asset_stubs.scan_cached(ctx.checkout.root, scan_pkl))
     dcache = ctx.cache_dir / "defines"
     dscan = c_defines.scan_cached(ctx.checkout.root, dcache)
     names, conds, def_headers = dscan.probe_names(), dscan.conditions(), dscan.headers
-    # the defines probes (one per version) run in the workers while stubs are generated here
-    probes = {v.id: (pool.apply_async(c_defines.evaluate_cached,
-                                      (ctx.checkout.root, plan.envs[v.id].args(), names,
-                                       def_headers, dcache, conds))
-                     if pool is not None else None) for v in order}
-    # asset stubs: in the workers too (pure Python, one task per version)
-    stub_tasks = {v.id: (pool.apply_async(ensure_stubs, (ctx.checkout, v, plan.envs[v.id].stub_dir))
-                         if pool is not None else None) for v in order}
+    inc_stamp = c_defines.include_stamp(ctx.checkout.root)
+    # the defines probes (one per version) and asset stubs run in the workers, when not
+    # cached, while the index and the specs are read here
+    probes: dict[str, Any] = {}
+    for v in order:
+        args = (ctx.checkout.root, envs[v.id].args(), names, def_headers, dcache, conds,
+                inc_stamp)
+        got = c_defines.load_probe(c_defines.probe_path(*args[:6], stamp=inc_stamp))
+        probes[v.id] = (_Done(got) if got is not None
+                        else pool.apply_async(c_defines.evaluate_cached, args)
+                        if pool is not None else _Done(c_defines.evaluate_cached(*args)))
+    t1 = time.perf_counter()
+    plan = _Plan(ctx, envs)
+    t2 = time.perf_counter()
     specs: dict[str, SpecInfo] = {}
     for v in order:
-        specs[v.id] = read_spec(ctx.checkout, v)
-    for v in order:
-        task = stub_tasks[v.id]
-        task.get() if task is not None else plan.envs[v.id].ensure_stubs()
-    measured: dict[str, dict[str, int]] = {}
-    for v in order:
-        p = probes[v.id]
-        measured[v.id] = p.get() if p is not None else c_defines.evaluate_cached(
-            ctx.checkout.root, plan.envs[v.id].args(), names, def_headers, dcache, conds)
-    log.info("C plan: index, stubs, specs, defines probes %.2fs", time.perf_counter() - t0)
+        specs[v.id] = read_spec(ctx.checkout, v, ctx.cache_dir)
+    t3 = time.perf_counter()
+    if stub_scan is not None:
+        stub_scan.get()  # its callback has queued the versions' stubs when this returns
+    if stub_error:
+        raise stub_error[0]
+    for task in list(stub_tasks.values()):
+        task.get()
+    measured: dict[str, dict[str, int]] = {v.id: probes[v.id].get() for v in order}
+    log.info("C plan: index, stubs, specs, defines probes %.2fs (scans and dispatch %.2fs, "
+             "index %.2fs, specs %.2fs, waiting for %d stub and %d probe tasks %.2fs)",
+             time.perf_counter() - t0, t1 - t0, t2 - t1, t3 - t2, len(stub_tasks),
+             sum(1 for p in probes.values() if not isinstance(p, _Done)),
+             time.perf_counter() - t3)
     prefix_heads = plan.envs[order[0].id].prefix_headers() if ctx.use_pch else []
     keys: dict[str, dict[str, str]] = {}       # version -> tu -> record key (its own code)
     jobs: dict[str, Job] = {}                  # record key -> job (for missing records)
@@ -183,21 +314,18 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
         env_v = plan.envs[v.id]
         venv = version_env(plan.index, plan.flags[v.id], measured[v.id])
         raw = parse_defines(plan.flags[v.id])
-        plan.venv[v.id], plan.raw[v.id] = venv, raw
+        plan.set_version(v.id, venv, raw)
         prefix_part: tuple = ()
         units = [t.path for t in specs[v.id].tus if t.path.startswith("src/")]
         if prefix_heads:
             prefix_part = tuple(plan.key(h, vidx, v.id, venv, raw) for h in prefix_abs)
         vkeys: dict[str, str] = {}
-        hk_v: dict[str, str] = {}
         for tu in units:
             tu_abs = str(ctx.checkout.root / tu)
             with_pch = bool(prefix_heads) and env_v.uses_pch(tu)
             flags_extra = tuple(env_v.args(tu)[len(env_v.args()):])  # per-file flags
             extra = (flags_extra, prefix_part if with_pch else None)
             hks = plan.header_keys(tu_abs, vidx, v.id, venv, raw)
-            for f, k in hks.items():
-                hk_v[f[len(root) + 1:]] = k
             full = plan.key(tu_abs, vidx, v.id, venv, raw, extra)
             main = plan.main_key(tu_abs, vidx, v.id, venv, raw, (flags_extra, with_pch),
                                  prefix_closure if with_pch else ())
@@ -212,8 +340,6 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
                                     tuple(prefix_heads))).encode()).hexdigest()
             vkeys["<pch-prefix>"] = pk
             phk = _prefix_header_keys(plan, ctx, prefix_heads, v.id, order)
-            for f, k in phk.items():
-                hk_v.setdefault(f[len(root) + 1:], k)
 
             def make_prefix(pk: str = pk, env_v: CompileEnv = env_v, vid: str = v.id) -> Job:
                 job = Job(tu="<pch-prefix>", args=[], root=root, stub_dir=str(env_v.stub_dir),
@@ -223,7 +349,8 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
 
             want(pk, make_prefix, phk, frozenset())
         keys[v.id] = vkeys
-        hkeys_of[v.id] = hk_v
+        # the headers of its TUs' closures, then those of the prefix (all made above)
+        hkeys_of[v.id] = plan.version_hkeys(vidx)
     # every (header, key) a version needs must be walked by some parse: parse, with that
     # version's own flags, a TU of it that reaches the headers nobody walks yet
     for v, _vidx, tu, hks, full, with_pch in pending:
@@ -256,8 +383,9 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
                 job.args = job.args + ["-include-pch", str(pch)]
                 job.extra_deps = env_v.pch_deps()
     todo = sorted(jobs.values(), key=lambda j: -_size(Path(root) / j.tu))
-    log.info("C plan: keys done at %.2fs; %d parses, %d records from the cache",
-             time.perf_counter() - t0, len(todo), len(records))
+    log.info("C plan: keys done at %.2fs; %d parses, %d records from the cache (key memo: "
+             "%d closures kept, %d dropped)", time.perf_counter() - t0, len(todo), len(records),
+             plan.memo.kept, plan.memo.dropped)
     # one progress bar per version: its TUs whose record is ready (parses are shared, so
     # one finished parse can move several bars)
     users: dict[str, list[str]] = defaultdict(list)
@@ -273,8 +401,15 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
 
     for v in order:
         report(v.id)
+    if pool is not None and not getattr(pool, "started", True) and len(todo) <= IN_PROCESS_PARSES:
+        if todo:
+            init_worker(str(ctx.cache_dir))
+        pool = None
     it = (pool.imap_unordered(extract_tu, todo, chunksize=2) if pool is not None
           else map(extract_tu, todo))
+    ts = time.perf_counter()
+    plan.memo.save(plan.vdig)  # while the workers parse
+    log.info("C plan: key memo saved in %.2fs", time.perf_counter() - ts)
     for rec in it:
         if rec.tu.startswith(root) or rec.tu.startswith("/"):
             rec.tu = "<pch-prefix>"
@@ -307,9 +442,10 @@ def _prefix_header_keys(plan: _Plan, ctx: IngestContext, heads: list[str], vid: 
     for h in heads:
         f = str(ctx.checkout.root / "include" / h)
         out.update(plan.header_keys(f, vidx, vid, env, raw))
-        k = plan._hkey.get((f, vidx))
+        known = plan._hkey[vidx]
+        k = known.get(f)
         if k is None:
-            k = plan._hkey[(f, vidx)] = plan.key(f, vidx, vid, env, raw)[:20]
+            k = known[f] = plan.key(f, vidx, vid, env, raw)[:20]
         out[f] = k
     return out
 

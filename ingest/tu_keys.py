@@ -25,6 +25,9 @@ import hashlib
 import os
 import pickle
 import re
+import sqlite3
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +37,7 @@ _IDENT = re.compile(r"[A-Za-z_]\w*")
 _INT_DEFINE = re.compile(r"^\s*([A-Za-z_]\w*)\s+\(?\s*(-?(?:0[xX][0-9a-fA-F]+|\d+))[uUlL]*\s*\)?\s*$")
 _DEFINED = re.compile(r"\bdefined\s*(?:\(\s*([A-Za-z_]\w*)\s*\)|([A-Za-z_]\w*))")
 _NUM = re.compile(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b")
-ANALYSIS_VERSION = "tu-keys-5"
+ANALYSIS_VERSION = "tu-keys-6"
 
 
 @dataclass
@@ -52,6 +55,7 @@ class FileInfo:
     # per conditional: the names its block declares or uses (None: it includes files, so any)
     relevance: list[frozenset[str] | None] = field(default_factory=list)
     defines_record: bool = False  # a struct/union body in the code (its layout follows headers)
+    ddig: str = ""  # digest of ``defines`` (all the macro analysis reads of the file)
 
 
 _LINE_DIRECTIVE = re.compile(r"#\s*(\w+)\s*(.*)")
@@ -149,25 +153,29 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
     for c in conds:
         if len(c) < 4:  # an unterminated #if
             c.append(None)
+    ddig = hashlib.sha1(repr([(n, sorted(c), sorted(b), t) for n, c, b, t in defines]).encode())
     return FileInfo(size=st.st_size, mtime=st.st_mtime_ns, sha=hashlib.sha1(data).hexdigest(),
                     includes=_INCLUDE.findall(text), conds=[tuple(c[:3]) for c in conds],
                     defines=defines, idents=idents, refs=frozenset(refs | idents),
                     has_defs_only=any(c[2] is not None for c in conds),
                     relevance=[c[3] for c in conds],
-                    defines_record=_RECORD_BODY.search(code_text) is not None)
+                    defines_record=_RECORD_BODY.search(code_text) is not None,
+                    ddig=ddig.hexdigest())
 
 
 @dataclass
 class KeyIndex:
     root: Path
-    files: dict[str, FileInfo]
+    files: Mapping[str, FileInfo]
     cond_dep: dict[str, frozenset[str]]  # version-dependent macro -> seeds (any way)
     body_dep: dict[str, frozenset[str]]  # macro -> seeds its *body* uses (textual dependence)
     constants: dict[str, int]            # version-independent integer macros
     include_dirs: list[str]
     seeds: frozenset[str] = frozenset()
-    ref_files: dict[str, frozenset[str]] = field(default_factory=dict)
-    sensitive: frozenset[str] = frozenset()  # files whose text can differ between versions
+    # digest of everything above but ``files`` (the macro analysis of every file's #defines)
+    gdig: str = ""
+    _sensitive: dict[str, bool] = field(default_factory=dict)
+    _oref: dict[str, frozenset[str]] | None = None
     _tu_base: dict[str, tuple] = field(default_factory=dict)
     _body_seeds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _edges: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
@@ -181,8 +189,28 @@ class KeyIndex:
         for base in (os.path.dirname(includer), *self.include_dirs):
             p = os.path.normpath(os.path.join(base, inc))
             if p in self.files:
-                return p
+                return sys.intern(p)  # one string per path: closures pickle small
         return None
+
+    def sha(self, path: str) -> str | None:
+        """The content hash of an indexed file (without loading its analysis)."""
+        sha = getattr(self.files, "sha", None)
+        if sha is not None:
+            return sha(path)
+        info = self.files.get(path)
+        return info.sha if info is not None else None
+
+    def is_sensitive(self, path: str) -> bool:
+        """Whether the file's text can differ between versions: a conditional on a
+        version-dependent macro, or code using a macro whose body uses a seed."""
+        got = self._sensitive.get(path)
+        if got is None:
+            info = self.files[path]
+            got = self._sensitive[path] = (
+                any(not self.cond_dep.keys().isdisjoint(_IDENT.findall(e))
+                    for _, e, _ in info.conds)
+                or not info.idents.isdisjoint(self.body_dep.keys()))
+        return got
 
     def closure(self, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(files in the include closure, include names nothing in the checkout provides)."""
@@ -261,26 +289,52 @@ class KeyIndex:
             raise KeyError(name)  # defined in some versions only, and not measured
         return 1 if name in self.constants else 0
 
+    def _orefs(self) -> dict[str, frozenset[str]] | None:
+        """Per file, the names it refers to that some define-only block of any file defines;
+        None until every file's analysis is loaded (then ``unused_conds`` works per closure)."""
+        if self._oref is None:
+            loaded = getattr(self.files, "all_loaded", None)
+            if loaded is not None and not loaded():
+                return None
+            infos = [(p, self.files[p]) for p in self.files]
+            only = frozenset(n for _, i in infos if i.has_defs_only
+                             for _, _, o in i.conds if o for n in o)
+            self._oref = {p: i.refs & only for p, i in infos}
+        return self._oref
+
     def unused_conds(self, files: tuple[str, ...]) -> dict[str, frozenset[int]]:
         """Per file, the conditionals that only #define macros nothing in ``files`` refers to:
         their outcome cannot change these files' preprocessed text."""
-        out: dict[str, frozenset[int]] = {}
-        fileset: set[str] | None = None
+        blocks: list[tuple[str, list[tuple[int, frozenset[str]]]]] = []
+        names: set[str] = set()
         for f in files:
             info = self.files.get(f)
             if info is None or not info.has_defs_only:
                 continue
-            skip = []
-            for i, (_, _, only) in enumerate(info.conds):
-                if only is None:
-                    continue
-                if fileset is None:
-                    fileset = set(files)
-                if not any(not self.ref_files.get(n, frozenset()).isdisjoint(fileset)
-                           for n in only):
-                    skip.append(i)
+            only = [(i, o) for i, (_, _, o) in enumerate(info.conds) if o is not None]
+            blocks.append((f, only))
+            for _, o in only:
+                names |= o
+        if not blocks:
+            return {}
+        used: set[str] = set()  # the names of ``names`` some file of ``files`` refers to
+        orefs = self._orefs()
+        if orefs is not None:  # every file's refs among all such names, made once
+            for f in files:
+                got = orefs.get(f)
+                if got:
+                    used |= got
+            used &= names
+        else:
+            for f in files:
+                info = self.files.get(f)
+                if info is not None:
+                    used |= info.refs.intersection(names)
+        out: dict[str, frozenset[int]] = {}
+        for f, only in blocks:
+            skip = frozenset(i for i, o in only if o.isdisjoint(used))
             if skip:
-                out[f] = frozenset(skip)
+                out[f] = skip
         return out
 
     def tu_parts(self, tu: str, vkey: int, env: dict[str, int | None], raw: dict[str, str]
@@ -293,8 +347,9 @@ class KeyIndex:
             h = hashlib.sha1()
             for f in files:
                 h.update(f.encode())
-                h.update(self.files[f].sha.encode() if f in self.files else b"-")
-            sens = tuple((f, skips.get(f, frozenset())) for f in files if f in self.sensitive)
+                h.update((self.sha(f) or "-").encode())
+            sens = tuple((f, skips.get(f, frozenset())) for f in files
+                         if f in self.files and self.is_sensitive(f))
             base = self._tu_base[tu] = (h.hexdigest(), missing, sens)
         digest, missing, sens = base
         return digest, missing, tuple(self.file_part(f, vkey, env, raw, sk) for f, sk in sens)
@@ -331,9 +386,10 @@ class KeyIndex:
                 h = hashlib.sha1()
                 for f in main:
                     h.update(f.encode())
-                    h.update(self.files[f].sha.encode() if f in self.files else b"-")
+                    h.update((self.sha(f) or "-").encode())
                 heads = sorted({f for f in (*files, *extra_headers)  # sorted: stable keys
-                                if f.endswith(".h") and f in self.sensitive})
+                                if f.endswith(".h") and f in self.files
+                                and self.is_sensitive(f)})
                 picks = []
                 for f in heads:
                     info = self.files[f]
@@ -346,7 +402,7 @@ class KeyIndex:
                     seeds |= self.body_dep[n]
                 base = self._main_base[(tu, extra_headers)] = (
                     h.hexdigest(), missing, tuple((f, skips.get(f, frozenset())) for f in main
-                                                  if f in self.sensitive),
+                                                  if f in self.files and self.is_sensitive(f)),
                     tuple(picks), tuple(sorted(seeds)))
         if base[0] == "full":
             return None
@@ -384,42 +440,130 @@ class KeyIndex:
         return got
 
 
-def _scan(root: Path, cache_file: Path | None) -> dict[str, FileInfo]:
-    old: dict[str, FileInfo] = {}
-    if cache_file is not None and cache_file.is_file():
+class _Files(Mapping[str, FileInfo]):
+    """The index's files in walk order, each file's analysis loaded from the store when first
+    asked for (a run whose keys all come from the key memo loads none)."""
+
+    def __init__(self, known: dict[str, tuple[str, str]], fresh: dict[str, FileInfo],
+                 db: sqlite3.Connection | None) -> None:
+        self._known = known  # path -> (sha, ddig)
+        self._loaded = fresh
+        self._db = db
+
+    def sha(self, path: str) -> str | None:
+        got = self._known.get(path)
+        return got[0] if got is not None else None
+
+    def ddig(self, path: str) -> str:
+        return self._known[path][1]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._known)
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def __getitem__(self, path: str) -> FileInfo:
+        got = self._loaded.get(path)
+        if got is None:
+            if path not in self._known or self._db is None:
+                raise KeyError(path)
+            row = self._db.execute("SELECT info FROM files WHERE path = ?", (path,)).fetchone()
+            if row is None:
+                raise KeyError(path)
+            got = self._loaded[path] = pickle.loads(row[0])
+        return got
+
+    def get(self, path: str, default: FileInfo | None = None) -> FileInfo | None:  # type: ignore[override]
+        got = self._loaded.get(path)
+        if got is not None:
+            return got
         try:
-            with open(cache_file, "rb") as fh:
-                tag, old = pickle.load(fh)
-            if tag != ANALYSIS_VERSION:
-                old = {}
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
-            old = {}
-    files: dict[str, FileInfo] = {}
-    changed = False
+            return self[path]
+        except KeyError:
+            return default
+
+    def all_loaded(self) -> bool:
+        return len(self._loaded) >= len(self._known)
+
+    def load_all(self) -> None:
+        if self._db is None or len(self._loaded) == len(self._known):
+            return
+        for path, blob in self._db.execute("SELECT path, info FROM files"):
+            if path in self._known and path not in self._loaded:
+                self._loaded[path] = pickle.loads(blob)
+
+
+def _open_store(cache_file: Path) -> sqlite3.Connection | None:
+    db_path = cache_file.with_suffix(".db")
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(db_path, timeout=30, isolation_level=None)
+        db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
+        row = db.execute("SELECT v FROM meta WHERE k = 'version'").fetchone()
+        if row is None or row[0] != ANALYSIS_VERSION:
+            db.execute("DROP TABLE IF EXISTS files")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (ANALYSIS_VERSION,))
+        db.execute("CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
+                   "mtime INTEGER, sha TEXT, ddig TEXT, info BLOB)")
+        return db
+    except sqlite3.Error:
+        return None
+
+
+def _scan(root: Path, cache_file: Path | None) -> _Files:
+    db = _open_store(cache_file) if cache_file is not None else None
+    old: dict[str, tuple[int, int, str, str]] = {}
+    if db is not None:
+        try:
+            old = {p: (size, mtime, sha, ddig) for p, size, mtime, sha, ddig
+                   in db.execute("SELECT path, size, mtime, sha, ddig FROM files")}
+        except sqlite3.Error:
+            db = None
+    known: dict[str, tuple[str, str]] = {}
+    fresh: dict[str, FileInfo] = {}
     for top in ("src", "include"):
         for dirpath, _, names in os.walk(root / top):
             for n in names:
                 if not n.endswith((".c", ".h")):
                     continue
-                p = os.path.join(dirpath, n)
+                p = sys.intern(os.path.join(dirpath, n))
                 st = os.stat(p)
                 prev = old.get(p)
-                if prev is not None and (prev.size, prev.mtime) == (st.st_size, st.st_mtime_ns):
-                    files[p] = prev
+                if prev is not None and (prev[0], prev[1]) == (st.st_size, st.st_mtime_ns):
+                    known[p] = (prev[2], prev[3])
                 else:
-                    files[p] = _analyse(Path(p), st)
-                    changed = True
-    if cache_file is not None and (changed or len(files) != len(old)):
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump((ANALYSIS_VERSION, files), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(cache_file)
-    return files
+                    info = fresh[p] = _analyse(Path(p), st)
+                    known[p] = (info.sha, info.ddig)
+    if db is not None:
+        gone = [(p,) for p in old if p not in known]
+        try:
+            db.execute("BEGIN")
+            db.executemany("DELETE FROM files WHERE path = ?", gone)
+            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                           [(p, i.size, i.mtime, i.sha, i.ddig,
+                             pickle.dumps(i, protocol=pickle.HIGHEST_PROTOCOL))
+                            for p, i in fresh.items()])
+            db.execute("COMMIT")
+        except sqlite3.Error:
+            db.rollback()
+            db = None
+    return _Files(known, fresh, db)
 
 
-def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None) -> KeyIndex:
-    files = _scan(root, cache_file)
+@dataclass
+class _Macros:
+    """What the macro analysis derives from every file's #defines (kept by ``gdig``)."""
+    cond_dep: dict[str, frozenset[str]]
+    body_dep: dict[str, frozenset[str]]
+    constants: dict[str, int]
+    macro_bodies: dict[str, frozenset[str]]
+
+
+def _macros(files: Mapping[str, FileInfo], seed_names: set[str]) -> _Macros:
     defines = [d for info in files.values() for d in info.defines]
     cond_dep: dict[str, frozenset[str]] = {s: frozenset([s]) for s in seed_names}
     body_dep: dict[str, frozenset[str]] = {s: frozenset([s]) for s in seed_names}
@@ -456,25 +600,43 @@ def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None
                 constants.setdefault(name, int(m.group(2), 0))
             except ValueError:
                 pass
-    include_dirs = [str(root / "include"), str(root / "include/libc"), str(root / "src"), str(root)]
-    only_names = {n for info in files.values() for c in info.conds if c[2] for n in c[2]}
-    ref_files: dict[str, set[str]] = {n: set() for n in only_names}
-    for p, info in files.items():
-        for n in only_names & info.refs:
-            ref_files[n].add(p)
-    sensitive = frozenset(
-        p for p, info in files.items()
-        if any(not cond_dep.keys().isdisjoint(_IDENT.findall(e)) for _, e, _ in info.conds)
-        or not info.idents.isdisjoint(body_dep.keys()))
     macro_bodies: dict[str, set[str]] = {}
     for name, _cond, body, _text in defines:
         if body:
             macro_bodies.setdefault(name, set()).update(body)
-    return KeyIndex(root=root, files=files, cond_dep=cond_dep, body_dep=body_dep,
-                    macro_bodies={n: frozenset(b) for n, b in macro_bodies.items()},
-                    constants=constants, include_dirs=include_dirs, seeds=frozenset(seed_names),
-                    ref_files={n: frozenset(v) for n, v in ref_files.items()},
-                    sensitive=sensitive)
+    return _Macros(cond_dep, body_dep, constants,
+                   {n: frozenset(b) for n, b in macro_bodies.items()})
+
+
+def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None) -> KeyIndex:
+    files = _scan(root, cache_file)
+    include_dirs = [str(root / "include"), str(root / "include/libc"), str(root / "src"), str(root)]
+    h = hashlib.sha1(repr((ANALYSIS_VERSION, str(root), sorted(seed_names))).encode())
+    for p in files:
+        h.update(f"{p}\0{files.ddig(p)}\n".encode())
+    gdig = h.hexdigest()
+    macros: _Macros | None = None
+    mfile = cache_file.with_name("macros.pkl") if cache_file is not None else None
+    if mfile is not None:
+        try:
+            with open(mfile, "rb") as fh:
+                got_dig, got = pickle.load(fh)
+            if got_dig == gdig:
+                macros = got
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError,
+                AttributeError):
+            pass
+    if macros is None:
+        files.load_all()
+        macros = _macros(files, seed_names)
+        if mfile is not None:
+            tmp = mfile.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump((gdig, macros), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(mfile)
+    return KeyIndex(root=root, files=files, cond_dep=macros.cond_dep, body_dep=macros.body_dep,
+                    macro_bodies=macros.macro_bodies, constants=macros.constants,
+                    include_dirs=include_dirs, seeds=frozenset(seed_names), gdig=gdig)
 
 
 def parse_defines(flags: list[str]) -> dict[str, str]:
@@ -502,3 +664,97 @@ def version_env(index: KeyIndex, flags: list[str], measured: dict[str, int]
         if name in index.cond_dep and name not in env:
             env[name] = val
     return env
+
+
+class KeyMemo:
+    """The include closures and keys of earlier runs, kept while what they cover is unchanged,
+    so a run after an edit recomputes only the keys of files whose closure holds an edited
+    file.
+
+    A closure stays valid while no file was added or removed and no file of it changed (its
+    ``#include`` lines are in those files). A value is stored under a path, a *version digest*
+    (``vdig``: the macro analysis' digest ``KeyIndex.gdig`` and everything else version-wide
+    the key reads) and the caller's own key of the computation; it is dropped with its path's
+    closure. ``tag`` names the key formula: another tag starts empty.
+    """
+
+    FORMAT = "key-memo-1"
+
+    def __init__(self, path: Path | None, index: KeyIndex, tag: str) -> None:
+        self.path, self.index, self.tag = path, index, tag
+        self.values: dict[str, dict[str, dict[object, str]]] = {}  # path -> vdig -> key -> value
+        self.vdigs: dict[str, str] = {}  # version id -> its vdig of the last run that had it
+        self.fileset = hashlib.sha1("\n".join(sorted(index.files)).encode()).hexdigest()
+        self.kept = self.dropped = 0
+        self._dirty = False
+        if path is None:
+            self._load_all()
+            return
+        try:
+            with open(path, "rb") as fh:
+                fmt, tag_, fileset, shas, closures, values, vdigs = pickle.load(fh)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError,
+                AttributeError):
+            self._load_all()
+            return
+        if fmt != self.FORMAT or tag_ != tag or fileset != self.fileset:
+            self._dirty = True
+            self._load_all()
+            return
+        self.vdigs = vdigs
+        changed = {p for p, sha in shas.items() if index.sha(p) != sha}
+        for p, clo in closures.items():
+            if changed.isdisjoint(clo[0]):
+                index._closure[p] = clo
+                if p in values:
+                    self.values[p] = values[p]
+                self.kept += 1
+            else:
+                self.dropped += 1
+        self._dirty = bool(changed)
+        if self.dropped > 50:
+            self._load_all()
+
+    def _load_all(self) -> None:
+        """Many keys to make: read every file's analysis in one go (and ``unused_conds``
+        takes its fast path)."""
+        load = getattr(self.index.files, "load_all", None)
+        if load is not None:
+            load()
+
+    def get(self, path: str, vdig: str, key: object) -> str | None:
+        d = self.values.get(path)
+        if d is None:
+            return None
+        d2 = d.get(vdig)
+        return d2.get(key) if d2 is not None else None
+
+    def put(self, path: str, vdig: str, key: object, value: str) -> None:
+        self.values.setdefault(path, {}).setdefault(vdig, {})[key] = value
+        self._dirty = True
+
+    def save(self, vdigs: dict[str, str]) -> None:
+        """Write the memo (``vdigs``: this run's version digests; values under digests no
+        version has any more are dropped)."""
+        if self.path is None:
+            return
+        if any(self.vdigs.get(v) != d for v, d in vdigs.items()):
+            self._dirty = True
+        if not self._dirty and len(self.index._closure) == self.kept:
+            return
+        self.vdigs.update(vdigs)
+        live = set(self.vdigs.values())
+        values = {}
+        for p, by_v in self.values.items():
+            kept = {vd: d for vd, d in by_v.items() if vd in live}
+            if kept:
+                values[p] = kept
+        shas = {p: self.index.sha(p) for p in self.index.files}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump((self.FORMAT, self.tag, self.fileset, shas,
+                         {p: c for p, c in self.index._closure.items() if p in shas},
+                         values, self.vdigs), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(self.path)
+        self._dirty = False

@@ -111,6 +111,7 @@ class Checkout:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._derived: set[str] = set()
 
     @classmethod
     def open(cls, path: str | Path) -> Checkout:
@@ -128,7 +129,7 @@ class Checkout:
                 f"{', '.join(missing)}. Point --decomp at the top folder of the decomp "
                 "(the one holding include/, src/, spec/ and baseroms/).")
         co = cls(root)
-        if not co.versions():
+        if not co._versions:
             raise CheckoutError(
                 f"{root}: no version in baseroms/ is defined in include/versions.h; "
                 "is the checkout complete?")
@@ -167,28 +168,32 @@ class Checkout:
                 is_default=vid == DEFAULT_VERSION,
                 make=settings))
         found.sort(key=lambda v: v.ordinal)
-        self._derive_flags(found)
         if found and not any(v.is_default for v in found):
             found[-1].is_default = True
         return found
 
-    def _derive_flags(self, versions: list[VersionInfo]) -> None:
-        """OOT_PAL, OOT_MQ, DEBUG_ASSETS as include/versions.h computes them for each version."""
-        from ingest.cenv import evaluate_macros  # libclang; imported late
+    def _derive_flags(self, versions: list[VersionInfo]) -> list[VersionInfo]:
+        """OOT_PAL, OOT_MQ, DEBUG_ASSETS as include/versions.h computes them for each version
+        (a libclang evaluation per version, so only for the versions asked for)."""
+        todo = [v for v in versions if v.id not in self._derived]
+        if todo:
+            from ingest.cenv import evaluate_macros  # libclang; imported late
 
-        for v in versions:
-            vals = evaluate_macros(self, v, ["OOT_PAL", "OOT_MQ", "DEBUG_ASSETS"])
-            v.pal = bool(vals.get("OOT_PAL", 0))
-            v.mq = bool(vals.get("OOT_MQ", 0))
-            v.debug_assets = bool(vals.get("DEBUG_ASSETS", 0))
+            for v in todo:
+                vals = evaluate_macros(self, v, ["OOT_PAL", "OOT_MQ", "DEBUG_ASSETS"])
+                v.pal = bool(vals.get("OOT_PAL", 0))
+                v.mq = bool(vals.get("OOT_MQ", 0))
+                v.debug_assets = bool(vals.get("DEBUG_ASSETS", 0))
+                self._derived.add(v.id)
+        return versions
 
     def versions(self) -> list[VersionInfo]:
-        return list(self._versions)
+        return self._derive_flags(list(self._versions))
 
     def version(self, version_id: str) -> VersionInfo:
         for v in self._versions:
             if v.id == version_id:
-                return v
+                return self._derive_flags([v])[0]
         raise CheckoutError(f"unknown version {version_id!r}; this checkout defines: "
                             f"{', '.join(v.id for v in self._versions)}")
 
@@ -197,7 +202,7 @@ class Checkout:
         if not ids:
             return self.versions()
         wanted = {self.version(i).id for i in ids}
-        return [v for v in self._versions if v.id in wanted]
+        return [v for v in self._versions if v.id in wanted]  # derived by version()
 
     def commit(self) -> str | None:
         """HEAD's commit from .git metadata (worktrees, packed refs), or None without git."""

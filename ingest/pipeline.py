@@ -242,7 +242,8 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                                 unchanged=True), Facts()
         from ingest import c_delta
 
-        edited, why = c_delta.plan_delta(state.c, checkout.root, modified, added, removed)
+        edited, why = c_delta.plan_delta(run_state.load_c(cache_dir, state), checkout.root,
+                                         modified, added, removed)
         if edited is not None:
             got = _run_delta(checkout, versions, cache_dir, state, edited, stats, store_factory,
                              progress or (lambda *_: None), t0)
@@ -324,7 +325,8 @@ def _c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_stat
     from ingest import c_defines, c_delta
 
     known: dict[str, str] = {}
-    if old is not None and old.c is not None:  # directive hashes of files that did not change
+    if old is not None and run_state.load_c(ctx.cache_dir, old) is not None:
+        # directive hashes of the files that did not change
         root = str(ctx.checkout.root).rstrip("/") + "/"
         known = {rel: h for rel, h in old.c.directives.items()
                  if old.stats.get(root + rel) == stats.get(root + rel)}
@@ -400,7 +402,7 @@ def _run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         sources=[SourceReport(name="c", seconds=round(cd.seconds, 2),
                               nodes=written["nodes_upserted"], rels=written["rels_upserted"],
                               note=note)],
-        dangling={}, delta={"edited": edited, **written}, failed_files=cd.failed,
+        dangling={}, delta={"edited": edited, "parsed": cd.parsed, **written}, failed_files=cd.failed,
         partial=bool(cd.failed))
 
 

@@ -87,9 +87,29 @@ class RunState:
     decomp_commit: str | None
     counts: dict[str, int]
     graph: str | None = None          # the store's identity after the write
-    c: Any = None                     # ingest.c_delta.CState, for the C delta path
+    c: Any = None                     # ingest.c_delta.CState (in its own file; see load_c)
     format: int = STATE_FORMAT
     extra: dict[str, Any] = field(default_factory=dict)
+    c_token: str | None = None        # which c_state.pkl belongs to this state
+
+
+def _c_path(cache_dir: Path) -> Path:
+    return cache_dir / "c_state.pkl"
+
+
+def load_c(cache_dir: Path, state: RunState) -> Any:
+    """The C delta state saved with ``state`` (MBs of record keys and names, so the
+    "nothing changed" check does not read it), or None."""
+    if state.c is None and state.c_token is not None:
+        try:
+            with open(_c_path(cache_dir), "rb") as fh:
+                token, c = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+                TypeError, ValueError):
+            return None
+        if token == state.c_token:
+            state.c = c
+    return state.c
 
 
 def _paths(cache_dir: Path) -> tuple[Path, Path]:
@@ -112,13 +132,27 @@ def load(cache_dir: Path) -> RunState | None:
     return st
 
 
+def _dump(path: Path, obj: Any) -> None:
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
 def save(cache_dir: Path, state: RunState) -> None:
     p, summary = _paths(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, p)
+    c, state.c = state.c, None
+    try:
+        if c is not None:
+            state.c_token = hashlib.sha1(f"{state.run_id}:{os.getpid()}:{os.times()}"
+                                         .encode()).hexdigest()
+            _dump(_c_path(cache_dir), (state.c_token, c))
+        else:
+            state.c_token = None
+        _dump(p, state)
+    finally:
+        state.c = c
     tmp = summary.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"run_id": state.run_id, "decomp_commit": state.decomp_commit,
                                "counts": state.counts, "graph": state.graph}, indent=1))

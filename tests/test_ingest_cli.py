@@ -62,9 +62,11 @@ def test_ingest_unchanged_rerun_and_one_file_edit(env: dict[str, Path]) -> None:
                    "    return Object_GetSlot(objectCtx, 1) >= 0;\n}\n")
     code, out, rep3 = _ingest("--decomp", str(env["decomp"]), "--versions", "gc-us,ntsc-1.0")
     assert code == 0 and not rep3["unchanged"]
-    # only the edited TU was parsed again (once: both versions preprocess it identically)
-    assert sum(r["parsed"] for r in rep3["per_version"]) == 1 or \
-        {r["parsed"] for r in rep3["per_version"]} == {1}
+    # a body edit: only the edited TU was parsed again, once (both versions preprocess it
+    # identically), and the graph was changed in place
+    assert rep3["delta"]["edited"] == ["src/code/z_object.c"]
+    assert len(rep3["delta"]["parsed"]) == 1 and rep3["delta"]["parsed"][0].startswith(
+        "src/code/z_object.c")
     assert "Object_IsLoaded" in _graph_functions(env["db"])
     with open_store(Settings(db=env["db"])) as store:
         rows = store.run("MATCH (:Function {name: 'Object_IsLoaded'})-[c:CALLS]->(g:Function) "

@@ -121,8 +121,9 @@ def scan_cached(root: Path, cache_file: Path | None) -> tuple[tuple[str, ...], t
     except (OSError, ValueError, EOFError, Exception):  # noqa: BLE001 - recompute
         pass
     memo = FileMemo(cache_file.with_name("scan-files.pkl"), _SCAN_TAG)
-    got = _resolve(root, [(Path(p), memo.get(p, st, _scan_file)) for p, st in files])
+    scanned = [(p, st, memo.get(p, st, _scan_file)) for p, st in files]
     memo.save()
+    got = _resolve_cached(root, scanned, cache_file.with_name("resolve.pkl"))
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
@@ -153,6 +154,71 @@ def _scan_file(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, 
     num_used = tuple(_NUM_NAME.findall(text)) if "_sizes.h" in text else ()
     defined = tuple(_NUM_DEFINED.findall(text)) if "NUM_" in text else ()
     return sizes, num_used, defined, tuple(_INCLUDE.findall(text))
+
+
+def _resolve_cached(root: Path, scanned: list[tuple[str, os.stat_result, tuple]], path: Path
+                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``_resolve`` with each file's unresolved includes remembered: valid while the file is
+    unchanged and no directory whose listing decided an include (the includer's, a search
+    directory, or the deepest existing one on a missing path) changed its mtime."""
+    import pickle
+
+    dirs: dict[str, int] = {}
+    per_file: dict[str, tuple[int, int, tuple[str, ...]]] = {}
+    try:
+        with open(path, "rb") as fh:
+            tag, dirs, per_file = pickle.load(fh)
+        if tag != _SCAN_TAG or any(_mtime(d) != m for d, m in dirs.items()):
+            dirs, per_file = {}, {}
+    except (OSError, ValueError, EOFError, Exception):  # noqa: BLE001 - recompute
+        dirs, per_file = {}, {}
+    search = [str(root / "include"), str(root / "include/libc"), str(root / "src"), str(root)]
+    for d in search:
+        dirs[d] = _mtime(d)
+    checked: dict[str, bool] = {}
+
+    def exists(p: str) -> bool:
+        got = checked.get(p)
+        if got is None:
+            got = checked[p] = os.path.exists(p)
+            d = os.path.dirname(p)
+            if not got:
+                while d and d != "/" and not os.path.isdir(d):
+                    d = os.path.dirname(d)
+            dirs.setdefault(d, _mtime(d))
+        return got
+
+    sizes: set[str] = set()
+    num_used: set[str] = set()
+    defined: set[str] = set()
+    missing: set[str] = set()
+    new_files: dict[str, tuple[int, int, tuple[str, ...]]] = {}
+    for f, st, (f_sizes, f_used, f_defined, incs) in scanned:
+        sizes.update(f_sizes)
+        num_used.update(f_used)
+        defined.update(f_defined)
+        prev = per_file.get(f)
+        if prev is not None and prev[:2] == (st.st_size, st.st_mtime_ns):
+            lost = prev[2]
+        else:
+            parent = os.path.dirname(f)
+            lost = tuple(inc for inc in incs if not exists(os.path.join(parent, inc))
+                         and not any(exists(os.path.join(d, inc)) for d in search))
+        new_files[f] = (st.st_size, st.st_mtime_ns, lost)
+        missing.update(lost)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump((_SCAN_TAG, dirs, new_files), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    # sizes headers also provide the NUM_* counts their includers use and nothing defines
+    return tuple(sorted(missing)), tuple(sorted(sizes)) + tuple(sorted(num_used - defined))
+
+
+def _mtime(d: str) -> int:
+    try:
+        return os.stat(d).st_mtime_ns
+    except OSError:
+        return -1
 
 
 @lru_cache(maxsize=4)

@@ -133,33 +133,56 @@ def _scan_one(path: str, rel: str, header: bool) -> tuple[bool, list[DefineSite]
     return header and _GUARD.search(text) is not None, scan_file(text, rel)
 
 
-def scan(root: Path, with_c: bool = True, memo: FileMemo | None = None) -> DefineScan:
+def _walk(root: Path, with_c: bool) -> list[tuple[str, os.stat_result]]:
+    """Every .h (and .c) file under include/ and src/ with its stat."""
+    out = []
+    for top in ("include", "src"):
+        for dirpath, _, names in os.walk(root / top):
+            for n in names:
+                if n.endswith(".h") or (with_c and n.endswith(".c")):
+                    p = os.path.join(dirpath, n)
+                    out.append((p, os.stat(p)))
+    return out
+
+
+def _listing(root: Path, with_c: bool, walked: list[tuple[str, os.stat_result]]
+             ) -> list[tuple[str, os.stat_result]]:
+    """The files ``scan`` reads, in its order: include/**.h but tables/, then src/**.h, then
+    src/**.c, each sorted by path components."""
+    inc, src = f"{root / 'include'}/", f"{root / 'src'}/"
+    groups: list[list[tuple[str, os.stat_result]]] = [[], [], []]
+    for p, st in walked:
+        if p.startswith(inc) and p.endswith(".h"):
+            if not p[len(inc):].startswith("tables/"):
+                groups[0].append((p, st))
+        elif p.startswith(src):
+            if p.endswith(".h"):
+                groups[1].append((p, st))
+            elif with_c and p.endswith(".c"):
+                groups[2].append((p, st))
+    out = []
+    for g in groups:
+        out += sorted(g, key=lambda ps: ps[0].split("/"))
+    return out
+
+
+def scan(root: Path, with_c: bool = True, memo: FileMemo | None = None,
+         walked: list[tuple[str, os.stat_result]] | None = None) -> DefineScan:
     """Every #define of include/ (X-macro tables excluded), src/**.h and (``with_c``) src/**.c.
-    ``memo``: per-file results of an earlier scan (only new or changed files are read)."""
+    ``memo``: per-file results of an earlier scan (only new or changed files are read);
+    ``walked``: the ``_walk`` of this tree, when the caller has it."""
     res = DefineScan()
-    inc = root / "include"
-    paths: list[Path] = []
-    for p in sorted(inc.rglob("*.h")):
-        rel = p.relative_to(inc)
-        if rel.parts[0] == "tables":
-            continue
-        paths.append(p)
-    src = root / "src"
-    if src.is_dir():
-        paths += sorted(src.rglob("*.h"))
-        if with_c:
-            paths += sorted(src.rglob("*.c"))
-    for p in paths:
-        rel = str(p.relative_to(root))
-        header = rel.startswith("include/") and len(p.relative_to(inc).parts) == 1
-        sp = str(p)
+    inc = f"{root / 'include'}/"
+    cut = len(str(root)) + 1
+    for sp, st in _listing(root, with_c, walked if walked is not None else _walk(root, with_c)):
+        rel = sp[cut:]
+        header = sp.startswith(inc) and "/" not in sp[len(inc):]
         if memo is None:
             guarded, sites = _scan_one(sp, rel, header)
         else:
-            guarded, sites = memo.get(sp, os.stat(sp),
-                                      lambda f, rel=rel, h=header: _scan_one(f, rel, h))
+            guarded, sites = memo.get(sp, st, lambda f, rel=rel, h=header: _scan_one(f, rel, h))
         if guarded:
-            res.headers.append(str(p.relative_to(inc)))
+            res.headers.append(sp[len(inc):])
         for s in sites:
             res.sites.setdefault(s.name, []).append(s)
     return res
@@ -196,9 +219,9 @@ def _write(path: Path, obj: object) -> None:
 def scan_cached(root: Path, cache_dir: Path, with_c: bool = True) -> DefineScan:
     """``scan``, remembered while no scanned file changes (size, mtime, the set of files);
     after an edit only the edited files are scanned again."""
-    h = hashlib.sha1(f"v1:{with_c}:{root}".encode())
-    for top in ("include", "src"):
-        _stat_fingerprint(h, root, top, lambda n: n.endswith(".h") or (with_c and n.endswith(".c")))
+    h = hashlib.sha1(f"v2:{with_c}:{root}".encode())
+    walked = _walk(root, with_c)
+    h.update("".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n" for p, st in walked)).encode())
     whole = cache_dir / f"scan-{'c' if with_c else 'h'}.pkl"
     got = _LAST_SCAN.get(whole)
     if got is not None and got[0] == h.hexdigest():
@@ -212,7 +235,7 @@ def scan_cached(root: Path, cache_dir: Path, with_c: bool = True) -> DefineScan:
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
         pass
     memo = FileMemo(cache_dir / "scan-files.pkl", _SCAN_TAG)
-    got = scan(root, with_c, memo)
+    got = scan(root, with_c, memo, walked)
     memo.save()
     _write(whole, (h.hexdigest(), got))
     _LAST_SCAN[whole] = (h.hexdigest(), got)

@@ -65,7 +65,10 @@ class RecordCache:
         deps = getattr(rec, "deps", None)
         if not deps:
             return None
+        known = self._stat
         for path, (size, mtime, sha) in deps.items():
+            if known.get(path) == (size, mtime):  # stat already taken, unchanged
+                continue
             if not self._fresh(path, size, mtime, sha):
                 return None
         return rec

@@ -1,10 +1,12 @@
-"""Call-edge collection from function bodies, natively when a C compiler is at hand.
+"""Native helpers for walking libclang ASTs, when a C compiler is at hand.
 
-``native_walker(cache_dir)`` compiles ``native/ootkg_walk.c`` once (into the cache)
-against the libclang the bindings load, and returns a ``calls(cursor)`` function;
-without a compiler it returns the (30x slower) pure-Python walk. Both give the
-same lines: ``("C", callee, [OBJECT_X...])`` per direct call, ``("I", "", [])`` per
-indirect call.
+``load_helpers(cache_dir)`` compiles ``native/ootkg_walk.c`` once (into the cache) against
+the libclang the bindings load and returns ``Helpers``: ``calls(function cursor)`` (the
+call edges of a body: ``("C", callee, [OBJECT_X...])`` per direct call, ``("I", "", [])``
+per indirect one), ``toplevel(tu)`` (the top-level cursors with their files),
+``includes(tu)`` and ``describe(top, want)`` (every wanted declaration as text, decoded by
+``c_decls.native_decls``). Without a compiler (or with ``OOTKG_NO_NATIVE=1``) the same
+functions come from the Python bindings (30x slower) and ``describe`` is None.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,28 +70,48 @@ def _build(cache_dir: Path) -> Path | None:
     return out
 
 
-TopLevel = Callable[[ci.TranslationUnit], tuple[Any, list[int], list[str]]]
+class TopLevel:
+    """A parse's top-level cursors: ``cursors[i]`` is spelled in file ``names[file_of[i]]``."""
+
+    def __init__(self, cursors: Any, file_of: list[int], names: list[str],
+                 raw_file_of: Any = None) -> None:
+        self.cursors, self.file_of, self.names = cursors, file_of, names
+        self.raw_file_of = raw_file_of  # the native helper's int array (for describe)
 
 
-def _python_toplevel(tu: ci.TranslationUnit) -> tuple[Any, list[int], list[str]]:
+def _python_toplevel(tu: ci.TranslationUnit) -> TopLevel:
     cursors = list(tu.cursor.get_children())
     names: dict[str, int] = {}
     file_of = []
     for c in cursors:
         f = c.location.file
         file_of.append(names.setdefault(f.name if f else "", len(names)))
-    return cursors, file_of, list(names)
+    return TopLevel(cursors, file_of, list(names))
+
+
+def _python_includes(tu: ci.TranslationUnit) -> list[str]:
+    return [inc.include.name for inc in tu.get_includes()]
+
+
+@dataclass
+class Helpers:
+    """``calls(function cursor)``, ``toplevel(tu)``, ``includes(tu)`` (the names of the files
+    it includes, as ``TranslationUnit.get_includes``), and ``describe(top, want)``: the
+    ``ootkg_describe`` text (see ``c_decls``), None without the native helper."""
+    calls: Callable[[ci.Cursor], list[Call]]
+    toplevel: Callable[[ci.TranslationUnit], TopLevel]
+    includes: Callable[[ci.TranslationUnit], list[str]]
+    describe: Callable[[TopLevel, bytes], str] | None = None
 
 
 def native_walker(cache_dir: Path) -> Callable[[ci.Cursor], list[Call]]:
-    return native_helpers(cache_dir)[0]
+    return load_helpers(cache_dir).calls
 
 
-def native_helpers(cache_dir: Path) -> tuple[Callable[[ci.Cursor], list[Call]], TopLevel]:
-    """(calls(function cursor), toplevel(tu) -> (cursors, file index per cursor, file names))."""
+def load_helpers(cache_dir: Path) -> Helpers:
     so = _build(cache_dir) if os.environ.get("OOTKG_NO_NATIVE") != "1" else None
     if so is None:
-        return _python_calls, _python_toplevel
+        return Helpers(_python_calls, _python_toplevel, _python_includes)
     lib = ctypes.CDLL(str(so))
     lib.ootkg_toplevel.argtypes = [ci.Cursor, ctypes.POINTER(ci.Cursor),
                                    ctypes.POINTER(ctypes.c_int), ctypes.c_int,
@@ -97,9 +120,16 @@ def native_helpers(cache_dir: Path) -> tuple[Callable[[ci.Cursor], list[Call]], 
     lib.ootkg_toplevel.restype = ctypes.c_int
     lib.ootkg_file_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
     lib.ootkg_file_name.restype = ctypes.c_int
+    lib.ootkg_describe.argtypes = [ctypes.POINTER(ci.Cursor), ctypes.POINTER(ctypes.c_int),
+                                   ctypes.c_int, ctypes.c_char_p]
+    lib.ootkg_describe.restype = ctypes.c_void_p
+    lib.ootkg_includes.argtypes = [ctypes.c_void_p]
+    lib.ootkg_includes.restype = ctypes.c_void_p
+    lib.ootkg_free.argtypes = [ctypes.c_void_p]
+    lib.ootkg_free.restype = None
     bufs: dict[str, Any] = {}
 
-    def toplevel(tu: ci.TranslationUnit) -> tuple[Any, list[int], list[str]]:
+    def toplevel(tu: ci.TranslationUnit) -> TopLevel:
         size = bufs.get("size", 16384)
         while True:
             cur = (ci.Cursor * size)()
@@ -116,16 +146,27 @@ def native_helpers(cache_dir: Path) -> tuple[Callable[[ci.Cursor], list[Call]], 
         for i in range(nf.value):
             lib.ootkg_file_name(files[i], name, 4096)
             names.append(name.value.decode("utf-8", "replace"))
-        return cur, list(file_of[:n]), names
+        return TopLevel(cur, file_of[:n], names, file_of)
 
-    return _native_calls(lib), toplevel
+    def text(p: int | None) -> str:
+        try:
+            return ctypes.string_at(p).decode("utf-8", "replace") if p else ""
+        finally:
+            lib.ootkg_free(p)
+
+    def describe(top: TopLevel, want: bytes) -> str:
+        return text(lib.ootkg_describe(top.cursors, top.raw_file_of, len(top.file_of), want))
+
+    def includes(tu: ci.TranslationUnit) -> list[str]:
+        got = text(lib.ootkg_includes(tu))
+        return got.split("\x1e")[:-1] if got else []
+
+    return Helpers(_native_calls(lib), toplevel, includes, describe)
 
 
 def _native_calls(lib: ctypes.CDLL) -> Callable[[ci.Cursor], list[Call]]:
     lib.ootkg_calls.argtypes = [ci.Cursor]
     lib.ootkg_calls.restype = ctypes.c_void_p
-    lib.ootkg_free.argtypes = [ctypes.c_void_p]
-    lib.ootkg_free.restype = None
 
     def calls(fn: ci.Cursor) -> list[Call]:
         p = lib.ootkg_calls(fn)

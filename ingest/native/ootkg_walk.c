@@ -156,3 +156,428 @@ int ootkg_file_name(CXFile f, char *buf, int n) {
     clang_disposeString(s);
     return len;
 }
+
+/* ---- Declarations in one call ------------------------------------------------------------
+ * ``ootkg_describe`` reports every top-level cursor the caller wants (per file: 0 skip,
+ * 1 walk, 2 walk a main file, 3 a skipped main file: its function definitions' names only)
+ * as text, so Python makes no per-attribute libclang calls (several us each through the
+ * bindings; ~10 ms per TU). Entities are separated by RS, fields by US, list items by GS,
+ * an item's fields by FS. c_extract.py decodes it into the tuples the Python walk makes;
+ * every value follows the Python bindings' definition of the property it stands for. */
+typedef struct { int kind; void *data[2]; } CXType;
+typedef int (*CXFieldVisitor)(CXCursor, CXClientData);
+
+extern CXType clang_getCursorType(CXCursor);
+extern CXString clang_getTypeSpelling(CXType);
+extern CXType clang_getPointeeType(CXType);
+extern CXType clang_getElementType(CXType);
+extern CXType clang_Type_getNamedType(CXType);
+extern CXCursor clang_getTypeDeclaration(CXType);
+extern CXType clang_getTypedefDeclUnderlyingType(CXCursor);
+extern long long clang_Type_getSizeOf(CXType);
+extern long long clang_Type_getAlignOf(CXType);
+extern long long clang_Cursor_getOffsetOfField(CXCursor);
+extern unsigned clang_Type_visitFields(CXType, CXFieldVisitor, CXClientData);
+extern unsigned clang_Cursor_isBitField(CXCursor);
+extern long long clang_getEnumConstantDeclValue(CXCursor);
+extern unsigned long long clang_getEnumConstantDeclUnsignedValue(CXCursor);
+extern CXType clang_getEnumDeclIntegerType(CXCursor);
+extern int clang_Cursor_getStorageClass(CXCursor);
+extern CXType clang_getCursorResultType(CXCursor);
+extern int clang_Cursor_getNumArguments(CXCursor);
+extern CXCursor clang_Cursor_getArgument(CXCursor, unsigned);
+extern unsigned clang_isFunctionTypeVariadic(CXType);
+extern unsigned clang_isCursorDefinition(CXCursor);
+extern void clang_getInstantiationLocation(CXSourceLocation, CXFile *, unsigned *, unsigned *,
+                                           unsigned *);
+
+enum { K_STRUCT = 2, K_UNION = 3, K_ENUM = 5, K_FIELD = 6, K_VAR = 9, K_TYPEDEF = 20 };
+enum { T_INVALID = 0, T_CHAR_U = 3, T_UCHAR = 4, T_CHAR16 = 5, T_CHAR32 = 6, T_USHORT = 7,
+       T_UINT = 8, T_ULONG = 9, T_ULONGLONG = 10, T_UINT128 = 11, T_POINTER = 101,
+       T_RECORD = 105, T_ENUM = 106, T_TYPEDEF = 107, T_FUNCTIONPROTO = 111,
+       T_CONSTANTARRAY = 112, T_INCOMPLETEARRAY = 114, T_VARIABLEARRAY = 115,
+       T_ELABORATED = 119 };
+enum { SC_EXTERN = 2, SC_STATIC = 3 };
+#define RS "\x1e"
+#define US "\x1f"
+#define GS "\x1d"
+#define FS "\x1c"
+
+static void put_str(Out *o, CXString s) {
+    const char *p = clang_getCString(s);
+    put(o, p ? p : "");
+    clang_disposeString(s);
+}
+
+static void put_ll(Out *o, long long v) {
+    char b[32];
+    int n = 0, neg = v < 0;
+    unsigned long long u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do { b[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    char r[34];
+    int k = 0;
+    if (neg) r[k++] = '-';
+    while (n) r[k++] = b[--n];
+    r[k] = 0;
+    put(o, r);
+}
+
+static void put_ull(Out *o, unsigned long long u) {
+    char b[32], r[32];
+    int n = 0, k = 0;
+    do { b[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    while (n) r[k++] = b[--n];
+    r[k] = 0;
+    put(o, r);
+}
+
+/* a size/alignment/offset: empty when libclang says it has none (negative) */
+static void put_size(Out *o, long long v) { if (v >= 0) put_ll(o, v); }
+
+static unsigned line_of(CXCursor c) {
+    CXFile f = 0;
+    unsigned line = 0, col = 0, off = 0;
+    clang_getInstantiationLocation(clang_getCursorLocation(c), &f, &line, &col, &off);
+    return line;
+}
+
+/* spelling into a caller buffer (NUL-terminated, truncated) */
+static void spell(CXCursor c, char *buf, size_t n) {
+    CXString s = clang_getCursorSpelling(c);
+    const char *p = clang_getCString(s);
+    size_t len = p ? strlen(p) : 0;
+    if (len > n - 1) len = n - 1;
+    if (len) memcpy(buf, p, len);
+    buf[len] = 0;
+    clang_disposeString(s);
+}
+
+static int anonymous_name(const char *s) {
+    return !s[0] || strstr(s, "(unnamed") || strstr(s, "(anonymous");
+}
+
+/* c_extract._type_target: "S"/"E"/"T" + name of the named struct/enum/typedef a type refers
+ * to through pointers, arrays and elaboration; nothing when none. */
+static void put_target(Out *o, CXType t) {
+    char a[4096], b[4096];
+    for (int n = 0; n < 8; n++) {
+        int k = t.kind;
+        if (k == T_POINTER) t = clang_getPointeeType(t);
+        else if (k == T_CONSTANTARRAY || k == T_INCOMPLETEARRAY || k == T_VARIABLEARRAY)
+            t = clang_getElementType(t);
+        else if (k == T_ELABORATED) t = clang_Type_getNamedType(t);
+        else break;
+    }
+    int k = t.kind;
+    if (k == T_TYPEDEF) {
+        CXCursor d = clang_getTypeDeclaration(t);
+        CXType under = clang_getTypedefDeclUnderlyingType(d);
+        if (under.kind == T_ELABORATED) under = clang_Type_getNamedType(under);
+        spell(d, a, sizeof a);
+        if (under.kind == T_RECORD || under.kind == T_ENUM) {
+            CXCursor ud = clang_getTypeDeclaration(under);
+            spell(ud, b, sizeof b);
+            if (strcmp(a, b) == 0 || anonymous_name(b)) {
+                put(o, under.kind == T_ENUM ? "E" : "S");
+                put(o, a);
+                return;
+            }
+        }
+        put(o, "T");
+        put(o, a);
+    } else if (k == T_RECORD || k == T_ENUM) {
+        spell(clang_getTypeDeclaration(t), a, sizeof a);
+        if (!anonymous_name(a)) {
+            put(o, k == T_ENUM ? "E" : "S");
+            put(o, a);
+        }
+    }
+}
+
+typedef struct { Out *o; int i, first; } FieldCtx;
+
+static int field_visitor(CXCursor f, CXClientData d) {
+    FieldCtx *fc = (FieldCtx *)d;
+    int i = fc->i++;
+    CXString s = clang_getCursorSpelling(f);
+    const char *name = clang_getCString(s);
+    if (name && name[0]) {
+        Out *o = fc->o;
+        CXType ft = clang_getCursorType(f);
+        if (!fc->first) put(o, GS);
+        fc->first = 0;
+        put(o, name);
+        put(o, FS);
+        long long off = clang_Cursor_getOffsetOfField(f);
+        if (off >= 0) put_ll(o, off / 8);
+        put(o, FS);
+        put_size(o, clang_Type_getSizeOf(ft));
+        put(o, FS);
+        put_str(o, clang_getTypeSpelling(ft));
+        put(o, FS);
+        put_target(o, ft);
+        put(o, FS);
+        put_ll(o, i);
+        put(o, FS);
+        put(o, clang_Cursor_isBitField(f) ? "1" : "");
+    }
+    clang_disposeString(s);
+    return 1; /* CXVisit_Continue */
+}
+
+/* c_extract._record without the name and file: union US size US align US line US fields */
+static void put_record(Out *o, CXCursor c) {
+    CXType t = clang_getCursorType(c);
+    put(o, c.kind == K_UNION ? "1" : "");
+    put(o, US);
+    put_size(o, clang_Type_getSizeOf(t));
+    put(o, US);
+    put_size(o, clang_Type_getAlignOf(t));
+    put(o, US);
+    put_ll(o, line_of(c));
+    put(o, US);
+    FieldCtx fc = {o, 0, 1};
+    clang_Type_visitFields(t, field_visitor, &fc);
+}
+
+typedef struct { Out *o; int first; } EnumCtx;
+
+static int is_unsigned_kind(int k) {
+    return k == T_CHAR_U || k == T_UCHAR || k == T_CHAR16 || k == T_CHAR32 || k == T_USHORT
+        || k == T_UINT || k == T_ULONG || k == T_ULONGLONG || k == T_UINT128;
+}
+
+static int enum_visitor(CXCursor c, CXCursor parent, CXClientData d) {
+    EnumCtx *e = (EnumCtx *)d;
+    (void)parent;
+    if (c.kind != K_ENUM_CONST) return V_CONTINUE;
+    if (!e->first) put(e->o, GS);
+    e->first = 0;
+    put_spelling(e->o, c);
+    put(e->o, FS);
+    /* Cursor.enum_value: unsigned when the constant's (enum's integer) type is */
+    CXType t = clang_getCursorType(c);
+    if (t.kind == T_ENUM) t = clang_getEnumDeclIntegerType(clang_getTypeDeclaration(t));
+    if (is_unsigned_kind(t.kind)) put_ull(e->o, clang_getEnumConstantDeclUnsignedValue(c));
+    else put_ll(e->o, clang_getEnumConstantDeclValue(c));
+    return V_CONTINUE;
+}
+
+/* line US constants */
+static void put_enum(Out *o, CXCursor c) {
+    put_ll(o, line_of(c));
+    put(o, US);
+    EnumCtx e = {o, 1};
+    clang_visitChildren(c, enum_visitor, &e);
+}
+
+static void put_calls(Out *o, CXCursor fn) {
+    Out tmp = {NULL, 0, 0};
+    put(&tmp, "");
+    clang_visitChildren(fn, body_visitor, &tmp);
+    /* lines "C\tname[\tO:OBJ...]\n" / "I\n" -> items "C" FS name [FS OBJ...] / "I" */
+    int first = 1;
+    char *p = tmp.buf;
+    while (*p) {
+        char *nl = strchr(p, '\n');
+        if (!nl) nl = p + strlen(p);
+        if (!first) put(o, GS);
+        first = 0;
+        if (*p == 'C') {
+            char *q = p;
+            while (q < nl) {
+                char *tab = memchr(q, '\t', (size_t)(nl - q));
+                char *end = tab ? tab : nl;
+                if (q != p) put(o, FS);
+                if (q != p && end - q >= 2 && q[0] == 'O' && q[1] == ':') q += 2;
+                size_t n = (size_t)(end - q);
+                if (o->len + n + 1 > o->cap) {
+                    o->cap = (o->len + n + 1) * 2;
+                    o->buf = realloc(o->buf, o->cap);
+                }
+                memcpy(o->buf + o->len, q, n);
+                o->len += n;
+                o->buf[o->len] = 0;
+                q = tab ? tab + 1 : nl;
+            }
+        } else {
+            put(o, "I");
+        }
+        p = *nl ? nl + 1 : nl;
+    }
+    free(tmp.buf);
+}
+
+/* F US idx US defined US name US line US static US ret US ret-target US proto US variadic
+ *   US params (name FS type FS target) US calls */
+static void put_function(Out *o, CXCursor c, int idx) {
+    unsigned def = clang_isCursorDefinition(c);
+    put(o, "F" US);
+    put_ll(o, idx);
+    put(o, def ? US "1" US : US "" US);
+    put_spelling(o, c);
+    put(o, US);
+    put_ll(o, line_of(c));
+    put(o, clang_Cursor_getStorageClass(c) == SC_STATIC ? US "1" US : US "" US);
+    CXType ret = clang_getCursorResultType(c);
+    put_str(o, clang_getTypeSpelling(ret));
+    put(o, US);
+    put_target(o, ret);
+    CXType t = clang_getCursorType(c);
+    if (t.kind == T_FUNCTIONPROTO)
+        put(o, clang_isFunctionTypeVariadic(t) ? US "1" US "1" US : US "1" US "" US);
+    else
+        put(o, US "" US "" US);
+    int na = clang_Cursor_getNumArguments(c);
+    for (int i = 0; i < na; i++) {
+        CXCursor a = clang_Cursor_getArgument(c, (unsigned)i);
+        CXType at = clang_getCursorType(a);
+        if (i) put(o, GS);
+        put_spelling(o, a);
+        put(o, FS);
+        put_str(o, clang_getTypeSpelling(at));
+        put(o, FS);
+        put_target(o, at);
+    }
+    put(o, US);
+    if (def) put_calls(o, c);
+}
+
+static int is_definition_name(CXCursor c, Out *o) {
+    if (c.kind == K_FUNCTION && clang_isCursorDefinition(c)) {
+        put(o, "D" US);
+        put_spelling(o, c);
+        return 1;
+    }
+    return 0;
+}
+
+char *ootkg_describe(const CXCursor *cur, const int *file_of, int n, const unsigned char *want) {
+    Out o = {NULL, 0, 0};
+    put(&o, "");
+    for (int i = 0; i < n; i++) {
+        int w = want[file_of[i]];
+        CXCursor c = cur[i];
+        if (w == 0) continue;
+        size_t mark = o.len;
+        if (o.len) put(&o, RS);
+        size_t start = o.len;
+        if (w == 3) {
+            if (!is_definition_name(c, &o)) { o.len = mark; o.buf[mark] = 0; }
+            continue;
+        }
+        switch (c.kind) {
+        case K_FUNCTION:
+            put_function(&o, c, i);
+            break;
+        case K_STRUCT:
+        case K_UNION: {
+            /* named definitions only (S US idx US name US record) */
+            char name[4096];
+            spell(c, name, sizeof name);
+            if (!clang_isCursorDefinition(c) || anonymous_name(name)) break;
+            put(&o, "S" US);
+            put_ll(&o, i);
+            put(&o, US);
+            put(&o, name);
+            put(&o, US);
+            put_record(&o, c);
+            break;
+        }
+        case K_ENUM: {
+            /* definitions (E US idx US name-or-empty US enum) */
+            char name[4096];
+            if (!clang_isCursorDefinition(c)) break;
+            spell(c, name, sizeof name);
+            put(&o, "E" US);
+            put_ll(&o, i);
+            put(&o, US);
+            if (!anonymous_name(name)) put(&o, name);
+            put(&o, US);
+            put_enum(&o, c);
+            break;
+        }
+        case K_TYPEDEF: {
+            /* T US idx US name US underlying US line US target US ("" | "R" US record |
+             * "E" US enum): the anonymous struct/enum it names, defined here */
+            CXType under = clang_getTypedefDeclUnderlyingType(c);
+            CXType ut = under.kind == T_ELABORATED ? clang_Type_getNamedType(under) : under;
+            put(&o, "T" US);
+            put_ll(&o, i);
+            put(&o, US);
+            put_spelling(&o, c);
+            put(&o, US);
+            put_str(&o, clang_getTypeSpelling(under));
+            put(&o, US);
+            put_ll(&o, line_of(c));
+            put(&o, US);
+            put_target(&o, under);
+            put(&o, US);
+            if (ut.kind == T_RECORD || ut.kind == T_ENUM) {
+                CXCursor decl = clang_getTypeDeclaration(ut);
+                char dn[4096];
+                if (!clang_Cursor_isNull(decl) && clang_isCursorDefinition(decl)) {
+                    spell(decl, dn, sizeof dn);
+                    if (anonymous_name(dn)) {
+                        if (ut.kind == T_RECORD) {
+                            put(&o, "R" US);
+                            put_record(&o, decl);
+                        } else {
+                            put(&o, "E" US);
+                            put_enum(&o, decl);
+                        }
+                    }
+                }
+            }
+            break;
+        }
+        case K_VAR: {
+            /* V US idx US name US type US line US static US extern US target US definition */
+            CXType t = clang_getCursorType(c);
+            int sc = clang_Cursor_getStorageClass(c);
+            put(&o, "V" US);
+            put_ll(&o, i);
+            put(&o, US);
+            put_spelling(&o, c);
+            put(&o, US);
+            put_str(&o, clang_getTypeSpelling(t));
+            put(&o, US);
+            put_ll(&o, line_of(c));
+            put(&o, sc == SC_STATIC ? US "1" : US "");
+            put(&o, sc == SC_EXTERN ? US "1" US : US "" US);
+            put_target(&o, t);
+            put(&o, clang_isCursorDefinition(c) ? US "1" : US "");
+            break;
+        }
+        default:
+            break;
+        }
+        if (o.len == start) { o.len = mark; o.buf[mark] = 0; }
+    }
+    return o.buf;
+}
+
+typedef struct { Out *o; } IncCtx;
+
+static void inclusion_visitor(CXFile f, CXSourceLocation *stack, unsigned depth,
+                              CXClientData d) {
+    Out *o = (Out *)d;
+    (void)stack;
+    if (depth == 0) return;
+    CXString s = clang_getFileName(f);
+    const char *p = clang_getCString(s);
+    put(o, p ? p : "");
+    put(o, RS);
+    clang_disposeString(s);
+}
+
+extern void clang_getInclusions(void *tu, void (*)(CXFile, CXSourceLocation *, unsigned,
+                                                   CXClientData), CXClientData);
+
+/* TranslationUnit.get_includes(): the included files' names (depth > 0), each followed by RS */
+char *ootkg_includes(void *tu) {
+    Out o = {NULL, 0, 0};
+    put(&o, "");
+    clang_getInclusions(tu, inclusion_visitor, &o);
+    return o.buf;
+}

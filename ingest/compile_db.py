@@ -12,11 +12,15 @@ from ingest.spec import read_spec
 
 
 def compile_commands(co: Checkout, v: VersionInfo, cache_dir: Path) -> list[dict]:
+    """One command per TU of the version's spec. TUs the ingest parses with its precompiled
+    prefix get those headers as ``-include``s, so a tool sees exactly what ootkg sees."""
     env = CompileEnv(co, v.id, cache_dir)
     env.ensure_stubs()
     spec = read_spec(co, v)
+    prefix = [a for h in env.prefix_headers() for a in ("-include", h)]
     return [{"directory": str(co.root), "file": str(co.root / t.path),
-             "arguments": ["clang", *env.args(t.path), "-c", str(co.root / t.path)]}
+             "arguments": ["clang", *env.args(t.path), *(prefix if env.uses_pch(t.path) else ()),
+                           "-c", str(co.root / t.path)]}
             for t in spec.tus if t.path.startswith("src/")]
 
 

@@ -151,3 +151,7 @@ def test_compile_db(env: dict[str, Path], tmp_path: Path) -> None:
     assert "--target=mips-unknown-linux-gnu" in args and "-DOOT_VERSION=NTSC_1_0" in args
     assert '-DBUILD_DATE="98-10-21"' in args
     assert any(a.startswith("-I") and a.endswith("stubs/ntsc-1.0") for a in args)
+    # the TUs the ingest parses with its precompiled prefix get those headers included
+    horse = by_file["z_en_horse.c"]["arguments"]
+    assert "-include" in horse and horse[horse.index("-include") + 1].endswith(".h")
+    assert "-include" not in args  # src/boot: no prefix

@@ -279,6 +279,10 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         reports.append(SourceReport(name=src.name, seconds=round(time.perf_counter() - ts, 2),
                                     nodes=n_nodes, rels=n_rels, note=ctx.notes.get(src.name, "")))
     c_state = _c_state(ctx, state, stats, others)
+    # what the store build does not need (the records alone are ~100 MB per version)
+    ctx.stats.pop("c_data", None)
+    ctx.c_facts = ctx.facts = None
+    del others
     # Version nodes first: every IN_VERSION/LOCATED_AT edge ends at one (pruning before
     # they exist would drop them all).
     for v in versions:

@@ -169,13 +169,14 @@ def plan_delta(state: CState | None, root: Path, modified: set[str], added: set[
         rel = p[len(prefix):] if p.startswith(prefix) else p
         if not (rel.startswith("src/") and rel.endswith(".c")):
             return None, f"{rel} is not a .c file under src/"
-        if rel in state.directives:
-            try:
-                now = directive_hash((root / rel).read_bytes())
-            except OSError:
-                return None, f"{rel} unreadable"
-            if now != state.directives[rel]:
-                return None, f"the preprocessor directives of {rel} changed"
+        if rel not in state.directives:  # no TU of these versions reads it
+            return None, f"{rel} is not compiled in the versions of the last run"
+        try:
+            now = directive_hash((root / rel).read_bytes())
+        except OSError:
+            return None, f"{rel} unreadable"
+        if now != state.directives[rel]:
+            return None, f"the preprocessor directives of {rel} changed"
         rels.append(rel)
     return rels, ""
 

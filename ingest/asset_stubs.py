@@ -415,6 +415,19 @@ def stubs_fresh(checkout: Checkout, v: VersionInfo, out_dir: Path,
         return False
 
 
+def _write_kept(target: Path, text: str, old: Path) -> None:
+    """Write ``target``; when ``old`` (the previous generation) holds the same bytes, keep its
+    mtime, so what was parsed against it still matches by (size, mtime) without a hash."""
+    data = text.encode()
+    target.write_bytes(data)
+    try:
+        st = old.stat()
+        if st.st_size == len(data) and old.read_bytes() == data:
+            os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    except OSError:
+        pass
+
+
 def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path,
                  scanned: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
                  xml: str | None = None) -> Path:
@@ -441,15 +454,15 @@ def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path,
         is_asset_c = inc.startswith("assets/") and inc.endswith(".c") and not inc.endswith(
             ".inc.c")
         if not is_header and not is_asset_c:
-            target.write_text("")
+            _write_kept(target, "", out_dir / inc)
             continue
         guard = "OOTKG_STUB_" + re.sub(r"\W", "_", inc).upper()
         text = None
         if inc.startswith("assets/"):
             rel = Path(inc).relative_to("assets")
             name, fname = str(rel.parent), rel.stem
-            xml = amap.get(name) or (xml_root / f"{name}.xml")
-            root_el = _parse_xml(xml) if xml.is_file() else None
+            xml_path = amap.get(name) or (xml_root / f"{name}.xml")
+            root_el = _parse_xml(xml_path) if xml_path.is_file() else None
             if root_el is not None:
                 for f in _version_elements(root_el, v.id):
                     if f.tag == "File" and f.get("Name") == fname:
@@ -461,7 +474,7 @@ def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path,
                 f"#define {s} 0\n" for s in size_names) + "#endif\n"
         if text is None:
             text = "" if is_asset_c else f"#ifndef {guard}\n#define {guard}\n#endif\n"
-        target.write_text(text)
+        _write_kept(target, text, out_dir / inc)
     (tmp / ".stamp").write_text(stamp)
     old = out_dir.with_name(out_dir.name + f".old{os.getpid()}")
     if out_dir.exists():

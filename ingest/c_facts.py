@@ -33,7 +33,7 @@ from ingest import asset_stubs, c_defines
 from ingest.c_assemble import VersionData, assemble
 from ingest.c_extract import EXTRACTOR_VERSION, Job, TURecord, extract_tu, init_worker
 from ingest.c_profiles import use_checkout
-from ingest.cache import RecordCache
+from ingest.cache import RecordCache, gc_paused
 from ingest.cenv import CompileEnv
 from ingest.checkout import VersionInfo
 from ingest.pipeline import IngestContext
@@ -115,6 +115,7 @@ class _Plan:
         self.vdig: dict[str, str] = {}
         self._hkey: dict[int, dict[str, str]] = defaultdict(dict)  # version index -> header -> key
         self._xh: dict[frozenset[str] | tuple[str, ...], str] = {}
+        self._heads: dict[str, list[str]] = {}  # path -> the headers of its closure
 
     def set_version(self, vid: str, venv: dict, raw: dict[str, str]) -> None:
         """The version's macro values; its digest keys its memo entries: the macro analysis,
@@ -180,17 +181,15 @@ class _Plan:
 
     def header_keys(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str]
                     ) -> dict[str, str]:
-        files, _ = self.index.closure(tu_abs)
-        out = {}
+        heads = self._heads.get(tu_abs)
+        if heads is None:
+            heads = self._heads[tu_abs] = [f for f in self.index.closure(tu_abs)[0]
+                                           if f != tu_abs and f.endswith(".h")]
         known = self._hkey[vidx]
-        for f in files:
-            if f == tu_abs or not f.endswith(".h"):
-                continue
-            k = known.get(f)
-            if k is None:
-                k = known[f] = self.key(f, vidx, vid, env, raw)[:20]
-            out[f] = k
-        return out
+        for f in heads:
+            if f not in known:
+                known[f] = self.key(f, vidx, vid, env, raw)[:20]
+        return {f: known[f] for f in heads}
 
     def version_hkeys(self, vidx: int) -> dict[str, str]:
         """Every header key made for a version, by checkout-relative path, in the order made."""
@@ -221,7 +220,12 @@ class _Done:
 
 
 def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[VersionData]:
-    t0 = time.perf_counter()
+    with gc_paused():  # the plan loads every cached record and file analysis it needs
+        return _extract_all(ctx, pool, cache)
+
+
+def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[VersionData]:
+    t0, c0 = time.perf_counter(), time.process_time()
     root = str(ctx.checkout.root)
     order = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))
     envs = {v.id: CompileEnv(ctx.checkout, v.id, ctx.cache_dir) for v in ctx.versions}
@@ -269,8 +273,9 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
     plan = _Plan(ctx, envs)
     t2 = time.perf_counter()
     specs: dict[str, SpecInfo] = {}
+    seen: dict[str, bool] = {}
     for v in order:
-        specs[v.id] = read_spec(ctx.checkout, v, ctx.cache_dir)
+        specs[v.id] = read_spec(ctx.checkout, v, ctx.cache_dir, seen)
     t3 = time.perf_counter()
     if stub_scan is not None:
         stub_scan.get()  # its callback has queued the versions' stubs when this returns
@@ -383,9 +388,10 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
                 job.args = job.args + ["-include-pch", str(pch)]
                 job.extra_deps = env_v.pch_deps()
     todo = sorted(jobs.values(), key=lambda j: -_size(Path(root) / j.tu))
-    log.info("C plan: keys done at %.2fs; %d parses, %d records from the cache (key memo: "
-             "%d closures kept, %d dropped)", time.perf_counter() - t0, len(todo), len(records),
-             plan.memo.kept, plan.memo.dropped)
+    log.info("C plan: keys done at %.2fs (%.2fs CPU here); %d parses, %d records from the "
+             "cache (key memo: %d closures kept, %d dropped)", time.perf_counter() - t0,
+             time.process_time() - c0, len(todo), len(records), plan.memo.kept,
+             plan.memo.dropped)
     # one progress bar per version: its TUs whose record is ready (parses are shared, so
     # one finished parse can move several bars)
     users: dict[str, list[str]] = defaultdict(list)
@@ -409,6 +415,7 @@ def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Versi
           else map(extract_tu, todo))
     ts = time.perf_counter()
     plan.memo.save(plan.vdig)  # while the workers parse
+    getattr(cache, "save_hashed", lambda: None)()
     log.info("C plan: key memo saved in %.2fs", time.perf_counter() - ts)
     for rec in it:
         if rec.tu.startswith(root) or rec.tu.startswith("/"):

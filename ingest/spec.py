@@ -158,10 +158,11 @@ def parse_spec_lines(lines: list[str], root: Path, is_file: Callable[[str], bool
 SPEC_CACHE_TAG = "spec-1"  # bump when what read_spec derives changes
 
 
-def read_spec(checkout: Checkout, version: VersionInfo, cache_dir: Path | None = None
-              ) -> SpecInfo:
+def read_spec(checkout: Checkout, version: VersionInfo, cache_dir: Path | None = None,
+              seen: dict[str, bool] | None = None) -> SpecInfo:
     """The version's spec. With ``cache_dir``, remembered until a file the preprocessor read
-    (spec files, the headers they include) changes, or a compiled .c appears or goes."""
+    (spec files, the headers they include) changes, or a compiled .c appears or goes
+    (``seen``: existence checks already made in this run, shared by the versions)."""
     if cache_dir is None:
         return _read_spec(checkout, version)[0]
     from ingest.cenv import BASE_ARGS, version_defines
@@ -172,8 +173,10 @@ def read_spec(checkout: Checkout, version: VersionInfo, cache_dir: Path | None =
     try:
         with open(path, "rb") as fh:
             info, deps, checked = pickle.load(fh)
+        if seen is None:
+            seen = {}
         if (all(_stat(p) == st for p, st in deps.items())
-                and all(os.path.isfile(p) == e for p, e in checked.items())):
+                and all(_isfile(p, seen) == e for p, e in checked.items())):
             return info
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
         pass
@@ -186,6 +189,13 @@ def read_spec(checkout: Checkout, version: VersionInfo, cache_dir: Path | None =
         pickle.dump((info, deps, checked), fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
     return info
+
+
+def _isfile(path: str, seen: dict[str, bool]) -> bool:
+    got = seen.get(path)
+    if got is None:
+        got = seen[path] = os.path.isfile(path)
+    return got
 
 
 def _stat(path: str) -> tuple[int, int] | None:

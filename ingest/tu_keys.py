@@ -176,6 +176,10 @@ class KeyIndex:
     gdig: str = ""
     _sensitive: dict[str, bool] = field(default_factory=dict)
     _oref: dict[str, frozenset[str]] | None = None
+    _every: dict[tuple[str, int], tuple] = field(default_factory=dict)
+    _skips: dict[tuple[str, ...], dict[str, frozenset[int]]] = field(default_factory=dict)
+    _blocks: dict[str, tuple[tuple[int, frozenset[str]], ...]] = field(default_factory=dict)
+    _dep_conds: dict[str, frozenset[int]] = field(default_factory=dict)
     _tu_base: dict[str, tuple] = field(default_factory=dict)
     _body_seeds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _edges: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
@@ -305,13 +309,28 @@ class KeyIndex:
     def unused_conds(self, files: tuple[str, ...]) -> dict[str, frozenset[int]]:
         """Per file, the conditionals that only #define macros nothing in ``files`` refers to:
         their outcome cannot change these files' preprocessed text."""
-        blocks: list[tuple[str, list[tuple[int, frozenset[str]]]]] = []
+        got = self._skips.get(files)
+        if got is None:
+            got = self._skips[files] = self._unused_conds(files)
+        return got
+
+    def _define_blocks(self, path: str) -> tuple[tuple[int, frozenset[str]], ...]:
+        """The file's conditionals whose blocks only #define (index, the names)."""
+        got = self._blocks.get(path)
+        if got is None:
+            info = self.files.get(path)
+            got = self._blocks[path] = (
+                () if info is None or not info.has_defs_only
+                else tuple((i, o) for i, (_, _, o) in enumerate(info.conds) if o is not None))
+        return got
+
+    def _unused_conds(self, files: tuple[str, ...]) -> dict[str, frozenset[int]]:
+        blocks: list[tuple[str, tuple[tuple[int, frozenset[str]], ...]]] = []
         names: set[str] = set()
         for f in files:
-            info = self.files.get(f)
-            if info is None or not info.has_defs_only:
+            only = self._define_blocks(f)
+            if not only:
                 continue
-            only = [(i, o) for i, (_, _, o) in enumerate(info.conds) if o is not None]
             blocks.append((f, only))
             for _, o in only:
                 names |= o
@@ -416,9 +435,24 @@ class KeyIndex:
                        env: dict[str, int | None]) -> tuple:
         got = self._outs.get((path, keep, vkey))
         if got is None:
+            every = self._outcomes(path, vkey, env)
+            got = self._outs[(path, keep, vkey)] = tuple(every[i] for i in keep)
+        return got
+
+    def _outcomes(self, path: str, vkey: int, env: dict[str, int | None]) -> tuple:
+        """Every conditional's outcome in the file for one version (``_eval``), made once per
+        (file, version): conditionals on no version-dependent macro are None without a look."""
+        got = self._every.get((path, vkey))
+        if got is None:
             conds = self.files[path].conds
-            got = self._outs[(path, keep, vkey)] = tuple(
-                self._eval(conds[i][0], conds[i][1], env) for i in keep)
+            dep = self._dep_conds.get(path)
+            if dep is None:
+                dep = self._dep_conds[path] = frozenset(
+                    i for i, (_, e, _) in enumerate(conds)
+                    if not self.cond_dep.keys().isdisjoint(set(_IDENT.findall(e)) - {"defined"}))
+            got = self._every[(path, vkey)] = tuple(
+                self._eval(k, e, env) if i in dep else None
+                for i, (k, e, _) in enumerate(conds))
         return got
 
     def file_part(self, path: str, vkey: int, env: dict[str, int | None],
@@ -427,8 +461,8 @@ class KeyIndex:
         if got is not None:
             return got
         info = self.files[path]
-        outs = tuple(self._eval(k, e, env) for i, (k, e, _) in enumerate(info.conds)
-                     if i not in skip)
+        every = self._outcomes(path, vkey, env)
+        outs = every if not skip else tuple(o for i, o in enumerate(every) if i not in skip)
         seeds = self._body_seeds.get(path)
         if seeds is None:
             acc: set[str] = set()

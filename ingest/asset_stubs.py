@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from ingest.cache import TreeStats
+
 if TYPE_CHECKING:
     from ingest.checkout import Checkout, VersionInfo
 
@@ -75,33 +77,18 @@ def _tree_stamp(files: list[tuple[str, os.stat_result]]) -> str:
     return h.hexdigest()
 
 
-def _stat_sources(root: Path) -> list[tuple[str, os.stat_result]]:
-    out: list[tuple[str, os.stat_result]] = []
-
-    def walk(d: str) -> None:
-        try:
-            it = os.scandir(d)
-        except OSError:
-            return
-        with it:
-            for e in it:
-                try:
-                    if e.is_dir():
-                        walk(e.path)
-                    elif e.name.endswith((".c", ".h")):
-                        out.append((e.path, e.stat()))
-                except OSError:
-                    continue
-
-    for top in ("src", "include", "assets"):
-        walk(str(root / top))
-    return out
+def _stat_sources(root: Path, stats: TreeStats | None = None
+                  ) -> list[tuple[str, os.stat_result]]:
+    stats = stats or TreeStats(root)
+    return [(p, st) for top in ("src", "include", "assets") for p, st in stats.files(top)
+            if p.endswith((".c", ".h"))]
 
 
 _SCAN_TAG = "stub-scan-1"  # bump when _scan_file's output changes
 
 
-def scan_cached(root: Path, cache_file: Path | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def scan_cached(root: Path, cache_file: Path | None, stats: TreeStats | None = None
+                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``_scan`` remembered on disk while no source file changed (a stat walk, not a read);
     after an edit only the edited files are read again (per-file results in ``cache_file``'s
     sibling ``scan-files.pkl``)."""
@@ -111,7 +98,7 @@ def scan_cached(root: Path, cache_file: Path | None) -> tuple[tuple[str, ...], t
 
     from ingest.cache import FileMemo
 
-    files = _stat_sources(root)
+    files = _stat_sources(root, stats)
     stamp = _tree_stamp(files)
     try:
         with open(cache_file, "rb") as fh:
@@ -132,7 +119,7 @@ def scan_cached(root: Path, cache_file: Path | None) -> tuple[tuple[str, ...], t
     return got
 
 
-def scan_if_fresh(root: Path, cache_file: Path
+def scan_if_fresh(root: Path, cache_file: Path, stats: TreeStats | None = None
                   ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The remembered ``scan_cached`` result while no source file changed, else None."""
     import pickle
@@ -142,7 +129,7 @@ def scan_if_fresh(root: Path, cache_file: Path
             got_stamp, got = pickle.load(fh)
     except (OSError, ValueError, EOFError, Exception):  # noqa: BLE001 - none
         return None
-    return got if got_stamp == _tree_stamp(_stat_sources(root)) else None
+    return got if got_stamp == _tree_stamp(_stat_sources(root, stats)) else None
 
 
 def _scan_file(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
@@ -381,14 +368,12 @@ def _asset_map(checkout: Checkout, v: VersionInfo) -> dict[str, Path]:
     return out
 
 
-def xml_stamp(root: Path) -> str:
+def xml_stamp(root: Path, stats: TreeStats | None = None) -> str:
     """Size and mtime of every file of assets/xml (the same for every version)."""
-    h = hashlib.sha1()
-    for dirpath, _, names in sorted(os.walk(root / "assets" / "xml")):
-        for n in sorted(names):
-            st = os.stat(os.path.join(dirpath, n))
-            h.update(f"{dirpath}/{n}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()
+    under = f"{root / 'assets' / 'xml'}/"
+    files = (stats or TreeStats(root)).files("assets")
+    return hashlib.sha1("".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n" for p, st in files
+                                       if p.startswith(under))).encode()).hexdigest()
 
 
 def _stamp(checkout: Checkout, v: VersionInfo, missing: tuple[str, ...],

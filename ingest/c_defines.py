@@ -27,7 +27,7 @@ from typing import TypeVar
 
 import clang.cindex as ci
 
-from ingest.cache import FileMemo
+from ingest.cache import FileMemo, TreeStats
 from ingest.clangutil import eval_int
 
 T = TypeVar("T")
@@ -133,8 +133,13 @@ def _scan_one(path: str, rel: str, header: bool) -> tuple[bool, list[DefineSite]
     return header and _GUARD.search(text) is not None, scan_file(text, rel)
 
 
-def _walk(root: Path, with_c: bool) -> list[tuple[str, os.stat_result]]:
+def _walk(root: Path, with_c: bool, stats: TreeStats | None = None
+          ) -> list[tuple[str, os.stat_result]]:
     """Every .h (and .c) file under include/ and src/ with its stat."""
+    suffixes = (".h", ".c") if with_c else (".h",)
+    if stats is not None:
+        return [(p, st) for top in ("include", "src") for p, st in stats.files(top)
+                if p.endswith(suffixes)]
     out = []
     for top in ("include", "src"):
         for dirpath, _, names in os.walk(root / top):
@@ -188,14 +193,6 @@ def scan(root: Path, with_c: bool = True, memo: FileMemo | None = None,
     return res
 
 
-def _stat_fingerprint(h: hashlib._Hash, root: Path, top: str, keep: Callable[[str], bool]) -> None:
-    for dirpath, _, names in sorted(os.walk(root / top)):
-        for n in sorted(names):
-            if keep(n):
-                st = os.stat(os.path.join(dirpath, n))
-                h.update(f"{dirpath}/{n}:{st.st_size}:{st.st_mtime_ns}".encode())
-
-
 def _pickled(path: Path, compute: Callable[[], T]) -> T:
     """``compute()``, remembered in ``path`` (written atomically; a damaged file is redone)."""
     try:
@@ -216,11 +213,12 @@ def _write(path: Path, obj: object) -> None:
     tmp.replace(path)
 
 
-def scan_cached(root: Path, cache_dir: Path, with_c: bool = True) -> DefineScan:
+def scan_cached(root: Path, cache_dir: Path, with_c: bool = True,
+                stats: TreeStats | None = None) -> DefineScan:
     """``scan``, remembered while no scanned file changes (size, mtime, the set of files);
-    after an edit only the edited files are scanned again."""
+    after an edit only the edited files are scanned again. ``stats``: this run's walk."""
     h = hashlib.sha1(f"v2:{with_c}:{root}".encode())
-    walked = _walk(root, with_c)
+    walked = _walk(root, with_c, stats)
     h.update("".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n" for p, st in walked)).encode())
     whole = cache_dir / f"scan-{'c' if with_c else 'h'}.pkl"
     got = _LAST_SCAN.get(whole)
@@ -256,11 +254,11 @@ def active(sites: list[DefineSite], truth: dict[str, int]) -> DefineSite | None:
     return None
 
 
-def include_stamp(root: Path) -> str:
+def include_stamp(root: Path, stats: TreeStats | None = None) -> str:
     """Size and mtime of every file of include/ (what the probe reads)."""
-    h = hashlib.sha1()
-    _stat_fingerprint(h, root, "include", lambda n: True)
-    return h.hexdigest()
+    files = (stats or TreeStats(root)).files("include")
+    return hashlib.sha1("".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n"
+                                       for p, st in files)).encode()).hexdigest()
 
 
 def probe_path(root: Path, args: list[str], names: list[str], headers: list[str],

@@ -33,7 +33,7 @@ from ingest import asset_stubs, c_defines
 from ingest.c_assemble import VersionData, assemble
 from ingest.c_extract import EXTRACTOR_VERSION, Job, TURecord, extract_tu, init_worker
 from ingest.c_profiles import use_checkout
-from ingest.cache import RecordCache, gc_paused
+from ingest.cache import RecordCache, TreeStats, gc_paused
 from ingest.cenv import CompileEnv
 from ingest.checkout import VersionInfo
 from ingest.pipeline import IngestContext
@@ -99,14 +99,15 @@ class _Plan:
     Keys are remembered across runs (``tu_keys.KeyMemo``): after an edit only the keys of the
     TUs and headers whose include closure holds an edited file are computed again."""
 
-    def __init__(self, ctx: IngestContext, envs: dict[str, CompileEnv]) -> None:
+    def __init__(self, ctx: IngestContext, envs: dict[str, CompileEnv],
+                 stats: TreeStats | None = None) -> None:
         self.ctx = ctx
         self.root = ctx.checkout.root
         self.envs = envs
         self.flags = {vid: e.defines() for vid, e in self.envs.items()}
         seeds = set().union(*(set(parse_defines(f)) for f in self.flags.values()))
         analysis = ctx.cache_dir / "analysis"
-        self.index = build_index(self.root, seeds, analysis / "files.pkl")
+        self.index = build_index(self.root, seeds, analysis / "files.pkl", stats)
         self.memo = KeyMemo(analysis / "keys.pkl", self.index,
                             f"{_PLAN_FORMAT}:{EXTRACTOR_VERSION}")
         self._stub_sha: dict[tuple[str, str], str] = {}
@@ -229,9 +230,10 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     root = str(ctx.checkout.root)
     order = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))
     envs = {v.id: CompileEnv(ctx.checkout, v.id, ctx.cache_dir) for v in ctx.versions}
+    stats = TreeStats(ctx.checkout.root)  # one walk of the checkout for every scan below
     # asset stubs: the include scan reads every source file (on a cold cache, in a worker);
     # then each version whose stubs are stale has them made in a worker
-    xml = asset_stubs.xml_stamp(ctx.checkout.root)
+    xml = asset_stubs.xml_stamp(ctx.checkout.root, stats)
     stub_tasks: dict[str, Any] = {}
     stub_error: list[BaseException] = []
 
@@ -248,17 +250,17 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
             stub_error.append(e)
 
     scan_pkl = ctx.cache_dir / "stubs" / "scan.pkl"
-    scanned = asset_stubs.scan_if_fresh(ctx.checkout.root, scan_pkl)
+    scanned = asset_stubs.scan_if_fresh(ctx.checkout.root, scan_pkl, stats)
     stub_scan: Any = None
     if scanned is None and pool is not None and not scan_pkl.with_name("scan-files.pkl").is_file():
         stub_scan = pool.apply_async(asset_stubs.scan_cached, (ctx.checkout.root, scan_pkl),
                                      callback=dispatch_stubs)
     else:
-        dispatch_stubs(scanned or asset_stubs.scan_cached(ctx.checkout.root, scan_pkl))
+        dispatch_stubs(scanned or asset_stubs.scan_cached(ctx.checkout.root, scan_pkl, stats))
     dcache = ctx.cache_dir / "defines"
-    dscan = c_defines.scan_cached(ctx.checkout.root, dcache)
+    dscan = c_defines.scan_cached(ctx.checkout.root, dcache, stats=stats)
     names, conds, def_headers = dscan.probe_names(), dscan.conditions(), dscan.headers
-    inc_stamp = c_defines.include_stamp(ctx.checkout.root)
+    inc_stamp = c_defines.include_stamp(ctx.checkout.root, stats)
     # the defines probes (one per version) and asset stubs run in the workers, when not
     # cached, while the index and the specs are read here
     probes: dict[str, Any] = {}
@@ -270,7 +272,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
                         else pool.apply_async(c_defines.evaluate_cached, args)
                         if pool is not None else _Done(c_defines.evaluate_cached(*args)))
     t1 = time.perf_counter()
-    plan = _Plan(ctx, envs)
+    plan = _Plan(ctx, envs, stats)
     t2 = time.perf_counter()
     specs: dict[str, SpecInfo] = {}
     seen: dict[str, bool] = {}
@@ -289,7 +291,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
              time.perf_counter() - t0, t1 - t0, t2 - t1, t3 - t2, len(stub_tasks),
              sum(1 for p in probes.values() if not isinstance(p, _Done)),
              time.perf_counter() - t3)
-    prefix_heads = plan.envs[order[0].id].prefix_headers() if ctx.use_pch else []
+    prefix_heads = plan.envs[order[0].id].prefix_headers(stats) if ctx.use_pch else []
     keys: dict[str, dict[str, str]] = {}       # version -> tu -> record key (its own code)
     jobs: dict[str, Job] = {}                  # record key -> job (for missing records)
     records: dict[str, TURecord] = {}

@@ -89,9 +89,8 @@ class RecordCache:
         self._hashed_new = 0
 
     def get(self, key: str) -> Any | None:
-        p = self._path(key)
         try:
-            with open(p, "rb") as fh:
+            with open(f"{self.dir}/{key[:2]}/{key}.pkl", "rb") as fh:
                 rec = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return None
@@ -188,3 +187,25 @@ def gc_paused() -> Iterator[None]:
         if was:
             gc.freeze()
             gc.enable()
+
+
+class TreeStats:
+    """Every file under some top directories of a tree with its stat, walked once (in
+    ``os.walk`` order) and shared by the scans of one run, each keeping the files it reads."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._tops: dict[str, list[tuple[str, os.stat_result]]] = {}
+
+    def files(self, top: str) -> list[tuple[str, os.stat_result]]:
+        got = self._tops.get(top)
+        if got is None:
+            got = self._tops[top] = []
+            for dirpath, _, names in os.walk(self.root / top):
+                for n in names:
+                    p = os.path.join(dirpath, n)
+                    try:
+                        got.append((p, os.stat(p)))
+                    except OSError:
+                        continue
+        return got

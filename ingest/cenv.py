@@ -27,6 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingest.cache import TreeStats
+
 if TYPE_CHECKING:
     from ingest.checkout import Checkout, VersionInfo
 
@@ -175,10 +177,11 @@ class CompileEnv:
 
     PCH_DIRS = ("src/code/", "src/overlays/")
 
-    def prefix_headers(self) -> list[str]:
-        """Headers of include/ that at least a quarter of the PCH_DIRS TUs include directly."""
+    def prefix_headers(self, stats: TreeStats | None = None) -> list[str]:
+        """Headers of include/ that at least a quarter of the PCH_DIRS TUs include directly
+        (``stats``: this run's walk of the checkout, when the caller has one)."""
         if self._prefix is None:
-            self._prefix = _prefix_headers(self.checkout.root, self.cache_dir)
+            self._prefix = _prefix_headers(self.checkout.root, self.cache_dir, stats)
         return list(self._prefix)
 
     def uses_pch(self, path: str) -> bool:
@@ -261,7 +264,8 @@ def _direct_includes(path: str) -> frozenset[str]:
         return frozenset(_DIRECT_INCLUDE.findall(fh.read().decode("utf-8", "replace")))
 
 
-def _prefix_headers(root: Path, cache_dir: Path | None = None) -> list[str]:
+def _prefix_headers(root: Path, cache_dir: Path | None = None,
+                    stats: TreeStats | None = None) -> list[str]:
     from collections import Counter
 
     from ingest.cache import FileMemo
@@ -270,15 +274,14 @@ def _prefix_headers(root: Path, cache_dir: Path | None = None) -> list[str]:
         if cache_dir is not None else None
     counts: Counter[str] = Counter()
     n = 0
-    for top in CompileEnv.PCH_DIRS:
-        for dirpath, _, names in os.walk(root / top):
-            for name in names:
-                if not name.endswith(".c"):
-                    continue
-                p = os.path.join(dirpath, name)
-                n += 1
-                counts.update(_direct_includes(p) if memo is None
-                              else memo.get(p, os.stat(p), _direct_includes))
+    stats = stats or TreeStats(root)
+    tops = tuple(f"{root / top.rstrip('/')}/" for top in CompileEnv.PCH_DIRS)
+    for p, st in stats.files("src"):
+        if not (p.endswith(".c") and p.startswith(tops)):
+            continue
+        n += 1
+        counts.update(_direct_includes(p) if memo is None
+                      else memo.get(p, st, _direct_includes))
     if memo is not None:
         memo.save()
     heads = [h for h, c in sorted(counts.items(), key=lambda hc: (-hc[1], hc[0]))

@@ -31,6 +31,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.cache import TreeStats
+
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*[<"]([^">]+)[">]', re.M)
 _DEFINE = re.compile(r"^\s*([A-Za-z_]\w*)(\([^)]*\))?\s*(.*)$", re.S)
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -548,7 +550,7 @@ def _open_store(cache_file: Path) -> sqlite3.Connection | None:
         return None
 
 
-def _scan(root: Path, cache_file: Path | None) -> _Files:
+def _scan(root: Path, cache_file: Path | None, stats: TreeStats | None = None) -> _Files:
     db = _open_store(cache_file) if cache_file is not None else None
     old: dict[str, tuple[int, int, str, str]] = {}
     if db is not None:
@@ -559,19 +561,18 @@ def _scan(root: Path, cache_file: Path | None) -> _Files:
             db = None
     known: dict[str, tuple[str, str]] = {}
     fresh: dict[str, FileInfo] = {}
+    stats = stats or TreeStats(root)
     for top in ("src", "include"):
-        for dirpath, _, names in os.walk(root / top):
-            for n in names:
-                if not n.endswith((".c", ".h")):
-                    continue
-                p = sys.intern(os.path.join(dirpath, n))
-                st = os.stat(p)
-                prev = old.get(p)
-                if prev is not None and (prev[0], prev[1]) == (st.st_size, st.st_mtime_ns):
-                    known[p] = (prev[2], prev[3])
-                else:
-                    info = fresh[p] = _analyse(Path(p), st)
-                    known[p] = (info.sha, info.ddig)
+        for p, st in stats.files(top):
+            if not p.endswith((".c", ".h")):
+                continue
+            p = sys.intern(p)
+            prev = old.get(p)
+            if prev is not None and (prev[0], prev[1]) == (st.st_size, st.st_mtime_ns):
+                known[p] = (prev[2], prev[3])
+            else:
+                info = fresh[p] = _analyse(Path(p), st)
+                known[p] = (info.sha, info.ddig)
     if db is not None:
         gone = [(p,) for p in old if p not in known]
         try:
@@ -642,8 +643,9 @@ def _macros(files: Mapping[str, FileInfo], seed_names: set[str]) -> _Macros:
                    {n: frozenset(b) for n, b in macro_bodies.items()})
 
 
-def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None) -> KeyIndex:
-    files = _scan(root, cache_file)
+def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None,
+                stats: TreeStats | None = None) -> KeyIndex:
+    files = _scan(root, cache_file, stats)
     include_dirs = [str(root / "include"), str(root / "include/libc"), str(root / "src"), str(root)]
     h = hashlib.sha1(repr((ANALYSIS_VERSION, str(root), sorted(seed_names))).encode())
     for p in files:

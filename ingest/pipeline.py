@@ -184,14 +184,15 @@ def _ootkg_version() -> str:
 
 
 def _options(checkout: Checkout, versions: list[VersionInfo], maps: list[MapInput],
-             concepts_dir: Path | None, only_sources: list[str] | None, use_pch: bool) -> str:
+             concepts_dir: Path | None, only_sources: list[str] | None, use_pch: bool,
+             symbols: str | None) -> str:
     """Everything besides the input files that decides the graph: equal options and equal
     file stats mean a rerun would produce the same graph."""
     return run_state.options_key(
         root=str(checkout.root), versions=[v.id for v in versions],
         maps=[m.model_dump(mode="json") for m in maps], concepts=str(concepts_dir),
         only=only_sources, pch=use_pch, ootkg=_ootkg_version(), code=run_state.code_stamp(),
-        sources=[s.name for s in sources()])
+        sources=[s.name for s in sources()], symbols=symbols)
 
 
 def _graph_is(state: run_state.RunState, graph_id: Callable[[], str | None] | None,
@@ -219,17 +220,22 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                maps: list[MapInput] | None = None, concepts_dir: Path | None = None,
                jobs: int = 2, only_sources: list[str] | None = None, use_pch: bool = True,
                force: bool = False, graph_id: Callable[[], str | None] | None = None,
-               ) -> tuple[IngestReport, Facts]:
+               cli: str | None = None) -> tuple[IngestReport, Facts]:
     """Run every source, merge, and (when ``store_factory`` is given) replace the graph.
 
     When nothing an ingest reads changed since the run that built the current graph, returns
     at once with ``report.unchanged``; when only ``.c`` bodies changed, applies the C delta
     in place (``report.delta``); ``force`` rebuilds anyway. ``graph_id`` names the store's
-    current graph (the embedded store's CURRENT file), so those checks need not open it."""
+    current graph (the embedded store's CURRENT file), so those checks need not open it;
+    ``cli`` (``run_state.cli_key``) is remembered for the CLI's no-op fast path."""
     t0 = time.perf_counter()
     maps = maps if maps is not None else registered_maps(cache_dir)
-    stats = run_state.scan_inputs(checkout.root, concepts_dir)
-    options = _options(checkout, versions, maps, concepts_dir, only_sources, use_pch)
+    from ingest.addresses import symbols_dir
+
+    sym = symbols_dir()  # the addresses source reads it
+    symbols = str(sym.resolve()) if sym is not None else None
+    stats = run_state.scan_inputs(checkout.root, concepts_dir, sym)
+    options = _options(checkout, versions, maps, concepts_dir, only_sources, use_pch, symbols)
     state = None if force else run_state.load(cache_dir)
     if state is not None and state.options == options and _graph_is(state, graph_id,
                                                                      store_factory):
@@ -246,7 +252,7 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                                          modified, added, removed)
         if edited is not None:
             got = _run_delta(checkout, versions, cache_dir, state, edited, stats, store_factory,
-                             progress or (lambda *_: None), t0)
+                             progress or (lambda *_: None), t0, cli)
             if got is not None:
                 return got, Facts()
             why = "the cache lacks records the delta needs"
@@ -308,7 +314,8 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
             store.replace_graph(facts)
         run_state.save(cache_dir, run_state.RunState(
             options=options, stats=stats, run_id=run_id, decomp_commit=commit, counts=counts,
-            graph=graph_id() if graph_id is not None else None, c=c_state))
+            graph=graph_id() if graph_id is not None else None, c=c_state,
+            extra=_extra(cli)))
     report = IngestReport(
         run_id=run_id, decomp_commit=commit, versions=[v.id for v in versions],
         seconds=round(time.perf_counter() - t0, 2), counts=counts, sources=reports,
@@ -318,6 +325,11 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         diagnostics=ctx.stats.get("diagnostics", 0),
         partial=bool(ctx.stats.get("failed_files")))
     return report, facts
+
+
+def _extra(cli: str | None) -> dict[str, Any]:
+    """What the CLI's fast path checks besides the stats: its inputs and ootkg's code."""
+    return {"cli": cli, "code": run_state.code_stamp()} if cli else {}
 
 
 def _c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_state.Stats,
@@ -365,8 +377,8 @@ def _counts_after(store: Any, before: dict[str, int], delta: Any) -> dict[str, i
 
 def _run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                state: run_state.RunState, edited: list[str], stats: run_state.Stats,
-               store_factory: Callable[[], Any] | None, progress: ProgressFn, t0: float
-               ) -> IngestReport | None:
+               store_factory: Callable[[], Any] | None, progress: ProgressFn, t0: float,
+               cli: str | None) -> IngestReport | None:
     from ingest import c_delta
     from kg import delta as kg_delta
 
@@ -394,7 +406,7 @@ def _run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     c_delta.put_records(cache_dir, cd.records)
     run_state.save(cache_dir, run_state.RunState(
         options=state.options, stats=stats, run_id=run_id, decomp_commit=checkout.commit(),
-        counts=counts, graph=state.graph, c=cd.state))
+        counts=counts, graph=state.graph, c=cd.state, extra=_extra(cli)))
     note = (f"delta: {len(cd.parsed)} parse(s) ({', '.join(cd.parsed[:4])}"
             f"{', ...' if len(cd.parsed) > 4 else ''}); {cd.names} entities re-assembled; "
             f"{written['nodes_upserted']} nodes and {written['rels_upserted']} relationships "

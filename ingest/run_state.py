@@ -47,8 +47,27 @@ def _scan(path: str, out: Stats) -> None:
                 continue
 
 
-def scan_inputs(root: Path, concepts_dir: Path | None) -> Stats:
-    """Size and mtime of every file an ingest reads."""
+def cli_key(*, store: str, db: str, cache_dir: str, decomp: str, versions: str | None,
+            only: str | None, no_pch: bool, concepts: str | None, symbols: str | None) -> str:
+    """The ``ootkg ingest`` inputs as given (paths resolved, lists normalised) and the maps
+    registered in the cache: what the CLI's no-op fast path compares before importing
+    anything heavy."""
+    def norm(s: str | None) -> list[str] | None:
+        return sorted({x.strip() for x in s.split(",") if x.strip()}) if s else None
+
+    try:
+        maps = (Path(cache_dir) / "maps.json").read_bytes()
+    except OSError:
+        maps = b""
+    return options_key(store=store, db=db, cache_dir=cache_dir, decomp=decomp,
+                       versions=norm(versions), only=norm(only), no_pch=no_pch,
+                       concepts=concepts, symbols=symbols,
+                       maps=hashlib.sha1(maps).hexdigest())
+
+
+def scan_inputs(root: Path, concepts_dir: Path | None, *more: Path | None) -> Stats:
+    """Size and mtime of every file an ingest reads (``more``: other input directories, such
+    as the symbol lists)."""
     out: Stats = {}
     for d in INPUT_DIRS:
         _scan(str(root / d), out)
@@ -58,8 +77,9 @@ def scan_inputs(root: Path, concepts_dir: Path | None) -> Stats:
             out[str(root / f)] = (st.st_size, st.st_mtime_ns)
         except OSError:
             pass
-    if concepts_dir is not None:
-        _scan(str(concepts_dir), out)
+    for d in (concepts_dir, *more):
+        if d is not None:
+            _scan(str(d), out)
     return out
 
 

@@ -7,38 +7,14 @@ the CLI imports this on every start, and pydantic-settings alone costs ~0.25 s o
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kg.envconf import default_cache_dir, default_db, env_values
+
 DEFAULT_VERSION = "gc-eu-mq-dbg"
-ENV_PREFIX = "OOTKG_"
-
-
-def _xdg(var: str, fallback: str) -> Path:
-    base = os.environ.get(var)
-    return Path(base) if base else Path.home() / fallback
-
-
-def _dotenv(path: Path = Path(".env")) -> dict[str, str]:
-    """KEY=VALUE lines of a .env file (comments, blank lines, quotes and ``export`` allowed)."""
-    out: dict[str, str] = {}
-    try:
-        text = path.read_text()
-    except OSError:
-        return out
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        out[key.strip()] = value
-    return out
 
 
 class Settings(BaseModel):
@@ -48,9 +24,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     store: Literal["embedded", "neo4j"] = "embedded"
-    db: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "ootkg" / "graph",
-                     description="embedded store directory")
-    cache_dir: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "ootkg",
+    db: Path = Field(default_factory=default_db, description="embedded store directory")
+    cache_dir: Path = Field(default_factory=default_cache_dir,
                             description="facts cache, generated asset headers, PCHs")
     neo4j_uri: str = "bolt://localhost:7687"
     neo4j_user: str = "neo4j"
@@ -67,13 +42,5 @@ class Settings(BaseModel):
     def _from_environment(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        found: dict[str, str] = {}
-        sources = [_dotenv(), os.environ]
-        for source in sources:
-            for key, value in source.items():
-                if key.upper().startswith(ENV_PREFIX):
-                    name = key[len(ENV_PREFIX):].lower()
-                    if name in cls.model_fields:
-                        found[name] = value
-        # an empty variable means "unset" (the default), as in most shells' conventions
-        return {**{k: v for k, v in found.items() if v != ""}, **data}
+        found = {k: v for k, v in env_values().items() if k in cls.model_fields}
+        return {**found, **data}

@@ -1,3 +1,3 @@
-from ootkg.cli import main
+from ootkg.fastpath import main
 
 main()

@@ -120,7 +120,8 @@ def register(app: typer.Typer) -> None:
                     co, selected, cache_dir, lambda: open_for(ctx, write=True), progress=progress,
                     concepts_dir=concepts, jobs=jobs, use_pch=not no_pch,
                     only_sources=[s.strip() for s in only.split(",")] if only else None,
-                    force=force, graph_id=_graph_id(settings)))
+                    force=force, graph_id=_graph_id(settings),
+                    cli=_cli_key(settings, co, versions, only, no_pch, concepts)))
         except MapError as e:  # a remembered map that no longer fits: nothing was written
             raise UserError(f"{e} (The graph is unchanged.)") from None
         if json_out:
@@ -158,6 +159,19 @@ def register(app: typer.Typer) -> None:
         v = _versions(co, vid)[0]
         path = write_compile_db(co, v, Path(settings.cache_dir), out)
         typer.echo(str(path))
+
+
+def _cli_key(settings, co, versions, only, no_pch, concepts):  # type: ignore[no-untyped-def]
+    """This command's inputs as ``ootkg.fastpath`` sees them (see ``run_state.cli_key``)."""
+    from ingest.addresses import symbols_dir
+    from ingest.run_state import cli_key
+
+    sym = symbols_dir()
+    return cli_key(store=settings.store, db=str(Path(settings.db).expanduser().resolve()),
+                   cache_dir=str(Path(settings.cache_dir).expanduser().resolve()),
+                   decomp=str(co.root), versions=versions, only=only, no_pch=no_pch,
+                   concepts=str(concepts.resolve()) if concepts else None,
+                   symbols=str(sym.resolve()) if sym else None)
 
 
 def _graph_id(settings):  # type: ignore[no-untyped-def]

@@ -138,3 +138,29 @@ def test_a_directive_edit_or_a_header_edit_takes_the_full_path(env: dict[str, Pa
     rep = _ingest(env["decomp"], "--only", "c")
     assert rep["delta"] is not None
     assert _ingest(env["decomp"], "--only", "c")["unchanged"]
+
+
+def test_the_cli_fast_path_answers_an_unchanged_ingest_without_the_full_cli(
+        env: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ootkg.fastpath import unchanged_ingest
+
+    args = ["ingest", "--decomp", str(env["decomp"]), "--versions", "ntsc-1.0,gc-us"]
+    assert not unchanged_ingest(args)  # no graph yet
+    _ingest(env["decomp"], "--only", "c")  # VERSIONS is "gc-us,ntsc-1.0": same set
+    assert not unchanged_ingest(args)  # another --only
+    args += ["--only", "c"]
+    assert unchanged_ingest(args)
+    assert "Nothing changed since run" in capsys.readouterr().out
+    assert unchanged_ingest(["--db", str(env["db"]), *args, "-j", "2"])
+    # anything it cannot vouch for goes to the full CLI
+    assert not unchanged_ingest([*args, "--force"])
+    assert not unchanged_ingest([*args, "--json"])
+    assert not unchanged_ingest(["--db", str(env["db"]) + "-other", *args])
+    assert not unchanged_ingest(["ingest", "--decomp", str(env["decomp"]), "--only", "c"])
+    monkeypatch.setenv("OOTKG_STORE", "neo4j")
+    assert not unchanged_ingest(args)
+    monkeypatch.delenv("OOTKG_STORE")
+    src = env["decomp"] / TEST_C
+    src.write_bytes(src.read_bytes() + b"\n")
+    assert not unchanged_ingest(args)

@@ -1,34 +1,46 @@
-"""Staging rows as Parquet files typed by the schema, for the embedded store's COPY FROM."""
+"""Staging rows as Parquet files typed by the schema, for the embedded store's COPY FROM.
+
+pyarrow is imported on first use: it costs ~0.3-0.6 s, and opening the store to read or to
+apply a small delta does not need it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from kg.schema import PropType, SchemaError
 
-_ARROW: dict[PropType, pa.DataType] = {
-    PropType.STRING: pa.string(),
-    PropType.INT: pa.int64(),
-    PropType.FLOAT: pa.float64(),
-    PropType.BOOL: pa.bool_(),
-    PropType.STRING_LIST: pa.list_(pa.string()),
-}
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+@cache
+def _arrow_types() -> dict[PropType, pa.DataType]:
+    import pyarrow as pa
+
+    return {
+        PropType.STRING: pa.string(),
+        PropType.INT: pa.int64(),
+        PropType.FLOAT: pa.float64(),
+        PropType.BOOL: pa.bool_(),
+        PropType.STRING_LIST: pa.list_(pa.string()),
+    }
 
 
 def arrow_table(columns: Sequence[tuple[str, PropType]], rows: Iterable[dict[str, Any]],
                 owner: str) -> pa.Table:
     """Columns in the given order (COPY needs the table's full column list); missing -> null."""
+    import pyarrow as pa
+
+    types = _arrow_types()
     rows = list(rows)
     arrays = []
     for name, ptype in columns:
         values = [row.get(name) for row in rows]
         try:
-            arrays.append(pa.array(values, type=_ARROW[ptype]))
+            arrays.append(pa.array(values, type=types[ptype]))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
             bad = next((v for v in values if v is not None and not _fits(v, ptype)), None)
             raise SchemaError(f"{owner}.{name} is {ptype.value}; got {bad!r} ({e})") from None
@@ -48,5 +60,7 @@ def _fits(value: Any, ptype: PropType) -> bool:
 
 
 def write_parquet(table: pa.Table, path: Path) -> Path:
+    import pyarrow.parquet as pq
+
     pq.write_table(table, path, compression="none")
     return path

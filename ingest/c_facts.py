@@ -90,8 +90,10 @@ def _pool(ctx: IngestContext) -> Any:
     return _LazyPool(ctx.jobs, str(ctx.cache_dir))
 
 
-# the key formulas below: another value starts the key memo afresh
+# the key formulas below: another value (or another text of this module) starts the key
+# memo afresh
 _PLAN_FORMAT = "plan-1"
+_CODE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
 
 
 class _Plan:
@@ -109,7 +111,7 @@ class _Plan:
         analysis = ctx.cache_dir / "analysis"
         self.index = build_index(self.root, seeds, analysis / "files.pkl", stats)
         self.memo = KeyMemo(analysis / "keys.pkl", self.index,
-                            f"{_PLAN_FORMAT}:{EXTRACTOR_VERSION}")
+                            f"{_PLAN_FORMAT}:{EXTRACTOR_VERSION}:{_CODE_DIGEST}")
         self._stub_sha: dict[tuple[str, str], str] = {}
         self.venv: dict[str, dict] = {}
         self.raw: dict[str, dict[str, str]] = {}

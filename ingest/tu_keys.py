@@ -40,6 +40,9 @@ _INT_DEFINE = re.compile(r"^\s*([A-Za-z_]\w*)\s+\(?\s*(-?(?:0[xX][0-9a-fA-F]+|\d
 _DEFINED = re.compile(r"\bdefined\s*(?:\(\s*([A-Za-z_]\w*)\s*\)|([A-Za-z_]\w*))")
 _NUM = re.compile(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b")
 ANALYSIS_VERSION = "tu-keys-6"
+# this module's own text: what is remembered from its macro analysis and keys (macros.pkl,
+# the key memo) is not reused by other code
+CODE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
 
 
 @dataclass
@@ -552,6 +555,8 @@ def _open_store(cache_file: Path) -> sqlite3.Connection | None:
 
 def _scan(root: Path, cache_file: Path | None, stats: TreeStats | None = None) -> _Files:
     db = _open_store(cache_file) if cache_file is not None else None
+    if db is not None and cache_file is not None:
+        cache_file.unlink(missing_ok=True)  # the single pickle of tu-keys-5 and before
     old: dict[str, tuple[int, int, str, str]] = {}
     if db is not None:
         try:
@@ -647,7 +652,7 @@ def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None
                 stats: TreeStats | None = None) -> KeyIndex:
     files = _scan(root, cache_file, stats)
     include_dirs = [str(root / "include"), str(root / "include/libc"), str(root / "src"), str(root)]
-    h = hashlib.sha1(repr((ANALYSIS_VERSION, str(root), sorted(seed_names))).encode())
+    h = hashlib.sha1(repr((ANALYSIS_VERSION, CODE_DIGEST, str(root), sorted(seed_names))).encode())
     for p in files:
         h.update(f"{p}\0{files.ddig(p)}\n".encode())
     gdig = h.hexdigest()

@@ -31,7 +31,7 @@ from ingest import c_defines
 from ingest.c_assemble import VersionData, assemble
 from ingest.c_extract import Ents, Job, TURecord, extract_tu, init_worker
 from ingest.c_profiles import profile_key, tables_snapshot, use_checkout, use_tables
-from ingest.cache import RecordCache
+from ingest.cache import RecordCache, gc_paused
 from ingest.cenv import CompileEnv
 from ingest.checkout import Checkout, VersionInfo
 from ingest.spec import SpecInfo
@@ -226,13 +226,14 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
     recs: dict[str, TURecord] = {}
 
     def load(keys: list[str]) -> bool:
-        for k in keys:
-            if k not in recs:
-                rec = cache.load(k)
-                if rec is None:
-                    log.info("C delta: record %s missing from the cache", k[:12])
-                    return False
-                recs[k] = rec
+        with gc_paused():
+            for k in keys:
+                if k not in recs:
+                    rec = cache.load(k)
+                    if rec is None:
+                        log.info("C delta: record %s missing from the cache", k[:12])
+                        return False
+                    recs[k] = rec
         return True
 
     order = sorted(state.versions, key=lambda cv: (not cv.v.is_default, cv.v.ordinal))

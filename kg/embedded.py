@@ -21,7 +21,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,10 @@ _UPDATE_BATCH = 50_000
 # peak RSS for one version), and a checkpoint per this many rows (bounds un-checkpointed data).
 _BUILD_THREADS = 1
 _CHECKPOINT_ROWS = 1_000_000
+# Its buffer pool: un-checkpointed data must fit (1M synthetic rows loaded in 256 MB; 64 MB
+# failed at ~165k), so ample headroom; the pool's cost is ~2 MB of frame table per GB.
+_BUILD_POOL_MIN = 1 << 30
+_BUILD_POOL_PER_ROW = 1 << 10
 
 
 class EmbeddedStore(GraphStore):
@@ -299,14 +304,17 @@ class EmbeddedStore(GraphStore):
             log.warning("%s: dropped %d relationship(s) to nodes not in the graph", rel_type, len(items))
         new_path = self._new_file()
         started = time.perf_counter()
+        old = self._path
+        # The live graph stays closed while the new one is built: its buffer pool (sized
+        # from RAM; ~37 MB of frame table on 24 GB) and cached pages would add to the peak.
+        self.close_connection()
         try:
             _build(new_path, facts)
         except BaseException:
             for f in self.dir.glob(new_path.name + "*"):
                 f.unlink(missing_ok=True)
+            self._open(old)
             raise
-        old = self._path
-        self.close_connection()
         self._publish(new_path)
         self._open(new_path)
         self._prune_old(keep={new_path.name, old.name})
@@ -382,13 +390,23 @@ def _build(path: Path, facts: Facts) -> None:
     shutil.copyfile(_template(path.parent), path)
     # Auto-checkpoint makes every COPY commit end in a full checkpoint (~40 ms each, and a
     # graph has ~100 table/pair groups): one checkpoint per _CHECKPOINT_ROWS rows instead.
-    db = engine.Database(str(path), auto_checkpoint=False, max_num_threads=_BUILD_THREADS)
+    # A bounded buffer pool: the default (80% of RAM) costs tens of MB of frame table at open.
+    db = engine.Database(str(path), auto_checkpoint=False, max_num_threads=_BUILD_THREADS,
+                         buffer_pool_size=max(_BUILD_POOL_MIN, _BUILD_POOL_PER_ROW * len(facts)))
     conn = engine.Connection(db)
     try:
-        with tempfile.TemporaryDirectory(prefix="ootkg-build-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="ootkg-build-") as tmp, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="ootkg-stage") as stager:
+            # The next group's Parquet file is written while Ladybug (GIL released) runs
+            # this group's COPY; at most two files exist at a time.
             pending = 0
-            for statement, rows in _staged(facts, Path(tmp)):
+            groups = _copy_groups(facts)
+            ahead = _stage_next(stager, groups, Path(tmp))
+            while ahead is not None:
+                statement, rows, file = ahead.result()
+                ahead = _stage_next(stager, groups, Path(tmp))
                 conn.execute(statement)
+                file.unlink()
                 pending += rows
                 if pending >= _CHECKPOINT_ROWS:
                     conn.execute("CHECKPOINT")
@@ -401,22 +419,29 @@ def _build(path: Path, facts: Facts) -> None:
         db.close()
 
 
-def _staged(facts: Facts, tmp: Path) -> Iterator[tuple[str, int]]:
-    """(COPY statement, rows) per node kind and per relationship group, its Parquet file
-    written. Each file is deleted once the next one is asked for (its COPY has run)."""
+_CopyGroup = tuple[str, str, list[tuple[str, PropType]], Collection[Row], str]
+
+
+def _copy_groups(facts: Facts) -> Iterator[_CopyGroup]:
+    """(table, file stem, columns, rows, COPY options) per node kind and relationship pair."""
     for kind, rows in facts.nodes.items():
         if rows:
-            table = arrow_table(list(NODE_KINDS[kind].props.items()), rows.values(), kind)
-            file = write_parquet(table, tmp / f"{kind}.parquet")
-            del table
-            yield f"COPY {kind} FROM '{file}'", len(rows)
-            file.unlink()
+            yield kind, kind, list(NODE_KINDS[kind].props.items()), rows.values(), ""
     for rel_type, fk, tk, rows in facts.iter_rel_groups():
-        table = arrow_table(_rel_columns(REL_KINDS[rel_type], fk, tk), rows, rel_type)
-        file = write_parquet(table, tmp / f"{rel_type}-{fk}-{tk}.parquet")
-        del table
-        yield f"COPY {rel_type} FROM '{file}' (from='{fk}', to='{tk}')", len(rows)
-        file.unlink()
+        yield (rel_type, f"{rel_type}-{fk}-{tk}", _rel_columns(REL_KINDS[rel_type], fk, tk), rows,
+               f" (from='{fk}', to='{tk}')")
+
+
+def _stage_next(stager: ThreadPoolExecutor, groups: Iterator[_CopyGroup],
+                tmp: Path) -> Future[tuple[str, int, Path]] | None:
+    group = next(groups, None)
+    return None if group is None else stager.submit(_stage, *group, tmp)
+
+
+def _stage(table: str, stem: str, columns: list[tuple[str, PropType]], rows: Collection[Row],
+           options: str, tmp: Path) -> tuple[str, int, Path]:
+    file = write_parquet(arrow_table(columns, rows, table), tmp / f"{stem}.parquet")
+    return f"COPY {table} FROM '{file}'{options}", len(rows), file
 
 
 def _rel_columns(rk: RelKind, fk: str, tk: str) -> list[tuple[str, PropType]]:

@@ -18,8 +18,8 @@ call. Entries, in cursor order (``fi`` = the cursor's file index, ``i`` = its in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
+from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any
 
 import clang.cindex as ci
@@ -114,8 +114,10 @@ def _function_tuple(name: str, line: int, static: bool, ret: str, ret_target: Ta
             args = f"{args}, ..." if args else "..."
         elif not args:
             args = "void"
-    return (name, f"{ret} {name}({args})", ret,
-            json.dumps([{"name": n, "type": ty} for n, ty, _ in params]), rel,
+    # json.dumps([{"name": n, "type": ty}, ...]) with its default separators, spelled out
+    params_json = "[" + ", ".join(f'{{"name": {_json_str(n)}, "type": {_json_str(ty)}}}'
+                                  for n, ty, _ in params) + "]"
+    return (name, f"{ret} {name}({args})", ret, params_json, rel,
             line, static, defined, ret_target, [tgt for _, _, tgt in params])
 
 

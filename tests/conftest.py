@@ -103,3 +103,17 @@ def call_graph_facts() -> Facts:
         f.rel("CALLS", a, b, count=n, versions=["gc-eu-mq-dbg"] if a == "Debug_Recurse" else
               ["ntsc-1.0", "gc-eu-mq-dbg"])
     return f
+
+
+@pytest.fixture()
+def mini_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """A writable copy of the minidecomp fixture, with the graph and the cache in tmp_path
+    (via OOTKG_DB / OOTKG_CACHE_DIR, as the CLI reads them)."""
+    import shutil
+
+    decomp = tmp_path / "oot"
+    shutil.copytree(FIXTURES / "minidecomp", decomp)
+    monkeypatch.setenv("OOTKG_DB", str(tmp_path / "graph"))
+    monkeypatch.setenv("OOTKG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("OOTKG_DECOMP", raising=False)
+    return {"decomp": decomp, "db": tmp_path / "graph", "cache": tmp_path / "cache"}

@@ -16,17 +16,10 @@ from kg.settings import Settings
 from kg.store import open_store
 from ootkg.cli import app
 
-MINI = Path(__file__).resolve().parent / "fixtures" / "minidecomp"
-
 
 @pytest.fixture()
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    decomp = tmp_path / "oot"
-    shutil.copytree(MINI, decomp)
-    monkeypatch.setenv("OOTKG_DB", str(tmp_path / "graph"))
-    monkeypatch.setenv("OOTKG_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("OOTKG_DECOMP", raising=False)
-    return {"decomp": decomp, "db": tmp_path / "graph", "cache": tmp_path / "cache"}
+def env(mini_checkout: dict[str, Path]) -> dict[str, Path]:
+    return mini_checkout
 
 
 def _ingest(*args: str) -> tuple[int, str, dict | None]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +14,13 @@ from kg.settings import Settings
 from kg.store import open_store
 from ootkg.cli import app
 
-MINI = Path(__file__).resolve().parent / "fixtures" / "minidecomp"
 TEST_C = "src/overlays/actors/ovl_En_Test/z_en_test.c"
 VERSIONS = "gc-us,ntsc-1.0"
 
 
 @pytest.fixture()
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    decomp = tmp_path / "oot"
-    shutil.copytree(MINI, decomp)
-    monkeypatch.setenv("OOTKG_DB", str(tmp_path / "graph"))
-    monkeypatch.setenv("OOTKG_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("OOTKG_DECOMP", raising=False)
-    return {"decomp": decomp, "db": tmp_path / "graph"}
+def env(mini_checkout: dict[str, Path]) -> dict[str, Path]:
+    return mini_checkout
 
 
 def _ingest(decomp: Path, *extra: str) -> dict[str, Any]:

@@ -221,27 +221,55 @@ def scan_cached(root: Path, cache_dir: Path, with_c: bool = True,
                 stats: TreeStats | None = None) -> DefineScan:
     """``scan``, remembered while no scanned file changes (size, mtime, the set of files);
     after an edit only the edited files are scanned again. ``stats``: this run's walk."""
-    h = hashlib.sha1(f"v2:{with_c}:{root}".encode())
-    walked = _walk(root, with_c, stats)
-    h.update("".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n" for p, st in walked)).encode())
-    whole = cache_dir / f"scan-{'c' if with_c else 'h'}.pkl"
-    got = _LAST_SCAN.get(whole)
-    if got is not None and got[0] == h.hexdigest():
-        return got[1]  # the same process asked before (c_source does, after the extraction)
-    try:
-        with open(whole, "rb") as fh:
-            fp, got = pickle.load(fh)
-        if fp == h.hexdigest():
-            _LAST_SCAN[whole] = (fp, got)
-            return got
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
-        pass
+    fp, walked, whole = _fingerprint(root, cache_dir, with_c, stats)
+    got = _remembered(fp, whole)
+    if got is not None:
+        return got
     memo = FileMemo(cache_dir / "scan-files.pkl", _SCAN_TAG)
     got = scan(root, with_c, memo, walked)
     memo.save()
-    _write(whole, (h.hexdigest(), got))
-    _LAST_SCAN[whole] = (h.hexdigest(), got)
+    _write(whole, (fp, got))
+    _LAST_SCAN[whole] = (fp, got)
     return got
+
+
+def scan_if_fresh(root: Path, cache_dir: Path, with_c: bool = True,
+                  stats: TreeStats | None = None) -> DefineScan | None:
+    """The remembered ``scan_cached`` result while no scanned file changed, else None."""
+    fp, _, whole = _fingerprint(root, cache_dir, with_c, stats)
+    return _remembered(fp, whole)
+
+
+def scan_and_probe(root: Path, cache_dir: Path, args: list[str], stamp: str | None = None
+                   ) -> tuple[DefineScan, dict[str, int]]:
+    """``scan_cached``, then ``evaluate_cached`` of one version's flags (``args``): one task
+    for a worker on a cold cache."""
+    dscan = scan_cached(root, cache_dir)
+    return dscan, evaluate_cached(root, args, dscan.probe_names(), dscan.headers, cache_dir,
+                                  dscan.conditions(), stamp)
+
+
+def _fingerprint(root: Path, cache_dir: Path, with_c: bool, stats: TreeStats | None
+                 ) -> tuple[str, list[tuple[str, os.stat_result]], Path]:
+    h = hashlib.sha1(f"v2:{with_c}:{root}".encode())
+    walked = _walk(root, with_c, stats)
+    h.update("".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n" for p, st in walked)).encode())
+    return h.hexdigest(), walked, cache_dir / f"scan-{'c' if with_c else 'h'}.pkl"
+
+
+def _remembered(fp: str, whole: Path) -> DefineScan | None:
+    got = _LAST_SCAN.get(whole)
+    if got is not None and got[0] == fp:
+        return got[1]  # the same process asked before (c_source does, after the extraction)
+    try:
+        with open(whole, "rb") as fh:
+            got_fp, scan_ = pickle.load(fh)
+        if got_fp == fp:
+            _LAST_SCAN[whole] = (fp, scan_)
+            return scan_
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+        pass
+    return None
 
 
 # the last scan per cache file in this process, with its fingerprint (callers do not change

@@ -259,20 +259,42 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
                                      callback=dispatch_stubs)
     else:
         dispatch_stubs(scanned or asset_stubs.scan_cached(ctx.checkout.root, scan_pkl, stats))
+    # the defines probes (one per version) run in the workers when not cached, while the
+    # index and the specs are read here; on a cold cache the define scan too (with the first
+    # version's probe; the others are queued when it is done)
     dcache = ctx.cache_dir / "defines"
-    dscan = c_defines.scan_cached(ctx.checkout.root, dcache, stats=stats)
-    names, conds, def_headers = dscan.probe_names(), dscan.conditions(), dscan.headers
     inc_stamp = c_defines.include_stamp(ctx.checkout.root, stats)
-    # the defines probes (one per version) and asset stubs run in the workers, when not
-    # cached, while the index and the specs are read here
     probes: dict[str, Any] = {}
-    for v in order:
-        args = (ctx.checkout.root, envs[v.id].args(), names, def_headers, dcache, conds,
-                inc_stamp)
-        got = c_defines.load_probe(c_defines.probe_path(*args[:6], stamp=inc_stamp))
-        probes[v.id] = (_Done(got) if got is not None
-                        else pool.apply_async(c_defines.evaluate_cached, args)
-                        if pool is not None else _Done(c_defines.evaluate_cached(*args)))
+    probe_error: list[BaseException] = []
+
+    def dispatch_probes(dscan: c_defines.DefineScan) -> None:
+        try:  # (also run by the pool's result thread: an exception there would hang it)
+            names, conds, heads = dscan.probe_names(), dscan.conditions(), dscan.headers
+            for v in order:
+                if v.id in probes:
+                    continue
+                args = (ctx.checkout.root, envs[v.id].args(), names, heads, dcache, conds,
+                        inc_stamp)
+                got = c_defines.load_probe(c_defines.probe_path(*args[:6], stamp=inc_stamp))
+                probes[v.id] = (_Done(got) if got is not None
+                                else pool.apply_async(c_defines.evaluate_cached, args)
+                                if pool is not None
+                                else _Done(c_defines.evaluate_cached(*args)))
+        except BaseException as e:  # noqa: BLE001 - re-raised in this thread below
+            probe_error.append(e)
+
+    def first_probe(got: tuple[c_defines.DefineScan, dict[str, int]]) -> None:
+        probes[order[0].id] = _Done(got[1])
+        dispatch_probes(got[0])
+
+    dscan_task: Any = None
+    dscan = c_defines.scan_if_fresh(ctx.checkout.root, dcache, stats=stats)
+    if dscan is None and pool is not None and not (dcache / "scan-files.pkl").is_file():
+        dscan_task = pool.apply_async(c_defines.scan_and_probe,
+                                      (ctx.checkout.root, dcache, envs[order[0].id].args(),
+                                       inc_stamp), callback=first_probe)
+    else:
+        dispatch_probes(dscan or c_defines.scan_cached(ctx.checkout.root, dcache, stats=stats))
     t1 = time.perf_counter()
     plan = _Plan(ctx, envs, stats)
     t2 = time.perf_counter()
@@ -285,6 +307,10 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
         stub_scan.get()  # its callback has queued the versions' stubs when this returns
     if stub_error:
         raise stub_error[0]
+    if dscan_task is not None:
+        dscan_task.get()  # its callback has queued the other versions' probes
+    if probe_error:
+        raise probe_error[0]
     for task in list(stub_tasks.values()):
         task.get()
     measured: dict[str, dict[str, int]] = {v.id: probes[v.id].get() for v in order}

@@ -138,6 +138,7 @@ class CompileEnv:
         self._per_file = per_file_defines(checkout, self.version)
         self._pch: Path | None = None
         self._prefix: list[str] | None = None
+        self._pch_deps: tuple[Path, dict[str, tuple[int, int, str]]] | None = None
         self._args: list[str] | None = None
 
     def include_dirs(self) -> list[Path]:
@@ -227,11 +228,15 @@ class CompileEnv:
         return out
 
     def pch_deps(self) -> dict[str, tuple[int, int, str]]:
+        """The PCH's dependencies (read once per PCH; each job gets its own copy)."""
         import json
 
         if self._pch is None:
             return {}
-        return {k: tuple(v) for k, v in json.loads(self._pch.with_suffix(".json").read_text()).items()}
+        if self._pch_deps is None or self._pch_deps[0] != self._pch:
+            self._pch_deps = (self._pch, {k: tuple(v) for k, v in json.loads(
+                self._pch.with_suffix(".json").read_text()).items()})
+        return dict(self._pch_deps[1])
 
     def pch_source(self) -> Path | None:
         return self._pch.with_suffix(".h") if self._pch else None

@@ -80,6 +80,7 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
     stack: list[dict] = []
     code: list[str] = []
     refs: set[str] = set()
+    code_ids: set[str] = set()  # identifiers of the code lines (no identifier spans lines)
     in_comment = False
     for line in text.split("\n"):
         if in_comment:
@@ -99,9 +100,11 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
             if not st_:
                 continue
             code.append(line)
+            ids_line = _IDENT.findall(line)
+            code_ids.update(ids_line)
             if stack:
                 stack[-1]["code"] = True
-                stack[-1]["names"] |= set(_IDENT.findall(line)) - _TRIVIAL
+                stack[-1]["names"] |= set(ids_line) - _TRIVIAL
             continue
         m = _LINE_DIRECTIVE.match(st_)
         if not m:
@@ -154,7 +157,7 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
                 else:
                     stack[-1]["names"] |= set(_IDENT.findall(rest))
     code_text = "\n".join(code)
-    idents = frozenset(_IDENT.findall(code_text))
+    idents = frozenset(code_ids)
     for c in conds:
         if len(c) < 4:  # an unterminated #if
             c.append(None)

@@ -119,6 +119,7 @@ class _Plan:
         self._hkey: dict[int, dict[str, str]] = defaultdict(dict)  # version index -> header -> key
         self._xh: dict[frozenset[str] | tuple[str, ...], str] = {}
         self._heads: dict[str, list[str]] = {}  # path -> the headers of its closure
+        self._digests: dict[tuple, str] = {}
 
     def set_version(self, vid: str, venv: dict, raw: dict[str, str]) -> None:
         """The version's macro values; its digest keys its memo entries: the macro analysis,
@@ -153,9 +154,8 @@ class _Plan:
         if got is not None:
             return got
         digest, missing, parts = self.index.tu_parts(tu_abs, vidx, env, raw)
-        h = hashlib.sha1(repr((EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], digest, missing,
-                               parts, self.stub_part(vid, missing), extra)).encode())
-        got = h.hexdigest()
+        got = self._digest((EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], digest, missing,
+                            parts, self.stub_part(vid, missing), extra))
         self.memo.put(tu_abs, self.vdig[vid], ("full", extra), got)
         return got
 
@@ -177,9 +177,17 @@ class _Plan:
         if m is None:
             self.memo.put(tu_abs, self.vdig[vid], mk, "")
             return None
-        got = hashlib.sha1(repr(("main", EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], m,
-                                 self.stub_part(vid, m[1]), extra)).encode()).hexdigest()
+        got = self._digest(("main", EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], m,
+                            self.stub_part(vid, m[1]), extra))
         self.memo.put(tu_abs, self.vdig[vid], mk, got)
+        return got
+
+    def _digest(self, inputs: tuple) -> str:
+        """sha1 of ``repr(inputs)``, once per distinct value: versions whose parts are equal
+        (most, for most files) share the hashing."""
+        got = self._digests.get(inputs)
+        if got is None:
+            got = self._digests[inputs] = hashlib.sha1(repr(inputs).encode()).hexdigest()
         return got
 
     def header_keys(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str]

@@ -185,6 +185,7 @@ class KeyIndex:
     _sensitive: dict[str, bool] = field(default_factory=dict)
     _oref: dict[str, frozenset[str]] | None = None
     _every: dict[tuple[str, int], tuple] = field(default_factory=dict)
+    _canon: dict[tuple, tuple] = field(default_factory=dict)
     _skips: dict[tuple[str, ...], dict[str, frozenset[int]]] = field(default_factory=dict)
     _blocks: dict[str, tuple[tuple[int, frozenset[str]], ...]] = field(default_factory=dict)
     _dep_conds: dict[str, frozenset[int]] = field(default_factory=dict)
@@ -444,7 +445,8 @@ class KeyIndex:
         got = self._outs.get((path, keep, vkey))
         if got is None:
             every = self._outcomes(path, vkey, env)
-            got = self._outs[(path, keep, vkey)] = tuple(every[i] for i in keep)
+            got = tuple(every[i] for i in keep)
+            got = self._outs[(path, keep, vkey)] = self._canon.setdefault(got, got)
         return got
 
     def _outcomes(self, path: str, vkey: int, env: dict[str, int | None]) -> tuple:
@@ -478,6 +480,7 @@ class KeyIndex:
                 acc |= self.body_dep[n]
             seeds = self._body_seeds[path] = tuple(sorted(acc))
         got = (outs, tuple((s, raw.get(s)) for s in seeds))
+        got = self._canon.setdefault(got, got)  # equal parts of versions: one object
         self._part[(path, vkey, skip)] = got
         return got
 

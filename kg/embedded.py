@@ -14,6 +14,7 @@ readers see either the old graph or the new one.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import hashlib
 import logging
@@ -68,6 +69,7 @@ _CHECKPOINT_ROWS = 1_000_000
 # failed at ~165k), so ample headroom; the pool's cost is ~2 MB of frame table per GB.
 _BUILD_POOL_MIN = 1 << 30
 _BUILD_POOL_PER_ROW = 1 << 10
+_WRITER_POOL = 4 << 30
 
 
 class EmbeddedStore(GraphStore):
@@ -153,7 +155,10 @@ class EmbeddedStore(GraphStore):
 
     def _open(self, path: Path) -> None:
         try:
-            self._db = engine.Database(str(path), read_only=self.read_only)
+            # Readers keep Ladybug's default pool (80% of RAM: room for any query); a writer's
+            # is bounded, as the default's frame table alone is ~37 MB of RSS on 24 GB.
+            self._db = engine.Database(str(path), read_only=self.read_only,
+                                       buffer_pool_size=0 if self.read_only else _WRITER_POOL)
             self._conn = engine.Connection(self._db)
         except RuntimeError as e:
             raise StoreUnavailable(f"Cannot open the graph at {path}: {e}") from None
@@ -223,11 +228,12 @@ class EmbeddedStore(GraphStore):
                 path = write_parquet(table, Path(tmp) / f"{kind}.parquet")
                 self.run(f"COPY {kind} FROM '{path}'")
             for batch in _batches(old, _UPDATE_BATCH):
-                for props in _prop_groups(batch, nk.key):
-                    sets = ", ".join(f"n.{p} = r.{p}" for p in props)
-                    rows_ = [r for r in batch if set(r) - {nk.key} == set(props)]
-                    self.run(f"UNWIND $rows AS r MATCH (n:{kind} {{{nk.key}: r.{nk.key}}}) SET {sets}",
-                             {"rows": rows_})
+                for (given, nulls), rows_ in _set_shapes(batch, {nk.key}).items():
+                    sets = ", ".join([f"n.{p} = r.{p}" for p in given]
+                                     + [f"n.{p} = NULL" for p in nulls])
+                    if sets:
+                        self.run(f"UNWIND $rows AS r MATCH (n:{kind} {{{nk.key}: r.{nk.key}}}) "
+                                 f"SET {sets}", {"rows": rows_})
         return len(merged)
 
     def write_rels(self, rel_type: str, rows: Iterable[Row]) -> int:
@@ -280,13 +286,12 @@ class EmbeddedStore(GraphStore):
             table = arrow_table(_rel_columns(rk, fk, tk), new, rk.type)
             path = write_parquet(table, tmp / f"{rk.type}-{fk}-{tk}.parquet")
             self.run(f"COPY {rk.type} FROM '{path}' (from='{fk}', to='{tk}')")
-        for shape in {tuple(sorted(set(r) - {"from", "to"})) for r in old}:
-            props = [p for p in shape if p != disc]
-            if not props:
+        fixed = {"from", "to", disc} if disc else {"from", "to"}
+        for (given, nulls), rows_ in _set_shapes(old, fixed).items():
+            sets = ", ".join([f"x.{p} = r.{p}" for p in given] + [f"x.{p} = NULL" for p in nulls])
+            if not sets:
                 continue
-            rows_ = [r for r in old if tuple(sorted(set(r) - {"from", "to"})) == shape]
             where = f" WHERE x.{disc} = r.{disc}" if disc else ""
-            sets = ", ".join(f"x.{p} = r.{p}" for p in props)
             for batch in _batches(rows_, _UPDATE_BATCH):
                 # Both ends as property maps: ~1 ms/row here; a WHERE on the far end is 3-5x slower.
                 self.run(f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.from}})-[x:{rk.type}]->"
@@ -360,7 +365,13 @@ class _Tx:
         self.store._conn.execute("BEGIN TRANSACTION")
 
     def __exit__(self, exc_type: object, *_: object) -> None:
-        self.store._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not exc_type:
+            self.store._conn.execute("COMMIT")
+            return
+        try:
+            self.store._conn.execute("ROLLBACK")
+        except RuntimeError:
+            pass  # the failed statement ended the transaction already; keep the first error
 
 
 def _template(directory: Path) -> Path:
@@ -417,6 +428,16 @@ def _build(path: Path, facts: Facts) -> None:
     finally:
         conn.close()
         db.close()
+        _return_freed_memory()
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap the build freed back to the OS (glibc keeps it, ~100-180 MB here, and
+    the caller goes on to reopen the graph). A no-op where there is no malloc_trim."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 _CopyGroup = tuple[str, str, list[tuple[str, PropType]], Collection[Row], str]
@@ -468,9 +489,18 @@ def _merge_node_rows(kind: str, key: str, declared: dict, rows: Iterable[Row]) -
     return merged
 
 
-def _prop_groups(rows: list[Row], key: str) -> list[list[str]]:
-    shapes = {tuple(sorted(set(r) - {key})) for r in rows}
-    return [list(s) for s in shapes if s]
+def _set_shapes(rows: list[Row], fixed: set[str]
+                ) -> dict[tuple[tuple[str, ...], tuple[str, ...]], list[Row]]:
+    """Rows grouped by (properties with a value, properties set to null), the identifying
+    ``fixed`` keys aside. A null goes in as a literal: a parameter column of nothing but nulls
+    binds as STRING, which Ladybug refuses to assign to a BOOL or INT property."""
+    out: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Row]] = {}
+    for r in rows:
+        given = tuple(sorted(k for k, v in r.items() if k not in fixed and v is not None))
+        nulls = tuple(sorted(k for k, v in r.items() if k not in fixed and v is None))
+        out.setdefault((given, nulls), []).append(
+            {k: v for k, v in r.items() if v is not None or k in fixed})
+    return out
 
 
 def _batches(items: list[Row], size: int) -> Iterable[list[Row]]:

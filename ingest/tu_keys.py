@@ -516,10 +516,13 @@ class _Files(Mapping[str, FileInfo]):
         if got is None:
             if path not in self._known or self._db is None:
                 raise KeyError(path)
-            row = self._db.execute("SELECT info FROM files WHERE path = ?", (path,)).fetchone()
-            if row is None:
-                raise KeyError(path)
-            got = self._loaded[path] = pickle.loads(row[0])
+            row = self._db.execute("SELECT sha, info FROM files WHERE path = ?",
+                                   (path,)).fetchone()
+            if row is not None and row[0] == self._known[path][0]:
+                got = pickle.loads(row[1])
+            else:  # another run rewrote the row since this one read the hashes
+                got = _analyse(Path(path), os.stat(path))
+            self._loaded[path] = got
         return got
 
     def get(self, path: str, default: FileInfo | None = None) -> FileInfo | None:  # type: ignore[override]
@@ -537,9 +540,13 @@ class _Files(Mapping[str, FileInfo]):
     def load_all(self) -> None:
         if self._db is None or len(self._loaded) == len(self._known):
             return
-        for path, blob in self._db.execute("SELECT path, info FROM files"):
-            if path in self._known and path not in self._loaded:
+        for path, sha, blob in self._db.execute("SELECT path, sha, info FROM files"):
+            known = self._known.get(path)
+            if known is not None and known[0] == sha and path not in self._loaded:
                 self._loaded[path] = pickle.loads(blob)
+        for path in self._known:
+            if path not in self._loaded:
+                self.__getitem__(path)  # reads its row again, or analyses the file
 
 
 def _open_store(cache_file: Path) -> sqlite3.Connection | None:
@@ -594,9 +601,11 @@ def _scan(root: Path, cache_file: Path | None, stats: TreeStats | None = None) -
                              pickle.dumps(i, protocol=pickle.HIGHEST_PROTOCOL))
                             for p, i in fresh.items()])
             db.execute("COMMIT")
-        except sqlite3.Error:
-            db.rollback()
-            db = None
+        except sqlite3.Error:  # e.g. locked by another run: this run's analyses stay in
+            try:               # memory, the unchanged files' rows are still there to read
+                db.rollback()
+            except sqlite3.Error:
+                pass
     return _Files(known, fresh, db)
 
 

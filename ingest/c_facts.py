@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 # up to this many parses run in this process: starting the workers (a forkserver, libclang
 # loaded in each) costs more than the parallelism gains on a few TUs
-IN_PROCESS_PARSES = 2
+IN_PROCESS_PARSES = 4
 
 
 class _LazyPool:

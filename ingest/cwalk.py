@@ -24,6 +24,11 @@ from typing import Any
 
 import clang.cindex as ci
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: concurrent builds then just both compile
+    fcntl = None  # type: ignore[assignment]
+
 log = logging.getLogger(__name__)
 
 Call = tuple[str, str, list[str]]
@@ -58,15 +63,21 @@ def _build(cache_dir: Path) -> Path | None:
     if out.is_file():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(f".{os.getpid()}.tmp")
-    cmd = [cc, "-O2", "-shared", "-fPIC", str(_SRC), "-o", str(tmp), str(libpath),
-           f"-Wl,-rpath,{libpath.parent}"]
-    try:
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-    except (subprocess.SubprocessError, OSError) as e:
-        log.warning("native walker not built (%s); using the slower Python walk", e)
-        return None
-    tmp.replace(out)
+    # the workers of a cold run start together: one compiles (~0.35 s CPU), the others wait
+    with open(out.with_suffix(".lock"), "w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if out.is_file():
+            return out
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        cmd = [cc, "-O2", "-shared", "-fPIC", str(_SRC), "-o", str(tmp), str(libpath),
+               f"-Wl,-rpath,{libpath.parent}"]
+        try:
+            subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+        except (subprocess.SubprocessError, OSError) as e:
+            log.warning("native walker not built (%s); using the slower Python walk", e)
+            return None
+        tmp.replace(out)
     return out
 
 
@@ -130,18 +141,20 @@ def load_helpers(cache_dir: Path) -> Helpers:
     bufs: dict[str, Any] = {}
 
     def toplevel(tu: ci.TranslationUnit) -> TopLevel:
+        # the buffers are reused from parse to parse (a TopLevel lives as long as its parse)
         size = bufs.get("size", 16384)
         while True:
-            cur = (ci.Cursor * size)()
-            file_of = (ctypes.c_int * size)()
-            files = (ctypes.c_void_p * 4096)()
+            if bufs.get("cur") is None or len(bufs["cur"]) != size:
+                bufs["cur"], bufs["file_of"] = (ci.Cursor * size)(), (ctypes.c_int * size)()
+                bufs["files"], bufs["name"] = ((ctypes.c_void_p * 4096)(),
+                                               ctypes.create_string_buffer(4096))
+            cur, file_of, files, name = bufs["cur"], bufs["file_of"], bufs["files"], bufs["name"]
             nf = ctypes.c_int(0)
             n = lib.ootkg_toplevel(tu.cursor, cur, file_of, size, files, 4096, ctypes.byref(nf))
             if n >= 0:
                 break
             size *= 4
             bufs["size"] = size
-        name = ctypes.create_string_buffer(4096)
         names = []
         for i in range(nf.value):
             lib.ootkg_file_name(files[i], name, 4096)

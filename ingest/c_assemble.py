@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import c_defines
-from ingest.c_extract import TURecord
+from ingest.c_extract import Ents, TURecord
 from ingest.c_profiles import profile_facts, profile_key, rep_version
 from ingest.checkout import VersionInfo
 from ingest.spec import SpecInfo
@@ -76,6 +76,25 @@ class _All:
         return True
 
 
+def _narrow(ents: Ents, want: set[str]) -> Ents:
+    """The part of ``ents`` that ``assemble(only=want)`` keeps (the same tests as its loops;
+    profiles and runtime objects pass whole: their key needs the version's spec)."""
+    def tgt(x: Any) -> bool:
+        return x is not None and x[1] in want
+
+    return Ents(
+        functions=[f for f in ents.functions
+                   if f[0] in want or tgt(f[8]) or any(map(tgt, f[9]))],
+        calls=[c for c in ents.calls if c[0] in want or c[1] in want],
+        indirect={a: n for a, n in ents.indirect.items() if a in want},
+        runtime_objects=ents.runtime_objects,
+        structs=[s for s in ents.structs if s[0] in want or any(tgt(fl[4]) for fl in s[6])],
+        enums=[e for e in ents.enums if e[0] in want or any(c in want for c, _ in e[3])],
+        typedefs=[x for x in ents.typedefs if x[0] in want or tgt(x[4])],
+        globals=[g for g in ents.globals if g[0] in want or tgt(g[6])],
+        profiles=ents.profiles)
+
+
 def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
              root: Path | None = None, only: set[str] | None = None,
              file_versions_of: dict[str, set[str]] | None = None) -> Facts:
@@ -105,6 +124,7 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
     segments: dict[str, dict[str, Any]] = defaultdict(dict)
 
     fn_names: set[str] = set()  # every function, kept or not (a global of that name is not one)
+    narrowed: dict[int, tuple[Ents, frozenset[str]]] = {}
     by_hkey: dict[tuple[str, str], Any] = {}
     for d in data:
         for r in [*d.records, *d.extra]:
@@ -136,6 +156,13 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         sources = [(r.main, r) for r in d.records] + [
             (e, None) for e in _header_ents(d, by_hkey).values()]
         for ents, r in sources:
+            if only is not None:  # a record's relevant part, found once for all its versions
+                got = narrowed.get(id(ents))
+                if got is None:
+                    got = narrowed[id(ents)] = (_narrow(ents, only),
+                                                frozenset(f[0] for f in ents.functions))
+                ents = got[0]
+                fn_names |= got[1]
             for fn in ents.functions:
                 name, defined = fn[0], fn[7]
                 fn_names.add(name)

@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -65,6 +66,7 @@ _UPDATE_BATCH = 50_000
 # peak RSS for one version), and a checkpoint per this many rows (bounds un-checkpointed data).
 _BUILD_THREADS = 1
 _CHECKPOINT_ROWS = 1_000_000
+_STAGE_AHEAD = 4
 # Its buffer pool: un-checkpointed data must fit (1M synthetic rows loaded in 256 MB; 64 MB
 # failed at ~165k), so ample headroom; the pool's cost is ~2 MB of frame table per GB.
 _BUILD_POOL_MIN = 1 << 30
@@ -408,20 +410,26 @@ def _build(path: Path, facts: Facts) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="ootkg-build-") as tmp, \
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="ootkg-stage") as stager:
-            # The next group's Parquet file is written while Ladybug (GIL released) runs
-            # this group's COPY; at most two files exist at a time.
-            pending = 0
+            # The next groups' Parquet files are written while Ladybug (GIL released) runs
+            # this group's COPY; a few ahead, as a small group's COPY is quicker than staging
+            # a big one. Only file names wait in the queue, not Arrow tables.
             groups = _copy_groups(facts)
-            ahead = _stage_next(stager, groups, Path(tmp))
-            while ahead is not None:
-                statement, rows, file = ahead.result()
-                ahead = _stage_next(stager, groups, Path(tmp))
-                conn.execute(statement)
-                file.unlink()
-                pending += rows
-                if pending >= _CHECKPOINT_ROWS:
-                    conn.execute("CHECKPOINT")
-                    pending = 0
+            ahead: deque[Future[tuple[str, int, Path]]] = deque()
+            pending = 0
+            try:
+                _stage_ahead(stager, groups, ahead, Path(tmp))
+                while ahead:
+                    statement, rows, file = ahead.popleft().result()
+                    _stage_ahead(stager, groups, ahead, Path(tmp))
+                    conn.execute(statement)
+                    file.unlink()
+                    pending += rows
+                    if pending >= _CHECKPOINT_ROWS:
+                        conn.execute("CHECKPOINT")
+                        pending = 0
+            finally:
+                for staged in ahead:
+                    staged.cancel()
         conn.execute("CHECKPOINT")
     except RuntimeError as e:
         raise StoreError(f"Loading the new graph failed; the previous graph is unchanged. ({e})") from None
@@ -453,10 +461,10 @@ def _copy_groups(facts: Facts) -> Iterator[_CopyGroup]:
                f" (from='{fk}', to='{tk}')")
 
 
-def _stage_next(stager: ThreadPoolExecutor, groups: Iterator[_CopyGroup],
-                tmp: Path) -> Future[tuple[str, int, Path]] | None:
-    group = next(groups, None)
-    return None if group is None else stager.submit(_stage, *group, tmp)
+def _stage_ahead(stager: ThreadPoolExecutor, groups: Iterator[_CopyGroup],
+                 ahead: deque[Future[tuple[str, int, Path]]], tmp: Path) -> None:
+    while len(ahead) < _STAGE_AHEAD and (group := next(groups, None)) is not None:
+        ahead.append(stager.submit(_stage, *group, tmp))
 
 
 def _stage(table: str, stem: str, columns: list[tuple[str, PropType]], rows: Collection[Row],

@@ -13,7 +13,13 @@ How the work is cut down (``extract_all``):
   outcomes for that version), by whichever parse reaches it first; headers no planned parse
   walks with a version's key get a coverage parse with that version's own flags;
 - records are cached by key (``ingest.cache``) and revalidated against their files' hashes,
-  so an edit re-parses exactly the TUs whose inputs changed.
+  so an edit re-parses exactly the TUs whose inputs changed;
+- the plan itself is cheap when little changed: keys are remembered across runs
+  (``c_plan.Plan``, ``key_memo.KeyMemo``: only TUs/headers whose include closure holds an
+  edited file get new keys), the file analyses, define scan, stub scan, specs and probes are
+  kept per file or by the stats of what they read, the checkout is walked once
+  (``cache.TreeStats``), and the worker pool starts only when more than
+  ``IN_PROCESS_PARSES`` parses are needed.
 
 Assembly (records -> facts) lives in ``ingest.c_assemble``.
 """
@@ -22,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing as mp
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -32,13 +37,14 @@ from typing import Any
 from ingest import asset_stubs, c_defines
 from ingest.c_assemble import VersionData, assemble
 from ingest.c_extract import EXTRACTOR_VERSION, Job, TURecord, extract_tu, init_worker
+from ingest.c_plan import Done, LazyPool, Plan, prefix_header_keys
 from ingest.c_profiles import use_checkout
 from ingest.cache import RecordCache, TreeStats, gc_paused
 from ingest.cenv import CompileEnv
 from ingest.checkout import VersionInfo
 from ingest.pipeline import IngestContext
 from ingest.spec import SpecInfo, read_spec
-from ingest.tu_keys import KeyMemo, build_index, parse_defines, version_env
+from ingest.tu_keys import parse_defines, version_env
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)
@@ -48,164 +54,11 @@ log = logging.getLogger(__name__)
 IN_PROCESS_PARSES = 4
 
 
-class _LazyPool:
-    """The worker pool, started on first use (a warm run with nothing or little to parse never
-    starts it)."""
-
-    def __init__(self, jobs: int, cache_dir: str) -> None:
-        self.jobs, self.cache_dir = jobs, cache_dir
-        self._pool: Any = None
-
-    @property
-    def started(self) -> bool:
-        return self._pool is not None
-
-    def get(self) -> Any:
-        if self._pool is None:
-            mpctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods()
-                                   else "spawn")
-            self._pool = mpctx.Pool(self.jobs, initializer=init_worker,
-                                    initargs=(self.cache_dir,))
-        return self._pool
-
-    def apply_async(self, fn: Callable, args: tuple, callback: Callable | None = None) -> Any:
-        return self.get().apply_async(fn, args, callback=callback)
-
-    def imap_unordered(self, fn: Callable, items: Any, chunksize: int = 1) -> Any:
-        return self.get().imap_unordered(fn, items, chunksize=chunksize)
-
-    def terminate(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-
-    def join(self) -> None:
-        if self._pool is not None:
-            self._pool.join()
-
-
 def _pool(ctx: IngestContext) -> Any:
     if ctx.jobs <= 1:
         init_worker(str(ctx.cache_dir))
         return None
-    return _LazyPool(ctx.jobs, str(ctx.cache_dir))
-
-
-# the key formulas below: another value (or another text of this module) starts the key
-# memo afresh
-_PLAN_FORMAT = "plan-1"
-_CODE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
-
-
-class _Plan:
-    """Every version's TUs, keyed so that versions preprocessing a TU identically share it.
-    Keys are remembered across runs (``tu_keys.KeyMemo``): after an edit only the keys of the
-    TUs and headers whose include closure holds an edited file are computed again."""
-
-    def __init__(self, ctx: IngestContext, envs: dict[str, CompileEnv],
-                 stats: TreeStats | None = None) -> None:
-        self.ctx = ctx
-        self.root = ctx.checkout.root
-        self.envs = envs
-        self.flags = {vid: e.defines() for vid, e in self.envs.items()}
-        seeds = set().union(*(set(parse_defines(f)) for f in self.flags.values()))
-        analysis = ctx.cache_dir / "analysis"
-        self.index = build_index(self.root, seeds, analysis / "files.pkl", stats)
-        self.memo = KeyMemo(analysis / "keys.pkl", self.index,
-                            f"{_PLAN_FORMAT}:{EXTRACTOR_VERSION}:{_CODE_DIGEST}")
-        self._stub_sha: dict[tuple[str, str], str] = {}
-        self.venv: dict[str, dict] = {}
-        self.raw: dict[str, dict[str, str]] = {}
-        self.vdig: dict[str, str] = {}
-        self._hkey: dict[int, dict[str, str]] = defaultdict(dict)  # version index -> header -> key
-        self._xh: dict[frozenset[str] | tuple[str, ...], str] = {}
-        self._heads: dict[str, list[str]] = {}  # path -> the headers of its closure
-        self._digests: dict[tuple, str] = {}
-
-    def set_version(self, vid: str, venv: dict, raw: dict[str, str]) -> None:
-        """The version's macro values; its digest keys its memo entries: the macro analysis,
-        the values and the generated stubs (their stamp names their inputs)."""
-        self.venv[vid], self.raw[vid] = venv, raw
-        stamp = self.envs[vid].stub_dir / ".stamp"
-        try:
-            stub = (stamp.read_text(), stamp.stat().st_mtime_ns)
-        except OSError:
-            stub = ("no stamp", time.time_ns())  # unknown stubs: nothing to reuse
-        self.vdig[vid] = hashlib.sha1(repr((
-            self.index.gdig, str(self.envs[vid].stub_dir), sorted(venv.items()),
-            sorted(raw.items()), stub)).encode()).hexdigest()
-
-    def stub_part(self, vid: str, missing: tuple[str, ...]) -> tuple:
-        out = []
-        for inc in missing:
-            got = self._stub_sha.get((vid, inc))
-            if got is None:
-                p = self.envs[vid].stub_dir / inc
-                try:
-                    got = hashlib.sha1(p.read_bytes()).hexdigest()
-                except OSError:
-                    got = "-"
-                self._stub_sha[(vid, inc)] = got
-            out.append(got)
-        return tuple(out)
-
-    def key(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str],
-            extra: tuple = ()) -> str:
-        got = self.memo.get(tu_abs, self.vdig[vid], ("full", extra))
-        if got is not None:
-            return got
-        digest, missing, parts = self.index.tu_parts(tu_abs, vidx, env, raw)
-        got = self._digest((EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], digest, missing,
-                            parts, self.stub_part(vid, missing), extra))
-        self.memo.put(tu_abs, self.vdig[vid], ("full", extra), got)
-        return got
-
-    def main_key(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str],
-                 extra: tuple, extra_headers: frozenset[str] | tuple[str, ...]) -> str | None:
-        """Key of what the TU's own code yields (its functions, calls, profiles) in a version;
-        None when only the full key will do."""
-        xh = self._xh.get(extra_headers)
-        if xh is None:  # the extra headers are outside the TU's closure: their contents count
-            h = hashlib.sha1()
-            for f in sorted(extra_headers):
-                h.update(f"{f}\0{self.index.sha(f)}\n".encode())
-            xh = self._xh[extra_headers] = h.hexdigest()
-        mk = ("main", extra, xh)
-        got = self.memo.get(tu_abs, self.vdig[vid], mk)
-        if got is not None:
-            return got or None
-        m = self.index.main_parts(tu_abs, vidx, env, raw, extra_headers)
-        if m is None:
-            self.memo.put(tu_abs, self.vdig[vid], mk, "")
-            return None
-        got = self._digest(("main", EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], m,
-                            self.stub_part(vid, m[1]), extra))
-        self.memo.put(tu_abs, self.vdig[vid], mk, got)
-        return got
-
-    def _digest(self, inputs: tuple) -> str:
-        """sha1 of ``repr(inputs)``, once per distinct value: versions whose parts are equal
-        (most, for most files) share the hashing."""
-        got = self._digests.get(inputs)
-        if got is None:
-            got = self._digests[inputs] = hashlib.sha1(repr(inputs).encode()).hexdigest()
-        return got
-
-    def header_keys(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str]
-                    ) -> dict[str, str]:
-        heads = self._heads.get(tu_abs)
-        if heads is None:
-            heads = self._heads[tu_abs] = [f for f in self.index.closure(tu_abs)[0]
-                                           if f != tu_abs and f.endswith(".h")]
-        known = self._hkey[vidx]
-        for f in heads:
-            if f not in known:
-                known[f] = self.key(f, vidx, vid, env, raw)[:20]
-        return {f: known[f] for f in heads}
-
-    def version_hkeys(self, vidx: int) -> dict[str, str]:
-        """Every header key made for a version, by checkout-relative path, in the order made."""
-        cut = len(str(self.root)) + 1
-        return {f[cut:]: k for f, k in self._hkey[vidx].items()}
+    return LazyPool(ctx.jobs, str(ctx.cache_dir))
 
 
 def _tu_job(tu: str, key: str, hks: dict[str, str], env: CompileEnv, root: str,
@@ -219,16 +72,6 @@ def _tu_job(tu: str, key: str, hks: dict[str, str], env: CompileEnv, root: str,
             pch_users.append(job)
         return job
     return make
-
-class _Done:
-    """A finished task (what ``apply_async`` gives, for work done in this process)."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def get(self) -> Any:
-        return self.value
-
 
 def extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[VersionData]:
     with gc_paused():  # the plan loads every cached record and file analysis it needs
@@ -255,7 +98,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
                 sargs = (ctx.checkout, v, envs[v.id].stub_dir, scanned, xml)
                 stub_tasks[v.id] = (pool.apply_async(asset_stubs.ensure_stubs, sargs)
                                     if pool is not None
-                                    else _Done(asset_stubs.ensure_stubs(*sargs)))
+                                    else Done(asset_stubs.ensure_stubs(*sargs)))
         except BaseException as e:  # noqa: BLE001 - re-raised in this thread below
             stub_error.append(e)
 
@@ -284,15 +127,15 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
                 args = (ctx.checkout.root, envs[v.id].args(), names, heads, dcache, conds,
                         inc_stamp)
                 got = c_defines.load_probe(c_defines.probe_path(*args[:6], stamp=inc_stamp))
-                probes[v.id] = (_Done(got) if got is not None
+                probes[v.id] = (Done(got) if got is not None
                                 else pool.apply_async(c_defines.evaluate_cached, args)
                                 if pool is not None
-                                else _Done(c_defines.evaluate_cached(*args)))
+                                else Done(c_defines.evaluate_cached(*args)))
         except BaseException as e:  # noqa: BLE001 - re-raised in this thread below
             probe_error.append(e)
 
     def first_probe(got: tuple[c_defines.DefineScan, dict[str, int]]) -> None:
-        probes[order[0].id] = _Done(got[1])
+        probes[order[0].id] = Done(got[1])
         dispatch_probes(got[0])
 
     dscan_task: Any = None
@@ -304,7 +147,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     else:
         dispatch_probes(dscan or c_defines.scan_cached(ctx.checkout.root, dcache, stats=stats))
     t1 = time.perf_counter()
-    plan = _Plan(ctx, envs, stats)
+    plan = Plan(ctx, envs, stats)
     t2 = time.perf_counter()
     specs: dict[str, SpecInfo] = {}
     seen: dict[str, bool] = {}
@@ -325,7 +168,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     log.info("C plan: index, stubs, specs, defines probes %.2fs (scans and dispatch %.2fs, "
              "index %.2fs, specs %.2fs, waiting for %d stub and %d probe tasks %.2fs)",
              time.perf_counter() - t0, t1 - t0, t2 - t1, t3 - t2, len(stub_tasks),
-             sum(1 for p in probes.values() if not isinstance(p, _Done)),
+             sum(1 for p in probes.values() if not isinstance(p, Done)),
              time.perf_counter() - t3)
     prefix_heads = plan.envs[order[0].id].prefix_headers(stats) if ctx.use_pch else []
     keys: dict[str, dict[str, str]] = {}       # version -> tu -> record key (its own code)
@@ -382,7 +225,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
             pk = hashlib.sha1(repr(("<pch-prefix>", EXTRACTOR_VERSION, prefix_part,
                                     tuple(prefix_heads))).encode()).hexdigest()
             vkeys["<pch-prefix>"] = pk
-            phk = _prefix_header_keys(plan, ctx, prefix_heads, v.id, order)
+            phk = prefix_header_keys(plan, ctx, prefix_heads, v.id, order)
 
             def make_prefix(pk: str = pk, env_v: CompileEnv = env_v, vid: str = v.id) -> Job:
                 job = Job(tu="<pch-prefix>", args=[], root=root, stub_dir=str(env_v.stub_dir),
@@ -420,7 +263,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
                     src.write_text("".join(f'#include "{h}"\n' for h in prefix_heads))
                 job.tu = str(src)
                 job.args = env_v.args() + ["-x", "c-header"]
-                job.header_keys = _prefix_header_keys(plan, ctx, prefix_heads, vid, order)
+                job.header_keys = prefix_header_keys(plan, ctx, prefix_heads, vid, order)
             elif pch is not None:
                 job.fallback_args = job.args
                 job.args = job.args + ["-include-pch", str(pch)]
@@ -476,22 +319,6 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
         vd.extra = extras
         vd.parses = len(todo)
         out.append(vd)
-    return out
-
-
-def _prefix_header_keys(plan: _Plan, ctx: IngestContext, heads: list[str], vid: str,
-                        order: list[VersionInfo]) -> dict[str, str]:
-    vidx = [v.id for v in order].index(vid)
-    env, raw = plan.venv[vid], plan.raw[vid]
-    out: dict[str, str] = {}
-    for h in heads:
-        f = str(ctx.checkout.root / "include" / h)
-        out.update(plan.header_keys(f, vidx, vid, env, raw))
-        known = plan._hkey[vidx]
-        k = known.get(f)
-        if k is None:
-            k = known[f] = plan.key(f, vidx, vid, env, raw)[:20]
-        out[f] = k
     return out
 
 

@@ -17,6 +17,10 @@ Two versions with the same key get byte-identical preprocessing, so the TU is
 parsed once and its facts are shared (and cached by that key across runs).
 When a condition cannot be evaluated, the raw values of the seeds it depends on
 are used instead: conservative (a few more parses), never wrong.
+
+Each file's analysis comes from ``tu_files`` (kept per file in sqlite); the macro analysis
+is kept by the digest of every file's #defines (``KeyIndex.gdig``); closures and keys of
+earlier runs from ``key_memo.KeyMemo``.
 """
 
 from __future__ import annotations
@@ -25,150 +29,26 @@ import hashlib
 import os
 import pickle
 import re
-import sqlite3
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.cache import TreeStats
+from ingest.key_memo import KeyMemo
+from ingest.tu_files import ANALYSIS_VERSION, FileInfo, scan_files
+from ingest.tu_files import IDENT as _IDENT
 
-_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*[<"]([^">]+)[">]', re.M)
-_DEFINE = re.compile(r"^\s*([A-Za-z_]\w*)(\([^)]*\))?\s*(.*)$", re.S)
-_IDENT = re.compile(r"[A-Za-z_]\w*")
+__all__ = ["FileInfo", "KeyIndex", "KeyMemo", "build_index", "parse_defines", "version_env"]
+
 _INT_DEFINE = re.compile(r"^\s*([A-Za-z_]\w*)\s+\(?\s*(-?(?:0[xX][0-9a-fA-F]+|\d+))[uUlL]*\s*\)?\s*$")
 _DEFINED = re.compile(r"\bdefined\s*(?:\(\s*([A-Za-z_]\w*)\s*\)|([A-Za-z_]\w*))")
 _NUM = re.compile(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b")
-ANALYSIS_VERSION = "tu-keys-6"
-# this module's own text: what is remembered from its macro analysis and keys (macros.pkl,
-# the key memo) is not reused by other code
-CODE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
-
-
-@dataclass
-class FileInfo:
-    size: int
-    mtime: int
-    sha: str
-    includes: list[str]
-    # (directive, expression, names #defined in its block when the block holds nothing else)
-    conds: list[tuple[str, str, frozenset[str] | None]]
-    defines: list[tuple[str, frozenset[str], frozenset[str], str]]  # name, cond ids, body ids, body
-    idents: frozenset[str]       # identifiers of the code (outside directives)
-    refs: frozenset[str]         # identifiers the file refers to (code, conditions, macro bodies)
-    has_defs_only: bool = False
-    # per conditional: the names its block declares or uses (None: it includes files, so any)
-    relevance: list[frozenset[str] | None] = field(default_factory=list)
-    defines_record: bool = False  # a struct/union body in the code (its layout follows headers)
-    ddig: str = ""  # digest of ``defines`` (all the macro analysis reads of the file)
-
-
-_LINE_DIRECTIVE = re.compile(r"#\s*(\w+)\s*(.*)")
-_INLINE_COMMENT = re.compile(r"/\*.*?\*/")
-_RECORD_BODY = re.compile(r"\b(?:struct|union)\b[^;{}()=]*\{")
-# names too common to tell whether a header's #if block matters to a file that mentions them
-_TRIVIAL = frozenset("""void char short int long float double signed unsigned const volatile
-static extern struct union enum typedef return if else for while do switch case default break
-continue sizeof s8 u8 s16 u16 s32 u32 s64 u64 f32 f64 NULL""".split())
-
-
-def _analyse(path: Path, st: os.stat_result) -> FileInfo:
-    data = path.read_bytes()
-    text = data.decode("utf-8", "replace").replace("\\\r\n", " ").replace("\\\n", " ")
-    conds: list[list] = []
-    defines: list[tuple[str, frozenset[str], frozenset[str], str]] = []
-    stack: list[dict] = []
-    code: list[str] = []
-    refs: set[str] = set()
-    code_ids: set[str] = set()  # identifiers of the code lines (no identifier spans lines)
-    in_comment = False
-    for line in text.split("\n"):
-        if in_comment:
-            end = line.find("*/")
-            if end < 0:
-                continue
-            line = line[end + 2:]
-            in_comment = False
-        if "/" in line:
-            line = _INLINE_COMMENT.sub(" ", line)
-            start = line.find("/*")
-            if start >= 0:
-                line, in_comment = line[:start], True
-            line = line.split("//", 1)[0]
-        st_ = line.lstrip()
-        if not st_.startswith("#"):
-            if not st_:
-                continue
-            code.append(line)
-            ids_line = _IDENT.findall(line)
-            code_ids.update(ids_line)
-            if stack:
-                stack[-1]["code"] = True
-                stack[-1]["names"] |= set(ids_line) - _TRIVIAL
-            continue
-        m = _LINE_DIRECTIVE.match(st_)
-        if not m:
-            continue
-        d, rest = m.group(1), m.group(2).split("//", 1)[0].split("/*", 1)[0].strip()
-        if d in ("if", "ifdef", "ifndef"):
-            conds.append([d, rest, None])
-            ids = set(_IDENT.findall(rest))
-            refs |= ids
-            stack.append({"ids": ids, "defs": set(), "code": False, "conds": [len(conds) - 1],
-                          "names": set(), "any": False})
-        elif d == "elif":
-            conds.append([d, rest, None])
-            ids = set(_IDENT.findall(rest))
-            refs |= ids
-            if stack:
-                stack[-1]["ids"] |= ids
-                stack[-1]["conds"].append(len(conds) - 1)
-        elif d == "else":
-            pass
-        elif d == "endif":
-            if stack:
-                top = stack.pop()
-                only = None if top["code"] else frozenset(top["defs"])
-                rel = None if top["any"] else frozenset(top["names"] | top["defs"])
-                for ci in top["conds"]:
-                    conds[ci][2] = only
-                    conds[ci].append(rel)
-                if stack:
-                    stack[-1]["defs"] |= top["defs"]
-                    stack[-1]["code"] = stack[-1]["code"] or top["code"]
-                    stack[-1]["names"] |= top["names"]
-                    stack[-1]["any"] = stack[-1]["any"] or top["any"]
-        elif d == "define":
-            dm = _DEFINE.match(rest)
-            if dm:
-                cond = frozenset().union(*(x["ids"] for x in stack)) if stack else frozenset()
-                body_ids = frozenset(_IDENT.findall(dm.group(3)))
-                refs |= body_ids
-                defines.append((dm.group(1), cond, body_ids,
-                                dm.group(3) if dm.group(2) is None else ""))
-                if stack:
-                    stack[-1]["defs"].add(dm.group(1))
-        else:  # include, undef, pragma, error...: the block does more than define
-            refs |= set(_IDENT.findall(rest))
-            if stack:
-                stack[-1]["code"] = True
-                if d in ("include", "undef"):
-                    stack[-1]["any"] = True
-                else:
-                    stack[-1]["names"] |= set(_IDENT.findall(rest))
-    code_text = "\n".join(code)
-    idents = frozenset(code_ids)
-    for c in conds:
-        if len(c) < 4:  # an unterminated #if
-            c.append(None)
-    ddig = hashlib.sha1(repr([(n, sorted(c), sorted(b), t) for n, c, b, t in defines]).encode())
-    return FileInfo(size=st.st_size, mtime=st.st_mtime_ns, sha=hashlib.sha1(data).hexdigest(),
-                    includes=_INCLUDE.findall(text), conds=[tuple(c[:3]) for c in conds],
-                    defines=defines, idents=idents, refs=frozenset(refs | idents),
-                    has_defs_only=any(c[2] is not None for c in conds),
-                    relevance=[c[3] for c in conds],
-                    defines_record=_RECORD_BODY.search(code_text) is not None,
-                    ddig=ddig.hexdigest())
+# the text of this module and the two it stands on: what is remembered from the macro
+# analysis and the keys (macros.pkl, the key memo) is not reused by other code
+CODE_DIGEST = hashlib.sha1(b"".join(
+    (Path(__file__).parent / m).read_bytes()
+    for m in ("tu_keys.py", "tu_files.py", "key_memo.py"))).hexdigest()
 
 
 @dataclass
@@ -485,130 +365,6 @@ class KeyIndex:
         return got
 
 
-class _Files(Mapping[str, FileInfo]):
-    """The index's files in walk order, each file's analysis loaded from the store when first
-    asked for (a run whose keys all come from the key memo loads none)."""
-
-    def __init__(self, known: dict[str, tuple[str, str]], fresh: dict[str, FileInfo],
-                 db: sqlite3.Connection | None) -> None:
-        self._known = known  # path -> (sha, ddig)
-        self._loaded = fresh
-        self._db = db
-
-    def sha(self, path: str) -> str | None:
-        got = self._known.get(path)
-        return got[0] if got is not None else None
-
-    def ddig(self, path: str) -> str:
-        return self._known[path][1]
-
-    def __contains__(self, path: object) -> bool:
-        return path in self._known
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._known)
-
-    def __len__(self) -> int:
-        return len(self._known)
-
-    def __getitem__(self, path: str) -> FileInfo:
-        got = self._loaded.get(path)
-        if got is None:
-            if path not in self._known or self._db is None:
-                raise KeyError(path)
-            row = self._db.execute("SELECT sha, info FROM files WHERE path = ?",
-                                   (path,)).fetchone()
-            if row is not None and row[0] == self._known[path][0]:
-                got = pickle.loads(row[1])
-            else:  # another run rewrote the row since this one read the hashes
-                got = _analyse(Path(path), os.stat(path))
-            self._loaded[path] = got
-        return got
-
-    def get(self, path: str, default: FileInfo | None = None) -> FileInfo | None:  # type: ignore[override]
-        got = self._loaded.get(path)
-        if got is not None:
-            return got
-        try:
-            return self[path]
-        except KeyError:
-            return default
-
-    def all_loaded(self) -> bool:
-        return len(self._loaded) >= len(self._known)
-
-    def load_all(self) -> None:
-        if self._db is None or len(self._loaded) == len(self._known):
-            return
-        for path, sha, blob in self._db.execute("SELECT path, sha, info FROM files"):
-            known = self._known.get(path)
-            if known is not None and known[0] == sha and path not in self._loaded:
-                self._loaded[path] = pickle.loads(blob)
-        for path in self._known:
-            if path not in self._loaded:
-                self.__getitem__(path)  # reads its row again, or analyses the file
-
-
-def _open_store(cache_file: Path) -> sqlite3.Connection | None:
-    db_path = cache_file.with_suffix(".db")
-    try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(db_path, timeout=30, isolation_level=None)
-        db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
-        row = db.execute("SELECT v FROM meta WHERE k = 'version'").fetchone()
-        if row is None or row[0] != ANALYSIS_VERSION:
-            db.execute("DROP TABLE IF EXISTS files")
-            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (ANALYSIS_VERSION,))
-        db.execute("CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
-                   "mtime INTEGER, sha TEXT, ddig TEXT, info BLOB)")
-        return db
-    except sqlite3.Error:
-        return None
-
-
-def _scan(root: Path, cache_file: Path | None, stats: TreeStats | None = None) -> _Files:
-    db = _open_store(cache_file) if cache_file is not None else None
-    if db is not None and cache_file is not None:
-        cache_file.unlink(missing_ok=True)  # the single pickle of tu-keys-5 and before
-    old: dict[str, tuple[int, int, str, str]] = {}
-    if db is not None:
-        try:
-            old = {p: (size, mtime, sha, ddig) for p, size, mtime, sha, ddig
-                   in db.execute("SELECT path, size, mtime, sha, ddig FROM files")}
-        except sqlite3.Error:
-            db = None
-    known: dict[str, tuple[str, str]] = {}
-    fresh: dict[str, FileInfo] = {}
-    stats = stats or TreeStats(root)
-    for top in ("src", "include"):
-        for p, st in stats.files(top):
-            if not p.endswith((".c", ".h")):
-                continue
-            p = sys.intern(p)
-            prev = old.get(p)
-            if prev is not None and (prev[0], prev[1]) == (st.st_size, st.st_mtime_ns):
-                known[p] = (prev[2], prev[3])
-            else:
-                info = fresh[p] = _analyse(Path(p), st)
-                known[p] = (info.sha, info.ddig)
-    if db is not None:
-        gone = [(p,) for p in old if p not in known]
-        try:
-            db.execute("BEGIN")
-            db.executemany("DELETE FROM files WHERE path = ?", gone)
-            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                           [(p, i.size, i.mtime, i.sha, i.ddig,
-                             pickle.dumps(i, protocol=pickle.HIGHEST_PROTOCOL))
-                            for p, i in fresh.items()])
-            db.execute("COMMIT")
-        except sqlite3.Error:  # e.g. locked by another run: this run's analyses stay in
-            try:               # memory, the unchanged files' rows are still there to read
-                db.rollback()
-            except sqlite3.Error:
-                pass
-    return _Files(known, fresh, db)
-
-
 @dataclass
 class _Macros:
     """What the macro analysis derives from every file's #defines (kept by ``gdig``)."""
@@ -665,7 +421,7 @@ def _macros(files: Mapping[str, FileInfo], seed_names: set[str]) -> _Macros:
 
 def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None,
                 stats: TreeStats | None = None) -> KeyIndex:
-    files = _scan(root, cache_file, stats)
+    files = scan_files(root, cache_file, stats)
     include_dirs = [str(root / "include"), str(root / "include/libc"), str(root / "src"), str(root)]
     h = hashlib.sha1(repr((ANALYSIS_VERSION, CODE_DIGEST, str(root), sorted(seed_names))).encode())
     for p in files:
@@ -720,97 +476,3 @@ def version_env(index: KeyIndex, flags: list[str], measured: dict[str, int]
         if name in index.cond_dep and name not in env:
             env[name] = val
     return env
-
-
-class KeyMemo:
-    """The include closures and keys of earlier runs, kept while what they cover is unchanged,
-    so a run after an edit recomputes only the keys of files whose closure holds an edited
-    file.
-
-    A closure stays valid while no file was added or removed and no file of it changed (its
-    ``#include`` lines are in those files). A value is stored under a path, a *version digest*
-    (``vdig``: the macro analysis' digest ``KeyIndex.gdig`` and everything else version-wide
-    the key reads) and the caller's own key of the computation; it is dropped with its path's
-    closure. ``tag`` names the key formula: another tag starts empty.
-    """
-
-    FORMAT = "key-memo-1"
-
-    def __init__(self, path: Path | None, index: KeyIndex, tag: str) -> None:
-        self.path, self.index, self.tag = path, index, tag
-        self.values: dict[str, dict[str, dict[object, str]]] = {}  # path -> vdig -> key -> value
-        self.vdigs: dict[str, str] = {}  # version id -> its vdig of the last run that had it
-        self.fileset = hashlib.sha1("\n".join(sorted(index.files)).encode()).hexdigest()
-        self.kept = self.dropped = 0
-        self._dirty = False
-        if path is None:
-            self._load_all()
-            return
-        try:
-            with open(path, "rb") as fh:
-                fmt, tag_, fileset, shas, closures, values, vdigs = pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError,
-                AttributeError):
-            self._load_all()
-            return
-        if fmt != self.FORMAT or tag_ != tag or fileset != self.fileset:
-            self._dirty = True
-            self._load_all()
-            return
-        self.vdigs = vdigs
-        changed = {p for p, sha in shas.items() if index.sha(p) != sha}
-        for p, clo in closures.items():
-            if changed.isdisjoint(clo[0]):
-                index._closure[p] = clo
-                if p in values:
-                    self.values[p] = values[p]
-                self.kept += 1
-            else:
-                self.dropped += 1
-        self._dirty = bool(changed)
-        if self.dropped > 50:
-            self._load_all()
-
-    def _load_all(self) -> None:
-        """Many keys to make: read every file's analysis in one go (and ``unused_conds``
-        takes its fast path)."""
-        load = getattr(self.index.files, "load_all", None)
-        if load is not None:
-            load()
-
-    def get(self, path: str, vdig: str, key: object) -> str | None:
-        d = self.values.get(path)
-        if d is None:
-            return None
-        d2 = d.get(vdig)
-        return d2.get(key) if d2 is not None else None
-
-    def put(self, path: str, vdig: str, key: object, value: str) -> None:
-        self.values.setdefault(path, {}).setdefault(vdig, {})[key] = value
-        self._dirty = True
-
-    def save(self, vdigs: dict[str, str]) -> None:
-        """Write the memo (``vdigs``: this run's version digests; values under digests no
-        version has any more are dropped)."""
-        if self.path is None:
-            return
-        if any(self.vdigs.get(v) != d for v, d in vdigs.items()):
-            self._dirty = True
-        if not self._dirty and len(self.index._closure) == self.kept:
-            return
-        self.vdigs.update(vdigs)
-        live = set(self.vdigs.values())
-        values = {}
-        for p, by_v in self.values.items():
-            kept = {vd: d for vd, d in by_v.items() if vd in live}
-            if kept:
-                values[p] = kept
-        shas = {p: self.index.sha(p) for p in self.index.files}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump((self.FORMAT, self.tag, self.fileset, shas,
-                         {p: c for p, c in self.index._closure.items() if p in shas},
-                         values, self.vdigs), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.path)
-        self._dirty = False

@@ -136,7 +136,7 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         for s in d.spec.segments:
             segments[s.name][vid] = s
         for r in d.records:
-            if not r.tu.startswith("<"):
+            if not r.tu.startswith("<") and r.tu in want:
                 f = files.setdefault(r.tu, {"path": r.tu, "sha": r.sha, "kind": "c",
                                             "segment": seg_of.get(r.tu), "errors": 0,
                                             "warnings": 0, "diag": []})
@@ -147,9 +147,11 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
                         f["diag"].append(f"{vid}: {df}:{line}: "
                                          f"{'error' if sev >= 3 else 'warning'}: {msg}")
                 file_versions[r.tu].add(vid)
-            for path, sha in r.files.items():
+            # (with ``only``, just the files named there: the others' nodes are not emitted
+            # and ``file_versions_of`` answers for the define sites)
+            for path in (r.files if only is None else only.intersection(r.files)):
                 if path not in files:
-                    files[path] = {"path": path, "sha": sha,
+                    files[path] = {"path": path, "sha": r.files[path],
                                    "kind": "h" if path.endswith(".h") else "c",
                                    "segment": None, "errors": 0, "warnings": 0, "diag": []}
                 file_versions[path].add(vid)

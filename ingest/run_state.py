@@ -121,8 +121,10 @@ def load_c(cache_dir: Path, state: RunState) -> Any:
     """The C delta state saved with ``state`` (MBs of record keys and names, so the
     "nothing changed" check does not read it), or None."""
     if state.c is None and state.c_token is not None:
+        from ingest.cache import gc_paused
+
         try:
-            with open(_c_path(cache_dir), "rb") as fh:
+            with open(_c_path(cache_dir), "rb") as fh, gc_paused():
                 token, c = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
                 TypeError, ValueError):

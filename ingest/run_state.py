@@ -111,6 +111,7 @@ class RunState:
     format: int = STATE_FORMAT
     extra: dict[str, Any] = field(default_factory=dict)
     c_token: str | None = None        # which c_state.pkl belongs to this state
+    c_overlay: dict[str, dict] = field(default_factory=dict)  # deltas since (c_delta.apply_overlay)
 
 
 def _c_path(cache_dir: Path) -> Path:
@@ -130,7 +131,9 @@ def load_c(cache_dir: Path, state: RunState) -> Any:
                 TypeError, ValueError):
             return None
         if token == state.c_token:
-            state.c = c
+            from ingest.c_delta import apply_overlay
+
+            state.c = apply_overlay(c, state.c_overlay) if state.c_overlay else c
     return state.c
 
 
@@ -161,14 +164,19 @@ def _dump(path: Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
-def save(cache_dir: Path, state: RunState) -> None:
+def save(cache_dir: Path, state: RunState, *, keep_c: bool = False) -> None:
+    """Write ``state`` (and its C state, unless ``keep_c``: a delta that only adds to
+    ``c_overlay`` keeps the C state file as it is)."""
     p, summary = _paths(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     c, state.c = state.c, None
     try:
-        if c is not None:
+        if keep_c:
+            pass
+        elif c is not None:
             state.c_token = hashlib.sha1(f"{state.run_id}:{os.getpid()}:{os.times()}"
                                          .encode()).hexdigest()
+            state.c_overlay = {}
             _dump(_c_path(cache_dir), (state.c_token, c))
         else:
             state.c_token = None

@@ -157,3 +157,20 @@ def test_the_cli_fast_path_answers_an_unchanged_ingest_without_the_full_cli(
     src = env["decomp"] / TEST_C
     src.write_bytes(src.read_bytes() + b"\n")
     assert not unchanged_ingest(args)
+
+
+def test_deltas_in_a_row_still_equal_a_full_rebuild(env: dict[str, Path]) -> None:
+    _ingest(env["decomp"])
+    src = env["decomp"] / TEST_C
+    _edit(src, b"    this->timer++;\n", b"    this->timer += 2;\n")
+    assert _ingest(env["decomp"])["delta"] is not None
+    src.write_bytes(src.read_bytes() + b"\nvoid EnTest_Second(Actor* thisx) {\n"
+                    b"    EnTest_Update(thisx, NULL);\n}\n")
+    assert _ingest(env["decomp"])["delta"] is not None
+    other = env["decomp"] / "src/code/z_object.c"  # a second file, with its own records
+    _edit(other, b"    return objectId % 4;\n", b"    return objectId % 8;\n")
+    rep = _ingest(env["decomp"])
+    assert rep["delta"] is not None and rep["delta"]["edited"] == ["src/code/z_object.c"]
+    after = dump(env["db"])
+    _ingest(env["decomp"], "--force")
+    _assert_same(after, dump(env["db"]))

@@ -196,6 +196,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
 
     prefix_abs = tuple(str(ctx.checkout.root / "include" / h) for h in prefix_heads)
     prefix_closure = frozenset(f for h in prefix_abs for f in plan.index.closure(h)[0])
+    abs_of: dict[str, str] = {}  # checkout-relative TU -> its path
     for vidx, v in enumerate(order):
         env_v = plan.envs[v.id]
         venv = version_env(plan.index, plan.flags[v.id], measured[v.id])
@@ -207,9 +208,11 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
             prefix_part = tuple(plan.key(h, vidx, v.id, venv, raw) for h in prefix_abs)
         vkeys: dict[str, str] = {}
         for tu in units:
-            tu_abs = str(ctx.checkout.root / tu)
+            tu_abs = abs_of.get(tu)
+            if tu_abs is None:
+                tu_abs = abs_of[tu] = str(ctx.checkout.root / tu)
             with_pch = bool(prefix_heads) and env_v.uses_pch(tu)
-            flags_extra = tuple(env_v.args(tu)[len(env_v.args()):])  # per-file flags
+            flags_extra = tuple(env_v.file_flags(tu))  # per-file flags
             extra = (flags_extra, prefix_part if with_pch else None)
             hks = plan.header_keys(tu_abs, vidx, v.id, venv, raw)
             full = plan.key(tu_abs, vidx, v.id, venv, raw, extra)
@@ -240,6 +243,8 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     # every (header, key) a version needs must be walked by some parse: parse, with that
     # version's own flags, a TU of it that reaches the headers nobody walks yet
     for v, _vidx, tu, hks, full, with_pch in pending:
+        if hks.items() <= covered:  # (in C: the common case)
+            continue
         skip_heads = prefix_closure if with_pch else frozenset()
         if all((f, hk) in covered for f, hk in hks.items() if f not in skip_heads):
             continue

@@ -154,15 +154,19 @@ class CompileEnv:
             self._args = BASE_ARGS + self._defines + [f"-I{d}" for d in self.include_dirs()]
         out = list(self._args)
         if path is not None:
-            rel = path
-            p = Path(path)
-            if p.is_absolute():
-                try:
-                    rel = str(p.relative_to(self.checkout.root))
-                except ValueError:
-                    rel = path
-            out += self._per_file.get(rel, [])
+            out += self.file_flags(path)
         return out
+
+    def file_flags(self, path: str) -> list[str]:
+        """The per-file flags ``args(path)`` adds (the Makefile's per-object rules)."""
+        rel = path
+        if path.startswith("/"):
+            p = Path(path)
+            try:
+                rel = str(p.relative_to(self.checkout.root))
+            except ValueError:
+                rel = path
+        return list(self._per_file.get(rel, []))
 
     def flags_key(self, path: str | None = None) -> str:
         """What in the args depends on the version/file (not on absolute paths): a cache key part."""

@@ -310,12 +310,15 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                sources=[r.name for r in reports if not r.skipped])
     if store_factory is not None:
         run_state.forget(cache_dir)  # the graph is about to change
+        # the C state goes to disk now, not held through the store build (peak memory)
+        token = run_state.save_c(cache_dir, c_state, run_id) if c_state is not None else None
+        del c_state
         with store_factory() as store:
             store.replace_graph(facts)
         run_state.save(cache_dir, run_state.RunState(
             options=options, stats=stats, run_id=run_id, decomp_commit=commit, counts=counts,
-            graph=graph_id() if graph_id is not None else None, c=c_state,
-            extra=_extra(cli)))
+            graph=graph_id() if graph_id is not None else None, extra=_extra(cli),
+            c_token=token), keep_c=True)
     report = IngestReport(
         run_id=run_id, decomp_commit=commit, versions=[v.id for v in versions],
         seconds=round(time.perf_counter() - t0, 2), counts=counts, sources=reports,

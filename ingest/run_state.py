@@ -164,6 +164,14 @@ def _dump(path: Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
+def save_c(cache_dir: Path, c: Any, run_id: str) -> str:
+    """Write a C state on its own; returns the token a ``RunState`` names it by."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    token = hashlib.sha1(f"{run_id}:{os.getpid()}:{os.times()}".encode()).hexdigest()
+    _dump(_c_path(cache_dir), (token, c))
+    return token
+
+
 def save(cache_dir: Path, state: RunState, *, keep_c: bool = False) -> None:
     """Write ``state`` (and its C state, unless ``keep_c``: a delta that only adds to
     ``c_overlay`` keeps the C state file as it is)."""
@@ -174,10 +182,8 @@ def save(cache_dir: Path, state: RunState, *, keep_c: bool = False) -> None:
         if keep_c:
             pass
         elif c is not None:
-            state.c_token = hashlib.sha1(f"{state.run_id}:{os.getpid()}:{os.times()}"
-                                         .encode()).hexdigest()
+            state.c_token = save_c(cache_dir, c, state.run_id)
             state.c_overlay = {}
-            _dump(_c_path(cache_dir), (state.c_token, c))
         else:
             state.c_token = None
         _dump(p, state)

@@ -179,12 +179,15 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     covered: set[tuple[str, str]] = set()      # (header, key) some parse walks
     extra_keys: set[str] = set()               # parses made for headers only
     pending: list[tuple[VersionInfo, int, str, dict[str, str], str, bool]] = []
+    load_time = [0.0]                          # seconds spent reading cached records
 
     def want(k: str, make: Any, hks: dict[str, str], skip_heads: frozenset[str]) -> None:
         """Make sure record ``k`` exists; note the (header, key)s a parse for it walks."""
         if k in records or k in jobs:
             return  # made for another version: it walked that version's headers, not these
+        tl = time.perf_counter()
         rec = cache.get(k)
+        load_time[0] += time.perf_counter() - tl
         if rec is not None:
             records[k] = rec
             covered.update((f"{root}/{h}", hk) for h, hk in rec.hkeys.items())
@@ -275,9 +278,9 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
                 job.extra_deps = env_v.pch_deps()
     todo = sorted(jobs.values(), key=lambda j: -_size(Path(root) / j.tu))
     log.info("C plan: keys done at %.2fs (%.2fs CPU here); %d parses, %d records from the "
-             "cache (key memo: %d closures kept, %d dropped)", time.perf_counter() - t0,
-             time.process_time() - c0, len(todo), len(records), plan.memo.kept,
-             plan.memo.dropped)
+             "cache (read in %.2fs; key memo: %d closures kept, %d dropped)",
+             time.perf_counter() - t0, time.process_time() - c0, len(todo), len(records),
+             load_time[0], plan.memo.kept, plan.memo.dropped)
     # one progress bar per version: its TUs whose record is ready (parses are shared, so
     # one finished parse can move several bars)
     users: dict[str, list[str]] = defaultdict(list)

@@ -273,8 +273,17 @@ def _direct_includes(path: str) -> frozenset[str]:
         return frozenset(_DIRECT_INCLUDE.findall(fh.read().decode("utf-8", "replace")))
 
 
+# the last count per checkout in this process: callers without a walk of their own (the
+# delta path, validation: one CompileEnv per job) reuse it, as the lru_cache here used to
+_LAST_PREFIX: dict[Path, list[str]] = {}
+
+
 def _prefix_headers(root: Path, cache_dir: Path | None = None,
                     stats: TreeStats | None = None) -> list[str]:
+    """Counted again when the caller has this run's walk (``stats``), else the process' last
+    count for the checkout."""
+    if stats is None and root in _LAST_PREFIX:
+        return _LAST_PREFIX[root]
     from collections import Counter
 
     from ingest.cache import FileMemo
@@ -297,4 +306,5 @@ def _prefix_headers(root: Path, cache_dir: Path | None = None,
              if c * 4 >= n and (root / "include" / h).is_file()]  # sorted: stable across runs
     if (root / "include" / "ultra64.h").is_file():
         heads = ["ultra64.h"] + [h for h in heads if h != "ultra64.h"]
+    _LAST_PREFIX[root] = heads
     return heads

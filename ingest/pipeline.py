@@ -227,7 +227,8 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     at once with ``report.unchanged``; when only ``.c`` bodies changed, applies the C delta
     in place (``report.delta``); ``force`` rebuilds anyway. ``graph_id`` names the store's
     current graph (the embedded store's CURRENT file), so those checks need not open it;
-    ``cli`` (``run_state.cli_key``) is remembered for the CLI's no-op fast path."""
+    ``cli`` (``run_state.cli_key``) is remembered for the CLI's no-op fast path. With a
+    store, the Facts returned are empty: the store build consumes them (peak memory)."""
     t0 = time.perf_counter()
     maps = maps if maps is not None else registered_maps(cache_dir)
     from ingest.addresses import symbols_dir
@@ -314,7 +315,7 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         token = run_state.save_c(cache_dir, c_state, run_id) if c_state is not None else None
         del c_state
         with store_factory() as store:
-            store.replace_graph(facts)
+            store.replace_graph(facts, consume=True)  # the rows are freed as they are written
         run_state.save(cache_dir, run_state.RunState(
             options=options, stats=stats, run_id=run_id, decomp_commit=commit, counts=counts,
             graph=graph_id() if graph_id is not None else None, extra=_extra(cli),

@@ -303,7 +303,7 @@ class EmbeddedStore(GraphStore):
     def _transaction(self) -> _Tx:
         return _Tx(self)
 
-    def replace_graph(self, facts: Facts) -> None:
+    def replace_graph(self, facts: Facts, *, consume: bool = False) -> None:
         self._require_write()
         self._carry_preserved(facts)
         dropped = facts.prune_dangling()
@@ -311,12 +311,13 @@ class EmbeddedStore(GraphStore):
             log.warning("%s: dropped %d relationship(s) to nodes not in the graph", rel_type, len(items))
         new_path = self._new_file()
         started = time.perf_counter()
+        n_facts = len(facts)
         old = self._path
         # The live graph stays closed while the new one is built: its buffer pool (sized
         # from RAM; ~37 MB of frame table on 24 GB) and cached pages would add to the peak.
         self.close_connection()
         try:
-            _build(new_path, facts)
+            _build(new_path, facts, consume=consume)
         except BaseException:
             for f in self.dir.glob(new_path.name + "*"):
                 f.unlink(missing_ok=True)
@@ -325,7 +326,7 @@ class EmbeddedStore(GraphStore):
         self._publish(new_path)
         self._open(new_path)
         self._prune_old(keep={new_path.name, old.name})
-        log.info("replaced graph with %d facts in %.2fs", len(facts), time.perf_counter() - started)
+        log.info("replaced graph with %d facts in %.2fs", n_facts, time.perf_counter() - started)
 
     def close_connection(self) -> None:
         for attr in ("_conn", "_db"):
@@ -398,8 +399,9 @@ def _template(directory: Path) -> Path:
     return path
 
 
-def _build(path: Path, facts: Facts) -> None:
-    """Materialise ``facts`` into a new database file with one COPY per table (and pair)."""
+def _build(path: Path, facts: Facts, *, consume: bool = False) -> None:
+    """Materialise ``facts`` into a new database file with one COPY per table (and pair);
+    with ``consume``, each kind's rows leave ``facts`` once they are handed to staging."""
     shutil.copyfile(_template(path.parent), path)
     # Auto-checkpoint makes every COPY commit end in a full checkpoint (~40 ms each, and a
     # graph has ~100 table/pair groups): one checkpoint per _CHECKPOINT_ROWS rows instead.
@@ -413,7 +415,7 @@ def _build(path: Path, facts: Facts) -> None:
             # The next groups' Parquet files are written while Ladybug (GIL released) runs
             # this group's COPY; a few ahead, as a small group's COPY is quicker than staging
             # a big one. Only file names wait in the queue, not Arrow tables.
-            groups = _copy_groups(facts)
+            groups = _copy_groups(facts, consume)
             ahead: deque[Future[tuple[str, int, Path]]] = deque()
             pending = 0
             try:
@@ -451,14 +453,22 @@ def _return_freed_memory() -> None:
 _CopyGroup = tuple[str, str, list[tuple[str, PropType]], Collection[Row], str]
 
 
-def _copy_groups(facts: Facts) -> Iterator[_CopyGroup]:
-    """(table, file stem, columns, rows, COPY options) per node kind and relationship pair."""
-    for kind, rows in facts.nodes.items():
+def _copy_groups(facts: Facts, consume: bool = False) -> Iterator[_CopyGroup]:
+    """(table, file stem, columns, rows, COPY options) per node kind and relationship pair.
+    With ``consume`` a kind's rows are dropped from ``facts`` once its groups are handed out
+    (the staging thread holds them until their Parquet file is written)."""
+    for kind in list(facts.nodes):
+        rows = facts.nodes[kind]
         if rows:
-            yield kind, kind, list(NODE_KINDS[kind].props.items()), rows.values(), ""
-    for rel_type, fk, tk, rows in facts.iter_rel_groups():
-        yield (rel_type, f"{rel_type}-{fk}-{tk}", _rel_columns(REL_KINDS[rel_type], fk, tk), rows,
-               f" (from='{fk}', to='{tk}')")
+            yield kind, kind, list(NODE_KINDS[kind].props.items()), list(rows.values()), ""
+        if consume:
+            del facts.nodes[kind]
+    for rel_type in list(facts.rels):
+        for rt, fk, tk, rows in facts.iter_rel_groups(rel_type):
+            yield (rt, f"{rt}-{fk}-{tk}", _rel_columns(REL_KINDS[rt], fk, tk), rows,
+                   f" (from='{fk}', to='{tk}')")
+        if consume:
+            del facts.rels[rel_type]
 
 
 def _stage_ahead(stager: ThreadPoolExecutor, groups: Iterator[_CopyGroup],

@@ -102,9 +102,12 @@ class Facts:
     def rel_rows(self, rel_type: str) -> list[Row]:
         return list(self.rels.get(rel_type, {}).values())
 
-    def iter_rel_groups(self) -> Iterator[tuple[str, str, str, list[Row]]]:
+    def iter_rel_groups(self, only_type: str | None = None
+                        ) -> Iterator[tuple[str, str, str, list[Row]]]:
         """(type, from_kind, to_kind, rows) per joined pair: the unit of a bulk load."""
         for rel_type, rels in self.rels.items():
+            if only_type is not None and rel_type != only_type:
+                continue
             groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
             for (fk, _, tk, _, _), row in rels.items():
                 groups[(fk, tk)].append(row)

@@ -113,7 +113,7 @@ class Neo4jStore(GraphStore):
                 self.run(query, {"rows": items[i:i + _BATCH]})
         return sum(len(v) for v in groups.values())
 
-    def replace_graph(self, facts: Facts) -> None:
+    def replace_graph(self, facts: Facts, *, consume: bool = False) -> None:
         self._require_write()
         self.schema_setup()
         dropped = facts.prune_dangling()

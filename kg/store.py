@@ -83,9 +83,11 @@ class GraphStore(ABC):
         where the type joins several pairs of kinds, and properties."""
 
     @abstractmethod
-    def replace_graph(self, facts: Facts) -> None:
+    def replace_graph(self, facts: Facts, *, consume: bool = False) -> None:
         """Make the store hold exactly ``facts`` (plus generated Examples), atomically:
-        readers see the old graph or the new one, never a mix; a failure keeps the old."""
+        readers see the old graph or the new one, never a mix; a failure keeps the old.
+        ``consume``: ``facts`` may be emptied on the way (each part freed once written),
+        which lowers the peak memory of a large build."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -410,10 +410,13 @@ def _run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     c_delta.put_records(cache_dir, cd.records)
     overlay = {part: {**state.c_overlay.get(part, {}), **changes}
                for part, changes in cd.overlay.items()}
-    run_state.save(cache_dir, run_state.RunState(
-        options=state.options, stats=stats, run_id=run_id, decomp_commit=checkout.commit(),
-        counts=counts, graph=state.graph, extra=_extra(cli), c_token=state.c_token,
-        c_overlay=overlay), keep_c=True)
+    if not any(r.failed for r in cd.records):
+        run_state.save(cache_dir, run_state.RunState(
+            options=state.options, stats=stats, run_id=run_id, decomp_commit=checkout.commit(),
+            counts=counts, graph=state.graph, extra=_extra(cli), c_token=state.c_token,
+            c_overlay=overlay), keep_c=True)
+    # else libclang could not parse a file at all: such records are not cached (they are
+    # retried), so no state either: the next run is a full one
     note = (f"delta: {len(cd.parsed)} parse(s) ({', '.join(cd.parsed[:4])}"
             f"{', ...' if len(cd.parsed) > 4 else ''}); {cd.names} entities re-assembled; "
             f"{written['nodes_upserted']} nodes and {written['rels_upserted']} relationships "

@@ -81,8 +81,8 @@ def clangd_rows(clangd: str, oot: Path, edit: Path, cdb_dir: Path, env: dict[str
     cold = runs[0]
     return ["", "clangd rows: `clangd-19 --background-index -j=2 --background-index-priority=normal` "
             "(normal priority, as the default `low` is SCHED_IDLE on Linux and would starve on a shared "
-            "machine) over the compile_commands.json of `ootkg compile-db` (same flags and asset stubs "
-            "as the ingest, no PCH), driven by `bench/clangd_lsp.py` as an LSP client that opens "
+            "machine) over the compile_commands.json of `ootkg compile-db` (same flags, asset stubs and prefix "
+            "headers, as -include, as the ingest; no PCH), driven by `bench/clangd_lsp.py` as an LSP client that opens "
             "z_en_horse.c. Wall: from spawning clangd to the background index's last `$/progress` end "
             "(start-up, CDB load, loading the shards in `.cache/clangd/index`, hashing every file, "
             "indexing the TUs that changed, writing their shards); shutdown excluded. Each scenario is a "

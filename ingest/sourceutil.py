@@ -3,24 +3,18 @@ work, and saving a source's full report."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from ingest.cache import gc_paused as _gc_paused
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Disable the cyclic GC for the block (re-enabled after, if it was enabled before)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+
+def gc_paused() -> AbstractContextManager[None]:
+    """The cyclic GC off for the block (``ingest.cache.gc_paused`` without freezing: a
+    source's working objects do not outlive it)."""
+    return _gc_paused(freeze=False)
 
 
 def save_report(cache_dir: Path, name: str, report: BaseModel) -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import kg.embedded as embedded
+import kg.embedded_build as embedded
 from kg.settings import Settings
 from kg.store import StoreError, open_store
 from tests.conftest import call_graph_facts

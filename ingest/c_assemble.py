@@ -77,8 +77,10 @@ class _All:
 
 
 def _narrow(ents: Ents, want: set[str]) -> Ents:
-    """The part of ``ents`` that ``assemble(only=want)`` keeps (the same tests as its loops;
-    profiles and runtime objects pass whole: their key needs the version's spec)."""
+    """The part of ``ents`` that ``assemble(only=want)`` keeps: an entity named there or
+    with an edge to a name there (profiles and runtime objects pass whole, and an anonymous
+    enum's constants one by one: the loops test those, a profile's key needing the
+    version's spec)."""
     def tgt(x: Any) -> bool:
         return x is not None and x[1] in want
 
@@ -165,43 +167,35 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
                                                 frozenset(f[0] for f in ents.functions))
                 ents = got[0]
                 fn_names |= got[1]
+            # (with ``only``, ``ents`` holds just what it keeps: no tests below but for the
+            # anonymous enum constants and the profiles)
             for fn in ents.functions:
                 name, defined = fn[0], fn[7]
                 fn_names.add(name)
-                if name not in want and (fn[8] is None or fn[8][1] not in want) and not any(
-                        tg is not None and tg[1] in want for tg in fn[9]):
-                    continue
                 cur = fns[name].get(vid)
                 if cur is None or (defined and not cur[7]):
                     fns[name][vid] = fn
                 if not defined and vid not in decl_site[name]:
                     decl_site[name][vid] = (fn[4], fn[5])
             for s in ents.structs:
-                if s[0] in want or any(fl[4] is not None and fl[4][1] in want for fl in s[6]):
-                    structs[s[0]].setdefault(vid, s)
+                structs[s[0]].setdefault(vid, s)
             for e in ents.enums:
                 if e[0]:
-                    if e[0] in want or any(c in want for c, _ in e[3]):
-                        enums[e[0]].setdefault(vid, e)
+                    enums[e[0]].setdefault(vid, e)
                 else:
                     for cname, val in e[3]:
                         if cname in want:
                             anon_consts[cname].setdefault(vid, (val, e[1], e[2]))
             for t in ents.typedefs:
-                if t[0] in want or (t[4] is not None and t[4][1] in want):
-                    typedefs[t[0]].setdefault(vid, t)
+                typedefs[t[0]].setdefault(vid, t)
             for g in ents.globals:
-                if g[0] not in want and (g[6] is None or g[6][1] not in want):
-                    continue
                 cur = globals_[g[0]].get(vid)
                 if cur is None or (g[5] and not cur[5]):
                     globals_[g[0]][vid] = g
             for a, b, n in ents.calls:
-                if a in want or b in want:
-                    calls[(a, b)][vid] = calls[(a, b)].get(vid, 0) + n
+                calls[(a, b)][vid] = calls[(a, b)].get(vid, 0) + n
             for a, n in ents.indirect.items():
-                if a in want:
-                    indirect[a][vid] = indirect[a].get(vid, 0) + n
+                indirect[a][vid] = indirect[a].get(vid, 0) + n
             for p in ents.profiles:
                 key = profile_key(p, seg_of)
                 if key and any(x in want for x in (key, p.get("instance_struct"), p.get("init"),

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 import re
 import time
@@ -27,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest import c_defines
+from ingest import c_defines, run_state
 from ingest.c_assemble import VersionData, assemble
-from ingest.c_extract import Ents, Job, TURecord, extract_tu, init_worker
+from ingest.c_extract import Ents, Job, TURecord, apply_pch, extract_tu, init_worker
 from ingest.c_profiles import profile_key, tables_snapshot, use_checkout, use_tables
 from ingest.cache import RecordCache, gc_paused
 from ingest.cenv import CompileEnv
@@ -70,7 +69,6 @@ class CState:
     extra_keys: list[str]
     directives: dict[str, str]             # checkout-relative .c path -> directive_hash
     dscan: c_defines.DefineScan
-    use_pch: bool
     keys: list[str] = field(default_factory=list)  # every record key, once
     # name -> positions in ``keys`` of the records whose entities name it (as assemble's
     # ``only`` filter reads them): a delta loads just those records
@@ -97,7 +95,7 @@ def _mentioned(ents: Ents, seg_of: dict[str, str]) -> set[str]:
     return out
 
 
-def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path, use_pch: bool,
+def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path,
              directives: dict[str, str] | None = None, prefix_headers: list[str] | None = None
              ) -> CState:
     """What a later delta needs from this run. ``directives``: hashes already known (only
@@ -105,7 +103,6 @@ def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path, u
     known = dict(directives or {})
     versions = []
     extra: dict[str, None] = {}
-    c_files: set[str] = set()
     pos: dict[str, int] = {}
     mentions: dict[str, set[int]] = {}
     file_versions: dict[str, set[str]] = {}
@@ -126,13 +123,12 @@ def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path, u
                 if path.endswith(".c"):
                     mentions.setdefault(path, set()).add(i)
         for r in d.records:
-            c_files.update(p for p in r.files if p.endswith(".c"))
             if not r.tu.startswith("<"):
                 file_versions.setdefault(r.tu, set()).add(d.v.id)
             for path in r.files:
                 file_versions.setdefault(path, set()).add(d.v.id)
     out: dict[str, str] = {}
-    for rel in c_files:
+    for rel in (n for n in mentions if n.endswith(".c")):  # the .c files some record read
         got = known.get(rel)
         if got is None:
             try:
@@ -140,7 +136,7 @@ def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path, u
             except OSError:
                 continue
         out[rel] = got
-    return CState(versions, list(extra), out, dscan, use_pch, list(pos),
+    return CState(versions, list(extra), out, dscan, list(pos),
                   {n: tuple(sorted(ix)) for n, ix in mentions.items()}, file_versions,
                   list(prefix_headers or []), tables_snapshot())
 
@@ -184,16 +180,12 @@ def plan_delta(state: CState | None, root: Path, modified: set[str], added: set[
 def _job(checkout: Checkout, cache_dir: Path, cv: CVersion, tu: str, key: str,
          prefix_headers: list[str]) -> Job:
     """The parse the full run made for ``key`` (same flags, same precompiled header)."""
-    env = CompileEnv(checkout, cv.v.id, cache_dir)
-    env._prefix = list(prefix_headers)  # as the full run found them (the headers are unchanged)
+    env = CompileEnv(checkout, cv.v.id, cache_dir, prefix_headers=prefix_headers)
     job = Job(tu=tu, args=env.args(tu), root=str(checkout.root), stub_dir=str(env.stub_dir),
               header_keys={}, key=key, walk_headers=False)
     if prefix_headers and env.uses_pch(tu):
         pch = env.pch()
-        if pch is not None:
-            job.fallback_args = job.args
-            job.args = job.args + ["-include-pch", str(pch)]
-            job.extra_deps = env.pch_deps()
+        apply_pch(job, pch, env.pch_deps() if pch is not None else {})
     return job
 
 
@@ -317,8 +309,7 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
     after = assemble(data(True), new_scan, root, only=names,
                      file_versions_of=state.file_versions)
     delta = diff(before, after)
-    if delta.added_nodes:
-        _edges_into_added(delta, load_other(cache_dir))
+    _edges_into_added(delta, cache_dir)
     log.info("C delta: %d records to re-parse (%.2fs), %d parsed (%.2fs), %d names, %d records "
              "(%.2fs), assembled and diffed (%.2fs)", len(made_by), t_load - t0, len(fresh),
              t_parse - t_load, len(names), len(recs), t_more - t_parse,
@@ -335,13 +326,14 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
                   time.perf_counter() - t0, failed)
 
 
-def _edges_into_added(delta: Delta, other: Facts) -> None:
+def _edges_into_added(delta: Delta, cache_dir: Path) -> None:
     """Edges of the other sources (addresses, concepts, tables) that a full build would keep
-    now that their C end exists (it pruned them while it did not)."""
+    now that their C end exists (it pruned them while it did not). Read only when the delta
+    adds nodes."""
     added = delta.added_nodes
     if not added:
         return
-    for rel_type, rels in other.rels.items():
+    for rel_type, rels in load_other(cache_dir).rels.items():
         extra = [row for (fk, f, tk, t, _), row in rels.items()
                  if (fk, f) in added or (tk, t) in added]
         if extra:
@@ -390,11 +382,7 @@ def save_other(cache_dir: Path, bundles: list[Facts]) -> None:
     for b in bundles:
         for rel_type, rels in b.rels.items():
             out.setdefault(rel_type, {}).update(rels)
-    p = _other_path(cache_dir)
-    tmp = p.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, p)
+    run_state.dump_atomic(_other_path(cache_dir), out)
 
 
 def load_other(cache_dir: Path) -> Facts:

@@ -50,6 +50,16 @@ class Job:
     walk_headers: bool = True  # False: the .c's own declarations only (the headers are known)
 
 
+def apply_pch(job: Job, pch: Path | None, pch_deps: dict[str, tuple[int, int, str]]) -> Job:
+    """``job`` parsed with a precompiled header (and again without it if that parse has
+    errors); the PCH's inputs become the record's dependencies."""
+    if pch is not None:
+        job.fallback_args = job.args
+        job.args = [*job.args, "-include-pch", str(pch)]
+        job.extra_deps = pch_deps
+    return job
+
+
 @dataclass
 class Ents:
     """What one file contributes to one parse."""

@@ -36,7 +36,7 @@ from typing import Any
 
 from ingest import asset_stubs, c_defines
 from ingest.c_assemble import VersionData, assemble
-from ingest.c_extract import EXTRACTOR_VERSION, Job, TURecord, extract_tu, init_worker
+from ingest.c_extract import EXTRACTOR_VERSION, Job, TURecord, apply_pch, extract_tu, init_worker
 from ingest.c_plan import Done, LazyPool, Plan, prefix_header_keys
 from ingest.c_profiles import use_checkout
 from ingest.cache import RecordCache, TreeStats, gc_paused
@@ -273,9 +273,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
                 job.args = env_v.args() + ["-x", "c-header"]
                 job.header_keys = prefix_header_keys(plan, ctx, prefix_heads, vid, order)
             elif pch is not None:
-                job.fallback_args = job.args
-                job.args = job.args + ["-include-pch", str(pch)]
-                job.extra_deps = env_v.pch_deps()
+                apply_pch(job, pch, env_v.pch_deps())
     todo = sorted(jobs.values(), key=lambda j: -_size(Path(root) / j.tu))
     log.info("C plan: keys done at %.2fs (%.2fs CPU here); %d parses, %d records from the "
              "cache (read in %.2fs; key memo: %d closures kept, %d dropped)",
@@ -350,7 +348,7 @@ def c_source(ctx: IngestContext) -> Facts:
     dscan = c_defines.scan_cached(ctx.checkout.root, ctx.cache_dir / "defines")
     ta = time.perf_counter()
     facts = assemble(data, dscan, ctx.checkout.root)
-    ctx.stats["c_data"] = data  # what the next run's C delta path starts from
+    ctx.stats["c_data"] = (data, dscan)  # what the next run's C delta path starts from
     log.info("C assembly %.2fs", time.perf_counter() - ta)
     failed = [{"file": r.tu, "version": d.v.id, "reason": r.failed or f"{r.errors} errors"}
               for d in data for r in d.records if r.failed or r.errors]

@@ -129,7 +129,10 @@ def evaluate_macros(checkout: Checkout, v: VersionInfo, names: list[str]) -> dic
 
 
 class CompileEnv:
-    def __init__(self, checkout: Checkout, version_id: str, cache_dir: Path | str) -> None:
+    def __init__(self, checkout: Checkout, version_id: str, cache_dir: Path | str, *,
+                 prefix_headers: list[str] | None = None) -> None:
+        """``prefix_headers``: the PCH prefix when the caller already knows it (a re-parse
+        with the list an earlier run found)."""
         self.checkout = checkout
         self.version = checkout.version(version_id)
         self.cache_dir = Path(cache_dir)
@@ -137,7 +140,7 @@ class CompileEnv:
         self._defines = version_defines(checkout, self.version)
         self._per_file = per_file_defines(checkout, self.version)
         self._pch: Path | None = None
-        self._prefix: list[str] | None = None
+        self._prefix: list[str] | None = list(prefix_headers) if prefix_headers else None
         self._pch_deps: tuple[Path, dict[str, tuple[int, int, str]]] | None = None
         self._args: list[str] | None = None
 

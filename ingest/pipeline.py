@@ -185,13 +185,13 @@ def ootkg_version() -> str:
 
 def _options(checkout: Checkout, versions: list[VersionInfo], maps: list[MapInput],
              concepts_dir: Path | None, only_sources: list[str] | None, use_pch: bool,
-             symbols: str | None) -> str:
+             symbols: str | None, code: str) -> str:
     """Everything besides the input files that decides the graph: equal options and equal
     file stats mean a rerun would produce the same graph."""
     return run_state.options_key(
         root=str(checkout.root), versions=[v.id for v in versions],
         maps=[m.model_dump(mode="json") for m in maps], concepts=str(concepts_dir),
-        only=only_sources, pch=use_pch, ootkg=ootkg_version(), code=run_state.code_stamp(),
+        only=only_sources, pch=use_pch, ootkg=ootkg_version(), code=code,
         sources=[s.name for s in sources()], symbols=symbols)
 
 
@@ -218,7 +218,9 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     sym = symbols_dir()  # the addresses source reads it
     symbols = str(sym.resolve()) if sym is not None else None
     stats = run_state.scan_inputs(checkout.root, concepts_dir, sym)
-    options = _options(checkout, versions, maps, concepts_dir, only_sources, use_pch, symbols)
+    code = run_state.code_stamp()
+    options = _options(checkout, versions, maps, concepts_dir, only_sources, use_pch, symbols,
+                       code)
     state = None if force else run_state.load(cache_dir)
     if state is not None and state.options == options and rerun.graph_is(state, graph_id,
                                                                      store_factory):
@@ -235,7 +237,7 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                                          modified, added, removed)
         if edited is not None:
             got = rerun.run_delta(checkout, versions, cache_dir, state, edited, stats, store_factory,
-                             progress or (lambda *_: None), t0, cli)
+                             progress or (lambda *_: None), t0, cli, code)
             if got is not None:
                 return got, Facts()
             why = "the cache lacks records the delta needs"
@@ -300,7 +302,7 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
             store.replace_graph(facts, consume=True)  # the rows are freed as they are written
         run_state.save(cache_dir, run_state.RunState(
             options=options, stats=stats, run_id=run_id, decomp_commit=commit, counts=counts,
-            graph=graph_id() if graph_id is not None else None, extra=rerun.extra(cli),
+            graph=graph_id() if graph_id is not None else None, extra=rerun.extra(cli, code),
             c_token=token), keep_c=True)
     report = IngestReport(
         run_id=run_id, decomp_commit=commit, versions=[v.id for v in versions],

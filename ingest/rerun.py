@@ -44,26 +44,26 @@ def graph_is(state: run_state.RunState, graph_id: Callable[[], str | None] | Non
     return bool(rows)
 
 
-def extra(cli: str | None) -> dict[str, Any]:
+def extra(cli: str | None, code: str) -> dict[str, Any]:
     """What the CLI's fast path checks besides the stats: its inputs and ootkg's code."""
-    return {"cli": cli, "code": run_state.code_stamp()} if cli else {}
+    return {"cli": cli, "code": code} if cli else {}
 
 
 def c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_state.Stats,
              others: list[Facts]) -> Any:
     """What the next run's C delta path needs from this one (None without the C source)."""
-    data = ctx.stats.get("c_data")
-    if not data:
+    got = ctx.stats.get("c_data")
+    if not got:
         return None
-    from ingest import c_defines, c_delta
+    from ingest import c_delta
 
+    data, dscan = got
     known: dict[str, str] = {}
     if old is not None and run_state.load_c(ctx.cache_dir, old) is not None:
         # directive hashes of the files that did not change
         root = str(ctx.checkout.root).rstrip("/") + "/"
         known = {rel: h for rel, h in old.c.directives.items()
                  if old.stats.get(root + rel) == stats.get(root + rel)}
-    dscan = c_defines.scan_cached(ctx.checkout.root, ctx.cache_dir / "defines")
     heads: list[str] = []
     if ctx.use_pch:
         from ingest.cenv import CompileEnv
@@ -71,7 +71,7 @@ def c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_state
         first = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))[0]
         heads = CompileEnv(ctx.checkout, first.id, ctx.cache_dir).prefix_headers()
     c_delta.save_other(ctx.cache_dir, others)
-    return c_delta.remember(data, dscan, ctx.checkout.root, ctx.use_pch, known, heads)
+    return c_delta.remember(data, dscan, ctx.checkout.root, known, heads)
 
 
 def _counts_after(store: Any, before: dict[str, int], delta: Any) -> dict[str, int]:
@@ -95,7 +95,7 @@ def _counts_after(store: Any, before: dict[str, int], delta: Any) -> dict[str, i
 def run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                state: run_state.RunState, edited: list[str], stats: run_state.Stats,
                store_factory: Callable[[], Any] | None, progress: ProgressFn, t0: float,
-               cli: str | None) -> IngestReport | None:
+               cli: str | None, code: str) -> IngestReport | None:
     from ingest import c_delta
     from kg import delta as kg_delta
 
@@ -126,7 +126,7 @@ def run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     if not any(r.failed for r in cd.records):
         run_state.save(cache_dir, run_state.RunState(
             options=state.options, stats=stats, run_id=run_id, decomp_commit=checkout.commit(),
-            counts=counts, graph=state.graph, extra=extra(cli), c_token=state.c_token,
+            counts=counts, graph=state.graph, extra=extra(cli, code), c_token=state.c_token,
             c_overlay=overlay), keep_c=True)
     # else libclang could not parse a file at all: such records are not cached (they are
     # retried), so no state either: the next run is a full one

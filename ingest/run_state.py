@@ -157,7 +157,8 @@ def load(cache_dir: Path) -> RunState | None:
     return st
 
 
-def _dump(path: Path, obj: Any) -> None:
+def dump_atomic(path: Path, obj: Any) -> None:
+    """Pickle ``obj`` to ``path`` through a temporary file and a rename (never half-written)."""
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
         pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -168,7 +169,7 @@ def save_c(cache_dir: Path, c: Any, run_id: str) -> str:
     """Write a C state on its own; returns the token a ``RunState`` names it by."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     token = hashlib.sha1(f"{run_id}:{os.getpid()}:{os.times()}".encode()).hexdigest()
-    _dump(_c_path(cache_dir), (token, c))
+    dump_atomic(_c_path(cache_dir), (token, c))
     return token
 
 
@@ -186,7 +187,7 @@ def save(cache_dir: Path, state: RunState, *, keep_c: bool = False) -> None:
             state.c_overlay = {}
         else:
             state.c_token = None
-        _dump(p, state)
+        dump_atomic(p, state)
     finally:
         state.c = c
     tmp = summary.with_suffix(f".{os.getpid()}.tmp")

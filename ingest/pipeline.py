@@ -303,7 +303,7 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         run_state.save(cache_dir, run_state.RunState(
             options=options, stats=stats, run_id=run_id, decomp_commit=commit, counts=counts,
             graph=graph_id() if graph_id is not None else None, extra=rerun.extra(cli, code),
-            c_token=token), keep_c=True)
+            c_token=token))
     report = IngestReport(
         run_id=run_id, decomp_commit=commit, versions=[v.id for v in versions],
         seconds=round(time.perf_counter() - t0, 2), counts=counts, sources=reports,

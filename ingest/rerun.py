@@ -127,7 +127,7 @@ def run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         run_state.save(cache_dir, run_state.RunState(
             options=state.options, stats=stats, run_id=run_id, decomp_commit=checkout.commit(),
             counts=counts, graph=state.graph, extra=extra(cli, code), c_token=state.c_token,
-            c_overlay=overlay), keep_c=True)
+            c_overlay=overlay))
     # else libclang could not parse a file at all: such records are not cached (they are
     # retried), so no state either: the next run is a full one
     note = (f"delta: {len(cd.parsed)} parse(s) ({', '.join(cd.parsed[:4])}"

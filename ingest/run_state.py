@@ -173,20 +173,13 @@ def save_c(cache_dir: Path, c: Any, run_id: str) -> str:
     return token
 
 
-def save(cache_dir: Path, state: RunState, *, keep_c: bool = False) -> None:
-    """Write ``state`` (and its C state, unless ``keep_c``: a delta that only adds to
-    ``c_overlay`` keeps the C state file as it is)."""
+def save(cache_dir: Path, state: RunState) -> None:
+    """Write ``state``; its C state is written apart (``save_c``, before a full run's store
+    build) and named by ``state.c_token``, a delta's changes to it go in ``c_overlay``."""
     p, summary = _paths(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    c, state.c = state.c, None
+    c, state.c = state.c, None  # never pickled here
     try:
-        if keep_c:
-            pass
-        elif c is not None:
-            state.c_token = save_c(cache_dir, c, state.run_id)
-            state.c_overlay = {}
-        else:
-            state.c_token = None
         dump_atomic(p, state)
     finally:
         state.c = c

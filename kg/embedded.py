@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.arrow import arrow_table, write_parquet
-from kg.embedded_build import build, engine, rel_columns, template
+from kg.embedded_build import Staged, engine, load, rel_columns, return_freed_memory, stage_graph, template
 from kg.facts import Facts
 from kg.schema import (
     NODE_KINDS,
@@ -286,29 +286,57 @@ class EmbeddedStore(GraphStore):
         return _Tx(self)
 
     def replace_graph(self, facts: Facts, *, consume: bool = False) -> None:
+        self.finish_replace(stage_graph(facts, consume=consume))
+
+    def finish_replace(self, staged: Staged) -> None:
+        """Make a graph ``stage_graph`` staged the live one: loaded into a new file, with the
+        generated nodes (Examples) of the live graph and their edges to nodes it still has."""
         self._require_write()
-        self._carry_preserved(facts)
-        dropped = facts.prune_dangling()
-        for rel_type, items in dropped.items():
-            log.warning("%s: dropped %d relationship(s) to nodes not in the graph", rel_type, len(items))
         new_path = self._new_file()
         started = time.perf_counter()
-        n_facts = len(facts)
         old = self._path
-        # The live graph stays closed while the new one is built: its buffer pool (sized
-        # from RAM; ~37 MB of frame table on 24 GB) and cached pages would add to the peak.
-        self.close_connection()
         try:
-            build(new_path, facts, consume=consume)
+            kept = Facts()
+            self._carry_preserved(kept)
+            # The live graph stays closed while the new one is built: its buffer pool (sized
+            # from RAM; ~37 MB of frame table on 24 GB) and cached pages would add to the peak.
+            self.close_connection()
+            return_freed_memory()
+            load(new_path, staged)
+            self._open(new_path)
+            self._write_preserved(kept)
         except BaseException:
+            self.close_connection()
             for f in self.dir.glob(new_path.name + "*"):
                 f.unlink(missing_ok=True)
             self._open(old)
             raise
+        finally:
+            staged.discard()
         self._publish(new_path)
-        self._open(new_path)
         self._prune_old(keep={new_path.name, old.name})
-        log.info("replaced graph with %d facts in %.2fs", n_facts, time.perf_counter() - started)
+        log.info("replaced graph with %d facts in %.2fs", staged.rows, time.perf_counter() - started)
+
+    def _write_preserved(self, kept: Facts) -> None:
+        """Write carried-over nodes, and those of their edges whose far end is in the graph."""
+        for kind in PRESERVED_NODE_KINDS:
+            if kept.nodes.get(kind):
+                self.write_nodes(kind, kept.nodes[kind].values())
+        for rel_type, rels in kept.rels.items():
+            ends: dict[str, list[Any]] = {}
+            for row in rels.values():
+                ends.setdefault(row["to_kind"], []).append(row["to"])
+            have: set[tuple[str, Any]] = set()
+            for tk, keys in ends.items():
+                key = NODE_KINDS[tk].key
+                have.update((tk, r["k"]) for r in self.run(
+                    f"MATCH (b:{tk}) WHERE b.{key} IN $keys RETURN b.{key} AS k", {"keys": keys}))
+            rows = [r for r in rels.values() if (r["to_kind"], r["to"]) in have]
+            if len(rows) < len(rels):
+                log.info("%s: %d edge(s) of generated nodes dropped (their end left the graph)",
+                         rel_type, len(rels) - len(rows))
+            if rows:
+                self.write_rels(rel_type, rows)
 
     def close_connection(self) -> None:
         for attr in ("_conn", "_db"):

@@ -1,24 +1,26 @@
 """Building a fresh embedded graph file from a Facts bundle: the bulk path behind
-``EmbeddedStore.replace_graph``. A cached empty template per schema, then one COPY per node
-kind and relationship pair from Parquet files staged in a thread while the previous COPY runs,
+``EmbeddedStore.replace_graph``. ``stage``: every node kind and relationship pair as a
+Parquet file; ``load``: a copy of a cached empty template per schema, one COPY per file,
 one checkpoint at the end."""
 
 from __future__ import annotations
 
 import ctypes
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
-from collections import deque
 from collections.abc import Collection, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from kg.arrow import arrow_table, write_parquet
 from kg.facts import Facts, Row
 from kg.schema import NODE_KINDS, REL_KINDS, PropType, RelKind, embedded_ddl
 from kg.store import StoreError
+
+log = logging.getLogger(__name__)
 
 try:  # LadybugDB where it ships wheels; Kùzu (same API and dialect) elsewhere
     import ladybug as engine
@@ -29,7 +31,6 @@ except ImportError:  # pragma: no cover - exercised on macOS only
 # peak RSS for one version), and a checkpoint per this many rows (bounds un-checkpointed data).
 _BUILD_THREADS = 1
 _CHECKPOINT_ROWS = 1_000_000
-_STAGE_AHEAD = 4
 # Its buffer pool: un-checkpointed data must fit (1M synthetic rows loaded in 256 MB; 64 MB
 # failed at ~165k), so ample headroom; the pool's cost is ~2 MB of frame table per GB.
 _BUILD_POOL_MIN = 1 << 30
@@ -58,49 +59,83 @@ def template(directory: Path) -> Path:
     return path
 
 
-def build(path: Path, facts: Facts, *, consume: bool = False) -> None:
-    """Materialise ``facts`` into a new database file with one COPY per table (and pair);
-    with ``consume``, each kind's rows leave ``facts`` once they are handed to staging."""
-    shutil.copyfile(template(path.parent), path)
+@dataclass
+class Staged:
+    """A graph staged as Parquet files for ``load``: small and picklable, so the staging can
+    be done in another process (see ``ingest.forked``)."""
+    directory: Path
+    copies: list[tuple[str, int, Path]]  # COPY statement, rows, file
+
+    @property
+    def rows(self) -> int:
+        return sum(n for _, n, _ in self.copies)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def stage(facts: Facts, *, consume: bool = False) -> Staged:
+    """Every node kind and relationship pair of ``facts`` as a Parquet file (~0.7 s for one
+    version's 350k rows); with ``consume``, each kind's rows leave ``facts`` once staged."""
+    directory = Path(tempfile.mkdtemp(prefix="ootkg-build-"))
+    try:
+        copies = [_stage(*group, directory) for group in _copy_groups(facts, consume)]
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return Staged(directory, copies)
+
+
+def stage_graph(facts: Facts, *, consume: bool = True) -> Staged:
+    """A replacement graph for ``EmbeddedStore.finish_replace``: dangling edges pruned, then
+    staged. Needs no open store (the ingest runs it in a child process, ``ingest.forked``)."""
+    for rel_type, items in facts.prune_dangling().items():
+        log.warning("%s: dropped %d relationship(s) to nodes not in the graph", rel_type, len(items))
+    return stage(facts, consume=consume)
+
+
+def load(path: Path, staged: Staged) -> None:
+    """A new database file at ``path`` holding what was staged: a copy of the schema's empty
+    template, one COPY per file, one checkpoint (per _CHECKPOINT_ROWS rows)."""
+    empty = template(path.parent)
+    return_freed_memory()  # what staging (and a first template) freed, before Ladybug's share
+    shutil.copyfile(empty, path)
     # Auto-checkpoint makes every COPY commit end in a full checkpoint (~40 ms each, and a
-    # graph has ~100 table/pair groups): one checkpoint per _CHECKPOINT_ROWS rows instead.
-    # A bounded buffer pool: the default (80% of RAM) costs tens of MB of frame table at open.
+    # graph has ~100 table/pair groups). A bounded buffer pool: the default (80% of RAM)
+    # costs tens of MB of frame table.
     db = engine.Database(str(path), auto_checkpoint=False, max_num_threads=_BUILD_THREADS,
-                         buffer_pool_size=max(_BUILD_POOL_MIN, _BUILD_POOL_PER_ROW * len(facts)))
+                         buffer_pool_size=max(_BUILD_POOL_MIN, _BUILD_POOL_PER_ROW * staged.rows))
     conn = engine.Connection(db)
     try:
-        with tempfile.TemporaryDirectory(prefix="ootkg-build-") as tmp, \
-                ThreadPoolExecutor(max_workers=1, thread_name_prefix="ootkg-stage") as stager:
-            # The next groups' Parquet files are written while Ladybug (GIL released) runs
-            # this group's COPY; a few ahead, as a small group's COPY is quicker than staging
-            # a big one. Only file names wait in the queue, not Arrow tables.
-            groups = _copy_groups(facts, consume)
-            ahead: deque[Future[tuple[str, int, Path]]] = deque()
-            pending = 0
-            try:
-                _stage_ahead(stager, groups, ahead, Path(tmp))
-                while ahead:
-                    statement, rows, file = ahead.popleft().result()
-                    _stage_ahead(stager, groups, ahead, Path(tmp))
-                    conn.execute(statement)
-                    file.unlink()
-                    pending += rows
-                    if pending >= _CHECKPOINT_ROWS:
-                        conn.execute("CHECKPOINT")
-                        pending = 0
-            finally:
-                for staged in ahead:
-                    staged.cancel()
+        pending = 0
+        for statement, rows, file in staged.copies:
+            conn.execute(statement)
+            file.unlink()
+            pending += rows
+            if pending >= _CHECKPOINT_ROWS:
+                conn.execute("CHECKPOINT")
+                pending = 0
         conn.execute("CHECKPOINT")
     except RuntimeError as e:
         raise StoreError(f"Loading the new graph failed; the previous graph is unchanged. ({e})") from None
     finally:
         conn.close()
         db.close()
-        _return_freed_memory()
+        return_freed_memory()
 
 
-def _return_freed_memory() -> None:
+def build(path: Path, facts: Facts, *, consume: bool = False) -> None:
+    """``stage`` then ``load``. Staging first means, with ``consume``, that the rows and an
+    open database (~90 MB of per-table structures, plus ~100 MB while COPY runs) never
+    share the peak."""
+    staged = stage(facts, consume=consume)
+    try:
+        load(path, staged)
+    finally:
+        staged.discard()
+
+
+def return_freed_memory() -> None:
     """Hand the heap the build freed back to the OS (glibc keeps it, ~100-180 MB here, and
     the caller goes on to reopen the graph). A no-op where there is no malloc_trim."""
     try:
@@ -114,8 +149,7 @@ _CopyGroup = tuple[str, str, list[tuple[str, PropType]], Collection[Row], str]
 
 def _copy_groups(facts: Facts, consume: bool = False) -> Iterator[_CopyGroup]:
     """(table, file stem, columns, rows, COPY options) per node kind and relationship pair.
-    With ``consume`` a kind's rows are dropped from ``facts`` once its groups are handed out
-    (the staging thread holds them until their Parquet file is written)."""
+    With ``consume`` a kind's rows are dropped from ``facts`` once its groups are handed out."""
     for kind in list(facts.nodes):
         rows = facts.nodes[kind]
         if rows:
@@ -128,12 +162,6 @@ def _copy_groups(facts: Facts, consume: bool = False) -> Iterator[_CopyGroup]:
                    f" (from='{fk}', to='{tk}')")
         if consume:
             del facts.rels[rel_type]
-
-
-def _stage_ahead(stager: ThreadPoolExecutor, groups: Iterator[_CopyGroup],
-                 ahead: deque[Future[tuple[str, int, Path]]], tmp: Path) -> None:
-    while len(ahead) < _STAGE_AHEAD and (group := next(groups, None)) is not None:
-        ahead.append(stager.submit(_stage, *group, tmp))
 
 
 def _stage(table: str, stem: str, columns: list[tuple[str, PropType]], rows: Collection[Row],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kg.facts import Facts
@@ -109,6 +109,31 @@ class GraphStore(ABC):
         for row in run_named(self, "stats"):
             out["nodes" if row["type"] == "node" else "relationships"][row["kind"]] = row["count"]
         return out
+
+
+# The modules each store's replace_graph imports (see bulk_imports).
+_BULK_MODULES = {"embedded": ("kg.embedded_build", "pyarrow.parquet"), "neo4j": ()}
+
+
+def stager_for(store: str) -> Callable[[Facts], Any] | None:
+    """For a store that builds a new graph from staged files: the function that stages one
+    without the store open (so another process can run it; the store's ``finish_replace``
+    then loads what it returns). None for a store that replaces its graph in place."""
+    if store == "embedded":
+        from kg.embedded_build import stage_graph
+
+        return stage_graph
+    return None
+
+
+def bulk_imports(store: str) -> None:
+    """Import what ``replace_graph`` of ``store`` will: a caller about to build a large graph
+    does it first, as modules imported mid-run leave long-lived objects in the heap pages
+    the build's rows free, which keeps those pages from going back to the OS."""
+    import importlib
+
+    for name in _BULK_MODULES.get(store, ()):
+        importlib.import_module(name)
 
 
 def open_store(settings: Settings | None = None, *, read_only: bool = True) -> GraphStore:

@@ -86,6 +86,22 @@ def test_replace_graph_holds_exactly_the_new_facts_and_keeps_examples(writable: 
     assert writable.counts()["nodes"]["Function"] == 2
 
 
+def test_replace_graph_drops_example_edges_whose_end_left(writable: GraphStore) -> None:
+    writable.replace_graph(call_graph_facts())
+    writable.write_nodes("Example", [{"id": "ex-1", "family": "qa"}, {"id": "ex-2", "family": "qa"}])
+    writable.write_rels("GROUNDED_IN", [{"from": "ex-1", "to": "Actor_Kill", "to_kind": "Function"},
+                                        {"from": "ex-2", "to": "EnBom_Update", "to_kind": "Function"}])
+    writable.write_rels("BUILDS_ON", [{"from": "ex-2", "to": "ex-1"}])
+    smaller = Facts()
+    smaller.node("Function", name="Actor_Kill")
+    writable.replace_graph(smaller)
+    assert sorted(r["id"] for r in writable.run("MATCH (e:Example) RETURN e.id AS id")) == ["ex-1", "ex-2"]
+    assert writable.run("MATCH (e:Example)-[:GROUNDED_IN]->(f:Function) RETURN e.id AS e, f.name AS f") == [
+        {"e": "ex-1", "f": "Actor_Kill"}]
+    assert writable.run("MATCH (a:Example)-[:BUILDS_ON]->(b:Example) RETURN a.id AS a, b.id AS b") == [
+        {"a": "ex-2", "b": "ex-1"}]
+
+
 def test_failed_replace_keeps_the_previous_graph(tmp_path: Path) -> None:
     settings = Settings(db=tmp_path / "g")
     with open_store(settings, read_only=False) as store:

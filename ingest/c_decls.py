@@ -12,6 +12,9 @@ call. Entries, in cursor order (``fi`` = the cursor's file index, ``i`` = its in
     ("T", fi, i, typedef, anon)   anon: None, ("R", record) or ("E", enum) it defines
     ("V", fi, i, global, defined) see _global
 
+Entries are tuples all the way down (hashable: the run holds one object for the equal
+entries of many records, see ``c_facts.Slimmer``).
+
 ``want[fi]``: 0 skip the file, 1 walk it, 2 walk it (a main file), 3 a main file not walked
 (its function definitions' names only, for telling forward declarations apart).
 """
@@ -89,13 +92,13 @@ def _record(c: ci.Cursor, name: str, rel: str) -> tuple:
                        f.is_bitfield()))
     kind = "union" if c.kind == K.UNION_DECL else "struct"
     return (name, kind, size if size >= 0 else None, align if align >= 0 else None, rel,
-            c.location.line, fields)
+            c.location.line, tuple(fields))
 
 
 def _enum(c: ci.Cursor, name: str, rel: str) -> tuple:
     consts = [(k.spelling, k.enum_value) for k in c.get_children()
               if k.kind == K.ENUM_CONSTANT_DECL]
-    return (name, rel, c.location.line, consts)
+    return (name, rel, c.location.line, tuple(consts))
 
 
 def _global(c: ci.Cursor, rel: str) -> tuple:
@@ -118,7 +121,7 @@ def _function_tuple(name: str, line: int, static: bool, ret: str, ret_target: Ta
     params_json = "[" + ", ".join(f'{{"name": {_json_str(n)}, "type": {_json_str(ty)}}}'
                                   for n, ty, _ in params) + "]"
     return (name, f"{ret} {name}({args})", ret, params_json, rel,
-            line, static, defined, ret_target, [tgt for _, _, tgt in params])
+            line, static, defined, ret_target, tuple(tgt for _, _, tgt in params))
 
 
 def _function(c: ci.Cursor, rel: str, defined: bool) -> tuple:
@@ -193,7 +196,7 @@ def _native_record(name: str, rel: str, p: list[str]) -> tuple:
             fields.append((f[0], _int(f[1]), _int(f[2]), f[3], _target(f[4]), int(f[5]),
                            f[6] == "1"))
     return (name, "union" if p[0] else "struct", _int(p[1]), _int(p[2]), rel, int(p[3]),
-            fields)
+            tuple(fields))
 
 
 def _native_enum(name: str, rel: str, line: str, consts: str) -> tuple:
@@ -202,7 +205,7 @@ def _native_enum(name: str, rel: str, line: str, consts: str) -> tuple:
         for item in consts.split(GS):
             n, v = item.split(FS)
             out.append((n, int(v)))
-    return (name, rel, int(line), out)
+    return (name, rel, int(line), tuple(out))
 
 
 def _native_calls(s: str) -> list[tuple[str, str, list[str]]]:

@@ -30,7 +30,7 @@ from ingest.c_decls import PROFILE_TYPES, native_decls, profile, python_decls
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "c-extract-8"
+EXTRACTOR_VERSION = "c-extract-9"  # 9: inner lists are tuples (records share them)
 # #include "assets/objects/<object>/....h" lines: the quoted path, then what precedes it on its line
 _OBJ_PATH = re.compile(r'"assets/objects/([^/"]+)/[^"]+\.h"')
 _INCLUDE_PREFIX = re.compile(r'[ \t]*#[ \t]*include[ \t]+')

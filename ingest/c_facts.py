@@ -61,6 +61,35 @@ def _pool(ctx: IngestContext) -> Any:
     return LazyPool(ctx.jobs, str(ctx.cache_dir))
 
 
+class Slimmer:
+    """A record as the rest of the run holds it: without ``deps`` (they matter only to the
+    cache, which has them on disk) and with the tuples many records repeat (the same TU's
+    functions, fields, globals in other versions, a header's in each key) made one object.
+    16 versions' records: 383 -> 176 MB."""
+
+    _LISTS = ("functions", "calls", "runtime_objects", "structs", "enums", "typedefs",
+              "globals")
+
+    def __init__(self) -> None:
+        self.seen: dict[Any, Any] = {}
+        self.names: dict[str, str] = {}
+
+    def __call__(self, rec: TURecord) -> TURecord:
+        rec.deps = {}
+        names = self.names
+        rec.files = {names.setdefault(k, k): names.setdefault(v, v) for k, v in rec.files.items()}
+        for e in (rec.main, *rec.headers.values()):
+            for attr in self._LISTS:
+                setattr(e, attr, [self._one(t) for t in getattr(e, attr)])
+        return rec
+
+    def _one(self, t: Any) -> Any:
+        try:
+            return self.seen.setdefault(t, t)
+        except TypeError:  # holds a list (a function's type references)
+            return t
+
+
 def _tu_job(tu: str, key: str, hks: dict[str, str], env: CompileEnv, root: str,
             pch_users: list[Job] | None) -> Callable[[], Job]:
     """A deferred parse job of ``tu`` (made only if the key is wanted); jobs that use the
@@ -180,6 +209,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     extra_keys: set[str] = set()               # parses made for headers only
     pending: list[tuple[VersionInfo, int, str, dict[str, str], str, bool]] = []
     load_time = [0.0]                          # seconds spent reading cached records
+    slim = Slimmer()
 
     def want(k: str, make: Any, hks: dict[str, str], skip_heads: frozenset[str]) -> None:
         """Make sure record ``k`` exists; note the (header, key)s a parse for it walks."""
@@ -189,7 +219,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
         rec = cache.get(k)
         load_time[0] += time.perf_counter() - tl
         if rec is not None:
-            records[k] = rec
+            records[k] = slim(rec)
             covered.update((f"{root}/{h}", hk) for h, hk in rec.hkeys.items())
             covered.update((f"{root}/{h}", hk) for h, hk in getattr(rec, "claims", {}).items())
         else:
@@ -308,8 +338,8 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
         if rec.tu.startswith(root) or rec.tu.startswith("/"):
             rec.tu = "<pch-prefix>"
         rec.claims = {f[len(root) + 1:]: hk for f, hk in jobs[rec.key].claims.items()}
-        records[rec.key] = rec
         cache.put(rec.key, rec)
+        records[rec.key] = slim(rec)
         for vid in users.get(rec.key, ()):
             need[vid].discard(rec.key)
             report(vid)

@@ -200,15 +200,20 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                maps: list[MapInput] | None = None, concepts_dir: Path | None = None,
                jobs: int = 2, only_sources: list[str] | None = None, use_pch: bool = True,
                force: bool = False, graph_id: Callable[[], str | None] | None = None,
-               cli: str | None = None) -> tuple[IngestReport, Facts]:
+               cli: str | None = None, before_full: Callable[[], None] | None = None,
+               stage: Callable[[Facts], Any] | None = None) -> tuple[IngestReport, Facts]:
     """Run every source, merge, and (when ``store_factory`` is given) replace the graph.
 
     When nothing an ingest reads changed since the run that built the current graph, returns
     at once with ``report.unchanged``; when only ``.c`` bodies changed, applies the C delta
     in place (``report.delta``); ``force`` rebuilds anyway. ``graph_id`` names the store's
     current graph (the embedded store's CURRENT file), so those checks need not open it;
-    ``cli`` (``run_state.cli_key``) is remembered for the CLI's no-op fast path. With a
-    store, the Facts returned are empty: the store build consumes them (peak memory)."""
+    ``cli`` (``run_state.cli_key``) is remembered for the CLI's no-op fast path;
+    ``before_full`` is called once the run is known to be a full one (the CLI imports the
+    store's bulk-load modules then). ``stage`` (``kg.store.stager_for``): the store stages
+    a new graph without being open, so the sources, the merge and the staging run in a
+    child process (``ingest.forked``) and this one only loads the result with the store's
+    ``finish_replace``. With a store, the Facts returned are empty: the build consumes them."""
     from ingest import rerun
 
     t0 = time.perf_counter()
@@ -242,77 +247,162 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                 return got, Facts()
             why = "the cache lacks records the delta needs"
         log.info("full ingest: %s", why)
-    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     cache_dir.mkdir(parents=True, exist_ok=True)
-    ctx = IngestContext(checkout=checkout, versions=versions, cache_dir=cache_dir,
-                        progress=progress or (lambda *_: None),
-                        maps=maps, concepts_dir=concepts_dir, jobs=jobs, use_pch=use_pch)
-    facts = Facts()
-    others: list[Facts] = []
-    reports: list[SourceReport] = []
-    for src in sources():
-        if only_sources and src.name not in only_sources:
-            continue
-        fn = src.resolve()
-        if fn is None:
-            reports.append(SourceReport(name=src.name, seconds=0, nodes=0, rels=0, skipped=True))
-            continue
-        ts = time.perf_counter()
-        ctx.facts = facts
-        got = fn(ctx)
-        if src.name == "c":
-            ctx.c_facts = got
-        else:
-            others.append(got)
-        n_nodes = sum(len(v) for v in got.nodes.values())
-        n_rels = sum(len(v) for v in got.rels.values())
-        facts.merge(got) if len(facts) else _adopt(facts, got)
-        reports.append(SourceReport(name=src.name, seconds=round(time.perf_counter() - ts, 2),
-                                    nodes=n_nodes, rels=n_rels, note=ctx.notes.get(src.name, "")))
-    c_state = rerun.c_state(ctx, state, stats, others)
-    # what the store build does not need (the records alone are ~100 MB per version)
-    ctx.stats.pop("c_data", None)
-    ctx.c_facts = ctx.facts = None
-    del others
-    # Version nodes first: every IN_VERSION/LOCATED_AT edge ends at one (pruning before
-    # they exist would drop them all).
-    for v in versions:
-        facts.node("Version", id=v.id, name=v.name, platform=v.platform, region=v.region,
-                   mq=v.mq, debug=v.debug, ordinal=v.ordinal, revision=v.revision,
-                   is_default=v.is_default)
-    dropped = facts.prune_dangling()
-    for rel_type, rows in dropped.items():
-        log.info("dropped %d %s edges whose ends were not ingested (e.g. %s)", len(rows),
-                 rel_type, rows[0])
-    commit = checkout.commit()
-    counts = {k: n for k, n in sorted(facts.counts().items())}
-    run_id = hashlib.sha1(json.dumps([commit, [v.id for v in versions], counts],
-                                     sort_keys=True).encode()).hexdigest()[:16]
-    seconds = time.perf_counter() - t0
-    facts.node("IngestRun", id=run_id, decomp_commit=commit, versions=[v.id for v in versions],
-               started=started, duration=round(seconds, 2), counts=json.dumps(counts),
-               ootkg_version=ootkg_version(),
-               sources=[r.name for r in reports if not r.skipped])
+    # Every module the run will import, imported first: one imported mid-run leaves
+    # long-lived objects in heap pages among the rows the store build frees, so those pages
+    # stay with the process.
+    chosen = [(src, src.resolve()) for src in sources()
+              if not only_sources or src.name in only_sources]
+    if before_full is not None:
+        before_full()
+    run = _FullRun(checkout=checkout, versions=versions, cache_dir=cache_dir, maps=maps,
+                   concepts_dir=concepts_dir, jobs=jobs, use_pch=use_pch, chosen=chosen,
+                   stage=stage if store_factory is not None else None, state=state,
+                   stats=stats, t0=t0, save_c=store_factory is not None)
+    progress = progress or (lambda *_: None)
+    if run.stage is not None:
+        from ingest import forked
+
+        # the sources, the merge and the staging in a child process: the rows never live in
+        # this one, which then loads what was staged (see ingest.forked)
+        got = forked.run(run.gather, progress)
+    else:
+        got = run.gather(progress)
+    facts = got.facts
     if store_factory is not None:
         run_state.forget(cache_dir)  # the graph is about to change
-        # the C state goes to disk now, not held through the store build (peak memory)
-        token = run_state.save_c(cache_dir, c_state, run_id) if c_state is not None else None
-        del c_state
-        with store_factory() as store:
-            store.replace_graph(facts, consume=True)  # the rows are freed as they are written
+        try:
+            with store_factory() as store:
+                if got.prepared is not None:
+                    store.finish_replace(got.prepared)
+                else:
+                    store.replace_graph(facts, consume=True)  # rows freed as they are written
+        finally:
+            if got.prepared is not None:
+                got.prepared.discard()
         run_state.save(cache_dir, run_state.RunState(
-            options=options, stats=stats, run_id=run_id, decomp_commit=commit, counts=counts,
-            graph=graph_id() if graph_id is not None else None, extra=rerun.extra(cli, code),
-            c_token=token))
+            options=options, stats=stats, run_id=got.run_id, decomp_commit=got.commit,
+            counts=got.counts, graph=graph_id() if graph_id is not None else None,
+            extra=rerun.extra(cli, code), c_token=got.c_token))
     report = IngestReport(
-        run_id=run_id, decomp_commit=commit, versions=[v.id for v in versions],
-        seconds=round(time.perf_counter() - t0, 2), counts=counts, sources=reports,
-        dangling={k: len(v) for k, v in dropped.items()},
-        per_version=ctx.stats.get("per_version", []),
-        failed_files=ctx.stats.get("failed_files", []),
-        diagnostics=ctx.stats.get("diagnostics", 0),
-        partial=bool(ctx.stats.get("failed_files")))
+        run_id=got.run_id, decomp_commit=got.commit, versions=[v.id for v in versions],
+        seconds=round(time.perf_counter() - t0, 2), counts=got.counts, sources=got.reports,
+        dangling=got.dangling, per_version=got.stats.get("per_version", []),
+        failed_files=got.stats.get("failed_files", []),
+        diagnostics=got.stats.get("diagnostics", 0),
+        partial=bool(got.stats.get("failed_files")))
     return report, facts
+
+
+@dataclass
+class _Gathered:
+    """What a full run's sources made (picklable: it may come from a child process)."""
+    run_id: str
+    commit: str | None
+    counts: dict[str, int]
+    reports: list[SourceReport]
+    dangling: dict[str, int]
+    stats: dict[str, Any]
+    c_token: str | None = None
+    prepared: Any = None  # the graph as ``stage`` staged it, when there is a stage
+    facts: Facts = field(default_factory=Facts)  # the graph's facts, when there is none
+
+
+@dataclass
+class _FullRun:
+    checkout: Checkout
+    versions: list[VersionInfo]
+    cache_dir: Path
+    maps: list[MapInput]
+    concepts_dir: Path | None
+    jobs: int
+    use_pch: bool
+    chosen: list[tuple[Source, Callable[[IngestContext], Facts] | None]]
+    stage: Callable[[Facts], Any] | None
+    state: Any
+    stats: run_state.Stats
+    t0: float
+    save_c: bool  # keep the C delta state (runs that write a store)
+
+    def gather(self, progress: ProgressFn) -> _Gathered:
+        """Every source, merged and pruned, with an IngestRun node; staged when there is a
+        ``stage``."""
+        from ingest import rerun
+
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        ctx = IngestContext(checkout=self.checkout, versions=self.versions,
+                            cache_dir=self.cache_dir, progress=progress, maps=self.maps,
+                            concepts_dir=self.concepts_dir, jobs=self.jobs, use_pch=self.use_pch)
+        facts = Facts()
+        others: list[Facts] = []
+        c_token: str | None = None
+        reports: list[SourceReport] = []
+        for src, fn in self.chosen:
+            if fn is None:
+                reports.append(SourceReport(name=src.name, seconds=0, nodes=0, rels=0,
+                                            skipped=True))
+                continue
+            ts = time.perf_counter()
+            ctx.facts = facts
+            got = fn(ctx)
+            if src.name == "c":
+                ctx.c_facts = got
+                if self.save_c:
+                    # to disk at once: the records it is made of are freed before the next
+                    # sources allocate
+                    c_token = rerun.save_c_state(ctx, self.state, self.stats)
+            else:
+                others.append(got)
+            n_nodes = sum(len(v) for v in got.nodes.values())
+            n_rels = sum(len(v) for v in got.rels.values())
+            facts.merge(got) if len(facts) else _adopt(facts, got)
+            del got  # its rows are facts' now: the build frees them as it writes them
+            reports.append(SourceReport(name=src.name,
+                                        seconds=round(time.perf_counter() - ts, 2),
+                                        nodes=n_nodes, rels=n_rels,
+                                        note=ctx.notes.get(src.name, "")))
+        if c_token is not None:
+            from ingest import c_delta
+
+            c_delta.save_other(self.cache_dir, others)
+        ctx.c_facts = ctx.facts = None
+        del others
+        # Version nodes first: every IN_VERSION/LOCATED_AT edge ends at one (pruning before
+        # they exist would drop them all).
+        for v in self.versions:
+            facts.node("Version", id=v.id, name=v.name, platform=v.platform, region=v.region,
+                       mq=v.mq, debug=v.debug, ordinal=v.ordinal, revision=v.revision,
+                       is_default=v.is_default)
+        dangling = _prune(facts)
+        commit = self.checkout.commit()
+        counts = {k: n for k, n in sorted(facts.counts().items())}
+        vids = [v.id for v in self.versions]
+        run_id = hashlib.sha1(json.dumps([commit, vids, counts],
+                                         sort_keys=True).encode()).hexdigest()[:16]
+        facts.node("IngestRun", id=run_id, decomp_commit=commit, versions=vids,
+                   started=started, duration=round(time.perf_counter() - self.t0, 2),
+                   counts=json.dumps(counts), ootkg_version=ootkg_version(),
+                   sources=[r.name for r in reports if not r.skipped])
+        out = _Gathered(run_id=run_id, commit=commit, counts=counts, reports=reports,
+                        dangling=dangling, c_token=c_token,
+                        stats={k: ctx.stats.get(k) for k in ("per_version", "failed_files",
+                                                             "diagnostics") if k in ctx.stats})
+        if self.stage is None:
+            out.facts = facts
+        else:
+            out.prepared = self.stage(facts)
+        return out
+
+
+def _prune(facts: Facts) -> dict[str, int]:
+    """Drop edges with an end not ingested; how many per type (not the rows: kept to the end
+    of the run, they would pin the heap pages the store build frees)."""
+    out: dict[str, int] = {}
+    for rel_type, rows in facts.prune_dangling().items():
+        log.info("dropped %d %s edges whose ends were not ingested (e.g. %s)", len(rows),
+                 rel_type, rows[0])
+        out[rel_type] = len(rows)
+    return out
 
 
 def _adopt(into: Facts, got: Facts) -> None:

@@ -21,7 +21,6 @@ from ingest.pipeline import (
     SourceReport,
     ootkg_version,
 )
-from kg.facts import Facts
 
 
 def graph_is(state: run_state.RunState, graph_id: Callable[[], str | None] | None,
@@ -49,10 +48,12 @@ def extra(cli: str | None, code: str) -> dict[str, Any]:
     return {"cli": cli, "code": code} if cli else {}
 
 
-def c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_state.Stats,
-             others: list[Facts]) -> Any:
-    """What the next run's C delta path needs from this one (None without the C source)."""
-    got = ctx.stats.get("c_data")
+def save_c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_state.Stats
+                 ) -> str | None:
+    """Save what the next run's C delta path needs from this one; its token (None without
+    the C source). The C records it is made from leave ``ctx``: they are most of the run's
+    memory until the graph facts."""
+    got = ctx.stats.pop("c_data", None)
     if not got:
         return None
     from ingest import c_delta
@@ -70,8 +71,8 @@ def c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_state
 
         first = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))[0]
         heads = CompileEnv(ctx.checkout, first.id, ctx.cache_dir).prefix_headers()
-    c_delta.save_other(ctx.cache_dir, others)
-    return c_delta.remember(data, dscan, ctx.checkout.root, known, heads)
+    return run_state.save_c(ctx.cache_dir, c_delta.remember(data, dscan, ctx.checkout.root,
+                                                             known, heads))
 
 
 def _counts_after(store: Any, before: dict[str, int], delta: Any) -> dict[str, int]:

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import pickle
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,17 +166,19 @@ def dump_atomic(path: Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
-def save_c(cache_dir: Path, c: Any, run_id: str) -> str:
-    """Write a C state on its own; returns the token a ``RunState`` names it by."""
+def save_c(cache_dir: Path, c: Any) -> str:
+    """Write a C state on its own; returns the token a ``RunState`` names it by (until a
+    state names it, it belongs to no run: a run killed after writing it leaves the previous
+    state without its C state, so the next run is a full one)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    token = hashlib.sha1(f"{run_id}:{os.getpid()}:{os.times()}".encode()).hexdigest()
+    token = uuid.uuid4().hex
     dump_atomic(_c_path(cache_dir), (token, c))
     return token
 
 
 def save(cache_dir: Path, state: RunState) -> None:
-    """Write ``state``; its C state is written apart (``save_c``, before a full run's store
-    build) and named by ``state.c_token``, a delta's changes to it go in ``c_overlay``."""
+    """Write ``state``; its C state is written apart (``save_c``, as soon as a full run's C
+    source is done) and named by ``state.c_token``, a delta's changes to it go in ``c_overlay``."""
     p, summary = _paths(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     c, state.c = state.c, None  # never pickled here

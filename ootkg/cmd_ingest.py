@@ -81,7 +81,9 @@ def register(app: typer.Typer) -> None:
             ootkg ingest --decomp ./oot --versions gc-eu-mq-dbg,ntsc-1.0
             ootkg ingest --decomp ./oot --map build/ntsc-1.0/oot-ntsc-1.0.map --version ntsc-1.0
         """
+        from ingest.forked import ChildDied
         from ingest.pipeline import register_map, run_ingest
+        from kg.store import bulk_imports, stager_for
         from ootkg.cli import open_for, settings_of
         from ootkg.errors import UserError
 
@@ -121,9 +123,13 @@ def register(app: typer.Typer) -> None:
                     concepts_dir=concepts, jobs=jobs, use_pch=not no_pch,
                     only_sources=[s.strip() for s in only.split(",")] if only else None,
                     force=force, graph_id=_graph_id(settings),
-                    cli=_cli_key(settings, co, versions, only, no_pch, concepts)))
+                    cli=_cli_key(settings, co, versions, only, no_pch, concepts),
+                    before_full=lambda: bulk_imports(settings.store),
+                    stage=stager_for(settings.store)))
         except MapError as e:  # a remembered map that no longer fits: nothing was written
             raise UserError(f"{e} (The graph is unchanged.)") from None
+        except ChildDied as e:  # e.g. the kernel's OOM killer
+            raise UserError(f"Ingest failed: {e}.") from None
         if json_out:
             typer.echo(report.model_dump_json(indent=2))
         else:
@@ -193,8 +199,10 @@ def _run_with_progress(fn):  # type: ignore[no-untyped-def]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     tasks: dict[str, int] = {}
+    # No speed or ETA column, so no speed samples: rich keeps 30 s of them by default, and
+    # thousands of small objects alive across the run keep freed heap pages from the OS.
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), transient=False) as bar:
+                  TimeElapsedColumn(), transient=False, speed_estimate_period=0.0) as bar:
         def progress(task: str, done: int, total: int) -> None:
             tid = tasks.get(task)
             if tid is None:

@@ -1,0 +1,131 @@
+"""The heavy middle of a full ingest in a forked child process, so that it leaves nothing in
+the process that then builds the store.
+
+Why: the sources allocate hundreds of thousands of small objects (records, then graph rows)
+among a few that live on (caches, module objects, progress state). CPython's allocator
+returns memory to the OS only by whole 1 MiB arenas, so when the rows are freed most of
+those pages stay with the process, and the store build (~190 MB for Ladybug to open a
+graph and COPY into it) comes on top: a 520-530 MB peak for one version, measured. The
+child does the sources, the merge and the store's staging (``GraphStore.prepare_replace``),
+then exits; the parent, which never held the rows, loads what was staged.
+
+Linux only (fork with the libraries here is not safe on macOS); elsewhere, and with
+``OOTKG_INGEST_FORK=0``, the same function runs in this process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import pickle
+import signal
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+ProgressFn = Callable[[str, int, int], None]
+
+
+class ChildDied(RuntimeError):
+    """The child ended without an answer (killed, or crashed in native code)."""
+
+
+def can_fork() -> bool:
+    return (sys.platform == "linux" and hasattr(os, "fork")
+            and os.environ.get("OOTKG_INGEST_FORK", "1") != "0")
+
+
+def run(fn: Callable[[ProgressFn], T], progress: ProgressFn) -> T:
+    """``fn(progress)`` in a forked child when possible, else here. Progress calls are relayed
+    to ``progress`` in this process; the child's exception is raised here."""
+    if not can_fork():
+        return fn(progress)
+    read_fd, write_fd = os.pipe()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    with warnings.catch_warnings():  # 3.12+: "multi-threaded, fork() may deadlock"; the
+        warnings.simplefilter("ignore", DeprecationWarning)  # child uses no other thread's locks
+        pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_fd)
+        _child(fn, os.fdopen(write_fd, "wb"))
+    os.close(write_fd)
+    answer: tuple[str, Any] | None = None
+    try:
+        with os.fdopen(read_fd, "rb") as inp:
+            while True:
+                try:
+                    msg = pickle.load(inp)
+                except EOFError:
+                    break
+                if msg[0] == "progress":
+                    progress(*msg[1])
+                else:
+                    answer = msg
+                    break
+    except BaseException:  # Ctrl-C or a failing progress callback: the child goes too
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        raise
+    _, status = os.waitpid(pid, 0)
+    if answer is None:
+        raise ChildDied(f"the ingest's worker process ended without an answer ({_status(status)}); "
+                        "the graph is unchanged")
+    if answer[0] == "error":
+        raise answer[1]
+    return answer[1]
+
+
+def _child(fn: Callable[[ProgressFn], Any], out: Any) -> None:
+    code = 0
+    try:
+        _die_with_parent()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+        def progress(task: str, done: int, total: int) -> None:
+            pickle.dump(("progress", (task, done, total)), out)
+            out.flush()
+
+        try:
+            answer: tuple[str, Any] = ("ok", fn(progress))
+        except BaseException as e:  # noqa: BLE001 - handed to the parent, raised there
+            answer = ("error", e)
+        try:
+            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - an unpicklable error: its text, then
+            err = answer[1]
+            data = pickle.dumps(("error", RuntimeError(f"{type(err).__name__}: {err}")))
+        out.write(data)
+        out.flush()
+    except BaseException:  # noqa: BLE001 - the parent is gone (broken pipe) or similar
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)  # no atexit handlers, no finalizers of objects the parent owns
+
+
+def _die_with_parent() -> None:
+    """SIGKILL this child when its parent dies (prctl PR_SET_PDEATHSIG), so a killed ingest
+    leaves no orphan writing on."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+
+
+def _status(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            return f"killed by {signal.Signals(sig).name}"
+        except ValueError:
+            return f"killed by signal {sig}"
+    return f"exit code {os.WEXITSTATUS(status)}"

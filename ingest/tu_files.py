@@ -46,7 +46,8 @@ class FileInfo:
 
 _LINE_DIRECTIVE = re.compile(r"#\s*(\w+)\s*(.*)")
 _INLINE_COMMENT = re.compile(r"/\*.*?\*/")
-_RECORD_BODY = re.compile(r"\b(?:struct|union)\b[^;{}()=]*\{")
+# no leading \b: the keyword is then a literal the engine scans for (3x faster); see _has_record
+_RECORD_HEAD = re.compile(r"(?:struct|union)\b[^;{}()=]*+\{")
 # names too common to tell whether a header's #if block matters to a file that mentions them
 _TRIVIAL = frozenset("""void char short int long float double signed unsigned const volatile
 static extern struct union enum typedef return if else for while do switch case default break
@@ -59,9 +60,8 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
     conds: list[list] = []
     defines: list[tuple[str, frozenset[str], frozenset[str], str]] = []
     stack: list[dict] = []
-    code: list[str] = []
+    code: list[str] = []  # (no identifier spans lines)
     refs: set[str] = set()
-    code_ids: set[str] = set()  # identifiers of the code lines (no identifier spans lines)
     in_comment = False
     for line in text.split("\n"):
         if in_comment:
@@ -78,14 +78,8 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
             line = line.split("//", 1)[0]
         st_ = line.lstrip()
         if not st_.startswith("#"):
-            if not st_:
-                continue
-            code.append(line)
-            ids_line = IDENT.findall(line)
-            code_ids.update(ids_line)
-            if stack:
-                stack[-1]["code"] = True
-                stack[-1]["names"] |= set(ids_line) - _TRIVIAL
+            if st_:
+                code.append(line)  # its identifiers: see _close (blocks) and below (all)
             continue
         m = _LINE_DIRECTIVE.match(st_)
         if not m:
@@ -96,7 +90,7 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
             ids = set(IDENT.findall(rest))
             refs |= ids
             stack.append({"ids": ids, "defs": set(), "code": False, "conds": [len(conds) - 1],
-                          "names": set(), "any": False})
+                          "names": set(), "any": False, "start": len(code)})
         elif d == "elif":
             conds.append([d, rest, None])
             ids = set(IDENT.findall(rest))
@@ -109,6 +103,9 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
         elif d == "endif":
             if stack:
                 top = stack.pop()
+                if len(code) > top["start"]:  # code lines in the block (nested ones too)
+                    top["code"] = True
+                    top["names"] |= set(IDENT.findall("\n".join(code[top["start"]:]))) - _TRIVIAL
                 only = None if top["code"] else frozenset(top["defs"])
                 rel = None if top["any"] else frozenset(top["names"] | top["defs"])
                 for ci in top["conds"]:
@@ -138,7 +135,7 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
                 else:
                     stack[-1]["names"] |= set(IDENT.findall(rest))
     code_text = "\n".join(code)
-    idents = frozenset(code_ids)
+    idents = frozenset(IDENT.findall(code_text))
     for c in conds:
         if len(c) < 4:  # an unterminated #if
             c.append(None)
@@ -148,8 +145,19 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
                     defines=defines, idents=idents, refs=frozenset(refs | idents),
                     has_defs_only=any(c[2] is not None for c in conds),
                     relevance=[c[3] for c in conds],
-                    defines_record=_RECORD_BODY.search(code_text) is not None,
+                    defines_record=_has_record(code_text),
                     ddig=ddig.hexdigest())
+
+
+def _has_record(code: str) -> bool:
+    """A ``struct``/``union`` body in the code (the keyword a whole word)."""
+    pos = 0
+    while (m := _RECORD_HEAD.search(code, pos)) is not None:
+        at = m.start()
+        if at == 0 or not (code[at - 1].isalnum() or code[at - 1] == "_"):
+            return True
+        pos = at + 1
+    return False
 
 
 class _Files(Mapping[str, FileInfo]):

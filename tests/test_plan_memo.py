@@ -70,3 +70,14 @@ def test_keys_after_edits_equal_keys_from_nothing(tmp_path: Path,
         assert got == _plan(root, tmp_path / f"fresh{i}", facts), rel
         assert got != before, rel  # the edit reached some key
         before = got
+
+
+def test_a_record_body_is_found_only_after_the_whole_keyword() -> None:
+    from ingest.tu_files import _has_record
+
+    assert _has_record("typedef struct EnHorse {\n    Actor actor;\n} EnHorse;")
+    assert _has_record("x = 1;\nunion {\n    s32 i; f32 f;\n} u;")
+    assert _has_record("mystruct a; struct S {")  # a later match after a false start
+    assert not _has_record("Mystruct {\n")
+    assert not _has_record("struct S;\nvoid f(struct S* s) { }")
+    assert not _has_record("sizeof(struct S) == 4 ? a : b")

@@ -334,6 +334,11 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     plan.memo.save(plan.vdig)  # while the workers parse
     getattr(cache, "save_hashed", lambda: None)()
     log.info("C plan: key memo saved in %.2fs", time.perf_counter() - ts)
+    if ctx.while_parsing is not None:  # the sources that need no C facts, meanwhile
+        work, ctx.while_parsing = ctx.while_parsing, None
+        ts = time.perf_counter()
+        work()
+        log.info("C: other sources run while parsing in %.2fs", time.perf_counter() - ts)
     for rec in it:
         if rec.tu.startswith(root) or rec.tu.startswith("/"):
             rec.tu = "<pch-prefix>"

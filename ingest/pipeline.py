@@ -68,12 +68,17 @@ class IngestContext:
     notes: dict[str, str] = field(default_factory=dict)
     # per-file diagnostics, failed files: filled by the C source
     stats: dict[str, Any] = field(default_factory=dict)
+    # the C source calls it (once) while its workers parse: the sources that do not need C
+    while_parsing: Callable[[], None] | None = None
 
 
 @dataclass
 class Source:
     name: str
     fn: Callable[[IngestContext], Facts] | str  # a callable or "module:function"
+    # False: reads nothing the C source makes, so it runs while the C parse does (in this
+    # order among such sources), on the process that would otherwise wait for the workers
+    needs_c: bool = True
 
     def resolve(self) -> Callable[[IngestContext], Facts] | None:
         if callable(self.fn):
@@ -95,8 +100,8 @@ class Source:
 # The C code comes first: later sources see ctx.c_facts.
 DEFAULT_SOURCES: list[Source] = [
     Source("c", "ingest.c_facts:c_source"),
-    Source("tables", "ingest.tables:tables_source"),
-    Source("assets", "ingest.assets_xml:assets_source"),
+    Source("tables", "ingest.tables:tables_source", needs_c=False),
+    Source("assets", "ingest.assets_xml:assets_source", needs_c=False),
     # segments.csv, config.yml, symbol lists and map files together: conflicts between
     # sources and symbol extents need all of a version's addresses at once.
     Source("addresses", "ingest.addresses:addresses_source"),
@@ -337,6 +342,16 @@ class _FullRun:
         others: list[Facts] = []
         c_token: str | None = None
         reports: list[SourceReport] = []
+        early: dict[str, tuple[Facts, float]] = {}  # sources run during the C parse
+
+        def run_early() -> None:
+            for src, fn in self.chosen:
+                if fn is not None and not src.needs_c and src.name != "c":
+                    ts = time.perf_counter()
+                    early[src.name] = (fn(ctx), time.perf_counter() - ts)
+
+        if any(src.name == "c" and fn is not None for src, fn in self.chosen):
+            ctx.while_parsing = run_early
         for src, fn in self.chosen:
             if fn is None:
                 reports.append(SourceReport(name=src.name, seconds=0, nodes=0, rels=0,
@@ -344,7 +359,11 @@ class _FullRun:
                 continue
             ts = time.perf_counter()
             ctx.facts = facts
-            got = fn(ctx)
+            if src.name in early:
+                got, spent = early.pop(src.name)
+                ts -= spent
+            else:
+                got = fn(ctx)
             if src.name == "c":
                 ctx.c_facts = got
                 if self.save_c:

@@ -37,8 +37,10 @@ class ChildDied(RuntimeError):
 
 
 def can_fork() -> bool:
+    from kg.envconf import env_values
+
     return (sys.platform == "linux" and hasattr(os, "fork")
-            and os.environ.get("OOTKG_INGEST_FORK", "1") != "0")
+            and env_values().get("ingest_fork", "1") != "0")
 
 
 def run(fn: Callable[[ProgressFn], T], progress: ProgressFn) -> T:
@@ -73,9 +75,9 @@ def run(fn: Callable[[ProgressFn], T], progress: ProgressFn) -> T:
     except BaseException:  # Ctrl-C or a failing progress callback: the child goes too
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        os.waitpid(pid, 0)
+        _reap(pid)
         raise
-    _, status = os.waitpid(pid, 0)
+    status = _reap(pid)
     if answer is None:
         raise ChildDied(f"the ingest's worker process ended without an answer ({_status(status)}); "
                         "the graph is unchanged")
@@ -121,7 +123,18 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
 
-def _status(status: int) -> str:
+def _reap(pid: int) -> int | None:
+    """The child's wait status; None when something else in this process reaped it first (a
+    SIGCHLD handler, e.g. an asyncio child watcher, that waits for any child)."""
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return None
+
+
+def _status(status: int | None) -> str:
+    if status is None:
+        return "its exit status was collected elsewhere"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         try:

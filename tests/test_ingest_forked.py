@@ -93,3 +93,12 @@ def test_an_ingest_through_the_child_equals_one_in_process(
     monkeypatch.setenv("OOTKG_DB", str(tmp / "graph-1"))
     monkeypatch.setenv("OOTKG_CACHE_DIR", str(tmp / "cache-1"))
     assert _ingest(mini_checkout["decomp"])["unchanged"]
+
+
+def test_a_child_reaped_by_someone_else_still_answers() -> None:
+    # e.g. an asyncio child watcher that waits for any child on SIGCHLD
+    old = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    try:
+        assert forked.run(lambda progress: 42, lambda *a: None) == 42
+    finally:
+        signal.signal(signal.SIGCHLD, old)

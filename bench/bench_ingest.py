@@ -202,7 +202,7 @@ def main() -> None:
     md = [f"`ootkg ingest` on zeldaret/oot (copied to a temp dir), 2 worker processes, "
           f"sources: {a.sources or 'all'}; wall time of the whole command (Python start-up "
           f"included). Peak RSS: the largest of the ootkg process and the child it forks for "
-          f"the sources (GNU time %M). Peak tree PSS: the largest sum, sampled every 0.1 s, of "
+          f"the sources (GNU time %M). Peak tree PSS: the largest sum, sampled every 0.25 s, of "
           f"the PSS of every process of the run (the forked child and the parse workers "
           f"included; a page shared by n processes counts 1/n in each): the memory the run "
           f"takes from the machine. Load average at the end: {load[0]:.1f} (the machine is "

@@ -43,7 +43,7 @@ def pss_kb(pid: int) -> int:
     return 0
 
 
-def peak_pss(proc: subprocess.Popen, interval: float = 0.1) -> float:
+def peak_pss(proc: subprocess.Popen, interval: float = 0.25) -> float:
     """MB; 0 where /proc has no smaps_rollup (then nothing is known)."""
     peak = 0
     while proc.poll() is None:

@@ -12,9 +12,12 @@ the cache dir, a progress callback ``ctx.progress(task, done, total)``, the C
 facts already extracted (``ctx.c_facts``, so a later source can check that a
 name exists), the registered map files (``ctx.maps``: ``MapInput(path,
 version)``) and the concepts dir (``ctx.concepts_dir``; None = built-in).
-Sources run in order (the C code first); their facts are merged (``Facts``
-merges by key), dangling edges are pruned and reported, an ``IngestRun`` node is
-added and the store is replaced atomically with ``store.replace_graph(facts)``.
+Sources run in order (the C code first; a source marked ``needs_c=False`` runs
+while the C workers parse); their facts are merged (``Facts`` merges by key),
+dangling edges are pruned and reported, an ``IngestRun`` node is added and the
+store is replaced atomically (``ingest.full_run``; in a forked child when the
+store stages its graph, ``ingest.forked``). ``run_ingest`` first decides whether
+anything changed and whether the C delta path applies (``ingest.rerun``).
 
 ``DEFAULT_SOURCES`` names sources as "module:function"; a module that is not
 there (yet) is skipped with a log line, so each team member adds a line here
@@ -23,7 +26,6 @@ and a function in their own module.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import importlib
 import json
@@ -260,7 +262,9 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
               if not only_sources or src.name in only_sources]
     if before_full is not None:
         before_full()
-    run = _FullRun(checkout=checkout, versions=versions, cache_dir=cache_dir, maps=maps,
+    from ingest.full_run import FullRun
+
+    run = FullRun(checkout=checkout, versions=versions, cache_dir=cache_dir, maps=maps,
                    concepts_dir=concepts_dir, jobs=jobs, use_pch=use_pch, chosen=chosen,
                    stage=stage if store_factory is not None else None, state=state,
                    stats=stats, t0=t0, save_c=store_factory is not None)
@@ -297,135 +301,3 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         diagnostics=got.stats.get("diagnostics", 0),
         partial=bool(got.stats.get("failed_files")))
     return report, facts
-
-
-@dataclass
-class _Gathered:
-    """What a full run's sources made (picklable: it may come from a child process)."""
-    run_id: str
-    commit: str | None
-    counts: dict[str, int]
-    reports: list[SourceReport]
-    dangling: dict[str, int]
-    stats: dict[str, Any]
-    c_token: str | None = None
-    prepared: Any = None  # the graph as ``stage`` staged it, when there is a stage
-    facts: Facts = field(default_factory=Facts)  # the graph's facts, when there is none
-
-
-@dataclass
-class _FullRun:
-    checkout: Checkout
-    versions: list[VersionInfo]
-    cache_dir: Path
-    maps: list[MapInput]
-    concepts_dir: Path | None
-    jobs: int
-    use_pch: bool
-    chosen: list[tuple[Source, Callable[[IngestContext], Facts] | None]]
-    stage: Callable[[Facts], Any] | None
-    state: Any
-    stats: run_state.Stats
-    t0: float
-    save_c: bool  # keep the C delta state (runs that write a store)
-
-    def gather(self, progress: ProgressFn) -> _Gathered:
-        """Every source, merged and pruned, with an IngestRun node; staged when there is a
-        ``stage``."""
-        from ingest import rerun
-
-        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        ctx = IngestContext(checkout=self.checkout, versions=self.versions,
-                            cache_dir=self.cache_dir, progress=progress, maps=self.maps,
-                            concepts_dir=self.concepts_dir, jobs=self.jobs, use_pch=self.use_pch)
-        facts = Facts()
-        others: list[Facts] = []
-        c_token: str | None = None
-        reports: list[SourceReport] = []
-        early: dict[str, tuple[Facts, float]] = {}  # sources run during the C parse
-
-        def run_early() -> None:
-            for src, fn in self.chosen:
-                if fn is not None and not src.needs_c and src.name != "c":
-                    ts = time.perf_counter()
-                    early[src.name] = (fn(ctx), time.perf_counter() - ts)
-
-        if any(src.name == "c" and fn is not None for src, fn in self.chosen):
-            ctx.while_parsing = run_early
-        for src, fn in self.chosen:
-            if fn is None:
-                reports.append(SourceReport(name=src.name, seconds=0, nodes=0, rels=0,
-                                            skipped=True))
-                continue
-            ts = time.perf_counter()
-            ctx.facts = facts
-            if src.name in early:
-                got, spent = early.pop(src.name)
-                ts -= spent
-            else:
-                got = fn(ctx)
-            if src.name == "c":
-                ctx.c_facts = got
-                if self.save_c:
-                    # to disk at once: the records it is made of are freed before the next
-                    # sources allocate
-                    c_token = rerun.save_c_state(ctx, self.state, self.stats)
-            else:
-                others.append(got)
-            n_nodes = sum(len(v) for v in got.nodes.values())
-            n_rels = sum(len(v) for v in got.rels.values())
-            facts.merge(got) if len(facts) else _adopt(facts, got)
-            del got  # its rows are facts' now: the build frees them as it writes them
-            reports.append(SourceReport(name=src.name,
-                                        seconds=round(time.perf_counter() - ts, 2),
-                                        nodes=n_nodes, rels=n_rels,
-                                        note=ctx.notes.get(src.name, "")))
-        if c_token is not None:
-            from ingest import c_delta
-
-            c_delta.save_other(self.cache_dir, others)
-        ctx.c_facts = ctx.facts = None
-        del others
-        # Version nodes first: every IN_VERSION/LOCATED_AT edge ends at one (pruning before
-        # they exist would drop them all).
-        for v in self.versions:
-            facts.node("Version", id=v.id, name=v.name, platform=v.platform, region=v.region,
-                       mq=v.mq, debug=v.debug, ordinal=v.ordinal, revision=v.revision,
-                       is_default=v.is_default)
-        dangling = _prune(facts)
-        commit = self.checkout.commit()
-        counts = {k: n for k, n in sorted(facts.counts().items())}
-        vids = [v.id for v in self.versions]
-        run_id = hashlib.sha1(json.dumps([commit, vids, counts],
-                                         sort_keys=True).encode()).hexdigest()[:16]
-        facts.node("IngestRun", id=run_id, decomp_commit=commit, versions=vids,
-                   started=started, duration=round(time.perf_counter() - self.t0, 2),
-                   counts=json.dumps(counts), ootkg_version=ootkg_version(),
-                   sources=[r.name for r in reports if not r.skipped])
-        out = _Gathered(run_id=run_id, commit=commit, counts=counts, reports=reports,
-                        dangling=dangling, c_token=c_token,
-                        stats={k: ctx.stats.get(k) for k in ("per_version", "failed_files",
-                                                             "diagnostics") if k in ctx.stats})
-        if self.stage is None:
-            out.facts = facts
-        else:
-            out.prepared = self.stage(facts)
-        return out
-
-
-def _prune(facts: Facts) -> dict[str, int]:
-    """Drop edges with an end not ingested; how many per type (not the rows: kept to the end
-    of the run, they would pin the heap pages the store build frees)."""
-    out: dict[str, int] = {}
-    for rel_type, rows in facts.prune_dangling().items():
-        log.info("dropped %d %s edges whose ends were not ingested (e.g. %s)", len(rows),
-                 rel_type, rows[0])
-        out[rel_type] = len(rows)
-    return out
-
-
-def _adopt(into: Facts, got: Facts) -> None:
-    """First bundle: take its rows as they are (merging row by row costs seconds at 500k rows)."""
-    into.nodes.update(got.nodes)
-    into.rels.update(got.rels)
-    into._checked |= got._checked

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from kg import preserved
 from kg.arrow import arrow_table, write_parquet
 from kg.embedded_build import Staged, engine, load, rel_columns, return_freed_memory, stage_graph, template
 from kg.facts import Facts
@@ -39,8 +40,6 @@ from kg.schema import (
     resolve_pair,
 )
 from kg.store import (
-    PRESERVED_NODE_KINDS,
-    PRESERVED_REL_KINDS,
     GraphStore,
     QueryError,
     ReadOnlyError,
@@ -297,14 +296,14 @@ class EmbeddedStore(GraphStore):
         old = self._path
         try:
             kept = Facts()
-            self._carry_preserved(kept)
+            preserved.read(self, kept)
             # The live graph stays closed while the new one is built: its buffer pool (sized
             # from RAM; ~37 MB of frame table on 24 GB) and cached pages would add to the peak.
             self.close_connection()
             return_freed_memory()
             load(new_path, staged)
             self._open(new_path)
-            self._write_preserved(kept)
+            preserved.write(self, kept)
         except BaseException:
             self.close_connection()
             for f in self.dir.glob(new_path.name + "*"):
@@ -317,58 +316,12 @@ class EmbeddedStore(GraphStore):
         self._prune_old(keep={new_path.name, old.name})
         log.info("replaced graph with %d facts in %.2fs", staged.rows, time.perf_counter() - started)
 
-    def _write_preserved(self, kept: Facts) -> None:
-        """Write carried-over nodes, and those of their edges whose far end is in the graph."""
-        for kind in PRESERVED_NODE_KINDS:
-            if kept.nodes.get(kind):
-                self.write_nodes(kind, kept.nodes[kind].values())
-        for rel_type, rels in kept.rels.items():
-            ends: dict[str, list[Any]] = {}
-            for row in rels.values():
-                ends.setdefault(row["to_kind"], []).append(row["to"])
-            have: set[tuple[str, Any]] = set()
-            for tk, keys in ends.items():
-                key = NODE_KINDS[tk].key
-                have.update((tk, r["k"]) for r in self.run(
-                    f"MATCH (b:{tk}) WHERE b.{key} IN $keys RETURN b.{key} AS k", {"keys": keys}))
-            rows = [r for r in rels.values() if (r["to_kind"], r["to"]) in have]
-            if len(rows) < len(rels):
-                log.info("%s: %d edge(s) of generated nodes dropped (their end left the graph)",
-                         rel_type, len(rels) - len(rows))
-            if rows:
-                self.write_rels(rel_type, rows)
-
     def close_connection(self) -> None:
         for attr in ("_conn", "_db"):
             obj = getattr(self, attr, None)
             if obj is not None:
                 obj.close()
                 setattr(self, attr, None)
-
-    def _carry_preserved(self, facts: Facts) -> None:
-        """Copy generated nodes (Examples) and their edges from the live graph into ``facts``."""
-        for kind in PRESERVED_NODE_KINDS:
-            nk = NODE_KINDS[kind]
-            cols = ", ".join(f"n.{p} AS {p}" for p in nk.props)
-            for row in self.run(f"MATCH (n:{kind}) RETURN {cols}"):
-                facts.node(kind, **{k: v for k, v in row.items() if v is not None})
-        if not any(facts.nodes.get(k) for k in PRESERVED_NODE_KINDS):
-            return  # no generated nodes, so no edges of theirs either
-        for rel_type in PRESERVED_REL_KINDS:
-            rk = REL_KINDS[rel_type]
-            cols = "".join(f", r.{p} AS {p}" for p in rk.props)
-            # label() and a key per candidate kind: one query per type, not one per pair.
-            keys = sorted({NODE_KINDS[tk].key for _, tk in rk.pairs})
-            key_cols = "".join(f", b.{k} AS k_{k}" for k in keys)
-            for fk in sorted({f for f, _ in rk.pairs}):
-                fkey = NODE_KINDS[fk].key
-                for row in self.run(f"MATCH (a:{fk})-[r:{rel_type}]->(b) RETURN a.{fkey} AS f, "
-                                    f"label(b) AS tk{key_cols}{cols}"):
-                    tk = row["tk"]
-                    props = {p: row[p] for p in rk.props if row.get(p) is not None}
-                    facts.rel(rel_type, row["f"], row[f"k_{NODE_KINDS[tk].key}"], from_kind=fk,
-                              to_kind=tk, **props)
-
 
 class _Tx:
     def __init__(self, store: EmbeddedStore) -> None:

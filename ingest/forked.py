@@ -91,6 +91,9 @@ def _child(fn: Callable[[ProgressFn], Any], out: Any) -> None:
     try:
         _die_with_parent()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # this process waits for its own children (the parse workers' server): not an
+        # inherited handler that reaps any child, nor SIG_IGN, which leaves none to wait for
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
         def progress(task: str, done: int, total: int) -> None:
             pickle.dump(("progress", (task, done, total)), out)

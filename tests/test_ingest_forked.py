@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,7 +100,11 @@ def test_an_ingest_through_the_child_equals_one_in_process(
 def test_a_child_reaped_by_someone_else_still_answers() -> None:
     # e.g. an asyncio child watcher that waits for any child on SIGCHLD
     old = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+
+    def work(progress: forked.ProgressFn) -> int:  # and the child waits for its own
+        return subprocess.run([sys.executable, "-c", "raise SystemExit(3)"]).returncode
+
     try:
-        assert forked.run(lambda progress: 42, lambda *a: None) == 42
+        assert forked.run(work, lambda *a: None) == 3
     finally:
         signal.signal(signal.SIGCHLD, old)

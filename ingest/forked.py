@@ -22,6 +22,7 @@ import os
 import pickle
 import signal
 import sys
+import traceback
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -94,6 +95,7 @@ def _child(fn: Callable[[ProgressFn], Any], out: Any) -> None:
         # this process waits for its own children (the parse workers' server): not an
         # inherited handler that reaps any child, nor SIG_IGN, which leaves none to wait for
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _own_forkserver()
 
         def progress(task: str, done: int, total: int) -> None:
             pickle.dump(("progress", (task, done, total)), out)
@@ -102,6 +104,9 @@ def _child(fn: Callable[[ProgressFn], Any], out: Any) -> None:
         try:
             answer: tuple[str, Any] = ("ok", fn(progress))
         except BaseException as e:  # noqa: BLE001 - handed to the parent, raised there
+            if not isinstance(e, KeyboardInterrupt | SystemExit):  # where it came from
+                e.add_note("in the ingest's child process:\n" + "".join(
+                    traceback.format_exception(type(e), e, e.__traceback__)).rstrip())
             answer = ("error", e)
         try:
             data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
@@ -117,6 +122,25 @@ def _child(fn: Callable[[ProgressFn], Any], out: Any) -> None:
             with contextlib.suppress(Exception):
                 stream.flush()
         os._exit(code)  # no atexit handlers, no finalizers of objects the parent owns
+
+
+def _own_forkserver() -> None:
+    """Forget the parent's multiprocessing fork server (a process that ingested before, e.g. a
+    test session, has one): the worker pool would try to use it and fail to wait for a
+    process that is not this one's child. The next pool starts a server of this process."""
+    from multiprocessing import forkserver
+
+    srv = getattr(forkserver, "_forkserver", None)
+    if srv is None or getattr(srv, "_forkserver_pid", None) is None:
+        return
+    fd = getattr(srv, "_forkserver_alive_fd", None)
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)  # this process's copy; the parent keeps its own
+    for attr in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd",
+                 "_forkserver_authkey"):
+        if hasattr(srv, attr):
+            setattr(srv, attr, None)
 
 
 def _die_with_parent() -> None:

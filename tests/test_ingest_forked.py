@@ -108,3 +108,17 @@ def test_a_child_reaped_by_someone_else_still_answers() -> None:
         assert forked.run(work, lambda *a: None) == 3
     finally:
         signal.signal(signal.SIGCHLD, old)
+
+
+def test_the_child_starts_its_own_worker_server_when_the_parent_has_one() -> None:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("forkserver")
+    with ctx.Pool(1) as pool:  # this process now has a fork server
+        assert pool.apply(os.getpid) != os.getpid()
+
+    def work(progress: forked.ProgressFn) -> int:
+        with ctx.Pool(1) as pool:
+            return pool.apply(abs, (-5,))
+
+    assert forked.run(work, lambda *a: None) == 5

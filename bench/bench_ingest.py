@@ -202,15 +202,15 @@ def main() -> None:
     md = [f"`ootkg ingest` on zeldaret/oot (copied to a temp dir), 2 worker processes, "
           f"sources: {a.sources or 'all'}; wall time of the whole command (Python start-up "
           f"included). Peak RSS: the largest of the ootkg process and the child it forks for "
-          f"the sources (GNU time %M). Peak tree PSS: the largest sum, sampled every 0.25 s, of "
-          f"the PSS of every process of the run (the forked child and the parse workers "
-          f"included; a page shared by n processes counts 1/n in each): the memory the run "
-          f"takes from the machine. Load average at the end: {load[0]:.1f} (the machine is "
-          f"shared).", "",
+          f"the sources (GNU time %M). Peak tree PSS: the largest sum (sampled every 10 ms at "
+          f"first, then up to every 0.25 s) of the PSS of every process of the run (the "
+          f"forked child and the parse workers included; a page shared by n processes "
+          f"counts 1/n in each): the memory the run takes from the machine. Load average "
+          f"at the end: {load[0]:.1f} (the machine is shared).", "",
           "| scenario | versions | wall (s) | goal (s) | peak RSS (MB) | peak tree PSS (MB) | exit |",
           "|---|---|---|---|---|---|---|"]
     md += [f"| {r[0]} | {r[1]} | {r[2]:.2f} | {_goal(r[0])} | {r[3]:.0f} | "
-           f"{'' if r[5] is None else f'{r[5]:.0f}'} | {r[4]} |" for r in rows]
+           f"{'' if r[5] is None else f'{r[5]:.0f}' if r[5] else '-'} | {r[4]} |" for r in rows]
     md += ["", "Goals (issue #3): peak memory <= 500 MB throughout."] + _scaled_goals(rows)
     md += clangd_md
     if not a.no_write:

@@ -44,9 +44,12 @@ def pss_kb(pid: int) -> int:
 
 
 def peak_pss(proc: subprocess.Popen, interval: float = 0.25) -> float:
-    """MB; 0 where /proc has no smaps_rollup (then nothing is known)."""
-    peak = 0
+    """MB; 0 when nothing could be read (no smaps_rollup, or the process ended at once).
+    Samples every 10 ms at first, then less often up to every ``interval`` s (a run of a
+    fraction of a second is seen; a long one is not slowed by the sampling)."""
+    peak, delay = 0, 0.01
     while proc.poll() is None:
         peak = max(peak, sum(pss_kb(p) for p in tree(proc.pid)))
-        time.sleep(interval)
+        time.sleep(delay)
+        delay = min(interval, delay * 1.5)
     return peak / 1024

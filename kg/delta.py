@@ -91,8 +91,14 @@ def _existing_keys(store: GraphStore, kind: str, keys: set[Any]) -> set[Any]:
 
 
 def apply(store: GraphStore, delta: Delta) -> dict[str, int]:
-    """Write ``delta`` into ``store``; returns the counts written (relationships to nodes that
-    do not exist are dropped, as a full build drops them: ``dropped``)."""
+    """Write ``delta`` into ``store``, in one transaction where the store can
+    (``GraphStore.batch``); returns the counts written (relationships to nodes that do not
+    exist are dropped, as a full build drops them: ``dropped``)."""
+    with store.batch():
+        return _apply(store, delta)
+
+
+def _apply(store: GraphStore, delta: Delta) -> dict[str, int]:
     for rel_type, rids in delta.delete_rels.items():
         rk = REL_KINDS[rel_type]
         by_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)

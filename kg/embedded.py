@@ -20,7 +20,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,7 @@ class EmbeddedStore(GraphStore):
         self.dir = Path(path).expanduser()
         self.read_only = read_only
         self._lock_fd: int | None = None
+        self._batched = False  # inside batch(): writes join its transaction
         if self.dir.exists() and not self.dir.is_dir():
             raise StoreUnavailable(
                 f"--db {self.dir} is a file; the embedded store needs a directory. "
@@ -284,6 +286,20 @@ class EmbeddedStore(GraphStore):
     def _transaction(self) -> _Tx:
         return _Tx(self)
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction for every write inside (a commit costs ~0.2 s on a large graph)."""
+        if self._batched:
+            yield
+            return
+        self._require_write()
+        with _Tx(self):
+            self._batched = True
+            try:
+                yield
+            finally:
+                self._batched = False
+
     def replace_graph(self, facts: Facts, *, consume: bool = False) -> None:
         self.finish_replace(stage_graph(facts, consume=consume))
 
@@ -326,11 +342,15 @@ class EmbeddedStore(GraphStore):
 class _Tx:
     def __init__(self, store: EmbeddedStore) -> None:
         self.store = store
+        self.inner = store._batched  # inside batch(): its transaction is this one's
 
     def __enter__(self) -> None:
-        self.store._conn.execute("BEGIN TRANSACTION")
+        if not self.inner:
+            self.store._conn.execute("BEGIN TRANSACTION")
 
     def __exit__(self, exc_type: object, *_: object) -> None:
+        if self.inner:
+            return
         if not exc_type:
             self.store._conn.execute("COMMIT")
             return

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from kg.facts import Facts
@@ -91,6 +92,12 @@ class GraphStore(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes inside are one transaction where the store can make them one (all or
+        nothing, one commit); elsewhere each write commits on its own."""
+        yield
 
     def write_facts(self, facts: Facts) -> None:
         """Upsert every node, then every relationship, of a Facts bundle."""

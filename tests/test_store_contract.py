@@ -68,6 +68,24 @@ def test_relationship_to_a_missing_node_writes_nothing(writable: GraphStore, sto
         assert _calls(writable) == []
 
 
+def test_a_batch_is_all_or_nothing_where_the_store_batches(writable: GraphStore,
+                                                          store_settings: Settings) -> None:
+    writable.write_nodes("Function", [{"name": "A"}])
+    with writable.batch():
+        writable.write_nodes("Function", [{"name": "B"}])
+        writable.write_rels("CALLS", [{"from": "A", "to": "B", "count": 1}])
+    assert _calls(writable) == [("A", "B", 1)]
+    if store_settings.store != "embedded":
+        return  # Neo4j commits each write on its own
+    with pytest.raises(StoreError), writable.batch():
+        writable.write_nodes("Function", [{"name": "C"}])
+        writable.write_rels("CALLS", [{"from": "A", "to": "Nope"}])
+    names = [r["n"] for r in writable.run("MATCH (f:Function) RETURN f.name AS n ORDER BY n")]
+    assert names == ["A", "B"]  # C went with the failed batch
+    writable.write_nodes("Function", [{"name": "D"}])  # and the store writes on afterwards
+    assert writable.counts()["nodes"]["Function"] == 3
+
+
 def test_replace_graph_holds_exactly_the_new_facts_and_keeps_examples(writable: GraphStore) -> None:
     writable.replace_graph(call_graph_facts())
     writable.write_nodes("Example", [{"id": "ex-1", "family": "qa"}])

@@ -207,8 +207,8 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                maps: list[MapInput] | None = None, concepts_dir: Path | None = None,
                jobs: int = 2, only_sources: list[str] | None = None, use_pch: bool = True,
                force: bool = False, graph_id: Callable[[], str | None] | None = None,
-               cli: str | None = None, before_full: Callable[[], None] | None = None,
-               stage: Callable[[Facts], Any] | None = None) -> tuple[IngestReport, Facts]:
+               cli: str | None = None, stage: Callable[[Facts], Any] | None = None
+               ) -> tuple[IngestReport, Facts]:
     """Run every source, merge, and (when ``store_factory`` is given) replace the graph.
 
     When nothing an ingest reads changed since the run that built the current graph, returns
@@ -216,14 +216,14 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     in place (``report.delta``); ``force`` rebuilds anyway. ``graph_id`` names the store's
     current graph (the embedded store's CURRENT file), so those checks need not open it;
     ``cli`` (``run_state.cli_key``) is remembered for the CLI's no-op fast path;
-    ``before_full`` is called once the run is known to be a full one (the CLI imports the
-    store's bulk-load modules then). ``stage`` (``kg.store.stager_for``): the store stages
+    ``stage`` (``kg.store.stager_for``): the store stages
     a new graph without being open, so the sources, the merge and the staging run in a
     child process (``ingest.forked``) and this one only loads the result with the store's
     ``finish_replace``. With a store, the Facts returned are empty: the build consumes them."""
     from ingest import rerun
 
     t0 = time.perf_counter()
+    progress = progress or (lambda *_: None)
     maps = maps if maps is not None else registered_maps(cache_dir)
     from ingest.addresses import symbols_dir
 
@@ -248,27 +248,21 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         edited, why = c_delta.plan_delta(run_state.load_c(cache_dir, state), checkout.root,
                                          modified, added, removed)
         if edited is not None:
-            got = rerun.run_delta(checkout, versions, cache_dir, state, edited, stats, store_factory,
-                             progress or (lambda *_: None), t0, cli, code)
+            got = rerun.run_delta(checkout, versions, cache_dir, state, edited, stats,
+                                  store_factory, progress, t0, cli, code)
             if got is not None:
                 return got, Facts()
             why = "the cache lacks records the delta needs"
         log.info("full ingest: %s", why)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    # Every module the run will import, imported first: one imported mid-run leaves
-    # long-lived objects in heap pages among the rows the store build frees, so those pages
-    # stay with the process.
     chosen = [(src, src.resolve()) for src in sources()
               if not only_sources or src.name in only_sources]
-    if before_full is not None:
-        before_full()
     from ingest.full_run import FullRun
 
     run = FullRun(checkout=checkout, versions=versions, cache_dir=cache_dir, maps=maps,
                    concepts_dir=concepts_dir, jobs=jobs, use_pch=use_pch, chosen=chosen,
                    stage=stage if store_factory is not None else None, state=state,
                    stats=stats, t0=t0, save_c=store_factory is not None)
-    progress = progress or (lambda *_: None)
     if run.stage is not None:
         from ingest import forked
 

@@ -108,15 +108,16 @@ def run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         return None
     progress("C delta", len(edited), len(edited))
     run_state.forget(cache_dir)  # until the store has the delta (a killed run redoes it)
+    commit = checkout.commit()
     with store_factory() as store:
         written = kg_delta.apply(store, cd.delta)
         counts = _counts_after(store, state.counts, cd.delta)
-        run_id = hashlib.sha1(json.dumps([state.run_id, checkout.commit(), edited,
+        run_id = hashlib.sha1(json.dumps([state.run_id, commit, edited,
                                           [stats.get(str(checkout.root / e)) for e in edited],
                                           counts]).encode()).hexdigest()[:16]
         store.run("MATCH (r:IngestRun) DETACH DELETE r")
         store.write_nodes("IngestRun", [{
-            "id": run_id, "decomp_commit": checkout.commit(),
+            "id": run_id, "decomp_commit": commit,
             "versions": [v.id for v in versions],
             "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "duration": round(time.perf_counter() - t0, 2), "counts": json.dumps(counts),
@@ -126,7 +127,7 @@ def run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                for part, changes in cd.overlay.items()}
     if not any(r.failed for r in cd.records):
         run_state.save(cache_dir, run_state.RunState(
-            options=state.options, stats=stats, run_id=run_id, decomp_commit=checkout.commit(),
+            options=state.options, stats=stats, run_id=run_id, decomp_commit=commit,
             counts=counts, graph=state.graph, extra=extra(cli, code), c_token=state.c_token,
             c_overlay=overlay))
     # else libclang could not parse a file at all: such records are not cached (they are
@@ -137,7 +138,7 @@ def run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
             f"written, {written['nodes_deleted']} nodes and {written['rels_deleted']} "
             "relationships deleted")
     return IngestReport(
-        run_id=run_id, decomp_commit=checkout.commit(), versions=[v.id for v in versions],
+        run_id=run_id, decomp_commit=commit, versions=[v.id for v in versions],
         seconds=round(time.perf_counter() - t0, 2), counts=counts,
         sources=[SourceReport(name="c", seconds=round(cd.seconds, 2),
                               nodes=written["nodes_upserted"], rels=written["rels_upserted"],

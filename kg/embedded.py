@@ -26,8 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from kg import preserved
-from kg.arrow import arrow_table, write_parquet
-from kg.embedded_build import Staged, engine, load, rel_columns, return_freed_memory, stage_graph, template
+from kg.embedded_build import (
+    Staged,
+    engine,
+    load,
+    rel_columns,
+    return_freed_memory,
+    stage_graph,
+    stage_group,
+    template,
+)
 from kg.facts import Facts
 from kg.schema import (
     NODE_KINDS,
@@ -206,12 +214,9 @@ class EmbeddedStore(GraphStore):
             {"keys": list(merged)})}
         new = [r for k, r in merged.items() if k not in existing]
         old = [r for k, r in merged.items() if k in existing]
-        columns = list(nk.props.items())
-        table = arrow_table(columns, new, kind) if new else None
         with tempfile.TemporaryDirectory(prefix="ootkg-copy-") as tmp, self._transaction():
-            if table is not None:
-                path = write_parquet(table, Path(tmp) / f"{kind}.parquet")
-                self.run(f"COPY {kind} FROM '{path}'")
+            if new:
+                self.run(stage_group(kind, kind, list(nk.props.items()), new, "", Path(tmp))[0])
             for batch in _batches(old, _UPDATE_BATCH):
                 for (given, nulls), rows_ in _set_shapes(batch, {nk.key}).items():
                     sets = ", ".join([f"n.{p} = r.{p}" for p in given]
@@ -268,9 +273,8 @@ class EmbeddedStore(GraphStore):
         new = [r for i, r in group.items() if i not in existing]
         old = [r for i, r in group.items() if i in existing]
         if new:
-            table = arrow_table(rel_columns(rk, fk, tk), new, rk.type)
-            path = write_parquet(table, tmp / f"{rk.type}-{fk}-{tk}.parquet")
-            self.run(f"COPY {rk.type} FROM '{path}' (from='{fk}', to='{tk}')")
+            self.run(stage_group(rk.type, f"{rk.type}-{fk}-{tk}", rel_columns(rk, fk, tk), new,
+                                 f" (from='{fk}', to='{tk}')", tmp)[0])
         fixed = {"from", "to", disc} if disc else {"from", "to"}
         for (given, nulls), rows_ in _set_shapes(old, fixed).items():
             sets = ", ".join([f"x.{p} = r.{p}" for p in given] + [f"x.{p} = NULL" for p in nulls])
@@ -301,7 +305,11 @@ class EmbeddedStore(GraphStore):
                 self._batched = False
 
     def replace_graph(self, facts: Facts, *, consume: bool = False) -> None:
-        self.finish_replace(stage_graph(facts, consume=consume))
+        staged = stage_graph(facts, consume=consume)
+        try:
+            self.finish_replace(staged)
+        finally:
+            staged.discard()
 
     def finish_replace(self, staged: Staged) -> None:
         """Make a graph ``stage_graph`` staged the live one: loaded into a new file, with the
@@ -326,8 +334,6 @@ class EmbeddedStore(GraphStore):
                 f.unlink(missing_ok=True)
             self._open(old)
             raise
-        finally:
-            staged.discard()
         self._publish(new_path)
         self._prune_old(keep={new_path.name, old.name})
         log.info("replaced graph with %d facts in %.2fs", staged.rows, time.perf_counter() - started)

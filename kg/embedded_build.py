@@ -79,7 +79,7 @@ def stage(facts: Facts, *, consume: bool = False) -> Staged:
     version's 350k rows); with ``consume``, each kind's rows leave ``facts`` once staged."""
     directory = Path(tempfile.mkdtemp(prefix="ootkg-build-"))
     try:
-        copies = [_stage(*group, directory) for group in _copy_groups(facts, consume)]
+        copies = [stage_group(*group, directory) for group in _copy_groups(facts, consume)]
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
@@ -88,7 +88,10 @@ def stage(facts: Facts, *, consume: bool = False) -> Staged:
 
 def stage_graph(facts: Facts, *, consume: bool = True) -> Staged:
     """A replacement graph for ``EmbeddedStore.finish_replace``: dangling edges pruned, then
-    staged. Needs no open store (the ingest runs it in a child process, ``ingest.forked``)."""
+    staged. Needs no open store (the ingest runs it in a child process, ``ingest.forked``).
+    Staging comes before the load opens a database so that, with ``consume``, the rows and
+    an open database (~90 MB of per-table structures, ~100 MB more while COPY runs) never
+    share the peak. The caller discards what it staged."""
     for rel_type, items in facts.prune_dangling().items():
         log.warning("%s: dropped %d relationship(s) to nodes not in the graph", rel_type, len(items))
     return stage(facts, consume=consume)
@@ -124,17 +127,6 @@ def load(path: Path, staged: Staged) -> None:
         return_freed_memory()
 
 
-def build(path: Path, facts: Facts, *, consume: bool = False) -> None:
-    """``stage`` then ``load``. Staging first means, with ``consume``, that the rows and an
-    open database (~90 MB of per-table structures, plus ~100 MB while COPY runs) never
-    share the peak."""
-    staged = stage(facts, consume=consume)
-    try:
-        load(path, staged)
-    finally:
-        staged.discard()
-
-
 def return_freed_memory() -> None:
     """Hand the heap the build freed back to the OS (glibc keeps it, ~100-180 MB here, and
     the caller goes on to reopen the graph). A no-op where there is no malloc_trim."""
@@ -164,8 +156,9 @@ def _copy_groups(facts: Facts, consume: bool = False) -> Iterator[_CopyGroup]:
             del facts.rels[rel_type]
 
 
-def _stage(table: str, stem: str, columns: list[tuple[str, PropType]], rows: Collection[Row],
-           options: str, tmp: Path) -> tuple[str, int, Path]:
+def stage_group(table: str, stem: str, columns: list[tuple[str, PropType]],
+                rows: Collection[Row], options: str, tmp: Path) -> tuple[str, int, Path]:
+    """One group of rows as a Parquet file in ``tmp``: (its COPY statement, rows, file)."""
     file = write_parquet(arrow_table(columns, rows, table), tmp / f"{stem}.parquet")
     return f"COPY {table} FROM '{file}'{options}", len(rows), file
 

@@ -118,29 +118,17 @@ class GraphStore(ABC):
         return out
 
 
-# The modules each store's replace_graph imports (see bulk_imports).
-_BULK_MODULES = {"embedded": ("kg.embedded_build", "pyarrow.parquet"), "neo4j": ()}
-
-
 def stager_for(store: str) -> Callable[[Facts], Any] | None:
     """For a store that builds a new graph from staged files: the function that stages one
     without the store open (so another process can run it; the store's ``finish_replace``
     then loads what it returns). None for a store that replaces its graph in place."""
-    if store == "embedded":
-        from kg.embedded_build import stage_graph
-
-        return stage_graph
-    return None
+    return _stage_embedded if store == "embedded" else None
 
 
-def bulk_imports(store: str) -> None:
-    """Import what ``replace_graph`` of ``store`` will: a caller about to build a large graph
-    does it first, as modules imported mid-run leave long-lived objects in the heap pages
-    the build's rows free, which keeps those pages from going back to the OS."""
-    import importlib
+def _stage_embedded(facts: Facts) -> Any:
+    from kg.embedded_build import stage_graph  # (Ladybug and pyarrow: only when staging)
 
-    for name in _BULK_MODULES.get(store, ()):
-        importlib.import_module(name)
+    return stage_graph(facts)
 
 
 def open_store(settings: Settings | None = None, *, read_only: bool = True) -> GraphStore:

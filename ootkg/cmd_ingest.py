@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         """
         from ingest.forked import ChildDied
         from ingest.pipeline import register_map, run_ingest
-        from kg.store import bulk_imports, stager_for
+        from kg.store import stager_for
         from ootkg.cli import open_for, settings_of
         from ootkg.errors import UserError
 
@@ -124,7 +124,6 @@ def register(app: typer.Typer) -> None:
                     only_sources=[s.strip() for s in only.split(",")] if only else None,
                     force=force, graph_id=_graph_id(settings),
                     cli=_cli_key(settings, co, versions, only, no_pch, concepts),
-                    before_full=lambda: bulk_imports(settings.store),
                     stage=stager_for(settings.store)))
         except MapError as e:  # a remembered map that no longer fits: nothing was written
             raise UserError(f"{e} (The graph is unchanged.)") from None

@@ -51,7 +51,7 @@ def test_a_copy_failing_mid_build_keeps_the_previous_graph_and_the_writer(
         before = _contents(store)
         files_before = sorted((tmp_path / "g").glob("graph-*"))
         staged = 0
-        real_stage = embedded._stage
+        real_stage = embedded.stage_group
 
         def stage_then_lose_the_file(*args):  # noqa: ANN002, ANN202
             nonlocal staged
@@ -61,7 +61,7 @@ def test_a_copy_failing_mid_build_keeps_the_previous_graph_and_the_writer(
                 file.unlink()
             return statement, rows, file
 
-        monkeypatch.setattr(embedded, "_stage", stage_then_lose_the_file)
+        monkeypatch.setattr(embedded, "stage_group", stage_then_lose_the_file)
         with pytest.raises(StoreError, match="previous graph is unchanged"):
             store.replace_graph(call_graph_facts())
         assert _contents(store) == before  # the writer reopened the live graph

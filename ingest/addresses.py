@@ -37,7 +37,7 @@ from pydantic import BaseModel, Field
 from ingest.baseroms import OVERLAY_SPACE, SegmentRow, read_config_yml, read_segments_csv
 from ingest.sourceutil import gc_paused, save_report
 from ingest.symbol_lists import ListsReport, RawSymbol, read_symbol_lists
-from kg.facts import Facts
+from kg.facts import Facts, RelTable
 
 log = logging.getLogger(__name__)
 
@@ -93,30 +93,32 @@ class GraphNames:
         for kind, target in (("Function", g.functions), ("Global", g.globals)):
             for name in facts.nodes.get(kind, {}):
                 target[name] = None
-        for row in facts.rels.get("IN_VERSION", {}).values():
-            target = {"Function": g.functions, "Global": g.globals}.get(row["from_kind"])
-            if target is not None and row["from"] in target:
-                vs = target[row["from"]]
-                target[row["from"]] = (vs or set()) | {row["to"]}
+        in_version = facts.rels.get("IN_VERSION") or RelTable("IN_VERSION")
+        size_col = in_version.col("size")
+        for kind, target in (("Function", g.functions), ("Global", g.globals)):
+            for f, t, _, _ in in_version.pair_rows(kind, "Version"):
+                if f in target:
+                    vs = target[f]
+                    target[f] = (vs or set()) | {t}
         for name, row in facts.nodes.get("Global", {}).items():
             if row.get("type"):
                 g.global_type[name] = row["type"]
         for name, row in facts.nodes.get("Struct", {}).items():
             if row.get("size"):
                 g.type_size.setdefault(name, {})[""] = row["size"]
-        for row in facts.rels.get("IN_VERSION", {}).values():
-            if row["from_kind"] == "Struct" and row.get("size"):
-                g.type_size.setdefault(row["from"], {})[row["to"]] = row["size"]
+        for f, t, _, vals in in_version.pair_rows("Struct", "Version"):
+            if vals[size_col]:
+                g.type_size.setdefault(f, {})[t] = vals[size_col]
         for name, row in facts.nodes.get("Typedef", {}).items():
             under = _plain_type(row.get("underlying") or "")
             if under in g.type_size and name not in g.type_size:
                 g.type_size[name] = g.type_size[under]
         files = facts.nodes.get("File", {})
-        for row in facts.rels.get("DEFINED_IN", {}).values():
-            if row["from_kind"] == "Function":
-                seg = (files.get(row["to"]) or {}).get("segment")
-                if seg:
-                    g.segment_of[row["from"]] = seg
+        defined_in = facts.rels.get("DEFINED_IN") or RelTable("DEFINED_IN")
+        for f, t, _, _ in defined_in.pair_rows("Function", "File"):
+            seg = (files.get(t) or {}).get("segment")
+            if seg:
+                g.segment_of[f] = seg
         return g
 
     def global_size(self, name: str, version: str) -> int | None:

@@ -35,7 +35,7 @@ from ingest.cenv import CompileEnv
 from ingest.checkout import Checkout, VersionInfo
 from ingest.spec import SpecInfo
 from kg.delta import Delta, diff
-from kg.facts import Facts
+from kg.facts import Facts, RelTable
 
 log = logging.getLogger(__name__)
 
@@ -378,11 +378,11 @@ def _other_path(cache_dir: Path) -> Path:
 def save_other(cache_dir: Path, bundles: list[Facts]) -> None:
     """The relationships the other sources made (before pruning): a delta that adds a C node
     adds the ones that end there."""
-    out: dict[str, dict] = {}
+    out = Facts()
     for b in bundles:
-        for rel_type, rels in b.rels.items():
-            out.setdefault(rel_type, {}).update(rels)
-    run_state.dump_atomic(_other_path(cache_dir), out)
+        for rel_type, table in b.rels.items():
+            out.rels[rel_type].merge_from(table)
+    run_state.dump_atomic(_other_path(cache_dir), dict(out.rels))
 
 
 def load_other(cache_dir: Path) -> Facts:
@@ -392,6 +392,10 @@ def load_other(cache_dir: Path) -> Facts:
             rels = pickle.load(fh)
     except (OSError, pickle.UnpicklingError, EOFError):
         return out
-    for rel_type, rows in rels.items():
-        out.rels[rel_type] = rows
+    for rel_type, table in rels.items():
+        if isinstance(table, RelTable):
+            out.rels[rel_type] = table
+        else:  # rows as dicts (an older cache)
+            for rid, row in table.items():
+                out.rels[rel_type][rid] = row
     return out

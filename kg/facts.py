@@ -9,7 +9,9 @@ Node rows are keyed by the kind's key property; adding the same key twice
 merges the properties (later non-null values win). Relationship rows carry
 ``from``/``to`` keys and, where a type joins several pairs of kinds,
 ``from_kind``/``to_kind``; they are identified by (type, from_kind, from,
-to_kind, to[, discriminator]) and merged the same way.
+to_kind, to[, discriminator]) and merged the same way. They are held compactly,
+one ``kg.rel_table.RelTable`` per type (a mapping of ids to rows made on demand):
+a 16-version graph has over a million of them.
 """
 
 from __future__ import annotations
@@ -18,19 +20,30 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from kg.rel_table import RelId, RelTable, Row
 from kg.schema import check_props, node_kind, rel_kind, resolve_pair
 
-Row = dict[str, Any]
-RelId = tuple[str, Any, str, Any, Any]
+__all__ = ["Facts", "RelId", "RelTable", "Row"]
 
 _REL_META = frozenset({"from", "to", "from_kind", "to_kind"})
+
+
+class _RelTables(dict[str, RelTable]):
+    """type -> RelTable, made on first use (``.get`` does not make one)."""
+
+    def __missing__(self, rel_type: str) -> RelTable:
+        table = self[rel_type] = RelTable(rel_type)
+        return table
 
 
 class Facts:
     def __init__(self) -> None:
         self.nodes: dict[str, dict[Any, Row]] = defaultdict(dict)
-        self.rels: dict[str, dict[RelId, Row]] = defaultdict(dict)
+        self.rels: dict[str, RelTable] = _RelTables()
         self._checked: set[tuple[str, frozenset[str]]] = set()
+        # (type, from_kind, to_kind, property names in call order) -> resolved ends: the
+        # checks of a relationship call made once per call shape (assembly makes ~1 M calls)
+        self._rel_calls: dict[tuple, tuple[str, str]] = {}
 
     def _check(self, owner: str, declared: dict, keys: Iterable[str]) -> None:
         sig = (owner, frozenset(keys))
@@ -52,17 +65,14 @@ class Facts:
 
     def rel(self, rel_type: str, from_key: Any, to_key: Any, *, from_kind: str | None = None,
             to_kind: str | None = None, **props: Any) -> None:
-        rk = rel_kind(rel_type)
-        self._check(rel_type, rk.props, props)
-        fk, tk = resolve_pair(rk, from_kind, to_kind)
-        disc = props.get(rk.discriminator) if rk.discriminator else None
-        rid: RelId = (fk, from_key, tk, to_key, disc)
-        existing = self.rels[rel_type].get(rid)
-        if existing is None:
-            self.rels[rel_type][rid] = {"from": from_key, "to": to_key, "from_kind": fk,
-                                        "to_kind": tk, **props}
-        else:
-            existing.update({k: v for k, v in props.items() if v is not None})
+        shape = (rel_type, from_kind, to_kind, *props)
+        ends = self._rel_calls.get(shape)
+        if ends is None:
+            rk = rel_kind(rel_type)
+            self._check(rel_type, rk.props, props)
+            ends = self._rel_calls[shape] = resolve_pair(rk, from_kind, to_kind)
+        table = self.rels[rel_type]
+        table.put(ends[0], from_key, ends[1], to_key, table.values_of(props))
 
     def add_nodes(self, kind: str, rows: Iterable[Row]) -> None:
         """Bulk form of ``node``: rows are checked by their set of columns, not one by one."""
@@ -73,26 +83,19 @@ class Facts:
         """Bulk form of ``rel``: each row has ``from``, ``to`` and properties."""
         rk = rel_kind(rel_type)
         fk, tk = resolve_pair(rk, from_kind, to_kind)
-        bucket = self.rels[rel_type]
+        table = self.rels[rel_type]
         for row in rows:
             props = {k: v for k, v in row.items() if k not in _REL_META}
             self._check(rel_type, rk.props, props)
-            disc = props.get(rk.discriminator) if rk.discriminator else None
-            rid: RelId = (fk, row["from"], tk, row["to"], disc)
-            existing = bucket.get(rid)
-            if existing is None:
-                bucket[rid] = {"from": row["from"], "to": row["to"], "from_kind": fk,
-                               "to_kind": tk, **props}
-            else:
-                existing.update({k: v for k, v in props.items() if v is not None})
+            table.put(fk, row["from"], tk, row["to"], table.values_of(props))
 
     def merge(self, other: Facts) -> Facts:
         """Add another bundle's rows. They were schema-checked when added there, and their
         ids are already computed, so this is dict work only (no per-row re-validation)."""
         for kind, rows in other.nodes.items():
             _merge_rows(self.nodes[kind], rows)
-        for rel_type, rels in other.rels.items():
-            _merge_rows(self.rels[rel_type], rels)
+        for rel_type, table in other.rels.items():
+            self.rels[rel_type].merge_from(table)
         self._checked |= other._checked
         return self
 
@@ -100,35 +103,32 @@ class Facts:
         return list(self.nodes.get(kind, {}).values())
 
     def rel_rows(self, rel_type: str) -> list[Row]:
-        return list(self.rels.get(rel_type, {}).values())
+        table = self.rels.get(rel_type)
+        return list(table.rows()) if table is not None else []
 
     def iter_rel_groups(self, only_type: str | None = None
                         ) -> Iterator[tuple[str, str, str, list[Row]]]:
-        """(type, from_kind, to_kind, rows) per joined pair: the unit of a bulk load."""
-        for rel_type, rels in self.rels.items():
+        """(type, from_kind, to_kind, rows) per joined pair (rows as dicts)."""
+        for rel_type, table in self.rels.items():
             if only_type is not None and rel_type != only_type:
                 continue
-            groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
-            for (fk, _, tk, _, _), row in rels.items():
-                groups[(fk, tk)].append(row)
-            for (fk, tk), rows in groups.items():
-                yield rel_type, fk, tk, rows
+            for fk, tk, _ in list(table.pairs()):
+                yield rel_type, fk, tk, [table.row(fk, f, tk, t, v)
+                                         for f, t, _, v in table.pair_rows(fk, tk)]
+
+    def done_adding(self) -> None:
+        """No more rows will be added: drop what only adding needs."""
+        for table in self.rels.values():
+            table.done_adding()
 
     def prune_dangling(self) -> dict[str, list[tuple[str, Any, str, Any]]]:
         """Drop relationships whose ends are not nodes of this bundle; return what was dropped
         (per type) so the caller can report it. A store cannot hold an edge to nothing."""
         dropped: dict[str, list[tuple[str, Any, str, Any]]] = {}
-        empty: dict[Any, Row] = {}
-        for rel_type, rels in self.rels.items():
-            bad = []
-            for rid in rels:
-                fk, f, tk, t, _ = rid
-                if f not in self.nodes.get(fk, empty) or t not in self.nodes.get(tk, empty):
-                    bad.append(rid)
-            for rid in bad:
-                del rels[rid]
+        for rel_type, table in self.rels.items():
+            bad = table.prune(self.nodes, self.nodes)
             if bad:
-                dropped[rel_type] = [(fk, f, tk, t) for fk, f, tk, t, _ in bad]
+                dropped[rel_type] = bad
         return dropped
 
     def counts(self) -> dict[str, int]:

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 def _arrow_types() -> dict[PropType, pa.DataType]:
     import pyarrow as pa
 
+    # glibc's allocator, not the bundled mimalloc: staging converts one chunk after another,
+    # and mimalloc kept ~2x the chunk's buffers resident (a 16-version build's IN_VERSION
+    # pairs: +43 MB RSS against +17 MB), while glibc reuses the heap Python frees too
+    pa.set_memory_pool(pa.system_memory_pool())
     return {
         PropType.STRING: pa.string(),
         PropType.INT: pa.int64(),
@@ -32,13 +36,18 @@ def _arrow_types() -> dict[PropType, pa.DataType]:
 def arrow_table(columns: Sequence[tuple[str, PropType]], rows: Iterable[dict[str, Any]],
                 owner: str) -> pa.Table:
     """Columns in the given order (COPY needs the table's full column list); missing -> null."""
+    rows = list(rows)
+    return arrow_columns(columns, [[row.get(name) for row in rows] for name, _ in columns], owner)
+
+
+def arrow_columns(columns: Sequence[tuple[str, PropType]], data: Sequence[list[Any]],
+                  owner: str) -> pa.Table:
+    """The same from column lists (``data[i]`` holds ``columns[i]``'s values)."""
     import pyarrow as pa
 
     types = _arrow_types()
-    rows = list(rows)
     arrays = []
-    for name, ptype in columns:
-        values = [row.get(name) for row in rows]
+    for (name, ptype), values in zip(columns, data, strict=True):
         try:
             arrays.append(pa.array(values, type=types[ptype]))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
@@ -64,3 +73,29 @@ def write_parquet(table: pa.Table, path: Path) -> Path:
 
     pq.write_table(table, path, compression="none")
     return path
+
+
+def write_parquet_chunks(columns: Sequence[tuple[str, PropType]],
+                         chunks: Iterable[Sequence[list[Any]]], owner: str, path: Path) -> int:
+    """Column-list chunks (as ``arrow_columns`` takes them) as the row groups of one Parquet
+    file: Arrow holds one chunk at a time, never the whole group. Returns the rows written."""
+    import pyarrow.parquet as pq
+
+    types = _arrow_types()
+    schema = None
+    rows = 0
+    writer = None
+    try:
+        for data in chunks:
+            table = arrow_columns(columns, data, owner)
+            if writer is None:
+                import pyarrow as pa
+
+                schema = pa.schema([(name, types[ptype]) for name, ptype in columns])
+                writer = pq.ParquetWriter(path, schema, compression="none")
+            writer.write_table(table if table.schema.equals(schema) else table.cast(schema))
+            rows += table.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows

@@ -150,9 +150,9 @@ class EmbeddedStore(GraphStore):
         try:
             # Readers keep Ladybug's default pool (80% of RAM: room for any query); a writer's
             # is bounded, as the default's frame table alone is ~37 MB of RSS on 24 GB.
-            self._db = engine.Database(str(path), read_only=self.read_only,
+            self._db = engine().Database(str(path), read_only=self.read_only,
                                        buffer_pool_size=0 if self.read_only else _WRITER_POOL)
-            self._conn = engine.Connection(self._db)
+            self._conn = engine().Connection(self._db)
         except RuntimeError as e:
             raise StoreUnavailable(f"Cannot open the graph at {path}: {e}") from None
         self._path = path

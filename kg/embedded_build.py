@@ -13,19 +13,31 @@ import shutil
 import tempfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from kg.arrow import arrow_table, write_parquet
+from kg.arrow import arrow_table, write_parquet, write_parquet_chunks
 from kg.facts import Facts, Row
 from kg.schema import NODE_KINDS, REL_KINDS, PropType, RelKind, embedded_ddl
 from kg.store import StoreError
 
 log = logging.getLogger(__name__)
 
-try:  # LadybugDB where it ships wheels; Kùzu (same API and dialect) elsewhere
-    import ladybug as engine
-except ImportError:  # pragma: no cover - exercised on macOS only
-    import kuzu as engine  # type: ignore[no-redef]
+
+
+@cache
+def engine() -> Any:
+    """The embedded engine's module: LadybugDB where it ships wheels, Kùzu (same API and
+    dialect) elsewhere. Imported on first use: staging a graph (in the ingest's child
+    process) does not load it (~30 MB of resident library)."""
+    try:
+        import ladybug
+    except ImportError:  # pragma: no cover - exercised on macOS only
+        import kuzu
+
+        return kuzu
+    return ladybug
 
 # Bulk build: one Ladybug worker thread (as fast as two on a 2-core machine, ~70 MB less
 # peak RSS for one version), and a checkpoint per this many rows (bounds un-checkpointed data).
@@ -44,8 +56,8 @@ def template(directory: Path) -> Path:
     path = directory / f"template-{digest}.lbdb"
     if not path.exists():
         tmp = directory / f".template-{digest}.{os.getpid()}.lbdb"
-        db = engine.Database(str(tmp))
-        conn = engine.Connection(db)
+        db = engine().Database(str(tmp))
+        conn = engine().Connection(db)
         try:
             for stmt in embedded_ddl():
                 conn.execute(stmt)
@@ -106,9 +118,9 @@ def load(path: Path, staged: Staged) -> None:
     # Auto-checkpoint makes every COPY commit end in a full checkpoint (~40 ms each, and a
     # graph has ~100 table/pair groups). A bounded buffer pool: the default (80% of RAM)
     # costs tens of MB of frame table.
-    db = engine.Database(str(path), auto_checkpoint=False, max_num_threads=_BUILD_THREADS,
+    db = engine().Database(str(path), auto_checkpoint=False, max_num_threads=_BUILD_THREADS,
                          buffer_pool_size=max(_BUILD_POOL_MIN, _BUILD_POOL_PER_ROW * staged.rows))
-    conn = engine.Connection(db)
+    conn = engine().Connection(db)
     try:
         pending = 0
         for statement, rows, file in staged.copies:
@@ -136,12 +148,30 @@ def return_freed_memory() -> None:
         pass
 
 
-_CopyGroup = tuple[str, str, list[tuple[str, PropType]], Collection[Row], str]
+# rows per Parquet row group when a relationship pair is staged: Arrow holds one at a time
+# (a 213k-row IN_VERSION pair as one table cost ~100 MB of RSS on top of the rows; 50k-row
+# chunks ~70 MB, 10k ~17 MB with the system allocator, kg.arrow)
+_STAGE_CHUNK = 10_000
+
+
+@dataclass
+class RelColumns:
+    """One relationship pair's rows, as column-list chunks (``RelTable.column_chunks``)."""
+    chunks: Iterator[list[list]]
+    rows: int
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+# (table, file stem, columns, rows as dicts or as column lists, COPY options)
+_CopyGroup = tuple[str, str, list[tuple[str, PropType]], Collection[Row] | RelColumns, str]
 
 
 def _copy_groups(facts: Facts, consume: bool = False) -> Iterator[_CopyGroup]:
     """(table, file stem, columns, rows, COPY options) per node kind and relationship pair.
-    With ``consume`` a kind's rows are dropped from ``facts`` once its groups are handed out."""
+    With ``consume`` a kind's rows are dropped from ``facts`` once its groups are handed out
+    (a relationship pair's as soon as its columns are made)."""
     for kind in list(facts.nodes):
         rows = facts.nodes[kind]
         if rows:
@@ -149,18 +179,28 @@ def _copy_groups(facts: Facts, consume: bool = False) -> Iterator[_CopyGroup]:
         if consume:
             del facts.nodes[kind]
     for rel_type in list(facts.rels):
-        for rt, fk, tk, rows in facts.iter_rel_groups(rel_type):
-            yield (rt, f"{rt}-{fk}-{tk}", rel_columns(REL_KINDS[rt], fk, tk), rows,
+        table = facts.rels[rel_type]
+        for fk, tk, n in list(table.pairs()):
+            yield (rel_type, f"{rel_type}-{fk}-{tk}", rel_columns(REL_KINDS[rel_type], fk, tk),
+                   RelColumns(table.column_chunks(fk, tk, _STAGE_CHUNK), n),
                    f" (from='{fk}', to='{tk}')")
+            if consume:
+                table.drop_pair(fk, tk)
         if consume:
             del facts.rels[rel_type]
 
 
 def stage_group(table: str, stem: str, columns: list[tuple[str, PropType]],
-                rows: Collection[Row], options: str, tmp: Path) -> tuple[str, int, Path]:
+                rows: Collection[Row] | RelColumns, options: str, tmp: Path
+                ) -> tuple[str, int, Path]:
     """One group of rows as a Parquet file in ``tmp``: (its COPY statement, rows, file)."""
-    file = write_parquet(arrow_table(columns, rows, table), tmp / f"{stem}.parquet")
-    return f"COPY {table} FROM '{file}'{options}", len(rows), file
+    file = tmp / f"{stem}.parquet"
+    if isinstance(rows, RelColumns):
+        n = write_parquet_chunks(columns, rows.chunks, table, file)
+    else:
+        n = len(rows)
+        write_parquet(arrow_table(columns, rows, table), file)
+    return f"COPY {table} FROM '{file}'{options}", n, file
 
 
 def rel_columns(rk: RelKind, fk: str, tk: str) -> list[tuple[str, PropType]]:

@@ -43,7 +43,7 @@ from ingest.cache import RecordCache, TreeStats, gc_paused
 from ingest.cenv import CompileEnv
 from ingest.checkout import VersionInfo
 from ingest.pipeline import IngestContext
-from ingest.spec import SpecInfo, read_spec
+from ingest.spec import SpecInfo, read_spec, share_equal
 from ingest.tu_keys import parse_defines, version_env
 from kg.facts import Facts
 
@@ -182,6 +182,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     seen: dict[str, bool] = {}
     for v in order:
         specs[v.id] = read_spec(ctx.checkout, v, ctx.cache_dir, seen)
+    share_equal(list(specs.values()))
     t3 = time.perf_counter()
     if stub_scan is not None:
         stub_scan.get()  # its callback has queued the versions' stubs when this returns
@@ -334,11 +335,13 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     plan.memo.save(plan.vdig)  # while the workers parse
     getattr(cache, "save_hashed", lambda: None)()
     log.info("C plan: key memo saved in %.2fs", time.perf_counter() - ts)
-    if ctx.while_parsing is not None:  # the sources that need no C facts, meanwhile
-        work, ctx.while_parsing = ctx.while_parsing, None
-        ts = time.perf_counter()
-        work()
-        log.info("C: other sources run while parsing in %.2fs", time.perf_counter() - ts)
+    # The plan (file analyses, include index, keys: ~180 MB for 16 versions) is done with:
+    # freed now (by reference counting: it holds no cycles to speak of), the records that
+    # arrive reuse its memory instead of adding to it.
+    del plan, stats, abs_of, prefix_closure
+    pending.clear()
+    covered.clear()
+    pch_users.clear()
     for rec in it:
         if rec.tu.startswith(root) or rec.tu.startswith("/"):
             rec.tu = "<pch-prefix>"
@@ -405,10 +408,12 @@ def c_source(ctx: IngestContext) -> Facts:
 def _version_summary(d: VersionData, facts: Facts) -> dict[str, Any]:
     vid = d.v.id
     counts: dict[str, int] = defaultdict(int)
-    for r in facts.rels.get("IN_VERSION", {}).values():
-        if r["to"] == vid and r["from_kind"] in ("Function", "Struct"):
-            if r["from_kind"] == "Struct" or r.get("defined"):
-                counts[r["from_kind"]] += 1
+    table = facts.rels.get("IN_VERSION")
+    if table is not None:
+        defined = table.col("defined")
+        counts["Struct"] = len(table.by_to("Struct", "Version", vid))
+        counts["Function"] = sum(1 for vals in table.by_to("Function", "Version", vid).values()
+                                 if vals[defined])
     calls = sum(n for r in d.records for _, _, n in r.main.calls)
     return {"version": vid, "files": sum(1 for r in d.records if not r.tu.startswith("<")),
             "functions": counts["Function"], "structs": counts["Struct"], "calls": calls,

@@ -1,7 +1,7 @@
-"""A full ingest's sources: every source run (those that need no C facts while the C
-workers parse), their facts merged and pruned, an ``IngestRun`` node added, and the graph
-staged for the store when it stages one. ``pipeline.run_ingest`` runs ``FullRun.gather``
-in a child process (``ingest.forked``) when it can, and loads what it staged."""
+"""A full ingest's sources: every source run in turn, their facts merged and pruned, an
+``IngestRun`` node added, and the graph staged for the store when it stages one.
+``pipeline.run_ingest`` runs ``FullRun.gather`` in a child process (``ingest.forked``) when
+it can, and loads what it staged."""
 
 from __future__ import annotations
 
@@ -73,16 +73,6 @@ class FullRun:
         others: list[Facts] = []
         c_token: str | None = None
         reports: list[SourceReport] = []
-        early: dict[str, tuple[Facts, float]] = {}  # sources run during the C parse
-
-        def run_early() -> None:
-            for src, fn in self.chosen:
-                if fn is not None and not src.needs_c and src.name != "c":
-                    ts = time.perf_counter()
-                    early[src.name] = (fn(ctx), time.perf_counter() - ts)
-
-        if any(src.name == "c" and fn is not None for src, fn in self.chosen):
-            ctx.while_parsing = run_early
         for src, fn in self.chosen:
             if fn is None:
                 reports.append(SourceReport(name=src.name, seconds=0, nodes=0, rels=0,
@@ -90,11 +80,7 @@ class FullRun:
                 continue
             ts = time.perf_counter()
             ctx.facts = facts
-            if src.name in early:
-                got, spent = early.pop(src.name)
-                ts -= spent
-            else:
-                got = fn(ctx)
+            got = fn(ctx)
             if src.name == "c":
                 ctx.c_facts = got
                 if self.save_c:

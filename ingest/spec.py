@@ -158,6 +158,19 @@ def parse_spec_lines(lines: list[str], root: Path, is_file: Callable[[str], bool
 SPEC_CACHE_TAG = "spec-1"  # bump when what read_spec derives changes
 
 
+def share_equal(specs: list[SpecInfo]) -> None:
+    """Make the segments and TUs that several versions' specs hold alike one object (each
+    spec comes from its own cache file: 16 versions held ~24k segments, ~30 MB, mostly
+    equal)."""
+    seen: dict[tuple, SpecSegment | SpecTU] = {}
+    for spec in specs:
+        spec.segments = [seen.setdefault(  # type: ignore[misc]
+            ("s", s.name, s.number, s.romalign, s.compress, s.overlay, tuple(s.includes)), s)
+            for s in spec.segments]
+        spec.tus = [seen.setdefault(("t", t.path, t.segment), t)  # type: ignore[misc]
+                    for t in spec.tus]
+
+
 def read_spec(checkout: Checkout, version: VersionInfo, cache_dir: Path | None = None,
               seen: dict[str, bool] | None = None) -> SpecInfo:
     """The version's spec. With ``cache_dir``, remembered until a file the preprocessor read

@@ -135,29 +135,33 @@ class DomainFacts:
             facts += self.actor_facts(u, version, priority=30, deep=False)[:1]
         return facts
 
-    def _facts_global(self, name: str, version: str) -> list[Fact]:
-        rows = self.q.run("context_global", name=name, version=version)
+    def _facts_global(self, key: str, version: str) -> list[Fact]:
+        """``key``: the global's node key (its name; ``file:name`` for a static, whose facts
+        then speak of the name and say the file)."""
+        rows = self.q.run("context_global", name=key, version=version)
         if not rows:
             return []
         g = rows[0]
+        name = g.get("name") or key
         where = _where(g.get("file"), g.get("line"))
-        facts = [Fact(id=f"global:{name}@{version}", kind="Global", entity=name, source=where,
-                      text=f"{name} is a global of type `{g.get('type') or '?'}`"
+        static = " file-local (static)" if key != name else ""
+        facts = [Fact(id=f"global:{key}@{version}", kind="Global", entity=key, source=where,
+                      text=f"{name} is a{static} global of type `{g.get('type') or '?'}`"
                            f"{', defined in ' + where if where else ''}.", data=dict(g))]
         for r in rows:
             if r.get("address") is not None:
                 src = r.get("address_source") or "symbols"
-                facts.append(Fact(id=f"addr:{name}@{version}:{src}", kind="Global", entity=name,
+                facts.append(Fact(id=f"addr:{key}@{version}:{src}", kind="Global", entity=key,
                                   source=src, priority=5,
                                   text=f"{name} is at RAM address {hx(r['address'])} in {version}.",
                                   data={"name": name, "address": r["address"]}))
-        for f in self.address_facts(name, version, 8):
+        for f in self.address_facts(key, version, 8):
             f.kind = "Global"
             facts.append(f)
-        rows_v = self.q.run("context_global_versions", name=name)
+        rows_v = self.q.run("context_global_versions", name=key)
         if rows_v:
             versions = [r["version"] for r in rows_v]
-            facts.append(Fact(id=f"versions:{name}", kind="Global", entity=name,
+            facts.append(Fact(id=f"versions:{key}", kind="Global", entity=key,
                               source="graph IN_VERSION", priority=10,
                               text=f"{name} exists in {plural(len(versions), 'version')}: "
                                    f"{', '.join(versions)}.", data={"versions": versions}))
@@ -166,7 +170,7 @@ class DomainFacts:
                 if here and r["version"] != version and r.get("type") and \
                         r["type"] != here.get("type"):
                     facts.append(Fact(
-                        id=f"typediff:{name}@{r['version']}", kind="Global", entity=name,
+                        id=f"typediff:{key}@{r['version']}", kind="Global", entity=key,
                         source="graph IN_VERSION", priority=6,
                         text=f"{name} has type `{r['type']}` in {r['version']}. In {version} its "
                              f"type is `{here['type']}`.",

@@ -17,6 +17,12 @@ class Target(BaseModel):
     kind: str
     key: str
 
+    @property
+    def name(self) -> str:
+        """What code and prose call it: the key, but for a static global (``file:name``,
+        ``kg.schema.global_id``) its name."""
+        return self.key.rsplit(":", 1)[-1] if self.kind == "Global" else self.key
+
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}"
 

@@ -20,12 +20,13 @@ from generate.models import Target
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}|[a-z0-9]+(?:-[a-z0-9]+)+")
 
-# kind -> (label, key property); looked up in this order.
-_LOOKUPS = (("Actor", "Actor", "enum"), ("Function", "Function", "name"),
-            ("Struct", "Struct", "name"), ("Global", "Global", "name"),
-            ("Object", "Object", "enum"), ("Scene", "Scene", "enum"),
-            ("Sequence", "Sequence", "enum"), ("Sfx", "Sfx", "enum"),
-            ("Segment", "Segment", "name"), ("Concept", "Concept", "id"))
+# (kind, label, the property a word is matched against, the key property); in this order.
+# A word names a global by its name; a static's key is file:name (kg.schema.global_id).
+_LOOKUPS = (("Actor", "Actor", "enum", "enum"), ("Function", "Function", "name", "name"),
+            ("Struct", "Struct", "name", "name"), ("Global", "Global", "name", "id"),
+            ("Object", "Object", "enum", "enum"), ("Scene", "Scene", "enum", "enum"),
+            ("Sequence", "Sequence", "enum", "enum"), ("Sfx", "Sfx", "enum", "enum"),
+            ("Segment", "Segment", "name", "name"), ("Concept", "Concept", "id", "id"))
 
 
 class OotkgRetriever(BaseRetriever):
@@ -43,11 +44,11 @@ class OotkgRetriever(BaseRetriever):
         if not words:
             return []
         found: dict[str, Target] = {}
-        for kind, label, key in _LOOKUPS:
-            rows = self.store.run(f"UNWIND $names AS n MATCH (x:{label}) WHERE x.{key} = n "
-                                  f"RETURN x.{key} AS key", {"names": words})
+        for kind, label, prop, key in _LOOKUPS:
+            rows = self.store.run(f"UNWIND $names AS n MATCH (x:{label}) WHERE x.{prop} = n "
+                                  f"RETURN x.{prop} AS word, x.{key} AS key", {"names": words})
             for r in rows:
-                found.setdefault(r["key"], Target(kind=kind, key=r["key"]))
+                found.setdefault(r["word"], Target(kind=kind, key=r["key"]))
         ordered = [found[w] for w in words if w in found]
         return ordered[: self.max_targets]
 

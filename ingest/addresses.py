@@ -70,6 +70,8 @@ class AddressesReport(BaseModel):
                                              description="source -> names unknown to the graph")
     not_in_version: Rejects = Field(default_factory=Rejects)
     ambiguous_aliases: Rejects = Field(default_factory=Rejects)
+    ambiguous_statics: Rejects = Field(default_factory=Rejects,
+                                       description="static names the address cannot pin to a file")
     outside_segment: Rejects = Field(default_factory=Rejects)
     conflicts: list[Conflict] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
@@ -77,11 +79,14 @@ class AddressesReport(BaseModel):
 
 @dataclass
 class GraphNames:
-    """What the C facts say exists: names, the versions they exist in, their segment."""
+    """What the C facts say exists: names, the versions they exist in, their segment.
+    Globals are held by key (``kg.schema.global_id``): a static's name may be several
+    files' variable, told apart by the segment its address lies in."""
     functions: dict[str, set[str] | None] = field(default_factory=dict)
-    globals: dict[str, set[str] | None] = field(default_factory=dict)
-    segment_of: dict[str, str] = field(default_factory=dict)  # function -> spec segment
-    global_type: dict[str, str] = field(default_factory=dict)
+    globals: dict[str, set[str] | None] = field(default_factory=dict)  # key -> versions
+    global_keys: dict[str, list[str]] = field(default_factory=dict)  # name -> keys
+    segment_of: dict[str, str] = field(default_factory=dict)  # function / global key -> segment
+    global_type: dict[str, str] = field(default_factory=dict)  # key -> type
     # struct/typedef name -> {version or "": size}
     type_size: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -93,6 +98,12 @@ class GraphNames:
         for kind, target in (("Function", g.functions), ("Global", g.globals)):
             for name in facts.nodes.get(kind, {}):
                 target[name] = None
+        files = facts.nodes.get("File", {})
+        for key, row in facts.nodes.get("Global", {}).items():
+            g.global_keys.setdefault(row.get("name") or key, []).append(key)
+            seg = (files.get(row.get("file")) or {}).get("segment")
+            if seg:
+                g.segment_of[key] = seg
         in_version = facts.rels.get("IN_VERSION") or RelTable("IN_VERSION")
         size_col = in_version.col("size")
         for kind, target in (("Function", g.functions), ("Global", g.globals)):
@@ -113,7 +124,6 @@ class GraphNames:
             under = _plain_type(row.get("underlying") or "")
             if under in g.type_size and name not in g.type_size:
                 g.type_size[name] = g.type_size[under]
-        files = facts.nodes.get("File", {})
         defined_in = facts.rels.get("DEFINED_IN") or RelTable("DEFINED_IN")
         for f, t, _, _ in defined_in.pair_rows("Function", "File"):
             seg = (files.get(t) or {}).get("segment")
@@ -131,13 +141,32 @@ class GraphNames:
     def kind_of(self, name: str) -> str | None:
         if name in self.functions:
             return "Function"
-        if name in self.globals:
+        if name in self.global_keys:
             return "Global"
         return None
 
     def in_version(self, kind: str, name: str, version: str) -> bool:
-        vs = (self.functions if kind == "Function" else self.globals).get(name)
-        return vs is None or version in vs
+        if kind == "Function":
+            vs = self.functions.get(name)
+            return vs is None or version in vs
+        return bool(self.global_keys_in(name, version))
+
+    def global_keys_in(self, name: str, version: str) -> list[str]:
+        """The keys of the globals named ``name`` that exist in ``version``."""
+        out = []
+        for key in self.global_keys.get(name, ()):
+            vs = self.globals.get(key)
+            if vs is None or version in vs:
+                out.append(key)
+        return out
+
+    def global_key(self, name: str, version: str, segment: str | None) -> str | None:
+        """The one global a symbol of that name names in that version: the only one, else
+        the only one whose file is in ``segment``; None when that does not tell."""
+        keys = self.global_keys_in(name, version)
+        if len(keys) > 1:
+            keys = [k for k in keys if segment is not None and self.segment_of.get(k) == segment]
+        return keys[0] if len(keys) == 1 else None
 
 
 def _plain_type(t: str) -> str:
@@ -225,6 +254,14 @@ def resolve(symbols: list[RawSymbol], names: GraphNames | None,
         seg = segment_at(idx, s.address) if idx else None
         if s.segment is None and seg is not None:
             s.segment = seg.name
+        if names is not None and s.kind == "Global":
+            s.key = names.global_key(s.name, s.version, seg.name if seg is not None else None)
+            if s.key is None:
+                report.ambiguous_statics.add(
+                    f"{s.name} at 0x{s.address:08X}: a static of "
+                    f"{len(names.global_keys_in(s.name, s.version))} files, none or several "
+                    f"in segment {seg.name if seg is not None else '?'} ({s.origin})")
+                continue
         want = names.segment_of.get(s.name) if names is not None and s.kind == "Function" else None
         # Only overlays are checked: a file's static segment can differ between versions
         # (libc is in boot in debug ROMs, in code in retail ones) and the C facts hold one.
@@ -239,7 +276,7 @@ def resolve(symbols: list[RawSymbol], names: GraphNames | None,
     if names is not None:
         for s in out:
             if s.size is None and s.kind == "Global":
-                s.size = names.global_size(s.name, s.version)
+                s.size = names.global_size(s.key or s.name, s.version)
     # Every address a source gives bounds the symbol before it, even when its name was
     # rejected (renamed since, or an alias): a symbol starts there all the same.
     _sizes(out, segments, [(s.version, s.address) for s in symbols])
@@ -272,7 +309,7 @@ def _sizes(symbols: list[RawSymbol], segments: dict[str, list[SegmentRow]],
 def _conflicts(symbols: list[RawSymbol], report: AddressesReport) -> None:
     seen: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
     for s in symbols:
-        seen[(s.kind or "", s.name, s.version)].setdefault(s.source, s.address)
+        seen[(s.kind or "", s.key or s.name, s.version)].setdefault(s.source, s.address)
     for (kind, name, version), by_src in seen.items():
         if len(set(by_src.values())) > 1:
             report.conflicts.append(Conflict(kind=kind, name=name, version=version, addresses={
@@ -334,7 +371,8 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
                       address=r.vram, hex=f"0x{r.vram:08X}", size=r.size, source="map")
     located: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in kept:
-        located[s.kind or ""].append({"from": s.name, "to": s.version, "address": s.address,
+        located[s.kind or ""].append({"from": s.key or s.name, "to": s.version,
+                                      "address": s.address,
                                       "hex": f"0x{s.address:08X}", "size": s.size,
                                       "source": s.source, "segment": s.segment})
         report.located[s.source] = report.located.get(s.source, 0) + 1

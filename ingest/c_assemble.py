@@ -6,7 +6,8 @@ version never overwriting another. Actor instance sizes come from each version's
 the instance struct (a shared profile parse evaluated ``sizeof`` in one version only).
 
 ``assemble(..., only=names)`` builds the facts of just the named entities (and the files
-named in ``only_files``): what the C delta path compares before and after an edit.
+named in ``only_files``): what the C delta path compares before and after an edit. Globals
+are named by their key (``kg.schema.global_id``: ``file:name`` for a static one).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ingest.c_profiles import profile_facts, profile_key, rep_version
 from ingest.checkout import VersionInfo
 from ingest.spec import SpecInfo
 from kg.facts import Facts
+from kg.schema import global_id
 
 MAX_DIAGNOSTICS_PER_FILE = 50
 
@@ -93,7 +95,7 @@ def _narrow(ents: Ents, want: set[str]) -> Ents:
         structs=[s for s in ents.structs if s[0] in want or any(tgt(fl[4]) for fl in s[6])],
         enums=[e for e in ents.enums if e[0] in want or any(c in want for c, _ in e[3])],
         typedefs=[x for x in ents.typedefs if x[0] in want or tgt(x[4])],
-        globals=[g for g in ents.globals if g[0] in want or tgt(g[6])],
+        globals=[g for g in ents.globals if global_id(g[0], g[2], g[4]) in want or tgt(g[6])],
         profiles=ents.profiles)
 
 
@@ -189,9 +191,10 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
             for t in ents.typedefs:
                 typedefs[t[0]].setdefault(vid, t)
             for g in ents.globals:
-                cur = globals_[g[0]].get(vid)
+                per_g = globals_[global_id(g[0], g[2], g[4])]
+                cur = per_g.get(vid)
                 if cur is None or (g[5] and not cur[5]):
-                    globals_[g[0]][vid] = g
+                    per_g[vid] = g
             for a, b, n in ents.calls:
                 calls[(a, b)][vid] = calls[(a, b)].get(vid, 0) + n
             for a, n in ents.indirect.items():
@@ -294,18 +297,18 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
             facts.rel("IN_VERSION", name, vid, from_kind="Typedef", to_kind="Version",
                       type=t[1], file=t[2], line=t[3])
         _target_rel(facts, "OF_TYPE", "Typedef", name, rep[4])
-    for name, per in globals_.items():
-        if name in fn_names:
-            continue
+    for gid, per in globals_.items():
         rep = per[rep_version(per, order_ids)]
-        facts.node("Global", name=name, type=rep[1], file=rep[2], line=rep[3], static=rep[4],
-                   defined=any(g[5] for g in per.values()))
-        facts.rel("DEFINED_IN" if rep[5] else "DECLARED_IN", name, rep[2], from_kind="Global",
+        if rep[0] in fn_names:
+            continue
+        facts.node("Global", id=gid, name=rep[0], type=rep[1], file=rep[2], line=rep[3],
+                   static=rep[4], defined=any(g[5] for g in per.values()))
+        facts.rel("DEFINED_IN" if rep[5] else "DECLARED_IN", gid, rep[2], from_kind="Global",
                   to_kind="File", line=rep[3])
         for vid, g in per.items():
-            facts.rel("IN_VERSION", name, vid, from_kind="Global", to_kind="Version",
+            facts.rel("IN_VERSION", gid, vid, from_kind="Global", to_kind="Version",
                       type=g[1], file=g[2], line=g[3], static=g[4], defined=g[5])
-        _target_rel(facts, "OF_TYPE", "Global", name, rep[6])
+        _target_rel(facts, "OF_TYPE", "Global", gid, rep[6])
 
     # --- defines ---
     def_vals: dict[str, dict[str, int]] = defaultdict(dict)

@@ -236,12 +236,33 @@ def concept_stats(concept_id: str, curriculum: Curriculum | None = None) -> Conc
     return (curriculum or _builtin_cached()).stats(concept_id)
 
 
-EntityKeys = set[tuple[str, str]]
+class EntityKeys(set[tuple[str, str]]):
+    """The (kind, key) pairs a graph holds. A static global's key is ``file:name``
+    (``kg.schema.global_id``); a curriculum names it ``Global:name``, so that pair is held too,
+    with the keys it stands for in ``aliases``."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__(pairs)
+        self.aliases: dict[tuple[str, str], list[str]] = {}
+
+    def keys_for(self, kind: str, key: str) -> list[str]:
+        return self.aliases.get((kind, key), [key])
 
 
 def entity_keys(facts: Facts, kinds: Iterable[str] = COVERABLE_KINDS) -> EntityKeys:
     """The (kind, key) pairs a Facts bundle holds, for the coverable kinds."""
-    return {(kind, key) for kind in kinds for key in facts.nodes.get(kind, {})}
+    kinds = list(kinds)
+    out = EntityKeys((kind, key) for kind in kinds for key in facts.nodes.get(kind, {}))
+    if "Global" in kinds:
+        rows = facts.nodes.get("Global", {})
+        for key, row in rows.items():
+            name = row.get("name")
+            if name and name != key:
+                out.add(("Global", name))
+                # (a non-static global of that name, if any, too)
+                out.aliases.setdefault(("Global", name), [name] if name in rows else []
+                                       ).append(key)
+    return out
 
 
 def concept_facts(curriculum: Curriculum, known: EntityKeys | None, *,
@@ -266,9 +287,11 @@ def concept_facts(curriculum: Curriculum, known: EntityKeys | None, *,
             if known is not None and (ref.kind, ref.key) not in known:
                 unknown.append(f"{c.id} ({curriculum.files[c.id]}): {ref}")
                 continue
-            facts.rel("COVERS", c.id, ref.key, from_kind="Concept", to_kind=ref.kind,
-                      kind=ref.kind)
-            covers += 1
+            for key in (known.keys_for(ref.kind, ref.key) if isinstance(known, EntityKeys)
+                        else [ref.key]):
+                facts.rel("COVERS", c.id, key, from_kind="Concept", to_kind=ref.kind,
+                          kind=ref.kind)
+                covers += 1
     if unknown and strict:
         raise CurriculumError([f"{len(unknown)} covered entit"
                                f"{'y is' if len(unknown) == 1 else 'ies are'} not in the graph "

@@ -22,7 +22,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 Stats = dict[str, tuple[int, int]]
 
 # what an ingest reads from a checkout (the C code, tables, XML, spec, baseroms)

@@ -35,6 +35,7 @@ class RawSymbol:
     type: str | None
     origin: str  # file:line
     segment: str | None = None
+    key: str | None = None  # the graph node's key, where it is not the name (a static global)
 
 
 class ListProblem(BaseModel):

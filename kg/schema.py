@@ -51,6 +51,9 @@ class RelKind:
     # several edges of one type join the same two nodes (e.g. one per source).
     discriminator: str | None = None
     doc: str = ""
+    # False: the embedded store keeps this type's edges in their forward direction only
+    # (``storage_direction = 'fwd'``). Matching from the far end still works, as a scan.
+    backward: bool = True
 
 
 # Properties shared by every per-version edge. Which ones are set depends on the
@@ -91,8 +94,10 @@ _NODE_KINDS: list[NodeKind] = [
     NodeKind("Enum", "name", {"name": S, "file": S, "line": I}),
     NodeKind("EnumConstant", "name", {"name": S, "enum": S, "value": I}),
     NodeKind("Typedef", "name", {"name": S, "underlying": S, "file": S, "line": I}),
-    NodeKind("Global", "name", {"name": S, "type": S, "file": S, "line": I, "static": B,
-                                "defined": B}),
+    NodeKind("Global", "id", {"id": S, "name": S, "type": S, "file": S, "line": I, "static": B,
+                              "defined": B},
+             "A global variable, key its name; a file-local (static) one, 'file:name' (each "
+             "file's sInitChain is its own variable; see global_id)."),
     NodeKind("Define", "name", {"name": S, "value": I, "body": S, "file": S, "line": I,
                                 "params": S, "function_like": B}),
     NodeKind("Actor", "enum", {"enum": S, "id": I, "overlay": S, "debug_name": S, "category": S,
@@ -145,8 +150,12 @@ def _pairs(froms: tuple[str, ...], tos: tuple[str, ...]) -> tuple[tuple[str, str
 
 
 _REL_KINDS: list[RelKind] = [
+    # Forward only: every IN_VERSION edge ends at one of ~16 Version nodes, so a backward
+    # index puts each pair's edges (213k for Function -> Version) in one node group, which any
+    # edge added to it rewrote at checkpoint (~0.6 s on a 16-version graph). Queries go from
+    # the entity to its versions.
     RelKind("IN_VERSION", _to_version("File", *_CODE_ENTITIES, *_DOMAIN_ENTITIES), _PER_VERSION,
-            doc="Existence in a version; version-specific values live here."),
+            doc="Existence in a version; version-specific values live here.", backward=False),
     RelKind("CALLS", (("Function", "Function"),), {"count": I, "versions": SL},
             doc="Caller -> callee with call-site count; versions where the call exists."),
     RelKind("DEFINED_IN", _pairs((*_CODE_ENTITIES, "Actor", "Object", "Scene", "Room", "Asset"),
@@ -182,6 +191,12 @@ _REL_KINDS: list[RelKind] = [
 
 NODE_KINDS: dict[str, NodeKind] = {k.label: k for k in _NODE_KINDS}
 REL_KINDS: dict[str, RelKind] = {r.type: r for r in _REL_KINDS}
+
+
+def global_id(name: str, file: str | None, static: bool) -> str:
+    """The key of a ``Global``: its name, or ``file:name`` for a static one (C names cannot
+    hold ':', so the name is what follows the last one)."""
+    return f"{file}:{name}" if static and file else name
 
 
 def node_kind(label: str) -> NodeKind:
@@ -236,7 +251,8 @@ def embedded_ddl() -> list[str]:
     for rk in _REL_KINDS:
         ends = ", ".join(f"FROM {a} TO {b}" for a, b in rk.pairs)
         cols = "".join(f", {p} {t.value}" for p, t in rk.props.items())
-        stmts.append(f"CREATE REL TABLE IF NOT EXISTS {rk.type}({ends}{cols})")
+        fwd = "" if rk.backward else " WITH (storage_direction = 'fwd')"
+        stmts.append(f"CREATE REL TABLE IF NOT EXISTS {rk.type}({ends}{cols}){fwd}")
     return stmts
 
 

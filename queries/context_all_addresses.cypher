@@ -4,5 +4,5 @@ RETURN f.name AS name, v.id AS version, v.ordinal AS ordinal, l.address AS addre
        l.source AS source
 UNION ALL
 MATCH (g:Global)-[l:LOCATED_AT]->(v:Version)
-RETURN g.name AS name, v.id AS version, v.ordinal AS ordinal, l.address AS address, l.size AS size,
+RETURN g.id AS name, v.id AS version, v.ordinal AS ordinal, l.address AS address, l.size AS size,
        l.source AS source

@@ -1,7 +1,7 @@
 // description: A global variable's type, definition site and RAM address in one version.
-// param: name str -- global name, e.g. gSaveContext
+// param: name str -- global key, e.g. gSaveContext (file:name for a static)
 // param: version str = gc-eu-mq-dbg -- game version
-MATCH (g:Global {name: $name})
+MATCH (g:Global {id: $name})
 OPTIONAL MATCH (g)-[iv:IN_VERSION]->(v:Version {id: $version})
 OPTIONAL MATCH (g)-[loc:LOCATED_AT]->(lv:Version {id: $version})
 OPTIONAL MATCH (g)-[:OF_TYPE]->(t:Struct)

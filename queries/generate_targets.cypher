@@ -21,7 +21,7 @@ RETURN 'Object' AS kind, o.enum AS key, o.segment AS file, '' AS detail, collect
 UNION ALL
 MATCH (g:Global)
 OPTIONAL MATCH (g)-[:IN_VERSION]->(v:Version)
-RETURN 'Global' AS kind, g.name AS key, g.file AS file, g.type AS detail, collect(v.id) AS versions
+RETURN 'Global' AS kind, g.id AS key, g.file AS file, g.type AS detail, collect(v.id) AS versions
 UNION ALL
 MATCH (s:Sequence)
 OPTIONAL MATCH (s)-[:IN_VERSION]->(v:Version)

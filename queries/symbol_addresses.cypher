@@ -5,6 +5,6 @@ MATCH (n:Function {name: $name})-[r:LOCATED_AT]->(v:Version)
 WHERE $version = 'any' OR v.id = $version
 RETURN n.name AS name, v.id AS version, v.ordinal AS ordinal, r.address AS address, r.source AS source
 UNION ALL
-MATCH (n:Global {name: $name})-[r:LOCATED_AT]->(v:Version)
-WHERE $version = 'any' OR v.id = $version
-RETURN n.name AS name, v.id AS version, v.ordinal AS ordinal, r.address AS address, r.source AS source
+MATCH (n:Global)-[r:LOCATED_AT]->(v:Version)
+WHERE (n.name = $name OR n.id = $name) AND ($version = 'any' OR v.id = $version)
+RETURN n.id AS name, v.id AS version, v.ordinal AS ordinal, r.address AS address, r.source AS source

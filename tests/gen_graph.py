@@ -142,7 +142,7 @@ def build_facts() -> Facts:
     f.rel("HAS_ROOM", "SCENE_HYRULE_FIELD", "spot00_room_0", position=0)
     f.node("Entrance", enum="ENTR_HYRULE_FIELD_0", id=0xCD, scene="SCENE_HYRULE_FIELD", spawn=0)
     f.rel("ENTERS", "ENTR_HYRULE_FIELD_0", "SCENE_HYRULE_FIELD", spawn=0)
-    f.node("Global", name="gSaveContext", type="SaveContext", file="src/code/z_sram.c", line=10)
+    f.node("Global", id="gSaveContext", name="gSaveContext", type="SaveContext", file="src/code/z_sram.c", line=10)
     f.rel("OF_TYPE", "gSaveContext", "SaveContext", from_kind="Global", to_kind="Struct")
     for v in VERSIONS:
         f.rel("IN_VERSION", "gSaveContext", v, from_kind="Global", type="SaveContext")

@@ -221,6 +221,27 @@ def test_builtin_style_drop_reports_what_was_dropped() -> None:
     assert not [r for r in facts.rel_rows("COVERS") if r["to"] == "Collider_UpdateSpheres"]
 
 
+def test_a_curriculum_names_a_static_global_by_its_name(tmp_path: Path) -> None:
+    _write(tmp_path, "boot.yaml", """
+concepts:
+  - id: boot-state
+    title: The boot state
+    domain: engine
+    difficulty: 1
+    summary: The boot code keeps its state in one file-local variable.
+    covers: [Global:sBootState, Global:sSpeed, Global:gSaveContext]
+""")
+    g = Facts()
+    g.node("Global", id="gSaveContext", name="gSaveContext")
+    g.node("Global", id="src/boot/boot_main.c:sBootState", name="sBootState", static=True)
+    for f in ("src/a.c", "src/b.c"):  # two files' statics of one name: the concept covers both
+        g.node("Global", id=f"{f}:sSpeed", name="sSpeed", static=True)
+    facts, report = concept_facts(load_curriculum(tmp_path), entity_keys(g), strict=True)
+    assert {r["to"] for r in facts.rel_rows("COVERS")} == {
+        "gSaveContext", "src/boot/boot_main.c:sBootState", "src/a.c:sSpeed", "src/b.c:sSpeed"}
+    assert report.covers == 4 and not report.dropped
+
+
 def test_pipeline_source_strict_for_user_dir_lenient_for_builtin(tmp_path: Path) -> None:
     entities = _fixture_entities()
     ctx = IngestContext(checkout=None, versions=[], cache_dir=tmp_path,  # type: ignore[arg-type]

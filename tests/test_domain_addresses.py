@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.addresses import GraphNames, address_facts
-from ingest.baseroms import read_segments_csv
+from ingest.addresses import AddressesReport, GraphNames, address_facts, resolve
+from ingest.baseroms import SegmentRow, read_segments_csv
 from ingest.mapfile import MapError, check_map, map_symbols, parse_map, verify_map
-from ingest.symbol_lists import read_symbol_lists
+from ingest.symbol_lists import RawSymbol, read_symbol_lists
 from kg.facts import Facts
 from tests.conftest import FIXTURES, SHARED_DATA
 
@@ -38,8 +38,8 @@ def graph_names() -> GraphNames:
           to_kind="File")
     for name in ["gSaveContext", "gIdentityMtx", "gSequenceTable", "aspMainTextStart",
                  "gGameInfo"]:
-        c.node("Global", name=name)
-    c.node("Global", name="gSaveContext", type="SaveContext")
+        c.node("Global", id=name, name=name)
+    c.node("Global", id="gSaveContext", name="gSaveContext", type="SaveContext")
     c.node("Struct", name="SaveContext", size=0x1428)
     return GraphNames.from_facts(c)
 
@@ -222,3 +222,32 @@ def test_map_variants_long_names_labels_and_32_bit_columns(tmp_path: Path) -> No
                     "sGameCheckTimer": (0x80A4E000, "Global", 0x80A4E020)}
     rs, _ = map_symbols(mc, "gc-us")
     assert {s.name: s.size for s in rs}["EnHorseGameCheck_Init"] == 0x150
+
+
+def test_a_static_name_is_pinned_to_its_file_by_the_segment_its_address_is_in() -> None:
+    c = Facts()
+    horse, test = ("src/overlays/actors/ovl_En_Horse/z_en_horse.c",
+                   "src/overlays/actors/ovl_En_Test/z_en_test.c")
+    for path, seg in ((horse, "ovl_En_Horse"), (test, "ovl_En_Test")):
+        c.node("File", path=path, segment=seg)
+        c.node("Global", id=f"{path}:sInitChain", name="sInitChain", file=path, static=True)
+    c.node("Global", id="src/code/z_a.c:sOnly", name="sOnly", file="src/code/z_a.c", static=True)
+    names = GraphNames.from_facts(c)
+    v = "ntsc-1.0"
+    segments = {v: [SegmentRow("code", v, 0, 0x80010000, 0x100000),
+                    SegmentRow("ovl_En_Horse", v, 1, 0x80A00000, 0x1000),
+                    SegmentRow("ovl_En_Test", v, 2, 0x80A01000, 0x1000)]}
+
+    def sym(name: str, addr: int) -> RawSymbol:
+        return RawSymbol(name, addr, v, "disasm", "Global", None, None, "variables.txt:1")
+
+    report = AddressesReport()
+    kept = resolve([sym("sInitChain", 0x80A00010), sym("sInitChain", 0x80A01020),
+                    sym("sInitChain", 0x80020000), sym("sOnly", 0x80020000)],
+                   names, segments, report)
+    assert {(s.key, s.address) for s in kept} == {
+        (f"{horse}:sInitChain", 0x80A00010), (f"{test}:sInitChain", 0x80A01020),
+        ("src/code/z_a.c:sOnly", 0x80020000)}  # a unique static needs no segment
+    # in code, where neither file is: not guessed, reported
+    assert report.ambiguous_statics.count == 1
+    assert "sInitChain at 0x80020000" in report.ambiguous_statics.examples[0]

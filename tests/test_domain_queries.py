@@ -31,8 +31,8 @@ def c_facts() -> Facts:
                  "EnHorse_Draw"]:
         c.node("Function", name=name)
     for name in ["gSaveContext", "gIdentityMtx", "gGameInfo"]:
-        c.node("Global", name=name)
-    c.node("Global", name="gSaveContext", type="SaveContext")
+        c.node("Global", id=name, name=name)
+    c.node("Global", id="gSaveContext", name="gSaveContext", type="SaveContext")
     c.node("Struct", name="SaveContext", size=0x1428)
     c.node("Struct", name="EnHorse", size=0x3FC)
     for v, size in [("ntsc-1.0", 0x3EC), ("pal-1.0", 0x3EC), ("gc-us", 0x3EC),

@@ -167,7 +167,18 @@ def test_enums_typedefs_globals_defines(facts: Facts) -> None:
     assert facts.nodes["Typedef"]["s16"]["underlying"] == "short"
     g = facts.nodes["Global"]
     assert g["gBootCount"]["static"] is False and g["gBootCount"]["type"] == "s32"
-    assert g["sBootState"]["static"] is True
+    assert g["src/boot/boot_main.c:sBootState"]["static"] is True
+    assert g["src/boot/boot_main.c:sBootState"]["name"] == "sBootState" and "sBootState" not in g
+    # two files' statics of one name are two variables, each with its own type and file
+    horse = g["src/overlays/actors/ovl_En_Horse/z_en_horse.c:sSpeed"]
+    test = g["src/overlays/actors/ovl_En_Test/z_en_test.c:sSpeed"]
+    assert (horse["type"], test["type"]) == ("f32", "s16") and "sSpeed" not in g
+    assert {(r["from"], r["to"]) for r in facts.rel_rows("DEFINED_IN") if r["from_kind"] == "Global"
+            and r["from"].endswith(":sSpeed")} == {
+        ("src/overlays/actors/ovl_En_Horse/z_en_horse.c:sSpeed",
+         "src/overlays/actors/ovl_En_Horse/z_en_horse.c"),
+        ("src/overlays/actors/ovl_En_Test/z_en_test.c:sSpeed",
+         "src/overlays/actors/ovl_En_Test/z_en_test.c")}
     assert _edge(facts, "Global", "gBuildDate", "ntsc-1.0")["type"] == "const char[9]"
     d = facts.nodes["Define"]
     assert d["ACTOR_FLAG_HOSTILE"]["value"] == 4 and d["ACTOR_FLAG_HOSTILE"]["file"] == "include/actor.h"

@@ -40,7 +40,7 @@ def test_write_rels_is_an_idempotent_upsert(writable: GraphStore) -> None:
 
 
 def test_discriminator_keeps_one_edge_per_source(writable: GraphStore) -> None:
-    writable.write_nodes("Global", [{"name": "gSaveContext"}])
+    writable.write_nodes("Global", [{"id": "gSaveContext", "name": "gSaveContext"}])
     writable.write_nodes("Version", [{"id": "ntsc-1.0"}])
     row = {"from": "gSaveContext", "to": "ntsc-1.0", "from_kind": "Global"}
     writable.write_rels("LOCATED_AT", [{**row, "address": 0x8011A5D0, "source": "z64hdr"},

@@ -29,7 +29,7 @@ class QA(Family):
         head = _headline(ctx)
         if head is None:
             return None
-        name, v = ctx.target.key, ctx.version
+        name, v = ctx.target.name, ctx.version
         tiers = tuple(p for d in range(1, min(difficulty, 3) + 1) for p in _TIERS[d])
         extra = [f for f in ctx.facts if f is not head and f.id.startswith(tiers)]
         if difficulty >= 2 and not extra:

@@ -43,16 +43,16 @@ class SaveData(Family):
             absolute = addr.data["address"] + f.data["offset"]
             d = Draft([]).user(pick(rng, [
                 "Which RAM address holds {g}.{m} in {v}? I want to watch it in an emulator.",
-                "Where in RAM is {g}.{m} on {v}?"], g=ctx.target.key, m=f.data["field"],
+                "Where in RAM is {g}.{m} on {v}?"], g=ctx.target.name, m=f.data["field"],
                 v=ctx.version))
             return d.assistant(
-                f"{addr.text} {f.text} So {ctx.target.key}.{f.data['field']} is at "
+                f"{addr.text} {f.text} So {ctx.target.name}.{f.data['field']} is at "
                 f"0x{addr.data['address']:X} + 0x{f.data['offset']:X} = 0x{absolute:X} in "
-                f"{ctx.version}. In C, name the member instead (`{ctx.target.key}."
+                f"{ctx.version}. In C, name the member instead (`{ctx.target.name}."
                 f"{f.data['field']}`) so it stays right in every version.", addr, f, glob)
         if fields:
             chosen = fields[: 2 + difficulty]
-            d = Draft([]).user(f"What is in {ctx.target.key}? ({ctx.version})")
+            d = Draft([]).user(f"What is in {ctx.target.name}? ({ctx.version})")
             head = ctx.first("size:") or ctx.first("global:")
             text = (f"{head.text}{cite(head)}\n" if head else "") + "\n".join(
                 f"- {f.text}" for f in chosen)

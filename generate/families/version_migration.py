@@ -17,7 +17,7 @@ class VersionMigration(Family):
             "member offsets, struct size, RAM address, existence) and what stays the same.")
 
     def offline(self, ctx: Context, difficulty: int, rng: random.Random) -> Draft | None:
-        name, v = ctx.target.key, ctx.version
+        name, v = ctx.target.name, ctx.version
         diffs = [f for f in ctx.facts
                  if f.id.startswith(("sigdiff:", "sizediff:", "offdiff:", "typediff:"))]
         here_addr = [f for f in ctx.of(f"addr:{name}@{v}")]

@@ -361,7 +361,7 @@ def build_facts() -> Facts:
             for v in ALL:
                 f.rel("IN_VERSION", name, v, from_kind=kind, to_kind="Version", value=value)
     for gname, gtype in GLOBALS.items():
-        f.node("Global", name=gname, type=gtype)
+        f.node("Global", id=gname, name=gname, type=gtype)
         for v in ALL:
             f.rel("IN_VERSION", gname, v, from_kind="Global", to_kind="Version", type=gtype)
     for name, by_version in ADDRESSES.items():

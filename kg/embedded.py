@@ -61,6 +61,11 @@ log = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
 _UPDATE_BATCH = 50_000
+# New rows up to this many go in as CREATE statements, more through COPY: a COPY inside a
+# transaction makes its COMMIT cost ~0.4-0.8 s on a 16-version graph (measured: a 1-row node
+# COPY 0.83 s, a 1-row edge 0.39 s, against ~0.01 s for CREATE), while CREATE costs ~2.3 ms
+# an edge (20 new CALLS edges 0.17 s against 0.92 s; even at 100, 0.35 s against 0.38 s).
+_CREATE_MAX = 100
 _WRITER_POOL = 4 << 30
 
 
@@ -215,8 +220,14 @@ class EmbeddedStore(GraphStore):
         new = [r for k, r in merged.items() if k not in existing]
         old = [r for k, r in merged.items() if k in existing]
         with tempfile.TemporaryDirectory(prefix="ootkg-copy-") as tmp, self._transaction():
-            if new:
+            if len(new) > _CREATE_MAX:
                 self.run(stage_group(kind, kind, list(nk.props.items()), new, "", Path(tmp))[0])
+            elif new:
+                for (given, _), rows_ in _set_shapes(new, set()).items():
+                    props = ", ".join(f"{p}: r.{p}" for p in given)
+                    for batch in _batches(rows_, _UPDATE_BATCH):
+                        self.run(f"UNWIND $rows AS r CREATE (n:{kind} {{{props}}})",
+                                 {"rows": batch})
             for batch in _batches(old, _UPDATE_BATCH):
                 for (given, nulls), rows_ in _set_shapes(batch, {nk.key}).items():
                     sets = ", ".join([f"n.{p} = r.{p}" for p in given]
@@ -272,9 +283,16 @@ class EmbeddedStore(GraphStore):
         existing = {(r["f"], r["t"], r.get("d")) for r in existing_rows}
         new = [r for i, r in group.items() if i not in existing]
         old = [r for i, r in group.items() if i in existing]
-        if new:
+        if len(new) > _CREATE_MAX:
             self.run(stage_group(rk.type, f"{rk.type}-{fk}-{tk}", rel_columns(rk, fk, tk), new,
                                  f" (from='{fk}', to='{tk}')", tmp)[0])
+        elif new:
+            for (given, _), rows_ in _set_shapes(new, {"from", "to"}).items():
+                props = ", ".join(f"{p}: r.{p}" for p in given)
+                for batch in _batches(rows_, _UPDATE_BATCH):
+                    self.run(f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.from}}), "
+                             f"(b:{tk} {{{tkey}: r.to}}) CREATE (a)-[:{rk.type} {{{props}}}]->(b)",
+                             {"rows": batch})
         fixed = {"from", "to", disc} if disc else {"from", "to"}
         for (given, nulls), rows_ in _set_shapes(old, fixed).items():
             sets = ", ".join([f"x.{p} = r.{p}" for p in given] + [f"x.{p} = NULL" for p in nulls])

@@ -106,6 +106,8 @@ def stage_graph(facts: Facts, *, consume: bool = True) -> Staged:
     share the peak. The caller discards what it staged."""
     for rel_type, items in facts.prune_dangling().items():
         log.warning("%s: dropped %d relationship(s) to nodes not in the graph", rel_type, len(items))
+    facts.done_adding()
+    return_freed_memory()  # what the sources freed (their large lists), before Arrow's share
     return stage(facts, consume=consume)
 
 

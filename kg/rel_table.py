@@ -122,6 +122,18 @@ class RelTable(MutableMapping[RelId, Row]):
         """The rows of one pair that end at ``t``: from (or (from, discriminator)) -> values."""
         return self._pairs.get((fk, tk), {}).get(t, {})
 
+    def rows_touching(self, fk: str, tk: str, froms: set, tos: set) -> Iterator[Row]:
+        """One pair's rows (as dicts) that start at a key in ``froms`` or end at one in
+        ``tos``: those ending there are looked up, the others need a pass over the pair."""
+        pair = self._pairs.get((fk, tk), {})
+        for t in tos:
+            for key, vals in pair.get(t, {}).items():
+                yield self.row(fk, self._split(key)[0], tk, t, vals)
+        if froms:
+            for f, t, _, vals in self.pair_rows(fk, tk):
+                if f in froms and t not in tos:
+                    yield self.row(fk, f, tk, t, vals)
+
     def drop_pair(self, fk: str, tk: str) -> None:
         self._pairs.pop((fk, tk), None)
 

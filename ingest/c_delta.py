@@ -1,13 +1,15 @@
 """The C delta path: after edits confined to ``.c`` bodies, re-parse just the edited TUs and
 change just the affected part of the graph.
 
-When it applies (``plan_delta`` says why not otherwise): the last run's state is there, the
+When it applies (``c_delta_state.plan_delta`` says why not otherwise): the last run's state
+(``c_delta_state.CState``) is there, the
 only changed inputs are existing ``.c`` files, and none of their preprocessor directives
 changed (``#if``/``#include``/``#define`` lines decide the record keys, the define sites
 and the ``#if`` probe, so with them unchanged every key and every other record stands).
 
 How: each edited TU is parsed once per record key it had (one per group of versions that
-shared its preprocessed text), in this process, without walking its headers (they are
+shared its preprocessed text; two processes when there are several), without walking its
+headers (they are
 unchanged; the old record's header entities are kept). The entities the old and new
 records name, and every entity with an edge to one of them, are assembled from all the
 versions' records twice (``assemble(only=...)``), before and after; ``kg.delta.diff`` of
@@ -17,133 +19,32 @@ parses and a filtered assembly.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import multiprocessing as mp
-import pickle
-import re
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ingest import c_defines, run_state
+from ingest import c_defines
 from ingest.c_assemble import VersionData, assemble
-from ingest.c_extract import Ents, Job, TURecord, apply_pch, extract_tu, init_worker
-from ingest.c_profiles import profile_key, tables_snapshot, use_checkout, use_tables
+from ingest.c_delta_state import (
+    CState,
+    CVersion,
+    directive_hash,
+    load_other,
+    names_in,
+    remention,
+)
+from ingest.c_extract import Job, TURecord, apply_pch, extract_tu, init_worker
+from ingest.c_profiles import use_checkout, use_tables
 from ingest.cache import RecordCache, gc_paused
 from ingest.cenv import CompileEnv
-from ingest.checkout import Checkout, VersionInfo
-from ingest.spec import SpecInfo
+from ingest.checkout import Checkout
 from kg.delta import Delta, diff
-from kg.facts import Facts, RelTable
-from kg.schema import global_id
 
 log = logging.getLogger(__name__)
-
-_DIRECTIVE = re.compile(rb"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", re.M)
-
-
-def directive_hash(data: bytes) -> str:
-    """A hash of a file's preprocessor directives (with continuation lines), nothing else."""
-    h = hashlib.sha1()
-    for m in _DIRECTIVE.finditer(data):
-        h.update(b" ".join(m.group(0).split()) + b"\n")
-    return h.hexdigest()
-
-
-@dataclass
-class CVersion:
-    """A version's ``VersionData`` without its records (their keys instead)."""
-    v: VersionInfo
-    spec: SpecInfo
-    keys: list[str]
-    defines: dict[str, int]
-    hkeys: dict[str, str]
-    seconds: float
-    extracted: int
-    parses: int
-
-
-@dataclass
-class CState:
-    versions: list[CVersion]
-    extra_keys: list[str]
-    directives: dict[str, str]             # checkout-relative .c path -> directive_hash
-    dscan: c_defines.DefineScan
-    keys: list[str] = field(default_factory=list)  # every record key, once
-    # name -> positions in ``keys`` of the records whose entities name it (as assemble's
-    # ``only`` filter reads them): a delta loads just those records
-    mentions: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    file_versions: dict[str, set[str]] = field(default_factory=dict)
-    prefix_headers: list[str] = field(default_factory=list)
-    tables: Any = None                     # c_profiles.tables_snapshot()
-
-
-def _mentioned(ents: Ents, seg_of: dict[str, str]) -> set[str]:
-    """Every name ``assemble(only=...)`` may keep an entity of ``ents`` for."""
-    out = _names(ents, seg_of)
-    out.update(b for _, b, _ in ents.calls)
-    for f in ents.functions:
-        if f[8] is not None:
-            out.add(f[8][1])
-        out.update(tg[1] for tg in f[9] if tg is not None)
-    for s in ents.structs:
-        out.update(fl[4][1] for fl in s[6] if fl[4] is not None)
-    out.update(t[4][1] for t in ents.typedefs if t[4] is not None)
-    out.update(g[6][1] for g in ents.globals if g[6] is not None)
-    for p in ents.profiles:
-        out.update(p.get(r) for r in ("init", "destroy", "update", "draw") if p.get(r))
-    return out
-
-
-def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path,
-             directives: dict[str, str] | None = None, prefix_headers: list[str] | None = None
-             ) -> CState:
-    """What a later delta needs from this run. ``directives``: hashes already known (only
-    files missing there are read)."""
-    known = dict(directives or {})
-    versions = []
-    extra: dict[str, None] = {}
-    pos: dict[str, int] = {}
-    mentions: dict[str, set[int]] = {}
-    file_versions: dict[str, set[str]] = {}
-    for d in data:
-        versions.append(CVersion(d.v, d.spec, [r.key for r in d.records], d.defines, d.hkeys,
-                                 d.seconds, d.extracted, d.parses))
-        seg_of = {t.path: t.segment for t in d.spec.tus}
-        for r in d.extra:
-            extra[r.key] = None
-        for r in [*d.records, *d.extra]:
-            if r.key in pos:
-                continue
-            i = pos[r.key] = len(pos)
-            for ents in [r.main, *r.headers.values()]:
-                for name in _mentioned(ents, seg_of):
-                    mentions.setdefault(name, set()).add(i)
-            for path in r.files:  # and the .c files it read: who reads an edited file
-                if path.endswith(".c"):
-                    mentions.setdefault(path, set()).add(i)
-        for r in d.records:
-            if not r.tu.startswith("<"):
-                file_versions.setdefault(r.tu, set()).add(d.v.id)
-            for path in r.files:
-                file_versions.setdefault(path, set()).add(d.v.id)
-    out: dict[str, str] = {}
-    for rel in (n for n in mentions if n.endswith(".c")):  # the .c files some record read
-        got = known.get(rel)
-        if got is None:
-            try:
-                got = directive_hash((root / rel).read_bytes())
-            except OSError:
-                continue
-        out[rel] = got
-    return CState(versions, list(extra), out, dscan, list(pos),
-                  {n: tuple(sorted(ix)) for n, ix in mentions.items()}, file_versions,
-                  list(prefix_headers or []), tables_snapshot())
-
 
 @dataclass
 class CDelta:
@@ -156,31 +57,6 @@ class CDelta:
     failed: list[dict[str, str]] = field(default_factory=list)  # as IngestReport.failed_files
 
 
-def plan_delta(state: CState | None, root: Path, modified: set[str], added: set[str],
-               removed: set[str]) -> tuple[list[str] | None, str]:
-    """(checkout-relative edited files, "") when the delta path applies, else (None, why)."""
-    if state is None:
-        return None, "no C state from the last run"
-    if added or removed:
-        return None, f"{len(added)} file(s) added, {len(removed)} removed"
-    prefix = str(root).rstrip("/") + "/"
-    rels = []
-    for p in sorted(modified):
-        rel = p[len(prefix):] if p.startswith(prefix) else p
-        if not (rel.startswith("src/") and rel.endswith(".c")):
-            return None, f"{rel} is not a .c file under src/"
-        if rel not in state.directives:  # no TU of these versions reads it
-            return None, f"{rel} is not compiled in the versions of the last run"
-        try:
-            now = directive_hash((root / rel).read_bytes())
-        except OSError:
-            return None, f"{rel} unreadable"
-        if now != state.directives[rel]:
-            return None, f"the preprocessor directives of {rel} changed"
-        rels.append(rel)
-    return rels, ""
-
-
 def _job(checkout: Checkout, cache_dir: Path, cv: CVersion, tu: str, key: str,
          prefix_headers: list[str]) -> Job:
     """The parse the full run made for ``key`` (same flags, same precompiled header)."""
@@ -191,24 +67,6 @@ def _job(checkout: Checkout, cache_dir: Path, cv: CVersion, tu: str, key: str,
         pch = env.pch()
         apply_pch(job, pch, env.pch_deps() if pch is not None else {})
     return job
-
-
-def _names(ents: Ents, seg_of: dict[str, str]) -> set[str]:
-    out: set[str] = set()
-    out.update(f[0] for f in ents.functions)
-    out.update(a for a, _, _ in ents.calls)
-    out.update(ents.indirect)
-    out.update(s[0] for s in ents.structs)
-    for e in ents.enums:
-        if e[0]:
-            out.add(e[0])
-        out.update(c for c, _ in e[3])
-    out.update(t[0] for t in ents.typedefs)
-    out.update(global_id(g[0], g[2], g[4]) for g in ents.globals)
-    for p in ents.profiles:
-        key = profile_key(p, seg_of)
-        out.update(x for x in (key, p.get("instance_struct")) if x)
-    return out
 
 
 def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: list[str]
@@ -261,7 +119,7 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
     names: set[str] = set(edited)
     for k, new in fresh.items():
         seg_of = {t.path: t.segment for t in made_by[k].spec.tus}
-        names |= _names(recs[k].main, seg_of) | _names(new.main, seg_of)
+        names |= names_in(recs[k].main, seg_of) | names_in(new.main, seg_of)
     # the edited files' define sites (same directives, so only their lines can move)
     new_scan = c_defines.DefineScan(sites={}, headers=state.dscan.headers)
     edited_sites: dict[str, list[c_defines.DefineSite]] = {}
@@ -323,7 +181,7 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
         "directives": {rel: directive_hash((root / rel).read_bytes()) for rel in edited
                        if rel in state.directives},
         "sites": {n: s for n, s in new_scan.sites.items() if s is not state.dscan.sites.get(n)},
-        "mentions": _remention(state, fresh, made_by)}
+        "mentions": remention(state, fresh, made_by)}
     failed = [{"file": r.tu, "version": made_by[k].v.id,
                 "reason": r.failed or f"{r.errors} errors"}
               for k, r in fresh.items() if r.failed or r.errors]
@@ -370,56 +228,3 @@ def put_records(cache_dir: Path, records: list[TURecord]) -> None:
         cache.put(r.key, r)
 
 
-def _remention(state: CState, fresh: dict[str, TURecord], made_by: dict[str, CVersion]
-               ) -> dict[str, tuple[int, ...]]:
-    """The ``state.mentions`` entries that the re-parsed records' names add to (a name an
-    edit drops stays listed: a record too many is only read, never wrong)."""
-    pos = {k: i for i, k in enumerate(state.keys)}
-    out: dict[str, tuple[int, ...]] = {}
-    for k, rec in fresh.items():
-        seg_of = {t.path: t.segment for t in made_by[k].spec.tus}
-        i = pos[k]
-        for name in _mentioned(rec.main, seg_of):
-            have = out.get(name, state.mentions.get(name, ()))
-            if i not in have:
-                out[name] = tuple(sorted((*have, i)))
-    return out
-
-
-def apply_overlay(state: CState, overlay: dict[str, dict]) -> CState:
-    """``state`` with the changes of the deltas since the full run that saved it (kept
-    beside it: rewriting the whole state costs ~1 s for 16 versions)."""
-    state.directives.update(overlay.get("directives", {}))
-    state.dscan.sites.update(overlay.get("sites", {}))
-    state.mentions.update(overlay.get("mentions", {}))
-    return state
-
-
-def _other_path(cache_dir: Path) -> Path:
-    return cache_dir / "other_edges.pkl"
-
-
-def save_other(cache_dir: Path, bundles: list[Facts]) -> None:
-    """The relationships the other sources made (before pruning): a delta that adds a C node
-    adds the ones that end there."""
-    out = Facts()
-    for b in bundles:
-        for rel_type, table in b.rels.items():
-            out.rels[rel_type].merge_from(table)
-    run_state.dump_atomic(_other_path(cache_dir), dict(out.rels))
-
-
-def load_other(cache_dir: Path) -> Facts:
-    out = Facts()
-    try:
-        with open(_other_path(cache_dir), "rb") as fh:
-            rels = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError):
-        return out
-    for rel_type, table in rels.items():
-        if isinstance(table, RelTable):
-            out.rels[rel_type] = table
-        else:  # rows as dicts (an older cache)
-            for rid, row in table.items():
-                out.rels[rel_type][rid] = row
-    return out

@@ -98,9 +98,9 @@ class FullRun:
                                         nodes=n_nodes, rels=n_rels,
                                         note=ctx.notes.get(src.name, "")))
         if c_token is not None:
-            from ingest import c_delta
+            from ingest import c_delta_state
 
-            c_delta.save_other(self.cache_dir, others)
+            c_delta_state.save_other(self.cache_dir, others)
         ctx.c_facts = ctx.facts = None
         del others
         # Version nodes first: every IN_VERSION/LOCATED_AT edge ends at one (pruning before

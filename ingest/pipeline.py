@@ -239,9 +239,9 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                                 seconds=round(time.perf_counter() - t0, 3),
                                 counts=state.counts, sources=[], dangling={},
                                 unchanged=True), Facts()
-        from ingest import c_delta
+        from ingest import c_delta_state
 
-        edited, why = c_delta.plan_delta(run_state.load_c(cache_dir, state), checkout.root,
+        edited, why = c_delta_state.plan_delta(run_state.load_c(cache_dir, state), checkout.root,
                                          modified, added, removed)
         if edited is not None:
             got = rerun.run_delta(checkout, versions, cache_dir, state, edited, stats,

@@ -56,7 +56,7 @@ def save_c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_
     got = ctx.stats.pop("c_data", None)
     if not got:
         return None
-    from ingest import c_delta
+    from ingest import c_delta_state
 
     data, dscan = got
     known: dict[str, str] = {}
@@ -71,8 +71,8 @@ def save_c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_
 
         first = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))[0]
         heads = CompileEnv(ctx.checkout, first.id, ctx.cache_dir).prefix_headers()
-    return run_state.save_c(ctx.cache_dir, c_delta.remember(data, dscan, ctx.checkout.root,
-                                                             known, heads))
+    return run_state.save_c(ctx.cache_dir, c_delta_state.remember(
+        data, dscan, ctx.checkout.root, known, heads))
 
 
 def _counts_after(store: Any, before: dict[str, int], delta: Any) -> dict[str, int]:

@@ -108,11 +108,11 @@ class RunState:
     decomp_commit: str | None
     counts: dict[str, int]
     graph: str | None = None          # the store's identity after the write
-    c: Any = None                     # ingest.c_delta.CState (in its own file; see load_c)
+    c: Any = None                     # ingest.c_delta_state.CState (in its own file; see load_c)
     format: int = STATE_FORMAT
     extra: dict[str, Any] = field(default_factory=dict)
     c_token: str | None = None        # which c_state.pkl belongs to this state
-    c_overlay: dict[str, dict] = field(default_factory=dict)  # deltas since (c_delta.apply_overlay)
+    c_overlay: dict[str, dict] = field(default_factory=dict)  # deltas since (c_delta_state.apply_overlay)
 
 
 def _c_path(cache_dir: Path) -> Path:
@@ -132,7 +132,7 @@ def load_c(cache_dir: Path, state: RunState) -> Any:
                 TypeError, ValueError):
             return None
         if token == state.c_token:
-            from ingest.c_delta import apply_overlay
+            from ingest.c_delta_state import apply_overlay
 
             state.c = apply_overlay(c, state.c_overlay) if state.c_overlay else c
     return state.c

@@ -1,0 +1,226 @@
+"""What the C delta path keeps between runs, and when it applies.
+
+A full run leaves a ``CState`` (``remember``): per version its record keys, header keys and
+spec, the define scan, every file's directive hash, and ``mentions`` (which records name
+each entity: a delta reads just those). ``plan_delta`` says whether the changed files allow
+a delta; a delta's changes to the state go into a small overlay (``apply_overlay``). The
+other sources' edges are kept too (``save_other``/``load_other``): a delta that adds a C
+node adds the ones that end there. The delta itself is ``ingest.c_delta``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest import c_defines, run_state
+from ingest.c_assemble import VersionData
+from ingest.c_extract import Ents, TURecord
+from ingest.c_profiles import profile_key, tables_snapshot
+from ingest.checkout import VersionInfo
+from ingest.spec import SpecInfo
+from kg.facts import Facts, RelTable
+from kg.schema import global_id
+
+_DIRECTIVE = re.compile(rb"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", re.M)
+
+
+def directive_hash(data: bytes) -> str:
+    """A hash of a file's preprocessor directives (with continuation lines), nothing else."""
+    h = hashlib.sha1()
+    for m in _DIRECTIVE.finditer(data):
+        h.update(b" ".join(m.group(0).split()) + b"\n")
+    return h.hexdigest()
+
+
+@dataclass
+class CVersion:
+    """A version's ``VersionData`` without its records (their keys instead)."""
+    v: VersionInfo
+    spec: SpecInfo
+    keys: list[str]
+    defines: dict[str, int]
+    hkeys: dict[str, str]
+    seconds: float
+    extracted: int
+    parses: int
+
+
+@dataclass
+class CState:
+    versions: list[CVersion]
+    extra_keys: list[str]
+    directives: dict[str, str]             # checkout-relative .c path -> directive_hash
+    dscan: c_defines.DefineScan
+    keys: list[str] = field(default_factory=list)  # every record key, once
+    # name -> positions in ``keys`` of the records whose entities name it (as assemble's
+    # ``only`` filter reads them): a delta loads just those records
+    mentions: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    file_versions: dict[str, set[str]] = field(default_factory=dict)
+    prefix_headers: list[str] = field(default_factory=list)
+    tables: Any = None                     # c_profiles.tables_snapshot()
+
+
+def _mentioned(ents: Ents, seg_of: dict[str, str]) -> set[str]:
+    """Every name ``assemble(only=...)`` may keep an entity of ``ents`` for."""
+    out = names_in(ents, seg_of)
+    out.update(b for _, b, _ in ents.calls)
+    for f in ents.functions:
+        if f[8] is not None:
+            out.add(f[8][1])
+        out.update(tg[1] for tg in f[9] if tg is not None)
+    for s in ents.structs:
+        out.update(fl[4][1] for fl in s[6] if fl[4] is not None)
+    out.update(t[4][1] for t in ents.typedefs if t[4] is not None)
+    out.update(g[6][1] for g in ents.globals if g[6] is not None)
+    for p in ents.profiles:
+        out.update(p.get(r) for r in ("init", "destroy", "update", "draw") if p.get(r))
+    return out
+
+
+def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path,
+             directives: dict[str, str] | None = None, prefix_headers: list[str] | None = None
+             ) -> CState:
+    """What a later delta needs from this run. ``directives``: hashes already known (only
+    files missing there are read)."""
+    known = dict(directives or {})
+    versions = []
+    extra: dict[str, None] = {}
+    pos: dict[str, int] = {}
+    mentions: dict[str, set[int]] = {}
+    file_versions: dict[str, set[str]] = {}
+    for d in data:
+        versions.append(CVersion(d.v, d.spec, [r.key for r in d.records], d.defines, d.hkeys,
+                                 d.seconds, d.extracted, d.parses))
+        seg_of = {t.path: t.segment for t in d.spec.tus}
+        for r in d.extra:
+            extra[r.key] = None
+        for r in [*d.records, *d.extra]:
+            if r.key in pos:
+                continue
+            i = pos[r.key] = len(pos)
+            for ents in [r.main, *r.headers.values()]:
+                for name in _mentioned(ents, seg_of):
+                    mentions.setdefault(name, set()).add(i)
+            for path in r.files:  # and the .c files it read: who reads an edited file
+                if path.endswith(".c"):
+                    mentions.setdefault(path, set()).add(i)
+        for r in d.records:
+            if not r.tu.startswith("<"):
+                file_versions.setdefault(r.tu, set()).add(d.v.id)
+            for path in r.files:
+                file_versions.setdefault(path, set()).add(d.v.id)
+    out: dict[str, str] = {}
+    for rel in (n for n in mentions if n.endswith(".c")):  # the .c files some record read
+        got = known.get(rel)
+        if got is None:
+            try:
+                got = directive_hash((root / rel).read_bytes())
+            except OSError:
+                continue
+        out[rel] = got
+    return CState(versions, list(extra), out, dscan, list(pos),
+                  {n: tuple(sorted(ix)) for n, ix in mentions.items()}, file_versions,
+                  list(prefix_headers or []), tables_snapshot())
+
+
+def plan_delta(state: CState | None, root: Path, modified: set[str], added: set[str],
+               removed: set[str]) -> tuple[list[str] | None, str]:
+    """(checkout-relative edited files, "") when the delta path applies, else (None, why)."""
+    if state is None:
+        return None, "no C state from the last run"
+    if added or removed:
+        return None, f"{len(added)} file(s) added, {len(removed)} removed"
+    prefix = str(root).rstrip("/") + "/"
+    rels = []
+    for p in sorted(modified):
+        rel = p[len(prefix):] if p.startswith(prefix) else p
+        if not (rel.startswith("src/") and rel.endswith(".c")):
+            return None, f"{rel} is not a .c file under src/"
+        if rel not in state.directives:  # no TU of these versions reads it
+            return None, f"{rel} is not compiled in the versions of the last run"
+        try:
+            now = directive_hash((root / rel).read_bytes())
+        except OSError:
+            return None, f"{rel} unreadable"
+        if now != state.directives[rel]:
+            return None, f"the preprocessor directives of {rel} changed"
+        rels.append(rel)
+    return rels, ""
+
+
+def names_in(ents: Ents, seg_of: dict[str, str]) -> set[str]:
+    out: set[str] = set()
+    out.update(f[0] for f in ents.functions)
+    out.update(a for a, _, _ in ents.calls)
+    out.update(ents.indirect)
+    out.update(s[0] for s in ents.structs)
+    for e in ents.enums:
+        if e[0]:
+            out.add(e[0])
+        out.update(c for c, _ in e[3])
+    out.update(t[0] for t in ents.typedefs)
+    out.update(global_id(g[0], g[2], g[4]) for g in ents.globals)
+    for p in ents.profiles:
+        key = profile_key(p, seg_of)
+        out.update(x for x in (key, p.get("instance_struct")) if x)
+    return out
+
+
+def remention(state: CState, fresh: dict[str, TURecord], made_by: dict[str, CVersion]
+               ) -> dict[str, tuple[int, ...]]:
+    """The ``state.mentions`` entries that the re-parsed records' names add to (a name an
+    edit drops stays listed: a record too many is only read, never wrong)."""
+    pos = {k: i for i, k in enumerate(state.keys)}
+    out: dict[str, tuple[int, ...]] = {}
+    for k, rec in fresh.items():
+        seg_of = {t.path: t.segment for t in made_by[k].spec.tus}
+        i = pos[k]
+        for name in _mentioned(rec.main, seg_of):
+            have = out.get(name, state.mentions.get(name, ()))
+            if i not in have:
+                out[name] = tuple(sorted((*have, i)))
+    return out
+
+
+def apply_overlay(state: CState, overlay: dict[str, dict]) -> CState:
+    """``state`` with the changes of the deltas since the full run that saved it (kept
+    beside it: rewriting the whole state costs ~1 s for 16 versions)."""
+    state.directives.update(overlay.get("directives", {}))
+    state.dscan.sites.update(overlay.get("sites", {}))
+    state.mentions.update(overlay.get("mentions", {}))
+    return state
+
+
+def _other_path(cache_dir: Path) -> Path:
+    return cache_dir / "other_edges.pkl"
+
+
+def save_other(cache_dir: Path, bundles: list[Facts]) -> None:
+    """The relationships the other sources made (before pruning): a delta that adds a C node
+    adds the ones that end there."""
+    out = Facts()
+    for b in bundles:
+        for rel_type, table in b.rels.items():
+            out.rels[rel_type].merge_from(table)
+    run_state.dump_atomic(_other_path(cache_dir), dict(out.rels))
+
+
+def load_other(cache_dir: Path) -> Facts:
+    out = Facts()
+    try:
+        with open(_other_path(cache_dir), "rb") as fh:
+            rels = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return out
+    for rel_type, table in rels.items():
+        if isinstance(table, RelTable):
+            out.rels[rel_type] = table
+        else:  # rows as dicts (an older cache)
+            for rid, row in table.items():
+                out.rels[rel_type][rid] = row
+    return out

@@ -161,6 +161,9 @@ def main() -> None:
         oot = tmpd / "oot"
         copy_checkout(Path(a.decomp), oot)
         base = dict(os.environ)
+        # as an install runs it: Python writes bytecode (this sandbox sets
+        # PYTHONDONTWRITEBYTECODE, which makes every run compile ootkg's modules anew)
+        base.pop("PYTHONDONTWRITEBYTECODE", None)
         only = ["--only", a.sources] if a.sources else []
 
         def fresh(name: str) -> dict[str, str]:
@@ -201,7 +204,7 @@ def main() -> None:
     load = os.getloadavg()
     md = [f"`ootkg ingest` on zeldaret/oot (copied to a temp dir), 2 worker processes, "
           f"sources: {a.sources or 'all'}; wall time of the whole command (Python start-up "
-          f"included). Peak RSS: the largest of the ootkg process and the child it forks for "
+          f"included; bytecode written, as after an install). Peak RSS: the largest of the ootkg process and the child it forks for "
           f"the sources (GNU time %M). Peak tree PSS: the largest sum (sampled every 10 ms at "
           f"first, then up to every 0.25 s) of the PSS of every process of the run (the "
           f"forked child and the parse workers included; a page shared by n processes "

@@ -71,3 +71,19 @@ def test_no_libclang_errors(run) -> None:  # noqa: ANN001
     assert ctx.stats["failed_files"] == []
     for row in ctx.stats["per_version"]:
         assert row["errors"] == 0, row
+
+
+def test_each_files_static_is_its_own_global(run) -> None:  # noqa: ANN001
+    """``static InitChainEntry sInitChain[]`` in hundreds of actors: one node per file, with that
+    file's definition site and type (the source's own text says which)."""
+    co, _, facts = run
+    chains = {k: g for k, g in facts.nodes["Global"].items() if g["name"] == "sInitChain"}
+    files = {rel for rel in (str(p.relative_to(co.root)) for p in (co.root / "src").rglob("*.c"))
+             if re.search(r"^static InitChainEntry sInitChain\[", (co.root / rel).read_text(
+                 errors="replace"), re.M)}
+    assert len(files) > 200
+    assert {g["file"] for g in chains.values()} >= files
+    horse = chains["src/overlays/actors/ovl_En_Horse/z_en_horse.c:sInitChain"]
+    assert horse["static"] is True and horse["type"].startswith("InitChainEntry[")
+    defined = {(r["from"], r["to"]) for r in facts.rel_rows("DEFINED_IN") if r["from_kind"] == "Global"}
+    assert all((k, g["file"]) in defined for k, g in chains.items() if g["defined"])

@@ -204,9 +204,10 @@ def main() -> None:
     load = os.getloadavg()
     md = [f"`ootkg ingest` on zeldaret/oot (copied to a temp dir), 2 worker processes, "
           f"sources: {a.sources or 'all'}; wall time of the whole command (Python start-up "
-          f"included; bytecode written, as after an install). Peak RSS: the largest of the ootkg process and the child it forks for "
-          f"the sources (GNU time %M). Peak tree PSS: the largest sum (sampled every 10 ms at "
-          f"first, then up to every 0.25 s) of the PSS of every process of the run (the "
+          f"included; bytecode written, as after an install). Peak RSS: the largest of the "
+          f"ootkg process and the child it forks for the sources (GNU time %M). Peak tree "
+          f"PSS: the largest sum (sampled every 10 ms at first, then up to every 0.25 s) of "
+          f"the PSS of every process of the run (the "
           f"forked child and the parse workers included; a page shared by n processes "
           f"counts 1/n in each): the memory the run takes from the machine. Load average "
           f"at the end: {load[0]:.1f} (the machine is shared).", "",

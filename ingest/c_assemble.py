@@ -101,12 +101,15 @@ def _narrow(ents: Ents, want: set[str]) -> Ents:
 
 def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
              root: Path | None = None, only: set[str] | None = None,
-             file_versions_of: dict[str, set[str]] | None = None) -> Facts:
+             file_versions_of: dict[str, set[str]] | None = None,
+             narrowed: dict[int, tuple[Ents, frozenset[str]]] | None = None) -> Facts:
     """All C facts of ``data``; with ``only``, the complete facts of just the entities named
     there (functions, types, globals, constants, defines, actor enums, file paths) and of
     every entity with an edge to one of them: what an edit of those entities can change.
     ``data`` may then hold just the records that mention those names, with
-    ``file_versions_of`` (every file's versions, from all records) for the define sites."""
+    ``file_versions_of`` (every file's versions, from all records) for the define sites.
+    ``narrowed``: each entity list's part for ``only``, by ``id()``, shared by calls with the
+    same ``only`` over the same live lists (the C delta's before and after share headers)."""
     facts = Facts()
     want: Any = _All() if only is None else only
     order = sorted((d.v for d in data), key=lambda v: (not v.is_default, -v.ordinal))
@@ -128,7 +131,8 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
     segments: dict[str, dict[str, Any]] = defaultdict(dict)
 
     fn_names: set[str] = set()  # every function, kept or not (a global of that name is not one)
-    narrowed: dict[int, tuple[Ents, frozenset[str]]] = {}
+    if narrowed is None:
+        narrowed = {}
     by_hkey: dict[tuple[str, str], Any] = {}
     for d in data:
         for r in [*d.records, *d.extra]:

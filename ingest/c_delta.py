@@ -167,10 +167,11 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
             out.append(vd)
         return out
 
+    narrowed: dict = {}  # the headers' parts, the same before and after
     before = assemble(data(False), state.dscan, root, only=names,
-                      file_versions_of=state.file_versions)
+                      file_versions_of=state.file_versions, narrowed=narrowed)
     after = assemble(data(True), new_scan, root, only=names,
-                     file_versions_of=state.file_versions)
+                     file_versions_of=state.file_versions, narrowed=narrowed)
     delta = diff(before, after)
     _edges_into_added(delta, cache_dir)
     log.info("C delta: %d records to re-parse (%.2fs), %d parsed (%.2fs), %d names, %d records "

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from kg.facts import Facts, RelId, Row
+from kg.facts import Facts, RelId, RelTable, Row
 from kg.schema import NODE_KINDS, REL_KINDS
 from kg.store import GraphStore
 
@@ -66,16 +66,19 @@ def diff(old: Facts, new: Facts) -> Delta:
         if ups:
             d.upsert_nodes[kind] = ups
     for rel_type in set(old.rels) | set(new.rels):
-        o, n = old.rels.get(rel_type, {}), new.rels.get(rel_type, {})
+        o, n = old.rels.get(rel_type) or RelTable(rel_type), new.rels.get(rel_type) or RelTable(rel_type)
         gone_r = [rid for rid in o if rid not in n]
         if gone_r:
             d.delete_rels[rel_type] = gone_r
         ups = []
-        for rid, row in n.items():
-            prev = o.get(rid)
-            fk, f, tk, t, _ = rid
-            if prev != row or (fk, f) in added or (tk, t) in added:
-                ups.append(_with_cleared(row, prev))
+        # compared as value tuples; only the rows written are made into dicts
+        for fk, tk, _ in n.pairs():
+            for f, t, disc, vals in n.pair_rows(fk, tk):
+                prev = o.values_at((fk, f, tk, t, disc))
+                if prev != vals or (fk, f) in added or (tk, t) in added:
+                    row = n.row(fk, f, tk, t, vals)
+                    ups.append(row if prev is None else
+                               _with_cleared(row, o.row(fk, f, tk, t, prev)))
         if ups:
             d.upsert_rels[rel_type] = ups
     return d

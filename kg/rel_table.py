@@ -182,12 +182,13 @@ class RelTable(MutableMapping[RelId, Row]):
 
     # --- the mapping view ---
 
-    def _find(self, rid: RelId) -> Values | None:
+    def values_at(self, rid: RelId) -> Values | None:
+        """The values of the row ``rid``, or None."""
         fk, f, tk, t, disc = rid
         return self._pairs.get((fk, tk), {}).get(t, {}).get(self._ikey(f, disc))
 
     def __getitem__(self, rid: RelId) -> Row:
-        vals = self._find(rid)
+        vals = self.values_at(rid)
         if vals is None:
             raise KeyError(rid)
         fk, f, tk, t, _ = rid
@@ -205,7 +206,7 @@ class RelTable(MutableMapping[RelId, Row]):
 
     def __contains__(self, rid: object) -> bool:
         try:
-            return self._find(rid) is not None  # type: ignore[arg-type]
+            return self.values_at(rid) is not None  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return False
 

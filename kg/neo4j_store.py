@@ -73,6 +73,15 @@ class Neo4jStore(GraphStore):
 
     def schema_setup(self) -> None:
         self._require_write()
+        # A key constraint of an older schema on another property (Global was keyed by name,
+        # which statics of several files share) would refuse the new rows: dropped first.
+        keys = {f"{nk.label.lower()}_key": nk.key for nk in NODE_KINDS.values()}
+        for c in self.run("SHOW CONSTRAINTS YIELD name, properties RETURN name, properties"):
+            want = keys.get(c["name"])
+            if want is not None and list(c["properties"] or []) != [want]:
+                log.info("dropping constraint %s on %s: the key is %s now", c["name"],
+                         c["properties"], want)
+                self.run(f"DROP CONSTRAINT {c['name']} IF EXISTS")
         for stmt in neo4j_ddl():
             self.run(stmt)
 
@@ -124,7 +133,9 @@ class Neo4jStore(GraphStore):
             if kind in PRESERVED_NODE_KINDS:
                 continue
             keep = list(facts.nodes.get(kind, {}))
-            self.run(f"MATCH (n:{kind}) WHERE NOT n.{nk.key} IN $keep DETACH DELETE n", {"keep": keep})
+            # (a node without the key: written under an older schema)
+            self.run(f"MATCH (n:{kind}) WHERE n.{nk.key} IS NULL OR NOT n.{nk.key} IN $keep "
+                     "DETACH DELETE n", {"keep": keep})
         for rel_type, rk in REL_KINDS.items():
             if rel_type in PRESERVED_REL_KINDS:
                 continue

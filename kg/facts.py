@@ -17,7 +17,7 @@ a 16-version graph has over a million of them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from kg.rel_table import RelId, RelTable, Row
@@ -105,16 +105,6 @@ class Facts:
     def rel_rows(self, rel_type: str) -> list[Row]:
         table = self.rels.get(rel_type)
         return list(table.rows()) if table is not None else []
-
-    def iter_rel_groups(self, only_type: str | None = None
-                        ) -> Iterator[tuple[str, str, str, list[Row]]]:
-        """(type, from_kind, to_kind, rows) per joined pair (rows as dicts)."""
-        for rel_type, table in self.rels.items():
-            if only_type is not None and rel_type != only_type:
-                continue
-            for fk, tk, _ in list(table.pairs()):
-                yield rel_type, fk, tk, [table.row(fk, f, tk, t, v)
-                                         for f, t, _, v in table.pair_rows(fk, tk)]
 
     def done_adding(self) -> None:
         """No more rows will be added: drop what only adding needs."""

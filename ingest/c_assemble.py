@@ -56,6 +56,11 @@ def _header_ents(d: VersionData, by_hkey: dict[tuple[str, str], Any]) -> dict[st
 
 
 
+def global_key(g: tuple) -> str:
+    """The graph key of a global's record tuple (name, type, file, line, static, ...)."""
+    return global_id(g[0], g[2], g[4])
+
+
 def _target_rel(facts: Facts, rel: str, from_kind: str, from_key: str,
                 target: tuple[str, str] | None, **props: Any) -> None:
     if target and target[1]:
@@ -95,7 +100,7 @@ def _narrow(ents: Ents, want: set[str]) -> Ents:
         structs=[s for s in ents.structs if s[0] in want or any(tgt(fl[4]) for fl in s[6])],
         enums=[e for e in ents.enums if e[0] in want or any(c in want for c, _ in e[3])],
         typedefs=[x for x in ents.typedefs if x[0] in want or tgt(x[4])],
-        globals=[g for g in ents.globals if global_id(g[0], g[2], g[4]) in want or tgt(g[6])],
+        globals=[g for g in ents.globals if global_key(g) in want or tgt(g[6])],
         profiles=ents.profiles)
 
 
@@ -195,7 +200,7 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
             for t in ents.typedefs:
                 typedefs[t[0]].setdefault(vid, t)
             for g in ents.globals:
-                per_g = globals_[global_id(g[0], g[2], g[4])]
+                per_g = globals_[global_key(g)]
                 cur = per_g.get(vid)
                 if cur is None or (g[5] and not cur[5]):
                     per_g[vid] = g

@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from ingest import c_defines, run_state
-from ingest.c_assemble import VersionData
+from ingest.c_assemble import VersionData, global_key
 from ingest.c_extract import Ents, TURecord
 from ingest.c_profiles import profile_key, tables_snapshot
 from ingest.checkout import VersionInfo
 from ingest.spec import SpecInfo
 from kg.facts import Facts, RelTable
-from kg.schema import global_id
 
 _DIRECTIVE = re.compile(rb"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", re.M)
 
@@ -164,7 +163,7 @@ def names_in(ents: Ents, seg_of: dict[str, str]) -> set[str]:
             out.add(e[0])
         out.update(c for c, _ in e[3])
     out.update(t[0] for t in ents.typedefs)
-    out.update(global_id(g[0], g[2], g[4]) for g in ents.globals)
+    out.update(map(global_key, ents.globals))
     for p in ents.profiles:
         key = profile_key(p, seg_of)
         out.update(x for x in (key, p.get("instance_struct")) if x)

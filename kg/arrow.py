@@ -79,23 +79,15 @@ def write_parquet_chunks(columns: Sequence[tuple[str, PropType]],
                          chunks: Iterable[Sequence[list[Any]]], owner: str, path: Path) -> int:
     """Column-list chunks (as ``arrow_columns`` takes them) as the row groups of one Parquet
     file: Arrow holds one chunk at a time, never the whole group. Returns the rows written."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     types = _arrow_types()
-    schema = None
+    schema = pa.schema([(name, types[ptype]) for name, ptype in columns])
     rows = 0
-    writer = None
-    try:
+    with pq.ParquetWriter(path, schema, compression="none") as writer:
         for data in chunks:
             table = arrow_columns(columns, data, owner)
-            if writer is None:
-                import pyarrow as pa
-
-                schema = pa.schema([(name, types[ptype]) for name, ptype in columns])
-                writer = pq.ParquetWriter(path, schema, compression="none")
-            writer.write_table(table if table.schema.equals(schema) else table.cast(schema))
+            writer.write_table(table)
             rows += table.num_rows
-    finally:
-        if writer is not None:
-            writer.close()
     return rows

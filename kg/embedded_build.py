@@ -25,7 +25,6 @@ from kg.store import StoreError
 log = logging.getLogger(__name__)
 
 
-
 @cache
 def engine() -> Any:
     """The embedded engine's module: LadybugDB where it ships wheels, Kùzu (same API and

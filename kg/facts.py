@@ -116,7 +116,7 @@ class Facts:
         (per type) so the caller can report it. A store cannot hold an edge to nothing."""
         dropped: dict[str, list[tuple[str, Any, str, Any]]] = {}
         for rel_type, table in self.rels.items():
-            bad = table.prune(self.nodes, self.nodes)
+            bad = table.prune(self.nodes)
             if bad:
                 dropped[rel_type] = bad
         return dropped

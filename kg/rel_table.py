@@ -75,11 +75,11 @@ class RelTable(MutableMapping[RelId, Row]):
         rows = pair.get(t)
         if rows is None:
             rows = pair[t] = {}
-        key = f if self._disc is None else (f, vals[self._disc])
+        key = f if self._disc is None else (f, vals[self._disc])  # (_ikey, inline: ~1 M calls)
         if merge:
             old = rows.get(key)
             if old is not None:
-                vals = tuple(o if n is None else n for o, n in zip(old, vals, strict=True))
+                vals = _merged(old, vals)
         try:
             vals = self._intern.setdefault(vals, vals)
         except TypeError:  # an unhashable value: kept as it is, unshared
@@ -97,8 +97,7 @@ class RelTable(MutableMapping[RelId, Row]):
                     continue
                 for key, vals in rows.items():
                     old = have.get(key)
-                    have[key] = vals if old is None else tuple(
-                        o if n is None else n for o, n in zip(old, vals, strict=True))
+                    have[key] = vals if old is None else _merged(old, vals)
 
     def pairs(self) -> Iterator[tuple[str, str, int]]:
         """(from kind, to kind, rows) of every pair that has rows."""
@@ -125,9 +124,8 @@ class RelTable(MutableMapping[RelId, Row]):
     def rows_touching(self, fk: str, tk: str, froms: set, tos: set) -> Iterator[Row]:
         """One pair's rows (as dicts) that start at a key in ``froms`` or end at one in
         ``tos``: those ending there are looked up, the others need a pass over the pair."""
-        pair = self._pairs.get((fk, tk), {})
         for t in tos:
-            for key, vals in pair.get(t, {}).items():
+            for key, vals in self.by_to(fk, tk, t).items():
                 yield self.row(fk, self._split(key)[0], tk, t, vals)
         if froms:
             for f, t, _, vals in self.pair_rows(fk, tk):
@@ -137,13 +135,13 @@ class RelTable(MutableMapping[RelId, Row]):
     def drop_pair(self, fk: str, tk: str) -> None:
         self._pairs.pop((fk, tk), None)
 
-    def prune(self, keep_from: Any, keep_to: Any) -> list[tuple[str, Any, str, Any]]:
-        """Drop the rows whose from key is not in ``keep_from[fk]`` or whose to key is not in
-        ``keep_to[tk]`` (mappings of node kind -> keys); the (fk, from, tk, to) dropped."""
+    def prune(self, nodes: Any) -> list[tuple[str, Any, str, Any]]:
+        """Drop the rows whose from or to key is not a node of its kind in ``nodes`` (node
+        kind -> keys); the (fk, from, tk, to) dropped."""
         dropped: list[tuple[str, Any, str, Any]] = []
         empty: dict = {}
         for (fk, tk), pair in self._pairs.items():
-            have_f, have_t = keep_from.get(fk, empty), keep_to.get(tk, empty)
+            have_f, have_t = nodes.get(fk, empty), nodes.get(tk, empty)
             for t in [t for t in pair if t not in have_t]:
                 dropped += [(fk, self._split(k)[0], tk, t) for k in pair.pop(t)]
             for t, rows in pair.items():
@@ -253,6 +251,11 @@ class RelTable(MutableMapping[RelId, Row]):
 
     def __repr__(self) -> str:
         return f"RelTable({self.type!r}, {len(self)} rows)"
+
+
+def _merged(old: Values, new: Values) -> Values:
+    """``new`` onto ``old``: its non-null values win."""
+    return tuple(o if n is None else n for o, n in zip(old, new, strict=True))
 
 
 class _Rows:

@@ -80,8 +80,10 @@ _NODE_KINDS: list[NodeKind] = [
                                "debug": B, "ordinal": I, "revision": S, "is_default": B},
              "A game version the checkout defines (include/versions.h, baseroms/)."),
     NodeKind("File", "path", {"path": S, "sha": S, "kind": S, "segment": S, "errors": I,
-                              "warnings": I, "diagnostics": S},
-             "A source or data file; diagnostics are the parser's, kept, never dropped."),
+                              "warnings": I, "diagnostics": S, "status": S, "reason": S},
+             "A source or data file; diagnostics are the parser's, kept, never dropped. "
+             "status/reason: why a .c under src/ is not compiled on its own (see "
+             "ingest.file_audit), unset for the files the run compiled."),
     NodeKind("Function", "name", {"name": S, "signature": S, "return_type": S, "params": S,
                                   "file": S, "line": I, "static": B, "defined": B,
                                   "indirect_calls": I},

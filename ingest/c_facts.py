@@ -399,6 +399,9 @@ def c_source(ctx: IngestContext) -> Facts:
         if f.status == "missing":
             failed.extend({"file": f.path, "version": v, "reason": f.reason} for v in f.versions)
     ctx.stats["file_audit"] = audit
+    # the sources in link order, per version: the addresses source finds renamed functions
+    # of the symbol lists by where they lie
+    ctx.stats["link_order"] = {d.v.id: d.spec.link_order for d in data}
     audit_path = save_report(ctx.cache_dir, "files", audit)
     ctx.stats["failed_files"] = failed
     ctx.stats["diagnostics"] = sum(len(r.diagnostics) for d in data for r in d.records)

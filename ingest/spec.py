@@ -26,6 +26,7 @@ import hashlib
 import os
 import pickle
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -63,6 +64,8 @@ class SpecInfo(BaseModel):
     segments: list[SpecSegment]
     tus: list[SpecTU]
     unresolved: list[SpecTU] = []  # path: an object under src/ nothing makes (no .c/.s/rule)
+    # the sources of src/ objects in link order, .c and .s (what lies where in the ROM)
+    link_order: list[str] = []
 
 
 @dataclass
@@ -158,10 +161,11 @@ class MakeRules:
 
 
 def resolve_object(obj: str, root: Path, is_file: Callable[[str], bool],
-                   rules: MakeRules) -> tuple[list[str], list[str]]:
+                   rules: MakeRules, asm: list[str] | None = None) -> tuple[list[str], list[str]]:
     """(the .c files an object is built from, the parts nothing makes). An assembly source
-    (``.s``) or a pattern rule making it from build files (an overlay's ``_reloc.o``) makes it,
-    but not from C; objects outside ``src/`` (assets, extracted data) are not checked."""
+    (``.s``, added to ``asm`` when given) or a pattern rule making it from build files (an
+    overlay's ``_reloc.o``) makes it, but not from C; objects outside ``src/`` (assets,
+    extracted data) are not checked."""
     cs: list[str] = []
     missing: list[str] = []
     for part in expand(obj, rules.objects):
@@ -171,8 +175,11 @@ def resolve_object(obj: str, root: Path, is_file: Callable[[str], bool],
         c = part[:-2] + ".c"
         if is_file(f"{root}/{c}"):
             cs.append(c)
-        elif (part.startswith("src/") and not is_file(f"{root}/{part[:-2]}.s")
-              and not rules.patterns.makes(part, lambda p: is_file(f"{root}/{p}"))):
+        elif part.startswith("src/") and is_file(f"{root}/{part[:-2]}.s"):
+            if asm is not None:
+                asm.append(f"{part[:-2]}.s")
+        elif part.startswith("src/") and not rules.patterns.makes(
+                part, lambda p: is_file(f"{root}/{p}")):
             missing.append(part)
     return cs, missing
 
@@ -187,9 +194,10 @@ def makefile_rules(root: Path) -> MakeRules:
 
 
 def parse_spec_lines(lines: list[str], root: Path, is_file: Callable[[str], bool] = _is_file,
-                     rules: MakeRules | None = None
+                     rules: MakeRules | None = None, order: list[str] | None = None
                      ) -> tuple[list[SpecSegment], list[SpecTU], list[SpecTU]]:
-    """(segments, the .c TUs in link order, objects under src/ that nothing makes)."""
+    """(segments, the .c TUs in link order, objects under src/ that nothing makes);
+    ``order`` gets every .c and .s source in link order."""
     segs: list[SpecSegment] = []
     tus: list[SpecTU] = []
     unresolved: list[SpecTU] = []
@@ -223,7 +231,10 @@ def parse_spec_lines(lines: list[str], root: Path, is_file: Callable[[str], bool
             rel = object_path(inc)
             if rel is None or not rel.endswith(".o"):
                 continue
-            cs, missing = resolve_object(rel, root, is_file, rules)
+            asm: list[str] = []
+            cs, missing = resolve_object(rel, root, is_file, rules, asm)
+            if order is not None:
+                order.extend(asm if asm else cs)
             via = rel if rel in rules.objects else None
             for c in cs:
                 if c not in seen:
@@ -233,7 +244,7 @@ def parse_spec_lines(lines: list[str], root: Path, is_file: Callable[[str], bool
     return segs, tus, unresolved
 
 
-SPEC_CACHE_TAG = "spec-2"  # bump when what read_spec derives changes
+SPEC_CACHE_TAG = "spec-3"  # bump when what read_spec derives changes
 
 
 def share_equal(specs: list[SpecInfo]) -> None:
@@ -247,6 +258,7 @@ def share_equal(specs: list[SpecInfo]) -> None:
             for s in spec.segments]
         spec.tus = [seen.setdefault(("t", t.path, t.segment, t.via), t)  # type: ignore[misc]
                     for t in spec.tus]
+        spec.link_order = [sys.intern(p) for p in spec.link_order]
 
 
 def read_spec(checkout: Checkout, version: VersionInfo, cache_dir: Path | None = None,
@@ -324,17 +336,18 @@ def _read_spec(checkout: Checkout, version: VersionInfo
         got = checked[p] = os.path.isfile(p)
         return got
 
+    order: list[str] = []
     segs, tus, unresolved = parse_spec_lines([line for i in kept for line in flat.runs[i]],
                                              checkout.root, is_file,
-                                             makefile_rules(checkout.root))
+                                             makefile_rules(checkout.root), order)
     deps = {p: _stat(p) for p in [*flat.files, *(str(p) for p in
                                                   checkout.spec_path.parent.iterdir()),
                                   *(inc.include.name for inc in tu.get_includes()),
                                   str(checkout.root / "Makefile")]}
     if any(d.severity >= ci.Diagnostic.Error for d in tu.diagnostics):
         deps = None  # e.g. an include not found: what it would hold is not known
-    return SpecInfo(version=version.id, segments=segs, tus=tus, unresolved=unresolved), deps, \
-        checked
+    return SpecInfo(version=version.id, segments=segs, tus=tus, unresolved=unresolved,
+                    link_order=order), deps, checked
 
 
 @dataclass(frozen=True)

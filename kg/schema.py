@@ -170,9 +170,12 @@ _REL_KINDS: list[RelKind] = [
     RelKind("HAS_PARAM_TYPE", _pairs(("Function",), _TYPE_TARGETS), {"position": I},
             discriminator="position"),
     RelKind("LOCATED_AT", _to_version("Function", "Global", "Segment", "Asset"),
-            {"address": I, "hex": S, "size": I, "source": S, "segment": S}, discriminator="source",
+            {"address": I, "hex": S, "size": I, "source": S, "segment": S, "provenance": S,
+             "listed_as": S}, discriminator="source",
             doc="A RAM address in one version (also as 0x%08X text, as people read and search "
-                "them), with the source that says so."),
+                "them), with the source that says so and where that source was taken from "
+                "(provenance: a list's repository@commit:path, a map's path); listed_as: the "
+                "list's own name when the decomp has renamed the symbol since."),
     RelKind("PROFILE_FN", (("Actor", "Function"), ("EffectSs", "Function")), {"role": S},
             discriminator="role"),
     RelKind("USES_OBJECT", (("Actor", "Object"), ("Scene", "Object")), {"via": S, "versions": SL},

@@ -57,32 +57,61 @@ def _cell(value: Any, column: str = "") -> str:
     return str(value)
 
 
+# a column is at least as wide as its longest word (a version id, an address, a name), up
+# to this; longer words fold
+_WORD_MAX = 32
+
+
+def _min_width(column: str, cells: list[str]) -> int:
+    words = [w for text in (column, *cells) for w in text.split()]
+    return min(max((len(w) for w in words), default=1), _WORD_MAX)
+
+
+def fitted_table(columns: list[str], cells: list[list[str]], title: str | None = None,
+                 width: int = 80, right: tuple[str, ...] = ()) -> Any | None:
+    """A rich Table whose columns never cut a word (text wraps between words; words longer
+    than 32 characters fold), or None when even that is wider than ``width``. Cells are
+    literal text: ``[r:IN_VERSION]`` is shown, not read as markup."""
+    from rich.table import Table
+    from rich.text import Text
+
+    mins = [_min_width(c, [row[i] for row in cells]) for i, c in enumerate(columns)]
+    if sum(mins) + 3 * len(columns) + 1 > width:
+        return None
+    table = Table(title=title, show_lines=False)
+    for col, w in zip(columns, mins, strict=True):
+        table.add_column(Text(col), min_width=w, overflow="fold",
+                         justify="right" if col in right else "left")
+    for row in cells:
+        table.add_row(*(Text(c) for c in row))
+    return table
+
+
 def render_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
-    """A table; rows too wide for the terminal are shown one record at a time (field: value)."""
+    """A table; rows too wide for the terminal, even with each column wrapped between words,
+    are shown one record at a time (field: value)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     if not rows:
-        console.print(f"{title + ': ' if title else ''}(no rows)")
+        console.print(Text(f"{title + ': ' if title else ''}(no rows)"))
         return
     columns = list(rows[0])
-    if len(columns) * 12 > console.width:
-        for i, row in enumerate(rows, 1):
-            record = Table(title=f"{title + ' ' if title else ''}[{i}/{len(rows)}]", show_header=False,
-                           title_justify="left")
-            record.add_column(style="bold")
-            record.add_column(overflow="fold")
-            for col in columns:
-                record.add_row(col, _cell(row.get(col), col))
-            console.print(record)
+    cells = [[_cell(row.get(c), c) for c in columns] for row in rows]
+    table = fitted_table(columns, cells, title, console.width)
+    if table is not None:
+        console.print(table)
         return
-    table = Table(title=title, show_lines=False)
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row.get(c), c) for c in columns))
-    console.print(table)
+    for i, row in enumerate(cells, 1):
+        record = Table(title=Text(f"{title + ' ' if title else ''}[{i}/{len(rows)}]"),
+                       show_header=False, title_justify="left")
+        record.add_column(style="bold", no_wrap=True)
+        record.add_column(overflow="fold")
+        for col, value in zip(columns, row, strict=True):
+            record.add_row(Text(col), Text(value))
+        console.print(record)
 
 
 def render_rows(rows: list[dict[str, Any]], fmt: OutputFormat, title: str | None = None) -> None:

@@ -29,7 +29,7 @@ from ingest.symbol_lists import ListsReport, RawSymbol, read_disasm_text
 log = logging.getLogger(__name__)
 
 LISTS = {"functions.txt": "Function", "variables.txt": "Global"}
-_FORMAT = 1
+_FORMAT = 2
 
 
 def _git(root: Path, *args: str, timeout: float = 60) -> str | None:
@@ -72,10 +72,10 @@ def history_revisions(root: Path, version_ids: list[str]) -> dict[str, tuple[str
         if folder[-1] not in LISTS:
             continue
         if status.startswith("D"):  # deleted here: the revision before holds it
-            parent = _git(root, "rev-parse", f"{commit}^")
-            if parent is None:
+            parent = _git(root, "log", "-1", "--format=%H %cs", f"{commit}^")
+            if parent is None or len(parent.split()) != 2:
                 continue
-            found[path] = (parent.strip(), date)
+            found[path] = tuple(parent.split())  # type: ignore[assignment]
         else:
             found[path] = (commit, date)
     return found

@@ -113,6 +113,8 @@ def check(store: Any, param: str, kind_name: str, value: Any) -> NameProblem | N
         return NameProblem(param, text, kind, empty=True)
     nl = NameList(names)
     sugg = nl.suggest(text, prefix=True)
-    for other in kind.spellings(text)[1:]:  # En_Hors: ACTOR_EN_HORS is close to ACTOR_EN_HORSE
-        sugg += [s for s in nl.suggest(other, prefix=True) if s not in sugg]
+    for other in kind.spellings(text)[1:]:  # en_hors: ACTOR_EN_HORS is close to ACTOR_EN_HORSE
+        if sugg:
+            break
+        sugg = nl.suggest(other, prefix=True)
     return NameProblem(param, text, kind, sugg[:3])

@@ -7,7 +7,6 @@ that function (by today's name where the decomp renamed it)."""
 from __future__ import annotations
 
 import os
-import random
 from pathlib import Path
 
 import pytest
@@ -57,10 +56,12 @@ def test_gsavecontext_has_an_address_in_every_listed_version(graph) -> None:  # 
 
 
 def test_the_lists_come_with_their_provenance(graph) -> None:  # noqa: ANN001
+    from ingest.symbol_history import history_revisions
+
     co, store, _, _, report, _ = graph
-    history = (co.root / ".git").exists()
     prov = report.provenance["gc-us/functions.txt"]
-    if history and prov.startswith("checkout history"):
+    if history_revisions(co.root, ["gc-us"]):  # a full clone: its own history serves
+        assert prov.startswith("checkout history ")
         assert prov.endswith(":tools/disasm/gc-us/functions.txt")
     else:  # an archive, or a shallow clone: ootkg's copy
         assert prov.startswith("zeldaret/oot@")
@@ -70,40 +71,18 @@ def test_the_lists_come_with_their_provenance(graph) -> None:  # noqa: ANN001
 
 
 def test_symbol_at_names_the_function_at_a_listed_address(graph) -> None:  # noqa: ANN001
-    """For each list, a random sample of its function addresses (a disasm list says which
-    entries are functions; of z64hdr's, those the graph or the rename matching calls one,
-    and every func_ name): ``symbol_at`` must name the function, by the list's name or by
-    the one the decomp gave it since. >= 95% over all lists; the misses are printed."""
-    from kg.queries import run_named
+    """For each list, a random sample of its function addresses (``bench.bench_addresses``:
+    a disasm list says which entries are functions; of z64hdr's, those the graph or the
+    rename matching calls one, and every func_ name): ``symbol_at`` must name the function,
+    by the list's name or by the one the decomp gave it since. >= 95% over all lists; the
+    misses are printed."""
+    from bench.bench_addresses import sample_symbol_at
 
     _, store, _, lists, _, _ = graph
-    rng = random.Random(14)
-    by_list: dict[str, list] = {}
-    for s in lists:
-        by_list.setdefault(s.origin.rsplit(":", 1)[0], []).append(s)
-    hits = total = 0
-    misses: list[str] = []
-    for rel, syms in sorted(by_list.items()):
-        v = syms[0].version
-        renamed = {r["old"]: r["new"] for r in store.run(
-            "MATCH (f:Function)-[l:LOCATED_AT]->(:Version {id: $v}) "
-            "WHERE l.listed_as IS NOT NULL RETURN l.listed_as AS old, f.name AS new", {"v": v})}
-        functions = {r["n"] for r in store.run(
-            "MATCH (f:Function)-[:IN_VERSION]->(:Version {id: $v}) RETURN f.name AS n",
-            {"v": v})}
-        if syms[0].source == "disasm":
-            pool = [s for s in syms if s.kind == "Function"]
-        else:
-            pool = [s for s in syms if s.name in functions or s.name in renamed
-                    or s.name.startswith("func_")]
-        for s in rng.sample(pool, min(SAMPLE, len(pool))):
-            rows = run_named(store, "symbol_at", address=s.address, version=v)
-            got = {r["name"] for r in rows if r["kind"] == "Function"}
-            total += 1
-            if s.name in got or renamed.get(s.name) in got:
-                hits += 1
-            else:
-                misses.append(f"{v} {s.name} 0x{s.address:08X} ({rel}): {sorted(got) or '-'}")
-    print(f"symbol_at: {hits}/{total} named; misses:\n  " + "\n  ".join(misses))
+    got = sample_symbol_at(store, lists, SAMPLE)
+    hits = sum(h for h, _n, _m in got.values())
+    total = sum(n for _h, n, _m in got.values())
+    print(f"symbol_at: {hits}/{total} named; misses:\n  " + "\n  ".join(
+        f"{rel}: {m}" for rel, (_h, _n, ms) in got.items() for m in ms))
     assert total >= 6 * SAMPLE * 0.9
-    assert hits >= 0.95 * total, misses
+    assert hits >= 0.95 * total, got

@@ -3,6 +3,8 @@ checks (names in the graph, aliases, segments), conflicts, wrong-version maps.""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -343,3 +345,43 @@ def test_a_table_whose_name_aliases_its_header_is_sized_by_what_follows() -> Non
     assert kept["gSequenceTable"] == 0x80110F90 - 0x801108A0  # up to the next symbol
     assert kept["gSoundFontTable"] == 0x80111010 - 0x80110F90
     assert kept["gSaveContext"] == 0x1428  # a plain struct: its size
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True, env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+                                          "GIT_COMMITTER_NAME": "t",
+                                          "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin",
+                                          "HOME": str(repo)}).stdout.strip()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="no git program")
+def test_lists_from_the_checkouts_own_history(tmp_path: Path) -> None:
+    """A full clone: a list the decomp kept in its tree and deleted later is read from the
+    revision before the deletion, found by its path (any folder), with that commit as its
+    provenance; it serves before the shipped copy, which still serves the other versions."""
+    repo = tmp_path / "oot"
+    shutil.copytree(MINI, repo)
+    lists = repo / "tools" / "disasm" / "gc-us"
+    lists.mkdir(parents=True)
+    (lists / "functions.txt").write_text("Actor_Kill = 0x80020CD0; // type:func\n"
+                                         "func_80020CF0 = 0x80020CF0; // type:func\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "lists")
+    listed = _git(repo, "rev-parse", "HEAD")
+    (lists / "functions.txt").write_text("Actor_Kill = 0x80020CD0; // type:func\n")
+    _git(repo, "commit", "-qam", "one name less")
+    kept = _git(repo, "rev-parse", "HEAD")
+    shutil.rmtree(repo / "tools")
+    _git(repo, "commit", "-qam", "delete the lists")
+    facts, report = address_facts(repo, VERSIONS, names=graph_names(), builtin=True,
+                                  cache_dir=tmp_path / "cache")
+    kill = _located(facts, "Actor_Kill")
+    prov = kill[("gc-us", "disasm")]["provenance"]
+    assert prov.startswith(f"checkout history {kept[:10]} (") and kept != listed
+    assert prov.endswith(":tools/disasm/gc-us/functions.txt")
+    assert report.lists.lists["gc-us/functions.txt"] == 1  # the last revision that held it
+    assert kill[("ntsc-1.0", "z64hdr")]["provenance"].startswith("z64tools/z64hdr@")
+    # cached per HEAD: a second run reads no history
+    assert list((tmp_path / "cache" / "symbols").glob("history-*.json"))

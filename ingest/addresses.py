@@ -94,8 +94,8 @@ class GraphNames:
     global_type: dict[str, str] = field(default_factory=dict)  # key -> type
     # struct/typedef name -> {version or "": size}
     type_size: dict[str, dict[str, int]] = field(default_factory=dict)
-    # version -> file -> [(line, name)] of the functions defined there
-    defined_at: dict[str, dict[str, list[tuple[int, str]]]] = field(default_factory=dict)
+    # the C facts' IN_VERSION table: each version's defined functions, read when asked for
+    version_table: Any = None
     open_ended: set[str] = field(default_factory=set)  # types whose last member is an array
     aliases: set[str] = field(default_factory=set)  # global keys defined where another is
 
@@ -115,15 +115,12 @@ class GraphNames:
                 g.segment_of[key] = seg
         in_version = facts.rels.get("IN_VERSION") or RelTable("IN_VERSION")
         size_col = in_version.col("size")
-        file_col, line_col, def_col = (in_version.col(c) for c in ("file", "line", "defined"))
         for kind, target in (("Function", g.functions), ("Global", g.globals)):
-            for f, t, _, vals in in_version.pair_rows(kind, "Version"):
+            for f, t, _, _ in in_version.pair_rows(kind, "Version"):
                 if f in target:
                     vs = target[f]
                     target[f] = (vs or set()) | {t}
-                if kind == "Function" and vals[def_col] and vals[file_col]:
-                    g.defined_at.setdefault(t, {}).setdefault(vals[file_col], []).append(
-                        (vals[line_col] or 0, f))
+        g.version_table = in_version
         sites: dict[tuple[str, int], list[str]] = {}
         for key, row in facts.nodes.get("Global", {}).items():
             if row.get("defined") and row.get("file") and row.get("line"):
@@ -168,9 +165,16 @@ class GraphNames:
         return sizes.get(version, sizes.get(""))
 
     def link_order(self, version: str, units: list[str]) -> list[str | None]:
+        """The version's defined functions in link order (``symbol_renames.link_order``)."""
         from ingest.symbol_renames import link_order
 
-        return link_order(units, self.defined_at.get(version, {}))
+        by_file: dict[str, list[tuple[int, str]]] = {}
+        if self.version_table is not None:
+            cols = [self.version_table.col(c) for c in ("file", "line", "defined")]
+            for name, vals in self.version_table.by_to("Function", "Version", version).items():
+                if vals[cols[2]] and vals[cols[0]]:
+                    by_file.setdefault(vals[cols[0]], []).append((vals[cols[1]] or 0, name))
+        return link_order(units, by_file)
 
     def kind_of(self, name: str) -> str | None:
         if name in self.functions:

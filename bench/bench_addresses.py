@@ -83,6 +83,7 @@ def main() -> None:
     from kg.store import open_store
 
     co = Checkout.open(root)
+    load0 = os.getloadavg()[0]
     ids = [v.id for v in co.declared_versions()]
     packed = resources.files("ingest").joinpath(DATA).read_bytes()
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,7 +111,9 @@ def main() -> None:
     where = sorted({p.rsplit(":", 1)[0] for p in report.provenance.values()})
     lines = [
         f"zeldaret/oot checkout {co.commit() or '(no git metadata)'}; versions with a public "
-        f"list: {', '.join(listed)}. Lists taken from: " + "; ".join(where) + ".",
+        f"list: {', '.join(listed)}. Lists taken from: " + "; ".join(where) + ". Load "
+        f"average {load0:.1f} -> {os.getloadavg()[0]:.1f} during the run (other work on the "
+        "same cores inflates the times).",
         "",
         f"- Lists shipped with ootkg (`ingest/{DATA}`): **{len(packed) / 1024:.0f} KiB** "
         f"({len(lists):,} entries in {len(report.lists)} list files).",

@@ -139,4 +139,5 @@ def test_function_counts_match_an_independent_count(run) -> None:  # noqa: ANN00
         env = CompileEnv(co, v, ctx.cache_dir)
         files = built_files(co.root, MIPS + cpp_flags(env.args()))
         names = count_functions(co.root, files, {f: cpp_flags(env.args(f)) for f in files})
+        print(f"{v}: {len(files)} files; ootkg {per[v]} functions, independent {len(names)}")
         assert abs(per[v] - len(names)) <= 0.001 * len(names), (v, per[v], len(names))

@@ -1,6 +1,6 @@
 """Benchmark: the domain sources (tables, asset XML, addresses) for every version of a checkout.
 
-    OOT_DECOMP=/path/to/oot OOTKG_SYMBOLS_DIR=../shared/oot-data/symbols python bench/bench_domain.py
+    OOT_DECOMP=/path/to/oot python bench/bench_domain.py   # OOTKG_SYMBOLS_DIR=DIR: your own lists
 
 Goal: all three sources, all versions, in at most 5 s. Writes its section of BENCHMARKS.md.
 Without the C facts, z64hdr names (which have no kind) cannot be classified and every list
@@ -48,10 +48,7 @@ def main() -> None:
     if not root:
         sys.exit("set OOT_DECOMP to a zeldaret/oot checkout")
     sym_env = os.environ.get("OOTKG_SYMBOLS_DIR")
-    symbols = Path(sym_env) if sym_env else None
-    if symbols is None:
-        default = Path(__file__).resolve().parent.parent.parent / "shared" / "oot-data" / "symbols"
-        symbols = default if default.is_dir() else None
+    symbols = Path(sym_env) if sym_env else None  # else the history's or the shipped lists
     co = Checkout.open(root)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,7 +63,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     body = (
         f"Domain sources on {len(co.versions())} versions of a zeldaret/oot checkout (commit "
-        f"{(co.commit() or 'unknown')[:10]}), symbol lists: {'yes' if symbols else 'no'}; "
+        f"{(co.commit() or 'unknown')[:10]}), symbol lists: {symbols or 'out of the box'}; "
         f"{len(runs)} runs in one process; machine load average {load:.1f} (other work on the "
         "same 2 cores inflates the times).\n\n"
         "| source | median s | best s |\n|---|---|---|\n"

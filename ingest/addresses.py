@@ -28,16 +28,16 @@ import bisect
 import logging
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from ingest.baseroms import OVERLAY_SPACE, SegmentRow, read_config_yml, read_segments_csv
+from ingest.graph_names import GraphNames
 from ingest.sourceutil import gc_paused, save_report
-from ingest.symbol_lists import ListsReport, RawSymbol, read_symbol_lists
-from kg.facts import Facts, RelTable
+from ingest.symbol_lists import ListsReport, RawSymbol, gather_lists
+from kg.facts import Facts
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,11 @@ class AddressesReport(BaseModel):
     maps: list[dict[str, Any]] = Field(default_factory=list)
     not_in_graph: dict[str, Rejects] = Field(default_factory=dict,
                                              description="source -> names unknown to the graph")
+    renamed: dict[str, Rejects] = Field(default_factory=dict,
+                                        description="source -> list names matched to the "
+                                                    "function the decomp now calls otherwise")
+    overridden: Rejects = Field(default_factory=Rejects,
+                                description="addresses a map of the user's build replaced")
     not_in_version: Rejects = Field(default_factory=Rejects)
     ambiguous_aliases: Rejects = Field(default_factory=Rejects)
     ambiguous_statics: Rejects = Field(default_factory=Rejects,
@@ -75,107 +80,6 @@ class AddressesReport(BaseModel):
     outside_segment: Rejects = Field(default_factory=Rejects)
     conflicts: list[Conflict] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
-
-
-@dataclass
-class GraphNames:
-    """What the C facts say exists: names, the versions they exist in, their segment.
-    Globals are held by key (``kg.schema.global_id``): a static's name may be several
-    files' variable, told apart by the segment its address lies in."""
-    functions: dict[str, set[str] | None] = field(default_factory=dict)
-    globals: dict[str, set[str] | None] = field(default_factory=dict)  # key -> versions
-    global_keys: dict[str, list[str]] = field(default_factory=dict)  # name -> keys
-    segment_of: dict[str, str] = field(default_factory=dict)  # function / global key -> segment
-    global_type: dict[str, str] = field(default_factory=dict)  # key -> type
-    # struct/typedef name -> {version or "": size}
-    type_size: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    @classmethod
-    def from_facts(cls, facts: Any) -> GraphNames | None:
-        if facts is None:
-            return None
-        g = cls()
-        for kind, target in (("Function", g.functions), ("Global", g.globals)):
-            for name in facts.nodes.get(kind, {}):
-                target[name] = None
-        files = facts.nodes.get("File", {})
-        for key, row in facts.nodes.get("Global", {}).items():
-            g.global_keys.setdefault(row.get("name") or key, []).append(key)
-            seg = (files.get(row.get("file")) or {}).get("segment")
-            if seg:
-                g.segment_of[key] = seg
-        in_version = facts.rels.get("IN_VERSION") or RelTable("IN_VERSION")
-        size_col = in_version.col("size")
-        for kind, target in (("Function", g.functions), ("Global", g.globals)):
-            for f, t, _, _ in in_version.pair_rows(kind, "Version"):
-                if f in target:
-                    vs = target[f]
-                    target[f] = (vs or set()) | {t}
-        for name, row in facts.nodes.get("Global", {}).items():
-            if row.get("type"):
-                g.global_type[name] = row["type"]
-        for name, row in facts.nodes.get("Struct", {}).items():
-            if row.get("size"):
-                g.type_size.setdefault(name, {})[""] = row["size"]
-        for f, t, _, vals in in_version.pair_rows("Struct", "Version"):
-            if vals[size_col]:
-                g.type_size.setdefault(f, {})[t] = vals[size_col]
-        for name, row in facts.nodes.get("Typedef", {}).items():
-            under = _plain_type(row.get("underlying") or "")
-            if under in g.type_size and name not in g.type_size:
-                g.type_size[name] = g.type_size[under]
-        defined_in = facts.rels.get("DEFINED_IN") or RelTable("DEFINED_IN")
-        for f, t, _, _ in defined_in.pair_rows("Function", "File"):
-            seg = (files.get(t) or {}).get("segment")
-            if seg:
-                g.segment_of[f] = seg
-        return g
-
-    def global_size(self, name: str, version: str) -> int | None:
-        """The size of a global whose type is a struct the graph knows, in that version."""
-        sizes = self.type_size.get(_plain_type(self.global_type.get(name, "")))
-        if not sizes:
-            return None
-        return sizes.get(version, sizes.get(""))
-
-    def kind_of(self, name: str) -> str | None:
-        if name in self.functions:
-            return "Function"
-        if name in self.global_keys:
-            return "Global"
-        return None
-
-    def in_version(self, kind: str, name: str, version: str) -> bool:
-        if kind == "Function":
-            vs = self.functions.get(name)
-            return vs is None or version in vs
-        return bool(self.global_keys_in(name, version))
-
-    def global_keys_in(self, name: str, version: str) -> list[str]:
-        """The keys of the globals named ``name`` that exist in ``version``."""
-        out = []
-        for key in self.global_keys.get(name, ()):
-            vs = self.globals.get(key)
-            if vs is None or version in vs:
-                out.append(key)
-        return out
-
-    def global_key(self, name: str, version: str, segment: str | None) -> str | None:
-        """The one global a symbol of that name names in that version: the only one, else
-        the only one whose file is in ``segment``; None when that does not tell."""
-        keys = self.global_keys_in(name, version)
-        if len(keys) > 1:
-            keys = [k for k in keys if segment is not None and self.segment_of.get(k) == segment]
-        return keys[0] if len(keys) == 1 else None
-
-
-def _plain_type(t: str) -> str:
-    """'struct SaveContext', 'volatile SaveContext' -> 'SaveContext'; pointers/arrays -> ''."""
-    if any(c in t for c in "*[("):
-        return ""
-    words = [w for w in t.split() if w not in ("struct", "union", "const", "volatile", "static",
-                                               "extern")]
-    return words[0] if len(words) == 1 else ""
 
 
 def symbols_dir(explicit: Path | None = None) -> Path | None:
@@ -210,11 +114,37 @@ def segment_at(index: tuple[list[int], list[SegmentRow]], address: int) -> Segme
     return s
 
 
+def _renames(symbols: list[RawSymbol], names: GraphNames, orders: dict[str, list[str]],
+             report: AddressesReport) -> None:
+    """Give the list names the decomp has renamed since their function's name today, where
+    the address and the file agree (``ingest.symbol_renames``)."""
+    from ingest.symbol_renames import group_by_list, match_renames
+
+    lists = [s for s in symbols if s.source not in ("map", "config.yml")
+             and s.kind in ("Function", None) and s.name not in names.global_keys]
+    for (source, version), group in group_by_list(lists).items():
+        units = orders.get(version)
+        if not units or all(names.kind_of(s.name) is not None for s in group):
+            continue
+        order = names.link_order(version, units)
+        got = match_renames(group, order, lambda n: names.kind_of(n) is not None)
+        for s in group:
+            new = got.get(id(s))
+            if new is not None:
+                report.renamed.setdefault(source, Rejects()).add(
+                    f"{s.name} -> {new} ({version}, {s.origin})")
+                s.renamed_from, s.name, s.kind = s.name, new, "Function"
+
+
 def resolve(symbols: list[RawSymbol], names: GraphNames | None,
-            segments: dict[str, list[SegmentRow]], report: AddressesReport) -> list[RawSymbol]:
-    """Keep the symbols the checks accept, with a kind, a segment and a size."""
+            segments: dict[str, list[SegmentRow]], report: AddressesReport,
+            orders: dict[str, list[str]] | None = None) -> list[RawSymbol]:
+    """Keep the symbols the checks accept, with a kind, a segment and a size. ``orders``:
+    each version's sources in link order, to match list names renamed since."""
     kept: list[RawSymbol] = []
     seg_index = {v: _segment_index(rows) for v, rows in segments.items()}
+    if names is not None and orders:
+        _renames(symbols, names, orders, report)
     for s in symbols:
         if names is not None:
             gkind = names.kind_of(s.name)
@@ -280,8 +210,7 @@ def resolve(symbols: list[RawSymbol], names: GraphNames | None,
     # Every address a source gives bounds the symbol before it, even when its name was
     # rejected (renamed since, or an alias): a symbol starts there all the same.
     _sizes(out, segments, [(s.version, s.address) for s in symbols])
-    _conflicts(out, report)
-    return out
+    return _conflicts(out, report)
 
 
 def _sizes(symbols: list[RawSymbol], segments: dict[str, list[SegmentRow]],
@@ -306,15 +235,29 @@ def _sizes(symbols: list[RawSymbol], segments: dict[str, list[SegmentRow]],
             s.size = b[i] - s.address
 
 
-def _conflicts(symbols: list[RawSymbol], report: AddressesReport) -> None:
+def _conflicts(symbols: list[RawSymbol], report: AddressesReport) -> list[RawSymbol]:
+    """Report every symbol whose sources disagree on its address in a version. A map of the
+    user's own build wins: the others' edges for that symbol and version are left out (and
+    counted as overridden); between other sources both stay."""
     seen: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
     for s in symbols:
         seen[(s.kind or "", s.key or s.name, s.version)].setdefault(s.source, s.address)
+    beaten: set[tuple[str, str, str, str]] = set()
     for (kind, name, version), by_src in seen.items():
         if len(set(by_src.values())) > 1:
             report.conflicts.append(Conflict(kind=kind, name=name, version=version, addresses={
                 src: f"0x{a:08X}" for src, a in sorted(by_src.items(),
                                                        key=lambda x: SOURCE_RANK.get(x[0], 9))}))
+            if "map" in by_src:
+                for src, a in by_src.items():
+                    if a != by_src["map"]:
+                        beaten.add((kind, name, version, src))
+                        report.overridden.add(f"{name} in {version}: {src} 0x{a:08X}, map "
+                                              f"0x{by_src['map']:08X}")
+    if not beaten:
+        return symbols
+    return [s for s in symbols
+            if (s.kind or "", s.key or s.name, s.version, s.source) not in beaten]
 
 
 # ---------------------------------------------------------------- facts
@@ -323,7 +266,11 @@ def _conflicts(symbols: list[RawSymbol], report: AddressesReport) -> None:
 def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames | None,
                   symbols_directory: Path | None = None,
                   map_symbols: list[RawSymbol] | None = None,
-                  map_segments: list[SegmentRow] | None = None) -> tuple[Facts, AddressesReport]:
+                  map_segments: list[SegmentRow] | None = None, builtin: bool = False,
+                  cache_dir: Path | None = None, orders: dict[str, list[str]] | None = None
+                  ) -> tuple[Facts, AddressesReport]:
+    """``builtin``: the checkout's git history and ootkg's shipped lists serve the versions
+    ``symbols_directory`` has no list for (``symbol_lists.gather_lists``)."""
     facts = Facts()
     report = AddressesReport()
     segments: dict[str, list[SegmentRow]] = {}
@@ -334,11 +281,11 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
             segments[v] = read_segments_csv(base / "segments.csv", v, report.problems)
         if (base / "config.yml").is_file():
             raw.extend(read_config_yml(base / "config.yml", v, report.problems))
-    lists, lreport = read_symbol_lists(symbols_directory, versions)
+    lists, lreport = gather_lists(symbols_directory, checkout_root, versions, cache_dir, builtin)
     report.lists = lreport
     raw.extend(lists)
     raw.extend(map_symbols or [])
-    kept = resolve(raw, names, segments, report)
+    kept = resolve(raw, names, segments, report, orders)
 
     # Segments whose end segments.csv cannot tell (the last of an address space): up to the
     # end of the last symbol known in them.
@@ -374,7 +321,9 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
         located[s.kind or ""].append({"from": s.key or s.name, "to": s.version,
                                       "address": s.address,
                                       "hex": f"0x{s.address:08X}", "size": s.size,
-                                      "source": s.source, "segment": s.segment})
+                                      "source": s.source, "segment": s.segment,
+                                      "provenance": s.provenance,
+                                      "listed_as": s.renamed_from})
         report.located[s.source] = report.located.get(s.source, 0) + 1
     for kind, rows in located.items():
         facts.add_rels("LOCATED_AT", kind, "Version", rows)
@@ -397,7 +346,7 @@ def _addresses_source(ctx: Any) -> Facts:
         if m.version not in versions:
             continue
         mc = parse_map(Path(m.path))
-        check = check_map(mc, m.version, root, versions, directory)
+        check = check_map(mc, m.version, root, versions, directory, ctx.cache_dir)
         checks.append(check.model_dump())
         if check.warning:
             log.warning("%s", check.warning)
@@ -406,7 +355,8 @@ def _addresses_source(ctx: Any) -> Facts:
         msegs.extend(g)
     facts, report = address_facts(root, versions, names=GraphNames.from_facts(ctx.c_facts),
                                   symbols_directory=directory, map_symbols=msyms,
-                                  map_segments=msegs)
+                                  map_segments=msegs, builtin=True, cache_dir=ctx.cache_dir,
+                                  orders=ctx.stats.get("link_order"))
     report.maps = checks
     ctx.stats.setdefault("domain", {})["addresses"] = report
     for src, rej in report.not_in_graph.items():
@@ -416,11 +366,28 @@ def _addresses_source(ctx: Any) -> Facts:
         log.warning("addresses: %s %s in %s: sources disagree: %s", c.kind, c.name, c.version,
                     c.addresses)
     path = save_report(ctx.cache_dir, "addresses", report)
+    renamed = sum(r.count for r in report.renamed.values())
     ctx.notes["addresses"] = (
         ", ".join(f"{n} from {s}" for s, n in report.located.items())
+        + (f" ({_lists_note(report.lists)})" if report.lists and report.lists.lists else "")
+        + (f"; {renamed} list names matched to today's by address and file" if renamed else "")
         + f"; {sum(r.count for r in report.not_in_graph.values())} names not in the graph"
-        + f"; {len(report.conflicts)} conflicts (details: {path})")
+        + f"; {len(report.conflicts)} conflicts"
+        + (f", {report.overridden.count} list addresses replaced by your map"
+           if report.overridden.count else "")
+        + f" (details: {path})")
     return facts
+
+
+def _lists_note(lists: ListsReport) -> str:
+    """Which lists served which versions, by where they came from."""
+    by_where: dict[str, set[str]] = defaultdict(set)
+    for rel, where in lists.provenance.items():
+        head = ("your directory" if where.startswith("directory ")
+                else "the checkout's git history" if where.startswith("checkout history")
+                else "ootkg's copy of " + where.split("@", 1)[0])
+        by_where[head].add(rel.split("/", 1)[0].removeprefix("z64hdr-"))
+    return "; ".join(f"lists of {', '.join(sorted(v))} from {w}" for w, v in by_where.items())
 
 
 def addresses_source(ctx: Any) -> Facts:

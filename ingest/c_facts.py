@@ -42,7 +42,9 @@ from ingest.c_profiles import use_checkout
 from ingest.cache import RecordCache, TreeStats, gc_paused
 from ingest.cenv import CompileEnv
 from ingest.checkout import VersionInfo
+from ingest.file_audit import audit_files
 from ingest.pipeline import IngestContext
+from ingest.sourceutil import save_report
 from ingest.spec import SpecInfo, read_spec, share_equal
 from ingest.tu_keys import parse_defines, version_env
 from kg.facts import Facts
@@ -390,12 +392,24 @@ def c_source(ctx: IngestContext) -> Facts:
     log.info("C assembly %.2fs", time.perf_counter() - ta)
     failed = [{"file": r.tu, "version": d.v.id, "reason": r.failed or f"{r.errors} errors"}
               for d in data for r in d.records if r.failed or r.errors]
+    audit = audit_files(ctx.checkout, {d.v.id: d.spec for d in data}, ctx.cache_dir)
+    for f in audit.files:
+        facts.node("File", path=f.path, kind="o" if f.status == "missing" else "c",
+                   status=f.status, reason=f.reason)
+        if f.status == "missing":
+            failed.extend({"file": f.path, "version": v, "reason": f.reason} for v in f.versions)
+    ctx.stats["file_audit"] = audit
+    # the sources in link order, per version: the addresses source finds renamed functions
+    # of the symbol lists by where they lie
+    ctx.stats["link_order"] = {d.v.id: d.spec.link_order for d in data}
+    audit_path = save_report(ctx.cache_dir, "files", audit)
     ctx.stats["failed_files"] = failed
     ctx.stats["diagnostics"] = sum(len(r.diagnostics) for d in data for r in d.records)
     ctx.stats["per_version"] = [_version_summary(d, facts) for d in data]
     parses = data[0].parses if data else 0
     ctx.notes["c"] = (f"{parses} TU parses for {sum(len(d.records) for d in data)} "
-                      "(version, TU) pairs; the rest shared or cached")
+                      "(version, TU) pairs; the rest shared or cached; "
+                      f"{audit.summary()} (`ootkg query unbuilt_files`; {audit_path})")
     odd = sorted(f"{a['enum']} (id {a.get('profile_id_enum') or a.get('profile_id')})"
                  for a in facts.nodes.get("Actor", {}).values()
                  if a.get("profile_id") is not None and a.get("profile_id_enum") != a["enum"])

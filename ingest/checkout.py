@@ -5,6 +5,7 @@ Interface (used by ingest, tables, validation):
     co = Checkout.open(path)          # CheckoutError (a UserError-style message) if not a decomp
     co.root                           # Path
     co.versions() -> list[VersionInfo]  # ordered by ordinal (include/versions.h build order)
+    co.declared_versions()            # the same without the libclang-derived flags (cheap)
     co.version(id) -> VersionInfo     # CheckoutError listing the valid ids if unknown
     co.commit() -> str | None         # from .git metadata, no git binary needed
 
@@ -189,6 +190,11 @@ class Checkout:
 
     def versions(self) -> list[VersionInfo]:
         return self._derive_flags(list(self._versions))
+
+    def declared_versions(self) -> list[VersionInfo]:
+        """Every version, without the flags only libclang can derive (pal, mq, debug_assets):
+        what the Makefile and versions.h say is enough to read a version's spec."""
+        return list(self._versions)
 
     def version(self, version_id: str) -> VersionInfo:
         for v in self._versions:

@@ -28,7 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ingest.baseroms import SegmentRow, read_config_yml, read_segments_csv
-from ingest.symbol_lists import RawSymbol, read_symbol_lists
+from ingest.symbol_lists import RawSymbol, gather_lists
 
 
 class MapError(ValueError):
@@ -157,7 +157,7 @@ class MapCheck(BaseModel):
     warning: str | None = None
 
 
-def _anchors(root: Path, version: str, symbols_dir: Path | None) -> dict[str, int]:
+def _anchors(root: Path, version: str, lists: list[RawSymbol]) -> dict[str, int]:
     problems: list[str] = []
     anchors: dict[str, int] = {}
     base = root / "baseroms" / version
@@ -168,20 +168,23 @@ def _anchors(root: Path, version: str, symbols_dir: Path | None) -> dict[str, in
     if (base / "config.yml").is_file():
         for s in read_config_yml(base / "config.yml", version, problems):
             anchors[f"symbol:{s.name}"] = s.address
-    syms, _ = read_symbol_lists(symbols_dir, [version])
-    for s in syms:
-        anchors.setdefault(f"symbol:{s.name}", s.address)
+    for s in lists:
+        if s.version == version:
+            anchors.setdefault(f"symbol:{s.name}", s.address)
     return anchors
 
 
 def check_map(mc: MapContents, version: str, root: Path, versions: list[str],
-              symbols_dir: Path | None = None) -> MapCheck:
-    """Refuse (MapError) a map whose anchors match another version better than ``version``."""
+              symbols_dir: Path | None = None, cache_dir: Path | None = None) -> MapCheck:
+    """Refuse (MapError) a map whose anchors match another version better than ``version``.
+    The anchors: segments.csv, config.yml and the symbol lists (``symbols_dir``, else the
+    checkout's history or ootkg's copy)."""
     have = {f"segment:{n}": a for n, a in map_segment_starts(mc).items()}
     have.update({f"symbol:{n}": a for n, a, _k, _s, _e in mc.symbols})
     scores: list[VersionScore] = []
+    lists, _ = gather_lists(symbols_dir, root, versions, cache_dir)
     for v in versions:
-        anchors = _anchors(root, v, symbols_dir)
+        anchors = _anchors(root, v, lists)
         common = [k for k in anchors if k in have]
         scores.append(VersionScore(version=v, compared=len(common),
                                    matched=sum(anchors[k] == have[k] for k in common)))
@@ -223,18 +226,18 @@ def map_symbols(mc: MapContents, version: str) -> tuple[list[RawSymbol], list[Se
         limit = min(x for x in (nxt, end) if x is not None) if (nxt or end) else None
         size = limit - addr if limit is not None and limit > addr else None
         syms.append(RawSymbol(name, addr, version, "map", kind, size, None, Path(mc.path).name,
-                              segment=seg))
+                              segment=seg, provenance=f"map {mc.path}"))
     segs = [SegmentRow(name, version, i, start, size or None)
             for i, (name, (start, size)) in enumerate(mc.segments.items())]
     return syms, segs
 
 
 def verify_map(path: Path, version: str, checkout_root: Path, versions: list[str],
-               symbols_dir: Path | None = None) -> MapCheck:
+               symbols_dir: Path | None = None, cache_dir: Path | None = None) -> MapCheck:
     """Parse and check a map before registering it (``ootkg ingest --map X --version V``):
     raises ``MapError`` with a message a user can act on when it is unreadable or built for
     another version."""
     if not path.is_file():
         raise MapError(f"No map file at {path}. A build of the decomp writes it to "
                        f"build/{version}/oot-{version}.map.")
-    return check_map(parse_map(path), version, checkout_root, versions, symbols_dir)
+    return check_map(parse_map(path), version, checkout_root, versions, symbols_dir, cache_dir)

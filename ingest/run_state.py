@@ -91,7 +91,7 @@ def code_stamp() -> str:
         _scan(str(d), stats)
     h = hashlib.sha1()
     for p in sorted(stats):
-        if p.endswith(".py") or p.endswith(".c") or p.endswith(".yaml"):
+        if p.endswith((".py", ".c", ".yaml", ".xz")):
             h.update(f"{p}:{stats[p][0]}:{stats[p][1]}\n".encode())
     return h.hexdigest()
 

@@ -1,4 +1,12 @@
-"""Per-version symbol lists read from a data directory (never shipped with ootkg).
+"""Per-version symbol lists: the formats, and where the lists come from.
+
+Where (``gather_lists``; per version and list, the first that has it):
+1. a directory the user names (``--symbols DIR``, ``OOTKG_SYMBOLS_DIR``);
+2. the checkout's own git history, when it is a full clone (``ingest.symbol_history``: the
+   decomp kept ``tools/disasm/<version>/functions.txt`` in its tree until 2024-25);
+3. the copy shipped with ootkg (``ingest.symbol_pack``: those lists and z64hdr's, as data,
+   each with the repository, commit and path it was taken from).
+Every symbol carries that provenance (``RawSymbol.provenance``).
 
 Two formats, detected per directory:
 
@@ -36,6 +44,8 @@ class RawSymbol:
     origin: str  # file:line
     segment: str | None = None
     key: str | None = None  # the graph node's key, where it is not the name (a static global)
+    provenance: str | None = None  # the list's repository@commit:path, or its directory
+    renamed_from: str | None = None  # the list's own name, when matched to a renamed one
 
 
 class ListProblem(BaseModel):
@@ -47,6 +57,8 @@ class ListProblem(BaseModel):
 class ListsReport(BaseModel):
     directory: str | None = None
     lists: dict[str, int] = Field(default_factory=dict, description="file -> symbols read")
+    provenance: dict[str, str] = Field(default_factory=dict,
+                                       description="file -> where it was taken from")
     placeholders_skipped: int = 0
     problems: list[ListProblem] = Field(default_factory=list)
 
@@ -74,9 +86,8 @@ _DISASM_LINE = re.compile(
     r"^[ \t]*([A-Za-z_$][\w$]*)[ \t]*=[ \t]*0[xX]([0-9A-Fa-f]{1,8})[ \t]*;[ \t]*(?://(.*))?$", re.M)
 
 
-def _read_disasm(path: Path, rel: str, version: str, default_kind: str,
-                 report: ListsReport) -> list[RawSymbol]:
-    text = path.read_text(errors="replace")
+def read_disasm_text(text: str, rel: str, version: str, default_kind: str,
+                     report: ListsReport) -> list[RawSymbol]:
     out: list[RawSymbol] = []
     matched = 0
     line, pos = 1, 0
@@ -119,9 +130,10 @@ def _read_disasm(path: Path, rel: str, version: str, default_kind: str,
     return out
 
 
-def _read_z64hdr(path: Path, rel: str, version: str, report: ListsReport) -> list[RawSymbol]:
+def read_z64hdr_text(text: str, rel: str, version: str, report: ListsReport
+                     ) -> list[RawSymbol]:
     out: list[RawSymbol] = []
-    for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+    for n, line in enumerate(text.splitlines(), 1):
         s = line.strip()
         if not s or s.startswith("//"):
             continue
@@ -144,15 +156,15 @@ def _read_z64hdr(path: Path, rel: str, version: str, report: ListsReport) -> lis
     return out
 
 
-def read_symbol_lists(directory: Path | None, versions: list[str]) -> tuple[list[RawSymbol], ListsReport]:
-    """Every symbol of every list in ``directory`` for the selected versions."""
-    report = ListsReport(directory=str(directory) if directory else None)
-    if directory is None:
-        return [], report
+def lists_in_dir(directory: Path, versions: list[str], report: ListsReport
+                 ) -> dict[tuple[str, str], list[RawSymbol]]:
+    """The lists of a directory for the selected versions, by (version, list): the list is
+    ``functions``, ``variables`` or ``z64hdr``."""
+    out: dict[tuple[str, str], list[RawSymbol]] = {}
     if not directory.is_dir():
         report.problems.append(ListProblem(file=str(directory), message="symbols directory not found"))
-        return [], report
-    out: list[RawSymbol] = []
+        return out
+    where = f"directory {directory}"
     for d in sorted(p for p in directory.iterdir() if p.is_dir()):
         if d.name.startswith("z64hdr-"):
             rom = d.name.removeprefix("z64hdr-")
@@ -163,11 +175,13 @@ def read_symbol_lists(directory: Path | None, versions: list[str]) -> tuple[list
                 continue
             if version not in versions:
                 continue
+            got = out.setdefault((version, "z64hdr"), [])
             for f in sorted(d.glob("*.ld")):
                 rel = f"{d.name}/{f.name}"
-                syms = _read_z64hdr(f, rel, version, report)
+                syms = read_z64hdr_text(f.read_text(errors="replace"), rel, version, report)
                 report.lists[rel] = len(syms)
-                out.extend(syms)
+                report.provenance[rel] = where
+                got.extend(syms)
         elif (d / "functions.txt").is_file() or (d / "variables.txt").is_file():
             if d.name not in versions:
                 continue
@@ -175,7 +189,50 @@ def read_symbol_lists(directory: Path | None, versions: list[str]) -> tuple[list
                 f = d / fname
                 if f.is_file():
                     rel = f"{d.name}/{fname}"
-                    syms = _read_disasm(f, rel, d.name, kind, report)
+                    syms = read_disasm_text(f.read_text(errors="replace"), rel, d.name, kind,
+                                            report)
                     report.lists[rel] = len(syms)
-                    out.extend(syms)
-    return out, report
+                    report.provenance[rel] = where
+                    out[(d.name, fname[:-4])] = syms
+    for syms in out.values():
+        for s in syms:
+            s.provenance = where
+    return out
+
+
+def read_symbol_lists(directory: Path | None, versions: list[str]) -> tuple[list[RawSymbol], ListsReport]:
+    """Every symbol of every list in ``directory`` for the selected versions."""
+    report = ListsReport(directory=str(directory) if directory else None)
+    if directory is None:
+        return [], report
+    got = lists_in_dir(directory, versions, report)
+    return [s for syms in got.values() for s in syms], report
+
+
+def gather_lists(directory: Path | None, root: Path, versions: list[str],
+                 cache_dir: Path | None, builtin: bool = True
+                 ) -> tuple[list[RawSymbol], ListsReport]:
+    """The symbols of every list for the selected versions: per (version, list), the user's
+    directory's, else the checkout's git history's, else the shipped copy's (``builtin``)."""
+    from ingest.symbol_history import lists_in_history
+    from ingest.symbol_pack import packed_lists
+
+    report = ListsReport(directory=str(directory) if directory else None)
+    chosen: dict[tuple[str, str], list[RawSymbol]] = {}
+    if directory is not None:
+        chosen.update(lists_in_dir(directory, versions, report))
+    if builtin:
+        for provider in (lists_in_history, packed_lists):
+            sub = ListsReport()
+            got = provider(root, versions, cache_dir, sub)
+            fresh = {k: v for k, v in got.items() if k not in chosen}
+            chosen.update(fresh)
+            kept_files = {s.origin.rsplit(":", 1)[0] for v in fresh.values() for s in v}
+            for rel, n in sub.lists.items():
+                if rel in kept_files:
+                    report.lists[rel] = n
+                    report.provenance[rel] = sub.provenance.get(rel, "")
+            report.placeholders_skipped += sub.placeholders_skipped
+            report.problems.extend(p for p in sub.problems if p.file in kept_files
+                                   or p.line is None)
+    return [s for syms in chosen.values() for s in syms], report

@@ -5,7 +5,11 @@ Header format (``//`` lines at the top of the file)::
     // description: Functions that call NAME, up to DEPTH calls away.
     // param: name str -- the callee's name
     // param: depth int = 1 in 1..6 inline -- how many calls away
-    // param: version str = gc-eu-mq-dbg -- game version
+    // param: version str = gc-eu-mq-dbg names version -- game version
+
+``names KIND`` says the parameter names an entity of that kind (``kg.param_check.KINDS``):
+``check_names`` looks it up before the query runs, so a misspelt name is an error with
+suggestions (``UnknownNameError``) rather than an empty answer.
 
 ``inline`` parameters are validated integers substituted for ``{{name}}`` in the
 text (Cypher cannot take a parameter as a variable-length bound); all others are
@@ -26,13 +30,21 @@ from kg.store import StoreError
 _PARAM = re.compile(
     r"^//\s*param:\s*(?P<name>\w+)\s+(?P<type>str|int|bool|list)"
     r"(?:\s*=\s*(?P<default>\S+))?(?:\s+in\s+(?P<lo>-?\d+)\.\.(?P<hi>-?\d+))?"
-    r"(?P<inline>\s+inline)?\s*(?:--\s*(?P<doc>.*))?$"
+    r"(?P<inline>\s+inline)?(?:\s+names\s+(?P<names>\w+))?\s*(?:--\s*(?P<doc>.*))?$"
 )
 _STORE_SUFFIX = {"embedded": "ladybug", "neo4j": "neo4j"}
 
 
 class NamedQueryError(StoreError):
     """A named query that does not exist or was given bad parameters."""
+
+
+class UnknownNameError(NamedQueryError):
+    """A parameter names an entity or version the graph does not have."""
+
+    def __init__(self, query: str, problems: list[Any]) -> None:
+        self.problems = problems
+        super().__init__(f"{query}: " + " ".join(p.message() for p in problems))
 
 
 @dataclass
@@ -44,6 +56,7 @@ class Param:
     hi: int | None = None
     inline: bool = False
     doc: str = ""
+    names: str | None = None  # the entity kind it names (kg.param_check.KINDS)
 
     def convert(self, value: Any, query: str) -> Any:
         if self.type == "int":
@@ -111,6 +124,28 @@ class NamedQuery:
     def runnable(self) -> str:
         return getattr(self, "bound_text", self.text)
 
+    def check_names(self, store: Any, bound: dict[str, Any]) -> list[str]:
+        """Raise ``UnknownNameError`` when a parameter that names an entity names none the
+        graph has; else the checked (param, value) texts, for a no-rows note."""
+        from kg.param_check import WILDCARDS, check
+
+        problems = []
+        checked = []
+        for p in self.params:
+            if p.names is None or p.name not in bound:
+                continue
+            value = bound[p.name]
+            if p.default in WILDCARDS and str(value) == p.default:
+                continue
+            got = check(store, p.name, p.names, value)
+            if got is None:
+                checked.append(f"{p.name}={value}")
+            else:
+                problems.append(got)
+        if problems:
+            raise UnknownNameError(self.name, problems)
+        return checked
+
 
 def parse_query(name: str, text: str) -> NamedQuery:
     query = NamedQuery(name=name, text=text)
@@ -126,10 +161,16 @@ def parse_query(name: str, text: str) -> NamedQuery:
             m = _PARAM.match(stripped)
             if not m:
                 raise NamedQueryError(f"queries/{name}.cypher: cannot read header line {stripped!r}")
+            if m["names"] is not None:
+                from kg.param_check import KINDS
+
+                if m["names"] not in KINDS:
+                    raise NamedQueryError(f"queries/{name}.cypher: unknown entity kind "
+                                          f"{m['names']!r} (known: {', '.join(KINDS)})")
             query.params.append(Param(
                 name=m["name"], type=m["type"], default=m["default"],
                 lo=int(m["lo"]) if m["lo"] else None, hi=int(m["hi"]) if m["hi"] else None,
-                inline=bool(m["inline"]), doc=(m["doc"] or "").strip()))
+                inline=bool(m["inline"]), doc=(m["doc"] or "").strip(), names=m["names"]))
     return query
 
 

@@ -80,8 +80,10 @@ _NODE_KINDS: list[NodeKind] = [
                                "debug": B, "ordinal": I, "revision": S, "is_default": B},
              "A game version the checkout defines (include/versions.h, baseroms/)."),
     NodeKind("File", "path", {"path": S, "sha": S, "kind": S, "segment": S, "errors": I,
-                              "warnings": I, "diagnostics": S},
-             "A source or data file; diagnostics are the parser's, kept, never dropped."),
+                              "warnings": I, "diagnostics": S, "status": S, "reason": S},
+             "A source or data file; diagnostics are the parser's, kept, never dropped. "
+             "status/reason: why a .c under src/ is not compiled on its own (see "
+             "ingest.file_audit), unset for the files the run compiled."),
     NodeKind("Function", "name", {"name": S, "signature": S, "return_type": S, "params": S,
                                   "file": S, "line": I, "static": B, "defined": B,
                                   "indirect_calls": I},
@@ -168,9 +170,12 @@ _REL_KINDS: list[RelKind] = [
     RelKind("HAS_PARAM_TYPE", _pairs(("Function",), _TYPE_TARGETS), {"position": I},
             discriminator="position"),
     RelKind("LOCATED_AT", _to_version("Function", "Global", "Segment", "Asset"),
-            {"address": I, "hex": S, "size": I, "source": S, "segment": S}, discriminator="source",
+            {"address": I, "hex": S, "size": I, "source": S, "segment": S, "provenance": S,
+             "listed_as": S}, discriminator="source",
             doc="A RAM address in one version (also as 0x%08X text, as people read and search "
-                "them), with the source that says so."),
+                "them), with the source that says so and where that source was taken from "
+                "(provenance: a list's repository@commit:path, a map's path); listed_as: the "
+                "list's own name when the decomp has renamed the symbol since."),
     RelKind("PROFILE_FN", (("Actor", "Function"), ("EffectSs", "Function")), {"role": S},
             discriminator="role"),
     RelKind("USES_OBJECT", (("Actor", "Object"), ("Scene", "Object")), {"via": S, "versions": SL},

@@ -70,8 +70,10 @@ def stats(
 
     Examples:
 
-        ootkg stats
-        ootkg --store neo4j stats --format json
+    ```
+    ootkg stats
+    ootkg --store neo4j stats --format json
+    ```
     """
     with open_for(ctx) as store:
         counts = store.counts()
@@ -98,8 +100,10 @@ def cypher(
 
     Examples:
 
-        ootkg cypher "MATCH (f:Function) RETURN f.name AS name LIMIT 5"
-        ootkg cypher "MATCH (f:Function {name: $n})-[:CALLS]->(g) RETURN g.name AS callee" -p n=Actor_Kill -f json
+    ```
+    ootkg cypher "MATCH (f:Function) RETURN f.name AS name LIMIT 5"
+    ootkg cypher "MATCH (f:Function {name: $n})-[:CALLS]->(g) RETURN g.name AS callee" -p n=Actor_Kill -f json
+    ```
     """
     from kg.store import is_write_query
 
@@ -128,11 +132,13 @@ def query(
 
     Examples:
 
-        ootkg query --list
-        ootkg query function name=Actor_Kill
-        ootkg query callers name=Actor_Kill depth=2 --format json
+    ```
+    ootkg query --list
+    ootkg query function name=Actor_Kill
+    ootkg query callers name=Actor_Kill depth=2 --format json
+    ```
     """
-    from kg.queries import QueryCatalog
+    from kg.queries import NamedQueryError, QueryCatalog
 
     settings = settings_of(ctx)
     catalog = QueryCatalog(store=settings.store)
@@ -140,10 +146,21 @@ def query(
         render_table([{"name": q.name, "parameters": ", ".join(q.param_spec()),
                        "description": q.description} for q in catalog.all()], title="Named queries")
         return
-    named = catalog.get(name)
-    params = named.bind(parse_params(args or []))
-    with open_store(settings, read_only=True) as store:
-        rows = store.run(named.runnable, params)
+    try:  # a misspelt query, parameter or name is the user's to fix: exit 2, a suggestion
+        named = catalog.get(name)
+        params = named.bind(parse_params(args or []))
+        with open_store(settings, read_only=True) as store:
+            checked = named.check_names(store, params)
+            rows = store.run(named.runnable, params)
+    except NamedQueryError as e:
+        raise UserError(str(e)) from None
+    if not rows and checked:
+        from rich.console import Console
+
+        Console(stderr=True).print(
+            f"No rows: {', '.join(checked)} {'is' if len(checked) == 1 else 'are'} in the "
+            f"graph, but {name} finds nothing for {'it' if len(checked) == 1 else 'them'}.",
+            highlight=False, markup=False)
     render_rows(rows, format)
 
 
@@ -170,18 +187,19 @@ for _module in (cmd_ingest, cmd_validate, cmd_generate):
 def main() -> None:
     """Entry point: expected failures print one paragraph and exit non-zero, no traceback."""
     from rich.console import Console
+    from rich.markup import escape
 
     err = Console(stderr=True)
     try:
         app(standalone_mode=False)
-    except UserError as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False)
+    except UserError as e:  # (escaped: a message quoting Cypher holds [r:TYPE] and the like)
+        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
         sys.exit(e.exit_code)
     except StoreError as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
         sys.exit(3)
     except SchemaError as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/]")

@@ -153,14 +153,16 @@ def register(app: typer.Typer) -> None:
 
         Examples:
 
-            ootkg generate --count 200 --out data/run1.jsonl
-            ootkg generate --llm anthropic --model claude-sonnet-5-5 --count 2000 --budget-usd 25 \\
-                --out data/run2.jsonl
-            ootkg generate --families actor-modification,debugging-conversation --difficulty 3-4 \\
-                --version ntsc-1.0 --out data/enemies.jsonl \\
-                --targets "MATCH (a:Actor) WHERE a.category = 'ACTORCAT_ENEMY' RETURN a.enum AS target"
-            ootkg generate --curriculum display-lists --out data/path.jsonl
-            ootkg generate --resume data/run2.jsonl
+        ```
+        ootkg generate --count 200 --out data/run1.jsonl
+        ootkg generate --llm anthropic --model claude-sonnet-5-5 --count 2000 --budget-usd 25 \\
+            --out data/run2.jsonl
+        ootkg generate --families actor-modification,debugging-conversation --difficulty 3-4 \\
+            --version ntsc-1.0 --out data/enemies.jsonl \\
+            --targets "MATCH (a:Actor) WHERE a.category = 'ACTORCAT_ENEMY' RETURN a.enum AS target"
+        ootkg generate --curriculum display-lists --out data/path.jsonl
+        ootkg generate --resume data/run2.jsonl
+        ```
         """
         from ootkg.cli import settings_of
 
@@ -206,7 +208,9 @@ def register(app: typer.Typer) -> None:
 
         Examples:
 
-            ootkg report data/run2.jsonl --out report.html
+        ```
+        ootkg report data/run2.jsonl --out report.html
+        ```
         """
         from generate.report import build_summary, write_html
 

@@ -54,8 +54,9 @@ def register(app: typer.Typer) -> None:
         map_version: Annotated[str | None, typer.Option("--version",
                 help="The version the --map file was built for.")] = None,
         symbols: Annotated[Path | None, typer.Option("--symbols",
-                help="Per-version symbol lists (<version>/functions.txt, z64hdr-*/), not shipped "
-                     "with ootkg. Env: OOTKG_SYMBOLS_DIR.")] = None,
+                help="Your own per-version symbol lists (`<version>/functions.txt`, "
+                     "`z64hdr-<rom>/`); they come first, then the checkout's git history, then "
+                     "the public lists shipped with ootkg. Env: OOTKG_SYMBOLS_DIR.")] = None,
         concepts: Annotated[Path | None, typer.Option("--concepts",
                 help="A curriculum directory (default: the built-in one).")] = None,
         jobs: Annotated[int, typer.Option("--jobs", "-j", min=1,
@@ -72,14 +73,18 @@ def register(app: typer.Typer) -> None:
         """Ingest a decomp checkout into the graph (C code, tables, assets, addresses, concepts).
 
         Incremental: unchanged files come from the facts cache; an unchanged checkout
-        changes nothing. Exit code 1 means partial: some files failed to parse (see the
-        summary); the graph holds everything else.
+        changes nothing. Exit code 1 means partial: some files failed to parse, or the spec
+        links an object nothing makes (see the summary); the graph holds everything else.
+        Function and variable addresses come with it for every version a public symbol list
+        covers (see `--symbols`).
 
         Examples:
 
-            ootkg ingest --decomp ./oot
-            ootkg ingest --decomp ./oot --versions gc-eu-mq-dbg,ntsc-1.0
-            ootkg ingest --decomp ./oot --map build/ntsc-1.0/oot-ntsc-1.0.map --version ntsc-1.0
+        ```
+        ootkg ingest --decomp ./oot
+        ootkg ingest --decomp ./oot --versions gc-eu-mq-dbg,ntsc-1.0
+        ootkg ingest --decomp ./oot --map build/ntsc-1.0/oot-ntsc-1.0.map --version ntsc-1.0
+        ```
         """
         from ingest.forked import ChildDied
         from ingest.pipeline import register_map, run_ingest
@@ -108,7 +113,7 @@ def register(app: typer.Typer) -> None:
 
             try:  # refuse a map of another version before it is remembered
                 check = verify_map(map_file, map_version, co.root, [v.id for v in co.versions()],
-                                   symbols_dir())
+                                   symbols_dir(), cache_dir)
             except MapError as e:
                 raise UserError(str(e)) from None
             if check.warning:
@@ -144,7 +149,7 @@ def register(app: typer.Typer) -> None:
         version: Annotated[str | None, typer.Option("--version",
                 help="Version (default: the default version).")] = None,
         out: Annotated[Path | None, typer.Option("--out", "-o",
-                help="Where to write (default: <cache>/compile_commands/<version>/compile_commands.json).")] = None,
+                help="Where to write (default: `<cache>/compile_commands/<version>/compile_commands.json`).")] = None,
     ) -> None:
         """Write a compile_commands.json for one version (for clangd and other tools).
 
@@ -153,7 +158,9 @@ def register(app: typer.Typer) -> None:
 
         Example:
 
-            ootkg compile-db --decomp ./oot --version ntsc-1.0 -o /tmp/cc/compile_commands.json
+        ```
+        ootkg compile-db --decomp ./oot --version ntsc-1.0 -o /tmp/cc/compile_commands.json
+        ```
         """
         from ingest.compile_db import write_compile_db
         from ootkg.cli import settings_of
@@ -213,7 +220,7 @@ def _run_with_progress(fn):  # type: ignore[no-untyped-def]
 
 def _summary(report) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     if report.unchanged:
@@ -222,34 +229,29 @@ def _summary(report) -> None:  # type: ignore[no-untyped-def]
         return
     if report.delta is not None:
         note = report.sources[0].note if report.sources else ""
-        console.print(f"Only .c code changed ({', '.join(report.delta['edited'])}): the graph "
-                      f"was updated in place; {note}.")
+        console.print(Text(f"Only .c code changed ({', '.join(report.delta['edited'])}): the "
+                           f"graph was updated in place; {note}."))
         console.print(f"Run {report.run_id}: {report.seconds:.2f} s.")
         return
     if report.per_version:
-        t = Table(title="C code per version")
-        for col in ("version", "files", "functions", "structs", "calls", "parsed", "errors",
-                    "seconds"):
-            t.add_column(col, justify="left" if col == "version" else "right")
-        for row in report.per_version:
-            t.add_row(*(str(row.get(c, "")) for c in ("version", "files", "functions", "structs",
-                                                       "calls", "parsed", "errors", "seconds")))
-        console.print(t)
-    s = Table(title="Sources")
-    for col in ("source", "nodes", "relationships", "seconds", "note"):
-        s.add_column(col)
-    for r in report.sources:
-        s.add_row(r.name, "-" if r.skipped else str(r.nodes), "-" if r.skipped else str(r.rels),
-                  f"{r.seconds:.2f}", "not installed" if r.skipped else r.note)
-    console.print(s)
+        cols = ["version", "files", "functions", "structs", "calls", "parsed", "errors",
+                "seconds"]
+        _print_table(console, cols, [[str(row.get(c, "")) for c in cols]
+                                     for row in report.per_version], "C code per version",
+                     right=tuple(cols[1:]))
+    _print_table(console, ["source", "nodes", "relationships", "seconds", "note"],
+                 [[r.name, "-" if r.skipped else str(r.nodes), "-" if r.skipped else str(r.rels),
+                   f"{r.seconds:.2f}", "not installed" if r.skipped else r.note]
+                  for r in report.sources], "Sources")
     if report.dangling:
         console.print("Edges dropped (an end was not ingested): " + ", ".join(
             f"{k} {n}" for k, n in sorted(report.dangling.items())))
     if report.failed_files:
-        console.print(f"[yellow]{len(report.failed_files)} file(s) did not parse cleanly[/] "
-                      "(the rest of the graph is complete; diagnostics are on their File nodes):")
+        console.print(f"[yellow]{len(report.failed_files)} file(s) did not parse cleanly or "
+                      "are missing[/] (the rest of the graph is complete; diagnostics are on "
+                      "their File nodes; `ootkg query unbuilt_files status=missing`):")
         for f in report.failed_files[:20]:
-            console.print(f"  {f['version']}: {f['file']}: {f['reason']}")
+            console.print(Text(f"  {f['version']}: {f['file']}: {f['reason']}"))
         if len(report.failed_files) > 20:
             console.print(f"  ... and {len(report.failed_files) - 20} more")
     total_nodes = sum(v for k, v in report.counts.items() if k[:1].isupper() and not k.isupper())
@@ -258,3 +260,21 @@ def _summary(report) -> None:  # type: ignore[no-untyped-def]
                   + (f", decomp {report.decomp_commit[:10]}" if report.decomp_commit else "")
                   + ". " + json.dumps({k: report.counts[k] for k in ("Function", "Struct")
                                        if k in report.counts}))
+
+
+def _print_table(console, columns: list[str], cells: list[list[str]], title: str,  # type: ignore[no-untyped-def]
+                 right: tuple[str, ...] = ()) -> None:
+    """A summary table that wraps between words; one line per cell when even that is too
+    wide for the terminal."""
+    from rich.text import Text
+
+    from ootkg.render import fitted_table
+
+    table = fitted_table(columns, cells, title, console.width, right)
+    if table is not None:
+        console.print(table)
+        return
+    console.print(Text(title, style="italic"))
+    for row in cells:
+        console.print(Text("  " + "; ".join(f"{c}: {v}" for c, v in zip(columns, row,
+                                                                       strict=True))))

@@ -96,10 +96,12 @@ def register(app: typer.Typer) -> None:
 
         Examples:
 
-            ootkg validate examples.jsonl
-            ootkg validate examples.jsonl --format json
-            ootkg validate --code snippet.c --version ntsc-1.0
-            cat x.jsonl | ootkg validate -
+        ```
+        ootkg validate examples.jsonl
+        ootkg validate examples.jsonl --format json
+        ootkg validate --code snippet.c --version ntsc-1.0
+        cat x.jsonl | ootkg validate -
+        ```
         """
         from ootkg.cli import open_for, settings_of
         from validate.api import UnknownVersion, Validator
@@ -145,9 +147,11 @@ def register(app: typer.Typer) -> None:
 
         Examples:
 
-            ootkg serve --port 8765
-            curl -s localhost:8765/v1/validate -H 'content-type: application/json' \\
-                 -d '{"code": "Actor_Kill(&this->actor);", "version": "ntsc-1.0"}'
+        ```
+        ootkg serve --port 8765
+        curl -s localhost:8765/v1/validate -H 'content-type: application/json' \\
+             -d '{"code": "Actor_Kill(&this->actor);", "version": "ntsc-1.0"}'
+        ```
         """
         import uvicorn
 

@@ -57,32 +57,91 @@ def _cell(value: Any, column: str = "") -> str:
     return str(value)
 
 
+# A column is at least as wide as its longest word (a name, an address) up to 32
+# characters; where that does not fit, up to 12 (every version id, address and flag still
+# whole; longer words fold); where that does not fit either, one record at a time.
+_WORD_SOFT, _WORD_HARD = 32, 12
+
+
+def _longest_word(column: str, cells: list[str]) -> int:
+    return max((len(w) for text in (column, *cells) for w in text.split()), default=1)
+
+
+def fitted_table(columns: list[str], cells: list[list[str]], title: str | None = None,
+                 width: int = 80, right: tuple[str, ...] = ()) -> Any | None:
+    """A rich Table that wraps text between words and cuts no word of up to 12 characters
+    (version ids, addresses): boxed when every column can hold its longest word (up to
+    32), else without the box's edges and padding; None when even that is wider than
+    ``width``. Cells are literal text:
+    ``[r:IN_VERSION]`` is shown, not read as markup."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    words = [_longest_word(c, [row[i] for row in cells]) for i, c in enumerate(columns)]
+    natural = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    soft = [min(w, _WORD_SOFT) for w in words]
+    hard = [min(w, _WORD_HARD) for w in words]
+    n = len(columns)
+    boxed, compact = 3 * n + 1, 2 * n - 2
+    for need, overhead in ((soft, boxed), (soft, compact), (hard, compact)):
+        if sum(need) + overhead <= width:
+            break
+    else:
+        return None
+    table = (Table(title=title, show_lines=False) if overhead == boxed else
+             Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                   collapse_padding=True))
+    # The widths are set here, not left to rich (whose shrinking can go below a minimum):
+    # every column its hard minimum, then toward its longest word, the nearest first, then
+    # a fair share of the rest each, up to its longest line, the columns that need least
+    # first (a path gets room to be whole before a long note wraps).
+    room = width - overhead
+    widths = list(hard)
+    spare = room - sum(widths)
+    for i in sorted(range(n), key=lambda i: soft[i] - hard[i]):
+        add = min(spare, soft[i] - widths[i])
+        widths[i] += add
+        spare -= add
+    lack = [max(nat - w, 0) for nat, w in zip(natural, widths, strict=True)]
+    order = sorted(range(n), key=lambda i: lack[i])
+    for k, i in enumerate(order):  # a fair share each, the columns that need least first
+        add = min(lack[i], spare // (n - k))
+        widths[i] += add
+        spare -= add
+    for col, w in zip(columns, widths, strict=True):
+        table.add_column(Text(col), width=w, overflow="fold",
+                         justify="right" if col in right else "left")
+    for row in cells:
+        table.add_row(*(Text(c) for c in row))
+    return table
+
+
 def render_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
-    """A table; rows too wide for the terminal are shown one record at a time (field: value)."""
+    """A table; rows too wide for the terminal, even with each column wrapped between words,
+    are shown one record at a time (field: value)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     if not rows:
-        console.print(f"{title + ': ' if title else ''}(no rows)")
+        console.print(Text(f"{title + ': ' if title else ''}(no rows)"))
         return
     columns = list(rows[0])
-    if len(columns) * 12 > console.width:
-        for i, row in enumerate(rows, 1):
-            record = Table(title=f"{title + ' ' if title else ''}[{i}/{len(rows)}]", show_header=False,
-                           title_justify="left")
-            record.add_column(style="bold")
-            record.add_column(overflow="fold")
-            for col in columns:
-                record.add_row(col, _cell(row.get(col), col))
-            console.print(record)
+    cells = [[_cell(row.get(c), c) for c in columns] for row in rows]
+    table = fitted_table(columns, cells, title, console.width)
+    if table is not None:
+        console.print(table)
         return
-    table = Table(title=title, show_lines=False)
-    for col in columns:
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row.get(c), c) for c in columns))
-    console.print(table)
+    for i, row in enumerate(cells, 1):
+        record = Table(title=Text(f"{title + ' ' if title else ''}[{i}/{len(rows)}]"),
+                       show_header=False, title_justify="left")
+        record.add_column(style="bold", no_wrap=True)
+        record.add_column(overflow="fold")
+        for col, value in zip(columns, row, strict=True):
+            record.add_row(Text(col), Text(value))
+        console.print(record)
 
 
 def render_rows(rows: list[dict[str, Any]], fmt: OutputFormat, title: str | None = None) -> None:

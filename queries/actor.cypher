@@ -1,5 +1,5 @@
 // description: An actor by overlay/debug name or enum: table and profile facts, one row per version (id, overlay VRAM, instance size there).
-// param: name str -- En_Horse, ovl_En_Horse or ACTOR_EN_HORSE
+// param: name str names actor -- En_Horse, ovl_En_Horse or ACTOR_EN_HORSE
 MATCH (a:Actor)
 WHERE a.enum = $name OR a.debug_name = $name OR a.overlay = $name
    OR a.overlay = 'ovl_' + $name OR a.enum = 'ACTOR_' + toUpper($name)

@@ -1,5 +1,5 @@
 // description: Actors that depend on an object (by profile, #include or a runtime Object_GetSlot), ordered by actor id.
-// param: object str -- OBJECT_GAMEPLAY_KEEP, gameplay_keep or object_horse
+// param: object str names object -- OBJECT_GAMEPLAY_KEEP, gameplay_keep or object_horse
 MATCH (o:Object)
 WHERE o.enum = $object OR o.segment = $object OR o.enum = 'OBJECT_' + toUpper($object)
 MATCH (a:Actor)-[u:USES_OBJECT]->(o)

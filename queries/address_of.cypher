@@ -1,5 +1,5 @@
 // description: The RAM address of a function, variable or segment in every version that has one, with the source of each fact (a map file, the segments/config of baseroms/, a symbol list).
-// param: name str -- e.g. gSaveContext, Actor_Kill, ovl_En_Horse (a static: its name, or file:name for one file's)
+// param: name str names addressable -- e.g. gSaveContext, Actor_Kill, ovl_En_Horse (a static: its name, or file:name for one file's)
 MATCH (f:Function {name: $name})-[l:LOCATED_AT]->(v:Version)
 RETURN 'Function' AS kind, v.id AS version, v.ordinal AS ordinal, l.hex AS address,
        l.size AS size, l.segment AS segment, l.source AS source

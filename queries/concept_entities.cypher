@@ -1,6 +1,6 @@
 // description: The functions, structs, fields, macros and game entities CONCEPT covers, by kind then name.
-// param: concept str -- concept id, e.g. display-lists
-// param: kind str = all -- only entities of this kind (Function, Struct, Field, Define, Actor, ...)
+// param: concept str names concept -- concept id, e.g. display-lists
+// param: kind str = all names node_kind -- only entities of this kind (Function, Struct, Field, Define, Actor, ...)
 // The kind comes from the COVERS edge (type()/labels() are not portable across stores).
 MATCH (c:Concept {id: $concept})-[r:COVERS]->(n)
 WHERE $kind = 'all' OR r.kind = $kind

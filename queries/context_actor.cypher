@@ -1,5 +1,5 @@
 // description: An actor's table and profile facts: id, overlay, category, flags, allocation, instance size and struct.
-// param: enum str -- actor enum, e.g. ACTOR_EN_TITE
+// param: enum str names actor -- actor enum, e.g. ACTOR_EN_TITE
 MATCH (a:Actor {enum: $enum})
 OPTIONAL MATCH (a)-[:INSTANCE_OF]->(s:Struct)
 RETURN a.enum AS enum, a.id AS id, a.overlay AS overlay, a.debug_name AS debug_name,

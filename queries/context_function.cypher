@@ -1,6 +1,6 @@
 // description: A function's facts in one version: signature, definition site, RAM address (one row per address source).
-// param: name str -- function name
-// param: version str = gc-eu-mq-dbg -- game version
+// param: name str names function -- function name
+// param: version str = gc-eu-mq-dbg names version -- game version
 MATCH (f:Function {name: $name})
 OPTIONAL MATCH (f)-[iv:IN_VERSION]->(v:Version {id: $version})
 OPTIONAL MATCH (f)-[loc:LOCATED_AT]->(lv:Version {id: $version})

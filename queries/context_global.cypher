@@ -1,6 +1,6 @@
 // description: A global variable's type, definition site and RAM address in one version.
-// param: name str -- global key, e.g. gSaveContext (file:name for a static)
-// param: version str = gc-eu-mq-dbg -- game version
+// param: name str names global -- global key, e.g. gSaveContext (file:name for a static)
+// param: version str = gc-eu-mq-dbg names version -- game version
 MATCH (g:Global {id: $name})
 OPTIONAL MATCH (g)-[iv:IN_VERSION]->(v:Version {id: $version})
 OPTIONAL MATCH (g)-[loc:LOCATED_AT]->(lv:Version {id: $version})

@@ -1,5 +1,5 @@
 // description: An object's facts: id, segment, asset count, and the actors that use it.
-// param: enum str -- object enum, e.g. OBJECT_TITE
+// param: enum str names object -- object enum, e.g. OBJECT_TITE
 MATCH (o:Object {enum: $enum})
 OPTIONAL MATCH (o)-[:HAS_ASSET]->(s:Asset)
 WITH o, count(s) AS assets

@@ -1,5 +1,5 @@
 // description: A scene's facts: id, segment, title card, draw config, rooms and entrances.
-// param: enum str -- scene enum, e.g. SCENE_DEKU_TREE
+// param: enum str names scene -- scene enum, e.g. SCENE_DEKU_TREE
 MATCH (s:Scene {enum: $enum})
 OPTIONAL MATCH (s)-[hr:HAS_ROOM]->(r:Room)
 WITH s, count(r) AS rooms

@@ -1,5 +1,5 @@
 // description: A scene's rooms and the entrances that lead into it, with room position / entrance spawn (unordered: sort by what, position).
-// param: enum str -- scene enum
+// param: enum str names scene -- scene enum
 MATCH (s:Scene {enum: $enum})-[h:HAS_ROOM]->(r:Room)
 RETURN 'room' AS what, r.name AS name, coalesce(h.position, r.position) AS position
 UNION ALL

@@ -1,6 +1,6 @@
 // description: A struct's members in declaration order with offset, size and type in one version.
-// param: name str -- struct name
-// param: version str = gc-eu-mq-dbg -- game version
+// param: name str names struct -- struct name
+// param: version str = gc-eu-mq-dbg names version -- game version
 MATCH (s:Struct {name: $name})-[h:HAS_FIELD]->(fd:Field)
 OPTIONAL MATCH (fd)-[iv:IN_VERSION]->(v:Version {id: $version})
 RETURN fd.id AS id, fd.name AS field, coalesce(h.position, fd.position) AS position,

@@ -1,5 +1,5 @@
 // description: A function's signature, file:line, and the versions that define it (oldest first).
-// param: name str -- the function's name, e.g. Actor_Kill
+// param: name str names function -- the function's name, e.g. Actor_Kill
 MATCH (f:Function {name: $name})
 OPTIONAL MATCH (f)-[iv:IN_VERSION]->(v:Version)
 WITH f, v ORDER BY v.ordinal SKIP 0

@@ -1,5 +1,5 @@
 // description: An object by segment or enum: id, segment number, the actors using it, and one row per asset (kind, offset, texture format/size, counts).
-// param: name str -- object_horse, OBJECT_HORSE or gameplay_keep
+// param: name str names object -- object_horse, OBJECT_HORSE or gameplay_keep
 MATCH (o:Object)
 WHERE o.enum = $name OR o.segment = $name OR o.enum = 'OBJECT_' + toUpper($name)
 OPTIONAL MATCH (a:Actor)-[:USES_OBJECT]->(o)

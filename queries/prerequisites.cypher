@@ -1,5 +1,5 @@
 // description: Concepts to learn before CONCEPT, in learning order: farthest first (longest REQUIRES chain), then easier, then by id.
-// param: concept str -- concept id, e.g. actor-collision
+// param: concept str names concept -- concept id, e.g. actor-collision
 // The order is a topological one: a prerequisite is always farther from CONCEPT than what needs
 // it. The same order as ingest.concepts.Curriculum.prerequisite_chain (minus CONCEPT itself).
 MATCH p = (c:Concept {id: $concept})-[:REQUIRES*1..30]->(pre:Concept)

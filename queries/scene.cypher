@@ -1,5 +1,5 @@
 // description: A scene by enum or segment: id, title card, draw config, its rooms, the entrances into it and the versions that have it.
-// param: name str -- SCENE_HYRULE_FIELD or spot00_scene
+// param: name str names scene -- SCENE_HYRULE_FIELD or spot00_scene
 MATCH (s:Scene)
 WHERE s.enum = $name OR s.segment = $name OR s.enum = 'SCENE_' + toUpper($name)
 OPTIONAL MATCH (s)-[hr:HAS_ROOM]->(r:Room)

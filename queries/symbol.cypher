@@ -1,6 +1,6 @@
 // description: What the graph holds about a name (any kind), per version: signature, size, offset, type, value.
-// param: name str -- a function, struct, Struct.field, typedef, constant, global (a static: every file's, or file:name for one) or table enum (ACTOR_EN_HORSE)
-// param: version str = any -- one version id, or any for all
+// param: name str names symbol -- a function, struct, Struct.field, typedef, constant, global (a static: every file's, or file:name for one) or table enum (ACTOR_EN_HORSE)
+// param: version str = any names version -- one version id, or any for all
 MATCH (n:Function {name: $name})-[r:IN_VERSION]->(v:Version)
 WHERE $version = 'any' OR v.id = $version
 RETURN 'Function' AS kind, n.name AS name, v.id AS version, v.ordinal AS ordinal,

@@ -1,6 +1,6 @@
 // description: What differs between two versions: functions, structs, fields, defines and actors in only one of them, or whose per-version facts differ ('what' says which: signature, size, type/offset, value/body, instance size; a missing side is null).
-// param: a str = ntsc-1.0 -- the older version (the "before" side)
-// param: b str = gc-eu-mq-dbg -- the version to compare it with (the "after" side)
+// param: a str = ntsc-1.0 names version -- the older version (the "before" side)
+// param: b str = gc-eu-mq-dbg names version -- the version to compare it with (the "after" side)
 // param: name str = * -- only entities whose name contains this (* = all)
 MATCH (x:Function)-[ea:IN_VERSION]->(:Version {id: $a})
 WHERE $name = '*' OR x.name CONTAINS $name

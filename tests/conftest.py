@@ -17,6 +17,17 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_DATA = REPO.parent / "shared" / "oot-data"
 
 
+@pytest.fixture(scope="session")
+def symbols_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The symbol lists ootkg ships, written out as a ``--symbols`` directory (the decomp's
+    ``<version>/functions.txt`` lists and z64hdr's ``z64hdr-<rom>/sym_*.ld``)."""
+    from ingest.symbol_pack import export_lists
+
+    out = tmp_path_factory.mktemp("symbols")
+    export_lists(out)
+    return out
+
+
 def _neo4j_settings() -> Settings | str:
     """Settings for a reachable Neo4j, or the reason there is none."""
     uri = os.environ.get("NEO4J_URI")

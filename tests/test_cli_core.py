@@ -15,8 +15,9 @@ from kg.store import open_store
 from tests.conftest import call_graph_facts
 
 
-def ootkg(*args: str, db: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OOTKG_DB": str(db), "COLUMNS": "200"}
+def ootkg(*args: str, db: Path, check: bool = False, columns: int = 200
+          ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OOTKG_DB": str(db), "COLUMNS": str(columns)}
     proc = subprocess.run([sys.executable, "-m", "ootkg", *args], capture_output=True, text=True, env=env,
                           timeout=120)
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -68,6 +69,9 @@ def test_named_query_and_list(db: Path) -> None:
     (("query", "calers"), "Did you mean callers"),
     (("query", "callers"), "missing parameter 'name'"),
     (("cypher", "MATCH (f:Function RETURN f"), "MATCH (f:Function RETURN f"),
+    # the echo keeps bracketed text (it is not rich markup)
+    (("cypher", "MATCH (f:Function)-[r:IN_VERSION]->(v:Versio) RETURN f.name"),
+     "MATCH (f:Function)-[r:IN_VERSION]->(v:Versio) RETURN f.name"),
     (("--store", "mongo", "stats"), "embedded"),
     (("--store", "neo4j", "--neo4j-uri", "bolt://127.0.0.1:1", "stats"), "bolt://127.0.0.1:1"),
 ])
@@ -88,3 +92,37 @@ def test_every_command_has_help_with_examples(db: Path) -> None:
     for cmd in ("stats", "cypher", "query"):
         out = ootkg(cmd, "--help", db=db, check=True).stdout
         assert "Examples" in out, cmd
+    # each example on its own line, not run together into a paragraph
+    lines = [ln.strip() for ln in ootkg("query", "--help", db=db, check=True).stdout.splitlines()]
+    assert "ootkg query --list" in lines and "ootkg query function name=Actor_Kill" in lines
+    # placeholders in angle brackets survive (markdown read them as HTML tags)
+    out = " ".join(ootkg("compile-db", "--help", db=db, check=True).stdout.split())
+    assert "<cache>/compile_commands/<version>/compile_commands.json" in out.replace("│ ", "")
+    out = " ".join(ootkg("ingest", "--help", db=db, check=True).stdout.split())
+    assert "<version>/functions.txt" in out
+
+
+def test_a_misspelt_name_gets_a_suggestion_and_exit_2(db: Path) -> None:
+    proc = ootkg("query", "callers", "name=Actor_Kil", "-f", "json", db=db)
+    assert proc.returncode == 2 and proc.stdout == ""  # json: stdout stays clean
+    assert "Did you mean Actor_Kill?" in " ".join(proc.stderr.split())
+    proc = ootkg("query", "struct_layout", "name=Actor", "version=ntsc-1.1", db=db)
+    assert proc.returncode == 2
+    assert "the graph has no version named so. Did you mean ntsc-1.0" in " ".join(proc.stderr.split())
+
+
+def test_a_known_name_without_rows_says_so(db: Path) -> None:
+    proc = ootkg("query", "callers", "name=Play_Main", "-f", "json", db=db)  # calls, called by none
+    assert proc.returncode == 0 and json.loads(proc.stdout) == []
+    assert "No rows: name=Play_Main is in the graph, but callers finds nothing" in \
+        " ".join(proc.stderr.split())
+
+
+def test_a_table_wider_than_the_terminal_wraps_between_words(db: Path) -> None:
+    q = ("MATCH (f:Function)-[e:IN_VERSION]->(v:Version) RETURN f.name AS function, "
+         "v.id AS version, 'a fairly long note that has to wrap onto more lines' AS note "
+         "ORDER BY function, version LIMIT 3")
+    out = ootkg("cypher", q, db=db, check=True, columns=60).stdout
+    assert "gc-eu-mq-dbg" in out or "ntsc-1.0" in out  # version ids whole
+    assert all(len(line) <= 60 for line in out.splitlines())
+    assert "┃ function" in out  # still one table

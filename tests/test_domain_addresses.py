@@ -3,6 +3,8 @@ checks (names in the graph, aliases, segments), conflicts, wrong-version maps.""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,16 +12,13 @@ import pytest
 from ingest.addresses import AddressesReport, GraphNames, address_facts, resolve
 from ingest.baseroms import SegmentRow, read_segments_csv
 from ingest.mapfile import MapError, check_map, map_symbols, parse_map, verify_map
-from ingest.symbol_lists import RawSymbol, read_symbol_lists
+from ingest.symbol_lists import RawSymbol, gather_lists, read_symbol_lists
 from kg.facts import Facts
-from tests.conftest import FIXTURES, SHARED_DATA
+from tests.conftest import FIXTURES
 
 MINI = FIXTURES / "minidecomp"
 MAP = FIXTURES / "maps" / "oot-ntsc-1.0.map"
-SYMBOLS = SHARED_DATA / "symbols"
 VERSIONS = ["ntsc-1.0", "pal-1.0", "gc-us", "gc-eu-mq-dbg"]
-needs_symbols = pytest.mark.skipif(not SYMBOLS.is_dir(),
-                                   reason="../shared/oot-data/symbols is not beside the repo")
 
 
 def graph_names() -> GraphNames:
@@ -77,14 +76,16 @@ def test_baseroms_without_symbol_lists() -> None:
     assert {r["to"]: r["value"] for r in dma}["ntsc-1.0"] == 2
 
 
-@needs_symbols
-def test_symbol_lists_skip_debug_placeholders_and_report_bad_lines(tmp_path: Path) -> None:
-    syms, report = read_symbol_lists(SYMBOLS, ["ntsc-1.0"])
+def test_symbol_lists_skip_debug_placeholders_and_report_bad_lines(tmp_path: Path,
+                                                                  symbols_dir: Path) -> None:
+    syms, report = read_symbol_lists(symbols_dir, ["ntsc-1.0"])
     names = {s.name for s in syms}
     # "/* ViConfig_UpdateVi = 0x80000A10 DebugAddr */" is a debug-ROM address, not 1.0's.
     assert "ViConfig_UpdateVi" not in names and "bootproc" in names
-    assert report.placeholders_skipped > 3000
     assert {s.source for s in syms} == {"z64hdr"}
+    # the shipped copy keeps no placeholder, only how many the list had
+    _, shipped = gather_lists(None, MINI, ["ntsc-1.0"], None)
+    assert shipped.placeholders_skipped > 3000
 
     bad = tmp_path / "gc-us"
     bad.mkdir()
@@ -98,9 +99,13 @@ def test_symbol_lists_skip_debug_placeholders_and_report_bad_lines(tmp_path: Pat
     assert "not a RAM address" in report.problems[1].message
 
 
-@needs_symbols
-def test_lists_checked_against_the_graph() -> None:
-    facts, report = address_facts(MINI, VERSIONS, names=graph_names(), symbols_directory=SYMBOLS)
+@pytest.mark.parametrize("where", ["directory", "shipped"])
+def test_lists_checked_against_the_graph(where: str, symbols_dir: Path) -> None:
+    if where == "directory":
+        facts, report = address_facts(MINI, VERSIONS, names=graph_names(),
+                                      symbols_directory=symbols_dir)
+    else:  # no directory: the copy shipped with ootkg (the fixture has no git history)
+        facts, report = address_facts(MINI, VERSIONS, names=graph_names(), builtin=True)
     save = _located(facts, "gSaveContext")
     assert save[("ntsc-1.0", "z64hdr")]["address"] == 0x8011A5D0
     assert save[("gc-us", "disasm")]["address"] == 0x8011B148
@@ -122,6 +127,14 @@ def test_lists_checked_against_the_graph() -> None:
     assert ("gc-eu-mq-dbg", "z64hdr") in _located(facts, "DmaMgr_SendRequestImpl")
     # A debug-only function has no address in a retail version.
     assert not any(v != "gc-eu-mq-dbg" for v, _ in _located(facts, "ZeldaArena_MallocDebug"))
+    # Each fact says where its list came from.
+    got = kill[("gc-us", "disasm")]["provenance"]
+    if where == "directory":
+        assert got == f"directory {symbols_dir}"
+    else:
+        assert got.startswith("zeldaret/oot@") and got.endswith(":tools/disasm/gc-us/functions.txt")
+        assert report.lists.provenance["gc-us/functions.txt"] == got
+        assert report.lists.provenance["z64hdr-oot_u10/sym_src.ld"].startswith("z64tools/z64hdr@")
 
 
 def test_map_file_parse() -> None:
@@ -157,17 +170,23 @@ def test_not_a_map_is_refused(tmp_path: Path) -> None:
         parse_map(junk)
 
 
-@needs_symbols
-def test_map_is_a_source_beside_the_lists_and_conflicts_are_reported() -> None:
+def test_map_is_a_source_beside_the_lists_and_wins_conflicts() -> None:
     mc = parse_map(MAP)
     msyms, msegs = map_symbols(mc, "ntsc-1.0")
-    facts, report = address_facts(MINI, VERSIONS, names=graph_names(), symbols_directory=SYMBOLS,
+    facts, report = address_facts(MINI, VERSIONS, names=graph_names(), builtin=True,
                                   map_symbols=msyms, map_segments=msegs)
     idle = _located(facts, "Idle_ThreadEntry")
     assert idle[("ntsc-1.0", "map")]["address"] == 0x80000640
-    assert idle[("ntsc-1.0", "z64hdr")]["address"] == 0x8000063C
+    assert idle[("ntsc-1.0", "map")]["provenance"] == f"map {MAP}"
+    # z64hdr's 0x8000063C disagrees: reported as a conflict, and the map's address stands
+    assert ("ntsc-1.0", "z64hdr") not in idle
     conflict = next(c for c in report.conflicts if c.name == "Idle_ThreadEntry")
     assert conflict.addresses == {"map": "0x80000640", "z64hdr": "0x8000063C"}
+    assert "Idle_ThreadEntry in ntsc-1.0: z64hdr 0x8000063C, map 0x80000640" in \
+        report.overridden.examples
+    # where they agree, both stay
+    kill = _located(facts, "Actor_Kill")
+    assert kill[("ntsc-1.0", "map")]["address"] == kill[("ntsc-1.0", "z64hdr")]["address"]
     # Only the map knows ViConfig_UpdateVi in 1.0 (z64hdr's entry is a debug placeholder).
     assert [k for k in _located(facts, "ViConfig_UpdateVi") if k[0] == "ntsc-1.0"] == [
         ("ntsc-1.0", "map")]
@@ -251,3 +270,118 @@ def test_a_static_name_is_pinned_to_its_file_by_the_segment_its_address_is_in() 
     # in code, where neither file is: not guessed, reported
     assert report.ambiguous_statics.count == 1
     assert "sInitChain at 0x80020000" in report.ambiguous_statics.examples[0]
+
+
+def _defined(c: Facts, name: str, path: str, line: int, version: str) -> None:
+    c.node("Function", name=name)
+    c.rel("IN_VERSION", name, version, from_kind="Function", to_kind="Version", file=path,
+          line=line, defined=True)
+
+
+def test_renamed_list_names_are_matched_by_address_and_file() -> None:
+    """A list from before a rename: the names between two known functions pair up with the
+    graph's functions between them in source order, where the counts agree; elsewhere the
+    names are reported."""
+    v = "gc-us"
+    c = Facts()
+    a, b = "src/code/z_a.c", "src/code/z_b.c"
+    for i, name in enumerate(["A_Init", "A_Walk", "A_Run", "A_Draw"]):
+        _defined(c, name, a, 10 + 10 * i, v)
+    for i, name in enumerate(["B_Init", "B_Jump", "B_Swim", "B_Fly", "B_Draw"]):
+        _defined(c, name, b, 5 + 5 * i, v)
+    names = GraphNames.from_facts(c)
+
+    def sym(name: str, addr: int) -> RawSymbol:
+        return RawSymbol(name, addr, v, "disasm", "Function", None, None, f"functions.txt:{addr}")
+
+    lst = [sym("A_Init", 0x80010000), sym("func_80010040", 0x80010040),
+           sym("func_80010080", 0x80010080), sym("A_Draw", 0x800100C0),
+           sym("B_Init", 0x80010100), sym("func_80010140", 0x80010140),  # 1 name, 3 functions
+           sym("B_Draw", 0x80010200)]
+    report = AddressesReport()
+    kept = resolve(lst, names, {}, report, orders={v: [a, "src/libultra/os/x.s", b]})
+    got = {s.name: (s.address, s.renamed_from) for s in kept}
+    assert got["A_Walk"] == (0x80010040, "func_80010040")
+    assert got["A_Run"] == (0x80010080, "func_80010080")
+    assert "B_Jump" not in got and "B_Swim" not in got  # the gap does not tell which
+    assert report.renamed["disasm"].count == 2
+    assert "func_80010040 -> A_Walk" in report.renamed["disasm"].examples[0]
+    assert report.not_in_graph["disasm"].examples == ["func_80010140 (functions.txt:2147549504)"]
+    # an assembly file between two anchors: no pairing across it
+    report = AddressesReport()
+    lst2 = [sym("A_Draw", 0x80010000), sym("func_x", 0x80010010), sym("B_Init", 0x80010020)]
+    c2 = Facts()
+    _defined(c2, "A_Draw", a, 10, v)
+    _defined(c2, "B_Init", b, 10, v)
+    _defined(c2, "B_Gone", b, 20, v)
+    kept = resolve(lst2, GraphNames.from_facts(c2), {}, report,
+                   orders={v: [a, "src/libultra/os/x.s", b]})
+    assert "func_x" not in {s.renamed_from for s in kept} and not report.renamed
+
+
+def test_a_table_whose_name_aliases_its_header_is_sized_by_what_follows() -> None:
+    """``#pragma weak gSequenceTable = sSequenceTableHeader``: the graph gives the name the
+    header's type (0x10 bytes) but the table runs on into its entries; and a struct ending in
+    an array (``AudioTableEntry entries[1]``) does not bound its object either."""
+    c = Facts()
+    path = "src/audio/tables/sequence_table.c"
+    for key, typ, line in (("sSequenceTableHeader", "AudioTableHeader", 24),
+                           ("gSequenceTable", "AudioTableHeader", 24),
+                           ("gSoundFontTable", "AudioTable", 30),
+                           ("gSaveContext", "SaveContext", 40)):
+        c.node("Global", id=key, name=key, type=typ, file=path, line=line, defined=True)
+    for name, size in (("AudioTableHeader", 0x10), ("AudioTable", 0x20), ("SaveContext", 0x1428)):
+        c.node("Struct", name=name, size=size)
+    c.node("Field", id="AudioTable.header", struct="AudioTable", name="header", position=0,
+           type="AudioTableHeader")
+    c.node("Field", id="AudioTable.entries", struct="AudioTable", name="entries", position=1,
+           type="AudioTableEntry[1]")
+    names = GraphNames.from_facts(c)
+    v = "gc-us"
+    lst = [RawSymbol(n, a, v, "disasm", "Global", None, None, "variables.txt:1")
+           for n, a in (("gSequenceTable", 0x801108A0), ("gSoundFontTable", 0x80110F90),
+                        ("gSaveContext", 0x80111010), ("gNext", 0x80112438))]
+    kept = {s.name: s.size for s in resolve(lst, names, {}, AddressesReport())}
+    assert kept["gSequenceTable"] == 0x80110F90 - 0x801108A0  # up to the next symbol
+    assert kept["gSoundFontTable"] == 0x80111010 - 0x80110F90
+    assert kept["gSaveContext"] == 0x1428  # a plain struct: its size
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True, env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+                                          "GIT_COMMITTER_NAME": "t",
+                                          "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin",
+                                          "HOME": str(repo)}).stdout.strip()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="no git program")
+def test_lists_from_the_checkouts_own_history(tmp_path: Path) -> None:
+    """A full clone: a list the decomp kept in its tree and deleted later is read from the
+    revision before the deletion, found by its path (any folder), with that commit as its
+    provenance; it serves before the shipped copy, which still serves the other versions."""
+    repo = tmp_path / "oot"
+    shutil.copytree(MINI, repo)
+    lists = repo / "tools" / "disasm" / "gc-us"
+    lists.mkdir(parents=True)
+    (lists / "functions.txt").write_text("Actor_Kill = 0x80020CD0; // type:func\n"
+                                         "func_80020CF0 = 0x80020CF0; // type:func\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "lists")
+    listed = _git(repo, "rev-parse", "HEAD")
+    (lists / "functions.txt").write_text("Actor_Kill = 0x80020CD0; // type:func\n")
+    _git(repo, "commit", "-qam", "one name less")
+    kept = _git(repo, "rev-parse", "HEAD")
+    shutil.rmtree(repo / "tools")
+    _git(repo, "commit", "-qam", "delete the lists")
+    facts, report = address_facts(repo, VERSIONS, names=graph_names(), builtin=True,
+                                  cache_dir=tmp_path / "cache")
+    kill = _located(facts, "Actor_Kill")
+    prov = kill[("gc-us", "disasm")]["provenance"]
+    assert prov.startswith(f"checkout history {kept[:10]} (") and kept != listed
+    assert prov.endswith(":tools/disasm/gc-us/functions.txt")
+    assert report.lists.lists["gc-us/functions.txt"] == 1  # the last revision that held it
+    assert kill[("ntsc-1.0", "z64hdr")]["provenance"].startswith("z64tools/z64hdr@")
+    # cached per HEAD: a second run reads no history
+    assert list((tmp_path / "cache" / "symbols").glob("history-*.json"))

@@ -4,6 +4,7 @@ XML files from config.yml), malformed files reported and the rest kept."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -101,14 +102,17 @@ def test_malformed_xml_is_reported_and_the_rest_kept(tmp_path: Path) -> None:
     assert not any(k.startswith("object_broken/") for k in facts.nodes["Asset"])
 
 
-REAL_XML = SHARED_DATA / "assets" / "xml"
+# the decomp's own asset XML: a checkout's (OOT_DECOMP), else the data folder beside the repo
+REAL = Path(os.environ["OOT_DECOMP"]) if os.environ.get("OOT_DECOMP") else SHARED_DATA
+REAL_XML = REAL / "assets" / "xml"
 
 
-@pytest.mark.skipif(not REAL_XML.is_dir(), reason="../shared/oot-data is not beside the repo")
+@pytest.mark.skipif(not REAL_XML.is_dir(),
+                    reason="needs the decomp's asset XML: set OOT_DECOMP to a checkout")
 def test_real_asset_xml_files() -> None:
     versions = ["ntsc-1.0", "pal-1.0", "gc-us", "gc-eu-mq-dbg"]
     facts, report = asset_facts(REAL_XML, versions, default_version="gc-eu-mq-dbg",
-                                uses=version_xmls(SHARED_DATA, versions),
+                                uses=version_xmls(REAL, versions),
                                 objects_by_segment={"object_horse": "OBJECT_HORSE",
                                                     "object_fd": "OBJECT_FD"},
                                 scenes_by_segment={"spot00_scene": "SCENE_HYRULE_FIELD"})

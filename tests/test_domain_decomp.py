@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_DATA
-
 pytestmark = pytest.mark.decomp
 
 
@@ -22,8 +20,6 @@ def decomp_facts(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     from ingest.checkout import Checkout
     from ingest.pipeline import run_ingest
 
-    if (SHARED_DATA / "symbols").is_dir():
-        os.environ.setdefault("OOTKG_SYMBOLS_DIR", str(SHARED_DATA / "symbols"))
     co = Checkout.open(root)
     versions = co.select(["gc-eu-mq-dbg"])
     cache = Path(os.environ.get("OOTKG_TEST_CACHE", tmp_path_factory.mktemp("cache")))
@@ -51,8 +47,6 @@ def test_assets_link_to_objects_and_addresses_to_functions(decomp_facts) -> None
     _, facts = decomp_facts
     has = {r["to"] for r in facts.rel_rows("HAS_ASSET") if r["from"] == "OBJECT_HORSE"}
     assert "object_horse/gEponaSkel" in has
-    if not (SHARED_DATA / "symbols").is_dir():
-        pytest.skip("no symbol lists beside the repo")
     located = {(r["from"], r["to"], r["source"]): r["address"]
                for r in facts.rel_rows("LOCATED_AT")}
     assert located[("gSaveContext", "gc-eu-mq-dbg", "z64hdr")] == 0x8015E660

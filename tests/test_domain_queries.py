@@ -14,14 +14,10 @@ from kg.facts import Facts
 from kg.queries import run_named
 from kg.settings import Settings
 from kg.store import GraphStore, open_store
-from tests.conftest import FIXTURES, SHARED_DATA
+from tests.conftest import FIXTURES
 
 MINI = FIXTURES / "minidecomp"
 MAP = FIXTURES / "maps" / "oot-ntsc-1.0.map"
-SYMBOLS = SHARED_DATA / "symbols"
-
-pytestmark = pytest.mark.skipif(not SYMBOLS.is_dir(),
-                                reason="../shared/oot-data/symbols is not beside the repo")
 
 
 def c_facts() -> Facts:
@@ -75,7 +71,6 @@ def domain_facts(cache: Path, maps: list | None = None) -> Facts:
     c = c_facts()
     ctx = IngestContext(checkout=co, versions=versions, cache_dir=cache, c_facts=c,
                         maps=maps or [])
-    ctx.symbols_dir = SYMBOLS  # type: ignore[attr-defined]
     facts = Facts().merge(c)
     for source in (tables_source, assets_source, addresses_source):
         ctx.facts = facts

@@ -69,7 +69,7 @@ def test_spec_lists_each_versions_tus(checkout: Checkout) -> None:
     assert "src/boot/cart_n64.c" in tus["ntsc-1.0"] and "src/boot/cart_n64.c" not in tus["gc-us"]
     assert "src/code/z_debug_menu.c" in tus["gc-eu-mq-dbg"]
     assert "src/code/z_debug_menu.c" not in tus["gc-us"]
-    assert len(tus["gc-us"]) == 9 and len(tus["gc-eu-mq-dbg"]) == 10
+    assert len(tus["gc-us"]) == 11 and len(tus["gc-eu-mq-dbg"]) == 12
     seg = {s.name: s for s in read_spec(checkout, checkout.version("gc-us")).segments}
     assert (seg["object_horse"].number, seg["object_horse"].romalign, seg["object_horse"].compress) \
         == (6, 0x1000, True)
@@ -83,6 +83,7 @@ def test_function_sets_per_version(facts: Facts) -> None:
               "EnHorse_Destroy", "EnHorse_Gallop", "EnHorse_Update", "EnHorse_Draw",
               "EnTest_Init", "EnTest_Destroy", "EnTest_Update", "EffectSsDust_Init",
               "EnHorseNormal_Init", "EnHorseNormal_Update", "EnAObj_Init"}
+    common |= {"Message_GetState", "Message_CloseTextbox", "GameOver_Init", "GameOver_Update"}
     assert defined == common | {"Cart_Init", "Actor_DrawN64", "DebugMenu_Draw", "EnTest_Draw"}
     assert _versions_of(facts, "Function", "Cart_Init") == {"ntsc-1.0", "pal-1.0"}
     assert _versions_of(facts, "Function", "Actor_DrawN64") == {"ntsc-1.0", "pal-1.0"}
@@ -133,6 +134,10 @@ def test_call_edges(facts: Facts) -> None:
         ("EnTest_Init", "Object_SpawnPersistent"): (1, sorted(ALL)),
         ("EnTest_Destroy", "Actor_Kill"): (1, sorted(ALL)),
         ("DebugMenu_Draw", "Actor_Kill"): (1, ["gc-eu-mq-dbg"]),
+        # z_message.c and z_game_over.c: linked through one combined object
+        ("GameOver_Init", "Message_CloseTextbox"): (1, sorted(ALL)),
+        ("GameOver_Update", "Message_GetState"): (1, sorted(ALL)),
+        ("GameOver_Update", "GameOver_Init"): (1, sorted(ALL)),
     }
     fn = facts.nodes["Function"]
     assert fn["Actor_Update"]["indirect_calls"] == 1  # actor->update(actor, play)
@@ -302,7 +307,7 @@ def graph(checkout: Checkout, tmp_path_factory: pytest.TempPathFactory) -> Graph
     report, _ = run_ingest(checkout, checkout.versions(), settings.cache_dir,
                            lambda: open_store(settings, read_only=False), only_sources=["c"],
                            jobs=1)
-    assert not report.partial and report.counts["Function"] == 25
+    assert not report.partial and report.counts["Function"] == 29
     store = open_store(settings)
     yield store
     store.close()
@@ -373,7 +378,7 @@ def test_fewer_parses_than_version_tu_pairs(checkout: Checkout, tmp_path: Path) 
     c_source(ctx)
     pairs = sum(r["files"] for r in ctx.stats["per_version"])
     parses = int(ctx.notes["c"].split()[0])
-    assert pairs == 10 + 10 + 9 + 10 and parses < pairs + 4  # +prefix/header parses
+    assert pairs == 12 + 12 + 11 + 12 and parses < pairs + 4  # +prefix/header parses
     ctx2 = IngestContext(checkout=checkout, versions=checkout.versions(), cache_dir=tmp_path,
                          jobs=1)
     c_source(ctx2)

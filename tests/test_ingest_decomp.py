@@ -87,3 +87,57 @@ def test_each_files_static_is_its_own_global(run) -> None:  # noqa: ANN001
     assert horse["static"] is True and horse["type"].startswith("InitChainEntry[")
     defined = {(r["from"], r["to"]) for r in facts.rel_rows("DEFINED_IN") if r["from_kind"] == "Global"}
     assert all((k, g["file"]) in defined for k, g in chains.items() if g["defined"])
+
+
+def test_files_linked_through_a_combined_object_are_in_the_graph(run) -> None:  # noqa: ANN001
+    """z_message.c and z_game_over.c reach the spec only through the Makefile's combined
+    object: their functions are defined there, in every version of the run."""
+    _, _, facts = run
+    for name, path in (("Message_GetState", "src/code/z_message.c"),
+                       ("GameOver_Init", "src/code/z_game_over.c")):
+        fn = facts.nodes["Function"][name]
+        assert (fn["defined"], fn["file"]) == (True, path), name
+        for v in VERSIONS:
+            edge = _edges(facts, "Function", v)[name]
+            assert (edge["defined"], edge["file"]) == (True, path), (name, v)
+    callers = {r["from"] for r in facts.rel_rows("CALLS") if r["to"] == "Message_GetState"}
+    assert len(callers) > 200
+    assert facts.nodes["File"]["src/code/z_message.c"]["segment"] == "code"
+
+
+def test_the_audit_explains_every_file_it_lists(run) -> None:  # noqa: ANN001
+    from ingest.spec import read_spec
+
+    co, ctx, facts = run
+    audit = ctx.stats["file_audit"]
+    statuses = audit.by_status()
+    assert "unexplained" not in statuses and "missing" not in statuses, audit.files
+    assert all(f.reason for f in audit.files)
+    # the .inc.c files are compiled as part of the files that include them
+    inc = {f.path: f for f in audit.files if f.path.endswith(".inc.c")}
+    assert inc and all(f.status == "included" for f in inc.values())
+    assert "z_en_ru1.c" in inc["src/overlays/actors/ovl_En_Ru1/z_en_ru1_cutscene_data.inc.c"].reason
+    gcc = next(f for f in audit.files if f.path == "src/gcc_fix/missing_gcc_functions.c")
+    assert gcc.status == "not-built" and "COMPILER_GCC" in gcc.reason
+    # every file no version of this run builds is listed, and no other
+    every = {str(p.relative_to(co.root)) for p in (co.root / "src").rglob("*.c")}
+    built = {t.path for v in ctx.versions for t in read_spec(co, v, ctx.cache_dir).tus}
+    assert {f.path for f in audit.files} == every - built
+    assert facts.nodes["File"]["src/gcc_fix/missing_gcc_functions.c"]["status"] == "not-built"
+
+
+def test_function_counts_match_an_independent_count(run) -> None:  # noqa: ANN001
+    """GNU cpp and a plain scan of its output, over the files each version's spec builds
+    (found by cpp and the Makefile, not by ootkg), count the functions defined; ootkg's count
+    is within 0.1% of it."""
+    from ingest.cenv import CompileEnv
+    from tests.decomp_count import MIPS, built_files, count_functions, cpp_flags
+
+    co, ctx, _ = run
+    per = {r["version"]: r["functions"] for r in ctx.stats["per_version"]}
+    for v in VERSIONS:
+        env = CompileEnv(co, v, ctx.cache_dir)
+        files = built_files(co.root, MIPS + cpp_flags(env.args()))
+        names = count_functions(co.root, files, {f: cpp_flags(env.args(f)) for f in files})
+        print(f"{v}: {len(files)} files; ootkg {per[v]} functions, independent {len(names)}")
+        assert abs(per[v] - len(names)) <= 0.001 * len(names), (v, per[v], len(names))

@@ -86,3 +86,38 @@ def test_stats_query_covers_every_schema_kind() -> None:
     text = QueryCatalog().get("stats").text
     missing = [k for k in (*NODE_KINDS, *REL_KINDS) if f"'{k}' AS kind" not in text]
     assert not missing, f"queries/stats.cypher lacks {missing}: regenerate it from kg.schema"
+
+
+def test_names_are_checked_before_a_query_runs(call_graph: GraphStore) -> None:
+    """On every store: a misspelt name is an UnknownNameError with suggestions; a known one
+    and a wildcard default pass; a closed vocabulary (a file status) is checked too."""
+    from kg.queries import UnknownNameError
+
+    catalog = QueryCatalog(getattr(call_graph, "kind", "embedded"))
+    q = catalog.get("symbol")
+    with pytest.raises(UnknownNameError) as e:
+        q.check_names(call_graph, q.bind({"name": "Actor_Kil", "version": "ntsc-1.1"}))
+    assert [(p.param, p.suggestions) for p in e.value.problems] == [
+        ("name", ["Actor_Kill"]), ("version", ["ntsc-1.0"])]
+    q = catalog.get("struct_layout")  # no struct at all in this graph
+    with pytest.raises(UnknownNameError, match="the graph has no struct at all"):
+        q.check_names(call_graph, q.bind({"name": "Actor", "version": "ntsc-1.0"}))
+    q = catalog.get("symbol")
+    assert q.check_names(call_graph, q.bind({"name": "Actor_Kill"})) == ["name=Actor_Kill"]
+    q = catalog.get("unbuilt_files")
+    assert q.check_names(call_graph, q.bind({})) == []  # status=any: a wildcard
+    with pytest.raises(UnknownNameError, match="Did you mean included"):
+        q.check_names(call_graph, q.bind({"status": "inculded"}))
+    q = catalog.get("prerequisites")
+    with pytest.raises(UnknownNameError, match="the graph has no concept at all"):
+        q.check_names(call_graph, q.bind({"concept": "actor-basics"}))
+
+
+def test_every_names_kind_in_the_headers_is_defined() -> None:
+    from kg.param_check import KINDS
+
+    for q in QueryCatalog().all():
+        for p in q.params:
+            assert p.names is None or p.names in KINDS, (q.name, p.name)
+    with pytest.raises(NamedQueryError, match="unknown entity kind 'nonsense'"):
+        parse_query("x", "// param: a str names nonsense -- x\nRETURN 1 AS one")

@@ -8,13 +8,13 @@ versions on demand (for ``not-in-version``) and cached.
 
 from __future__ import annotations
 
-import bisect
-import difflib
 import json
 import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+from kg.names import NameList
 
 log = logging.getLogger(__name__)
 
@@ -80,38 +80,6 @@ def _params(raw: Any) -> list[tuple[str, str]] | None:
         elif isinstance(p, str):
             out.append(("", p))
     return out
-
-
-class NameList:
-    """Sorted names for did-you-mean suggestions without scanning everything."""
-
-    def __init__(self, names: set[str]) -> None:
-        self.names = sorted(names)
-        self._lower = sorted((n.lower(), n) for n in names)
-        self._memo: dict[tuple[str, int], list[str]] = {}
-
-    def suggest(self, name: str, n: int = 3) -> list[str]:
-        key = (name, n)
-        hit = self._memo.get(key)
-        if hit is None:
-            if len(self._memo) > 20000:
-                self._memo.clear()
-            hit = self._memo[key] = self._suggest(name, n)
-        return list(hit)
-
-    def _suggest(self, name: str, n: int) -> list[str]:
-        low = name.lower()
-        # candidates: same 3-char prefix bucket (cheap), then a wider pass if nothing close
-        i = bisect.bisect_left(self._lower, (low[:3], ""))
-        bucket = []
-        while i < len(self._lower) and self._lower[i][0].startswith(low[:3]):
-            bucket.append(self._lower[i][1])
-            i += 1
-        out = difflib.get_close_matches(name, bucket, n=n, cutoff=0.75) if bucket else []
-        if not out and len(self.names) <= 20000:
-            pre = [c for c in self.names if abs(len(c) - len(name)) <= 4]
-            out = difflib.get_close_matches(name, pre, n=n, cutoff=0.8)
-        return out
 
 
 class SymbolIndex:

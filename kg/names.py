@@ -1,0 +1,58 @@
+"""Did-you-mean suggestions over a set of names: one engine for the validator, the HTTP
+service's ``/v1/symbols`` and the named queries' parameter checks.
+
+``NameList(names).suggest(name)``: close spellings (``difflib``) among the names sharing the
+first three letters, then, when none is close, among names of about the same length.
+``prefix=True`` also offers names the given one begins (``spot00`` -> ``spot00_scene``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+
+
+class NameList:
+    """Sorted names for did-you-mean suggestions without scanning everything."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = sorted(names)
+        self._lower = sorted((n.lower(), n) for n in names)
+        self._memo: dict[tuple[str, int, bool], list[str]] = {}
+
+    def suggest(self, name: str, n: int = 3, prefix: bool = False) -> list[str]:
+        key = (name, n, prefix)
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) > 20000:
+                self._memo.clear()
+            hit = self._memo[key] = self._suggest(name, n)
+            if prefix and not hit:
+                hit = self._memo[key] = self._starting(name, n)
+        return list(hit)
+
+    def _suggest(self, name: str, n: int) -> list[str]:
+        low = name.lower()
+        # candidates: same 3-char prefix bucket (cheap), then a wider pass if nothing close
+        i = bisect.bisect_left(self._lower, (low[:3], ""))
+        bucket = []
+        while i < len(self._lower) and self._lower[i][0].startswith(low[:3]):
+            bucket.append(self._lower[i][1])
+            i += 1
+        out = difflib.get_close_matches(name, bucket, n=n, cutoff=0.75) if bucket else []
+        if not out and len(self.names) <= 20000:
+            pre = [c for c in self.names if abs(len(c) - len(name)) <= 4]
+            out = difflib.get_close_matches(name, pre, n=n, cutoff=0.8)
+        return out
+
+    def _starting(self, name: str, n: int) -> list[str]:
+        """Names that begin with ``name`` (any case), shortest first."""
+        low = name.lower()
+        if len(low) < 3:
+            return []
+        i = bisect.bisect_left(self._lower, (low, ""))
+        out = []
+        while i < len(self._lower) and self._lower[i][0].startswith(low):
+            out.append(self._lower[i][1])
+            i += 1
+        return sorted(out, key=lambda s: (len(s), s))[:n]

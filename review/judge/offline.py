@@ -77,6 +77,9 @@ class OfflineJudge:
         self.facts = facts
         self.novelty = NoveltyIndex() if novelty else None
 
+    def score_all(self, records: list[dict[str, Any]]) -> list[JudgeScore]:
+        return [self.score(r) for r in records]
+
     def score(self, record: dict[str, Any], *, facts: list[T.FactLike] | None = None) -> JudgeScore:
         meta = record.get("metadata") or {}
         messages = record.get("messages") or []
@@ -279,8 +282,3 @@ def _loose_names(parts: T.Parts, corpus: T.Corpus) -> list[str]:
     allowed = corpus.idents | T.identifiers(parts.question) | T.defined_names(parts.code)
     return sorted(w for w in T.identifiers(parts.answer)
                   if w not in allowed and w not in T.IDIOMS and not w.startswith("ACTOR_FLAG_"))
-
-
-def judge_records(records: list[dict[str, Any]], *, facts: Any = None) -> list[JudgeScore]:
-    j = OfflineJudge(facts=facts)
-    return [j.score(r) for r in records]

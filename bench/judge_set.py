@@ -178,6 +178,9 @@ class Mutator:
     def wrong_version(self, rec: dict[str, Any]) -> dict[str, Any] | None:
         rec = copy.deepcopy(rec)
         v = rec["metadata"]["version"]
+        answer = " ".join(rec["messages"][i]["content"] for i in _assistant(rec))
+        if v not in answer and not any(i.endswith("@" + v) for i in rec["metadata"]["fact_ids"]):
+            return None  # nothing in it is of one version: relabelling it makes nothing wrong
         others = [x for x in self.versions if x != v]
         if not others:
             return None
@@ -239,7 +242,14 @@ def build(records: list[dict[str, Any]], store: Any, settings: Any, *, seed: int
     order = list(range(len(records)))
     rng.shuffle(order)
     half = len(order) // 2
-    good = [records[i] for i in order[:half]]
+    # One good example per (target, family): a second one is what a reviewer rejects as a
+    # duplicate (on a small graph a run repeats its targets), so it cannot be labelled good.
+    good, seen = [], set()
+    for i in order[:half]:
+        key = (records[i]["metadata"]["target"], records[i]["metadata"]["family"])
+        if key not in seen:
+            seen.add(key)
+            good.append(records[i])
     bad_src = [records[i] for i in order[half:]]
     names = {k: [r["n"] for r in store.run(f"MATCH (n:{k}) RETURN n.{key} AS n ORDER BY n.{key} "
                                            "LIMIT 5000") if r["n"]]

@@ -128,7 +128,8 @@ def _summary(scores: list, title: str) -> None:
     hist = Counter(min(10, max(1, int(s.score))) for s in scores)
     mean = sum(s.score for s in scores) / len(scores) if scores else 0.0
     render_table([{"score": f"{k}–{k + 1}" if k < 10 else "10", "examples": hist.get(k, 0)}
-                  for k in range(1, 11)], title=f"{title}; mean {mean:.2f}")
+                  for k in range(1, 11)], title=f"mean {mean:.2f}")
+    typer.echo(title)
 
 
 @judge_app.command("calibrate")

@@ -51,7 +51,7 @@ _UNSAFE = [re.compile(p) for p in (
 )]
 _NON_IDIOM = [re.compile(p) for p in (
     r"\b(?:unsigned|signed)\s+(?:int|short|char|long)\b",
-    r"(?<![\w*])(?:int|short|long|float|double)\s+\**[A-Za-z_]\w*\s*(?:[=;,)\[])",
+    r"(?<![\w*])(?:int|short|long|float|double)(?:\s+|\s*\*+\s*)[A-Za-z_]\w*\s*[=;,)\[]",
 )]
 _DOMAIN = frozenset("""actor actors object objects scene scenes room rooms function functions
 struct structs field member offset offsets address addresses version versions rom ram mod

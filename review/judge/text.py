@@ -180,7 +180,9 @@ def misquotes(prose: str, fact_texts: list[str]) -> list[tuple[str, str]]:
         given = {t for t in best - toks if significant(t)}
         for a in said:
             match = [b for b in given if b[0].isdigit() == a[0].isdigit()]
-            if match and not any(a in f for f in facts):
+            # a close restatement swapping a token is a misquote even if the new token is
+            # true elsewhere; a looser one only when no fact has it at all
+            if match and (best_j >= 0.5 or not any(a in f for f in facts)):
                 out.append((match[0], a))
                 break
     return out
@@ -201,7 +203,7 @@ class Corpus:
     @classmethod
     def of(cls, facts: list[FactLike] | None, fact_ids: list[str]) -> Corpus:
         c = cls()
-        c.texts = [f.text for f in facts or []]
+        c.texts = [f"{f.text} {f.source}" for f in facts or []]
         texts = list(fact_ids)
         for f in facts or []:
             texts += [f.text, f.source, f.id]

@@ -1,25 +1,44 @@
 """The offline judge on a labelled set (``bench/judge_set.py``): how well it separates good
 examples from ones with a planted defect (AUC, overall and per reason), and how fast it
-scores.
+scores. Writes the `judge` section of BENCHMARKS.md.
 
-    python bench/judge_set.py RUN.jsonl --db GRAPH --out set.jsonl
-    python bench/bench_judge.py set.jsonl --db GRAPH [--repeat 3]
+    python bench/bench_judge.py --db GRAPH                 # generates an offline run first
+    python bench/bench_judge.py --db GRAPH --run RUN.jsonl [--repeat 3] [--show 10]
 
 Throughput is reported twice: the judge alone (facts already built, as in
 ``generate --min-quality``, where the context is at hand) and end to end (each
-example's facts rebuilt from the graph first, as ``ootkg judge FILE`` does).
+example's facts rebuilt from the graph first, with a cold context cache, as
+``ootkg judge FILE`` does).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.judge_set import build  # noqa: E402
+from bench.report import write_section  # noqa: E402
+
+
+def runs(xs: list[float]) -> str:
+    return ", ".join(f"{x:.2f}" for x in xs)
+
+
+def load_avg() -> str:
+    try:
+        return " / ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def main() -> None:
@@ -29,18 +48,30 @@ def main() -> None:
     from review.agreement import auc
     from review.judge.offline import OfflineJudge
 
-    ap = argparse.ArgumentParser()
-    ap.add_argument("set", type=Path)
-    ap.add_argument("--db", type=Path, required=True)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", type=Path, required=True, help="the graph (opened read-only)")
+    ap.add_argument("--run", type=Path, help="an offline run on that graph (default: made now)")
+    ap.add_argument("--count", type=int, default=1200)
+    ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--show", type=int, default=0, help="print the N worst-separated defects")
+    ap.add_argument("--show", type=int, default=0, help="print the N best-scored defects")
+    ap.add_argument("--no-write", action="store_true", help="do not touch BENCHMARKS.md")
     a = ap.parse_args()
-    rows = [json.loads(line) for line in a.set.read_text().splitlines() if line.strip()]
-    with open_store(Settings(db=a.db), read_only=True) as store:
+    tmp = Path(tempfile.mkdtemp(prefix="ootkg-bench-judge-"))
+    run = a.run
+    if run is None:
+        run = tmp / "run.jsonl"
+        env = {**os.environ, "OOTKG_DB": str(a.db), "OOTKG_REVIEW_DIR": str(tmp / "home")}
+        subprocess.run([sys.executable, "-m", "ootkg", "generate", "--count", str(a.count),
+                        "--seed", "7", "--out", str(run), "--no-writeback", "--no-feedback",
+                        "--fsync-interval", "0.5"], check=True, env=env, cwd=ROOT)
+    records = [json.loads(x) for x in run.read_text().splitlines() if x.strip()]
+    settings = Settings(db=a.db)
+    load_before = load_avg()
+    with open_store(settings, read_only=True) as store:
+        rows = build(records, store, settings, seed=a.seed)
         look = fact_lookup(store)
-        t0 = time.perf_counter()
         facts = [look(r["record"]["metadata"]) for r in rows]
-        first_facts = time.perf_counter() - t0
         alone = []
         for _ in range(a.repeat):
             judge = OfflineJudge()
@@ -49,8 +80,7 @@ def main() -> None:
             alone.append(time.perf_counter() - t0)
         e2e = []
         for _ in range(a.repeat):
-            look = fact_lookup(store)  # a fresh context cache each time
-            judge = OfflineJudge(facts=look)
+            judge = OfflineJudge(facts=fact_lookup(store))  # a cold context cache each time
             t0 = time.perf_counter()
             for r in rows:
                 judge.score(r["record"])
@@ -58,30 +88,46 @@ def main() -> None:
     labels = [r["label"] for r in rows]
     value = [s.score for s in scores]
     good = [lb == "good" for lb in labels]
-    print(f"{len(rows)} examples ({sum(good)} good); facts built in {first_facts:.2f}s")
-    print(f"AUC good vs defective: {auc(value, good):.3f}")
+    lines = ["| defect | examples | AUC against the good ones | mean score |", "|---|---|---|---|"]
     for reason in sorted(set(labels) - {"good"}):
         sub = [(v, lb == "good") for v, lb in zip(value, labels, strict=True)
                if lb in ("good", reason)]
         mean = statistics.mean(v for v, lb in zip(value, labels, strict=True) if lb == reason)
-        print(f"  {reason:22s} AUC {auc([v for v, _ in sub], [g for _, g in sub]):.3f}  "
-              f"mean score {mean:.2f}  (n={labels.count(reason)})")
-    print(f"  good                   mean score "
-          f"{statistics.mean(v for v, g in zip(value, good, strict=True) if g):.2f}")
-    best = min(alone)
-    print(f"judge alone: {len(rows) / best:.0f} examples/s (best of {a.repeat}: {best:.2f}s; "
-          f"all {', '.join(f'{x:.2f}' for x in alone)})")
-    best = min(e2e)
-    print(f"with facts from the graph: {len(rows) / best:.0f} examples/s (best of {a.repeat}: "
-          f"{best:.2f}s; all {', '.join(f'{x:.2f}' for x in e2e)})")
+        lines.append(f"| {reason} | {labels.count(reason)} | "
+                     f"{auc([v for v, _ in sub], [g for _, g in sub]):.3f} | {mean:.2f} |")
+    mean_good = statistics.mean(v for v, g in zip(value, good, strict=True) if g)
+    lines.append(f"| (good) | {sum(good)} | | {mean_good:.2f} |")
+    overall = auc(value, good)
+    n = len(rows)
+    body = f"""## Judge
+
+`python bench/bench_judge.py --db GRAPH` ({len(records)} offline examples generated on the
+graph, {n} in the labelled set built by `bench/judge_set.py` with seed {a.seed}: one good
+example per target and family from one half, a planted defect of each rejection reason on
+the other half, every defective example validated again).
+
+**AUC good vs defective: {overall:.3f}** (goal >= 0.9).
+
+{chr(10).join(lines)}
+
+Throughput, best of {a.repeat} (load average before: {load_before}, after: {load_avg()};
+the machine is shared):
+
+| | examples/s | all runs (s) |
+|---|---|---|
+| the judge alone (facts at hand, as in `generate --min-quality`) | {n / min(alone):.0f} | {runs(alone)} |
+| facts rebuilt from the graph, cold cache (`ootkg judge FILE`) | {n / min(e2e):.0f} | {runs(e2e)} |
+"""
+    print(body)
     if a.show:
-        worst = sorted((s for s in zip(value, labels, rows, strict=True) if s[1] != "good"),
-                       key=lambda s: -s[0])[:a.show]
-        for v, lb, r in worst:
-            sc = next(x for x in scores if x.id == r["record"]["metadata"]["id"])
-            print(f"--- {lb} scored {v}: {sc.flags}")
+        worst = sorted((s for s in zip(scores, labels, rows, strict=True) if s[1] != "good"),
+                       key=lambda s: -s[0].score)[:a.show]
+        for sc, lb, r in worst:
+            print(f"--- {lb} scored {sc.score}: {sc.flags}")
             for m in r["record"]["messages"][:2]:
                 print("   ", m["role"][0], m["content"][:300].replace("\n", " "))
+    if not a.no_write:
+        write_section("judge", body)
 
 
 if __name__ == "__main__":

@@ -188,18 +188,18 @@ def stats(
     acc = f"{s.accuracy:.1%}" if s.accuracy is not None else "-"
     mean = f"{s.mean_score:.2f}" if s.mean_score is not None else "-"
     render_table([
-        {"measure": "examples", "value": s.examples},
-        {"measure": "reviewed (a verdict)", "value": s.reviewed},
-        {"measure": "accepted / rejected", "value": f"{s.accepted} / {s.rejected}"},
-        {"measure": "accuracy", "value": acc},
-        {"measure": "mean score (scores given)", "value": f"{mean} ({s.scored})"},
-        {"measure": "share of scores >= 8", "value": f"{s.share_score_8_plus:.1%}"
+        {"measure": "examples", "figure": s.examples},
+        {"measure": "reviewed (a verdict)", "figure": s.reviewed},
+        {"measure": "accepted / rejected", "figure": f"{s.accepted} / {s.rejected}"},
+        {"measure": "accuracy", "figure": acc},
+        {"measure": "mean score (scores given)", "figure": f"{mean} ({s.scored})"},
+        {"measure": "share of scores >= 8", "figure": f"{s.share_score_8_plus:.1%}"
          if s.share_score_8_plus is not None else "-"},
-        {"measure": "edited", "value": s.edited},
-        {"measure": "reviewers (events)", "value": ", ".join(f"{k} ({v})" for k, v in s.reviewers.items()) or "-"},
-        {"measure": "reasons", "value": ", ".join(f"{k} {v}" for k, v in sorted(s.reasons.items())) or "-"},
+        {"measure": "edited", "figure": s.edited},
+        {"measure": "reviewers (events)", "figure": ", ".join(f"{k} ({v})" for k, v in s.reviewers.items()) or "-"},
+        {"measure": "reasons", "figure": ", ".join(f"{k} {v}" for k, v in sorted(s.reasons.items())) or "-"},
     ], title=f"Reviews of {len(s.runs)} run(s), policy {s.policy}")
-    render_table([{"by": r.group, "value": r.value, "reviewed": r.reviewed, "accepted": r.accepted,
+    render_table([{"by": r.group, "which": r.value, "reviewed": r.reviewed, "accepted": r.accepted,
                    "accuracy": f"{r.accuracy:.1%}" if r.accuracy is not None else "-",
                    "mean score": f"{r.mean_score:.2f}" if r.mean_score is not None else "-"}
                   for r in s.by], title="Accuracy by")
@@ -208,12 +208,12 @@ def stats(
     def fmt(x: float | None) -> str:
         return "-" if x is None else f"{x:.3f}"
 
-    rows = [{"measure": "examples with 2+ verdicts", "value": a.items_with_several},
-            {"measure": "Fleiss' kappa (verdict)", "value": fmt(a.fleiss_verdict)},
-            {"measure": "Krippendorff's alpha (verdict, nominal)", "value": fmt(a.alpha_verdict)},
-            {"measure": "Krippendorff's alpha (reason, nominal)", "value": fmt(a.alpha_reason)},
-            {"measure": "Krippendorff's alpha (score, interval)", "value": fmt(a.alpha_score)}]
-    rows += [{"measure": f"Cohen's kappa {p.a} / {p.b} ({p.items} examples)", "value": fmt(p.kappa)}
+    rows = [{"measure": "examples with 2+ verdicts", "figure": a.items_with_several},
+            {"measure": "Fleiss' kappa (verdict)", "figure": fmt(a.fleiss_verdict)},
+            {"measure": "Krippendorff's alpha (verdict, nominal)", "figure": fmt(a.alpha_verdict)},
+            {"measure": "Krippendorff's alpha (reason, nominal)", "figure": fmt(a.alpha_reason)},
+            {"measure": "Krippendorff's alpha (score, interval)", "figure": fmt(a.alpha_score)}]
+    rows += [{"measure": f"Cohen's kappa {p.a} / {p.b} ({p.items} examples)", "figure": fmt(p.kappa)}
              for p in a.cohen]
     render_table(rows, title="Agreement between reviewers")
 

@@ -229,3 +229,16 @@ def _copy_db(db: Path, tmp: Path) -> Path:
 
 def test_reviews_file_sits_next_to_the_run():
     assert reviews_path(Path("data/run2.jsonl")) == Path("data/run2.reviews.jsonl")
+
+
+def test_review_sits_below_generate():
+    """DESIGN.md's layering: kg <- ingest, validate <- review <- generate <- ootkg."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent / "review"
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert name.split(".")[0] not in ("generate", "ootkg", "ingest"), (path, name)

@@ -21,6 +21,7 @@ class LiveReviews:
         self.events: list[ReviewEvent] = []
         self.by_example: dict[str, ExampleReviews] = {}
         self._read_to = 0
+        self.version = 0  # grows with every event read: caches of what reviews imply key on it
         self._lock = threading.RLock()
         self.refresh()
 
@@ -46,6 +47,7 @@ class LiveReviews:
                         continue
                 self._read_to = pos
             if new:
+                self.version += len(new)
                 self.events += new
                 touched = {e.example for e in new}
                 folded = fold(e for e in self.events if e.example in touched)

@@ -125,11 +125,10 @@ class OfflineJudge:
                 x -= 0.2
             elif issue.get("severity") == "warning" and (issue.get("level") or 4) <= 3:
                 x -= 0.1
-        asked = set(T.numbers(parts.question))
-        corpus.numbers |= asked
+        asked = set(T.numbers(parts.question))  # (the corpus is shared: not added to it)
         shown = set(T.numbers(parts.answer))
-        unsupported = sorted({n for n in shown if not T.trivial_number(n)
-                              and not corpus.supports(n, shown)})
+        unsupported = sorted({n for n in shown if not T.trivial_number(n) and n not in asked
+                              and not corpus.supports(n, shown, asked)})
         if unsupported:
             x -= min(0.9, 0.35 * len(unsupported))
             flags.append("numbers no fact gives: " + ", ".join(hex(n) for n in unsupported[:5]))
@@ -141,7 +140,7 @@ class OfflineJudge:
             x -= 0.5
             flags.append(f"contradicts itself: {clash[0]}")
         if corpus.texts:
-            wrong = T.misquotes(parts.prose, corpus.texts)
+            wrong = T.misquotes(parts.prose, corpus.tokens)
             if wrong:
                 x -= min(0.8, 0.45 * len(wrong))
                 flags.append("restates a fact with " + ", ".join(f"{b} for {a}" for a, b in wrong[:3]))

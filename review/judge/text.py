@@ -146,32 +146,69 @@ def hex_dec_mismatches(text: str) -> list[str]:
             if int(m.group(1), 16) != int(m.group(2))]
 
 
-_TOKEN = re.compile(r"0[xX][0-9A-Fa-f]+|\d+|(?<![0-9A-Za-z_])[A-Za-z_][A-Za-z0-9_]*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+_HEX = re.compile(r"0[xX][0-9A-Fa-f]+")
+
+
+def as_number(tok: str) -> int | None:
+    if tok.isdigit():
+        return int(tok)
+    return int(tok, 16) if _HEX.fullmatch(tok) else None
 
 
 def significant(tok: str) -> bool:
     if tok[0].isdigit():
-        return not trivial_number(int(tok, 16) if tok[:2].lower() == "0x" else int(tok))
+        n = as_number(tok)
+        return n is not None and not trivial_number(n)
     return code_like(tok) or tok in IDIOMS
 
 
-def misquotes(prose: str, fact_texts: list[str]) -> list[tuple[str, str]]:
+# Every character that cannot be part of a name or a number, as a space: splitting on them
+# is the token regex's answer at C speed (the judge tokenises every fact of every context).
+_SEP = {i: " " for i in range(128) if not (chr(i).isalnum() or chr(i) == "_")}
+_SEP.update({ord(c): " " for c in "—–×’‘“”…·•→←≥≤"})
+
+
+def tokens(text: str) -> set[str]:
+    return set(text.translate(_SEP).split())
+
+
+class FactTokens:
+    """Each fact's token set, and all of them (made once per context, shared by its
+    examples)."""
+
+    def __init__(self, fact_texts: list[str]) -> None:
+        self.sets = [frozenset(tokens(t)) for t in fact_texts]
+        self.everywhere = frozenset().union(*self.sets)
+
+    def near(self, names: set[str]) -> list[frozenset[str]]:
+        """Token sets of the facts that have any of ``names``."""
+        return [ts for ts in self.sets if not ts.isdisjoint(names)]
+
+
+def misquotes(prose: str, facts: FactTokens) -> list[tuple[str, str]]:
     """Sentences that restate a fact with one name, number or type swapped: the closest
     fact (most shared tokens) lacks a token the sentence has, and has one of the same
     class the sentence lacks. Returns (what the fact says, what the answer says)."""
-    facts = [set(_TOKEN.findall(t)) for t in fact_texts]
+    sentences = [tokens(x) for x in _SENTENCE.split(prose)]
+    # only facts sharing one of its names (not its common words) can be a sentence's closest
+    names = {t for toks in sentences for t in toks
+             if len(t) >= 4 and t in facts.everywhere and code_like(t)}
+    if not names:
+        return []
+    near = facts.near(names)
     out = []
-    for sentence in _SENTENCE.split(prose):
-        toks = set(_TOKEN.findall(sentence))
-        if len(toks) < 4:
+    for toks in sentences:
+        if len(toks) < 4 or toks.isdisjoint(names):
             continue
         best, best_j = None, 0.0
-        for ft in facts:
+        for ft in near:
             inter = len(toks & ft)
             if inter < 3:
                 continue
-            j = inter / len(toks | ft)
+            j = inter / (len(toks) + len(ft) - inter)
             if j > best_j:
                 best, best_j = ft, j
         if best is None or best_j < 0.4:
@@ -182,7 +219,7 @@ def misquotes(prose: str, fact_texts: list[str]) -> list[tuple[str, str]]:
             match = [b for b in given if b[0].isdigit() == a[0].isdigit()]
             # a close restatement swapping a token is a misquote even if the new token is
             # true elsewhere; a looser one only when no fact has it at all
-            if match and (best_j >= 0.5 or not any(a in f for f in facts)):
+            if match and (best_j >= 0.5 or a not in facts.everywhere):
                 out.append((match[0], a))
                 break
     return out
@@ -199,27 +236,49 @@ class Corpus:
     names: set[str] = field(default_factory=set)  # entity keys and their last parts
 
     texts: list[str] = field(default_factory=list)
+    _tokens: FactTokens | None = None
+
+    @property
+    def tokens(self) -> FactTokens:
+        if self._tokens is None:
+            self._tokens = FactTokens(self.texts)
+        return self._tokens
 
     @classmethod
     def of(cls, facts: list[FactLike] | None, fact_ids: list[str]) -> Corpus:
+        """The corpus of a context's facts (made once per facts list: examples about one
+        target share it), or of the fact ids alone when the facts are unknown."""
+        if facts is None:
+            return cls._build(None, fact_ids)
+        hit = _CORPORA.get(id(facts))
+        if hit is not None and hit[0] is facts:
+            return hit[1]
+        c = cls._build(facts, [])
+        _CORPORA[id(facts)] = (facts, c)
+        if len(_CORPORA) > 256:
+            _CORPORA.pop(next(iter(_CORPORA)))
+        return c
+
+    @classmethod
+    def _build(cls, facts: list[FactLike] | None, fact_ids: list[str]) -> Corpus:
         c = cls()
-        c.texts = [f"{f.text} {f.source}" for f in facts or []]
-        texts = list(fact_ids)
+        c.texts = [f"{f.text} {f.source} {f.id}" for f in facts or []]
         for f in facts or []:
-            texts += [f.text, f.source, f.id]
             c.ids.add(f.id)
             c.names.update((f.entity, f.entity.rsplit(":", 1)[-1], f.entity.split(".")[-1]))
         c.names.discard("")
-        big = "\n".join(texts)
-        c.idents = set(_WORD.findall(big))
+        # one tokenising pass: the same token sets serve the misquote check
+        c._tokens = FactTokens(c.texts + list(fact_ids))
+        toks = c._tokens.everywhere
+        c.idents = {t for t in toks if not t[0].isdigit()}
         c.words = {w.lower() for w in c.idents}
-        c.numbers = set(numbers(big))
+        c.numbers = {n for t in toks if t[0].isdigit() and (n := as_number(t)) is not None}
         return c
 
-    def supports(self, n: int, shown: set[int]) -> bool:
+    def supports(self, n: int, shown: set[int], asked: set[int] = frozenset()) -> bool:
         """A fact's number, or one arithmetic step the answer shows (both operands among the
         numbers it states), or a fact's address plus a fact's offset."""
-        have = self.numbers
+        have = self.numbers | asked
         if n in have:
             return True
         for pool, others in ((shown, shown), ({a for a in have if a >= 0x10000}, have)):
@@ -233,3 +292,6 @@ class Corpus:
                         if (n * m) % a == 0 and (n * m) // a in others:
                             return True
         return False
+
+
+_CORPORA: dict[int, tuple[list, Corpus]] = {}

@@ -17,6 +17,7 @@ JSONL on ``ootkg review sync`` (see docs/review.md). A refused request writes no
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -68,6 +69,7 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
     reader = SourceReader(decomp)
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     judge_cache: dict[str, Any] = {"mtime": None, "scores": {}}
+    queues: dict[tuple, list[str]] = {}  # filtered queues, until the run or the reviews change
     app = FastAPI(title="ootkg review", docs_url=None, redoc_url=None, openapi_url=None)
 
     # -- helpers -------------------------------------------------------------------------
@@ -115,6 +117,27 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
     def refresh() -> None:
         data.refresh()
         live.refresh()
+
+    def queue_of(f: Filters, me: str) -> list[str]:
+        judged = judge_of(f)
+        key = (f.model_dump_json(exclude={"page"}), me, len(data), live.version, id(judged))
+        ids = queues.get(key)
+        if ids is None:
+            if len(queues) > 64:
+                queues.clear()
+            ids = queues[key] = select(data, live, judged, f, me)
+        return ids
+
+    if facts is not None:
+        # Warm the graph's context tables (loaded once a query has been asked enough times)
+        # while the reviewer signs in, not on their first pages.
+        def warm() -> None:
+            for ex_id in data.order[:64]:
+                rec = data.get(ex_id)
+                if rec is not None:
+                    facts(rec.get("metadata") or {})
+
+        threading.Thread(target=warm, name="review-warm", daemon=True).start()
 
     @app.exception_handler(Refused)
     async def _refused(request: Request, exc: Refused) -> Response:
@@ -172,7 +195,7 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
         refresh()
         f = filters_from(dict(request.query_params))
         judged = judge_of(f)
-        ids = select(data, live, judged, f, me)
+        ids = queue_of(f, me)
         start = (f.page - 1) * PAGE
         rows = [(data.summaries[i], live.by_example.get(i), judged.get(i)) for i in ids[start:start + PAGE]]
         facets = {
@@ -193,8 +216,8 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
         if rec is None:
             raise Refused(404, f"No example {ex_id!r} in {data.path.name}.")
         f = filters_from(dict(request.query_params))
-        ids = select(data, live, judge_of(f), f, me)
-        pos = ids.index(ex_id) if ex_id in ids else None
+        ids = queue_of(f, me)
+        pos = _index(ids, ex_id)
         order = data.order
         here = data.summaries[ex_id].position
         prev_id = ids[pos - 1] if pos else (order[here - 1] if pos is None and here else None)
@@ -218,13 +241,9 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
 
     # -- actions -------------------------------------------------------------------------
     def next_after(ex_id: str, f: Filters, me: str) -> str:
-        ids = select(data, live, judge_of(f), f, me)
-        order = {i: n for n, i in enumerate(data.order)}
-        here = order.get(ex_id, -1)
-        later = [i for i in ids if order[i] > here and i != ex_id]
-        if later:
-            return f"/e/{later[0]}?{f.query(page=1)}"
-        return f"/?{f.query(page=1)}"
+        here = data.summaries[ex_id].position
+        later = next((i for i in queue_of(f, me) if data.summaries[i].position > here), None)
+        return f"/e/{later}?{f.query(page=1)}" if later else f"/?{f.query(page=1)}"
 
     @app.post("/e/{ex_id}/review")
     async def review_form(request: Request, ex_id: str) -> Response:
@@ -268,7 +287,7 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
         refresh()
         f = filters_from(dict(request.query_params))
         judged = judge_of(f)
-        ids = select(data, live, judged, f, me)
+        ids = queue_of(f, me)
         out = []
         for i in ids:
             s, ex = data.summaries[i], live.by_example.get(i)
@@ -286,6 +305,13 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
         return JSONResponse(compute([run]).model_dump(mode="json"), headers=_HEADERS)
 
     return _BodyLimit(app, MAX_BODY)
+
+
+def _index(ids: list[str], ex_id: str) -> int | None:
+    try:
+        return ids.index(ex_id)
+    except ValueError:
+        return None
 
 
 async def _form(request: Request) -> dict[str, list[str]]:

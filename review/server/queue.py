@@ -43,43 +43,33 @@ class Filters(BaseModel):
 
 def select(run: RunData, live: LiveReviews, scores: dict[str, JudgeScore], f: Filters,
            me: str) -> list[str]:
-    target = f.target.lower()
-    out = []
-    for ex_id in run.order:
-        s = run.summaries[ex_id]
-        if f.family and s.family != f.family:
-            continue
-        if f.difficulty and s.difficulty != f.difficulty:
-            continue
-        if f.version and s.version != f.version:
-            continue
-        if target and target not in s.target.lower():
-            continue
-        if f.issue and f.issue not in s.issue_codes:
-            continue
-        if f.min_score is not None or f.max_score is not None:
-            js = scores.get(ex_id)
-            if js is None:
-                continue
-            if f.min_score is not None and js.score < f.min_score:
-                continue
-            if f.max_score is not None and js.score > f.max_score:
-                continue
-        if f.status != "all":
-            ex = live.by_example.get(ex_id)
-            verdicts = ex.verdicts() if ex else []
-            if f.status == "todo":
-                if ex and ex.judgements.get(me) and ex.judgements[me].verdict:
-                    continue
-            elif f.status == "unreviewed":
-                if verdicts:
-                    continue
-            elif f.status == "disputed":
-                if len(set(verdicts)) < 2:
-                    continue
-            else:
-                want = {"accepted": "accept", "rejected": "reject"}[f.status]
-                if not ex or ex.verdict() != want:
-                    continue
-        out.append(ex_id)
-    return out
+    ids = run.order
+    summ = run.summaries
+    if f.family:
+        ids = [i for i in ids if summ[i].family == f.family]
+    if f.difficulty:
+        ids = [i for i in ids if summ[i].difficulty == f.difficulty]
+    if f.version:
+        ids = [i for i in ids if summ[i].version == f.version]
+    if f.target:
+        t = f.target.lower()
+        ids = [i for i in ids if t in summ[i].target.lower()]
+    if f.issue:
+        ids = [i for i in ids if f.issue in summ[i].issue_codes]
+    if f.min_score is not None or f.max_score is not None:
+        lo = f.min_score if f.min_score is not None else -1.0
+        hi = f.max_score if f.max_score is not None else 99.0
+        ids = [i for i in ids if i in scores and lo <= scores[i].score <= hi]
+    if f.status == "all":
+        return list(ids)
+    reviewed = live.by_example
+    if f.status == "todo":
+        mine = {i for i, ex in reviewed.items()
+                if (j := ex.judgements.get(me)) is not None and j.verdict}
+        return [i for i in ids if i not in mine]
+    if f.status == "unreviewed":
+        return [i for i in ids if i not in reviewed or not reviewed[i].verdicts()]
+    if f.status == "disputed":
+        return [i for i in ids if i in reviewed and len(set(reviewed[i].verdicts())) > 1]
+    want = {"accepted": "accept", "rejected": "reject"}[f.status]
+    return [i for i in ids if i in reviewed and reviewed[i].verdict() == want]

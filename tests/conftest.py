@@ -126,3 +126,21 @@ def mini_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
 def _review_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the developer's review home (reviewers, runs, calibration)."""
     monkeypatch.setenv("OOTKG_REVIEW_DIR", str(tmp_path_factory.mktemp("review-home")))
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    """Start `ootkg review serve` processes (tests.review_support.Server); all are killed at
+    teardown, a failing test's included."""
+    from tests.review_support import Server
+
+    started: list = []
+
+    def start(*args: object, **kwargs: object) -> Server:
+        server = Server(*args, **kwargs)  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.kill()

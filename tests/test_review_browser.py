@@ -13,7 +13,7 @@ import pytest
 
 from kg.store import open_store
 from review.journal import reviews_path
-from tests.review_support import Server, add_reviewer, chromium, driver, make_run, ootkg
+from tests.review_support import add_reviewer, chromium, driver, make_run, ootkg
 
 _FOUND = chromium()
 pytestmark = pytest.mark.skipif(isinstance(_FOUND, str), reason=str(_FOUND))
@@ -38,7 +38,7 @@ def _wait_for_new_example(d, old: str | None) -> str:
     return WebDriverWait(d, 20).until(changed)
 
 
-def test_three_examples_reviewed_with_the_keyboard(tmp_path):
+def test_three_examples_reviewed_with_the_keyboard(tmp_path, serve):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -48,7 +48,7 @@ def test_three_examples_reviewed_with_the_keyboard(tmp_path):
     home = tmp_path / "home"
     alice = add_reviewer(settings, home, "alice")
     bob = add_reviewer(settings, home, "bob")
-    server = Server(settings, home, run)
+    server = serve(settings, home, run)
     d = driver(tmp_path / "profile")
     try:
         # Without a token the page refuses and asks for one.
@@ -125,12 +125,12 @@ def test_three_examples_reviewed_with_the_keyboard(tmp_path):
     assert "accuracy" in res.stdout and "66.7%" in res.stdout and "Cohen's kappa alice / bob" in res.stdout
 
 
-def test_refused_without_a_token_with_another_reviewers_session_or_a_forged_id(tmp_path):
+def test_refused_without_a_token_with_another_reviewers_session_or_a_forged_id(tmp_path, serve):
     settings, run = make_run(tmp_path, count=3)
     home = tmp_path / "home"
     alice = add_reviewer(settings, home, "alice")
     bob = add_reviewer(settings, home, "bob")
-    server = Server(settings, home, run, graph=False)
+    server = serve(settings, home, run, graph=False)
     d = driver(tmp_path / "profile")
     try:
         d.get(f"{server.url}/login?token={alice}")

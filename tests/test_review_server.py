@@ -23,7 +23,7 @@ from review.judge.sidecar import replace
 from review.reviewers import Reviewers
 from review.server.app import create_app
 from tests.conftest import FIXTURES
-from tests.review_support import Server, add_reviewer, make_run
+from tests.review_support import add_reviewer, make_run
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +31,14 @@ def made(tmp_path_factory):
     return make_run(tmp_path_factory.mktemp("review-server"), count=12)
 
 
-def test_parallel_reviewers_then_kill_9_lose_nothing_acknowledged(made, tmp_path):
+def test_parallel_reviewers_then_kill_9_lose_nothing_acknowledged(made, tmp_path, serve):
     settings, src = made
     run = tmp_path / "run.jsonl"
     run.write_text(src.read_text())
     home = tmp_path / "home"
     tokens = [add_reviewer(settings, home, f"r{k}") for k in range(4)]
     ids = [json.loads(x)["metadata"]["id"] for x in run.read_text().splitlines()]
-    server = Server(settings, home, run, graph=False)
+    server = serve(settings, home, run, graph=False)
     acked: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -76,7 +76,7 @@ def test_parallel_reviewers_then_kill_9_lose_nothing_acknowledged(made, tmp_path
         assert r["note"].split(" ")[0].split("-")[0] == r["reviewer"][1:]
 
     # The next server reads them all and goes on appending.
-    again = Server(settings, home, run, graph=False)
+    again = serve(settings, home, run, graph=False)
     try:
         r = httpx.post(again.url + "/api/v1/reviews", json={"example": ids[0], "action": "accept"},
                        headers={"authorization": f"Bearer {tokens[0]}"})

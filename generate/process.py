@@ -54,12 +54,15 @@ class Processor:
         self.run_id = run_id
         self.max_tokens = max_tokens
 
-    def request(self, item: PlanItem, ctx: Context) -> LLMRequest:
+    def request(self, item: PlanItem, ctx: Context, notes: list[str] | None = None) -> LLMRequest:
+        """``notes``: what expert review says about this kind of item (``generate.feedback``)."""
         family = get_family(item.family)
         instruction = family.instruction(ctx, item.difficulty)
         if item.concept_chain:
             instruction += ("\nThe learner already knows these concepts (build on them, do not "
                             "re-explain them): " + ", ".join(item.concept_chain) + ".")
+        if notes:
+            instruction += "\n\n" + "\n\n".join(notes)
         return LLMRequest(item=item, context=ctx, system=SYSTEM_PROMPT, instruction=instruction,
                           max_tokens=self.max_tokens)
 

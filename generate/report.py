@@ -41,6 +41,14 @@ class Summary(BaseModel):
     requests: int = 0
     cost_usd: float = 0.0
     cost_per_example_usd: float = 0.0
+    quality_judge: str = ""  # the judge whose scores are shown (the run's judge sidecar)
+    quality_scores: dict[str, int] = Field(default_factory=dict)  # "1".."10" -> examples
+    quality_mean: float | None = None
+    reviewed: int = 0
+    review_accuracy: float | None = None  # accepted / reviewed (majority of reviewers)
+    review_mean_score: float | None = None
+    review_accuracy_by_family: dict[str, float] = Field(default_factory=dict)
+    review_reasons: dict[str, int] = Field(default_factory=dict)
 
 
 def build_summary(run: Path) -> Summary:
@@ -101,7 +109,28 @@ def build_summary(run: Path) -> Summary:
     s.distinct_targets = len(targets)
     s.generator, s.models, s.versions = sorted(gens), sorted(models), sorted(versions)
     s.cost_per_example_usd = s.cost_usd / s.examples if s.examples else 0.0
+    _quality(s, run)
     return s
+
+
+def _quality(s: Summary, run: Path) -> None:
+    """Judge scores from the run's sidecar (``ootkg judge``) and accuracy from its reviews."""
+    from review.judge.sidecar import read_scores
+    from review.stats import compute
+
+    judged = read_scores(run)
+    if judged:
+        name = "offline-v1" if "offline-v1" in judged else sorted(judged)[0]
+        values = [x.score for x in judged[name].values()]
+        s.quality_judge = name
+        hist = Counter(str(min(10, max(1, int(v)))) for v in values)
+        s.quality_scores = {str(k): hist.get(str(k), 0) for k in range(1, 11)}
+        s.quality_mean = round(sum(values) / len(values), 3)
+    r = compute([run])
+    s.reviewed, s.review_accuracy, s.review_mean_score = r.reviewed, r.accuracy, r.mean_score
+    s.review_accuracy_by_family = {x.value: x.accuracy for x in r.by
+                                   if x.group == "family" and x.accuracy is not None}
+    s.review_reasons = dict(r.reasons)
 
 
 # -- SVG ------------------------------------------------------------------------------------
@@ -173,6 +202,14 @@ def write_html(s: Summary, path: Path) -> None:
         ("Issue codes (accepted warnings and rejected errors)", bars(
             dict(sorted(s.issue_codes.items(), key=lambda kv: -kv[1])[:25]), "issue codes")),
         ("Rejects by reason", bars(s.rejects_by_reason, "rejects")),
+        (f"Quality score distribution ({s.quality_judge or 'run `ootkg judge` for scores'}"
+         f"{f', mean {s.quality_mean:.2f}' if s.quality_mean is not None else ''})",
+         bars(s.quality_scores, "quality scores")),
+        (f"Accuracy by expert review ({s.reviewed} reviewed"
+         f"{f', {s.review_accuracy:.1%} accepted' if s.review_accuracy is not None else ''}"
+         f"{f', mean score {s.review_mean_score:.2f}' if s.review_mean_score is not None else ''})",
+         bars(s.review_accuracy_by_family, "accuracy by family", "{:.0%}")),
+        ("Rejections by reviewers, by reason", bars(s.review_reasons, "review reasons")),
     ]
     body = "".join(f"<h2>{_esc(t)}</h2>{svg}" for t, svg in sections)
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">

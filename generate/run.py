@@ -59,6 +59,9 @@ class RunOptions(BaseModel):
     plan_factor: int = 6  # plan this many items per wanted example (rejects need spares)
     throttle_s: float = 0.0  # pause before each new item (gentle runs; crash tests)
     sync_interval_s: float = 0.0  # 0: fdatasync every output line; >0: group commit
+    review_dir: Path | None = None  # the review home: reviews to learn from, the calibration
+    feedback: bool = True  # feed the reviews into prompts and the planner (generate.feedback)
+    min_quality: float | None = None  # write only examples the calibrated judge puts >= this
 
 
 class RunStats(BaseModel):
@@ -67,6 +70,8 @@ class RunStats(BaseModel):
     rejected: int = 0
     duplicates: int = 0
     unsupported: int = 0
+    skipped_by_review: int = 0
+    below_quality: int = 0
     repaired: int = 0
     resumed_from: int = 0
     wanted: int = 0
@@ -117,6 +122,8 @@ class Runner:
         self.open_batches: list[dict[str, Any]] = []
         self.accepted_ids: set[str] = set()
         self.accepted_by_concept: dict[str, list[str]] = {}
+        self.feedback: Any = None  # generate.feedback.Feedback, read at the start of run()
+        self.gate: Any = None  # generate.judging.QualityGate with --min-quality
 
     # -- setup --------------------------------------------------------------------------
     def _files(self) -> list[dict[str, Any]]:
@@ -237,6 +244,7 @@ class Runner:
                               fingerprint=self.config.fingerprint(), plan_hash=plan_hash,
                               ingest_run=ingest, ootkg_version=ootkg_version(),
                               generator=self.client.generator, model=self.client.model)
+        self._reviews(events)
         self.out = JsonlWriter(self.options.out, sync_interval=self.options.sync_interval_s)
         self.rejects = JsonlWriter(rejects_path(self.options.out),
                                    sync_interval=max(self.options.sync_interval_s, 0.5))
@@ -269,6 +277,28 @@ class Runner:
             self.stats.elapsed_s = time.perf_counter() - t0
             self.stats.spent_usd = self.budget.spent
         return self.stats
+
+    def _reviews(self, events: list[dict[str, Any]]) -> None:
+        """Expert review read as data: the feedback (frozen for a resume: only the reviews its
+        ledger recorded) and the quality gate."""
+        if self.options.review_dir is not None and self.options.feedback:
+            from generate.feedback import Feedback
+            from review.home import Home
+
+            only = None
+            if self.options.resume:
+                rec = next((e for e in events if e.get("event") == "feedback"), None)
+                only = set(rec["reviews"]) if rec else set()
+            self.feedback = Feedback.load(Home(self.options.review_dir).runs(), only=only)
+            if not self.options.resume:
+                self.ledger.event("feedback", durable=True, reviews=self.feedback.review_ids,
+                                  **self.feedback.summary())
+        if self.options.min_quality is not None:
+            from generate.judging import QualityGate
+
+            self.gate = QualityGate(self.options.min_quality, self.options.review_dir)
+            self.ledger.event("quality_gate", durable=True, minimum=self.options.min_quality,
+                              judge=self.gate.judge.name, calibrated=self.gate.calibrated)
 
     def _loop(self, todo: deque[PlanItem]) -> None:
         pool = ThreadPoolExecutor(max(1, self.options.concurrency)) if self.client.concurrent \
@@ -317,7 +347,14 @@ class Runner:
             self._decide(job, Outcome(reject=self.processor.reject(
                 job, "no-facts", f"the graph has no facts about {item.target} in {item.version}")))
             return None
-        job.request = self.processor.request(item, ctx)
+        steer = self.feedback.steer(item, ctx, follows_instructions=self.client.repairs) \
+            if self.feedback else None
+        if steer is not None and steer.skip:
+            self._decide(job, Outcome(reject=self.processor.reject(job, "review-skip", steer.skip)))
+            return None
+        job.request = self.processor.request(item, ctx, steer.notes if steer else None)
+        if steer is not None and steer.reviews:
+            self.ledger.event("feedback_used", item=item.id, reviews=steer.reviews)
         return job
 
     def _send(self, pool: ThreadPoolExecutor | None, job: Job, req: LLMRequest) -> Future | None:
@@ -375,6 +412,9 @@ class Runner:
                     job, "duplicate", f"near-duplicate of {dup}",
                     rec.metadata.validation, rec.messages))
                 outcome.reject.duplicate_of = dup
+            elif self.gate is not None and (low := self._below_quality(job, rec)):
+                outcome = Outcome(reject=self.processor.reject(
+                    job, "quality", low, rec.metadata.validation, rec.messages))
             else:
                 self._link_builds_on(rec)
                 self.out.write(rec.line())
@@ -392,6 +432,19 @@ class Runner:
         self._count_reject(rej.reason)
         self.ledger.event("item", item=rej.id, status=rej.reason)
         self.progress(self.stats)
+
+    def _below_quality(self, job: Job, rec: Any) -> str | None:
+        """Why the judge keeps the example out, or None (its score then goes to the run's
+        judge sidecar)."""
+        from review.judge.sidecar import append
+
+        score = self.gate.score(rec, job.context)
+        if self.gate.passes(score):
+            append(self.options.out, [score])
+            return None
+        kind = "calibrated" if self.gate.calibrated else "raw"
+        return (f"{self.gate.judge.name} ({kind}) scores it {score.score:.2f} < "
+                f"{self.gate.minimum:g}: " + "; ".join(score.flags[:4]))
 
     def _link_builds_on(self, rec: Any) -> None:
         """BUILDS_ON names examples that exist: a planned predecessor that was rejected is
@@ -414,6 +467,10 @@ class Runner:
             self.stats.duplicates += 1
         elif reason == "unsupported":
             self.stats.unsupported += 1
+        elif reason == "review-skip":
+            self.stats.skipped_by_review += 1
+        elif reason == "quality":
+            self.stats.below_quality += 1
         else:
             self.stats.rejected += 1
 

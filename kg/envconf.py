@@ -19,6 +19,10 @@ def default_db() -> Path:
     return xdg("XDG_DATA_HOME", ".local/share") / "ootkg" / "graph"
 
 
+def default_review_dir() -> Path:
+    return xdg("XDG_DATA_HOME", ".local/share") / "ootkg" / "reviews"
+
+
 def default_cache_dir() -> Path:
     return xdg("XDG_CACHE_HOME", ".cache") / "ootkg"
 

@@ -133,6 +133,11 @@ _NODE_KINDS: list[NodeKind] = [
     NodeKind("Example", "id", {"id": S, "family": S, "difficulty": I, "version": S, "ok": B,
                                "level_reached": I, "generator": S, "model": S, "target": S,
                                "created": S, "output": S}),
+    NodeKind("Review", "id", {"id": S, "example": S, "reviewer": S, "action": S, "reason": S,
+                              "note": S, "score": I, "revision": I, "created": S, "run": S},
+             "A person's judgement of an Example (review/): accept, reject with a reason, an "
+             "edit (a new revision of one message) or a 1-10 score; synced from the run's "
+             "append-only reviews JSONL, which is the truth."),
 ]
 
 # "Define" is the design's Macro kind: MACRO is a reserved word in Ladybug's Cypher.
@@ -192,6 +197,10 @@ _REL_KINDS: list[RelKind] = [
     RelKind("GROUNDED_IN", _pairs(("Example",), (*_CODE_ENTITIES, *_DOMAIN_ENTITIES,
                                                  "Concept", "Version"))),
     RelKind("BUILDS_ON", (("Example", "Example"),)),
+    RelKind("REVIEWS", (("Review", "Example"),)),
+    RelKind("FLAGS", _pairs(("Review",), (*_CODE_ENTITIES, *_DOMAIN_ENTITIES, "Concept")),
+            {"kind": S},
+            doc="A 'factually wrong' review -> the entities the reviewer names as misstated."),
 ]
 
 NODE_KINDS: dict[str, NodeKind] = {k.label: k for k in _NODE_KINDS}

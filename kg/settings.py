@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kg.envconf import default_cache_dir, default_db, env_values
+from kg.envconf import default_cache_dir, default_db, default_review_dir, env_values
 
 DEFAULT_VERSION = "gc-eu-mq-dbg"
 
@@ -36,6 +36,9 @@ class Settings(BaseModel):
                                      "(<version>/functions.txt, z64hdr-*/), not shipped with ootkg")
     default_version: str = DEFAULT_VERSION
     api_token: str | None = None
+    review_dir: Path = Field(default_factory=default_review_dir,
+                             description="reviewers (hashed tokens), the runs under review, the "
+                             "judge's calibration")
 
     @model_validator(mode="before")
     @classmethod

@@ -19,9 +19,9 @@ from kg.settings import Settings
 Row = dict[str, Any]
 
 # Node and relationship kinds a re-ingest must keep: they are written by
-# generation runs, not derived from the decomp.
-PRESERVED_NODE_KINDS = ("Example",)
-PRESERVED_REL_KINDS = ("GROUNDED_IN", "BUILDS_ON")
+# generation runs and reviewers, not derived from the decomp.
+PRESERVED_NODE_KINDS = ("Example", "Review")
+PRESERVED_REL_KINDS = ("GROUNDED_IN", "BUILDS_ON", "REVIEWS", "FLAGS")
 
 
 class StoreError(RuntimeError):

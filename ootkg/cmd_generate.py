@@ -143,6 +143,18 @@ def register(app: typer.Typer) -> None:
             typer.Option("--estimate", help="Print the planned requests and their expected and worst-case "
                          "cost, send nothing, write nothing."),
         ] = False,
+        min_quality: Annotated[
+            float | None,
+            typer.Option("--min-quality",
+                         help="Write only examples the judge (offline, calibrated by `ootkg judge "
+                         "calibrate`) scores at least this, 1-10; the rest are rejected as `quality`."),
+        ] = None,
+        feedback: Annotated[
+            bool,
+            typer.Option("--feedback/--no-feedback",
+                         help="Learn from expert reviews of earlier runs: accepted examples as "
+                         "exemplars, rejections steer the plan, corrections in the prompt."),
+        ] = True,
         fsync_interval: Annotated[
             float,
             typer.Option(help="0 (default): fdatasync every output line; N: at most every N seconds "
@@ -162,6 +174,7 @@ def register(app: typer.Typer) -> None:
             --targets "MATCH (a:Actor) WHERE a.category = 'ACTORCAT_ENEMY' RETURN a.enum AS target"
         ootkg generate --curriculum display-lists --out data/path.jsonl
         ootkg generate --resume data/run2.jsonl
+        ootkg generate --llm anthropic --budget-usd 25 --min-quality 8 --out data/run3.jsonl
         ```
         """
         from ootkg.cli import settings_of
@@ -184,6 +197,8 @@ def register(app: typer.Typer) -> None:
             raise UserError("--dedup-threshold must be between 0.5 and 1.0.")
         if concurrency < 1:
             raise UserError("--concurrency must be at least 1.")
+        if min_quality is not None and not 1 <= min_quality <= 10:
+            raise UserError("--min-quality is a score from 1 to 10, e.g. --min-quality 8.")
         config = _config(settings, given, count, resume, out)
         if estimate:
             _estimate(settings, config, price, batch)
@@ -196,7 +211,7 @@ def register(app: typer.Typer) -> None:
         _run(ctx, settings, config, client, out_path, resume=resume is not None,
              overwrite=overwrite, budget=budget_usd, concurrency=concurrency, batch=batch,
              poll=poll, compile=compile, writeback=writeback, throttle=throttle,
-             sync_interval=fsync_interval)
+             sync_interval=fsync_interval, min_quality=min_quality, feedback=feedback)
 
     @app.command()
     def report(
@@ -204,7 +219,9 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", "-o", help="HTML report to write.")] = Path("report.html"),
         summary: Annotated[Path | None, typer.Option(help="JSON summary (default: next to the HTML).")] = None,
     ) -> None:
-        """Coverage and quality of a generation run: a self-contained HTML page and a JSON summary.
+        """Coverage and quality of a generation run: a self-contained HTML page and a JSON summary
+        (with the judge's score distribution and the accuracy from expert reviews, where the
+        run has them).
 
         Examples:
 
@@ -220,8 +237,12 @@ def register(app: typer.Typer) -> None:
         write_html(data, out)
         summary = summary or out.with_suffix(".json")
         summary.write_text(json.dumps(data.model_dump(mode="json"), indent=2))
+        quality = (f"; {data.quality_judge} mean {data.quality_mean:.2f}"
+                   if data.quality_mean is not None else "")
+        reviews = (f"; {data.reviewed} reviewed, {data.review_accuracy:.1%} accepted"
+                   if data.review_accuracy is not None else "")
         typer.echo(f"{out} and {summary}: {data.examples} examples, {data.rejects} rejects, "
-                   f"${data.cost_usd:.4f} spent")
+                   f"${data.cost_usd:.4f} spent{quality}{reviews}")
 
 
 def _config(settings: Any, given: dict[str, Any], count: int | None, resume: Path | None,
@@ -289,7 +310,8 @@ def _norm(v: Any) -> Any:
 def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path, *,
          resume: bool, overwrite: bool, budget: float | None, concurrency: int, batch: bool,
          poll: float, compile: bool | None, writeback: bool, throttle: float = 0.0,
-         sync_interval: float = 0.0) -> None:
+         sync_interval: float = 0.0, min_quality: float | None = None,
+         feedback: bool = True) -> None:
     from rich.console import Console
 
     from generate.ledger import read_jsonl
@@ -301,7 +323,8 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
     console = Console(stderr=True)
     options = RunOptions(out=out, resume=resume, overwrite=overwrite, budget_usd=budget,
                          concurrency=concurrency, batch=batch, poll_seconds=poll, throttle_s=throttle,
-                         sync_interval_s=max(0.0, sync_interval))
+                         sync_interval_s=max(0.0, sync_interval), review_dir=settings.review_dir,
+                         feedback=feedback, min_quality=min_quality)
     store = open_store(settings, read_only=True)
     try:
         validator = Validator(store, settings,
@@ -324,17 +347,36 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
         f"{stats.duplicates} duplicates, {stats.unsupported} unsupported by the templates, "
         f"{stats.repaired} repaired; rejects in {stats.rejects}). {spend}"
         f"{stats.elapsed_s:.1f}s. Stopped: {stats.stop_reason}.", highlight=False)
+    if runner.feedback or stats.skipped_by_review or stats.below_quality:
+        fb = runner.feedback.summary() if runner.feedback else {}
+        console.print(
+            f"review: {fb.get('read', 0)} reviews read ({fb.get('exemplars', 0)} exemplars, "
+            f"{fb.get('steered_pairs', 0)} target/family pairs steered, "
+            f"{fb.get('corrected_entities', 0)} entities corrected); {stats.skipped_by_review} "
+            f"items skipped by review, {stats.below_quality} below --min-quality.",
+            highlight=False)
     if writeback and stats.accepted:
         from generate.writeback import write_back
 
         try:
             with open_store(settings, read_only=False) as wstore:
                 done = write_back(wstore, list(read_jsonl(out)), str(out))
+                _sync_reviews(wstore, settings)
             console.print(f"graph: {done['examples']} Example nodes, {done['grounded_in']} "
                           f"GROUNDED_IN, {done['builds_on']} BUILDS_ON edges", highlight=False)
         except StoreError as e:
             console.print(f"[yellow]Examples not written to the graph ({e}). Run the same "
                           "command with --resume later to retry.[/]", highlight=False)
+
+
+def _sync_reviews(store: Any, settings: Any) -> None:
+    """The graph is open for writing anyway: bring its Review nodes up to the reviews JSONL."""
+    from review.graph import sync
+    from review.home import Home
+
+    runs = Home(settings.review_dir).runs()
+    if runs:
+        sync(store, runs)
 
 
 class _Progress:

@@ -48,6 +48,8 @@ OPTIONAL MATCH (n:IngestRun) RETURN 'node' AS type, 'IngestRun' AS kind, count(n
 UNION ALL
 OPTIONAL MATCH (n:Example) RETURN 'node' AS type, 'Example' AS kind, count(n) AS count
 UNION ALL
+OPTIONAL MATCH (n:Review) RETURN 'node' AS type, 'Review' AS kind, count(n) AS count
+UNION ALL
 OPTIONAL MATCH ()-[r:IN_VERSION]->() RETURN 'relationship' AS type, 'IN_VERSION' AS kind, count(r) AS count
 UNION ALL
 OPTIONAL MATCH ()-[r:CALLS]->() RETURN 'relationship' AS type, 'CALLS' AS kind, count(r) AS count
@@ -89,3 +91,7 @@ UNION ALL
 OPTIONAL MATCH ()-[r:GROUNDED_IN]->() RETURN 'relationship' AS type, 'GROUNDED_IN' AS kind, count(r) AS count
 UNION ALL
 OPTIONAL MATCH ()-[r:BUILDS_ON]->() RETURN 'relationship' AS type, 'BUILDS_ON' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:REVIEWS]->() RETURN 'relationship' AS type, 'REVIEWS' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:FLAGS]->() RETURN 'relationship' AS type, 'FLAGS' AS kind, count(r) AS count

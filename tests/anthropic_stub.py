@@ -52,6 +52,10 @@ class Stub:
     # -- answers ------------------------------------------------------------------------
     def answer(self, body: dict[str, Any]) -> dict[str, Any]:
         text_in = _request_text(body)
+        system = "".join(b.get("text", "") for b in body.get("system") or []
+                         if isinstance(b, dict))
+        if system.startswith("You grade training examples"):
+            return self._message(body, text_in, _grade(text_in))
         repair = len(body.get("messages", [])) > 1
         target = _TARGET.search(text_in)
         facts = _FACT.findall(text_in)
@@ -67,6 +71,9 @@ class Stub:
             msgs[-1] = ("assistant", msgs[-1][1] + "\n\n```c\nvoid Mod_Boom(Actor* thisx) {\n"
                         "    Actor_ExplodeEverything(thisx);\n}\n```")
         out = "\n".join(f"<{r}>{c}</{r}>" for r, c in msgs) + f"\n<facts_used>{first_id}</facts_used>"
+        return self._message(body, text_in, out)
+
+    def _message(self, body: dict[str, Any], text_in: str, out: str) -> dict[str, Any]:
         cache_key = json.dumps([body.get("system"), body["messages"][0]["content"][0]])
         with self.lock:
             hit = cache_key in self._cached
@@ -165,6 +172,20 @@ class Stub:
                 "created_at": now, "expires_at": now, "ended_at": now if done else None,
                 "archived_at": None, "cancel_initiated_at": None,
                 "results_url": f"{self.url}/v1/messages/batches/{bid}/results" if done else None}
+
+
+def _grade(text_in: str) -> str:
+    """A judge's answer: high marks when the example restates one of the FACTS it was sent,
+    low when it does not, and low code marks for libc calls (the rubric's "unsafe")."""
+    facts = [t for _, t in _FACT.findall(text_in)]
+    example = text_in.split("<example>", 1)[-1]
+    grounded = any(t[:40] in example for t in facts if t)
+    base = 9 if grounded else 3
+    code = 2 if re.search(r"\b(malloc|printf)\s*\(", example) else base
+    scores = {"correctness": base, "grounding": base, "answers_question": base,
+              "question_realism": 8, "depth": base, "idiomatic_code": code}
+    problems = [] if grounded else ["restates none of the facts"]
+    return json.dumps({**scores, "problems": problems})
 
 
 def _request_text(body: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from kg.settings import Settings
 from kg.store import GraphStore, open_store
 
 REPO = Path(__file__).resolve().parent.parent
+# No test reads or writes the developer's review home (set before any Settings is made).
+os.environ["OOTKG_REVIEW_DIR"] = tempfile.mkdtemp(prefix="ootkg-test-review-home-")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_DATA = REPO.parent / "shared" / "oot-data"
 
@@ -128,3 +131,27 @@ def mini_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     monkeypatch.setenv("OOTKG_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("OOTKG_DECOMP", raising=False)
     return {"decomp": decomp, "db": tmp_path / "graph", "cache": tmp_path / "cache"}
+
+
+@pytest.fixture(autouse=True)
+def _review_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the developer's review home (reviewers, runs, calibration)."""
+    monkeypatch.setenv("OOTKG_REVIEW_DIR", str(tmp_path_factory.mktemp("review-home")))
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    """Start `ootkg review serve` processes (tests.review_support.Server); all are killed at
+    teardown, a failing test's included."""
+    from tests.review_support import Server
+
+    started: list = []
+
+    def start(*args: object, **kwargs: object) -> Server:
+        server = Server(*args, **kwargs)  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.kill()

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest import c_defines
+from ingest.c_code import Liveness, Wiring, is_linker_symbol, per_version_text, refers_to, \
+    version_block_facts
 from ingest.c_extract import Ents, TURecord
 from ingest.c_profiles import profile_facts, profile_key, rep_version
 from ingest.checkout import VersionInfo
@@ -100,8 +102,12 @@ def _narrow(ents: Ents, want: set[str]) -> Ents:
         structs=[s for s in ents.structs if s[0] in want or any(tgt(fl[4]) for fl in s[6])],
         enums=[e for e in ents.enums if e[0] in want or any(c in want for c, _ in e[3])],
         typedefs=[x for x in ents.typedefs if x[0] in want or tgt(x[4])],
-        globals=[g for g in ents.globals if global_key(g) in want or tgt(g[6])],
-        profiles=ents.profiles)
+        globals=[g for g in ents.globals
+                 if global_key(g) in want or tgt(g[6]) or any(r in want for r in g[10])],
+        profiles=ents.profiles,
+        assigns=[a for a in ents.assigns if a[0] in want or a[1] in want],
+        passes=[x for x in ents.passes if x[0] in want or x[1] in want],
+        skipped=ents.skipped)
 
 
 def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
@@ -135,6 +141,9 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
     runtime: dict[tuple[str, str], set[str]] = defaultdict(set)
     segments: dict[str, dict[str, Any]] = defaultdict(dict)
 
+    live = Liveness(dscan, {d.v.id: d.defines for d in data})
+    wiring = Wiring()
+    call_lines: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     fn_names: set[str] = set()  # every function, kept or not (a global of that name is not one)
     if narrowed is None:
         narrowed = {}
@@ -180,6 +189,10 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
                 fn_names |= got[1]
             # (with ``only``, ``ents`` holds just what it keeps: no tests below but for the
             # anonymous enum constants and the profiles)
+            if ents.skipped:
+                live.add(vid, ents.skipped)
+            if ents.assigns or ents.passes:
+                wiring.add(vid, ents.assigns, ents.passes)
             for fn in ents.functions:
                 name, defined = fn[0], fn[7]
                 fn_names.add(name)
@@ -204,8 +217,11 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
                 cur = per_g.get(vid)
                 if cur is None or (g[5] and not cur[5]):
                     per_g[vid] = g
-            for a, b, n in ents.calls:
+            for a, b, n, line in ents.calls:
                 calls[(a, b)][vid] = calls[(a, b)].get(vid, 0) + n
+                cl = call_lines[(a, b)]
+                if line < cl.get(vid, line + 1):
+                    cl[vid] = line
             for a, n in ents.indirect.items():
                 indirect[a][vid] = indirect[a].get(vid, 0) + n
             for p in ents.profiles:
@@ -227,11 +243,13 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         facts.node("Function", name=name, signature=rep[1], return_type=rep[2], params=rep[3],
                    file=rep[4], line=rep[5], static=rep[6],
                    defined=any(x[7] for x in per.values()),
-                   indirect_calls=ind.get(rep_version(per, order_ids), 0) if ind else 0)
+                   indirect_calls=ind.get(rep_version(per, order_ids), 0) if ind else 0,
+                   start_line=rep[10], end_line=rep[11], source=rep[12])
         for vid, fn in per.items():
             facts.rel("IN_VERSION", name, vid, from_kind="Function", to_kind="Version",
                       file=fn[4], line=fn[5], signature=fn[1], return_type=fn[2], params=fn[3],
-                      static=fn[6], defined=fn[7])
+                      static=fn[6], defined=fn[7], start_line=fn[10], end_line=fn[11],
+                      text=per_version_text(live, vid, fn[4], fn[10], fn[12]))
         if rep[7]:
             facts.rel("DEFINED_IN", name, rep[4], from_kind="Function", to_kind="File",
                       line=rep[5])
@@ -246,29 +264,34 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
     for (a, b), per in calls.items():
         vs = [v for v in order_ids if v in per]
         facts.rel("CALLS", a, b, from_kind="Function", to_kind="Function",
-                  count=per[vs[0]], versions=sorted(vs, key=order_ids.index))
+                  count=per[vs[0]], versions=sorted(vs, key=order_ids.index),
+                  line=call_lines[(a, b)].get(vs[0]))
+    wiring.facts(facts, order_ids)
 
     # --- structs and fields ---
     for name, per in structs.items():
         rep = per[rep_version(per, order_ids)]
         facts.node("Struct", name=name, kind=rep[1], size=rep[2], align=rep[3], file=rep[4],
-                   line=rep[5])
+                   line=rep[5], start_line=rep[7], end_line=rep[8], definition=rep[9])
         facts.rel("DEFINED_IN", name, rep[4], from_kind="Struct", to_kind="File", line=rep[5])
         field_vs: dict[str, dict[str, tuple]] = defaultdict(dict)
         for vid, s in per.items():
             facts.rel("IN_VERSION", name, vid, from_kind="Struct", to_kind="Version",
-                      size=s[2], align=s[3], file=s[4], line=s[5])
+                      size=s[2], align=s[3], file=s[4], line=s[5], start_line=s[7],
+                      end_line=s[8], text=per_version_text(live, vid, s[4], s[7], s[9]))
             for fl in s[6]:
                 field_vs[fl[0]][vid] = fl
         for fname, fper in field_vs.items():
             fr = fper[rep_version(fper, order_ids)]
             fid = f"{name}.{fname}"
-            facts.node("Field", id=fid, struct=name, name=fname, offset=fr[1], size=fr[2],
-                       type=fr[3], position=fr[5])
+            facts.node("Field", id=fid, struct=name, name=fname, offset=fr[1],
+                       size=None if fr[6] else fr[2], type=fr[3], position=fr[5],
+                       bit_offset=fr[7] if fr[6] else None, bit_width=fr[8])
             facts.rel("HAS_FIELD", name, fid, position=fr[5])
             for vid, fl in fper.items():
                 facts.rel("IN_VERSION", fid, vid, from_kind="Field", to_kind="Version",
-                          offset=fl[1], size=fl[2], type=fl[3])
+                          offset=fl[1], size=None if fl[6] else fl[2], type=fl[3],
+                          bit_offset=fl[7] if fl[6] else None, bit_width=fl[8])
             _target_rel(facts, "OF_TYPE", "Field", fid, fr[4])
 
     # --- enums, typedefs, globals ---
@@ -310,14 +333,30 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         rep = per[rep_version(per, order_ids)]
         if rep[0] in fn_names:
             continue
+        defined = any(g[5] for g in per.values())
+        if is_linker_symbol(rep[0], rep[1], defined, not rep[4]):
+            facts.node("LinkerSymbol", name=gid, type=rep[1], file=rep[2], line=rep[3])
+            facts.rel("DECLARED_IN", gid, rep[2], from_kind="LinkerSymbol", to_kind="File",
+                      line=rep[3])
+            for vid, g in per.items():
+                facts.rel("IN_VERSION", gid, vid, from_kind="LinkerSymbol", to_kind="Version",
+                          type=g[1], file=g[2], line=g[3])
+            continue
         facts.node("Global", id=gid, name=rep[0], type=rep[1], file=rep[2], line=rep[3],
-                   static=rep[4], defined=any(g[5] for g in per.values()))
+                   static=rep[4], defined=defined,
+                   start_line=rep[7] if rep[11] is not None else None,
+                   end_line=rep[8] if rep[11] is not None else None, initializer=rep[11])
         facts.rel("DEFINED_IN" if rep[5] else "DECLARED_IN", gid, rep[2], from_kind="Global",
                   to_kind="File", line=rep[3])
         for vid, g in per.items():
+            has = g[11] is not None
             facts.rel("IN_VERSION", gid, vid, from_kind="Global", to_kind="Version",
-                      type=g[1], file=g[2], line=g[3], static=g[4], defined=g[5])
+                      type=g[1], file=g[2], line=g[3], static=g[4], defined=g[5],
+                      start_line=g[7] if has else None, end_line=g[8] if has else None,
+                      text=per_version_text(live, vid, g[2], g[7], g[11]))
         _target_rel(facts, "OF_TYPE", "Global", gid, rep[6])
+        if rep[10]:
+            refers_to(facts, gid, rep[10])
 
     # --- defines ---
     def_vals: dict[str, dict[str, int]] = defaultdict(dict)
@@ -349,6 +388,8 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         for vid in per:
             facts.rel("IN_VERSION", name, vid, from_kind="Segment", to_kind="Version")
 
+    version_block_facts(facts, live, file_versions if file_versions_of is None
+                        else file_versions_of, order_ids, only)
     profile_facts(facts, profiles, obj_includes, runtime, def_vals, order_ids, structs)
     return facts
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ingest import c_defines
 from ingest.c_assemble import VersionData, assemble
+from ingest.c_blocks import scan_blocks
 from ingest.c_delta_state import (
     CState,
     CVersion,
@@ -121,7 +122,9 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
         seg_of = {t.path: t.segment for t in made_by[k].spec.tus}
         names |= names_in(recs[k].main, seg_of) | names_in(new.main, seg_of)
     # the edited files' define sites (same directives, so only their lines can move)
-    new_scan = c_defines.DefineScan(sites={}, headers=state.dscan.headers)
+    new_scan = c_defines.DefineScan(sites={}, headers=state.dscan.headers,
+                                    blocks=dict(state.dscan.blocks),
+                                    problems=dict(state.dscan.problems))
     edited_sites: dict[str, list[c_defines.DefineSite]] = {}
     for rel in edited:
         try:
@@ -129,6 +132,13 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
         except OSError:
             return None
         edited_sites[rel] = c_defines.scan_file(text, rel)
+        # (same directives: the same branches, their lines may have moved)
+        blocks, problems = scan_blocks(text)
+        for part, got in ((new_scan.blocks, blocks), (new_scan.problems, problems)):
+            if got:
+                part[rel] = got
+            else:
+                part.pop(rel, None)
     for name, sites in state.dscan.sites.items():
         if not any(s.file in edited_sites for s in sites):
             new_scan.sites[name] = sites
@@ -182,6 +192,8 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
         "directives": {rel: directive_hash((root / rel).read_bytes()) for rel in edited
                        if rel in state.directives},
         "sites": {n: s for n, s in new_scan.sites.items() if s is not state.dscan.sites.get(n)},
+        "blocks": {rel: new_scan.blocks.get(rel, ()) for rel in edited},
+        "problems": {rel: new_scan.problems.get(rel, ()) for rel in edited},
         "mentions": remention(state, fresh, made_by)}
     failed = [{"file": r.tu, "version": made_by[k].v.id,
                 "reason": r.failed or f"{r.errors} errors"}

@@ -68,7 +68,7 @@ class Slimmer:
     16 versions' records: 383 -> 176 MB."""
 
     _LISTS = ("functions", "calls", "runtime_objects", "structs", "enums", "typedefs",
-              "globals")
+              "globals", "assigns", "passes")
 
     def __init__(self) -> None:
         self.seen: dict[Any, Any] = {}
@@ -81,6 +81,8 @@ class Slimmer:
         for e in (rec.main, *rec.headers.values()):
             for attr in self._LISTS:
                 setattr(e, attr, [self._one(t) for t in getattr(e, attr)])
+            if e.skipped:
+                e.skipped = self._one(e.skipped)
         return rec
 
     def _one(self, t: Any) -> Any:
@@ -396,6 +398,7 @@ def c_source(ctx: IngestContext) -> Facts:
     parses = data[0].parses if data else 0
     ctx.notes["c"] = (f"{parses} TU parses for {sum(len(d.records) for d in data)} "
                       "(version, TU) pairs; the rest shared or cached")
+    ctx.notes["c"] += code_notes(data, dscan)
     odd = sorted(f"{a['enum']} (id {a.get('profile_id_enum') or a.get('profile_id')})"
                  for a in facts.nodes.get("Actor", {}).values()
                  if a.get("profile_id") is not None and a.get("profile_id_enum") != a["enum"])
@@ -403,6 +406,27 @@ def c_source(ctx: IngestContext) -> Facts:
         ctx.notes["c"] += (f"; {len(odd)} actor profiles name another actor's id in their id "
                            f"field: {', '.join(odd)}")
     return facts
+
+
+def code_notes(data: list[VersionData], dscan: c_defines.DefineScan, limit: int = 5) -> str:
+    """What the run report says about source text it could not take as it is: files not
+    UTF-8 or changed while read, #if blocks without their #endif (or the reverse)."""
+    seen: dict[tuple[str, str], None] = {}
+    for d in data:
+        for r in [*d.records, *d.extra]:
+            for item in getattr(r, "text_notes", ()):
+                seen.setdefault(tuple(item), None)
+    out = ""
+    if seen:
+        shown = "; ".join(f"{f}: {what}" for f, what in list(seen)[:limit])
+        more = f"; and {len(seen) - limit} more" if len(seen) > limit else ""
+        out += f"; source text of {len(seen)} file(s) noted: {shown}{more}"
+    if dscan.problems:
+        items = [f"{f} {p}" for f, ps in sorted(dscan.problems.items()) for p in ps]
+        more = f"; and {len(items) - limit} more" if len(items) > limit else ""
+        out += (f"; {len(items)} unbalanced #if directive(s) (their blocks end at the end of "
+                f"the file): {'; '.join(items[:limit])}{more}")
+    return out
 
 
 def _version_summary(d: VersionData, facts: Facts) -> dict[str, Any]:
@@ -414,7 +438,7 @@ def _version_summary(d: VersionData, facts: Facts) -> dict[str, Any]:
         counts["Struct"] = len(table.by_to("Struct", "Version", vid))
         counts["Function"] = sum(1 for vals in table.by_to("Function", "Version", vid).values()
                                  if vals[defined])
-    calls = sum(n for r in d.records for _, _, n in r.main.calls)
+    calls = sum(c[2] for r in d.records for c in r.main.calls)
     return {"version": vid, "files": sum(1 for r in d.records if not r.tu.startswith("<")),
             "functions": counts["Function"], "structs": counts["Struct"], "calls": calls,
             "parsed": d.extracted, "errors": sum(r.errors for r in d.records),

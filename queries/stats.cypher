@@ -48,6 +48,12 @@ OPTIONAL MATCH (n:IngestRun) RETURN 'node' AS type, 'IngestRun' AS kind, count(n
 UNION ALL
 OPTIONAL MATCH (n:Example) RETURN 'node' AS type, 'Example' AS kind, count(n) AS count
 UNION ALL
+OPTIONAL MATCH (n:LinkerSymbol) RETURN 'node' AS type, 'LinkerSymbol' AS kind, count(n) AS count
+UNION ALL
+OPTIONAL MATCH (n:VersionBlock) RETURN 'node' AS type, 'VersionBlock' AS kind, count(n) AS count
+UNION ALL
+OPTIONAL MATCH (n:Pattern) RETURN 'node' AS type, 'Pattern' AS kind, count(n) AS count
+UNION ALL
 OPTIONAL MATCH ()-[r:IN_VERSION]->() RETURN 'relationship' AS type, 'IN_VERSION' AS kind, count(r) AS count
 UNION ALL
 OPTIONAL MATCH ()-[r:CALLS]->() RETURN 'relationship' AS type, 'CALLS' AS kind, count(r) AS count
@@ -89,3 +95,13 @@ UNION ALL
 OPTIONAL MATCH ()-[r:GROUNDED_IN]->() RETURN 'relationship' AS type, 'GROUNDED_IN' AS kind, count(r) AS count
 UNION ALL
 OPTIONAL MATCH ()-[r:BUILDS_ON]->() RETURN 'relationship' AS type, 'BUILDS_ON' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:ASSIGNS]->() RETURN 'relationship' AS type, 'ASSIGNS' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:PASSES]->() RETURN 'relationship' AS type, 'PASSES' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:REFERS_TO]->() RETURN 'relationship' AS type, 'REFERS_TO' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:STEP]->() RETURN 'relationship' AS type, 'STEP' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:FOLLOWS]->() RETURN 'relationship' AS type, 'FOLLOWS' AS kind, count(r) AS count

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import c_defines
-from ingest.c_code import Liveness, Wiring, is_linker_symbol, per_version_text, refers_to, \
-    version_block_facts
+from ingest.c_code import Liveness, Wiring, is_linker_symbol, per_version_text, refers_to, version_block_facts
 from ingest.c_extract import Ents, TURecord
 from ingest.c_profiles import profile_facts, profile_key, rep_version
 from ingest.checkout import VersionInfo

@@ -89,6 +89,9 @@ class GraphNames:
     global_type: dict[str, str] = field(default_factory=dict)  # key -> type
     # struct/typedef name -> {version or "": size}
     type_size: dict[str, dict[str, int]] = field(default_factory=dict)
+    # names declared only for their address (kg.schema LinkerSymbol): matched as globals,
+    # located on their own kind
+    linker: set[str] = field(default_factory=set)
 
     @classmethod
     def from_facts(cls, facts: Any) -> GraphNames | None:
@@ -98,6 +101,10 @@ class GraphNames:
         for kind, target in (("Function", g.functions), ("Global", g.globals)):
             for name in facts.nodes.get(kind, {}):
                 target[name] = None
+        for name in facts.nodes.get("LinkerSymbol", {}):
+            g.linker.add(name)
+            g.globals[name] = None
+            g.global_keys.setdefault(name, []).append(name)
         files = facts.nodes.get("File", {})
         for key, row in facts.nodes.get("Global", {}).items():
             g.global_keys.setdefault(row.get("name") or key, []).append(key)
@@ -106,7 +113,8 @@ class GraphNames:
                 g.segment_of[key] = seg
         in_version = facts.rels.get("IN_VERSION") or RelTable("IN_VERSION")
         size_col = in_version.col("size")
-        for kind, target in (("Function", g.functions), ("Global", g.globals)):
+        for kind, target in (("Function", g.functions), ("Global", g.globals),
+                             ("LinkerSymbol", g.globals)):
             for f, t, _, _ in in_version.pair_rows(kind, "Version"):
                 if f in target:
                     vs = target[f]
@@ -370,8 +378,10 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
             facts.rel("LOCATED_AT", r.name, r.version, from_kind="Segment", to_kind="Version",
                       address=r.vram, hex=f"0x{r.vram:08X}", size=r.size, source="map")
     located: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    linker = names.linker if names is not None else set()
     for s in kept:
-        located[s.kind or ""].append({"from": s.key or s.name, "to": s.version,
+        kind = "LinkerSymbol" if s.kind == "Global" and (s.key or s.name) in linker else s.kind
+        located[kind or ""].append({"from": s.key or s.name, "to": s.version,
                                       "address": s.address,
                                       "hex": f"0x{s.address:08X}", "size": s.size,
                                       "source": s.source, "segment": s.segment})

@@ -247,7 +247,7 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         for vid, fn in per.items():
             facts.rel("IN_VERSION", name, vid, from_kind="Function", to_kind="Version",
                       file=fn[4], line=fn[5], signature=fn[1], return_type=fn[2], params=fn[3],
-                      static=fn[6], defined=fn[7], start_line=fn[10], end_line=fn[11],
+                      static=fn[6], defined=fn[7],
                       text=per_version_text(live, vid, fn[4], fn[10], fn[12]))
         if rep[7]:
             facts.rel("DEFINED_IN", name, rep[4], from_kind="Function", to_kind="File",
@@ -276,8 +276,8 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         field_vs: dict[str, dict[str, tuple]] = defaultdict(dict)
         for vid, s in per.items():
             facts.rel("IN_VERSION", name, vid, from_kind="Struct", to_kind="Version",
-                      size=s[2], align=s[3], file=s[4], line=s[5], start_line=s[7],
-                      end_line=s[8], text=per_version_text(live, vid, s[4], s[7], s[9]))
+                      size=s[2], align=s[3], file=s[4], line=s[5],
+                      text=per_version_text(live, vid, s[4], s[7], s[9]))
             for fl in s[6]:
                 field_vs[fl[0]][vid] = fl
         for fname, fper in field_vs.items():
@@ -289,8 +289,7 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
             facts.rel("HAS_FIELD", name, fid, position=fr[5])
             for vid, fl in fper.items():
                 facts.rel("IN_VERSION", fid, vid, from_kind="Field", to_kind="Version",
-                          offset=fl[1], size=None if fl[6] else fl[2], type=fl[3],
-                          bit_offset=fl[7] if fl[6] else None, bit_width=fl[8])
+                          offset=fl[1], size=None if fl[6] else fl[2], type=fl[3])
             _target_rel(facts, "OF_TYPE", "Field", fid, fr[4])
 
     # --- enums, typedefs, globals ---
@@ -348,10 +347,8 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         facts.rel("DEFINED_IN" if rep[5] else "DECLARED_IN", gid, rep[2], from_kind="Global",
                   to_kind="File", line=rep[3])
         for vid, g in per.items():
-            has = g[11] is not None
             facts.rel("IN_VERSION", gid, vid, from_kind="Global", to_kind="Version",
                       type=g[1], file=g[2], line=g[3], static=g[4], defined=g[5],
-                      start_line=g[7] if has else None, end_line=g[8] if has else None,
                       text=per_version_text(live, vid, g[2], g[7], g[11]))
         _target_rel(facts, "OF_TYPE", "Global", gid, rep[6])
         if rep[10]:

@@ -131,17 +131,18 @@ class Liveness:
 
 def per_version_text(live: Liveness, vid: str, file: str, first: int | None,
                      text: str | None) -> str | None:
-    """What an entity's IN_VERSION edge to ``vid`` carries as ``text``: its text as that
-    version compiles it, for a definition that has an #if branch inside it or sits in one
-    (the checkout says which: the same whatever versions are ingested together); None when
-    the text as written is all there is."""
+    """What an entity's IN_VERSION edge to ``vid`` carries as ``text``: for a definition
+    that sits inside an #if branch (so other versions may compile another definition of it),
+    its text as that version compiles it. Otherwise None: the node's text as written, with
+    the version's branches kept (``VersionBlock.versions``), is that version's text. (The
+    checkout says which definitions sit in a branch: the edge is the same whatever versions
+    are ingested together.)"""
     if text is None or first is None:
         return None
     last = first + text.count("\n")
-    if not live.branches_in(file, first, last):
+    if not any(b.line < first and last <= b.last for b in live.branches_in(file, first, last)):
         return None
-    got = live.render(vid, file, first, text)
-    return text if got == text else got
+    return live.render(vid, file, first, text)
 
 
 def version_block_facts(facts: Facts, live: Liveness, file_versions: dict[str, set[str]],
@@ -169,7 +170,7 @@ def version_block_facts(facts: Facts, live: Liveness, file_versions: dict[str, s
 # boundaries, the audio tables' per-entry start/size symbols
 _LINKER_NAME = re.compile(r"(^_.*Segment(Rom|Bss)?(Start|End)$)|((Text|Data|Bss)(Start|End)$)"
                           r"|(_(Start|End|Size)$)")
-_BYTE_TYPES = frozenset(("u8", "s8", "char", "unsigned char", "signed char"))
+_BYTE_TYPES = frozenset(("u8", "s8", "unsigned char", "signed char"))
 
 
 def is_linker_symbol(name: str, type_: str, defined: bool, extern: bool) -> bool:
@@ -177,7 +178,7 @@ def is_linker_symbol(name: str, type_: str, defined: bool, extern: bool) -> bool
     the code uses: declared as bytes (``u8 X[]``) or named as ld names its symbols."""
     if defined or not extern or not type_.endswith("[]"):
         return False
-    elem = type_[:-2].replace("const ", "").replace("volatile ", "").strip()
+    elem = type_[:-2].strip()  # (a const array is data defined elsewhere: messages, tables)
     return elem in _BYTE_TYPES or _LINKER_NAME.search(name) is not None
 
 

@@ -89,6 +89,8 @@ def _fields(t: ci.Type, base: int | None, prefix: str, counter: list[int],
         i = counter[0]
         counter[0] += 1
         fname = f.spelling
+        if _anonymous_name(fname):  # "union X::(anonymous at ...)": an unnamed member
+            fname = ""
         off = f.get_field_offsetof()
         absolute = base + off if off is not None and off >= 0 and base is not None else None
         ft = f.type

@@ -73,10 +73,6 @@ _PER_VERSION: dict[str, PropType] = {
     "value": I,
     "address": I,
     "text": S,  # version-specific text: a macro body, a definition as the version compiles it
-    "start_line": I,  # a definition's first and last line (its text's span)
-    "end_line": I,
-    "bit_offset": I,  # a bitfield's offset in bits from the struct's start, and width
-    "bit_width": I,
 }
 
 _NODE_KINDS: list[NodeKind] = [
@@ -230,7 +226,7 @@ _REL_KINDS: list[RelKind] = [
     RelKind("RETURNS", _pairs(("Function",), _TYPE_TARGETS)),
     RelKind("HAS_PARAM_TYPE", _pairs(("Function",), _TYPE_TARGETS), {"position": I},
             discriminator="position"),
-    RelKind("LOCATED_AT", _to_version("Function", "Global", "Segment", "Asset"),
+    RelKind("LOCATED_AT", _to_version("Function", "Global", "Segment", "Asset", "LinkerSymbol"),
             {"address": I, "hex": S, "size": I, "source": S, "segment": S}, discriminator="source",
             doc="A RAM address in one version (also as 0x%08X text, as people read and search "
                 "them), with the source that says so."),

@@ -286,6 +286,7 @@ static int field_visitor(CXCursor f, CXClientData d) {
     int i = fc->i++;
     char name[1024];
     spell(f, name, sizeof name);
+    if (anonymous_name(name)) name[0] = 0; /* "union X::(anonymous at ...)": no name */
     CXType ft = clang_getCursorType(f);
     long long off = clang_Cursor_getOffsetOfField(f);
     long long abs = off >= 0 && fc->base >= 0 ? fc->base + off : -1;

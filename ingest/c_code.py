@@ -228,3 +228,24 @@ def refers_to(facts: Facts, gid: str, refs: tuple[str, ...]) -> None:
         seen.setdefault(name, i)
     for name, i in seen.items():
         facts.rel("REFERS_TO", gid, name, from_kind="Global", to_kind="Function", position=i)
+
+
+def code_notes(data: list[Any], dscan: c_defines.DefineScan, limit: int = 5) -> str:
+    """What the run report says about source text it could not take as it is: files not
+    UTF-8 or changed while read, #if blocks without their #endif (or the reverse)."""
+    seen: dict[tuple[str, str], None] = {}
+    for d in data:
+        for r in [*d.records, *d.extra]:
+            for item in getattr(r, "text_notes", ()):
+                seen.setdefault(tuple(item), None)
+    out = ""
+    if seen:
+        shown = "; ".join(f"{f}: {what}" for f, what in list(seen)[:limit])
+        more = f"; and {len(seen) - limit} more" if len(seen) > limit else ""
+        out += f"; source text of {len(seen)} file(s) noted: {shown}{more}"
+    if dscan.problems:
+        items = [f"{f} {p}" for f, ps in sorted(dscan.problems.items()) for p in ps]
+        more = f"; and {len(items) - limit} more" if len(items) > limit else ""
+        out += (f"; {len(items)} unbalanced #if directive(s) (their blocks end at the end of "
+                f"the file): {'; '.join(items[:limit])}{more}")
+    return out

@@ -27,9 +27,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import c_defines
+from ingest import c_defines, patterns
 from ingest.c_assemble import VersionData, assemble
 from ingest.c_blocks import scan_blocks
+from ingest.c_code import code_notes
 from ingest.c_delta_state import (
     CState,
     CVersion,
@@ -56,6 +57,8 @@ class CDelta:
     names: int                       # entities re-assembled
     seconds: float
     failed: list[dict[str, str]] = field(default_factory=list)  # as IngestReport.failed_files
+    pattern_state: dict | None = None  # the pattern miner's items after the edit (to save)
+    notes: str = ""                  # code_notes: source text and #if problems
 
 
 def _job(checkout: Checkout, cache_dir: Path, cv: CVersion, tu: str, key: str,
@@ -184,6 +187,14 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
                      file_versions_of=state.file_versions, narrowed=narrowed)
     delta = diff(before, after)
     _edges_into_added(delta, cache_dir)
+    pattern_state = None
+    mined = patterns.delta_facts(cache_dir, after, edited)
+    if mined is not None:
+        pdelta = diff(mined[0], mined[1])
+        pattern_state = mined[2]
+        for part in ("upsert_nodes", "delete_nodes", "upsert_rels", "delete_rels"):
+            getattr(delta, part).update(getattr(pdelta, part))
+        delta.added_nodes |= pdelta.added_nodes
     log.info("C delta: %d records to re-parse (%.2fs), %d parsed (%.2fs), %d names, %d records "
              "(%.2fs), assembled and diffed (%.2fs)", len(made_by), t_load - t0, len(fresh),
              t_parse - t_load, len(names), len(recs), t_more - t_parse,
@@ -198,8 +209,12 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
     failed = [{"file": r.tu, "version": made_by[k].v.id,
                 "reason": r.failed or f"{r.errors} errors"}
               for k, r in fresh.items() if r.failed or r.errors]
+    notes = code_notes([VersionData(made_by[k].v, made_by[k].spec, [r], {}, 0, 0)
+                        for k, r in fresh.items()],
+                       c_defines.DefineScan(problems={r: new_scan.problems[r] for r in edited
+                                                      if r in new_scan.problems}))
     return CDelta(delta, overlay, list(fresh.values()), parsed, len(names),
-                  time.perf_counter() - t0, failed)
+                  time.perf_counter() - t0, failed, pattern_state, notes)
 
 
 def _parse_all(jobs: dict[str, Job]) -> dict[str, TURecord]:

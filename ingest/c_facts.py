@@ -36,6 +36,7 @@ from typing import Any
 
 from ingest import asset_stubs, c_defines
 from ingest.c_assemble import VersionData, assemble
+from ingest.c_code import code_notes
 from ingest.c_extract import EXTRACTOR_VERSION, Job, TURecord, apply_pch, extract_tu, init_worker
 from ingest.c_plan import Done, LazyPool, Plan, prefix_header_keys
 from ingest.c_profiles import use_checkout
@@ -406,27 +407,6 @@ def c_source(ctx: IngestContext) -> Facts:
         ctx.notes["c"] += (f"; {len(odd)} actor profiles name another actor's id in their id "
                            f"field: {', '.join(odd)}")
     return facts
-
-
-def code_notes(data: list[VersionData], dscan: c_defines.DefineScan, limit: int = 5) -> str:
-    """What the run report says about source text it could not take as it is: files not
-    UTF-8 or changed while read, #if blocks without their #endif (or the reverse)."""
-    seen: dict[tuple[str, str], None] = {}
-    for d in data:
-        for r in [*d.records, *d.extra]:
-            for item in getattr(r, "text_notes", ()):
-                seen.setdefault(tuple(item), None)
-    out = ""
-    if seen:
-        shown = "; ".join(f"{f}: {what}" for f, what in list(seen)[:limit])
-        more = f"; and {len(seen) - limit} more" if len(seen) > limit else ""
-        out += f"; source text of {len(seen)} file(s) noted: {shown}{more}"
-    if dscan.problems:
-        items = [f"{f} {p}" for f, ps in sorted(dscan.problems.items()) for p in ps]
-        more = f"; and {len(items) - limit} more" if len(items) > limit else ""
-        out += (f"; {len(items)} unbalanced #if directive(s) (their blocks end at the end of "
-                f"the file): {'; '.join(items[:limit])}{more}")
-    return out
 
 
 def _version_summary(d: VersionData, facts: Facts) -> dict[str, Any]:

@@ -211,7 +211,7 @@ _REL_KINDS: list[RelKind] = [
             doc="The global's initializer names the function (tables of action functions, "
                 "profiles); position: its first mention's index."),
     RelKind("STEP", (("Pattern", "Function"), ("Pattern", "Struct"), ("Pattern", "Typedef")),
-            {"position": I, "role": S, "kind": S},
+            {"position": I, "role": S, "kind": S}, discriminator="position",
             doc="A pattern's step, in order: a call in a role function (kind 'call'), a static "
                 "initializer of a type (kind 'data'), a callback passed (kind 'pass')."),
     RelKind("FOLLOWS", (("Actor", "Pattern"), ("Function", "Pattern")),

@@ -126,7 +126,8 @@ def mine(items: dict[str, ActorItems], cfg: MineConfig = MineConfig()) -> list[P
                 complete = kept
         if len(steps) >= 2 and len({s[2] for s in steps}) >= 2:
             found.append((a, steps, complete))
-    found.sort(key=lambda x: (-len(x[2]), -len(x[1]), item_key(x[0])))
+    # (the same steps from several anchors: named after the most common one)
+    found.sort(key=lambda x: (-len(x[2]), -len(x[1]), -len(have[x[0]]), item_key(x[0])))
     by_steps: dict[frozenset[Item], Pattern] = {}
     for a, steps, complete in found:
         key = frozenset(steps)

@@ -178,6 +178,10 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
                 file_versions[path].add(vid)
         sources = [(r.main, r) for r in d.records] + [
             (e, None) for e in _header_ents(d, by_hkey).values()]
+        for r in [*d.records, *d.extra]:  # the #if ranges of headers read but not walked
+            for h, (hk, rs) in getattr(r, "hskipped", {}).items():
+                if rs and d.hkeys.get(h, hk) == hk:
+                    live.add(vid, [(h, a, b) for a, b in rs])
         for ents, r in sources:
             if only is not None:  # a record's relevant part, found once for all its versions
                 got = narrowed.get(id(ents))

@@ -117,6 +117,7 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
     for k, new in _parse_all(jobs).items():
         old = recs[k]
         new.headers, new.hkeys, new.claims = old.headers, old.hkeys, old.claims
+        new.hskipped = old.hskipped  # (its headers did not change)
         fresh[k] = new
         parsed.append(f"{old.tu} ({made_by[k].v.id})")
     t_parse = time.perf_counter()

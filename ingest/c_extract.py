@@ -102,6 +102,10 @@ class TURecord:
     diagnostics: list[tuple] = field(default_factory=list)  # (severity, file, line, message)
     # (file, what): a file not UTF-8 (its text kept with U+FFFD), or changed while read
     text_notes: list[tuple[str, str]] = field(default_factory=list)
+    # header -> (its key, skipped ranges) for headers the parse read but did not walk for
+    # declarations (no declaration of theirs at top level: macros, X-macro tables) and in
+    # which it skipped something
+    hskipped: dict[str, tuple[str, tuple]] = field(default_factory=dict)
     errors: int = 0
     warnings: int = 0
     failed: str | None = None
@@ -213,6 +217,7 @@ def extract_tu(job: Job) -> TURecord:
     # the file as it was read (a later edit invalidates the record as any edit does)
     rec.deps[path] = (before.st_size, before.st_mtime_ns, rec.sha)
     _W.stat[path] = rec.deps[path]
+    included = h.includes(tu)
     try:
         after = os.stat(path)
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
@@ -224,7 +229,7 @@ def extract_tu(job: Job) -> TURecord:
     if not utf8:
         rec.text_notes.append((job.tu, "not UTF-8 (its text is stored with U+FFFD for the "
                                        "bytes that are not)"))
-    for name in h.includes(tu):
+    for name in included:
         if name not in rec.deps:
             rec.deps[name] = _W.dep(name)
     for d in tu.diagnostics:
@@ -265,7 +270,7 @@ def extract_tu(job: Job) -> TURecord:
         decls = python_decls(top.cursors, top.file_of, want, rels, h.calls)
     texts = _Texts(root, stub, job.tu, main_lines, rec)
     _file(rec, decls, top, want, rels, tu, texts)
-    _skipped(rec, h.skipped(tu), top, want, rels, root, stub, job, walked_now)
+    _skipped(rec, h.skipped(tu), top, want, rels, root, stub, job, included)
     covered |= walked_now
     for e in [rec.main, *rec.headers.values()]:
         agg: dict[tuple[str, str], list[int]] = {}
@@ -321,11 +326,11 @@ class _Texts:
 
 
 def _skipped(rec: TURecord, ranges: list[tuple[str, int, int]], top: Any, want: bytearray,
-             rels: list[str], root: str, stub: str, job: Job,
-             walked_now: set[tuple[str, str]]) -> None:
-    """File the parse's skipped #if ranges: the main files' under ``rec.main``, a header's
-    under its ``Ents`` when this parse walks it (a header with no declarations of its own in
-    this parse, e.g. all of it skipped, is walked for its ranges here)."""
+             rels: list[str], root: str, stub: str, job: Job, included: list[str]) -> None:
+    """File the parse's skipped #if ranges: the main files' under ``rec.main``, a walked
+    header's under its ``Ents``, and those of a header read but not walked (no declaration
+    of its own at top level) by the header's key in ``rec.hskipped``. Every file the parse
+    read counts as one of ``rec.files`` (a version builds it)."""
     where: dict[str, Ents | None] = {}
     for fi, fname in enumerate(top.names):
         if fname:
@@ -333,31 +338,30 @@ def _skipped(rec: TURecord, ranges: list[tuple[str, int, int]], top: Any, want: 
             where[fname] = rec.main if w == 2 else rec.headers.get(rels[fi]) if w == 1 else None
     got: dict[int, list[tuple[str, int, int]]] = {}
     ents_of: dict[int, Ents] = {}
+    lone: dict[str, list[tuple[int, int]]] = {}
     for fname, a, b in ranges:
         e = where.get(fname, ...)
-        if e is ...:  # a file none of whose cursors the walk saw
-            e = where[fname] = _lone_header(rec, fname, root, stub, job, walked_now)
-        if e is not None:
-            rel = _rel(fname, root, stub)
-            got.setdefault(id(e), []).append((rel, a, b))
+        if e is ...:
+            if _lone(fname, root, stub):
+                lone.setdefault(fname, []).append((a, b))
+        elif e is not None:
+            got.setdefault(id(e), []).append((_rel(fname, root, stub), a, b))
             ents_of[id(e)] = e
     for k, items in got.items():
         ents_of[k].skipped = tuple(sorted(set(items)))
-
-
-def _lone_header(rec: TURecord, fname: str, root: str, stub: str, job: Job,
-                 walked_now: set[tuple[str, str]]) -> Ents | None:
-    if not fname.endswith(".h") or fname.startswith(stub) or not fname.startswith(root):
-        return None
     assert _W is not None
-    rel = _rel(fname, root, stub)
-    hk = job.header_keys.get(fname) or ("tu:" + job.key)
-    if not job.walk_headers or (rel, hk) in _W.covered or (rel, hk) in walked_now:
-        return None
-    walked_now.add((rel, hk))
-    rec.hkeys[rel] = hk
-    rec.files[rel] = _W.dep(fname)[2]
-    return rec.headers.setdefault(rel, Ents())
+    for fname in included:
+        if fname in where or not _lone(fname, root, stub):
+            continue
+        rel = _rel(fname, root, stub)
+        rec.files.setdefault(rel, _W.dep(fname)[2])
+        if fname in lone:  # (none skipped: every branch is live, nothing to keep)
+            hk = job.header_keys.get(fname) or ("tu:" + job.key)
+            rec.hskipped[rel] = (hk, tuple(sorted(set(lone[fname]))))
+
+
+def _lone(fname: str, root: str, stub: str) -> bool:
+    return fname.endswith(".h") and not fname.startswith(stub) and fname.startswith(root)
 
 
 def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: list[str],

@@ -79,6 +79,8 @@ class Slimmer:
         rec.deps = {}
         names = self.names
         rec.files = {names.setdefault(k, k): names.setdefault(v, v) for k, v in rec.files.items()}
+        if rec.hskipped:
+            rec.hskipped = {names.setdefault(k, k): self._one(v) for k, v in rec.hskipped.items()}
         for e in (rec.main, *rec.headers.values()):
             for attr in self._LISTS:
                 setattr(e, attr, [self._one(t) for t in getattr(e, attr)])

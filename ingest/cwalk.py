@@ -190,7 +190,7 @@ class TopLevel:
 
 
 def _python_toplevel(tu: ci.TranslationUnit) -> TopLevel:
-    cursors = list(tu.cursor.get_children())
+    cursors = [c for c in tu.cursor.get_children() if not c.kind.is_preprocessing()]
     names: dict[str, int] = {}
     file_of = []
     for c in cursors:

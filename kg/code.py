@@ -127,7 +127,7 @@ class Wire(BaseModel):
     function: str
     set_by: str     # who stores / passes it (the actor for a profile entry)
     via: str = ""   # the helper that stores it, or the function it is passed to
-    at: str | None = None  # file:line
+    at: str | None = None  # file name:line (in the actor's directory)
 
 
 def wiring(store: Any, actor: str) -> list[Wire]:
@@ -140,7 +140,7 @@ def wiring(store: Any, actor: str) -> list[Wire]:
 def render_wiring(store: Any, params: dict[str, Any], rows: list[dict[str, Any]]
                   ) -> list[dict[str, Any]]:
     """The ``wiring`` rows in order (profile, runtime, fields, callbacks, tables), with
-    ``at`` = file:line."""
+    ``at`` = file:line (the file's name: the actor's directory holds them all)."""
     order = {"profile": 0, "runtime": 1, "field": 2, "callback": 3, "table": 4}
     roles = {"init": 0, "destroy": 1, "update": 2, "draw": 3}
     # a function passed to a helper that stores it is shown once, as the field it lands in
@@ -152,7 +152,8 @@ def render_wiring(store: Any, params: dict[str, Any], rows: list[dict[str, Any]]
                                        r["slot"] or "", r["line"] or 0, r["function"]))
     return [{"kind": r["kind"], "slot": r["slot"], "function": r["function"],
              "set_by": r["set_by"], "via": r["via"] or "",
-             "at": f"{r['file']}:{r['line']}" if r["file"] else None} for r in rows]
+             "at": f"{r['file'].rsplit('/', 1)[-1]}:{r['line']}" if r["file"] else None}
+            for r in rows]
 
 
 class Uses(BaseModel):

@@ -67,7 +67,9 @@ def render_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
         console.print(f"{title + ': ' if title else ''}(no rows)")
         return
     columns = list(rows[0])
-    if len(columns) * 12 > console.width:
+    # too wide, or holding code (lines of text): one record at a time
+    if len(columns) * 12 > console.width or any(
+            isinstance(v, str) and "\n" in v for row in rows[:20] for v in row.values()):
         for i, row in enumerate(rows, 1):
             record = Table(title=f"{title + ' ' if title else ''}[{i}/{len(rows)}]", show_header=False,
                            title_justify="left")

@@ -103,7 +103,7 @@ def test_wiring_of_an_actor(store: GraphStore) -> None:
         ("callback", "overrideLimbDraw", "EnDoor_OverrideLimbDraw", "EnDoor_Draw",
          "SkelAnime_DrawOpa"),
     ]
-    assert wires[4].at == f"{DOOR}:77"
+    assert wires[4].at == "z_en_door.c:77"
     assert code.wiring(store, "ACTOR_EN_DOOR") == wires == code.wiring(store, "ovl_En_Door")
 
 

@@ -86,6 +86,10 @@ static int top_visitor(CXCursor c, CXCursor parent, CXClientData d) {
     TopCtx *t = (TopCtx *)d;
     CXFile f = 0;
     (void)parent;
+    /* the detailed preprocessing record's directives, macro definitions and expansions are
+     * not declarations: a file with only those is not walked (an X-macro table has a
+     * declaration only where its includer's macros make one) */
+    if (c.kind >= 500 && c.kind <= 503) return V_CONTINUE;
     clang_getExpansionLocation(clang_getCursorLocation(c), &f, 0, 0, 0);
     int idx = -1;
     for (int i = t->n_files - 1; i >= 0; i--) {

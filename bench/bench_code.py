@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -51,8 +52,17 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="ootkg-bench-code-") as tmp:
         tmpd = Path(tmp)
+        # `python -m ootkg` puts the working directory first on sys.path: run from one that
+        # holds no ootkg, so PYTHONPATH picks the baseline and the install this code
+        os.chdir(tmpd)
         base_env = dict(os.environ)
         base_env.pop("PYTHONDONTWRITEBYTECODE", None)
+        for side, path in (("before", a.base), ("after", None)):
+            env = dict(base_env, **({"PYTHONPATH": path} if path else {}))
+            where = subprocess.run([sys.executable, "-c", "import ingest; print(ingest.__file__)"],
+                                   env=env, capture_output=True, text=True).stdout.strip()
+            print(side, "runs", where, flush=True)
+            assert (path is not None) == where.startswith(str(Path(a.base).resolve())), where
         for rnd in range(a.rounds):
             for side in ("before", "after"):
                 oot = tmpd / f"oot-{side}-{rnd}"

@@ -27,6 +27,7 @@ from typing import Any
 import clang.cindex as ci
 
 from ingest.c_decls import PROFILE_TYPES, native_decls, profile, python_decls
+from ingest.c_texts import Texts, file_skipped, rel_path, split_lines
 
 log = logging.getLogger(__name__)
 
@@ -147,30 +148,12 @@ class _Worker:
         return got
 
 
-def split_lines(data: bytes) -> tuple[list[str], bool]:
-    """A file's lines as libclang counts them (split at \\n only), and whether it was UTF-8
-    (if not, it is decoded with U+FFFD for the bytes that are not)."""
-    try:
-        text, ok = data.decode("utf-8"), True
-    except UnicodeDecodeError:
-        text, ok = data.decode("utf-8", "replace"), False
-    return text.split("\n"), ok
-
-
 _W: _Worker | None = None
 
 
 def init_worker(cache_dir: str) -> None:
     global _W
     _W = _Worker(cache_dir)
-
-
-def _rel(path: str, root: str, stub_dir: str) -> str:
-    if path.startswith(stub_dir):
-        return path[len(stub_dir):].lstrip("/")
-    if path.startswith(root):
-        return path[len(root):].lstrip("/")
-    return path
 
 
 def _object_includes(text: str) -> list[str]:
@@ -235,7 +218,7 @@ def extract_tu(job: Job) -> TURecord:
     for d in tu.diagnostics:
         if d.severity >= ci.Diagnostic.Warning:
             loc = d.location
-            f = _rel(loc.file.name, root, stub) if loc.file else job.tu
+            f = rel_path(loc.file.name, root, stub) if loc.file else job.tu
             rec.diagnostics.append((d.severity, f, loc.line, d.spelling))
             if d.severity >= ci.Diagnostic.Error:
                 rec.errors += 1
@@ -250,7 +233,7 @@ def extract_tu(job: Job) -> TURecord:
         if not fname:
             rels.append("")
             continue
-        rel = _rel(fname, root, stub)
+        rel = rel_path(fname, root, stub)
         rels.append(rel)
         is_stub = fname.startswith(stub)
         is_main = not fname.endswith(".h")
@@ -268,9 +251,9 @@ def extract_tu(job: Job) -> TURecord:
         decls = native_decls(h.describe(top, bytes(want)), top.file_of, rels)
     else:
         decls = python_decls(top.cursors, top.file_of, want, rels, h.calls)
-    texts = _Texts(root, stub, job.tu, main_lines, rec)
+    texts = Texts(root, stub, job.tu, main_lines, rec, _W)
     _file(rec, decls, top, want, rels, tu, texts)
-    _skipped(rec, h.skipped(tu), top, want, rels, root, stub, job, included)
+    file_skipped(rec, h.skipped(tu), top, want, rels, root, stub, job, included, _W)
     covered |= walked_now
     for e in [rec.main, *rec.headers.values()]:
         agg: dict[tuple[str, str], list[int]] = {}
@@ -285,87 +268,8 @@ def extract_tu(job: Job) -> TURecord:
     return rec
 
 
-class _Texts:
-    """Lines of the files a parse's entities are spelled in: the TU's own (as read for the
-    parse) and, read once per worker, its headers and included .c files."""
-
-    def __init__(self, root: str, stub: str, tu: str, main_lines: list[str],
-                 rec: TURecord) -> None:
-        self.root, self.stub, self.tu, self.main, self.rec = root, stub, tu, main_lines, rec
-        self.other: dict[str, list[str] | None] = {}
-
-    def lines(self, rel: str) -> list[str] | None:
-        if rel == self.tu:
-            return self.main
-        if rel in self.other:
-            return self.other[rel]
-        got = None
-        if rel and not rel.startswith("/"):
-            path = self.root + rel
-            assert _W is not None
-            read = _W.file_lines(path)
-            if read is not None:
-                sha, lines, utf8 = read
-                if sha != _W.dep(path)[2]:
-                    self.rec.text_notes.append((rel, "changed while the ingest read it (its "
-                                                     "spans are kept, its text left out)"))
-                else:
-                    got = lines
-                    if not utf8:
-                        self.rec.text_notes.append(
-                            (rel, "not UTF-8 (its text is stored with U+FFFD for the bytes "
-                                  "that are not)"))
-        self.other[rel] = got
-        return got
-
-    def span(self, rel: str, first: int, last: int) -> str | None:
-        lines = self.lines(rel)
-        if lines is None or first < 1 or last < first or last > len(lines):
-            return None
-        return "\n".join(lines[first - 1:last])
-
-
-def _skipped(rec: TURecord, ranges: list[tuple[str, int, int]], top: Any, want: bytearray,
-             rels: list[str], root: str, stub: str, job: Job, included: list[str]) -> None:
-    """File the parse's skipped #if ranges: the main files' under ``rec.main``, a walked
-    header's under its ``Ents``, and those of a header read but not walked (no declaration
-    of its own at top level) by the header's key in ``rec.hskipped``. Every file the parse
-    read counts as one of ``rec.files`` (a version builds it)."""
-    where: dict[str, Ents | None] = {}
-    for fi, fname in enumerate(top.names):
-        if fname:
-            w = want[fi]
-            where[fname] = rec.main if w == 2 else rec.headers.get(rels[fi]) if w == 1 else None
-    got: dict[int, list[tuple[str, int, int]]] = {}
-    ents_of: dict[int, Ents] = {}
-    lone: dict[str, list[tuple[int, int]]] = {}
-    for fname, a, b in ranges:
-        e = where.get(fname, ...)
-        if e is ...:
-            if _lone(fname, root, stub):
-                lone.setdefault(fname, []).append((a, b))
-        elif e is not None:
-            got.setdefault(id(e), []).append((_rel(fname, root, stub), a, b))
-            ents_of[id(e)] = e
-    for k, items in got.items():
-        ents_of[k].skipped = tuple(sorted(set(items)))
-    assert _W is not None
-    for fname in included:
-        if fname in where or not _lone(fname, root, stub):
-            continue
-        rel = _rel(fname, root, stub)
-        rec.files.setdefault(rel, _W.dep(fname)[2])
-        if fname in lone:  # (none skipped: every branch is live, nothing to keep)
-            hk = job.header_keys.get(fname) or ("tu:" + job.key)
-            rec.hskipped[rel] = (hk, tuple(sorted(set(lone[fname]))))
-
-
-def _lone(fname: str, root: str, stub: str) -> bool:
-    return fname.endswith(".h") and not fname.startswith(stub) and fname.startswith(root)
-
-
 def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: list[str],
-          tu: ci.TranslationUnit, texts: _Texts) -> None:
+          tu: ci.TranslationUnit, texts: Texts) -> None:
     """Sort ``c_decls`` entries into the record: the main file's and each walked header's."""
     for fi in dict.fromkeys(top.file_of):  # headers in the order the parse reaches them
         if want[fi] == 1:

@@ -277,12 +277,3 @@ def item_key(item: Item) -> str:
 
 def parse_item(key: str) -> Item:
     return tuple(key.split(":"))
-
-
-def target_of(item: Item) -> tuple[str, str] | None:
-    """(kind of node, name) a STEP edge of this item points at, before knowing the graph."""
-    if item[0] in ("call", "pass"):
-        return ("Function", item[2])
-    if item[0] == "data":
-        return ("Type", item[2])
-    return None

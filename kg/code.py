@@ -244,6 +244,17 @@ def actors_with_pattern(store: Any, pattern_id: str, category: str | None = None
                      complete=complete)
 
 
+def patterns_of(store: Any, name: str) -> list[dict[str, Any]]:
+    """The patterns an actor follows (``complete``, or the steps it lacks in ``missing``), or
+    that a function takes part in (``role``)."""
+    return run_named(store, "patterns_of", name=name)
+
+
+def similar_actors(store: Any, actor: str, limit: int = 5) -> list[dict[str, Any]]:
+    """Actors sharing the most complete patterns with ``actor``, same category first."""
+    return run_named(store, "similar_actors", name=actor, limit=limit)
+
+
 def render_pattern(store: Any, params: dict[str, Any], rows: list[dict[str, Any]]
                    ) -> list[dict[str, Any]]:
     """The ``pattern`` query's row with its steps numbered and its excerpts as text."""

@@ -178,3 +178,19 @@ def test_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
                                  "json"])
     assert json.loads(r.output)[-1] == {"step": "(every step)", "ntsc-1.0": "yes",
                                         "pal-1.0": "yes", "gc-us": "yes", "gc-eu-mq-dbg": "yes"}
+
+
+def test_patterns_of_an_actor_or_a_function_and_similar_actors(store: GraphStore) -> None:
+    door = run_named(store, "patterns_of", name="En_Door")
+    assert [(r["pattern"], r["complete"], r["missing"]) for r in door] == [
+        ("cylinder-collider", True, [])]
+    horse = run_named(store, "patterns_of", name="ACTOR_EN_HORSE_NORMAL")
+    assert [(r["pattern"], r["complete"], r["missing"]) for r in horse] == [
+        ("cylinder-collider", False, ["destroy: calls Collider_DestroyCylinder"])]
+    fn = run_named(store, "patterns_of", name="EnGirlA_InitCollider")
+    assert [(r["pattern"], r["role"]) for r in fn] == [("cylinder-collider", "init")]
+    similar = run_named(store, "similar_actors", name="En_Door")
+    assert [(r["actor"], r["same_category"], r["shared"], r["patterns"]) for r in similar] == [
+        ("ACTOR_EN_GIRLA", False, 1, ["cylinder-collider"])]
+    assert code.patterns_of(store, "En_Door")[0]["pattern"] == "cylinder-collider"
+    assert code.similar_actors(store, "En_Door")[0]["actor"] == "ACTOR_EN_GIRLA"

@@ -317,13 +317,15 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
             facts.rel("LOCATED_AT", r.name, r.version, from_kind="Segment", to_kind="Version",
                       address=r.vram, hex=f"0x{r.vram:08X}", size=r.size, source="map")
     located: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    linker = names.linker if names is not None else set()
     for s in kept:
-        located[s.kind or ""].append({"from": s.key or s.name, "to": s.version,
-                                      "address": s.address,
-                                      "hex": f"0x{s.address:08X}", "size": s.size,
-                                      "source": s.source, "segment": s.segment,
-                                      "provenance": s.provenance,
-                                      "listed_as": s.renamed_from})
+        kind = "LinkerSymbol" if s.kind == "Global" and (s.key or s.name) in linker else s.kind
+        located[kind or ""].append({"from": s.key or s.name, "to": s.version,
+                                    "address": s.address,
+                                    "hex": f"0x{s.address:08X}", "size": s.size,
+                                    "source": s.source, "segment": s.segment,
+                                    "provenance": s.provenance,
+                                    "listed_as": s.renamed_from})
         report.located[s.source] = report.located.get(s.source, 0) + 1
     for kind, rows in located.items():
         facts.add_rels("LOCATED_AT", kind, "Version", rows)

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest import c_defines
+from ingest.c_code import Liveness, Wiring, is_linker_symbol, per_version_text, refers_to, version_block_facts
+from ingest.c_define_facts import define_facts
 from ingest.c_extract import Ents, TURecord
 from ingest.c_profiles import profile_facts, profile_key, rep_version
 from ingest.checkout import VersionInfo
@@ -67,15 +69,6 @@ def _target_rel(facts: Facts, rel: str, from_kind: str, from_key: str,
         facts.rel(rel, from_key, target[1], from_kind=from_kind, to_kind=target[0], **props)
 
 
-def _sha(path: Path) -> str | None:
-    import hashlib
-
-    try:
-        return hashlib.sha1(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
 class _All:
     """``only=None``: every name."""
 
@@ -100,8 +93,12 @@ def _narrow(ents: Ents, want: set[str]) -> Ents:
         structs=[s for s in ents.structs if s[0] in want or any(tgt(fl[4]) for fl in s[6])],
         enums=[e for e in ents.enums if e[0] in want or any(c in want for c, _ in e[3])],
         typedefs=[x for x in ents.typedefs if x[0] in want or tgt(x[4])],
-        globals=[g for g in ents.globals if global_key(g) in want or tgt(g[6])],
-        profiles=ents.profiles)
+        globals=[g for g in ents.globals
+                 if global_key(g) in want or tgt(g[6]) or any(r in want for r in g[10])],
+        profiles=ents.profiles,
+        assigns=[a for a in ents.assigns if a[0] in want or a[1] in want],
+        passes=[x for x in ents.passes if x[0] in want or x[1] in want],
+        skipped=ents.skipped)
 
 
 def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
@@ -135,6 +132,9 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
     runtime: dict[tuple[str, str], set[str]] = defaultdict(set)
     segments: dict[str, dict[str, Any]] = defaultdict(dict)
 
+    live = Liveness(dscan, {d.v.id: d.defines for d in data})
+    wiring = Wiring()
+    call_lines: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     fn_names: set[str] = set()  # every function, kept or not (a global of that name is not one)
     if narrowed is None:
         narrowed = {}
@@ -170,6 +170,10 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
                 file_versions[path].add(vid)
         sources = [(r.main, r) for r in d.records] + [
             (e, None) for e in _header_ents(d, by_hkey).values()]
+        for r in [*d.records, *d.extra]:  # the #if ranges of headers read but not walked
+            for h, (hk, rs) in getattr(r, "hskipped", {}).items():
+                if rs and d.hkeys.get(h, hk) == hk:
+                    live.add(vid, [(h, a, b) for a, b in rs])
         for ents, r in sources:
             if only is not None:  # a record's relevant part, found once for all its versions
                 got = narrowed.get(id(ents))
@@ -180,6 +184,10 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
                 fn_names |= got[1]
             # (with ``only``, ``ents`` holds just what it keeps: no tests below but for the
             # anonymous enum constants and the profiles)
+            if ents.skipped:
+                live.add(vid, ents.skipped)
+            if ents.assigns or ents.passes:
+                wiring.add(vid, ents.assigns, ents.passes)
             for fn in ents.functions:
                 name, defined = fn[0], fn[7]
                 fn_names.add(name)
@@ -204,8 +212,11 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
                 cur = per_g.get(vid)
                 if cur is None or (g[5] and not cur[5]):
                     per_g[vid] = g
-            for a, b, n in ents.calls:
+            for a, b, n, line in ents.calls:
                 calls[(a, b)][vid] = calls[(a, b)].get(vid, 0) + n
+                cl = call_lines[(a, b)]
+                if line < cl.get(vid, line + 1):
+                    cl[vid] = line
             for a, n in ents.indirect.items():
                 indirect[a][vid] = indirect[a].get(vid, 0) + n
             for p in ents.profiles:
@@ -227,11 +238,13 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         facts.node("Function", name=name, signature=rep[1], return_type=rep[2], params=rep[3],
                    file=rep[4], line=rep[5], static=rep[6],
                    defined=any(x[7] for x in per.values()),
-                   indirect_calls=ind.get(rep_version(per, order_ids), 0) if ind else 0)
+                   indirect_calls=ind.get(rep_version(per, order_ids), 0) if ind else 0,
+                   start_line=rep[10], end_line=rep[11], source=rep[12])
         for vid, fn in per.items():
             facts.rel("IN_VERSION", name, vid, from_kind="Function", to_kind="Version",
                       file=fn[4], line=fn[5], signature=fn[1], return_type=fn[2], params=fn[3],
-                      static=fn[6], defined=fn[7])
+                      static=fn[6], defined=fn[7],
+                      text=per_version_text(live, vid, fn[4], fn[10], fn[12]))
         if rep[7]:
             facts.rel("DEFINED_IN", name, rep[4], from_kind="Function", to_kind="File",
                       line=rep[5])
@@ -246,29 +259,33 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
     for (a, b), per in calls.items():
         vs = [v for v in order_ids if v in per]
         facts.rel("CALLS", a, b, from_kind="Function", to_kind="Function",
-                  count=per[vs[0]], versions=sorted(vs, key=order_ids.index))
+                  count=per[vs[0]], versions=sorted(vs, key=order_ids.index),
+                  line=call_lines[(a, b)].get(vs[0]))
+    wiring.facts(facts, order_ids)
 
     # --- structs and fields ---
     for name, per in structs.items():
         rep = per[rep_version(per, order_ids)]
         facts.node("Struct", name=name, kind=rep[1], size=rep[2], align=rep[3], file=rep[4],
-                   line=rep[5])
+                   line=rep[5], start_line=rep[7], end_line=rep[8], definition=rep[9])
         facts.rel("DEFINED_IN", name, rep[4], from_kind="Struct", to_kind="File", line=rep[5])
         field_vs: dict[str, dict[str, tuple]] = defaultdict(dict)
         for vid, s in per.items():
             facts.rel("IN_VERSION", name, vid, from_kind="Struct", to_kind="Version",
-                      size=s[2], align=s[3], file=s[4], line=s[5])
+                      size=s[2], align=s[3], file=s[4], line=s[5],
+                      text=per_version_text(live, vid, s[4], s[7], s[9]))
             for fl in s[6]:
                 field_vs[fl[0]][vid] = fl
         for fname, fper in field_vs.items():
             fr = fper[rep_version(fper, order_ids)]
             fid = f"{name}.{fname}"
-            facts.node("Field", id=fid, struct=name, name=fname, offset=fr[1], size=fr[2],
-                       type=fr[3], position=fr[5])
+            facts.node("Field", id=fid, struct=name, name=fname, offset=fr[1],
+                       size=None if fr[6] else fr[2], type=fr[3], position=fr[5],
+                       bit_offset=fr[7] if fr[6] else None, bit_width=fr[8])
             facts.rel("HAS_FIELD", name, fid, position=fr[5])
             for vid, fl in fper.items():
                 facts.rel("IN_VERSION", fid, vid, from_kind="Field", to_kind="Version",
-                          offset=fl[1], size=fl[2], type=fl[3])
+                          offset=fl[1], size=None if fl[6] else fl[2], type=fl[3])
             _target_rel(facts, "OF_TYPE", "Field", fid, fr[4])
 
     # --- enums, typedefs, globals ---
@@ -310,14 +327,28 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         rep = per[rep_version(per, order_ids)]
         if rep[0] in fn_names:
             continue
+        defined = any(g[5] for g in per.values())
+        if is_linker_symbol(rep[0], rep[1], defined, not rep[4]):
+            facts.node("LinkerSymbol", name=gid, type=rep[1], file=rep[2], line=rep[3])
+            facts.rel("DECLARED_IN", gid, rep[2], from_kind="LinkerSymbol", to_kind="File",
+                      line=rep[3])
+            for vid, g in per.items():
+                facts.rel("IN_VERSION", gid, vid, from_kind="LinkerSymbol", to_kind="Version",
+                          type=g[1], file=g[2], line=g[3])
+            continue
         facts.node("Global", id=gid, name=rep[0], type=rep[1], file=rep[2], line=rep[3],
-                   static=rep[4], defined=any(g[5] for g in per.values()))
+                   static=rep[4], defined=defined,
+                   start_line=rep[7] if rep[11] is not None else None,
+                   end_line=rep[8] if rep[11] is not None else None, initializer=rep[11])
         facts.rel("DEFINED_IN" if rep[5] else "DECLARED_IN", gid, rep[2], from_kind="Global",
                   to_kind="File", line=rep[3])
         for vid, g in per.items():
             facts.rel("IN_VERSION", gid, vid, from_kind="Global", to_kind="Version",
-                      type=g[1], file=g[2], line=g[3], static=g[4], defined=g[5])
+                      type=g[1], file=g[2], line=g[3], static=g[4], defined=g[5],
+                      text=per_version_text(live, vid, g[2], g[7], g[11]))
         _target_rel(facts, "OF_TYPE", "Global", gid, rep[6])
+        if rep[10]:
+            refers_to(facts, gid, rep[10])
 
     # --- defines ---
     def_vals: dict[str, dict[str, int]] = defaultdict(dict)
@@ -325,7 +356,7 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         for name, val in d.defines.items():
             if not name.startswith("#"):
                 def_vals[name][d.v.id] = val
-    _defines(facts, data, dscan, def_vals, files,
+    define_facts(facts, data, dscan, def_vals, files,
              file_versions if file_versions_of is None else file_versions_of, order_ids, root,
              only)
 
@@ -349,57 +380,7 @@ def assemble(data: list[VersionData], dscan: c_defines.DefineScan,
         for vid in per:
             facts.rel("IN_VERSION", name, vid, from_kind="Segment", to_kind="Version")
 
+    version_block_facts(facts, live, file_versions if file_versions_of is None
+                        else file_versions_of, order_ids, only)
     profile_facts(facts, profiles, obj_includes, runtime, def_vals, order_ids, structs)
     return facts
-
-
-def _defines(facts: Facts, data: list[VersionData], dscan: c_defines.DefineScan,
-             def_vals: dict[str, dict[str, int]], files: dict[str, dict[str, Any]],
-             file_versions: dict[str, set[str]], order_ids: list[str], root: Path | None,
-             only: set[str] | None = None) -> None:
-    """A Define per macro name; IN_VERSION to each version where a definition of it is active
-    (its #if branches hold there, and its file is compiled there), with the version's integer
-    value and, when it differs from the node's, the version's body (``text``).
-
-    A name defined differently by several .c files (``FLAGS`` of each actor) gets no
-    body/file on its node: which one applies depends on the file."""
-    vids = [d.v.id for d in data]
-    truth = {d.v.id: d.defines for d in data}
-    for name, sites in dscan.sites.items():
-        if only is not None and name not in only:
-            continue
-        per: dict[str, c_defines.DefineSite] = {}
-        for vid in vids:
-            cands = [s for s in sites
-                     if s.file not in file_versions or vid in file_versions[s.file]]
-            s = c_defines.active(cands, truth[vid])
-            if s is not None:
-                per[vid] = s
-        if not per:
-            continue
-        vals = def_vals.get(name, {})
-        rep_vid = rep_version(per, order_ids)
-        rep = per[rep_vid]
-        ambiguous = (all(s.file.endswith(".c") for s in sites)
-                     and len({s.file for s in sites}) > 1
-                     and len({(s.params, s.body) for s in sites}) > 1)
-        if ambiguous:
-            facts.node("Define", name=name, value=vals.get(rep_vid), function_like=rep.function_like)
-        else:
-            facts.node("Define", name=name, value=vals.get(rep_vid), body=rep.body,
-                       params=rep.params, function_like=rep.function_like, file=rep.file,
-                       line=rep.line)
-            facts.rel("DEFINED_IN", name, rep.file, from_kind="Define", to_kind="File",
-                      line=rep.line)
-            if rep.file not in files:
-                files[rep.file] = {"path": rep.file,
-                                   "sha": _sha(root / rep.file) if root else None,
-                                   "kind": "h" if rep.file.endswith(".h") else "c",
-                                   "segment": None, "errors": 0, "warnings": 0, "diag": []}
-        # per-version body/site only for a macro with several definitions (independent of
-        # which versions are ingested together)
-        several = len(sites) > 1 and not ambiguous
-        for vid, s in per.items():
-            facts.rel("IN_VERSION", name, vid, from_kind="Define", to_kind="Version",
-                      value=vals.get(vid), text=s.body if several else None,
-                      file=s.file if several else None, line=s.line if several else None)

@@ -5,12 +5,15 @@ cursor by cursor and property by property (several us per call: ~10 ms per TU);
 ``native_decls`` decodes the text ``ootkg_describe`` (``native/ootkg_walk.c``) makes in one
 call. Entries, in cursor order (``fi`` = the cursor's file index, ``i`` = its index):
 
-    ("F", fi, i, defined, function, calls | None)   see _function; calls as cwalk.Call
+    ("F", fi, i, defined, function, body | None)   see _function; body: cwalk.BodyFact list
     ("D", fi, i, name)            a function defined in a main file that is not walked
     ("S", fi, i, name, record)    a named struct/union definition, see _record
     ("E", fi, i, enum)            an enum definition ("" for an anonymous one), see _enum
     ("T", fi, i, typedef, anon)   anon: None, ("R", record) or ("E", enum) it defines
     ("V", fi, i, global, defined) see _global
+
+Functions, records and globals carry the first and last line of their extent; ``c_extract``
+adds the text of those lines (a definition's source as written).
 
 Entries are tuples all the way down (hashable: the run holds one object for the equal
 entries of many records, see ``c_facts.Slimmer``).
@@ -77,22 +80,47 @@ def _anonymous_name(s: str) -> bool:
     return not s or "(unnamed" in s or "(anonymous" in s
 
 
+def _fields(t: ci.Type, base: int | None, prefix: str, counter: list[int],
+            out: list[tuple]) -> None:
+    """``ootkg_walk.c``'s field_visitor: every named member, those of anonymous-type members
+    flattened ("inner" for an unnamed member's, "member.inner" for a named one's), offsets
+    from the outermost record."""
+    for f in t.get_fields():
+        i = counter[0]
+        counter[0] += 1
+        fname = f.spelling
+        if _anonymous_name(fname):  # "union X::(anonymous at ...)": an unnamed member
+            fname = ""
+        off = f.get_field_offsetof()
+        absolute = base + off if off is not None and off >= 0 and base is not None else None
+        ft = f.type
+        rt = ft.get_named_type() if ft.kind == ci.TypeKind.ELABORATED else ft
+        anon_rec = rt.kind == ci.TypeKind.RECORD and anonymous(rt.get_declaration())
+        if fname:
+            fsize = ft.get_size()
+            bf = f.is_bitfield()
+            out.append((prefix + fname, absolute // 8 if absolute is not None else None,
+                        fsize if fsize >= 0 else None, ft.spelling, _type_target(ft), i, bf,
+                        absolute, f.get_bitfield_width() if bf else None))
+        if anon_rec:
+            _fields(rt, absolute, prefix + (fname + "." if fname else ""), counter, out)
+
+
+def _extent(c: ci.Cursor) -> tuple[int, int]:
+    e = c.extent
+    return e.start.line, e.end.line
+
+
 def _record(c: ci.Cursor, name: str, rel: str) -> tuple:
+    """(name, kind, size, align, file, line, fields, first line, last line); a field is
+    (name, byte offset, size, type, target, index, bitfield, bit offset, bit width)."""
     t = c.type
     size, align = t.get_size(), t.get_align()
-    fields = []
-    for i, f in enumerate(c.type.get_fields()):
-        fname = f.spelling
-        if not fname:
-            continue
-        off = f.get_field_offsetof()
-        fsize = f.type.get_size()
-        fields.append((fname, off // 8 if off is not None and off >= 0 else None,
-                       fsize if fsize >= 0 else None, f.type.spelling, _type_target(f.type), i,
-                       f.is_bitfield()))
+    fields: list[tuple] = []
+    _fields(c.type, 0, "", [0], fields)
     kind = "union" if c.kind == K.UNION_DECL else "struct"
     return (name, kind, size if size >= 0 else None, align if align >= 0 else None, rel,
-            c.location.line, tuple(fields))
+            c.location.line, tuple(fields), *_extent(c))
 
 
 def _enum(c: ci.Cursor, name: str, rel: str) -> tuple:
@@ -101,16 +129,51 @@ def _enum(c: ci.Cursor, name: str, rel: str) -> tuple:
     return (name, rel, c.location.line, tuple(consts))
 
 
+def _initializer(c: ci.Cursor) -> ci.Cursor | None:
+    fn = ci.conf.lib.clang_Cursor_getVarDeclInitializer
+    if fn.restype is not ci.Cursor:
+        fn.argtypes, fn.restype = [ci.Cursor], ci.Cursor
+    got = fn(c)
+    if got is None or ci.conf.lib.clang_Cursor_isNull(got):
+        return None
+    got._tu = c._tu
+    return got
+
+
+def _function_refs(init: ci.Cursor) -> tuple[str, ...]:
+    out: list[str] = []
+
+    def visit(n: ci.Cursor) -> None:
+        if n.kind == K.DECL_REF_EXPR:
+            r = n.referenced
+            if r is not None and r.kind == K.FUNCTION_DECL:
+                out.append(r.spelling)
+            return
+        for k in n.get_children():
+            visit(k)
+
+    if init.kind == K.DECL_REF_EXPR:
+        visit(init)
+    else:
+        for k in init.get_children():
+            visit(k)
+    return tuple(out)
+
+
 def _global(c: ci.Cursor, rel: str) -> tuple:
+    """(name, type, file, line, static, not extern, target, first line, last line,
+    has initializer, functions the initializer names)"""
     static = c.storage_class == ci.StorageClass.STATIC
     extern = c.storage_class == ci.StorageClass.EXTERN
+    init = _initializer(c)
     return (c.spelling, c.type.spelling, rel, c.location.line, static, not extern,
-            _type_target(c.type))
+            _type_target(c.type), *_extent(c), init is not None,
+            _function_refs(init) if init is not None else ())
 
 
 def _function_tuple(name: str, line: int, static: bool, ret: str, ret_target: Target,
                     proto: bool, variadic: bool, params: Sequence[tuple[str, str, Target]],
-                    rel: str, defined: bool) -> tuple:
+                    rel: str, defined: bool, start: int, end: int) -> tuple:
     args = ", ".join(f"{ty} {n}".strip() for n, ty, _ in params)
     if proto:
         if variadic:
@@ -121,7 +184,7 @@ def _function_tuple(name: str, line: int, static: bool, ret: str, ret_target: Ta
     params_json = "[" + ", ".join(f'{{"name": {_json_str(n)}, "type": {_json_str(ty)}}}'
                                   for n, ty, _ in params) + "]"
     return (name, f"{ret} {name}({args})", ret, params_json, rel,
-            line, static, defined, ret_target, tuple(tgt for _, _, tgt in params))
+            line, static, defined, ret_target, tuple(tgt for _, _, tgt in params), start, end)
 
 
 def _function(c: ci.Cursor, rel: str, defined: bool) -> tuple:
@@ -132,7 +195,7 @@ def _function(c: ci.Cursor, rel: str, defined: bool) -> tuple:
     return _function_tuple(c.spelling, c.location.line,
                            c.storage_class == ci.StorageClass.STATIC, ret.spelling,
                            _type_target(ret), proto, proto and t.is_function_variadic(), params,
-                           rel, defined)
+                           rel, defined, *_extent(c))
 
 
 def python_decls(cursors: Any, file_of: Sequence[int], want: Sequence[int],
@@ -188,15 +251,16 @@ def _int(s: str) -> int | None:
 
 
 def _native_record(name: str, rel: str, p: list[str]) -> tuple:
-    """p: union, size, align, line, fields"""
+    """p: union, size, align, line, fields, start, end"""
     fields = []
     if p[4]:
         for item in p[4].split(GS):
             f = item.split(FS)
-            fields.append((f[0], _int(f[1]), _int(f[2]), f[3], _target(f[4]), int(f[5]),
-                           f[6] == "1"))
+            bf = f[6] == "1"
+            fields.append((f[0], _int(f[1]), _int(f[2]), f[3], _target(f[4]), int(f[5]), bf,
+                           _int(f[7]), _int(f[8]) if bf else None))
     return (name, "union" if p[0] else "struct", _int(p[1]), _int(p[2]), rel, int(p[3]),
-            tuple(fields))
+            tuple(fields), int(p[5]), int(p[6]))
 
 
 def _native_enum(name: str, rel: str, line: str, consts: str) -> tuple:
@@ -208,16 +272,11 @@ def _native_enum(name: str, rel: str, line: str, consts: str) -> tuple:
     return (name, rel, int(line), tuple(out))
 
 
-def _native_calls(s: str) -> list[tuple[str, str, list[str]]]:
-    out: list[tuple[str, str, list[str]]] = []
-    if s:
-        for item in s.split(GS):
-            if item == "I":
-                out.append(("I", "", []))
-            else:
-                parts = item.split(FS)
-                out.append(("C", parts[1], parts[2:]))
-    return out
+def _native_calls(s: str) -> list[tuple]:
+    """``ootkg_calls`` items (FS fields, GS items) as ``cwalk.BodyFact`` tuples."""
+    from ingest.cwalk import body_fact
+
+    return [body_fact(item.split(FS)) for item in s.split(GS)] if s else []
 
 
 def native_decls(text: str, file_of: Sequence[int], rels: Sequence[str]) -> list[tuple]:
@@ -238,23 +297,26 @@ def native_decls(text: str, file_of: Sequence[int], rels: Sequence[str]) -> list
             params = [tuple(x.split(FS)) for x in p[10].split(GS)] if p[10] else []
             fn = _function_tuple(p[3], int(p[4]), p[5] == "1", p[6], _target(p[7]),
                                  p[8] == "1", p[9] == "1",
-                                 [(n, ty, _target(tg)) for n, ty, tg in params], rel, defined)
+                                 [(n, ty, _target(tg)) for n, ty, tg in params], rel, defined,
+                                 int(p[12]), int(p[13]))
             out.append(("F", fi, i, defined, fn, _native_calls(p[11]) if defined else None))
         elif k == "S":
-            out.append(("S", fi, i, p[2], _native_record(p[2], rel, p[3:8])))
+            out.append(("S", fi, i, p[2], _native_record(p[2], rel, p[3:10])))
         elif k == "E":
             out.append(("E", fi, i, _native_enum(p[2], rel, p[3], p[4])))
         elif k == "T":
             name = p[2]
             anon = None
             if p[6] == "R":
-                anon = ("R", _native_record(name, rel, p[7:12]))
+                anon = ("R", _native_record(name, rel, p[7:14]))
             elif p[6] == "E":
                 anon = ("E", _native_enum(name, rel, p[7], p[8]))
             out.append(("T", fi, i, (name, p[3], rel, int(p[4]), _target(p[5])), anon))
         elif k == "V":
+            refs = tuple(p[12].split(GS)) if p[12] else ()
             out.append(("V", fi, i, (p[2], p[3], rel, int(p[4]), p[5] == "1", p[6] != "1",
-                                     _target(p[7])), p[8] == "1"))
+                                     _target(p[7]), int(p[9]), int(p[10]), p[11] == "1", refs),
+                        p[8] == "1"))
     return out
 
 

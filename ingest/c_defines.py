@@ -27,6 +27,7 @@ from typing import TypeVar
 
 import clang.cindex as ci
 
+from ingest.c_blocks import Branch, scan_blocks
 from ingest.cache import FileMemo, TreeStats
 from ingest.clangutil import eval_int
 
@@ -38,7 +39,7 @@ _DEF = re.compile(r"([A-Za-z_]\w*)(\([^)]*\))?(.*)$", re.S)
 _GUARD = re.compile(r"#\s*(?:ifndef\s+\w+|pragma\s+once)")
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _COND_PREFIX = "#if:"
-_SCAN_TAG = "defines-scan-1"  # bump when scan_file's output changes
+_SCAN_TAG = "defines-scan-3"  # bump when _scan_one's output changes (3: #if regions)
 _KNOWN = frozenset(("if", "ifdef", "ifndef", "elif", "else", "endif", "define"))
 
 
@@ -64,6 +65,9 @@ class DefineSite:
 class DefineScan:
     sites: dict[str, list[DefineSite]] = field(default_factory=dict)  # name -> in scan order
     headers: list[str] = field(default_factory=list)  # include/ headers the probe includes
+    # checkout-relative file -> its #if branches (``c_blocks``), and what was wrong with them
+    blocks: dict[str, tuple[Branch, ...]] = field(default_factory=dict)
+    problems: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def probe_names(self) -> list[str]:
         """Object-like macros of include/ (the probe's headers define them)."""
@@ -131,10 +135,14 @@ def scan_file(text: str, rel: str) -> list[DefineSite]:
     return out
 
 
-def _scan_one(path: str, rel: str, header: bool) -> tuple[bool, list[DefineSite]]:
-    """(whether the probe includes it: a guarded top-level header, its sites)."""
+def _scan_one(path: str, rel: str, header: bool, sites: bool = True
+              ) -> tuple[bool, list[DefineSite], tuple[Branch, ...], tuple[str, ...]]:
+    """(whether the probe includes it: a guarded top-level header, its sites, its #if
+    branches, their problems); ``sites`` False: the branches only (an X-macro table)."""
     text = Path(path).read_bytes().decode("utf-8", "replace")
-    return header and _GUARD.search(text) is not None, scan_file(text, rel)
+    blocks, problems = scan_blocks(text)
+    return (header and _GUARD.search(text) is not None,
+            scan_file(text, rel) if sites else [], blocks, problems)
 
 
 def _walk(root: Path, with_c: bool, stats: TreeStats | None = None
@@ -157,13 +165,12 @@ def _walk(root: Path, with_c: bool, stats: TreeStats | None = None
 def _listing(root: Path, with_c: bool, walked: list[tuple[str, os.stat_result]]
              ) -> list[tuple[str, os.stat_result]]:
     """The files ``scan`` reads, in its order: include/**.h but tables/, then src/**.h, then
-    src/**.c, each sorted by path components."""
+    src/**.c, each sorted by path components, then include/tables/ (their #if regions only)."""
     inc, src = f"{root / 'include'}/", f"{root / 'src'}/"
-    groups: list[list[tuple[str, os.stat_result]]] = [[], [], []]
+    groups: list[list[tuple[str, os.stat_result]]] = [[], [], [], []]
     for p, st in walked:
         if p.startswith(inc) and p.endswith(".h"):
-            if not p[len(inc):].startswith("tables/"):
-                groups[0].append((p, st))
+            groups[3 if p[len(inc):].startswith("tables/") else 0].append((p, st))
         elif p.startswith(src):
             if p.endswith(".h"):
                 groups[1].append((p, st))
@@ -177,23 +184,31 @@ def _listing(root: Path, with_c: bool, walked: list[tuple[str, os.stat_result]]
 
 def scan(root: Path, with_c: bool = True, memo: FileMemo | None = None,
          walked: list[tuple[str, os.stat_result]] | None = None) -> DefineScan:
-    """Every #define of include/ (X-macro tables excluded), src/**.h and (``with_c``) src/**.c.
-    ``memo``: per-file results of an earlier scan (only new or changed files are read);
-    ``walked``: the ``_walk`` of this tree, when the caller has it."""
+    """Every #define of include/ (X-macro tables excluded), src/**.h and (``with_c``) src/**.c,
+    and the #if regions of those files and the tables. ``memo``: per-file results of an
+    earlier scan (only new or changed files are read); ``walked``: the ``_walk`` of this
+    tree, when the caller has it."""
     res = DefineScan()
     inc = f"{root / 'include'}/"
+    tables = f"{inc}tables/"
     cut = len(str(root)) + 1
     for sp, st in _listing(root, with_c, walked if walked is not None else _walk(root, with_c)):
         rel = sp[cut:]
         header = sp.startswith(inc) and "/" not in sp[len(inc):]
+        want_sites = not sp.startswith(tables)
         if memo is None:
-            guarded, sites = _scan_one(sp, rel, header)
+            guarded, sites, blocks, problems = _scan_one(sp, rel, header, want_sites)
         else:
-            guarded, sites = memo.get(sp, st, lambda f, rel=rel, h=header: _scan_one(f, rel, h))
+            guarded, sites, blocks, problems = memo.get(
+                sp, st, lambda f, rel=rel, h=header, w=want_sites: _scan_one(f, rel, h, w))
         if guarded:
             res.headers.append(sp[len(inc):])
         for s in sites:
             res.sites.setdefault(s.name, []).append(s)
+        if blocks:
+            res.blocks[rel] = blocks
+        if problems:
+            res.problems[rel] = problems
     return res
 
 
@@ -251,7 +266,7 @@ def scan_and_probe(root: Path, cache_dir: Path, args: list[str], stamp: str | No
 
 def _fingerprint(root: Path, cache_dir: Path, with_c: bool, stats: TreeStats | None
                  ) -> tuple[str, list[tuple[str, os.stat_result]], Path]:
-    h = hashlib.sha1(f"v2:{with_c}:{root}".encode())
+    h = hashlib.sha1(f"v4:{with_c}:{root}".encode())
     walked = _walk(root, with_c, stats)
     h.update("".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n" for p, st in walked)).encode())
     return h.hexdigest(), walked, cache_dir / f"scan-{'c' if with_c else 'h'}.pkl"

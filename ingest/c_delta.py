@@ -27,8 +27,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import c_defines
+from ingest import c_defines, patterns
 from ingest.c_assemble import VersionData, assemble
+from ingest.c_blocks import scan_blocks
+from ingest.c_code import code_notes
 from ingest.c_delta_state import (
     CState,
     CVersion,
@@ -55,6 +57,8 @@ class CDelta:
     names: int                       # entities re-assembled
     seconds: float
     failed: list[dict[str, str]] = field(default_factory=list)  # as IngestReport.failed_files
+    pattern_state: dict | None = None  # the pattern miner's items after the edit (to save)
+    notes: str = ""                  # code_notes: source text and #if problems
 
 
 def _job(checkout: Checkout, cache_dir: Path, cv: CVersion, tu: str, key: str,
@@ -113,6 +117,7 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
     for k, new in _parse_all(jobs).items():
         old = recs[k]
         new.headers, new.hkeys, new.claims = old.headers, old.hkeys, old.claims
+        new.hskipped = old.hskipped  # (its headers did not change)
         fresh[k] = new
         parsed.append(f"{old.tu} ({made_by[k].v.id})")
     t_parse = time.perf_counter()
@@ -121,7 +126,9 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
         seg_of = {t.path: t.segment for t in made_by[k].spec.tus}
         names |= names_in(recs[k].main, seg_of) | names_in(new.main, seg_of)
     # the edited files' define sites (same directives, so only their lines can move)
-    new_scan = c_defines.DefineScan(sites={}, headers=state.dscan.headers)
+    new_scan = c_defines.DefineScan(sites={}, headers=state.dscan.headers,
+                                    blocks=dict(state.dscan.blocks),
+                                    problems=dict(state.dscan.problems))
     edited_sites: dict[str, list[c_defines.DefineSite]] = {}
     for rel in edited:
         try:
@@ -129,6 +136,13 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
         except OSError:
             return None
         edited_sites[rel] = c_defines.scan_file(text, rel)
+        # (same directives: the same branches, their lines may have moved)
+        blocks, problems = scan_blocks(text)
+        for part, got in ((new_scan.blocks, blocks), (new_scan.problems, problems)):
+            if got:
+                part[rel] = got
+            else:
+                part.pop(rel, None)
     for name, sites in state.dscan.sites.items():
         if not any(s.file in edited_sites for s in sites):
             new_scan.sites[name] = sites
@@ -174,6 +188,14 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
                      file_versions_of=state.file_versions, narrowed=narrowed)
     delta = diff(before, after)
     _edges_into_added(delta, cache_dir)
+    pattern_state = None
+    mined = patterns.delta_facts(cache_dir, after, edited)
+    if mined is not None:
+        pdelta = diff(mined[0], mined[1])
+        pattern_state = mined[2]
+        for part in ("upsert_nodes", "delete_nodes", "upsert_rels", "delete_rels"):
+            getattr(delta, part).update(getattr(pdelta, part))
+        delta.added_nodes |= pdelta.added_nodes
     log.info("C delta: %d records to re-parse (%.2fs), %d parsed (%.2fs), %d names, %d records "
              "(%.2fs), assembled and diffed (%.2fs)", len(made_by), t_load - t0, len(fresh),
              t_parse - t_load, len(names), len(recs), t_more - t_parse,
@@ -182,12 +204,18 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
         "directives": {rel: directive_hash((root / rel).read_bytes()) for rel in edited
                        if rel in state.directives},
         "sites": {n: s for n, s in new_scan.sites.items() if s is not state.dscan.sites.get(n)},
+        "blocks": {rel: new_scan.blocks.get(rel, ()) for rel in edited},
+        "problems": {rel: new_scan.problems.get(rel, ()) for rel in edited},
         "mentions": remention(state, fresh, made_by)}
     failed = [{"file": r.tu, "version": made_by[k].v.id,
                 "reason": r.failed or f"{r.errors} errors"}
               for k, r in fresh.items() if r.failed or r.errors]
+    notes = code_notes([VersionData(made_by[k].v, made_by[k].spec, [r], {}, 0, 0)
+                        for k, r in fresh.items()],
+                       c_defines.DefineScan(problems={r: new_scan.problems[r] for r in edited
+                                                      if r in new_scan.problems}))
     return CDelta(delta, overlay, list(fresh.values()), parsed, len(names),
-                  time.perf_counter() - t0, failed)
+                  time.perf_counter() - t0, failed, pattern_state, notes)
 
 
 def _parse_all(jobs: dict[str, Job]) -> dict[str, TURecord]:

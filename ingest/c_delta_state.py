@@ -67,7 +67,11 @@ class CState:
 def _mentioned(ents: Ents, seg_of: dict[str, str]) -> set[str]:
     """Every name ``assemble(only=...)`` may keep an entity of ``ents`` for."""
     out = names_in(ents, seg_of)
-    out.update(b for _, b, _ in ents.calls)
+    out.update(c[1] for c in ents.calls)
+    out.update(a[1] for a in ents.assigns)
+    out.update(x[1] for x in ents.passes)
+    for g in ents.globals:
+        out.update(g[10])
     for f in ents.functions:
         if f[8] is not None:
             out.add(f[8][1])
@@ -155,7 +159,9 @@ def plan_delta(state: CState | None, root: Path, modified: set[str], added: set[
 def names_in(ents: Ents, seg_of: dict[str, str]) -> set[str]:
     out: set[str] = set()
     out.update(f[0] for f in ents.functions)
-    out.update(a for a, _, _ in ents.calls)
+    out.update(c[0] for c in ents.calls)
+    out.update(a[0] for a in ents.assigns)
+    out.update(x[0] for x in ents.passes)
     out.update(ents.indirect)
     out.update(s[0] for s in ents.structs)
     for e in ents.enums:
@@ -191,6 +197,13 @@ def apply_overlay(state: CState, overlay: dict[str, dict]) -> CState:
     beside it: rewriting the whole state costs ~1 s for 16 versions)."""
     state.directives.update(overlay.get("directives", {}))
     state.dscan.sites.update(overlay.get("sites", {}))
+    for part in ("blocks", "problems"):
+        mine = getattr(state.dscan, part)
+        for rel, got in overlay.get(part, {}).items():
+            if got:
+                mine[rel] = got
+            else:
+                mine.pop(rel, None)
     state.mentions.update(overlay.get("mentions", {}))
     return state
 

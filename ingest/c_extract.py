@@ -27,10 +27,15 @@ from typing import Any
 import clang.cindex as ci
 
 from ingest.c_decls import PROFILE_TYPES, native_decls, profile, python_decls
+from ingest.c_texts import Texts, file_skipped, rel_path, split_lines
 
 log = logging.getLogger(__name__)
 
-EXTRACTOR_VERSION = "c-extract-9"  # 9: inner lists are tuples (records share them)
+# 10: source text and extents, wiring (assignments, passed functions, call lines), skipped
+# #if ranges, bitfields and flattened anonymous members, initializers
+EXTRACTOR_VERSION = "c-extract-10"
+# the parse keeps a detailed preprocessing record: which #if branches it skipped
+PARSE_OPTIONS = ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD
 # #include "assets/objects/<object>/....h" lines: the quoted path, then what precedes it on its line
 _OBJ_PATH = re.compile(r'"assets/objects/([^/"]+)/[^"]+\.h"')
 _INCLUDE_PREFIX = re.compile(r'[ \t]*#[ \t]*include[ \t]+')
@@ -62,9 +67,10 @@ def apply_pch(job: Job, pch: Path | None, pch_deps: dict[str, tuple[int, int, st
 
 @dataclass
 class Ents:
-    """What one file contributes to one parse."""
+    """What one file contributes to one parse (the tuples' fields: ``c_decls``; a function's,
+    record's and initialized global's text is appended here, see ``_texts``)."""
     functions: list[tuple] = field(default_factory=list)   # see _function()
-    calls: list[tuple] = field(default_factory=list)       # (caller, callee, count)
+    calls: list[tuple] = field(default_factory=list)       # (caller, callee, count, first line)
     indirect: dict[str, int] = field(default_factory=dict)
     runtime_objects: list[tuple] = field(default_factory=list)  # (caller, callee, OBJECT_X)
     structs: list[tuple] = field(default_factory=list)
@@ -72,6 +78,14 @@ class Ents:
     typedefs: list[tuple] = field(default_factory=list)
     globals: list[tuple] = field(default_factory=list)
     profiles: list[dict[str, Any]] = field(default_factory=list)
+    # (setter, function, struct, field, line, via): ``setter`` stores ``function`` in
+    # struct.field (struct "": a global variable named field); via: the helper that does the
+    # store with its parameter, when ``setter`` passes the function to it
+    assigns: list[tuple] = field(default_factory=list)
+    # (caller, function, callee, argument index, parameter name, line)
+    passes: list[tuple] = field(default_factory=list)
+    # (file, first line, last line) of each #if branch the parse skipped in these files
+    skipped: tuple = ()
 
 
 @dataclass
@@ -87,6 +101,12 @@ class TURecord:
     files: dict[str, str] = field(default_factory=dict)    # path -> sha of files it read
     deps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # abs -> (size, mtime, sha)
     diagnostics: list[tuple] = field(default_factory=list)  # (severity, file, line, message)
+    # (file, what): a file not UTF-8 (its text kept with U+FFFD), or changed while read
+    text_notes: list[tuple[str, str]] = field(default_factory=list)
+    # header -> (its key, skipped ranges) for headers the parse read but did not walk for
+    # declarations (no declaration of theirs at top level: macros, X-macro tables) and in
+    # which it skipped something
+    hskipped: dict[str, tuple[str, tuple]] = field(default_factory=dict)
     errors: int = 0
     warnings: int = 0
     failed: str | None = None
@@ -100,6 +120,7 @@ class _Worker:
         self.h = load_helpers(Path(cache_dir))
         self.covered: set[tuple[str, str]] = set()  # (header, its key) already walked
         self.stat: dict[str, tuple[int, int, str]] = {}
+        self.lines: dict[str, tuple[str, list[str], bool]] = {}  # path -> (sha, lines, utf-8)
 
     def dep(self, path: str) -> tuple[int, int, str]:
         got = self.stat.get(path)
@@ -114,20 +135,25 @@ class _Worker:
         return got
 
 
+    def file_lines(self, path: str) -> tuple[str, list[str], bool] | None:
+        """(sha, lines, whether it is UTF-8) of a file other than the one parsed (a header,
+        an included .c), read once per worker."""
+        got = self.lines.get(path)
+        if got is None:
+            try:
+                data = Path(path).read_bytes()
+            except OSError:
+                return None
+            got = self.lines[path] = (hashlib.sha1(data).hexdigest(), *split_lines(data))
+        return got
+
+
 _W: _Worker | None = None
 
 
 def init_worker(cache_dir: str) -> None:
     global _W
     _W = _Worker(cache_dir)
-
-
-def _rel(path: str, root: str, stub_dir: str) -> str:
-    if path.startswith(stub_dir):
-        return path[len(stub_dir):].lstrip("/")
-    if path.startswith(root):
-        return path[len(root):].lstrip("/")
-    return path
 
 
 def _object_includes(text: str) -> list[str]:
@@ -146,19 +172,24 @@ def extract_tu(job: Job) -> TURecord:
     rec = TURecord(tu=job.tu, key=job.key)
     path = os.path.join(job.root, job.tu)
     try:
+        before = os.stat(path)
         data = Path(path).read_bytes()
     except OSError as e:
         rec.failed = f"unreadable: {e}"
         return rec
     rec.sha = hashlib.sha1(data).hexdigest()
-    text = data.decode("utf-8", "replace")
+    main_lines, utf8 = split_lines(data)
+    text = "\n".join(main_lines)
     rec.object_includes = _object_includes(text)
+    # libclang parses the bytes read here (the text the facts quote is the text it parsed)
+    unsaved = [(path, data)]
     try:
-        tu = _W.index.parse(path, args=job.args, options=0)
+        tu = _W.index.parse(path, args=job.args, unsaved_files=unsaved, options=PARSE_OPTIONS)
         if job.fallback_args is not None and any(
                 d.severity >= ci.Diagnostic.Error for d in tu.diagnostics):
             log.info("%s: errors with the PCH; parsing without it", job.tu)
-            tu = _W.index.parse(path, args=job.fallback_args, options=0)
+            tu = _W.index.parse(path, args=job.fallback_args, unsaved_files=unsaved,
+                                options=PARSE_OPTIONS)
         else:
             rec.deps.update(job.extra_deps)
     except ci.TranslationUnitLoadError as e:
@@ -166,14 +197,28 @@ def extract_tu(job: Job) -> TURecord:
         return rec
     root, stub = job.root.rstrip("/") + "/", job.stub_dir.rstrip("/") + "/"
     h = _W.h
-    rec.deps[path] = _W.dep(path)
-    for name in h.includes(tu):
+    # the file as it was read (a later edit invalidates the record as any edit does)
+    rec.deps[path] = (before.st_size, before.st_mtime_ns, rec.sha)
+    _W.stat[path] = rec.deps[path]
+    included = h.includes(tu)
+    try:
+        after = os.stat(path)
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            rec.text_notes.append((job.tu, "changed while it was being parsed (its facts are "
+                                           "from the text read first; the next ingest reads "
+                                           "it again)"))
+    except OSError:
+        rec.text_notes.append((job.tu, "deleted while it was being parsed"))
+    if not utf8:
+        rec.text_notes.append((job.tu, "not UTF-8 (its text is stored with U+FFFD for the "
+                                       "bytes that are not)"))
+    for name in included:
         if name not in rec.deps:
             rec.deps[name] = _W.dep(name)
     for d in tu.diagnostics:
         if d.severity >= ci.Diagnostic.Warning:
             loc = d.location
-            f = _rel(loc.file.name, root, stub) if loc.file else job.tu
+            f = rel_path(loc.file.name, root, stub) if loc.file else job.tu
             rec.diagnostics.append((d.severity, f, loc.line, d.spelling))
             if d.severity >= ci.Diagnostic.Error:
                 rec.errors += 1
@@ -188,7 +233,7 @@ def extract_tu(job: Job) -> TURecord:
         if not fname:
             rels.append("")
             continue
-        rel = _rel(fname, root, stub)
+        rel = rel_path(fname, root, stub)
         rels.append(rel)
         is_stub = fname.startswith(stub)
         is_main = not fname.endswith(".h")
@@ -206,18 +251,25 @@ def extract_tu(job: Job) -> TURecord:
         decls = native_decls(h.describe(top, bytes(want)), top.file_of, rels)
     else:
         decls = python_decls(top.cursors, top.file_of, want, rels, h.calls)
-    _file(rec, decls, top, want, rels, tu)
+    texts = Texts(root, stub, job.tu, main_lines, rec, _W)
+    _file(rec, decls, top, want, rels, tu, texts)
+    file_skipped(rec, h.skipped(tu), top, want, rels, root, stub, job, included, _W)
     covered |= walked_now
     for e in [rec.main, *rec.headers.values()]:
-        agg: dict[tuple[str, str], int] = {}
-        for a, b, n in e.calls:
-            agg[(a, b)] = agg.get((a, b), 0) + n
-        e.calls = [(a, b, n) for (a, b), n in agg.items()]
+        agg: dict[tuple[str, str], list[int]] = {}
+        for a, b, n, line in e.calls:
+            got = agg.get((a, b))
+            if got is None:
+                agg[(a, b)] = [n, line]
+            else:
+                got[0] += n
+                got[1] = min(got[1], line)
+        e.calls = [(a, b, n, line) for (a, b), (n, line) in agg.items()]
     return rec
 
 
 def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: list[str],
-          tu: ci.TranslationUnit) -> None:
+          tu: ci.TranslationUnit, texts: Texts) -> None:
     """Sort ``c_decls`` entries into the record: the main file's and each walked header's."""
     for fi in dict.fromkeys(top.file_of):  # headers in the order the parse reaches them
         if want[fi] == 1:
@@ -225,6 +277,8 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
     main_defs = {d[3] for d in decls if d[0] == "D"}
     main_defs.update(d[4][0] for d in decls if d[0] == "F" and d[3] and want[d[1]] == 2)
     seen_records: set[str] = set()
+    # setter -> [(parameter index, struct, field)]: helpers that store a parameter
+    param_sets: dict[int, dict[str, list[tuple[int, str, str]]]] = {}
     for d in decls:
         kind, fi = d[0], d[1]
         if kind == "D":
@@ -234,24 +288,32 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
         if kind == "F":
             fn = d[4]
             if d[3]:
-                e.functions.append(fn)
                 name = fn[0]
+                e.functions.append((*fn, texts.span(fn[4], fn[10], fn[11])))
                 n_ind = 0
-                for typ, callee, objs in d[5]:
+                for typ, target, extra, line in d[5]:
                     if typ == "C":
-                        e.calls.append((name, callee, 1))
-                        for o in objs:
-                            e.runtime_objects.append((name, callee, o))
-                    else:
+                        e.calls.append((name, target, 1, line))
+                        for o in extra:
+                            e.runtime_objects.append((name, target, o))
+                    elif typ == "I":
                         n_ind += 1
+                    elif typ == "P":
+                        e.passes.append((name, target, *extra, line))
+                    elif target.startswith("@"):
+                        param_sets.setdefault(id(e), {}).setdefault(name, []).append(
+                            (int(target[1:]), *extra))
+                    else:
+                        e.assigns.append((name, target, *extra, line, ""))
                 if n_ind:
                     e.indirect[name] = e.indirect.get(name, 0) + n_ind
             elif not (is_main and fn[0] in main_defs):  # a forward declaration
-                e.functions.append(fn)
+                e.functions.append((*fn, None))
         elif kind == "S":
             if d[3] not in seen_records:
                 seen_records.add(d[3])
-                e.structs.append(d[4])
+                r = d[4]
+                e.structs.append((*r, texts.span(r[4], r[7], r[8])))
         elif kind == "E":
             e.enums.append(d[3])
         elif kind == "T":
@@ -260,7 +322,8 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
                 if anon[0] == "R":
                     if td[0] not in seen_records:
                         seen_records.add(td[0])
-                        e.structs.append(anon[1])
+                        r = anon[1]
+                        e.structs.append((*r, texts.span(r[4], r[7], r[8])))
                 else:
                     line = anon[1][2]
                     e.enums = [x for x in e.enums if not (x[0] == "" and x[2] == line)]
@@ -268,7 +331,7 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
             e.typedefs.append(td)
         elif kind == "V":
             g = d[3]
-            e.globals.append(g)
+            e.globals.append((*g, texts.span(g[2], g[7], g[8]) if g[9] and d[4] else None))
             tname = g[1].replace("const ", "")
             if tname in PROFILE_TYPES and d[4]:
                 c = top.cursors[d[2]]
@@ -276,3 +339,13 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
                 p = profile(c, tname, rels[fi])
                 if p:
                     e.profiles.append(p)
+    # a function passed to a helper that stores that parameter in a field: the caller sets
+    # the field (``this->actionFunc = actionFunc`` in a SetupAction helper)
+    for e in [rec.main, *rec.headers.values()]:
+        sets = param_sets.get(id(e))
+        if not sets:
+            continue
+        for caller, target, callee, index, _param, line in e.passes:
+            for i, struct, fld in sets.get(callee, ()):
+                if i == index:
+                    e.assigns.append((caller, target, struct, fld, line, callee))

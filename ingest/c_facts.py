@@ -36,6 +36,7 @@ from typing import Any
 
 from ingest import asset_stubs, c_defines
 from ingest.c_assemble import VersionData, assemble
+from ingest.c_code import code_notes
 from ingest.c_extract import EXTRACTOR_VERSION, Job, TURecord, apply_pch, extract_tu, init_worker
 from ingest.c_plan import Done, LazyPool, Plan, prefix_header_keys
 from ingest.c_profiles import use_checkout
@@ -70,7 +71,7 @@ class Slimmer:
     16 versions' records: 383 -> 176 MB."""
 
     _LISTS = ("functions", "calls", "runtime_objects", "structs", "enums", "typedefs",
-              "globals")
+              "globals", "assigns", "passes")
 
     def __init__(self) -> None:
         self.seen: dict[Any, Any] = {}
@@ -80,9 +81,13 @@ class Slimmer:
         rec.deps = {}
         names = self.names
         rec.files = {names.setdefault(k, k): names.setdefault(v, v) for k, v in rec.files.items()}
+        if rec.hskipped:
+            rec.hskipped = {names.setdefault(k, k): self._one(v) for k, v in rec.hskipped.items()}
         for e in (rec.main, *rec.headers.values()):
             for attr in self._LISTS:
                 setattr(e, attr, [self._one(t) for t in getattr(e, attr)])
+            if e.skipped:
+                e.skipped = self._one(e.skipped)
         return rec
 
     def _one(self, t: Any) -> Any:
@@ -410,6 +415,7 @@ def c_source(ctx: IngestContext) -> Facts:
     ctx.notes["c"] = (f"{parses} TU parses for {sum(len(d.records) for d in data)} "
                       "(version, TU) pairs; the rest shared or cached; "
                       f"{audit.summary()} (`ootkg query unbuilt_files`; {audit_path})")
+    ctx.notes["c"] += code_notes(data, dscan)
     odd = sorted(f"{a['enum']} (id {a.get('profile_id_enum') or a.get('profile_id')})"
                  for a in facts.nodes.get("Actor", {}).values()
                  if a.get("profile_id") is not None and a.get("profile_id_enum") != a["enum"])
@@ -428,7 +434,7 @@ def _version_summary(d: VersionData, facts: Facts) -> dict[str, Any]:
         counts["Struct"] = len(table.by_to("Struct", "Version", vid))
         counts["Function"] = sum(1 for vals in table.by_to("Function", "Version", vid).values()
                                  if vals[defined])
-    calls = sum(n for r in d.records for _, _, n in r.main.calls)
+    calls = sum(c[2] for r in d.records for c in r.main.calls)
     return {"version": vid, "files": sum(1 for r in d.records if not r.tu.startswith("<")),
             "functions": counts["Function"], "structs": counts["Struct"], "calls": calls,
             "parsed": d.extracted, "errors": sum(r.errors for r in d.records),

@@ -71,6 +71,10 @@ class FullRun:
                             concepts_dir=self.concepts_dir, jobs=self.jobs, use_pch=self.use_pch)
         facts = Facts()
         others: list[Facts] = []
+        if self.save_c:  # (a run that mines no patterns leaves no items for the C delta)
+            from ingest.patterns import forget_state
+
+            forget_state(self.cache_dir)
         c_token: str | None = None
         reports: list[SourceReport] = []
         for src, fn in self.chosen:
@@ -87,6 +91,13 @@ class FullRun:
                     # to disk at once: the records it is made of are freed before the next
                     # sources allocate
                     c_token = rerun.save_c_state(ctx, self.state, self.stats)
+            elif src.name == "patterns":  # derived from the C facts: the C delta redoes it
+                pstate = ctx.stats.pop("pattern_state", None)
+                if self.save_c and pstate is not None:
+                    from ingest.patterns import save_state
+
+                    save_state(self.cache_dir, pstate)
+                del pstate
             else:
                 others.append(got)
             n_nodes = sum(len(v) for v in got.nodes.values())

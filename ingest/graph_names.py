@@ -29,6 +29,9 @@ class GraphNames:
     version_table: Any = None
     open_ended: set[str] = field(default_factory=set)  # types whose last member is an array
     aliases: set[str] = field(default_factory=set)  # global keys defined where another is
+    # names declared only for their address (kg.schema LinkerSymbol): matched as globals,
+    # located on their own kind
+    linker: set[str] = field(default_factory=set)
 
     @classmethod
     def from_facts(cls, facts: Any) -> GraphNames | None:
@@ -38,6 +41,10 @@ class GraphNames:
         for kind, target in (("Function", g.functions), ("Global", g.globals)):
             for name in facts.nodes.get(kind, {}):
                 target[name] = None
+        for name in facts.nodes.get("LinkerSymbol", {}):
+            g.linker.add(name)
+            g.globals[name] = None
+            g.global_keys.setdefault(name, []).append(name)
         files = facts.nodes.get("File", {})
         for key, row in facts.nodes.get("Global", {}).items():
             g.global_keys.setdefault(row.get("name") or key, []).append(key)
@@ -46,7 +53,8 @@ class GraphNames:
                 g.segment_of[key] = seg
         in_version = facts.rels.get("IN_VERSION") or RelTable("IN_VERSION")
         size_col = in_version.col("size")
-        for kind, target in (("Function", g.functions), ("Global", g.globals)):
+        for kind, target in (("Function", g.functions), ("Global", g.globals),
+                             ("LinkerSymbol", g.globals)):
             for f, t, _, _ in in_version.pair_rows(kind, "Version"):
                 if f in target:
                     vs = target[f]

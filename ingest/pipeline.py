@@ -96,6 +96,8 @@ class Source:
 # The C code comes first: later sources see ctx.c_facts.
 DEFAULT_SOURCES: list[Source] = [
     Source("c", "ingest.c_facts:c_source"),
+    # idioms mined from the C facts (the C delta mines its edited actors again)
+    Source("patterns", "ingest.patterns:patterns_source"),
     # (tables and assets need nothing of the C facts. Run while the C workers parsed, on
     # 2 cores, they saved no time and held ~55 MB through a 16-version parse: measured.)
     Source("tables", "ingest.tables:tables_source"),

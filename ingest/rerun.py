@@ -123,6 +123,10 @@ def run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
             "duration": round(time.perf_counter() - t0, 2), "counts": json.dumps(counts),
             "ootkg_version": ootkg_version(), "sources": ["c"]}])
     c_delta.put_records(cache_dir, cd.records)
+    if cd.pattern_state is not None:
+        from ingest.patterns import save_state
+
+        save_state(cache_dir, cd.pattern_state)
     overlay = {part: {**state.c_overlay.get(part, {}), **changes}
                for part, changes in cd.overlay.items()}
     if not any(r.failed for r in cd.records):
@@ -136,7 +140,7 @@ def run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
             f"{', ...' if len(cd.parsed) > 4 else ''}); {cd.names} entities re-assembled; "
             f"{written['nodes_upserted']} nodes and {written['rels_upserted']} relationships "
             f"written, {written['nodes_deleted']} nodes and {written['rels_deleted']} "
-            "relationships deleted")
+            f"relationships deleted{cd.notes}")
     return IngestReport(
         run_id=run_id, decomp_commit=commit, versions=[v.id for v in versions],
         seconds=round(time.perf_counter() - t0, 2), counts=counts,

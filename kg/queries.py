@@ -6,6 +6,7 @@ Header format (``//`` lines at the top of the file)::
     // param: name str -- the callee's name
     // param: depth int = 1 in 1..6 inline -- how many calls away
     // param: version str = gc-eu-mq-dbg names version -- game version
+    // render: kg.code:render_source
 
 ``names KIND`` says the parameter names an entity of that kind (``kg.param_check.KINDS``):
 ``check_names`` looks it up before the query runs, so a misspelt name is an error with
@@ -15,6 +16,9 @@ suggestions (``UnknownNameError``) rather than an empty answer.
 text (Cypher cannot take a parameter as a variable-length bound); all others are
 passed as ``$name``. The loader prefers ``<name>.<store>.cypher`` (``ladybug``
 for the embedded store, ``neo4j``) where a query cannot be written portably.
+``render`` names a function ``(store, params, rows) -> rows`` that finishes the rows in
+Python where Cypher cannot (e.g. a function's text as one version compiles it); every
+caller gets the finished rows (``NamedQuery.run``, ``run_named``).
 """
 
 from __future__ import annotations
@@ -88,6 +92,17 @@ class NamedQuery:
     text: str
     description: str = ""
     params: list[Param] = field(default_factory=list)
+    render: str | None = None  # "module:function" that finishes the rows
+
+    def run(self, store: Any, bound: dict[str, Any]) -> list[dict[str, Any]]:
+        """The query's rows for ``bound`` (from ``bind``), finished by its ``render``."""
+        rows = store.run(self.runnable, bound)
+        if self.render:
+            import importlib
+
+            mod, _, fn = self.render.partition(":")
+            rows = getattr(importlib.import_module(mod), fn)(store, bound, rows)
+        return rows
 
     def param_spec(self) -> list[str]:
         return [p.spec() for p in self.params]
@@ -157,6 +172,8 @@ def parse_query(name: str, text: str) -> NamedQuery:
             continue
         if stripped.startswith("// description:"):
             query.description = stripped.split(":", 1)[1].strip()
+        elif stripped.startswith("// render:"):
+            query.render = stripped.split(":", 1)[1].strip()
         elif stripped.startswith("// param:"):
             m = _PARAM.match(stripped)
             if not m:
@@ -201,4 +218,4 @@ def run_named(store: Any, query_name: str, /, **params: Any) -> list[dict[str, A
     """Run a named query against an open store (the API the other packages use)."""
     query = QueryCatalog(store=getattr(store, "kind", "embedded")).get(query_name)
     bound = query.bind(params)
-    return store.run(query.runnable, bound)
+    return query.run(store, bound)

@@ -72,7 +72,7 @@ _PER_VERSION: dict[str, PropType] = {
     "type": S,
     "value": I,
     "address": I,
-    "text": S,  # free-form version-specific payload (e.g. a macro body)
+    "text": S,  # version-specific text: a macro body, a definition as the version compiles it
 }
 
 _NODE_KINDS: list[NodeKind] = [
@@ -86,20 +86,51 @@ _NODE_KINDS: list[NodeKind] = [
              "ingest.file_audit), unset for the files the run compiled."),
     NodeKind("Function", "name", {"name": S, "signature": S, "return_type": S, "params": S,
                                   "file": S, "line": I, "static": B, "defined": B,
-                                  "indirect_calls": I},
-             "A C function; representative signature here, per-version ones on IN_VERSION."),
-    NodeKind("Struct", "name", {"name": S, "kind": S, "size": I, "align": I, "file": S, "line": I},
-             "A struct or union; size/align on the N64 ABI (MIPS target)."),
+                                  "indirect_calls": I, "start_line": I, "end_line": I,
+                                  "source": S},
+             "A C function; representative signature here, per-version ones on IN_VERSION. "
+             "source: the definition as written (lines start_line..end_line of file); "
+             "IN_VERSION.text: as that version compiles it, where that differs."),
+    NodeKind("Struct", "name", {"name": S, "kind": S, "size": I, "align": I, "file": S, "line": I,
+                                "start_line": I, "end_line": I, "definition": S},
+             "A struct or union; size/align on the N64 ABI (MIPS target); definition: its text "
+             "as written (lines start_line..end_line of file)."),
     NodeKind("Field", "id", {"id": S, "struct": S, "name": S, "offset": I, "size": I, "type": S,
-                             "position": I},
-             "A struct member, key 'Struct.member'; per-version offsets on IN_VERSION."),
+                             "position": I, "bit_offset": I, "bit_width": I},
+             "A struct member, key 'Struct.member'; per-version offsets on IN_VERSION. A "
+             "bitfield has bit_offset (bits from the struct's start) and bit_width, and no size; "
+             "members of an anonymous struct/union member are listed flat ('inner', or "
+             "'member.inner' when the member is named), at their offsets in the struct."),
     NodeKind("Enum", "name", {"name": S, "file": S, "line": I}),
     NodeKind("EnumConstant", "name", {"name": S, "enum": S, "value": I}),
     NodeKind("Typedef", "name", {"name": S, "underlying": S, "file": S, "line": I}),
     NodeKind("Global", "id", {"id": S, "name": S, "type": S, "file": S, "line": I, "static": B,
-                              "defined": B},
+                              "defined": B, "start_line": I, "end_line": I,
+                              "initializer": S},
              "A global variable, key its name; a file-local (static) one, 'file:name' (each "
-             "file's sInitChain is its own variable; see global_id)."),
+             "file's sInitChain is its own variable; see global_id). initializer: the "
+             "definition as written, initializer included (lines start_line..end_line)."),
+    NodeKind("LinkerSymbol", "name", {"name": S, "type": S, "file": S, "line": I},
+             "A name declared only for its address (extern u8 X[]; never defined in C): ld's "
+             "segment symbols (_ovl_XSegmentRomStart), the audio tables' X_Size, ucode "
+             "boundaries. The address is the value; the declared type says nothing."),
+    NodeKind("VersionBlock", "id", {"id": S, "file": S, "line": I, "last_line": I,
+                                    "directive": S, "condition": S, "text": S, "block": S,
+                                    "endif_line": I, "parent": S, "position": I,
+                                    "versions": SL},
+             "One branch of an #if/#ifdef/#ifndef block (#elif/#else branches are their own), "
+             "key 'file:line' of its directive; last_line: the end of its body; block: the "
+             "key of its #if; parent: the enclosing branch; versions: the ingested versions "
+             "whose parse of the file compiles it."),
+    NodeKind("Pattern", "id", {"id": S, "name": S, "description": S, "kind": S, "anchor": S,
+                               "roles": SL, "steps": SL, "support": I, "actors": SL,
+                               "counter_examples": SL, "version_support": S,
+                               "excerpts": S, "curated": B},
+             "An idiom mined from the decomp (ingest/patterns): ordered steps (STEP edges), "
+             "the actors that follow it (FOLLOWS), support = how many actors have every step, "
+             "counter_examples = actors with the anchor but not every step, version_support: "
+             "JSON {version: actors}, excerpts: JSON list of verbatim {actor, file, line, "
+             "end_line, text}, ranked."),
     NodeKind("Define", "name", {"name": S, "value": I, "body": S, "file": S, "line": I,
                                 "params": S, "function_like": B}),
     NodeKind("Actor", "enum", {"enum": S, "id": I, "overlay": S, "debug_name": S, "category": S,
@@ -142,7 +173,7 @@ _NODE_KINDS: list[NodeKind] = [
 
 # "Define" is the design's Macro kind: MACRO is a reserved word in Ladybug's Cypher.
 _CODE_ENTITIES = ("Function", "Struct", "Field", "Enum", "EnumConstant", "Typedef", "Global",
-                  "Define")
+                  "Define", "LinkerSymbol")
 _DOMAIN_ENTITIES = ("Actor", "Object", "Asset", "Scene", "Room", "Entrance", "Sequence", "Sfx",
                     "EffectSs", "GameState", "Segment")
 _TYPE_TARGETS = ("Struct", "Typedef", "Enum")
@@ -163,18 +194,46 @@ _REL_KINDS: list[RelKind] = [
     # the entity to its versions.
     RelKind("IN_VERSION", _to_version("File", *_CODE_ENTITIES, *_DOMAIN_ENTITIES), _PER_VERSION,
             doc="Existence in a version; version-specific values live here.", backward=False),
-    RelKind("CALLS", (("Function", "Function"),), {"count": I, "versions": SL},
-            doc="Caller -> callee with call-site count; versions where the call exists."),
-    RelKind("DEFINED_IN", _pairs((*_CODE_ENTITIES, "Actor", "Object", "Scene", "Room", "Asset"),
-                                 ("File",)), {"line": I}),
-    RelKind("DECLARED_IN", (("Function", "File"), ("Global", "File")), {"line": I}),
+    RelKind("CALLS", (("Function", "Function"),), {"count": I, "versions": SL, "line": I},
+            doc="Caller -> callee with call-site count; versions where the call exists; line: "
+                "the first call's line in the caller's file."),
+    RelKind("DEFINED_IN", _pairs((*_CODE_ENTITIES, "Actor", "Object", "Scene", "Room", "Asset",
+                                  "VersionBlock"), ("File",)), {"line": I}),
+    RelKind("DECLARED_IN", (("Function", "File"), ("Global", "File"), ("LinkerSymbol", "File")),
+            {"line": I}),
+    RelKind("ASSIGNS", (("Function", "Function"),),
+            {"field": S, "struct": S, "line": I, "via": S, "versions": SL},
+            discriminator="field",
+            doc="The setter stores the function in a field (field 'Struct.member', e.g. "
+                "'Actor.draw', 'EnZl4.actionFunc'; a global variable's name): a runtime-assigned "
+                "callback. via: the helper (SetupAction-like) the setter passes it to, which "
+                "stores its parameter."),
+    RelKind("PASSES", (("Function", "Function"),),
+            {"site": S, "callee": S, "position": I, "param": S, "line": I, "versions": SL},
+            discriminator="site",
+            doc="The caller passes the function as argument `position` (parameter `param`) of a "
+                "call to `callee` (none: an indirect call): a callback, e.g. an "
+                "OverrideLimbDraw to SkelAnime_DrawFlexOpa. site: 'callee:position'."),
+    RelKind("REFERS_TO", (("Global", "Function"),), {"position": I},
+            doc="The global's initializer names the function (tables of action functions, "
+                "profiles); position: its first mention's index."),
+    RelKind("STEP", (("Pattern", "Function"), ("Pattern", "Struct"), ("Pattern", "Typedef")),
+            {"position": I, "role": S, "kind": S}, discriminator="position",
+            doc="A pattern's step, in order: a call in a role function (kind 'call'), a static "
+                "initializer of a type (kind 'data'), a callback passed (kind 'pass')."),
+    RelKind("FOLLOWS", (("Actor", "Pattern"), ("Function", "Pattern")),
+            {"complete": B, "missing": SL, "versions": SL, "role": S},
+            doc="An actor that has the pattern's anchor: complete when it has every step "
+                "(missing: the steps it lacks, a counter-example); versions: where every step it "
+                "has exists. Function -> Pattern: a function of a complete actor where a step "
+                "occurs (role)."),
     RelKind("HAS_FIELD", (("Struct", "Field"),), {"position": I}),
     RelKind("HAS_CONSTANT", (("Enum", "EnumConstant"),), {"position": I}),
     RelKind("OF_TYPE", _pairs(("Field", "Global", "Typedef"), _TYPE_TARGETS)),
     RelKind("RETURNS", _pairs(("Function",), _TYPE_TARGETS)),
     RelKind("HAS_PARAM_TYPE", _pairs(("Function",), _TYPE_TARGETS), {"position": I},
             discriminator="position"),
-    RelKind("LOCATED_AT", _to_version("Function", "Global", "Segment", "Asset"),
+    RelKind("LOCATED_AT", _to_version("Function", "Global", "Segment", "Asset", "LinkerSymbol"),
             {"address": I, "hex": S, "size": I, "source": S, "segment": S, "provenance": S,
              "listed_as": S}, discriminator="source",
             doc="A RAM address in one version (also as 0x%08X text, as people read and search "

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from kg.schema import SchemaError
 from kg.settings import Settings
 from kg.store import GraphStore, StoreError, open_store
-from ootkg import cmd_generate, cmd_ingest, cmd_judge, cmd_review, cmd_validate
+from ootkg import cmd_code, cmd_generate, cmd_ingest, cmd_judge, cmd_review, cmd_validate
 from ootkg.errors import UserError
 from ootkg.render import OutputFormat, parse_params, render_rows, render_table
 
@@ -151,7 +151,7 @@ def query(
         params = named.bind(parse_params(args or []))
         with open_store(settings, read_only=True) as store:
             checked = named.check_names(store, params)
-            rows = store.run(named.runnable, params)
+            rows = named.run(store, params)
     except NamedQueryError as e:
         raise UserError(str(e)) from None
     if not rows and checked:
@@ -180,7 +180,7 @@ def schema(
         raise UserError(f"Unknown format {format!r}: use markdown or cypher.")
 
 
-for _module in (cmd_ingest, cmd_validate, cmd_generate, cmd_review, cmd_judge):
+for _module in (cmd_ingest, cmd_validate, cmd_generate, cmd_code, cmd_review, cmd_judge):
     _module.register(app)
 
 

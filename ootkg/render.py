@@ -119,7 +119,7 @@ def fitted_table(columns: list[str], cells: list[list[str]], title: str | None =
 
 def render_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
     """A table; rows too wide for the terminal, even with each column wrapped between words,
-    are shown one record at a time (field: value)."""
+    or holding code (text of several lines), are shown one record at a time (field: value)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -130,7 +130,9 @@ def render_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
         return
     columns = list(rows[0])
     cells = [[_cell(row.get(c), c) for c in columns] for row in rows]
-    table = fitted_table(columns, cells, title, console.width)
+    # code (lines of text) is read whole, one record at a time, not wrapped into a column
+    has_code = any("\n" in c for row in cells for c in row)
+    table = None if has_code else fitted_table(columns, cells, title, console.width)
     if table is not None:
         console.print(table)
         return

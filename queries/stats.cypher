@@ -50,6 +50,12 @@ OPTIONAL MATCH (n:Example) RETURN 'node' AS type, 'Example' AS kind, count(n) AS
 UNION ALL
 OPTIONAL MATCH (n:Review) RETURN 'node' AS type, 'Review' AS kind, count(n) AS count
 UNION ALL
+OPTIONAL MATCH (n:LinkerSymbol) RETURN 'node' AS type, 'LinkerSymbol' AS kind, count(n) AS count
+UNION ALL
+OPTIONAL MATCH (n:VersionBlock) RETURN 'node' AS type, 'VersionBlock' AS kind, count(n) AS count
+UNION ALL
+OPTIONAL MATCH (n:Pattern) RETURN 'node' AS type, 'Pattern' AS kind, count(n) AS count
+UNION ALL
 OPTIONAL MATCH ()-[r:IN_VERSION]->() RETURN 'relationship' AS type, 'IN_VERSION' AS kind, count(r) AS count
 UNION ALL
 OPTIONAL MATCH ()-[r:CALLS]->() RETURN 'relationship' AS type, 'CALLS' AS kind, count(r) AS count
@@ -95,3 +101,13 @@ UNION ALL
 OPTIONAL MATCH ()-[r:REVIEWS]->() RETURN 'relationship' AS type, 'REVIEWS' AS kind, count(r) AS count
 UNION ALL
 OPTIONAL MATCH ()-[r:FLAGS]->() RETURN 'relationship' AS type, 'FLAGS' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:ASSIGNS]->() RETURN 'relationship' AS type, 'ASSIGNS' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:PASSES]->() RETURN 'relationship' AS type, 'PASSES' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:REFERS_TO]->() RETURN 'relationship' AS type, 'REFERS_TO' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:STEP]->() RETURN 'relationship' AS type, 'STEP' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:FOLLOWS]->() RETURN 'relationship' AS type, 'FOLLOWS' AS kind, count(r) AS count

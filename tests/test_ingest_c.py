@@ -69,7 +69,7 @@ def test_spec_lists_each_versions_tus(checkout: Checkout) -> None:
     assert "src/boot/cart_n64.c" in tus["ntsc-1.0"] and "src/boot/cart_n64.c" not in tus["gc-us"]
     assert "src/code/z_debug_menu.c" in tus["gc-eu-mq-dbg"]
     assert "src/code/z_debug_menu.c" not in tus["gc-us"]
-    assert len(tus["gc-us"]) == 11 and len(tus["gc-eu-mq-dbg"]) == 12
+    assert len(tus["gc-us"]) == 16 and len(tus["gc-eu-mq-dbg"]) == 17
     seg = {s.name: s for s in read_spec(checkout, checkout.version("gc-us")).segments}
     assert (seg["object_horse"].number, seg["object_horse"].romalign, seg["object_horse"].compress) \
         == (6, 0x1000, True)
@@ -82,7 +82,16 @@ def test_function_sets_per_version(facts: Facts) -> None:
               "Actor_Update", "Object_GetSlot", "Object_SpawnPersistent", "EnHorse_Init",
               "EnHorse_Destroy", "EnHorse_Gallop", "EnHorse_Update", "EnHorse_Draw",
               "EnTest_Init", "EnTest_Destroy", "EnTest_Update", "EffectSsDust_Init",
-              "EnHorseNormal_Init", "EnHorseNormal_Update", "EnAObj_Init"}
+              "EnHorseNormal_Init", "EnHorseNormal_Update", "EnAObj_Init",
+              # the collider, skeleton and linker-symbol fixture code
+              "Actor_ProcessInitChain", "Collider_InitCylinder", "Collider_SetCylinder",
+              "Collider_DestroyCylinder", "Collider_UpdateCylinder", "CollisionCheck_SetOC",
+              "SkelAnime_Init", "SkelAnime_Update", "SkelAnime_DrawOpa", "SkelAnime_Free",
+              "DmaMgr_DoorOverlaySize", "Audio_FirstSequenceSize", "EnDoor_SetupAction",
+              "EnDoor_Init", "EnDoor_Destroy", "EnDoor_Idle", "EnDoor_Open", "EnDoor_Update",
+              "EnDoor_UpdateOpened", "EnDoor_OverrideLimbDraw", "EnDoor_Draw",
+              "EnGirlA_InitCollider", "EnGirlA_Init", "EnGirlA_Destroy", "EnGirlA_Update",
+              "EnGirlA_Draw"}
     common |= {"Message_GetState", "Message_CloseTextbox", "GameOver_Init", "GameOver_Update"}
     assert defined == common | {"Cart_Init", "Actor_DrawN64", "DebugMenu_Draw", "EnTest_Draw"}
     assert _versions_of(facts, "Function", "Cart_Init") == {"ntsc-1.0", "pal-1.0"}
@@ -138,6 +147,30 @@ def test_call_edges(facts: Facts) -> None:
         ("GameOver_Init", "Message_CloseTextbox"): (1, sorted(ALL)),
         ("GameOver_Update", "Message_GetState"): (1, sorted(ALL)),
         ("GameOver_Update", "GameOver_Init"): (1, sorted(ALL)),
+        ("EnDoor_Destroy", "Collider_DestroyCylinder"): (1, sorted(ALL)),
+        ("EnDoor_Destroy", "SkelAnime_Free"): (1, sorted(ALL)),
+        ("EnDoor_Draw", "SkelAnime_DrawOpa"): (1, sorted(ALL)),
+        ("EnDoor_Idle", "EnDoor_SetupAction"): (1, sorted(ALL)),
+        ("EnDoor_Init", "Actor_ProcessInitChain"): (1, sorted(ALL)),
+        ("EnDoor_Init", "Collider_InitCylinder"): (1, sorted(ALL)),
+        ("EnDoor_Init", "Collider_SetCylinder"): (1, sorted(ALL)),
+        ("EnDoor_Init", "EnDoor_SetupAction"): (1, sorted(ALL)),
+        ("EnDoor_Init", "SkelAnime_Init"): (1, sorted(ALL)),
+        ("EnDoor_Open", "SkelAnime_Update"): (1, sorted(ALL)),
+        ("EnDoor_Update", "Collider_UpdateCylinder"): (1, sorted(ALL)),
+        # one call in each version: the #if and #else branches each have one
+        ("EnDoor_Update", "CollisionCheck_SetOC"): (1, sorted(ALL)),
+        ("EnDoor_UpdateOpened", "Actor_SetScale"): (1, sorted(ALL)),
+        ("EnGirlA_Destroy", "Collider_DestroyCylinder"): (1, sorted(ALL)),
+        ("EnGirlA_Init", "EnGirlA_InitCollider"): (1, sorted(ALL)),
+        ("EnGirlA_InitCollider", "Collider_InitCylinder"): (1, sorted(ALL)),
+        ("EnGirlA_InitCollider", "Collider_SetCylinder"): (1, sorted(ALL)),
+        ("EnGirlA_Update", "Collider_UpdateCylinder"): (1, sorted(ALL)),
+        ("EnGirlA_Update", "CollisionCheck_SetOC"): (1, sorted(ALL)),
+        ("EnHorseNormal_Init", "Collider_InitCylinder"): (1, sorted(ALL)),
+        ("EnHorseNormal_Init", "Collider_SetCylinder"): (1, sorted(ALL)),
+        ("EnHorseNormal_Update", "Collider_UpdateCylinder"): (1, sorted(ALL)),
+        ("EnHorseNormal_Update", "CollisionCheck_SetOC"): (1, sorted(ALL)),
     }
     fn = facts.nodes["Function"]
     assert fn["Actor_Update"]["indirect_calls"] == 1  # actor->update(actor, play)
@@ -281,7 +314,9 @@ def test_object_dependencies(facts: Facts) -> None:
                     ("ACTOR_EN_TEST", "profile", "OBJECT_GAMEPLAY_KEEP"),
                     ("ACTOR_EN_TEST", "runtime", "OBJECT_GAMEPLAY_FIELD_KEEP"),
                     ("ACTOR_EN_HORSE_NORMAL", "profile", "OBJECT_HORSE"),
-                    ("ACTOR_EN_A_OBJ", "profile", "OBJECT_GAMEPLAY_KEEP")}
+                    ("ACTOR_EN_A_OBJ", "profile", "OBJECT_GAMEPLAY_KEEP"),
+                    ("ACTOR_EN_DOOR", "profile", "OBJECT_GAMEPLAY_KEEP"),
+                    ("ACTOR_EN_GIRLA", "profile", "OBJECT_GAMEPLAY_KEEP")}
 
 
 def test_files_segments_and_stubs_outside_the_checkout(facts: Facts, checkout: Checkout) -> None:
@@ -307,7 +342,7 @@ def graph(checkout: Checkout, tmp_path_factory: pytest.TempPathFactory) -> Graph
     report, _ = run_ingest(checkout, checkout.versions(), settings.cache_dir,
                            lambda: open_store(settings, read_only=False), only_sources=["c"],
                            jobs=1)
-    assert not report.partial and report.counts["Function"] == 29
+    assert not report.partial and report.counts["Function"] == 55
     store = open_store(settings)
     yield store
     store.close()
@@ -378,7 +413,7 @@ def test_fewer_parses_than_version_tu_pairs(checkout: Checkout, tmp_path: Path) 
     c_source(ctx)
     pairs = sum(r["files"] for r in ctx.stats["per_version"])
     parses = int(ctx.notes["c"].split()[0])
-    assert pairs == 12 + 12 + 11 + 12 and parses < pairs + 4  # +prefix/header parses
+    assert pairs == 17 + 17 + 16 + 17 and parses < pairs + 4  # +prefix/header parses
     ctx2 = IngestContext(checkout=checkout, versions=checkout.versions(), cache_dir=tmp_path,
                          jobs=1)
     c_source(ctx2)

@@ -44,7 +44,7 @@ def test_ingest_unchanged_rerun_and_one_file_edit(env: dict[str, Path]) -> None:
     code, out, rep = _ingest("--decomp", str(env["decomp"]), "--versions", "gc-us,ntsc-1.0")
     assert code == 0, out
     assert rep["versions"] == ["ntsc-1.0", "gc-us"] and not rep["partial"]
-    assert {r["version"]: r["functions"] for r in rep["per_version"]} == {"ntsc-1.0": 26, "gc-us": 24}
+    assert {r["version"]: r["functions"] for r in rep["per_version"]} == {"ntsc-1.0": 52, "gc-us": 50}
     assert "Cart_Init" in _graph_functions(env["db"])
 
     code, out, rep2 = _ingest("--decomp", str(env["decomp"]), "--versions", "gc-us,ntsc-1.0")
@@ -139,7 +139,9 @@ def test_compile_db(env: dict[str, Path], tmp_path: Path) -> None:
     by_file = {Path(c["file"]).name: c for c in cmds}
     assert set(by_file) == {"boot_main.c", "build.c", "cart_n64.c", "z_actor.c", "z_object.c",
                             "z_en_horse.c", "z_en_test.c", "z_eff_ss_dust.c", "z_en_a_keep.c",
-                            "z_en_horse_normal.c", "z_message.c", "z_game_over.c"}
+                            "z_en_horse_normal.c", "z_message.c", "z_game_over.c",
+                            "z_collision_check.c", "z_skelanime.c", "z_dma.c", "z_en_door.c",
+                            "z_en_girla.c"}
     args = by_file["build.c"]["arguments"]
     assert "--target=mips-unknown-linux-gnu" in args and "-DOOT_VERSION=NTSC_1_0" in args
     assert '-DBUILD_DATE="98-10-21"' in args

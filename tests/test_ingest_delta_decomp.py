@@ -23,7 +23,7 @@ COPY = ("src", "include", "spec", "baseroms", "assets", "Makefile", "undefined_s
 
 def _ingest(decomp: Path, *extra: str) -> dict[str, Any]:
     result = CliRunner().invoke(app, ["ingest", "--decomp", str(decomp), "--versions",
-                                      "gc-eu-mq-dbg", "--only", "c", "--json", *extra])
+                                      "gc-eu-mq-dbg", "--only", "c,patterns", "--json", *extra])
     assert result.exit_code == 0, result.output[-2000:]
     return json.loads(result.output[result.output.index("{\n"):])
 
@@ -51,12 +51,17 @@ def test_an_actor_edit_on_the_real_decomp_equals_a_full_rebuild(
     assert "Math_CosS(" in text
     text = text.replace("Math_CosS(", "Math_SinS(", 1)
     text += "\nvoid EnHorse_DeltaTest(EnHorse* this, PlayState* play) {\n    Actor_Kill(&this->actor);\n}\n"
+    # and its joint-sphere collider is no longer destroyed: the horse leaves that pattern
+    assert "    Collider_DestroyJntSph(play, &this->colliderJntSph);\n" in text
+    text = text.replace("    Collider_DestroyJntSph(play, &this->colliderJntSph);\n", "", 1)
     f.write_text(text)
     rep = _ingest(decomp)
     assert rep["delta"] is not None and rep["delta"]["edited"] == [EDITED], rep
     assert rep["delta"]["nodes_upserted"] >= 2  # the new function and the file
     after = dump(tmp_path / "graph")
     assert any(r[0] == "EnHorse_DeltaTest" for r in after["Function"])
+    assert not any(r[0] == "ACTOR_EN_HORSE" and r[1] == "jntsph-collider" and r[2]
+                   for r in after["FOLLOWS:Actor->Pattern"])
     full = _ingest(decomp, "--force")
     _assert_same(after, dump(tmp_path / "graph"))
     assert rep["counts"] == full["counts"]

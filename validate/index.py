@@ -33,8 +33,10 @@ class FieldInfo:
     struct: str
     name: str
     offset: int | None
-    size: int | None
+    size: int | None  # None for a bitfield (see bit_offset/bit_width)
     type: str | None
+    bit_offset: int | None = None  # a bitfield's offset in bits from the struct's start
+    bit_width: int | None = None
 
 
 @dataclass(slots=True)
@@ -137,10 +139,12 @@ class SymbolIndex:
 
         for r in run("MATCH (f:Field)-[r:IN_VERSION]->(v:Version {id: $version}) "
                      "RETURN f.struct AS struct, f.name AS name, r.offset AS off, r.size AS size, "
-                     "r.type AS type, f.offset AS foff, f.size AS fsize, f.type AS ftype", p):
+                     "r.type AS type, f.offset AS foff, f.size AS fsize, f.type AS ftype, "
+                     "f.bit_offset AS boff, f.bit_width AS bwidth", p):
             idx.fields.setdefault(r["struct"], {})[r["name"]] = FieldInfo(
-                r["struct"], r["name"], _first(r["off"], r["foff"]), _first(r["size"], r["fsize"]),
-                _first(r["type"], r["ftype"]))
+                r["struct"], r["name"], _first(r["off"], r["foff"]),
+                None if r["bwidth"] is not None else _first(r["size"], r["fsize"]),
+                _first(r["type"], r["ftype"]), r["boff"], r["bwidth"])
 
         for r in run("MATCH (t:Typedef)-[r:IN_VERSION]->(v:Version {id: $version}) "
                      "RETURN t.name AS name, r.type AS type, t.underlying AS u", p):
@@ -161,6 +165,10 @@ class SymbolIndex:
         for r in run("MATCH (g:Global)-[r:IN_VERSION]->(v:Version {id: $version}) "
                      "RETURN g.name AS name, r.type AS type, g.type AS gtype", p):
             idx.globals[r["name"]] = _first(r["type"], r["gtype"])
+        # names declared for their address (extern u8 X[]): known names, not data
+        for r in run("MATCH (g:LinkerSymbol)-[:IN_VERSION]->(v:Version {id: $version}) "
+                     "RETURN g.name AS name, g.type AS type", p):
+            idx.globals.setdefault(r["name"], r["type"])
 
         idx._load_domain(run, p)
         for r in run("MATCH (n)-[r:LOCATED_AT]->(v:Version {id: $version}) "

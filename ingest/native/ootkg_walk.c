@@ -63,32 +63,6 @@ static int arg_visitor(CXCursor c, CXCursor parent, CXClientData d) {
     return V_RECURSE;
 }
 
-static int body_visitor(CXCursor c, CXCursor parent, CXClientData d) {
-    Out *o = (Out *)d;
-    (void)parent;
-    if (c.kind == K_CALL) {
-        CXCursor r = clang_getCursorReferenced(c);
-        if (!clang_Cursor_isNull(r) && r.kind == K_FUNCTION) {
-            put(o, "C\t");
-            put_spelling(o, r);
-            ArgCtx a = {o, 0};
-            clang_visitChildren(c, arg_visitor, &a);
-            put(o, "\n");
-        } else {
-            put(o, "I\n");
-        }
-    }
-    return V_RECURSE;
-}
-
-/* Calls in a function body: one line each, "C\t<callee>[\tO:OBJECT_X...]" or "I" (indirect). */
-char *ootkg_calls(CXCursor fn) {
-    Out o = {NULL, 0, 0};
-    put(&o, "");
-    clang_visitChildren(fn, body_visitor, &o);
-    return o.buf;
-}
-
 void ootkg_free(char *p) { free(p); }
 
 /* Top-level declarations with the file each is spelled in, so Python only wraps the ones it
@@ -112,6 +86,10 @@ static int top_visitor(CXCursor c, CXCursor parent, CXClientData d) {
     TopCtx *t = (TopCtx *)d;
     CXFile f = 0;
     (void)parent;
+    /* the detailed preprocessing record's directives, macro definitions and expansions are
+     * not declarations: a file with only those is not walked (an X-macro table has a
+     * declaration only where its includer's macros make one) */
+    if (c.kind >= 500 && c.kind <= 503) return V_CONTINUE;
     clang_getExpansionLocation(clang_getCursorLocation(c), &f, 0, 0, 0);
     int idx = -1;
     for (int i = t->n_files - 1; i >= 0; i--) {
@@ -294,22 +272,43 @@ static void put_target(Out *o, CXType t) {
     }
 }
 
-typedef struct { Out *o; int i, first; } FieldCtx;
+typedef struct {
+    Out *o;
+    int i, *first;
+    long long base;     /* bit offset of the record being visited in the outermost one */
+    char prefix[1024];  /* "member." for the members of an anonymous-type member */
+} FieldCtx;
 
+extern long long clang_getFieldDeclBitWidth(CXCursor);
+
+/* Every named member, with those of anonymous struct/union members flattened into the
+ * enclosing record (an unnamed one's members by their own names, a named one's as
+ * "member.inner"), at their offsets from the outermost record. Items: name FS byte offset
+ * FS size FS type FS target FS index FS bitfield FS bit offset FS bit width. */
 static int field_visitor(CXCursor f, CXClientData d) {
     FieldCtx *fc = (FieldCtx *)d;
     int i = fc->i++;
-    CXString s = clang_getCursorSpelling(f);
-    const char *name = clang_getCString(s);
-    if (name && name[0]) {
+    char name[1024];
+    spell(f, name, sizeof name);
+    if (anonymous_name(name)) name[0] = 0; /* "union X::(anonymous at ...)": no name */
+    CXType ft = clang_getCursorType(f);
+    long long off = clang_Cursor_getOffsetOfField(f);
+    long long abs = off >= 0 && fc->base >= 0 ? fc->base + off : -1;
+    CXType rt = ft.kind == T_ELABORATED ? clang_Type_getNamedType(ft) : ft;
+    int anon_rec = 0;
+    if (rt.kind == T_RECORD) {
+        char tn[4096];
+        spell(clang_getTypeDeclaration(rt), tn, sizeof tn);
+        anon_rec = anonymous_name(tn);
+    }
+    if (name[0]) {
         Out *o = fc->o;
-        CXType ft = clang_getCursorType(f);
-        if (!fc->first) put(o, GS);
-        fc->first = 0;
+        if (!*fc->first) put(o, GS);
+        *fc->first = 0;
+        put(o, fc->prefix);
         put(o, name);
         put(o, FS);
-        long long off = clang_Cursor_getOffsetOfField(f);
-        if (off >= 0) put_ll(o, off / 8);
+        if (abs >= 0) put_ll(o, abs / 8);
         put(o, FS);
         put_size(o, clang_Type_getSizeOf(ft));
         put(o, FS);
@@ -319,13 +318,56 @@ static int field_visitor(CXCursor f, CXClientData d) {
         put(o, FS);
         put_ll(o, i);
         put(o, FS);
-        put(o, clang_Cursor_isBitField(f) ? "1" : "");
+        int bf = clang_Cursor_isBitField(f) != 0;
+        put(o, bf ? "1" : "");
+        put(o, FS);
+        if (abs >= 0) put_ll(o, abs);
+        put(o, FS);
+        if (bf) put_ll(o, clang_getFieldDeclBitWidth(f));
     }
-    clang_disposeString(s);
+    if (anon_rec) {
+        FieldCtx sub;
+        sub.o = fc->o;
+        sub.i = fc->i;
+        sub.first = fc->first;
+        sub.base = abs;
+        size_t pl = strlen(fc->prefix), nl = strlen(name);
+        if (pl + nl + 2 < sizeof sub.prefix) {
+            memcpy(sub.prefix, fc->prefix, pl);
+            if (nl) {
+                memcpy(sub.prefix + pl, name, nl);
+                sub.prefix[pl + nl] = '.';
+                sub.prefix[pl + nl + 1] = 0;
+            } else {
+                sub.prefix[pl] = 0;
+            }
+            clang_Type_visitFields(rt, field_visitor, &sub);
+            fc->i = sub.i;
+        }
+    }
     return 1; /* CXVisit_Continue */
 }
 
-/* c_extract._record without the name and file: union US size US align US line US fields */
+/* first and last line (expansion locations) of a cursor's extent: US start US end */
+typedef struct { const void *ptr_data[2]; unsigned begin_int_data; unsigned end_int_data; } CXSourceRange;
+extern CXSourceRange clang_getCursorExtent(CXCursor);
+extern CXSourceLocation clang_getRangeStart(CXSourceRange);
+extern CXSourceLocation clang_getRangeEnd(CXSourceRange);
+
+static void put_extent(Out *o, CXCursor c) {
+    CXSourceRange r = clang_getCursorExtent(c);
+    CXFile f = 0;
+    unsigned a = 0, b = 0, col = 0, off = 0;
+    clang_getExpansionLocation(clang_getRangeStart(r), &f, &a, &col, &off);
+    clang_getExpansionLocation(clang_getRangeEnd(r), &f, &b, &col, &off);
+    put(o, US);
+    put_ll(o, a);
+    put(o, US);
+    put_ll(o, b);
+}
+
+/* c_extract._record without the name and file: union US size US align US line US fields
+ * US start US end */
 static void put_record(Out *o, CXCursor c) {
     CXType t = clang_getCursorType(c);
     put(o, c.kind == K_UNION ? "1" : "");
@@ -336,8 +378,15 @@ static void put_record(Out *o, CXCursor c) {
     put(o, US);
     put_ll(o, line_of(c));
     put(o, US);
-    FieldCtx fc = {o, 0, 1};
+    int first = 1;
+    FieldCtx fc;
+    fc.o = o;
+    fc.i = 0;
+    fc.first = &first;
+    fc.base = 0;
+    fc.prefix[0] = 0;
     clang_Type_visitFields(t, field_visitor, &fc);
+    put_extent(o, c);
 }
 
 typedef struct { Out *o; int first; } EnumCtx;
@@ -371,45 +420,185 @@ static void put_enum(Out *o, CXCursor c) {
     clang_visitChildren(c, enum_visitor, &e);
 }
 
+/* ---- Function bodies ---------------------------------------------------------------------
+ * One line per fact, in source order (tab-separated):
+ *   C <line> <callee> [O:OBJECT_X ...]           a direct call
+ *   I <line>                                      an indirect call
+ *   P <line> <callee> <index> <param> <function>  a function passed as an argument
+ *   A <line> <function|@param> <struct> <field>   a function (or parameter) stored in a field
+ *                                                 (struct ""/field name: a global variable) */
+typedef struct { Out *out; CXCursor fn; } BodyCtx;
+typedef struct { CXCursor k[2]; int n; } Kids;
+
+enum { K_PARM = 10, K_UNEXPOSED_EXPR = 100, K_MEMBERREF = 102, K_PAREN = 111, K_UNARY = 112,
+       K_BINOP = 114, K_CSTYLE_CAST = 117, K_TU = 300 };
+enum { BINOP_ASSIGN = 22, UNOP_ADDROF = 5, UNOP_DEREF = 6 };
+
+extern int clang_getCursorBinaryOperatorKind(CXCursor);
+extern int clang_getCursorUnaryOperatorKind(CXCursor);
+extern CXCursor clang_getCursorSemanticParent(CXCursor);
+extern unsigned clang_equalCursors(CXCursor, CXCursor);
+extern int clang_Cursor_getNumArguments(CXCursor);
+extern CXCursor clang_Cursor_getArgument(CXCursor, unsigned);
+
+static int kids_visitor(CXCursor c, CXCursor parent, CXClientData d) {
+    Kids *k = (Kids *)d;
+    (void)parent;
+    if (k->n < 2) k->k[k->n] = c;
+    k->n++;
+    return k->n > 2 ? V_BREAK : V_CONTINUE;
+}
+
+/* through implicit conversions, parentheses, casts, & and *: the expression underneath */
+static CXCursor strip(CXCursor e) {
+    for (int i = 0; i < 8; i++) {
+        int k = e.kind;
+        if (!(k == K_UNEXPOSED_EXPR || k == K_PAREN || k == K_CSTYLE_CAST
+              || (k == K_UNARY && (clang_getCursorUnaryOperatorKind(e) == UNOP_ADDROF
+                                   || clang_getCursorUnaryOperatorKind(e) == UNOP_DEREF))))
+            break;
+        Kids kids = {{{0}}, 0};
+        clang_visitChildren(e, kids_visitor, &kids);
+        if (kids.n < 1 || kids.n > 2) break;
+        e = kids.k[kids.n - 1]; /* a cast's type reference comes first */
+    }
+    return e;
+}
+
+/* the function an expression names (1), the enclosing function's parameter it names (2,
+ * index in *param), or neither (0) */
+static int named_function(CXCursor e, CXCursor fn, CXCursor *out, int *param) {
+    e = strip(e);
+    if (e.kind != K_DECLREF) return 0;
+    CXCursor r = clang_getCursorReferenced(e);
+    if (clang_Cursor_isNull(r)) return 0;
+    if (r.kind == K_FUNCTION) { *out = r; return 1; }
+    if (r.kind == K_PARM) {
+        int n = clang_Cursor_getNumArguments(fn);
+        for (int i = 0; i < n; i++) {
+            if (clang_equalCursors(clang_Cursor_getArgument(fn, (unsigned)i), r)) {
+                *param = i;
+                return 2;
+            }
+        }
+    }
+    return 0;
+}
+
+static void put_line_no(Out *o, CXCursor c) {
+    put_ll(o, line_of(c));
+}
+
+static void put_call(BodyCtx *b, CXCursor c) {
+    Out *o = b->out;
+    CXCursor r = clang_getCursorReferenced(c);
+    int direct = !clang_Cursor_isNull(r) && r.kind == K_FUNCTION;
+    if (direct) {
+        put(o, "C\t");
+        put_line_no(o, c);
+        put(o, "\t");
+        put_spelling(o, r);
+        ArgCtx a = {o, 0};
+        clang_visitChildren(c, arg_visitor, &a);
+        put(o, "\n");
+    } else {
+        put(o, "I\t");
+        put_line_no(o, c);
+        put(o, "\n");
+    }
+    int na = clang_Cursor_getNumArguments(c);
+    int np = direct ? clang_Cursor_getNumArguments(r) : 0;
+    for (int i = 0; i < na; i++) {
+        CXCursor f;
+        int param = -1;
+        if (named_function(clang_Cursor_getArgument(c, (unsigned)i), b->fn, &f, &param) != 1)
+            continue;
+        put(o, "P\t");
+        put_line_no(o, c);
+        put(o, "\t");
+        if (direct) put_spelling(o, r);
+        put(o, "\t");
+        put_ll(o, i);
+        put(o, "\t");
+        if (i < np) put_spelling(o, clang_Cursor_getArgument(r, (unsigned)i));
+        put(o, "\t");
+        put_spelling(o, f);
+        put(o, "\n");
+    }
+}
+
+static void put_assign(BodyCtx *b, CXCursor c) {
+    Kids kids = {{{0}}, 0};
+    clang_visitChildren(c, kids_visitor, &kids);
+    if (kids.n != 2) return;
+    CXCursor f;
+    int param = -1;
+    int got = named_function(kids.k[1], b->fn, &f, &param);
+    if (!got) return;
+    CXCursor lhs = strip(kids.k[0]);
+    CXCursor ref = clang_getCursorReferenced(lhs);
+    if (clang_Cursor_isNull(ref)) return;
+    char owner[4096] = "";
+    if (lhs.kind == K_MEMBERREF && ref.kind == K_FIELD) {
+        spell(clang_getCursorSemanticParent(ref), owner, sizeof owner);
+        if (anonymous_name(owner)) owner[0] = 0;
+    } else if (!(lhs.kind == K_DECLREF && ref.kind == K_VAR
+                 && clang_getCursorSemanticParent(ref).kind == K_TU)) {
+        return; /* a local variable or an array element */
+    }
+    Out *o = b->out;
+    put(o, "A\t");
+    put_line_no(o, c);
+    put(o, "\t");
+    if (got == 1) {
+        put_spelling(o, f);
+    } else {
+        put(o, "@");
+        put_ll(o, param);
+    }
+    put(o, "\t");
+    put(o, owner);
+    put(o, "\t");
+    put_spelling(o, ref);
+    put(o, "\n");
+}
+
+static int body_visitor(CXCursor c, CXCursor parent, CXClientData d) {
+    BodyCtx *b = (BodyCtx *)d;
+    (void)parent;
+    if (c.kind == K_CALL) put_call(b, c);
+    else if (c.kind == K_BINOP && clang_getCursorBinaryOperatorKind(c) == BINOP_ASSIGN)
+        put_assign(b, c);
+    return V_RECURSE;
+}
+
+/* A function body's facts: the lines above. */
+char *ootkg_calls(CXCursor fn) {
+    Out o = {NULL, 0, 0};
+    put(&o, "");
+    BodyCtx b = {&o, fn};
+    clang_visitChildren(fn, body_visitor, &b);
+    return o.buf;
+}
+
+/* the ootkg_calls lines as items: fields FS-separated, items GS-separated */
 static void put_calls(Out *o, CXCursor fn) {
     Out tmp = {NULL, 0, 0};
     put(&tmp, "");
-    clang_visitChildren(fn, body_visitor, &tmp);
-    /* lines "C\tname[\tO:OBJ...]\n" / "I\n" -> items "C" FS name [FS OBJ...] / "I" */
-    int first = 1;
-    char *p = tmp.buf;
-    while (*p) {
-        char *nl = strchr(p, '\n');
-        if (!nl) nl = p + strlen(p);
-        if (!first) put(o, GS);
-        first = 0;
-        if (*p == 'C') {
-            char *q = p;
-            while (q < nl) {
-                char *tab = memchr(q, '\t', (size_t)(nl - q));
-                char *end = tab ? tab : nl;
-                if (q != p) put(o, FS);
-                if (q != p && end - q >= 2 && q[0] == 'O' && q[1] == ':') q += 2;
-                size_t n = (size_t)(end - q);
-                if (o->len + n + 1 > o->cap) {
-                    o->cap = (o->len + n + 1) * 2;
-                    o->buf = realloc(o->buf, o->cap);
-                }
-                memcpy(o->buf + o->len, q, n);
-                o->len += n;
-                o->buf[o->len] = 0;
-                q = tab ? tab + 1 : nl;
-            }
-        } else {
-            put(o, "I");
-        }
-        p = *nl ? nl + 1 : nl;
+    BodyCtx b = {&tmp, fn};
+    clang_visitChildren(fn, body_visitor, &b);
+    size_t n = tmp.len;
+    if (n && tmp.buf[n - 1] == '\n') tmp.buf[--n] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tmp.buf[i] == '\t') tmp.buf[i] = FS[0];
+        else if (tmp.buf[i] == '\n') tmp.buf[i] = GS[0];
     }
+    put(o, tmp.buf);
     free(tmp.buf);
 }
 
 /* F US idx US defined US name US line US static US ret US ret-target US proto US variadic
- *   US params (name FS type FS target) US calls */
+ *   US params (name FS type FS target) US calls US start US end */
 static void put_function(Out *o, CXCursor c, int idx) {
     unsigned def = clang_isCursorDefinition(c);
     put(o, "F" US);
@@ -441,6 +630,38 @@ static void put_function(Out *o, CXCursor c, int idx) {
     }
     put(o, US);
     if (def) put_calls(o, c);
+    put_extent(o, c);
+}
+
+extern CXCursor clang_Cursor_getVarDeclInitializer(CXCursor);
+
+typedef struct { Out *o; int first; } RefCtx;
+
+static int ref_visitor(CXCursor c, CXCursor parent, CXClientData d) {
+    RefCtx *rc = (RefCtx *)d;
+    (void)parent;
+    if (c.kind == K_DECLREF) {
+        CXCursor r = clang_getCursorReferenced(c);
+        if (!clang_Cursor_isNull(r) && r.kind == K_FUNCTION) {
+            if (!rc->first) put(rc->o, GS);
+            rc->first = 0;
+            put_spelling(rc->o, r);
+        }
+        return V_CONTINUE;
+    }
+    return V_RECURSE;
+}
+
+/* US has-initializer US the functions its initializer names, in order (GS-separated) */
+static void put_init(Out *o, CXCursor c) {
+    CXCursor init = clang_Cursor_getVarDeclInitializer(c);
+    int has = !clang_Cursor_isNull(init);
+    put(o, has ? US "1" US : US "" US);
+    if (has) {
+        RefCtx rc = {o, 1};
+        if (init.kind == K_DECLREF) ref_visitor(init, c, &rc);
+        else clang_visitChildren(init, ref_visitor, &rc);
+    }
 }
 
 static int is_definition_name(CXCursor c, Out *o) {
@@ -532,7 +753,8 @@ char *ootkg_describe(const CXCursor *cur, const int *file_of, int n, const unsig
             break;
         }
         case K_VAR: {
-            /* V US idx US name US type US line US static US extern US target US definition */
+            /* V US idx US name US type US line US static US extern US target US definition
+             * US start US end US has-initializer US functions it names (GS) */
             CXType t = clang_getCursorType(c);
             int sc = clang_Cursor_getStorageClass(c);
             put(&o, "V" US);
@@ -547,6 +769,8 @@ char *ootkg_describe(const CXCursor *cur, const int *file_of, int n, const unsig
             put(&o, sc == SC_EXTERN ? US "1" US : US "" US);
             put_target(&o, t);
             put(&o, clang_isCursorDefinition(c) ? US "1" : US "");
+            put_extent(&o, c);
+            put_init(&o, c);
             break;
         }
         default:
@@ -579,5 +803,37 @@ char *ootkg_includes(void *tu) {
     Out o = {NULL, 0, 0};
     put(&o, "");
     clang_getInclusions(tu, inclusion_visitor, &o);
+    return o.buf;
+}
+
+/* ---- Skipped (inactive #if) ranges -------------------------------------------------------
+ * Needs the parse's detailed preprocessing record. One item per range: file US first line
+ * US last line, each followed by RS. */
+typedef struct { unsigned count; CXSourceRange *ranges; } CXSourceRangeList;
+extern CXSourceRangeList *clang_getAllSkippedRanges(void *tu);
+extern void clang_disposeSourceRangeList(CXSourceRangeList *);
+
+char *ootkg_skipped(void *tu) {
+    Out o = {NULL, 0, 0};
+    put(&o, "");
+    CXSourceRangeList *l = clang_getAllSkippedRanges(tu);
+    if (!l) return o.buf;
+    for (unsigned i = 0; i < l->count; i++) {
+        CXFile f = 0;
+        unsigned a = 0, b = 0, col = 0, off = 0;
+        clang_getExpansionLocation(clang_getRangeStart(l->ranges[i]), &f, &a, &col, &off);
+        clang_getExpansionLocation(clang_getRangeEnd(l->ranges[i]), 0, &b, &col, &off);
+        if (!f) continue;
+        CXString s = clang_getFileName(f);
+        const char *p = clang_getCString(s);
+        put(&o, p ? p : "");
+        clang_disposeString(s);
+        put(&o, US);
+        put_ll(&o, a);
+        put(&o, US);
+        put_ll(&o, b);
+        put(&o, RS);
+    }
+    clang_disposeSourceRangeList(l);
     return o.buf;
 }

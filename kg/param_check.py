@@ -36,10 +36,12 @@ _SYMBOL_PAIRS = (("Function", "name"), ("Struct", "name"), ("Field", "id"), ("Ty
                  ("Scene", "enum"), ("Sequence", "enum"), ("Sfx", "enum"), ("EffectSs", "enum"),
                  ("Entrance", "enum"), ("GameState", "enum"))
 
+_ACTOR_PAIRS = (("Actor", "enum"), ("Actor", "debug_name"), ("Actor", "overlay"))
+_ACTOR_FORMS = ("{}", "ovl_{}", "ACTOR_{U}")
+
 KINDS: dict[str, EntityKind] = {
     "version": EntityKind("version", (("Version", "id"),)),
-    "actor": EntityKind("actor", (("Actor", "enum"), ("Actor", "debug_name"), ("Actor", "overlay")),
-                        ("{}", "ovl_{}", "ACTOR_{U}")),
+    "actor": EntityKind("actor", _ACTOR_PAIRS, _ACTOR_FORMS),
     "object": EntityKind("object", (("Object", "enum"), ("Object", "segment")),
                          ("{}", "OBJECT_{U}")),
     "scene": EntityKind("scene", (("Scene", "enum"), ("Scene", "segment")), ("{}", "SCENE_{U}")),
@@ -60,6 +62,13 @@ KINDS: dict[str, EntityKind] = {
                                           "Sfx", "EffectSs", "GameState", "Segment")),
     "file_status": EntityKind("status", fixed=("included", "other-versions", "not-built",
                                                "unexplained", "missing")),
+    "file": EntityKind("file", (("File", "path"),)),
+    "definition": EntityKind("function, struct or variable",
+                             (("Function", "name"), ("Struct", "name"), ("Global", "name"))),
+    "pattern": EntityKind("pattern", (("Pattern", "id"),)),
+    "actor_or_function": EntityKind("actor or function",
+                                    (*_ACTOR_PAIRS, ("Function", "name")), _ACTOR_FORMS),
+    "category": EntityKind("actor category", (("Actor", "category"),)),
 }
 
 

@@ -1,5 +1,5 @@
 // description: The version-compatibility of a function: in which ingested versions it exists, and with which signature (against the representative one).
-// param: name str -- a function name
+// param: name str names function -- a function name
 // render: kg.code:render_compat
 MATCH (f:Function {name: $name})
 MATCH (v:Version)

@@ -1,5 +1,5 @@
 // description: The version-compatibility matrix of a pattern: for each step function and each ingested version, whether it exists there and with the signature the pattern was mined with.
-// param: name str -- a pattern id
+// param: name str names pattern -- a pattern id
 // render: kg.code:render_compat
 MATCH (p:Pattern {id: $name})-[s:STEP]->(f:Function)
 MATCH (v:Version)

@@ -1,5 +1,5 @@
 // description: The patterns an actor (every step, or a near miss with the steps it lacks) or a function (where a step of a complete actor sits) follows.
-// param: name str -- an actor (En_Zl4, ovl_En_Zl4, ACTOR_EN_ZL4) or a function name
+// param: name str names actor_or_function -- an actor (En_Zl4, ovl_En_Zl4, ACTOR_EN_ZL4) or a function name
 MATCH (a:Actor)-[f:FOLLOWS]->(p:Pattern)
 WHERE a.enum = $name OR a.debug_name = $name OR a.overlay = $name
    OR a.overlay = 'ovl_' + $name OR a.enum = 'ACTOR_' + toUpper($name)

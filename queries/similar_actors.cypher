@@ -1,5 +1,5 @@
 // description: Actors that follow the most patterns an actor follows (every step), same category first: exemplars of how the decomp does what it does.
-// param: name str -- En_Zl4, ovl_En_Zl4 or ACTOR_EN_ZL4
+// param: name str names actor -- En_Zl4, ovl_En_Zl4 or ACTOR_EN_ZL4
 // param: limit int = 5 in 1..50 inline -- how many
 MATCH (a:Actor)-[f:FOLLOWS]->(p:Pattern)<-[g:FOLLOWS]-(b:Actor)
 WHERE (a.enum = $name OR a.debug_name = $name OR a.overlay = $name

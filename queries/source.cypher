@@ -1,7 +1,7 @@
 // description: The code of a function, struct/union or global initializer: file, lines and text as written; with version=V, as V compiles it (inactive #if branches and the directives dropped).
-// param: name str -- a function, struct or global name (EnZl4_Init, Actor, sCylinderInit)
-// param: version str = * -- a version id, or * for the text as written
-// param: file str = * -- the file, to pick one of several statics of that name
+// param: name str names definition -- a function, struct or global name (EnZl4_Init, Actor, sCylinderInit)
+// param: version str = * names version -- a version id, or * for the text as written
+// param: file str = * names file -- the file, to pick one of several statics of that name
 // render: kg.code:render_source
 MATCH (f:Function {name: $name})
 WHERE f.source IS NOT NULL AND ($file = '*' OR f.file = $file)

@@ -1,5 +1,5 @@
 // description: How a function is used: called (CALLS), passed as a callback, stored in a field, named in a profile or a table. A function only passed or stored is a callback, never one to call directly.
-// param: name str -- a function name
+// param: name str names function -- a function name
 MATCH (g:Function)-[c:CALLS]->(f:Function {name: $name})
 RETURN 'called' AS how, g.name AS by, '' AS detail, g.file AS file, c.line AS line
 UNION ALL

@@ -1,5 +1,5 @@
 // description: How an actor is wired: its profile functions, functions its code stores at run time (Actor.draw/update, this->actionFunc...) with who stores them, callbacks it passes to other functions, and function tables in its data.
-// param: name str -- En_Zl4, ovl_En_Zl4 or ACTOR_EN_ZL4
+// param: name str names actor -- En_Zl4, ovl_En_Zl4 or ACTOR_EN_ZL4
 // render: kg.code:render_wiring
 MATCH (a:Actor)
 WHERE a.enum = $name OR a.debug_name = $name OR a.overlay = $name

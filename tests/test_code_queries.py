@@ -5,6 +5,9 @@ against known answers; ``ootkg patterns`` and ``ootkg query`` as a user runs the
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -194,3 +197,63 @@ def test_patterns_of_an_actor_or_a_function_and_similar_actors(store: GraphStore
         ("ACTOR_EN_GIRLA", False, 1, ["cylinder-collider"])]
     assert code.patterns_of(store, "En_Door")[0]["pattern"] == "cylinder-collider"
     assert code.similar_actors(store, "En_Door")[0]["actor"] == "ACTOR_EN_GIRLA"
+
+
+def test_code_queries_check_the_names_they_are_given(store: GraphStore) -> None:
+    """The code queries' name, file, pattern and version parameters are looked up before the
+    query runs: a misspelt one is an UnknownNameError with the close names, a right one (in
+    any spelling the query takes) passes, and a wildcard default is not looked up."""
+    from kg.queries import QueryCatalog, UnknownNameError
+
+    catalog = QueryCatalog(getattr(store, "kind", "embedded"))
+
+    def problems(query: str, **params: object) -> list[tuple[str, list[str]]]:
+        q = catalog.get(query)
+        with pytest.raises(UnknownNameError) as e:
+            q.check_names(store, q.bind(params))
+        return [(p.param, p.suggestions) for p in e.value.problems]
+
+    def checked(query: str, **params: object) -> list[str]:
+        q = catalog.get(query)
+        return q.check_names(store, q.bind(params))
+
+    assert problems("source", name="Actor_Updat", version="ntsc-1.1") == [
+        ("name", ["Actor_Update", "Actor_UpdatePos"]), ("version", ["ntsc-1.0"])]
+    assert checked("source", name="sCylinderInit") == ["name=sCylinderInit"]  # a static's name
+    assert checked("source", name="sCylinderInit", file=DOOR) == [
+        "name=sCylinderInit", f"file={DOOR}"]
+    assert checked("source", name="ColliderFlags") == ["name=ColliderFlags"]  # a struct
+    assert problems("version_blocks", file="src/code/z_actr.c")[0][1][0] == "src/code/z_actor.c"
+    assert checked("version_blocks", file="include/versions.h") == ["file=include/versions.h"]
+    for query in ("pattern", "pattern_steps", "pattern_versions", "actors_with_pattern"):
+        assert problems(query, name="cylinder-colider") == [("name", ["cylinder-collider"])]
+    assert problems("actors_with_pattern", name="cylinder-collider",
+                    category="ACTORCAT_NCP")[0][1][0] == "ACTORCAT_NPC"
+    assert checked("actors_with_pattern", name="cylinder-collider") == [
+        "name=cylinder-collider"]  # category=*: any
+    for query in ("wiring", "similar_actors"):
+        assert problems(query, name="En_Dor")[0][1][0] == "En_Door"
+        assert checked(query, name="ovl_En_Door") == ["name=ovl_En_Door"]
+    assert checked("patterns_of", name="En_Door") == ["name=En_Door"]
+    assert checked("patterns_of", name="EnGirlA_InitCollider") == ["name=EnGirlA_InitCollider"]
+    assert problems("patterns_of", name="EnGirlA_InitColider")[0][1][0] == "EnGirlA_InitCollider"
+    for query in ("uses", "function_versions"):
+        assert problems(query, name="EnDoor_Idel")[0][1][0] == "EnDoor_Idle"
+
+
+def _ootkg(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """ootkg as a user runs it (its entry point turns a user error into exit 2)."""
+    env = {**os.environ, "OOTKG_DB": str(db), "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "ootkg", *args], capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+def test_a_misspelt_name_in_a_code_query_is_a_user_error(settings: Settings) -> None:
+    proc = _ootkg(settings.db, "query", "wiring", "name=En_Dor")
+    err = " ".join(proc.stderr.split())
+    assert proc.returncode == 2 and "the graph has no actor named so" in err, proc.stderr
+    assert "Did you mean En_Door" in err and "Traceback" not in err
+    proc = _ootkg(settings.db, "query", "pattern", "name=cylinder-colider", "-f", "json")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "Did you mean cylinder-collider?" in " ".join(proc.stderr.split())
+

@@ -32,7 +32,7 @@ class EntityKind:
 
 _SYMBOL_PAIRS = (("Function", "name"), ("Struct", "name"), ("Field", "id"), ("Typedef", "name"),
                  ("Enum", "name"), ("EnumConstant", "name"), ("Global", "name"),
-                 ("Global", "id"), ("Define", "name"), ("Actor", "enum"), ("Object", "enum"),
+                 ("Global", "id"), ("LinkerSymbol", "name"), ("Define", "name"), ("Actor", "enum"), ("Object", "enum"),
                  ("Scene", "enum"), ("Sequence", "enum"), ("Sfx", "enum"), ("EffectSs", "enum"),
                  ("Entrance", "enum"), ("GameState", "enum"))
 
@@ -52,14 +52,15 @@ KINDS: dict[str, EntityKind] = {
     "sequence": EntityKind("sequence", (("Sequence", "enum"),)),
     "sfx": EntityKind("sound effect", (("Sfx", "enum"),)),
     "concept": EntityKind("concept", (("Concept", "id"),)),
-    "addressable": EntityKind("function, variable or segment",
+    "addressable": EntityKind("function, variable, linker symbol or segment",
                               (("Function", "name"), ("Global", "name"), ("Global", "id"),
-                               ("Segment", "name"))),
+                               ("LinkerSymbol", "name"), ("Segment", "name"))),
     "symbol": EntityKind("symbol", _SYMBOL_PAIRS),
     "node_kind": EntityKind("kind", fixed=("Function", "Struct", "Field", "Enum", "EnumConstant",
                                           "Typedef", "Global", "Define", "Actor", "Object",
                                           "Asset", "Scene", "Room", "Entrance", "Sequence",
-                                          "Sfx", "EffectSs", "GameState", "Segment")),
+                                          "Sfx", "EffectSs", "GameState", "Segment",
+                                          "LinkerSymbol")),
     "file_status": EntityKind("status", fixed=("included", "other-versions", "not-built",
                                                "unexplained", "missing")),
     "file": EntityKind("file", (("File", "path"),)),

@@ -1,5 +1,5 @@
 // description: What the graph holds about a name (any kind), per version: signature, size, offset, type, value.
-// param: name str names symbol -- a function, struct, Struct.field, typedef, constant, global (a static: every file's, or file:name for one) or table enum (ACTOR_EN_HORSE)
+// param: name str names symbol -- a function, struct, Struct.field, typedef, constant, global (a static: every file's, or file:name for one), linker symbol (_ovl_En_HorseSegmentRomStart) or table enum (ACTOR_EN_HORSE)
 // param: version str = any names version -- one version id, or any for all
 MATCH (n:Function {name: $name})-[r:IN_VERSION]->(v:Version)
 WHERE $version = 'any' OR v.id = $version
@@ -40,6 +40,12 @@ UNION ALL
 MATCH (n:Global)-[r:IN_VERSION]->(v:Version)
 WHERE (n.name = $name OR n.id = $name) AND ($version = 'any' OR v.id = $version)
 RETURN 'Global' AS kind, n.name AS name, v.id AS version, v.ordinal AS ordinal,
+       r.signature AS signature, r.size AS size, r.offset AS offset, r.type AS type,
+       r.value AS value, r.file AS file, r.line AS line
+UNION ALL
+MATCH (n:LinkerSymbol {name: $name})-[r:IN_VERSION]->(v:Version)
+WHERE $version = 'any' OR v.id = $version
+RETURN 'LinkerSymbol' AS kind, n.name AS name, v.id AS version, v.ordinal AS ordinal,
        r.signature AS signature, r.size AS size, r.offset AS offset, r.type AS type,
        r.value AS value, r.file AS file, r.line AS line
 UNION ALL

@@ -243,7 +243,9 @@ def test_code_queries_check_the_names_they_are_given(store: GraphStore) -> None:
 
 def _ootkg(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """ootkg as a user runs it (its entry point turns a user error into exit 2)."""
-    env = {**os.environ, "OOTKG_DB": str(db), "COLUMNS": "200"}
+    env = {**os.environ, "OOTKG_DB": str(db), "OOTKG_CACHE_DIR": str(db.parent / "cache"),
+           "COLUMNS": "200"}
+    env.pop("OOTKG_SYMBOLS_DIR", None)
     return subprocess.run([sys.executable, "-m", "ootkg", *args], capture_output=True,
                           text=True, env=env, timeout=300)
 
@@ -257,3 +259,31 @@ def test_a_misspelt_name_in_a_code_query_is_a_user_error(settings: Settings) -> 
     assert proc.returncode == 2 and proc.stdout == ""
     assert "Did you mean cylinder-collider?" in " ".join(proc.stderr.split())
 
+
+def test_a_linker_symbols_address_is_found_by_the_address_queries(tmp_path: Path) -> None:
+    """A linker symbol is its own kind (not a Global); a list that gives its address locates
+    it, and `symbol`, `address_of` and `symbol_addresses` find it by name."""
+    lists = tmp_path / "symbols" / "gc-us"
+    lists.mkdir(parents=True)
+    (lists / "variables.txt").write_text("_codeSegmentStart = 0x800110A0; // type:u8\n")
+    db = tmp_path / "graph"
+    proc = _ootkg(db, "ingest", "--decomp", str(MINI), "--versions", "gc-us", "--only",
+                  "c,addresses", "--symbols", str(tmp_path / "symbols"), "--jobs", "1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    def query(*args: str) -> list[dict]:
+        proc = _ootkg(db, "query", *args, "-f", "json")
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    got = query("address_of", "name=_codeSegmentStart")
+    assert [(x["kind"], x["version"], x["address"], x["source"]) for x in got] == [
+        ("LinkerSymbol", "gc-us", "0x800110A0", "disasm")]
+    got = query("symbol_addresses", "name=_codeSegmentStart")
+    assert [(x["version"], x["address"]) for x in got] == [("gc-us", 0x800110A0)]
+    got = query("symbol", "name=_codeSegmentStart")
+    assert [(x["kind"], x["version"], x["file"]) for x in got] == [
+        ("LinkerSymbol", "gc-us", "include/segment_symbols.h")]
+    proc = _ootkg(db, "query", "address_of", "name=_codeSegmentStrat")
+    assert proc.returncode == 2
+    assert "Did you mean _codeSegmentStart" in " ".join(proc.stderr.split()), proc.stderr

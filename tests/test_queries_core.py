@@ -121,3 +121,12 @@ def test_every_names_kind_in_the_headers_is_defined() -> None:
             assert p.names is None or p.names in KINDS, (q.name, p.name)
     with pytest.raises(NamedQueryError, match="unknown entity kind 'nonsense'"):
         parse_query("x", "// param: a str names nonsense -- x\nRETURN 1 AS one")
+
+
+def test_the_node_kind_vocabulary_is_every_kind_a_concept_covers() -> None:
+    """concept_entities' kind= filter takes the COVERS edge's kind: its vocabulary follows the
+    schema (a LinkerSymbol can be covered since the code kinds grew)."""
+    from kg.param_check import KINDS
+    from kg.schema import REL_KINDS
+
+    assert set(KINDS["node_kind"].fixed) == {t for _f, t in REL_KINDS["COVERS"].pairs}

@@ -116,7 +116,8 @@ class Validator:
              compiled: Any = None, scope: Scope | None = None) -> ValidationReport:
         idx = self.index(version)
         issues: list[Issue] = []
-        counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0}
+        counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0, "relations": 0,
+                  "unchecked": 0}
         report = ValidationReport(id=ex_id, version=version)
         if scope is None:
             scope = self._scope(idx, blocks, prose)
@@ -143,7 +144,7 @@ class Validator:
         for bi, b in enumerate(blocks):
             emit = make_emit(issues, b.message_index, b.block_index)
             toks = scope.tokens[bi]
-            CodeChecker(idx, scope, emit, counts).check(toks)
+            CodeChecker(idx, scope, emit, counts, bi).check(toks)
             perf.check(toks, b.code, scope, idx, emit)
             style.check(toks, b.code, scope, idx, emit)
         check_object_deps(scope, blocks, idx, issues, counts)

@@ -47,6 +47,8 @@ class ActorInfo:
     file: str | None
     objects: set[str] = field(default_factory=set)
     profile: dict[str, str] = field(default_factory=dict)  # role -> function
+    overlay: str | None = None
+    profile_id_enum: str | None = None  # the id its profile names (another actor's, rarely)
 
 
 # Domain tables whose enum names code uses; kind -> (key prop, id prop)
@@ -55,6 +57,21 @@ DOMAIN_KINDS: dict[str, str] = {
     "Sfx": "NA_SE_", "EffectSs": "EFFECT_SS_", "Entrance": "ENTR_", "GameState": "GAMESTATE_",
 }
 _KEYED_BY_NAME = ("Function", "Struct", "Typedef", "Enum", "EnumConstant", "Global", "Define")
+
+
+def table_id(node_id: Any, text: Any) -> int | None:
+    """A table entry's id in one version: the ``id`` of its ``IN_VERSION`` edge's ``text``
+    (JSON of what differs in that version; written only when something does), else the node's
+    ``id`` (its position in the table). Never the edge's ``value``: an Actor's holds the flags
+    of its profile (ingest.c_profiles), so the id must not be read from there."""
+    if text:
+        try:
+            diff = json.loads(text)
+        except ValueError:
+            diff = None
+        if isinstance(diff, dict) and isinstance(diff.get("id"), int):
+            return diff["id"]
+    return node_id if isinstance(node_id, int) else None
 
 
 def _first(*values: Any) -> Any:
@@ -192,7 +209,11 @@ class SymbolIndex:
                 idx.define_bodies[r["name"]] = body
         for r in run("MATCH (g:Global)-[r:IN_VERSION]->(v:Version {id: $version}) "
                      "RETURN g.name AS name, r.type AS type, g.type AS gtype", p):
-            idx.globals[r["name"]] = _first(r["type"], r["gtype"])
+            t = _first(r["type"], r["gtype"])
+            # file-local statics of many files share a name (sInitChain): a type only if one
+            if r["name"] in idx.globals and idx.globals[r["name"]] != t:
+                t = None
+            idx.globals[r["name"]] = t
 
         idx._load_domain(run, p)
         for r in run("MATCH (n)-[r:LOCATED_AT]->(v:Version {id: $version}) "
@@ -206,25 +227,27 @@ class SymbolIndex:
     def _load_domain(self, run: Any, p: dict[str, Any]) -> None:
         for kind in DOMAIN_KINDS:
             rows = run(f"MATCH (n:{kind})-[r:IN_VERSION]->(v:Version {{id: $version}}) "
-                       "RETURN n.enum AS name, r.value AS value, n.id AS id", p)
+                       "RETURN n.enum AS name, n.id AS id, r.text AS text", p)
             if not rows:
                 # a table ingested without per-version edges holds for every version
-                rows = run(f"MATCH (n:{kind}) RETURN n.enum AS name, n.id AS id, "
-                           "n.id AS value")
-            self.domain[kind] = {r["name"]: _first(r["value"], r["id"]) for r in rows}
+                rows = run(f"MATCH (n:{kind}) RETURN n.enum AS name, n.id AS id")
+            self.domain[kind] = {r["name"]: table_id(r["id"], r.get("text")) for r in rows}
 
         actor_rows = run("MATCH (a:Actor)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                         "RETURN a.enum AS name, r.value AS value, a.id AS id, r.size AS size, "
+                         "RETURN a.enum AS name, a.id AS id, r.text AS text, r.size AS size, "
                          "a.instance_size AS isize, a.instance_struct AS istruct, "
-                         "a.object AS object, a.file AS file", p)
+                         "a.object AS object, a.file AS file, a.overlay AS overlay, "
+                         "a.profile_id_enum AS pid", p)
         if not actor_rows:
-            actor_rows = run("MATCH (a:Actor) RETURN a.enum AS name, a.id AS value, a.id AS id, "
+            actor_rows = run("MATCH (a:Actor) RETURN a.enum AS name, a.id AS id, "
                              "a.instance_size AS size, a.instance_size AS isize, "
-                             "a.instance_struct AS istruct, a.object AS object, a.file AS file")
+                             "a.instance_struct AS istruct, a.object AS object, a.file AS file, "
+                             "a.overlay AS overlay, a.profile_id_enum AS pid")
         for r in actor_rows:
             self.actors[r["name"]] = ActorInfo(
-                r["name"], _first(r["value"], r["id"]), r["object"], _first(r["size"], r["isize"]),
-                r["istruct"], r["file"])
+                r["name"], table_id(r["id"], r.get("text")), r["object"],
+                _first(r["size"], r["isize"]), r["istruct"], r["file"], overlay=r["overlay"],
+                profile_id_enum=r["pid"])
         for r in run("MATCH (a:Actor)-[u:USES_OBJECT]->(o:Object) "
                      "RETURN a.enum AS actor, o.enum AS object, u.versions AS versions"):
             vs = r["versions"]

@@ -8,6 +8,7 @@ and the other keep objects are always loaded.
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from validate.extract import CodeBlock
@@ -16,7 +17,7 @@ from validate.models import Issue
 from validate.scope import Scope
 
 _PROFILE = re.compile(r"ActorProfile\s+(\w+)\s*=\s*\{(.*?)\}\s*;", re.S)
-_GETSLOT = re.compile(r"Object_(?:GetSlot|SpawnPersistent|Spawn)\s*\([^,]*,\s*(OBJECT_\w+)")
+_OBJECT_NAME = re.compile(r"\bOBJECT_\w++")
 _ASSET = re.compile(r"\b(g[A-Z]\w+)\b")
 _KEEP = re.compile(r"^OBJECT_GAMEPLAY_\w*KEEP$")
 
@@ -43,14 +44,21 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
     requested: set[str] = set()
     profile_actor = None
     for code in codes:
-        if "Object_" in code:
-            requested.update(_GETSLOT.findall(code))
+        if "OBJECT_" in code:
+            # an object the code names (a request, a table of them, a header's include) may be
+            # loaded at run time: only assets of objects it never names need a dependency
+            requested.update(_OBJECT_NAME.findall(code))
         for _name, entries, line in profile_fields(code):
             if len(entries) >= 4 and entries[3].startswith("OBJECT_"):
                 requested.add(entries[3])
             if entries and entries[0] in idx.actors:
                 profile_actor = idx.actors[entries[0]]
                 _check_profile(profile_actor, entries, idx, issues, line)
+    for inc in scope.includes:  # an object's header: the code's use of it (as ingest counts it)
+        if inc.startswith("assets/objects/"):
+            name = posixpath.basename(inc)[:-2].upper()
+            if name in idx.domain.get("Object", {}):
+                requested.add(name)
     actor = profile_actor or scope.actor
     if actor is None and not requested:
         return
@@ -80,6 +88,9 @@ def _check_profile(actor, entries: list[str], idx: SymbolIndex, issues: list[Iss
                    line: int) -> None:
     if len(entries) >= 5:
         m = re.match(r"sizeof\s*\(\s*(\w+)\s*\)", entries[4])
+        owner = idx.actor_by_struct(m.group(1)) if m else None
+        if owner is not None and owner.profile_id_enum == actor.enum:
+            return  # a profile naming another actor's id (a decomp quirk the graph records)
         if m and actor.instance_struct and m.group(1) != actor.instance_struct \
                 and m.group(1) in idx.structs:
             issues.append(Issue(

@@ -16,6 +16,7 @@ from validate.clex import Tok, call_args, matching
 from validate.ctypes_ import SCALAR_BASES, SCALAR_CANON, CType, parse_type
 from validate.index import FuncInfo, SymbolIndex
 from validate.models import Issue, Severity
+from validate.ppcond import BUILD_MACROS
 from validate.scope import KEYWORDS, Scope
 
 Emit = Callable[..., None]
@@ -75,6 +76,25 @@ def _params(idx: SymbolIndex, name: str, info: FuncInfo) -> list[tuple[str, str]
     return params
 
 
+def _anonymous(fields: dict) -> bool:
+    """A struct with an anonymous struct/union member, whose own members the graph lacks."""
+    return any(not k or k.startswith(("(", "unnamed", "struct ", "union ")) for k in fields)
+
+
+def prefix_count(idx: SymbolIndex, prefix: str) -> int:
+    """How many constants/defines/table names of the version start with ``prefix``."""
+    counts = idx.memo.get("prefix_counts")
+    if counts is None:
+        counts = {}
+        for n in (*idx.constants, *idx.defines, *(k for d in idx.domain.values() for k in d)):
+            parts = n.split("_")
+            for k in range(1, len(parts)):
+                p = "_".join(parts[:k]) + "_"
+                counts[p] = counts.get(p, 0) + 1
+        idx.memo["prefix_counts"] = counts
+    return counts.get(prefix, 0)
+
+
 def family(name: str) -> str:
     for pre in FAMILY_CODES:
         if name.startswith(pre):
@@ -86,9 +106,11 @@ def family(name: str) -> str:
 
 
 class CodeChecker:
-    def __init__(self, idx: SymbolIndex, scope: Scope, emit: Emit, counts: dict[str, int]) -> None:
+    def __init__(self, idx: SymbolIndex, scope: Scope, emit: Emit, counts: dict[str, int],
+                 block: int | None = None) -> None:
         self.idx = idx
         self.sc = scope
+        self.block = block  # the code block the tokens are from (for function-local names)
         self.emit = emit
         self.counts = counts
         self.version = idx.version
@@ -119,6 +141,9 @@ class CodeChecker:
                       line, [RENAMED[name]])
             return
         others = self.idx.elsewhere(name)
+        live = self.sc.live.get(self.block) if self.block is not None else None
+        if others and live is not None and line in live.unsure:
+            return  # under a condition not evaluated: maybe for one of those versions
         if others:
             self.emit("not-in-version", level, name,
                       f"{what} {name} does not exist in {self.version}; it exists in "
@@ -170,6 +195,9 @@ class CodeChecker:
 
     def base_type(self, tok: Tok) -> CType | None:
         name = tok.text
+        found, ct = self.sc.local(name, self.block, tok.line)
+        if found:
+            return ct
         if name == "this" and name not in self.sc.vars:
             # an actor the snippet does not name: its first member is the Actor base
             return self.sc.this_type or CType(UNKNOWN_ACTOR, 1)
@@ -226,8 +254,8 @@ class CodeChecker:
             self.counts["fields"] += 1
         if member.text in fields:
             return fields[member.text]
-        if check and fields and not any(k == "" or k.startswith("(") or k.startswith("unnamed")
-                                        for k in fields):
+        if check and fields and member.text not in self.sc.macros and \
+                member.text not in self.idx.defines and not _anonymous(fields):
             struct = self.idx.struct_of(ct.base) or base
             sugg = list(_close_fields(member.text, tuple(fields)))
             hint = f"; did you mean {', '.join(sugg)}?" if sugg else ""
@@ -299,7 +327,11 @@ class CodeChecker:
     def check(self, toks: list[Tok]) -> None:
         n = len(toks)
         depth = 0
+        live = self.sc.live.get(self.block) if self.block is not None else None
+        dead = live.dead if live is not None else ()
         for i, t in enumerate(toks):
+            if dead and t.line in dead:
+                continue  # a block of #if the version does not compile
             if t.kind == "op":
                 if t.text == "{":
                     depth += 1
@@ -391,14 +423,30 @@ class CodeChecker:
             self.missing(name, code, kind.lower() if kind != "Sfx" else "sound effect",
                          t.line, kind)
             return
-        if name in idx.constants or name in idx.defines:
+        if name in idx.constants or name in idx.defines or name in BUILD_MACROS:
             self.counts["ids"] += 1
             return
-        if self.families().get(fam, 0) >= 8 and (self.trust_defines or fam in FLAG_PREFIXES):
+        if self.families().get(fam, 0) >= 8 and (self.trust_defines or fam in FLAG_PREFIXES) \
+                and self._closed_family(name, fam):
             self.counts["ids"] += 1
             code = "unknown-flag" if fam in FLAG_PREFIXES else "unknown-constant"
             self.missing(name, code, "flag" if fam in FLAG_PREFIXES else "constant", t.line,
                          "Constant")
+
+    def _closed_family(self, name: str, fam: str) -> bool:
+        """Whether the graph can know all of ``name``'s family: a flag family, a name whose
+        own prefix (all but its last part) the graph has several of, or a near miss of a known
+        name. Not a skeleton's limb enum: those come from headers generated from the asset
+        XML, which the graph does not hold."""
+        if "_LIMB_" in name or name.endswith("_LIMB_MAX"):
+            return False
+        if fam in FLAG_PREFIXES:
+            return True
+        parent = name.rsplit("_", 1)[0] + "_"
+        if parent != fam and prefix_count(self.idx, parent) >= 3:
+            return True
+        sugg = self.idx.names_of("Constant").suggest(name, 1)
+        return bool(sugg) and difflib.SequenceMatcher(None, name, sugg[0]).ratio() >= 0.9
 
 
 def make_emit(issues: list[Issue], message_index: int | None, block: int | None,

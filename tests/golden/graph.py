@@ -251,6 +251,9 @@ ACTORS = [  # enum, id, object, struct, (debug size, retail size)
     ("ACTOR_EN_DOG", 0x019B, "OBJECT_DOG", "EnDog", (0x210, 0x200)),
     ("ACTOR_EN_NIW", 0x0019, "OBJECT_NIW", "EnNiw", (0x7B8, 0x7A8)),
 ]
+# profile flags (IN_VERSION.value of an Actor in a real graph); ACTOR_EN_HORSE's are 0x10, its
+# id 0x14: a check reading the id from the edge's value says 0x10
+ACTOR_FLAGS = {"ACTOR_EN_HORSE": 0x10, "ACTOR_EN_NIW": 0x800011, "ACTOR_EN_DOG": 0x9}
 ACTOR_EXTRA_OBJECTS = {"ACTOR_EN_KUSA": ["OBJECT_KUSA"], "ACTOR_EN_HORSE": ["OBJECT_HNI"]}
 OBJECTS = {"OBJECT_GAMEPLAY_KEEP": 0x0001, "OBJECT_GAMEPLAY_FIELD_KEEP": 0x0002,
            "OBJECT_HUMAN": 0x0003, "OBJECT_HORSE": 0x001A, "OBJECT_TITE": 0x001B,
@@ -342,8 +345,9 @@ def build_facts() -> Facts:
         f.node("Actor", enum=enum, id=aid, object=obj, instance_struct=struct,
                instance_size=sizes[0], file=f"src/overlays/actors/{ovl}/{base}.c")
         for v in ALL:
-            f.rel("IN_VERSION", enum, v, from_kind="Actor", to_kind="Version", value=aid,
-                  size=_size(sizes, v))
+            # as ingest writes it: the edge's value is the profile's flags, not the id
+            f.rel("IN_VERSION", enum, v, from_kind="Actor", to_kind="Version",
+                  value=ACTOR_FLAGS.get(enum, 0x10), size=_size(sizes, v))
         f.rel("USES_OBJECT", enum, obj, from_kind="Actor", to_kind="Object", via="profile")
         for extra in ACTOR_EXTRA_OBJECTS.get(enum, []):
             f.rel("USES_OBJECT", enum, extra, from_kind="Actor", to_kind="Object", via="include")

@@ -14,6 +14,7 @@ passed; a skipped level stops the count (it is never reported as passed).
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,10 @@ from validate import perf, style
 from validate.claims import ClaimChecker
 from validate.clex import tokenize
 from validate.extract import CodeBlock, Prose, bare_code, extract, inline_code
-from validate.index import IndexCache, SymbolIndex
+from validate.index import ActorInfo, IndexCache, SymbolIndex
 from validate.models import Checked, Example, Issue, Severity, ValidationReport
 from validate.objects import check_object_deps
-from validate.sandbox import include_issues
+from validate.sandbox import MAX_SNIPPET, include_issues
 from validate.scope import Scope, build_scope, find_actor
 from validate.xref import CodeChecker, make_emit
 
@@ -109,8 +110,7 @@ class Validator:
             return None, None
         idx = self.indexes.get(version)
         scope = self._scope(idx, blocks, prose)
-        return self.compiler.submit(version, blocks, scope.actor, set(idx.structs),
-                                    _asset_objects(blocks, idx)), scope
+        return _compile(self.compiler, version, blocks, scope, idx), scope
 
     def _run(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose],
              compiled: Any = None, scope: Scope | None = None) -> ValidationReport:
@@ -133,12 +133,18 @@ class Validator:
             report.notes.append(f"level 1 skipped: {self.compile_note}")
             issues += include_issues(blocks)
         else:
-            fut = compiled if compiled is not None else self.compiler.submit(
-                version, blocks, scope.actor, set(idx.structs), _asset_objects(blocks, idx))
-            result = self.compiler.result(fut)
-            issues += result.issues
-            report.notes += result.notes
-            report.levels[1] = result.status
+            fut = compiled if compiled is not None else _compile(self.compiler, version, blocks,
+                                                                 scope, idx)
+            if fut is None:
+                report.levels[1] = "skipped"
+                report.notes.append(f"level 1 skipped: a code block is longer than the "
+                                    f"{MAX_SNIPPET:,} characters the compiler is given")
+                issues += include_issues(blocks)
+            else:
+                result = self.compiler.result(fut)
+                issues += result.issues
+                report.notes += result.notes
+                report.levels[1] = result.status
 
         # level 2, 3, 4 per block
         for bi, b in enumerate(blocks):
@@ -150,14 +156,15 @@ class Validator:
         check_object_deps(scope, blocks, idx, issues, counts)
         for p in prose:
             emit = make_emit(issues, p.message_index, None)
-            ClaimChecker(idx, self.index, emit, counts, scope.actor).check_text(p.text)
+            ClaimChecker(idx, self.index, emit, counts, scope.actor, scope=scope).check_text(
+                p.text)
             # inline code spans in prose (`this->actor.world.pos`) are code claims too
             for span, line in inline_code(p.text):
                 span_emit = make_emit(issues, p.message_index, None, line - 1)
                 CodeChecker(idx, scope, span_emit, counts).check(tokenize(span))
         for b in blocks:
             emit = make_emit(issues, b.message_index, b.block_index)
-            ClaimChecker(idx, self.index, emit, counts, scope.actor).check_comments(
+            ClaimChecker(idx, self.index, emit, counts, scope.actor, scope=scope).check_comments(
                 b.code, scope)
 
         report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0,
@@ -177,6 +184,38 @@ class Validator:
         report.level_reached = reached
         report.ok = not any(i.severity is Severity.error for i in issues)
         return report
+
+
+def _compile(compiler: Any, version: str, blocks: list[CodeBlock], scope: Scope,
+             idx: SymbolIndex) -> Any:
+    """Submit the blocks to the compiler (None when one is too long to compile whole)."""
+    if any(len(b.code) > MAX_SNIPPET for b in blocks):
+        return None
+    known = idx.memo.get("compile_known")
+    if known is None:  # names no stand-in struct may shadow (a comment "Foo_Bar */" is no type)
+        known = idx.memo["compile_known"] = set(idx.structs) | set(idx.functions)
+    objects = {o for o in _asset_objects(blocks, idx)
+               if not any(inc.endswith(f"/{o.lower()}.h") for inc in scope.includes)}
+    where = scope.actor
+    home = _home(scope, idx)
+    if home is not None and (where is None or posixpath.dirname(where.file or "") !=
+                             posixpath.dirname(home.file or "")):
+        where = home  # "z_eff_ss_blast.h" resolves next to the file that includes it
+    return compiler.submit(version, blocks, where, known | set(scope.funcs), objects)
+
+
+def _home(scope: Scope, idx: SymbolIndex) -> ActorInfo | None:
+    """Where a snippet without an actor lives, from the header it includes by a bare relative
+    path (an effect's ``z_eff_ss_blast.h``): compiled in that directory, as the decomp does."""
+    from validate.relfacts import facts_for
+
+    for inc in scope.includes:
+        if "/" in inc:
+            continue
+        for path in facts_for(idx).files.get(inc, ()):
+            if path.startswith("src/"):
+                return ActorInfo("", None, None, None, None, path[:-2] + ".c")
+    return None
 
 
 def _asset_objects(blocks: list[CodeBlock], idx: SymbolIndex) -> set[str]:

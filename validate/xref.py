@@ -451,11 +451,11 @@ class CodeChecker:
 
 def make_emit(issues: list[Issue], message_index: int | None, block: int | None,
               line_offset: int = 0) -> Emit:
-    seen: set[tuple[str, str | None, int | None]] = set()
+    seen: set[tuple[str, str | None, int | None, str]] = set()
 
     def emit(code: str, level: int, symbol: str | None, message: str, line: int | None,
              suggestions: list[str], severity: Severity = Severity.error) -> None:
-        key = (code, symbol, line)
+        key = (code, symbol, line, message)
         if key in seen:
             return
         seen.add(key)

@@ -49,8 +49,12 @@ def classifier(idx: SymbolIndex) -> Classifier:
 class ClaimChecker:
     def __init__(self, idx: SymbolIndex, index_for: Callable[[str], SymbolIndex],
                  emit: ClaimEmit, counts: dict[str, int], actor: ActorInfo | None,
-                 this_struct: str | None = None) -> None:
+                 this_struct: str | None = None, scope: Any = None) -> None:
         self.idx = idx
+        # functions the example's own code defines, and what each calls
+        self.snippet_calls: dict[str, set[str]] = dict(getattr(scope, "func_calls", {}) or {})
+        for f in getattr(scope, "defined_funcs", {}) or {}:
+            self.snippet_calls.setdefault(f, set())
         self.index_for = index_for
         self.emit = emit
         self.counts = counts

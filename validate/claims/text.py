@@ -17,9 +17,10 @@ _LIST = re.compile(r"^[ \t]*+(?:[-*+>][ \t]++|\d{1,3}+[.)][ \t]++|#{1,6}+[ \t]++
 _EMPH = re.compile(r"\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)|~~")
 # sentence ends: . ! ? ; followed by blanks, unless the dot ends a common abbreviation
 _SENT_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bapprox)(?<=[.!?;])\s+")
-_DIGIT_OR_CUE = re.compile(r"\d|call|invok|declar|defin|header|function|slot|added|only|"
-                           r"version|exist|remov|introduc|object|uses|load|prototype|implement",
-                           re.I)
+# a clause that could hold a claim: a number, a C-style name (Actor_Kill, ACTOR_X, ovl_X),
+# a source file, or a word of a relation
+_DIGIT_OR_CUE = re.compile(r"\d|_|\.[ch]\b|call|invok|declar|defin|header|slot|added|only|"
+                           r"version|exist|remov|introduc|object|prototype|implement", re.I)
 
 
 @dataclass(slots=True)

@@ -142,6 +142,8 @@ class SymbolIndex:
         self.constants: dict[str, int | None] = {}  # enum constants
         self.defines: dict[str, int | None] = {}
         self.define_bodies: dict[str, str] = {}
+        self.macro_params: dict[str, str] = {}  # function-like macro -> "(a, b)"
+        self.unions: set[str] = set()
         self.globals: dict[str, str | None] = {}
         self.actors: dict[str, ActorInfo] = {}
         self.domain: dict[str, dict[str, int | None]] = {k: {} for k in DOMAIN_KINDS}
@@ -181,8 +183,10 @@ class SymbolIndex:
 
         for r in run("MATCH (s:Struct)-[r:IN_VERSION]->(v:Version {id: $version}) "
                      "RETURN s.name AS name, r.size AS size, r.align AS align, "
-                     "s.size AS ssize, s.align AS salign", p):
+                     "s.size AS ssize, s.align AS salign, s.kind AS kind", p):
             idx.structs[r["name"]] = (_first(r["size"], r["ssize"]), _first(r["align"], r["salign"]))
+            if r["kind"] == "union":
+                idx.unions.add(r["name"])
 
         for r in run("MATCH (f:Field)-[r:IN_VERSION]->(v:Version {id: $version}) "
                      "RETURN f.struct AS struct, f.name AS name, r.offset AS off, r.size AS size, "
@@ -202,8 +206,11 @@ class SymbolIndex:
             idx.constants[r["name"]] = _first(r["value"], r["cvalue"])
         for r in run("MATCH (d:Define)-[r:IN_VERSION]->(v:Version {id: $version}) "
                      "RETURN d.name AS name, r.value AS value, d.value AS dvalue, "
-                     "r.text AS text, d.body AS body", p):
+                     "r.text AS text, d.body AS body, d.params AS params, "
+                     "d.function_like AS fl", p):
             idx.defines[r["name"]] = _first(r["value"], r["dvalue"])
+            if r["fl"] and r["params"]:
+                idx.macro_params[r["name"]] = r["params"]
             body = _first(r["text"], r["body"])
             if body:
                 idx.define_bodies[r["name"]] = body

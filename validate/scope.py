@@ -68,6 +68,24 @@ class Scope:
         return idx.field_types(struct)
 
 
+def after_type(toks: list[Tok], i: int) -> bool:
+    """Whether the name at ``i`` follows a type (a declaration's name, not a call): ``s32 f(``,
+    ``Actor* f(``, or a macro-made return type such as ``BAD_RETURN(s32) f(``."""
+    if i == 0:
+        return False
+    prev = toks[i - 1]
+    if prev.kind == "id" or prev.text == "*":
+        return prev.text not in ("return", "else", "case", "do", "goto", "sizeof")
+    if prev.text == ")":
+        k = i - 2
+        depth = 1
+        while k >= 0 and depth:
+            depth += {")": 1, "(": -1}.get(toks[k].text, 0)
+            k -= 1
+        return k >= 0 and toks[k].kind == "id" and toks[k].text.isupper()
+    return False
+
+
 def _decl_type(toks: list[Tok], start: int, name_i: int) -> CType | None:
     return parse_type(" ".join(t.text for t in toks[start:name_i]))
 
@@ -264,8 +282,7 @@ def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex, block: int = 0) -> None:
                 i = close + 1
                 continue
         # function definition or prototype: type name ( params ) { | ;
-        if i + 1 < n and toks[i + 1].text == "(" and depth == 0 and i > 0 \
-                and (toks[i - 1].kind == "id" or toks[i - 1].text == "*"):
+        if i + 1 < n and toks[i + 1].text == "(" and depth == 0 and after_type(toks, i):
             params, close = call_span(toks, i + 1)
             plist: list[tuple[str, CType | None]] = []
             pframe: dict[str, CType | None] = {}

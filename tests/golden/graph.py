@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from kg.facts import Facts
+from tests.golden.graph_rel import INDIRECT, MACRO_PARAMS, WHERE, add_relations
 
 VERSIONS = [("ntsc-1.0", 1, False), ("gc-us", 8, False), ("gc-eu-mq-dbg", 11, True)]
 ALL = [v for v, _, _ in VERSIONS]
@@ -198,6 +199,7 @@ FUNCTIONS: dict[str, tuple] = {
     "EnKusa_Init": F("void", "Actor* thisx", "PlayState* play"),
     "EnKusa_Update": F("void", "Actor* thisx", "PlayState* play"),
     "EnKusa_Draw": F("void", "Actor* thisx", "PlayState* play"),
+    "func_80B50880": F("void", "EnZl2* this", "s32 arg1"),
 }
 
 DEFINES = {
@@ -318,12 +320,17 @@ def build_facts() -> Facts:
             t, n = (t + n.count("*") * "*", n.lstrip("*")) if n.startswith("*") else (t, n)
             plist.append({"name": n, "type": t})
         sig = f"{ret} {fname}({', '.join(params) or 'void'})"
-        f.node("Function", name=fname, signature=sig, return_type=ret, params=json.dumps(plist))
+        where = WHERE.get(fname, (None, ()))[0]
+        f.node("Function", name=fname, signature=sig, return_type=ret, params=json.dumps(plist),
+               file=where, defined=where is not None, static=False,
+               indirect_calls=1 if fname in INDIRECT else 0)
         for v in versions:
             f.rel("IN_VERSION", fname, v, from_kind="Function", to_kind="Version", signature=sig,
-                  return_type=ret, params=json.dumps(plist))
+                  return_type=ret, params=json.dumps(plist), file=where,
+                  defined=where is not None, static=False)
     for dname, value in DEFINES.items():
-        f.node("Define", name=dname, value=value)
+        f.node("Define", name=dname, value=value, params=MACRO_PARAMS.get(dname),
+               function_like=dname in MACRO_PARAMS)
         for v in ALL:
             f.rel("IN_VERSION", dname, v, from_kind="Define", to_kind="Version", value=value)
     for ename, consts in ENUM_CONSTANTS.items():
@@ -343,7 +350,8 @@ def build_facts() -> Facts:
         ovl = "ovl_" + "_".join(w.capitalize() for w in enum.split("_")[1:])
         base = "z_" + "_".join(enum.lower().split("_")[1:])
         f.node("Actor", enum=enum, id=aid, object=obj, instance_struct=struct,
-               instance_size=sizes[0], file=f"src/overlays/actors/{ovl}/{base}.c")
+               instance_size=sizes[0], file=f"src/overlays/actors/{ovl}/{base}.c", overlay=ovl,
+               profile_id_enum=enum)
         for v in ALL:
             # as ingest writes it: the edge's value is the profile's flags, not the id
             f.rel("IN_VERSION", enum, v, from_kind="Actor", to_kind="Version",
@@ -373,6 +381,7 @@ def build_facts() -> Facts:
         for v, addr in by_version.items():
             f.rel("LOCATED_AT", name, v, from_kind=kind, to_kind="Version", address=addr,
                   source="symbols")
+    add_relations(f, ALL)
     return f
 
 

@@ -1,0 +1,97 @@
+"""Relation facts of the golden graph: where its functions are defined and declared, who calls
+whom, which segment each source file is linked into, and function-like macros' parameters.
+All as the decomp at 269d03016c states them (read from a graph of it), written here as data.
+"""
+
+from __future__ import annotations
+
+from kg.facts import Facts
+
+_A, _L, _C = "src/code/z_actor.c", "src/code/z_lib.c", "src/code/z_collision_check.c"
+_S, _M, _H = "src/code/z_skelanime.c", "src/code/z_malloc.c", \
+    "src/overlays/actors/ovl_En_Horse/z_en_horse.c"
+_K = "src/overlays/actors/ovl_En_Kusa/z_en_kusa.c"
+_Z = "src/overlays/actors/ovl_En_Zl2/z_en_zl2.c"
+
+# function -> (defining file, headers declaring it)
+WHERE: dict[str, tuple[str, tuple[str, ...]]] = {
+    **{f: (_A, ("include/actor.h",)) for f in (
+        "Actor_Kill", "Actor_SetScale", "Actor_SetFocus", "Actor_MoveXZGravity", "Actor_PlaySfx",
+        "Actor_UpdateBgCheckInfo", "Actor_Spawn", "Actor_WorldDistXZToActor",
+        "Actor_TalkOfferAccepted", "Actor_OfferTalk", "ActorShape_Init", "ActorShadow_DrawCircle",
+        "Flags_GetSwitch", "Flags_SetSwitch")},
+    "Actor_ProcessInitChain": (_L, ("include/ichain.h",)),
+    **{f: ("src/code/z_scene.c", ("include/object.h",)) for f in ("Object_GetSlot",
+                                                                "Object_IsLoaded")},
+    **{f: (_L, ("include/z_lib.h",)) for f in (
+        "Math_SmoothStepToF", "Math_StepToF", "Math_ScaledStepToS", "Math_SinS", "Math_CosS",
+        "Math_Vec3f_Copy", "Math_Vec3f_Yaw")},
+    "Rand_ZeroOne": ("src/libc64/qrand.c", ("include/libc64/qrand.h",)),
+    **{f: (_C, ("include/collision_check.h",)) for f in (
+        "Collider_InitCylinder", "Collider_DestroyCylinder", "Collider_SetCylinder",
+        "Collider_UpdateCylinder", "CollisionCheck_SetOC", "CollisionCheck_SetAC")},
+    **{f: (_S, ("include/animation.h",)) for f in (
+        "SkelAnime_InitFlex", "SkelAnime_Update", "SkelAnime_DrawFlexOpa", "Animation_PlayLoop")},
+    "Gfx_SetupDL_25Opa": ("src/code/z_rcp.c", ("include/gfx_setupdl.h",)),
+    "Matrix_Translate": ("src/code/sys_matrix.c", ("include/sys_matrix.h",)),
+    "Matrix_Scale": ("src/code/sys_matrix.c", ("include/sys_matrix.h",)),
+    **{f: (_M, ("include/zelda_arena.h",)) for f in (
+        "ZeldaArena_Malloc", "ZeldaArena_Free", "ZeldaArena_MallocDebug", "ZeldaArena_FreeDebug")},
+    **{f: (_H, ()) for f in ("EnHorse_Init", "EnHorse_Destroy", "EnHorse_Update", "EnHorse_Draw")},
+    **{f: (_K, ()) for f in ("EnKusa_Init", "EnKusa_Update", "EnKusa_Draw")},
+    "func_80B50880": (_Z, ()),
+}
+
+CALLS: dict[str, tuple[str, ...]] = {
+    "EnHorse_Init": ("ActorShape_Init", "Actor_Kill", "Actor_ProcessInitChain", "Actor_SetScale",
+                     "Actor_Spawn", "Collider_InitCylinder", "Collider_SetCylinder",
+                     "Object_GetSlot", "Object_IsLoaded"),
+    "EnHorse_Destroy": ("Collider_DestroyCylinder",),
+    "EnHorse_Update": ("Actor_MoveXZGravity", "Collider_UpdateCylinder", "CollisionCheck_SetOC",
+                       "Math_CosS", "Math_SinS", "Rand_ZeroOne"),
+    "EnHorse_Draw": ("Gfx_SetupDL_25Opa",),
+    "EnKusa_Init": ("Actor_Kill", "Actor_ProcessInitChain", "Object_GetSlot"),
+    "Actor_UpdateBgCheckInfo": ("Math_Vec3f_Copy",),
+    "Actor_Spawn": ("Object_GetSlot", "ZeldaArena_Malloc", "ZeldaArena_MallocDebug"),
+    "SkelAnime_InitFlex": ("Animation_PlayLoop", "ZeldaArena_Malloc", "ZeldaArena_MallocDebug"),
+}
+# functions that call through a pointer (EnHorse_Update runs its action function)
+INDIRECT = {"EnHorse_Update"}
+SEGMENTS = {_H: "ovl_En_Horse", _K: "ovl_En_Kusa", _Z: "ovl_En_Zl2"}
+MACRO_PARAMS = {
+    "ARRAY_COUNT": "(arr)", "OPEN_DISPS": "(gfxCtx, file, line)",
+    "CLOSE_DISPS": "(gfxCtx, file, line)", "ICHAIN_F32": "(member, val, cont)",
+    "ICHAIN_VEC3F_DIV1000": "(member, val, cont)", "GET_PLAYER": "(play)",
+    "GET_EVENTCHKINF": "(flag)", "SET_EVENTCHKINF": "(flag)", "GET_INFTABLE": "(flag)",
+    "SET_INFTABLE": "(flag)", "MATRIX_FINALIZE_AND_LOAD": "(pkt, gfxCtx, file, line)",
+    "ABS": "(x)", "gSPMatrix": "(pkt, m, p)", "gSPDisplayList": "(pkt,dl)",
+    "gDPSetPrimColor": "(pkt, m, l, r, g, b, a)", "gDPPipeSync": "(pkt)", "SQ": "(x)",
+    "CLAMP": "(x, min, max)", "DEG_TO_BINANG": "(degrees)", "BINANG_TO_RAD": "(binang)",
+}
+
+
+def segment_of(path: str) -> str | None:
+    if path.startswith(("src/code/", "src/libc64/")):
+        return "code"
+    return SEGMENTS.get(path)
+
+
+def add_relations(f: Facts, versions: list[str]) -> None:
+    paths = {p for p, _ in WHERE.values()} | {h for _, hs in WHERE.values() for h in hs}
+    for path in sorted(paths):
+        f.node("File", path=path, kind=path.rsplit(".", 1)[-1], segment=segment_of(path))
+        for v in versions:
+            f.rel("IN_VERSION", path, v, from_kind="File", to_kind="Version")
+    for seg in sorted({segment_of(p) for p in paths} - {None}):
+        f.node("Segment", name=seg, overlay=seg.startswith("ovl_"))
+        for v in versions:
+            f.rel("IN_VERSION", seg, v, from_kind="Segment", to_kind="Version")
+    for fn, (path, headers) in WHERE.items():
+        f.rel("DEFINED_IN", fn, path, from_kind="Function", to_kind="File")
+        for h in headers:
+            f.rel("DECLARED_IN", fn, h, from_kind="Function", to_kind="File")
+    for caller, callees in CALLS.items():
+        for callee in callees:
+            vs = [v for v in versions if callee not in ("ZeldaArena_MallocDebug",)
+                  or v == "gc-eu-mq-dbg"]
+            f.rel("CALLS", caller, callee, count=1, versions=vs)

@@ -110,7 +110,7 @@ STRUCTS: dict[str, tuple[tuple[int, int], list[tuple[str, int, int, str]]]] = {
         ("cyl1", 0x31C, 0x4C, "ColliderCylinder"), ("animationIdx", 0x210, 2, "s16"),
         ("curFrame", 0x214, 4, "f32")]),
     "EnKusa": ((0x1A0, 0x190), [
-        ("dyna", 0, 0x14C, "Actor"), ("actionFunc", 0x14C, 4, "EnKusaActionFunc"),
+        ("actor", 0, 0x14C, "Actor"), ("actionFunc", 0x14C, 4, "EnKusaActionFunc"),
         ("collider", 0x150, 0x4C, "ColliderCylinder"), ("timer", 0x19C, 2, "s16"),
         ("requiredObjectSlot", 0x19E, 1, "s8")]),
     "EnDog": ((0x210, 0x200), [

@@ -90,7 +90,7 @@ class ClaimChecker:
                 from validate.claims.relations import RelationClaims
 
                 self._relations = RelationClaims(self)
-            self._relations.run(toks, line)
+            self._relations.run(toks, line, c.table)
         for t in toks:
             if t.kind == "ent":
                 s = t.name if t.ek == "struct" else (

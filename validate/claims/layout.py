@@ -82,7 +82,7 @@ def resolve(chain: str, idx: SymbolIndex, roots: list[str], this_struct: str | N
     if head == "this" or head == "thisx":
         struct = this_struct if head == "this" else "Actor"
         parts = parts[1:]
-    elif head[0].isupper() and idx.struct_of(head):
+    elif (head[0].isupper() or "_" in head) and idx.struct_of(head):
         struct = idx.struct_of(head)
         parts = parts[1:]
     elif head in idx.globals:

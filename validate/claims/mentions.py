@@ -87,18 +87,17 @@ class Classifier:
             if head and (len(head.group()) >= 3 or head.group() in idx.globals):
                 return "chain", w, ""
             return "", "", ""
-        if _ALLCAPS.fullmatch(w):
+        if w.startswith(TABLE_PREFIXES):
             for kind, pre in DOMAIN_KINDS.items():
                 if w.startswith(pre) and w in idx.domain.get(kind, {}):
                     return "table", w, kind
-            if w in idx.constants or w in idx.defines:
-                return "const", w, ""
-            return "", "", ""
+        if _ALLCAPS.fullmatch(w) and (w in idx.constants or w in idx.defines):
+            return "const", w, ""
         if w in idx.functions:
             return "func", w, ""
         if w in idx.globals:
             return "global", w, ""
-        if w[0].isupper():
+        if w[0].isupper() or (("_" in w or not w.islower()) and w in idx.structs):
             real = idx.struct_of(w)
             if real is not None:
                 return "struct", real, self.by_struct.get(real, "")
@@ -124,11 +123,14 @@ def tokenize(text: str, cls: Classifier) -> list[Tok]:
         if vi < len(vers) and vers[vi].start <= start:
             if emitted != vi:
                 v = vers[vi]
-                out.append(Tok("ver", text[v.start:v.end], vers=v.versions))
+                vt = text[v.start:v.end]
+                out.append(Tok("ver", vt, vt.lower(), vers=v.versions))
                 emitted = vi
             continue
         g = m.lastgroup
         s = m.group()
+        if g == "path":
+            s = s.rstrip(".")  # a sentence's full stop after "include/actor.h."
         if g == "num":
             value, hexy = _num(s)
             out.append(Tok("num", s, value=value, hexy=hexy))

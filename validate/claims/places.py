@@ -26,7 +26,7 @@ DECL = {"declared", "declare", "declares", "declaration", "declarations", "proto
         "exported", "exposed", "extern"}
 DEFN = {"defined", "define", "defines", "definition", "implemented", "implements",
         "implementation", "body", "lives", "live", "located", "found", "resides", "sits",
-        "written", "source", "part", "belongs", "comes", "linked", "compiled"}
+        "written", "source", "part", "belongs", "comes", "linked", "compiled", "file"}
 ADDED = {"added", "introduced", "new", "debuted", "appeared", "first"}
 REMOVED = {"removed", "dropped", "deleted", "gone", "cut"}
 ABSENT = {"missing", "absent", "lacks", "lack", "lacking", "lacked"}
@@ -39,18 +39,20 @@ USES = {"uses", "use", "using", "loads", "load", "loaded", "needs", "need", "req
         "request", "requested", "relies", "object", "objects"}
 PROFILE_OBJ = {"profile", "main", "primary", "own"}
 IN_OBJ = {"in", "from", "belongs", "part", "lives", "comes", "inside", "of", "defined"}
-INSTRUCTION = {"you", "your", "should", "must", "can", "could", "would", "might", "if", "to",
+INSTRUCTION = {"you", "your", "should", "must", "can", "could", "would", "might", "if",
                "want", "e.g", "example", "like", "let", "we"}
 
 
-def place_claims(chk: ClaimChecker, toks: list[Tok], line: int, funcs: list[int]) -> None:
+def place_claims(chk: ClaimChecker, toks: list[Tok], line: int, funcs: list[int],
+                 table: bool = False) -> None:
     words = {t.low for t in toks if t.kind == "word"}
     if funcs or any(t.ek == "global" for t in toks):
         if words & DECL or words & DEFN:
             _declared_defined(chk, toks, line)
     if any(t.kind == "ver" for t in toks) or words & VERSION_WORDS:
-        if words & (ADDED | REMOVED | ABSENT | ONLY | EXISTS):
-            _versions(chk, toks, line)
+        if words & (ADDED | REMOVED | ABSENT | ONLY | EXISTS) or any(
+                t.kind == "ver" and (t.vers == ALL or "only" in t.low) for t in toks):
+            _versions(chk, toks, line, table)
     if words & (USES | PROFILE_OBJ | IN_OBJ) and any(t.ek == "table" and t.sub == "Object"
                                                      for t in toks):
         _objects(chk, toks, line, words)
@@ -144,7 +146,7 @@ def _check_segment(chk: ClaimChecker, name: str, seg: str, neg: bool, line: int)
 
 # -- versions ------------------------------------------------------------------------------------
 
-def _subject(toks: list[Tok], k: int) -> int | None:
+def _subject(toks: list[Tok], k: int, table: bool) -> int | None:
     """The entity a version claim at ``k`` is about: the nearest name before it (else after)."""
     for j in range(k - 1, -1, -1):
         t = toks[j]
@@ -152,7 +154,7 @@ def _subject(toks: list[Tok], k: int) -> int | None:
                 t.kind == "word" and "_" in t.text and not t.text.startswith("_")
                 and t.text[0].isalpha() and any(c.isupper() for c in t.text)):
             return j
-        if t.text in (";", "|"):
+        if t.text == ";" or (t.text == "|" and not table):
             break
     return None
 
@@ -165,7 +167,7 @@ def _present(chk: ClaimChecker, name: str) -> set[str]:
     return set(idx.elsewhere(name)) | ({idx.version} if here else set())
 
 
-def _versions(chk: ClaimChecker, toks: list[Tok], line: int) -> None:
+def _versions(chk: ClaimChecker, toks: list[Tok], line: int, table: bool) -> None:
     graph = chk.idx.versions
     for k, t in enumerate(toks):
         kind = None
@@ -173,7 +175,8 @@ def _versions(chk: ClaimChecker, toks: list[Tok], line: int) -> None:
         if t.kind == "ver":
             prev = [x.low for x in toks[max(0, k - 4):k] if x.kind == "word"]
             vers = t.vers or frozenset()
-            if "only" in t.low or any(w in ONLY for w in prev[-3:]):
+            nxt = toks[k + 1].low if k + 1 < len(toks) else ""
+            if "only" in t.low or any(w in ONLY for w in prev[-3:]) or nxt == "only":
                 kind = "only"
             elif any(w in ADDED for w in prev):
                 kind = "added"
@@ -190,7 +193,7 @@ def _versions(chk: ClaimChecker, toks: list[Tok], line: int) -> None:
                 kind = "count"
         if kind is None:
             continue
-        s = _subject(toks, k)
+        s = _subject(toks, k, table)
         if s is None:
             continue
         between = toks[s + 1:k]

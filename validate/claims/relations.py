@@ -68,15 +68,15 @@ class RelationClaims:
         self.chk = chk
         self.snippet = set(chk.snippet_calls)
 
-    def run(self, toks: list[Tok], line: int) -> None:
+    def run(self, toks: list[Tok], line: int, table: bool = False) -> None:
         funcs = [j for j, t in enumerate(toks) if _is_func(t, self.snippet)]
         if len(funcs) >= 2:
             self._calls(toks, line, funcs)
         if funcs:
-            self._slots(toks, line, funcs)
+            self._slots(toks, line, funcs, table)
         from validate.claims.places import place_claims
 
-        place_claims(self.chk, toks, line, funcs)
+        place_claims(self.chk, toks, line, funcs, table)
 
     # -- calls ---------------------------------------------------------------------------------
 
@@ -104,7 +104,7 @@ class RelationClaims:
         caller = before[-1]
         neg = False
         for t in toks[caller + 1:v]:
-            if t.kind != "word" and t.text != "'":
+            if t.kind != "word" and t.text not in ("'", ":", ",", "-"):
                 return
             if t.kind == "word" and t.low not in ADVERBS:
                 return
@@ -211,9 +211,9 @@ class RelationClaims:
 
     # -- profile slots and run-time wiring -----------------------------------------------------
 
-    def _slots(self, toks: list[Tok], line: int, funcs: list[int]) -> None:
+    def _slots(self, toks: list[Tok], line: int, funcs: list[int], table: bool) -> None:
         for r, t in enumerate(toks):
-            if t.kind == "chain" or (t.kind == "ent" and t.ek == "chain"):
+            if t.kind == "ent" and t.ek == "chain":
                 if t.low.endswith("actionfunc"):
                     self._wiring(toks, line, r, funcs, "actionFunc")
                 continue
@@ -230,7 +230,8 @@ class RelationClaims:
                 continue
             slotty = nxt in SLOT_NOUNS or nxt2 in SLOT_NOUNS or (
                 r + 1 < len(toks) and toks[r + 1].text in ("=", ":")) or any(
-                x.low == "profile" for x in toks[max(0, r - 3):r])
+                x.low == "profile" for x in toks[max(0, r - 3):r]) or (
+                table and r + 1 < len(toks) and r + 1 in funcs)  # a column "update"
             if slotty:
                 self._slot(toks, line, r, role, funcs)
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 _TABLE_SEP = re.compile(r"^[ \t]*+\|?[ \t]*+:?-{2,}+:?[ \t]*+(?:\|[ \t]*+:?-{2,}+:?[ \t]*+)*+\|?"
                         r"[ \t]*+$")
 _LIST = re.compile(r"^[ \t]*+(?:[-*+>][ \t]++|\d{1,3}+[.)][ \t]++|#{1,6}+[ \t]++)++")
-_EMPH = re.compile(r"\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)|~~")
+# ** and * emphasis, ~~ strike-through; not "__" (C names start with it: __osPiTable)
+_EMPH = re.compile(r"\*\*|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)|~~")
 # sentence ends: . ! ? ; followed by blanks, unless the dot ends a common abbreviation
 _SENT_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bapprox)(?<=[.!?;])\s+")
 # a clause that could hold a claim: a number, a C-style name (Actor_Kill, ACTOR_X, ovl_X),
@@ -34,7 +35,7 @@ class Clause:
 
 def clean(s: str) -> str:
     s = s.replace("`", " ")
-    if "*" in s or "_" in s or "~" in s:
+    if "*" in s or "~" in s:
         s = _EMPH.sub("", s)
     return s
 

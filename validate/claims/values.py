@@ -65,20 +65,20 @@ def _cue(toks: list[Tok], i: int) -> tuple[str | None, bool, bool]:
     """(cue, strong, no-claim) from the words just before and after the number at ``i``."""
     cue = None
     strong = False
-    for j in range(i - 1, max(-1, i - 5), -1):
+    for j in range(i - 1, max(-1, i - 8), -1):
         t = toks[j]
         if t.kind == "op" and t.text in (";", "|"):
             break
         key = t.low if t.kind == "word" else t.text if t.kind == "op" else ""
         if key == "up" and j + 1 < i and toks[j + 1].low == "to":
             return None, False, True
-        if key in APPROX:
+        if key in APPROX and j >= i - 2:
             return None, False, True
         if key in CUE_BEFORE and cue is None:
             if key == "+" and j != i - 1:
                 continue
             cue = CUE_BEFORE[key]
-            strong = j >= i - 3
+            strong = True
         if t.kind == "ent" and t.ek == "struct" and key == "" and cue is None and \
                 j >= 2 and toks[j - 2].low == "sizeof":
             cue, strong = SIZE, True
@@ -208,7 +208,7 @@ class ValueClaims:
             break
         if best is None and (OFFSET in whats or SIZE in whats or COUNT in whats) and \
                 (strong or table):
-            best = self._bare_member(toks, i, value, whats, line)
+            best = self._bare_member(toks, i, value, whats, line, table)
         if best is None:
             return None
         if best.what == OFFSET and best.ent.ek == "struct":
@@ -235,7 +235,7 @@ class ValueClaims:
         return None
 
     def _bare_member(self, toks: list[Tok], i: int, value: int, whats: tuple[str, ...],
-                     line: int) -> Claim | None:
+                     line: int, table: bool = False) -> Claim | None:
         """"speed lives at offset 0x68 of Actor": a plain word naming a member of a struct the
         clause (or the prose before it) is about."""
         structs = [t.name for t in sorted((t for t in toks if t.kind == "ent" and t.ek == "struct"),
@@ -243,7 +243,15 @@ class ValueClaims:
         structs += [s for s in self.chk.context_structs() if s not in structs]
         if not structs:
             return None
-        order = sorted(range(len(toks)), key=lambda j: (abs(j - i), j > i))
+        common = FILLER | BLOCK | APPROX | NEGATION | set(CUE_BEFORE)
+
+        def rank(j: int) -> tuple[bool, bool, int, bool]:
+            # a code-like word (unk_132, yawTowardsPlayer) before an English one (at, scale)
+            w = toks[j].text
+            plain = w.islower() and "_" not in w
+            return toks[j].low in common, plain, abs(j - i), j > i
+
+        order = sorted(range(len(toks)), key=rank)
         idx = self.chk.idx
         for j in order:
             t = toks[j]
@@ -254,8 +262,9 @@ class ValueClaims:
                 continue
             lo, hi = (j + 1, i) if j < i else (i + 1, j)
             path = toks[lo:hi]
+            stops = (",", ";", "(", ")") if table else (",", ";", "|", "(", ")")
             if len(path) > 6 or any(p.kind == "word" and p.low in BLOCK for p in path) or \
-                    any(p.kind == "num" or p.text in (",", ";", "|", "(", ")") for p in path):
+                    any(p.kind == "num" or p.text in stops for p in path):
                 continue
             what = OFFSET if OFFSET in whats else SIZE if SIZE in whats else COUNT
             ent = Tok("ent", f"{r.struct}.{t.text}", t.low, "chain", f"{r.struct}.{t.text}")

@@ -19,6 +19,7 @@ CUE_BEFORE: dict[str, str] = {
     "byte": OFFSET, "+": OFFSET,
     "size": SIZE, "sizes": SIZE, "sizeof": SIZE, "occupies": SIZE, "allocates": SIZE,
     "address": ADDR, "addr": ADDR, "ram": ADDR, "vram": ADDR, "@": ADDR,
+    "arguments": ARGS, "argument": ARGS, "args": ARGS, "parameters": ARGS,
 }
 # a unit after the number
 CUE_AFTER: dict[str, str] = {

@@ -9,7 +9,14 @@ from __future__ import annotations
 import json
 
 from kg.facts import Facts
-from tests.golden.graph_rel import INDIRECT, MACRO_PARAMS, WHERE, add_relations
+from tests.golden.graph_rel import (
+    INDIRECT,
+    MACRO_PARAMS,
+    MORE_FUNCTIONS,
+    WHERE,
+    add_relations,
+    add_tables,
+)
 
 VERSIONS = [("ntsc-1.0", 1, False), ("gc-us", 8, False), ("gc-eu-mq-dbg", 11, True)]
 ALL = [v for v, _, _ in VERSIONS]
@@ -199,7 +206,7 @@ FUNCTIONS: dict[str, tuple] = {
     "EnKusa_Init": F("void", "Actor* thisx", "PlayState* play"),
     "EnKusa_Update": F("void", "Actor* thisx", "PlayState* play"),
     "EnKusa_Draw": F("void", "Actor* thisx", "PlayState* play"),
-    "func_80B50880": F("void", "EnZl2* this", "s32 arg1"),
+    **{k: F(r, *ps, versions=vs) for k, (r, ps, vs) in MORE_FUNCTIONS.items()},
 }
 
 DEFINES = {
@@ -382,6 +389,7 @@ def build_facts() -> Facts:
             f.rel("LOCATED_AT", name, v, from_kind=kind, to_kind="Version", address=addr,
                   source="symbols")
     add_relations(f, ALL)
+    add_tables(f, ALL)
     return f
 
 

@@ -40,6 +40,16 @@ WHERE: dict[str, tuple[str, tuple[str, ...]]] = {
     **{f: (_H, ()) for f in ("EnHorse_Init", "EnHorse_Destroy", "EnHorse_Update", "EnHorse_Draw")},
     **{f: (_K, ()) for f in ("EnKusa_Init", "EnKusa_Update", "EnKusa_Draw")},
     "func_80B50880": (_Z, ()),
+    "Lights_FindBufSlot": ("src/code/z_lights.c", ()),
+    "KaleidoScope_DrawQuestStatus": ("src/overlays/misc/ovl_kaleido_scope/z_kaleido_collect.c",
+                                     ("src/overlays/misc/ovl_kaleido_scope/z_kaleido_scope.h",)),
+}
+# (return type, parameters, versions: None for all) of the functions above the golden graph's
+# FUNCTIONS table lacks
+MORE_FUNCTIONS: dict[str, tuple[str, tuple[str, ...], list[str] | None]] = {
+    "func_80B50880": ("void", ("EnZl2* this", "s32 arg1"), None),
+    "Lights_FindBufSlot": ("LightNode*", (), None),
+    "KaleidoScope_DrawQuestStatus": ("void", ("PlayState* play", "GraphicsContext* gfxCtx"), None),
 }
 
 CALLS: dict[str, tuple[str, ...]] = {
@@ -57,7 +67,8 @@ CALLS: dict[str, tuple[str, ...]] = {
 }
 # functions that call through a pointer (EnHorse_Update runs its action function)
 INDIRECT = {"EnHorse_Update"}
-SEGMENTS = {_H: "ovl_En_Horse", _K: "ovl_En_Kusa", _Z: "ovl_En_Zl2"}
+SEGMENTS = {_H: "ovl_En_Horse", _K: "ovl_En_Kusa", _Z: "ovl_En_Zl2",
+            "src/overlays/misc/ovl_kaleido_scope/z_kaleido_collect.c": "ovl_kaleido_scope"}
 MACRO_PARAMS = {
     "ARRAY_COUNT": "(arr)", "OPEN_DISPS": "(gfxCtx, file, line)",
     "CLOSE_DISPS": "(gfxCtx, file, line)", "ICHAIN_F32": "(member, val, cont)",
@@ -95,3 +106,21 @@ def add_relations(f: Facts, versions: list[str]) -> None:
             vs = [v for v in versions if callee not in ("ZeldaArena_MallocDebug",)
                   or v == "gc-eu-mq-dbg"]
             f.rel("CALLS", caller, callee, count=1, versions=vs)
+
+
+# Tables whose per-version edges look as ingest writes them: an EffectSs edge has no value
+# (its id is the node's), an Entrance edge has the id as its value.
+EFFECTS = {"EFFECT_SS_DUST": 0, "EFFECT_SS_KIRAKIRA": 1, "EFFECT_SS_BOMB": 2,
+           "EFFECT_SS_BLAST": 4}
+ENTRANCES = {"ENTR_DEKU_TREE_0": 0, "ENTR_DEKU_TREE_0_1": 1}
+
+
+def add_tables(f: Facts, versions: list[str]) -> None:
+    for name, i in EFFECTS.items():
+        f.node("EffectSs", enum=name, id=i)
+        for v in versions:
+            f.rel("IN_VERSION", name, v, from_kind="EffectSs", to_kind="Version")
+    for name, i in ENTRANCES.items():
+        f.node("Entrance", enum=name, id=i)
+        for v in versions:
+            f.rel("IN_VERSION", name, v, from_kind="Entrance", to_kind="Version", value=i)

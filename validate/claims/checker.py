@@ -191,8 +191,9 @@ class ClaimChecker:
         e = claim.ent
         what = claim.what
         code = _CODES[what]
-        if what == ID and e.ek == "table" and e.sub == "Actor" or \
-                what == ID and e.ek in ("struct", "segment"):
+        if e.ek == "table" and what in (ID, VALUE):
+            code = "wrong-actor-id" if e.sub == "Actor" else "wrong-id"
+        elif what == ID and e.ek in ("struct", "segment"):
             code = "wrong-actor-id"
         name = claim.resolved.symbol if claim.resolved else (
             e.sub if e.ek in ("struct", "segment") and what == ID else e.name)

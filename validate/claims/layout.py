@@ -82,6 +82,8 @@ def resolve(chain: str, idx: SymbolIndex, roots: list[str], this_struct: str | N
     if head == "this" or head == "thisx":
         struct = this_struct if head == "this" else "Actor"
         parts = parts[1:]
+        if struct is None and parts[:1] == ["actor"] and len(parts) > 1:
+            struct, parts = "Actor", parts[1:]  # an actor's base is its first member
     elif (head[0].isupper() or "_" in head) and idx.struct_of(head):
         struct = idx.struct_of(head)
         parts = parts[1:]

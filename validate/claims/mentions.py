@@ -85,7 +85,10 @@ class Classifier:
                 return "file", w, ""
             head = _CHAIN_HEAD.match(w)
             if head and (len(head.group()) >= 3 or head.group() in idx.globals):
-                return "chain", w, ""
+                h = head.group()
+                # "struct": rooted at a type (Actor.world), so its number is an offset
+                return "chain", w, "struct" if (h[0].isupper() or "_" in h) and \
+                    idx.struct_of(h) else ""
             return "", "", ""
         if w.startswith(TABLE_PREFIXES):
             for kind, pre in DOMAIN_KINDS.items():

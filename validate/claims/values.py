@@ -32,6 +32,7 @@ from validate.claims.words import (
     NEGATION,
     OFFSET,
     OFFSET_AFTER_BYTES,
+    OTHER_QUANTITY,
     SIZE,
     VALUE,
 )
@@ -40,6 +41,7 @@ from validate.index import SymbolIndex
 if TYPE_CHECKING:
     from validate.claims.checker import ClaimChecker
 
+OFFSET_AT = "offset-at"
 _WEAK_OPS = {"=", "==", ":", "(", ")", ",", "->", "'", "=>", "-", "#", "|"}
 _EXPR_OPS = {"<<": lambda a, b: a << b if 0 <= b < 64 else None,
              ">>": lambda a, b: a >> b if 0 <= b < 64 else None, "|": lambda a, b: a | b}
@@ -62,26 +64,32 @@ class Claim:
 
 
 def _cue(toks: list[Tok], i: int) -> tuple[str | None, bool, bool]:
-    """(cue, strong, no-claim) from the words just before and after the number at ``i``."""
+    """(cue, strong, no-claim) from the words just before and after the number at ``i``: the
+    nearest cue word before it wins; a noun of another quantity ("flags", "frames") before the
+    cue, or right after the number, makes it no claim of an entity's id or layout."""
     cue = None
     strong = False
+    quantity = False
     for j in range(i - 1, max(-1, i - 8), -1):
         t = toks[j]
-        if t.kind == "op" and t.text in (";", "|"):
+        if (t.kind == "op" and t.text in (";", "|")) or t.kind == "num":
             break
         key = t.low if t.kind == "word" else t.text if t.kind == "op" else ""
         if key == "up" and j + 1 < i and toks[j + 1].low == "to":
             return None, False, True
         if key in APPROX and j >= i - 2:
             return None, False, True
-        if key in CUE_BEFORE and cue is None:
+        if key in OTHER_QUANTITY:
+            quantity = True  # "its flags are 0x10"; unless a cue says what it is of
+            continue
+        if key in CUE_BEFORE:
             if key == "+" and j != i - 1:
                 continue
-            cue = CUE_BEFORE[key]
-            strong = True
-        if t.kind == "ent" and t.ek == "struct" and key == "" and cue is None and \
-                j >= 2 and toks[j - 2].low == "sizeof":
+            cue, strong = CUE_BEFORE[key], True
+            break
+        if t.kind == "ent" and t.ek == "struct" and j >= 2 and toks[j - 2].low == "sizeof":
             cue, strong = SIZE, True
+            break
     k = i + 1
     if k + 2 < len(toks) and toks[k].text == "(" and toks[k + 1].kind == "num" and \
             toks[k + 2].text == ")":
@@ -94,6 +102,15 @@ def _cue(toks: list[Tok], i: int) -> tuple[str | None, bool, bool]:
             cue, strong = after, True
         elif cue == OFFSET and after == SIZE:
             return None, False, True  # "at offset 0x24, 12 bytes": two numbers, unclear which
+    if cue is None and i >= 1 and toks[i - 1].low == "at" and toks[i].hexy:
+        cue = OFFSET_AT  # "world sits at 0x24 within Actor": an offset if a member is named
+    for t in toks[k:k + 3]:
+        if t.text in (",", ";", ".", "|") or t.low in ("and", "but", "while"):
+            break
+        if t.low in OTHER_QUANTITY and not (t.text[:1].islower() and cue == OFFSET_AT):
+            return None, False, True  # "0x10 as its flags", "20 frames"
+    if cue is None and quantity:
+        return None, False, True
     return cue, strong, False
 
 
@@ -180,6 +197,9 @@ class ValueClaims:
 
     def _claim(self, toks: list[Tok], i: int, value: int, cue: str | None, strong: bool,
                line: int, table: bool) -> Claim | None:
+        at = cue == OFFSET_AT
+        if at:
+            cue = None
         if is_address(value):
             whats = (ADDR,) if cue in (None, ADDR, ID, VALUE) else ()
         elif cue is None:
@@ -207,7 +227,7 @@ class ValueClaims:
             best = Claim(what, e, value, neg or _neg_before(toks, min(i, j)), i, line)
             break
         if best is None and (OFFSET in whats or SIZE in whats or COUNT in whats) and \
-                (strong or table):
+                (strong or table or at):
             best = self._bare_member(toks, i, value, whats, line, table)
         if best is None:
             return None
@@ -228,7 +248,7 @@ class ValueClaims:
                 return w
             if w == SIZE and (ek in ("struct", "chain") or (ek == "table" and e.sub == "Actor")):
                 return w
-            if w == OFFSET and ek == "chain" and (cue == OFFSET or e.text[:1].isupper()):
+            if w == OFFSET and ek == "chain" and (cue == OFFSET or e.sub == "struct"):
                 return w
             if w == COUNT and ek in ("chain", "struct"):
                 return w
@@ -262,8 +282,8 @@ class ValueClaims:
                 continue
             lo, hi = (j + 1, i) if j < i else (i + 1, j)
             path = toks[lo:hi]
-            stops = (",", ";", "(", ")") if table else (",", ";", "|", "(", ")")
-            if len(path) > 6 or any(p.kind == "word" and p.low in BLOCK for p in path) or \
+            stops = (",", ";") if table else (",", ";", "|")
+            if len(path) > 8 or any(p.kind == "word" and p.low in BLOCK for p in path) or \
                     any(p.kind == "num" or p.text in stops for p in path):
                 continue
             what = OFFSET if OFFSET in whats else SIZE if SIZE in whats else COUNT

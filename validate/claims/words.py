@@ -48,13 +48,15 @@ FILLER = {
     "living", "byte", "bytes", "point", "points", "pointer", "lands", "falls", "we",
     "you", "see", "note", "remember", "keep", "mind", "per", "decomp", "game", "version",
     "versions", "build", "builds", "rom", "by", "default", "debug", "retail", "only",
+    "probably", "likely", "definitely", "certainly", "surely", "presumably", "apparently",
+    "typically", "usually", "normally", "generally", "believe", "think", "i",
 }
 NEGATION = {"not", "never", "isn", "aren", "wasn", "doesn", "don", "no", "cannot", "isnt",
             "arent", "doesnt", "dont", "nor", "neither"}
 # a hedge or comparison: not a claim of an exact value
 APPROX = {"about", "around", "roughly", "approximately", "approx", "~", "nearly", "almost",
           "over", "under", "least", "most", "more", "less", "than", "between", "within",
-          "upto", "below", "above", "exceeds", "exceed", "maybe", "perhaps", "possibly", ">",
+          "upto", "below", "above", "exceeds", "exceed", ">",
           "<", ">=", "<=", "somewhere", "multiple", "aligned", "alignment", "align", "padding",
           "padded"}
 # instruction, hypothesis, arithmetic, or a value of something else
@@ -79,3 +81,13 @@ BLOCK = {
     "assuming", "imagine", "hypothetically", "say", "let", "lets", "pretend", "or",
 }
 VERBS_OF_ASSIGNMENT = {"set", "sets", "assign", "assigns", "change", "changes", "write", "writes"}
+# nouns of a quantity that is not an id, offset, size or address ("its flags are 0x10",
+# "20 frames")
+OTHER_QUANTITY = {
+    "flags", "flag", "params", "param", "frames", "frame", "timer", "speed", "scale", "health",
+    "damage", "counter", "radius", "height", "distance", "angle", "rotation", "yaw", "pitch",
+    "roll", "seconds", "units", "bits", "bit", "mask", "room", "layer", "switch", "text",
+    "message", "rupees", "color", "colour", "alpha", "priority", "category", "variant", "limit",
+    "max", "maximum", "min", "minimum", "capacity", "total", "sum", "difference", "times",
+    "points", "hp", "velocity", "gravity", "ticks", "percent", "degrees", "hearts",
+}

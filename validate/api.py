@@ -121,7 +121,8 @@ class Validator:
         report = ValidationReport(id=ex_id, version=version)
         if scope is None:
             scope = self._scope(idx, blocks, prose)
-        if scope.actor and scope.actor.instance_struct and "this" not in scope.vars:
+        if scope.actor and scope.actor.instance_struct and "this" not in scope.vars \
+                and not scope.actor_weak:
             from validate.ctypes_ import CType
             scope.this_type = CType(scope.actor.instance_struct, 1)
 
@@ -196,7 +197,7 @@ def _compile(compiler: Any, version: str, blocks: list[CodeBlock], scope: Scope,
         known = idx.memo["compile_known"] = set(idx.structs) | set(idx.functions)
     objects = {o for o in _asset_objects(blocks, idx)
                if not any(inc.endswith(f"/{o.lower()}.h") for inc in scope.includes)}
-    where = scope.actor
+    where = scope.actor if not scope.actor_weak else None
     home = _home(scope, idx)
     if home is not None and (where is None or posixpath.dirname(where.file or "") !=
                              posixpath.dirname(home.file or "")):

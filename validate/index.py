@@ -145,6 +145,8 @@ class SymbolIndex:
         self.macro_params: dict[str, str] = {}  # function-like macro -> "(a, b)"
         self.unions: set[str] = set()
         self.globals: dict[str, str | None] = {}
+        self.statics: dict[str, str | None] = {}  # file-local variables, by name (any file)
+        self.object_segments: dict[str, str] = {}  # object enum -> its segment (object_md)
         self.actors: dict[str, ActorInfo] = {}
         self.domain: dict[str, dict[str, int | None]] = {k: {} for k in DOMAIN_KINDS}
         self.addresses: dict[str, list[tuple[int, str | None]]] = {}
@@ -215,12 +217,16 @@ class SymbolIndex:
             if body:
                 idx.define_bodies[r["name"]] = body
         for r in run("MATCH (g:Global)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                     "RETURN g.name AS name, r.type AS type, g.type AS gtype", p):
+                     "RETURN g.name AS name, r.type AS type, g.type AS gtype, "
+                     "g.static AS st", p):
+            # a file's static is no name other files see (many files have an sInitChain)
+            table = idx.statics if r["st"] else idx.globals
             t = _first(r["type"], r["gtype"])
-            # file-local statics of many files share a name (sInitChain): a type only if one
-            if r["name"] in idx.globals and idx.globals[r["name"]] != t:
+            if r["name"] in table and table[r["name"]] != t:
                 t = None
-            idx.globals[r["name"]] = t
+            table[r["name"]] = t
+        for name in idx.statics.keys() & idx.globals.keys():
+            idx.globals[name] = None  # one file's global, another's static: which is meant?
 
         idx._load_domain(run, p)
         for r in run("MATCH (n)-[r:LOCATED_AT]->(v:Version {id: $version}) "
@@ -270,6 +276,9 @@ class SymbolIndex:
                      "o.enum AS object"):
             if r["name"]:
                 self.assets[r["name"]] = r["object"]
+        for r in run("MATCH (o:Object) RETURN o.enum AS name, o.segment AS seg"):
+            if r["seg"]:
+                self.object_segments[r["name"]] = r["seg"]
 
     # -- lookups ----------------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
     if actor is None and not requested:
         return
     have = set(requested)
-    if actor is not None and (profile_actor is not None or not requested):
+    if actor is not None:
         have |= actor.objects | ({actor.object} if actor.object else set())
     for bi, code in enumerate(codes):
         for m in _ASSET.finditer(code):
@@ -71,8 +71,10 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
             if obj is None:
                 continue
             counts["ids"] += 1
-            if obj in have or _KEEP.match(obj):
-                continue
+            seg = idx.object_segments.get(obj)
+            if obj in have or _KEEP.match(obj) or (seg is not None and seg in {
+                    idx.object_segments.get(o) for o in have}):
+                continue  # two table entries may share an object file (object_md)
             who = actor.enum if actor else "this actor"
             issues.append(Issue(
                 code="missing-object-dependency", level=2, symbol=m.group(1),

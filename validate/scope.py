@@ -23,7 +23,9 @@ KEYWORDS = {
     "_Alignof", "__alignof__", "typeof", "__typeof__", "offsetof", "__builtin_offsetof",
 }
 _ACTOR_ENUM = re.compile(r"\bACTOR_[A-Z0-9_]+\b")
-_ACTOR_STRUCT = re.compile(r"\b([A-Z][a-z]+[A-Z]\w*?)(?:_[A-Z]\w*|\s*\*)")
+_ACTOR_STRUCT = re.compile(r"(?<!\()\b([A-Z][a-z]+[A-Z]\w*?)(?:_[A-Z]\w*|\s*\*)")
+_ACTOR_CALL = re.compile(r"\b([A-Z][a-z]+[A-Z]\w*?)_[A-Za-z]\w*+\s*+\(")
+_THIS_DECL = re.compile(r"\b([A-Z]\w*+)\s*+\*\s*+this\b")
 _DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)(\()?")
 _PROFILE_SIZEOF = re.compile(r"ActorProfile\s++\w++\s*+=\s*+\{[^}]*?sizeof\s*+\(\s*+(\w++)")
 _INCLUDE = re.compile(r'^\s*#\s*include\s*+["<]([^">\n]++)[">]')
@@ -39,6 +41,7 @@ class Scope:
     vars: dict[str, CType | None] = field(default_factory=dict)
     enum_consts: set[str] = field(default_factory=set)
     actor: ActorInfo | None = None
+    actor_weak: bool = False  # found only from a pointer to it or a spawn: `this` stays untyped
     this_type: CType | None = None
     tokens: dict[int, list[Tok]] = field(default_factory=dict)  # block id -> tokens
     memo: dict[str, Any] = field(default_factory=dict)  # checks' per-example caches
@@ -351,6 +354,12 @@ def find_actor(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> 
     if by_struct is None:
         by_struct = idx.memo["actor_by_struct"] = {
             a.instance_struct: a for a in idx.actors.values() if a.instance_struct}
+    for code in codes:  # "EnHorse* this": the snippet says whose `this` it has
+        if "this" in code:
+            for m in _THIS_DECL.finditer(code):
+                a = by_struct.get(m.group(1))
+                if a:
+                    return a
     # the actor whose functions the code defines (EnHorse_Init, EnHorse_Wait...)
     prefixes: dict[str, int] = {}
     for fn in scope.defined_funcs:
@@ -359,13 +368,26 @@ def find_actor(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> 
             prefixes[head] = prefixes.get(head, 0) + 1
     if prefixes:
         return by_struct[max(prefixes, key=lambda k: prefixes[k])]
+    # weaker evidence: the prose's actor, then a function of an actor called in the code; the
+    # weakest (a pointer to another actor, an actor spawned): not enough to type `this`
+    for m in _ACTOR_ENUM.finditer(prose):
+        a = idx.actors.get(m.group())
+        if a:
+            return a
+    for text in (*codes, prose):
+        for m in _ACTOR_CALL.finditer(text):
+            a = by_struct.get(m.group(1))
+            if a:
+                return a
     for text in (*codes, prose):
         for m in _ACTOR_STRUCT.finditer(text):
             a = by_struct.get(m.group(1))
             if a:
+                scope.actor_weak = True
                 return a
         for m in _ACTOR_ENUM.finditer(text):
             a = idx.actors.get(m.group())
             if a:
+                scope.actor_weak = True
                 return a
     return None

@@ -31,7 +31,7 @@ def home_files(chk: CodeChecker) -> set[str]:
     if homes is None:
         rf = facts_for(chk.idx)
         homes = set()
-        if chk.sc.actor is not None and chk.sc.actor.file:
+        if chk.sc.actor is not None and chk.sc.actor.file and not chk.sc.actor_weak:
             homes.add(chk.sc.actor.file)
         for inc in chk.sc.includes:
             if "/" not in inc:

@@ -103,6 +103,10 @@ class TypeOps:
             return True
         if not self.known_base(p) or not self.known_base(a):
             return True
+        if UNKNOWN_ACTOR in (p.base, a.base) and p.ptr == a.ptr == 1 and \
+                "Actor" not in (p.base, a.base):
+            return True  # `this` of an actor the snippet does not name: any actor's struct,
+            # never the Actor base itself (that is &this->actor)
         if p.ptr == 0 and a.ptr == 0:
             # scalars convert; a struct by value must be the same struct
             if p.base in SCALAR_BASES or a.base in SCALAR_BASES:

@@ -59,7 +59,8 @@ class ClaimChecker:
         self.emit = emit
         self.counts = counts
         self.actor = actor
-        self.this_struct = this_struct or (actor.instance_struct if actor else None)
+        weak = bool(getattr(scope, "actor_weak", False))
+        self.this_struct = this_struct or (actor.instance_struct if actor and not weak else None)
         self.recent: list[str] = []  # structs the prose named lately, most recent first
         self.values = ValueClaims(self)
         self._relations: Any = None

@@ -162,7 +162,8 @@ def _subject(toks: list[Tok], k: int, table: bool) -> int | None:
 def _present(chk: ClaimChecker, name: str) -> set[str]:
     idx = chk.idx
     here = (name in idx.functions or name in idx.structs or name in idx.typedefs
-            or name in idx.globals or name in idx.constants or name in idx.defines
+            or name in idx.globals or name in idx.statics or name in idx.constants
+            or name in idx.defines
             or any(name in d for d in idx.domain.values()))
     return set(idx.elsewhere(name)) | ({idx.version} if here else set())
 

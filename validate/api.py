@@ -14,16 +14,14 @@ passed; a skipped level stops the count (it is never reported as passed).
 from __future__ import annotations
 
 import logging
-import posixpath
-import re
 from pathlib import Path
 from typing import Any
 
-from validate import perf, style
+from validate import level1, perf, style
 from validate.claims import ClaimChecker
 from validate.clex import tokenize
 from validate.extract import CodeBlock, Prose, bare_code, extract, inline_code
-from validate.index import ActorInfo, IndexCache, SymbolIndex
+from validate.index import IndexCache, SymbolIndex
 from validate.models import Checked, Example, Issue, Severity, ValidationReport
 from validate.objects import check_object_deps
 from validate.sandbox import MAX_SNIPPET, include_issues
@@ -31,7 +29,6 @@ from validate.scope import Scope, build_scope, find_actor
 from validate.xref import CodeChecker, make_emit
 
 log = logging.getLogger(__name__)
-_ASSET_NAME = re.compile(r"\bg[A-Z]\w+")
 
 
 class UnknownVersion(ValueError):
@@ -110,7 +107,7 @@ class Validator:
             return None, None
         idx = self.indexes.get(version)
         scope = self._scope(idx, blocks, prose)
-        return _compile(self.compiler, version, blocks, scope, idx), scope
+        return level1.compile_blocks(self.compiler, version, blocks, scope, idx), scope
 
     def _run(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose],
              compiled: Any = None, scope: Scope | None = None) -> ValidationReport:
@@ -134,8 +131,8 @@ class Validator:
             report.notes.append(f"level 1 skipped: {self.compile_note}")
             issues += include_issues(blocks)
         else:
-            fut = compiled if compiled is not None else _compile(self.compiler, version, blocks,
-                                                                 scope, idx)
+            fut = compiled if compiled is not None else level1.compile_blocks(
+                self.compiler, version, blocks, scope, idx)
             if fut is None:
                 report.levels[1] = "skipped"
                 report.notes.append(f"level 1 skipped: a code block is longer than the "
@@ -143,7 +140,8 @@ class Validator:
                 issues += include_issues(blocks)
             else:
                 result = self.compiler.result(fut)
-                issues += result.issues
+                issues += level1.excerpt_context(result.issues, report.notes, blocks, scope,
+                                                 idx)
                 report.notes += result.notes
                 report.levels[1] = result.status
 
@@ -185,46 +183,3 @@ class Validator:
         report.level_reached = reached
         report.ok = not any(i.severity is Severity.error for i in issues)
         return report
-
-
-def _compile(compiler: Any, version: str, blocks: list[CodeBlock], scope: Scope,
-             idx: SymbolIndex) -> Any:
-    """Submit the blocks to the compiler (None when one is too long to compile whole)."""
-    if any(len(b.code) > MAX_SNIPPET for b in blocks):
-        return None
-    known = idx.memo.get("compile_known")
-    if known is None:  # names no stand-in struct may shadow (a comment "Foo_Bar */" is no type)
-        known = idx.memo["compile_known"] = set(idx.structs) | set(idx.functions)
-    objects = {o for o in _asset_objects(blocks, idx)
-               if not any(inc.endswith(f"/{o.lower()}.h") for inc in scope.includes)}
-    where = scope.actor if not scope.actor_weak else None
-    home = _home(scope, idx)
-    if home is not None and (where is None or posixpath.dirname(where.file or "") !=
-                             posixpath.dirname(home.file or "")):
-        where = home  # "z_eff_ss_blast.h" resolves next to the file that includes it
-    return compiler.submit(version, blocks, where, known | set(scope.funcs), objects)
-
-
-def _home(scope: Scope, idx: SymbolIndex) -> ActorInfo | None:
-    """Where a snippet without an actor lives, from the header it includes by a bare relative
-    path (an effect's ``z_eff_ss_blast.h``): compiled in that directory, as the decomp does."""
-    from validate.relfacts import facts_for
-
-    for inc in scope.includes:
-        if "/" in inc:
-            continue
-        for path in facts_for(idx).files.get(inc, ()):
-            if path.startswith("src/"):
-                return ActorInfo("", None, None, None, None, path[:-2] + ".c")
-    return None
-
-
-def _asset_objects(blocks: list[CodeBlock], idx: SymbolIndex) -> set[str]:
-    """Objects whose assets the code names (their headers join the compile prelude)."""
-    out = set()
-    for b in blocks:
-        for name in _ASSET_NAME.findall(b.code):
-            obj = idx.assets.get(name)
-            if obj:
-                out.add(obj)
-    return out

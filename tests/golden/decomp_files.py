@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from validate.clex import tokenize
@@ -63,3 +64,43 @@ def this_lines(function: str, n: int = 3) -> str | None:
         else:
             run = []
     return None
+
+
+def snippets(root: Path | str, version: str, *, whole: bool = True, excerpts: bool = True,
+             every: int = 1, per_file: int | None = None) -> list[tuple[str, str, str]]:
+    """(file, kind, code): each file whole, each function it compiles for ``version``, and a
+    few ``this->`` lines of each; ``every``/``per_file`` sample them."""
+    out = []
+    for f in files(root)[::every]:
+        code = f.read_text(errors="replace")
+        if whole:
+            out.append((f.name, "whole file", code))
+        if excerpts:
+            for fn in functions(code, version)[:per_file]:
+                out.append((f.name, "function", fn))
+                lines = this_lines(fn)
+                if lines:
+                    out.append((f.name, "this-> lines", lines))
+    return out
+
+
+def false_alarms(validator, items: list[tuple[str, str, str]], version: str,
+                 batch: int = 16) -> tuple[Counter, dict[str, list[str]]]:
+    """Errors per (kind, code) over the snippets, and a few of each with the file."""
+    from validate.models import Example
+
+    counts: Counter = Counter()
+    seen: dict[str, list[str]] = {}
+    for i in range(0, len(items), batch):
+        part = items[i:i + batch]
+        reports = validator.validate_many([Example(
+            id=f"{name}:{kind}", messages=[{"role": "assistant", "content":
+                                            f"```c\n{code.rstrip()}\n```\n"}],
+            metadata={"version": version}) for name, kind, code in part])
+        for (name, kind, _), r in zip(part, reports, strict=True):
+            for e in r.errors():
+                counts[(kind, e.code)] += 1
+                seen.setdefault(e.code, [])
+                if len(seen[e.code]) < 5:
+                    seen[e.code].append(f"{name} ({kind}) line {e.line}: {e.message}")
+    return counts, seen

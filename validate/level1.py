@@ -23,8 +23,12 @@ from validate.models import Issue
 from validate.sandbox import MAX_SNIPPET, needs_wrap
 from validate.scope import Scope
 
-_ASSET_NAME = re.compile(r"\bg[A-Z]\w+")
-_UNDECLARED = re.compile(r"^use of undeclared identifier '(\w+)'")
+_IDENT = re.compile(r"\b[A-Za-z_]\w*+")
+# diagnostics about a name an excerpt's own file would declare, and the name they are about
+_CONTEXT = re.compile(r"^(?:use of undeclared identifier|no member named|unknown type name|"
+                      r"redefinition of|incomplete definition of type|variable has incomplete "
+                      r"type) '(?:struct |union |enum )?(\w+)'")
+_CAST = re.compile(r"\(\s*+(\w++)\s*+\*\s*+\)")
 _WHOLE = re.compile(r"^\s*#\s*include\b|\b(?:ActorProfile|EffectSsProfile)\s+\w+\s*=", re.M)
 
 
@@ -34,6 +38,9 @@ def compile_blocks(compiler: Any, version: str, blocks: list[CodeBlock], scope: 
     if any(len(b.code) > MAX_SNIPPET for b in blocks):
         return None
     where = scope.actor if not scope.actor_weak else None
+    if where is None and any("this->actor->" in b.code for b in blocks):
+        # `this` holds a pointer to an actor: an effect's EffectSs, not an actor's struct
+        where = ActorInfo("", None, None, None, "EffectSs", None)
     home = home_of(scope, idx)
     if home is not None and (where is None or posixpath.dirname(where.file or "") !=
                              posixpath.dirname(home.file or "")):
@@ -59,16 +66,22 @@ def _known(scope: Scope, idx: SymbolIndex, where: ActorInfo | None) -> set[str]:
 
 
 def home_of(scope: Scope, idx: SymbolIndex) -> ActorInfo | None:
-    """Where a snippet without an actor lives, from the header it includes by a bare relative
-    path (an effect's ``z_eff_ss_blast.h``)."""
+    """Where a snippet lives when no actor says so: next to the header it includes by a bare
+    relative path (an effect's ``z_eff_ss_blast.h``), or in the file the graph defines its
+    functions in (an excerpt of ``EffectSsBlast_Init``)."""
     from validate.relfacts import facts_for
 
+    rf = facts_for(idx)
     for inc in scope.includes:
         if "/" in inc:
             continue
-        for path in facts_for(idx).files.get(inc, ()):
+        for path in rf.files.get(inc, ()):
             if path.startswith("src/"):
                 return ActorInfo("", None, None, None, None, path[:-2] + ".c")
+    for fn in scope.defined_funcs:
+        path = rf.file_of.get(fn)
+        if path and path.startswith("src/overlays/"):
+            return ActorInfo("", None, None, None, None, path)
     return None
 
 
@@ -76,7 +89,7 @@ def asset_objects(blocks: list[CodeBlock], idx: SymbolIndex) -> set[str]:
     """Objects whose assets the code names (their headers join the compile prelude)."""
     out = set()
     for b in blocks:
-        for name in _ASSET_NAME.findall(b.code):
+        for name in _IDENT.findall(b.code):
             obj = idx.assets.get(name)
             if obj:
                 out.add(obj)
@@ -85,20 +98,30 @@ def asset_objects(blocks: list[CodeBlock], idx: SymbolIndex) -> set[str]:
 
 def excerpt_context(issues: list[Issue], notes: list[str], blocks: list[CodeBlock],
                     scope: Scope, idx: SymbolIndex) -> list[Issue]:
-    """The compile issues, less the names an excerpt takes from the file it comes from."""
-    if not any(_UNDECLARED.match(i.message) for i in issues):
+    """The compile issues, less those about names an excerpt takes from the file it comes from
+    (and those its own declarations of such names set off)."""
+    if not any(_CONTEXT.match(i.message) or i.message == "expected expression"
+               for i in issues) or any(
+            _WHOLE.search(b.code) for b in blocks):
         return issues
     loose = {(b.message_index, b.block_index) for bi, b in enumerate(blocks)
              if needs_wrap(scope.tokens.get(bi) or tokenize(b.code))}
-    whole = any(_WHOLE.search(b.code) for b in blocks)
+    own = set(scope.vars) | set(scope.funcs) | set(scope.structs) | set(scope.typedefs)
+    for frames in scope.frames.values():
+        for _, _, names in frames:
+            own.update(names)
     out = []
     taken: list[str] = []
     for i in issues:
-        m = _UNDECLARED.match(i.message)
+        m = _CONTEXT.match(i.message)
         name = m.group(1) if m else None
-        if name and not whole and ((i.message_index, i.block) in loose or
-                                   _known_name(name, idx)):
-            taken.append(name)
+        undeclared = i.message.startswith("use of undeclared")
+        if name and (_known_name(name, idx) or name in own or (
+                undeclared and ((i.message_index, i.block) in loose or name.isupper()))):
+            taken.append(name)  # an enum constant or macro of the file (RM2_ANIM_SIT_WAIT)
+            continue
+        if i.message == "expected expression" and _casts_to_known(i, blocks, idx):
+            taken.append("a type of the file")
             continue
         out.append(i)
     if taken:
@@ -107,6 +130,20 @@ def excerpt_context(issues: list[Issue], notes: list[str], blocks: list[CodeBloc
     return out
 
 
+def _casts_to_known(i: Issue, blocks: list[CodeBlock], idx: SymbolIndex) -> bool:
+    """The issue's line casts to a type the graph has (a header the excerpt does not include
+    declares it): ``(EffectSsHitMarkInitParams*)initParamsx``."""
+    for b in blocks:
+        if b.message_index == i.message_index and b.block_index == i.block and i.line:
+            lines = b.code.split("\n")
+            text = lines[i.line - 1] if i.line <= len(lines) else ""
+            return any(_known_name(t, idx) for t in _CAST.findall(text))
+    return False
+
+
 def _known_name(name: str, idx: SymbolIndex) -> bool:
+    """A name some file of the decomp declares (a static, an enum constant, a macro such as
+    an effect's ``#define rScale regs[..]``), which the excerpt's own file may."""
     return (name in idx.statics or name in idx.globals or name in idx.constants
-            or name in idx.defines or name in idx.functions)
+            or name in idx.defines or name in idx.functions or name in idx.assets
+            or name in idx.structs or name in idx.typedefs)

@@ -191,3 +191,18 @@ def test_if_blocks_of_other_versions(v):
             "    if (DEBUG_FEATURES && p) {}\n}\n")
     assert v.validate_code(code, "ntsc-1.0").ok
     assert v.validate_code(code, "gc-eu-mq-dbg").ok
+
+
+def test_layout_claims_on_bitfields_unions_and_anonymous_members(v):
+    # a bitfield: the byte of its first bit, or its storage unit's start; not its size
+    assert codes(v, "Aclearbuff.dmem is at offset 0x2.") == set()
+    assert codes(v, "Aclearbuff.dmem is at offset 0x0 (its u32 word).") == set()
+    assert codes(v, "Aclearbuff.dmem is at offset 0x3.") == {"wrong-offset"}
+    assert codes(v, "Aclearbuff.count is 2 bytes.") == set()
+    # a union's members are all at 0
+    assert codes(v, "Color_RGBA8_u32.rgba is at offset 0x0.") == set()
+    assert codes(v, "Color_RGBA8_u32.rgba is at offset 0x4.") == {"wrong-offset"}
+    # a member of an anonymous struct: the graph has no fact, so no error and no unknown-field
+    r = v.validate(_ex("Color_RGBA8_u32.r is at offset 0x0."))
+    assert r.ok and r.checked.unchecked == 1
+    assert v.validate_code("Color_RGBA8_u32 c;\nc.r = 255;\n").ok

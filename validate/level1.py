@@ -52,14 +52,17 @@ def compile_blocks(compiler: Any, version: str, blocks: list[CodeBlock], scope: 
 
 def _known(scope: Scope, idx: SymbolIndex, where: ActorInfo | None) -> set[str]:
     """Names no stand-in struct may shadow: the graph's structs and functions (a comment's
-    "Foo_Bar */" is no type), except other actors' structs whose header is not included."""
+    "Foo_Bar */" is no type), except, in a snippet that includes nothing, other actors'
+    structs (their headers are not in the prelude)."""
     memo = idx.memo.get("compile_known")
     if memo is None:
         headers = {a.instance_struct: posixpath.basename(a.file)[:-2] + ".h"
                    for a in idx.actors.values() if a.instance_struct and a.file}
         memo = idx.memo["compile_known"] = (set(idx.structs) | set(idx.functions), headers)
     known, headers = memo
-    included = {posixpath.basename(i) for i in scope.includes}
+    if scope.includes:  # its headers may bring other actors' structs in (transitively)
+        return known | set(scope.funcs)
+    included: set[str] = set()
     own = where.instance_struct if where is not None else None
     hidden = {s for s, h in headers.items() if h not in included and s != own}
     return (known - hidden) | set(scope.funcs)

@@ -14,6 +14,7 @@ from tests.golden.graph_rel import (
     MACRO_PARAMS,
     MORE_FUNCTIONS,
     WHERE,
+    add_layouts,
     add_relations,
     add_tables,
 )
@@ -390,6 +391,7 @@ def build_facts() -> Facts:
                   source="symbols")
     add_relations(f, ALL)
     add_tables(f, ALL)
+    add_layouts(f, ALL)
     return f
 
 

@@ -124,3 +124,35 @@ def add_tables(f: Facts, versions: list[str]) -> None:
         f.node("Entrance", enum=name, id=i)
         for v in versions:
             f.rel("IN_VERSION", name, v, from_kind="Entrance", to_kind="Version", value=i)
+
+
+# Layouts as the C ingest records them: a bitfield at the byte of its first bit with its
+# declared type's size (include/ultra64/abi.h), a union's members at 0, and an anonymous
+# member as one field named after its location, without its own members (include/color.h).
+LAYOUTS: dict[str, tuple[str, int, list[tuple[str, int, int, str]]]] = {
+    "Aclearbuff": ("struct", 8, [("cmd", 0, 4, "u32"), ("pad1", 1, 4, "u32"),
+                                 ("dmem", 2, 4, "u32"), ("pad2", 4, 4, "u32"),
+                                 ("count", 6, 4, "u32")]),
+    "Color_RGBA8_u32": ("union", 4, [
+        ("struct Color_RGBA8_u32::(anonymous at include/color.h:16:5)", 0, 4,
+         "struct Color_RGBA8_u32::(anonymous at include/color.h:16:5)"),
+        ("rgba", 0, 4, "u32")]),
+}
+
+
+def add_layouts(f: Facts, versions: list[str]) -> None:
+    for name, (kind, size, fields) in LAYOUTS.items():
+        f.node("Struct", name=name, kind=kind, size=size)
+        f.node("Typedef", name=name, underlying=f"{kind} {name}")
+        for v in versions:
+            f.rel("IN_VERSION", name, v, from_kind="Struct", to_kind="Version", size=size, align=4)
+            f.rel("IN_VERSION", name, v, from_kind="Typedef", to_kind="Version",
+                  type=f"{kind} {name}")
+        for pos, (fname, off, fsize, ftype) in enumerate(fields):
+            fid = f"{name}.{fname}"
+            f.node("Field", id=fid, struct=name, name=fname, offset=off, size=fsize, type=ftype,
+                   position=pos)
+            f.rel("HAS_FIELD", name, fid, position=pos)
+            for v in versions:
+                f.rel("IN_VERSION", fid, v, from_kind="Field", to_kind="Version", offset=off,
+                      size=fsize, type=ftype)

@@ -130,6 +130,8 @@ def excerpt_context(issues: list[Issue], notes: list[str], blocks: list[CodeBloc
     if taken:
         notes.append("an excerpt: " + ", ".join(sorted(set(taken))[:8]) + " taken as declared "
                      "by the code it comes from (not in the snippet)")
+        # clang's count of what it reported is no error of its own
+        out = [i for i in out if not i.message.startswith("too many errors emitted")]
     return out
 
 

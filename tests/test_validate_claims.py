@@ -206,3 +206,19 @@ def test_layout_claims_on_bitfields_unions_and_anonymous_members(v):
     r = v.validate(_ex("Color_RGBA8_u32.r is at offset 0x0."))
     assert r.ok and r.checked.unchecked == 1
     assert v.validate_code("Color_RGBA8_u32 c;\nc.r = 255;\n").ok
+
+
+@pytest.mark.parametrize("text", [
+    "1" * 200_000 + "x",                                    # a digit run that is no number
+    "| " + " " * 100_000 + "--- x",                         # a table separator that is not one
+    "/*" * 50_000 + "\n```c\n" + "/*" * 50_000 + "\n```",   # comments that never close
+    "a." * 100_000 + "b",                                    # a member chain that never ends
+    "ACTOR_EN_HORSE " * 20_000 + "0x14",                    # many entities, one number
+    "- " * 50_000 + "0x14",                                  # list markers
+    "x/" * 100_000,                                          # a path that never ends
+])
+def test_hostile_prose_is_read_in_linear_time(v, text):
+    # every claim regex is linear (possessive quantifiers, one delimiter per repetition):
+    # inputs built to make a backtracking one take hours are read like any other
+    r = v.validate(_ex(text))
+    assert r.version == "gc-eu-mq-dbg"

@@ -35,10 +35,10 @@ def check_struct_comments(code: str, idx: SymbolIndex, emit: Callable[..., None]
         if not real or real not in idx.fields:
             continue
         body = m.group("body")
-        base_line = code.count("\n", 0, m.start("body")) + 1
         mine = {member_name(d) for d in body.split(";")} - {None}
         if mine != set(idx.fields[real]):
             continue  # the snippet's own variant of the struct: its layout is not the graph's
+        base_line = code.count("\n", 0, m.start("body")) + 1
         for mm in _MEMBER_OFF.finditer(body):
             decl = mm.group(2).strip()
             if "(" in decl:
@@ -93,6 +93,7 @@ def comment_texts(code: str) -> list[tuple[str, int]]:
     if "/" not in code:
         return out
     pos = 0
+    line, counted = 1, 0  # line numbers counted incrementally (one pass over the code)
     while True:
         m = _LEXEME.search(code, pos)
         if m is None:
@@ -110,5 +111,7 @@ def comment_texts(code: str) -> list[tuple[str, int]]:
             pos = m.end()
             continue
         if text and not _OFFSET_ONLY.fullmatch(text):
-            out.append((text, code.count("\n", 0, m.start()) + 1))
+            line += code.count("\n", counted, m.start())
+            counted = m.start()
+            out.append((text, line))
     return out

@@ -153,18 +153,18 @@ class Validator:
             perf.check(toks, b.code, scope, idx, emit)
             style.check(toks, b.code, scope, idx, emit)
         check_object_deps(scope, blocks, idx, issues, counts)
+        claims = ClaimChecker(idx, self.index, None, counts, scope.actor, scope=scope)
         for p in prose:
-            emit = make_emit(issues, p.message_index, None)
-            ClaimChecker(idx, self.index, emit, counts, scope.actor, scope=scope).check_text(
-                p.text)
+            claims.emit = make_emit(issues, p.message_index, None)
+            claims.check_text(p.text)
             # inline code spans in prose (`this->actor.world.pos`) are code claims too
             for span, line in inline_code(p.text):
                 span_emit = make_emit(issues, p.message_index, None, line - 1)
                 CodeChecker(idx, scope, span_emit, counts).check(tokenize(span))
         for b in blocks:
-            emit = make_emit(issues, b.message_index, b.block_index)
-            ClaimChecker(idx, self.index, emit, counts, scope.actor, scope=scope).check_comments(
-                b.code, scope)
+            if "/" in b.code:  # claims in comments
+                claims.emit = make_emit(issues, b.message_index, b.block_index)
+                claims.check_comments(b.code, scope)
 
         report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0,
                                                       i.block or 0, i.line or 0))

@@ -48,7 +48,7 @@ def classifier(idx: SymbolIndex) -> Classifier:
 
 class ClaimChecker:
     def __init__(self, idx: SymbolIndex, index_for: Callable[[str], SymbolIndex],
-                 emit: ClaimEmit, counts: dict[str, int], actor: ActorInfo | None,
+                 emit: ClaimEmit | None, counts: dict[str, int], actor: ActorInfo | None,
                  this_struct: str | None = None, scope: Any = None) -> None:
         self.idx = idx
         # functions the example's own code defines, and what each calls
@@ -56,7 +56,7 @@ class ClaimChecker:
         for f in getattr(scope, "defined_funcs", {}) or {}:
             self.snippet_calls.setdefault(f, set())
         self.index_for = index_for
-        self.emit = emit
+        self.emit: ClaimEmit = emit or (lambda *a, **k: None)  # set per message / block
         self.counts = counts
         self.actor = actor
         weak = bool(getattr(scope, "actor_weak", False))

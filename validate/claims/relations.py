@@ -104,7 +104,7 @@ class RelationClaims:
         caller = before[-1]
         neg = False
         for t in toks[caller + 1:v]:
-            if t.kind != "word" and t.text not in ("'", ":", ",", "-"):
+            if t.kind != "word" and t.text not in ("'", ":", ",", "-", "(", ")"):
                 return
             if t.kind == "word" and t.low not in ADVERBS:
                 return
@@ -114,16 +114,26 @@ class RelationClaims:
         callees = self._list(toks, v + 1, after)
         if not callees:
             return
+        callers = [caller]  # "X and Y call Z"
+        k = caller - 1
+        while k >= 0 and (toks[k].text in (",", "(", ")") or toks[k].low in ("and", "both")
+                          or k in before):
+            if k in before:
+                callers.append(k)
+            k -= 1
         strict = any(t.low == "directly" for t in toks[caller:callees[0]])
-        for c in callees:
-            self._check_call(toks, line, toks[caller].text, toks[c].text, neg, strict)
+        for who in callers:
+            for c in callees:
+                self._check_call(toks, line, toks[who].text, toks[c].text, neg, strict)
 
     def _passive(self, toks: list[Tok], line: int, v: int, funcs: list[int]) -> None:
         k = v - 1
         neg = False
-        while k >= 0 and toks[k].kind == "word" and toks[k].low in ADVERBS | BE:
+        while k >= 0 and (toks[k].kind == "word" and toks[k].low in ADVERBS | BE):
             neg = neg or toks[k].low in NEGATION
             k -= 1
+        if k >= 1 and toks[k].text == ")" and toks[k - 1].text == "(":
+            k -= 2  # "Actor_SetFocus() is called"
         if k == v - 1 or toks[k + 1].low not in BE and not any(toks[x].low in BE
                                                                for x in range(k + 1, v)):
             return
@@ -168,7 +178,8 @@ class RelationClaims:
             t = toks[k]
             if k in cands:
                 out.append(k)
-            elif not (t.text == "," or (t.kind == "word" and t.low in AFTER_VERB | {"or"})):
+            elif not (t.text in (",", "(", ")") or (t.kind == "word" and
+                                                      t.low in AFTER_VERB | {"or"})):
                 break
             k += 1
         return out

@@ -180,6 +180,8 @@ class ValueClaims:
 
     def run(self, toks: list[Tok], line: int, table: bool) -> None:
         used: set[int] = set()
+        listing = sum(1 for t in toks if t.kind == "ver") >= 2
+        last: tuple[str | None, bool] = (None, False)
         for i, t in enumerate(toks):
             if t.kind != "num" or t.value is None or i in used:
                 continue
@@ -189,6 +191,9 @@ class ValueClaims:
             cue, strong, no_claim = _cue(toks, i)
             if no_claim:
                 continue
+            if cue is None and listing:
+                cue, strong = last  # "332 bytes on the debug ROM and 316 on NTSC 1.0"
+            last = (cue, strong)
             claim = self._claim(toks, i, value, cue, strong, line, table)
             if claim is not None:
                 if not t.hexy and value == t.value and value >= 10 and t.text.isdigit():

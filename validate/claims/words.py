@@ -56,8 +56,8 @@ NEGATION = {"not", "never", "isn", "aren", "wasn", "doesn", "don", "no", "cannot
 # a hedge or comparison: not a claim of an exact value
 APPROX = {"about", "around", "roughly", "approximately", "approx", "~", "nearly", "almost",
           "over", "under", "least", "most", "more", "less", "than", "between", "within",
-          "upto", "below", "above", "exceeds", "exceed", ">", "first", "last", "initial",
-          "remaining", "extra", "additional", "another", "next", "previous",
+          "upto", "below", "above", "exceeds", "exceed", ">", "first", "initial",
+          "remaining", "extra", "additional", "another",
           "<", ">=", "<=", "somewhere", "multiple", "aligned", "alignment", "align", "padding",
           "padded"}
 # instruction, hypothesis, arithmetic, or a value of something else

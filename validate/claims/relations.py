@@ -45,7 +45,7 @@ SLOT_NOUNS = {"function", "func", "slot", "callback", "routine", "handler", "poi
               "hook", "method", "entry", "proc", "procedure", "funcs", "functions"}
 RUNTIME = {"sets", "set", "assigns", "assigned", "switches", "switch", "changes", "changed",
            "becomes", "replaced", "replaces", "later", "runtime", "run-time", "dynamically",
-           "swaps", "reassigns", "reassigned", "installs", "installed", "time"}
+           "swaps", "reassigns", "reassigned", "installs", "installed"}
 ACTION = {"actionfunc", "action", "state", "actionfunction", "this->actionfunc"}
 
 
@@ -277,7 +277,8 @@ class RelationClaims:
         enum = self._actor(toks, fn, rf)
         if enum is None or enum not in chk.idx.actors:
             return
-        if any(t.low in RUNTIME for t in toks):
+        if any(t.low in RUNTIME or (t.low == "run" and k + 1 < len(toks) and
+                                    toks[k + 1].low == "time") for k, t in enumerate(toks)):
             self._wiring(toks, line, r, funcs, f"{role} function", enum)
             return
         neg = any(t.low in NEGATION for t in toks[min(j, r):max(j, r)])

@@ -81,7 +81,6 @@ BLOCK = {
     "will", "depending", "depends", "whether", "unless", "when", "once", "while", "assume",
     "assuming", "imagine", "hypothetically", "say", "let", "lets", "pretend", "or",
 }
-VERBS_OF_ASSIGNMENT = {"set", "sets", "assign", "assigns", "change", "changes", "write", "writes"}
 # nouns of a quantity that is not an id, offset, size or address ("its flags are 0x10",
 # "20 frames")
 OTHER_QUANTITY = {

@@ -352,8 +352,25 @@ def find_actor(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> 
                     return a
     by_struct = idx.memo.get("actor_by_struct")
     if by_struct is None:
-        by_struct = idx.memo["actor_by_struct"] = {
-            a.instance_struct: a for a in idx.actors.values() if a.instance_struct}
+        by_struct = {}
+        for a in idx.actors.values():
+            s = a.instance_struct
+            # actors sharing a struct (Player: ACTOR_PLAYER, ACTOR_EN_TORCH2): the namesake
+            if s and (s not in by_struct or a.enum[6:].replace("_", "") == s.upper()):
+                by_struct[s] = a
+        idx.memo["actor_by_struct"] = by_struct
+    if scope.defined_funcs:  # functions the graph places in an actor's file (EnTorch2_Init)
+        from validate.relfacts import facts_for
+
+        by_file = idx.memo.get("actor_by_file")
+        if by_file is None:
+            by_file = idx.memo["actor_by_file"] = {a.file: a for a in idx.actors.values()
+                                                   if a.file}
+        file_of = facts_for(idx).file_of
+        for fn in scope.defined_funcs:
+            a = by_file.get(file_of.get(fn, ""))
+            if a is not None:
+                return a
     for code in codes:  # "EnHorse* this": the snippet says whose `this` it has
         if "this" in code:
             for m in _THIS_DECL.finditer(code):

@@ -33,6 +33,9 @@ def home_files(chk: CodeChecker) -> set[str]:
         homes = set()
         if chk.sc.actor is not None and chk.sc.actor.file and not chk.sc.actor_weak:
             homes.add(chk.sc.actor.file)
+            # and where its profile functions are (Player's are in z_player.c, its profile in
+            # z_player_call.c)
+            homes.update(rf.file_of[f] for f in chk.sc.actor.profile.values() if f in rf.file_of)
         for inc in chk.sc.includes:
             if "/" not in inc:
                 homes.update(p[:-2] + ".c" for p in rf.files.get(inc, ()) if p.startswith("src/"))

@@ -22,7 +22,8 @@ _TOK = re.compile(r"""
   |(?P<word>[A-Za-z_]\w*+(?:(?:\.|->|::)[A-Za-z_]\w*+)*+|\w++)
   |(?P<op><<|>>|==|!=|->|=>|<=|>=|[=:;,()\[\]{}|<>+*/&~\#@$%'!?-]|[\u2014\u2013\u2192\u2248])
 """, re.X)
-_OP_ALIASES = {"\u2192": "->", "\u2014": "-", "\u2013": "-", "\u2248": "~"}
+# an arrow reads as "->"; a dash is a separator, never a minus sign
+_OP_ALIASES = {"\u2192": "->", "\u2014": "\u2014", "\u2013": "\u2014", "\u2248": "~"}
 _ALLCAPS = re.compile(r"[A-Z][A-Z0-9]*+(?:_[A-Z0-9]++)++")
 _FILE = re.compile(r"[\w.-]*\.[ch]")
 _CHAIN_HEAD = re.compile(r"\w+")

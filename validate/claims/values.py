@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from validate.claims.checker import ClaimChecker
 
 OFFSET_AT = "offset-at"
+# a value something is changed to, not what it is
+CHANGE = {"becomes", "become", "grows", "grow", "shrinks", "shrink", "goes", "set", "sets",
+          "changes", "change", "changed", "increases", "decreases", "moves", "moved"}
 _WEAK_OPS = {"=", "==", ":", "(", ")", ",", "->", "'", "=>", "-", "#", "|"}
 _EXPR_OPS = {"<<": lambda a, b: a << b if 0 <= b < 64 else None,
              ">>": lambda a, b: a >> b if 0 <= b < 64 else None, "|": lambda a, b: a | b}
@@ -77,8 +80,8 @@ def _cue(toks: list[Tok], i: int) -> tuple[str | None, bool, bool]:
         key = t.low if t.kind == "word" else t.text if t.kind == "op" else ""
         if key == "up" and j + 1 < i and toks[j + 1].low == "to":
             return None, False, True
-        if key in APPROX and j >= i - 2:
-            return None, False, True
+        if (key in APPROX or key in CHANGE) and j >= i - 2:
+            return None, False, True  # "about 0x10", "becomes 0x294 bytes", "set to 0x10"
         if key in OTHER_QUANTITY:
             quantity = True  # "its flags are 0x10"; unless a cue says what it is of
             continue
@@ -132,6 +135,8 @@ def _value(toks: list[Tok], i: int, used: set[int]) -> int | None:
     if i >= 2 and toks[i - 2].kind == "num" and toks[i - 1].text in ("-", "+", "*", "/", "to",
                                                                      "or"):
         return None
+    if i >= 2 and toks[i - 1].text == ":" and toks[i - 2].ek == "file":
+        return None  # "z_en_horse.h:15": a line number
     if i >= 1 and toks[i - 1].text == "-" and (i < 2 or toks[i - 2].kind not in ("num", "ent")):
         v = -v
     if i >= 2 and toks[i - 1].text == "(" and toks[i - 2].kind == "num":
@@ -220,7 +225,9 @@ class ValueClaims:
         for j, e in enumerate(toks):
             if e.kind == "ent" and self._what(e, whats, cue) is not None:
                 rivals.add(j)
-        listing = sum(1 for t in toks if t.kind == "ver") >= 2
+        # "at offset 0x0, size 0x14": a number with its own cue may follow another's
+        listing = sum(1 for t in toks if t.kind == "ver") >= 2 or (
+            strong and i >= 1 and toks[i - 1].low in CUE_BEFORE)
         for j in sorted(rivals, key=lambda j: (abs(j - i), j > i)):
             lo, hi = (j + 1, i) if j < i else (i + 1, j)
             ok, neg = _path_ok(toks[lo:hi], strong or table, rivals, lo, listing)
@@ -280,8 +287,9 @@ class ValueClaims:
         idx = self.chk.idx
         for j in order:
             t = toks[j]
-            if t.kind != "word" or j == i or abs(j - i) > 10 or not t.text[:1].islower():
-                continue
+            if t.kind != "word" or j == i or abs(j - i) > 10 or not t.text[:1].islower() \
+                    or t.low in CUE_BEFORE or t.low in CUE_AFTER:
+                continue  # not the cue word itself ("size" is also GameState.size)
             r = layout.bare(t.text, idx, structs)
             if r is None:
                 continue

@@ -80,6 +80,7 @@ BLOCK = {
     "check", "checks", "compare", "compares", "test", "tests", "wait", "waits", "call", "calls",
     "will", "depending", "depends", "whether", "unless", "when", "once", "while", "assume",
     "assuming", "imagine", "hypothetically", "say", "let", "lets", "pretend", "or",
+    "becomes", "become", "becoming", "grow", "growing", "shrink", "shrinking", "goes",
 }
 # nouns of a quantity that is not an id, offset, size or address ("its flags are 0x10",
 # "20 frames")
@@ -90,4 +91,6 @@ OTHER_QUANTITY = {
     "message", "rupees", "color", "colour", "alpha", "priority", "category", "variant", "limit",
     "max", "maximum", "min", "minimum", "capacity", "total", "sum", "difference", "times",
     "points", "hp", "velocity", "gravity", "ticks", "percent", "degrees", "hearts",
+    "padding", "pad", "gap", "gaps", "all", "line", "lines", "column", "call", "calls",
+    "sites", "site",
 }

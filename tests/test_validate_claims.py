@@ -216,6 +216,9 @@ def test_layout_claims_on_bitfields_unions_and_anonymous_members(v):
     "ACTOR_EN_HORSE " * 20_000 + "0x14",                    # many entities, one number
     "- " * 50_000 + "0x14",                                  # list markers
     "x/" * 100_000,                                          # a path that never ends
+    "```c\nEn" + "a" * 100_000 + "Bx = 1;\n```",               # an actor-like name, no match
+    "```c\nEnHorse" + "_a" * 50_000 + " x;\n```",              # one with many parts
+    "```c\nActorProfile P = {" + " ActorProfile Q = {" * 20_000 + "\n```",
 ])
 def test_hostile_prose_is_read_in_linear_time(v, text):
     # every claim regex is linear (possessive quantifiers, one delimiter per repetition):

@@ -25,7 +25,8 @@ from validate.index import IndexCache, SymbolIndex
 from validate.models import Checked, Example, Issue, Severity, ValidationReport
 from validate.objects import check_object_deps
 from validate.sandbox import MAX_SNIPPET, include_issues
-from validate.scope import Scope, build_scope, find_actor
+from validate.scope import Scope, build_scope
+from validate.which_actor import find_actor
 from validate.xref import CodeChecker, make_emit
 
 log = logging.getLogger(__name__)

@@ -16,23 +16,49 @@ from validate.index import SymbolIndex
 from validate.models import Issue
 from validate.scope import Scope
 
-_PROFILE = re.compile(r"ActorProfile\s+(\w+)\s*=\s*\{(.*?)\}\s*;", re.S)
+_PROFILE = re.compile(r"ActorProfile\s++(\w++)\s*+=\s*+\{")
+_CLOSE = re.compile(r"\}\s*+;")
 _OBJECT_NAME = re.compile(r"\bOBJECT_\w++")
 _ASSET = re.compile(r"\b(g[A-Z]\w+)\b")
 _KEEP = re.compile(r"^OBJECT_GAMEPLAY_\w*KEEP$")
 
 
+def _strip_comments(s: str) -> str:
+    out, pos = [], 0
+    while True:
+        a, b = s.find("/*", pos), s.find("//", pos)
+        if a < 0 and b < 0:
+            return "".join(out) + s[pos:]
+        if b >= 0 and (a < 0 or b < a):
+            out.append(s[pos:b])
+            nl = s.find("\n", b)
+            pos = len(s) if nl < 0 else nl
+        else:
+            out.append(s[pos:a])
+            end = s.find("*/", a + 2)
+            pos = len(s) if end < 0 else end + 2
+
+
 def profile_fields(code: str) -> list[tuple[str, list[str], int]]:
-    """(profile name, its initializer entries, line) for each ActorProfile in the code."""
+    """(profile name, its initializer entries, line) for each ActorProfile in the code. One
+    pass: each profile's body ends at the first ``};`` after it (none: no more profiles)."""
     out: list[tuple[str, list[str], int]] = []
     if "ActorProfile" not in code:
         return out
-    for m in _PROFILE.finditer(code):
-        body = re.sub(r"/\*.*?\*/|//[^\n]*", "", m.group(2), flags=re.S)
+    pos = 0
+    while True:
+        m = _PROFILE.search(code, pos)
+        if m is None:
+            break
+        c = _CLOSE.search(code, m.end())
+        if c is None:
+            break
+        body = _strip_comments(code[m.end():c.start()])
         entries = [e.strip() for e in body.split(",")]
         if entries and not entries[-1]:
             entries.pop()
         out.append((m.group(1), entries, code.count("\n", 0, m.start()) + 1))
+        pos = c.end()
     return out
 
 

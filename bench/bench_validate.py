@@ -59,28 +59,31 @@ v = Validator(store, Settings(cache_dir=tmp / "cache"), compile=comp, decomp=dec
 ex = CORRECT + [e for _, e in planted()]
 for i in range(0, len(ex), 32):  # warm, as scoring the suite first would: indexes, workers, PCH,
     v.validate_many(ex[i:i + 32])  # the graph's answers for names missing from a version
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 n = 0
 for _ in range(rounds):
     for i in range(0, len(ex), 32):
         n += len(v.validate_many(ex[i:i + 32]))
-print(n / (time.perf_counter() - t))
+print(n / (time.perf_counter() - t), n / (time.process_time() - c))
 v.close()
 store.close()
 """
 
 
-def rate_of(tree: Path, comp: bool, rounds: int, decomp: str | None) -> float:
+def rate_of(tree: Path, comp: bool, rounds: int, decomp: str | None) -> tuple[float, float]:
+    """(examples per second of wall-clock time, per second of this process's CPU time)."""
     out = subprocess.run([sys.executable, "-c", _RATE, str(tree), "1" if comp else "0",
                           str(rounds), decomp or ""], check=True, capture_output=True, text=True,
                          cwd=tempfile.gettempdir())
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
 def rates(trees: dict[str, Path], comp: bool, rounds: int, decomp: str | None,
-          repeats: int) -> dict[str, list[float]]:
-    """Each tree's rate in each of ``repeats`` alternations (the trees take turns going first)."""
-    got: dict[str, list[float]] = {name: [] for name in trees}
+          repeats: int) -> dict[str, list[tuple[float, float]]]:
+    """Each tree's (wall, CPU) rates in each of ``repeats`` alternations (the trees take turns
+    going first)."""
+    got: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
     for r in range(repeats):
         order = list(trees) if r % 2 == 0 else list(reversed(trees))
         for name in order:
@@ -119,7 +122,7 @@ def main() -> None:
         finally:
             v.close()
         got = rates(trees, comp, 3 if comp else 10, decomp, args.repeats)
-        results[label] = (res, max(got["now"]))
+        results[label] = (res, max(w for w, _ in got["now"]), max(c for _, c in got["now"]))
         if "baseline" in got:
             before[label] = got
     lines.append(f"Golden suite: {len(CORRECT)} correct examples written in the decomp's style, "
@@ -128,16 +131,19 @@ def main() -> None:
                  "Level 1 runs against the real decomp when `OOT_DECOMP` is set"
                  f"{' (it was: ' + decomp + ')' if decomp else ' (it was not: level-1 rows absent)'}.")
     lines.append("")
-    lines.append("| mode | examples/s | false alarms on correct examples |")
-    lines.append("|---|---|---|")
-    for label, (res, rate) in results.items():
+    lines.append("| mode | examples/s | examples per CPU-second | false alarms on correct "
+                 "examples |")
+    lines.append("|---|---|---|---|")
+    for label, (res, rate, cpu) in results.items():
         fa = sum(res["false_alarms"].values())
-        lines.append(f"| {label} | {rate:,.0f} | {fa} of {res['n_correct']} examples "
-                     f"({100 * fa / res['n_correct']:.1f}%) |")
+        lines.append(f"| {label} | {rate:,.0f} | {cpu:,.0f} | {fa} of {res['n_correct']} "
+                     f"examples ({100 * fa / res['n_correct']:.1f}%) |")
     lines.append("")
     lines.append(f"Throughput: fresh processes, the golden examples ({len(CORRECT)} correct + "
                  f"{len(planted())} planted) in batches of 32, 10 rounds (3 with compile), "
-                 f"best of {args.repeats} runs per mode; the machine is shared with other jobs, so "
+                 f"best of {args.repeats} runs per mode; CPU-seconds are the validating process's "
+                 "own (compile workers are other processes), the steadier measure on a loaded "
+                 "machine; the machine is shared with other jobs, so "
                  "only numbers taken in the same run compare.")
     if before:
         lines.append("")
@@ -146,14 +152,16 @@ def main() -> None:
                      "runs alternating):")
         lines.append("")
         lines.append("| mode | before, best (all runs) | now, best (all runs) | speed-up, median of "
-                     "the paired runs |")
-        lines.append("|---|---|---|---|")
+                     "the paired runs | per CPU-second: before, now, speed-up |")
+        lines.append("|---|---|---|---|---|")
         for label, got in before.items():
-            old, now = got["baseline"], got["now"]
+            old, now = [w for w, _ in got["baseline"]], [w for w, _ in got["now"]]
+            oc, nc = [c for _, c in got["baseline"]], [c for _, c in got["now"]]
             ratio = statistics.median(n / o for n, o in zip(now, old, strict=True))
+            cratio = statistics.median(n / o for n, o in zip(nc, oc, strict=True))
             lines.append(f"| {label} | {max(old):,.0f} ({', '.join(f'{x:.0f}' for x in old)}) | "
                          f"{max(now):,.0f} ({', '.join(f'{x:.0f}' for x in now)}) | "
-                         f"{ratio:.2f}x |")
+                         f"{ratio:.2f}x | {max(oc):,.0f}, {max(nc):,.0f}, {cratio:.2f}x |")
     lines.append("")
     best = results[list(results)[-1]][0]
     lines.append(f"Per issue code ({list(results)[-1]}): recall on planted errors, false alarms "

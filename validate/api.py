@@ -14,23 +14,22 @@ passed; a skipped level stops the count (it is never reported as passed).
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
-from validate import perf, style
+from validate import level1, perf, style
 from validate.claims import ClaimChecker
 from validate.clex import tokenize
 from validate.extract import CodeBlock, Prose, bare_code, extract, inline_code
 from validate.index import IndexCache, SymbolIndex
 from validate.models import Checked, Example, Issue, Severity, ValidationReport
 from validate.objects import check_object_deps
-from validate.sandbox import include_issues
-from validate.scope import Scope, build_scope, find_actor
+from validate.sandbox import MAX_SNIPPET, include_issues
+from validate.scope import Scope, build_scope
+from validate.which_actor import find_actor
 from validate.xref import CodeChecker, make_emit
 
 log = logging.getLogger(__name__)
-_ASSET_NAME = re.compile(r"\bg[A-Z]\w+")
 
 
 class UnknownVersion(ValueError):
@@ -109,18 +108,19 @@ class Validator:
             return None, None
         idx = self.indexes.get(version)
         scope = self._scope(idx, blocks, prose)
-        return self.compiler.submit(version, blocks, scope.actor, set(idx.structs),
-                                    _asset_objects(blocks, idx)), scope
+        return level1.compile_blocks(self.compiler, version, blocks, scope, idx), scope
 
     def _run(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose],
              compiled: Any = None, scope: Scope | None = None) -> ValidationReport:
         idx = self.index(version)
         issues: list[Issue] = []
-        counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0}
+        counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0, "relations": 0,
+                  "unchecked": 0}
         report = ValidationReport(id=ex_id, version=version)
         if scope is None:
             scope = self._scope(idx, blocks, prose)
-        if scope.actor and scope.actor.instance_struct and "this" not in scope.vars:
+        if scope.actor and scope.actor.instance_struct and "this" not in scope.vars \
+                and not scope.actor_weak:
             from validate.ctypes_ import CType
             scope.this_type = CType(scope.actor.instance_struct, 1)
 
@@ -132,32 +132,40 @@ class Validator:
             report.notes.append(f"level 1 skipped: {self.compile_note}")
             issues += include_issues(blocks)
         else:
-            fut = compiled if compiled is not None else self.compiler.submit(
-                version, blocks, scope.actor, set(idx.structs), _asset_objects(blocks, idx))
-            result = self.compiler.result(fut)
-            issues += result.issues
-            report.notes += result.notes
-            report.levels[1] = result.status
+            fut = compiled if compiled is not None else level1.compile_blocks(
+                self.compiler, version, blocks, scope, idx)
+            if fut is None:
+                report.levels[1] = "skipped"
+                report.notes.append(f"level 1 skipped: a code block is longer than the "
+                                    f"{MAX_SNIPPET:,} characters the compiler is given")
+                issues += include_issues(blocks)
+            else:
+                result = self.compiler.result(fut)
+                issues += level1.excerpt_context(result.issues, report.notes, blocks, scope,
+                                                 idx)
+                report.notes += result.notes
+                report.levels[1] = result.status
 
         # level 2, 3, 4 per block
         for bi, b in enumerate(blocks):
             emit = make_emit(issues, b.message_index, b.block_index)
             toks = scope.tokens[bi]
-            CodeChecker(idx, scope, emit, counts).check(toks)
+            CodeChecker(idx, scope, emit, counts, bi).check(toks)
             perf.check(toks, b.code, scope, idx, emit)
             style.check(toks, b.code, scope, idx, emit)
         check_object_deps(scope, blocks, idx, issues, counts)
+        claims = ClaimChecker(idx, self.index, None, counts, scope.actor, scope=scope)
         for p in prose:
-            emit = make_emit(issues, p.message_index, None)
-            ClaimChecker(idx, self.index, emit, counts, scope.actor).check_text(p.text)
+            claims.emit = make_emit(issues, p.message_index, None)
+            claims.check_text(p.text)
             # inline code spans in prose (`this->actor.world.pos`) are code claims too
             for span, line in inline_code(p.text):
                 span_emit = make_emit(issues, p.message_index, None, line - 1)
                 CodeChecker(idx, scope, span_emit, counts).check(tokenize(span))
         for b in blocks:
-            emit = make_emit(issues, b.message_index, b.block_index)
-            ClaimChecker(idx, self.index, emit, counts, scope.actor).check_comments(
-                b.code, scope)
+            if "/" in b.code:  # claims in comments
+                claims.emit = make_emit(issues, b.message_index, b.block_index)
+                claims.check_comments(b.code, scope)
 
         report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0,
                                                       i.block or 0, i.line or 0))
@@ -176,14 +184,3 @@ class Validator:
         report.level_reached = reached
         report.ok = not any(i.severity is Severity.error for i in issues)
         return report
-
-
-def _asset_objects(blocks: list[CodeBlock], idx: SymbolIndex) -> set[str]:
-    """Objects whose assets the code names (their headers join the compile prelude)."""
-    out = set()
-    for b in blocks:
-        for name in _ASSET_NAME.findall(b.code):
-            obj = idx.assets.get(name)
-            if obj:
-                out.add(obj)
-    return out

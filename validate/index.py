@@ -49,6 +49,8 @@ class ActorInfo:
     file: str | None
     objects: set[str] = field(default_factory=set)
     profile: dict[str, str] = field(default_factory=dict)  # role -> function
+    overlay: str | None = None
+    profile_id_enum: str | None = None  # the id its profile names (another actor's, rarely)
 
 
 # Domain tables whose enum names code uses; kind -> (key prop, id prop)
@@ -57,6 +59,21 @@ DOMAIN_KINDS: dict[str, str] = {
     "Sfx": "NA_SE_", "EffectSs": "EFFECT_SS_", "Entrance": "ENTR_", "GameState": "GAMESTATE_",
 }
 _KEYED_BY_NAME = ("Function", "Struct", "Typedef", "Enum", "EnumConstant", "Global", "Define")
+
+
+def table_id(node_id: Any, text: Any) -> int | None:
+    """A table entry's id in one version: the ``id`` of its ``IN_VERSION`` edge's ``text``
+    (JSON of what differs in that version; written only when something does), else the node's
+    ``id`` (its position in the table). Never the edge's ``value``: an Actor's holds the flags
+    of its profile (ingest.c_profiles), so the id must not be read from there."""
+    if text:
+        try:
+            diff = json.loads(text)
+        except ValueError:
+            diff = None
+        if isinstance(diff, dict) and isinstance(diff.get("id"), int):
+            return diff["id"]
+    return node_id if isinstance(node_id, int) else None
 
 
 def _first(*values: Any) -> Any:
@@ -95,7 +112,11 @@ class SymbolIndex:
         self.constants: dict[str, int | None] = {}  # enum constants
         self.defines: dict[str, int | None] = {}
         self.define_bodies: dict[str, str] = {}
+        self.macro_params: dict[str, str] = {}  # function-like macro -> "(a, b)"
+        self.unions: set[str] = set()
         self.globals: dict[str, str | None] = {}
+        self.statics: dict[str, str | None] = {}  # file-local variables, by name (any file)
+        self.object_segments: dict[str, str] = {}  # object enum -> its segment (object_md)
         self.actors: dict[str, ActorInfo] = {}
         self.domain: dict[str, dict[str, int | None]] = {k: {} for k in DOMAIN_KINDS}
         self.addresses: dict[str, list[tuple[int, str | None]]] = {}
@@ -134,8 +155,10 @@ class SymbolIndex:
 
         for r in run("MATCH (s:Struct)-[r:IN_VERSION]->(v:Version {id: $version}) "
                      "RETURN s.name AS name, r.size AS size, r.align AS align, "
-                     "s.size AS ssize, s.align AS salign", p):
+                     "s.size AS ssize, s.align AS salign, s.kind AS kind", p):
             idx.structs[r["name"]] = (_first(r["size"], r["ssize"]), _first(r["align"], r["salign"]))
+            if r["kind"] == "union":
+                idx.unions.add(r["name"])
 
         for r in run("MATCH (f:Field)-[r:IN_VERSION]->(v:Version {id: $version}) "
                      "RETURN f.struct AS struct, f.name AS name, r.offset AS off, r.size AS size, "
@@ -157,14 +180,25 @@ class SymbolIndex:
             idx.constants[r["name"]] = _first(r["value"], r["cvalue"])
         for r in run("MATCH (d:Define)-[r:IN_VERSION]->(v:Version {id: $version}) "
                      "RETURN d.name AS name, r.value AS value, d.value AS dvalue, "
-                     "r.text AS text, d.body AS body", p):
+                     "r.text AS text, d.body AS body, d.params AS params, "
+                     "d.function_like AS fl", p):
             idx.defines[r["name"]] = _first(r["value"], r["dvalue"])
+            if r["fl"] and r["params"]:
+                idx.macro_params[r["name"]] = r["params"]
             body = _first(r["text"], r["body"])
             if body:
                 idx.define_bodies[r["name"]] = body
         for r in run("MATCH (g:Global)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                     "RETURN g.name AS name, r.type AS type, g.type AS gtype", p):
-            idx.globals[r["name"]] = _first(r["type"], r["gtype"])
+                     "RETURN g.name AS name, r.type AS type, g.type AS gtype, "
+                     "g.static AS st", p):
+            # a file's static is no name other files see (many files have an sInitChain)
+            table = idx.statics if r["st"] else idx.globals
+            t = _first(r["type"], r["gtype"])
+            if r["name"] in table and table[r["name"]] != t:
+                t = None
+            table[r["name"]] = t
+        for name in idx.statics.keys() & idx.globals.keys():
+            idx.globals[name] = None  # one file's global, another's static: which is meant?
         # names declared for their address (extern u8 X[]): known names, not data
         for r in run("MATCH (g:LinkerSymbol)-[:IN_VERSION]->(v:Version {id: $version}) "
                      "RETURN g.name AS name, g.type AS type", p):
@@ -182,25 +216,27 @@ class SymbolIndex:
     def _load_domain(self, run: Any, p: dict[str, Any]) -> None:
         for kind in DOMAIN_KINDS:
             rows = run(f"MATCH (n:{kind})-[r:IN_VERSION]->(v:Version {{id: $version}}) "
-                       "RETURN n.enum AS name, r.value AS value, n.id AS id", p)
+                       "RETURN n.enum AS name, n.id AS id, r.text AS text", p)
             if not rows:
                 # a table ingested without per-version edges holds for every version
-                rows = run(f"MATCH (n:{kind}) RETURN n.enum AS name, n.id AS id, "
-                           "n.id AS value")
-            self.domain[kind] = {r["name"]: _first(r["value"], r["id"]) for r in rows}
+                rows = run(f"MATCH (n:{kind}) RETURN n.enum AS name, n.id AS id")
+            self.domain[kind] = {r["name"]: table_id(r["id"], r.get("text")) for r in rows}
 
         actor_rows = run("MATCH (a:Actor)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                         "RETURN a.enum AS name, r.value AS value, a.id AS id, r.size AS size, "
+                         "RETURN a.enum AS name, a.id AS id, r.text AS text, r.size AS size, "
                          "a.instance_size AS isize, a.instance_struct AS istruct, "
-                         "a.object AS object, a.file AS file", p)
+                         "a.object AS object, a.file AS file, a.overlay AS overlay, "
+                         "a.profile_id_enum AS pid", p)
         if not actor_rows:
-            actor_rows = run("MATCH (a:Actor) RETURN a.enum AS name, a.id AS value, a.id AS id, "
+            actor_rows = run("MATCH (a:Actor) RETURN a.enum AS name, a.id AS id, "
                              "a.instance_size AS size, a.instance_size AS isize, "
-                             "a.instance_struct AS istruct, a.object AS object, a.file AS file")
+                             "a.instance_struct AS istruct, a.object AS object, a.file AS file, "
+                             "a.overlay AS overlay, a.profile_id_enum AS pid")
         for r in actor_rows:
             self.actors[r["name"]] = ActorInfo(
-                r["name"], _first(r["value"], r["id"]), r["object"], _first(r["size"], r["isize"]),
-                r["istruct"], r["file"])
+                r["name"], table_id(r["id"], r.get("text")), r["object"],
+                _first(r["size"], r["isize"]), r["istruct"], r["file"], overlay=r["overlay"],
+                profile_id_enum=r["pid"])
         for r in run("MATCH (a:Actor)-[u:USES_OBJECT]->(o:Object) "
                      "RETURN a.enum AS actor, o.enum AS object, u.versions AS versions"):
             vs = r["versions"]
@@ -216,6 +252,9 @@ class SymbolIndex:
                      "o.enum AS object"):
             if r["name"]:
                 self.assets[r["name"]] = r["object"]
+        for r in run("MATCH (o:Object) RETURN o.enum AS name, o.segment AS seg"):
+            if r["seg"]:
+                self.object_segments[r["name"]] = r["seg"]
 
     # -- lookups ----------------------------------------------------------------------------
 

@@ -67,7 +67,10 @@ class Checked(BaseModel):
     fields: int = 0
     ids: int = 0
     addresses: int = 0
+    relations: int = 0
     code_blocks: int = 0
+    unchecked: int = Field(0, description="claims found that the graph has no fact for "
+                           "(never reported wrong)")
 
 
 LevelStatus = Literal["passed", "failed", "skipped", "not-applicable"]

@@ -8,7 +8,8 @@
 - ``large-stack-array``: big local arrays on the small game-thread stacks.
 - ``alloc-in-frame``: heap allocation in a per-frame update/draw function.
 - ``large-instance``: an actor struct bigger than any actor the graph knows in that version.
-- ``object-slots``: more objects requested than the object context has slots.
+- ``object-slots``: more objects requested (passed to ``Object_GetSlot`` and friends) than the
+  object context has slots.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
             continue
         if t.kind != "id":
             continue
-        if t.text in object_table and t.text.startswith("OBJECT_"):
+        if t.text in object_table and t.text.startswith("OBJECT_") and _requested(toks, i):
             objects.add(t.text)
         nxt = toks[i + 1].text if i + 1 < n else ""
         prev = toks[i - 1].text if i > 0 else ""
@@ -176,6 +177,21 @@ def _instance(scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
                  f"{name} is at least {total:#x} bytes, larger than any actor in {idx.version} "
                  f"(largest: {who}, {biggest:#x}); actor instances live on the zelda arena",
                  None, [], _warn())
+
+
+_OBJECT_LOADERS = {"Object_GetSlot", "Object_SpawnPersistent", "Object_Spawn", "Object_IsLoaded"}
+
+
+def _requested(toks: list[Tok], i: int) -> bool:
+    """An object passed to a loader (``Object_GetSlot(&play->objectCtx, OBJECT_DOG)``): a table
+    of object ids is not a request for all of them at once."""
+    for j in range(i - 1, max(-1, i - 8), -1):
+        t = toks[j]
+        if t.text in (";", "{", "}", "="):
+            return False
+        if t.kind == "id" and t.text in _OBJECT_LOADERS:
+            return True
+    return False
 
 
 def _slots(objs: set[str], idx: SymbolIndex, emit: Emit) -> None:

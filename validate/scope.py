@@ -13,6 +13,7 @@ from typing import Any
 from validate.clex import Tok, call_span, matching, pp_directive, tokenize
 from validate.ctypes_ import BUILTIN_TYPES, CType, parse_type
 from validate.index import ActorInfo, SymbolIndex
+from validate.ppcond import Liveness, liveness
 
 KEYWORDS = {
     "if", "else", "for", "while", "do", "switch", "case", "default", "return", "break",
@@ -20,9 +21,8 @@ KEYWORDS = {
     "const", "volatile", "register", "inline", "auto", "__attribute__", "asm", "__asm__",
     "_Alignof", "__alignof__", "typeof", "__typeof__", "offsetof", "__builtin_offsetof",
 }
-_ACTOR_ENUM = re.compile(r"\bACTOR_[A-Z0-9_]+\b")
-_ACTOR_STRUCT = re.compile(r"\b([A-Z][a-z]+[A-Z]\w*?)(?:_[A-Z]\w*|\s*\*)")
 _DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)(\()?")
+_INCLUDE = re.compile(r'^\s*#\s*include\s*+["<]([^">\n]++)[">]')
 
 
 @dataclass
@@ -35,9 +35,24 @@ class Scope:
     vars: dict[str, CType | None] = field(default_factory=dict)
     enum_consts: set[str] = field(default_factory=set)
     actor: ActorInfo | None = None
+    actor_weak: bool = False  # found only from a pointer to it or a spawn: `this` stays untyped
     this_type: CType | None = None
     tokens: dict[int, list[Tok]] = field(default_factory=dict)  # block id -> tokens
     memo: dict[str, Any] = field(default_factory=dict)  # checks' per-example caches
+    # a defined function's parameters and locals: block -> [(first line, last line, vars)]
+    frames: dict[int, list[tuple[int, int, dict[str, CType | None]]]] = field(
+        default_factory=dict)
+    func_calls: dict[str, set[str]] = field(default_factory=dict)  # defined function -> callees
+    includes: list[str] = field(default_factory=list)  # #include operands, as written
+    live: dict[int, Liveness] = field(default_factory=dict)  # block -> lines #if leaves out
+
+    def local(self, name: str, block: int | None, line: int) -> tuple[bool, CType | None]:
+        """(declared in the function around ``line``, its type there)."""
+        if block is not None:
+            for first, last, names in self.frames.get(block, ()):
+                if first <= line <= last and name in names:
+                    return True, names[name]
+        return False, None
 
     def is_type(self, name: str, idx: SymbolIndex) -> bool:
         return (name in BUILTIN_TYPES or name in self.structs or name in self.typedefs
@@ -48,6 +63,24 @@ class Scope:
         if s in self.structs:
             return self.structs[s]
         return idx.field_types(struct)
+
+
+def after_type(toks: list[Tok], i: int) -> bool:
+    """Whether the name at ``i`` follows a type (a declaration's name, not a call): ``s32 f(``,
+    ``Actor* f(``, or a macro-made return type such as ``BAD_RETURN(s32) f(``."""
+    if i == 0:
+        return False
+    prev = toks[i - 1]
+    if prev.kind == "id" or prev.text == "*":
+        return prev.text not in ("return", "else", "case", "do", "goto", "sizeof")
+    if prev.text == ")":
+        k = i - 2
+        depth = 1
+        while k >= 0 and depth:
+            depth += {")": 1, "(": -1}.get(toks[k].text, 0)
+            k -= 1
+        return k >= 0 and toks[k].kind == "id" and toks[k].text.isupper()
+    return False
 
 
 def _decl_type(toks: list[Tok], start: int, name_i: int) -> CType | None:
@@ -75,25 +108,63 @@ def parse_members(toks: list[Tok], open_i: int, close_i: int) -> dict[str, CType
 def _member(stmt: list[Tok], members: dict[str, CType | None]) -> None:
     if not stmt:
         return
+    if stmt[0].text in ("struct", "union") and any(t.text == "{" for t in stmt):
+        open_i = next(k for k, t in enumerate(stmt) if t.text == "{")
+        close = matching(stmt, open_i)
+        if close + 1 >= len(stmt):
+            # an anonymous struct/union member: its members belong to the enclosing struct
+            members.update(parse_members(stmt, open_i, close))
+            return
+        members[stmt[-1].text] = None  # a member of an inline struct type
+        return
     # function pointer member: Type (*name)(...)
     for j in range(len(stmt) - 2):
         if stmt[j].text == "(" and stmt[j + 1].text == "*" and stmt[j + 2].kind == "id":
             members[stmt[j + 2].text] = CType("<fn>", 1, func=True)
             return
-    # last identifier before any [ or :
+    # "u8 r, g, b;": the type, then one declarator per comma
+    parts: list[list[Tok]] = [[]]
+    depth = 0
+    for t in stmt:
+        if t.text in ("(", "["):
+            depth += 1
+        elif t.text in (")", "]"):
+            depth -= 1
+        if t.text == "," and depth == 0:
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    first = _declarator(parts[0], members, None)
+    for extra in parts[1:]:
+        if first is not None:
+            _declarator(extra, members, first)
+
+
+def _declarator(stmt: list[Tok], members: dict[str, CType | None], base: CType | None
+                ) -> CType | None:
+    """One member declarator (``name[..]``, ``*name``, ``name : 3``); returns the type the
+    declarators of its statement share (without this one's ``*``)."""
     end = len(stmt)
     for j, t in enumerate(stmt):
         if t.text in ("[", ":"):
             end = j
             break
     ids = [j for j in range(end) if stmt[j].kind == "id"]
-    if len(ids) < 2:
-        return
+    if not ids or (base is None and len(ids) < 2):
+        return None
     name_i = ids[-1]
-    ct = _decl_type(stmt, 0, name_i)
-    if ct is not None and end < len(stmt) and stmt[end].text == "[":
+    stars = sum(1 for t in stmt[:name_i] if t.text == "*")
+    if base is None:
+        ct = _decl_type(stmt, 0, name_i)
+        if ct is None:
+            return None
+        root = CType(ct.base, max(0, ct.ptr - stars))
+    else:
+        ct, root = CType(base.base, base.ptr + stars), base
+    if end < len(stmt) and stmt[end].text == "[":
         ct = CType(ct.base, ct.ptr + 1)
     members[stmt[name_i].text] = ct
+    return root
 
 
 def build_scope(codes: list[str], idx: SymbolIndex) -> Scope:
@@ -101,33 +172,67 @@ def build_scope(codes: list[str], idx: SymbolIndex) -> Scope:
     for bi, code in enumerate(codes):
         toks = tokenize(code)
         sc.tokens[bi] = toks
-        _scan(toks, sc, idx)
+        _scan(toks, sc, idx, bi)
+    for bi, code in enumerate(codes):
+        if "#" in code:
+            sc.live[bi] = liveness(code, idx.version, sc.macros | idx.defines.keys())
     return sc
 
 
-def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex) -> None:
+def _var(sc: Scope, frame: dict[str, CType | None] | None, name: str, ct: CType | None) -> None:
+    """A variable: in its function's frame, and in ``vars`` (whose type is unknown where
+    two functions of the snippet declare the name differently)."""
+    if frame is not None:
+        frame[name] = ct
+    if name in sc.vars and sc.vars[name] != ct:
+        sc.vars[name] = None
+    else:
+        sc.vars[name] = ct
+
+
+def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex, block: int = 0) -> None:
     depth = 0
     n = len(toks)
     i = 0
+    pending: tuple[str, dict[str, CType | None]] | None = None  # a definition's name, params
+    cur: str | None = None
+    frame: dict[str, CType | None] | None = None
+    frame_start = 0
     while i < n:
         t = toks[i]
         if t.kind == "pp":
-            if pp_directive(t) == "define":
+            d = pp_directive(t)
+            if d == "define":
                 m = _DEFINE.match(t.text)
                 if m:
                     sc.macros.add(m.group(1))
+            elif d == "include":
+                m = _INCLUDE.match(t.text)
+                if m:
+                    sc.includes.append(m.group(1))
             i += 1
             continue
         if t.kind == "op":
             if t.text == "{":
+                if depth == 0 and pending is not None:
+                    cur, frame = pending
+                    frame_start = t.line
+                    pending = None
                 depth += 1
             elif t.text == "}":
                 depth -= 1
+                if depth == 0 and frame is not None:
+                    sc.frames.setdefault(block, []).append((frame_start, t.line, frame))
+                    cur, frame = None, None
+            elif t.text == ";" and depth == 0:
+                pending = None
             i += 1
             continue
         if t.kind != "id":
             i += 1
             continue
+        if cur is not None and i + 1 < n and toks[i + 1].text == "(":
+            sc.func_calls.setdefault(cur, set()).add(t.text)
         # struct/union definitions: [typedef] struct [Tag] { ... } [Name];
         if t.text in ("struct", "union") and i + 1 < n:
             j = i + 1
@@ -174,10 +279,10 @@ def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex) -> None:
                 i = close + 1
                 continue
         # function definition or prototype: type name ( params ) { | ;
-        if i + 1 < n and toks[i + 1].text == "(" and depth == 0 and i > 0 \
-                and (toks[i - 1].kind == "id" or toks[i - 1].text == "*"):
+        if i + 1 < n and toks[i + 1].text == "(" and depth == 0 and after_type(toks, i):
             params, close = call_span(toks, i + 1)
             plist: list[tuple[str, CType | None]] = []
+            pframe: dict[str, CType | None] = {}
             for p in params:
                 ids = [k for k, pt in enumerate(p) if pt.kind == "id"]
                 if len(p) == 1 and p[0].text == "void":
@@ -186,13 +291,14 @@ def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex) -> None:
                     name = p[ids[-1]].text
                     ct = parse_type(" ".join(x.text for x in p[:ids[-1]]))
                     plist.append((name, ct))
-                    sc.vars[name] = ct
+                    _var(sc, pframe, name, ct)
                 elif p:
                     plist.append(("", parse_type(" ".join(x.text for x in p))))
             variadic = any(len(p) == 1 and p[0].text == "..." for p in params)
             sc.funcs[t.text] = None if variadic else len(plist)
             if close + 1 < n and toks[close + 1].text == "{":
                 sc.defined_funcs[t.text] = plist
+                pending = (t.text, pframe)
             i = close + 1
             continue
         # variable declaration: Type [*...] name (= ; , ) [)
@@ -208,27 +314,11 @@ def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex) -> None:
                                                              "volatile", "unsigned", "signed"):
                     start -= 1
                 ct = parse_type(" ".join(x.text for x in toks[start:j]))
-                if ct is not None and j + 1 < n and toks[j + 1].text == "[":
-                    ct = CType(ct.base, ct.ptr + 1)
-                sc.vars[toks[j].text] = ct
+                k = j + 1
+                while ct is not None and k < n and toks[k].text == "[":
+                    ct = CType(ct.base, ct.ptr + 1)  # each dimension decays to a pointer
+                    k = matching(toks, k) + 1
+                _var(sc, frame, toks[j].text, ct)
                 i = j + 1
                 continue
         i += 1
-
-
-def find_actor(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> ActorInfo | None:
-    """The actor an example is about: its ACTOR_ enum, instance struct or function prefix."""
-    by_struct = idx.memo.get("actor_by_struct")
-    if by_struct is None:
-        by_struct = idx.memo["actor_by_struct"] = {
-            a.instance_struct: a for a in idx.actors.values() if a.instance_struct}
-    for text in (*codes, prose):
-        for m in _ACTOR_ENUM.finditer(text):
-            a = idx.actors.get(m.group())
-            if a:
-                return a
-        for m in _ACTOR_STRUCT.finditer(text):
-            a = by_struct.get(m.group(1))
-            if a:
-                return a
-    return None

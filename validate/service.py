@@ -59,9 +59,18 @@ class SymbolFact(BaseModel):
     size: int | None = None
     offset: int | None = None
     type: str | None = None
-    value: int | None = None
+    value: int | None = Field(None, description="a constant's value or a table entry's id "
+                              "(ACTOR_EN_HORSE: 20)")
     file: str | None = None
     line: int | None = None
+
+
+def _table_value(row: dict) -> dict:
+    """A table entry's id in that version (validate.index.table_id), as ``value``."""
+    from validate.index import DOMAIN_KINDS, table_id
+
+    return {"value": table_id(row["value"], row.get("text"))} if row["kind"] in DOMAIN_KINDS \
+        else {}
 
 
 class SymbolAddress(BaseModel):
@@ -247,8 +256,8 @@ def create_app(settings: Any = None, *, store: Any = None, compile: bool = True,
         addrs.sort(key=lambda r: r["ordinal"] or 0)
         return SymbolResponse(
             name=name,
-            facts=[SymbolFact(**{k: r[k] for k in SymbolFact.model_fields if k in r})
-                   for r in facts],
+            facts=[SymbolFact(**{k: r[k] for k in SymbolFact.model_fields if k in r}
+                              | _table_value(r)) for r in facts],
             addresses=[SymbolAddress(version=r["version"], address=r["address"],
                                      address_hex=f"{r['address']:#010x}", source=r["source"])
                        for r in addrs if r["address"] is not None])

@@ -12,11 +12,14 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from validate import visible
 from validate.clex import Tok, call_args, matching
-from validate.ctypes_ import SCALAR_BASES, SCALAR_CANON, CType, parse_type
+from validate.ctypes_ import CType, parse_type
 from validate.index import FuncInfo, SymbolIndex
 from validate.models import Issue, Severity
-from validate.scope import KEYWORDS, Scope
+from validate.ppcond import BUILD_MACROS
+from validate.scope import KEYWORDS, Scope, after_type
+from validate.xtypes import UNKNOWN_ACTOR, TypeOps
 
 Emit = Callable[..., None]
 
@@ -36,12 +39,10 @@ FAMILY_CODES = {
 FLAG_PREFIXES = ("EVENTCHKINF_", "INFTABLE_", "ITEMGETINF_", "EVENTINF_", "RANDOMIZER_INF_")
 _ALLCAPS = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _GBI = re.compile(r"^g[sx]?(?:[SD]P|Mo|Xp|Sp|Dma)[A-Z0-9]")
-UNKNOWN_ACTOR = "<an actor struct>"
 ACTOR_STRUCT = re.compile(r"^(En|Bg|Obj|Boss|Door|Demo|Item|Arms|Elf|Eff|Fire|Mir|Oceff|Shot|Magic|"
                           r"Arrow|Eff|Ovl)[A-Z0-9]")
 # well-known macros whose value has a type (only used for chains starting with them)
 MACRO_TYPES = {"GET_PLAYER": CType("Player", 1), "GET_ACTIVE_CAM": CType("Camera", 1)}
-_FLOATY = re.compile(r"[.eE]")
 
 
 @lru_cache(maxsize=65536)
@@ -75,6 +76,25 @@ def _params(idx: SymbolIndex, name: str, info: FuncInfo) -> list[tuple[str, str]
     return params
 
 
+def _anonymous(fields: dict) -> bool:
+    """A struct with an anonymous struct/union member, whose own members the graph lacks."""
+    return any(not k or k.startswith(("(", "unnamed", "struct ", "union ")) for k in fields)
+
+
+def prefix_count(idx: SymbolIndex, prefix: str) -> int:
+    """How many constants/defines/table names of the version start with ``prefix``."""
+    counts = idx.memo.get("prefix_counts")
+    if counts is None:
+        counts = {}
+        for n in (*idx.constants, *idx.defines, *(k for d in idx.domain.values() for k in d)):
+            parts = n.split("_")
+            for k in range(1, len(parts)):
+                p = "_".join(parts[:k]) + "_"
+                counts[p] = counts.get(p, 0) + 1
+        idx.memo["prefix_counts"] = counts
+    return counts.get(prefix, 0)
+
+
 def family(name: str) -> str:
     for pre in FAMILY_CODES:
         if name.startswith(pre):
@@ -85,10 +105,12 @@ def family(name: str) -> str:
     return name.split("_", 1)[0] + "_"
 
 
-class CodeChecker:
-    def __init__(self, idx: SymbolIndex, scope: Scope, emit: Emit, counts: dict[str, int]) -> None:
+class CodeChecker(TypeOps):
+    def __init__(self, idx: SymbolIndex, scope: Scope, emit: Emit, counts: dict[str, int],
+                 block: int | None = None) -> None:
         self.idx = idx
         self.sc = scope
+        self.block = block  # the code block the tokens are from (for function-local names)
         self.emit = emit
         self.counts = counts
         self.version = idx.version
@@ -119,6 +141,9 @@ class CodeChecker:
                       line, [RENAMED[name]])
             return
         others = self.idx.elsewhere(name)
+        live = self.sc.live.get(self.block) if self.block is not None else None
+        if others and live is not None and line in live.unsure:
+            return  # under a condition not evaluated: maybe for one of those versions
         if others:
             self.emit("not-in-version", level, name,
                       f"{what} {name} does not exist in {self.version}; it exists in "
@@ -129,47 +154,13 @@ class CodeChecker:
         self.emit(code, level, name, f"{what} {name} does not exist in {self.version}{hint}",
                   line, sugg)
 
-    def canon(self, ct: CType | None) -> CType | None:
-        """Resolve typedefs: ``ActorFunc`` -> function pointer, ``Vec3f`` -> Vec3f."""
-        if ct is None:
-            return None
-        try:
-            return self._canon[ct]
-        except KeyError:
-            out = self._canon[ct] = self._resolve(ct)
-            return out
-
-    def _resolve(self, ct: CType | None) -> CType | None:
-        seen = 0
-        while ct is not None and not ct.func and seen < 10:
-            seen += 1
-            base = ct.base
-            if base in SCALAR_CANON:
-                return CType(SCALAR_CANON[base], ct.ptr)
-            if base in self.sc.typedefs:
-                nxt = self.sc.typedefs[base]
-                if nxt == base or not nxt:
-                    return ct
-                ct = CType(nxt, ct.ptr)
-                continue
-            under = self.idx.typedefs.get(base)
-            if under is None:
-                return ct
-            u = parse_type(under)
-            if u is None or u.base == base:
-                return ct
-            ct = CType(u.base, ct.ptr + u.ptr, u.func)
-        return ct
-
-    def known_base(self, ct: CType) -> bool:
-        b = ct.base
-        return (b == UNKNOWN_ACTOR or b in SCALAR_BASES or b in self.sc.structs
-                or b in self.idx.structs or b == "void")
-
     # ------------------------------------------------------------------ types of expressions
 
     def base_type(self, tok: Tok) -> CType | None:
         name = tok.text
+        found, ct = self.sc.local(name, self.block, tok.line)
+        if found:
+            return ct
         if name == "this" and name not in self.sc.vars:
             # an actor the snippet does not name: its first member is the Actor base
             return self.sc.this_type or CType(UNKNOWN_ACTOR, 1)
@@ -226,8 +217,8 @@ class CodeChecker:
             self.counts["fields"] += 1
         if member.text in fields:
             return fields[member.text]
-        if check and fields and not any(k == "" or k.startswith("(") or k.startswith("unnamed")
-                                        for k in fields):
+        if check and fields and member.text not in self.sc.macros and \
+                member.text not in self.idx.defines and not _anonymous(fields):
             struct = self.idx.struct_of(ct.base) or base
             sugg = list(_close_fields(member.text, tuple(fields)))
             hint = f"; did you mean {', '.join(sugg)}?" if sugg else ""
@@ -236,70 +227,16 @@ class CodeChecker:
                       member.line, sugg)
         return None
 
-    def arg_type(self, arg: list[Tok]) -> CType | None:
-        if not arg:
-            return None
-        if len(arg) == 1:
-            t = arg[0]
-            if t.kind == "num":
-                return CType("float" if _FLOATY.search(t.text) and not
-                             t.text.lower().startswith("0x") else "int32")
-            if t.kind == "str":
-                return CType("int8", 1) if t.text.startswith('"') else CType("int32")
-            if t.text == "NULL":
-                return None
-        if arg[0].text == "&" and len(arg) > 1 and arg[1].kind == "id":
-            ct, end = self.chain(arg, 1, check=False)
-            return ct.addr() if ct is not None and end == len(arg) else None
-        if arg[0].kind == "id" and arg[0].text not in self.sc.funcs \
-                and arg[0].text not in self.idx.functions:
-            ct, end = self.chain(arg, 0, check=False)
-            return ct if end == len(arg) else None
-        if arg[0].text == "(" and len(arg) > 3:
-            close = matching(arg, 0)
-            inner = arg[1:close]
-            if inner and all(x.kind == "id" or x.text == "*" for x in inner) and \
-                    any(x.text == "*" for x in inner) and close + 1 < len(arg):
-                return parse_type(" ".join(x.text for x in inner))
-        return None
-
-    def compatible(self, param: CType | None, arg: CType | None, arg_toks: list[Tok]) -> bool:
-        key = (param, arg)
-        try:
-            ok = self._compat[key]
-        except KeyError:
-            ok = self._compat[key] = self._compatible(param, arg)
-        if ok is None:  # a pointer parameter given a scalar: only a null constant will do
-            return len(arg_toks) == 1 and arg_toks[0].text in ("0", "NULL")
-        return ok
-
-    def _compatible(self, param: CType | None, arg: CType | None) -> bool | None:
-        p, a = self.canon(param), self.canon(arg)
-        if p is None or a is None or p.func or a.func:
-            return True
-        if not self.known_base(p) or not self.known_base(a):
-            return True
-        if p.ptr == 0 and a.ptr == 0:
-            # scalars convert; a struct by value must be the same struct
-            if p.base in SCALAR_BASES or a.base in SCALAR_BASES:
-                return (p.base in SCALAR_BASES) == (a.base in SCALAR_BASES)
-            return p.base == a.base
-        if p.ptr > 0 and a.ptr == 0:
-            return None
-        if p.ptr == 0 and a.ptr > 0:
-            return False
-        if p.base == "void" or a.base == "void":
-            return p.ptr >= 1 and a.ptr >= 1
-        if p.ptr != a.ptr:
-            return False
-        return p.base == a.base
-
     # ------------------------------------------------------------------ the walk
 
     def check(self, toks: list[Tok]) -> None:
         n = len(toks)
         depth = 0
+        live = self.sc.live.get(self.block) if self.block is not None else None
+        dead = live.dead if live is not None else ()
         for i, t in enumerate(toks):
+            if dead and t.line in dead:
+                continue  # a block of #if the version does not compile
             if t.kind == "op":
                 if t.text == "{":
                     depth += 1
@@ -314,7 +251,7 @@ class CodeChecker:
             nxt = toks[i + 1].text if i + 1 < n else ""
             name = t.text
             if nxt == "(" and name not in KEYWORDS:
-                if depth == 0 and (prev and (toks[i - 1].kind == "id" or prev == "*")):
+                if depth == 0 and after_type(toks, i):
                     continue  # a definition or prototype
                 self.call(toks, i, depth)
                 continue
@@ -341,17 +278,32 @@ class CodeChecker:
     def call(self, toks: list[Tok], i: int, depth: int) -> None:
         t = toks[i]
         name = t.text
-        if name in self.sc.funcs or name in self.sc.vars or self.is_macro(name) \
-                or name.startswith("__builtin") or self.sc.is_type(name, self.idx):
+        if name in self.sc.funcs or name in self.sc.vars or name.startswith("__builtin") \
+                or self.sc.is_type(name, self.idx):
+            return
+        if self.is_macro(name):
+            if name in self.idx.macro_params:
+                visible.check_macro(self, toks, i, len(call_args(toks, i + 1)))
+            elif self.trust_defines and name not in self.sc.macros and \
+                    name not in self.idx.defines:
+                sugg = visible.near_macro(self, name)  # gSPDisplayLst: a gbi macro misspelt
+                if sugg:
+                    self.emit("unknown-macro", 2, name, f"macro {name} does not exist in "
+                              f"{self.version}; did you mean {', '.join(sugg)}?", t.line, sugg)
             return
         info = self.idx.functions.get(name)
         if info is None:
-            if is_allcaps(name) and (name in self.idx.defines or not self.trust_defines):
+            if is_allcaps(name):
+                if name in self.idx.defines or not self.trust_defines:
+                    return
+                self.counts["functions"] += 1
+                self.missing(name, "unknown-macro", "macro", t.line, "Define")
                 return
             self.counts["functions"] += 1
             self.missing(name, "unknown-function", "function", t.line, "Function")
             return
         self.counts["functions"] += 1
+        visible.check_call(self, name, t.line)
         args = call_args(toks, i + 1)
         if info.params is None:
             return
@@ -391,23 +343,39 @@ class CodeChecker:
             self.missing(name, code, kind.lower() if kind != "Sfx" else "sound effect",
                          t.line, kind)
             return
-        if name in idx.constants or name in idx.defines:
+        if name in idx.constants or name in idx.defines or name in BUILD_MACROS:
             self.counts["ids"] += 1
             return
-        if self.families().get(fam, 0) >= 8 and (self.trust_defines or fam in FLAG_PREFIXES):
+        if self.families().get(fam, 0) >= 8 and (self.trust_defines or fam in FLAG_PREFIXES) \
+                and self._closed_family(name, fam):
             self.counts["ids"] += 1
             code = "unknown-flag" if fam in FLAG_PREFIXES else "unknown-constant"
             self.missing(name, code, "flag" if fam in FLAG_PREFIXES else "constant", t.line,
                          "Constant")
 
+    def _closed_family(self, name: str, fam: str) -> bool:
+        """Whether the graph can know all of ``name``'s family: a flag family, a name whose
+        own prefix (all but its last part) the graph has several of, or a near miss of a known
+        name. Not a skeleton's limb enum: those come from headers generated from the asset
+        XML, which the graph does not hold."""
+        if "_LIMB_" in name or name.endswith("_LIMB_MAX"):
+            return False
+        if fam in FLAG_PREFIXES:
+            return True
+        parent = name.rsplit("_", 1)[0] + "_"
+        if parent != fam and prefix_count(self.idx, parent) >= 3:
+            return True
+        sugg = self.idx.names_of("Constant").suggest(name, 1)
+        return bool(sugg) and difflib.SequenceMatcher(None, name, sugg[0]).ratio() >= 0.9
+
 
 def make_emit(issues: list[Issue], message_index: int | None, block: int | None,
               line_offset: int = 0) -> Emit:
-    seen: set[tuple[str, str | None, int | None]] = set()
+    seen: set[tuple[str, str | None, int | None, str]] = set()
 
     def emit(code: str, level: int, symbol: str | None, message: str, line: int | None,
              suggestions: list[str], severity: Severity = Severity.error) -> None:
-        key = (code, symbol, line)
+        key = (code, symbol, line, message)
         if key in seen:
             return
         seen.add(key)

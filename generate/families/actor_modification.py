@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from generate.families.base import Draft, Family, cite, code, facts_text, pick, wrapper_call
 from generate.models import Context
@@ -26,10 +27,14 @@ class ActorModification(Family):
         if hook is None:
             return None
         fn = hook.data["function"]
-        callees = [f for f in ctx.of(f"call:{fn}->") if f.data.get("signature")]
+        def here(f: Any) -> bool:  # a call of this version (a PRINTF's is debug-only)
+            return bool(f.data.get("signature")) and (not f.data.get("versions")
+                                                       or ctx.version in f.data["versions"])
+
+        callees = [f for f in ctx.of(f"call:{fn}->") if here(f)]
         callees += [f for r in ("init", "update") if r in roles
                     for f in ctx.of(f"call:{roles[r].data['function']}->")
-                    if f.data.get("signature") and f not in callees]
+                    if here(f) and f not in callees]
         enum = ctx.target.key
         goal = pick(rng, ["change what {a} does every frame", "make {a} behave differently",
                           "tweak {a}'s behaviour", "add some custom logic to {a}"], a=enum)
@@ -47,8 +52,10 @@ class ActorModification(Family):
                            f"({actor.data.get('instance_struct') or 'see the actor header'}):\n"
                            + facts_text(fields))
                 used += fields
+        # the comment names the function that does call it (an Init's callee is no Update's)
         usable = [(c, wrapper_call(c, f"{_prefix(fn)}_Mod{c.data['callee'].split('_')[-1]}",
-                                   f"// {fn} already calls {c.data['callee']}; reuse it"))
+                                   f"// {c.data.get('caller') or fn} already calls "
+                                   f"{c.data['callee']}; reuse it"))
                   for c in callees]
         usable = [(c, w) for c, w in usable if w]
         if difficulty >= 2 and usable:

@@ -180,6 +180,12 @@ def wrapper_call(sig_fact: Fact, wrapper: str, comment: str = "") -> str | None:
     call = f"{sig_fact.data['name']}({args});"
     body += f"    return {call}\n" if ret != "void" else f"    {call}\n"
     includes = include_lines(headers)
+    source = sig_fact.data.get("file") or ""
+    if source.startswith("src/overlays/") and source.endswith(".c") and \
+            sig_fact.data.get("signature"):
+        # an overlay's own function: no header declares it, so its prototype comes first (as
+        # in the decomp's own files), and the code belongs in that overlay
+        includes += f"// {sig_fact.data['name']} is {source}'s own\n{sig_fact.data['signature']};\n\n"
     return f"{includes}{ret} {wrapper}({decl}) {{\n{body}}}"
 
 

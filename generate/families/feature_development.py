@@ -47,7 +47,8 @@ class FeatureDevelopment(Family):
         upd_fn = upd.data["function"]
         options = [(c, wrapper_call(c, f"{s['name']}_OnFeature",
                                     "// called from the update function when the counter fires"))
-                   for c in ctx.of(f"call:{upd_fn}->")]
+                   for c in ctx.of(f"call:{upd_fn}->")
+                   if not c.data.get("versions") or ctx.version in c.data["versions"]]
         options = [(c, w) for c, w in options if w]
         if options:
             callee, wrapped = options[rng.randrange(len(options))]

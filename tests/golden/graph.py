@@ -9,6 +9,15 @@ from __future__ import annotations
 import json
 
 from kg.facts import Facts
+from tests.golden.graph_rel import (
+    INDIRECT,
+    MACRO_PARAMS,
+    MORE_FUNCTIONS,
+    WHERE,
+    add_layouts,
+    add_relations,
+    add_tables,
+)
 
 VERSIONS = [("ntsc-1.0", 1, False), ("gc-us", 8, False), ("gc-eu-mq-dbg", 11, True)]
 ALL = [v for v, _, _ in VERSIONS]
@@ -109,7 +118,7 @@ STRUCTS: dict[str, tuple[tuple[int, int], list[tuple[str, int, int, str]]]] = {
         ("cyl1", 0x31C, 0x4C, "ColliderCylinder"), ("animationIdx", 0x210, 2, "s16"),
         ("curFrame", 0x214, 4, "f32")]),
     "EnKusa": ((0x1A0, 0x190), [
-        ("dyna", 0, 0x14C, "Actor"), ("actionFunc", 0x14C, 4, "EnKusaActionFunc"),
+        ("actor", 0, 0x14C, "Actor"), ("actionFunc", 0x14C, 4, "EnKusaActionFunc"),
         ("collider", 0x150, 0x4C, "ColliderCylinder"), ("timer", 0x19C, 2, "s16"),
         ("requiredObjectSlot", 0x19E, 1, "s8")]),
     "EnDog": ((0x210, 0x200), [
@@ -198,6 +207,7 @@ FUNCTIONS: dict[str, tuple] = {
     "EnKusa_Init": F("void", "Actor* thisx", "PlayState* play"),
     "EnKusa_Update": F("void", "Actor* thisx", "PlayState* play"),
     "EnKusa_Draw": F("void", "Actor* thisx", "PlayState* play"),
+    **{k: F(r, *ps, versions=vs) for k, (r, ps, vs) in MORE_FUNCTIONS.items()},
 }
 
 DEFINES = {
@@ -251,6 +261,9 @@ ACTORS = [  # enum, id, object, struct, (debug size, retail size)
     ("ACTOR_EN_DOG", 0x019B, "OBJECT_DOG", "EnDog", (0x210, 0x200)),
     ("ACTOR_EN_NIW", 0x0019, "OBJECT_NIW", "EnNiw", (0x7B8, 0x7A8)),
 ]
+# profile flags (IN_VERSION.value of an Actor in a real graph); ACTOR_EN_HORSE's are 0x10, its
+# id 0x14: a check reading the id from the edge's value says 0x10
+ACTOR_FLAGS = {"ACTOR_EN_HORSE": 0x10, "ACTOR_EN_NIW": 0x800011, "ACTOR_EN_DOG": 0x9}
 ACTOR_EXTRA_OBJECTS = {"ACTOR_EN_KUSA": ["OBJECT_KUSA"], "ACTOR_EN_HORSE": ["OBJECT_HNI"]}
 OBJECTS = {"OBJECT_GAMEPLAY_KEEP": 0x0001, "OBJECT_GAMEPLAY_FIELD_KEEP": 0x0002,
            "OBJECT_HUMAN": 0x0003, "OBJECT_HORSE": 0x001A, "OBJECT_TITE": 0x001B,
@@ -315,12 +328,17 @@ def build_facts() -> Facts:
             t, n = (t + n.count("*") * "*", n.lstrip("*")) if n.startswith("*") else (t, n)
             plist.append({"name": n, "type": t})
         sig = f"{ret} {fname}({', '.join(params) or 'void'})"
-        f.node("Function", name=fname, signature=sig, return_type=ret, params=json.dumps(plist))
+        where = WHERE.get(fname, (None, ()))[0]
+        f.node("Function", name=fname, signature=sig, return_type=ret, params=json.dumps(plist),
+               file=where, defined=where is not None, static=False,
+               indirect_calls=1 if fname in INDIRECT else 0)
         for v in versions:
             f.rel("IN_VERSION", fname, v, from_kind="Function", to_kind="Version", signature=sig,
-                  return_type=ret, params=json.dumps(plist))
+                  return_type=ret, params=json.dumps(plist), file=where,
+                  defined=where is not None, static=False)
     for dname, value in DEFINES.items():
-        f.node("Define", name=dname, value=value)
+        f.node("Define", name=dname, value=value, params=MACRO_PARAMS.get(dname),
+               function_like=dname in MACRO_PARAMS)
         for v in ALL:
             f.rel("IN_VERSION", dname, v, from_kind="Define", to_kind="Version", value=value)
     for ename, consts in ENUM_CONSTANTS.items():
@@ -340,10 +358,12 @@ def build_facts() -> Facts:
         ovl = "ovl_" + "_".join(w.capitalize() for w in enum.split("_")[1:])
         base = "z_" + "_".join(enum.lower().split("_")[1:])
         f.node("Actor", enum=enum, id=aid, object=obj, instance_struct=struct,
-               instance_size=sizes[0], file=f"src/overlays/actors/{ovl}/{base}.c")
+               instance_size=sizes[0], file=f"src/overlays/actors/{ovl}/{base}.c", overlay=ovl,
+               profile_id_enum=enum)
         for v in ALL:
-            f.rel("IN_VERSION", enum, v, from_kind="Actor", to_kind="Version", value=aid,
-                  size=_size(sizes, v))
+            # as ingest writes it: the edge's value is the profile's flags, not the id
+            f.rel("IN_VERSION", enum, v, from_kind="Actor", to_kind="Version",
+                  value=ACTOR_FLAGS.get(enum, 0x10), size=_size(sizes, v))
         f.rel("USES_OBJECT", enum, obj, from_kind="Actor", to_kind="Object", via="profile")
         for extra in ACTOR_EXTRA_OBJECTS.get(enum, []):
             f.rel("USES_OBJECT", enum, extra, from_kind="Actor", to_kind="Object", via="include")
@@ -369,6 +389,9 @@ def build_facts() -> Facts:
         for v, addr in by_version.items():
             f.rel("LOCATED_AT", name, v, from_kind=kind, to_kind="Version", address=addr,
                   source="symbols")
+    add_relations(f, ALL)
+    add_tables(f, ALL)
+    add_layouts(f, ALL)
     return f
 
 

@@ -1,0 +1,316 @@
+"""Claims about where things are and in which versions: declared-in (a header), defined-in
+(a source file or overlay), version existence ("added in gc-us", "only on the debug ROM",
+"exists in 3 versions"), and object dependencies ("ACTOR_EN_HORSE loads OBJECT_HORSE",
+"gEponaSkel is in OBJECT_HORSE").
+
+Versions: the graph holds the versions that were ingested, of the 16 the decomp builds; a
+claim is wrong only when the versions the graph has contradict it (an "added in gc-us"
+stays unchecked when the graph has neither gc-us nor an earlier version with the name).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING
+
+from validate.claims.mentions import Tok
+from validate.claims.versions import ALL, ORDER
+from validate.claims.words import NEGATION
+from validate.relfacts import facts_for
+
+if TYPE_CHECKING:
+    from validate.claims.checker import ClaimChecker
+
+DECL = {"declared", "declare", "declares", "declaration", "declarations", "prototype",
+        "prototyped", "prototypes", "header", "headers", "include", "included", "includes",
+        "exported", "exposed", "extern"}
+DEFN = {"defined", "define", "defines", "definition", "implemented", "implements",
+        "implementation", "body", "lives", "live", "located", "found", "resides", "sits",
+        "written", "source", "part", "belongs", "comes", "linked", "compiled", "file"}
+ADDED = {"added", "introduced", "new", "debuted", "appeared", "first"}
+REMOVED = {"removed", "dropped", "deleted", "gone", "cut"}
+ABSENT = {"missing", "absent", "lacks", "lack", "lacking", "lacked"}
+ONLY = {"only", "exclusive", "exclusively", "solely", "specific"}
+EXISTS = {"exists", "exist", "existed", "present", "available", "there", "appears", "found",
+          "compiled", "built", "included", "defined", "is", "are"}
+VERSION_WORDS = {"versions", "builds", "roms", "version", "build", "rom", "releases"}
+USES = {"uses", "use", "using", "loads", "load", "loaded", "needs", "need", "requires",
+        "require", "required", "depends", "dependency", "dependencies", "draws", "requests",
+        "request", "requested", "relies", "object", "objects"}
+PROFILE_OBJ = {"profile", "main", "primary", "own"}
+IN_OBJ = {"in", "from", "belongs", "part", "lives", "comes", "inside", "of", "defined"}
+INSTRUCTION = {"you", "your", "should", "must", "can", "could", "would", "might", "if",
+               "want", "e.g", "example", "like", "let", "we"}
+
+
+def place_claims(chk: ClaimChecker, toks: list[Tok], line: int, funcs: list[int],
+                 table: bool = False) -> None:
+    words = {t.low for t in toks if t.kind == "word"}
+    if funcs or any(t.ek == "global" for t in toks):
+        if words & DECL or words & DEFN:
+            _declared_defined(chk, toks, line)
+    if any(t.kind == "ver" for t in toks) or words & VERSION_WORDS:
+        if words & (ADDED | REMOVED | ABSENT | ONLY | EXISTS) or any(
+                t.kind == "ver" and (t.vers == ALL or "only" in t.low) for t in toks):
+            _versions(chk, toks, line, table)
+    if words & (USES | PROFILE_OBJ | IN_OBJ) and any(t.ek == "table" and t.sub == "Object"
+                                                     for t in toks):
+        _objects(chk, toks, line, words)
+
+
+# -- declared in / defined in ------------------------------------------------------------------
+
+def _declared_defined(chk: ClaimChecker, toks: list[Tok], line: int) -> None:
+    places = [j for j, t in enumerate(toks) if t.ek in ("file", "segment")]
+    if not places:
+        return
+    things = [j for j, t in enumerate(toks) if t.ek in ("func", "global")]
+    for p in places:
+        near = sorted(things, key=lambda j: abs(j - p))
+        if not near:
+            return
+        j = near[0]
+        lo, hi = sorted((j, p))
+        between = toks[lo + 1:hi]
+        if any(k in things for k in range(lo + 1, hi)) or any(
+                t.low in INSTRUCTION for t in toks[max(0, lo - 2):hi]):
+            continue
+        cues = {t.low for t in toks}
+        neg = any(t.low in NEGATION for t in between)
+        name, place = toks[j].name, toks[p]
+        if place.ek == "file" and place.text.endswith(".h") and (cues & DECL or cues & DEFN):
+            _check_header(chk, name, place.text, neg, line, defined=bool(cues & {
+                "defined", "definition", "implemented", "implementation", "body"}))
+        elif place.ek == "file" and place.text.endswith(".c") and (cues & DEFN or cues & DECL):
+            _check_source(chk, name, place.text, neg, line)
+        elif place.ek == "segment" and cues & DEFN:
+            _check_segment(chk, name, place.name, neg, line)
+
+
+def _check_header(chk: ClaimChecker, name: str, header: str, neg: bool, line: int,
+                  defined: bool) -> None:
+    rf = facts_for(chk.idx)
+    heads = rf.declared.get(name, [])
+    actual = rf.file_of.get(name)
+    if not heads and not actual:
+        chk.unchecked()
+        return
+    if not heads and not rf.files.get(posixpath.basename(header)):
+        chk.unchecked()  # a header the graph does not know: nothing to say
+        return
+    chk.counts["relations"] += 1
+    ok = any(rf.match_file(header, h) for h in heads) or (
+        defined and actual is not None and rf.match_file(header, actual))
+    if ok != neg:
+        return
+    if neg:
+        chk.emit("wrong-declared-in", 2, name, f"{name} is declared in {header} in "
+                 f"{chk.idx.version} (the text says it is not)", line, [])
+    elif heads:
+        chk.emit("wrong-declared-in", 2, name, f"{name} is declared in {', '.join(heads)} in "
+                 f"{chk.idx.version}, not {header}", line, heads[:3])
+    else:
+        chk.emit("wrong-declared-in", 2, name, f"no header declares {name} in "
+                 f"{chk.idx.version}; it is defined in {actual}", line, [])
+
+
+def _check_source(chk: ClaimChecker, name: str, source: str, neg: bool, line: int) -> None:
+    rf = facts_for(chk.idx)
+    actual = rf.file_of.get(name)
+    if actual is None:
+        chk.unchecked()
+        return
+    chk.counts["relations"] += 1
+    ok = rf.match_file(source, actual)
+    if ok == neg:
+        chk.emit("wrong-defined-in", 2, name, f"{name} is defined in {actual} in "
+                 f"{chk.idx.version}" + (" (the text says it is not)" if neg else
+                                          f", not {source}"), line, [] if neg else [actual])
+
+
+def _check_segment(chk: ClaimChecker, name: str, seg: str, neg: bool, line: int) -> None:
+    rf = facts_for(chk.idx)
+    actual = rf.file_of.get(name)
+    where = rf.segment_of.get(actual or "")
+    if where is None:
+        chk.unchecked()
+        return
+    chk.counts["relations"] += 1
+    claimed = seg if seg in rf.segments or seg.startswith("ovl_") else f"ovl_{seg}"
+    ok = where.lower() == claimed.lower()
+    if ok == neg:
+        chk.emit("wrong-defined-in", 2, name, f"{name} is in {where} ({actual}) in "
+                 f"{chk.idx.version}" + (" (the text says it is not)" if neg else
+                                          f", not {seg}"), line, [] if neg else [where])
+
+
+# -- versions ------------------------------------------------------------------------------------
+
+def _subject(toks: list[Tok], k: int, table: bool) -> int | None:
+    """The entity a version claim at ``k`` is about: the nearest name before it (else after)."""
+    for j in range(k - 1, -1, -1):
+        t = toks[j]
+        if t.kind == "ent" and t.ek in ("func", "struct", "global", "const", "table") or (
+                t.kind == "word" and "_" in t.text and not t.text.startswith("_")
+                and t.text[0].isalpha() and any(c.isupper() for c in t.text)):
+            return j
+        if t.text == ";" or (t.text == "|" and not table):
+            break
+    return None
+
+
+def _present(chk: ClaimChecker, name: str) -> set[str]:
+    idx = chk.idx
+    here = (name in idx.functions or name in idx.structs or name in idx.typedefs
+            or name in idx.globals or name in idx.statics or name in idx.constants
+            or name in idx.defines
+            or any(name in d for d in idx.domain.values()))
+    return set(idx.elsewhere(name)) | ({idx.version} if here else set())
+
+
+def _versions(chk: ClaimChecker, toks: list[Tok], line: int, table: bool) -> None:
+    graph = chk.idx.versions
+    for k, t in enumerate(toks):
+        kind = None
+        vers: frozenset[str] | None = None
+        if t.kind == "ver":
+            prev = [x.low for x in toks[max(0, k - 4):k] if x.kind == "word"]
+            vers = t.vers or frozenset()
+            nxt = toks[k + 1].low if k + 1 < len(toks) else ""
+            if "only" in t.low or any(w in ONLY for w in prev[-3:]) or nxt == "only":
+                kind = "only"
+            elif any(w in ADDED for w in prev):
+                kind = "added"
+            elif any(w in REMOVED | ABSENT for w in prev):
+                kind = "absent"
+            elif vers == ALL and any(w in EXISTS | {"in", "on", "across"} for w in prev):
+                kind = "all"
+            elif any(w in EXISTS for w in prev) and any(w in ("in", "on") for w in prev[-2:]):
+                kind = "exists"
+        elif t.kind == "num" and t.value is not None and k + 1 < len(toks) and (
+                toks[k + 1].low in VERSION_WORDS or (toks[k + 1].low == "of" and any(
+                    x.low in VERSION_WORDS for x in toks[k + 2:k + 6]))):
+            if any(x.low in EXISTS | {"in", "across"} for x in toks[max(0, k - 3):k]):
+                kind = "count"
+        if kind is None:
+            continue
+        s = _subject(toks, k, table)
+        if s is None:
+            continue
+        between = toks[s + 1:k]
+        if any(x.low in ("if", "would", "could", "might", "should", "you", "e.g") for x in
+               toks[:k]) or any(x.kind == "num" and kind != "count" for x in between):
+            continue
+        neg = any(x.low in NEGATION for x in between) and kind != "absent"
+        if neg and kind == "exists":
+            kind, neg = "absent", False
+        elif neg:
+            continue  # "not only", "not added in": too loose to check
+        name = toks[s].name if toks[s].kind == "ent" else toks[s].text
+        _check_versions(chk, name, kind, vers, t.value if kind == "count" else None, graph, line)
+
+
+def _check_versions(chk: ClaimChecker, name: str, kind: str, vers: frozenset[str] | None,
+                    count: int | None, graph: list[str], line: int) -> None:
+    present = _present(chk, name)
+    if not present:
+        return  # no such name anywhere: the mention checks say so
+    absent = [v for v in graph if v not in present]
+    held = [v for v in graph if vers and v in vers]
+    why = None
+    if kind == "only" and vers:
+        outside = sorted(present - vers, key=lambda v: ORDER.get(v, 99))
+        if outside:
+            why = f"it also exists in {', '.join(outside)}"
+        elif held and not any(v in present for v in held):
+            why = f"it does not exist in {', '.join(held)}"
+    elif kind == "added" and vers:
+        first = min(vers, key=lambda v: ORDER.get(v, 99))
+        earlier = sorted((v for v in present if ORDER.get(v, 99) < ORDER.get(first, 99)),
+                         key=lambda v: ORDER.get(v, 99))
+        if earlier:
+            why = f"it already exists in {', '.join(earlier)}"
+        elif held and not any(v in present for v in held):
+            why = f"it does not exist in {', '.join(held)}"
+    elif kind == "absent" and vers:
+        there = [v for v in held if v in present]
+        if there:
+            why = f"it exists in {', '.join(there)}"
+    elif kind == "exists" and vers:
+        if held and not any(v in present for v in held):
+            why = f"it does not exist in {', '.join(held)}"
+    elif kind == "all":
+        if absent:
+            why = f"it does not exist in {', '.join(absent)}"
+    elif kind == "count" and count is not None:
+        hi = len(ORDER) - len(absent)
+        if count > len(ORDER):
+            why = f"the decomp builds {len(ORDER)} versions"
+        elif count < len(present) or count > hi:
+            why = (f"it exists in {len(present)} of the {len(graph)} versions the graph holds"
+                   + (f" and is absent from {', '.join(absent)}" if absent else ""))
+    if not held and kind in ("absent", "exists") or (kind in ("only", "added") and not held
+                                                       and why is None):
+        chk.unchecked()
+        return
+    chk.counts["relations"] += 1
+    if why:
+        seen = ", ".join(sorted(present, key=lambda v: ORDER.get(v, 99)))
+        chk.emit("wrong-version-claim", 2, name, f"{name}: {why} (the graph has it in {seen})",
+                 line, [])
+
+
+# -- objects -------------------------------------------------------------------------------------
+
+def _objects(chk: ClaimChecker, toks: list[Tok], line: int, words: set[str]) -> None:
+    if words & INSTRUCTION:
+        return
+    objs = [j for j, t in enumerate(toks) if t.ek == "table" and t.sub == "Object"]
+    for o in objs:
+        cands = [j for j, t in enumerate(toks) if j != o and (
+            (t.ek == "table" and t.sub == "Actor") or (t.ek in ("struct", "segment") and t.sub)
+            or t.ek == "asset")]
+        if not cands:
+            return
+        j = min(cands, key=lambda j: abs(j - o))
+        lo, hi = sorted((j, o))
+        between = toks[lo + 1:hi]
+        if any(x.ek == "table" for x in between) or len(between) > 8:
+            continue
+        bw = {x.low for x in between}
+        neg = bool(bw & NEGATION)
+        obj = toks[o].name
+        idx = chk.idx
+        if toks[j].ek == "asset":
+            if not bw & IN_OBJ:
+                continue
+            actual = idx.assets.get(toks[j].name)
+            if actual is None:
+                continue
+            chk.counts["relations"] += 1
+            if (actual == obj) == neg:
+                chk.emit("wrong-object-dependency", 2, toks[j].name, f"{toks[j].name} is in "
+                         f"{actual}" + (" (the text says it is not)" if neg else f", not {obj}"),
+                         line, [] if neg else [actual])
+            continue
+        if not bw & USES and not bw & PROFILE_OBJ and "'" not in {x.text for x in between}:
+            continue
+        enum = toks[j].name if toks[j].ek == "table" else toks[j].sub
+        actor = idx.actors.get(enum)
+        if actor is None:
+            continue
+        have = actor.objects | ({actor.object} if actor.object else set())
+        profile = bool(bw & PROFILE_OBJ) or (not bw & USES and "object" in
+                                             {x.low for x in toks[max(0, lo - 1):hi]})
+        ok = obj == actor.object if profile else obj in have
+        if not have:
+            chk.unchecked()
+            continue
+        chk.counts["relations"] += 1
+        if ok == neg:
+            shown = actor.object if profile else ", ".join(sorted(have))
+            chk.emit("wrong-object-dependency", 2, enum,
+                     f"{enum}" + (f" uses {obj} (the text says it does not)" if neg else
+                                  (f"'s profile object is {shown}, not {obj}" if profile else
+                                   f" uses {shown}, not {obj}")), line,
+                     [] if neg else [actor.object or shown])

@@ -24,7 +24,7 @@ from validate.claims import ClaimChecker
 from validate.clex import tokenize
 from validate.compile import CompileJob, Compiler, job_from_json, job_to_json
 from validate.extract import CodeBlock, Prose, bare_code, extract, inline_code
-from validate.index import IndexCache, SymbolIndex
+from validate.index import IndexCache, SymbolIndex, lookup_budget
 from validate.models import Checked, Example, Issue, Severity, ValidationReport
 from validate.objects import check_object_deps
 from validate.sandbox import include_issues
@@ -32,6 +32,7 @@ from validate.scope import Scope, build_scope, find_actor
 from validate.xref import CodeChecker, make_emit
 
 log = logging.getLogger(__name__)
+MAX_ISSUES = 200  # per report (the rest are counted in a note; ``ok`` still counts them)
 _ASSET_NAME = re.compile(r"\bg[A-Z]\w+")
 
 
@@ -142,6 +143,11 @@ class Validator:
 
     def _check(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose]
                ) -> Pending:
+        with lookup_budget():
+            return self._check_in_budget(ex_id, version, blocks, prose)
+
+    def _check_in_budget(self, ex_id: str, version: str, blocks: list[CodeBlock],
+                         prose: list[Prose]) -> Pending:
         idx = self.index(version)
         issues: list[Issue] = []
         counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0}
@@ -189,9 +195,27 @@ class Validator:
             emit = make_emit(issues, b.message_index, b.block_index)
             ClaimChecker(idx, self.index, emit, counts, scope.actor).check_comments(
                 b.code, scope)
-        report.issues = issues
+        report.issues = _capped(issues, report.notes)
         report.checked = Checked(code_blocks=len(blocks), **counts)
         return Pending(report, jobs)
+
+
+def _capped(issues: list[Issue], notes: list[str]) -> list[Issue]:
+    """At most MAX_ISSUES of each (level, severity): what the levels and ``ok`` depend on
+    survives, and a report's size stays bounded."""
+    kept: list[Issue] = []
+    per: dict[tuple[int, str], int] = {}
+    dropped = 0
+    for i in issues:
+        key = (i.level, i.severity.value)
+        per[key] = per.get(key, 0) + 1
+        if per[key] <= MAX_ISSUES:
+            kept.append(i)
+        else:
+            dropped += 1
+    if dropped:
+        notes.append(f"{dropped} more issues were found and not listed")
+    return kept
 
 
 def _finish(p: Pending, outcomes: list[Any], compiler: Compiler | None) -> ValidationReport:
@@ -203,6 +227,11 @@ def _finish(p: Pending, outcomes: list[Any], compiler: Compiler | None) -> Valid
         report.notes += result.notes
     report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0,
                                                   i.block or 0, i.line or 0))
+    if len(report.issues) > MAX_ISSUES:
+        report.notes.append(f"{len(report.issues) - MAX_ISSUES} more issues were found and not "
+                            f"listed (a report lists at most {MAX_ISSUES})")
+        report.issues = report.issues[:MAX_ISSUES]
+    issues = [*report.issues, *(i for i in issues if i.severity is Severity.error)]
     for level in (2, 3, 4):
         report.levels[level] = "failed" if any(
             i.level == level and i.severity is Severity.error for i in issues) else "passed"

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from validate.clex import Lines
 from validate.index import DOMAIN_KINDS, ActorInfo, SymbolIndex
 
 NUM = r"(?P<num>0x[0-9A-Fa-f]+|\d+)"
@@ -60,6 +61,7 @@ _VERSION_WORDS = [
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+_BLANKS = re.compile(r"\s{2,}")
 _DIGIT = re.compile(r"\d")
 _VERSION_WORD_RES = [(re.compile(pat), vid) for pat, vid in _VERSION_WORDS]
 
@@ -105,7 +107,7 @@ class ClaimChecker:
         for sent, line in sentences(text):
             if not _DIGIT.search(sent):
                 continue
-            s = sent.replace("`", "")
+            s = _BLANKS.sub(" ", sent.replace("`", ""))  # one blank: no pattern backtracks over runs
             v = mentioned_version(s, self.idx.versions)
             idx = self.idx if v is None or v == self.idx.version else self._other(v)
             if idx is None:
@@ -119,7 +121,7 @@ class ClaimChecker:
         check_struct_comments(code, self.idx, self.emit, self.counts)
         for text, line in _comment_texts(code):
             for sent, _ in sentences(text):
-                s = sent.replace("`", "")
+                s = _BLANKS.sub(" ", sent.replace("`", ""))
                 if _DIGIT.search(s):
                     self._ids(s, self.idx, line)
                     self._addresses(s, self.idx, line)
@@ -132,6 +134,7 @@ class ClaimChecker:
 
     def mentions(self, text: str) -> None:
         """Table names (ACTOR_*, OBJECT_*, NA_SE_*...) in prose must exist in the version."""
+        lines = None
         for m in _MENTION.finditer(text):
             name = m.group()
             for kind, pre in DOMAIN_KINDS.items():
@@ -140,7 +143,8 @@ class ClaimChecker:
                     continue
                 if name in table or name in self.idx.constants or name in self.idx.defines:
                     break
-                line = text.count("\n", 0, m.start()) + 1
+                lines = lines or Lines(text)
+                line = lines.at(m.start())
                 others = self.idx.elsewhere(name)
                 if others:
                     self.emit("not-in-version", 2, name, f"{name} does not exist in "
@@ -244,9 +248,13 @@ class ClaimChecker:
                       f"{name} is {actual:#x} bytes in {idx.version}, not {claimed:#x}", line, [])
 
 
-_STRUCT_DEF = re.compile(r"(?:typedef\s+)?struct\s+(\w+)?\s*\{(?P<body>[^{}]*)\}\s*(\w+)?\s*;"
+# (No two neighbouring quantifiers may match the same characters: over a long run of blanks
+# they would backtrack quadratically. The member's declaration is bounded for the same reason.)
+_STRUCT_DEF = re.compile(r"(?:typedef\s+)?struct\s+(?:(\w+)\s*)?\{(?P<body>[^{}]*)\}\s*(?:(\w+)\s*)?;"
                          r"(?P<tail>[^\n]*)", re.S)
-_MEMBER_OFF = re.compile(r"/\*\s*(0x[0-9A-Fa-f]+)\s*\*/\s*[^;]*?\b(\w+)\s*(?:\[[^\]]*\])*\s*;")
+_MEMBER_OFF = re.compile(r"/\*\s*(0x[0-9A-Fa-f]+)\s*\*/([^;/]{0,300});")
+_MEMBER_NAME = re.compile(r"(\w+)\s*$")
+_ARRAY_DIMS = re.compile(r"\[[^\]]*\]")
 _SIZE_COMMENT = re.compile(r"size\s*=\s*(0x[0-9A-Fa-f]+)")
 
 
@@ -255,33 +263,33 @@ def check_struct_comments(code: str, idx: SymbolIndex, emit: ClaimEmit,
     """``/* 0x024 */ PosRot world;`` and ``} Actor; // size = 0x14C`` against the graph."""
     if "struct" not in code:
         return
+    lines = Lines(code)
     for m in _STRUCT_DEF.finditer(code):
         name = m.group(3) or m.group(1)
         real = idx.struct_of(name) if name else None
         if not real or real not in idx.fields:
             continue
-        base_line = code.count("\n", 0, m.start("body")) + 1
-        for mm in _MEMBER_OFF.finditer(m.group("body")):
-            info = idx.fields[real].get(mm.group(2))
+        for mm in _MEMBER_OFF.finditer(code, m.start("body"), m.end("body")):
+            member = _MEMBER_NAME.search(_ARRAY_DIMS.sub("", mm.group(2)))
+            info = idx.fields[real].get(member.group(1)) if member else None
             if info is None or info.offset is None:
                 continue
             counts["fields"] += 1
             claimed = int(mm.group(1), 16)
             if claimed != info.offset:
-                emit("wrong-offset", 2, f"{real}.{mm.group(2)}",
-                     f"{real}.{mm.group(2)} is at offset {info.offset:#x} in {idx.version}, "
-                     f"not {claimed:#x}", base_line + m.group("body").count("\n", 0, mm.start()),
-                     [])
+                emit("wrong-offset", 2, f"{real}.{member.group(1)}",  # type: ignore[union-attr]
+                     f"{real}.{member.group(1)} is at offset {info.offset:#x} in "  # type: ignore[union-attr]
+                     f"{idx.version}, not {claimed:#x}", lines.at(mm.start()), [])
         sm = _SIZE_COMMENT.search(m.group("tail"))
         size = idx.structs.get(real, (None, None))[0]
         if sm and size is not None:
             counts["ids"] += 1
             if int(sm.group(1), 16) != size:
                 emit("wrong-size", 2, real, f"{real} is {size:#x} bytes in {idx.version}, not "
-                     f"{sm.group(1)}", code.count("\n", 0, m.start("tail")) + 1, [])
+                     f"{sm.group(1)}", lines.at(m.start("tail")), [])
 
 
-_COMMENT = re.compile(r"/\*(.*?)\*/|//([^\n]*)", re.S)
+_COMMENT = re.compile(r"/\*(.*?)(?:\*/|\Z)|//([^\n]*)", re.S)
 _OFFSET_ONLY = re.compile(r"\s*0x[0-9A-Fa-f]+\s*")
 
 
@@ -289,9 +297,10 @@ def _comment_texts(code: str) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     if "/" not in code:
         return out
+    lines = Lines(code)
     for m in _COMMENT.finditer(code):
         text = m.group(1) if m.group(1) is not None else m.group(2)
         if _OFFSET_ONLY.fullmatch(text or ""):
             continue
-        out.append((text, code.count("\n", 0, m.start()) + 1))
+        out.append((text, lines.at(m.start())))
     return out

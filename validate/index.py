@@ -13,6 +13,9 @@ import difflib
 import json
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +85,32 @@ def _params(raw: Any) -> list[tuple[str, str]] | None:
     return out
 
 
+# Unknown names cost a did-you-mean search and a query of the other versions each; an
+# example gets this many (then its unknown names are reported without either), so a
+# request full of invented names cannot buy minutes of work.
+_BUDGET: ContextVar[list[int] | None] = ContextVar("ootkg_lookup_budget", default=None)
+LOOKUPS_PER_EXAMPLE = 64
+
+
+@contextmanager
+def lookup_budget(n: int = LOOKUPS_PER_EXAMPLE) -> Iterator[None]:
+    token = _BUDGET.set([n])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def _spend() -> bool:
+    b = _BUDGET.get()
+    if b is None:
+        return True
+    if b[0] <= 0:
+        return False
+    b[0] -= 1
+    return True
+
+
 class NameList:
     """Sorted names for did-you-mean suggestions without scanning everything."""
 
@@ -94,6 +123,8 @@ class NameList:
         key = (name, n)
         hit = self._memo.get(key)
         if hit is None:
+            if not _spend():
+                return []
             if len(self._memo) > 20000:
                 self._memo.clear()
             hit = self._memo[key] = self._suggest(name, n)
@@ -304,6 +335,8 @@ class SymbolIndex:
         with self._lock:
             if name in self._elsewhere:
                 return self._elsewhere[name]
+        if not _spend():
+            return []
         found: set[str] = set()
         if self._store is not None:
             for kind in (*_KEYED_BY_NAME, *DOMAIN_KINDS):

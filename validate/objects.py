@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 
+from validate.clex import Lines
 from validate.extract import CodeBlock
 from validate.index import SymbolIndex
 from validate.models import Issue
 from validate.scope import Scope
 
-_PROFILE = re.compile(r"ActorProfile\s+(\w+)\s*=\s*\{(.*?)\}\s*;", re.S)
-_GETSLOT = re.compile(r"Object_(?:GetSlot|SpawnPersistent|Spawn)\s*\([^,]*,\s*(OBJECT_\w+)")
+_PROFILE = re.compile(r"ActorProfile\s+(\w+)\s*=\s*\{([^{}]*)\}\s*;")
+_GETSLOT = re.compile(r"Object_(?:GetSlot|SpawnPersistent|Spawn)\s*\(([^,;]{0,300}),\s*(OBJECT_\w+)")
+_COMMENTS = re.compile(r"/\*.*?(?:\*/|\Z)|//[^\n]*", re.S)
 _ASSET = re.compile(r"\b(g[A-Z]\w+)\b")
 _KEEP = re.compile(r"^OBJECT_GAMEPLAY_\w*KEEP$")
 
@@ -26,12 +28,13 @@ def profile_fields(code: str) -> list[tuple[str, list[str], int]]:
     out: list[tuple[str, list[str], int]] = []
     if "ActorProfile" not in code:
         return out
+    lines = Lines(code)
     for m in _PROFILE.finditer(code):
-        body = re.sub(r"/\*.*?\*/|//[^\n]*", "", m.group(2), flags=re.S)
+        body = _COMMENTS.sub("", m.group(2))
         entries = [e.strip() for e in body.split(",")]
         if entries and not entries[-1]:
             entries.pop()
-        out.append((m.group(1), entries, code.count("\n", 0, m.start()) + 1))
+        out.append((m.group(1), entries, lines.at(m.start())))
     return out
 
 
@@ -44,7 +47,7 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
     profile_actor = None
     for code in codes:
         if "Object_" in code:
-            requested.update(_GETSLOT.findall(code))
+            requested.update(m.group(2) for m in _GETSLOT.finditer(code))
         for _name, entries, line in profile_fields(code):
             if len(entries) >= 4 and entries[3].startswith("OBJECT_"):
                 requested.add(entries[3])
@@ -58,6 +61,7 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
     if actor is not None and (profile_actor is not None or not requested):
         have |= actor.objects | ({actor.object} if actor.object else set())
     for bi, code in enumerate(codes):
+        lines = Lines(code)
         for m in _ASSET.finditer(code):
             obj = idx.assets.get(m.group(1))
             if obj is None:
@@ -71,7 +75,7 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
                 message=f"{m.group(1)} is in {obj}, which {who} does not load "
                 f"(it has {', '.join(sorted(have)) or 'no objects'}): request it with "
                 f"Object_GetSlot(&play->objectCtx, {obj}) or use that object in the profile",
-                message_index=blocks[bi].message_index, line=code.count("\n", 0, m.start()) + 1,
+                message_index=blocks[bi].message_index, line=lines.at(m.start()),
                 block=blocks[bi].block_index,
                 suggestions=[obj]))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from validate.clex import Tok, matching
+from validate.clex import Tok, matching, opening
 from validate.ctypes_ import SCALAR_CANON
 from validate.index import SymbolIndex
 from validate.scope import Scope
@@ -60,16 +60,7 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
                     # the function this body belongs to: name before the parameter list
                     j = i - 1
                     if j >= 0 and toks[j].text == ")":
-                        k = j
-                        par = 0
-                        while k >= 0:
-                            if toks[k].text == ")":
-                                par += 1
-                            elif toks[k].text == "(":
-                                par -= 1
-                                if par == 0:
-                                    break
-                            k -= 1
+                        k = opening(toks, j)
                         func = toks[k - 1].text if k > 0 else None
                         func_depth = 1
             elif t.text == "}":

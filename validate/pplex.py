@@ -31,18 +31,21 @@ _TRIGRAPHS = {"=": "#", "(": "[", "/": "\\", ")": "]", "'": "^", "<": "{", "!": 
               "-": "~"}
 _TRIGRAPH = re.compile(r"\?\?([=(/)'<!>-])")
 _IDCHAR = r"(?:[\w$]|[^\x00-\x7f]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})"
+# One match per token, its leading blanks and comments included; numbered for a cheap
+# ``lastindex`` dispatch.
 _TOKEN = re.compile(rf"""
-    (?P<ws>[ \t\v\f]+)
-  | (?P<nl>\n)
-  | (?P<bc>/\*.*?(?:\*/|\Z))
-  | (?P<lc>//[^\n]*)
-  | (?P<str>(?:u8|[LuU])?"(?:[^"\\\n]|\\.)*"?)
-  | (?P<chr>(?:u8|[LuU])?'(?:[^'\\\n]|\\.)*'?)
-  | (?P<id>(?:[A-Za-z_$]|[^\x00-\x7f]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}}){_IDCHAR}*)
-  | (?P<num>\.?[0-9](?:[eEpP][+-]|[\w$.]|[^\x00-\x7f])*)
-  | (?P<hash>%:%:|\#\#|%:|\#)
-  | (?P<other>.)
+    (?:[ \t\v\f]+|/\*(?P<bc>.*?)(?:\*/|\Z)|//[^\n]*)*+
+    (?:
+      (?P<id>(?:[A-Za-z_$]|[^\x00-\x7f]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}}){_IDCHAR}*)
+    | (?P<nl>\n)
+    | (?P<str>(?:u8|[LuU])?"(?:[^"\\\n]|\\.)*"?|(?:u8|[LuU])?'(?:[^'\\\n]|\\.)*'?)
+    | (?P<num>\.?[0-9](?:[eEpP][+-]|[\w$.]|[^\x00-\x7f])*)
+    | (?P<hash>%:%:|\#\#|%:|\#)
+    | (?P<other>.)
+    | \Z
+    )
 """, re.S | re.X)
+_BC, _ID, _NL, _STR, _NUM, _HASH, _OTHER = range(1, 8)
 _ANGLED = re.compile(r"<(?:[^>\\\n]|\\.)*>?")
 _UCN = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
@@ -78,6 +81,9 @@ class _Splices:
     def __init__(self, text: str) -> None:
         self.logical_at: list[int] = []  # logical offset where each splice was removed
         self.removed: list[int] = []  # characters removed by that splice and the earlier ones
+        if "\\" not in text:
+            self.text = text
+            return
         parts = []
         last = 0
         total = 0
@@ -114,64 +120,77 @@ def scan(text: str, *, trigraphs: bool = False, watch: frozenset[str] = frozense
         text = _TRIGRAPH.sub(lambda m: _TRIGRAPHS[m.group(1)], text)
     sp = _Splices(text)
     logical = sp.text
-    newlines = [m.start() for m in re.finditer("\n", text)]
+    newlines: list[int] | None = None
+
+    def line_of(pos: int) -> int:
+        nonlocal newlines
+        if newlines is None:
+            newlines = [m.start() for m in re.finditer("\n", text)]
+        return bisect.bisect_left(newlines, sp.raw(pos)) + 1
+
     out = Scan()
+    ids = out.identifiers
     at_line_start = True
     d: Directive | None = None  # the directive being read
     named = False  # d's name has been read
     pos = 0
     n = len(logical)
-    while pos < n:
-        if d is not None and named and d.name in _INCLUDE_LIKE and not d.words \
-                and logical[pos] == "<":
-            m = _ANGLED.match(logical, pos)
-            assert m is not None
-            d.header = m.group()
-            d.words.append(d.header)
-            pos = m.end()
-            continue
-        m = _TOKEN.match(logical, pos)
-        assert m is not None  # ``other`` matches any character
-        kind = m.lastgroup
-        tok = m.group()
-        pos = m.end()
-        if kind in ("ws", "lc"):
-            continue
-        if kind == "bc":
-            if d is None and "\n" in tok:
-                at_line_start = True  # conservative: clang does not, a line-based view might
-            continue
-        if kind == "nl":
-            if d is not None:
-                d.end = sp.raw(m.start())
-                out.directives.append(d)
-                d = None
-            at_line_start = True
-            continue
-        if kind == "id":
-            tok = _decode_ucn(tok)
-            out.identifiers.add(tok)
-            if tok in watch and tok not in out.watched:
-                out.watched[tok] = bisect.bisect_left(newlines, sp.raw(m.start())) + 1
-        elif kind == "hash" and tok in ("##", "%:%:") and not out.pastes:
-            out.pastes = bisect.bisect_left(newlines, sp.raw(m.start())) + 1
-        if d is not None:
-            if not named:
-                named = True
-                d.name = tok if kind == "id" else "line" if kind == "num" else ""
+    while True:
+        restart = False
+        for m in _TOKEN.finditer(logical, pos):
+            k = m.lastindex
+            start = m.start(k) if k is not None and k != _BC else m.end()
+            if d is None and start > m.start() and "\n" in logical[m.start():start]:
+                at_line_start = True  # a comment spanning lines: conservative, clang does not
+            if k is None or k == _BC:
+                break  # only blanks and comments were left
+            tok = m.group(k)
+            if k == _NL:
+                if d is not None:
+                    d.end = sp.raw(start)
+                    out.directives.append(d)
+                    d = None
+                at_line_start = True
                 continue
-            if len(d.words) < 8:
-                d.words.append(tok)
-            if len(d.words) == 1:
-                d.first_word = tok
-                if kind == "str" and d.name in _INCLUDE_LIKE:
-                    d.header = tok
-            continue
-        if kind == "hash" and tok in ("#", "%:") and at_line_start:
-            raw = sp.raw(m.start())
-            d = Directive("", bisect.bisect_left(newlines, raw) + 1, raw, len(text))
-            named = False
-        at_line_start = False
+            if k == _ID:
+                if "\\" in tok:
+                    tok = _decode_ucn(tok)
+                ids.add(tok)
+                if tok in watch and tok not in out.watched:
+                    out.watched[tok] = line_of(start)
+            elif k == _HASH and (tok == "##" or tok == "%:%:") and not out.pastes:
+                out.pastes = line_of(start)
+            if d is not None:
+                if not named:
+                    named = True
+                    d.name = tok if k == _ID else "line" if k == _NUM else ""
+                    if d.name in _INCLUDE_LIKE:
+                        # a <header-name> is lexed apart: '"', "'" or "/*" inside it is text
+                        j = m.end()
+                        while j < n and logical[j] in " \t\v\f":
+                            j += 1
+                        if j < n and logical[j] == "<":
+                            h = _ANGLED.match(logical, j)
+                            assert h is not None
+                            d.header = d.first_word = h.group()
+                            d.words.append(d.header)
+                            pos = h.end()
+                            restart = True
+                            break
+                    continue
+                if len(d.words) < 8:
+                    d.words.append(tok)
+                if len(d.words) == 1:
+                    d.first_word = tok
+                    if k == _STR and d.name in _INCLUDE_LIKE:
+                        d.header = tok
+                continue
+            if k == _HASH and at_line_start and (tok == "#" or tok == "%:"):
+                d = Directive("", line_of(start), sp.raw(start), len(text))
+                named = False
+            at_line_start = False
+        if not restart:
+            break
     if d is not None:
         d.end = len(text)
         out.directives.append(d)

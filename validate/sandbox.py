@@ -146,6 +146,8 @@ def gate(code: str) -> Gated:
     out = _blank(text, drop)
     # the blanked text once more, and as a compiler with trigraphs on would see it
     for trigraphs in (False, True) if "??" in out else (False,):
+        if not drop and not trigraphs:
+            continue  # the text is unchanged: its scan is the one above
         c = scan(out, trigraphs=trigraphs, watch=_WATCH)
         bad = [d for d in c.directives if _judge(d)[0] != "ok"]
         probe = _probe_problem(c)

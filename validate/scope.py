@@ -177,6 +177,9 @@ def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex) -> None:
         if i + 1 < n and toks[i + 1].text == "(" and depth == 0 and i > 0 \
                 and (toks[i - 1].kind == "id" or toks[i - 1].text == "*"):
             params, close = call_span(toks, i + 1)
+            if params is None:  # not a real parameter list
+                i = close + 1
+                continue
             plist: list[tuple[str, CType | None]] = []
             for p in params:
                 ids = [k for k, pt in enumerate(p) if pt.kind == "id"]

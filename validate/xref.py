@@ -353,7 +353,7 @@ class CodeChecker:
             return
         self.counts["functions"] += 1
         args = call_args(toks, i + 1)
-        if info.params is None:
+        if info.params is None or args is None:
             return
         params = _params(self.idx, name, info)
         want = len(params)

@@ -16,6 +16,7 @@ _VERSION_HELP = "Game version (default: each example's metadata.version, else gc
 _DECOMP_HELP = "Decomp checkout for level 1 (env OOTKG_DECOMP)."
 _FORMAT_HELP = "table or json (one report per line, as each example finishes)"
 MAX_BODY = 1_000_000
+_WORKERS_HELP = "Compile worker processes (default: cores + 1, at most 4)."
 _HOST_HELP = "Interface to bind (a non-loopback one needs OOTKG_API_TOKEN or --no-auth)."
 _CHECK_WORKERS_HELP = "Check worker processes (levels 2-4; default 2)."
 _CHECK_TIMEOUT_HELP = "Seconds per example's checks before its worker is killed."
@@ -150,7 +151,7 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
         decomp: Annotated[Path | None, typer.Option("--decomp", help=_DECOMP_HELP)] = None,
         no_compile: Annotated[bool, typer.Option("--no-compile", help="Skip level 1.")] = False,
-        workers: Annotated[int | None, typer.Option("--workers", help="Compile worker processes (default 2).")] = None,
+        workers: Annotated[int | None, typer.Option("--workers", help=_WORKERS_HELP)] = None,
         check_workers: Annotated[int | None, typer.Option("--check-workers", help=_CHECK_WORKERS_HELP)] = None,
         compile_timeout: Annotated[float, typer.Option(help="Seconds per compile before its worker is killed.")] = 10.0,
         check_timeout: Annotated[float, typer.Option(help=_CHECK_TIMEOUT_HELP)] = 10.0,
@@ -177,11 +178,9 @@ def register(app: typer.Typer) -> None:
         """
         import logging
 
-        import uvicorn
-
         from ootkg.cli import settings_of
         from validate.engine import Engine, Limits
-        from validate.httpguard import server_config
+        from validate.httpguard import DRAIN, guarded_server, server_config
         from validate.service import create_app
         from validate.workers import WorkerStartError
 
@@ -196,7 +195,7 @@ def register(app: typer.Typer) -> None:
             logging.getLogger("ootkg").warning("no OOTKG_API_TOKEN: requests are not "
                                                "authenticated")
         limits = Limits(check_workers=check_workers or min(2, os.cpu_count() or 1),
-                        compile_workers=workers or min(2, os.cpu_count() or 1),
+                        compile_workers=workers or min(4, (os.cpu_count() or 1) + 1),
                         check_timeout=check_timeout, compile_timeout=compile_timeout,
                         check_memory_mb=check_memory_mb, compile_memory_mb=memory_mb,
                         max_wait=max_wait, max_queue=max_queue,
@@ -214,7 +213,8 @@ def register(app: typer.Typer) -> None:
                                                "(--unsafe-no-sandbox)")
         try:
             app = create_app(settings, engine=engine, max_body=max_body, token=token)
-            uvicorn.Server(server_config(app, host, port)).run()
+            guarded_server(server_config(app, host, port),
+                           on_exit=lambda: engine.close_later(DRAIN)).run()
         finally:
             engine.close()
 

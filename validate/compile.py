@@ -94,7 +94,8 @@ class CompilePool:
     """Compile workers: confined, warm before their first job, exact time limits."""
 
     def __init__(self, root: Path, cache_dir: Path, versions: list[str], *, workers: int = 2,
-                 timeout: float = 10.0, memory_mb: int = 1536, sandbox: str = "prefer") -> None:
+                 timeout: float = 10.0, memory_mb: int = 1536, sandbox: str = "prefer",
+                 reserve: int = 0) -> None:
         from validate import confine
 
         if sandbox not in SANDBOX_POLICIES:
@@ -113,6 +114,7 @@ class CompilePool:
         self.sandbox: list[str] = []  # the mechanisms the workers applied
         self.sandbox_notes: list[str] = []
         self.pool = WorkerPool("compile", self._spawn, workers, job_timeout=timeout,
+                               slow_after=min(0.25, timeout / 4), max_slow=2, reserve=reserve,
                                on_ready=self._ready)
         self.pool.wait_ready()
 
@@ -224,9 +226,8 @@ class Compiler:
                 continue
             g = gate(b.code)
             for line, operand, why in g.problems:
-                issues.append(_issue("forbidden-include", b, f"{operand} refused ({why}); only "
-                                     "headers inside the decomp's include directories can be "
-                                     "included", line, operand))
+                issues.append(_issue("forbidden-include", b, f"{operand} refused: {why}", line,
+                                     operand))
             if g.text is None:
                 continue
             prelude = self._prelude(actor) + obj_lines + _stand_ins(b.code, defined,

@@ -187,7 +187,10 @@ def worker_main() -> None:
             job = json.loads(raw)
             reply: list[Any] = ["ok", comp.compile(job["version"], job["text"], job["rel_dir"])]
         except MemoryError:
-            reply = ["error", "the compiler ran out of its memory cap"]
+            reply = ["crash", "the compiler ran out of its memory cap"]
+        except comp.ci.TranslationUnitLoadError:
+            reply = ["crash", "the compiler gave up on this code (out of its memory cap, or it "
+                     "crashed)"]
         except (ValueError, KeyError, TypeError) as e:
             reply = ["error", f"bad job: {type(e).__name__}"]
         except Exception as e:  # noqa: BLE001 - reported back as a compile failure

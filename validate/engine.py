@@ -48,10 +48,14 @@ class NotFound(LookupError):
     pass
 
 
+class ShuttingDown(RuntimeError):
+    """The service is stopping; the request was not finished."""
+
+
 @dataclass
 class Limits:
     check_workers: int = 2
-    compile_workers: int = 2
+    compile_workers: int = 3
     check_timeout: float = 10.0
     compile_timeout: float = 10.0
     check_memory_mb: int = 2048
@@ -77,20 +81,23 @@ class Engine:
         self.compiler: Compiler | None = None
         self.compile_pool: CompilePool | None = None
         self.in_flight = 0
-        self._unit_time = 0.05  # EWMA of seconds per unit (from start to report)
+        self._by_client: dict[str, int] = {}
+        self._run_time = {"check": 0.05, "compile": 0.05}  # EWMA of a job's seconds running
         self._decomp = decomp
         self._compile = compile
         self.check_pool = WorkerPool(
             "check", self._spawn_check, self.limits.check_workers,
             job_timeout=self.limits.check_timeout, ready_timeout=300,
-            rss_limit_mb=self.limits.check_memory_mb, on_ready=self._check_ready)
+            rss_limit_mb=self.limits.check_memory_mb, max_slow=1, reserve=1,
+            on_ready=self._check_ready)
         try:
             self.check_pool.wait_ready(300)
             if self._compile and self._decomp is not None:
                 self.compile_pool = CompilePool(
                     self._decomp, cache_dir_of(settings), self.versions,  # type: ignore[arg-type]
                     workers=self.limits.compile_workers, timeout=self.limits.compile_timeout,
-                    memory_mb=self.limits.compile_memory_mb, sandbox=self.limits.sandbox)
+                    memory_mb=self.limits.compile_memory_mb, sandbox=self.limits.sandbox,
+                    reserve=1)
                 self.compiler = Compiler(self._decomp, self.compile_pool)  # type: ignore[arg-type]
                 self.compile_note = ""
         except BaseException:
@@ -114,53 +121,86 @@ class Engine:
 
     # ---------------------------------------------------------------- admission
 
-    def expected_wait(self, extra: int = 0) -> float:
-        workers = max(1, self.check_pool.stats()["ready"])
-        return max(0, self.in_flight + extra - workers) * self._unit_time / workers
+    def expected_wait(self, units: int = 1, client: str = "") -> float:
+        """Seconds until ``units`` new units of ``client`` would be done waiting: the
+        workers serve clients round-robin, so another client's backlog delays these only
+        by as many units as this client has in flight (plus these)."""
+        own = self._by_client.get(client, 0)
+        ahead = own + sum(min(n, own + units) for c, n in self._by_client.items() if c != client)
+        cw = max(1, min(self.check_pool.stats()["ready"], self.limits.check_workers))
+        rate = cw / self._run_time["check"]  # units per second through each stage
+        parallel = cw
+        if self.compile_pool is not None:
+            pw = max(1, min(self.compile_pool.pool.stats()["ready"], self.limits.compile_workers))
+            rate = min(rate, pw / self._run_time["compile"])
+            parallel = min(cw, pw)
+        return max(0, ahead + units - parallel) / rate
 
-    def _admit(self, units: int) -> None:
+    def _admit(self, units: int, client: str) -> None:
         if self.in_flight == 0:
             pass  # an idle service takes any request, however big
         elif self.in_flight + units > self.limits.max_queue:
-            raise Busy(self._retry_after(units), f"{self.in_flight} examples are in progress")
-        elif self.expected_wait(units) > self.limits.max_wait:
-            raise Busy(self._retry_after(units), "the validators are saturated")
+            raise Busy(self._retry_after(units, client),
+                       f"{self.in_flight} examples are in progress")
+        elif self.expected_wait(units, client) > self.limits.max_wait:
+            raise Busy(self._retry_after(units, client), "the validators are saturated")
         self.in_flight += units
+        self._by_client[client] = self._by_client.get(client, 0) + units
 
-    def _retry_after(self, units: int) -> int:
-        return max(1, math.ceil(self.expected_wait(units)))
+    def _retry_after(self, units: int, client: str) -> int:
+        return max(1, math.ceil(self.expected_wait(units, client)))
 
-    def _done(self, units: int, seconds_per_unit: float) -> None:
+    def _done(self, units: int, client: str) -> None:
         self.in_flight -= units
-        self._unit_time = 0.8 * self._unit_time + 0.2 * max(0.001, seconds_per_unit)
+        left = self._by_client.get(client, 0) - units
+        if left > 0:
+            self._by_client[client] = left
+        else:
+            self._by_client.pop(client, None)
+
+    def _ran(self, pool: WorkerPool, job: Job) -> None:
+        if not job.started_at:
+            return
+        # a job in the slow lane says little about the next one: clamped
+        sample = min(max(0.001, time.monotonic() - job.started_at), 2 * pool.slow_after)
+        key = "check" if pool is self.check_pool else "compile"
+        self._run_time[key] = 0.9 * self._run_time[key] + 0.1 * sample
 
     def health(self) -> dict[str, Any]:
         check = self.check_pool.stats()
         comp = self.compile_pool.pool.stats() if self.compile_pool else None
-        wait = self.expected_wait(1)
+        wait = self.expected_wait(1, "\0a new client")
         degraded = []
         if wait > self.limits.max_wait:
             degraded.append("saturated: new requests are refused (429)")
-        if check["ready"] < check["size"]:
-            degraded.append(f"{check['size'] - check['ready']} check worker(s) restarting")
-        if comp and comp["ready"] < comp["size"]:
-            degraded.append(f"{comp['size'] - comp['ready']} compile worker(s) restarting")
+        for name, s in (("check", check), ("compile", comp)):
+            if s is None:
+                continue
+            if s["ready"] < s["size"]:
+                degraded.append(f"{name} workers restarting ({s['ready']} of {s['size']} ready)")
+            if s["queued"] and s["busy"] - s["slow"] >= s["size"]:
+                degraded.append(f"every {name} worker is busy, {s['queued']} job(s) queued")
         return {"status": "degraded" if degraded else "ok", "degraded": degraded,
                 "load": {"in_flight": self.in_flight, "expected_wait_s": round(wait, 3),
                          "check": check, "compile": comp}}
 
     # ---------------------------------------------------------------- work
 
-    async def _job(self, pool: WorkerPool, payload: dict[str, Any]) -> tuple[str, Any]:
-        job: Job = pool.submit(payload)
+    async def _job(self, pool: WorkerPool, payload: dict[str, Any], client: str
+                   ) -> tuple[str, Any]:
+        job: Job = pool.submit(payload, client=client)
         try:
-            return await asyncio.wrap_future(job)
+            out = await asyncio.wrap_future(job)
         except asyncio.CancelledError:
             pool.cancel(job)
             raise
+        if out[0] == "closed":
+            raise ShuttingDown(out[1])
+        self._ran(pool, job)
+        return out
 
-    async def _unit(self, payload: dict[str, Any]) -> ValidationReport:
-        status, body = await self._job(self.check_pool, payload)
+    async def _unit(self, payload: dict[str, Any], client: str) -> ValidationReport:
+        status, body = await self._job(self.check_pool, payload, client)
         if status == "unknown-version":
             raise UnknownVersionError(body)
         if status != "ok":
@@ -169,7 +209,7 @@ class Engine:
         outcomes: list[tuple[str, Any]] = []
         if pending.jobs and self.compile_pool is not None:
             outcomes = list(await asyncio.gather(*(
-                self._job(self.compile_pool.pool, j.payload()) for j in pending.jobs)))
+                self._job(self.compile_pool.pool, j.payload(), client) for j in pending.jobs)))
         elif pending.jobs:
             pending.jobs = []
         from validate.api import _finish
@@ -181,31 +221,30 @@ class Engine:
         v = item.get("version") or meta.get("version")
         return v if isinstance(v, str) and v else self.default_version
 
-    async def validate(self, items: list[dict[str, Any]]) -> list[ValidationReport]:
+    async def validate(self, items: list[dict[str, Any]], client: str = ""
+                       ) -> list[ValidationReport]:
         """Reports for check payloads (``{"op": "check"|"check_code", ...}``), in order."""
         for item in items:
             v = self._version_of(item)
             if v not in self.versions:
                 raise UnknownVersionError(f"unknown version {v!r}; the graph has: "
                                           f"{', '.join(self.versions) or 'none'}")
-        self._admit(len(items))
-        t0 = time.monotonic()
+        self._admit(len(items), client)
         try:
-            return list(await asyncio.gather(*(self._unit(p) for p in items)))
+            return list(await asyncio.gather(*(self._unit(p, client) for p in items)))
         finally:
-            self._done(len(items), (time.monotonic() - t0) / max(1, len(items)))
+            self._done(len(items), client)
 
-    async def symbol(self, name: str, version: str | None) -> dict[str, Any]:
+    async def symbol(self, name: str, version: str | None, client: str = "") -> dict[str, Any]:
         if version and version not in self.versions:
             raise UnknownVersionError(f"unknown version {version!r}; the graph has: "
                                       f"{', '.join(self.versions) or 'none'}")
-        self._admit(1)
-        t0 = time.monotonic()
+        self._admit(1, client)
         try:
             status, body = await self._job(self.check_pool, {"op": "symbol", "name": name,
-                                                             "version": version})
+                                                             "version": version}, client)
         finally:
-            self._done(1, time.monotonic() - t0)
+            self._done(1, client)
         if status == "ok":
             return body
         if status == "not-found":
@@ -213,6 +252,14 @@ class Engine:
         if status == "unknown-version":
             raise UnknownVersionError(body)
         raise RuntimeError(f"the lookup failed: {body}")
+
+    def close_later(self, seconds: float) -> None:
+        """Close in ``seconds`` (a SIGTERM: work in flight gets that long, then 503)."""
+        import threading
+
+        t = threading.Timer(seconds, self.close)
+        t.daemon = True
+        t.start()
 
     def close(self) -> None:
         self.check_pool.close()

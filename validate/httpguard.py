@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 HEADER_TIMEOUT = 10.0
 BODY_TIMEOUT = 20.0
-GRACEFUL_SHUTDOWN = 5  # seconds in-flight requests get after SIGTERM, before workers die
+DRAIN = 3.0  # seconds in-flight work gets after SIGTERM; then it is answered 503
+GRACEFUL_SHUTDOWN = 6  # uvicorn's own backstop (it cancels what is left: 500)
 
 
 class GuardedH11(H11Protocol):
@@ -145,6 +146,20 @@ class BodyGuard:
             if not started:
                 await send_json(send, 408, {"detail": f"the request body did not arrive within "
                                             f"{self.body_timeout:g} s"}, close=True)
+
+
+def guarded_server(config: Any, on_exit: Any = None) -> Any:
+    """A uvicorn server that calls ``on_exit()`` on SIGTERM/SIGINT (e.g. to stop the
+    validator's workers after a short drain)."""
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            if on_exit is not None and not self.should_exit:
+                on_exit()
+            super().handle_exit(sig, frame)
+
+    return _Server(config)
 
 
 def server_config(app: Any, host: str, port: int, *, log_level: str = "info") -> Any:

@@ -75,6 +75,9 @@ def _excerpt(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[:n - 3] + "..."
 
 
+_ONLY_DECOMP = "; only headers inside the decomp's include directories can be included"
+
+
 def _judge(d: Directive) -> tuple[str, str]:
     """("ok" | "blank" | "forbid", why) for one directive."""
     if d.name in INCLUDE_LIKE:
@@ -82,10 +85,10 @@ def _judge(d: Directive) -> tuple[str, str]:
             return "forbid", "#embed reads a file's bytes"
         h = d.header
         if h is None or len(h) < 2 or (h[0], h[-1]) not in (('"', '"'), ("<", ">")):
-            return "forbid", ('include operand is not a plain "path" or <path> (macro-computed '
-                              "includes are refused)")
+            return "forbid", ('the operand is not a plain "path" or <path> (macro-computed '
+                              "includes are refused)" + _ONLY_DECOMP)
         why = check_include(h[1:-1])
-        return ("forbid", why) if why else ("ok", "")
+        return ("forbid", why + _ONLY_DECOMP) if why else ("ok", "")
     if d.name == "pragma":
         if d.first_word in SAFE_PRAGMAS:
             return "ok", ""
@@ -297,7 +300,6 @@ def include_issues(blocks: list) -> list:
     for b in blocks:
         for line, operand, why in gate(b.code).problems:
             out.append(Issue(code="forbidden-include", level=1, symbol=operand,
-                             message=f"{operand} refused ({why}); only headers inside the "
-                             "decomp's include directories can be included",
+                             message=f"{operand} refused: {why}",
                              message_index=b.message_index, block=b.block_index, line=line))
     return out

@@ -27,7 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
-from validate.engine import Busy, Engine, Limits, NotFound, UnknownVersionError
+from validate.engine import Busy, Engine, Limits, NotFound, ShuttingDown, UnknownVersionError
 from validate.httpguard import BODY_TIMEOUT, BodyGuard
 from validate.models import Example, ValidationReport
 from validate.workers import WorkerStartError
@@ -108,6 +108,11 @@ def _check_size(code: str | None, n_examples: int) -> None:
         raise HTTPException(413, f"code has {len(code)} characters; the limit is {MAX_CODE}")
     if n_examples > MAX_BATCH:
         raise HTTPException(413, f"{n_examples} examples; a batch holds at most {MAX_BATCH}")
+
+
+def _client(request: Request) -> str:
+    """Whose jobs these are, for round-robin serving: the remote address."""
+    return request.client.host if request.client else ""
 
 
 async def _until_disconnect(request: Request) -> None:
@@ -194,7 +199,7 @@ def create_app(settings: Any = None, *, store: Any = None, engine: Engine | None
         else:
             item = {"op": "check", "example": req.example.model_dump(mode="json"),  # type: ignore[union-attr]
                     "version": req.version}
-        return (await _unless_gone(request, state["engine"].validate([item])))[0]
+        return (await _unless_gone(request, state["engine"].validate([item], _client(request))))[0]
 
     @app.post("/v1/validate/batch", response_model=list[ValidationReport],
               dependencies=[Depends(auth)])
@@ -202,13 +207,14 @@ def create_app(settings: Any = None, *, store: Any = None, engine: Engine | None
         _check_size(None, len(req.examples))
         items = [{"op": "check", "example": e.model_dump(mode="json"), "version": req.version}
                  for e in req.examples]
-        return await _unless_gone(request, state["engine"].validate(items))
+        return await _unless_gone(request, state["engine"].validate(items, _client(request)))
 
     @app.get("/v1/symbols/{name}", response_model=SymbolResponse, dependencies=[Depends(auth)])
     async def symbol(name: str, request: Request, version: str | None = None) -> SymbolResponse:
         if len(name) > 200 or (version and len(version) > 64):
             raise HTTPException(422, "name or version too long")
-        found = await _unless_gone(request, state["engine"].symbol(name, version))
+        found = await _unless_gone(request, state["engine"].symbol(name, version,
+                                                                   _client(request)))
         return SymbolResponse(
             name=name,
             facts=[SymbolFact(**{k: r[k] for k in SymbolFact.model_fields if k in r})
@@ -243,6 +249,11 @@ def create_app(settings: Any = None, *, store: Any = None, engine: Engine | None
     @app.exception_handler(_ClientGone)
     async def _gone(_req: Request, _exc: _ClientGone) -> Response:
         return Response(status_code=499)
+
+    @app.exception_handler(ShuttingDown)
+    async def _stopping(_req: Request, exc: ShuttingDown) -> JSONResponse:
+        return JSONResponse(status_code=503, headers={"Retry-After": "5", "Connection": "close"},
+                            content={"detail": str(exc)})
 
     @app.exception_handler(WorkerStartError)
     async def _no_workers(_req: Request, exc: WorkerStartError) -> JSONResponse:

@@ -10,9 +10,20 @@ Both the compile workers (``validate.compile_worker``) and the check workers
 - A job over its time limit, or a worker over its memory cap (resident set, polled),
   kills that worker; a fresh one is started at once, and the job's future gets
   ``("timeout" | "memory" | "crash", why)``.
-- ``cancel(fut)`` drops a queued job, or kills the worker running it (a client that went
-  away stops costing anything).
-- ``stats()`` (ready, busy, queued) feeds admission control and ``/healthz``.
+- **Slow jobs cannot starve quick ones.** At most ``size`` jobs run at normal priority.
+  A job that has used a fifth of ``slow_after`` seconds of CPU (CPU, not wall time: on a
+  loaded machine every job is slower, not heavier) runs at a lower priority; one that has
+  used ``slow_after`` moves to the slow lane: its worker is
+  reniced to the lowest priority and no longer counts against ``size``, so a spare worker
+  (the pool keeps ``max_slow`` of them warm) takes the next job at once. When the slow
+  lane is full, a job turning slow is stopped there (a ``timeout`` that says why). A
+  worker that ran a slow job is replaced afterwards (back to normal priority).
+- Queued jobs are served round-robin by ``client`` (e.g. the remote address), so one
+  client's burst does not queue everyone else behind it; with ``reserve``, the last
+  ``reserve`` free workers only take a job from a client with nothing running, so a
+  newcomer finds one free even while another client's burst of slow jobs is starting.
+- ``cancel(job)`` drops a queued job, or kills the worker running it.
+- ``stats()`` (ready, busy, slow, queued) feeds admission control and ``/healthz``.
 """
 
 from __future__ import annotations
@@ -22,7 +33,6 @@ import logging
 import os
 import select
 import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -33,6 +43,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 Outcome = tuple[str, Any]  # ("ok", payload) | ("timeout" | "memory" | "crash" | "error", why)
+Spawn = Callable[[], tuple[list[str], dict[str, Any], str, dict[str, str] | None]]
 
 
 class WorkerStartError(RuntimeError):
@@ -40,12 +51,14 @@ class WorkerStartError(RuntimeError):
 
 
 class Job(Future):
-    def __init__(self, payload: dict[str, Any], timeout: float) -> None:
+    def __init__(self, payload: dict[str, Any], timeout: float, client: str) -> None:
         super().__init__()
         self.payload = payload
         self.timeout = timeout
-        self.proc: subprocess.Popen | None = None
+        self.client = client
+        self.proc: _Proc | None = None
         self.client_cancelled = False
+        self.slow = False
         self.queued_at = time.monotonic()
         self.started_at = 0.0
 
@@ -94,6 +107,22 @@ class _Proc:
         except (OSError, ValueError, IndexError):
             return 0.0
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the process has used."""
+        try:
+            with open(f"/proc/{self.p.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _TICKS
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
+    def set_priority(self, nice: int) -> bool:
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.p.pid, nice)
+            return True
+        except OSError:
+            return False
+
     def kill(self) -> None:
         try:
             self.p.kill()
@@ -109,21 +138,21 @@ class _Proc:
             except OSError:
                 pass
 
-    def alive(self) -> bool:
-        return self.p.poll() is None
-
 
 class _Stop(Exception):
     pass
 
 
-class WorkerPool:
-    """``size`` worker processes started by ``spawn()`` -> (argv, first line, cwd, env)."""
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
-    def __init__(self, name: str, spawn: Callable[[], tuple[list[str], dict[str, Any], str,
-                                                              dict[str, str] | None]],
-                 size: int, *, job_timeout: float, ready_timeout: float = 120.0,
-                 rss_limit_mb: float | None = None,
+
+class WorkerPool:
+    """``size`` workers at normal priority (+ ``max_slow`` spares) started by ``spawn()``,
+    which returns (argv, first line, cwd, env)."""
+
+    def __init__(self, name: str, spawn: Spawn, size: int, *, job_timeout: float,
+                 ready_timeout: float = 120.0, rss_limit_mb: float | None = None,
+                 slow_after: float | None = None, max_slow: int = 1, reserve: int = 0,
                  on_ready: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.name = name
         self.spawn = spawn
@@ -131,18 +160,24 @@ class WorkerPool:
         self.job_timeout = job_timeout
         self.ready_timeout = ready_timeout
         self.rss_limit_mb = rss_limit_mb
+        self.slow_after = slow_after if slow_after is not None else min(0.5, job_timeout / 4)
+        self.max_slow = max(0, max_slow)
+        self.reserve = max(0, reserve)
+        self._running: dict[str, int] = {}  # normal-priority jobs running, per client
         self.on_ready = on_ready
-        self._queue: deque[Job] = deque()
+        self._queues: dict[str, deque[Job]] = {}
+        self._turn: deque[str] = deque()  # clients with queued jobs, in serving order
         self._cond = threading.Condition()
         self._closed = False
         self._ready = 0
         self._busy = 0
+        self._slow = 0
         self.replaced = 0
         self.start_error: str | None = None
         self._procs: set[_Proc] = set()
         self._started = threading.Event()
         self._threads = [threading.Thread(target=self._slot, name=f"{name}-{i}", daemon=True)
-                         for i in range(self.size)]
+                         for i in range(self.size + self.max_slow)]
         for t in self._threads:
             t.start()
 
@@ -156,24 +191,32 @@ class WorkerPool:
         if self.start_error and self._ready == 0:
             raise WorkerStartError(self.start_error)
 
-    def submit(self, payload: dict[str, Any], timeout: float | None = None) -> Job:
-        job = Job(payload, timeout if timeout is not None else self.job_timeout)
+    def submit(self, payload: dict[str, Any], timeout: float | None = None,
+               client: str = "") -> Job:
+        job = Job(payload, timeout if timeout is not None else self.job_timeout, client)
         with self._cond:
             if self._closed:
-                job.set_result(("error", "the service is shutting down"))
+                job.set_result(("closed", "the service is shutting down"))
                 return job
-            self._queue.append(job)
-            self._cond.notify()
+            q = self._queues.get(client)
+            if q is None:
+                q = self._queues[client] = deque()
+                self._turn.append(client)
+            q.append(job)
+            self._cond.notify_all()
         return job
 
     def cancel(self, job: Job) -> None:
         """Drop a queued job, or kill the worker running it."""
         with self._cond:
             if job.cancel():
-                try:
-                    self._queue.remove(job)
-                except ValueError:
-                    pass
+                q = self._queues.get(job.client)
+                if q is not None:
+                    try:
+                        q.remove(job)
+                    except ValueError:
+                        pass
+                    self._forget(job.client)
                 return
             job.client_cancelled = True
             proc = job.proc
@@ -183,18 +226,20 @@ class WorkerPool:
     def stats(self) -> dict[str, int]:
         with self._cond:
             return {"size": self.size, "ready": self._ready, "busy": self._busy,
-                    "queued": len(self._queue), "replaced": self.replaced}
+                    "slow": self._slow, "queued": sum(len(q) for q in self._queues.values()),
+                    "replaced": self.replaced}
 
     def close(self) -> None:
         with self._cond:
             self._closed = True
-            pending = list(self._queue)
-            self._queue.clear()
+            pending = [j for q in self._queues.values() for j in q]
+            self._queues.clear()
+            self._turn.clear()
             procs = list(self._procs)
             self._cond.notify_all()
         for j in pending:
             if j.set_running_or_notify_cancel():
-                j.set_result(("error", "the service is shutting down"))
+                j.set_result(("closed", "the service is shutting down"))
         for p in procs:
             p.kill()
 
@@ -225,6 +270,35 @@ class WorkerPool:
         with self._cond:
             self._procs.discard(proc)
 
+    def _next_job(self) -> Job | None:
+        """The next client's oldest job (round-robin, skipping clients at their share of the
+        workers), under the lock."""
+        for _ in range(len(self._turn)):
+            client = self._turn[0]
+            self._turn.rotate(-1)
+            q = self._queues.get(client)
+            if not q:
+                self._queues.pop(client, None)
+                self._turn.remove(client)
+                continue
+            if not self._may_take(client):
+                continue
+            job = q.popleft()
+            if not q:
+                del self._queues[client]
+                self._turn.remove(client)
+            return job
+        return None
+
+    def _may_take(self, client: str) -> bool:
+        if not self._running.get(client):
+            return True
+        free = min(self._ready - self._busy, self.size - (self._busy - self._slow))
+        return free > self.reserve
+
+    def _eligible(self) -> bool:
+        return any(self._may_take(c) for c in self._turn)
+
     def _slot(self) -> None:
         proc: _Proc | None = None
         failures = 0
@@ -246,50 +320,91 @@ class WorkerPool:
                     self._ready += 1
                 self._started.set()
             with self._cond:
-                while not self._queue and not self._closed:
+                while not self._closed and not (
+                        self._turn and self._busy - self._slow < self.size and self._eligible()):
                     self._cond.wait()
                 if self._closed:
                     self._ready -= 1
                     self._drop(proc)
                     return
-                job = self._queue.popleft()
-                if not job.set_running_or_notify_cancel():
+                job = self._next_job()
+                if job is None or not job.set_running_or_notify_cancel():
                     continue
-                job.proc = proc.p  # type: ignore[assignment]
+                job.proc = proc
                 self._busy += 1
+                self._running[job.client] = self._running.get(job.client, 0) + 1
             outcome, keep = self._run(proc, job)
             with self._cond:
                 self._busy -= 1
+                if job.slow:
+                    self._slow -= 1
+                    keep = False  # back to a worker at normal priority
+                else:
+                    self._release(job.client)
                 if not keep:
                     self._ready -= 1
                     self.replaced += 1
+                self._cond.notify_all()
             if not keep:
                 self._drop(proc)
                 proc = None
             job.set_result(outcome)
 
+    def _release(self, client: str) -> None:
+        left = self._running.get(client, 0) - 1
+        if left > 0:
+            self._running[client] = left
+        else:
+            self._running.pop(client, None)
+
+    def _turn_slow(self, proc: _Proc, job: Job) -> str | None:
+        """At ``slow_after``: move the job to the slow lane, or say why it must stop."""
+        with self._cond:
+            if self._slow >= self.max_slow:
+                return (f"used more than {self.slow_after:g} s of CPU while the slow lane was full "
+                        f"({self._slow} slow job(s) running); stopped, try again later")
+            self._slow += 1
+            job.slow = True
+            self._release(job.client)
+            self._cond.notify_all()  # a spare may take the next job now
+        proc.set_priority(19)
+        return None
+
     def _run(self, proc: _Proc, job: Job) -> tuple[Outcome, bool]:
         job.started_at = time.monotonic()
         limit = self.rss_limit_mb
+        cpu0 = proc.cpu_seconds()
+        lowered = False
 
-        def over_memory() -> str | None:
+        def watch() -> str | None:
+            nonlocal lowered
             if limit and proc.rss_mb() > limit:
                 return f"the worker went over its memory cap ({limit:g} MB)"
+            if not job.slow:
+                cpu = proc.cpu_seconds() - cpu0
+                if cpu > self.slow_after:
+                    return self._turn_slow(proc, job)
+                if not lowered and cpu > self.slow_after / 5:
+                    lowered = proc.set_priority(10)  # heavier than most: yields to quick jobs
             return None
 
         try:
             proc.send(job.payload)
-            reply = proc.recv(job.started_at + job.timeout, over_memory if limit else None)
+            reply = proc.recv(job.started_at + job.timeout, watch)
         except TimeoutError:
             return ("timeout", f"took longer than {job.timeout:g} s; stopped"), False
         except _Stop as e:
-            return ("memory", str(e)), False
+            kind = "memory" if "memory" in str(e) else "timeout"
+            return (kind, str(e)), False
         except (EOFError, OSError, ValueError):
             if job.client_cancelled:
                 return ("cancelled", "the client went away"), False
+            if self._closed:
+                return ("closed", "the service is shutting down"), False
             return ("crash", "the worker process died (memory cap or crash)"), False
         if isinstance(reply, list) and len(reply) == 2 and isinstance(reply[0], str):
-            return (reply[0], reply[1]), True
+            # a lowered worker goes back to normal priority, or is replaced when it cannot
+            return (reply[0], reply[1]), not lowered or proc.set_priority(0)
         return ("crash", "the worker answered nonsense"), False
 
     def _fail_queue_if_dead(self) -> None:
@@ -297,12 +412,18 @@ class WorkerPool:
         with self._cond:
             if self._ready > 0:
                 return
-            pending = list(self._queue)
-            self._queue.clear()
+            pending = [j for q in self._queues.values() for j in q]
+            self._queues.clear()
+            self._turn.clear()
         for j in pending:
             if j.set_running_or_notify_cancel():
                 j.set_result(("error", f"no {self.name} worker could start: {self.start_error}"))
 
-
-def python_argv(module: str) -> list[str]:
-    return [sys.executable, "-m", module]
+    def _forget(self, client: str) -> None:
+        """Drop an emptied queue (under the lock)."""
+        if not self._queues.get(client):
+            self._queues.pop(client, None)
+            try:
+                self._turn.remove(client)
+            except ValueError:
+                pass

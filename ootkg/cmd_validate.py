@@ -16,6 +16,11 @@ _VERSION_HELP = "Game version (default: each example's metadata.version, else gc
 _DECOMP_HELP = "Decomp checkout for level 1 (env OOTKG_DECOMP)."
 _FORMAT_HELP = "table or json (one report per line, as each example finishes)"
 MAX_BODY = 1_000_000
+# validate.httpguard's defaults (not imported here: the CLI starts faster without uvicorn)
+HEADER_TIMEOUT = 10.0
+BODY_TIMEOUT = 20.0
+_HEADER_HELP = "Seconds a connection has to send a request's headers (then it is closed)."
+_BODY_HELP = "Seconds a request has to send its body (then 408)."
 _WORKERS_HELP = "Compile worker processes (default: cores + 1, at most 4)."
 _HOST_HELP = "Interface to bind (a non-loopback one needs OOTKG_API_TOKEN or --no-auth)."
 _CHECK_WORKERS_HELP = "Check worker processes (levels 2-4; default 2)."
@@ -162,6 +167,8 @@ def register(app: typer.Typer) -> None:
         max_queue: Annotated[int, typer.Option(help="Examples in flight at most (429 above).")] = 256,
         no_auth: Annotated[bool, typer.Option("--no-auth", help=_NO_AUTH_HELP)] = False,
         unsafe_no_sandbox: Annotated[bool, typer.Option("--unsafe-no-sandbox", help=_UNSAFE_HELP)] = False,
+        header_timeout: Annotated[float, typer.Option(help=_HEADER_HELP)] = HEADER_TIMEOUT,
+        body_timeout: Annotated[float, typer.Option(help=_BODY_HELP)] = BODY_TIMEOUT,
     ) -> None:
         """Serve the validator as an HTTP JSON API (OpenAPI docs at /docs).
 
@@ -212,8 +219,9 @@ def register(app: typer.Typer) -> None:
             logging.getLogger("ootkg").warning("compile workers are NOT confined "
                                                "(--unsafe-no-sandbox)")
         try:
-            app = create_app(settings, engine=engine, max_body=max_body, token=token)
-            guarded_server(server_config(app, host, port),
+            app = create_app(settings, engine=engine, max_body=max_body, token=token,
+                             body_timeout=body_timeout)
+            guarded_server(server_config(app, host, port, header_timeout=header_timeout),
                            on_exit=lambda: engine.close_later(DRAIN)).run()
         finally:
             engine.close()

@@ -69,11 +69,12 @@ class GuardedH11(H11Protocol):
         super().connection_lost(exc)
 
 
-class _TooLarge(Exception):
+# BaseException: the framework turns any Exception raised while it reads a body into 400
+class _TooLarge(BaseException):
     pass
 
 
-class _TooSlow(Exception):
+class _TooSlow(BaseException):
     pass
 
 
@@ -162,10 +163,12 @@ def guarded_server(config: Any, on_exit: Any = None) -> Any:
     return _Server(config)
 
 
-def server_config(app: Any, host: str, port: int, *, log_level: str = "info") -> Any:
+def server_config(app: Any, host: str, port: int, *, log_level: str = "info",
+                  header_timeout: float = HEADER_TIMEOUT) -> Any:
     """A uvicorn config with the guards: header deadline, keep-alive, bounded shutdown."""
     import uvicorn
 
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, http=GuardedH11,
+    protocol = type("GuardedH11", (GuardedH11,), {"header_timeout": header_timeout})
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, http=protocol,
                           timeout_keep_alive=5, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
                           limit_concurrency=1000, lifespan="on")

@@ -46,6 +46,7 @@ def type_size(name: str, idx: SymbolIndex, seen: int = 0) -> int | None:
 
 def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
     lines: list[str] | None = None
+    double_lines: dict[int, bool] = {}
     objects: set[str] = set()
     object_table = idx.domain.get("Object", {})
     n = len(toks)
@@ -74,8 +75,10 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
                     not txt.endswith(("f", "F")):
                 if lines is None:
                     lines = code.split("\n")
-                line = lines[t.line - 1] if t.line - 1 < len(lines) else ""
-                if not _DOUBLE_TYPE.search(line):
+                if t.line not in double_lines:  # one search per line, not per literal
+                    line = lines[t.line - 1] if t.line - 1 < len(lines) else ""
+                    double_lines[t.line] = bool(_DOUBLE_TYPE.search(line))
+                if not double_lines[t.line]:
                     emit("double-literal", 3, txt,
                          f"{txt} is a double literal; the decomp uses f32: write {txt}f",
                          t.line, [txt + "f"], _warn())

@@ -10,7 +10,9 @@ An asset without ``Offset`` (or with ``Offset=".+0x8"``) follows the previous on
 offset is computed from the previous asset's size where that size is known from the XML
 (textures, display lists with ``Length``, arrays, blobs, limbs, skeletons); otherwise it is
 left unknown rather than guessed. Audio XMLs (Sequence/SoundFont/SampleBank roots) are not
-assets and are skipped. A malformed file is reported and the others are kept.
+assets and are skipped. A malformed file is reported with its line and column, and the
+last good copy of it (``LastGood``, kept in the cache) stands in for it, so a truncated or
+half-edited XML never drops the assets it held.
 """
 
 from __future__ import annotations
@@ -47,7 +49,50 @@ _CORE_ATTRS = {"Name", "Offset", "Format", "Width", "Height", "Count", "Length",
 class XmlProblem(BaseModel):
     file: str
     line: int | None = None
+    column: int | None = None
     message: str
+
+    def where(self) -> str:
+        return self.file + "".join(f":{n}" for n in (self.line, self.column) if n is not None)
+
+
+class LastGood:
+    """The last copy of each asset XML that parsed, kept under ``dir`` (an index of size and
+    mtime says which copies are current, so only changed files are copied)."""
+
+    def __init__(self, dir: Path | None) -> None:
+        self.dir = dir
+        self.index: dict[str, list[int]] = {}
+        self._dirty = False
+        if dir is not None and (dir / "index.json").is_file():
+            try:
+                self.index = json.loads((dir / "index.json").read_text())
+            except (ValueError, OSError):
+                self.index = {}
+
+    def remember(self, path: Path, rel: str) -> None:
+        if self.dir is None:
+            return
+        st = path.stat()
+        key = [st.st_size, st.st_mtime_ns]
+        if self.index.get(rel) == key and (self.dir / rel).is_file():
+            return
+        dst = self.dir / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dst.with_suffix(".tmp")
+        tmp.write_bytes(path.read_bytes())
+        tmp.replace(dst)
+        self.index[rel] = key
+        self._dirty = True
+
+    def recall(self, rel: str) -> Path | None:
+        p = self.dir / rel if self.dir is not None else None
+        return p if p is not None and rel in self.index and p.is_file() else None
+
+    def save(self) -> None:
+        if self.dir is not None and self._dirty:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            (self.dir / "index.json").write_text(json.dumps(self.index))
 
 
 class AssetsReport(BaseModel):
@@ -132,7 +177,9 @@ def parse_xml_file(path: Path, rel: str) -> tuple[list[XmlFile], list[XmlProblem
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as e:
-        return [], [XmlProblem(file=rel, line=e.position[0], message=f"malformed XML: {e}")]
+        line, col = e.position
+        return [], [XmlProblem(file=rel, line=line, column=col + 1, message=f"malformed XML: "
+                               f"{str(e).split(':', 1)[0]}")]
     except OSError as e:
         return [], [XmlProblem(file=rel, message=f"cannot read: {e}")]
     if root.tag != "Root":
@@ -233,7 +280,8 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
                 uses: dict[str, set[str]] | None = None,
                 objects_by_segment: dict[str, str] | None = None,
                 scenes_by_segment: dict[str, str] | None = None,
-                rel_prefix: str = "assets/xml") -> tuple[Facts, AssetsReport]:
+                rel_prefix: str = "assets/xml", last_good: LastGood | None = None
+                ) -> tuple[Facts, AssetsReport]:
     """Facts for every asset XML under ``xml_root``.
 
     ``uses`` maps ``assets/xml/...`` paths to the versions that use them (see
@@ -257,6 +305,17 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
         rel = f"{rel_prefix}/{path.relative_to(xml_root).as_posix()}"
         report.files += 1
         files, problems = parse_xml_file(path, rel)
+        if last_good is not None:
+            if not files and any(p.message.startswith("malformed") for p in problems):
+                kept = last_good.recall(rel)
+                if kept is not None:
+                    files, _ = parse_xml_file(kept, rel)
+                    n = sum(len(f.assets) for f in files)
+                    problems[0].message += f"; its {n} assets from the last good copy were kept"
+                else:
+                    problems[0].message += "; no earlier good copy: its assets are missing"
+            elif files:
+                last_good.remember(path, rel)
         report.problems.extend(problems)
         if not files:
             continue
@@ -384,13 +443,18 @@ def _assets_source(ctx: object) -> Facts:
     domain = ctx.stats.setdefault("domain", {})  # type: ignore[attr-defined]
     if "objects_by_segment" not in domain:
         log.warning("assets: the tables source did not run; assets are not linked to objects/scenes")
+    last_good = LastGood(Path(ctx.cache_dir) / "assets" / "last-good")  # type: ignore[attr-defined]
     facts, report = asset_facts(root / "assets" / "xml", versions, default_version=default,
                                 uses=version_xmls(root, versions),
                                 objects_by_segment=domain.get("objects_by_segment"),
-                                scenes_by_segment=domain.get("scenes_by_segment"))
+                                scenes_by_segment=domain.get("scenes_by_segment"),
+                                last_good=last_good)
+    last_good.save()
     domain["assets"] = report
     for p in report.problems:
-        log.warning("%s:%s: %s", p.file, p.line or "", p.message)
+        log.warning("%s: %s", p.where(), p.message)
+        if p.message.startswith("malformed"):
+            ctx.warnings.append(f"{p.where()}: {p.message}")  # type: ignore[attr-defined]
     path = save_report(ctx.cache_dir, "assets", report)  # type: ignore[attr-defined]
     ctx.notes["assets"] = (f"{report.assets} assets in {report.asset_files} files, "  # type: ignore[attr-defined]
                            f"{report.rooms} rooms" + (f"; {len(report.problems)} XML problems "

@@ -147,11 +147,12 @@ def register(app: typer.Typer) -> None:
             typer.echo(report.model_dump_json(indent=2))
         else:
             _summary(report)
-        if report.partial:
+        if report.partial and not json_out:  # (the JSON report says why itself)
             n = len(report.failed_files)
             typer.echo(f"Exit {PARTIAL_EXIT}: {n} file(s) did not parse cleanly"
                        f"{': ' + report.failed_files[0]['file'] if n else ''}"
                        f"{' and others' if n > 1 else ''} (see above).", err=True)
+        if report.partial:
             sys.exit(PARTIAL_EXIT)  # SystemExit: the CLI's main() passes it on as the exit code
 
     @app.command("compile-db")

@@ -116,7 +116,11 @@ class CompilePool:
         self.pool = WorkerPool("compile", self._spawn, workers, job_timeout=timeout,
                                slow_after=min(0.25, timeout / 4), max_slow=2, reserve=reserve,
                                on_ready=self._ready)
-        self.pool.wait_ready()
+        try:
+            self.pool.wait_ready()
+        except BaseException:
+            self.pool.close()  # no slot keeps retrying behind a refusal
+            raise
 
     def _spawn(self) -> tuple[list[str], dict[str, Any], str, dict[str, str] | None]:
         cfg = {"root": str(self.root), "cache_dir": str(self.cache_dir),

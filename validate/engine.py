@@ -92,12 +92,14 @@ class Engine:
             on_ready=self._check_ready)
         try:
             self.check_pool.wait_ready(300)
+            self.check_pool.wait_all(300)  # a service that answers is warm: no job waits
             if self._compile and self._decomp is not None:
                 self.compile_pool = CompilePool(
                     self._decomp, cache_dir_of(settings), self.versions,  # type: ignore[arg-type]
                     workers=self.limits.compile_workers, timeout=self.limits.compile_timeout,
                     memory_mb=self.limits.compile_memory_mb, sandbox=self.limits.sandbox,
                     reserve=1)
+                self.compile_pool.pool.wait_all(300)
                 self.compiler = Compiler(self._decomp, self.compile_pool)  # type: ignore[arg-type]
                 self.compile_note = ""
         except BaseException:

@@ -191,6 +191,16 @@ class WorkerPool:
         if self.start_error and self._ready == 0:
             raise WorkerStartError(self.start_error)
 
+    def wait_all(self, timeout: float | None = None) -> None:
+        """Block until every worker (spares too) is ready, or ``timeout`` passes."""
+        deadline = time.monotonic() + (timeout if timeout is not None else self.ready_timeout)
+        with self._cond:
+            while self._ready < self.size + self.max_slow and not self._closed:
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.start_error and self._ready == 0):
+                    return
+                self._cond.wait(min(left, 0.5))
+
     def submit(self, payload: dict[str, Any], timeout: float | None = None,
                client: str = "") -> Job:
         job = Job(payload, timeout if timeout is not None else self.job_timeout, client)
@@ -318,6 +328,7 @@ class WorkerPool:
                 failures = 0
                 with self._cond:
                     self._ready += 1
+                    self._cond.notify_all()
                 self._started.set()
             with self._cond:
                 while not self._closed and not (

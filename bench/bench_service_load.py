@@ -132,12 +132,12 @@ class Server:
         raise RuntimeError("the service did not start")
 
     def pid(self) -> int:
+        """The server's pid (under strace, strace's child)."""
         if not self.traced:
             return self.proc.pid
-        out = subprocess.run(["pgrep", "-f", f"--port {self.port}"], capture_output=True,
-                             text=True).stdout.split()
-        pids = [int(p) for p in out if int(p) != self.proc.pid]
-        return min(pids) if pids else self.proc.pid
+        kids = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
+                              text=True).stdout.split()
+        return int(kids[0]) if kids else self.proc.pid
 
     def stop(self) -> float:
         t0 = time.monotonic()
@@ -196,33 +196,44 @@ class Load:
                     await asyncio.sleep(float(r.headers.get("retry-after", "1")))
                 await asyncio.sleep(rng.random() * 0.2)
 
-    async def poll_health(self) -> None:
-        async with httpx.AsyncClient(timeout=30) as c:
-            while not self.stop:
-                t0 = time.monotonic()
-                try:
-                    await c.get(self.url + "/healthz")
-                    self.health.append(time.monotonic() - t0)
-                except httpx.HTTPError:
-                    self.health.append(30.0)
-                await asyncio.sleep(0.1)
-
 
 def address(i: int, base: int = 1) -> str:
     return f"127.{base}.{i // 250}.{1 + i % 250}"
 
 
+_POLL = """
+import json, sys, time, httpx
+url, seconds = sys.argv[1], float(sys.argv[2])
+out, end = [], time.monotonic() + seconds
+with httpx.Client(timeout=30) as c:
+    while time.monotonic() < end:
+        t0 = time.monotonic()
+        try:
+            c.get(url + "/healthz")
+            out.append(time.monotonic() - t0)
+        except httpx.HTTPError:
+            out.append(30.0)
+        time.sleep(0.1)
+print(json.dumps(out))
+"""
+
+
 async def run_load(url: str, canary: Path, clients: int, seconds: float, mix: str,
                    attack: str | None = None) -> Load:
+    """``clients`` for ``seconds``; /healthz is polled from a process of its own (this one
+    is busy being 200 clients: its own delays must not count as the service's)."""
     load = Load(url, canary, mix)
+    poller = await asyncio.create_subprocess_exec(sys.executable, "-c", _POLL, url, str(seconds),
+                                                  stdout=asyncio.subprocess.PIPE)
     tasks = [asyncio.create_task(load.client(address(i), i)) for i in range(clients)]
-    tasks.append(asyncio.create_task(load.poll_health()))
     if attack:
         await asyncio.sleep(seconds / 4)
         tasks.append(asyncio.create_task(_attack(url, attack)))
     await asyncio.sleep(seconds if not attack else seconds * 3 / 4)
     load.stop = True
     await asyncio.gather(*tasks, return_exceptions=True)
+    out, _ = await poller.communicate()
+    load.health = json.loads(out or b"[]")
     return load
 
 

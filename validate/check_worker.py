@@ -49,7 +49,9 @@ def main() -> None:
     from kg.store import open_store
     from validate.api import UnknownVersion, Validator
     from validate.models import Example
+    from validate.workers import die_with_parent
 
+    die_with_parent()
     cfg = json.loads(sys.stdin.readline())
     out = sys.stdout
     try:

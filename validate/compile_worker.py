@@ -157,7 +157,9 @@ class _Compiler:
 def worker_main() -> None:
     """A compile worker: configuration line, confinement, warm-up, then jobs."""
     from validate.confine import confine
+    from validate.workers import die_with_parent
 
+    die_with_parent()
     cfg = json.loads(sys.stdin.readline())
     out = sys.stdout
     manifest: dict[str, Any] = cfg["manifest"]
@@ -170,6 +172,7 @@ def worker_main() -> None:
             out.write(json.dumps({"ready": False, "error": "; ".join(notes)}) + "\n")
             out.flush()
             return
+    die_with_parent()  # again: a change of credentials (the namespace) clears it
     _limit_memory(int(cfg.get("memory_mb", 0)))
     warm: dict[str, str] = {}
     for v, env in manifest.items():

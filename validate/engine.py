@@ -138,6 +138,17 @@ class Engine:
             parallel = min(cw, pw)
         return max(0, ahead + units - parallel) / rate
 
+    def refuse_early(self, client: str) -> Busy | None:
+        """A refusal for a request from ``client`` decided before its body is read (one
+        unit would already wait too long): an overloaded service spends nothing on it."""
+        if self.in_flight == 0:
+            return None
+        if self.in_flight + 1 > self.limits.max_queue:
+            return Busy(self._retry_after(1, client), f"{self.in_flight} examples are in progress")
+        if self.expected_wait(1, client) > self.limits.max_wait:
+            return Busy(self._retry_after(1, client), "the validators are saturated")
+        return None
+
     def _admit(self, units: int, client: str) -> None:
         if self.in_flight == 0:
             pass  # an idle service takes any request, however big

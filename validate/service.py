@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
 from validate.engine import Busy, Engine, Limits, NotFound, ShuttingDown, UnknownVersionError
-from validate.httpguard import BODY_TIMEOUT, BodyGuard
+from validate.httpguard import BODY_TIMEOUT, BodyGuard, send_json
 from validate.models import Example, ValidationReport
 from validate.workers import WorkerStartError
 
@@ -173,12 +173,19 @@ def create_app(settings: Any = None, *, store: Any = None, engine: Engine | None
                   description="Validate OoT romhacking examples and C code against the "
                   "knowledge graph of the decomp.", lifespan=lifespan)
 
-    def auth(request: Request) -> None:
+    def _valid(header: str) -> bool:
+        scheme, _, cred = header.strip().partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(cred.strip().encode(),
+                                                                   token.encode())  # type: ignore[union-attr]
+
+    def _authorized(scope: dict) -> bool:
         if not token:
-            return
-        scheme, _, cred = request.headers.get("authorization", "").strip().partition(" ")
-        if not (scheme.lower() == "bearer"
-                and hmac.compare_digest(cred.strip().encode(), token.encode())):
+            return True
+        header = next((v for k, v in scope.get("headers", []) if k == b"authorization"), b"")
+        return _valid(header.decode("latin-1"))
+
+    def auth(request: Request) -> None:
+        if token and not _valid(request.headers.get("authorization", "")):
             raise HTTPException(401, "missing or wrong bearer token",
                                 headers={"WWW-Authenticate": "Bearer"})
 
@@ -259,4 +266,17 @@ def create_app(settings: Any = None, *, store: Any = None, engine: Engine | None
     async def _no_workers(_req: Request, exc: WorkerStartError) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(exc)[:300]})
 
-    return BodyGuard(app, max_body, body_timeout) if max_body else app
+    async def early(scope: dict, receive: Any, send: Any) -> None:
+        """429 before the body is read, when even one example would wait too long."""
+        if scope["type"] == "http" and scope["path"].startswith("/v1/") and "engine" in state \
+                and _authorized(scope):  # (a request without the token gets its 401)
+            client = scope["client"][0] if scope.get("client") else ""
+            busy = state["engine"].refuse_early(client)
+            if busy is not None:
+                await send_json(send, 429, {"detail": f"{busy}; retry in {busy.retry_after} s"},
+                                headers=[(b"retry-after", str(busy.retry_after).encode())],
+                                close=True)  # the body is not read: the connection ends
+                return
+        await app(scope, receive, send)
+
+    return BodyGuard(early, max_body, body_timeout) if max_body else early

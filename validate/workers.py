@@ -33,6 +33,7 @@ import logging
 import os
 import select
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -438,3 +439,16 @@ class WorkerPool:
                 self._turn.remove(client)
             except ValueError:
                 pass
+
+
+def die_with_parent() -> None:
+    """In a worker: be killed when the process that started it dies (Linux)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

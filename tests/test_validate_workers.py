@@ -134,3 +134,20 @@ def test_the_last_free_worker_waits_for_a_newcomer(script):
             assert f.result(30)[0] == "ok"
     finally:
         pool.close()
+
+
+def test_a_struck_client_runs_only_in_the_slow_lane(script):
+    pool = _pool(script, 1, job_timeout=1.0, max_slow=1, strike_seconds=30)
+    try:
+        assert pool.submit({"sleep": 5}, client="a").result(30)[0] == "timeout"
+        again = pool.submit({"sleep": 2, "id": "a2"}, client="a")
+        deadline = time.monotonic() + 20
+        while pool.stats()["slow"] == 0:  # it started, in the slow lane
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        t0 = time.monotonic()
+        assert pool.submit({"id": "b"}, client="b").result(30)[0] == "ok"
+        assert time.monotonic() - t0 < 0.9  # the normal worker was free for b
+        assert again.result(30)[0] in ("ok", "timeout")
+    finally:
+        pool.close()

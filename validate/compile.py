@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 # A block larger than this is not compiled (reported as ``too-large``, never truncated).
 MAX_COMPILE_CHARS = 200_000
 SANDBOX_POLICIES = ("require", "prefer", "off")
+# CPU seconds after which a compile is "slow" (bench/bench_service_load.py: the golden
+# suite's compiles on the real decomp use 10-30 ms of CPU; a macro bomb, all it can get)
+SLOW_COMPILE = 0.1
 
 
 @dataclass
@@ -95,7 +98,7 @@ class CompilePool:
 
     def __init__(self, root: Path, cache_dir: Path, versions: list[str], *, workers: int = 2,
                  timeout: float = 10.0, memory_mb: int = 1536, sandbox: str = "prefer",
-                 reserve: int = 0) -> None:
+                 reserve: int = 0, strike_seconds: float = 0.0) -> None:
         from validate import confine
 
         if sandbox not in SANDBOX_POLICIES:
@@ -114,7 +117,8 @@ class CompilePool:
         self.sandbox: list[str] = []  # the mechanisms the workers applied
         self.sandbox_notes: list[str] = []
         self.pool = WorkerPool("compile", self._spawn, workers, job_timeout=timeout,
-                               slow_after=min(0.25, timeout / 4), max_slow=2, reserve=reserve,
+                               slow_after=min(SLOW_COMPILE, timeout / 4), max_slow=2,
+                               reserve=reserve, strike_seconds=strike_seconds,
                                on_ready=self._ready)
         try:
             self.pool.wait_ready()

@@ -27,7 +27,7 @@ from typing import Any
 from validate.api import Pending
 from validate.compile import CompilePool, Compiler, cache_dir_of
 from validate.models import Issue, ValidationReport
-from validate.workers import Job, WorkerPool
+from validate.workers import STRIKE_SECONDS, Job, WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class Engine:
             "check", self._spawn_check, self.limits.check_workers,
             job_timeout=self.limits.check_timeout, ready_timeout=300,
             rss_limit_mb=self.limits.check_memory_mb, max_slow=1, reserve=1,
-            on_ready=self._check_ready)
+            strike_seconds=STRIKE_SECONDS, on_ready=self._check_ready)
         try:
             self.check_pool.wait_ready(300)
             self.check_pool.wait_all(300)  # a service that answers is warm: no job waits
@@ -98,7 +98,7 @@ class Engine:
                     self._decomp, cache_dir_of(settings), self.versions,  # type: ignore[arg-type]
                     workers=self.limits.compile_workers, timeout=self.limits.compile_timeout,
                     memory_mb=self.limits.compile_memory_mb, sandbox=self.limits.sandbox,
-                    reserve=1)
+                    reserve=1, strike_seconds=STRIKE_SECONDS)
                 self.compile_pool.pool.wait_all(300)
                 self.compiler = Compiler(self._decomp, self.compile_pool)  # type: ignore[arg-type]
                 self.compile_note = ""

@@ -11,7 +11,7 @@ Both the compile workers (``validate.compile_worker``) and the check workers
   kills that worker; a fresh one is started at once, and the job's future gets
   ``("timeout" | "memory" | "crash", why)``.
 - **Slow jobs cannot starve quick ones.** At most ``size`` jobs run at normal priority.
-  A job that has used a fifth of ``slow_after`` seconds of CPU (CPU, not wall time: on a
+  A job that has used half of ``slow_after`` seconds of CPU (CPU, not wall time: on a
   loaded machine every job is slower, not heavier) runs at a lower priority; one that has
   used ``slow_after`` moves to the slow lane: its worker is
   reniced to the lowest priority and no longer counts against ``size``, so a spare worker
@@ -19,9 +19,12 @@ Both the compile workers (``validate.compile_worker``) and the check workers
   lane is full, a job turning slow is stopped there (a ``timeout`` that says why). A
   worker that ran a slow job is replaced afterwards (back to normal priority).
 - Queued jobs are served round-robin by ``client`` (e.g. the remote address), so one
-  client's burst does not queue everyone else behind it; with ``reserve``, the last
-  ``reserve`` free workers only take a job from a client with nothing running, so a
-  newcomer finds one free even while another client's burst of slow jobs is starting.
+  client's burst does not queue everyone else behind it: a free worker takes the job of the
+  client with the fewest jobs running. With ``reserve``, the last ``reserve`` free workers
+  never go to the client running the most, so a newcomer finds one free even while
+  another client's burst of slow jobs is starting. With ``strike_seconds``, a client whose
+  job was stopped for a limit is struck that long: its next jobs wait behind everyone
+  else's and run only in the slow lane, at the lowest priority.
 - ``cancel(job)`` drops a queued job, or kills the worker running it.
 - ``stats()`` (ready, busy, slow, queued) feeds admission control and ``/healthz``.
 """
@@ -145,6 +148,7 @@ class _Stop(Exception):
 
 
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+STRIKE_SECONDS = 30.0  # the service's (validate.engine)
 
 
 class WorkerPool:
@@ -154,7 +158,7 @@ class WorkerPool:
     def __init__(self, name: str, spawn: Spawn, size: int, *, job_timeout: float,
                  ready_timeout: float = 120.0, rss_limit_mb: float | None = None,
                  slow_after: float | None = None, max_slow: int = 1, reserve: int = 0,
-                 on_ready: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 strike_seconds: float = 0.0, on_ready: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.name = name
         self.spawn = spawn
         self.size = max(1, size)
@@ -165,6 +169,9 @@ class WorkerPool:
         self.max_slow = max(0, max_slow)
         self.reserve = max(0, reserve)
         self._running: dict[str, int] = {}  # normal-priority jobs running, per client
+        # client -> when a job of its was last stopped for a limit (0 s: no strikes)
+        self.strike_seconds = strike_seconds if max_slow > 0 else 0.0
+        self._struck: dict[str, float] = {}
         self.on_ready = on_ready
         self._queues: dict[str, deque[Job]] = {}
         self._turn: deque[str] = deque()  # clients with queued jobs, in serving order
@@ -281,34 +288,53 @@ class WorkerPool:
         with self._cond:
             self._procs.discard(proc)
 
-    def _next_job(self) -> Job | None:
-        """The next client's oldest job (round-robin, skipping clients at their share of the
-        workers), under the lock."""
-        for _ in range(len(self._turn)):
-            client = self._turn[0]
-            self._turn.rotate(-1)
-            q = self._queues.get(client)
-            if not q:
-                self._queues.pop(client, None)
-                self._turn.remove(client)
-                continue
-            if not self._may_take(client):
-                continue
-            job = q.popleft()
-            if not q:
-                del self._queues[client]
-                self._turn.remove(client)
-            return job
-        return None
+    def _struck_now(self, client: str) -> bool:
+        t = self._struck.get(client)
+        return t is not None and time.monotonic() - t < self.strike_seconds
 
-    def _may_take(self, client: str) -> bool:
-        if not self._running.get(client):
-            return True
+    def _can_start(self, client: str) -> bool:
+        """Whether a job of ``client`` may start now (under the lock). A struck client's
+        jobs run only in the slow lane; the others' in the normal capacity, the last
+        ``reserve`` free workers not going to the client running the most."""
+        if self._struck_now(client):
+            return self._slow < self.max_slow
+        if self._busy - self._slow >= self.size:
+            return False
         free = min(self._ready - self._busy, self.size - (self._busy - self._slow))
-        return free > self.reserve
+        if free > self.reserve:
+            return True
+        running = self._running.get(client, 0)
+        return running == 0 or running < max(self._running.values(), default=0)
 
     def _eligible(self) -> bool:
-        return any(self._may_take(c) for c in self._turn)
+        return any(self._queues.get(c) and self._can_start(c) for c in self._turn)
+
+    def _next_job(self) -> Job | None:
+        """The oldest job of the client with the fewest jobs running (round-robin among
+        equals; struck clients last), skipping clients that may not start one now; under
+        the lock. A struck client's job starts in the slow lane."""
+        best: str | None = None
+        best_key = (False, 0)
+        for client in list(self._turn):
+            if not self._queues.get(client):
+                self._forget(client)
+                continue
+            if not self._can_start(client):
+                continue
+            key = (self._struck_now(client), self._running.get(client, 0))
+            if best is None or key < best_key:
+                best, best_key = client, key
+        if best is None:
+            return None
+        q = self._queues[best]
+        job = q.popleft()
+        self._turn.remove(best)
+        if q:
+            self._turn.append(best)
+        else:
+            del self._queues[best]
+        job.slow = best_key[0]
+        return job
 
     def _slot(self) -> None:
         proc: _Proc | None = None
@@ -332,8 +358,7 @@ class WorkerPool:
                     self._cond.notify_all()
                 self._started.set()
             with self._cond:
-                while not self._closed and not (
-                        self._turn and self._busy - self._slow < self.size and self._eligible()):
+                while not self._closed and not (self._turn and self._eligible()):
                     self._cond.wait()
                 if self._closed:
                     self._ready -= 1
@@ -344,13 +369,24 @@ class WorkerPool:
                     continue
                 job.proc = proc
                 self._busy += 1
-                self._running[job.client] = self._running.get(job.client, 0) + 1
+                if job.slow:
+                    self._slow += 1
+                else:
+                    self._running[job.client] = self._running.get(job.client, 0) + 1
+            if job.slow:
+                proc.set_priority(19)
             outcome, keep = self._run(proc, job)
+            if outcome[0] in ("timeout", "memory") and self.strike_seconds:
+                with self._cond:  # its next jobs wait behind everyone's, in the slow lane
+                    if len(self._struck) > 10_000:
+                        self._struck.clear()
+                    self._struck[job.client] = time.monotonic()
+            if job.slow and keep:
+                keep = proc.set_priority(0)  # or a fresh worker, where that is not permitted
             with self._cond:
                 self._busy -= 1
                 if job.slow:
                     self._slow -= 1
-                    keep = False  # back to a worker at normal priority
                 else:
                     self._release(job.client)
                 if not keep:
@@ -396,7 +432,7 @@ class WorkerPool:
                 cpu = proc.cpu_seconds() - cpu0
                 if cpu > self.slow_after:
                     return self._turn_slow(proc, job)
-                if not lowered and cpu > self.slow_after / 5:
+                if not lowered and cpu > self.slow_after / 2:
                     lowered = proc.set_priority(10)  # heavier than most: yields to quick jobs
             return None
 

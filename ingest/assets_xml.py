@@ -29,6 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ingest.last_good import LastGood
 from ingest.sourceutil import gc_paused, save_report
 from kg.facts import Facts
 
@@ -54,45 +55,6 @@ class XmlProblem(BaseModel):
 
     def where(self) -> str:
         return self.file + "".join(f":{n}" for n in (self.line, self.column) if n is not None)
-
-
-class LastGood:
-    """The last copy of each asset XML that parsed, kept under ``dir`` (an index of size and
-    mtime says which copies are current, so only changed files are copied)."""
-
-    def __init__(self, dir: Path | None) -> None:
-        self.dir = dir
-        self.index: dict[str, list[int]] = {}
-        self._dirty = False
-        if dir is not None and (dir / "index.json").is_file():
-            try:
-                self.index = json.loads((dir / "index.json").read_text())
-            except (ValueError, OSError):
-                self.index = {}
-
-    def remember(self, path: Path, rel: str) -> None:
-        if self.dir is None:
-            return
-        st = path.stat()
-        key = [st.st_size, st.st_mtime_ns]
-        if self.index.get(rel) == key and (self.dir / rel).is_file():
-            return
-        dst = self.dir / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_suffix(".tmp")
-        tmp.write_bytes(path.read_bytes())
-        tmp.replace(dst)
-        self.index[rel] = key
-        self._dirty = True
-
-    def recall(self, rel: str) -> Path | None:
-        p = self.dir / rel if self.dir is not None else None
-        return p if p is not None and rel in self.index and p.is_file() else None
-
-    def save(self) -> None:
-        if self.dir is not None and self._dirty:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            (self.dir / "index.json").write_text(json.dumps(self.index))
 
 
 class AssetsReport(BaseModel):

@@ -49,7 +49,7 @@ def main() -> None:
     from kg.store import open_store
     from validate.api import UnknownVersion, Validator
     from validate.models import Example
-    from validate.workers import die_with_parent
+    from validate.workerproc import die_with_parent
 
     die_with_parent()
     cfg = json.loads(sys.stdin.readline())

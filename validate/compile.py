@@ -284,12 +284,6 @@ class Compiler:
             res.status = "failed"
         return res
 
-    def run(self, jobs: list[CompileJob]) -> list[tuple[str, Any]]:
-        """Compile ``jobs`` in the pool (in parallel) and wait for every outcome."""
-        assert self.pool is not None
-        futs = [self.pool.submit(j) for j in jobs]
-        return [f.result() for f in futs]
-
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()

@@ -157,7 +157,7 @@ class _Compiler:
 def worker_main() -> None:
     """A compile worker: configuration line, confinement, warm-up, then jobs."""
     from validate.confine import confine
-    from validate.workers import die_with_parent
+    from validate.workerproc import die_with_parent
 
     die_with_parent()
     cfg = json.loads(sys.stdin.readline())

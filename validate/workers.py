@@ -31,12 +31,7 @@ Both the compile workers (``validate.compile_worker``) and the check workers
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import select
-import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -44,10 +39,13 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from validate.workerproc import Stop, WorkerProcess
+
 log = logging.getLogger(__name__)
 
 Outcome = tuple[str, Any]  # ("ok", payload) | ("timeout" | "memory" | "crash" | "error", why)
 Spawn = Callable[[], tuple[list[str], dict[str, Any], str, dict[str, str] | None]]
+STRIKE_SECONDS = 30.0  # the service's (validate.engine)
 
 
 class WorkerStartError(RuntimeError):
@@ -60,95 +58,11 @@ class Job(Future):
         self.payload = payload
         self.timeout = timeout
         self.client = client
-        self.proc: _Proc | None = None
+        self.proc: WorkerProcess | None = None
         self.client_cancelled = False
         self.slow = False
         self.queued_at = time.monotonic()
         self.started_at = 0.0
-
-
-class _Proc:
-    """One worker process and its line-buffered stdout."""
-
-    def __init__(self, argv: list[str], config: dict[str, Any], cwd: str,
-                 env: dict[str, str] | None) -> None:
-        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, cwd=cwd, close_fds=True, env=env)
-        self.buf = b""
-        self.send(config)
-
-    def send(self, obj: Any) -> None:
-        assert self.p.stdin is not None
-        self.p.stdin.write((json.dumps(obj) + "\n").encode())
-        self.p.stdin.flush()
-
-    def recv(self, deadline: float, check: Callable[[], str | None] | None = None) -> Any:
-        """The next line as JSON; TimeoutError at ``deadline``, EOFError if the process
-        ended, or ``_Stop(why)`` when ``check`` (polled every 0.1 s) returns a reason."""
-        assert self.p.stdout is not None
-        fd = self.p.stdout.fileno()
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([fd], [], [], min(left, 0.1) if check else left)
-            if not ready:
-                why = check() if check else None
-                if why:
-                    raise _Stop(why)
-                continue
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                raise EOFError
-            self.buf += chunk
-        line, _, self.buf = self.buf.partition(b"\n")
-        return json.loads(line)
-
-    def rss_mb(self) -> float:
-        try:
-            with open(f"/proc/{self.p.pid}/statm") as f:
-                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-        except (OSError, ValueError, IndexError):
-            return 0.0
-
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) the process has used."""
-        try:
-            with open(f"/proc/{self.p.pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / _TICKS
-        except (OSError, ValueError, IndexError):
-            return 0.0
-
-    def set_priority(self, nice: int) -> bool:
-        try:
-            os.setpriority(os.PRIO_PROCESS, self.p.pid, nice)
-            return True
-        except OSError:
-            return False
-
-    def kill(self) -> None:
-        try:
-            self.p.kill()
-        except OSError:
-            pass
-        try:
-            self.p.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
-        for f in (self.p.stdin, self.p.stdout):
-            try:
-                f.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
-
-
-class _Stop(Exception):
-    pass
-
-
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-STRIKE_SECONDS = 30.0  # the service's (validate.engine)
 
 
 class WorkerPool:
@@ -182,7 +96,7 @@ class WorkerPool:
         self._slow = 0
         self.replaced = 0
         self.start_error: str | None = None
-        self._procs: set[_Proc] = set()
+        self._procs: set[WorkerProcess] = set()
         self._started = threading.Event()
         self._threads = [threading.Thread(target=self._slot, name=f"{name}-{i}", daemon=True)
                          for i in range(self.size + self.max_slow)]
@@ -263,9 +177,9 @@ class WorkerPool:
 
     # ---------------------------------------------------------------- a slot
 
-    def _start(self) -> _Proc | None:
+    def _start(self) -> WorkerProcess | None:
         argv, config, cwd, env = self.spawn()
-        proc = _Proc(argv, config, cwd, env)
+        proc = WorkerProcess(argv, config, cwd, env)
         with self._cond:
             self._procs.add(proc)
         try:
@@ -283,7 +197,7 @@ class WorkerPool:
             self.on_ready(hello)
         return proc
 
-    def _drop(self, proc: _Proc) -> None:
+    def _drop(self, proc: WorkerProcess) -> None:
         proc.kill()
         with self._cond:
             self._procs.discard(proc)
@@ -337,7 +251,7 @@ class WorkerPool:
         return job
 
     def _slot(self) -> None:
-        proc: _Proc | None = None
+        proc: WorkerProcess | None = None
         failures = 0
         while True:
             if proc is None:
@@ -405,7 +319,7 @@ class WorkerPool:
         else:
             self._running.pop(client, None)
 
-    def _turn_slow(self, proc: _Proc, job: Job) -> str | None:
+    def _turn_slow(self, proc: WorkerProcess, job: Job) -> str | None:
         """At ``slow_after``: move the job to the slow lane, or say why it must stop."""
         with self._cond:
             if self._slow >= self.max_slow:
@@ -418,7 +332,7 @@ class WorkerPool:
         proc.set_priority(19)
         return None
 
-    def _run(self, proc: _Proc, job: Job) -> tuple[Outcome, bool]:
+    def _run(self, proc: WorkerProcess, job: Job) -> tuple[Outcome, bool]:
         job.started_at = time.monotonic()
         limit = self.rss_limit_mb
         cpu0 = proc.cpu_seconds()
@@ -441,7 +355,7 @@ class WorkerPool:
             reply = proc.recv(job.started_at + job.timeout, watch)
         except TimeoutError:
             return ("timeout", f"took longer than {job.timeout:g} s; stopped"), False
-        except _Stop as e:
+        except Stop as e:
             kind = "memory" if "memory" in str(e) else "timeout"
             return (kind, str(e)), False
         except (EOFError, OSError, ValueError):
@@ -475,16 +389,3 @@ class WorkerPool:
                 self._turn.remove(client)
             except ValueError:
                 pass
-
-
-def die_with_parent() -> None:
-    """In a worker: be killed when the process that started it dies (Linux)."""
-    if sys.platform != "linux":
-        return
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass

@@ -163,7 +163,7 @@ def register(app: typer.Typer) -> None:
         memory_mb: Annotated[int, typer.Option(help="Address-space cap of each compile worker (MiB).")] = 1536,
         check_memory_mb: Annotated[int, typer.Option(help="Resident-memory cap of each check worker (MiB).")] = 2048,
         max_body: Annotated[int, typer.Option(help="Largest request body in bytes (413 above).")] = MAX_BODY,
-        max_wait: Annotated[float, typer.Option(help=_MAX_WAIT_HELP)] = 1.0,
+        max_wait: Annotated[float, typer.Option(help=_MAX_WAIT_HELP)] = 0.5,
         max_queue: Annotated[int, typer.Option(help="Examples in flight at most (429 above).")] = 256,
         no_auth: Annotated[bool, typer.Option("--no-auth", help=_NO_AUTH_HELP)] = False,
         unsafe_no_sandbox: Annotated[bool, typer.Option("--unsafe-no-sandbox", help=_UNSAFE_HELP)] = False,

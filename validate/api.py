@@ -219,7 +219,9 @@ def _capped(issues: list[Issue], notes: list[str]) -> list[Issue]:
 
 
 def _finish(p: Pending, outcomes: list[Any], compiler: Compiler | None) -> ValidationReport:
-    report = p.report.model_copy(deep=True)
+    report = p.report.model_copy()  # its lists are replaced below, never changed in place
+    report.notes = list(report.notes)
+    report.levels = dict(report.levels)
     issues = list(report.issues)
     if p.jobs and compiler is not None:
         result = compiler.interpret(p.jobs, outcomes)

@@ -60,7 +60,7 @@ class Limits:
     compile_timeout: float = 10.0
     check_memory_mb: int = 2048
     compile_memory_mb: int = 1536
-    max_wait: float = 1.0  # seconds a unit may be expected to wait before starting
+    max_wait: float = 0.5  # seconds a unit may be expected to wait before starting
     max_queue: int = 256  # units in flight at most
     sandbox: str = "require"  # require | prefer | off (see validate.compile)
 
@@ -85,6 +85,8 @@ class Engine:
         self._run_time = {"check": 0.05, "compile": 0.05}  # EWMA of a job's seconds running
         self._decomp = decomp
         self._compile = compile
+        # the event loop shares the GIL with the pools' threads: hand it over sooner
+        sys.setswitchinterval(0.001)
         self.check_pool = WorkerPool(
             "check", self._spawn_check, self.limits.check_workers,
             job_timeout=self.limits.check_timeout, ready_timeout=300,

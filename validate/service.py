@@ -184,7 +184,7 @@ def create_app(settings: Any = None, *, store: Any = None, engine: Engine | None
         header = next((v for k, v in scope.get("headers", []) if k == b"authorization"), b"")
         return _valid(header.decode("latin-1"))
 
-    def auth(request: Request) -> None:
+    async def auth(request: Request) -> None:  # async: a sync one would run in a thread
         if token and not _valid(request.headers.get("authorization", "")):
             raise HTTPException(401, "missing or wrong bearer token",
                                 headers={"WWW-Authenticate": "Bearer"})

@@ -412,7 +412,7 @@ def main() -> None:
 `python bench/bench_service_load.py --clients {args.clients} --seconds {args.seconds:g}` on the
 real graph ({args.db}: gc-eu-mq-dbg + ntsc-1.0) and decomp ({args.decomp}); `ootkg serve` with
 its defaults (2 check workers, 3 compile workers, each pool with spares for the slow lane),
-{'under `strace -f --seccomp-bpf` (opens of every process logged)' if srv.traced else 'not traced'}.
+{'under `strace -ff --seccomp-bpf` (opens of every process logged)' if srv.traced else 'not traced'}.
 Load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f} (the machine is shared
 with other sessions: absolute numbers move with it; compare within a run). The issue asks for
 10 minutes; this run is {args.seconds:g} s{' (shorter, on a shared machine)' if args.seconds < 600 else ''}.

@@ -249,10 +249,15 @@ def missing_includes(root: Path) -> list[str]:
 
 
 @lru_cache(maxsize=2048)
-def _parse_xml(path: Path) -> ET.Element | None:
+def _parse_xml(path: Path, last_good: Path | None = None) -> ET.Element | None:
+    """The XML's root element; a malformed file's last good copy (``last_good``, see
+    ``ingest.assets_xml.LastGood``) when there is one."""
     try:
         return ET.parse(path).getroot()
     except (ET.ParseError, OSError) as e:
+        if last_good is not None and last_good.is_file():
+            log.warning("asset XML %s unreadable (%s): its last good copy is used", path, e)
+            return _parse_xml(last_good)
         log.warning("asset XML %s unreadable: %s", path, e)
         return None
 
@@ -447,7 +452,11 @@ def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path,
             rel = Path(inc).relative_to("assets")
             name, fname = str(rel.parent), rel.stem
             xml_path = amap.get(name) or (xml_root / f"{name}.xml")
-            root_el = _parse_xml(xml_path) if xml_path.is_file() else None
+            kept = None
+            if xml_path.is_relative_to(checkout.root):
+                kept = out_dir.parent.parent / "assets" / "last-good" / xml_path.relative_to(
+                    checkout.root).as_posix()
+            root_el = _parse_xml(xml_path, kept) if xml_path.is_file() else None
             if root_el is not None:
                 for f in _version_elements(root_el, v.id):
                     if f.tag == "File" and f.get("Name") == fname:

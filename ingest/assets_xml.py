@@ -10,7 +10,9 @@ An asset without ``Offset`` (or with ``Offset=".+0x8"``) follows the previous on
 offset is computed from the previous asset's size where that size is known from the XML
 (textures, display lists with ``Length``, arrays, blobs, limbs, skeletons); otherwise it is
 left unknown rather than guessed. Audio XMLs (Sequence/SoundFont/SampleBank roots) are not
-assets and are skipped. A malformed file is reported and the others are kept.
+assets and are skipped. A malformed file is reported with its line and column, and the
+last good copy of it (``LastGood``, kept in the cache) stands in for it, so a truncated or
+half-edited XML never drops the assets it held.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ingest.last_good import LastGood
 from ingest.sourceutil import gc_paused, save_report
 from kg.facts import Facts
 
@@ -47,7 +50,11 @@ _CORE_ATTRS = {"Name", "Offset", "Format", "Width", "Height", "Count", "Length",
 class XmlProblem(BaseModel):
     file: str
     line: int | None = None
+    column: int | None = None
     message: str
+
+    def where(self) -> str:
+        return self.file + "".join(f":{n}" for n in (self.line, self.column) if n is not None)
 
 
 class AssetsReport(BaseModel):
@@ -132,7 +139,9 @@ def parse_xml_file(path: Path, rel: str) -> tuple[list[XmlFile], list[XmlProblem
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as e:
-        return [], [XmlProblem(file=rel, line=e.position[0], message=f"malformed XML: {e}")]
+        line, col = e.position
+        return [], [XmlProblem(file=rel, line=line, column=col + 1, message=f"malformed XML: "
+                               f"{str(e).split(':', 1)[0]}")]
     except OSError as e:
         return [], [XmlProblem(file=rel, message=f"cannot read: {e}")]
     if root.tag != "Root":
@@ -233,7 +242,8 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
                 uses: dict[str, set[str]] | None = None,
                 objects_by_segment: dict[str, str] | None = None,
                 scenes_by_segment: dict[str, str] | None = None,
-                rel_prefix: str = "assets/xml") -> tuple[Facts, AssetsReport]:
+                rel_prefix: str = "assets/xml", last_good: LastGood | None = None
+                ) -> tuple[Facts, AssetsReport]:
     """Facts for every asset XML under ``xml_root``.
 
     ``uses`` maps ``assets/xml/...`` paths to the versions that use them (see
@@ -257,6 +267,17 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
         rel = f"{rel_prefix}/{path.relative_to(xml_root).as_posix()}"
         report.files += 1
         files, problems = parse_xml_file(path, rel)
+        if last_good is not None:
+            if not files and any(p.message.startswith("malformed") for p in problems):
+                kept = last_good.recall(rel)
+                if kept is not None:
+                    files, _ = parse_xml_file(kept, rel)
+                    n = sum(len(f.assets) for f in files)
+                    problems[0].message += f"; its {n} assets from the last good copy were kept"
+                else:
+                    problems[0].message += "; no earlier good copy: its assets are missing"
+            elif files:
+                last_good.remember(path, rel)
         report.problems.extend(problems)
         if not files:
             continue
@@ -384,13 +405,18 @@ def _assets_source(ctx: object) -> Facts:
     domain = ctx.stats.setdefault("domain", {})  # type: ignore[attr-defined]
     if "objects_by_segment" not in domain:
         log.warning("assets: the tables source did not run; assets are not linked to objects/scenes")
+    last_good = LastGood(Path(ctx.cache_dir) / "assets" / "last-good")  # type: ignore[attr-defined]
     facts, report = asset_facts(root / "assets" / "xml", versions, default_version=default,
                                 uses=version_xmls(root, versions),
                                 objects_by_segment=domain.get("objects_by_segment"),
-                                scenes_by_segment=domain.get("scenes_by_segment"))
+                                scenes_by_segment=domain.get("scenes_by_segment"),
+                                last_good=last_good)
+    last_good.save()
     domain["assets"] = report
     for p in report.problems:
-        log.warning("%s:%s: %s", p.file, p.line or "", p.message)
+        log.warning("%s: %s", p.where(), p.message)
+        if p.message.startswith("malformed"):
+            ctx.warnings.append(f"{p.where()}: {p.message}")  # type: ignore[attr-defined]
     path = save_report(ctx.cache_dir, "assets", report)  # type: ignore[attr-defined]
     ctx.notes["assets"] = (f"{report.assets} assets in {report.asset_files} files, "  # type: ignore[attr-defined]
                            f"{report.rooms} rooms" + (f"; {len(report.problems)} XML problems "

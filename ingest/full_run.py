@@ -40,6 +40,8 @@ class Gathered:
     dangling: dict[str, int]
     stats: dict[str, Any]
     c_token: str | None = None
+    failures: dict[str, str] = field(default_factory=dict)  # source -> why it failed
+    warnings: list[str] = field(default_factory=list)
     prepared: Any = None  # the graph as ``stage`` staged it, when there is a stage
     facts: Facts = field(default_factory=Facts)  # the graph's facts, when there is none
 
@@ -84,7 +86,12 @@ class FullRun:
                 continue
             ts = time.perf_counter()
             ctx.facts = facts
-            got = fn(ctx)
+            try:
+                got = fn(ctx)
+            except Exception as e:  # noqa: BLE001 - named in the summary; the run then fails
+                log.warning("source %s failed", src.name, exc_info=True)
+                ctx.failures[src.name] = f"{type(e).__name__}: {e}"
+                got = Facts()
             if src.name == "c":
                 ctx.c_facts = got
                 if self.save_c:
@@ -107,7 +114,8 @@ class FullRun:
             reports.append(SourceReport(name=src.name,
                                         seconds=round(time.perf_counter() - ts, 2),
                                         nodes=n_nodes, rels=n_rels,
-                                        note=ctx.notes.get(src.name, "")))
+                                        note=ctx.notes.get(src.name, ""),
+                                        failed=ctx.failures.get(src.name, "")))
         if c_token is not None:
             from ingest import c_delta_state
 
@@ -129,9 +137,10 @@ class FullRun:
         facts.node("IngestRun", id=run_id, decomp_commit=commit, versions=vids,
                    started=started, duration=round(time.perf_counter() - self.t0, 2),
                    counts=json.dumps(counts), ootkg_version=ootkg_version(),
-                   sources=[r.name for r in reports if not r.skipped])
+                   sources=[r.name for r in reports if not r.skipped and not r.failed])
         out = Gathered(run_id=run_id, commit=commit, counts=counts, reports=reports,
-                        dangling=dangling, c_token=c_token,
+                        dangling=dangling, c_token=c_token, failures=dict(ctx.failures),
+                        warnings=list(ctx.warnings),
                         stats={k: ctx.stats.get(k) for k in ("per_version", "failed_files",
                                                              "diagnostics") if k in ctx.stats})
         if self.stage is None:

@@ -69,6 +69,11 @@ class IngestContext:
     notes: dict[str, str] = field(default_factory=dict)
     # per-file diagnostics, failed files: filled by the C source
     stats: dict[str, Any] = field(default_factory=dict)
+    # source name -> why it failed (a source may record its own; an exception is one too):
+    # a failed source fails the run unless the caller allows a smaller graph
+    failures: dict[str, str] = field(default_factory=dict)
+    # what the summary must show beside the counts (e.g. a malformed XML, with line:column)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -161,6 +166,7 @@ class SourceReport(BaseModel):
     rels: int
     skipped: bool = False
     note: str = ""
+    failed: str = ""  # why the source failed (empty: it did not)
 
 
 class IngestReport(BaseModel):
@@ -177,6 +183,59 @@ class IngestReport(BaseModel):
     partial: bool = False
     unchanged: bool = False
     delta: dict[str, Any] | None = None  # set when only .c bodies changed: what was applied
+    warnings: list[str] = []
+    failed_sources: dict[str, str] = {}
+    shrunk: list[str] = []  # node kinds that lost more than half their nodes ("Actor: 471 -> 0")
+    allowed_shrink: bool = False  # the graph was written although a source failed or shrank
+
+
+class IngestRefused(RuntimeError):
+    """The run failed a source or would shrink the graph: nothing was written."""
+
+    def __init__(self, report: IngestReport) -> None:
+        self.report = report
+        parts = [f"source {n} failed: {why}" for n, why in report.failed_sources.items()]
+        if report.shrunk:
+            parts.append("the graph would shrink: " + ", ".join(report.shrunk))
+        super().__init__("; ".join(parts))
+
+
+# A node kind with at least this many nodes that would lose more than half of them fails a
+# run (a broken checkout, e.g. include/tables missing: 471 actors -> 0).
+SHRINK_MIN = 10
+SHRINK_RATIO = 0.5
+_NOT_GUARDED = {"IngestRun", "Version"}
+
+
+def shrinkage(old: dict[str, int], new: dict[str, int]) -> list[str]:
+    """Node kinds of ``old`` counts that ``new`` counts cut by more than half."""
+    out = []
+    for kind, n in sorted(old.items()):
+        if not kind[:1].isupper() or kind.isupper() or kind in _NOT_GUARDED or n < SHRINK_MIN:
+            continue  # relationship types are UPPER_CASE; tiny kinds move by chance
+        m = new.get(kind, 0)
+        if m < n * SHRINK_RATIO:
+            out.append(f"{kind}: {n} -> {m}")
+    return out
+
+
+def previous_run(store: Any) -> dict[str, Any] | None:
+    """The IngestRun of the graph the store holds now (counts, versions, sources)."""
+    try:
+        rows = store.run("MATCH (r:IngestRun) RETURN r.counts AS counts, r.versions AS versions, "
+                         "r.sources AS sources, r.started AS started ORDER BY started DESC "
+                         "LIMIT 1")
+    except Exception:  # noqa: BLE001 - an empty store, or one without the table yet
+        return None
+    if not rows:
+        return None
+    row = rows[0]
+    try:
+        counts = json.loads(row["counts"]) if isinstance(row["counts"], str) else row["counts"]
+    except ValueError:
+        return None
+    return {"counts": counts or {}, "versions": list(row["versions"] or []),
+            "sources": list(row["sources"] or [])}
 
 
 def ootkg_version() -> str:
@@ -205,8 +264,8 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                maps: list[MapInput] | None = None, concepts_dir: Path | None = None,
                jobs: int = 2, only_sources: list[str] | None = None, use_pch: bool = True,
                force: bool = False, graph_id: Callable[[], str | None] | None = None,
-               cli: str | None = None, stage: Callable[[Facts], Any] | None = None
-               ) -> tuple[IngestReport, Facts]:
+               cli: str | None = None, stage: Callable[[Facts], Any] | None = None,
+               allow_shrink: bool = False) -> tuple[IngestReport, Facts]:
     """Run every source, merge, and (when ``store_factory`` is given) replace the graph.
 
     When nothing an ingest reads changed since the run that built the current graph, returns
@@ -217,7 +276,11 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     ``stage`` (``kg.store.stager_for``): the store stages
     a new graph without being open, so the sources, the merge and the staging run in a
     child process (``ingest.forked``) and this one only loads the result with the store's
-    ``finish_replace``. With a store, the Facts returned are empty: the build consumes them."""
+    ``finish_replace``. With a store, the Facts returned are empty: the build consumes them.
+
+    A source that failed, or a node kind cut by more than half against the graph the store
+    holds (same versions and sources, or more), raises ``IngestRefused`` and writes nothing,
+    unless ``allow_shrink``."""
     from ingest import rerun
 
     t0 = time.perf_counter()
@@ -270,10 +333,26 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     else:
         got = run.gather(progress)
     facts = got.facts
+    report = IngestReport(
+        run_id=got.run_id, decomp_commit=got.commit, versions=[v.id for v in versions],
+        seconds=0, counts=got.counts, sources=got.reports,
+        dangling=got.dangling, per_version=got.stats.get("per_version", []),
+        failed_files=got.stats.get("failed_files", []),
+        diagnostics=got.stats.get("diagnostics", 0),
+        partial=bool(got.stats.get("failed_files")), warnings=got.warnings,
+        failed_sources=got.failures, allowed_shrink=allow_shrink)
     if store_factory is not None:
-        run_state.forget(cache_dir)  # the graph is about to change
         try:
             with store_factory() as store:
+                prev = previous_run(store)
+                if prev is not None and set(prev["versions"]) <= {v.id for v in versions} \
+                        and set(prev["sources"]) <= {r.name for r in got.reports
+                                                     if not r.skipped and not r.failed}:
+                    report.shrunk = shrinkage(prev["counts"], got.counts)
+                if (report.failed_sources or report.shrunk) and not allow_shrink:
+                    report.seconds = round(time.perf_counter() - t0, 2)
+                    raise IngestRefused(report)
+                run_state.forget(cache_dir)  # the graph is about to change
                 if got.prepared is not None:
                     store.finish_replace(got.prepared)
                 else:
@@ -285,11 +364,5 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
             options=options, stats=stats, run_id=got.run_id, decomp_commit=got.commit,
             counts=got.counts, graph=graph_id() if graph_id is not None else None,
             extra=rerun.extra(cli, code), c_token=got.c_token))
-    report = IngestReport(
-        run_id=got.run_id, decomp_commit=got.commit, versions=[v.id for v in versions],
-        seconds=round(time.perf_counter() - t0, 2), counts=got.counts, sources=got.reports,
-        dangling=got.dangling, per_version=got.stats.get("per_version", []),
-        failed_files=got.stats.get("failed_files", []),
-        diagnostics=got.stats.get("diagnostics", 0),
-        partial=bool(got.stats.get("failed_files")))
+    report.seconds = round(time.perf_counter() - t0, 2)
     return report, facts

@@ -278,6 +278,11 @@ def _tables_source(ctx: Any) -> Facts:
                                     if r.get("segment")}
     domain["scenes_by_segment"] = {r["segment"]: r["enum"] for r in facts.node_rows("Scene")}
     counts = ", ".join(f"{n} {k}" for k, n in report.entries.items())
+    core = [m for m in report.missing_files
+            if m.rsplit("/", 1)[-1] in ("actor_table.h", "object_table.h", "scene_table.h")]
+    if core:
+        ctx.failures["tables"] = (f"{', '.join(core)} missing: is the checkout complete? (without "
+                                  "them the graph has no actors, objects or scenes)")
     path = save_report(ctx.cache_dir, "tables", report)
     ctx.notes["tables"] = counts + (f"; {len(report.problems)} table lines not understood "
                                     f"(see {path})" if report.problems else "")

@@ -10,6 +10,35 @@ from __future__ import annotations
 
 import bisect
 import difflib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+# Unknown names cost a did-you-mean search (and, in the validator, a query of the other
+# versions) each; an example gets this many, then its unknown names are reported without
+# either, so a request full of invented names cannot buy minutes of work.
+_BUDGET: ContextVar[list[int] | None] = ContextVar("ootkg_lookup_budget", default=None)
+LOOKUPS_PER_EXAMPLE = 64
+
+
+@contextmanager
+def lookup_budget(n: int = LOOKUPS_PER_EXAMPLE) -> Iterator[None]:
+    token = _BUDGET.set([n])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def spend_lookup() -> bool:
+    """False once the current budget (if any) is spent."""
+    b = _BUDGET.get()
+    if b is None:
+        return True
+    if b[0] <= 0:
+        return False
+    b[0] -= 1
+    return True
 
 
 class NameList:
@@ -24,6 +53,8 @@ class NameList:
         key = (name, n, prefix)
         hit = self._memo.get(key)
         if hit is None:
+            if not spend_lookup():
+                return []
             if len(self._memo) > 20000:
                 self._memo.clear()
             hit = self._memo[key] = self._suggest(name, n)

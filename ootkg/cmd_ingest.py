@@ -69,12 +69,18 @@ def register(app: typer.Typer) -> None:
                 help="Rebuild the graph even when no input changed.")] = False,
         json_out: Annotated[bool, typer.Option("--json",
                 help="Print the run report as JSON.")] = False,
+        allow_shrink: Annotated[bool, typer.Option("--allow-shrink",
+                help="Write the graph even if a source failed or a kind of node lost more "
+                     "than half its nodes.")] = False,
     ) -> None:
         """Ingest a decomp checkout into the graph (C code, tables, assets, addresses, concepts).
 
         Incremental: unchanged files come from the facts cache; an unchanged checkout
-        changes nothing. Exit code 1 means partial: some files failed to parse, or the spec
-        links an object nothing makes (see the summary); the graph holds everything else.
+        changes nothing. Exit code 1 means partial (some files failed to parse, or the spec
+        links an object nothing makes; see the summary; the graph holds everything else) or
+        refused: a source failed, or a kind of node would lose more than half its nodes
+        against the current graph (e.g. a checkout missing include/tables), and the graph was
+        left as it was (--allow-shrink writes it anyway). Every non-zero exit says why.
         Function and variable addresses come with it for every version a public symbol list
         covers (see `--symbols`).
 
@@ -87,7 +93,7 @@ def register(app: typer.Typer) -> None:
         ```
         """
         from ingest.forked import ChildDied
-        from ingest.pipeline import register_map, run_ingest
+        from ingest.pipeline import IngestRefused, register_map, run_ingest
         from kg.store import stager_for
         from ootkg.cli import open_for, settings_of
         from ootkg.errors import UserError
@@ -129,15 +135,28 @@ def register(app: typer.Typer) -> None:
                     only_sources=[s.strip() for s in only.split(",")] if only else None,
                     force=force, graph_id=_graph_id(settings),
                     cli=_cli_key(settings, co, versions, only, no_pch, concepts),
-                    stage=stager_for(settings.store)))
+                    stage=stager_for(settings.store), allow_shrink=allow_shrink))
         except MapError as e:  # a remembered map that no longer fits: nothing was written
             raise UserError(f"{e} (The graph is unchanged.)") from None
         except ChildDied as e:  # e.g. the kernel's OOM killer
             raise UserError(f"Ingest failed: {e}.") from None
+        except IngestRefused as e:
+            if json_out:
+                typer.echo(e.report.model_dump_json(indent=2))
+            else:
+                _summary(e.report)
+            raise UserError(f"Ingest refused, the graph is unchanged: {e}. Fix the checkout, or "
+                            "pass --allow-shrink to write the smaller graph anyway.",
+                            exit_code=PARTIAL_EXIT) from None
         if json_out:
             typer.echo(report.model_dump_json(indent=2))
         else:
             _summary(report)
+        if report.partial and not json_out:  # (the JSON report says why itself)
+            n = len(report.failed_files)
+            typer.echo(f"Exit {PARTIAL_EXIT}: {n} file(s) did not parse cleanly"
+                       f"{': ' + report.failed_files[0]['file'] if n else ''}"
+                       f"{' and others' if n > 1 else ''} (see above).", err=True)
         if report.partial:
             sys.exit(PARTIAL_EXIT)  # SystemExit: the CLI's main() passes it on as the exit code
 
@@ -218,6 +237,19 @@ def _run_with_progress(fn):  # type: ignore[no-untyped-def]
         return fn(progress)
 
 
+def _failed_files(console, report, rest: str) -> None:  # type: ignore[no-untyped-def]
+    from rich.text import Text
+
+    if not report.failed_files:
+        return
+    console.print(f"[yellow]{len(report.failed_files)} file(s) did not parse cleanly or are "
+                  f"missing[/] ({rest}; diagnostics are on their File nodes):", markup=True)
+    for f in report.failed_files[:20]:
+        console.print(Text(f"  {f['version']}: {f['file']}: {f['reason']}"))
+    if len(report.failed_files) > 20:
+        console.print(f"  ... and {len(report.failed_files) - 20} more")
+
+
 def _summary(report) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.text import Text
@@ -231,6 +263,7 @@ def _summary(report) -> None:  # type: ignore[no-untyped-def]
         note = report.sources[0].note if report.sources else ""
         console.print(Text(f"Only .c code changed ({', '.join(report.delta['edited'])}): the "
                            f"graph was updated in place; {note}."))
+        _failed_files(console, report, "the graph holds the rest")
         console.print(f"Run {report.run_id}: {report.seconds:.2f} s.")
         return
     if report.per_version:
@@ -241,19 +274,24 @@ def _summary(report) -> None:  # type: ignore[no-untyped-def]
                      right=tuple(cols[1:]))
     _print_table(console, ["source", "nodes", "relationships", "seconds", "note"],
                  [[r.name, "-" if r.skipped else str(r.nodes), "-" if r.skipped else str(r.rels),
-                   f"{r.seconds:.2f}", "not installed" if r.skipped else r.note]
+                   f"{r.seconds:.2f}", f"FAILED: {r.failed}" if r.failed else (
+                       "not installed" if r.skipped else r.note)]
                   for r in report.sources], "Sources")
+    for w in report.warnings:
+        console.print(Text.assemble(("warning: ", "yellow"), w))
+    if report.failed_sources:
+        console.print(Text.assemble(("Failed sources: ", "red"), "; ".join(
+            f"{n} ({why})" for n, why in report.failed_sources.items())))
+    if report.shrunk:
+        console.print(Text.assemble(("Would shrink: ", "red"), ", ".join(report.shrunk)))
+    if report.allowed_shrink and (report.failed_sources or report.shrunk):
+        console.print("[yellow]--allow-shrink: the graph was written anyway.[/]")
     if report.dangling:
         console.print("Edges dropped (an end was not ingested): " + ", ".join(
             f"{k} {n}" for k, n in sorted(report.dangling.items())))
-    if report.failed_files:
-        console.print(f"[yellow]{len(report.failed_files)} file(s) did not parse cleanly or "
-                      "are missing[/] (the rest of the graph is complete; diagnostics are on "
-                      "their File nodes; `ootkg query unbuilt_files status=missing`):")
-        for f in report.failed_files[:20]:
-            console.print(Text(f"  {f['version']}: {f['file']}: {f['reason']}"))
-        if len(report.failed_files) > 20:
-            console.print(f"  ... and {len(report.failed_files) - 20} more")
+    _failed_files(console, report, "the rest of the graph is complete; `ootkg query "
+                  "unbuilt_files status=missing`" if not (report.failed_sources or report.shrunk)
+                  else "see the failed sources too")
     total_nodes = sum(v for k, v in report.counts.items() if k[:1].isupper() and not k.isupper())
     console.print(f"Run {report.run_id}: {len(report.versions)} version(s), "
                   f"{total_nodes} nodes, {report.seconds:.1f} s"

@@ -69,3 +69,50 @@ def test_user_errors(env, tmp_path):
     good.write_text(json.dumps(GOOD) + "\n")
     p = _run(env, "validate", str(good), "--version", "pal-9", "--no-compile")
     assert p.returncode == 2 and "gc-us" in p.stderr
+
+
+def _run_bytes(env, *args, stdin: bytes | None = None):
+    return subprocess.run([sys.executable, "-m", "ootkg.cli", *args], env=env, input=stdin,
+                          capture_output=True, timeout=120)
+
+
+def test_bad_bytes_are_reported_alike_from_a_file_and_stdin(env, tmp_path):
+    data = (json.dumps(GOOD).encode() + b"\n"
+            + b'{"id": "x", "messages": [{"role": "assistant", "content": "caf\xe9"}]}\n'
+            + json.dumps(BAD).encode() + b"\n")
+    f = tmp_path / "bytes.jsonl"
+    f.write_bytes(data)
+    from_file = _run_bytes(env, "validate", str(f), "--no-compile", "--format", "json")
+    from_stdin = _run_bytes(env, "validate", "-", "--no-compile", "--format", "json", stdin=data)
+    for p, where in ((from_file, str(f)), (from_stdin, "stdin")):
+        assert p.returncode == 2
+        err = p.stderr.decode()
+        assert f"{where}:2: not UTF-8: byte 0xe9 at column 63" in err, err
+        ids = [json.loads(line)["id"] for line in p.stdout.decode().splitlines()]
+        assert ids == ["good", "bad"]  # the other lines were validated, nothing replaced
+    code = tmp_path / "bad.c"
+    code.write_bytes(b"void f(void) {\n  int x = 1; /* \xff */\n}\n")
+    p = _run_bytes(env, "validate", "--code", str(code), "--no-compile")
+    assert p.returncode == 2 and b"not UTF-8: byte 0xff at line 2, column 17" in p.stderr
+
+
+def test_reports_stream_while_the_input_is_still_open(env):
+    """The first reports come out before stdin is closed (no reading everything first)."""
+    import select
+
+    proc = subprocess.Popen([sys.executable, "-m", "ootkg.cli", "validate", "-", "--no-compile",
+                             "--format", "json"], env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = (json.dumps(GOOD) + "\n").encode()
+        proc.stdin.write(line * 40)  # type: ignore[union-attr]
+        proc.stdin.flush()  # type: ignore[union-attr]
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "no report before the input ended"
+        first = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+        assert first["id"] == "good" and proc.poll() is None
+        proc.stdin.close()  # type: ignore[union-attr]
+        rest = proc.stdout.read().decode().splitlines()  # type: ignore[union-attr]
+        assert len(rest) == 39 and proc.wait(60) == 0
+    finally:
+        proc.kill()

@@ -14,7 +14,7 @@ from validate.api import UnknownVersion, Validator
 from validate.clex import tokenize
 from validate.extract import extract, split_message
 from validate.models import Example
-from validate.sandbox import check_include, needs_wrap, prepare, sanitize
+from validate.sandbox import check_include, gate, needs_wrap, prepare
 
 
 @pytest.fixture(scope="module")
@@ -115,13 +115,12 @@ def test_include_paths(path, bad):
 
 def test_hostile_include_forms_are_blanked():
     code = ('#include "/etc/passwd"\n#inc\\\nlude "../../x"\n#define P "/etc/shadow"\n#include P\n'
-            '%:include </etc/group>\n#pragma GCC dependency "/etc/passwd"\n'
-            '#if __has_include("/etc/passwd")\n#endif\nint x;\n')
-    lines, problems = sanitize(code)
-    assert len(problems) == 4
-    text = "\n".join(lines)
-    assert "/etc/" not in text.replace('#define P "/etc/shadow"', "")
-    assert len(lines) == code.count("\n") + 1  # line numbers kept
+            '%:include </etc/group>\n#pragma GCC dependency "/etc/passwd"\nint x;\n')
+    g = gate(code)
+    assert g.text is not None and len(g.problems) == 5
+    assert "/etc/" not in g.text.replace('#define P "/etc/shadow"', "")
+    assert g.text.count("\n") == code.count("\n")  # line numbers kept
+    assert gate('#if __has_include("/etc/passwd")\n#endif\nint x;\n').text is None
 
 
 def test_wrapping_and_line_map():
@@ -131,6 +130,7 @@ def test_wrapping_and_line_map():
     assert not needs_wrap(tokenize("void f(void) {\n  g();\n}"))
     assert not needs_wrap(tokenize("static s16 sTable[] = { 1, 2 };"))
     p = prepare('#include "z_en_horse.h"\nthis->actor.speed = 1.0f;\n', ["/*p*/"], "EnHorse")
+    assert p.user_start == 1
     assert p.wrapped and "EnHorse* this = (EnHorse*)thisx;" in p.text
     tu_line = p.text.split("\n").index("this->actor.speed = 1.0f;")
     assert p.line_map[tu_line] == 2

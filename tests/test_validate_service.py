@@ -14,6 +14,8 @@ import uvicorn
 
 from kg.settings import Settings
 from tests.golden.graph import load_store
+from validate.engine import Limits
+from validate.httpguard import server_config
 from validate.service import create_app
 
 
@@ -26,13 +28,13 @@ def _free_port() -> int:
 class _Server:
     def __init__(self, app) -> None:
         self.port = _free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="on"))
+        self.server = uvicorn.Server(server_config(app, "127.0.0.1", self.port,
+                                                   log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
         self.thread.start()
-        for _ in range(200):
+        for _ in range(1200):
             if self.server.started:
                 return f"http://127.0.0.1:{self.port}"
             time.sleep(0.05)
@@ -56,7 +58,7 @@ def base(store, tmp_path_factory):
     use = bool(decomp and Path(decomp, "include").is_dir())
     app = create_app(Settings(cache_dir=tmp_path_factory.mktemp("cache")), store=store,
                      compile=use, decomp=decomp if use else None, max_body=200_000,
-                     compile_timeout=20)
+                     limits=Limits(compile_timeout=20))
     with _Server(app) as url:
         yield url
 

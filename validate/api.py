@@ -14,45 +14,77 @@ passed; a skipped level stops the count (it is never reported as passed).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from validate import level1, perf, style
 from validate.claims import ClaimChecker
 from validate.clex import tokenize
+from validate.compile import CompileJob, Compiler, job_from_json, job_to_json
 from validate.extract import CodeBlock, Prose, bare_code, extract, inline_code
-from validate.index import IndexCache, SymbolIndex
+from validate.index import IndexCache, SymbolIndex, lookup_budget
 from validate.models import Checked, Example, Issue, Severity, ValidationReport
 from validate.objects import check_object_deps
-from validate.sandbox import MAX_SNIPPET, include_issues
+from validate.sandbox import include_issues
 from validate.scope import Scope, build_scope
 from validate.which_actor import find_actor
 from validate.xref import CodeChecker, make_emit
 
 log = logging.getLogger(__name__)
+MAX_ISSUES = 200  # per report (the rest are counted in a note; ``ok`` still counts them)
 
 
 class UnknownVersion(ValueError):
     """The version is not in the graph."""
 
 
+@dataclass
+class Pending:
+    """An example checked at levels 2-4, with the compile jobs level 1 still needs."""
+    report: ValidationReport
+    jobs: list[CompileJob] = field(default_factory=list)
+    excerpt: level1.ExcerptFilter | None = None  # names the compile may not hold against it
+
+    def to_json(self) -> dict[str, Any]:
+        return {"report": self.report.model_dump(mode="json"),
+                "jobs": [job_to_json(j) for j in self.jobs],
+                "excerpt": self.excerpt.to_json() if self.excerpt else None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Pending:
+        ex = data.get("excerpt")
+        return cls(ValidationReport.model_validate(data["report"]),
+                   [job_from_json(j) for j in data["jobs"]],
+                   level1.ExcerptFilter.from_json(ex) if ex else None)
+
+
 class Validator:
     def __init__(self, store: Any, settings: Any, *, compile: bool = True,
                  decomp: Path | str | None = None, workers: int | None = None,
-                 compile_timeout: float = 10.0, memory_mb: int = 1536) -> None:
+                 compile_timeout: float = 10.0, memory_mb: int = 1536, sandbox: str = "prefer",
+                 plan_only: bool = False, versions: list[str] | None = None) -> None:
+        """``plan_only``: plan compile jobs (``check``) but run none (the service's check
+        workers; the service compiles). ``versions``: the versions to prepare compiles for
+        (default: every version of the graph)."""
         self.store = store
         self.settings = settings
         self.indexes = IndexCache(store)
         self.default_version = getattr(settings, "default_version", None) or "gc-eu-mq-dbg"
         self._versions: list[str] | None = None
-        self.compiler = None
+        self.compiler: Compiler | None = None
         self.compile_note = "level 1 (compile) not requested"
         if compile:
-            from validate.compile import make_compiler
+            from validate.compile import make_compiler, usable_decomp
 
-            self.compiler, self.compile_note = make_compiler(
-                store, settings, decomp=decomp, workers=workers, timeout=compile_timeout,
-                memory_mb=memory_mb)
+            if plan_only:
+                root, self.compile_note = usable_decomp(store, settings, decomp)
+                self.compiler = Compiler(root) if root is not None else None
+            else:
+                wanted = [v for v in (versions or self.versions()) if v in self.versions()]
+                self.compiler, self.compile_note = make_compiler(
+                    store, settings, wanted or self.versions(), decomp=decomp, workers=workers,
+                    timeout=compile_timeout, memory_mb=memory_mb, sandbox=sandbox)
 
     # -- public -----------------------------------------------------------------------------
 
@@ -68,32 +100,42 @@ class Validator:
         return self.indexes.get(version)
 
     def validate(self, example: Example, version: str | None = None) -> ValidationReport:
-        version = version or example.version or self.default_version
-        blocks, prose = extract(example)
-        return self._run(example.id, version, blocks, prose)
+        return self.validate_many([example], version)[0]
 
     def validate_code(self, code: str, version: str | None = None) -> ValidationReport:
-        return self._run("", version or self.default_version, [bare_code(code)], [])
+        return self.finish(*self._compile([self.check_code(code, version)]))[0]
 
     def validate_many(self, examples: list[Example], version: str | None = None
                       ) -> list[ValidationReport]:
         """Validate a batch; compile jobs of the whole batch run in parallel in the pool."""
-        if self.compiler is None:
-            return [self.validate(e, version) for e in examples]
-        prepared = []
-        for e in examples:
-            v = version or e.version or self.default_version
-            blocks, prose = extract(e)
-            prepared.append((e.id, v, blocks, prose))
-        submitted = [self._submit(v, blocks, prose) for _, v, blocks, prose in prepared]
-        return [self._run(i, v, b, p, compiled=f, scope=s) for (i, v, b, p), (f, s) in
-                zip(prepared, submitted, strict=True)]
+        return self.finish(*self._compile([self.check(e, version) for e in examples]))
+
+    def check(self, example: Example, version: str | None = None) -> Pending:
+        """Levels 2-4 of an example, and its planned compile jobs (no compile runs here)."""
+        version = version or example.version or self.default_version
+        blocks, prose = extract(example)
+        return self._check(example.id, version, blocks, prose)
+
+    def check_code(self, code: str, version: str | None = None) -> Pending:
+        return self._check("", version or self.default_version, [bare_code(code)], [])
+
+    def finish(self, pending: list[Pending], outcomes: list[list[tuple[str, Any]]]
+               ) -> list[ValidationReport]:
+        """Reports from checked examples and the outcomes of their compile jobs."""
+        return [_finish(p, o, self.compiler) for p, o in zip(pending, outcomes, strict=True)]
 
     def close(self) -> None:
         if self.compiler is not None:
             self.compiler.close()
 
     # -- internals --------------------------------------------------------------------------
+
+    def _compile(self, pending: list[Pending]) -> tuple[list[Pending], list[list[Any]]]:
+        if self.compiler is None or self.compiler.pool is None:
+            return pending, [[] for _ in pending]
+        pool = self.compiler.pool
+        futs = [[pool.submit(j) for j in p.jobs] for p in pending]
+        return pending, [[f.result() for f in fs] for fs in futs]
 
     def _scope(self, idx: SymbolIndex, blocks: list[CodeBlock], prose: list[Prose]) -> Scope:
         """The example's own declarations and its actor (each block tokenised once, here)."""
@@ -102,49 +144,44 @@ class Validator:
         scope.actor = find_actor(scope, codes, "\n".join(p.text for p in prose), idx)
         return scope
 
-    def _submit(self, version: str, blocks: list[CodeBlock], prose: list[Prose]
-                ) -> tuple[Any, Scope | None]:
-        if self.compiler is None or not blocks or version not in self.versions():
-            return None, None
-        idx = self.indexes.get(version)
-        scope = self._scope(idx, blocks, prose)
-        return level1.compile_blocks(self.compiler, version, blocks, scope, idx), scope
+    def _check(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose]
+               ) -> Pending:
+        with lookup_budget():
+            return self._check_in_budget(ex_id, version, blocks, prose)
 
-    def _run(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose],
-             compiled: Any = None, scope: Scope | None = None) -> ValidationReport:
+    def _check_in_budget(self, ex_id: str, version: str, blocks: list[CodeBlock],
+                         prose: list[Prose]) -> Pending:
         idx = self.index(version)
         issues: list[Issue] = []
         counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0, "relations": 0,
                   "unchecked": 0}
         report = ValidationReport(id=ex_id, version=version)
-        if scope is None:
-            scope = self._scope(idx, blocks, prose)
+        scope = self._scope(idx, blocks, prose)
         if scope.actor and scope.actor.instance_struct and "this" not in scope.vars \
                 and not scope.actor_weak:
             from validate.ctypes_ import CType
             scope.this_type = CType(scope.actor.instance_struct, 1)
 
-        # level 1
+        # level 1: planned here, compiled by whoever holds the pool
+        jobs: list[CompileJob] = []
+        excerpt = None
+        broken = None
+        if self.compiler is not None and self.compiler.pool is not None:
+            broken = self.compiler.pool.broken(version)
         if not blocks:
             report.levels[1] = "not-applicable"
-        elif self.compiler is None:
+        elif self.compiler is None or broken:
             report.levels[1] = "skipped"
-            report.notes.append(f"level 1 skipped: {self.compile_note}")
+            why = self.compile_note if self.compiler is None else \
+                f"{version} cannot be compiled against this checkout ({broken})"
+            report.notes.append(f"level 1 skipped: {why}")
             issues += include_issues(blocks)
         else:
-            fut = compiled if compiled is not None else level1.compile_blocks(
-                self.compiler, version, blocks, scope, idx)
-            if fut is None:
-                report.levels[1] = "skipped"
-                report.notes.append(f"level 1 skipped: a code block is longer than the "
-                                    f"{MAX_SNIPPET:,} characters the compiler is given")
-                issues += include_issues(blocks)
-            else:
-                result = self.compiler.result(fut)
-                issues += level1.excerpt_context(result.issues, report.notes, blocks, scope,
-                                                 idx)
-                report.notes += result.notes
-                report.levels[1] = result.status
+            jobs, found = level1.plan_blocks(self.compiler, version, blocks, scope, idx)
+            issues += found
+            if jobs:
+                excerpt = level1.excerpt_filter(blocks, scope, idx)
+            report.levels[1] = "passed"
 
         # level 2, 3, 4 per block
         for bi, b in enumerate(blocks):
@@ -166,21 +203,57 @@ class Validator:
             if "/" in b.code:  # claims in comments
                 claims.emit = make_emit(issues, b.message_index, b.block_index)
                 claims.check_comments(b.code, scope)
-
-        report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0,
-                                                      i.block or 0, i.line or 0))
+        report.issues = _capped(issues, report.notes)
         report.checked = Checked(code_blocks=len(blocks), **counts)
-        for level in (2, 3, 4):
-            report.levels[level] = "failed" if any(
-                i.level == level and i.severity is Severity.error for i in issues) else "passed"
-        if any(i.level == 1 and i.severity is Severity.error for i in issues):
-            report.levels[1] = "failed"
-        reached = 0
-        for level in (1, 2, 3, 4):
-            if report.levels.get(level) in ("passed", "not-applicable"):
-                reached = level
-            else:
-                break
-        report.level_reached = reached
-        report.ok = not any(i.severity is Severity.error for i in issues)
-        return report
+        return Pending(report, jobs, excerpt)
+
+
+def _capped(issues: list[Issue], notes: list[str]) -> list[Issue]:
+    """At most MAX_ISSUES of each (level, severity): what the levels and ``ok`` depend on
+    survives, and a report's size stays bounded."""
+    kept: list[Issue] = []
+    per: dict[tuple[int, str], int] = {}
+    dropped = 0
+    for i in issues:
+        key = (i.level, i.severity.value)
+        per[key] = per.get(key, 0) + 1
+        if per[key] <= MAX_ISSUES:
+            kept.append(i)
+        else:
+            dropped += 1
+    if dropped:
+        notes.append(f"{dropped} more issues were found and not listed")
+    return kept
+
+
+def _finish(p: Pending, outcomes: list[Any], compiler: Compiler | None) -> ValidationReport:
+    report = p.report.model_copy()  # its lists are replaced below, never changed in place
+    report.notes = list(report.notes)
+    report.levels = dict(report.levels)
+    issues = list(report.issues)
+    if p.jobs and compiler is not None:
+        result = compiler.interpret(p.jobs, outcomes)
+        issues += level1.excerpt_context(result.issues, report.notes, p.excerpt)
+        report.notes += result.notes
+    report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0,
+                                                  i.block or 0, i.line or 0))
+    if len(report.issues) > MAX_ISSUES:
+        report.notes.append(f"{len(report.issues) - MAX_ISSUES} more issues were found and not "
+                            f"listed (a report lists at most {MAX_ISSUES})")
+        report.issues = report.issues[:MAX_ISSUES]
+    issues = [*report.issues, *(i for i in issues if i.severity is Severity.error)]
+    for level in (2, 3, 4):
+        report.levels[level] = "failed" if any(
+            i.level == level and i.severity is Severity.error for i in issues) else "passed"
+    if any(i.level == 1 and i.severity is Severity.error for i in issues):
+        report.levels[1] = "failed"
+    reached = 0
+    for level in (1, 2, 3, 4):
+        if report.levels.get(level) in ("passed", "not-applicable"):
+            reached = level
+        else:
+            break
+    report.level_reached = reached
+    report.ok = not any(i.severity is Severity.error for i in issues)
+    return report
+

@@ -7,6 +7,7 @@ Every token keeps its 1-based line in the snippet.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -39,6 +40,47 @@ class Tok:
     line: int
 
 
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {")": "(", "]": "[", "}": "{"}
+# A call whose parentheses hold more tokens than this is not split into arguments (no real
+# call is that long; nested ones would make every check quadratic).
+MAX_CALL_TOKENS = 256
+
+
+class Toks(list):
+    """A token list that knows, once, which bracket matches which (``matching`` in O(1))."""
+
+    __slots__ = ("_match",)
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self._match: list[int] | None = None
+
+    def match(self) -> list[int]:
+        """For each bracket, the index of its partner of the same kind (len(self) when it
+        has none); -1 for other tokens."""
+        if self._match is None or len(self._match) != len(self):
+            n = len(self)
+            table = [-1] * n
+            stacks: dict[str, list[int]] = {"(": [], "[": [], "{": []}
+            for j, t in enumerate(self):
+                if t.kind != "op":
+                    continue
+                if t.text in _OPEN:
+                    stacks[t.text].append(j)
+                    table[j] = n
+                elif t.text in _CLOSE:
+                    st = stacks[_CLOSE[t.text]]
+                    if st:
+                        o = st.pop()
+                        table[o] = j
+                        table[j] = o
+                    else:
+                        table[j] = -1
+            self._match = table
+        return self._match
+
+
 def _pp_end(code: str, pos: int) -> int:
     """End of the preprocessor line starting at ``pos`` (backslash continuations included)."""
     end = pos
@@ -52,8 +94,8 @@ def _pp_end(code: str, pos: int) -> int:
         return nl
 
 
-def tokenize(code: str) -> list[Tok]:
-    out: list[Tok] = []
+def tokenize(code: str) -> Toks:
+    out = Toks()
     append = out.append
     line = 1
     at_line_start = True  # only blanks and comments since the line began
@@ -96,16 +138,40 @@ def tokenize(code: str) -> list[Tok]:
         pos = end
 
 
+class Lines:
+    """1-based line of an offset in ``text``, in O(log n) (counting newlines up to each
+    match would make a scan over many matches quadratic)."""
+
+    __slots__ = ("_nl",)
+
+    def __init__(self, text: str) -> None:
+        self._nl = [m.start() for m in _NEWLINE.finditer(text)]
+
+    def at(self, pos: int) -> int:
+        return bisect.bisect_left(self._nl, pos) + 1
+
+
+_NEWLINE = re.compile("\n")
+
+
 def comments(code: str) -> list[tuple[str, int]]:
     """(comment text, line) pairs: offset and size claims often live in comments."""
     out = []
-    for m in re.finditer(r"/\*.*?\*/|//[^\n]*", code, re.S):
-        out.append((m.group(), code.count("\n", 0, m.start()) + 1))
+    line, last = 1, 0
+    for m in _COMMENT.finditer(code):
+        line += code.count("\n", last, m.start())
+        last = m.start()
+        out.append((m.group(), line))
     return out
+
+
+_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)|//[^\n]*", re.S)
 
 
 def matching(toks: list[Tok], i: int) -> int:
     """Index of the bracket closing the one at ``i`` (or len(toks) if unbalanced)."""
+    if isinstance(toks, Toks):
+        return toks.match()[i]
     pairs = {"(": ")", "[": "]", "{": "}"}
     open_, close = toks[i].text, pairs[toks[i].text]
     depth = 0
@@ -120,6 +186,26 @@ def matching(toks: list[Tok], i: int) -> int:
             if depth == 0:
                 return j
     return len(toks)
+
+
+def opening(toks: list[Tok], j: int) -> int:
+    """Index of the bracket opening the one closed at ``j`` (-1 if unbalanced)."""
+    if isinstance(toks, Toks):
+        return toks.match()[j]
+    close = toks[j].text
+    open_ = _CLOSE[close]
+    depth = 0
+    for k in range(j, -1, -1):
+        t = toks[k]
+        if t.kind != "op":
+            continue
+        if t.text == close:
+            depth += 1
+        elif t.text == open_:
+            depth -= 1
+            if depth == 0:
+                return k
+    return -1
 
 
 def split_args(toks: list[Tok], open_i: int, close_i: int) -> list[list[Tok]]:
@@ -142,13 +228,19 @@ def split_args(toks: list[Tok], open_i: int, close_i: int) -> list[list[Tok]]:
     return args
 
 
-def call_args(toks: list[Tok], open_i: int) -> list[list[Tok]]:
-    """``split_args(toks, open_i, matching(toks, open_i))`` for a ``(`` in one pass."""
+def call_args(toks: list[Tok], open_i: int) -> list[list[Tok]] | None:
+    """``split_args(toks, open_i, matching(toks, open_i))`` for a ``(`` in one pass (None
+    when the parentheses hold more than MAX_CALL_TOKENS tokens)."""
     return call_span(toks, open_i)[0]
 
 
-def call_span(toks: list[Tok], open_i: int) -> tuple[list[list[Tok]], int]:
-    """(arguments, index of the closing parenthesis or len(toks)) of the ``(`` at open_i."""
+def call_span(toks: list[Tok], open_i: int) -> tuple[list[list[Tok]] | None, int]:
+    """(arguments, index of the closing parenthesis or len(toks)) of the ``(`` at open_i;
+    no arguments (None) when they would be more than MAX_CALL_TOKENS tokens."""
+    if isinstance(toks, Toks):
+        close_at = toks.match()[open_i]
+        if close_at - open_i > MAX_CALL_TOKENS:
+            return None, close_at
     args: list[list[Tok]] = []
     cur: list[Tok] = []
     depth = 0  # any bracket, for the commas

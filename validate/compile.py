@@ -1,63 +1,61 @@
 """Level 1: compile code blocks with libclang against the decomp headers of a version.
 
-Compiles run in worker processes (``CompilePool``): each has an address-space cap
-(RLIMIT_AS) and every job a timeout after which its worker is killed and replaced,
-so a pathological snippet costs one job, never the caller. A worker keeps, per
-version, the ``CompileEnv`` (helper A's one compile environment: same flags and
-generated asset headers as ingest) and a precompiled header of the decomp's common
-headers, so a snippet parses in a few milliseconds. Nothing is executed; the parser
-only reads files under the decomp's include directories (see ``validate.sandbox``).
+Two halves, so that the service can plan in one process and compile in another:
+
+- ``Compiler.plan`` (cheap, no libclang): each block through the include gate
+  (``validate.sandbox.gate``) on its own text, the translation unit assembled (prelude,
+  earlier header-only blocks already gated, the block), the gate run once more over
+  everything the snippets wrote, and one ``CompileJob`` per block that passed.
+- ``CompilePool`` runs jobs in worker processes (``validate.compile_worker``) confined by
+  the operating system (``validate.confine``), each with an exact time limit and an
+  address-space cap; ``Compiler.interpret`` turns the outcomes into issues.
+
+Before any worker starts, a one-off process builds each version's generated asset headers
+and precompiled header (``compile_worker.prepare``), so a worker's warm-up is loading,
+not building, and no job is charged for it.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
+import json
 import logging
 import os
-import queue
 import re
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from validate.extract import CodeBlock
 from validate.index import ActorInfo
 from validate.models import Issue
-from validate.sandbox import include_issues, prepare
+from validate.sandbox import final_check, gate, prepare
+from validate.workers import Job, WorkerPool, WorkerStartError
 
 log = logging.getLogger(__name__)
 
-# The decomp's common headers (what most actor files include): the precompiled prefix.
-PREFIX_HEADERS = [
-    "ultra64.h", "attributes.h", "array_count.h", "versions.h", "z_lib.h", "play_state.h",
-    "actor.h", "player.h", "sfx.h", "gfx.h", "gfx_setupdl.h", "sys_matrix.h", "ichain.h",
-    "save.h", "printf.h", "translation.h", "effect.h", "libc64/qrand.h", "segmented_address.h",
-    "rand.h", "terminal.h", "regs.h", "sequence.h", "audio.h", "libc64/math64.h",
-    "sys_math3d.h", "sys_math.h", "collision_check.h", "animation.h", "object.h",
-    "zelda_arena.h", "message.h", "camera.h", "item.h", "global.h", "z64.h",
-]
-SNIPPET_NAME = "ootkg_snippet.c"
-EXTRA_ARGS = ["-ferror-limit=30", "-fmacro-backtrace-limit=2", "-ftemplate-depth=64",
-              "-fbracket-depth=128", "-fconstexpr-depth=64"]
+# A block larger than this is not compiled (reported as ``too-large``, never truncated).
+MAX_COMPILE_CHARS = 200_000
+SANDBOX_POLICIES = ("require", "prefer", "off")
+# CPU seconds after which a compile is "slow" (bench/bench_service_load.py: the golden
+# suite's compiles on the real decomp use 10-30 ms of CPU; a macro bomb, all it can get)
+SLOW_COMPILE = 0.1
 
 
 @dataclass
-class Job:
+class CompileJob:
+    """One block's translation unit, and how to map clang's lines back to the block."""
     version: str
     text: str
     rel_dir: str  # directory (relative to the checkout) the snippet pretends to live in
+    message_index: int | None
+    block_index: int
+    line_map: list[int | None]
+    stand_ins: list[str] = field(default_factory=list)
 
-
-@dataclass
-class Diag:
-    line: int | None
-    column: int | None
-    severity: int
-    message: str
-    file: str | None
+    def payload(self) -> dict[str, Any]:
+        return {"version": self.version, "text": self.text, "rel_dir": self.rel_dir}
 
 
 @dataclass
@@ -67,248 +65,116 @@ class CompileResult:
     notes: list[str] = field(default_factory=list)
 
 
-# ------------------------------------------------------------------------ worker process
+# ------------------------------------------------------------------------ the pool
 
 
-def _limit_memory(memory_mb: int) -> None:
-    import resource
+def _package_dirs() -> list[str]:
+    import ingest
+    import kg
+    import validate
 
-    if memory_mb > 0:
-        cap = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-
-
-class _WorkerState:
-    def __init__(self, root: str, cache_dir: str) -> None:
-        import clang.cindex as ci
-
-        from ingest.checkout import Checkout
-
-        self.ci = ci
-        self.index = ci.Index.create()
-        self.checkout = Checkout.open(root)
-        self.root = Path(root).resolve()
-        self.cache_dir = Path(cache_dir)
-        self.envs: dict[str, tuple[list[str], list[Path]]] = {}
-
-    def env(self, version: str) -> tuple[list[str], list[Path]]:
-        if version not in self.envs:
-            from ingest.cenv import CompileEnv
-
-            env = CompileEnv(self.checkout, version, self.cache_dir)
-            env.ensure_stubs()
-            args = env.args()
-            dirs = [Path(d).resolve() for d in env.include_dirs()]
-            pch = self._pch(version, args, dirs)
-            full = args + EXTRA_ARGS + (["-include-pch", str(pch)] if pch else [])
-            self.envs[version] = (full, dirs)
-        return self.envs[version]
-
-    def _pch(self, version: str, args: list[str], dirs: list[Path]) -> Path | None:
-        heads = [h for h in PREFIX_HEADERS if any((d / h).is_file() for d in dirs)]
-        prefix = "".join(f'#include "{h}"\n' for h in heads)
-        key = hashlib.sha256((prefix + "\0".join(args)).encode()).hexdigest()[:16]
-        out_dir = self.cache_dir / "pch"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        pch = out_dir / f"{version}-{key}.pch"
-        if pch.is_file():
-            return pch
-        with open(out_dir / f".{version}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if pch.is_file():
-                return pch
-            src = str(out_dir / f"{version}-prefix.h")
-            hargs = [a if a != "c" else "c-header" for a in args]
-            tu = self.index.parse(src, args=hargs, unsaved_files=[(src, prefix)])
-            if any(d.severity >= 3 for d in tu.diagnostics):
-                log.warning("PCH prefix for %s has errors; compiling without it", version)
-                return None
-            tmp = pch.with_suffix(f".tmp{os.getpid()}")
-            tu.save(str(tmp))
-            os.replace(tmp, pch)
-        return pch
-
-    def compile(self, job: Job) -> list[Diag]:
-        args, dirs = self.env(job.version)
-        path = str(self.root / job.rel_dir / SNIPPET_NAME)
-        tu = self.index.parse(path, args=args, unsaved_files=[(path, job.text)],
-                              options=self.ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES * 0)
-        out = []
-        roots = [self.root, *dirs]
-        for inc in tu.get_includes():
-            f = Path(str(inc.include.name)).resolve()
-            if not any(f.is_relative_to(r) for r in roots) and not str(f).endswith(".pch"):
-                out.append(Diag(None, None, 4, f"include outside the decomp refused: {f.name}",
-                                None))
-        for d in tu.diagnostics:
-            if d.severity < 3:
-                continue
-            loc = d.location
-            fname = str(loc.file.name) if loc.file else None
-            mine = fname == path
-            out.append(Diag(loc.line if mine else None, loc.column if mine else None, d.severity,
-                            d.spelling, None if mine else (Path(fname).name if fname else None)))
-        return out
+    return [str(Path(m.__file__).resolve().parent) for m in (validate, ingest, kg)]  # type: ignore[arg-type]
 
 
-def worker_main() -> None:
-    """A compile worker: JSON lines in on stdin (jobs), JSON lines out on stdout (results)."""
-    import json
-    import sys
-
-    root, cache_dir, memory_mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    _limit_memory(memory_mb)
-    state = None
-    out = sys.stdout
-    for raw in sys.stdin:
-        try:
-            job = Job(**json.loads(raw))
-        except (ValueError, TypeError):
-            return
-        try:
-            if state is None:
-                state = _WorkerState(root, cache_dir)
-            reply = ["ok", [d.__dict__ for d in state.compile(job)]]
-        except MemoryError:
-            reply = ["error", "the compiler ran out of its memory cap"]
-        except Exception as e:  # noqa: BLE001 - reported back as a compile failure
-            reply = ["error", f"{type(e).__name__}: {e}"]
-        out.write(json.dumps(reply) + "\n")
-        out.flush()
-
-
-class _Worker:
-    """One worker process (``python -m validate.compile ROOT CACHE MB``), talked to over pipes."""
-
-    def __init__(self, root: str, cache_dir: str, memory_mb: int) -> None:
-        import subprocess
-        import sys
-
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "validate.compile", root, cache_dir, str(memory_mb)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=str(Path(__file__).resolve().parent.parent), close_fds=True)
-        self.warm = False
-
-    def send(self, job: Job) -> None:
-        import json
-
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps(job.__dict__) + "\n").encode())
-        self.proc.stdin.flush()
-
-    def recv(self, timeout: float) -> Any:
-        import json
-        import select
-
-        assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            raise TimeoutError
-        line = self.proc.stdout.readline()
-        if not line:
-            raise EOFError
-        return json.loads(line)
-
-    def kill(self) -> None:
-        try:
-            self.proc.kill()
-        except OSError:
-            pass
-        self.proc.wait(5)
-        for f in (self.proc.stdin, self.proc.stdout):
-            try:
-                f.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
-
-    def stop(self) -> None:
-        try:
-            self.proc.stdin.close()  # type: ignore[union-attr]
-            self.proc.wait(2)
-        except Exception:  # noqa: BLE001
-            self.kill()
+def prepare_versions(root: Path, cache_dir: Path, versions: list[str],
+                     timeout: float = 900.0) -> dict[str, Any]:
+    """Stubs and PCHs for ``versions`` (in a child process), and the clang arguments."""
+    cfg = {"root": str(root), "cache_dir": str(cache_dir), "versions": versions}
+    try:
+        done = subprocess.run([sys.executable, "-m", "validate.compile_worker", "prepare"],
+                              input=json.dumps(cfg) + "\n", capture_output=True, text=True,
+                              timeout=timeout, cwd="/")
+    except subprocess.TimeoutExpired:
+        raise WorkerStartError(f"preparing the headers of {', '.join(versions)} took longer "
+                               f"than {timeout:g} s") from None
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise WorkerStartError(f"preparing the compile environment failed: {tail}")
+    return json.loads(done.stdout)
 
 
 class CompilePool:
-    """N compile worker processes; each job has a timeout and the worker a memory cap."""
+    """Compile workers: confined, warm before their first job, exact time limits."""
 
-    def __init__(self, root: Path, cache_dir: Path, *, workers: int = 2, timeout: float = 10.0,
-                 memory_mb: int = 1536) -> None:
-        self.root, self.cache_dir = str(root), str(cache_dir)
-        self.timeout, self.memory_mb = timeout, memory_mb
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._all: list[_Worker] = []
-        self._lock = threading.Lock()
-        self._closed = False
-        for _ in range(max(1, workers)):
-            self._add()
-        self._threads = ThreadPoolExecutor(max(1, workers), thread_name_prefix="ootkg-compile")
+    def __init__(self, root: Path, cache_dir: Path, versions: list[str], *, workers: int = 2,
+                 timeout: float = 10.0, memory_mb: int = 1536, sandbox: str = "prefer",
+                 reserve: int = 0, strike_seconds: float = 0.0) -> None:
+        from validate import confine
 
-    def _add(self) -> None:
-        w = _Worker(self.root, self.cache_dir, self.memory_mb)
-        with self._lock:
-            self._all.append(w)
-        self._idle.put(w)
-
-    def _replace(self, w: _Worker) -> None:
-        w.kill()
-        with self._lock:
-            if w in self._all:
-                self._all.remove(w)
-        if not self._closed:
-            self._add()
-
-    def submit(self, job: Job) -> Future:
-        return self._threads.submit(self._run, job)
-
-    def _run(self, job: Job) -> tuple[str, Any]:
-        w = self._idle.get()
+        if sandbox not in SANDBOX_POLICIES:
+            raise ValueError(f"sandbox must be one of {SANDBOX_POLICIES}")
+        self.root = Path(root).resolve()
+        self.cache_dir = Path(cache_dir).resolve()
+        self.timeout = timeout
+        self.policy = sandbox
+        self.manifest = prepare_versions(self.root, self.cache_dir, versions)
+        read = [str(self.root), "/dev/null", *confine.python_paths(), *_package_dirs()]
+        for env in self.manifest.values():
+            read += env["read"] + env["dirs"]
+        self._read = read
+        self._memory_mb = memory_mb
+        self._which = confine.mode()
+        self.sandbox: list[str] = []  # the mechanisms the workers applied
+        self.sandbox_notes: list[str] = []
+        self.pool = WorkerPool("compile", self._spawn, workers, job_timeout=timeout,
+                               slow_after=min(SLOW_COMPILE, timeout / 4), max_slow=2,
+                               reserve=reserve, strike_seconds=strike_seconds,
+                               on_ready=self._ready)
         try:
-            w.send(job)
-            # the first job of a worker also builds its environment and PCH
-            status, payload = w.recv(self.timeout + (180 if not w.warm else 0))
-        except TimeoutError:
-            self._replace(w)
-            return "timeout", f"compiling took longer than {self.timeout:g} s"
-        except (EOFError, OSError, ValueError):
-            self._replace(w)
-            return "crash", "the compiler process died (memory cap or crash)"
-        w.warm = True
-        self._idle.put(w)
-        if status == "ok":
-            payload = [Diag(**d) for d in payload]
-        return status, payload
+            self.pool.wait_ready()
+        except BaseException:
+            self.pool.close()  # no slot keeps retrying behind a refusal
+            raise
+
+    def _spawn(self) -> tuple[list[str], dict[str, Any], str, dict[str, str] | None]:
+        cfg = {"root": str(self.root), "cache_dir": str(self.cache_dir),
+               "manifest": self.manifest, "read": self._read, "memory_mb": self._memory_mb,
+               "sandbox": self.policy}
+        env = dict(os.environ, OOTKG_SANDBOX=self._which)
+        return [sys.executable, "-m", "validate.compile_worker"], cfg, "/", env
+
+    def _ready(self, hello: dict[str, Any]) -> None:
+        self.sandbox = list(hello.get("sandbox") or [])
+        self.sandbox_notes = list(hello.get("notes") or [])
+        for v, why in (hello.get("broken") or {}).items():
+            self.manifest[v]["error"] = why
+
+    def broken(self, version: str) -> str | None:
+        """Why ``version`` cannot be compiled here (None: it can)."""
+        env = self.manifest.get(version)
+        if env is None:
+            return f"{version} was not prepared"
+        return env["error"]
+
+    def submit(self, job: CompileJob) -> Job:
+        return self.pool.submit(job.payload())
+
+    def cancel(self, fut: Job) -> None:
+        self.pool.cancel(fut)
 
     def close(self) -> None:
-        self._closed = True
-        self._threads.shutdown(wait=False, cancel_futures=True)
-        with self._lock:
-            workers = list(self._all)
-        for w in workers:
-            w.stop()
+        self.pool.close()
 
 
-# ------------------------------------------------------------------------ the level-1 check
+# ------------------------------------------------------------------------ planning
 
 _FN_BODY = re.compile(r"\)\s*\{")
+_TYPEDEF_OR_STRUCT = re.compile(r"\b(?:typedef|struct)\b")
 _STRUCT_TYPE = re.compile(r"\b((?:En|Bg|Obj|Boss|Door|Demo|Item|Arms|Elf|Eff|Fire|Mir|Oceff|Shot|"
                           r"Magic|Arrow)[A-Z0-9]\w*)\s*\*")
+_DEFINED_STRUCT = re.compile(r"\}\s*(\w+)\s*;|struct\s+(\w+)\s*\{")
+MAX_STAND_INS = 64
 
 
 def _header_like(code: str) -> bool:
     """A block of declarations only (struct typedefs, prototypes): later blocks include it."""
-    return bool(re.search(r"\b(typedef|struct)\b", code)) and not _FN_BODY.search(code)
+    return bool(_TYPEDEF_OR_STRUCT.search(code)) and not _FN_BODY.search(code)
 
 
-def _stand_ins(code: str, all_code: str, known: set[str]) -> list[str]:
+def _stand_ins(code: str, defined: set[str], known: set[str]) -> list[str]:
     """``typedef struct EnFoo { Actor actor; } EnFoo;`` for actor structs nobody defines."""
-    out = []
-    for name in sorted(set(_STRUCT_TYPE.findall(code))):
-        if name in known or re.search(rf"\}}\s*{name}\s*;|struct\s+{name}\s*\{{", all_code):
-            continue
-        out.append(f"typedef struct {name} {{ Actor actor; }} {name}; /* ootkg stand-in */")
-    return out
+    names = sorted({m for m in _STRUCT_TYPE.findall(code)} - known - defined)[:MAX_STAND_INS]
+    return [f"typedef struct {n} {{ Actor actor; }} {n}; /* ootkg stand-in */" for n in names]
 
 
 def _actor_dir(actor: ActorInfo | None) -> str:
@@ -317,10 +183,18 @@ def _actor_dir(actor: ActorInfo | None) -> str:
     return "src"
 
 
+def _issue(code: str, b: CodeBlock, message: str, line: int | None = None,
+           symbol: str | None = None) -> Issue:
+    return Issue(code=code, level=1, message=message, message_index=b.message_index,
+                 block=b.block_index, line=line, symbol=symbol)
+
+
 class Compiler:
-    def __init__(self, pool: CompilePool, root: Path) -> None:
+    """Plans compile jobs for an example's blocks, and reads their outcomes."""
+
+    def __init__(self, root: Path, pool: CompilePool | None = None) -> None:
+        self.root = Path(root).resolve()
         self.pool = pool
-        self.root = root
 
     def _prelude(self, actor: ActorInfo | None) -> list[str]:
         lines = ["/* ootkg validation prelude */"]
@@ -331,59 +205,96 @@ class Compiler:
                 lines.append(f'#include "{rel.as_posix()}"')
         return lines
 
-    def submit(self, version: str, blocks: list[CodeBlock], actor: ActorInfo | None,
-               known_structs: set[str] | None = None, objects: set[str] | None = None) -> Any:
-        jobs = []
+    def plan(self, version: str, blocks: list[CodeBlock], actor: ActorInfo | None,
+             known_structs: set[str] | None = None, objects: set[str] | None = None
+             ) -> tuple[list[CompileJob], list[Issue]]:
+        """Jobs for the blocks that may be compiled, and level-1 issues found on the way
+        (forbidden includes, refused or too large blocks)."""
+        issues: list[Issue] = []
+        jobs: list[CompileJob] = []
         obj_lines = []
         for obj in sorted(objects or ()):
             name = obj.lower()
+            if not re.fullmatch(r"\w+", name):
+                continue
             for d in ([name[len("object_"):]] if name.startswith("object_gameplay") else []) + [name]:
                 path = f"assets/objects/{d}/{d}.h"
                 obj_lines += [f'#if __has_include("{path}")', f'#include "{path}"', "#endif"]
-        headers: list[str] = []
-        all_code = "\n".join(b.code for b in blocks)
+        defined: set[str] = set()
         for b in blocks:
-            prelude = self._prelude(actor) + obj_lines + _stand_ins(b.code, all_code,
+            if len(b.code) <= MAX_COMPILE_CHARS and "{" in b.code:
+                for m in _DEFINED_STRUCT.finditer(b.code):
+                    defined.add(m.group(1) or m.group(2))
+        headers: list[str] = []
+        for b in blocks:
+            if len(b.code) > MAX_COMPILE_CHARS:
+                issues.append(_issue("too-large", b, f"this code block has {len(b.code)} "
+                                     f"characters, over the {MAX_COMPILE_CHARS} a block may have "
+                                     "to be compiled; it was not compiled (split it)"))
+                continue
+            g = gate(b.code)
+            for line, operand, why in g.problems:
+                issues.append(_issue("forbidden-include", b, f"{operand} refused: {why}", line,
+                                     operand))
+            if g.text is None:
+                continue
+            prelude = self._prelude(actor) + obj_lines + _stand_ins(b.code, defined,
                                                                      known_structs or set())
-            for h in headers:
-                prelude += h.split("\n")
-            prep = prepare(b.code, prelude, actor.instance_struct if actor else None)
+            prep = prepare(g.text, prelude, actor.instance_struct if actor else None, headers)
+            tu = prep.text.split("\n")
+            why = final_check("\n".join(tu[prep.user_start:]))
+            if why:
+                issues.append(_issue("forbidden-include", b, f"the code of this example, "
+                                     f"put together, was refused ({why}); it was not compiled"))
+                continue
             if _header_like(b.code):
-                headers.append(b.code)
-            fut = self.pool.submit(Job(version, prep.text, _actor_dir(actor)))
-            jobs.append((b, prep, fut))
-        return jobs
+                headers.append(g.text)
+            jobs.append(CompileJob(version, prep.text, _actor_dir(actor), b.message_index,
+                                   b.block_index, prep.line_map, prep.stand_ins))
+        return jobs, issues
 
-    def result(self, jobs: Any) -> CompileResult:
+    def interpret(self, jobs: list[CompileJob], outcomes: list[tuple[str, Any]]) -> CompileResult:
         res = CompileResult()
-        for b, prep, fut in jobs:
-            res.issues += include_issues([b])
-            status, payload = fut.result()
-            if status in ("timeout", "crash", "error"):
-                code = {"timeout": "compile-timeout", "crash": "compile-crash"}.get(
+        for job, (status, payload) in zip(jobs, outcomes, strict=True):
+            where = {"message_index": job.message_index, "block": job.block_index}
+            if status != "ok":
+                code = {"timeout": "compile-timeout", "crash": "compile-crash",
+                        "memory": "compile-crash", "cancelled": "compile-crash"}.get(
                     status, "compile-error")
-                res.issues.append(Issue(code=code, level=1, message=str(payload),
-                                        message_index=b.message_index, block=b.block_index))
+                msg = f"compiling {payload}" if status == "timeout" else str(payload)
+                res.issues.append(Issue(code=code, level=1, message=msg, **where))
                 continue
             for d in payload:
-                if "OotkgUnknownActor" in d.message or any(
-                        f"'struct {n}'" in d.message for n in prep.stand_ins):
-                    res.notes.append("the snippet uses fields of `this` for an actor it does not "
-                                     "name; only its `actor` base was compiled")
+                message = str(d.get("message", ""))
+                if "OotkgUnknownActor" in message or any(
+                        f"'struct {n}'" in message for n in job.stand_ins):
+                    note = ("the snippet uses fields of `this` for an actor it does not name; "
+                            "only its `actor` base was compiled")
+                    if note not in res.notes:
+                        res.notes.append(note)
                     continue
                 line = None
-                if d.line is not None and 0 < d.line <= len(prep.line_map):
-                    line = prep.line_map[d.line - 1]
-                where = f" (in {d.file})" if d.file else ""
-                res.issues.append(Issue(
-                    code="compile-error", level=1, message=d.message + where,
-                    message_index=b.message_index, block=b.block_index, line=line))
+                dl = d.get("line")
+                if isinstance(dl, int) and 0 < dl <= len(job.line_map):
+                    line = job.line_map[dl - 1]
+                extra = f" (in {d['file']})" if d.get("file") else ""
+                res.issues.append(Issue(code="compile-error", level=1, message=message + extra,
+                                        line=line, **where))
         if any(i.level == 1 for i in res.issues):
             res.status = "failed"
         return res
 
     def close(self) -> None:
-        self.pool.close()
+        if self.pool is not None:
+            self.pool.close()
+
+
+def job_to_json(job: CompileJob) -> dict[str, Any]:
+    return asdict(job)
+
+
+def job_from_json(data: dict[str, Any]) -> CompileJob:
+    return CompileJob(**data)
 
 
 def find_decomp(store: Any, settings: Any, decomp: Path | str | None) -> Path | None:
@@ -404,9 +315,9 @@ def find_decomp(store: Any, settings: Any, decomp: Path | str | None) -> Path | 
     return None
 
 
-def make_compiler(store: Any, settings: Any, *, decomp: Path | str | None = None,
-                  workers: int | None = None, timeout: float = 10.0,
-                  memory_mb: int = 1536) -> tuple[Compiler | None, str]:
+def usable_decomp(store: Any, settings: Any, decomp: Path | str | None
+                  ) -> tuple[Path | None, str]:
+    """The decomp checkout level 1 compiles against, or why there is none."""
     root = find_decomp(store, settings, decomp)
     if root is None:
         return None, ("no decomp checkout (give --decomp, or set OOTKG_DECOMP), so the code "
@@ -417,11 +328,26 @@ def make_compiler(store: Any, settings: Any, *, decomp: Path | str | None = None
         Checkout.open(root)
     except Exception as e:  # noqa: BLE001 - any reason the checkout is unusable
         return None, f"the decomp checkout at {root} is not usable ({e})"
-    cache = Path(getattr(settings, "cache_dir", None) or Path.home() / ".cache" / "ootkg")
-    pool = CompilePool(root.resolve(), cache, workers=workers or min(2, os.cpu_count() or 1),
-                       timeout=timeout, memory_mb=memory_mb)
-    return Compiler(pool, root.resolve()), ""
+    return root.resolve(), ""
 
 
-if __name__ == "__main__":
-    worker_main()
+def cache_dir_of(settings: Any) -> Path:
+    return Path(getattr(settings, "cache_dir", None) or Path.home() / ".cache" / "ootkg")
+
+
+def make_compiler(store: Any, settings: Any, versions: list[str], *,
+                  decomp: Path | str | None = None, workers: int | None = None,
+                  timeout: float = 10.0, memory_mb: int = 1536, sandbox: str = "prefer"
+                  ) -> tuple[Compiler | None, str]:
+    root, why = usable_decomp(store, settings, decomp)
+    if root is None:
+        return None, why
+    pool = CompilePool(root, cache_dir_of(settings), versions,
+                       workers=workers or min(2, os.cpu_count() or 1), timeout=timeout,
+                       memory_mb=memory_mb, sandbox=sandbox)
+    note = ""
+    if not pool.sandbox and sandbox != "off":
+        note = ("compile workers are not confined by the operating system ("
+                + "; ".join(pool.sandbox_notes) + "); the include gate alone protects files")
+        log.warning("%s", note)
+    return Compiler(root, pool), note

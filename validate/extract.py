@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from validate.clex import Lines
 from validate.models import Example
 
 # ``` or ~~~ fences; the info string decides whether the block is C.
@@ -44,7 +45,7 @@ def split_message(content: str, message_index: int | None) -> tuple[list[CodeBlo
     prose: list[Prose] = []
     pos = 0
     idx = 0
-    lines_before = 0
+    lines = Lines(content)
     while True:
         m = _FENCE.search(content, pos)
         if not m:
@@ -58,14 +59,13 @@ def split_message(content: str, message_index: int | None) -> tuple[list[CodeBlo
         info = m.group("info").strip().split()
         lang = info[0].lower() if info else ""
         body = content[body_start:body_end] if body_start <= len(content) else ""
-        start_line = content.count("\n", 0, body_start) + 1
+        start_line = lines.at(body_start)
         if lang in C_LANGS or (not lang and _C_HINT.search(body)):
             blocks.append(CodeBlock(body.rstrip("\n") + "\n", message_index, idx, start_line,
                                     lang or "c"))
             idx += 1
         pos = (c.end() if c else len(content))
     prose.append(Prose(content[pos:], message_index))
-    del lines_before
     return blocks, [p for p in prose if p.text.strip()]
 
 
@@ -90,14 +90,17 @@ def bare_code(code: str) -> CodeBlock:
     return CodeBlock(code if code.endswith("\n") else code + "\n", None, 0, 1, "c")
 
 
+_CALL_OR_MEMBER = re.compile(r"\w\(|\w\.\w")
 _SPAN = re.compile(r"(?<!`)`([^`\n]{3,200})`(?!`)")
 
 
 def inline_code(text: str) -> list[tuple[str, int]]:
     """Inline `code` spans of prose that look like expressions (calls or member access)."""
     out = []
+    lines = None
     for m in _SPAN.finditer(text):
         span = m.group(1)
-        if "->" in span or re.search(r"\w\(", span) or re.search(r"\w\.\w", span):
-            out.append((span, text.count("\n", 0, m.start()) + 1))
+        if "->" in span or _CALL_OR_MEMBER.search(span):
+            lines = lines or Lines(text)
+            out.append((span, lines.at(m.start())))
     return out

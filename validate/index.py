@@ -14,7 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from kg.names import NameList
+from kg.names import NameList, spend_lookup
+from kg.names import lookup_budget as lookup_budget  # the validator's entry points use it
 
 log = logging.getLogger(__name__)
 
@@ -319,6 +320,8 @@ class SymbolIndex:
         with self._lock:
             if name in self._elsewhere:
                 return self._elsewhere[name]
+        if not spend_lookup():
+            return []
         found: set[str] = set()
         if self._store is not None:
             for kind in (*_KEYED_BY_NAME, *DOMAIN_KINDS):

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from validate.clex import tokenize
+from validate.compile import CompileJob
 from validate.extract import CodeBlock
 from validate.index import ActorInfo, SymbolIndex
 from validate.models import Issue
-from validate.sandbox import MAX_SNIPPET, needs_wrap
+from validate.sandbox import needs_wrap
 from validate.scope import Scope
 
 _IDENT = re.compile(r"\b[A-Za-z_]\w*+")
@@ -32,11 +34,10 @@ _CAST = re.compile(r"\(\s*+(\w++)\s*+\*\s*+\)")
 _WHOLE = re.compile(r"^\s*#\s*include\b|\b(?:ActorProfile|EffectSsProfile)\s+\w+\s*=", re.M)
 
 
-def compile_blocks(compiler: Any, version: str, blocks: list[CodeBlock], scope: Scope,
-                   idx: SymbolIndex) -> Any:
-    """Submit the blocks to the compiler (None when one is too long to compile whole)."""
-    if any(len(b.code) > MAX_SNIPPET for b in blocks):
-        return None
+def plan_blocks(compiler: Any, version: str, blocks: list[CodeBlock], scope: Scope,
+                idx: SymbolIndex) -> tuple[list[CompileJob], list[Issue]]:
+    """The compile jobs of the blocks (run by whoever holds the pool) and the level-1 issues
+    found while planning them (refused includes, blocks too large)."""
     where = scope.actor if not scope.actor_weak else None
     if where is None and any("this->actor->" in b.code for b in blocks):
         # `this` holds a pointer to an actor: an effect's EffectSs, not an actor's struct
@@ -47,7 +48,8 @@ def compile_blocks(compiler: Any, version: str, blocks: list[CodeBlock], scope: 
         where = home  # "z_eff_ss_blast.h" resolves next to the file that includes it
     objects = {o for o in asset_objects(blocks, idx)
                if not any(inc.endswith(f"/{o.lower()}.h") for inc in scope.includes)}
-    return compiler.submit(version, blocks, where, _known(scope, idx, where), objects)
+    jobs, issues = compiler.plan(version, blocks, where, _known(scope, idx, where), objects)
+    return jobs, issues
 
 
 def _known(scope: Scope, idx: SymbolIndex, where: ActorInfo | None) -> set[str]:
@@ -99,31 +101,69 @@ def asset_objects(blocks: list[CodeBlock], idx: SymbolIndex) -> set[str]:
     return out
 
 
-def excerpt_context(issues: list[Issue], notes: list[str], blocks: list[CodeBlock],
-                    scope: Scope, idx: SymbolIndex) -> list[Issue]:
-    """The compile issues, less those about names an excerpt takes from the file it comes from
-    (and those its own declarations of such names set off)."""
-    if not any(_CONTEXT.match(i.message) or i.message == "expected expression"
-               for i in issues) or any(
-            _WHOLE.search(b.code) for b in blocks):
-        return issues
-    loose = {(b.message_index, b.block_index) for bi, b in enumerate(blocks)
-             if needs_wrap(scope.tokens.get(bi) or tokenize(b.code))}
+@dataclass
+class ExcerptFilter:
+    """What an excerpt may take from the file it comes from, decided while the example is
+    checked (the compile's diagnostics arrive later, possibly in another process, where
+    neither the scope nor the graph index is at hand)."""
+
+    names: set[str] = field(default_factory=set)  # the code's names its file may declare
+    loose: set[tuple[int, int | None]] = field(default_factory=set)  # statement-only blocks
+    cast_lines: set[tuple[int, int | None, int]] = field(default_factory=set)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"names": sorted(self.names), "loose": sorted(self.loose, key=str),
+                "cast_lines": sorted(self.cast_lines, key=str)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExcerptFilter:
+        return cls(set(data["names"]), {tuple(x) for x in data["loose"]},  # type: ignore[misc]
+                   {tuple(x) for x in data["cast_lines"]})  # type: ignore[misc]
+
+
+def excerpt_filter(blocks: list[CodeBlock], scope: Scope, idx: SymbolIndex
+                   ) -> ExcerptFilter | None:
+    """None for a whole file (one that includes headers or defines a profile): its
+    undeclared names are its own errors."""
+    if not blocks or any(_WHOLE.search(b.code) for b in blocks):
+        return None
     own = set(scope.vars) | set(scope.funcs) | set(scope.structs) | set(scope.typedefs)
     for frames in scope.frames.values():
         for _, _, names in frames:
             own.update(names)
+    flt = ExcerptFilter()
+    for bi, b in enumerate(blocks):
+        # a diagnostic names an identifier of the code: only those can matter
+        for name in set(_IDENT.findall(b.code)):
+            if name in own or _known_name(name, idx):
+                flt.names.add(name)
+        if needs_wrap(scope.tokens.get(bi) or tokenize(b.code)):
+            flt.loose.add((b.message_index, b.block_index))
+        for n, text in enumerate(b.code.split("\n"), 1):
+            if "(" in text and any(_known_name(t, idx) for t in _CAST.findall(text)):
+                flt.cast_lines.add((b.message_index, b.block_index, n))
+    return flt
+
+
+def excerpt_context(issues: list[Issue], notes: list[str], flt: ExcerptFilter | None
+                    ) -> list[Issue]:
+    """The compile issues, less those about names an excerpt takes from the file it comes from
+    (and those its own declarations of such names set off)."""
+    if flt is None or not any(_CONTEXT.match(i.message) or i.message == "expected expression"
+                              for i in issues):
+        return issues
     out = []
     taken: list[str] = []
     for i in issues:
         m = _CONTEXT.match(i.message)
         name = m.group(1) if m else None
         undeclared = i.message.startswith("use of undeclared")
-        if name and (_known_name(name, idx) or name in own or (
-                undeclared and ((i.message_index, i.block) in loose or name.isupper()))):
+        if name and (name in flt.names or (
+                undeclared and ((i.message_index, i.block) in flt.loose or name.isupper()))):
             taken.append(name)  # an enum constant or macro of the file (RM2_ANIM_SIT_WAIT)
             continue
-        if i.message == "expected expression" and _casts_to_known(i, blocks, idx):
+        if i.message == "expected expression" and i.line and \
+                (i.message_index, i.block, i.line) in flt.cast_lines:
             taken.append("a type of the file")
             continue
         out.append(i)
@@ -133,17 +173,6 @@ def excerpt_context(issues: list[Issue], notes: list[str], blocks: list[CodeBloc
         # clang's count of what it reported is no error of its own
         out = [i for i in out if not i.message.startswith("too many errors emitted")]
     return out
-
-
-def _casts_to_known(i: Issue, blocks: list[CodeBlock], idx: SymbolIndex) -> bool:
-    """The issue's line casts to a type the graph has (a header the excerpt does not include
-    declares it): ``(EffectSsHitMarkInitParams*)initParamsx``."""
-    for b in blocks:
-        if b.message_index == i.message_index and b.block_index == i.block and i.line:
-            lines = b.code.split("\n")
-            text = lines[i.line - 1] if i.line <= len(lines) else ""
-            return any(_known_name(t, idx) for t in _CAST.findall(text))
-    return False
 
 
 def _known_name(name: str, idx: SymbolIndex) -> bool:

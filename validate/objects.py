@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from validate.clex import Lines
 from validate.extract import CodeBlock
 from validate.index import SymbolIndex
 from validate.models import Issue
@@ -45,6 +46,7 @@ def profile_fields(code: str) -> list[tuple[str, list[str], int]]:
     out: list[tuple[str, list[str], int]] = []
     if "ActorProfile" not in code:
         return out
+    lines = Lines(code)
     pos = 0
     while True:
         m = _PROFILE.search(code, pos)
@@ -57,7 +59,7 @@ def profile_fields(code: str) -> list[tuple[str, list[str], int]]:
         entries = [e.strip() for e in body.split(",")]
         if entries and not entries[-1]:
             entries.pop()
-        out.append((m.group(1), entries, code.count("\n", 0, m.start()) + 1))
+        out.append((m.group(1), entries, lines.at(m.start())))
         pos = c.end()
     return out
 
@@ -92,6 +94,7 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
     if actor is not None:
         have |= actor.objects | ({actor.object} if actor.object else set())
     for bi, code in enumerate(codes):
+        lines = Lines(code)
         for m in _ASSET.finditer(code):
             obj = idx.assets.get(m.group(1))
             if obj is None:
@@ -107,7 +110,7 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
                 message=f"{m.group(1)} is in {obj}, which {who} does not load "
                 f"(it has {', '.join(sorted(have)) or 'no objects'}): request it with "
                 f"Object_GetSlot(&play->objectCtx, {obj}) or use that object in the profile",
-                message_index=blocks[bi].message_index, line=code.count("\n", 0, m.start()) + 1,
+                message_index=blocks[bi].message_index, line=lines.at(m.start()),
                 block=blocks[bi].block_index,
                 suggestions=[obj]))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from validate.clex import Tok, matching
+from validate.clex import Tok, matching, opening
 from validate.ctypes_ import SCALAR_CANON
 from validate.index import SymbolIndex
 from validate.scope import Scope
@@ -47,6 +47,7 @@ def type_size(name: str, idx: SymbolIndex, seen: int = 0) -> int | None:
 
 def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
     lines: list[str] | None = None
+    double_lines: dict[int, bool] = {}
     objects: set[str] = set()
     object_table = idx.domain.get("Object", {})
     n = len(toks)
@@ -61,16 +62,7 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
                     # the function this body belongs to: name before the parameter list
                     j = i - 1
                     if j >= 0 and toks[j].text == ")":
-                        k = j
-                        par = 0
-                        while k >= 0:
-                            if toks[k].text == ")":
-                                par += 1
-                            elif toks[k].text == "(":
-                                par -= 1
-                                if par == 0:
-                                    break
-                            k -= 1
+                        k = opening(toks, j)
                         func = toks[k - 1].text if k > 0 else None
                         func_depth = 1
             elif t.text == "}":
@@ -84,8 +76,10 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
                     not txt.endswith(("f", "F")):
                 if lines is None:
                     lines = code.split("\n")
-                line = lines[t.line - 1] if t.line - 1 < len(lines) else ""
-                if not _DOUBLE_TYPE.search(line):
+                if t.line not in double_lines:  # one search per line, not per literal
+                    line = lines[t.line - 1] if t.line - 1 < len(lines) else ""
+                    double_lines[t.line] = bool(_DOUBLE_TYPE.search(line))
+                if not double_lines[t.line]:
                     emit("double-literal", 3, txt,
                          f"{txt} is a double literal; the decomp uses f32: write {txt}f",
                          t.line, [txt + "f"], _warn())

@@ -1,11 +1,21 @@
 """Make a snippet safe to hand to clang, and wrap loose statements in a function.
 
-Nothing a snippet says may make the compiler read a file outside the decomp:
-``#include`` operands must be plain relative paths (no absolute path, no ``..``
-leaving the include directories, no macro-computed operand); ``__has_include``,
-``#pragma`` and ``_Pragma`` lines are blanked. Offending lines are blanked (line
-numbers are kept) and reported as ``forbidden-include``; the clang command line
-itself only names the decomp's include directories.
+Nothing a snippet says may make the compiler read or probe a file outside the decomp. The
+gate decides from the preprocessor's own view of each directive (``validate.pplex``:
+after comments, line splices, digraphs and odd blanks), never from line regexes:
+
+- ``#include``/``#include_next``/``#import``/``#embed``: the operand must be a plain
+  ``"path"`` or ``<path>`` relative to the include directories (no absolute path, no
+  ``..`` leaving them, no macro-computed operand); otherwise the directive is blanked and
+  reported (``forbidden-include``).
+- ``#pragma GCC dependency``, ``#pragma clang __debug``/``module``: blanked and reported;
+  other pragmas but a few harmless ones, ``#line`` and line markers: blanked.
+- ``__has_include``, ``__has_embed``, ``_Pragma`` (also when ``##`` could paste one
+  together from the snippet's identifiers): the block is refused, not compiled.
+
+Blanked directives keep their newlines (line numbers hold). The compile worker is also
+confined by the operating system (``validate.confine``): the gate is the first of two
+walls, and ``Compiler`` runs it once more over the whole text clang will see.
 """
 
 from __future__ import annotations
@@ -15,12 +25,25 @@ import re
 from dataclasses import dataclass, field
 
 from validate.clex import Tok, tokenize
+from validate.pplex import Directive, Scan, can_spell, normalize, scan
 
-_INCLUDE = re.compile(r"^\s*(?:#|%:|\?\?=)\s*(include|include_next|import)\b\s*(.*)$")
-_OPERAND = re.compile(r'^(?:"([^"\n]*)"|<([^>\n]*)>)\s*(?://.*|/\*.*)?$')
-_BLANK = re.compile(r"^\s*(?:#|%:)\s*(pragma|embed|line)\b|__has_include|_Pragma\b")
 STATEMENT_START = {"if", "for", "while", "return", "switch", "do", "break", "continue", "goto"}
-MAX_SNIPPET = 200_000
+# Identifiers that make the preprocessor look for a file or run a pragma from inside an
+# expression or macro expansion.
+PROBES = ("__has_include", "__has_include_next", "__has_embed", "_Pragma", "__pragma")
+INCLUDE_LIKE = frozenset({"include", "include_next", "import", "embed"})
+SAFE_PRAGMAS = frozenset({"once", "pack", "push_macro", "pop_macro", "weak",
+                          "increment_block_number"})
+FILE_PRAGMA_WORDS = frozenset({"dependency", "__debug", "module", "include_alias",
+                               "system_header"})
+BLANKED = frozenset({"pragma", "line", "ident", "sccs"})
+
+
+@dataclass
+class Gated:
+    """A code block after the gate: the text clang may see, or None when refused."""
+    text: str | None
+    problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, operand, why)
 
 
 @dataclass
@@ -30,6 +53,7 @@ class Prepared:
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, include, why)
     wrapped: bool = False
     stand_ins: list[str] = field(default_factory=list)
+    user_start: int = 0  # first TU line that comes from a snippet (the gate's final check)
 
 
 def check_include(path: str) -> str | None:
@@ -46,47 +70,106 @@ def check_include(path: str) -> str | None:
     return None
 
 
-def _splice(code: str) -> list[str]:
-    """Join backslash-continued lines as the preprocessor will (padding to keep numbering)."""
-    raw = code.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    out: list[str] = []
-    pending = ""
-    extra = 0
-    for line in raw:
-        if line.endswith("\\"):
-            pending += line[:-1]
-            extra += 1
-            continue
-        out.append(pending + line)
-        out += [""] * extra
-        pending, extra = "", 0
-    if pending:
-        out.append(pending)
-        out += [""] * (extra - 1)
-    return out
+def _excerpt(text: str, n: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 3] + "..."
 
 
-def sanitize(code: str) -> tuple[list[str], list[tuple[int, str, str]]]:
-    lines = _splice(code)
-    problems = []
-    for i, line in enumerate(lines):
-        m = _INCLUDE.match(line)
-        if m:
-            operand = m.group(2).strip()
-            om = _OPERAND.match(operand)
-            if not om:
-                problems.append((i + 1, operand[:80], "include operand is not a plain \"path\" "
-                                 "or <path> (macro-computed includes are refused)"))
-                lines[i] = ""
-                continue
-            why = check_include(om.group(1) if om.group(1) is not None else om.group(2))
-            if why:
-                problems.append((i + 1, operand[:80], why))
-                lines[i] = ""
-            continue
-        if _BLANK.search(line):
-            lines[i] = ""
-    return lines, problems
+_ONLY_DECOMP = "; only headers inside the decomp's include directories can be included"
+
+
+def _judge(d: Directive) -> tuple[str, str]:
+    """("ok" | "blank" | "forbid", why) for one directive."""
+    if d.name in INCLUDE_LIKE:
+        if d.name == "embed":
+            return "forbid", "#embed reads a file's bytes"
+        h = d.header
+        if h is None or len(h) < 2 or (h[0], h[-1]) not in (('"', '"'), ("<", ">")):
+            return "forbid", ('the operand is not a plain "path" or <path> (macro-computed '
+                              "includes are refused)" + _ONLY_DECOMP)
+        why = check_include(h[1:-1])
+        return ("forbid", why + _ONLY_DECOMP) if why else ("ok", "")
+    if d.name == "pragma":
+        if d.first_word in SAFE_PRAGMAS:
+            return "ok", ""
+        if FILE_PRAGMA_WORDS & set(d.words[:3]):
+            return "forbid", "this #pragma reads or probes files, or drives the compiler"
+        return "blank", ""
+    if d.name in BLANKED:
+        return "blank", ""
+    return "ok", ""
+
+
+_WATCH = frozenset(PROBES)
+
+
+def _probe_problem(sc: Scan) -> tuple[int, str, str] | None:
+    """(line, name, why) when the code can name a probe (directly or pasted with ##)."""
+    for p in PROBES:
+        if p in sc.identifiers:
+            return sc.watched.get(p, 1), p, f"{p} probes files or runs a pragma"
+    if sc.pastes:
+        pieces = {i for i in sc.identifiers if len(i) <= 20}
+        for p in PROBES:
+            if can_spell(p, pieces):
+                return sc.pastes, "##", f"## could paste {p} together from this code's names"
+    return None
+
+
+def _blank(text: str, directives: list[Directive]) -> str:
+    """``text`` with each directive's characters (not its newlines) replaced by blanks."""
+    if not directives:
+        return text
+    parts = []
+    last = 0
+    for d in directives:
+        parts.append(text[last:d.start])
+        parts.append(re.sub(r"[^\n]", " ", text[d.start:d.end]))
+        last = d.end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def gate(code: str) -> Gated:
+    """The text of one code block as clang may see it, and what was refused in it."""
+    text = normalize(code)
+    sc = scan(text, watch=_WATCH)
+    probe = _probe_problem(sc)
+    if probe:
+        line, name, why = probe
+        return Gated(None, [(line, name, why + "; the block was not compiled")])
+    problems: list[tuple[int, str, str]] = []
+    drop = []
+    for d in sc.directives:
+        verdict, why = _judge(d)
+        if verdict == "forbid":
+            problems.append((d.line, _excerpt(text[d.start:d.end]), why))
+        if verdict != "ok":
+            drop.append(d)
+    out = _blank(text, drop)
+    # the blanked text once more, and as a compiler with trigraphs on would see it
+    for trigraphs in (False, True) if "??" in out else (False,):
+        if not drop and not trigraphs:
+            continue  # the text is unchanged: its scan is the one above
+        c = scan(out, trigraphs=trigraphs, watch=_WATCH)
+        bad = [d for d in c.directives if _judge(d)[0] != "ok"]
+        probe = _probe_problem(c)
+        if bad or probe:
+            line = bad[0].line if bad else probe[0]  # type: ignore[index]
+            why = probe[2] if probe else "a directive spelled with trigraphs"
+            return Gated(None, problems + [(line, "??=" if trigraphs else "#",
+                                            why + "; the block was not compiled")])
+    return Gated(out, problems)
+
+
+def final_check(text: str) -> str | None:
+    """Why ``text`` (the part of a translation unit snippets wrote) may not be compiled."""
+    g = gate(text)
+    if g.text is None or g.problems:
+        return g.problems[0][2] if g.problems else "refused"
+    if g.text != normalize(text):
+        return "a directive the gate blanks"
+    return None
 
 
 def needs_wrap(toks: list[Tok]) -> bool:
@@ -151,19 +234,32 @@ def _loose(stmt: list[Tok]) -> bool:
     return any(t.text == "->" for t in stmt) or bool(names & {"this", "play", "thisx", "player"})
 
 
-def prepare(code: str, prelude: list[str], this_struct: str | None) -> Prepared:
-    if len(code) > MAX_SNIPPET:
-        code = code[:MAX_SNIPPET]
-    lines, problems = sanitize(code)
-    toks = tokenize("\n".join(lines))
+def prepare(text: str, prelude: list[str], this_struct: str | None,
+            headers: list[str] | None = None) -> Prepared:
+    """The translation unit for a gated block ``text``: our ``prelude`` (trusted), the
+    earlier header-only blocks of the example (``headers``, each already gated), then the
+    block, wrapped in a function when it has loose statements."""
+    lines = text.split("\n")
+    toks = tokenize(text)
     out: list[str] = list(prelude)
     lmap: list[int | None] = [None] * len(prelude)
     stand_ins = [m.group(1) for line in prelude
                  for m in [re.search(r"\}\s*(\w+);\s*/\* ootkg stand-in", line)] if m]
-    if not needs_wrap(toks):
+    wrap = needs_wrap(toks)
+    this_used = wrap and any(t.kind == "id" and t.text == "this" for t in toks)
+    if this_used and not this_struct:
+        # an actor the snippet does not name: only its Actor base can be checked
+        out.append("typedef struct OotkgUnknownActor { Actor actor; } OotkgUnknownActor;")
+        lmap.append(None)
+    user_start = len(out)
+    for h in headers or ():
+        hl = h.split("\n")
+        out += hl
+        lmap += [None] * len(hl)
+    if not wrap:
         out += lines
         lmap += list(range(1, len(lines) + 1))
-        return Prepared("\n".join(out) + "\n", lmap, problems, stand_ins=stand_ins)
+        return Prepared("\n".join(out) + "\n", lmap, stand_ins=stand_ins, user_start=user_start)
     # keep leading preprocessor lines at file scope, wrap the rest
     first_code = 0
     for t in toks:
@@ -183,10 +279,6 @@ def prepare(code: str, prelude: list[str], this_struct: str | None) -> Prepared:
         if this_struct:
             head += f" {this_struct}* this = ({this_struct}*)thisx;"
         else:
-            # an actor the snippet does not name: only its Actor base can be checked
-            out.insert(len(prelude), "typedef struct OotkgUnknownActor { Actor actor; } "
-                       "OotkgUnknownActor;")
-            lmap.insert(len(prelude), None)
             head += " OotkgUnknownActor* this = (OotkgUnknownActor*)thisx;"
     if "player" in used and "player" not in declared:
         head += " Player* player = GET_PLAYER(play);"
@@ -196,7 +288,8 @@ def prepare(code: str, prelude: list[str], this_struct: str | None) -> Prepared:
     lmap += list(range(first_code + 1, len(lines) + 1))
     out.append("}")
     lmap.append(None)
-    return Prepared("\n".join(out) + "\n", lmap, problems, wrapped=True, stand_ins=stand_ins)
+    return Prepared("\n".join(out) + "\n", lmap, wrapped=True, stand_ins=stand_ins,
+                    user_start=user_start)
 
 
 def include_issues(blocks: list) -> list:
@@ -205,11 +298,8 @@ def include_issues(blocks: list) -> list:
 
     out = []
     for b in blocks:
-        if "\\" not in b.code and "include" not in b.code and "import" not in b.code:
-            continue  # no line can be an include (no continuation can splice one together)
-        for line, operand, why in sanitize(b.code)[1]:
+        for line, operand, why in gate(b.code).problems:
             out.append(Issue(code="forbidden-include", level=1, symbol=operand,
-                             message=f"#include {operand} refused ({why}); only headers inside "
-                             "the decomp's include directories can be included",
+                             message=f"{operand} refused: {why}",
                              message_index=b.message_index, block=b.block_index, line=line))
     return out

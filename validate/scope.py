@@ -281,6 +281,9 @@ def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex, block: int = 0) -> None:
         # function definition or prototype: type name ( params ) { | ;
         if i + 1 < n and toks[i + 1].text == "(" and depth == 0 and after_type(toks, i):
             params, close = call_span(toks, i + 1)
+            if params is None:  # not a real parameter list
+                i = close + 1
+                continue
             plist: list[tuple[str, CType | None]] = []
             pframe: dict[str, CType | None] = {}
             for p in params:

@@ -305,7 +305,7 @@ class CodeChecker(TypeOps):
         self.counts["functions"] += 1
         visible.check_call(self, name, t.line)
         args = call_args(toks, i + 1)
-        if info.params is None:
+        if info.params is None or args is None:
             return
         params = _params(self.idx, name, info)
         want = len(params)

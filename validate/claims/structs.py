@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 
 from validate.claims.layout import accepted_offsets
+from validate.clex import Lines
 from validate.index import SymbolIndex
 from validate.models import Severity
 
@@ -29,6 +30,7 @@ def check_struct_comments(code: str, idx: SymbolIndex, emit: Callable[..., None]
                           counts: dict[str, int]) -> None:
     if "struct" not in code or "/*" not in code and "//" not in code:
         return
+    lines: Lines | None = None  # built on the first definition the graph knows
     for m in _STRUCT_DEF.finditer(code):
         name = m.group(3) or m.group(1)
         real = idx.struct_of(name) if name else None
@@ -38,8 +40,8 @@ def check_struct_comments(code: str, idx: SymbolIndex, emit: Callable[..., None]
         mine = {member_name(d) for d in body.split(";")} - {None}
         if mine != set(idx.fields[real]):
             continue  # the snippet's own variant of the struct: its layout is not the graph's
-        base_line = code.count("\n", 0, m.start("body")) + 1
-        for mm in _MEMBER_OFF.finditer(body):
+        lines = lines or Lines(code)
+        for mm in _MEMBER_OFF.finditer(code, m.start("body"), m.end("body")):
             decl = mm.group(2).strip()
             if "(" in decl:
                 continue  # a function pointer: its name is inside the parentheses
@@ -53,14 +55,14 @@ def check_struct_comments(code: str, idx: SymbolIndex, emit: Callable[..., None]
                 emit("wrong-offset", 2, f"{real}.{info.name}",
                      f"{real}.{info.name} is at offset {info.offset:#x} in {idx.version}, "
                      f"not {claimed:#x} (the comment; the compiler lays the struct out)",
-                     base_line + body.count("\n", 0, mm.start()), [], Severity.warning)
+                     lines.at(mm.start()), [], Severity.warning)
         sm = _SIZE_COMMENT.search(m.group("tail"))
         size = idx.structs.get(real, (None, None))[0]
         if sm and size is not None:
             counts["ids"] += 1
             if int(sm.group(1), 16) != size:
                 emit("wrong-size", 2, real, f"{real} is {size:#x} bytes in {idx.version}, not "
-                     f"{sm.group(1)} (the comment)", code.count("\n", 0, m.start("tail")) + 1, [],
+                     f"{sm.group(1)} (the comment)", lines.at(m.start("tail")), [],
                      Severity.warning)
 
 

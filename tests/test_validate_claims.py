@@ -158,6 +158,42 @@ def test_wiring_without_facts_is_unchecked(v):
     assert codes(v, "EnHorse's action function is EnKusa_Update.") == {"wrong-wiring"}
 
 
+def test_wiring_with_facts(tmp_path):
+    """With ASSIGNS/PASSES facts in the graph, a run-time slot claim is checked against them."""
+    import json as _json
+
+    from tests.golden.graph_rel import WHERE
+
+    facts = build_facts()
+    path = WHERE["EnHorse_Init"][0]
+    sig = "void EnHorse_Walk(EnHorse* this, PlayState* play)"
+    params = _json.dumps([{"name": "this", "type": "EnHorse*"}, {"name": "play", "type": "PlayState*"}])
+    for name in ("EnHorse_Walk", "EnHorse_Idle"):
+        facts.node("Function", name=name, signature=sig.replace("EnHorse_Walk", name),
+                   return_type="void", params=params, file=path, defined=True, static=True,
+                   indirect_calls=0)
+        facts.rel("DEFINED_IN", name, path, from_kind="Function", to_kind="File")
+        for ver in ("gc-eu-mq-dbg", "ntsc-1.0"):
+            facts.rel("IN_VERSION", name, ver, from_kind="Function", to_kind="Version",
+                      signature=sig.replace("EnHorse_Walk", name), return_type="void",
+                      params=params, file=path, defined=True, static=True)
+    facts.rel("ASSIGNS", "EnHorse_Init", "EnHorse_Walk", from_kind="Function",
+              to_kind="Function", field="EnHorse.actionFunc", struct="EnHorse", line=10)
+    db = tmp_path / "graph"
+    with EmbeddedStore(db, read_only=False) as w:
+        w.replace_graph(facts)
+    with EmbeddedStore(db, read_only=True) as st:
+        val = Validator(st, Settings(), compile=False)
+        try:
+            ok = val.validate(_ex("EnHorse_Init sets the action function to EnHorse_Walk."))
+            assert ok.ok and ok.checked.relations == 1 and ok.checked.unchecked == 0
+            bad = val.validate(_ex("EnHorse_Init sets the action function to EnHorse_Idle."))
+            assert [i.code for i in bad.errors()] == ["wrong-wiring"]
+            assert "EnHorse_Walk" in bad.errors()[0].suggestions
+        finally:
+            val.close()
+
+
 def test_calls_the_snippet_cannot_make(v):
     def code_of(body: str) -> set[str]:
         return {i.code for i in v.validate_code(

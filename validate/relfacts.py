@@ -98,6 +98,8 @@ def load(store: Any, idx: SymbolIndex) -> RelFacts:
             for r in _rows(store, f"MATCH (a:Function)-[:{rel}]->(b:Function) "
                                   "RETURN a.name AS a, b.name AS b"):
                 rf.wiring.setdefault(r["a"], set()).add(r["b"])
+        if not rf.wiring:
+            rf.wiring = None  # a graph built without wiring facts: nothing to say they are wrong
     return rf
 
 

@@ -305,6 +305,11 @@ class RelationClaims:
         """A function set at run time (actionFunc, a draw set in Init): wrong only if the
         graph's wiring facts say otherwise, or if it belongs to another overlay."""
         j = self._nearest(toks, r, funcs)
+        after = [k for k in funcs if k > r]
+        if j is not None and j < r and after and (
+                abs(after[0] - r) <= r - j or _setter_verb(toks, j)):
+            # "X_Init sets the action function to X_Walk": X_Init is who sets it, not the value
+            j = after[0]
         if j is None:
             return
         fn = toks[j].text
@@ -331,6 +336,15 @@ class RelationClaims:
         if fn not in wired and fn not in actor.profile.values():
             chk.emit("wrong-wiring", 2, fn, f"no function of {enum} sets {fn} as a function "
                      f"pointer in {chk.idx.version}", line, sorted(wired)[:3])
+
+
+_SETTERS = frozenset({"sets", "set", "assigns", "assign", "installs", "switches", "changes",
+                      "points", "stores", "makes"})
+
+
+def _setter_verb(toks: list[Tok], j: int) -> bool:
+    """The function at ``j`` is the subject of a setting verb (``X_Init sets ...``)."""
+    return j + 1 < len(toks) and toks[j + 1].low in _SETTERS
 
 
 def _reach(rf: RelFacts, caller: str, callee: str, strict: bool) -> str:

@@ -84,11 +84,10 @@ def serve(
         ootkg review serve data/run2.jsonl --port 8770
         ootkg review serve data/run2.jsonl --decomp ~/oot --host 0.0.0.0
     """
-    import uvicorn
-
     from ootkg.cli import settings_of
     from review.reviewers import Reviewers
     from review.server.app import create_app
+    from validate.httpguard import guarded_server, server_config
 
     if not run.is_file():
         raise UserError(f"No run output at {run}. Give the JSONL `ootkg generate --out` wrote.")
@@ -104,7 +103,8 @@ def serve(
     typer.echo(f"Reviewing {run} at http://{host}:{port}/ (sign in at /login?token=...). "
                f"Ctrl-C stops.", err=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5)
+        # the service's guards: header and body deadlines, bounded keep-alive and shutdown
+        guarded_server(server_config(app, host, port, log_level="warning")).run()
     finally:
         if store is not None:
             store.close()

@@ -38,7 +38,7 @@ from review.reviewers import Reviewers
 from review.server.auth import COOKIE, SESSION_DAYS, Auth
 from review.server.queue import PAGE, Filters, select
 from review.server.views import SourceReader, page_context
-from validate.service import _BodyLimit
+from validate.httpguard import BodyGuard
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -304,7 +304,7 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
 
         return JSONResponse(compute([run]).model_dump(mode="json"), headers=_HEADERS)
 
-    return _BodyLimit(app, MAX_BODY)
+    return BodyGuard(app, MAX_BODY)
 
 
 def _index(ids: list[str], ex_id: str) -> int | None:

@@ -105,6 +105,8 @@ def serve(
     try:
         # the service's guards: header and body deadlines, bounded keep-alive and shutdown
         guarded_server(server_config(app, host, port, log_level="warning")).run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled: the reviews are synced below
     finally:
         if store is not None:
             store.close()

@@ -177,11 +177,14 @@ class Validator:
             report.notes.append(f"level 1 skipped: {why}")
             issues += include_issues(blocks)
         else:
+            report.levels[1] = "passed"
             jobs, found = level1.plan_blocks(self.compiler, version, blocks, scope, idx)
             issues += found
+            if any(i.code == "too-large" for i in found):
+                report.levels[1] = "skipped"  # a block was not compiled: level 1 is unknown
+                report.notes.append("level 1 skipped for a code block too large to compile")
             if jobs:
                 excerpt = level1.excerpt_filter(blocks, scope, idx)
-            report.levels[1] = "passed"
 
         # level 2, 3, 4 per block
         for bi, b in enumerate(blocks):

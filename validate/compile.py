@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import subprocess
@@ -29,7 +30,7 @@ from typing import Any
 
 from validate.extract import CodeBlock
 from validate.index import ActorInfo
-from validate.models import Issue
+from validate.models import Issue, Severity
 from validate.sandbox import final_check, gate, prepare
 from validate.workers import Job, WorkerPool, WorkerStartError
 
@@ -98,7 +99,11 @@ class CompilePool:
 
     def __init__(self, root: Path, cache_dir: Path, versions: list[str], *, workers: int = 2,
                  timeout: float = 10.0, memory_mb: int = 1536, sandbox: str = "prefer",
-                 reserve: int = 0, strike_seconds: float = 0.0) -> None:
+                 reserve: int = 0, strike_seconds: float = 0.0, shared: bool = True) -> None:
+        """``shared``: the pool serves many clients (the service), so a job past
+        SLOW_COMPILE seconds of CPU moves to the slow lane or is stopped when it is full. A
+        pool of one trusted caller (``ootkg validate``, generation) limits jobs by time only:
+        a whole decomp file may take a second to compile."""
         from validate import confine
 
         if sandbox not in SANDBOX_POLICIES:
@@ -117,7 +122,8 @@ class CompilePool:
         self.sandbox: list[str] = []  # the mechanisms the workers applied
         self.sandbox_notes: list[str] = []
         self.pool = WorkerPool("compile", self._spawn, workers, job_timeout=timeout,
-                               slow_after=min(SLOW_COMPILE, timeout / 4), max_slow=2,
+                               slow_after=min(SLOW_COMPILE, timeout / 4) if shared else math.inf,
+                               max_slow=2 if shared else 0,
                                reserve=reserve, strike_seconds=strike_seconds,
                                on_ready=self._ready)
         try:
@@ -228,9 +234,11 @@ class Compiler:
         headers: list[str] = []
         for b in blocks:
             if len(b.code) > MAX_COMPILE_CHARS:
+                # not judged, so no error: level 1 is reported skipped (never truncated)
                 issues.append(_issue("too-large", b, f"this code block has {len(b.code)} "
                                      f"characters, over the {MAX_COMPILE_CHARS} a block may have "
-                                     "to be compiled; it was not compiled (split it)"))
+                                     "to be compiled; it was not compiled (split it)")
+                              .model_copy(update={"severity": Severity.warning}))
                 continue
             g = gate(b.code)
             for line, operand, why in g.problems:
@@ -344,7 +352,7 @@ def make_compiler(store: Any, settings: Any, versions: list[str], *,
         return None, why
     pool = CompilePool(root, cache_dir_of(settings), versions,
                        workers=workers or min(2, os.cpu_count() or 1), timeout=timeout,
-                       memory_mb=memory_mb, sandbox=sandbox)
+                       memory_mb=memory_mb, sandbox=sandbox, shared=False)
     note = ""
     if not pool.sandbox and sandbox != "off":
         note = ("compile workers are not confined by the operating system ("

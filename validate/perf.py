@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 
+from validate import rules
 from validate.clex import Tok, matching, opening
 from validate.ctypes_ import SCALAR_CANON
 from validate.index import SymbolIndex
+from validate.models import Severity
 from validate.scope import Scope
 from validate.xref import Emit
 
@@ -80,9 +82,9 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
                     line = lines[t.line - 1] if t.line - 1 < len(lines) else ""
                     double_lines[t.line] = bool(_DOUBLE_TYPE.search(line))
                 if not double_lines[t.line]:
-                    emit("double-literal", 3, txt,
+                    emit(rules.DOUBLE_LITERAL, txt,
                          f"{txt} is a double literal; the decomp uses f32: write {txt}f",
-                         t.line, [txt + "f"], _warn())
+                         t.line, [txt + "f"])
             continue
         if t.kind != "id":
             continue
@@ -92,11 +94,11 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
         prev = toks[i - 1].text if i > 0 else ""
         if nxt == "(" and prev not in (".", "->"):
             if t.text in DOUBLE_FUNCS and t.text not in scope.funcs:
-                emit("double-math", 3, t.text,
+                emit(rules.DOUBLE_MATH, t.text,
                      f"{t.text}() computes in double precision; use {DOUBLE_FUNCS[t.text]}",
-                     t.line, [DOUBLE_FUNCS[t.text].split(" ")[0]], _warn())
+                     t.line, [DOUBLE_FUNCS[t.text].split(" ")[0]])
             if func and ALLOC_FUNCS.match(t.text) and _per_frame(func, scope):
-                emit("alloc-in-frame", 3, t.text,
+                emit(rules.ALLOC_IN_FRAME, t.text,
                      f"{t.text} in {func}, which runs every frame: allocate once in Init and "
                      "free in Destroy (per-frame heap use fragments the zelda arena)", t.line, [])
         # local arrays: Type name[N];
@@ -109,11 +111,11 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
             size = type_size(t.text, idx)
             if dim is not None and size is not None and dim * size > STACK_WARN:
                 total = dim * size
-                sev = None if total > STACK_ERROR else _warn()
-                emit("large-stack-array", 3, toks[i + 1].text,
+                sev = Severity.error if total > STACK_ERROR else None
+                emit(rules.LARGE_STACK_ARRAY, toks[i + 1].text,
                      f"local array {toks[i + 1].text} takes {total:#x} bytes of stack; the game "
                      "threads' stacks are a few KiB: make it static or allocate it in Init",
-                     t.line, [], *(() if sev is None else (sev,)))
+                     t.line, [], sev)
     _instance(scope, idx, emit)
     _slots(objects, idx, emit)
 
@@ -136,11 +138,6 @@ def _per_frame(func: str, scope: Scope) -> bool:
         return True
     return bool(scope.actor and func in (scope.actor.profile.get("update"),
                                          scope.actor.profile.get("draw")))
-
-
-def _warn():  # noqa: ANN202 - Severity without importing models at module import time
-    from validate.models import Severity
-    return Severity.warning
 
 
 def _instance(scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
@@ -167,10 +164,10 @@ def _instance(scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
                 return
             total += s
         if total > biggest:
-            emit("large-instance", 3, name,
+            emit(rules.LARGE_INSTANCE, name,
                  f"{name} is at least {total:#x} bytes, larger than any actor in {idx.version} "
                  f"(largest: {who}, {biggest:#x}); actor instances live on the zelda arena",
-                 None, [], _warn())
+                 None, [])
 
 
 _OBJECT_LOADERS = {"Object_GetSlot", "Object_SpawnPersistent", "Object_Spawn", "Object_IsLoaded"}
@@ -191,6 +188,6 @@ def _requested(toks: list[Tok], i: int) -> bool:
 def _slots(objs: set[str], idx: SymbolIndex, emit: Emit) -> None:
     limit = idx.defines.get("OBJECT_SLOT_MAX") or DEFAULT_OBJECT_SLOTS
     if isinstance(limit, int) and len(objs) > limit:
-        emit("object-slots", 3, None,
+        emit(rules.OBJECT_SLOTS, None,
              f"{len(objs)} objects named, more than the {limit} object slots of a scene",
              None, [])

@@ -294,12 +294,12 @@ def prepare(text: str, prelude: list[str], this_struct: str | None,
 
 def include_issues(blocks: list) -> list:
     """``forbidden-include`` issues of code blocks (also reported when nothing is compiled)."""
-    from validate.models import Issue
+    from validate import rules
 
     out = []
     for b in blocks:
         for line, operand, why in gate(b.code).problems:
-            out.append(Issue(code="forbidden-include", level=1, symbol=operand,
-                             message=f"{operand} refused: {why}",
-                             message_index=b.message_index, block=b.block_index, line=line))
+            out.append(rules.issue(rules.FORBIDDEN_INCLUDE, f"{operand} refused: {why}",
+                                   symbol=operand, message_index=b.message_index,
+                                   block=b.block_index, line=line))
     return out

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import re
 
+from validate import rules
 from validate.clex import Tok
 from validate.index import SymbolIndex
-from validate.models import Severity
 from validate.objects import profile_fields
 from validate.scope import Scope
 from validate.xref import Emit
 
 _FN_NAME = re.compile(r"^(?:[A-Z][A-Za-z0-9]*_[A-Z0-9][A-Za-z0-9_]*|func_[0-9A-F]{8}\w*)$")
-W = Severity.warning
 
 
 def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
@@ -40,22 +39,22 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
         if not is_actor_fn:
             continue
         if not _FN_NAME.match(fn):
-            emit("naming", 4, fn, f"{fn}: actor functions are named like EnHorse_Update "
-                 "(the struct's name, an underscore, then CamelCase)", line, [], W)
+            emit(rules.NAMING, fn, f"{fn}: actor functions are named like EnHorse_Update "
+                 "(the struct's name, an underscore, then CamelCase)", line, [])
         elif struct and struct != "Actor" and not fn.startswith(struct + "_") \
                 and not fn.startswith("func_"):
-            emit("naming", 4, fn, f"{fn} takes {struct}*: name it {struct}_{fn.split('_', 1)[-1]}",
-                 line, [f"{struct}_{fn.split('_', 1)[-1]}"], W)
+            emit(rules.NAMING, fn, f"{fn} takes {struct}*: name it {struct}_{fn.split('_', 1)[-1]}",
+                 line, [f"{struct}_{fn.split('_', 1)[-1]}"])
         if struct == "Actor" and pname not in ("thisx", "actor", "this"):
-            emit("param-naming", 4, pname, f"{fn}: the decomp names the Actor* parameter `thisx` "
-                 "(and the cast to the actor's own struct `this`)", line, ["thisx"], W)
+            emit(rules.PARAM_NAMING, pname, f"{fn}: the decomp names the Actor* parameter `thisx` "
+                 "(and the cast to the actor's own struct `this`)", line, ["thisx"])
         elif struct and struct != "Actor" and pname != "this":
-            emit("param-naming", 4, pname, f"{fn}: the actor's own pointer is `this` in the "
-                 "decomp", line, ["this"], W)
+            emit(rules.PARAM_NAMING, pname, f"{fn}: the actor's own pointer is `this` in the "
+                 "decomp", line, ["this"])
         for name, ct in params[1:]:
             if ct is not None and ct.base == "PlayState" and ct.ptr == 1 and name != "play":
-                emit("param-naming", 4, name, f"{fn}: the PlayState* parameter is `play` in the "
-                     "decomp", line, ["play"], W)
+                emit(rules.PARAM_NAMING, name, f"{fn}: the PlayState* parameter is `play` in the "
+                     "decomp", line, ["play"])
     for name, entries, line in profile_fields(code):
         problems = []
         if len(entries) != 9:
@@ -69,4 +68,4 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
         if not name.endswith("_Profile"):
             problems.append(f"{name} should end in _Profile")
         if problems:
-            emit("profile-shape", 4, name, f"{name}: " + "; ".join(problems), line, [], W)
+            emit(rules.PROFILE_SHAPE, name, f"{name}: " + "; ".join(problems), line, [])

@@ -12,12 +12,13 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from validate import visible
+from validate import rules, visible
 from validate.clex import Tok, call_args, matching
 from validate.ctypes_ import CType, parse_type
 from validate.index import FuncInfo, SymbolIndex
 from validate.models import Issue, Severity
 from validate.ppcond import BUILD_MACROS
+from validate.rules import Rule
 from validate.scope import KEYWORDS, Scope, after_type
 from validate.xtypes import UNKNOWN_ACTOR, TypeOps
 
@@ -31,10 +32,10 @@ RENAMED = {
 }
 # constant families -> issue code when a name of the family does not exist
 FAMILY_CODES = {
-    "ACTOR_": ("unknown-actor", "Actor"), "OBJECT_": ("unknown-object", "Object"),
-    "SCENE_": ("unknown-scene", "Scene"), "NA_BGM_": ("unknown-sequence", "Sequence"),
-    "NA_SE_": ("unknown-sfx", "Sfx"), "EFFECT_SS_": ("unknown-effect", "EffectSs"),
-    "ENTR_": ("unknown-entrance", "Entrance"),
+    "ACTOR_": (rules.UNKNOWN_ACTOR, "Actor"), "OBJECT_": (rules.UNKNOWN_OBJECT, "Object"),
+    "SCENE_": (rules.UNKNOWN_SCENE, "Scene"), "NA_BGM_": (rules.UNKNOWN_SEQUENCE, "Sequence"),
+    "NA_SE_": (rules.UNKNOWN_SFX, "Sfx"), "EFFECT_SS_": (rules.UNKNOWN_EFFECT, "EffectSs"),
+    "ENTR_": (rules.UNKNOWN_ENTRANCE, "Entrance"),
 }
 FLAG_PREFIXES = ("EVENTCHKINF_", "INFTABLE_", "ITEMGETINF_", "EVENTINF_", "RANDOMIZER_INF_")
 _ALLCAPS = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
@@ -133,11 +134,10 @@ class CodeChecker(TypeOps):
             return bool(_ALLCAPS.match(name) or _GBI.match(name) or name.isupper())
         return bool(_GBI.match(name))
 
-    def missing(self, name: str, code: str, what: str, line: int, kind: str,
-                level: int = 2) -> None:
+    def missing(self, name: str, code: Rule, what: str, line: int, kind: str) -> None:
         """Emit not-in-version or an unknown-* issue for a name this version lacks."""
         if name in RENAMED:
-            self.emit(code, level, name, f"{name} was renamed to {RENAMED[name]} in the decomp",
+            self.emit(code, name, f"{name} was renamed to {RENAMED[name]} in the decomp",
                       line, [RENAMED[name]])
             return
         others = self.idx.elsewhere(name)
@@ -145,13 +145,13 @@ class CodeChecker(TypeOps):
         if others and live is not None and line in live.unsure:
             return  # under a condition not evaluated: maybe for one of those versions
         if others:
-            self.emit("not-in-version", level, name,
+            self.emit(rules.NOT_IN_VERSION, name,
                       f"{what} {name} does not exist in {self.version}; it exists in "
                       f"{', '.join(others)}", line, [])
             return
         sugg = self.idx.names_of(kind).suggest(name)
         hint = f"; did you mean {', '.join(sugg)}?" if sugg else ""
-        self.emit(code, level, name, f"{what} {name} does not exist in {self.version}{hint}",
+        self.emit(code, name, f"{what} {name} does not exist in {self.version}{hint}",
                   line, sugg)
 
     # ------------------------------------------------------------------ types of expressions
@@ -222,7 +222,7 @@ class CodeChecker(TypeOps):
             struct = self.idx.struct_of(ct.base) or base
             sugg = list(_close_fields(member.text, tuple(fields)))
             hint = f"; did you mean {', '.join(sugg)}?" if sugg else ""
-            self.emit("unknown-field", 2, f"{struct}.{member.text}",
+            self.emit(rules.UNKNOWN_FIELD, f"{struct}.{member.text}",
                       f"{struct} has no field {member.text} in {self.version}{hint}",
                       member.line, sugg)
         return None
@@ -263,7 +263,7 @@ class CodeChecker(TypeOps):
                 self.constant(t, prev, nxt)
                 continue
             if name in RENAMED and (nxt == "*" or toks[i - 1].text == "*"):
-                self.missing(name, "unknown-type" if name[0].isupper() else "renamed-symbol",
+                self.missing(name, rules.UNKNOWN_TYPE if name[0].isupper() else rules.RENAMED_SYMBOL,
                              "type" if name[0].isupper() else "name", t.line, "Type")
                 continue
             if name[0].isupper() and nxt == "*" and i + 2 < n and toks[i + 2].kind == "id" \
@@ -273,7 +273,7 @@ class CodeChecker(TypeOps):
                 # the snippet's own types are unknown to the graph: only flag near-misses
                 # of known types (PlayStat -> PlayState) and names found in other versions
                 if self.idx.elsewhere(name) or self.idx.names_of("Type").suggest(name):
-                    self.missing(name, "unknown-type", "type", t.line, "Type")
+                    self.missing(name, rules.UNKNOWN_TYPE, "type", t.line, "Type")
 
     def call(self, toks: list[Tok], i: int, depth: int) -> None:
         t = toks[i]
@@ -288,7 +288,7 @@ class CodeChecker(TypeOps):
                     name not in self.idx.defines:
                 sugg = visible.near_macro(self, name)  # gSPDisplayLst: a gbi macro misspelt
                 if sugg:
-                    self.emit("unknown-macro", 2, name, f"macro {name} does not exist in "
+                    self.emit(rules.UNKNOWN_MACRO, name, f"macro {name} does not exist in "
                               f"{self.version}; did you mean {', '.join(sugg)}?", t.line, sugg)
             return
         info = self.idx.functions.get(name)
@@ -297,10 +297,10 @@ class CodeChecker(TypeOps):
                 if name in self.idx.defines or not self.trust_defines:
                     return
                 self.counts["functions"] += 1
-                self.missing(name, "unknown-macro", "macro", t.line, "Define")
+                self.missing(name, rules.UNKNOWN_MACRO, "macro", t.line, "Define")
                 return
             self.counts["functions"] += 1
-            self.missing(name, "unknown-function", "function", t.line, "Function")
+            self.missing(name, rules.UNKNOWN_FUNCTION, "function", t.line, "Function")
             return
         self.counts["functions"] += 1
         visible.check_call(self, name, t.line)
@@ -312,7 +312,7 @@ class CodeChecker(TypeOps):
         got = len(args)
         if (got != want and not info.variadic) or (info.variadic and got < want):
             sig = info.signature or f"{name}({', '.join(p[1] for p in params)})"
-            self.emit("wrong-arity", 2, name,
+            self.emit(rules.WRONG_ARITY, name,
                       f"{name} takes {want}{' or more' if info.variadic else ''} argument"
                       f"{'s' if want != 1 else ''} in {self.version}, given {got}: {sig}",
                       t.line, [])
@@ -322,7 +322,7 @@ class CodeChecker(TypeOps):
             at = self.arg_type(arg)
             if not self.compatible(pt, at, arg):
                 text = " ".join(x.text for x in arg)
-                self.emit("wrong-arg-type", 2, name,
+                self.emit(rules.WRONG_ARG_TYPE, name,
                           f"argument {k + 1} of {name} ({pname or 'param'}) is {ptype}, "
                           f"but `{text}` is {at}", arg[0].line if arg else t.line, [])
 
@@ -349,7 +349,7 @@ class CodeChecker(TypeOps):
         if self.families().get(fam, 0) >= 8 and (self.trust_defines or fam in FLAG_PREFIXES) \
                 and self._closed_family(name, fam):
             self.counts["ids"] += 1
-            code = "unknown-flag" if fam in FLAG_PREFIXES else "unknown-constant"
+            code = rules.UNKNOWN_FLAG if fam in FLAG_PREFIXES else rules.UNKNOWN_CONSTANT
             self.missing(name, code, "flag" if fam in FLAG_PREFIXES else "constant", t.line,
                          "Constant")
 
@@ -371,16 +371,19 @@ class CodeChecker(TypeOps):
 
 def make_emit(issues: list[Issue], message_index: int | None, block: int | None,
               line_offset: int = 0) -> Emit:
+    """``emit(rule, symbol, message, line, suggestions[, severity])``: appends an issue of a
+    registered rule (its level; its severity unless one is given), once per place."""
     seen: set[tuple[str, str | None, int | None, str]] = set()
 
-    def emit(code: str, level: int, symbol: str | None, message: str, line: int | None,
-             suggestions: list[str], severity: Severity = Severity.error) -> None:
-        key = (code, symbol, line, message)
+    def emit(r: Rule | str, symbol: str | None, message: str, line: int | None,
+             suggestions: list[str], severity: Severity | None = None) -> None:
+        ru = rules.rule(r)
+        key = (ru.code, symbol, line, message)
         if key in seen:
             return
         seen.add(key)
-        issues.append(Issue(code=code, level=level, severity=severity, symbol=symbol,
-                            message=message, message_index=message_index,
-                            line=None if line is None else line + line_offset, block=block,
-                            suggestions=suggestions))
+        issues.append(rules.issue(ru, message, severity=severity, symbol=symbol,
+                                  message_index=message_index, block=block,
+                                  line=None if line is None else line + line_offset,
+                                  suggestions=suggestions))
     return emit

@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
+from validate import rules
 from validate.claims.mentions import Tok
 from validate.claims.versions import ALL, ORDER
 from validate.claims.words import NEGATION
@@ -104,13 +105,13 @@ def _check_header(chk: ClaimChecker, name: str, header: str, neg: bool, line: in
     if ok != neg:
         return
     if neg:
-        chk.emit("wrong-declared-in", 2, name, f"{name} is declared in {header} in "
+        chk.emit(rules.WRONG_DECLARED_IN, name, f"{name} is declared in {header} in "
                  f"{chk.idx.version} (the text says it is not)", line, [])
     elif heads:
-        chk.emit("wrong-declared-in", 2, name, f"{name} is declared in {', '.join(heads)} in "
+        chk.emit(rules.WRONG_DECLARED_IN, name, f"{name} is declared in {', '.join(heads)} in "
                  f"{chk.idx.version}, not {header}", line, heads[:3])
     else:
-        chk.emit("wrong-declared-in", 2, name, f"no header declares {name} in "
+        chk.emit(rules.WRONG_DECLARED_IN, name, f"no header declares {name} in "
                  f"{chk.idx.version}; it is defined in {actual}", line, [])
 
 
@@ -123,7 +124,7 @@ def _check_source(chk: ClaimChecker, name: str, source: str, neg: bool, line: in
     chk.counts["relations"] += 1
     ok = rf.match_file(source, actual)
     if ok == neg:
-        chk.emit("wrong-defined-in", 2, name, f"{name} is defined in {actual} in "
+        chk.emit(rules.WRONG_DEFINED_IN, name, f"{name} is defined in {actual} in "
                  f"{chk.idx.version}" + (" (the text says it is not)" if neg else
                                           f", not {source}"), line, [] if neg else [actual])
 
@@ -139,7 +140,7 @@ def _check_segment(chk: ClaimChecker, name: str, seg: str, neg: bool, line: int)
     claimed = seg if seg in rf.segments or seg.startswith("ovl_") else f"ovl_{seg}"
     ok = where.lower() == claimed.lower()
     if ok == neg:
-        chk.emit("wrong-defined-in", 2, name, f"{name} is in {where} ({actual}) in "
+        chk.emit(rules.WRONG_DEFINED_IN, name, f"{name} is in {where} ({actual}) in "
                  f"{chk.idx.version}" + (" (the text says it is not)" if neg else
                                           f", not {seg}"), line, [] if neg else [where])
 
@@ -256,7 +257,7 @@ def _check_versions(chk: ClaimChecker, name: str, kind: str, vers: frozenset[str
     chk.counts["relations"] += 1
     if why:
         seen = ", ".join(sorted(present, key=lambda v: ORDER.get(v, 99)))
-        chk.emit("wrong-version-claim", 2, name, f"{name}: {why} (the graph has it in {seen})",
+        chk.emit(rules.WRONG_VERSION_CLAIM, name, f"{name}: {why} (the graph has it in {seen})",
                  line, [])
 
 
@@ -289,7 +290,7 @@ def _objects(chk: ClaimChecker, toks: list[Tok], line: int, words: set[str]) -> 
                 continue
             chk.counts["relations"] += 1
             if (actual == obj) == neg:
-                chk.emit("wrong-object-dependency", 2, toks[j].name, f"{toks[j].name} is in "
+                chk.emit(rules.WRONG_OBJECT_DEPENDENCY, toks[j].name, f"{toks[j].name} is in "
                          f"{actual}" + (" (the text says it is not)" if neg else f", not {obj}"),
                          line, [] if neg else [actual])
             continue
@@ -309,7 +310,7 @@ def _objects(chk: ClaimChecker, toks: list[Tok], line: int, words: set[str]) -> 
         chk.counts["relations"] += 1
         if ok == neg:
             shown = actor.object if profile else ", ".join(sorted(have))
-            chk.emit("wrong-object-dependency", 2, enum,
+            chk.emit(rules.WRONG_OBJECT_DEPENDENCY, enum,
                      f"{enum}" + (f" uses {obj} (the text says it does not)" if neg else
                                   (f"'s profile object is {shown}, not {obj}" if profile else
                                    f" uses {shown}, not {obj}")), line,

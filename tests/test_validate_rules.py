@@ -12,8 +12,7 @@ import pytest
 
 from validate import rules
 from validate.models import Severity
-from validate.rules import RULES, Rule, UnknownRule
-from validate.xref import make_emit
+from validate.rules import RULES, Rule, UnknownRule, make_emit
 
 VALIDATE = Path(rules.__file__).resolve().parent
 SOURCES = sorted(p for p in VALIDATE.rglob("*.py") if p.name != "rules.py")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,29 @@ def issue(r: Rule | str, message: str, *, severity: Severity | None = None,
     ru = rule(r)
     return Issue(code=ru.code, level=ru.level, severity=severity or ru.severity,
                  message=message, **where)
+
+
+Emit = Callable[..., None]
+
+
+def make_emit(issues: list[Issue], message_index: int | None, block: int | None,
+              line_offset: int = 0) -> Emit:
+    """``emit(rule, symbol, message, line, suggestions[, severity])``: appends an issue of a
+    registered rule (its level; its severity unless one is given), once per place."""
+    seen: set[tuple[str, str | None, int | None, str]] = set()
+
+    def emit(r: Rule | str, symbol: str | None, message: str, line: int | None,
+             suggestions: list[str], severity: Severity | None = None) -> None:
+        ru = rule(r)
+        key = (ru.code, symbol, line, message)
+        if key in seen:
+            return
+        seen.add(key)
+        issues.append(issue(ru, message, severity=severity, symbol=symbol,
+                            message_index=message_index, block=block,
+                            line=None if line is None else line + line_offset,
+                            suggestions=suggestions))
+    return emit
 
 
 # ---------------------------------------------------------------------- the docs table

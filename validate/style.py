@@ -16,8 +16,8 @@ from validate import rules
 from validate.clex import Tok
 from validate.index import SymbolIndex
 from validate.objects import profile_fields
+from validate.rules import Emit
 from validate.scope import Scope
-from validate.xref import Emit
 
 _FN_NAME = re.compile(r"^(?:[A-Z][A-Za-z0-9]*_[A-Z0-9][A-Za-z0-9_]*|func_[0-9A-F]{8}\w*)$")
 

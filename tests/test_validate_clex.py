@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import random
 
-from validate.clex import call_args, call_span, matching, split_args, tokenize
+from validate.clex import (
+    Braces,
+    call_args,
+    call_span,
+    matching,
+    split_args,
+    split_top,
+    tokenize,
+    top_level,
+)
 
 
 def toks(code: str) -> list[tuple[str, str, int]]:
@@ -47,3 +56,37 @@ def test_call_span_is_matching_plus_split_args():
         assert end == close
         assert [[x.text for x in a] for a in args] == want
         assert [[x.text for x in a] for a in call_args(t, 1)] == want
+
+
+def test_split_top_cuts_outside_the_given_brackets_only():
+    t = tokenize("a(b, c), d[e, f], {g, h}, i")
+    assert [[x.text for x in p] for p in split_top(t, ",")] == [
+        ["a", "(", "b", ",", "c", ")"], ["d", "[", "e", ",", "f", "]"],
+        ["{", "g", ",", "h", "}"], ["i"]]
+    # brackets not listed do not protect their separators
+    assert len(split_top(tokenize("x[1; 2]; y"), ";", "({")) == 3
+    assert split_top([], ",") == [[]]
+    assert split_args(tokenize("f()"), 1, 2) == []
+
+
+def test_braces_track_depth_and_the_function_whose_body_it_is():
+    t = tokenize("struct S { int a; };\nvoid En_Update(Actor* thisx) { if (x) { y(); } }\nz;")
+    b = Braces(t)
+    seen = {}
+    for i, tok in enumerate(t):
+        if tok.text == "{":
+            b.open(i)
+        elif tok.text == "}":
+            b.close()
+        elif tok.kind == "id":
+            seen[tok.text] = (b.depth, b.func)
+    assert seen["a"] == (1, None)  # a struct body is no function's
+    assert seen["y"] == (2, "En_Update")
+    assert seen["z"] == (0, None)
+
+
+def test_top_level_statements_end_at_a_semicolon_or_a_body():
+    t = tokenize("#include <a.h>\ns32 x = 1;\nvoid f(void) { g(); }\nh();")
+    got = [([x.text for x in s], t[end].text) for s, end in top_level(t)]
+    assert got == [(["s32", "x", "=", "1"], ";"), (["void", "f", "(", "void", ")"], "{"),
+                   (["h", "(", ")"], ";")]

@@ -26,10 +26,11 @@ from validate.extract import CodeBlock, Prose, bare_code, extract, inline_code
 from validate.index import IndexCache, SymbolIndex, lookup_budget
 from validate.models import Checked, Example, Issue, Severity, ValidationReport
 from validate.objects import check_object_deps
+from validate.rules import make_emit
 from validate.sandbox import include_issues
 from validate.scope import Scope, build_scope
 from validate.which_actor import find_actor
-from validate.xref import CodeChecker, make_emit
+from validate.xref import CodeChecker
 
 log = logging.getLogger(__name__)
 MAX_ISSUES = 200  # per report (the rest are counted in a note; ``ok`` still counts them)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 # One match per token, its leading blanks included (they are never tokens themselves). The
@@ -154,20 +155,6 @@ class Lines:
 _NEWLINE = re.compile("\n")
 
 
-def comments(code: str) -> list[tuple[str, int]]:
-    """(comment text, line) pairs: offset and size claims often live in comments."""
-    out = []
-    line, last = 1, 0
-    for m in _COMMENT.finditer(code):
-        line += code.count("\n", last, m.start())
-        last = m.start()
-        out.append((m.group(), line))
-    return out
-
-
-_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)|//[^\n]*", re.S)
-
-
 def matching(toks: list[Tok], i: int) -> int:
     """Index of the bracket closing the one at ``i`` (or len(toks) if unbalanced)."""
     if isinstance(toks, Toks):
@@ -208,24 +195,85 @@ def opening(toks: list[Tok], j: int) -> int:
     return -1
 
 
+class Braces:
+    """Brace depth along a walk over tokens, and the function whose body the walk is in
+    (the name before the parameter list ``)`` that precedes a depth-0 ``{``). A walk calls
+    ``open(i)`` at each ``{`` and ``close()`` at each ``}``."""
+
+    __slots__ = ("_func_depth", "depth", "func", "toks")
+
+    def __init__(self, toks: list[Tok]) -> None:
+        self.toks = toks
+        self.depth = 0
+        self.func: str | None = None
+        self._func_depth = 0
+
+    def open(self, i: int) -> None:
+        self.depth += 1
+        if self.depth == 1 and i > 0 and self.toks[i - 1].text == ")":
+            k = opening(self.toks, i - 1)
+            self.func = self.toks[k - 1].text if k > 0 else None
+            self._func_depth = 1
+
+    def close(self) -> None:
+        self.depth -= 1
+        if self.depth < self._func_depth:
+            self.func = None
+
+
+def top_level(toks: list[Tok]) -> Iterator[tuple[list[Tok], int]]:
+    """The depth-0 statements of ``toks`` (preprocessor lines left out): (the tokens since
+    the last depth-0 ``;`` or ``}``, the index of the ``;`` or ``{`` that ends them)."""
+    depth = 0
+    stmt: list[Tok] = []
+    for i, t in enumerate(toks):
+        kind = t.kind
+        if kind == "pp":
+            continue
+        if kind == "op":
+            text = t.text
+            if text == "{":
+                if depth == 0:
+                    yield stmt, i
+                depth += 1
+                continue
+            if text == "}":
+                depth -= 1
+                if depth == 0:
+                    stmt = []
+                continue
+            if depth == 0 and text == ";":
+                yield stmt, i
+                stmt = []
+                continue
+        if depth == 0:
+            stmt.append(t)
+
+
+def split_top(toks: Iterable[Tok], sep: str, opens: str = "([{") -> list[list[Tok]]:
+    """``toks`` cut at each ``sep`` outside brackets of the kinds in ``opens``: every part,
+    the one after the last separator included (so never an empty list)."""
+    open_set = set(opens)
+    closes = {_OPEN[o] for o in opens}
+    parts: list[list[Tok]] = [[]]
+    depth = 0
+    for t in toks:
+        text = t.text
+        if text in open_set:
+            depth += 1
+        elif text in closes:
+            depth -= 1
+        elif text == sep and depth == 0 and t.kind == "op":
+            parts.append([])
+            continue
+        parts[-1].append(t)
+    return parts
+
+
 def split_args(toks: list[Tok], open_i: int, close_i: int) -> list[list[Tok]]:
     """Top-level comma-separated arguments between brackets at open_i/close_i."""
-    args: list[list[Tok]] = []
-    cur: list[Tok] = []
-    depth = 0
-    for t in toks[open_i + 1:close_i]:
-        if t.kind == "op" and t.text in "([{":
-            depth += 1
-        elif t.kind == "op" and t.text in ")]}":
-            depth -= 1
-        if depth == 0 and t.kind == "op" and t.text == ",":
-            args.append(cur)
-            cur = []
-        else:
-            cur.append(t)
-    if cur or args:
-        args.append(cur)
-    return args
+    args = split_top(toks[open_i + 1:close_i], ",")
+    return [] if args == [[]] else args
 
 
 def call_args(toks: list[Tok], open_i: int) -> list[list[Tok]] | None:

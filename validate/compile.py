@@ -28,9 +28,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from validate import rules
 from validate.extract import CodeBlock
 from validate.index import ActorInfo
-from validate.models import Issue, Severity
+from validate.models import Issue
+from validate.rules import Rule
 from validate.sandbox import final_check, gate, prepare
 from validate.workers import Job, WorkerPool, WorkerStartError
 
@@ -189,10 +191,15 @@ def _actor_dir(actor: ActorInfo | None) -> str:
     return "src"
 
 
-def _issue(code: str, b: CodeBlock, message: str, line: int | None = None,
+def _issue(rule: Rule, b: CodeBlock, message: str, line: int | None = None,
            symbol: str | None = None) -> Issue:
-    return Issue(code=code, level=1, message=message, message_index=b.message_index,
-                 block=b.block_index, line=line, symbol=symbol)
+    return rules.issue(rule, message, message_index=b.message_index, block=b.block_index,
+                       line=line, symbol=symbol)
+
+
+# a compile job's outcome other than "ok" -> its rule (anything else: a compile error)
+_FAILED = {"timeout": rules.COMPILE_TIMEOUT, "crash": rules.COMPILE_CRASH,
+           "memory": rules.COMPILE_CRASH, "cancelled": rules.COMPILE_CRASH}
 
 
 class Compiler:
@@ -234,15 +241,13 @@ class Compiler:
         headers: list[str] = []
         for b in blocks:
             if len(b.code) > MAX_COMPILE_CHARS:
-                # not judged, so no error: level 1 is reported skipped (never truncated)
-                issues.append(_issue("too-large", b, f"this code block has {len(b.code)} "
+                issues.append(_issue(rules.TOO_LARGE, b, f"this code block has {len(b.code)} "
                                      f"characters, over the {MAX_COMPILE_CHARS} a block may have "
-                                     "to be compiled; it was not compiled (split it)")
-                              .model_copy(update={"severity": Severity.warning}))
+                                     "to be compiled; it was not compiled (split it)"))
                 continue
             g = gate(b.code)
             for line, operand, why in g.problems:
-                issues.append(_issue("forbidden-include", b, f"{operand} refused: {why}", line,
+                issues.append(_issue(rules.FORBIDDEN_INCLUDE, b, f"{operand} refused: {why}", line,
                                      operand))
             if g.text is None:
                 continue
@@ -252,7 +257,7 @@ class Compiler:
             tu = prep.text.split("\n")
             why = final_check("\n".join(tu[prep.user_start:]))
             if why:
-                issues.append(_issue("forbidden-include", b, f"the code of this example, "
+                issues.append(_issue(rules.FORBIDDEN_INCLUDE, b, f"the code of this example, "
                                      f"put together, was refused ({why}); it was not compiled"))
                 continue
             if _header_like(b.code):
@@ -266,11 +271,9 @@ class Compiler:
         for job, (status, payload) in zip(jobs, outcomes, strict=True):
             where = {"message_index": job.message_index, "block": job.block_index}
             if status != "ok":
-                code = {"timeout": "compile-timeout", "crash": "compile-crash",
-                        "memory": "compile-crash", "cancelled": "compile-crash"}.get(
-                    status, "compile-error")
+                rule = _FAILED.get(status, rules.COMPILE_ERROR)
                 msg = f"compiling {payload}" if status == "timeout" else str(payload)
-                res.issues.append(Issue(code=code, level=1, message=msg, **where))
+                res.issues.append(rules.issue(rule, msg, **where))
                 continue
             for d in payload:
                 message = str(d.get("message", ""))
@@ -286,8 +289,8 @@ class Compiler:
                 if isinstance(dl, int) and 0 < dl <= len(job.line_map):
                     line = job.line_map[dl - 1]
                 extra = f" (in {d['file']})" if d.get("file") else ""
-                res.issues.append(Issue(code="compile-error", level=1, message=message + extra,
-                                        line=line, **where))
+                res.issues.append(rules.issue(rules.COMPILE_ERROR, message + extra, line=line,
+                                              **where))
         if any(i.level == 1 for i in res.issues):
             res.status = "failed"
         return res

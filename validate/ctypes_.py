@@ -11,8 +11,6 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from validate.clex import Tok
-
 BUILTIN_TYPES = {
     "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool",
     "s8", "u8", "s16", "u16", "s32", "u32", "s64", "u64", "f32", "f64", "size_t", "uintptr_t",
@@ -64,12 +62,3 @@ def parse_type(text: str | None) -> CType | None:
         return None
     base = " ".join(words) if all(w in BUILTIN_TYPES or w in ("long",) for w in words) else words[-1]
     return CType(base, ptr)
-
-
-def type_from_tokens(toks: list[Tok]) -> CType | None:
-    return parse_type(" ".join(t.text for t in toks))
-
-
-def is_integer_literal(toks: list[Tok]) -> bool:
-    return len(toks) == 1 and toks[0].kind == "num" and not re.search(r"[.eE]", toks[0].text) \
-        or (len(toks) == 2 and toks[0].text == "-" and toks[1].kind == "num")

@@ -24,9 +24,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from validate import rules
 from validate.api import Pending
 from validate.compile import CompilePool, Compiler, cache_dir_of
-from validate.models import Issue, ValidationReport
+from validate.models import ValidationReport
 from validate.workers import STRIKE_SECONDS, Job, WorkerPool
 
 log = logging.getLogger(__name__)
@@ -288,9 +289,9 @@ def _failed_check(payload: dict[str, Any], status: str, why: Any, limit: float
     ex = payload.get("example") or {}
     version = payload.get("version") or (ex.get("metadata") or {}).get("version") or "?"
     ex_id = str(ex.get("id") or (ex.get("metadata") or {}).get("id") or "")
-    code = "check-timeout" if status == "timeout" else "check-failed"
+    rule = rules.CHECK_TIMEOUT if status == "timeout" else rules.CHECK_FAILED
     msg = (f"checking this example took longer than {limit:g} s and was stopped; split it "
            "into smaller examples" if status == "timeout" else f"checking failed: {why}")
     return ValidationReport(id=ex_id, version=str(version), ok=False,
-                            issues=[Issue(code=code, level=2, message=msg)],
+                            issues=[rules.issue(rule, msg)],
                             levels={2: "failed"}, level_reached=0)

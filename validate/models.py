@@ -5,7 +5,7 @@ An example is one JSON object per line::
     {"id": "...", "messages": [{"role": "user", "content": "..."}], "metadata": {"version": ...}}
 
 A report says, per example, which levels passed and every issue found, each with
-a stable ``code`` (see ``validate.codes``) a tool can match on.
+a stable ``code`` (declared in ``validate.rules``) a tool can match on.
 """
 
 from __future__ import annotations

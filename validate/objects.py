@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from validate import rules
 from validate.clex import Lines
 from validate.extract import CodeBlock
 from validate.index import SymbolIndex
@@ -105,8 +106,8 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
                     idx.object_segments.get(o) for o in have}):
                 continue  # two table entries may share an object file (object_md)
             who = actor.enum if actor else "this actor"
-            issues.append(Issue(
-                code="missing-object-dependency", level=2, symbol=m.group(1),
+            issues.append(rules.issue(
+                rules.MISSING_OBJECT_DEPENDENCY, symbol=m.group(1),
                 message=f"{m.group(1)} is in {obj}, which {who} does not load "
                 f"(it has {', '.join(sorted(have)) or 'no objects'}): request it with "
                 f"Object_GetSlot(&play->objectCtx, {obj}) or use that object in the profile",
@@ -124,7 +125,7 @@ def _check_profile(actor, entries: list[str], idx: SymbolIndex, issues: list[Iss
             return  # a profile naming another actor's id (a decomp quirk the graph records)
         if m and actor.instance_struct and m.group(1) != actor.instance_struct \
                 and m.group(1) in idx.structs:
-            issues.append(Issue(
-                code="wrong-size", level=2, symbol=actor.enum,
+            issues.append(rules.issue(
+                rules.WRONG_SIZE, symbol=actor.enum,
                 message=f"{actor.enum}'s instance is {actor.instance_struct}, not {m.group(1)}",
                 line=line, suggestions=[f"sizeof({actor.instance_struct})"]))

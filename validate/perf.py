@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import re
 
-from validate.clex import Tok, matching, opening
+from validate import rules
+from validate.clex import Braces, Tok, matching
 from validate.ctypes_ import SCALAR_CANON
 from validate.index import SymbolIndex
+from validate.models import Severity
+from validate.rules import Emit
 from validate.scope import Scope
-from validate.xref import Emit
 
 DOUBLE_FUNCS = {"sqrt": "sqrtf", "sin": "sinf or Math_SinS", "cos": "cosf or Math_CosS",
                 "pow": "powf or repeated multiplication", "fabs": "fabsf", "atan2": "Math_Atan2F",
@@ -45,77 +47,112 @@ def type_size(name: str, idx: SymbolIndex, seen: int = 0) -> int | None:
     return None
 
 
+class _Walk:
+    """What the rules share at each token of one walk over a block."""
+
+    __slots__ = ("braces", "code", "double_lines", "emit", "idx", "lines", "n", "objects",
+                 "object_table", "scope", "toks")
+
+    def __init__(self, toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex,
+                 emit: Emit) -> None:
+        self.toks = toks
+        self.n = len(toks)
+        self.code = code
+        self.scope = scope
+        self.idx = idx
+        self.emit = emit
+        self.braces = Braces(toks)
+        self.lines: list[str] | None = None
+        self.double_lines: dict[int, bool] = {}  # line -> it names a double type
+        self.objects: set[str] = set()  # objects passed to a loader
+        self.object_table = idx.domain.get("Object", {})
+
+
 def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
-    lines: list[str] | None = None
-    double_lines: dict[int, bool] = {}
-    objects: set[str] = set()
-    object_table = idx.domain.get("Object", {})
-    n = len(toks)
-    depth = 0
-    func: str | None = None
-    func_depth = 0
+    w = _Walk(toks, code, scope, idx, emit)
+    braces = w.braces
     for i, t in enumerate(toks):
-        if t.kind == "op":
+        kind = t.kind
+        if kind == "op":
             if t.text == "{":
-                depth += 1
-                if depth == 1:
-                    # the function this body belongs to: name before the parameter list
-                    j = i - 1
-                    if j >= 0 and toks[j].text == ")":
-                        k = opening(toks, j)
-                        func = toks[k - 1].text if k > 0 else None
-                        func_depth = 1
+                braces.open(i)
             elif t.text == "}":
-                depth -= 1
-                if depth < func_depth:
-                    func = None
-            continue
-        if t.kind == "num":
-            txt = t.text
-            if _FLOATY.search(txt) and not txt.lower().startswith("0x") and \
-                    not txt.endswith(("f", "F")):
-                if lines is None:
-                    lines = code.split("\n")
-                if t.line not in double_lines:  # one search per line, not per literal
-                    line = lines[t.line - 1] if t.line - 1 < len(lines) else ""
-                    double_lines[t.line] = bool(_DOUBLE_TYPE.search(line))
-                if not double_lines[t.line]:
-                    emit("double-literal", 3, txt,
-                         f"{txt} is a double literal; the decomp uses f32: write {txt}f",
-                         t.line, [txt + "f"], _warn())
-            continue
-        if t.kind != "id":
-            continue
-        if t.text in object_table and t.text.startswith("OBJECT_") and _requested(toks, i):
-            objects.add(t.text)
-        nxt = toks[i + 1].text if i + 1 < n else ""
-        prev = toks[i - 1].text if i > 0 else ""
-        if nxt == "(" and prev not in (".", "->"):
-            if t.text in DOUBLE_FUNCS and t.text not in scope.funcs:
-                emit("double-math", 3, t.text,
-                     f"{t.text}() computes in double precision; use {DOUBLE_FUNCS[t.text]}",
-                     t.line, [DOUBLE_FUNCS[t.text].split(" ")[0]], _warn())
-            if func and ALLOC_FUNCS.match(t.text) and _per_frame(func, scope):
-                emit("alloc-in-frame", 3, t.text,
-                     f"{t.text} in {func}, which runs every frame: allocate once in Init and "
-                     "free in Destroy (per-frame heap use fragments the zelda arena)", t.line, [])
-        # local arrays: Type name[N];
-        if depth >= 1 and nxt != "(" and i + 2 < n and toks[i + 1].kind == "id" \
-                and toks[i + 2].text == "[" and (t.text in SCALAR_CANON or idx.is_type(t.text)
-                                                 or t.text in scope.structs) \
-                and prev != "static" and not (i > 1 and toks[i - 2].text == "static"):
-            close = matching(toks, i + 2)
-            dim = _dim(toks[i + 3:close], idx)
-            size = type_size(t.text, idx)
-            if dim is not None and size is not None and dim * size > STACK_WARN:
-                total = dim * size
-                sev = None if total > STACK_ERROR else _warn()
-                emit("large-stack-array", 3, toks[i + 1].text,
-                     f"local array {toks[i + 1].text} takes {total:#x} bytes of stack; the game "
-                     "threads' stacks are a few KiB: make it static or allocate it in Init",
-                     t.line, [], *(() if sev is None else (sev,)))
+                braces.close()
+        elif kind == "num":
+            _double_literal(w, t)
+        elif kind == "id":
+            for rule in _NAME_RULES:
+                rule(w, i, t)
     _instance(scope, idx, emit)
-    _slots(objects, idx, emit)
+    _slots(w.objects, idx, emit)
+
+
+def _double_literal(w: _Walk, t: Tok) -> None:
+    txt = t.text
+    if not _FLOATY.search(txt) or txt.lower().startswith("0x") or txt.endswith(("f", "F")):
+        return
+    if w.lines is None:
+        w.lines = w.code.split("\n")
+    if t.line not in w.double_lines:  # one search per line, not per literal
+        line = w.lines[t.line - 1] if t.line - 1 < len(w.lines) else ""
+        w.double_lines[t.line] = bool(_DOUBLE_TYPE.search(line))
+    if not w.double_lines[t.line]:
+        w.emit(rules.DOUBLE_LITERAL, txt,
+               f"{txt} is a double literal; the decomp uses f32: write {txt}f",
+               t.line, [txt + "f"])
+
+
+def _object_request(w: _Walk, i: int, t: Tok) -> None:
+    """Objects passed to a loader, for ``object-slots`` at the end."""
+    if t.text in w.object_table and t.text.startswith("OBJECT_") and _requested(w.toks, i):
+        w.objects.add(t.text)
+
+
+def _is_call(w: _Walk, i: int) -> bool:
+    """The name at ``i`` is called (not a member named like a function)."""
+    return i + 1 < w.n and w.toks[i + 1].text == "(" and \
+        not (i > 0 and w.toks[i - 1].text in (".", "->"))
+
+
+def _double_math(w: _Walk, i: int, t: Tok) -> None:
+    if t.text in DOUBLE_FUNCS and t.text not in w.scope.funcs and _is_call(w, i):
+        w.emit(rules.DOUBLE_MATH, t.text,
+               f"{t.text}() computes in double precision; use {DOUBLE_FUNCS[t.text]}",
+               t.line, [DOUBLE_FUNCS[t.text].split(" ")[0]])
+
+
+def _alloc_in_frame(w: _Walk, i: int, t: Tok) -> None:
+    func = w.braces.func
+    if func and ALLOC_FUNCS.match(t.text) and _is_call(w, i) and _per_frame(func, w.scope):
+        w.emit(rules.ALLOC_IN_FRAME, t.text,
+               f"{t.text} in {func}, which runs every frame: allocate once in Init and "
+               "free in Destroy (per-frame heap use fragments the zelda arena)", t.line, [])
+
+
+def _large_stack_array(w: _Walk, i: int, t: Tok) -> None:
+    """A local array ``Type name[N];`` of more than STACK_WARN bytes."""
+    toks, idx = w.toks, w.idx
+    if w.braces.depth < 1 or i + 2 >= w.n or toks[i + 1].text == "(" \
+            or toks[i + 1].kind != "id" or toks[i + 2].text != "[":
+        return
+    if not (t.text in SCALAR_CANON or idx.is_type(t.text) or t.text in w.scope.structs):
+        return
+    if i > 0 and toks[i - 1].text == "static" or i > 1 and toks[i - 2].text == "static":
+        return
+    close = matching(toks, i + 2)
+    dim = _dim(toks[i + 3:close], idx)
+    size = type_size(t.text, idx)
+    if dim is None or size is None or dim * size <= STACK_WARN:
+        return
+    total = dim * size
+    w.emit(rules.LARGE_STACK_ARRAY, toks[i + 1].text,
+           f"local array {toks[i + 1].text} takes {total:#x} bytes of stack; the game "
+           "threads' stacks are a few KiB: make it static or allocate it in Init",
+           t.line, [], Severity.error if total > STACK_ERROR else None)
+
+
+# the rules that look at a name, in the order their issues are reported for it
+_NAME_RULES = (_object_request, _double_math, _alloc_in_frame, _large_stack_array)
 
 
 def _dim(toks: list[Tok], idx: SymbolIndex) -> int | None:
@@ -136,11 +173,6 @@ def _per_frame(func: str, scope: Scope) -> bool:
         return True
     return bool(scope.actor and func in (scope.actor.profile.get("update"),
                                          scope.actor.profile.get("draw")))
-
-
-def _warn():  # noqa: ANN202 - Severity without importing models at module import time
-    from validate.models import Severity
-    return Severity.warning
 
 
 def _instance(scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
@@ -167,10 +199,10 @@ def _instance(scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
                 return
             total += s
         if total > biggest:
-            emit("large-instance", 3, name,
+            emit(rules.LARGE_INSTANCE, name,
                  f"{name} is at least {total:#x} bytes, larger than any actor in {idx.version} "
                  f"(largest: {who}, {biggest:#x}); actor instances live on the zelda arena",
-                 None, [], _warn())
+                 None, [])
 
 
 _OBJECT_LOADERS = {"Object_GetSlot", "Object_SpawnPersistent", "Object_Spawn", "Object_IsLoaded"}
@@ -191,6 +223,6 @@ def _requested(toks: list[Tok], i: int) -> bool:
 def _slots(objs: set[str], idx: SymbolIndex, emit: Emit) -> None:
     limit = idx.defines.get("OBJECT_SLOT_MAX") or DEFAULT_OBJECT_SLOTS
     if isinstance(limit, int) and len(objs) > limit:
-        emit("object-slots", 3, None,
+        emit(rules.OBJECT_SLOTS, None,
              f"{len(objs)} objects named, more than the {limit} object slots of a scene",
              None, [])

@@ -134,7 +134,6 @@ def scan(text: str, *, trigraphs: bool = False, watch: frozenset[str] = frozense
     d: Directive | None = None  # the directive being read
     named = False  # d's name has been read
     pos = 0
-    n = len(logical)
     while True:
         restart = False
         for m in _TOKEN.finditer(logical, pos):
@@ -165,25 +164,13 @@ def scan(text: str, *, trigraphs: bool = False, watch: frozenset[str] = frozense
                     named = True
                     d.name = tok if k == _ID else "line" if k == _NUM else ""
                     if d.name in _INCLUDE_LIKE:
-                        # a <header-name> is lexed apart: '"', "'" or "/*" inside it is text
-                        j = m.end()
-                        while j < n and logical[j] in " \t\v\f":
-                            j += 1
-                        if j < n and logical[j] == "<":
-                            h = _ANGLED.match(logical, j)
-                            assert h is not None
-                            d.header = d.first_word = h.group()
-                            d.words.append(d.header)
-                            pos = h.end()
+                        after = _angled_header(logical, m.end(), d)
+                        if after is not None:
+                            pos = after
                             restart = True
                             break
                     continue
-                if len(d.words) < 8:
-                    d.words.append(tok)
-                if len(d.words) == 1:
-                    d.first_word = tok
-                    if k == _STR and d.name in _INCLUDE_LIKE:
-                        d.header = tok
+                _directive_word(d, tok, k)
                 continue
             if k == _HASH and at_line_start and (tok == "#" or tok == "%:"):
                 d = Directive("", line_of(start), sp.raw(start), len(text))
@@ -195,6 +182,32 @@ def scan(text: str, *, trigraphs: bool = False, watch: frozenset[str] = frozense
         d.end = len(text)
         out.directives.append(d)
     return out
+
+
+def _angled_header(logical: str, j: int, d: Directive) -> int | None:
+    """After an include-like directive's name at ``j``: a <header-name> is lexed apart ('"',
+    "'" or "/*" inside it is text); it becomes ``d``'s header, and the offset after it is
+    returned (None when no ``<`` follows)."""
+    n = len(logical)
+    while j < n and logical[j] in " \t\v\f":
+        j += 1
+    if j < n and logical[j] == "<":
+        h = _ANGLED.match(logical, j)
+        assert h is not None
+        d.header = d.first_word = h.group()
+        d.words.append(d.header)
+        return h.end()
+    return None
+
+
+def _directive_word(d: Directive, tok: str, k: int) -> None:
+    """A token after the directive's name: its first words (a quoted header is the header)."""
+    if len(d.words) < 8:
+        d.words.append(tok)
+    if len(d.words) == 1:
+        d.first_word = tok
+        if k == _STR and d.name in _INCLUDE_LIKE:
+            d.header = tok
 
 
 def can_spell(name: str, pieces: set[str]) -> bool:

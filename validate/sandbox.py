@@ -24,7 +24,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from validate.clex import Tok, tokenize
+from validate.clex import Tok, tokenize, top_level
 from validate.pplex import Directive, Scan, can_spell, normalize, scan
 
 STATEMENT_START = {"if", "for", "while", "return", "switch", "do", "break", "continue", "goto"}
@@ -179,37 +179,19 @@ def needs_wrap(toks: list[Tok]) -> bool:
     (call, assignment, increment), or a declaration whose initializer needs run-time values
     (``s32 slot = Object_GetSlot(&play->objectCtx, ...)``).
     """
-    depth = 0
     loose = False
     has_function = False
-    stmt: list[Tok] = []
-    for i, t in enumerate(toks):
-        if t.kind == "pp":
+    for stmt, end in top_level(toks):
+        if toks[end].text == ";":
+            loose = loose or _loose(stmt)
             continue
-        if t.kind == "op" and t.text == "{":
-            if depth == 0:
-                first = stmt[0].text if stmt else ""
-                if first in STATEMENT_START or first in ("else",):
-                    loose = True
-                elif i > 0 and toks[i - 1].text == ")" and first not in ("=",):
-                    has_function = True
-                elif _loose(stmt):
-                    loose = True
-            depth += 1
-            continue
-        if t.kind == "op" and t.text == "}":
-            depth -= 1
-            if depth == 0:
-                stmt = []
-            continue
-        if depth != 0:
-            continue
-        if t.kind == "op" and t.text == ";":
-            if _loose(stmt):
-                loose = True
-            stmt = []
-            continue
-        stmt.append(t)
+        first = stmt[0].text if stmt else ""  # a statement head before a depth-0 "{"
+        if first in STATEMENT_START or first in ("else",):
+            loose = True
+        elif end > 0 and toks[end - 1].text == ")" and first not in ("=",):
+            has_function = True
+        elif _loose(stmt):
+            loose = True
     return loose and not has_function
 
 
@@ -294,12 +276,12 @@ def prepare(text: str, prelude: list[str], this_struct: str | None,
 
 def include_issues(blocks: list) -> list:
     """``forbidden-include`` issues of code blocks (also reported when nothing is compiled)."""
-    from validate.models import Issue
+    from validate import rules
 
     out = []
     for b in blocks:
         for line, operand, why in gate(b.code).problems:
-            out.append(Issue(code="forbidden-include", level=1, symbol=operand,
-                             message=f"{operand} refused: {why}",
-                             message_index=b.message_index, block=b.block_index, line=line))
+            out.append(rules.issue(rules.FORBIDDEN_INCLUDE, f"{operand} refused: {why}",
+                                   symbol=operand, message_index=b.message_index,
+                                   block=b.block_index, line=line))
     return out

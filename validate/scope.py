@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from validate.clex import Tok, call_span, matching, pp_directive, tokenize
+from validate.clex import Tok, call_span, matching, opening, pp_directive, split_top, tokenize
 from validate.ctypes_ import BUILTIN_TYPES, CType, parse_type
 from validate.index import ActorInfo, SymbolIndex
 from validate.ppcond import Liveness, liveness
@@ -74,11 +74,7 @@ def after_type(toks: list[Tok], i: int) -> bool:
     if prev.kind == "id" or prev.text == "*":
         return prev.text not in ("return", "else", "case", "do", "goto", "sizeof")
     if prev.text == ")":
-        k = i - 2
-        depth = 1
-        while k >= 0 and depth:
-            depth += {")": 1, "(": -1}.get(toks[k].text, 0)
-            k -= 1
+        k = opening(toks, i - 1) - 1
         return k >= 0 and toks[k].kind == "id" and toks[k].text.isupper()
     return False
 
@@ -90,18 +86,9 @@ def _decl_type(toks: list[Tok], start: int, name_i: int) -> CType | None:
 def parse_members(toks: list[Tok], open_i: int, close_i: int) -> dict[str, CType | None]:
     """Members between the braces of a struct body: ``Type name[..];`` per statement."""
     members: dict[str, CType | None] = {}
-    stmt: list[Tok] = []
-    depth = 0
-    for t in toks[open_i + 1:close_i]:
-        if t.kind == "op" and t.text in "{(":
-            depth += 1
-        elif t.kind == "op" and t.text in "})":
-            depth -= 1
-        if t.kind == "op" and t.text == ";" and depth == 0:
-            _member(stmt, members)
-            stmt = []
-        elif t.kind != "pp":
-            stmt.append(t)
+    stmts = split_top([t for t in toks[open_i + 1:close_i] if t.kind != "pp"], ";", "({")
+    for stmt in stmts[:-1]:  # the last part has no ";": not a member
+        _member(stmt, members)
     return members
 
 
@@ -123,17 +110,7 @@ def _member(stmt: list[Tok], members: dict[str, CType | None]) -> None:
             members[stmt[j + 2].text] = CType("<fn>", 1, func=True)
             return
     # "u8 r, g, b;": the type, then one declarator per comma
-    parts: list[list[Tok]] = [[]]
-    depth = 0
-    for t in stmt:
-        if t.text in ("(", "["):
-            depth += 1
-        elif t.text in (")", "]"):
-            depth -= 1
-        if t.text == "," and depth == 0:
-            parts.append([])
-        else:
-            parts[-1].append(t)
+    parts = split_top(stmt, ",", "([")
     first = _declarator(parts[0], members, None)
     for extra in parts[1:]:
         if first is not None:
@@ -191,137 +168,187 @@ def _var(sc: Scope, frame: dict[str, CType | None] | None, name: str, ct: CType 
 
 
 def _scan(toks: list[Tok], sc: Scope, idx: SymbolIndex, block: int = 0) -> None:
-    depth = 0
-    n = len(toks)
-    i = 0
-    pending: tuple[str, dict[str, CType | None]] | None = None  # a definition's name, params
-    cur: str | None = None
-    frame: dict[str, CType | None] | None = None
-    frame_start = 0
-    while i < n:
-        t = toks[i]
-        if t.kind == "pp":
-            d = pp_directive(t)
-            if d == "define":
-                m = _DEFINE.match(t.text)
-                if m:
-                    sc.macros.add(m.group(1))
-            elif d == "include":
-                m = _INCLUDE.match(t.text)
-                if m:
-                    sc.includes.append(m.group(1))
-            i += 1
-            continue
-        if t.kind == "op":
-            if t.text == "{":
-                if depth == 0 and pending is not None:
-                    cur, frame = pending
-                    frame_start = t.line
-                    pending = None
-                depth += 1
-            elif t.text == "}":
-                depth -= 1
-                if depth == 0 and frame is not None:
-                    sc.frames.setdefault(block, []).append((frame_start, t.line, frame))
-                    cur, frame = None, None
-            elif t.text == ";" and depth == 0:
-                pending = None
-            i += 1
-            continue
-        if t.kind != "id":
-            i += 1
-            continue
-        if cur is not None and i + 1 < n and toks[i + 1].text == "(":
-            sc.func_calls.setdefault(cur, set()).add(t.text)
-        # struct/union definitions: [typedef] struct [Tag] { ... } [Name];
-        if t.text in ("struct", "union") and i + 1 < n:
-            j = i + 1
-            tag = toks[j].text if toks[j].kind == "id" else None
-            if tag:
-                j += 1
-            if j < n and toks[j].text == "{":
-                close = matching(toks, j)
-                members = parse_members(toks, j, close)
-                names = [tag] if tag else []
-                k = close + 1
-                if k < n and toks[k].kind == "id":
-                    names.append(toks[k].text)
-                for nm in names:
-                    sc.structs[nm] = members
-                if tag and len(names) == 2 and names[1] != tag:
-                    sc.typedefs[names[1]] = tag
-                i = close + 1
+    _Scan(toks, sc, idx, block).run()
+
+
+class _Scan:
+    """One pass over a block's tokens: each declaration it meets goes into the scope."""
+
+    def __init__(self, toks: list[Tok], sc: Scope, idx: SymbolIndex, block: int) -> None:
+        self.toks = toks
+        self.n = len(toks)
+        self.sc = sc
+        self.idx = idx
+        self.block = block
+        self.depth = 0
+        self.pending: tuple[str, dict[str, CType | None]] | None = None  # a definition's
+        self.cur: str | None = None  # the function whose body the scan is in
+        self.frame: dict[str, CType | None] | None = None  # its parameters and locals
+        self.frame_start = 0
+
+    def run(self) -> None:
+        toks, n = self.toks, self.n
+        i = 0
+        while i < n:
+            t = toks[i]
+            kind = t.kind
+            if kind == "id":
+                i = self._name(i, t)
                 continue
-        if t.text == "typedef":
-            # typedef struct Tag Name;  /  typedef Old New;
-            j = i + 1
-            semi = j
-            while semi < n and toks[semi].text != ";" and toks[semi].text != "{":
-                semi += 1
-            if semi < n and toks[semi].text == ";" and semi - 1 > i:
-                new = toks[semi - 1].text
-                old = toks[semi - 2].text if semi - 2 > i else ""
-                if toks[semi - 1].kind == "id" and old not in KEYWORDS:
-                    sc.typedefs[new] = old
-                i = semi + 1
-                continue
-        if t.text == "enum" and i + 1 < n:
-            j = i + 1 + (1 if toks[i + 1].kind == "id" else 0)
-            if j < n and toks[j].text == "{":
-                close = matching(toks, j)
+            if kind == "pp":
+                self._directive(t)
+            elif kind == "op":
+                self._punct(t)
+            i += 1
+
+    def _directive(self, t: Tok) -> None:
+        d = pp_directive(t)
+        if d == "define":
+            m = _DEFINE.match(t.text)
+            if m:
+                self.sc.macros.add(m.group(1))
+        elif d == "include":
+            m = _INCLUDE.match(t.text)
+            if m:
+                self.sc.includes.append(m.group(1))
+
+    def _punct(self, t: Tok) -> None:
+        if t.text == "{":
+            if self.depth == 0 and self.pending is not None:
+                self.cur, self.frame = self.pending
+                self.frame_start = t.line
+                self.pending = None
+            self.depth += 1
+        elif t.text == "}":
+            self.depth -= 1
+            if self.depth == 0 and self.frame is not None:
+                self.sc.frames.setdefault(self.block, []).append(
+                    (self.frame_start, t.line, self.frame))
+                self.cur, self.frame = None, None
+        elif t.text == ";" and self.depth == 0:
+            self.pending = None
+
+    def _name(self, i: int, t: Tok) -> int:
+        """The index after what the name at ``i`` starts (a definition, a declaration)."""
+        toks = self.toks
+        nxt_open = i + 1 < self.n and toks[i + 1].text == "("
+        if self.cur is not None and nxt_open:
+            self.sc.func_calls.setdefault(self.cur, set()).add(t.text)
+        keyword = _KEYWORD_DECLS.get(t.text)
+        if keyword is not None:
+            end = keyword(self, i)
+            if end is not None:
+                return end
+        if nxt_open and self.depth == 0 and after_type(toks, i):
+            return self._function(i, t)
+        end = self._variable(i, t)
+        return i + 1 if end is None else end
+
+    def _struct(self, i: int) -> int | None:
+        """``[typedef] struct [Tag] { ... } [Name];``"""
+        toks, n, sc = self.toks, self.n, self.sc
+        if i + 1 >= n:
+            return None
+        j = i + 1
+        tag = toks[j].text if toks[j].kind == "id" else None
+        if tag:
+            j += 1
+        if j >= n or toks[j].text != "{":
+            return None
+        close = matching(toks, j)
+        members = parse_members(toks, j, close)
+        names = [tag] if tag else []
+        k = close + 1
+        if k < n and toks[k].kind == "id":
+            names.append(toks[k].text)
+        for nm in names:
+            sc.structs[nm] = members
+        if tag and len(names) == 2 and names[1] != tag:
+            sc.typedefs[names[1]] = tag
+        return close + 1
+
+    def _typedef(self, i: int) -> int | None:
+        """``typedef struct Tag Name;`` / ``typedef Old New;``"""
+        toks, n = self.toks, self.n
+        semi = i + 1
+        while semi < n and toks[semi].text != ";" and toks[semi].text != "{":
+            semi += 1
+        if semi >= n or toks[semi].text != ";" or semi - 1 <= i:
+            return None
+        new = toks[semi - 1].text
+        old = toks[semi - 2].text if semi - 2 > i else ""
+        if toks[semi - 1].kind == "id" and old not in KEYWORDS:
+            self.sc.typedefs[new] = old
+        return semi + 1
+
+    def _enum(self, i: int) -> int | None:
+        toks, n = self.toks, self.n
+        if i + 1 >= n:
+            return None
+        j = i + 1 + (1 if toks[i + 1].kind == "id" else 0)
+        if j >= n or toks[j].text != "{":
+            return None
+        close = matching(toks, j)
+        expect = True
+        for k in range(j + 1, close):
+            if expect and toks[k].kind == "id":
+                self.sc.enum_consts.add(toks[k].text)
+                expect = False
+            elif toks[k].text == ",":
                 expect = True
-                for k in range(j + 1, close):
-                    if expect and toks[k].kind == "id":
-                        sc.enum_consts.add(toks[k].text)
-                        expect = False
-                    elif toks[k].text == ",":
-                        expect = True
-                i = close + 1
+        return close + 1
+
+    def _function(self, i: int, t: Tok) -> int:
+        """A function definition or prototype: ``type name ( params ) {`` or ``;``."""
+        toks, sc = self.toks, self.sc
+        params, close = call_span(toks, i + 1)
+        if params is None:  # not a real parameter list
+            return close + 1
+        plist: list[tuple[str, CType | None]] = []
+        pframe: dict[str, CType | None] = {}
+        for p in params:
+            if len(p) == 1 and p[0].text == "void":
                 continue
-        # function definition or prototype: type name ( params ) { | ;
-        if i + 1 < n and toks[i + 1].text == "(" and depth == 0 and after_type(toks, i):
-            params, close = call_span(toks, i + 1)
-            if params is None:  # not a real parameter list
-                i = close + 1
-                continue
-            plist: list[tuple[str, CType | None]] = []
-            pframe: dict[str, CType | None] = {}
-            for p in params:
-                ids = [k for k, pt in enumerate(p) if pt.kind == "id"]
-                if len(p) == 1 and p[0].text == "void":
-                    continue
-                if len(ids) >= 2:
-                    name = p[ids[-1]].text
-                    ct = parse_type(" ".join(x.text for x in p[:ids[-1]]))
-                    plist.append((name, ct))
-                    _var(sc, pframe, name, ct)
-                elif p:
-                    plist.append(("", parse_type(" ".join(x.text for x in p))))
-            variadic = any(len(p) == 1 and p[0].text == "..." for p in params)
-            sc.funcs[t.text] = None if variadic else len(plist)
-            if close + 1 < n and toks[close + 1].text == "{":
-                sc.defined_funcs[t.text] = plist
-                pending = (t.text, pframe)
-            i = close + 1
-            continue
-        # variable declaration: Type [*...] name (= ; , ) [)
-        if i + 1 < n and (toks[i + 1].kind == "id" or toks[i + 1].text == "*") \
-                and sc.is_type(t.text, idx) and t.text not in ("struct", "union", "enum", "const"):
-            j = i + 1
-            while j < n and toks[j].text == "*":
-                j += 1
-            if j < n and toks[j].kind == "id" and j + 1 < n and toks[j + 1].text in "=;,)[":
-                # not a cast: a cast is "( Type * )" with no name
-                start = i
-                while start > 0 and toks[start - 1].text in ("struct", "const", "union", "static",
-                                                             "volatile", "unsigned", "signed"):
-                    start -= 1
-                ct = parse_type(" ".join(x.text for x in toks[start:j]))
-                k = j + 1
-                while ct is not None and k < n and toks[k].text == "[":
-                    ct = CType(ct.base, ct.ptr + 1)  # each dimension decays to a pointer
-                    k = matching(toks, k) + 1
-                _var(sc, frame, toks[j].text, ct)
-                i = j + 1
-                continue
-        i += 1
+            ids = [k for k, pt in enumerate(p) if pt.kind == "id"]
+            if len(ids) >= 2:
+                name = p[ids[-1]].text
+                ct = parse_type(" ".join(x.text for x in p[:ids[-1]]))
+                plist.append((name, ct))
+                _var(sc, pframe, name, ct)
+            elif p:
+                plist.append(("", parse_type(" ".join(x.text for x in p))))
+        variadic = any(len(p) == 1 and p[0].text == "..." for p in params)
+        sc.funcs[t.text] = None if variadic else len(plist)
+        if close + 1 < self.n and toks[close + 1].text == "{":
+            sc.defined_funcs[t.text] = plist
+            self.pending = (t.text, pframe)
+        return close + 1
+
+    def _variable(self, i: int, t: Tok) -> int | None:
+        """``Type [*...] name`` followed by ``= ; , ) [`` (not a cast: that has no name)."""
+        toks, n = self.toks, self.n
+        if i + 1 >= n or not (toks[i + 1].kind == "id" or toks[i + 1].text == "*") \
+                or not self.sc.is_type(t.text, self.idx) or t.text in _NOT_VAR_TYPES:
+            return None
+        j = i + 1
+        while j < n and toks[j].text == "*":
+            j += 1
+        if j >= n or toks[j].kind != "id" or j + 1 >= n or toks[j + 1].text not in "=;,)[":
+            return None
+        start = i
+        while start > 0 and toks[start - 1].text in _DECL_PREFIX:
+            start -= 1
+        ct = parse_type(" ".join(x.text for x in toks[start:j]))
+        k = j + 1
+        while ct is not None and k < n and toks[k].text == "[":
+            ct = CType(ct.base, ct.ptr + 1)  # each dimension decays to a pointer
+            k = matching(toks, k) + 1
+        _var(self.sc, self.frame, toks[j].text, ct)
+        return j + 1
+
+
+_NOT_VAR_TYPES = ("struct", "union", "enum", "const")
+_DECL_PREFIX = ("struct", "const", "union", "static", "volatile", "unsigned", "signed")
+# declarations a keyword starts; a handler returns None when the keyword starts none
+_KEYWORD_DECLS = {"struct": _Scan._struct, "union": _Scan._struct, "typedef": _Scan._typedef,
+                  "enum": _Scan._enum}

@@ -16,6 +16,7 @@ import difflib
 import posixpath
 from typing import TYPE_CHECKING
 
+from validate import rules
 from validate.relfacts import facts_for
 
 if TYPE_CHECKING:
@@ -68,19 +69,19 @@ def check_call(chk: CodeChecker, name: str, line: int) -> None:
     seg = rf.segment_of.get(defined)
     mine = sorted({rf.segment_of.get(h) or posixpath.basename(h) for h in homes})
     if seg and seg.startswith("ovl_") and seg not in mine:
-        chk.emit("not-callable", 2, name, f"{name} is defined in {defined} ({seg}); code of "
+        chk.emit(rules.NOT_CALLABLE, name, f"{name} is defined in {defined} ({seg}); code of "
                  f"{', '.join(mine)} cannot call it: each overlay is linked on its own", line, [])
         return
     if name in rf.static:
-        chk.emit("not-callable", 2, name, f"{name} is static in {defined}; only that file can "
+        chk.emit(rules.NOT_CALLABLE, name, f"{name} is static in {defined}; only that file can "
                  "call it", line, [])
         return
     if heads:
-        chk.emit("implicit-declaration", 1, name, f"{name} is declared in {heads[0]}, which the "
+        chk.emit(rules.IMPLICIT_DECLARATION, name, f"{name} is declared in {heads[0]}, which the "
                  f"snippet does not include: add #include \"{_include_path(heads[0])}\"",
                  line, [heads[0]])
     else:
-        chk.emit("implicit-declaration", 1, name, f"no header declares {name} (defined in "
+        chk.emit(rules.IMPLICIT_DECLARATION, name, f"no header declares {name} (defined in "
                  f"{defined}{', ' + seg if seg else ''}): it compiles only by implicit "
                  "declaration; declare its prototype first", line, [])
 
@@ -103,7 +104,7 @@ def check_macro(chk: CodeChecker, toks: list[Tok], i: int, args: int) -> None:
     want = len(params) - (1 if variadic else 0)
     if args == want or (variadic and args >= want) or (want == 1 and args == 0):
         return
-    chk.emit("wrong-arity", 2, name, f"macro {name}{spec} takes {want}"
+    chk.emit(rules.WRONG_ARITY, name, f"macro {name}{spec} takes {want}"
              f"{' or more' if variadic else ''} argument{'s' if want != 1 else ''}, given "
              f"{args}", toks[i].line, [])
 

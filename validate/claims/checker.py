@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from validate import rules
 from validate.claims import layout
 from validate.claims.mentions import Classifier, Tok, tokenize
 from validate.claims.structs import check_struct_comments, comment_texts
@@ -25,15 +26,18 @@ from validate.relfacts import facts_for
 ClaimEmit = Callable[..., None]
 
 _MENTION = re.compile(r"(?:ACTOR|OBJECT|SCENE|NA_BGM|NA_SE|EFFECT_SS)_[A-Z0-9_]*+(?<=[A-Z0-9])")
-_MENTION_CODES = {"Actor": "unknown-actor", "Object": "unknown-object", "Scene": "unknown-scene",
-                  "Sequence": "unknown-sequence", "Sfx": "unknown-sfx", "EffectSs": "unknown-effect",
-                  "Entrance": "unknown-entrance", "GameState": "unknown-gamestate"}
+# the tables whose names _MENTION finds in prose: kind -> the rule of a name it lacks
+_MENTION_CODES = {"Actor": rules.UNKNOWN_ACTOR, "Object": rules.UNKNOWN_OBJECT,
+                  "Scene": rules.UNKNOWN_SCENE, "Sequence": rules.UNKNOWN_SEQUENCE,
+                  "Sfx": rules.UNKNOWN_SFX, "EffectSs": rules.UNKNOWN_EFFECT}
+_MENTION_KINDS = {kind: DOMAIN_KINDS[kind] for kind in _MENTION_CODES}
 _BOUNDARY = {"and", "but", "while", "whereas", "although", "though", "however", "versus", "vs"}
 _LIST_WORDS = {"and", "or", "the", "both", "in", "on"}
 _VERSION_TALK = {"added", "removed", "introduced", "exists", "exist", "only", "missing", "absent",
                  "version", "versions", "build", "builds"}
-_CODES = {ID: "wrong-id", VALUE: "wrong-value", OFFSET: "wrong-offset", SIZE: "wrong-size",
-          ADDR: "wrong-address", ARGS: "wrong-arity", COUNT: "wrong-count"}
+_CODES = {ID: rules.WRONG_ID, VALUE: rules.WRONG_VALUE, OFFSET: rules.WRONG_OFFSET,
+          SIZE: rules.WRONG_SIZE, ADDR: rules.WRONG_ADDRESS, ARGS: rules.WRONG_ARITY,
+          COUNT: rules.WRONG_COUNT}
 _COUNTER = {ID: "ids", VALUE: "ids", OFFSET: "fields", SIZE: "ids", ADDR: "addresses",
             ARGS: "functions", COUNT: "fields"}
 
@@ -176,7 +180,7 @@ class ClaimChecker:
             idx, res = unknown
             hint = f"; did you mean {', '.join(res.suggestions)}?" if res.suggestions else ""
             self.counts["fields"] += 1
-            self.emit("unknown-field", 2, res.symbol,
+            self.emit(rules.UNKNOWN_FIELD, res.symbol,
                       f"{res.struct} has no field {res.member} in {idx.version}{hint}",
                       claim.line, list(res.suggestions))
             return
@@ -193,9 +197,9 @@ class ClaimChecker:
         what = claim.what
         code = _CODES[what]
         if e.ek == "table" and what in (ID, VALUE):
-            code = "wrong-actor-id" if e.sub == "Actor" else "wrong-id"
+            code = rules.WRONG_ACTOR_ID if e.sub == "Actor" else rules.WRONG_ID
         elif what == ID and e.ek in ("struct", "segment"):
-            code = "wrong-actor-id"
+            code = rules.WRONG_ACTOR_ID
         name = claim.resolved.symbol if claim.resolved else (
             e.sub if e.ek in ("struct", "segment") and what == ID else e.name)
         if what == OFFSET:
@@ -217,7 +221,7 @@ class ClaimChecker:
             msg = f"{name} is {shown} in {versions}, not {claimed}"
         else:
             msg = f"{name} is {shown} in {versions}, not {claim.value:#06x}"
-        self.emit(code, 2, name, msg, claim.line, [])
+        self.emit(code, name, msg, claim.line, [])
 
     # -- table names in prose ------------------------------------------------------------------
 
@@ -229,7 +233,7 @@ class ClaimChecker:
             if t.kind != "word" or not _MENTION.fullmatch(t.text):
                 continue
             name = t.text
-            for kind, pre in DOMAIN_KINDS.items():
+            for kind, pre in _MENTION_KINDS.items():
                 table = self.idx.domain.get(kind)
                 if not name.startswith(pre) or not table:
                     continue
@@ -241,12 +245,12 @@ class ClaimChecker:
                         about_versions = any(x.kind == "ver" or x.low in _VERSION_TALK
                                              for x in toks)
                     if not about_versions:
-                        self.emit("not-in-version", 2, name, f"{name} does not exist in "
+                        self.emit(rules.NOT_IN_VERSION, name, f"{name} does not exist in "
                                   f"{self.idx.version}; it exists in {', '.join(others)}", line,
                                   [])
                 else:
                     sugg = self.idx.names_of(kind).suggest(name)
                     hint = f"; did you mean {', '.join(sugg)}?" if sugg else ""
-                    self.emit(_MENTION_CODES[kind], 2, name,
+                    self.emit(_MENTION_CODES[kind], name,
                               f"{name} does not exist in {self.idx.version}{hint}", line, sugg)
                 break

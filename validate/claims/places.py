@@ -11,8 +11,10 @@ stays unchecked when the graph has neither gc-us nor an earlier version with the
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from validate import rules
 from validate.claims.mentions import Tok
 from validate.claims.versions import ALL, ORDER
 from validate.claims.words import NEGATION
@@ -104,13 +106,13 @@ def _check_header(chk: ClaimChecker, name: str, header: str, neg: bool, line: in
     if ok != neg:
         return
     if neg:
-        chk.emit("wrong-declared-in", 2, name, f"{name} is declared in {header} in "
+        chk.emit(rules.WRONG_DECLARED_IN, name, f"{name} is declared in {header} in "
                  f"{chk.idx.version} (the text says it is not)", line, [])
     elif heads:
-        chk.emit("wrong-declared-in", 2, name, f"{name} is declared in {', '.join(heads)} in "
+        chk.emit(rules.WRONG_DECLARED_IN, name, f"{name} is declared in {', '.join(heads)} in "
                  f"{chk.idx.version}, not {header}", line, heads[:3])
     else:
-        chk.emit("wrong-declared-in", 2, name, f"no header declares {name} in "
+        chk.emit(rules.WRONG_DECLARED_IN, name, f"no header declares {name} in "
                  f"{chk.idx.version}; it is defined in {actual}", line, [])
 
 
@@ -123,7 +125,7 @@ def _check_source(chk: ClaimChecker, name: str, source: str, neg: bool, line: in
     chk.counts["relations"] += 1
     ok = rf.match_file(source, actual)
     if ok == neg:
-        chk.emit("wrong-defined-in", 2, name, f"{name} is defined in {actual} in "
+        chk.emit(rules.WRONG_DEFINED_IN, name, f"{name} is defined in {actual} in "
                  f"{chk.idx.version}" + (" (the text says it is not)" if neg else
                                           f", not {source}"), line, [] if neg else [actual])
 
@@ -139,7 +141,7 @@ def _check_segment(chk: ClaimChecker, name: str, seg: str, neg: bool, line: int)
     claimed = seg if seg in rf.segments or seg.startswith("ovl_") else f"ovl_{seg}"
     ok = where.lower() == claimed.lower()
     if ok == neg:
-        chk.emit("wrong-defined-in", 2, name, f"{name} is in {where} ({actual}) in "
+        chk.emit(rules.WRONG_DEFINED_IN, name, f"{name} is in {where} ({actual}) in "
                  f"{chk.idx.version}" + (" (the text says it is not)" if neg else
                                           f", not {seg}"), line, [] if neg else [where])
 
@@ -171,27 +173,7 @@ def _present(chk: ClaimChecker, name: str) -> set[str]:
 def _versions(chk: ClaimChecker, toks: list[Tok], line: int, table: bool) -> None:
     graph = chk.idx.versions
     for k, t in enumerate(toks):
-        kind = None
-        vers: frozenset[str] | None = None
-        if t.kind == "ver":
-            prev = [x.low for x in toks[max(0, k - 4):k] if x.kind == "word"]
-            vers = t.vers or frozenset()
-            nxt = toks[k + 1].low if k + 1 < len(toks) else ""
-            if "only" in t.low or any(w in ONLY for w in prev[-3:]) or nxt == "only":
-                kind = "only"
-            elif any(w in ADDED for w in prev):
-                kind = "added"
-            elif any(w in REMOVED | ABSENT for w in prev):
-                kind = "absent"
-            elif vers == ALL and any(w in EXISTS | {"in", "on", "across"} for w in prev):
-                kind = "all"
-            elif any(w in EXISTS for w in prev) and any(w in ("in", "on") for w in prev[-2:]):
-                kind = "exists"
-        elif t.kind == "num" and t.value is not None and k + 1 < len(toks) and (
-                toks[k + 1].low in VERSION_WORDS or (toks[k + 1].low == "of" and any(
-                    x.low in VERSION_WORDS for x in toks[k + 2:k + 6]))):
-            if any(x.low in EXISTS | {"in", "across"} for x in toks[max(0, k - 3):k]):
-                kind = "count"
+        kind, vers = _version_kind(toks, k, t)
         if kind is None:
             continue
         s = _subject(toks, k, table)
@@ -210,6 +192,90 @@ def _versions(chk: ClaimChecker, toks: list[Tok], line: int, table: bool) -> Non
         _check_versions(chk, name, kind, vers, t.value if kind == "count" else None, graph, line)
 
 
+def _version_kind(toks: list[Tok], k: int, t: Tok) -> tuple[str | None, frozenset[str] | None]:
+    """What a version phrase (or a count of versions) at ``k`` claims, from the words before
+    it: (only | added | absent | all | exists | count, its versions), or (None, None)."""
+    if t.kind == "ver":
+        prev = [x.low for x in toks[max(0, k - 4):k] if x.kind == "word"]
+        vers = t.vers or frozenset()
+        nxt = toks[k + 1].low if k + 1 < len(toks) else ""
+        if "only" in t.low or any(w in ONLY for w in prev[-3:]) or nxt == "only":
+            return "only", vers
+        if any(w in ADDED for w in prev):
+            return "added", vers
+        if any(w in REMOVED | ABSENT for w in prev):
+            return "absent", vers
+        if vers == ALL and any(w in EXISTS | {"in", "on", "across"} for w in prev):
+            return "all", vers
+        if any(w in EXISTS for w in prev) and any(w in ("in", "on") for w in prev[-2:]):
+            return "exists", vers
+        return None, vers
+    if t.kind == "num" and t.value is not None and k + 1 < len(toks) and (
+            toks[k + 1].low in VERSION_WORDS or (toks[k + 1].low == "of" and any(
+                x.low in VERSION_WORDS for x in toks[k + 2:k + 6]))) \
+            and any(x.low in EXISTS | {"in", "across"} for x in toks[max(0, k - 3):k]):
+        return "count", None
+    return None, None
+
+
+def _order(v: str) -> int:
+    return ORDER.get(v, 99)
+
+
+def _not_in_held(present: set[str], held: list[str]) -> str | None:
+    if held and not any(v in present for v in held):
+        return f"it does not exist in {', '.join(held)}"
+    return None
+
+
+def _why_only(present: set[str], vers: frozenset[str], held: list[str], **_: object
+              ) -> str | None:
+    outside = sorted(present - vers, key=_order)
+    if outside:
+        return f"it also exists in {', '.join(outside)}"
+    return _not_in_held(present, held)
+
+
+def _why_added(present: set[str], vers: frozenset[str], held: list[str], **_: object
+               ) -> str | None:
+    first = min(vers, key=_order)
+    earlier = sorted((v for v in present if _order(v) < _order(first)), key=_order)
+    if earlier:
+        return f"it already exists in {', '.join(earlier)}"
+    return _not_in_held(present, held)
+
+
+def _why_absent(present: set[str], held: list[str], **_: object) -> str | None:
+    there = [v for v in held if v in present]
+    return f"it exists in {', '.join(there)}" if there else None
+
+
+def _why_exists(present: set[str], held: list[str], **_: object) -> str | None:
+    return _not_in_held(present, held)
+
+
+def _why_all(absent: list[str], **_: object) -> str | None:
+    return f"it does not exist in {', '.join(absent)}" if absent else None
+
+
+def _why_count(present: set[str], absent: list[str], count: int, graph: list[str], **_: object
+               ) -> str | None:
+    hi = len(ORDER) - len(absent)
+    if count > len(ORDER):
+        return f"the decomp builds {len(ORDER)} versions"
+    if count < len(present) or count > hi:
+        return (f"it exists in {len(present)} of the {len(graph)} versions the graph holds"
+                + (f" and is absent from {', '.join(absent)}" if absent else ""))
+    return None
+
+
+# a version claim's kind -> why the graph contradicts it (None: it does not), and whether the
+# claim needs the versions it names (else its count) to be judged at all
+_WHY: dict[str, tuple[Callable[..., str | None], str]] = {
+    "only": (_why_only, "vers"), "added": (_why_added, "vers"), "absent": (_why_absent, "vers"),
+    "exists": (_why_exists, "vers"), "all": (_why_all, ""), "count": (_why_count, "count")}
+
+
 def _check_versions(chk: ClaimChecker, name: str, kind: str, vers: frozenset[str] | None,
                     count: int | None, graph: list[str], line: int) -> None:
     present = _present(chk, name)
@@ -217,46 +283,19 @@ def _check_versions(chk: ClaimChecker, name: str, kind: str, vers: frozenset[str
         return  # no such name anywhere: the mention checks say so
     absent = [v for v in graph if v not in present]
     held = [v for v in graph if vers and v in vers]
+    why_of, needs = _WHY[kind]
     why = None
-    if kind == "only" and vers:
-        outside = sorted(present - vers, key=lambda v: ORDER.get(v, 99))
-        if outside:
-            why = f"it also exists in {', '.join(outside)}"
-        elif held and not any(v in present for v in held):
-            why = f"it does not exist in {', '.join(held)}"
-    elif kind == "added" and vers:
-        first = min(vers, key=lambda v: ORDER.get(v, 99))
-        earlier = sorted((v for v in present if ORDER.get(v, 99) < ORDER.get(first, 99)),
-                         key=lambda v: ORDER.get(v, 99))
-        if earlier:
-            why = f"it already exists in {', '.join(earlier)}"
-        elif held and not any(v in present for v in held):
-            why = f"it does not exist in {', '.join(held)}"
-    elif kind == "absent" and vers:
-        there = [v for v in held if v in present]
-        if there:
-            why = f"it exists in {', '.join(there)}"
-    elif kind == "exists" and vers:
-        if held and not any(v in present for v in held):
-            why = f"it does not exist in {', '.join(held)}"
-    elif kind == "all":
-        if absent:
-            why = f"it does not exist in {', '.join(absent)}"
-    elif kind == "count" and count is not None:
-        hi = len(ORDER) - len(absent)
-        if count > len(ORDER):
-            why = f"the decomp builds {len(ORDER)} versions"
-        elif count < len(present) or count > hi:
-            why = (f"it exists in {len(present)} of the {len(graph)} versions the graph holds"
-                   + (f" and is absent from {', '.join(absent)}" if absent else ""))
+    if (needs != "vers" or vers) and (needs != "count" or count is not None):
+        why = why_of(present=present, vers=vers, held=held, absent=absent, count=count,
+                     graph=graph)
     if not held and kind in ("absent", "exists") or (kind in ("only", "added") and not held
                                                        and why is None):
         chk.unchecked()
         return
     chk.counts["relations"] += 1
     if why:
-        seen = ", ".join(sorted(present, key=lambda v: ORDER.get(v, 99)))
-        chk.emit("wrong-version-claim", 2, name, f"{name}: {why} (the graph has it in {seen})",
+        seen = ", ".join(sorted(present, key=_order))
+        chk.emit(rules.WRONG_VERSION_CLAIM, name, f"{name}: {why} (the graph has it in {seen})",
                  line, [])
 
 
@@ -277,40 +316,54 @@ def _objects(chk: ClaimChecker, toks: list[Tok], line: int, words: set[str]) -> 
         between = toks[lo + 1:hi]
         if any(x.ek == "table" for x in between) or len(between) > 8:
             continue
-        bw = {x.low for x in between}
-        neg = bool(bw & NEGATION)
-        obj = toks[o].name
-        idx = chk.idx
         if toks[j].ek == "asset":
-            if not bw & IN_OBJ:
-                continue
-            actual = idx.assets.get(toks[j].name)
-            if actual is None:
-                continue
-            chk.counts["relations"] += 1
-            if (actual == obj) == neg:
-                chk.emit("wrong-object-dependency", 2, toks[j].name, f"{toks[j].name} is in "
-                         f"{actual}" + (" (the text says it is not)" if neg else f", not {obj}"),
-                         line, [] if neg else [actual])
-            continue
-        if not bw & USES and not bw & PROFILE_OBJ and "'" not in {x.text for x in between}:
-            continue
-        enum = toks[j].name if toks[j].ek == "table" else toks[j].sub
-        actor = idx.actors.get(enum)
-        if actor is None:
-            continue
-        have = actor.objects | ({actor.object} if actor.object else set())
-        profile = bool(bw & PROFILE_OBJ) or (not bw & USES and "object" in
-                                             {x.low for x in toks[max(0, lo - 1):hi]})
-        ok = obj == actor.object if profile else obj in have
-        if not have:
-            chk.unchecked()
-            continue
-        chk.counts["relations"] += 1
-        if ok == neg:
-            shown = actor.object if profile else ", ".join(sorted(have))
-            chk.emit("wrong-object-dependency", 2, enum,
-                     f"{enum}" + (f" uses {obj} (the text says it does not)" if neg else
-                                  (f"'s profile object is {shown}, not {obj}" if profile else
-                                   f" uses {shown}, not {obj}")), line,
-                     [] if neg else [actor.object or shown])
+            _asset_object(chk, toks[j].name, toks[o].name, between, line)
+        else:
+            _actor_object(chk, toks, j, o, line)
+
+
+def _asset_object(chk: ClaimChecker, asset: str, obj: str, between: list[Tok], line: int
+                  ) -> None:
+    """"gEponaSkel is in OBJECT_HORSE"."""
+    bw = {x.low for x in between}
+    if not bw & IN_OBJ:
+        return
+    actual = chk.idx.assets.get(asset)
+    if actual is None:
+        return
+    neg = bool(bw & NEGATION)
+    chk.counts["relations"] += 1
+    if (actual == obj) == neg:
+        chk.emit(rules.WRONG_OBJECT_DEPENDENCY, asset, f"{asset} is in {actual}"
+                 + (" (the text says it is not)" if neg else f", not {obj}"),
+                 line, [] if neg else [actual])
+
+
+def _actor_object(chk: ClaimChecker, toks: list[Tok], j: int, o: int, line: int) -> None:
+    """"ACTOR_EN_HORSE loads OBJECT_HORSE", "EnHorse's profile object is OBJECT_HORSE"."""
+    lo, hi = sorted((j, o))
+    between = toks[lo + 1:hi]
+    bw = {x.low for x in between}
+    if not bw & USES and not bw & PROFILE_OBJ and "'" not in {x.text for x in between}:
+        return
+    enum = toks[j].name if toks[j].ek == "table" else toks[j].sub
+    actor = chk.idx.actors.get(enum)
+    if actor is None:
+        return
+    obj = toks[o].name
+    neg = bool(bw & NEGATION)
+    have = actor.objects | ({actor.object} if actor.object else set())
+    profile = bool(bw & PROFILE_OBJ) or (not bw & USES and "object" in
+                                         {x.low for x in toks[max(0, lo - 1):hi]})
+    ok = obj == actor.object if profile else obj in have
+    if not have:
+        chk.unchecked()
+        return
+    chk.counts["relations"] += 1
+    if ok == neg:
+        shown = actor.object if profile else ", ".join(sorted(have))
+        chk.emit(rules.WRONG_OBJECT_DEPENDENCY, enum,
+                 f"{enum}" + (f" uses {obj} (the text says it does not)" if neg else
+                              (f"'s profile object is {shown}, not {obj}" if profile else
+                               f" uses {shown}, not {obj}")), line,
+                 [] if neg else [actor.object or shown])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from validate import rules
 from validate.claims.mentions import Tok
 from validate.claims.words import NEGATION
 from validate.relfacts import RelFacts, facts_for
@@ -210,13 +211,13 @@ class RelationClaims:
             return
         idx, rf, _ = states[0]
         if neg:
-            chk.emit("wrong-call", 2, caller, f"{caller} does call {callee} in {idx.version} (the "
+            chk.emit(rules.WRONG_CALL, caller, f"{caller} does call {callee} in {idx.version} (the "
                      "text says it does not)", line, [])
             return
         others = sorted(f for f in rf.callers.get(callee, ())
                         if rf.file_of.get(f) == rf.file_of.get(caller))[:3]
         hint = f"; {', '.join(others)} {'does' if len(others) == 1 else 'do'}" if others else ""
-        chk.emit("wrong-call", 2, caller,
+        chk.emit(rules.WRONG_CALL, caller,
                  f"{caller} does not call {callee} in {idx.version} (neither directly nor through "
                  f"the functions of its file){hint}", line, others)
 
@@ -292,12 +293,12 @@ class RelationClaims:
         if same != neg:
             return
         if neg:
-            chk.emit("wrong-profile-slot", 2, enum, f"{fn} is {enum}'s {role} function (the text "
+            chk.emit(rules.WRONG_PROFILE_SLOT, enum, f"{fn} is {enum}'s {role} function (the text "
                      "says it is not)", line, [])
             return
         other = next((k for k, f in actor.profile.items() if f == fn), None)
         extra = f" ({fn} is its {other} function)" if other else ""
-        chk.emit("wrong-profile-slot", 2, enum,
+        chk.emit(rules.WRONG_PROFILE_SLOT, enum,
                  f"{enum}'s {role} function is {actual}, not {fn}{extra}", line, [actual])
 
     def _wiring(self, toks: list[Tok], line: int, r: int, funcs: list[int], what: str,
@@ -323,7 +324,7 @@ class RelationClaims:
         theirs = rf.overlay_of(fn)
         if mine and theirs and mine != theirs and theirs.startswith("ovl_"):
             chk.counts["relations"] += 1
-            chk.emit("wrong-wiring", 2, fn, f"{fn} belongs to {theirs}; {enum} ({mine}) cannot "
+            chk.emit(rules.WRONG_WIRING, fn, f"{fn} belongs to {theirs}; {enum} ({mine}) cannot "
                      f"use it as its {what}", line, [])
             return
         if rf.wiring is None:
@@ -334,7 +335,7 @@ class RelationClaims:
             wired |= rf.wiring.get(f, set())
         chk.counts["relations"] += 1
         if fn not in wired and fn not in actor.profile.values():
-            chk.emit("wrong-wiring", 2, fn, f"no function of {enum} sets {fn} as a function "
+            chk.emit(rules.WRONG_WIRING, fn, f"no function of {enum} sets {fn} as a function "
                      f"pointer in {chk.idx.version}", line, sorted(wired)[:3])
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from validate import rules
 from validate.claims.layout import accepted_offsets
 from validate.clex import Lines
 from validate.index import SymbolIndex
@@ -52,7 +53,7 @@ def check_struct_comments(code: str, idx: SymbolIndex, emit: Callable[..., None]
             counts["fields"] += 1
             claimed = int(mm.group(1), 16)
             if claimed not in accepted_offsets(info):
-                emit("wrong-offset", 2, f"{real}.{info.name}",
+                emit(rules.WRONG_OFFSET, f"{real}.{info.name}",
                      f"{real}.{info.name} is at offset {info.offset:#x} in {idx.version}, "
                      f"not {claimed:#x} (the comment; the compiler lays the struct out)",
                      lines.at(mm.start()), [], Severity.warning)
@@ -61,9 +62,8 @@ def check_struct_comments(code: str, idx: SymbolIndex, emit: Callable[..., None]
         if sm and size is not None:
             counts["ids"] += 1
             if int(sm.group(1), 16) != size:
-                emit("wrong-size", 2, real, f"{real} is {size:#x} bytes in {idx.version}, not "
-                     f"{sm.group(1)} (the comment)", lines.at(m.start("tail")), [],
-                     Severity.warning)
+                emit(rules.WRONG_SIZE, real, f"{real} is {size:#x} bytes in {idx.version}, not "
+                     f"{sm.group(1)} (the comment)", lines.at(m.start("tail")), [], Severity.warning)
 
 
 def member_name(decl: str) -> str | None:

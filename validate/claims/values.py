@@ -66,33 +66,17 @@ class Claim:
     alt: int | None = None  # "198" read as hex: decomp comments often drop the 0x
 
 
+_NO_CLAIM: tuple[str | None, bool, bool] = (None, False, True)
+
+
 def _cue(toks: list[Tok], i: int) -> tuple[str | None, bool, bool]:
     """(cue, strong, no-claim) from the words just before and after the number at ``i``: the
     nearest cue word before it wins; a noun of another quantity ("flags", "frames") before the
     cue, or right after the number, makes it no claim of an entity's id or layout."""
-    cue = None
-    strong = False
-    quantity = False
-    for j in range(i - 1, max(-1, i - 8), -1):
-        t = toks[j]
-        if (t.kind == "op" and t.text in (";", "|")) or t.kind == "num":
-            break
-        key = t.low if t.kind == "word" else t.text if t.kind == "op" else ""
-        if key == "up" and j + 1 < i and toks[j + 1].low == "to":
-            return None, False, True
-        if (key in APPROX or key in CHANGE) and j >= i - 2:
-            return None, False, True  # "about 0x10", "becomes 0x294 bytes", "set to 0x10"
-        if key in OTHER_QUANTITY:
-            quantity = True  # "its flags are 0x10"; unless a cue says what it is of
-            continue
-        if key in CUE_BEFORE:
-            if key == "+" and j != i - 1:
-                continue
-            cue, strong = CUE_BEFORE[key], True
-            break
-        if t.kind == "ent" and t.ek == "struct" and j >= 2 and toks[j - 2].low == "sizeof":
-            cue, strong = SIZE, True
-            break
+    before = _cue_before(toks, i)
+    if before is None:
+        return _NO_CLAIM
+    cue, strong, quantity = before
     k = i + 1
     if k + 2 < len(toks) and toks[k].text == "(" and toks[k + 1].kind == "num" and \
             toks[k + 2].text == ")":
@@ -104,17 +88,47 @@ def _cue(toks: list[Tok], i: int) -> tuple[str | None, bool, bool]:
         if cue is None or cue in (ID, VALUE) or (cue == SIZE and after == SIZE):
             cue, strong = after, True
         elif cue == OFFSET and after == SIZE:
-            return None, False, True  # "at offset 0x24, 12 bytes": two numbers, unclear which
+            return _NO_CLAIM  # "at offset 0x24, 12 bytes": two numbers, unclear which
     if cue is None and i >= 1 and toks[i - 1].low == "at" and toks[i].hexy:
         cue = OFFSET_AT  # "world sits at 0x24 within Actor": an offset if a member is named
+    if _quantity_after(toks, k, cue) or (cue is None and quantity):
+        return _NO_CLAIM
+    return cue, strong, False
+
+
+def _cue_before(toks: list[Tok], i: int) -> tuple[str | None, bool, bool] | None:
+    """(the nearest cue before the number at ``i``, strong, a quantity noun came first), or
+    None when the words before make it no claim ("about", "up to", "set to")."""
+    quantity = False
+    for j in range(i - 1, max(-1, i - 8), -1):
+        t = toks[j]
+        if (t.kind == "op" and t.text in (";", "|")) or t.kind == "num":
+            break
+        key = t.low if t.kind == "word" else t.text if t.kind == "op" else ""
+        if key == "up" and j + 1 < i and toks[j + 1].low == "to":
+            return None
+        if (key in APPROX or key in CHANGE) and j >= i - 2:
+            return None  # "about 0x10", "becomes 0x294 bytes", "set to 0x10"
+        if key in OTHER_QUANTITY:
+            quantity = True  # "its flags are 0x10"; unless a cue says what it is of
+            continue
+        if key in CUE_BEFORE:
+            if key == "+" and j != i - 1:
+                continue
+            return CUE_BEFORE[key], True, quantity
+        if t.kind == "ent" and t.ek == "struct" and j >= 2 and toks[j - 2].low == "sizeof":
+            return SIZE, True, quantity
+    return None, False, quantity
+
+
+def _quantity_after(toks: list[Tok], k: int, cue: str | None) -> bool:
+    """A noun of another quantity just after the number: "0x10 as its flags", "20 frames"."""
     for t in toks[k:k + 3]:
         if t.text in (",", ";", ".", "|") or t.low in ("and", "but", "while"):
             break
         if t.low in OTHER_QUANTITY and not (t.text[:1].islower() and cue == OFFSET_AT):
-            return None, False, True  # "0x10 as its flags", "20 frames"
-    if cue is None and quantity:
-        return None, False, True
-    return cue, strong, False
+            return True
+    return False
 
 
 def _value(toks: list[Tok], i: int, used: set[int]) -> int | None:

@@ -93,8 +93,3 @@ def find_versions(text: str) -> list[VersionMention]:
             out.append(VersionMention(m.start(), m.end(), ALL))
     out.sort(key=lambda v: v.start)
     return out
-
-
-def in_graph(versions: frozenset[str], graph_versions: list[str]) -> list[str]:
-    """The versions of a phrase that the graph holds (in the graph's order)."""
-    return [v for v in graph_versions if v in versions]

@@ -194,6 +194,47 @@ def test_wiring_with_facts(tmp_path):
             val.close()
 
 
+def test_members_of_unnamed_members(tmp_path):
+    """A member of an unnamed struct inside a union is recorded under its dotted path, its
+    offset from the outer struct (as the C ingest writes it); claims about it are checked."""
+    facts = build_facts()
+    fields = [("hdr", 0, 12, "u32[3]"),
+              ("u", 12, 8, "union (unnamed union at include/dd.h:5:5)"),
+              ("u.seek", 12, 4, "struct (unnamed struct at include/dd.h:6:9)"),
+              ("u.seek.lba", 12, 4, "u32"),
+              ("u.mode", 12, 8, "struct (unnamed struct at include/dd.h:9:9)"),
+              ("u.mode.flags", 12, 1, "u8"),
+              ("u.mode.wait", 16, 4, "u32")]
+    facts.node("Struct", name="DdCmd", kind="struct", size=20)
+    for ver in ("gc-eu-mq-dbg", "ntsc-1.0"):
+        facts.rel("IN_VERSION", "DdCmd", ver, from_kind="Struct", to_kind="Version", size=20,
+                  align=4)
+    for pos, (name, off, size, typ) in enumerate(fields):
+        fid = f"DdCmd.{name}"
+        facts.node("Field", id=fid, struct="DdCmd", name=name, offset=off, size=size, type=typ,
+                   position=pos)
+        facts.rel("HAS_FIELD", "DdCmd", fid, position=pos)
+        for ver in ("gc-eu-mq-dbg", "ntsc-1.0"):
+            facts.rel("IN_VERSION", fid, ver, from_kind="Field", to_kind="Version", offset=off,
+                      size=size, type=typ)
+    db = tmp_path / "graph"
+    with EmbeddedStore(db, read_only=False) as w:
+        w.replace_graph(facts)
+    with EmbeddedStore(db, read_only=True) as st:
+        val = Validator(st, Settings(), compile=False)
+        try:
+            def found(text: str) -> set[str]:
+                return {i.code for i in val.validate(_ex(text)).errors()}
+
+            assert found("DdCmd.u.mode.wait is at offset 0x10.") == set()
+            assert found("DdCmd.u.mode.wait is at offset 0x14.") == {"wrong-offset"}
+            assert found("u.mode.wait lives at DdCmd + 0x8.") == {"wrong-offset"}
+            r = val.validate(_ex("DdCmd.u.seek.lba is at offset 0xC."))
+            assert r.ok and r.checked.fields == 1
+        finally:
+            val.close()
+
+
 def test_calls_the_snippet_cannot_make(v):
     def code_of(body: str) -> set[str]:
         return {i.code for i in v.validate_code(

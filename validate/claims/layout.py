@@ -2,10 +2,12 @@
 ``gSaveContext.inventory``, or a bare member of a struct the prose is about.
 
 Offsets come from the graph's Field facts (the C ingest, libclang on the MIPS target):
-a union's members are all at 0; an anonymous struct/union member is recorded as one
-field named ``struct X::(anonymous at ...)`` without its own members, so a name inside
-one cannot be judged; a bitfield is recorded at the byte holding its first bit with the
-size of its declared type, so a claim may name that byte or the start of its storage unit.
+a union's members are all at 0; a member of a named member of unnamed struct/union type
+is recorded under its dotted path (``data.modeSelect.reserve3`` of LEOCmd, its offset from
+LEOCmd); a truly anonymous member (older graphs: ``struct X::(anonymous at ...)``) has no
+members of its own, so a name inside one cannot be judged; a bitfield is recorded at the
+byte holding its first bit with the size of its declared type, so a claim may name that
+byte or the start of its storage unit.
 """
 
 from __future__ import annotations
@@ -103,17 +105,24 @@ def resolve(chain: str, idx: SymbolIndex, roots: list[str], this_struct: str | N
         return None
     root = struct
     cumulative: int | None = 0
-    for k, member in enumerate(parts):
+    k = 0
+    while k < len(parts):
         fields = idx.fields.get(struct)
         if not fields:
             return None
+        # a member of an unnamed struct/union member is recorded under its dotted path
+        # (``data.modeSelect.reserve3`` of LEOCmd, its offset from LEOCmd): longest first
+        end = next((j for j in range(len(parts), k + 1, -1)
+                    if ".".join(parts[k:j]) in fields), k + 1)
+        member = ".".join(parts[k:end])
         info = fields.get(member)
         if info is None:
             if has_anonymous(fields) or not member[:1].islower():
                 return None
             sugg = tuple(difflib.get_close_matches(member, list(fields), n=3, cutoff=0.6))
             return Resolved(struct, member, None, set(), root, sugg)
-        if k == len(parts) - 1:
+        k = end
+        if k == len(parts):
             offs = accepted_offsets(info)
             if cumulative is not None and info.offset is not None:
                 offs |= {cumulative + o for o in offs}

@@ -62,9 +62,15 @@ class Queries:
 class ContextBuilder(CodeFacts, DomainFacts):
     """Builds (and caches) contexts; one builder per store, any version."""
 
-    def __init__(self, store: Any, *, max_tokens: int = 2400, cache_size: int = 512) -> None:
+    def __init__(self, store: Any, *, max_tokens: int = 2400, cache_size: int = 512,
+                 code: Any = None) -> None:
+        from generate.code import NoCode
+        from generate.code.section import CodeSection
+
         self.q = Queries(store)
         self.max_tokens = max_tokens
+        self.provider = code if code is not None else NoCode()
+        self.section = CodeSection(self.provider, self.q)
         self._cache: OrderedDict[tuple[str, str, str], Context] = OrderedDict()
         self._cache_size = cache_size
         self._facts_memo: dict[tuple, list[Fact]] = {}
@@ -80,6 +86,9 @@ class ContextBuilder(CodeFacts, DomainFacts):
             raise ValueError(f"no context builder for {target.kind}; targets are {TARGET_KINDS}")
         facts: list[Fact] = maker(target.key, version)
         ctx = self._bound(target, version, facts)
+        if facts:
+            ctx.code = self.section.for_target(target.kind, target.key, version, facts)
+            ctx.code_provenance = self.provider.provenance
         self._cache[key] = ctx
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

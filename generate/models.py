@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from generate.code import CodeSnippet
+
 Role = Literal["system", "user", "assistant"]
 
 
@@ -50,10 +52,27 @@ class Context(BaseModel):
     version: str
     facts: list[Fact]
     truncated: int = 0  # facts left out to stay within the token bound
+    code: list[CodeSnippet] = Field(default_factory=list)  # verbatim decomp code, ranked
+    code_provenance: str = ""  # where the code was read from (see generate.code)
 
-    def render(self) -> str:
+    def render(self, code_tokens: int | None = None) -> str:
         head = f"Target: {self.target.kind} {self.target.key} (game version {self.version})"
-        return head + "\n" + "\n".join(f.render() for f in self.facts)
+        text = head + "\n" + "\n".join(f.render() for f in self.facts)
+        if self.code:
+            from generate.code.section import budget
+
+            shown = budget(self.code, code_tokens) if code_tokens else self.code
+            text += ("\n\nCODE (verbatim from the decomp, each block with its id, role and "
+                     "file:lines; quote it with the same info string):\n"
+                     + "\n\n".join(s.render() for s in shown))
+        return text
+
+    def code_of(self, *roles: str) -> list[CodeSnippet]:
+        return [s for s in self.code if s.role in roles]
+
+    def snippet(self, entity: str, *roles: str) -> CodeSnippet | None:
+        return next((s for s in self.code if s.entity == entity and (not roles or s.role in roles)),
+                    None)
 
     def by_id(self) -> dict[str, Fact]:
         return {f.id: f for f in self.facts}

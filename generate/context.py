@@ -75,6 +75,21 @@ class ContextBuilder(CodeFacts, DomainFacts):
         self._cache_size = cache_size
         self._facts_memo: dict[tuple, list[Fact]] = {}
 
+    def versions(self) -> tuple[list[str], list[str]]:
+        """(the versions ingested into the graph, the versions the decomp builds): the first
+        from the Version nodes, the second from the IngestRun or the checkout."""
+        if getattr(self, "_versions", None) is None:
+            ingested = [r["id"] for r in self.q.run("generate_versions")]
+            built: list[str] = []
+            try:
+                rows = self.q.store.run("MATCH (r:IngestRun) RETURN r.built_versions AS b")
+                built = [v for v in (rows[0]["b"] or [])] if rows else []
+            except Exception:  # noqa: BLE001 - an older graph without the property
+                built = []
+            built = built or self.provider.built_versions() or ingested
+            self._versions = (ingested, built)
+        return self._versions
+
     def build(self, target: Target, version: str) -> Context:
         key = (target.kind, target.key, version)
         hit = self._cache.get(key)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generate.context_util import _params, _struct_params, _where, hx, plural
+from generate.context_util import _params, _struct_params, _where, hx, plural, versions_text
 from generate.models import Fact
 
 
@@ -77,7 +77,7 @@ class CodeFacts:
         facts = [Fact(
             id=f"versions:{name}", kind="Function", entity=name, source="graph IN_VERSION",
             priority=priority,
-            text=f"{name} exists in {plural(len(versions), 'version')}: {', '.join(versions)}.",
+            text=versions_text(name, versions, *self.versions()),
             data={"versions": versions})]
         here = next((r for r in rows if r["version"] == version), None)
         for r in rows:

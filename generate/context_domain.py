@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generate.context_util import _a, _where, hx, plural
+from generate.context_util import _a, _where, hx, plural, versions_text
 from generate.models import Fact
 
 
@@ -163,8 +163,8 @@ class DomainFacts:
             versions = [r["version"] for r in rows_v]
             facts.append(Fact(id=f"versions:{key}", kind="Global", entity=key,
                               source="graph IN_VERSION", priority=10,
-                              text=f"{name} exists in {plural(len(versions), 'version')}: "
-                                   f"{', '.join(versions)}.", data={"versions": versions}))
+                              text=versions_text(name, versions, *self.versions()),
+                              data={"versions": versions}))
             here = next((r for r in rows_v if r["version"] == version), None)
             for r in rows_v:
                 if here and r["version"] != version and r.get("type") and \

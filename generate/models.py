@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from generate.code import CodeSnippet
 
@@ -98,6 +98,8 @@ class PlanItem(BaseModel):
     concept_chain: list[str] = Field(default_factory=list)
     builds_on: list[str] = Field(default_factory=list)  # ids of earlier plan items (curricula)
     seed: int = 0
+    scenario: str = ""  # the scenario's id in the family's catalogue
+    persona: str = ""
 
 
 class Message(BaseModel):
@@ -128,6 +130,13 @@ class ExampleMetadata(BaseModel):
     entities: list[str] = Field(default_factory=list)  # "Kind:key" the example is grounded in
     prerequisite_chain: list[str] = Field(default_factory=list)
     builds_on: list[str] = Field(default_factory=list)
+    scenario: str = ""
+    persona: str = ""
+    domain: str = ""  # the seed domain of the scenario
+    systems: list[str] = Field(default_factory=list)
+    split: str = ""  # train | validation | test, by target entity
+    has_code: bool = False  # quotes real decomp code or holds a code change
+    code_provenance: str = ""
     generator: str  # "offline" or "anthropic"
     model: str
     usage: Usage = Field(default_factory=Usage)
@@ -145,6 +154,7 @@ class OutputRecord(BaseModel):
 
     messages: list[Message]
     metadata: ExampleMetadata
+    _report: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def line(self) -> str:
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=False)

@@ -10,6 +10,9 @@ items its files already decided.
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -114,7 +117,17 @@ def _query_targets(q: Queries, text: str) -> list[TargetRow]:
     return out
 
 
+def _passes(row: TargetRow, flt: dict[str, str]) -> bool:
+    for key, rx in flt.items():
+        value = {"category": row.detail, "domain": row.detail, "type": row.detail,
+                 "name": row.key, "file": row.file}.get(key, "")
+        if not re.search(rx, value or ""):
+            return False
+    return True
+
+
 def eligible_targets(config: RunConfig, targets: list[TargetRow]) -> dict[str, list[TargetRow]]:
+    """Per family, the targets at least one of its scenarios can be about (kind and filter)."""
     present = [t for t in targets if not t.versions or config.version in t.versions]
     by_kind: dict[str, list[TargetRow]] = {}
     for t in present:
@@ -122,9 +135,13 @@ def eligible_targets(config: RunConfig, targets: list[TargetRow]) -> dict[str, l
     out: dict[str, list[TargetRow]] = {}
     for name in config.families:
         fam = get_family(name)
-        out[name] = [t for kind in fam.target_kinds for t in by_kind.get(kind, [])
-                     if fam.eligible(t.kind, t.key, t.file, t.detail)]
-        out[name].sort(key=lambda r: (r.kind, r.key))
+        rows = []
+        for kind in fam.target_kinds:
+            for t in by_kind.get(kind, []):
+                if any(kind in s.targets and not s.grep and _passes(t, s.target_filter)
+                       for s in fam.scenarios()):
+                    rows.append(t)
+        out[name] = sorted(rows, key=lambda r: (r.kind, r.key))
     return out
 
 
@@ -143,30 +160,79 @@ def check_coverage(config: RunConfig, eligible: dict[str, list[TargetRow]]) -> l
     return [n for n in config.families if n not in empty]
 
 
+GROUP = (2, 3)  # items per (family, target) group: adjacent items share a cached prefix
+
+
 def make_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGraph,
-              limit: int) -> list[PlanItem]:
+              limit: int, contexts: Any = None) -> list[PlanItem]:
+    return list(islice(iter_plan(config, targets, concepts, contexts), limit))
+
+
+def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGraph,
+              contexts: Any = None) -> Iterator[PlanItem]:
+    """The plan, lazily: families in turn, each family's target kinds in turn (so scenes,
+    sequences and concepts appear, not only the many functions), the next target of that
+    kind, then a group of items about that target, each with a scenario whose needs its
+    context meets. Deterministic for a configuration and a graph (and its checkout)."""
     if config.curriculum:
-        return curriculum_plan(config, concepts, targets)
+        yield from curriculum_plan(config, concepts, targets)
+        return
+    from generate.scenario_pick import ScenarioPicker
+
     eligible = eligible_targets(config, targets)
     families = check_coverage(config, eligible)
     fp = config.fingerprint()
     rng = random.Random(f"{config.seed}:{fp}")
-    cycles = {}
+    picker = ScenarioPicker(contexts, config.version) if contexts is not None else None
+    strata: dict[str, dict[str, tuple[list[TargetRow], list[int]]]] = {}
     for name in families:
-        order = list(eligible[name])
-        random.Random(f"{config.seed}:{fp}:{name}").shuffle(order)
-        cycles[name] = (order, [0])
+        by_kind: dict[str, list[TargetRow]] = {}
+        for row in eligible[name]:
+            by_kind.setdefault(row.kind, []).append(row)
+        if picker is not None:
+            for s in get_family(name).scenarios():
+                if s.grep:
+                    rows = [TargetRow(kind="Function", key=fn, detail=f"grep:{s.id}")
+                            for fn, _ in picker.grep(s.grep)]
+                    if rows:
+                        by_kind.setdefault(f"Function~{s.id}", []).extend(rows)
+        strata[name] = {}
+        for kind, rows in sorted(by_kind.items()):
+            order = list(rows)
+            random.Random(f"{config.seed}:{fp}:{name}:{kind}").shuffle(order)
+            strata[name][kind] = (order, [0, 0])  # position, misses in a row
     lo, hi = config.difficulty
-    plan = []
-    for i in range(limit):
-        fam = rng.choice(families)
-        difficulty = rng.randint(lo, hi)
-        order, pos = cycles[fam]
-        row = order[pos[0] % len(order)]
-        pos[0] += 1
-        plan.append(_item(config, fp, i, row.target(), fam, difficulty,
-                          concepts.chain_for(row.kind, row.key)))
-    return plan
+    index = 0
+    turn: dict[str, int] = {}
+    while strata:
+        fam = rng.choice(sorted(strata))
+        kinds = sorted(strata[fam])
+        kind = kinds[turn.get(fam, 0) % len(kinds)]
+        turn[fam] = turn.get(fam, 0) + 1
+        order, state = strata[fam][kind]
+        row = order[state[0] % len(order)]
+        state[0] += 1
+        fitting = picker.fitting(fam, row) if picker is not None else \
+            [s for s in get_family(fam).scenarios() if row.kind in s.targets]
+        if not fitting:
+            state[1] += 1
+            if state[1] >= len(order):  # a whole round without a fit: this kind is done
+                del strata[fam][kind]
+                if not strata[fam]:
+                    del strata[fam]
+            continue
+        state[1] = 0
+        rng.shuffle(fitting)
+        for j in range(rng.randint(*GROUP)):
+            scenario = fitting[j % len(fitting)]
+            personas = sorted(k for k in scenario.ask if k != "any") or ["modder"]
+            if "any" in scenario.ask:
+                personas = sorted(set(personas) | {"beginner", "modder", "expert"})
+            item = _item(config, fp, index, row.target(), fam, rng.randint(lo, hi),
+                         concepts.chain_for(row.kind, row.key))
+            item.scenario, item.persona = scenario.id, rng.choice(personas)
+            index += 1
+            yield item
 
 
 def curriculum_plan(config: RunConfig, concepts: ConceptGraph,
@@ -187,7 +253,9 @@ def curriculum_plan(config: RunConfig, concepts: ConceptGraph,
     level = lo
     for step, c in enumerate(chain):
         domain = concepts.graph.nodes[c].get("domain") or ""
-        fams = [n for n in config.families if get_family(n).eligible("Concept", c, "", domain)]
+        fams = [n for n in config.families if any(
+            "Concept" in s.targets and re.search(s.target_filter.get("domain", ""), domain)
+            for s in get_family(n).scenarios())]
         if not fams:
             fams = ["qa"]
         level = min(hi, max(level, concepts.graph.nodes[c].get("difficulty") or lo))

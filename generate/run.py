@@ -11,12 +11,14 @@ with the same examples as one that never stopped, none twice, none lost.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from importlib import metadata
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from pydantic import BaseModel, Field
 from generate.budget import Budget
 from generate.context import ContextBuilder, Queries
 from generate.curriculum import ConceptGraph
+from generate.dataset import reports_path
 from generate.dedup import Deduplicator
 from generate.ledger import (
     JsonlWriter,
@@ -38,8 +41,9 @@ from generate.ledger import (
 from generate.llm.base import BudgetExhausted, LLMClient, LLMError, LLMRequest
 from generate.llm.offline import NoOfflineExample
 from generate.models import PlanItem, RejectRecord, Usage, stable_hash
-from generate.plan import RunConfig, load_targets, make_plan
+from generate.plan import RunConfig, iter_plan, load_targets
 from generate.process import Job, Outcome, Processor
+from generate.quality import first_question, mask, shape
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,10 @@ class RunOptions(BaseModel):
     plan_factor: int = 6  # plan this many items per wanted example (rejects need spares)
     throttle_s: float = 0.0  # pause before each new item (gentle runs; crash tests)
     sync_interval_s: float = 0.0  # 0: fdatasync every output line; >0: group commit
+    decomp: Path | None = None  # checkout for the code fallback (default: settings/env)
+    dedup_against: list[Path] = Field(default_factory=list)  # earlier runs' outputs
+    shape_cap: int = 4  # examples per masked first-question shape (0: no cap)
+    code_tokens: int = 2400  # bound on the code section of a model's prompt
 
 
 class RunStats(BaseModel):
@@ -110,8 +118,10 @@ class Runner:
         self.stats = RunStats(out=str(options.out), rejects=str(rejects_path(options.out)),
                               ledger=str(ledger_path(options.out)))
         self.q = Queries(store)
-        self.contexts = ContextBuilder(store, max_tokens=config.max_context_tokens)
+        self.contexts = ContextBuilder(store, max_tokens=config.max_context_tokens,
+                                       code=code_provider(store, self.q, options.decomp))
         self.dedup = Deduplicator(config.dedup_threshold)
+        self.shapes: dict[str, int] = {}
         self.decided: set[str] = set()
         self.budget = Budget(options.budget_usd)
         self.open_batches: list[dict[str, Any]] = []
@@ -186,7 +196,7 @@ class Runner:
             self.accepted_ids.add(meta["id"])
             if meta.get("target_kind") == "Concept":
                 self.accepted_by_concept.setdefault(meta["target"], []).append(meta["id"])
-            self.dedup.remember(meta["id"], _text(row.get("messages", [])))
+            self._remember(meta["id"], row.get("messages", []))
             self.stats.accepted += 1
             self.stats.repaired += int(bool(meta.get("repaired")))
         for row in read_jsonl(rej):
@@ -198,12 +208,15 @@ class Runner:
         rows = self.q.run("generate_ingest_run")
         return rows[0]["id"] if rows else None
 
-    def plan(self) -> list[PlanItem]:
+    def plan_iter(self) -> Iterator[PlanItem]:
         targets = load_targets(self.q, self.config)
         concepts = ConceptGraph.load(self.q)
+        return iter_plan(self.config, targets, concepts, self.contexts)
+
+    def plan(self) -> list[PlanItem]:
         # At least 64 items, so that the head that identifies the plan is always complete.
         limit = max(64, self.config.count * max(1, self.options.plan_factor) + 10)
-        return make_plan(self.config, targets, concepts, limit)
+        return list(islice(self.plan_iter(), limit))
 
     # -- the run ------------------------------------------------------------------------
     def run(self) -> RunStats:
@@ -213,18 +226,23 @@ class Runner:
             raise RunError(f"Version {self.config.version!r} is not in the graph; it has "
                            f"{', '.join(sorted(versions))}.")
         events = self._files()
-        plan = self.plan()
+        limit = max(64, self.config.count * max(1, self.options.plan_factor) + 10)
+        stream = islice(self.plan_iter(), limit)
+        head = list(islice(stream, 64))
         # The plan is a prefix-stable sequence: its head identifies it whatever --count is.
-        plan_hash = stable_hash([i.id for i in plan[:64]])
+        plan_hash = stable_hash([i.id for i in head])
         ingest = self._ingest_run()
         self.processor = Processor(
             self.validator, generator=self.client.generator, model=self.client.model,
             ootkg_version=ootkg_version(), ingest_run=ingest, run_id=self.config.fingerprint(),
-            max_tokens=self.config.max_tokens)
-        self.stats.planned = len(plan)
+            max_tokens=self.config.max_tokens, contexts=self.contexts,
+            code_tokens=self.options.code_tokens)
+        if self.config.curriculum:
+            head += list(stream)
+        self.stats.planned = len(head)
         # A curriculum covers every step from the first prerequisite to the concept, even
         # when that is more than --count.
-        self.wanted = max(self.config.count, len(plan)) if self.config.curriculum \
+        self.wanted = max(self.config.count, len(head)) if self.config.curriculum \
             else self.config.count
         self.stats.wanted = self.wanted
         self.ledger = Ledger(ledger_path(self.options.out))
@@ -237,7 +255,10 @@ class Runner:
                               fingerprint=self.config.fingerprint(), plan_hash=plan_hash,
                               ingest_run=ingest, ootkg_version=ootkg_version(),
                               generator=self.client.generator, model=self.client.model)
+        self._remember_earlier()
         self.out = JsonlWriter(self.options.out, sync_interval=self.options.sync_interval_s)
+        self.reports = JsonlWriter(reports_path(self.options.out),
+                                   sync_interval=max(self.options.sync_interval_s, 0.5))
         self.rejects = JsonlWriter(rejects_path(self.options.out),
                                    sync_interval=max(self.options.sync_interval_s, 0.5))
         warm = getattr(self.validator, "index", None)
@@ -245,7 +266,7 @@ class Runner:
             warm(self.config.version)  # the symbol index loads once, before the clock runs
         self.stats.setup_s = time.perf_counter() - t0
         try:
-            todo = deque(i for i in plan if i.id not in self.decided)
+            todo = LazyQueue(i for i in chain(head, stream) if i.id not in self.decided)
             if self.stats.accepted >= self.wanted:
                 self.stats.stop_reason = "complete"
             elif self.options.batch:
@@ -264,6 +285,7 @@ class Runner:
             raise
         finally:
             self.out.close()
+            self.reports.close()
             self.rejects.close()
             self.ledger.close()
             self.stats.elapsed_s = time.perf_counter() - t0
@@ -366,17 +388,39 @@ class Runner:
                               usage=resp.usage.model_dump(), stop_reason=resp.stop_reason)
         return self.processor.advance(job, resp, can_repair=self.client.repairs)
 
+    def _remember(self, key: str, messages: list[dict[str, Any]]) -> None:
+        self.dedup.remember(key, mask(_text(messages)))
+        sh = shape(first_question(messages))
+        self.shapes[sh] = self.shapes.get(sh, 0) + 1
+
+    def _remember_earlier(self) -> None:
+        """Examples of earlier runs (``--dedup-against``) count as already written."""
+        for path in self.options.dedup_against:
+            if not Path(path).is_file():
+                raise RunError(f"--dedup-against {path}: no such file.")
+            for row in read_jsonl(Path(path)):
+                self._remember("earlier:" + row.get("metadata", {}).get("id", ""),
+                               row.get("messages", []))
+
     def _decide(self, job: Job, outcome: Outcome) -> None:
         if outcome.record is not None:
             rec = outcome.record
-            dup = self.dedup.check(rec.metadata.id, _text([m.model_dump() for m in rec.messages]))
-            if dup is not None:
+            msgs = [m.model_dump() for m in rec.messages]
+            sh = shape(first_question(msgs))
+            dup = self.dedup.check(rec.metadata.id, mask(_text(msgs)))
+            capped = dup is None and self.options.shape_cap and \
+                self.shapes.get(sh, 0) >= self.options.shape_cap
+            if dup is not None or capped:
+                detail = f"near-duplicate of {dup}" if dup else \
+                    f"{self.options.shape_cap} examples already ask a question of this shape"
                 outcome = Outcome(reject=self.processor.reject(
-                    job, "duplicate", f"near-duplicate of {dup}",
-                    rec.metadata.validation, rec.messages))
+                    job, "duplicate" if dup else "shape-cap", detail,
+                    rec._report, rec.messages))
                 outcome.reject.duplicate_of = dup
             else:
+                self.shapes[sh] = self.shapes.get(sh, 0) + 1
                 self._link_builds_on(rec)
+                self.reports.write(json.dumps({"id": rec.metadata.id, "report": rec._report}))
                 self.out.write(rec.line())
                 self.decided.add(rec.metadata.id)
                 self.stats.accepted += 1
@@ -410,7 +454,7 @@ class Runner:
             self.accepted_by_concept.setdefault(meta.target, []).append(meta.id)
 
     def _count_reject(self, reason: str) -> None:
-        if reason == "duplicate":
+        if reason in ("duplicate", "shape-cap"):
             self.stats.duplicates += 1
         elif reason == "unsupported":
             self.stats.unsupported += 1
@@ -420,3 +464,57 @@ class Runner:
 
 def _text(messages: list[dict[str, Any]]) -> str:
     return "\n".join(m.get("content", "") for m in messages)
+
+
+class LazyQueue:
+    """A deque over a lazy iterator: popleft/appendleft/truth, pulling items on demand."""
+
+    def __init__(self, items: Iterator[PlanItem] | Any) -> None:
+        self._it = iter(items)
+        self._front: deque[PlanItem] = deque()
+
+    def _fill(self) -> bool:
+        if self._front:
+            return True
+        nxt = next(self._it, None)
+        if nxt is None:
+            return False
+        self._front.append(nxt)
+        return True
+
+    def __bool__(self) -> bool:
+        return self._fill()
+
+    def popleft(self) -> PlanItem:
+        if not self._fill():
+            raise IndexError("empty plan")
+        return self._front.popleft()
+
+    def appendleft(self, item: PlanItem) -> None:
+        self._front.appendleft(item)
+
+    def __iter__(self) -> Iterator[PlanItem]:
+        while self._fill():
+            yield self._front.popleft()
+
+
+def code_provider(store: Any, q: Any, decomp: Path | None) -> Any:
+    """The checkout fallback when a checkout is found (``--decomp``, OOTKG_DECOMP,
+    OOT_DECOMP, or the IngestRun's recorded path), else no code."""
+    import os
+
+    from generate.code import NoCode
+
+    cands: list[Any] = [decomp, os.environ.get("OOTKG_DECOMP"), os.environ.get("OOT_DECOMP")]
+    try:
+        rows = store.run("MATCH (r:IngestRun) RETURN r.decomp_path AS p")
+        cands += [r.get("p") for r in rows]
+    except Exception:  # noqa: BLE001 - an older graph without the property
+        pass
+    for c in cands:
+        if c and (Path(c) / "include" / "versions.h").is_file():
+            from generate.code.checkout import CheckoutCode
+
+            return CheckoutCode(Path(c), q)
+    log.warning("no decomp checkout found (--decomp, OOTKG_DECOMP): contexts carry no code")
+    return NoCode()

@@ -38,7 +38,8 @@ OWN_ROLES = ("own", "init", "update", "draw", "destroy")
 
 
 class Evidence(BaseModel):
-    function: str
+    function: str = ""  # a function of the graph...
+    file: str = ""  # ...or a file of the checkout (Makefile, spec, a header)
     match: str
     say: str = ""
 
@@ -74,6 +75,7 @@ class Catalogue(BaseModel):
     family: str
     instructions: str
     scenarios: list[Scenario]
+    glossary: dict[str, str] = Field(default_factory=dict)  # names the recipes may explain
 
 
 class Persona(BaseModel):

@@ -48,6 +48,10 @@ class Validator:
         self._versions: list[str] | None = None
         self.compiler = None
         self.compile_note = "level 1 (compile) not requested"
+        from validate.compile import find_decomp
+
+        root = find_decomp(store, settings, decomp)
+        self.decomp_root = root if root is not None and (root / "include").is_dir() else None
         if compile:
             from validate.compile import make_compiler
 
@@ -118,22 +122,45 @@ class Validator:
         issues: list[Issue] = []
         counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0}
         report = ValidationReport(id=ex_id, version=version)
+
+        # quotes of the decomp: verified line by line, then left out of the code checks
+        from validate.quotes import check_quotes
+
+        quote_issues, verified = check_quotes(blocks, self.decomp_root)
+        issues += quote_issues
+        all_blocks = blocks
+        if verified or any(b.edit for b in blocks):
+            keep = [i for i, b in enumerate(blocks) if i not in verified and not b.edit]
+            if compiled is not None and len(keep) != len(blocks):
+                compiled = None  # submitted with the quotes: compile again without them
+            report.notes.append(f"{len(verified)} quote(s) of the decomp verified line by line; "
+                                f"{sum(b.edit for b in blocks)} edit block(s) checked at levels "
+                                "2-4, not compiled alone")
+            scope = None
+            code_blocks = [b for i, b in enumerate(blocks) if i not in verified]
+            compile_blocks = [blocks[i] for i in keep]
+        else:
+            code_blocks = compile_blocks = blocks
         if scope is None:
-            scope = self._scope(idx, blocks, prose)
+            scope = self._scope(idx, code_blocks, prose)
         if scope.actor and scope.actor.instance_struct and "this" not in scope.vars:
             from validate.ctypes_ import CType
             scope.this_type = CType(scope.actor.instance_struct, 1)
+        blocks = code_blocks
 
         # level 1
-        if not blocks:
+        if not all_blocks:
             report.levels[1] = "not-applicable"
+        elif not compile_blocks and self.compiler is not None:
+            report.levels[1] = "passed"
         elif self.compiler is None:
             report.levels[1] = "skipped"
             report.notes.append(f"level 1 skipped: {self.compile_note}")
             issues += include_issues(blocks)
         else:
             fut = compiled if compiled is not None else self.compiler.submit(
-                version, blocks, scope.actor, set(idx.structs), _asset_objects(blocks, idx))
+                version, compile_blocks, scope.actor, set(idx.structs),
+                _asset_objects(compile_blocks, idx))
             result = self.compiler.result(fut)
             issues += result.issues
             report.notes += result.notes
@@ -161,7 +188,7 @@ class Validator:
 
         report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0,
                                                       i.block or 0, i.line or 0))
-        report.checked = Checked(code_blocks=len(blocks), **counts)
+        report.checked = Checked(code_blocks=len(all_blocks), **counts)
         for level in (2, 3, 4):
             report.levels[level] = "failed" if any(
                 i.level == level and i.severity is Severity.error for i in issues) else "passed"

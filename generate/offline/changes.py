@@ -1,0 +1,144 @@
+"""Code changes built on a real function: every call they add is a graph function whose
+signature the context holds, every value is read from the function itself.
+
+``make(kind, job)`` returns (the edit block, what it does in prose) or None when the
+target's code does not support that change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from generate.code import CodeSnippet
+from generate.offline.compose import Job, edit
+
+_FLOAT = re.compile(r"^(-?\d+(?:\.\d+)?)f$")
+
+
+def _fn(job: Job, *roles: str) -> CodeSnippet | None:
+    for r in roles:
+        for s in job.ctx.code_of(r):
+            if len(s.lines()) <= 40 and not s.note:
+                return s
+    return None
+
+
+def _this(snip: CodeSnippet) -> str:
+    """How the function names the actor: ``&this->actor`` when it casts ``this``, else the
+    ``Actor*`` parameter's name."""
+    if re.search(r"\bthis\s*=\s*\(\w+\*\)\s*thisx", snip.text) or "->actor." in snip.text:
+        return "&this->actor"
+    m = re.search(r"\(\s*Actor\*\s*(\w+)", snip.lines()[0])
+    return m.group(1) if m else "&this->actor"
+
+
+def scale(job: Job) -> tuple[str, str] | None:
+    s = _fn(job, "init")
+    if s is None:
+        return None
+    call = next((c for c in s.data.get("calls", []) if c["name"] == "Actor_SetScale"
+                 and len(c["args"]) == 2 and _FLOAT.match(c["args"][1])), None)
+    if call is None:
+        return None
+    old = float(_FLOAT.match(call["args"][1]).group(1))
+    new = f"{old * 2:g}"
+    new = new if "." in new or "e" in new else new + ".0"
+    lines = s.lines()
+    i = call["line"] - s.first
+    if not (0 <= i < len(lines)) or call["args"][1] not in lines[i]:
+        return None
+    lines[i] = lines[i].replace(call["args"][1], f"{new}f", 1)
+    changed = s.model_copy(update={"text": "\n".join(lines)})
+    block = edit(changed, None, [])
+    if block is None:
+        return None
+    return block, (f"{s.entity} sets the scale once, at line {call['line']}: "
+                   f"`Actor_SetScale({call['args'][0]}, {call['args'][1]})`. Doubling it means "
+                   f"passing {new}f there; every draw uses `actor.scale`, so nothing else changes "
+                   "for the model (colliders keep their own radius and height).")
+
+
+def sfx(job: Job) -> tuple[str, str] | None:
+    s = _fn(job, "update")
+    effect = job.values.get("sfx")
+    if s is None or not effect:
+        return None
+    who = _this(s)
+    block = edit(s, None, [f"Actor_PlaySfx({who}, {effect});"])
+    if block is None:
+        return None
+    return block, (f"`{effect}` is a sound this actor's own code already plays, so its bank "
+                   f"and object are right for it. Called from {s.entity} it starts every frame; "
+                   "`Actor_PlaySfx` ties it to the actor's position.")
+
+
+def focus(job: Job) -> tuple[str, str] | None:
+    s = _fn(job, "update")
+    if s is None or any(c["name"] == "Actor_SetFocus" for c in s.data.get("calls", [])):
+        return None
+    who = _this(s)
+    block = edit(s, None, [f"Actor_SetFocus({who}, 40.0f); // height above the feet: pick yours"])
+    if block is None:
+        return None
+    return block, (f"{s.entity} does not call `Actor_SetFocus` itself, so the focus point "
+                   "(what targeting and the camera look at) only moves when something else "
+                   "sets it. Calling it each frame keeps it on the actor; 40.0f is a starting "
+                   "height, not a value from this actor.")
+
+
+def collider(job: Job) -> tuple[str, str] | None:
+    s = _fn(job, "update")
+    struct = job.ctx.first("size:")
+    cyl = next((f for f in job.ctx.of("field:") if (f.data.get("type") or "") == "ColliderCylinder"),
+               None)
+    if s is None or cyl is None or struct is None:
+        return None
+    names = {c["name"] for c in s.data.get("calls", [])}
+    if "Collider_UpdateCylinder" in names:
+        return None
+    m = cyl.data["field"]
+    who = _this(s)
+    block = edit(s, None, [f"Collider_UpdateCylinder({who}, &this->{m});",
+                           f"CollisionCheck_SetOC(play, &play->colChkCtx, &this->{m}.base);"])
+    if block is None:
+        return None
+    job.use(cyl)
+    return block, (f"{cyl.text} `Collider_UpdateCylinder` copies the actor's current position "
+                   "into the cylinder, and `CollisionCheck_SetOC` registers it for this frame's "
+                   "object-collision pass; the registration is cleared every frame, so both "
+                   "belong in the update function.")
+
+
+def kill_on_switch(job: Job) -> tuple[str, str] | None:
+    s = _fn(job, "update")
+    if s is None:
+        return None
+    who = _this(s)
+    block = edit(s, None, ["if (Flags_GetSwitch(play, 0x10)) { // switch flag 0x10: use your room's",
+                           f"    Actor_Kill({who});", "    return;", "}"])
+    if block is None:
+        return None
+    return block, ("`Flags_GetSwitch(play, flag)` reads the current scene's switch flags. "
+                   "`Actor_Kill` only clears the actor's update and draw functions (and its "
+                   "attention flag); `Actor_UpdateAll` deletes it the next time it reaches it. "
+                   "Return right away so the rest of this update does not run on it. 0x10 is "
+                   "an example flag number.")
+
+
+CHANGES: dict[str, Callable[[Job], tuple[str, str] | None]] = {
+    "scale": scale, "sfx": sfx, "focus": focus, "collider": collider,
+    "kill-on-switch": kill_on_switch}
+
+
+def make(kind: str | None, job: Job) -> tuple[str, str] | None:
+    fn = CHANGES.get(kind or "")
+    return fn(job) if fn else None
+
+
+def any_change(job: Job, kinds: list[str]) -> tuple[str, str] | None:
+    for k in kinds:
+        got = make(k, job)
+        if got:
+            return got
+    return None

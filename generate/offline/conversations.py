@@ -1,0 +1,100 @@
+"""Multi-turn recipes written turn by turn around the real cause: a debugging session
+(symptom, a clarifying question that matters to this cause, a real dead end, the cause with
+the engine code that shows it, the fix, a verification) and a feature built step by step."""
+
+from __future__ import annotations
+
+from generate.families.base import Draft
+from generate.offline import changes
+from generate.offline.compose import (
+    Job,
+    evidence_text,
+    finish,
+    question,
+    quote,
+    systems_line,
+    thanks,
+    tradeoffs,
+    where,
+)
+from generate.scenario import OWN_ROLES
+
+
+def debug(job: Job) -> Draft | None:
+    s = job.scenario
+    if not (s.clarify and s.dead_end and s.cause and job.evidence):
+        return None
+    look = next((x for r in (s.change.get("roles") or []) + list(OWN_ROLES)
+                 for x in job.ctx.code_of(r)), None)
+    if look is None:
+        return None
+    d = Draft([]).user(question(job))
+    d.assistant(job.fill(s.clarify["q"]))
+    d.user(job.fill(s.clarify["a"]))
+    dead = job.fill(s.dead_end["try"])
+    d.assistant(quote(job, look, 22 if job.difficulty < 3 else 30,
+                      dead + " " + job.pick([f"Here is {look.entity} ({where(look)}):",
+                                             f"{look.entity}, {where(look)}:",
+                                             f"Start from {look.entity} ({where(look)}):"])))
+    d.user(job.fill(s.dead_end["result"]))
+    parts = [job.fill(s.cause), evidence_text(job, 1 if job.difficulty < 3 else 2)]
+    change = changes.any_change(job, list(s.change.get("kinds", []))) if job.difficulty >= 2 \
+        else None
+    if s.fix:
+        parts.append(job.fill(s.fix))
+    if change:
+        parts.append(change[1] + "\n\n" + change[0])
+    head = job.ctx.first("actor:") or job.ctx.first("sig:") or job.ctx.first("size:")
+    if head is not None and job.difficulty >= 3:
+        parts.append(head.text)
+        job.use(head)
+    if job.difficulty >= 4:
+        parts += [x for x in (systems_line(job), tradeoffs(job)) if x]
+    d.assistant("\n\n".join(p for p in parts if p))
+    d.user(thanks(job))
+    verify = job.fill(s.verify) if s.verify else "Rebuild and reproduce the original steps."
+    if job.difficulty >= 3 and s.notes:
+        verify += " " + " ".join(job.fill(n) for n in s.notes)
+    d.assistant(verify)
+    return finish(job, d)
+
+
+def feature(job: Job) -> Draft | None:
+    s = job.scenario
+    actor, size = job.ctx.first("actor:"), job.ctx.first("size:")
+    struct = next(iter(job.ctx.code_of("struct")), None)
+    upd = next(iter(job.ctx.code_of("update")), None)
+    change = changes.any_change(job, list(s.change.get("kinds", [])))
+    if actor is None or size is None or struct is None or upd is None or change is None:
+        return None
+    job.use(actor, size)
+    d = Draft([]).user(question(job))
+    plan = job.fill(s.cause) if s.cause else "Two parts: state, then logic in the update function."
+    d.assistant(plan + " " + job.pick([f"The per-frame code is {upd.entity} ({where(upd)}).",
+                                       f"Logic goes in {upd.entity}, {where(upd)}.",
+                                       f"{upd.entity} ({where(upd)}) runs every frame."]))
+    d.user(job.pick(["Where does new state go, and what does it cost?",
+                     "Do I need new members in the struct?", "What about the state?"]))
+    sz = size.data
+    align = max(sz.get("align") or 4, 4)
+    start = (sz["size"] + 3) // 4 * 4
+    new = (start + 4 + align - 1) // align * align
+    d.assistant(quote(job, struct, 28, f"{size.text} The struct ({where(struct)}):")
+                + f"\n\nAn `s32` appended after the last member starts at 0x{start:X}; with "
+                f"alignment {align} the struct becomes 0x{new:X} bytes. The profile uses "
+                f"`sizeof({sz['name']})`, so the instance size follows.")
+    d.user(job.pick(["Now the code.", "And the logic?", "Show me the change."]))
+    d.assistant(change[1] + "\n\n" + change[0])
+    d.user(job.pick(["How do I test it?", "How do I know it works?", "Testing?"]))
+    test = job.fill(s.verify) if s.verify else "Rebuild, spawn it, and watch it in a debugger."
+    if job.difficulty >= 3:
+        ev = evidence_text(job, 1)
+        if ev:
+            test += "\n\n" + ev
+    if job.difficulty >= 4:
+        test += "\n\n" + "\n\n".join(x for x in (systems_line(job), tradeoffs(job)) if x)
+    d.assistant(test)
+    return finish(job, d)
+
+
+CONVERSATIONS = {"debug": debug, "feature": feature}

@@ -1,0 +1,54 @@
+"""Quotes of the decomp: a C block whose fence names ``path:first-last`` claims to be those
+lines of the checkout. With a checkout, the claim is checked line by line (``quote-mismatch``,
+``quote-unknown-file``); a verified quote is the decomp's own code, so it is neither
+compiled alone (it refers to its file's statics) nor re-checked at levels 2-4.
+An ``edit`` block (```c edit path:first-last) is a changed version of those lines: it is
+checked at levels 2-4 like any code, and not compiled alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from validate.extract import CodeBlock
+from validate.models import Issue
+
+
+def check_quotes(blocks: list[CodeBlock], root: Path | None) -> tuple[list[Issue], set[int]]:
+    """Issues, and the indexes (in ``blocks``) of the quotes verified against ``root``."""
+    issues: list[Issue] = []
+    verified: set[int] = set()
+    if root is None:
+        return issues, verified
+    for i, b in enumerate(blocks):
+        if not b.location or b.edit:
+            continue
+        path, _, span = b.location.rpartition(":")
+        first, _, last = span.partition("-")
+        lo, hi = int(first), int(last or first)
+        rel = Path(path)
+        full = (root / rel).resolve()
+        if rel.is_absolute() or ".." in rel.parts or not str(full).startswith(str(root.resolve())):
+            issues.append(Issue(code="quote-unknown-file", level=1, message=f"{path} is not a "
+                                "path inside the decomp", message_index=b.message_index,
+                                block=b.block_index))
+            continue
+        try:
+            lines = full.read_text(errors="replace").split("\n")
+        except OSError:
+            issues.append(Issue(code="quote-unknown-file", level=1,
+                                message=f"the decomp has no file {path}",
+                                message_index=b.message_index, block=b.block_index))
+            continue
+        want = [x.rstrip() for x in lines[lo - 1:hi]]
+        got = [x.rstrip() for x in b.code.rstrip("\n").split("\n")]
+        if want != got:
+            bad = next((k for k, (w, g) in enumerate(zip(want, got, strict=False)) if w != g),
+                       min(len(want), len(got)))
+            issues.append(Issue(code="quote-mismatch", level=1,
+                                message=f"the block says it is {b.location} but line "
+                                        f"{bad + 1} differs from the decomp",
+                                message_index=b.message_index, block=b.block_index,
+                                line=bad + 1))
+            continue
+        verified.add(i)
+    return issues, verified

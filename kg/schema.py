@@ -127,7 +127,9 @@ _NODE_KINDS: list[NodeKind] = [
                                "summary": S}),
     NodeKind("IngestRun", "id", {"id": S, "decomp_commit": S, "versions": SL, "started": S,
                                  "duration": F, "counts": S, "ootkg_version": S,
-                                 "sources": SL}),
+                                 "sources": SL, "decomp_path": S, "built_versions": SL},
+             "One ingest: versions = the ingested ones, built_versions = every version the "
+             "checkout builds; decomp_path: where the checkout was (the code fallback reads it)."),
     NodeKind("Example", "id", {"id": S, "family": S, "difficulty": I, "version": S, "ok": B,
                                "level_reached": I, "generator": S, "model": S, "target": S,
                                "created": S, "output": S}),

@@ -39,8 +39,13 @@ class CodeSnippet(BaseModel):
 
     def fence(self, lang: str = "c") -> str:
         """The block as an answer quotes it: the info string names where it is from, so the
-        validator checks it as a quotation (not compiled alone)."""
-        return f"```{lang} {self.where}\n{self.text.rstrip()}\n```"
+        validator checks it as a quotation (not compiled alone). Trailing blank lines are
+        left out, and the range says so."""
+        text = self.text.rstrip()
+        last = self.first + text.count("\n")
+        where = f"{self.file}:{self.first}" if last == self.first else \
+            f"{self.file}:{self.first}-{last}"
+        return f"```{lang} {where}\n{text}\n```"
 
     def render(self) -> str:
         note = f"; {self.note}" if self.note else ""

@@ -64,9 +64,6 @@ class CodeSection:
                 last = ext[1] if ext else first
             last = min(last, first + MAX_EXCERPT - 1)
             text = "\n".join(lines[first - 1:last])
-            indent = min((len(x) - len(x.lstrip()) for x in text.split("\n") if x.strip()),
-                         default=0)
-            text = "\n".join(x[indent:] for x in text.split("\n"))
             return CodeSnippet(id=f"code:ev:{snip.entity}:{snip.first + i}", role=role,
                                entity=snip.entity, kind=snip.kind, file=snip.file,
                                first=snip.first + i, last=snip.first + last - 1, text=text,

@@ -6,6 +6,7 @@ when the context does not carry what the recipe needs."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -52,8 +53,16 @@ def _converse(d: Draft, turns: int, rng: random.Random) -> Draft | None:
         else:
             chunks.append(para)
     parts = turns // 2
-    if len(chunks) < parts:
-        return None
+    while len(chunks) < parts:
+        i = max((k for k, c in enumerate(chunks) if "```" not in c), default=None,
+                key=lambda k: len(chunks[k]))
+        if i is None:
+            return None
+        sentences = re.split(r"(?<=[.:])\s+(?=[A-Z`])", chunks[i])
+        if len(sentences) < 2:
+            return None
+        half = len(sentences) // 2
+        chunks[i:i + 1] = [" ".join(sentences[:half]), " ".join(sentences[half:])]
     size = -(-len(chunks) // parts)
     groups = ["\n\n".join(chunks[i:i + size]) for i in range(0, len(chunks), size)]
     out = Draft([], facts=d.facts, meta=d.meta)

@@ -22,7 +22,7 @@ from generate.scenario import OWN_ROLES
 
 def debug(job: Job) -> Draft | None:
     s = job.scenario
-    if not (s.clarify and s.dead_end and s.cause and job.evidence):
+    if not (s.clarify and s.dead_end and s.cause) or (s.evidence and not job.evidence):
         return None
     look = next((x for r in (s.change.get("roles") or []) + list(OWN_ROLES)
                  for x in job.ctx.code_of(r)), None)
@@ -38,6 +38,11 @@ def debug(job: Job) -> Draft | None:
                                              f"Start from {look.entity} ({where(look)}):"])))
     d.user(job.fill(s.dead_end["result"]))
     parts = [job.fill(s.cause), evidence_text(job, 1 if job.difficulty < 3 else 2)]
+    moved = [f for f in job.ctx.facts if f.id.startswith(("offdiff:", "sizediff:", "sigdiff:"))]
+    if moved:
+        shown = moved[: 2 + job.difficulty]
+        parts.append("\n".join(f"- {f.text}" for f in shown))
+        job.use(*shown)
     change = changes.any_change(job, list(s.change.get("kinds", []))) if job.difficulty >= 2 \
         else None
     if s.fix:

@@ -21,6 +21,7 @@ from typing import Any
 _FACT = re.compile(r"^\[(?P<id>[^\]]+)\] (?P<text>.*?)(?: \(source: [^)]*\))?$", re.M)
 _TARGET = re.compile(r"^Target: (\w+) (\S+) \(game version ([\w.\-]+)\)", re.M)
 _TURNS = re.compile(r"at least (\d+) turns")
+_QUOTE = re.compile(r"```c src/\S+\n.*?\n```", re.S)
 
 
 class Stub:
@@ -58,8 +59,12 @@ class Stub:
         turns = int(m.group(1)) if (m := _TURNS.search(text_in)) else 2
         kind, key, version = target.groups() if target else ("?", "?", "?")
         first_id, first_text = facts[0] if facts else ("", "The graph has no facts here.")
-        msgs = [("user", f"What does the decomp say about {key} in {version}?"),
-                ("assistant", first_text)]
+        quote = _QUOTE.search(text_in)
+        code = f"\n\n{quote.group(0)}" if quote else ""
+        item = re.search(r"^ITEM: scenario (\S+) \(([^)]*)\)", text_in, re.M)
+        ask = f" I mean: {item.group(2)}." if item else ""
+        msgs = [("user", f"What does the decomp say about {key} in {version}?{ask}"),
+                ("assistant", first_text + code)]
         while len(msgs) < turns:
             msgs += [("user", "Can you say that again in other words?"),
                      ("assistant", f"In short: {first_text}")]
@@ -67,7 +72,13 @@ class Stub:
             msgs[-1] = ("assistant", msgs[-1][1] + "\n\n```c\nvoid Mod_Boom(Actor* thisx) {\n"
                         "    Actor_ExplodeEverything(thisx);\n}\n```")
         out = "\n".join(f"<{r}>{c}</{r}>" for r, c in msgs) + f"\n<facts_used>{first_id}</facts_used>"
-        cache_key = json.dumps([body.get("system"), body["messages"][0]["content"][0]])
+        # The cached prefix: the system prompt and the content blocks up to the last one
+        # marked cache_control (the API caches the longest marked prefix it has seen).
+        content = body["messages"][0]["content"]
+        content = content if isinstance(content, list) else [{"text": content}]
+        marked = [i for i, c in enumerate(content) if c.get("cache_control")]
+        upto = content[: marked[-1] + 1] if marked else []
+        cache_key = json.dumps([body.get("system"), upto])
         with self.lock:
             hit = cache_key in self._cached
             self._cached.add(cache_key)

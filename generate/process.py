@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generate.families import get_family
@@ -143,9 +143,8 @@ class Processor:
         req = job.request
         history = [Message(role="assistant", content=previous or "(empty)"),
                    Message(role="user", content=problem)]
-        return LLMRequest(item=req.item, context=req.context, system=req.system,
-                          instruction=req.instruction, max_tokens=req.max_tokens,
-                          history=history, attempt=1)
+        # The same prompt (family block, facts, code, scenario) with the repair turns after it.
+        return replace(req, history=history, attempt=1)
 
     def _grounding(self, ctx: Context, claimed: list[str], messages: list[Message]) -> list[str]:
         known = ctx.by_id()

@@ -61,8 +61,12 @@ class Stub:
         first_id, first_text = facts[0] if facts else ("", "The graph has no facts here.")
         quote = _QUOTE.search(text_in)
         code = f"\n\n{quote.group(0)}" if quote else ""
+        # A model answers the item's task: the scenario and the difficulty's task (items of
+        # one target group share facts and code but differ in these).
         item = re.search(r"^ITEM: scenario (\S+) \(([^)]*)\)", text_in, re.M)
-        ask = f" I mean: {item.group(2)}." if item else ""
+        task = re.search(r"^Difficulty \d: (.*)$", text_in, re.M)
+        ask = (f" I mean: {item.group(2)}." if item else "") + \
+            (f" My task: {task.group(1)}" if task else "")
         msgs = [("user", f"What does the decomp say about {key} in {version}?{ask}"),
                 ("assistant", first_text + code)]
         while len(msgs) < turns:
@@ -83,7 +87,10 @@ class Stub:
             hit = cache_key in self._cached
             self._cached.add(cache_key)
         prefix = len(cache_key) // 4
-        usage = {"input_tokens": max(1, (len(text_in) - len(cache_key)) // 4),
+        tail = [c.get("text", "") for c in content[len(upto):]]
+        tail += [m["content"] if isinstance(m["content"], str) else json.dumps(m["content"])
+                 for m in body["messages"][1:]]
+        usage = {"input_tokens": max(1, len("".join(tail)) // 4),
                  "output_tokens": max(1, len(out) // 4),
                  "cache_creation_input_tokens": 0 if hit else prefix,
                  "cache_read_input_tokens": prefix if hit else 0}

@@ -91,11 +91,18 @@ def _lines() -> dict[str, tuple[str, int]]:
     return out
 
 
+def definition_line(file: str, name: str) -> int:
+    """Where the fixture source defines ``name`` (the graph records this line)."""
+    text = (FIXTURES / "gencode" / file).read_text().split("\n")
+    return next(i for i, line in enumerate(text, 1)
+                if line.rstrip().endswith("{") and f" {name}(" in line)
+
+
 def build_facts() -> Facts:
     import hashlib
 
     lines = _lines()
-    for name, (sig, file, line, params, versions) in list(FUNCTIONS.items()):
+    for name, (sig, _file, _line, params, versions) in list(FUNCTIONS.items()):
         if name in lines:
             FUNCTIONS[name] = (sig, lines[name][0], lines[name][1], params, versions)
     f = Facts()

@@ -128,6 +128,9 @@ def test_max_tokens_cut_answer_is_repaired(settings, stub, tmp_path):
     repair = stub.requests[1]["messages"]
     assert [m["role"] for m in repair] == ["user", "assistant", "user"]
     assert "cut off" in repair[2]["content"]
+    # the repair resends the same prompt (family block, facts and code, item), so the
+    # cached prefix is read again rather than lost
+    assert repair[0] == stub.requests[0]["messages"][0]
 
 
 def test_validation_errors_go_back_once_then_pass(settings, stub, tmp_path):

@@ -6,7 +6,7 @@ import pytest
 
 from generate.context import Queries
 from kg.store import open_store
-from tests.gen_graph import DBG, NTSC, make_store
+from tests.gen_graph import DBG, NTSC, definition_line, make_store
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,8 @@ def test_context_function_signature_site_and_address(q):
     rows = q.run("context_function", name="Actor_Kill", version=DBG)
     assert rows == [{"name": "Actor_Kill", "signature": "void Actor_Kill(Actor* actor)",
                      "return_type": "void", "params": '[{"name": "actor", "type": "Actor*"}]',
-                     "file": "src/code/z_actor.c", "line": 1201, "static": False,
+                     "file": "src/code/z_actor.c",
+                     "line": definition_line("src/code/z_actor.c", "Actor_Kill"), "static": False,
                      "in_version": DBG, "address": 0x8002D610, "size": None,
                      "address_source": f"symbols/{DBG}"}]
 

@@ -159,9 +159,15 @@ class Call:
     args: list[str]  # argument texts as written (comments blanked)
 
 
+_DEF_HEAD = re.compile(r"\s*(?!(?:if|while|for|switch|else|do|return)\b)[A-Za-z_][^;{}=]*\)\s*\{")
+
+
 def calls(src: Source, first: int, last: int) -> list[Call]:
     """Calls (``name(args)``) in lines first..last, in order; macros that look like calls too."""
     a, b = src.pos(first), src.pos(last + 1) if last < src.lines else len(src.masked)
+    # A range that starts with a function's definition: its header is not a call.
+    if (head := _DEF_HEAD.match(src.masked, a, b)) is not None:
+        a = head.end()
     body = src.masked[a:b]
     out = []
     for m in re.finditer(r"\b([A-Za-z_]\w*)\s*\(", body):
@@ -200,7 +206,7 @@ _ASSIGN = re.compile(r"(\w+(?:(?:->|\.)\w+)*)\s*=\s*([A-Z]\w*)\s*;")
 def assignments(src: Source, first: int, last: int) -> list[tuple[str, str, int]]:
     """(lhs, function-like rhs, line) of ``x->member = Name;`` stores in lines first..last."""
     a, b = src.pos(first), src.pos(last + 1) if last < src.lines else len(src.masked)
-    return [(m.group(1), m.group(2), src.line_of(a + m.start()))
+    return [(m.group(1), m.group(2), src.line_of(m.start()))  # finditer(s, a, b): absolute
             for m in _ASSIGN.finditer(src.masked, a, b)]
 
 

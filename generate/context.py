@@ -32,18 +32,38 @@ class Queries:
     With ``tables=True`` the hot context queries switch to whole-graph tables once they
     have been asked ``WARM_AFTER`` times (same rows, see ``generate.tables``)."""
 
-    def __init__(self, store: Any, *, tables: bool = True) -> None:
+    def __init__(self, store: Any, *, tables: bool = True, derived: Any = None) -> None:
         self.store = store
         self.catalog = QueryCatalog(store=getattr(store, "kind", "embedded"))
         self._parsed: dict[str, NamedQuery] = {}
         self._calls: dict[str, int] = {}
-        self.tables = Tables(self._run) if tables else None
+        self.derived = derived  # kg.derived.DerivedCache: bulk results kept between runs
+        self.tables = Tables(self._run, self._keep if derived is not None else None) \
+            if tables else None
+
+    def _keep(self, name: str, make: Any) -> Any:
+        return self.derived.get(name, make, salt=_code_salt() + self._query(name).runnable)
+
+    def bulk(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """A whole-graph query's rows, kept between runs on the same graph when a derived
+        cache is configured."""
+        if self.derived is None:
+            return self.run(name, **params)
+        return self.derived.get(f"{name}-{stable_params(params)}", lambda: self.run(name, **params),
+                                salt=self._query(name).runnable)
+
+    def _query(self, name: str) -> NamedQuery:
+        query = self._parsed.get(name)
+        if query is None:
+            query = self._parsed[name] = self.catalog.get(name)
+        return query
 
     def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         rows = None
         if self.tables is not None:
             n = self._calls[name] = self._calls.get(name, 0) + 1
-            if n > WARM_AFTER:
+            # with tables kept between runs, loading one costs less than a few queries
+            if n > (WARM_AFTER if self.derived is None or not self.derived.enabled else 0):
                 rows = self.tables.answer(name, params)
         if rows is None:
             rows = self._run(name, **params)
@@ -52,22 +72,38 @@ class Queries:
         return rows
 
     def _run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
-        query = self._parsed.get(name)
-        if query is None:
-            query = self._parsed[name] = self.catalog.get(name)
+        query = self._query(name)
         bound = query.bind(params)
         return self.store.run(query.runnable, bound)
+
+
+def stable_params(params: dict[str, Any]) -> str:
+    return ",".join(f"{k}={params[k]}" for k in sorted(params))
+
+
+def _code_salt() -> str:
+    """The tables' building code: a change to it invalidates tables kept by earlier runs."""
+    import hashlib
+    from pathlib import Path
+
+    global _SALT
+    if _SALT is None:
+        _SALT = hashlib.sha1(Path(__file__).with_name("tables.py").read_bytes()).hexdigest()[:12]
+    return _SALT
+
+
+_SALT: str | None = None
 
 
 class ContextBuilder(CodeFacts, DomainFacts):
     """Builds (and caches) contexts; one builder per store, any version."""
 
     def __init__(self, store: Any, *, max_tokens: int = 2400, cache_size: int = 512,
-                 code: Any = None) -> None:
+                 code: Any = None, derived: Any = None) -> None:
         from generate.code import NoCode
         from generate.code.section import CodeSection
 
-        self.q = Queries(store)
+        self.q = Queries(store, derived=derived)
         self.max_tokens = max_tokens
         self.provider = code if code is not None else NoCode()
         self.section = CodeSection(self.provider, self.q)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
 from itertools import islice
 from typing import Any
 
@@ -66,24 +68,49 @@ class RunConfig(BaseModel):
         return self.model_dump(exclude={"families_explicit"})
 
 
-class TargetRow(BaseModel):
+@dataclass(slots=True)
+class TargetRow:
+    """A candidate target as the plan sees it (tens of thousands per graph: a plain record)."""
+
     kind: str
     key: str
     file: str = ""
     detail: str = ""
-    versions: list[str] = Field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
 
     def target(self) -> Target:
         return Target(kind=self.kind, key=self.key)
+
+
+class LazyOrder:
+    """A seeded shuffle drawn one position at a time (a Fisher-Yates step per draw), so a
+    stratum of 13k functions costs only the draws the plan makes; cycles like a list."""
+
+    def __init__(self, rows: list[TargetRow], seed: str) -> None:
+        self.rows = list(rows)
+        self.rng = random.Random(seed)
+        self.done = 0  # positions fixed so far
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> TargetRow:
+        i %= len(self.rows)
+        while self.done <= i:
+            j = self.rng.randrange(self.done, len(self.rows))
+            self.rows[self.done], self.rows[j] = self.rows[j], self.rows[self.done]
+            self.done += 1
+        return self.rows[i]
 
 
 def load_targets(q: Queries, config: RunConfig) -> list[TargetRow]:
     """Targets from the user's query (column ``target``, optional ``kind``) or the whole graph."""
     if config.targets_query:
         return _query_targets(q, config.targets_query)
-    rows = [TargetRow(kind=r["kind"], key=r["key"], file=r.get("file") or "",
-                      detail=r.get("detail") or "", versions=[v for v in r["versions"] or [] if v])
-            for r in q.run("generate_targets") if r.get("key")]
+    # model_construct: ~20k rows of the graph's own values, no validation needed
+    rows = [TargetRow(r["kind"], r["key"], r.get("file") or "", r.get("detail") or "",
+                      [v for v in r["versions"] or [] if v])
+            for r in q.bulk("generate_targets") if r.get("key")]
     rows += [TargetRow(kind="Concept", key=r["id"], detail=r.get("domain") or "")
              for r in q.run("generate_concepts")]
     return sorted(rows, key=lambda r: (r.kind, r.key))
@@ -117,11 +144,16 @@ def _query_targets(q: Queries, text: str) -> list[TargetRow]:
     return out
 
 
+@cache
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _passes(row: TargetRow, flt: dict[str, str]) -> bool:
     for key, rx in flt.items():
-        value = {"category": row.detail, "domain": row.detail, "type": row.detail,
-                 "name": row.key, "file": row.file}.get(key, "")
-        if not re.search(rx, value or ""):
+        value = row.key if key == "name" else row.file if key == "file" else \
+            row.detail if key in ("category", "domain", "type") else ""
+        if not _rx(rx).search(value or ""):
             return False
     return True
 
@@ -137,10 +169,16 @@ def eligible_targets(config: RunConfig, targets: list[TargetRow]) -> dict[str, l
         fam = get_family(name)
         rows = []
         for kind in fam.target_kinds:
-            for t in by_kind.get(kind, []):
-                if any(kind in s.targets and not s.grep and _passes(t, s.target_filter)
-                       for s in fam.scenarios()):
-                    rows.append(t)
+            filters = [s.target_filter for s in fam.scenarios() if kind in s.targets and not s.grep]
+            if not filters:
+                continue
+            if any(not f for f in filters):  # a scenario that takes every target of the kind
+                rows += by_kind.get(kind, [])
+                continue
+            keep: set[int] = set()
+            for f in {tuple(sorted(f.items())) for f in filters}:  # each filter once per row
+                keep |= {i for i, t in enumerate(by_kind.get(kind, [])) if _passes(t, dict(f))}
+            rows += [t for i, t in enumerate(by_kind.get(kind, [])) if i in keep]
         out[name] = sorted(rows, key=lambda r: (r.kind, r.key))
     return out
 
@@ -184,7 +222,7 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
     fp = config.fingerprint()
     rng = random.Random(f"{config.seed}:{fp}")
     picker = ScenarioPicker(contexts, config.version) if contexts is not None else None
-    strata: dict[str, dict[str, tuple[list[TargetRow], list[int]]]] = {}
+    strata: dict[str, dict[str, tuple[LazyOrder, list[int]]]] = {}
     for name in families:
         by_kind: dict[str, list[TargetRow]] = {}
         for row in eligible[name]:
@@ -198,9 +236,8 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
                         by_kind.setdefault(f"Function~{s.id}", []).extend(rows)
         strata[name] = {}
         for kind, rows in sorted(by_kind.items()):
-            order = list(rows)
-            random.Random(f"{config.seed}:{fp}:{name}:{kind}").shuffle(order)
-            strata[name][kind] = (order, [0, 0])  # position, misses in a row
+            strata[name][kind] = (LazyOrder(rows, f"{config.seed}:{fp}:{name}:{kind}"),
+                                  [0, 0])  # position, misses in a row
     lo, hi = config.difficulty
     index = 0
     turn: dict[str, int] = {}
@@ -223,12 +260,19 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
             continue
         state[1] = 0
         rng.shuffle(fitting)
+        used: set[tuple[str, int]] = set()
         for j in range(rng.randint(*GROUP)):
             scenario = fitting[j % len(fitting)]
+            # items of a group differ in scenario or difficulty (the task): never twins
+            levels = [d for d in range(lo, hi + 1) if (scenario.id, d) not in used]
+            if not levels:
+                break
+            level = rng.choice(levels)
+            used.add((scenario.id, level))
             personas = sorted(k for k in scenario.ask if k != "any") or ["modder"]
             if "any" in scenario.ask:
                 personas = sorted(set(personas) | {"beginner", "modder", "expert"})
-            item = _item(config, fp, index, row.target(), fam, rng.randint(lo, hi),
+            item = _item(config, fp, index, row.target(), fam, level,
                          concepts.chain_for(row.kind, row.key))
             item.scenario, item.persona = scenario.id, rng.choice(personas)
             index += 1

@@ -67,6 +67,7 @@ class RunOptions(BaseModel):
     dedup_against: list[Path] = Field(default_factory=list)  # earlier runs' outputs
     shape_cap: int = 4  # examples per masked first-question shape (0: no cap)
     code_tokens: int = 2400  # bound on the code section of a model's prompt
+    cache_dir: Path | None = None  # keep whole-graph tables between runs (kg.derived)
 
 
 class RunStats(BaseModel):
@@ -117,9 +118,18 @@ class Runner:
         self.progress = progress or (lambda s: None)
         self.stats = RunStats(out=str(options.out), rejects=str(rejects_path(options.out)),
                               ledger=str(ledger_path(options.out)))
-        self.q = Queries(store)
+        from kg.derived import DerivedCache
+
+        derived = DerivedCache(store, options.cache_dir)
+        self.q = Queries(store, derived=derived)
         self.contexts = ContextBuilder(store, max_tokens=config.max_context_tokens,
-                                       code=code_provider(store, self.q, options.decomp))
+                                       code=code_provider(store, self.q, options.decomp),
+                                       derived=derived)
+        # Quotes are read from the provider's checkout: the validator checks them against the
+        # same one (else it would check the decomp's own lines as the example's claims).
+        root = getattr(self.contexts.provider, "root", None)
+        if root is not None and getattr(validator, "decomp_root", False) is None:
+            validator.decomp_root = root
         self.dedup = Deduplicator(config.dedup_threshold)
         self.shapes: dict[str, int] = {}
         self.decided: set[str] = set()

@@ -89,7 +89,7 @@ class Persona(BaseModel):
 @cache
 def _load(name: str) -> Any:
     text = resources.files("generate").joinpath("scenarios", name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @cache

@@ -297,11 +297,12 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
     console = Console(stderr=True)
     options = RunOptions(out=out, resume=resume, overwrite=overwrite, budget_usd=budget,
                          concurrency=concurrency, batch=batch, poll_seconds=poll, throttle_s=throttle,
-                         sync_interval_s=max(0.0, sync_interval))
+                         sync_interval_s=max(0.0, sync_interval), cache_dir=settings.cache_dir)
     store = open_store(settings, read_only=True)
     try:
         validator = Validator(store, settings,
-                              compile=bool(settings.decomp) if compile is None else compile)
+                              compile=bool(settings.decomp) if compile is None else compile,
+                              cache_dir=settings.cache_dir)
         with _Progress(console, config.count) as bar:
             runner = Runner(store, config, client, options, validator, progress=bar.update)
             try:

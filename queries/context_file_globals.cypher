@@ -2,4 +2,4 @@
 // param: file str -- path of the file, e.g. src/overlays/actors/ovl_En_Fu/z_en_fu.c
 MATCH (g:Global) WHERE g.file = $file
 RETURN g.id AS id, g.name AS name, g.type AS type, g.line AS line
-ORDER BY line
+ORDER BY line, id

@@ -196,6 +196,9 @@ def build_facts() -> Facts:
            file="src/code/z_sram.c", line=4)
     f.node("Global", id="En_Tite_Profile", name="En_Tite_Profile", type="ActorProfile",
            file="src/overlays/actors/ovl_En_Tite/z_en_tite.c", line=12)
+    tite = "src/overlays/actors/ovl_En_Tite/z_en_tite.c"
+    f.node("Global", id=f"{tite}:sHopVelocity", name="sHopVelocity", type="Vec3f", file=tite,
+           line=52, static=True)
     f.rel("OF_TYPE", "gSaveContext", "SaveContext", from_kind="Global", to_kind="Struct")
     for v in VERSIONS:
         f.rel("IN_VERSION", "gSaveContext", v, from_kind="Global", type="SaveContext")

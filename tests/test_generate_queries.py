@@ -47,6 +47,15 @@ def test_callers_and_callees(q):
     assert len(q.run("context_callees", name="EnTite_Update", limit=1)) == 1
 
 
+def test_profile_callees_bulk_matches_callees_of_profile_functions(q):
+    bulk: dict[str, set[str]] = {}
+    for r in q.run("context_all_profile_callees"):
+        bulk.setdefault(r["function"], set()).add(r["callee"])
+    assert bulk["EnTite_Update"] == {"Actor_Kill", "Actor_PlaySfx"}
+    for fn, callees in bulk.items():
+        assert callees == {r["callee"] for r in q.run("context_callees", name=fn, limit=500)}
+
+
 def test_struct_size_fields_and_version_differences(q):
     assert q.run("context_struct", name="PlayState", version=NTSC)[0]["size"] == 0x117A4
     assert q.run("context_struct", name="PlayState", version=DBG)[0]["size"] == 0x12518

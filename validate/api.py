@@ -40,10 +40,16 @@ class UnknownVersion(ValueError):
 class Validator:
     def __init__(self, store: Any, settings: Any, *, compile: bool = True,
                  decomp: Path | str | None = None, workers: int | None = None,
-                 compile_timeout: float = 10.0, memory_mb: int = 1536) -> None:
+                 compile_timeout: float = 10.0, memory_mb: int = 1536,
+                 cache_dir: Path | str | None = None) -> None:
         self.store = store
         self.settings = settings
-        self.indexes = IndexCache(store)
+        derived = None
+        if cache_dir is not None:
+            from kg.derived import DerivedCache
+
+            derived = DerivedCache(store, cache_dir)
+        self.indexes = IndexCache(store, derived)
         self.default_version = getattr(settings, "default_version", None) or "gc-eu-mq-dbg"
         self._versions: list[str] | None = None
         self.compiler = None

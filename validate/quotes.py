@@ -7,10 +7,23 @@ checked at levels 2-4 like any code, and not compiled alone."""
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
 from pathlib import Path
 
 from validate.extract import CodeBlock
 from validate.models import Issue
+
+
+@lru_cache(maxsize=256)
+def _lines(full: str, mtime_ns: int, size: int) -> list[str]:
+    """A file's lines, read once per version of the file (mtime and size are the key)."""
+    return Path(full).read_text(errors="replace").split("\n")
+
+
+@lru_cache(maxsize=8)
+def _resolved(root: Path) -> str:
+    return str(root.resolve())
 
 
 def check_quotes(blocks: list[CodeBlock], root: Path | None) -> tuple[list[Issue], set[int]]:
@@ -19,6 +32,7 @@ def check_quotes(blocks: list[CodeBlock], root: Path | None) -> tuple[list[Issue
     verified: set[int] = set()
     if root is None:
         return issues, verified
+    base = _resolved(root)
     for i, b in enumerate(blocks):
         if not b.location or b.edit:
             continue
@@ -26,14 +40,15 @@ def check_quotes(blocks: list[CodeBlock], root: Path | None) -> tuple[list[Issue
         first, _, last = span.partition("-")
         lo, hi = int(first), int(last or first)
         rel = Path(path)
-        full = (root / rel).resolve()
-        if rel.is_absolute() or ".." in rel.parts or not str(full).startswith(str(root.resolve())):
+        full = os.path.realpath(os.path.join(base, path))
+        if rel.is_absolute() or ".." in rel.parts or not full.startswith(base + os.sep):
             issues.append(Issue(code="quote-unknown-file", level=1, message=f"{path} is not a "
                                 "path inside the decomp", message_index=b.message_index,
                                 block=b.block_index))
             continue
         try:
-            lines = full.read_text(errors="replace").split("\n")
+            st = os.stat(full)
+            lines = _lines(full, st.st_mtime_ns, st.st_size)
         except OSError:
             issues.append(Issue(code="quote-unknown-file", level=1,
                                 message=f"the decomp has no file {path}",

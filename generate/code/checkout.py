@@ -38,7 +38,9 @@ class CheckoutCode:
         self.q = q
         self._files: OrderedDict[str, Source | None] = OrderedDict()
         self._grep: dict[str, list[tuple[str, int]]] = {}
-        self._uses: dict[str, list[tuple[str, int, int]]] | None = None
+        self._uses: dict[str, list[tuple[str, int]]] | None = None
+        self._c_list: list[str] | None = None
+        self._raws: dict[str, str] = {}
 
     # -- files ---------------------------------------------------------------------------
     @cached_property
@@ -184,32 +186,64 @@ class CheckoutCode:
 
     # -- uses of audio constants, grep -------------------------------------------------------
     def _c_files(self) -> list[str]:
-        base = self.root / "src"
-        return sorted(p.relative_to(self.root).as_posix() for p in base.rglob("*.c"))
+        if self._c_list is None:
+            base = self.root / "src"
+            self._c_list = sorted(p.relative_to(self.root).as_posix() for p in base.rglob("*.c"))
+        return self._c_list
 
-    def _use_index(self) -> dict[str, list[tuple[str, int, int]]]:
+    def _raw(self, rel: str) -> str:
+        """A C file's text, read once (scans of every file run several times a run)."""
+        text = self._raws.get(rel)
+        if text is None:
+            # decoded as source() decodes it, so positions agree
+            text = self._raws[rel] = (self.root / rel).read_bytes().decode("utf-8", errors="replace")
+        return text
+
+    @cached_property
+    def state(self) -> str:
+        """The checkout's C sources as they are now (names, sizes, times): what scans of every
+        file depend on, so a derived cache keeps them only while this holds."""
+        h = hashlib.sha1(str(self.root.resolve()).encode())
+        for rel in self._c_files():
+            try:
+                st = (self.root / rel).stat()
+            except OSError:
+                continue
+            h.update(f"{rel}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        return h.hexdigest()[:16]
+
+    def _kept(self, name: str, build: Any) -> Any:
+        derived = getattr(self.q, "derived", None)
+        if derived is None or not derived.enabled:
+            return build()
+        return derived.get(f"checkout-{name}", build, salt=self.state)
+
+    def _use_index(self) -> dict[str, list[tuple[str, int]]]:
+        """Where each audio constant appears, by a scan of the raw text; whether a hit is code
+        (not a comment or string) is checked when it is used, on that file alone."""
         if self._uses is None:
-            idx: dict[str, list[tuple[str, int, int]]] = {}
-            for rel in self._c_files():
-                raw = (self.root / rel).read_text(errors="replace")
-                if "NA_" not in raw:
-                    continue
-                src = self.source(rel)
-                if src is None:
-                    continue
-                for m in _USE.finditer(src.masked):
-                    idx.setdefault(m.group(1), []).append((rel, src.line_of(m.start()), m.start()))
-            self._uses = idx
+            self._uses = self._kept("uses", self._scan_uses)
         return self._uses
+
+    def _scan_uses(self) -> dict[str, list[tuple[str, int]]]:
+        idx: dict[str, list[tuple[str, int]]] = {}
+        for rel in self._c_files():
+            raw = self._raw(rel)
+            if "NA_" not in raw:
+                continue
+            for m in _USE.finditer(raw):
+                idx.setdefault(m.group(1), []).append((rel, m.start()))
+        return idx
 
     def uses(self, constant: str, limit: int = 6) -> list[CodeSnippet]:
         """Statements of functions that pass ``constant`` to a call, with the callee and the
         argument position (data ``callee``, ``position``, ``function``)."""
         out: list[CodeSnippet] = []
-        for rel, line, pos in self._use_index().get(constant, []):
+        for rel, pos in self._use_index().get(constant, []):
             src = self.source(rel)
-            if src is None:
+            if src is None or src.masked[pos] == " ":  # in a comment or a string
                 continue
+            line = src.line_of(pos)
             callee, position, call_line = _enclosing_call(src, pos)
             if callee is None:
                 continue
@@ -231,13 +265,17 @@ class CheckoutCode:
 
     def grep(self, pattern: str, limit: int = 400) -> list[tuple[str, int]]:
         """(function, line) of the functions whose text (comments included) matches."""
-        if pattern in self._grep:
-            return self._grep[pattern]
+        if pattern not in self._grep:
+            self._grep[pattern] = self._kept(f"grep-{hashlib.sha1(pattern.encode()).hexdigest()[:12]}-{limit}",
+                                             lambda: self._scan(pattern, limit))
+        return self._grep[pattern]
+
+    def _scan(self, pattern: str, limit: int) -> list[tuple[str, int]]:
         rx = re.compile(pattern)
         found: list[tuple[str, int]] = []
         seen: set[str] = set()
         for rel in self._c_files():
-            raw = (self.root / rel).read_text(errors="replace")
+            raw = self._raw(rel)
             if not rx.search(raw):
                 continue
             src = self.source(rel)
@@ -253,7 +291,6 @@ class CheckoutCode:
                     found.append((fn, line))
             if len(found) >= limit:
                 break
-        self._grep[pattern] = found
         return found
 
     # -- version blocks -----------------------------------------------------------------------

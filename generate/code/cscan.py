@@ -24,12 +24,17 @@ def _blanked(m: re.Match[str]) -> str:
     s = m.group(0)
     if s[0] in "\"'":
         return s[0] + " " * (len(s) - 1)
-    return re.sub(r"[^\n]", " ", s)
+    return "\n".join(" " * len(part) for part in s.split("\n"))
 
 
 def blank(text: str) -> str:
     """``text`` with comments, string and char literals replaced by spaces (newlines kept)."""
     return _LEXEMES.sub(_blanked, text)
+
+
+_HEAD_CHARS = re.compile(r"[();{#]")
+_BRACKETS: dict[str, re.Pattern[str]] = {}
+_INIT_CHARS = re.compile(r"[{}();]")
 
 
 @dataclass
@@ -44,6 +49,10 @@ class Source:
     def __post_init__(self) -> None:
         self.masked = blank(self.text)
         self.starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        self._pairs: dict[str, dict[int, int]] = {}
+        self._asked: dict[str, int] = {}
+        self._extents: dict[int, tuple[int, int] | None] = {}
+        self._ifs: list[IfBlock] | None = None
 
     @property
     def lines(self) -> int:
@@ -68,39 +77,50 @@ class Source:
 
     # -- extents ---------------------------------------------------------------------------
     def _match(self, open_pos: int, o: str = "{", c: str = "}") -> int | None:
-        depth = 0
-        for i in range(open_pos, len(self.masked)):
-            ch = self.masked[i]
-            if ch == o:
-                depth += 1
-            elif ch == c:
-                depth -= 1
+        """Where the bracket opened at ``open_pos`` closes (same bracket kind, by depth).
+        A few lookups scan forward; a file asked more often gets a table of every pair."""
+        pairs = self._pairs.get(o)
+        if pairs is not None:
+            return pairs.get(open_pos)
+        asked = self._asked[o] = self._asked.get(o, 0) + 1
+        rx = _BRACKETS.get(o) or _BRACKETS.setdefault(o, re.compile(re.escape(o) + "|" + re.escape(c)))
+        if asked <= 4 or o == "(":  # parentheses close nearby: a scan is cheaper than a table
+            depth = 0
+            for m in rx.finditer(self.masked, open_pos):
+                depth += 1 if m.group(0) == o else -1
                 if depth == 0:
-                    return i
-        return None
+                    return m.start()
+            return None
+        pairs = self._pairs[o] = {}
+        stack: list[int] = []
+        for m in rx.finditer(self.masked):
+            if m.group(0) == o:
+                stack.append(m.start())
+            elif stack:
+                pairs[stack.pop()] = m.start()
+        return pairs.get(open_pos)
 
     def function_extent(self, line: int) -> tuple[int, int] | None:
         """(first, last) line of the definition whose name is on ``line``; None for a
         prototype or when no body follows."""
-        start = self.pos(line)
-        m = self.masked
+        if line in self._extents:
+            return self._extents[line]
+        out = None
         depth = 0
-        i = start
-        while i < len(m):
-            ch = m[i]
+        for m in _HEAD_CHARS.finditer(self.masked, self.pos(line)):
+            ch = m.group(0)
             if ch == "(":
                 depth += 1
             elif ch == ")":
                 depth -= 1
-            elif depth == 0 and ch == ";":
-                return None
             elif depth == 0 and ch == "{":
-                end = self._match(i)
-                return None if end is None else (line, self.line_of(end))
-            elif depth == 0 and ch == "#":
-                return None
-            i += 1
-        return None
+                end = self._match(m.start())
+                out = None if end is None else (line, self.line_of(end))
+                break
+            elif depth == 0:  # ";" (a prototype) or "#" (a directive before any body)
+                break
+        self._extents[line] = out
+        return out
 
     def struct_extent(self, line: int) -> tuple[int, int] | None:
         """``typedef struct X { ... } X;`` (or ``struct X {...};``) declared on ``line``."""
@@ -118,14 +138,14 @@ class Source:
     def initializer_extent(self, line: int) -> tuple[int, int] | None:
         """A definition with an initializer starting on ``line``, to its ``;`` at depth 0."""
         depth = 0
-        for i in range(self.pos(line), len(self.masked)):
-            ch = self.masked[i]
+        for m in _INIT_CHARS.finditer(self.masked, self.pos(line)):
+            ch = m.group(0)
             if ch in "{(":
                 depth += 1
             elif ch in "})":
                 depth -= 1
-            elif ch == ";" and depth == 0:
-                return (line, self.line_of(i))
+            elif depth == 0:
+                return (line, self.line_of(m.start()))
         return None
 
     def comment_above(self, line: int) -> int:
@@ -182,19 +202,21 @@ def calls(src: Source, first: int, last: int) -> list[Call]:
     return out
 
 
+_ARG_CHARS = re.compile(r"[()\[\]{},]")
+
+
 def _split_args(text: str) -> list[str]:
-    args, depth, cur = [], 0, []
-    for ch in text:
+    args, depth, start = [], 0, 0
+    for m in _ARG_CHARS.finditer(text):
+        ch = m.group(0)
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth -= 1
-        if ch == "," and depth == 0:
-            args.append("".join(cur).strip())
-            cur = []
-        else:
-            cur.append(ch)
-    tail = "".join(cur).strip()
+        elif depth == 0:
+            args.append(text[start:m.start()].strip())
+            start = m.end()
+    tail = text[start:].strip()
     if tail or args:
         args.append(tail)
     return [" ".join(x.split()) for x in args]
@@ -234,6 +256,12 @@ _PP = re.compile(r"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$", re.M
 
 def if_blocks(src: Source) -> list[IfBlock]:
     """Every ``#if`` block of the file (outermost first by line), include guards excluded."""
+    if src._ifs is None:
+        src._ifs = _if_blocks(src)
+    return src._ifs
+
+
+def _if_blocks(src: Source) -> list[IfBlock]:
     stack: list[list[Branch]] = []
     done: list[IfBlock] = []
     for m in _PP.finditer(src.masked):

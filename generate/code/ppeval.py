@@ -159,6 +159,7 @@ class VersionMacros:
         text = (Path(root) / "include" / "versions.h").read_text(errors="replace")
         base = {v.name: v.ordinal for v in co._versions}
         self.macros: dict[str, dict[str, int]] = {}
+        self._live: dict[tuple[str, str], list[str] | None] = {}
         for v in co._versions:
             plat = v.platform.upper()
             m = dict(base)
@@ -169,6 +170,13 @@ class VersionMacros:
 
     def live(self, condition: str, directive: str = "if") -> list[str] | None:
         """The versions for which ``condition`` holds (None when it cannot be evaluated)."""
+        key = (condition, directive)
+        if key not in self._live:
+            self._live[key] = self._eval(condition, directive)
+        got = self._live[key]
+        return list(got) if got is not None else None
+
+    def _eval(self, condition: str, directive: str) -> list[str] | None:
         out = []
         for vid in self.order:
             try:

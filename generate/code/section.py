@@ -32,6 +32,8 @@ class CodeSection:
         self.p = provider
         self.q = q
         self._fn: dict[tuple[str, str], CodeSnippet | None] = {}
+        self._callee_sets: dict[str, frozenset[str]] = {}
+        self._peer_cache: dict[str | None, list[tuple[str, frozenset[str]]]] = {}
 
     # -- lookups ---------------------------------------------------------------------------
     def function(self, name: str, version: str) -> CodeSnippet | None:
@@ -44,7 +46,9 @@ class CodeSection:
             if len(self._fn) > 4096:
                 self._fn.pop(next(iter(self._fn)))
         snip = self._fn[key]
-        return snip.model_copy(deep=True) if snip is not None else None
+        # callers change the copy's role, id, priority and add data keys; nested data (the
+        # calls list) is only read, so a shallow copy of data is enough
+        return snip.model_copy(update={"data": dict(snip.data)}) if snip is not None else None
 
     def excerpt(self, snip: CodeSnippet, pattern: str, role: str = "evidence") -> CodeSnippet | None:
         """The statement (or block) of ``snip`` whose first line matches ``pattern``."""
@@ -78,8 +82,26 @@ class CodeSection:
             a["roles"][r["role"]] = r["function"]
         return out
 
-    def _callees(self, fn: str) -> set[str]:
-        return {r["callee"] for r in self.q.run("context_callees", name=fn, limit=200)}
+    def _callees(self, fn: str) -> frozenset[str]:
+        """What a profile function calls (one bulk query for every actor's profile)."""
+        if not self._callee_sets:
+            sets: dict[str, set[str]] = {}
+            for r in self.q.run("context_all_profile_callees"):
+                sets.setdefault(r["function"], set()).add(r["callee"])
+            self._callee_sets = {k: frozenset(v) for k, v in sets.items()}
+            self._callee_sets.setdefault("", frozenset())
+        return self._callee_sets.get(fn, frozenset())
+
+    def _peers(self, category: str | None) -> list[tuple[str, frozenset[str]]]:
+        """Actors of a category that have an init, with what their init and update call."""
+        got = self._peer_cache.get(category)
+        if got is None:
+            got = self._peer_cache[category] = [
+                (other, self._callees(a["roles"]["init"]) | self._callees(
+                    a["roles"].get("update", "")))
+                for other, a in self._profiles.items()
+                if a["category"] == category and "init" in a["roles"]]
+        return got
 
     def exemplar(self, enum: str, version: str) -> CodeSnippet | None:
         """A similar actor's init: same category, most profile-function callees in common."""
@@ -88,10 +110,9 @@ class CodeSection:
             return None
         mine = set().union(*(self._callees(f) for f in me["roles"].values()))
         best: tuple[float, str] | None = None
-        for other, a in self._profiles.items():
-            if other == enum or a["category"] != me["category"] or "init" not in a["roles"]:
+        for other, theirs in self._peers(me["category"]):
+            if other == enum:
                 continue
-            theirs = self._callees(a["roles"]["init"]) | self._callees(a["roles"].get("update", ""))
             score = len(mine & theirs) / (len(mine | theirs) or 1)
             if best is None or (score, other) > best:
                 best = (score, other)

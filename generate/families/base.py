@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from generate.models import Context, Fact, Message
@@ -138,7 +139,7 @@ class Family:
         self.name = name
         self.min_turns = min_turns
 
-    @property
+    @cached_property
     def catalogue(self) -> Any:
         from generate.scenario import catalogue
 
@@ -148,7 +149,7 @@ class Family:
     def title(self) -> str:
         return self.name.replace("-", " ")
 
-    @property
+    @cached_property
     def target_kinds(self) -> tuple[str, ...]:
         kinds: list[str] = []
         for s in self.catalogue.scenarios:
@@ -158,8 +159,12 @@ class Family:
     def scenarios(self) -> list[Any]:
         return list(self.catalogue.scenarios)
 
+    @cached_property
+    def _by_id(self) -> dict[str, Any]:
+        return {s.id: s for s in self.catalogue.scenarios}
+
     def scenario(self, sid: str) -> Any:
-        return next(s for s in self.catalogue.scenarios if s.id == sid)
+        return self._by_id[sid]
 
     def instruction(self, ctx: Context, difficulty: int) -> str:
         return (f"Family: {self.name}.\n{self.catalogue.instructions.strip()}\n"

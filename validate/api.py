@@ -192,6 +192,7 @@ class Validator:
             ClaimChecker(idx, self.index, emit, counts, scope.actor).check_comments(
                 b.code, scope)
 
+        _kept_from_decomp(all_blocks, issues, self.decomp_root)
         report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0,
                                                       i.block or 0, i.line or 0))
         report.checked = Checked(code_blocks=len(all_blocks), **counts)
@@ -209,6 +210,20 @@ class Validator:
         report.level_reached = reached
         report.ok = not any(i.severity is Severity.error for i in issues)
         return report
+
+
+def _kept_from_decomp(blocks: list[CodeBlock], issues: list[Issue], root: Path | None) -> None:
+    """Errors on lines an edit block kept unchanged from the decomp become warnings: they
+    are about the decomp's code (a branch another version compiles, a build-defined macro),
+    not about what the example changed."""
+    from validate.quotes import kept_lines
+
+    kept = {(b.message_index, b.block_index): kept_lines(b, root) for b in blocks if b.edit}
+    for i in issues:
+        lines = kept.get((i.message_index, i.block))
+        if lines and i.line in lines and i.severity is Severity.error and i.level >= 2:
+            i.severity = Severity.warning
+            i.message += " (on a line the edit keeps unchanged from the decomp)"
 
 
 def _asset_objects(blocks: list[CodeBlock], idx: SymbolIndex) -> set[str]:

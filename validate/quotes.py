@@ -3,10 +3,13 @@ lines of the checkout. With a checkout, the claim is checked line by line (``quo
 ``quote-unknown-file``); a verified quote is the decomp's own code, so it is neither
 compiled alone (it refers to its file's statics) nor re-checked at levels 2-4.
 An ``edit`` block (```c edit path:first-last) is a changed version of those lines: it is
-checked at levels 2-4 like any code, and not compiled alone."""
+checked at levels 2-4 like any code, and not compiled alone; an issue on a line the edit
+kept unchanged from the decomp (a branch for another version, a macro the build defines)
+is the decomp's, not the example's, and is reported as a warning (``kept_lines``)."""
 
 from __future__ import annotations
 
+import difflib
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -67,3 +70,28 @@ def check_quotes(blocks: list[CodeBlock], root: Path | None) -> tuple[list[Issue
             continue
         verified.add(i)
     return issues, verified
+
+
+def kept_lines(block: CodeBlock, root: Path | None) -> set[int]:
+    """Lines (1-based, in the block) of an ``edit`` block that are the decomp's own lines at
+    that place, unchanged; empty without a checkout or a readable location."""
+    if root is None or not block.edit or not block.location:
+        return set()
+    path, _, span = block.location.rpartition(":")
+    first, _, last = span.partition("-")
+    base = _resolved(root)
+    full = os.path.realpath(os.path.join(base, path))
+    if Path(path).is_absolute() or not full.startswith(base + os.sep):
+        return set()
+    try:
+        st = os.stat(full)
+        lines = _lines(full, st.st_mtime_ns, st.st_size)
+    except OSError:
+        return set()
+    want = [x.rstrip() for x in lines[int(first) - 1:int(last or first)]]
+    got = [x.rstrip() for x in block.code.rstrip("\n").split("\n")]
+    out: set[int] = set()
+    for tag, i1, i2, j1, _j2 in difflib.SequenceMatcher(None, want, got, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.update(range(j1 + 1, j1 + 1 + (i2 - i1)))
+    return out

@@ -24,13 +24,35 @@ def _fn(job: Job, *roles: str) -> CodeSnippet | None:
     return None
 
 
-def _this(snip: CodeSnippet) -> str:
-    """How the function names the actor: ``&this->actor`` when it casts ``this``, else the
-    ``Actor*`` parameter's name."""
-    if re.search(r"\bthis\s*=\s*\(\w+\*\)\s*thisx", snip.text) or "->actor." in snip.text:
-        return "&this->actor"
+def _this(snip: CodeSnippet, job: Job | None = None) -> str:
+    """How the function names its actor as an ``Actor*``: through ``this``'s first member
+    (``&this->actor``, or ``&this->dyna.actor`` for a DynaPolyActor) when it has ``this``,
+    else its ``Actor*`` parameter."""
+    has_this = re.search(r"\bthis\s*=\s*\(\w+\*\)\s*thisx", snip.text) or \
+        re.search(r"\(\s*\w+\*\s*this\b", snip.lines()[0])
+    if has_this:
+        first = _first_member(job) if job is not None else None
+        if first is not None:
+            name, ctype = first
+            if ctype == "Actor":
+                return f"&this->{name}"
+            if ctype == "DynaPolyActor":
+                return f"&this->{name}.actor"
+        m = re.search(r"&this->(\w+(?:\.actor)?)\b", snip.text)
+        if m and (m.group(1) == "actor" or m.group(1).endswith(".actor")):
+            return f"&this->{m.group(1)}"
     m = re.search(r"\(\s*Actor\*\s*(\w+)", snip.lines()[0])
     return m.group(1) if m else "&this->actor"
+
+
+def _first_member(job: Job) -> tuple[str, str] | None:
+    """The instance struct's member at offset 0 (name, type), from the context's facts."""
+    actor = job.ctx.first("actor:")
+    struct = actor.data.get("instance_struct") if actor is not None else None
+    for f in job.ctx.of("field:"):
+        if f.data.get("offset") == 0 and (struct is None or f.data.get("struct") == struct):
+            return f.data.get("field") or "", (f.data.get("type") or "").strip()
+    return None
 
 
 def scale(job: Job) -> tuple[str, str] | None:
@@ -64,7 +86,7 @@ def sfx(job: Job) -> tuple[str, str] | None:
     effect = job.values.get("sfx")
     if s is None or not effect:
         return None
-    who = _this(s)
+    who = _this(s, job)
     block = edit(s, None, [f"Actor_PlaySfx({who}, {effect});"])
     if block is None:
         return None
@@ -77,7 +99,7 @@ def focus(job: Job) -> tuple[str, str] | None:
     s = _fn(job, "update")
     if s is None or any(c["name"] == "Actor_SetFocus" for c in s.data.get("calls", [])):
         return None
-    who = _this(s)
+    who = _this(s, job)
     block = edit(s, None, [f"Actor_SetFocus({who}, 40.0f); // height above the feet: pick yours"])
     if block is None:
         return None
@@ -98,7 +120,7 @@ def collider(job: Job) -> tuple[str, str] | None:
     if "Collider_UpdateCylinder" in names:
         return None
     m = cyl.data["field"]
-    who = _this(s)
+    who = _this(s, job)
     block = edit(s, None, [f"Collider_UpdateCylinder({who}, &this->{m});",
                            f"CollisionCheck_SetOC(play, &play->colChkCtx, &this->{m}.base);"])
     if block is None:
@@ -114,7 +136,7 @@ def kill_on_switch(job: Job) -> tuple[str, str] | None:
     s = _fn(job, "update")
     if s is None:
         return None
-    who = _this(s)
+    who = _this(s, job)
     block = edit(s, None, ["if (Flags_GetSwitch(play, 0x10)) { // switch flag 0x10: use your room's",
                            f"    Actor_Kill({who});", "    return;", "}"])
     if block is None:

@@ -1,0 +1,67 @@
+"""Quotes of the decomp and edit blocks, checked against the checkout the graph came from."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.store import open_store
+from tests.gen_graph import DBG, checkout, make_store
+from validate.api import Validator
+from validate.models import Example
+
+TITE = "src/overlays/actors/ovl_En_Tite/z_en_tite.c"
+
+
+@pytest.fixture(scope="module")
+def validator(tmp_path_factory):
+    settings = make_store(tmp_path_factory.mktemp("quotes") / "graph")
+    with open_store(settings) as store:
+        yield Validator(store, settings, compile=False, decomp=checkout())
+
+
+def _lines(first: int, last: int) -> str:
+    text = (checkout() / TITE).read_text().split("\n")
+    return "\n".join(text[first - 1:last])
+
+
+def _check(validator, answer: str):
+    ex = Example(id="q", messages=[{"role": "user", "content": "?"},
+                                   {"role": "assistant", "content": answer}])
+    return validator.validate(ex, DBG)
+
+
+def _errors(report):
+    return [i for i in report.issues if i.severity == "error"]
+
+
+def test_a_verified_quote_is_not_checked_as_the_examples_code(validator):
+    # a branch for another version uses a member the graph's EnTite lacks: quoted verbatim
+    # with its location, that is the decomp's code, not a claim of the example
+    report = _check(validator, f"```c {TITE}:54-59\n{_lines(54, 59)}\n```")
+    assert report.ok, report.issues
+    assert any("1 quote(s) of the decomp verified" in n for n in report.notes)
+    # the same code without its location is the example's own code, and is checked
+    bare = _check(validator, f"```c\n{_lines(54, 59)}\n```")
+    assert any(i.code == "unknown-field" and "unk_2DC" in i.message for i in _errors(bare))
+
+
+def test_a_quote_that_differs_or_names_no_file_of_the_decomp(validator):
+    changed = _lines(54, 59).replace("0.02f", "0.03f")
+    report = _check(validator, f"```c {TITE}:54-59\n{changed}\n```")
+    # a quote that is not the decomp's text is the example's own code: checked as such
+    assert ("quote-mismatch", 5) in [(i.code, i.line) for i in _errors(report)]
+    for where in ("src/overlays/nope.c:1-2", "../etc/passwd:1-2"):
+        report = _check(validator, f"```c {where}\nvoid f(void) {{\n}}\n```")
+        assert [i.code for i in _errors(report)] == ["quote-unknown-file"]
+
+
+def test_an_edit_is_judged_on_what_it_changes(validator):
+    body = _lines(54, 59).split("\n")
+    edited = body[:1] + ["    Actor_Kill(&this->actor);", "    Actor_Boom(&this->actor);"] + body[1:]
+    report = _check(validator, f"```c edit {TITE}:54-59\n" + "\n".join(edited) + "\n```")
+    errors = _errors(report)
+    # the added call to a function the graph lacks is the example's error...
+    assert [(i.code, i.symbol, i.line) for i in errors] == [("unknown-function", "Actor_Boom", 3)]
+    # ...the kept line of another version's branch is the decomp's, a warning only
+    kept = [i for i in report.issues if i.code == "unknown-field"]
+    assert kept and all(i.severity == "warning" and i.line == 5 for i in kept)

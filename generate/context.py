@@ -13,6 +13,7 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
+from generate.context_audio import AudioFacts
 from generate.context_code import CodeFacts
 from generate.context_domain import DomainFacts
 from generate.context_util import c_spelling, hx, tokens_of  # noqa: F401 - re-exported
@@ -23,7 +24,7 @@ from kg.queries import NamedQuery, QueryCatalog
 log = logging.getLogger(__name__)
 
 TARGET_KINDS = ("Actor", "Function", "Struct", "Scene", "Concept", "Object", "Global",
-                "Sequence", "Sfx", "Segment")
+                "Sequence", "Sfx", "Segment", "Soundfont")
 
 
 class Queries:
@@ -43,6 +44,15 @@ class Queries:
 
     def _keep(self, name: str, make: Any) -> Any:
         return self.derived.get(name, make, salt=_code_salt() + self._query(name).runnable)
+
+    def optional(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Rows of a query on node kinds a graph ingested before them lacks: none there."""
+        from kg.store import QueryError
+
+        try:
+            return self.run(name, **params)
+        except QueryError:
+            return []
 
     def bulk(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """A whole-graph query's rows, kept between runs on the same graph when a derived
@@ -95,7 +105,7 @@ def _code_salt() -> str:
 _SALT: str | None = None
 
 
-class ContextBuilder(CodeFacts, DomainFacts):
+class ContextBuilder(CodeFacts, DomainFacts, AudioFacts):
     """Builds (and caches) contexts; one builder per store, any version."""
 
     def __init__(self, store: Any, *, max_tokens: int = 2400, cache_size: int = 512,

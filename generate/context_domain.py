@@ -181,7 +181,7 @@ class DomainFacts:
 
     def _facts_sequence(self, enum: str, version: str) -> list[Fact]:
         rows = self.q.run("context_sequence", enum=enum)
-        return self.related_functions("Seq", version) + [Fact(
+        return self.sequence_font_facts(enum, version) + self.related_functions("Seq", version) + [Fact(
                      id=f"seq:{enum}", kind="Sequence", entity=enum, source="sequence table",
                      text=f"{enum} is sequence {hx(r.get('id'))}"
                           f"{' (' + r['name'] + ')' if r.get('name') else ''}"

@@ -36,6 +36,7 @@ INGEST_HINT = {
     "Sfx": "the sound-effect tables (`ootkg ingest --decomp PATH`, source `tables`)",
     "Segment": "the segments (`ootkg ingest --decomp PATH`, source `addresses`)",
     "Concept": "the curriculum (`ootkg ingest --decomp PATH`, source `concepts`)",
+    "Soundfont": "the audio XMLs (`ootkg ingest --decomp PATH`, source `audio`)",
 }
 
 
@@ -113,6 +114,8 @@ def load_targets(q: Queries, config: RunConfig) -> list[TargetRow]:
             for r in q.bulk("generate_targets") if r.get("key")]
     rows += [TargetRow(kind="Concept", key=r["id"], detail=r.get("domain") or "")
              for r in q.run("generate_concepts")]
+    rows += [TargetRow(r["kind"], r["key"], r.get("file") or "")
+             for r in q.optional("generate_targets_audio") if r.get("key")]
     return sorted(rows, key=lambda r: (r.kind, r.key))
 
 
@@ -223,17 +226,25 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
     rng = random.Random(f"{config.seed}:{fp}")
     picker = ScenarioPicker(contexts, config.version) if contexts is not None else None
     strata: dict[str, dict[str, tuple[LazyOrder, list[int]]]] = {}
+    present = {t.key: t for t in targets if t.kind == "Function"
+               and (not t.versions or config.version in t.versions)}
     for name in families:
         by_kind: dict[str, list[TargetRow]] = {}
         for row in eligible[name]:
             by_kind.setdefault(row.kind, []).append(row)
         if picker is not None:
+            # scenarios that fit few functions get their own stratum of candidates (found by
+            # a grep of the checkout or by what the functions call), so they are reached
             for s in get_family(name).scenarios():
-                if s.grep:
-                    rows = [TargetRow(kind="Function", key=fn, detail=f"grep:{s.id}")
-                            for fn, _ in picker.grep(s.grep)]
-                    if rows:
-                        by_kind.setdefault(f"Function~{s.id}", []).extend(rows)
+                names = picker.candidates(s)
+                if names is None:
+                    continue
+                rows = [TargetRow(kind="Function", key=fn, file=present[fn].file,
+                                  detail=f"grep:{s.id}", versions=present[fn].versions)
+                        for fn in names if fn in present and (
+                            s.grep or _passes(present[fn], s.target_filter))]
+                if rows:
+                    by_kind.setdefault(f"Function~{s.id}", []).extend(rows)
         strata[name] = {}
         for kind, rows in sorted(by_kind.items()):
             strata[name][kind] = (LazyOrder(rows, f"{config.seed}:{fp}:{name}:{kind}"),
@@ -241,6 +252,7 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
     lo, hi = config.difficulty
     index = 0
     turn: dict[str, int] = {}
+    scenario_uses: dict[str, int] = {}
     while strata:
         fam = rng.choice(sorted(strata))
         kinds = sorted(strata[fam])
@@ -259,14 +271,21 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
                     del strata[fam]
             continue
         state[1] = 0
+        # the family's least used scenarios first (ties at random): every scenario, and so
+        # every seed domain, gets its turn instead of the ones that fit most targets
         rng.shuffle(fitting)
+        fitting.sort(key=lambda sc: scenario_uses.get(sc.id, 0))
         used: set[tuple[str, int]] = set()
         for j in range(rng.randint(*GROUP)):
             scenario = fitting[j % len(fitting)]
             # items of a group differ in scenario or difficulty (the task): never twins
-            levels = [d for d in range(lo, hi + 1) if (scenario.id, d) not in used]
+            # level 4 designs across systems: a scenario that crosses one, or a target whose
+            # context shows fewer than two of them, stops at 3
+            levels = [d for d in range(lo, hi + 1) if (scenario.id, d) not in used
+                      and (d < 4 or (picker.can_design(scenario, row) if picker is not None
+                                     else len(scenario.systems) >= 2))]
             if not levels:
-                break
+                continue
             level = rng.choice(levels)
             used.add((scenario.id, level))
             personas = sorted(k for k in scenario.ask if k != "any") or ["modder"]
@@ -275,6 +294,7 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
             item = _item(config, fp, index, row.target(), fam, level,
                          concepts.chain_for(row.kind, row.key))
             item.scenario, item.persona = scenario.id, rng.choice(personas)
+            scenario_uses[scenario.id] = scenario_uses.get(scenario.id, 0) + 1
             index += 1
             yield item
 

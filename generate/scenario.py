@@ -150,7 +150,55 @@ def slots(ctx: Context) -> dict[str, str]:
     sfx = _played_sfx(ctx)
     if sfx:
         out["sfx"] = sfx
+    _code_slots(ctx, out)
+    font = ctx.first("soundfont:")
+    if font is not None:
+        out["font"] = font.data["name"]
+        if font.data.get("programs"):
+            out["programs"] = ", ".join(map(str, font.data["programs"]))
+            out["top_program"] = str(max(font.data["programs"]))
+        if font.data.get("gaps"):
+            out["gap"] = str(font.data["gaps"][0])
     return out
+
+
+_PARAMS = re.compile(r"\b(?:this|thisx)(?:->|\.)(?:\w+(?:->|\.))*params\b")
+
+
+def _code_slots(ctx: Context, out: dict[str, str]) -> None:
+    """Slots read from the target's own code, so scripted turns name what it really does:
+    the member its functions are stored in and who stores them (``action_member``,
+    ``action_setter``, ``action_fn``), the update's call through it (``action_call``), and
+    how it reads its params (``params_expr``)."""
+    assigned = ctx.code_of("assigned")
+    if assigned:
+        a = assigned[0]
+        out["action_member"] = a.data.get("stored_in", "")
+        out["action_setter"] = a.data.get("stored_by", "")
+        out["action_fn"] = a.entity
+        member = out["action_member"]
+        for upd in ctx.code_of("update"):
+            m = re.search(re.escape(member) + r"\((?:[^()]|\([^()]*\))*\)", upd.text)
+            if m:
+                out["action_call"] = m.group(0)
+                break
+    for s in own_code(ctx):
+        m = _PARAMS.search(s.text)
+        if m:
+            out["params_expr"] = m.group(0)
+            break
+    # a thread the code creates: its entry function and its stack, with the stack's size
+    stacks = {s.entity: s.data.get("size", "") for s in ctx.code_of("stackdecl")}
+    for s in own_code(ctx):
+        for c in s.data.get("calls", []):
+            args = c["args"]
+            if c["name"] != "osCreateThread" or len(args) < 5:
+                continue
+            m = re.fullmatch(r"STACK_TOP\((\w+)\)", args[4])
+            if m and m.group(1) in stacks and re.fullmatch(r"\w+", args[2]):
+                out.update(thread_entry=args[2], thread_id=args[1], thread_stack=m.group(1),
+                           stack_size=stacks[m.group(1)])
+                return
 
 
 def _played_sfx(ctx: Context) -> str | None:

@@ -22,6 +22,36 @@ class ScenarioPicker:
     def grep(self, pattern: str) -> list[tuple[str, int]]:
         return self.contexts.provider.grep(pattern)
 
+    def candidates(self, s: Scenario) -> list[str] | None:
+        """Functions a Function scenario could be about, when its needs select few: the grep
+        it names, else the callers of what a ``calls:`` need names, else a grep of its
+        ``text:`` need. None when nothing narrows it (every function is a candidate)."""
+        if s.grep:
+            return [fn for fn, _ in self.grep(s.grep)]
+        if "Function" not in s.targets:
+            return None
+        for need in s.needs:
+            what, _, arg = need.partition(":")
+            if what == "calls":
+                return self._callers_of(arg)
+        for need in s.needs:
+            what, _, arg = need.partition(":")
+            if what == "text":
+                return [fn for fn, _ in self.grep(arg)]
+        return None
+
+    def _callers_of(self, pattern: str) -> list[str]:
+        rx = re.compile(pattern)
+        tables = getattr(self.contexts.q, "tables", None)
+        if tables is not None:
+            into = tables.calls()[0]
+            return sorted({r["caller"] for callee, rows in into.items() if rx.fullmatch(callee)
+                           for r in rows})
+        rows = self.contexts.q.store.run(
+            "MATCH (a:Function)-[:CALLS]->(b:Function) RETURN DISTINCT a.name AS caller, "
+            "b.name AS callee")
+        return sorted({r["caller"] for r in rows if rx.fullmatch(r["callee"])})
+
     def fitting(self, family: str, row: Any) -> list[Scenario]:
         from generate.plan import _passes
 
@@ -40,6 +70,16 @@ class ScenarioPicker:
                 out.append(s)
         return out
 
+    def can_design(self, s: Scenario, row: Any) -> bool:
+        """Level 4 designs across two of the scenario's systems: does the target's context
+        show two of them?"""
+        from generate.offline.design import present
+
+        if len(s.systems) < 2:
+            return False
+        ctx = self.contexts.build(row.target(), self.version)
+        return present(ctx, self.evidence(s) or [], s.systems) >= 2
+
     def evidence(self, s: Scenario) -> list[tuple[Evidence, CodeSnippet]] | None:
         """The scenario's evidence quotes; None when one cannot be found (then the scenario
         does not fit: its cause would rest on nothing)."""
@@ -50,7 +90,7 @@ class ScenarioPicker:
         for ev in s.evidence:
             snip = None
             if ev.function:
-                fn = section.function(ev.function, self.version)
+                fn = section.function(ev.function, self.version, whole=True)
                 snip = section.excerpt(fn, ev.match) if fn is not None else None
             elif ev.file:
                 snip = file_excerpt(self.contexts.provider, ev.file, ev.match)
@@ -63,14 +103,4 @@ class ScenarioPicker:
 
 
 def file_excerpt(provider: Any, path: str, pattern: str) -> CodeSnippet | None:
-    src = provider.source(path) if hasattr(provider, "source") else None
-    if src is None:
-        return None
-    rx = re.compile(pattern)
-    for i, line in enumerate(src.text.split("\n"), 1):
-        if rx.search(line):
-            first, last = max(1, i - 1), min(src.lines, i + 3)
-            return CodeSnippet(id=f"code:ev:{path}:{i}", role="evidence", entity=path, kind="File",
-                               file=path, first=first, last=last, text=src.span(first, last),
-                               provenance=provider.provenance)
-    return None
+    return provider.find(path, pattern, role="evidence", entity=path, kind="File")

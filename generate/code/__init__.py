@@ -28,6 +28,7 @@ class CodeSnippet(BaseModel):
     last: int
     text: str
     provenance: str = FALLBACK
+    lang: str = "c"  # the fence's language (xml for an asset description)
     note: str = ""
     data: dict[str, Any] = Field(default_factory=dict)
     priority: int = 0
@@ -37,7 +38,7 @@ class CodeSnippet(BaseModel):
         return f"{self.file}:{self.first}" if self.first == self.last else \
             f"{self.file}:{self.first}-{self.last}"
 
-    def fence(self, lang: str = "c") -> str:
+    def fence(self, lang: str | None = None) -> str:
         """The block as an answer quotes it: the info string names where it is from, so the
         validator checks it as a quotation (not compiled alone). Trailing blank lines are
         left out, and the range says so."""
@@ -45,7 +46,7 @@ class CodeSnippet(BaseModel):
         last = self.first + text.count("\n")
         where = f"{self.file}:{self.first}" if last == self.first else \
             f"{self.file}:{self.first}-{last}"
-        return f"```{lang} {where}\n{text}\n```"
+        return f"```{lang or self.lang} {where}\n{text}\n```"
 
     def render(self) -> str:
         note = f"; {self.note}" if self.note else ""
@@ -60,7 +61,8 @@ class CodeProvider(Protocol):
 
     provenance: str
 
-    def function(self, name: str, file: str | None, line: int | None) -> CodeSnippet | None: ...
+    def function(self, name: str, file: str | None, line: int | None, *,
+                 whole: bool = False) -> CodeSnippet | None: ...
 
     def struct(self, name: str, file: str | None, line: int | None) -> CodeSnippet | None: ...
 
@@ -75,6 +77,12 @@ class CodeProvider(Protocol):
 
     def grep(self, pattern: str, limit: int = 400) -> list[tuple[str, int]]: ...
 
+    def document(self, path: str, *, entity: str, kind: str, lang: str,
+                 max_lines: int = 60) -> CodeSnippet | None: ...
+
+    def find(self, path: str, pattern: str, *, role: str, entity: str, kind: str,
+             before: int = 1, after: int = 3) -> CodeSnippet | None: ...
+
     def built_versions(self) -> list[str]: ...
 
 
@@ -86,7 +94,7 @@ class NoCode:
     def function(self, *a: Any, **k: Any) -> None:
         return None
 
-    struct = global_def = table_entry = function
+    struct = global_def = table_entry = document = find = function
 
     def uses(self, *a: Any, **k: Any) -> list[CodeSnippet]:
         return []

@@ -84,16 +84,19 @@ class CheckoutCode:
     def _note(self, path: str) -> str:
         return "" if path in self.shas else "file not in the graph, read as is"
 
-    def _snippet(self, src: Source, first: int, last: int, **kw: Any) -> CodeSnippet:
+    def _snippet(self, src: Source, first: int, last: int, *, max_lines: int | None = MAX_LINES,
+                 **kw: Any) -> CodeSnippet:
         note = kw.pop("note", "") or self._note(src.path)
-        if last - first + 1 > MAX_LINES:
-            note = (note + "; " if note else "") + f"cut at {MAX_LINES} of {last - first + 1} lines"
-            last = first + MAX_LINES - 1
+        if max_lines is not None and last - first + 1 > max_lines:
+            note = (note + "; " if note else "") + f"cut at {max_lines} of {last - first + 1} lines"
+            last = first + max_lines - 1
         return CodeSnippet(file=src.path, first=first, last=last, text=src.span(first, last),
                            provenance=FALLBACK, note=note, **kw)
 
     # -- definitions -----------------------------------------------------------------------
-    def function(self, name: str, file: str | None, line: int | None) -> CodeSnippet | None:
+    def function(self, name: str, file: str | None, line: int | None, *,
+                 whole: bool = False) -> CodeSnippet | None:
+        """A function's definition; a long one is cut at MAX_LINES unless ``whole``."""
         src = self.source(file)
         if src is None or not line:
             return None
@@ -101,7 +104,7 @@ class CheckoutCode:
         if ext is None or name not in src.span(ext[0], min(ext[0] + 2, ext[1])):
             return None
         snip = self._snippet(src, ext[0], ext[1], id=f"code:fn:{name}", role="own", entity=name,
-                             kind="Function")
+                             kind="Function", max_lines=None if whole else MAX_LINES)
         snip.data["calls"] = [{"name": c.name, "line": c.line, "args": c.args}
                               for c in calls(src, ext[0], ext[1])]
         snip.data["end"] = ext[1]
@@ -128,6 +131,31 @@ class CheckoutCode:
             return None
         return self._snippet(src, ext[0], ext[1], id=f"code:data:{key}", role="own", entity=key,
                              kind="Global")
+
+    def find(self, path: str, pattern: str, *, role: str, entity: str, kind: str,
+             before: int = 1, after: int = 3) -> CodeSnippet | None:
+        """The first line of a checkout file matching ``pattern`` (comments and strings
+        included), with a few lines around it."""
+        src = self.source(path)
+        if src is None:
+            return None
+        rx = re.compile(pattern)
+        for i, line in enumerate(src.text.split("\n"), 1):
+            if rx.search(line):
+                first, last = max(1, i - before), min(src.lines, i + after)
+                return self._snippet(src, first, last, id=f"code:{role}:{path}:{i}", role=role,
+                                     entity=entity, kind=kind, data={"line": i})
+        return None
+
+    def document(self, path: str, *, entity: str, kind: str, lang: str,
+                 max_lines: int = 60) -> CodeSnippet | None:
+        """A whole data file of the checkout (an asset XML), from its first line."""
+        src = self.source(path)
+        if src is None:
+            return None
+        last = src.lines - 1 if src.text.endswith("\n") else src.lines
+        return self._snippet(src, 1, max(1, last), id=f"code:doc:{path}", role="table",
+                             entity=entity, kind=kind, lang=lang, max_lines=max_lines)
 
     # -- tables and the spec -----------------------------------------------------------------
     @cached_property

@@ -31,17 +31,19 @@ class CodeSection:
     def __init__(self, provider: CodeProvider, q: Any) -> None:
         self.p = provider
         self.q = q
-        self._fn: dict[tuple[str, str], CodeSnippet | None] = {}
+        self._fn: dict[tuple[str, str, bool], CodeSnippet | None] = {}
         self._callee_sets: dict[str, frozenset[str]] = {}
         self._peer_cache: dict[str | None, list[tuple[str, frozenset[str]]]] = {}
 
     # -- lookups ---------------------------------------------------------------------------
-    def function(self, name: str, version: str) -> CodeSnippet | None:
-        key = (name, version)
+    def function(self, name: str, version: str, *, whole: bool = False) -> CodeSnippet | None:
+        """A function's code (cut when long, unless ``whole``: evidence is searched in all of
+        it)."""
+        key = (name, version, whole)
         if key not in self._fn:
             rows = self.q.run("context_function", name=name, version=version)
             r = rows[0] if rows else {}
-            snip = self.p.function(name, r.get("file"), r.get("line"))
+            snip = self.p.function(name, r.get("file"), r.get("line"), whole=whole)
             self._fn[key] = snip
             if len(self._fn) > 4096:
                 self._fn.pop(next(iter(self._fn)))
@@ -163,6 +165,20 @@ class CodeSection:
                     ex.id, ex.priority = f"code:caller:{ex.entity}", 25
                     out.append(ex)
         out += self._assigned(own, version)
+        out += self._stacks(own)
+        return out
+
+    def _stacks(self, own: CodeSnippet) -> list[CodeSnippet]:
+        """The declarations (``STACK(name, size)``) of the thread stacks the code uses."""
+        out = []
+        for name in dict.fromkeys(re.findall(r"STACK_TOP\((\w+)\)", own.text)):
+            decl = self.p.find(own.file, rf"^\s*STACK\({re.escape(name)},", role="stackdecl",
+                               entity=name, kind="Global", before=0, after=0)
+            if decl is not None:
+                decl.id, decl.priority = f"code:stack:{name}", 12
+                m = re.search(r"STACK\(\w+,\s*([^)]+)\)", decl.text)
+                decl.data["size"] = m.group(1).strip() if m else ""
+                out.append(decl)
         return out
 
     def _assigned(self, own: CodeSnippet, version: str) -> list[CodeSnippet]:
@@ -268,7 +284,27 @@ class CodeSection:
         uses = self.p.uses(key)
         for i, u in enumerate(uses):
             u.priority = 5 + i
-        return self._table("Sequence", key) + uses
+        fonts = [f for f in facts if f.id.startswith(f"usesfont:{key}:")]
+        return self._table("Sequence", key) + uses + (self._loaders(version, 15) if fonts else [])
+
+    def _loaders(self, version: str, priority: int) -> list[CodeSnippet]:
+        from generate.context_audio import FONT_LOADERS
+
+        out = []
+        for i, name in enumerate(FONT_LOADERS):
+            s = self.function(name, version)
+            if s is not None:
+                s.role, s.id, s.priority = "covered", f"code:loader:{name}", priority + i
+                out.append(s)
+        return out
+
+    def _soundfont(self, key: str, version: str, facts: list[Any]) -> list[CodeSnippet]:
+        font = next((f for f in facts if f.id == f"soundfont:{key}"), None)
+        if font is None:
+            return []
+        doc = self.p.document(font.data["file"], entity=key, kind="Soundfont", lang="xml") \
+            if font.data.get("file") else None
+        return ([doc] if doc is not None else []) + self._loaders(version, 5)
 
     def _scene(self, key: str, version: str, facts: list[Any]) -> list[CodeSnippet]:
         return self._table("Scene", key)

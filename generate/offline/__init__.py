@@ -21,8 +21,9 @@ def build(ctx: Context, scenario: Scenario, difficulty: int, persona: str, rng: 
     from generate.offline.compose import Job
     from generate.offline.conversations import CONVERSATIONS
     from generate.offline.recipes import RECIPES
+    from generate.offline.recipes_domain import DOMAIN_RECIPES
 
-    recipe = {**RECIPES, **CONVERSATIONS}.get(scenario.recipe)
+    recipe = {**RECIPES, **DOMAIN_RECIPES, **CONVERSATIONS}.get(scenario.recipe)
     if recipe is None:
         raise ValueError(f"scenario {scenario.id}: unknown recipe {scenario.recipe!r}")
     values = {**slots(ctx), **(extra or {})}

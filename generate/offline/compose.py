@@ -38,6 +38,7 @@ class Job:
     code_shown: int = 0
     lookup: Callable[[str], Fact | None] = lambda name: None  # a function's signature fact
     glossary: dict[str, str] = field(default_factory=dict)
+    quoted: set[str] = field(default_factory=set)  # files the answer quotes so far
 
     def pick(self, options: list[str]) -> str:
         return self.rng.choice(options)
@@ -57,10 +58,34 @@ def question(job: Job) -> str:
     if not options:
         options = usable([x for v in s.ask.values() for x in v], job.values)
     core = job.pick(options)
+    if job.difficulty >= 3:
+        core = f"{core} {goal(job)}".strip()
     if p is None:
         return core
     opener, closer = job.pick(p.openers or [""]), job.pick(p.closers or [""])
     return " ".join(x for x in (opener, core, closer) if x)
+
+
+def goal(job: Job) -> str:
+    """What the asker wants done at levels 3 and 4 (the task changes with the level, so the
+    question does too): the scenario's task in the asker's words, or, where the catalogue
+    states it tersely, the systems it has to work across."""
+    task = job.fill(job.scenario.task(job.difficulty)).rstrip(".")
+    if len(task.split()) >= 5:
+        task = task[0].lower() + task[1:]
+        return job.pick([f"What I actually need: {task}.", f"Can you help me {task}?",
+                         f"The real goal: {task}.", f"I need to {task}."])
+    titles = domains_systems()
+    names = [titles.get(s, s) for s in job.scenario.systems]
+    if len(names) < 2:
+        return ""
+    both = f"{', '.join(names[:-1])} and {names[-1]}"
+    if job.difficulty >= 4:
+        return job.pick([f"I need a plan that holds across {both}, with the trade-offs and a "
+                         "way to test it.",
+                         f"How would you design it across {both}? Trade-offs and how to verify, "
+                         "please."])
+    return job.pick([f"It has to work with {both}.", f"How does this tie into {both}?"])
 
 
 def thanks(job: Job) -> str:
@@ -73,6 +98,7 @@ def quote(job: Job, snip: CodeSnippet, max_lines: int = QUOTE_LINES, lead: str =
     such a block against the decomp instead of compiling it alone)."""
     lines = snip.lines()
     job.code_shown += 1
+    job.quoted.add(snip.file)
     if len(lines) > max_lines:
         part = snip.model_copy(update={"text": "\n".join(lines[:max_lines]),
                                        "last": snip.first + max_lines - 1})
@@ -122,27 +148,10 @@ def edit(snip: CodeSnippet, anchor: str | None, new_lines: list[str], *,
     return f"```c edit {snip.file}:{snip.first}-{snip.last}\n{text}\n```"
 
 
-def systems_line(job: Job) -> str:
-    names = domains_systems()
-    syst = [names.get(s, s) for s in job.scenario.systems]
-    if len(syst) < 2:
-        return ""
-    lead = job.pick(["This crosses", "Two systems meet here:", "It touches", "The work spans"])
-    return f"{lead} {', '.join(syst[:-1])} and {syst[-1]}."
-
-
 def domains_systems() -> dict[str, str]:
     from generate.scenario import _load
 
     return dict(_load("domains.yaml").get("systems", {}))
-
-
-def tradeoffs(job: Job) -> str:
-    items = [job.fill(t) for t in job.scenario.tradeoffs]
-    if not items:
-        return ""
-    head = job.pick(["Trade-offs:", "What it costs:", "Weigh these:", "Things to decide:"])
-    return head + "\n" + "\n".join(f"- {t}" for t in items)
 
 
 def evidence_text(job: Job, limit: int = 2) -> str:

@@ -12,11 +12,10 @@ from generate.offline.compose import (
     finish,
     question,
     quote,
-    systems_line,
     thanks,
-    tradeoffs,
     where,
 )
+from generate.offline.design import design_parts
 from generate.scenario import OWN_ROLES
 
 
@@ -54,7 +53,10 @@ def debug(job: Job) -> Draft | None:
         parts.append(head.text)
         job.use(head)
     if job.difficulty >= 4:
-        parts += [x for x in (systems_line(job), tradeoffs(job)) if x]
+        design = design_parts(job, verify=False)  # verification is the last turn
+        if design is None:
+            return None
+        parts += design
     d.assistant("\n\n".join(p for p in parts if p))
     d.user(thanks(job))
     verify = job.fill(s.verify) if s.verify else "Rebuild and reproduce the original steps."
@@ -97,7 +99,10 @@ def feature(job: Job) -> Draft | None:
         if ev:
             test += "\n\n" + ev
     if job.difficulty >= 4:
-        test += "\n\n" + "\n\n".join(x for x in (systems_line(job), tradeoffs(job)) if x)
+        design = design_parts(job, verify=False)  # this turn is the test itself
+        if design is None:
+            return None
+        test = "\n\n".join([*design, test])
     d.assistant(test)
     return finish(job, d)
 

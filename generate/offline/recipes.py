@@ -5,8 +5,7 @@ port it, size it. Difficulty changes the task: 1 locate/explain one fact, 2 a sm
 from __future__ import annotations
 
 from generate.code import CodeSnippet
-from generate.context_util import hx
-from generate.families.base import TEXEL_BITS, TYPE_RANGES, Draft
+from generate.families.base import Draft
 from generate.models import Fact
 from generate.offline import changes
 from generate.offline.compose import (
@@ -15,11 +14,10 @@ from generate.offline.compose import (
     finish,
     question,
     quote,
-    systems_line,
-    tradeoffs,
     versions_line,
     where,
 )
+from generate.offline.design import design_parts
 from generate.scenario import OWN_ROLES, split_blocks
 
 _MAIN_FACTS = ("actor:", "sig:", "size:", "global:", "scene:", "objectinfo:", "seq:", "sfx:",
@@ -45,8 +43,9 @@ def _own(job: Job, roles: tuple[str, ...] = ()) -> CodeSnippet | None:
 
 
 def _levels(job: Job, parts: list[str], *, change: tuple[str, str] | None = None,
-            second: CodeSnippet | None = None) -> list[str]:
-    """Add what each difficulty asks for beyond level 1."""
+            second: CodeSnippet | None = None) -> list[str] | None:
+    """Add what each difficulty asks for beyond level 1; None when the context cannot carry
+    level 4's design across two systems."""
     d = job.difficulty
     if d >= 2 and change:
         parts.append(change[1] + "\n\n" + change[0])
@@ -62,17 +61,16 @@ def _levels(job: Job, parts: list[str], *, change: tuple[str, str] | None = None
         if job.scenario.notes:
             parts.append(" ".join(job.fill(n) for n in job.scenario.notes))
     if d >= 4:
-        for extra in (systems_line(job), tradeoffs(job)):
-            if extra:
-                parts.append(extra)
-        if job.scenario.verify:
-            parts.append(job.pick(["To check it:", "Verify:", "How to confirm:"]) + " "
-                         + job.fill(job.scenario.verify))
+        design = design_parts(job)
+        if design is None:
+            return None
+        parts += design
     return parts
 
 
 def _second(job: Job, own: CodeSnippet | None) -> CodeSnippet | None:
-    for role in ("assigned", "callee", "struct", "data", "caller", "type", "exemplar"):
+    for role in ("stackdecl", "assigned", "callee", "struct", "data", "caller", "type",
+                 "exemplar"):
         for s in job.ctx.code_of(role):
             if own is None or s.id != own.id:
                 return s
@@ -101,6 +99,8 @@ def explain(job: Job) -> Draft | None:
             parts.append(v)
     change = changes.any_change(job, list(job.scenario.change.get("kinds", [])))
     parts = _levels(job, parts, change=change, second=_second(job, own))
+    if parts is None:
+        return None
     d = Draft([]).user(question(job)).assistant("\n\n".join(parts))
     return finish(job, d)
 
@@ -122,6 +122,8 @@ def modify(job: Job) -> Draft | None:
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
     parts = _levels(job, parts, change=change, second=_second(job, own))
+    if parts is None:
+        return None
     if job.difficulty >= 3:
         parts.append(f"{actor.text} Rebuilding recompiles {actor.source or 'the actor file'} "
                      f"into {actor.data.get('overlay') or 'its overlay'}.")
@@ -158,6 +160,8 @@ def new_actor(job: Job) -> Draft | None:
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
     parts = _levels(job, parts, second=next(iter(job.ctx.code_of("exemplar")), None))
+    if parts is None:
+        return None
     return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
 
 
@@ -195,127 +199,9 @@ def migrate(job: Job) -> Draft | None:
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
     parts = _levels(job, parts, second=_own(job) if job.difficulty >= 3 and blocks else None)
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
-
-
-def audio(job: Job) -> Draft | None:
-    entry = job.ctx.first("sfx:") or job.ctx.first("seq:")
-    table = next(iter(job.ctx.code_of("table")), None)
-    uses = job.ctx.code_of("use")
-    if entry is None:
-        return explain(job)
-    job.use(entry)
-    parts = [entry.text]
-    if table is not None:
-        parts.append(quote(job, table, 3, f"Its table entry ({where(table)}):"))
-    good = [u for u in uses if job.lookup(u.data["callee"])] or uses
-    if good:
-        u = good[0]
-        sig = job.lookup(u.data["callee"])
-        lead = job.pick([f"{u.data['function']} plays it ({where(u)}):",
-                         f"Real code that plays it, in {u.data['function']} ({where(u)}):",
-                         f"The decomp plays it from {u.data['function']}, {where(u)}:"])
-        parts.append(quote(job, u, 6, lead))
-        if sig is not None:
-            job.use(sig)
-            parts.append(f"{sig.text} The id goes in as argument {u.data['position'] + 1}.")
-        if job.difficulty >= 2 and sig is not None and u.data["callee"] == "Actor_PlaySfx":
-            parts.append(job.pick(["From your own actor, the same call:", "In your actor:",
-                                   "Your code does the same:"]) + "\n\n```c\n"
-                         + f"Actor_PlaySfx(&this->actor, {job.ctx.target.key});\n```")
-            job.code_shown += 1
-        if job.difficulty >= 3 and len(good) > 1:
-            others = sorted({x.data["function"] for x in good[1:]})[:4]
-            parts.append("Other functions that play it: " + ", ".join(others) + ".")
-    elif job.difficulty >= 2:
-        parts.append("No function of the decomp passes this id to a call directly; it is "
-                     "reached through a table or a computed id.")
-    if job.scenario.cause:
-        parts.append(job.fill(job.scenario.cause))
-    parts = _levels(job, parts)
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
-
-
-def graphics(job: Job) -> Draft | None:
-    textures = [f for f in job.ctx.of("asset:") if (f.data.get("format") or "") in TEXEL_BITS
-                and f.data.get("width") and f.data.get("height")]
-    if job.ctx.target.kind == "Object" and textures:
-        t = job.rng.choice(textures)
-        w, h, fmt = t.data["width"], t.data["height"], t.data["format"]
-        nbytes = w * h * TEXEL_BITS[fmt] // 8
-        job.use(t)
-        parts = [f"{t.text} At {TEXEL_BITS[fmt]} bits per texel, {w}×{h} {fmt} is {nbytes} "
-                 f"(0x{nbytes:X}) bytes" + (", more than the 4 KiB of TMEM: it cannot be "
-                                            "loaded in one piece." if nbytes > 4096 else
-                                            ", which fits the 4 KiB of TMEM.")]
-        table = next(iter(job.ctx.code_of("table")), None)
-        if table is not None:
-            parts.append(quote(job, table, 2, f"The object is declared at {where(table)}:"))
-        if job.scenario.cause:
-            parts.append(job.fill(job.scenario.cause))
-        parts = _levels(job, parts)
-        return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
-    draw = next(iter(job.ctx.code_of(*(job.scenario.change.get("roles") or ["draw"]))), None)
-    if draw is None:
-        return explain(job)
-    gloss = job.glossary
-    used = [c["name"] for c in draw.data.get("calls", [])]
-    known = [n for n in dict.fromkeys(used) if n in gloss]
-    parts = [quote(job, draw, 30, job.pick([f"{draw.entity} ({where(draw)}):",
-                                             f"The draw code, {where(draw)}:",
-                                             f"Read {draw.entity} first ({where(draw)}):"]))]
-    if known:
-        parts.append("What its calls do:\n" + "\n".join(f"- `{n}`: {gloss[n]}" for n in known[:6]))
-    if job.scenario.cause:
-        parts.append(job.fill(job.scenario.cause))
-    parts = _levels(job, parts, change=None, second=_second(job, draw))
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
-
-
-def memory(job: Job) -> Draft | None:
-    actor, size = job.ctx.first("actor:"), job.ctx.first("size:")
-    if actor is not None and actor.data.get("instance_size"):
-        n = job.rng.choice([8, 10, 16, 20, 32])
-        each = actor.data["instance_size"]
-        job.use(actor)
-        parts = [f"{actor.text} {n} instances need {n} × {hx(each)} = {hx(n * each)} "
-                 f"({n * each}) bytes of instance data from the zelda arena, plus each "
-                 "allocation's header, plus the overlay's code once (it stays loaded while any "
-                 "instance lives)."]
-        alloc = actor.data.get("alloc")
-        if alloc:
-            parts.append(f"Its overlay is loaded with {alloc}.")
-    elif size is not None:
-        job.use(size)
-        parts = [size.text]
-    else:
+    if parts is None:
         return None
-    own = _own(job, ("struct",))
-    if own is not None:
-        parts.append(quote(job, own, 20, f"Where the bytes go ({where(own)}):"))
-    if job.scenario.cause:
-        parts.append(job.fill(job.scenario.cause))
-    parts = _levels(job, parts, second=_second(job, own))
     return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
 
 
-def edge(job: Job) -> Draft | None:
-    fields = [f for f in job.ctx.of("field:") if (f.data.get("type") or "") in TYPE_RANGES]
-    if job.scenario.change.get("kind") == "range" and fields:
-        f = job.rng.choice(fields)
-        lo, hi = TYPE_RANGES[f.data["type"]]
-        job.use(f)
-        parts = [f"{f.text} `{f.data['type']}` holds {lo}..{hi}: {hi + 1} does not fit and "
-                 f"wraps to {lo}."]
-        own = _own(job, ("struct",))
-        if own is not None:
-            parts.append(quote(job, own, 20, f"The declaration ({where(own)}):"))
-        if job.scenario.cause:
-            parts.append(job.fill(job.scenario.cause))
-        parts = _levels(job, parts)
-        return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
-    return explain(job)
-
-
-RECIPES = {"explain": explain, "modify": modify, "new-actor": new_actor, "migrate": migrate,
-           "audio": audio, "graphics": graphics, "memory": memory, "edge": edge}
+RECIPES = {"explain": explain, "modify": modify, "new-actor": new_actor, "migrate": migrate}

@@ -47,17 +47,23 @@ def reports_path(out: Path) -> Path:
     return out.with_name(name + ".reports.jsonl")
 
 
-def export(run: Path, out_dir: Path) -> dict[str, int]:
-    """Write the run's accepted examples into one file per split."""
+def export(runs: Path | list[Path], out_dir: Path, *, only_ok: bool = True) -> dict[str, int]:
+    """Write the runs' accepted examples into one file per split (each id once; with
+    ``only_ok``, rows whose validation failed are left out)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     handles = {name: open(out_dir / f"{name}.jsonl", "w", encoding="utf-8") for name, _ in SPLITS}
     counts = {name: 0 for name, _ in SPLITS}
+    seen: set[str] = set()
     try:
-        for row in read_jsonl(run):
-            m = row["metadata"]
-            split = m.get("split") or split_of(m.get("target_kind", ""), m.get("target", ""))
-            handles[split].write(json.dumps(row, ensure_ascii=False) + "\n")
-            counts[split] += 1
+        for run in [runs] if isinstance(runs, Path) else runs:
+            for row in read_jsonl(run):
+                m = row["metadata"]
+                if m.get("id") in seen or (only_ok and not (m.get("validation") or {}).get("ok", True)):
+                    continue
+                seen.add(m.get("id"))
+                split = m.get("split") or split_of(m.get("target_kind", ""), m.get("target", ""))
+                handles[split].write(json.dumps(row, ensure_ascii=False) + "\n")
+                counts[split] += 1
     finally:
         for h in handles.values():
             h.close()

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from kg.schema import SchemaError
 from kg.settings import Settings
 from kg.store import GraphStore, StoreError, open_store
-from ootkg import cmd_generate, cmd_ingest, cmd_validate
+from ootkg import cmd_dataset, cmd_generate, cmd_ingest, cmd_validate
 from ootkg.errors import UserError
 from ootkg.render import OutputFormat, parse_params, render_rows, render_table
 
@@ -163,7 +163,7 @@ def schema(
         raise UserError(f"Unknown format {format!r}: use markdown or cypher.")
 
 
-for _module in (cmd_ingest, cmd_validate, cmd_generate):
+for _module in (cmd_ingest, cmd_validate, cmd_generate, cmd_dataset):
     _module.register(app)
 
 

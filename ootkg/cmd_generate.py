@@ -148,6 +148,22 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="0 (default): fdatasync every output line; N: at most every N seconds "
                          "(group commit; lines are always flushed, so a killed run loses nothing)."),
         ] = 0.0,
+        decomp: Annotated[
+            Path | None,
+            typer.Option(help="The decomp checkout the graph was ingested from, for the code in "
+                         "contexts and the quote checks (default: OOTKG_DECOMP, or the path the "
+                         "ingest recorded)."),
+        ] = None,
+        dedup_against: Annotated[
+            list[Path] | None,
+            typer.Option("--dedup-against",
+                         help="Earlier runs' outputs: examples near-duplicating theirs are "
+                         "rejected (repeatable)."),
+        ] = None,
+        shape_cap: Annotated[
+            int,
+            typer.Option(help="Examples per masked first-question shape (0: no cap)."),
+        ] = 4,
     ) -> None:
         """Generate training examples grounded in the graph, validated before they are written.
 
@@ -161,6 +177,7 @@ def register(app: typer.Typer) -> None:
                 --targets "MATCH (a:Actor) WHERE a.category = 'ACTORCAT_ENEMY' RETURN a.enum AS target"
             ootkg generate --curriculum display-lists --out data/path.jsonl
             ootkg generate --resume data/run2.jsonl
+            ootkg generate --count 500 --out data/run3.jsonl --dedup-against data/run1.jsonl
         """
         from ootkg.cli import settings_of
 
@@ -182,6 +199,13 @@ def register(app: typer.Typer) -> None:
             raise UserError("--dedup-threshold must be between 0.5 and 1.0.")
         if concurrency < 1:
             raise UserError("--concurrency must be at least 1.")
+        if shape_cap < 0:
+            raise UserError("--shape-cap must be 0 (no cap) or more.")
+        for earlier in dedup_against or []:
+            if not earlier.is_file():
+                raise UserError(f"--dedup-against {earlier}: no such file.")
+        if decomp is not None and not (decomp / "include" / "versions.h").is_file():
+            raise UserError(f"--decomp {decomp} is not a decomp checkout (no include/versions.h).")
         config = _config(settings, given, count, resume, out)
         if estimate:
             _estimate(settings, config, price, batch)
@@ -194,7 +218,8 @@ def register(app: typer.Typer) -> None:
         _run(ctx, settings, config, client, out_path, resume=resume is not None,
              overwrite=overwrite, budget=budget_usd, concurrency=concurrency, batch=batch,
              poll=poll, compile=compile, writeback=writeback, throttle=throttle,
-             sync_interval=fsync_interval)
+             sync_interval=fsync_interval, decomp=decomp, dedup_against=dedup_against or [],
+             shape_cap=shape_cap)
 
     @app.command()
     def report(
@@ -285,7 +310,8 @@ def _norm(v: Any) -> Any:
 def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path, *,
          resume: bool, overwrite: bool, budget: float | None, concurrency: int, batch: bool,
          poll: float, compile: bool | None, writeback: bool, throttle: float = 0.0,
-         sync_interval: float = 0.0) -> None:
+         sync_interval: float = 0.0, decomp: Path | None = None,
+         dedup_against: list[Path] | None = None, shape_cap: int = 4) -> None:
     from rich.console import Console
 
     from generate.ledger import read_jsonl
@@ -297,12 +323,13 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
     console = Console(stderr=True)
     options = RunOptions(out=out, resume=resume, overwrite=overwrite, budget_usd=budget,
                          concurrency=concurrency, batch=batch, poll_seconds=poll, throttle_s=throttle,
-                         sync_interval_s=max(0.0, sync_interval), cache_dir=settings.cache_dir)
+                         sync_interval_s=max(0.0, sync_interval), cache_dir=settings.cache_dir,
+                         decomp=decomp, dedup_against=dedup_against or [], shape_cap=shape_cap)
     store = open_store(settings, read_only=True)
     try:
-        validator = Validator(store, settings,
-                              compile=bool(settings.decomp) if compile is None else compile,
-                              cache_dir=settings.cache_dir)
+        validator = Validator(store, settings, decomp=decomp,
+                              compile=bool(decomp or settings.decomp) if compile is None
+                              else compile, cache_dir=settings.cache_dir)
         with _Progress(console, config.count) as bar:
             runner = Runner(store, config, client, options, validator, progress=bar.update)
             try:

@@ -34,9 +34,7 @@ from generate.ledger import (
     Ledger,
     ledger_path,
     read_jsonl,
-    read_ledger,
     rejects_path,
-    repair_tail,
 )
 from generate.llm.base import BudgetExhausted, LLMClient, LLMError, LLMRequest
 from generate.llm.offline import NoOfflineExample
@@ -44,12 +42,10 @@ from generate.models import PlanItem, RejectRecord, Usage, stable_hash
 from generate.plan import RunConfig, iter_plan, load_targets
 from generate.process import Job, Outcome, Processor
 from generate.quality import first_question, mask, shape
+from generate.run_parts import LazyQueue, code_provider
+from generate.run_resume import Resumable, RunError, ledger_config  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
-
-
-class RunError(RuntimeError):
-    """A run that cannot start or continue; the message says what to do."""
 
 
 class RunOptions(BaseModel):
@@ -96,18 +92,7 @@ def ootkg_version() -> str:
         return "0+unknown"
 
 
-def ledger_config(out: Path) -> RunConfig | None:
-    """The configuration a previous run recorded next to ``out`` (for ``--resume``)."""
-    path = ledger_path(out)
-    if not path.exists():
-        return None
-    for event in read_jsonl(path):
-        if event.get("event") == "run":
-            return RunConfig.model_validate(event["config"])
-    return None
-
-
-class Runner:
+class Runner(Resumable):
     def __init__(self, store: Any, config: RunConfig, client: LLMClient, options: RunOptions,
                  validator: Any, *, progress: Callable[[RunStats], None] | None = None) -> None:
         self.store = store
@@ -137,82 +122,6 @@ class Runner:
         self.open_batches: list[dict[str, Any]] = []
         self.accepted_ids: set[str] = set()
         self.accepted_by_concept: dict[str, list[str]] = {}
-
-    # -- setup --------------------------------------------------------------------------
-    def _files(self) -> list[dict[str, Any]]:
-        out = self.options.out
-        paths = (out, ledger_path(out), rejects_path(out))
-        if self.options.resume:
-            if not ledger_path(out).exists():
-                raise RunError(f"Nothing to resume: {ledger_path(out)} does not exist. Start the "
-                               "run without --resume.")
-            for p in (out, rejects_path(out)):
-                cut = repair_tail(p)
-                if cut:
-                    log.warning("cut a torn last line (%d bytes) from %s", cut, p)
-            return read_ledger(ledger_path(out))
-        if any(p.exists() for p in paths):
-            if not self.options.overwrite:
-                raise RunError(f"{out} (or its ledger/rejects) already exists. Use --resume to "
-                               "continue that run, --overwrite to start over, or another --out.")
-            for p in paths:
-                p.unlink(missing_ok=True)
-        return []
-
-    def _check_resume(self, events: list[dict[str, Any]], plan_hash: str) -> None:
-        start = next((e for e in events if e.get("event") == "run"), None)
-        if start is None:
-            raise RunError(f"{ledger_path(self.options.out)} has no run header; it is not a "
-                           "ledger this tool wrote. Use --overwrite to start over.")
-        old = RunConfig.model_validate(start["config"])
-        if old.fingerprint() != self.config.fingerprint():
-            diffs = [k for k, v in old.plan_affecting().items()
-                     if self.config.plan_affecting().get(k) != v and k != "count"]
-            raise RunError(
-                f"The ledger at {ledger_path(self.options.out)} was written by a run with a "
-                f"different configuration ({', '.join(diffs) or 'settings'} differ). Resume "
-                "with the same options (or none: --resume alone reuses the recorded ones), or "
-                "write to another --out.")
-        if start.get("plan_hash") != plan_hash:
-            raise RunError(
-                "The graph changed since this run started (its plan is different now: "
-                f"ingest run {start.get('ingest_run')} then, {self._ingest_run()} now). "
-                "Resuming would mix examples from two graphs; start a new run with another --out.")
-        done_batches = {e.get("id") for e in events if e.get("event") == "batch_done"}
-        # A batch sent but not processed is polled again on resume, not paid for twice.
-        self.open_batches = [e for e in events if e.get("event") == "batch"
-                             and e.get("id") not in done_batches]
-        open_ids = {b["id"] for b in self.open_batches}
-        responses = [e for e in events if e.get("event") == "response"
-                     and e.get("batch") not in open_ids]
-        for e in responses:
-            self.stats.usage = self.stats.usage.add(Usage(**e.get("usage", {})))
-        spent = sum(float(e.get("cost", 0.0)) for e in responses)
-        answered = {(e.get("item"), e.get("attempt")) for e in events
-                    if e.get("event") in ("response", "failed")}
-        # A request with no answer may still have been billed: count its worst case.
-        open_worst = sum(float(e.get("reserve", 0.0)) for e in events
-                         if e.get("event") == "request"
-                         and (e.get("item"), e.get("attempt")) not in answered)
-        self.budget.spent = spent + open_worst
-        self.budget.reserved = sum(float(b.get("reserve", 0.0)) for b in self.open_batches)
-        self.stats.spent_usd = self.budget.spent
-
-    def _load_decided(self) -> None:
-        out, rej = self.options.out, rejects_path(self.options.out)
-        for row in read_jsonl(out):
-            meta = row.get("metadata", {})
-            self.decided.add(meta["id"])
-            self.accepted_ids.add(meta["id"])
-            if meta.get("target_kind") == "Concept":
-                self.accepted_by_concept.setdefault(meta["target"], []).append(meta["id"])
-            self._remember(meta["id"], row.get("messages", []))
-            self.stats.accepted += 1
-            self.stats.repaired += int(bool(meta.get("repaired")))
-        for row in read_jsonl(rej):
-            self.decided.add(row["id"])
-            self._count_reject(row.get("reason", ""))
-        self.stats.resumed_from = len(self.decided)
 
     def _ingest_run(self) -> str | None:
         rows = self.q.run("generate_ingest_run")
@@ -474,57 +383,3 @@ class Runner:
 
 def _text(messages: list[dict[str, Any]]) -> str:
     return "\n".join(m.get("content", "") for m in messages)
-
-
-class LazyQueue:
-    """A deque over a lazy iterator: popleft/appendleft/truth, pulling items on demand."""
-
-    def __init__(self, items: Iterator[PlanItem] | Any) -> None:
-        self._it = iter(items)
-        self._front: deque[PlanItem] = deque()
-
-    def _fill(self) -> bool:
-        if self._front:
-            return True
-        nxt = next(self._it, None)
-        if nxt is None:
-            return False
-        self._front.append(nxt)
-        return True
-
-    def __bool__(self) -> bool:
-        return self._fill()
-
-    def popleft(self) -> PlanItem:
-        if not self._fill():
-            raise IndexError("empty plan")
-        return self._front.popleft()
-
-    def appendleft(self, item: PlanItem) -> None:
-        self._front.appendleft(item)
-
-    def __iter__(self) -> Iterator[PlanItem]:
-        while self._fill():
-            yield self._front.popleft()
-
-
-def code_provider(store: Any, q: Any, decomp: Path | None) -> Any:
-    """The checkout fallback when a checkout is found (``--decomp``, OOTKG_DECOMP,
-    OOT_DECOMP, or the IngestRun's recorded path), else no code."""
-    import os
-
-    from generate.code import NoCode
-
-    cands: list[Any] = [decomp, os.environ.get("OOTKG_DECOMP"), os.environ.get("OOT_DECOMP")]
-    try:
-        rows = store.run("MATCH (r:IngestRun) RETURN r.decomp_path AS p")
-        cands += [r.get("p") for r in rows]
-    except Exception:  # noqa: BLE001 - an older graph without the property
-        pass
-    for c in cands:
-        if c and (Path(c) / "include" / "versions.h").is_file():
-            from generate.code.checkout import CheckoutCode
-
-            return CheckoutCode(Path(c), q)
-    log.warning("no decomp checkout found (--decomp, OOTKG_DECOMP): contexts carry no code")
-    return NoCode()

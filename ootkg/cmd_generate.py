@@ -208,7 +208,7 @@ def register(app: typer.Typer) -> None:
             raise UserError(f"--decomp {decomp} is not a decomp checkout (no include/versions.h).")
         config = _config(settings, given, count, resume, out)
         if estimate:
-            _estimate(settings, config, price, batch)
+            _estimate(settings, config, price, batch, decomp)
             return
         out_path = resume or out
         if out_path is None:
@@ -280,7 +280,8 @@ def _config(settings: Any, given: dict[str, Any], count: int | None, resume: Pat
     return RunConfig(count=count or 100, families_explicit=bool(given.get("families")), **values)
 
 
-def _estimate(settings: Any, config: Any, price: str | None, batch: bool) -> None:
+def _estimate(settings: Any, config: Any, price: str | None, batch: bool,
+              decomp: Path | None = None) -> None:
     from generate.estimate import estimate
     from generate.llm.pricing import UnknownModel, price_for
     from generate.plan import PlanError
@@ -294,10 +295,11 @@ def _estimate(settings: Any, config: Any, price: str | None, batch: bool) -> Non
         raise UserError(str(e)) from None
     with open_store(settings, read_only=True) as store:
         try:
-            est = estimate(store, config, prices, batch=batch)
+            est = estimate(store, config, prices, batch=batch, decomp=decomp,
+                           cache_dir=settings.cache_dir)
         except PlanError as e:
             raise UserError(str(e)) from None
-    rows = [{"measure": k, "value": v} for k, v in est.model_dump().items()]
+    rows = [{"measure": k, "estimate": v} for k, v in est.model_dump().items()]
     render_table(rows, title=f"{model}: {est.requests} requests (offline runs cost nothing; "
                  "priced as if sent)" if config.generator == "offline" else
                  f"{model}: {est.requests} requests")
@@ -330,7 +332,9 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
         validator = Validator(store, settings, decomp=decomp,
                               compile=bool(decomp or settings.decomp) if compile is None
                               else compile, cache_dir=settings.cache_dir)
-        with _Progress(console, config.count) as bar:
+        from ootkg.progress import GenerateProgress
+
+        with GenerateProgress(console, config.count) as bar:
             runner = Runner(store, config, client, options, validator, progress=bar.update)
             try:
                 stats = runner.run()
@@ -340,8 +344,10 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
         store.close()
         client.close()
     u = stats.usage
+    fed = max(1, u.input_tokens + u.cache_read_tokens + u.cache_write_tokens)
     spend = (f"{u.requests} requests, {u.input_tokens:,} input + {u.output_tokens:,} output tokens "
-             f"({u.cache_read_tokens:,} cache-read, {u.cache_write_tokens:,} cache-write), "
+             f"({u.cache_read_tokens:,} cache-read, {u.cache_write_tokens:,} cache-write; cache "
+             f"hit rate {u.cache_read_tokens / fed:.0%}), "
              f"${stats.spent_usd:.4f}, " if u.requests else "")
     console.print(
         f"[bold]{stats.accepted}[/] examples in {out} ({stats.rejected} rejected, "
@@ -359,43 +365,3 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
         except StoreError as e:
             console.print(f"[yellow]Examples not written to the graph ({e}). Run the same "
                           "command with --resume later to retry.[/]", highlight=False)
-
-
-class _Progress:
-    """A rich progress bar: done/rejected/repaired, tokens, spend and ETA."""
-
-    def __init__(self, console: Any, total: int) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(
-            TextColumn("[bold]generate"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TextColumn("ETA"),
-            TimeRemainingColumn(), console=console, transient=False)
-        self.task = self.progress.add_task("generate", total=total, info="")
-        self.started = False
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.started:
-            self.progress.stop()
-
-    def update(self, stats: Any) -> None:
-        if stats.wanted and stats.wanted != self.progress.tasks[0].total:
-            self.progress.update(self.task, total=stats.wanted)
-        tokens = stats.usage.input_tokens + stats.usage.output_tokens \
-            + stats.usage.cache_read_tokens + stats.usage.cache_write_tokens
-        info = (f"rejected {stats.rejected} dup {stats.duplicates} skip {stats.unsupported} "
-                f"repaired {stats.repaired} | {tokens:,} tok ${stats.spent_usd:.3f}")
-        if not self.started:
-            self.progress.start()
-            self.started = True
-        self.progress.update(self.task, completed=stats.accepted, info=info)

@@ -31,6 +31,14 @@ def gaps(programs: list[int]) -> list[int]:
     return [p for p in range(max(programs) + 1) if p not in have] if programs else []
 
 
+def _gap_text(missing: list[int]) -> str:
+    if not missing:
+        return ""
+    if len(missing) == 1:
+        return f"; program number {missing[0]} has no instrument"
+    return f"; program numbers {', '.join(map(str, missing))} have no instrument"
+
+
 class AudioFacts:
     q: Any
 
@@ -43,7 +51,7 @@ class AudioFacts:
                 f"{plural(r.get('drums') or 0, 'drum')}, "
                 f"{plural(r.get('effects') or 0, 'sound effect')} and "
                 f"{plural(r.get('envelopes') or 0, 'envelope')}"
-                f"{'; program numbers ' + ', '.join(map(str, missing)) + ' have no instrument' if missing else ''}.")
+                f"{_gap_text(missing)}.")
         return Fact(id=f"soundfont:{r['name']}", kind="Soundfont", entity=r["name"],
                     source=r.get("file") or "", priority=priority, text=text,
                     data={"name": r["name"], "number": r.get("number"), "programs": progs,

@@ -283,7 +283,8 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
             # context shows fewer than two of them, stops at 3
             levels = [d for d in range(lo, hi + 1) if (scenario.id, d) not in used
                       and (d < 4 or (picker.can_design(scenario, row) if picker is not None
-                                     else len(scenario.systems) >= 2))]
+                                     else len(scenario.systems) >= 2 and bool(
+                                         scenario.tradeoffs and scenario.verify)))]
             if not levels:
                 continue
             level = rng.choice(levels)

@@ -147,6 +147,10 @@ def slots(ctx: Context) -> dict[str, str]:
     if uses:
         out["callee"] = uses[0].data["callee"]
         out["user"] = uses[0].data["function"]
+    coll = next((f for f in ctx.of("field:")
+                 if re.fullmatch(r"Collider\w+", (f.data.get("type") or "").strip())), None)
+    if coll is not None:
+        out["collider"] = f"{coll.data['struct']}.{coll.data['field']}"
     sfx = _played_sfx(ctx)
     if sfx:
         out["sfx"] = sfx
@@ -244,9 +248,11 @@ def holds(need: str, ctx: Context, values: dict[str, str] | None = None) -> bool
     if what == "calls":
         rx = re.compile(arg)
         return any(rx.fullmatch(c["name"]) for s in own_code(ctx) for c in s.data.get("calls", []))
-    if what == "text":
-        rx = re.compile(arg)
-        return any(rx.search(s.text) for s in own_code(ctx))
+    if what == "text":  # the code, not its comments ("double buffering" is no double)
+        from generate.code.cscan import blank
+
+        rx = re.compile(arg, re.M)
+        return any(rx.search(blank(s.text)) for s in own_code(ctx))
     if what == "slot":
         return arg in (values if values is not None else slots(ctx))
     if what == "ifversions":

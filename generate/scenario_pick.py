@@ -75,8 +75,8 @@ class ScenarioPicker:
         show two of them?"""
         from generate.offline.design import present
 
-        if len(s.systems) < 2:
-            return False
+        if len(s.systems) < 2 or not s.tradeoffs or not s.verify:
+            return False  # a design weighs options and says how to verify them
         ctx = self.contexts.build(row.target(), self.version)
         return present(ctx, self.evidence(s) or [], s.systems) >= 2
 

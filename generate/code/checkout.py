@@ -140,9 +140,16 @@ class CheckoutCode:
         if src is None:
             return None
         rx = re.compile(pattern)
-        for i, line in enumerate(src.text.split("\n"), 1):
+        lines = src.text.split("\n")
+        for i, line in enumerate(lines, 1):
             if rx.search(line):
                 first, last = max(1, i - before), min(src.lines, i + after)
+                while first < i and not lines[first - 1].strip():
+                    first += 1
+                while last < src.lines and lines[last - 1].rstrip().endswith("\\"):
+                    last += 1  # a macro continues on the next line
+                while last > i and not lines[last - 1].strip():
+                    last -= 1
                 return self._snippet(src, first, last, id=f"code:{role}:{path}:{i}", role=role,
                                      entity=entity, kind=kind, data={"line": i})
         return None

@@ -64,6 +64,8 @@ def scale(job: Job) -> tuple[str, str] | None:
     if call is None:
         return None
     old = float(_FLOAT.match(call["args"][1]).group(1))
+    if old <= 0 or re.search(r"\bscale\.[xyz]\s*=[^=]", s.text):
+        return None  # a zero scale grown later, or scale set member by member: not one call
     new = f"{old * 2:g}"
     new = new if "." in new or "e" in new else new + ".0"
     lines = s.lines()
@@ -93,6 +95,28 @@ def sfx(job: Job) -> tuple[str, str] | None:
     return block, (f"`{effect}` is a sound this actor's own code already plays, so its bank "
                    f"and object are right for it. Called from {s.entity} it starts every frame; "
                    "`Actor_PlaySfx` ties it to the actor's position.")
+
+
+def sfx_timer(job: Job) -> tuple[str, str] | None:
+    s = _fn(job, "update")
+    effect = job.values.get("sfx")
+    if s is None or not effect:
+        return None
+    who = _this(s, job)
+    block = edit(s, None, ["static s16 sCueTimer = 0; // one counter for every instance",
+                           "",
+                           "if (++sCueTimer >= 60) { // every 60 frames: pick your interval",
+                           "    sCueTimer = 0;",
+                           f"    Actor_PlaySfx({who}, {effect});",
+                           "}"])
+    if block is None:
+        return None
+    return block, (f"`{effect}` is a sound this actor's own code already plays, so its bank "
+                   f"and object are right for it. {s.entity} runs once per frame, so a counter "
+                   "that wraps every 60 frames plays it about once a second at 60 Hz (50 Hz on "
+                   "PAL N64 builds: a little slower). A function-level `static` keeps the count "
+                   "between frames without a new member; `Actor_PlaySfx` ties the sound to the "
+                   "actor's position.")
 
 
 def focus(job: Job) -> tuple[str, str] | None:
@@ -149,7 +173,7 @@ def kill_on_switch(job: Job) -> tuple[str, str] | None:
 
 
 CHANGES: dict[str, Callable[[Job], tuple[str, str] | None]] = {
-    "scale": scale, "sfx": sfx, "focus": focus, "collider": collider,
+    "scale": scale, "sfx": sfx, "sfx-timer": sfx_timer, "focus": focus, "collider": collider,
     "kill-on-switch": kill_on_switch}
 
 
@@ -162,5 +186,23 @@ def any_change(job: Job, kinds: list[str]) -> tuple[str, str] | None:
     for k in kinds:
         got = make(k, job)
         if got:
+            job.change_kind = k
             return got
     return None
+
+
+def state_note(job: Job, kind: str) -> str | None:
+    """Whether the change needs new members in the instance struct, and why (None: it does,
+    and the caller shows where one would go)."""
+    cyl = next((f for f in job.ctx.of("field:") if (f.data.get("type") or "") == "ColliderCylinder"),
+               None)
+    return {
+        "kill-on-switch": "No new member: the switch flag belongs to the scene and "
+                          "`Flags_GetSwitch` reads it; the actor keeps no state for it.",
+        "focus": "No new member: the focus point is `actor.focus`, which every actor has as "
+                 "part of the `Actor` it starts with.",
+        "scale": "No new member: the scale is `actor.scale`, part of the `Actor` it starts with.",
+        "collider": f"No new member: the cylinder is already `{cyl.data['field']}`." if cyl
+                    else None,
+        "sfx": "No new member: the call needs only the actor and the sound id.",
+    }.get(kind)

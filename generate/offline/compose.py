@@ -39,12 +39,18 @@ class Job:
     lookup: Callable[[str], Fact | None] = lambda name: None  # a function's signature fact
     glossary: dict[str, str] = field(default_factory=dict)
     quoted: set[str] = field(default_factory=set)  # files the answer quotes so far
+    change_kind: str = ""  # the code change the recipe made (generate.offline.changes)
 
     def pick(self, options: list[str]) -> str:
         return self.rng.choice(options)
 
     def fill(self, text: str) -> str:
         return fill(text, self.values) or text
+
+    def filled(self, texts: list[str]) -> list[str]:
+        """The texts whose slots this target fills; one naming something the target does not
+        have (``{collider}`` for an actor without one) is left out, never printed raw."""
+        return [t for t in (fill(x, self.values) for x in texts) if t]
 
     def use(self, *facts: Fact | None) -> None:
         for f in facts:
@@ -85,7 +91,7 @@ def goal(job: Job) -> str:
                          "way to test it.",
                          f"How would you design it across {both}? Trade-offs and how to verify, "
                          "please."])
-    return job.pick([f"It has to work with {both}.", f"How does this tie into {both}?"])
+    return ""
 
 
 def thanks(job: Job) -> str:
@@ -103,7 +109,7 @@ def quote(job: Job, snip: CodeSnippet, max_lines: int = QUOTE_LINES, lead: str =
         part = snip.model_copy(update={"text": "\n".join(lines[:max_lines]),
                                        "last": snip.first + max_lines - 1})
         tail = job.pick([f"(the first {max_lines} of its {len(lines)} lines)",
-                         f"(lines {part.first}-{part.last}; the function goes on to line "
+                         f"(lines {part.first}-{part.last}; it goes on to line "
                          f"{snip.data.get('end', snip.last)})"])
         return f"{lead}{tail}\n\n{part.fence()}"
     return f"{lead}\n\n{snip.fence()}" if lead else snip.fence()

@@ -16,6 +16,7 @@ from generate.offline.compose import (
     where,
 )
 from generate.offline.design import design_parts
+from generate.offline.recipes import _head as main_fact
 from generate.scenario import OWN_ROLES
 
 
@@ -38,7 +39,7 @@ def debug(job: Job) -> Draft | None:
     d.user(job.fill(s.dead_end["result"]))
     parts = [job.fill(s.cause), evidence_text(job, 1 if job.difficulty < 3 else 2)]
     moved = [f for f in job.ctx.facts if f.id.startswith(("offdiff:", "sizediff:", "sigdiff:"))]
-    if moved:
+    if moved and "versions" in s.systems:  # layouts of other versions matter only there
         shown = moved[: 2 + job.difficulty]
         parts.append("\n".join(f"- {f.text}" for f in shown))
         job.use(*shown)
@@ -48,7 +49,7 @@ def debug(job: Job) -> Draft | None:
         parts.append(job.fill(s.fix))
     if change:
         parts.append(change[1] + "\n\n" + change[0])
-    head = job.ctx.first("actor:") or job.ctx.first("sig:") or job.ctx.first("size:")
+    head = main_fact(job)
     if head is not None and job.difficulty >= 3:
         parts.append(head.text)
         job.use(head)
@@ -61,7 +62,7 @@ def debug(job: Job) -> Draft | None:
     d.user(thanks(job))
     verify = job.fill(s.verify) if s.verify else "Rebuild and reproduce the original steps."
     if job.difficulty >= 3 and s.notes:
-        verify += " " + " ".join(job.fill(n) for n in s.notes)
+        verify += " " + " ".join(job.filled(s.notes))
     d.assistant(verify)
     return finish(job, d)
 
@@ -84,12 +85,18 @@ def feature(job: Job) -> Draft | None:
                      "Do I need new members in the struct?", "What about the state?"]))
     sz = size.data
     align = max(sz.get("align") or 4, 4)
-    start = (sz["size"] + 3) // 4 * 4
-    new = (start + 4 + align - 1) // align * align
+    start = (sz["size"] + 1) // 2 * 2
+    new = (start + 2 + align - 1) // align * align
+    member = (f"An `s16` appended after the last member would start at 0x{start:X}; with "
+              f"alignment {align} the struct would become 0x{new:X} bytes, and the profile's "
+              f"`sizeof({sz['name']})` makes the instance size follow.")
+    note = changes.state_note(job, job.change_kind)
+    if note is None:  # the change keeps a count: shared static, or a member per instance
+        note = ("Not necessarily. A counter declared `static` inside the function is kept "
+                "between frames and costs no instance memory, but every instance shares it. "
+                "For one per instance, add a member instead. " + member)
     d.assistant(quote(job, struct, 28, f"{size.text} The struct ({where(struct)}):")
-                + f"\n\nAn `s32` appended after the last member starts at 0x{start:X}; with "
-                f"alignment {align} the struct becomes 0x{new:X} bytes. The profile uses "
-                f"`sizeof({sz['name']})`, so the instance size follows.")
+                + "\n\n" + note)
     d.user(job.pick(["Now the code.", "And the logic?", "Show me the change."]))
     d.assistant(change[1] + "\n\n" + change[0])
     d.user(job.pick(["How do I test it?", "How do I know it works?", "Testing?"]))

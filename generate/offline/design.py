@@ -43,6 +43,7 @@ _FACTS = {  # graph facts that stand for a system when it has no code in the con
     "save": ("global:",),
     "audio": ("soundfont:", "usesfont:", "seq:", "sfx:"),
     "build": ("segment:",),
+    "graphics": ("asset:",),  # an object's textures and display lists
 }
 
 
@@ -69,7 +70,10 @@ def locate(ctx: Context, evidence: list[tuple[Any, CodeSnippet]],
            system: str) -> tuple[str, Fact | None, CodeSnippet | None] | None:
     """Where ``system``'s part is in the context: a sentence, the fact it rests on (if any)
     and a short quote of that system's code (if any)."""
-    snips = [snip for _, snip in evidence] + list(ctx.code)
+    # the target's code and the engine code it rests on; not its callers' or a similar actor's
+    # (another actor's collider is not where this one's collision lives)
+    snips = [snip for _, snip in evidence] + [s for s in ctx.code
+                                              if s.role not in ("exemplar", "caller")]
     rx = _CALL.get(system)
     if rx:
         for s in snips:
@@ -123,16 +127,12 @@ def plan(job: Job) -> str | None:
 
 def options(job: Job) -> str:
     """The scenario's trade-offs as options to weigh, with a recommendation for the asker."""
-    items = [job.fill(t) for t in job.scenario.tradeoffs]
+    items = job.filled(job.scenario.tradeoffs)
     if not items:
         return ""
     head = job.pick(["Options to weigh:", "The trade-offs:", "What each choice costs:",
-                     "Decide between these:"])
-    pick = {"beginner": "Start with the first: it changes the least.",
-            "expert": "Pick by which cost your hack can absorb; both are sound.",
-            "randomizer-dev": "For a patch across versions, prefer the option that touches "
-                              "the fewest per-version addresses."}.get(job.persona, "")
-    return head + "\n" + "\n".join(f"- {t}" for t in items) + (f"\n\n{pick}" if pick else "")
+                     "Weigh these:"])
+    return head + "\n" + "\n".join(f"- {t}" for t in items)
 
 
 def verification(job: Job) -> str:

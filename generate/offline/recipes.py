@@ -59,7 +59,7 @@ def _levels(job: Job, parts: list[str], *, change: tuple[str, str] | None = None
         if ev:
             parts.append(ev)
         if job.scenario.notes:
-            parts.append(" ".join(job.fill(n) for n in job.scenario.notes))
+            parts.append(" ".join(job.filled(job.scenario.notes)))
     if d >= 4:
         design = design_parts(job)
         if design is None:
@@ -69,6 +69,10 @@ def _levels(job: Job, parts: list[str], *, change: tuple[str, str] | None = None
 
 
 def _second(job: Job, own: CodeSnippet | None) -> CodeSnippet | None:
+    stack = job.values.get("thread_stack")
+    for s in job.ctx.code_of("stackdecl"):
+        if s.entity == stack:  # the stack of the thread the function starts
+            return s
     for role in ("stackdecl", "assigned", "callee", "struct", "data", "caller", "type",
                  "exemplar"):
         for s in job.ctx.code_of(role):

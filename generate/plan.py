@@ -221,15 +221,16 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
     from generate.scenario_pick import ScenarioPicker
 
     eligible = eligible_targets(config, targets)
-    families = check_coverage(config, eligible)
     fp = config.fingerprint()
     rng = random.Random(f"{config.seed}:{fp}")
     picker = ScenarioPicker(contexts, config.version) if contexts is not None else None
     strata: dict[str, dict[str, tuple[LazyOrder, list[int]]]] = {}
     present = {t.key: t for t in targets if t.kind == "Function"
                and (not t.versions or config.version in t.versions)}
-    for name in families:
+    kinds_of: dict[str, dict[str, list[TargetRow]]] = {}
+    for name in config.families:
         by_kind: dict[str, list[TargetRow]] = {}
+        kinds_of[name] = by_kind
         for row in eligible[name]:
             by_kind.setdefault(row.kind, []).append(row)
         if picker is not None:
@@ -245,8 +246,12 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
                             s.grep or _passes(present[fn], s.target_filter))]
                 if rows:
                     by_kind.setdefault(f"Function~{s.id}", []).extend(rows)
+    # a family is empty when neither its kinds nor its candidate strata have a target
+    families = check_coverage(config, {n: [r for rows in kinds_of[n].values() for r in rows]
+                                       for n in config.families})
+    for name in families:
         strata[name] = {}
-        for kind, rows in sorted(by_kind.items()):
+        for kind, rows in sorted(kinds_of[name].items()):
             strata[name][kind] = (LazyOrder(rows, f"{config.seed}:{fp}:{name}:{kind}"),
                                   [0, 0])  # position, misses in a row
     lo, hi = config.difficulty

@@ -193,6 +193,7 @@ def _code_slots(ctx: Context, out: dict[str, str]) -> None:
             break
     # a thread the code creates: its entry function and its stack, with the stack's size
     stacks = {s.entity: s.data.get("size", "") for s in ctx.code_of("stackdecl")}
+    where = {s.entity: s.where for s in ctx.code_of("stackdecl")}
     for s in own_code(ctx):
         for c in s.data.get("calls", []):
             args = c["args"]
@@ -201,7 +202,7 @@ def _code_slots(ctx: Context, out: dict[str, str]) -> None:
             m = re.fullmatch(r"STACK_TOP\((\w+)\)", args[4])
             if m and m.group(1) in stacks and re.fullmatch(r"\w+", args[2]):
                 out.update(thread_entry=args[2], thread_id=args[1], thread_stack=m.group(1),
-                           stack_size=stacks[m.group(1)])
+                           stack_size=stacks[m.group(1)], stack_where=where[m.group(1)])
                 return
 
 

@@ -32,9 +32,11 @@ _ROLES = {  # snippet roles that are a system's code by what they are
     "actors": ("init", "update", "draw", "destroy", "own", "profile", "assigned"),
     "build": ("spec", "table"),
     "versions": ("ifblock",),
-    "memory": ("struct",),
+    "memory": ("stackdecl", "struct"),
     "audio": ("use", "covered"),
 }
+_LABEL = {"stackdecl": "stack declaration", "struct": "struct definition", "spec": "spec entry",
+          "table": "table entry", "ifblock": "#if block", "profile": "profile"}
 _FACTS = {  # graph facts that stand for a system when it has no code in the context
     "objects": ("object:", "objectinfo:", "sceneobj:"),
     "scenes": ("scene:", "rooms:", "entrance:"),
@@ -66,14 +68,19 @@ def _lines_with(snip: CodeSnippet, names: list[str], span: int = 4) -> CodeSnipp
     return None
 
 
-def locate(ctx: Context, evidence: list[tuple[Any, CodeSnippet]],
-           system: str) -> tuple[str, Fact | None, CodeSnippet | None] | None:
+def locate(ctx: Context, evidence: list[tuple[Any, CodeSnippet]], system: str,
+           prefer: str | None = None) -> tuple[str, Fact | None, CodeSnippet | None] | None:
     """Where ``system``'s part is in the context: a sentence, the fact it rests on (if any)
-    and a short quote of that system's code (if any)."""
+    and a short quote of that system's code (if any). Code about ``prefer`` (the entity the
+    scenario is about, e.g. the stack of the thread in question) comes first."""
     # the target's code and the engine code it rests on; not its callers' or a similar actor's
     # (another actor's collider is not where this one's collision lives)
     snips = [snip for _, snip in evidence] + [s for s in ctx.code
                                               if s.role not in ("exemplar", "caller")]
+    if system in ("memory", "build", "versions"):  # what they are beats what they call
+        for s in sorted(ctx.code, key=lambda s: s.entity != prefer):
+            if s.role in _ROLES.get(system, ()) and s.lang == "c":
+                return f"{s.entity}, its {_LABEL.get(s.role, s.role)} at `{s.where}`", None, None
     rx = _CALL.get(system)
     if rx:
         for s in snips:
@@ -87,7 +94,7 @@ def locate(ctx: Context, evidence: list[tuple[Any, CodeSnippet]],
             if s.lang != "c":
                 return f"{s.entity}'s {s.lang.upper()} description at `{s.where}`", None, None
             label = s.data.get("profile_role") or s.role
-            return f"{s.entity}, its {label} code at `{s.where}`", None, None
+            return f"{s.entity}, its {_LABEL.get(label, label + ' code')} at `{s.where}`", None, None
     for f in ctx.facts:
         if f.id.startswith(_FACTS.get(system, ("\0",))):
             return f.text.rstrip("."), f, None
@@ -105,7 +112,7 @@ def plan(job: Job) -> str | None:
     titles = domains_systems()
     steps: list[str] = []
     for system in job.scenario.systems:
-        found = locate(job.ctx, job.evidence, system)
+        found = locate(job.ctx, job.evidence, system, job.values.get("thread_stack"))
         if found is None:
             continue
         text, fact, part = found

@@ -4,6 +4,8 @@ port it, size it. Difficulty changes the task: 1 locate/explain one fact, 2 a sm
 
 from __future__ import annotations
 
+import re
+
 from generate.code import CodeSnippet
 from generate.families.base import Draft
 from generate.models import Fact
@@ -81,15 +83,44 @@ def _second(job: Job, own: CodeSnippet | None) -> CodeSnippet | None:
     return None
 
 
+def _focus(snip: CodeSnippet, needs: list[str], window: int) -> CodeSnippet:
+    """The lines of ``snip`` a ``text:`` need is about, when they fall outside the first
+    ``window`` lines (a quote of the head would not show them); else ``snip``."""
+    from generate.code.cscan import blank
+
+    lines, code = snip.lines(), blank(snip.text).split("\n")
+    for need in needs:
+        what, _, arg = need.partition(":")
+        if what != "text":
+            continue
+        rx = re.compile(arg)
+        hit = next((i for i, ln in enumerate(code) if rx.search(ln)), None)
+        if hit is None or hit < window - 4:
+            return snip
+        first, last = max(0, hit - 3), min(len(lines), hit + 12)
+        return snip.model_copy(update={"text": "\n".join(lines[first:last]),
+                                       "first": snip.first + first,
+                                       "last": snip.first + last - 1,
+                                       "id": f"{snip.id}:{snip.first + hit}"})
+    return snip
+
+
 def explain(job: Job) -> Draft | None:
     head, own = _head(job), _own(job)
     if head is None or own is None:
         return None
     job.use(head)
     parts = [head.text + (f" ({head.source})" if head.source else "")]
-    lead = job.pick([f"It lives at {where(own)}:", f"Here it is, {where(own)}:",
-                     f"The code ({where(own)}):", f"From {own.file}:"])
-    parts.append(quote(job, own, 26 if job.difficulty < 3 else 34, lead))
+    window = 26 if job.difficulty < 3 else 34
+    part = _focus(own, job.scenario.needs, window)
+    if part is not own:  # the lines the scenario is about are further down: quote those
+        lead = job.pick([f"{own.entity} is at {where(own)}; the part that matters here:",
+                         f"In {own.entity} ({where(own)}), these lines:"])
+        parts.append(quote(job, part, window, lead))
+    else:
+        lead = job.pick([f"It lives at {where(own)}:", f"Here it is, {where(own)}:",
+                         f"The code ({where(own)}):", f"From {own.file}:"])
+        parts.append(quote(job, own, window, lead))
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
     if job.difficulty >= 2:

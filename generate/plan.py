@@ -225,7 +225,8 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
     rng = random.Random(f"{config.seed}:{fp}")
     picker = ScenarioPicker(contexts, config.version) if contexts is not None else None
     strata: dict[str, dict[str, tuple[LazyOrder, list[int]]]] = {}
-    present = {t.key: t for t in targets if t.kind == "Function"
+    present = {(t.kind, t.key): t for t in targets
+               if t.kind in ("Function", "Struct")
                and (not t.versions or config.version in t.versions)}
     kinds_of: dict[str, dict[str, list[TargetRow]]] = {}
     for name in config.families:
@@ -237,15 +238,16 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
             # scenarios that fit few functions get their own stratum of candidates (found by
             # a grep of the checkout or by what the functions call), so they are reached
             for s in get_family(name).scenarios():
-                names = picker.candidates(s)
-                if names is None:
+                found = picker.candidates(s)
+                if found is None:
                     continue
-                rows = [TargetRow(kind="Function", key=fn, file=present[fn].file,
-                                  detail=f"grep:{s.id}", versions=present[fn].versions)
-                        for fn in names if fn in present and (
-                            s.grep or _passes(present[fn], s.target_filter))]
+                kind, names = found
+                rows = [TargetRow(kind=kind, key=k, file=present[(kind, k)].file,
+                                  detail=f"grep:{s.id}", versions=present[(kind, k)].versions)
+                        for k in names if (kind, k) in present and (
+                            s.grep or _passes(present[(kind, k)], s.target_filter))]
                 if rows:
-                    by_kind.setdefault(f"Function~{s.id}", []).extend(rows)
+                    by_kind.setdefault(f"{kind}~{s.id}", []).extend(rows)
     # a family is empty when neither its kinds nor its candidate strata have a target
     families = check_coverage(config, {n: [r for rows in kinds_of[n].values() for r in rows]
                                        for n in config.families})
@@ -258,6 +260,7 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
     index = 0
     turn: dict[str, int] = {}
     scenario_uses: dict[str, int] = {}
+    domain_uses: dict[str, int] = {}
     while strata:
         fam = rng.choice(sorted(strata))
         kinds = sorted(strata[fam])
@@ -276,10 +279,10 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
                     del strata[fam]
             continue
         state[1] = 0
-        # the family's least used scenarios first (ties at random): every scenario, and so
-        # every seed domain, gets its turn instead of the ones that fit most targets
+        # the least used seed domain first, then the family's least used scenario (ties at
+        # random): every domain and scenario gets its turn, not the ones that fit most targets
         rng.shuffle(fitting)
-        fitting.sort(key=lambda sc: scenario_uses.get(sc.id, 0))
+        fitting.sort(key=lambda sc: (domain_uses.get(sc.domain, 0), scenario_uses.get(sc.id, 0)))
         used: set[tuple[str, int]] = set()
         for j in range(rng.randint(*GROUP)):
             scenario = fitting[j % len(fitting)]
@@ -301,6 +304,7 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
                          concepts.chain_for(row.kind, row.key))
             item.scenario, item.persona = scenario.id, rng.choice(personas)
             scenario_uses[scenario.id] = scenario_uses.get(scenario.id, 0) + 1
+            domain_uses[scenario.domain] = domain_uses.get(scenario.domain, 0) + 1
             index += 1
             yield item
 

@@ -22,14 +22,39 @@ class ScenarioPicker:
     def grep(self, pattern: str) -> list[tuple[str, int]]:
         return self.contexts.provider.grep(pattern)
 
-    def candidates(self, s: Scenario) -> list[str] | None:
-        """Functions a Function scenario could be about, when its needs select few: the grep
-        it names, else the callers of what a ``calls:`` need names, else a grep of its
-        ``text:`` need. None when nothing narrows it (every function is a candidate)."""
+    def candidates(self, s: Scenario) -> tuple[str, list[str]] | None:
+        """(kind, keys) of the targets a scenario could be about when its needs select few:
+        for functions the grep it names, else the callers of what a ``calls:`` need names,
+        else a grep of its ``text:`` need; for structs whose layout differs between the
+        ingested versions (``fact:offdiff:``, ``fact:sizediff:``). None when nothing narrows
+        it (every target of its kinds is a candidate)."""
         if s.grep:
-            return [fn for fn, _ in self.grep(s.grep)]
+            return "Function", [fn for fn, _ in self.grep(s.grep)]
+        if "Struct" in s.targets and {"fact:offdiff:", "fact:sizediff:"} & set(s.needs):
+            return "Struct", self._moved_structs("fact:sizediff:" in s.needs)
         if "Function" not in s.targets:
             return None
+        names = self._function_candidates(s)
+        return None if names is None else ("Function", names)
+
+    def _moved_structs(self, size: bool) -> list[str]:
+        tables = getattr(self.contexts.q, "tables", None)
+        if tables is None:
+            return []
+        out = []
+        if size:
+            for name, rows in tables.struct_versions().items():
+                if len({r["size"] for r in rows if r["size"] is not None}) > 1:
+                    out.append(name)
+        else:
+            per: dict[tuple[str, str], set] = {}
+            for key, row in tables.field_versions().items():
+                if key[0] != "__by_struct__":
+                    per.setdefault((row["struct"], row["field"]), set()).add(row["offset"])
+            out = sorted({st for (st, _), offs in per.items() if len(offs) > 1})
+        return sorted(out)
+
+    def _function_candidates(self, s: Scenario) -> list[str] | None:
         for need in s.needs:
             what, _, arg = need.partition(":")
             if what == "calls":

@@ -65,3 +65,10 @@ def test_an_edit_is_judged_on_what_it_changes(validator):
     # ...the kept line of another version's branch is the decomp's, a warning only
     kept = [i for i in report.issues if i.code == "unknown-field"]
     assert kept and all(i.severity == "warning" and i.line == 5 for i in kept)
+
+
+def test_a_file_and_line_in_backticks_is_not_code():
+    from validate.extract import inline_code
+
+    text = "Defined at `src/libultra/io/vi.c:6`, see `z_en_tite.c:39`; `this->actor.world` moves."
+    assert inline_code(text) == [("this->actor.world", 1)]

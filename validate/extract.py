@@ -101,11 +101,17 @@ def bare_code(code: str) -> CodeBlock:
 _SPAN = re.compile(r"(?<!`)`([^`\n]{3,200})`(?!`)")
 
 
+_PATH_SPAN = re.compile(r"[\w.-]*/[\w./-]*\.(?:c|h|inc|s|xml|yaml|mk|ld)(?::\d+(?:-\d+)?)?|"
+                        r"[\w-]+\.(?:c|h|inc)(?::\d+(?:-\d+)?)")
+
+
 def inline_code(text: str) -> list[tuple[str, int]]:
     """Inline `code` spans of prose that look like expressions (calls or member access)."""
     out = []
     for m in _SPAN.finditer(text):
         span = m.group(1)
+        if _PATH_SPAN.fullmatch(span.strip()):
+            continue  # a file (and line) of the decomp, `src/libultra/io/vi.c:6`: no code
         if "->" in span or re.search(r"\w\(", span) or re.search(r"\w\.\w", span):
             out.append((span, text.count("\n", 0, m.start()) + 1))
     return out

@@ -209,6 +209,11 @@ def migrate(job: Job) -> Draft | None:
         return None
     built = job.values.get("_built", "")
     parts = []
+    own = _own(job, ("struct",)) if not blocks else None
+    if own is not None:  # no #if block: the layout itself is what moves between versions
+        parts.append(quote(job, own, 24, job.pick([f"The definition ({where(own)}):",
+                                                   f"{own.entity} as the decomp declares it "
+                                                   f"({where(own)}):"])))
     if blocks:
         blk = blocks[0]
         parts.append(quote(job, blk, 20, job.pick([

@@ -3,6 +3,8 @@ the edge case. They share the level structure of ``generate.offline.recipes``.""
 
 from __future__ import annotations
 
+import re
+
 from generate.context_util import hx
 from generate.families.base import TEXEL_BITS, TYPE_RANGES, Draft
 from generate.offline.compose import Job, finish, question, quote, where
@@ -30,10 +32,18 @@ def audio(job: Job) -> Draft | None:
         if sig is not None:
             job.use(sig)
             parts.append(f"{sig.text} The id goes in as argument {u.data['position'] + 1}.")
-        if job.difficulty >= 2 and sig is not None and u.data["callee"] == "Actor_PlaySfx":
-            parts.append(job.pick(["From your own actor, the same call:", "In your actor:",
-                                   "Your code does the same:"]) + "\n\n```c\n"
-                         + f"Actor_PlaySfx(&this->actor, {job.ctx.target.key});\n```")
+        first = re.search(r"\bActor_PlaySfx\(\s*([^,]+?)\s*,", u.text)
+        if job.difficulty >= 2 and sig is not None and u.data["callee"] == "Actor_PlaySfx" \
+                and first is not None:
+            # the actor argument as this caller writes it (&this->dyna.actor for a DynaPoly
+            # actor): an actor of the same shape passes its Actor the same way
+            lead = job.pick(["From your own actor, the same call:", "In your actor:",
+                             "Your code does the same:"]) if first.group(1) == "&this->actor" \
+                else (f"From your own actor, the same call (`{first.group(1)}` is how "
+                      f"{u.data['function']} passes its `Actor`; pass yours the way your "
+                      "struct holds it):")
+            parts.append(lead + "\n\n```c\n"
+                         + f"Actor_PlaySfx({first.group(1)}, {job.ctx.target.key});\n```")
             job.code_shown += 1
         if job.difficulty >= 3 and len(good) > 1:
             others = sorted({x.data["function"] for x in good[1:]})[:4]

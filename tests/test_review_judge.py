@@ -24,6 +24,7 @@ from ootkg.cli import app
 from review.agreement import auc
 from review.dataset import RunData
 from review.home import Home
+from review.judge import text as T
 from review.judge.calibrate import Calibration, calibrate, isotonic
 from review.judge.offline import OfflineJudge
 from review.judge.sidecar import read_scores, sidecar_path
@@ -69,6 +70,32 @@ def test_judge_flags_say_what_lowered_the_score(made):
     assert any(f.startswith("unsafe code") for f in s.flags)
     assert any(f.startswith("not the decomp's idiom") for f in s.flags)
     assert s.dimensions["idiomatic_code"] < 5 and s.score <= s.dimensions["idiomatic_code"] + 3
+
+
+def test_a_quote_of_the_decomp_is_grounded_by_the_checkout(made):
+    settings, run = made
+    data = RunData(run)
+    quoting = next(r for r in data.records() if r["metadata"].get("has_code"))
+    meta = quoting["metadata"]
+    # the line keeps a slim report; the judge and the review page read the sidecar's full one
+    assert "issues" not in meta["validation"] and "codes" in meta["validation"]
+    full = data.with_report(quoting)["metadata"]["validation"]
+    assert "issues" in full and full["ok"] == meta["validation"]["ok"]
+    assert data.records(full_reports=True)[data.order.index(meta["id"])] == data.with_report(quoting)
+    with open_store(settings) as store:
+        facts = fact_lookup(store)(meta)
+    s = OfflineJudge(novelty=False).score(data.with_report(quoting), facts=facts)
+    quoted = "\n".join(T.split(quoting["messages"]).quoted)
+    assert quoted  # names of the quoted code are not "names no fact gives"
+    loose = [f for f in s.flags if f.startswith("names no fact gives")]
+    assert not any(n in quoted for f in loose for n in f.split(": ", 1)[1].split(", ")), loose
+    # the same quote reported as not the decomp's text is the example's own code again
+    wrong = {**full, "ok": False, "issues": [{"code": "quote-mismatch", "severity": "error",
+                                              "level": 2, "message_index": i, "block": 0}
+                                             for i in range(len(quoting["messages"]))]}
+    bad = {**quoting, "metadata": {**meta, "validation": wrong}}
+    assert not T.split(bad["messages"], wrong).quoted
+    assert OfflineJudge(novelty=False).score(bad, facts=facts).score < s.score
 
 
 def test_calibration_maps_monotonically_and_picks_the_threshold():

@@ -39,14 +39,24 @@ class UnknownVersion(ValueError):
 class Validator:
     def __init__(self, store: Any, settings: Any, *, compile: bool = True,
                  decomp: Path | str | None = None, workers: int | None = None,
-                 compile_timeout: float = 10.0, memory_mb: int = 1536) -> None:
+                 compile_timeout: float = 10.0, memory_mb: int = 1536,
+                 cache_dir: Path | str | None = None) -> None:
         self.store = store
         self.settings = settings
-        self.indexes = IndexCache(store)
+        derived = None
+        if cache_dir is not None:
+            from kg.derived import DerivedCache
+
+            derived = DerivedCache(store, cache_dir)
+        self.indexes = IndexCache(store, derived)
         self.default_version = getattr(settings, "default_version", None) or "gc-eu-mq-dbg"
         self._versions: list[str] | None = None
         self.compiler = None
         self.compile_note = "level 1 (compile) not requested"
+        from validate.compile import find_decomp
+
+        root = find_decomp(store, settings, decomp)
+        self.decomp_root = root if root is not None and (root / "include").is_dir() else None
         if compile:
             from validate.compile import make_compiler
 
@@ -117,32 +127,56 @@ class Validator:
         counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0, "relations": 0,
                   "unchecked": 0}
         report = ValidationReport(id=ex_id, version=version)
+
+        # quotes of the decomp: verified line by line, then left out of the code checks
+        from validate.quotes import check_quotes
+
+        quote_issues, verified = check_quotes(blocks, self.decomp_root)
+        issues += quote_issues
+        all_blocks = blocks
+        if verified or any(b.edit for b in blocks):
+            keep = [i for i, b in enumerate(blocks) if i not in verified and not b.edit]
+            if compiled is not None and len(keep) != len(blocks):
+                compiled = None  # submitted with the quotes: compile again without them
+            report.notes.append(f"{len(verified)} quote(s) of the decomp verified line by line; "
+                                f"{sum(b.edit for b in blocks)} edit block(s) checked at levels "
+                                "2-4, not compiled alone")
+            scope = None
+            code_blocks = [b for i, b in enumerate(blocks) if i not in verified]
+            compile_blocks = [blocks[i] for i in keep]
+        else:
+            code_blocks = compile_blocks = blocks
         if scope is None:
-            scope = self._scope(idx, blocks, prose)
+            scope = self._scope(idx, code_blocks, prose)
         if scope.actor and scope.actor.instance_struct and "this" not in scope.vars \
                 and not scope.actor_weak:
             from validate.ctypes_ import CType
             scope.this_type = CType(scope.actor.instance_struct, 1)
+        blocks = code_blocks
 
         # level 1
-        if not blocks:
+        if not all_blocks:
             report.levels[1] = "not-applicable"
+        elif not compile_blocks and self.compiler is not None:
+            report.levels[1] = "passed"
         elif self.compiler is None:
             report.levels[1] = "skipped"
             report.notes.append(f"level 1 skipped: {self.compile_note}")
             issues += include_issues(blocks)
         else:
             fut = compiled if compiled is not None else level1.compile_blocks(
-                self.compiler, version, blocks, scope, idx)
+                self.compiler, version, compile_blocks, scope, idx)
             if fut is None:
                 report.levels[1] = "skipped"
                 report.notes.append(f"level 1 skipped: a code block is longer than the "
                                     f"{MAX_SNIPPET:,} characters the compiler is given")
-                issues += include_issues(blocks)
+                issues += include_issues(compile_blocks)
             else:
                 result = self.compiler.result(fut)
-                issues += level1.excerpt_context(result.issues, report.notes, blocks, scope,
-                                                 idx)
+                # the scope was built from code_blocks (compile_blocks less the edit blocks)
+                at = [next(j for j, c in enumerate(code_blocks) if c is b) for b in compile_blocks]
+                issues += level1.excerpt_context(result.issues, report.notes, compile_blocks,
+                                                 scope, idx, at=at)
                 report.notes += result.notes
                 report.levels[1] = result.status
 
@@ -154,7 +188,10 @@ class Validator:
             perf.check(toks, b.code, scope, idx, emit)
             style.check(toks, b.code, scope, idx, emit)
         check_object_deps(scope, blocks, idx, issues, counts)
-        claims = ClaimChecker(idx, self.index, None, counts, scope.actor, scope=scope)
+        edits = [b.code for b in blocks if b.edit]
+        edited = set(build_scope(edits, idx).defined_funcs) if edits else set()
+        claims = ClaimChecker(idx, self.index, None, counts, scope.actor, scope=scope,
+                              edited=edited)
         for p in prose:
             claims.emit = make_emit(issues, p.message_index, None)
             claims.check_text(p.text)
@@ -167,9 +204,10 @@ class Validator:
                 claims.emit = make_emit(issues, b.message_index, b.block_index)
                 claims.check_comments(b.code, scope)
 
+        _kept_from_decomp(all_blocks, issues, self.decomp_root)
         report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0,
                                                       i.block or 0, i.line or 0))
-        report.checked = Checked(code_blocks=len(blocks), **counts)
+        report.checked = Checked(code_blocks=len(all_blocks), **counts)
         for level in (2, 3, 4):
             report.levels[level] = "failed" if any(
                 i.level == level and i.severity is Severity.error for i in issues) else "passed"
@@ -184,3 +222,18 @@ class Validator:
         report.level_reached = reached
         report.ok = not any(i.severity is Severity.error for i in issues)
         return report
+
+
+def _kept_from_decomp(blocks: list[CodeBlock], issues: list[Issue], root: Path | None) -> None:
+    """Errors on lines an edit block kept unchanged from the decomp become warnings: they
+    are about the decomp's code (a branch another version compiles, a build-defined macro),
+    not about what the example changed."""
+    from validate.quotes import kept_lines
+
+    kept = {(b.message_index, b.block_index): kept_lines(b, root) for b in blocks if b.edit}
+    for i in issues:
+        lines = kept.get((i.message_index, i.block))
+        if lines and i.line in lines and i.severity is Severity.error and i.level >= 2:
+            i.severity = Severity.warning
+            i.message += " (on a line the edit keeps unchanged from the decomp)"
+

@@ -14,6 +14,7 @@ from validate.models import Example
 
 # ``` or ~~~ fences; the info string decides whether the block is C.
 _FENCE = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.M)
+_LOCATION = re.compile(r"[\w./-]+:\d+(?:-\d+)?")
 C_LANGS = {"c", "h", "cpp", "c++", "objc", "clang", "cc"}
 _C_HINT = re.compile(r"(\b(void|s32|s16|u8|u16|u32|f32|Actor|PlayState)\b[^\n;]*[;{(])|->|#include")
 
@@ -25,6 +26,8 @@ class CodeBlock:
     block_index: int
     start_line: int  # line of the message where the code's first line is (1-based)
     lang: str
+    location: str | None = None  # "path:first-last" from the fence: a quote of the decomp
+    edit: bool = False  # ```c edit path:first-last: a changed version of those lines
 
 
 @dataclass
@@ -60,8 +63,13 @@ def split_message(content: str, message_index: int | None) -> tuple[list[CodeBlo
         body = content[body_start:body_end] if body_start <= len(content) else ""
         start_line = content.count("\n", 0, body_start) + 1
         if lang in C_LANGS or (not lang and _C_HINT.search(body)):
+            rest = info[1:]
+            edit = bool(rest) and rest[0] == "edit"
+            loc = rest[1] if edit and len(rest) > 1 else (rest[0] if rest and not edit else None)
+            if loc is not None and not _LOCATION.fullmatch(loc):
+                loc = None
             blocks.append(CodeBlock(body.rstrip("\n") + "\n", message_index, idx, start_line,
-                                    lang or "c"))
+                                    lang or "c", loc, edit and loc is not None))
             idx += 1
         pos = (c.end() if c else len(content))
     prose.append(Prose(content[pos:], message_index))
@@ -93,11 +101,17 @@ def bare_code(code: str) -> CodeBlock:
 _SPAN = re.compile(r"(?<!`)`([^`\n]{3,200})`(?!`)")
 
 
+_PATH_SPAN = re.compile(r"[\w.-]*/[\w./-]*\.(?:c|h|inc|s|xml|yaml|mk|ld)(?::\d+(?:-\d+)?)?|"
+                        r"[\w-]+\.(?:c|h|inc)(?::\d+(?:-\d+)?)")
+
+
 def inline_code(text: str) -> list[tuple[str, int]]:
     """Inline `code` spans of prose that look like expressions (calls or member access)."""
     out = []
     for m in _SPAN.finditer(text):
         span = m.group(1)
+        if _PATH_SPAN.fullmatch(span.strip()):
+            continue  # a file (and line) of the decomp, `src/libultra/io/vi.c:6`: no code
         if "->" in span or re.search(r"\w\(", span) or re.search(r"\w\.\w", span):
             out.append((span, text.count("\n", 0, m.start()) + 1))
     return out

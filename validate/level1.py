@@ -100,14 +100,16 @@ def asset_objects(blocks: list[CodeBlock], idx: SymbolIndex) -> set[str]:
 
 
 def excerpt_context(issues: list[Issue], notes: list[str], blocks: list[CodeBlock],
-                    scope: Scope, idx: SymbolIndex) -> list[Issue]:
+                    scope: Scope, idx: SymbolIndex, at: list[int] | None = None) -> list[Issue]:
     """The compile issues, less those about names an excerpt takes from the file it comes from
-    (and those its own declarations of such names set off)."""
+    (and those its own declarations of such names set off). ``at``: each block's position in
+    the blocks the scope was built from (default: the same list)."""
     if not any(_CONTEXT.match(i.message) or i.message == "expected expression"
                for i in issues) or any(
             _WHOLE.search(b.code) for b in blocks):
         return issues
-    loose = {(b.message_index, b.block_index) for bi, b in enumerate(blocks)
+    at = at if at is not None else list(range(len(blocks)))
+    loose = {(b.message_index, b.block_index) for bi, b in zip(at, blocks, strict=True)
              if needs_wrap(scope.tokens.get(bi) or tokenize(b.code))}
     own = set(scope.vars) | set(scope.funcs) | set(scope.structs) | set(scope.typedefs)
     for frames in scope.frames.values():

@@ -85,7 +85,7 @@ class OfflineJudge:
         messages = record.get("messages") or []
         if facts is None and self.facts is not None:
             facts = self.facts(meta)
-        parts = T.split(messages)
+        parts = T.split(messages, meta.get("validation"))
         fact_ids = list(meta.get("fact_ids") or [])
         corpus = T.Corpus.of(facts, fact_ids)
         flags: list[str] = []
@@ -125,7 +125,8 @@ class OfflineJudge:
                 x -= 0.2
             elif issue.get("severity") == "warning" and (issue.get("level") or 4) <= 3:
                 x -= 0.1
-        asked = set(T.numbers(parts.question))  # (the corpus is shared: not added to it)
+        # (the corpus is shared: not added to it); a verified quote's numbers are the decomp's
+        asked = set(T.numbers(parts.question)).union(*(T.numbers(q) for q in parts.quoted))
         shown = set(T.numbers(parts.answer))
         unsupported = sorted({n for n in shown if not T.trivial_number(n) and n not in asked
                               and not corpus.supports(n, shown, asked)})
@@ -256,9 +257,9 @@ class OfflineJudge:
         return _clip(x)
 
     def _code(self, meta: dict, parts: T.Parts, flags: list[str]) -> float:
-        if not parts.code:
+        if not parts.own_code:  # a verified quote is the decomp's code: its idiom by definition
             return 1.0
-        code = "\n".join(parts.code)
+        code = "\n".join(parts.own_code)
         x = 1.0
         unsafe = [m.group(0) for p in _UNSAFE for m in p.finditer(code)]
         if unsafe:
@@ -276,8 +277,10 @@ class OfflineJudge:
 
 
 def _loose_names(parts: T.Parts, corpus: T.Corpus) -> list[str]:
-    """Code-like names the answer uses that neither its facts, the question, its own code
-    nor the decomp's everyday idioms give."""
+    """Code-like names the answer uses that neither its facts, the question, its own code,
+    the decomp's code it quotes nor the decomp's everyday idioms give."""
     allowed = corpus.idents | T.identifiers(parts.question) | T.defined_names(parts.code)
+    for q in parts.quoted:
+        allowed |= T.identifiers(q)
     return sorted(w for w in T.identifiers(parts.answer)
                   if w not in allowed and w not in T.IDIOMS and not w.startswith("ACTOR_FLAG_"))

@@ -54,15 +54,29 @@ class Parts:
     pairs: list[tuple[str, str]]  # (user turn, the assistant turn that answers it)
     answer: str  # every assistant turn
     prose: str
-    code: list[str]
+    code: list[str]  # every code block
     turns: int
+    # quotes of the decomp (a fence naming ``path:first-last``) the validator did not find
+    # wrong: the decomp's own code, grounded by the checkout rather than by the facts
+    quoted: list[str] = field(default_factory=list)
+    own_code: list[str] = field(default_factory=list)  # the rest: the example's own code
 
 
-def split(messages: list[dict[str, Any]]) -> Parts:
+# what the validator says of a quote that is not the decomp's text
+QUOTE_WRONG = ("quote-mismatch", "quote-unknown-file")
+
+
+def split(messages: list[dict[str, Any]], report: dict[str, Any] | None = None) -> Parts:
+    """``report``: the example's validation report, full (issues) or slim (codes); a quote it
+    finds wrong is the example's own code."""
+    report = report or {}
+    wrong = {(i.get("message_index"), i.get("block")) for i in report.get("issues") or []
+             if i.get("code") in QUOTE_WRONG}
+    any_wrong = not report.get("issues") and any(c in QUOTE_WRONG for c in report.get("codes") or [])
     user = next((m.get("content", "") for m in messages if m.get("role") == "user"), "")
     pairs: list[tuple[str, str]] = []
     pending = None
-    answers, prose, code = [], [], []
+    answers, prose, code, quoted, own = [], [], [], [], []
     for i, m in enumerate(messages):
         text = m.get("content", "") or ""
         if m.get("role") == "user":
@@ -70,13 +84,17 @@ def split(messages: list[dict[str, Any]]) -> Parts:
         elif m.get("role") == "assistant":
             answers.append(text)
             blocks, parts = split_message(text, i)
-            code += [b.code for b in blocks]
+            for b in blocks:
+                code.append(b.code)
+                verified = b.location and not b.edit and not any_wrong and \
+                    (i, b.block_index) not in wrong
+                (quoted if verified else own).append(b.code)
             prose += [p.text for p in parts]
             if pending is not None:
                 pairs.append((pending, text))
                 pending = None
     return Parts(question=user, pairs=pairs, answer="\n".join(answers), prose="\n".join(prose),
-                 code=code, turns=len(messages))
+                 code=code, turns=len(messages), quoted=quoted, own_code=own)
 
 
 def words(text: str) -> list[str]:

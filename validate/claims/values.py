@@ -86,8 +86,8 @@ def _cue(toks: list[Tok], i: int) -> tuple[str | None, bool, bool]:
             quantity = True  # "its flags are 0x10"; unless a cue says what it is of
             continue
         if key in CUE_BEFORE:
-            if key == "+" and j != i - 1:
-                continue
+            if key in ("+", "#") and j != i - 1:
+                continue  # "+0x24", "#5" only right before the number ("#if X (line 5)")
             cue, strong = CUE_BEFORE[key], True
             break
         if t.kind == "ent" and t.ek == "struct" and j >= 2 and toks[j - 2].low == "sizeof":

@@ -315,7 +315,11 @@ class RelationClaims:
                 enum: str | None = None) -> None:
         """A function set at run time (actionFunc, a draw set in Init): wrong only if the
         graph's wiring facts say otherwise, or if it belongs to another overlay."""
-        j = self._nearest(toks, r, funcs)
+        # "actionFunc is set to Y" / "sets the action function to Y": Y, not a function
+        # named before the slot ("if X returns 1, actionFunc is set to Y")
+        after = next((j for j in sorted(funcs) if j > r), None)
+        j = after if after is not None and toks[after - 1].text.lower() in ("to", "=") \
+            else self._nearest(toks, r, funcs)
         if j is None:
             return
         fn = toks[j].text

@@ -16,6 +16,16 @@ from generate.offline.compose import Job, edit
 _FLOAT = re.compile(r"^(-?\d+(?:\.\d+)?)f$")
 
 
+def _callable(job: Job, *names: str) -> bool:
+    """The engine functions a change adds calls to exist in the version (the graph has
+    their signatures): an edit never calls a function the validator will not find."""
+    for n in names:
+        f = job.lookup(n)
+        if f is None or f.data.get("in_version") is False:
+            return False
+    return True
+
+
 def _fn(job: Job, *roles: str) -> CodeSnippet | None:
     for r in roles:
         for s in job.ctx.code_of(r):
@@ -86,7 +96,7 @@ def scale(job: Job) -> tuple[str, str] | None:
 def sfx(job: Job) -> tuple[str, str] | None:
     s = _fn(job, "update")
     effect = job.values.get("sfx")
-    if s is None or not effect:
+    if s is None or not effect or not _callable(job, "Actor_PlaySfx"):
         return None
     who = _this(s, job)
     block = edit(s, None, [f"Actor_PlaySfx({who}, {effect});"])
@@ -100,7 +110,7 @@ def sfx(job: Job) -> tuple[str, str] | None:
 def sfx_timer(job: Job) -> tuple[str, str] | None:
     s = _fn(job, "update")
     effect = job.values.get("sfx")
-    if s is None or not effect:
+    if s is None or not effect or not _callable(job, "Actor_PlaySfx"):
         return None
     who = _this(s, job)
     block = edit(s, None, ["static s16 sCueTimer = 0; // one counter for every instance",
@@ -121,7 +131,8 @@ def sfx_timer(job: Job) -> tuple[str, str] | None:
 
 def focus(job: Job) -> tuple[str, str] | None:
     s = _fn(job, "update")
-    if s is None or any(c["name"] == "Actor_SetFocus" for c in s.data.get("calls", [])):
+    if s is None or any(c["name"] == "Actor_SetFocus" for c in s.data.get("calls", [])) or \
+            not _callable(job, "Actor_SetFocus"):
         return None
     who = _this(s, job)
     block = edit(s, None, [f"Actor_SetFocus({who}, 40.0f); // height above the feet: pick yours"])
@@ -138,7 +149,8 @@ def collider(job: Job) -> tuple[str, str] | None:
     struct = job.ctx.first("size:")
     cyl = next((f for f in job.ctx.of("field:") if (f.data.get("type") or "") == "ColliderCylinder"),
                None)
-    if s is None or cyl is None or struct is None:
+    if s is None or cyl is None or struct is None or \
+            not _callable(job, "Collider_UpdateCylinder", "CollisionCheck_SetOC"):
         return None
     names = {c["name"] for c in s.data.get("calls", [])}
     if "Collider_UpdateCylinder" in names:
@@ -158,7 +170,7 @@ def collider(job: Job) -> tuple[str, str] | None:
 
 def kill_on_switch(job: Job) -> tuple[str, str] | None:
     s = _fn(job, "update")
-    if s is None:
+    if s is None or not _callable(job, "Flags_GetSwitch", "Actor_Kill"):
         return None
     who = _this(s, job)
     block = edit(s, None, ["if (Flags_GetSwitch(play, 0x10)) { // switch flag 0x10: use your room's",

@@ -45,7 +45,7 @@ def made(tmp_path_factory):
 
 def test_offline_judge_separates_planted_defects(made):
     settings, run = made
-    records = [json.loads(x) for x in run.read_text().splitlines()]
+    records = RunData(run).records(full_reports=True)  # as `ootkg judge` reads them
     with open_store(settings) as store:
         rows = build(records, store, settings, seed=4)
         judge = OfflineJudge(facts=fact_lookup(store))
@@ -96,6 +96,33 @@ def test_a_quote_of_the_decomp_is_grounded_by_the_checkout(made):
     bad = {**quoting, "metadata": {**meta, "validation": wrong}}
     assert not T.split(bad["messages"], wrong).quoted
     assert OfflineJudge(novelty=False).score(bad, facts=facts).score < s.score
+
+
+def test_a_name_placed_at_another_functions_code_is_flagged():
+    from generate.models import Fact
+
+    where = "src/overlays/actors/ovl_En_Tite/z_en_tite.c"
+    facts = [Fact(id="sig:EnTite_Update@x", kind="Function", entity="EnTite_Update",
+                  text="`void EnTite_Update(Actor* thisx, PlayState* play)` is defined in "
+                       f"{where}:39.", source=f"{where}:39"),
+             Fact(id="sig:Actor_Kill@x", kind="Function", entity="Actor_Kill",
+                  text="`void Actor_Kill(Actor* actor)` is defined in src/code/z_actor.c:4.",
+                  source="src/code/z_actor.c:4")]
+
+    def score(name: str):
+        rec = {"messages": [
+            {"role": "user", "content": "Where does EnTite's update logic go?"},
+            {"role": "assistant", "content": f"The logic goes in the update function: {name} "
+                                             f"(`{where}:39-46`) runs every frame, and "
+                                             "Actor_Kill ends it."}],
+            "metadata": {"id": name, "target": "EnTite_Update", "target_kind": "Function",
+                         "version": "x", "difficulty": 1, "fact_ids": ["sig:EnTite_Update@x"]}}
+        return OfflineJudge(novelty=False).score(rec, facts=facts)
+
+    good, swapped = score("EnTite_Update"), score("Actor_Kill")
+    assert not any(f.startswith("places") for f in good.flags)
+    assert any(f.startswith("places Actor_Kill at") for f in swapped.flags)
+    assert swapped.dimensions["correctness"] < good.dimensions["correctness"]
 
 
 def test_calibration_maps_monotonically_and_picks_the_threshold():

@@ -145,6 +145,14 @@ class OfflineJudge:
             if wrong:
                 x -= min(0.8, 0.45 * len(wrong))
                 flags.append("restates a fact with " + ", ".join(f"{b} for {a}" for a, b in wrong[:3]))
+        if corpus.places:
+            for name, path, line in T.placed(parts.prose):
+                there = corpus.places.get((path, line))
+                if there and name not in there:
+                    x -= 0.45
+                    flags.append(f"places {name} at {path}:{line}, where the facts put "
+                                 f"{sorted(there)[0]}")
+                    break
         version = meta.get("version") or ""
         for where, text in (("the answer", parts.prose), ("the question", parts.question)):
             said = T.versions(text)

@@ -13,6 +13,9 @@ from validate.extract import split_message
 
 _WORD = re.compile(r"(?<![0-9A-Za-z_])[A-Za-z_][A-Za-z0-9_]*")
 _INCLUDE = re.compile(r"^\s*#\s*include\b.*$", re.M)
+# a file of the decomp (`include/tables/object_table.h:9`, `spec/overlays_gc`): a place, not
+# a name the answer uses
+_PATH = re.compile(r"[\w.-]*/[\w./-]+|\b[\w-]+\.(?:c|h|inc|s|xml|ld|mk|yaml|json)\b")
 _NUMBER = re.compile(r"(?<![\w.\-:/])(0[xX][0-9A-Fa-f]+|\d+)(?!\w|\.\d)")
 VERSION = re.compile(r"\b(?:ntsc|pal|gc|ique)-[a-z0-9][a-z0-9.\-]*[a-z0-9]\b")
 _CAMEL = re.compile(r"^(?:[a-z]+[A-Z]|[A-Z][a-z0-9]+[A-Z])")
@@ -62,6 +65,16 @@ class Parts:
     own_code: list[str] = field(default_factory=list)  # the rest: the example's own code
 
 
+_OTHER_QUOTE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*(?!c\b|h\b)[A-Za-z]\w*[ \t]+"
+                          r"[\w./-]+:\d+(?:-\d+)?[ \t]*\n(.*?)^[ \t]{0,3}\1[ \t]*$", re.M | re.S)
+
+
+def _other_quotes(text: str) -> list[str]:
+    """Fenced quotes of a decomp file in a language the validator does not read (```` ```xml
+    assets/xml/audio/soundfonts/Soundfont_27.xml:1-20 ````)."""
+    return [m.group(2) for m in _OTHER_QUOTE.finditer(text)] if "```" in text else []
+
+
 # what the validator says of a quote that is not the decomp's text
 QUOTE_WRONG = ("quote-mismatch", "quote-unknown-file")
 
@@ -84,6 +97,7 @@ def split(messages: list[dict[str, Any]], report: dict[str, Any] | None = None) 
         elif m.get("role") == "assistant":
             answers.append(text)
             blocks, parts = split_message(text, i)
+            quoted += _other_quotes(text)  # a file of the decomp in another language (XML)
             for b in blocks:
                 code.append(b.code)
                 verified = b.location and not b.edit and not any_wrong and \
@@ -110,7 +124,10 @@ def code_like(tok: str) -> bool:
 
 @lru_cache(maxsize=512)
 def identifiers(text: str) -> frozenset[str]:
-    return frozenset(w for w in set(words(_INCLUDE.sub("", text))) if code_like(w))
+    text = _INCLUDE.sub("", text)
+    if "/" in text or "." in text:
+        text = _PATH.sub(" ", text)
+    return frozenset(w for w in set(words(text)) if code_like(w))
 
 
 @lru_cache(maxsize=512)
@@ -248,6 +265,8 @@ class Corpus:
     """The facts an example may rest on, as sets the features test membership in."""
 
     idents: set[str] = field(default_factory=set)  # every word of the facts, as written
+    # (file, line) a fact's source names -> the entities of those facts (where each is defined)
+    places: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     words: set[str] = field(default_factory=set)  # the same, lower case
     numbers: set[int] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)
@@ -284,6 +303,10 @@ class Corpus:
         for f in facts or []:
             c.ids.add(f.id)
             c.names.update((f.entity, f.entity.rsplit(":", 1)[-1], f.entity.split(".")[-1]))
+            m = _SOURCE.fullmatch(f.source or "")
+            if m and f.entity:
+                c.places.setdefault((m.group(1), int(m.group(2))), set()).add(
+                    f.entity.rsplit(":", 1)[-1])
         c.names.discard("")
         # one tokenising pass: the same token sets serve the misquote check
         c._tokens = FactTokens(c.texts + list(fact_ids))
@@ -313,3 +336,13 @@ class Corpus:
 
 
 _CORPORA: dict[int, tuple[list, Corpus]] = {}
+_SOURCE = re.compile(r"([\w./-]+\.[ch]):(\d+)")
+# a name right before the location of its code: "EnTite_Update (`src/.../z_en_tite.c:39-46`)",
+# "It connects to EnTite_Init, `src/.../z_en_tite.c:24-34`"
+_PLACED = re.compile(r"\b([A-Za-z_]\w*)\b,?[ \t]*\(?[ \t]*`([\w./-]+\.[ch]):(\d+)(?:-\d+)?`")
+
+
+def placed(prose: str) -> list[tuple[str, str, int]]:
+    """(name, file, first line) for each code name the prose places at a file:line."""
+    return [(m.group(1), m.group(2), int(m.group(3))) for m in _PLACED.finditer(prose)
+            if code_like(m.group(1))]

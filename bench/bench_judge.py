@@ -14,7 +14,6 @@ example's facts rebuilt from the graph first, with a cold context cache, as
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -66,7 +65,9 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "ootkg", "generate", "--count", str(a.count),
                         "--seed", "7", "--out", str(run), "--no-writeback", "--no-feedback",
                         "--fsync-interval", "0.5"], check=True, env=env, cwd=ROOT)
-    records = [json.loads(x) for x in run.read_text().splitlines() if x.strip()]
+    from review.dataset import RunData
+
+    records = RunData(run).records(full_reports=True)  # as `ootkg judge FILE` reads them
     settings = Settings(db=a.db)
     load_before = load_avg()
     with open_store(settings, read_only=True) as store:

@@ -13,6 +13,7 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
+from generate.context_audio import AudioFacts
 from generate.context_code import CodeFacts
 from generate.context_domain import DomainFacts
 from generate.context_util import c_spelling, hx, tokens_of  # noqa: F401 - re-exported
@@ -23,7 +24,7 @@ from kg.queries import NamedQuery, QueryCatalog
 log = logging.getLogger(__name__)
 
 TARGET_KINDS = ("Actor", "Function", "Struct", "Scene", "Concept", "Object", "Global",
-                "Sequence", "Sfx", "Segment")
+                "Sequence", "Sfx", "Segment", "Soundfont")
 
 
 class Queries:
@@ -32,18 +33,47 @@ class Queries:
     With ``tables=True`` the hot context queries switch to whole-graph tables once they
     have been asked ``WARM_AFTER`` times (same rows, see ``generate.tables``)."""
 
-    def __init__(self, store: Any, *, tables: bool = True) -> None:
+    def __init__(self, store: Any, *, tables: bool = True, derived: Any = None) -> None:
         self.store = store
         self.catalog = QueryCatalog(store=getattr(store, "kind", "embedded"))
         self._parsed: dict[str, NamedQuery] = {}
         self._calls: dict[str, int] = {}
-        self.tables = Tables(self._run) if tables else None
+        self.derived = derived  # kg.derived.DerivedCache: bulk results kept between runs
+        self.tables = Tables(self._run, self._keep if derived is not None else None) \
+            if tables else None
+
+    def _keep(self, name: str, make: Any) -> Any:
+        return self.derived.get(name, make, salt=_code_salt() + self._query(name).runnable)
+
+    def optional(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Rows of a query on node kinds a graph ingested before them lacks: none there."""
+        from kg.store import QueryError
+
+        try:
+            return self.run(name, **params)
+        except QueryError:
+            return []
+
+    def bulk(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """A whole-graph query's rows, kept between runs on the same graph when a derived
+        cache is configured."""
+        if self.derived is None:
+            return self.run(name, **params)
+        return self.derived.get(f"{name}-{stable_params(params)}", lambda: self.run(name, **params),
+                                salt=self._query(name).runnable)
+
+    def _query(self, name: str) -> NamedQuery:
+        query = self._parsed.get(name)
+        if query is None:
+            query = self._parsed[name] = self.catalog.get(name)
+        return query
 
     def run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         rows = None
         if self.tables is not None:
             n = self._calls[name] = self._calls.get(name, 0) + 1
-            if n > WARM_AFTER:
+            # with tables kept between runs, loading one costs less than a few queries
+            if n > (WARM_AFTER if self.derived is None or not self.derived.enabled else 0):
                 rows = self.tables.answer(name, params)
         if rows is None:
             rows = self._run(name, **params)
@@ -52,22 +82,59 @@ class Queries:
         return rows
 
     def _run(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
-        query = self._parsed.get(name)
-        if query is None:
-            query = self._parsed[name] = self.catalog.get(name)
+        query = self._query(name)
         bound = query.bind(params)
         return self.store.run(query.runnable, bound)
 
 
-class ContextBuilder(CodeFacts, DomainFacts):
+def stable_params(params: dict[str, Any]) -> str:
+    return ",".join(f"{k}={params[k]}" for k in sorted(params))
+
+
+def _code_salt() -> str:
+    """The tables' building code: a change to it invalidates tables kept by earlier runs."""
+    import hashlib
+    from pathlib import Path
+
+    global _SALT
+    if _SALT is None:
+        _SALT = hashlib.sha1(Path(__file__).with_name("tables.py").read_bytes()).hexdigest()[:12]
+    return _SALT
+
+
+_SALT: str | None = None
+
+
+class ContextBuilder(CodeFacts, DomainFacts, AudioFacts):
     """Builds (and caches) contexts; one builder per store, any version."""
 
-    def __init__(self, store: Any, *, max_tokens: int = 2400, cache_size: int = 512) -> None:
-        self.q = Queries(store)
+    def __init__(self, store: Any, *, max_tokens: int = 2400, cache_size: int = 512,
+                 code: Any = None, derived: Any = None) -> None:
+        from generate.code import NoCode
+        from generate.code.section import CodeSection
+
+        self.q = Queries(store, derived=derived)
         self.max_tokens = max_tokens
+        self.provider = code if code is not None else NoCode()
+        self.section = CodeSection(self.provider, self.q)
         self._cache: OrderedDict[tuple[str, str, str], Context] = OrderedDict()
         self._cache_size = cache_size
         self._facts_memo: dict[tuple, list[Fact]] = {}
+
+    def versions(self) -> tuple[list[str], list[str]]:
+        """(the versions ingested into the graph, the versions the decomp builds): the first
+        from the Version nodes, the second from the IngestRun or the checkout."""
+        if getattr(self, "_versions", None) is None:
+            ingested = [r["id"] for r in self.q.run("generate_versions")]
+            built: list[str] = []
+            try:
+                rows = self.q.store.run("MATCH (r:IngestRun) RETURN r.built_versions AS b")
+                built = [v for v in (rows[0]["b"] or [])] if rows else []
+            except Exception:  # noqa: BLE001 - an older graph without the property
+                built = []
+            built = built or self.provider.built_versions() or ingested
+            self._versions = (ingested, built)
+        return self._versions
 
     def build(self, target: Target, version: str) -> Context:
         key = (target.kind, target.key, version)
@@ -80,6 +147,9 @@ class ContextBuilder(CodeFacts, DomainFacts):
             raise ValueError(f"no context builder for {target.kind}; targets are {TARGET_KINDS}")
         facts: list[Fact] = maker(target.key, version)
         ctx = self._bound(target, version, facts)
+        if facts:
+            ctx.code = self.section.for_target(target.kind, target.key, version, facts)
+            ctx.code_provenance = self.provider.provenance
         self._cache[key] = ctx
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generate.context_util import _params, _struct_params, _where, hx, plural
+from generate.context_util import _params, _struct_params, _where, hx, plural, versions_text
 from generate.models import Fact
 
 
@@ -52,6 +52,8 @@ class CodeFacts:
         facts += self._versions_function(name, version, priority + 10)
         facts += self.address_facts(name, version, priority + 12)
         for c in self.q.run("context_callers", name=name, limit=12):
+            if not _in_version(c, version):
+                continue
             facts.append(Fact(
                 id=f"call:{c['caller']}->{name}", kind="Function", entity=c["caller"],
                 source=_where(c.get("file"), c.get("line")), priority=priority + 20,
@@ -59,6 +61,8 @@ class CodeFacts:
                      f"{' (' + str(c['count']) + ' call sites)' if (c.get('count') or 0) > 1 else ''}.",
                 data={"caller": c["caller"], "callee": name, "versions": c.get("versions") or []}))
         for c in self.q.run("context_callees", name=name, limit=12):
+            if not _in_version(c, version):
+                continue
             sig = f" — `{c['signature']}`" if c.get("signature") else ""
             facts.append(Fact(
                 id=f"call:{name}->{c['callee']}", kind="Function", entity=c["callee"],
@@ -77,7 +81,7 @@ class CodeFacts:
         facts = [Fact(
             id=f"versions:{name}", kind="Function", entity=name, source="graph IN_VERSION",
             priority=priority,
-            text=f"{name} exists in {plural(len(versions), 'version')}: {', '.join(versions)}.",
+            text=versions_text(name, versions, *self.versions()),
             data={"versions": versions})]
         here = next((r for r in rows if r["version"] == version), None)
         for r in rows:
@@ -204,3 +208,10 @@ class CodeFacts:
 
     def _facts_struct(self, name: str, version: str) -> list[Fact]:
         return self.struct_facts(name, version)
+
+
+def _in_version(call: dict[str, Any], version: str) -> bool:
+    """A call the version makes: one of another version's build (a debug ROM's PRINTF, a
+    retail build's DmaMgr_RequestAsync) is no fact of this one ("X calls Y" would be false)."""
+    versions = call.get("versions")
+    return not versions or version in versions

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generate.context_util import _a, _where, hx, plural
+from generate.context_util import _a, _where, hx, plural, versions_text
 from generate.models import Fact
 
 
@@ -163,8 +163,8 @@ class DomainFacts:
             versions = [r["version"] for r in rows_v]
             facts.append(Fact(id=f"versions:{key}", kind="Global", entity=key,
                               source="graph IN_VERSION", priority=10,
-                              text=f"{name} exists in {plural(len(versions), 'version')}: "
-                                   f"{', '.join(versions)}.", data={"versions": versions}))
+                              text=versions_text(name, versions, *self.versions()),
+                              data={"versions": versions}))
             here = next((r for r in rows_v if r["version"] == version), None)
             for r in rows_v:
                 if here and r["version"] != version and r.get("type") and \
@@ -181,7 +181,7 @@ class DomainFacts:
 
     def _facts_sequence(self, enum: str, version: str) -> list[Fact]:
         rows = self.q.run("context_sequence", enum=enum)
-        return self.related_functions("Seq", version) + [Fact(
+        return self.sequence_font_facts(enum, version) + self.related_functions("Seq", version) + [Fact(
                      id=f"seq:{enum}", kind="Sequence", entity=enum, source="sequence table",
                      text=f"{enum} is sequence {hx(r.get('id'))}"
                           f"{' (' + r['name'] + ')' if r.get('name') else ''}"

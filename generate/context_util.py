@@ -61,3 +61,20 @@ def _struct_params(params: list[dict[str, str]]) -> list[str]:
             if base and base[0].isupper() and base not in out:
                 out.append(base)
     return out[:2]
+
+
+def versions_text(name: str, present: list[str], ingested: list[str], built: list[str]) -> str:
+    """Existence across versions, counted against what the decomp builds: ``X is in both
+    ingested versions (a, b) of the 16 the decomp builds; the graph has no facts about the
+    other 14``."""
+    k, n, m = len(present), len(ingested), len(built)
+    if n and k == n:
+        which = "both ingested versions" if n == 2 else ("the one ingested version" if n == 1
+                                                         else f"all {n} ingested versions")
+    else:
+        which = f"{k} of the {n} ingested versions"
+    text = f"{name} is in {which} ({', '.join(present)})"
+    if m > n:
+        text += (f" of the {m} versions the decomp builds; the graph has no facts about the "
+                 f"other {m - n}")
+    return text + "."

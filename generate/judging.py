@@ -62,7 +62,11 @@ class QualityGate:
         return self.calibration is not None
 
     def score(self, record: Any, context: Context) -> JudgeScore:
-        s = self.judge.score(record.model_dump(mode="json"), facts=context.facts)
+        row = record.model_dump(mode="json")
+        full = getattr(record, "_report", None)  # the line keeps a slim report
+        if full:
+            row["metadata"]["validation"] = full
+        s = self.judge.score(row, facts=context.facts)
         if self.calibration is not None:
             s.flags.append(f"raw {s.score:.2f}")
             s.score = self.calibration.apply(s.score)

@@ -6,7 +6,9 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
+
+from generate.code import CodeSnippet
 
 Role = Literal["system", "user", "assistant"]
 
@@ -50,10 +52,27 @@ class Context(BaseModel):
     version: str
     facts: list[Fact]
     truncated: int = 0  # facts left out to stay within the token bound
+    code: list[CodeSnippet] = Field(default_factory=list)  # verbatim decomp code, ranked
+    code_provenance: str = ""  # where the code was read from (see generate.code)
 
-    def render(self) -> str:
+    def render(self, code_tokens: int | None = None) -> str:
         head = f"Target: {self.target.kind} {self.target.key} (game version {self.version})"
-        return head + "\n" + "\n".join(f.render() for f in self.facts)
+        text = head + "\n" + "\n".join(f.render() for f in self.facts)
+        if self.code:
+            from generate.code.section import budget
+
+            shown = budget(self.code, code_tokens) if code_tokens else self.code
+            text += ("\n\nCODE (verbatim from the decomp, each block with its id, role and "
+                     "file:lines; quote it with the same info string):\n"
+                     + "\n\n".join(s.render() for s in shown))
+        return text
+
+    def code_of(self, *roles: str) -> list[CodeSnippet]:
+        return [s for s in self.code if s.role in roles]
+
+    def snippet(self, entity: str, *roles: str) -> CodeSnippet | None:
+        return next((s for s in self.code if s.entity == entity and (not roles or s.role in roles)),
+                    None)
 
     def by_id(self) -> dict[str, Fact]:
         return {f.id: f for f in self.facts}
@@ -79,6 +98,8 @@ class PlanItem(BaseModel):
     concept_chain: list[str] = Field(default_factory=list)
     builds_on: list[str] = Field(default_factory=list)  # ids of earlier plan items (curricula)
     seed: int = 0
+    scenario: str = ""  # the scenario's id in the family's catalogue
+    persona: str = ""
 
 
 class Message(BaseModel):
@@ -109,6 +130,13 @@ class ExampleMetadata(BaseModel):
     entities: list[str] = Field(default_factory=list)  # "Kind:key" the example is grounded in
     prerequisite_chain: list[str] = Field(default_factory=list)
     builds_on: list[str] = Field(default_factory=list)
+    scenario: str = ""
+    persona: str = ""
+    domain: str = ""  # the seed domain of the scenario
+    systems: list[str] = Field(default_factory=list)
+    split: str = ""  # train | validation | test, by target entity
+    has_code: bool = False  # quotes real decomp code or holds a code change
+    code_provenance: str = ""
     generator: str  # "offline" or "anthropic"
     model: str
     usage: Usage = Field(default_factory=Usage)
@@ -126,6 +154,7 @@ class OutputRecord(BaseModel):
 
     messages: list[Message]
     metadata: ExampleMetadata
+    _report: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def line(self) -> str:
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=False)

@@ -10,6 +10,11 @@ items its files already decided.
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -31,6 +36,7 @@ INGEST_HINT = {
     "Sfx": "the sound-effect tables (`ootkg ingest --decomp PATH`, source `tables`)",
     "Segment": "the segments (`ootkg ingest --decomp PATH`, source `addresses`)",
     "Concept": "the curriculum (`ootkg ingest --decomp PATH`, source `concepts`)",
+    "Soundfont": "the audio XMLs (`ootkg ingest --decomp PATH`, source `audio`)",
 }
 
 
@@ -63,26 +69,53 @@ class RunConfig(BaseModel):
         return self.model_dump(exclude={"families_explicit"})
 
 
-class TargetRow(BaseModel):
+@dataclass(slots=True)
+class TargetRow:
+    """A candidate target as the plan sees it (tens of thousands per graph: a plain record)."""
+
     kind: str
     key: str
     file: str = ""
     detail: str = ""
-    versions: list[str] = Field(default_factory=list)
+    versions: list[str] = field(default_factory=list)
 
     def target(self) -> Target:
         return Target(kind=self.kind, key=self.key)
+
+
+class LazyOrder:
+    """A seeded shuffle drawn one position at a time (a Fisher-Yates step per draw), so a
+    stratum of 13k functions costs only the draws the plan makes; cycles like a list."""
+
+    def __init__(self, rows: list[TargetRow], seed: str) -> None:
+        self.rows = list(rows)
+        self.rng = random.Random(seed)
+        self.done = 0  # positions fixed so far
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> TargetRow:
+        i %= len(self.rows)
+        while self.done <= i:
+            j = self.rng.randrange(self.done, len(self.rows))
+            self.rows[self.done], self.rows[j] = self.rows[j], self.rows[self.done]
+            self.done += 1
+        return self.rows[i]
 
 
 def load_targets(q: Queries, config: RunConfig) -> list[TargetRow]:
     """Targets from the user's query (column ``target``, optional ``kind``) or the whole graph."""
     if config.targets_query:
         return _query_targets(q, config.targets_query)
-    rows = [TargetRow(kind=r["kind"], key=r["key"], file=r.get("file") or "",
-                      detail=r.get("detail") or "", versions=[v for v in r["versions"] or [] if v])
-            for r in q.run("generate_targets") if r.get("key")]
+    # model_construct: ~20k rows of the graph's own values, no validation needed
+    rows = [TargetRow(r["kind"], r["key"], r.get("file") or "", r.get("detail") or "",
+                      [v for v in r["versions"] or [] if v])
+            for r in q.bulk("generate_targets") if r.get("key")]
     rows += [TargetRow(kind="Concept", key=r["id"], detail=r.get("domain") or "")
              for r in q.run("generate_concepts")]
+    rows += [TargetRow(r["kind"], r["key"], r.get("file") or "")
+             for r in q.optional("generate_targets_audio") if r.get("key")]
     return sorted(rows, key=lambda r: (r.kind, r.key))
 
 
@@ -114,7 +147,22 @@ def _query_targets(q: Queries, text: str) -> list[TargetRow]:
     return out
 
 
+@cache
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _passes(row: TargetRow, flt: dict[str, str]) -> bool:
+    for key, rx in flt.items():
+        value = row.key if key == "name" else row.file if key == "file" else \
+            row.detail if key in ("category", "domain", "type") else ""
+        if not _rx(rx).search(value or ""):
+            return False
+    return True
+
+
 def eligible_targets(config: RunConfig, targets: list[TargetRow]) -> dict[str, list[TargetRow]]:
+    """Per family, the targets at least one of its scenarios can be about (kind and filter)."""
     present = [t for t in targets if not t.versions or config.version in t.versions]
     by_kind: dict[str, list[TargetRow]] = {}
     for t in present:
@@ -122,9 +170,19 @@ def eligible_targets(config: RunConfig, targets: list[TargetRow]) -> dict[str, l
     out: dict[str, list[TargetRow]] = {}
     for name in config.families:
         fam = get_family(name)
-        out[name] = [t for kind in fam.target_kinds for t in by_kind.get(kind, [])
-                     if fam.eligible(t.kind, t.key, t.file, t.detail)]
-        out[name].sort(key=lambda r: (r.kind, r.key))
+        rows = []
+        for kind in fam.target_kinds:
+            filters = [s.target_filter for s in fam.scenarios() if kind in s.targets and not s.grep]
+            if not filters:
+                continue
+            if any(not f for f in filters):  # a scenario that takes every target of the kind
+                rows += by_kind.get(kind, [])
+                continue
+            keep: set[int] = set()
+            for f in {tuple(sorted(f.items())) for f in filters}:  # each filter once per row
+                keep |= {i for i, t in enumerate(by_kind.get(kind, [])) if _passes(t, dict(f))}
+            rows += [t for i, t in enumerate(by_kind.get(kind, [])) if i in keep]
+        out[name] = sorted(rows, key=lambda r: (r.kind, r.key))
     return out
 
 
@@ -143,30 +201,112 @@ def check_coverage(config: RunConfig, eligible: dict[str, list[TargetRow]]) -> l
     return [n for n in config.families if n not in empty]
 
 
+GROUP = (2, 3)  # items per (family, target) group: adjacent items share a cached prefix
+
+
 def make_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGraph,
-              limit: int) -> list[PlanItem]:
+              limit: int, contexts: Any = None) -> list[PlanItem]:
+    return list(islice(iter_plan(config, targets, concepts, contexts), limit))
+
+
+def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGraph,
+              contexts: Any = None) -> Iterator[PlanItem]:
+    """The plan, lazily: families in turn, each family's target kinds in turn (so scenes,
+    sequences and concepts appear, not only the many functions), the next target of that
+    kind, then a group of items about that target, each with a scenario whose needs its
+    context meets. Deterministic for a configuration and a graph (and its checkout)."""
     if config.curriculum:
-        return curriculum_plan(config, concepts, targets)
+        yield from curriculum_plan(config, concepts, targets)
+        return
+    from generate.scenario_pick import ScenarioPicker
+
     eligible = eligible_targets(config, targets)
-    families = check_coverage(config, eligible)
     fp = config.fingerprint()
     rng = random.Random(f"{config.seed}:{fp}")
-    cycles = {}
+    picker = ScenarioPicker(contexts, config.version) if contexts is not None else None
+    strata: dict[str, dict[str, tuple[LazyOrder, list[int]]]] = {}
+    present = {(t.kind, t.key): t for t in targets
+               if t.kind in ("Function", "Struct")
+               and (not t.versions or config.version in t.versions)}
+    kinds_of: dict[str, dict[str, list[TargetRow]]] = {}
+    for name in config.families:
+        by_kind: dict[str, list[TargetRow]] = {}
+        kinds_of[name] = by_kind
+        for row in eligible[name]:
+            by_kind.setdefault(row.kind, []).append(row)
+        if picker is not None:
+            # scenarios that fit few functions get their own stratum of candidates (found by
+            # a grep of the checkout or by what the functions call), so they are reached
+            for s in get_family(name).scenarios():
+                found = picker.candidates(s)
+                if found is None:
+                    continue
+                kind, names = found
+                rows = [TargetRow(kind=kind, key=k, file=present[(kind, k)].file,
+                                  detail=f"grep:{s.id}", versions=present[(kind, k)].versions)
+                        for k in names if (kind, k) in present and (
+                            s.grep or _passes(present[(kind, k)], s.target_filter))]
+                if rows:
+                    by_kind.setdefault(f"{kind}~{s.id}", []).extend(rows)
+    # a family is empty when neither its kinds nor its candidate strata have a target
+    families = check_coverage(config, {n: [r for rows in kinds_of[n].values() for r in rows]
+                                       for n in config.families})
     for name in families:
-        order = list(eligible[name])
-        random.Random(f"{config.seed}:{fp}:{name}").shuffle(order)
-        cycles[name] = (order, [0])
+        strata[name] = {}
+        for kind, rows in sorted(kinds_of[name].items()):
+            strata[name][kind] = (LazyOrder(rows, f"{config.seed}:{fp}:{name}:{kind}"),
+                                  [0, 0])  # position, misses in a row
     lo, hi = config.difficulty
-    plan = []
-    for i in range(limit):
-        fam = rng.choice(families)
-        difficulty = rng.randint(lo, hi)
-        order, pos = cycles[fam]
-        row = order[pos[0] % len(order)]
-        pos[0] += 1
-        plan.append(_item(config, fp, i, row.target(), fam, difficulty,
-                          concepts.chain_for(row.kind, row.key)))
-    return plan
+    index = 0
+    turn: dict[str, int] = {}
+    scenario_uses: dict[str, int] = {}
+    domain_uses: dict[str, int] = {}
+    while strata:
+        fam = rng.choice(sorted(strata))
+        kinds = sorted(strata[fam])
+        kind = kinds[turn.get(fam, 0) % len(kinds)]
+        turn[fam] = turn.get(fam, 0) + 1
+        order, state = strata[fam][kind]
+        row = order[state[0] % len(order)]
+        state[0] += 1
+        fitting = picker.fitting(fam, row) if picker is not None else \
+            [s for s in get_family(fam).scenarios() if row.kind in s.targets]
+        if not fitting:
+            state[1] += 1
+            if state[1] >= len(order):  # a whole round without a fit: this kind is done
+                del strata[fam][kind]
+                if not strata[fam]:
+                    del strata[fam]
+            continue
+        state[1] = 0
+        # the least used seed domain first, then the family's least used scenario (ties at
+        # random): every domain and scenario gets its turn, not the ones that fit most targets
+        rng.shuffle(fitting)
+        fitting.sort(key=lambda sc: (domain_uses.get(sc.domain, 0), scenario_uses.get(sc.id, 0)))
+        used: set[tuple[str, int]] = set()
+        for j in range(rng.randint(*GROUP)):
+            scenario = fitting[j % len(fitting)]
+            # items of a group differ in scenario or difficulty (the task): never twins
+            # level 4 designs across systems: a scenario that crosses one, or a target whose
+            # context shows fewer than two of them, stops at 3
+            levels = [d for d in range(lo, hi + 1) if (scenario.id, d) not in used
+                      and (d < 4 or (picker.can_design(scenario, row) if picker is not None
+                                     else len(scenario.systems) >= 2 and bool(
+                                         scenario.tradeoffs and scenario.verify)))]
+            if not levels:
+                continue
+            level = rng.choice(levels)
+            used.add((scenario.id, level))
+            personas = sorted(k for k in scenario.ask if k != "any") or ["modder"]
+            if "any" in scenario.ask:
+                personas = sorted(set(personas) | {"beginner", "modder", "expert"})
+            item = _item(config, fp, index, row.target(), fam, level,
+                         concepts.chain_for(row.kind, row.key))
+            item.scenario, item.persona = scenario.id, rng.choice(personas)
+            scenario_uses[scenario.id] = scenario_uses.get(scenario.id, 0) + 1
+            domain_uses[scenario.domain] = domain_uses.get(scenario.domain, 0) + 1
+            index += 1
+            yield item
 
 
 def curriculum_plan(config: RunConfig, concepts: ConceptGraph,
@@ -187,7 +327,9 @@ def curriculum_plan(config: RunConfig, concepts: ConceptGraph,
     level = lo
     for step, c in enumerate(chain):
         domain = concepts.graph.nodes[c].get("domain") or ""
-        fams = [n for n in config.families if get_family(n).eligible("Concept", c, "", domain)]
+        fams = [n for n in config.families if any(
+            "Concept" in s.targets and re.search(s.target_filter.get("domain", ""), domain)
+            for s in get_family(n).scenarios())]
         if not fams:
             fams = ["qa"]
         level = min(hi, max(level, concepts.graph.nodes[c].get("difficulty") or lo))

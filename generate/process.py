@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generate.families import get_family
@@ -45,8 +45,12 @@ class Outcome:
 
 class Processor:
     def __init__(self, validator: Any, *, generator: str, model: str, ootkg_version: str,
-                 ingest_run: str | None, run_id: str, max_tokens: int) -> None:
+                 ingest_run: str | None, run_id: str, max_tokens: int,
+                 contexts: Any = None, code_tokens: int = 2400) -> None:
         self.validator = validator
+        self.contexts = contexts
+        self.code_tokens = code_tokens
+        self._pickers: dict[str, Any] = {}
         self.generator = generator
         self.model = model
         self.ootkg_version = ootkg_version
@@ -54,17 +58,56 @@ class Processor:
         self.run_id = run_id
         self.max_tokens = max_tokens
 
+    def picker(self, version: str) -> Any:
+        if self.contexts is None:
+            return None
+        if version not in self._pickers:
+            from generate.scenario_pick import ScenarioPicker
+
+            self._pickers[version] = ScenarioPicker(self.contexts, version)
+        return self._pickers[version]
+
     def request(self, item: PlanItem, ctx: Context, notes: list[str] | None = None) -> LLMRequest:
         """``notes``: what expert review says about this kind of item (``generate.feedback``)."""
+        from generate.prompting import family_text, scenario_instruction
+
         family = get_family(item.family)
-        instruction = family.instruction(ctx, item.difficulty)
+        picker = self.picker(item.version)
+        scenario = family.scenario(item.scenario) if item.scenario else None
+        if scenario is None and picker is not None:  # curricula: the first that fits
+            from generate.plan import TargetRow
+
+            fit = picker.fitting(item.family, TargetRow(kind=item.target.kind, key=item.target.key))
+            scenario = fit[0] if fit else None
+            if scenario is not None:
+                item.scenario = scenario.id
+                item.persona = item.persona or "modder"
+        evidence = (picker.evidence(scenario) or []) if picker is not None and scenario else []
+        instruction = scenario_instruction(item, ctx, scenario, evidence)
         if item.concept_chain:
             instruction += ("\nThe learner already knows these concepts (build on them, do not "
                             "re-explain them): " + ", ".join(item.concept_chain) + ".")
         if notes:
             instruction += "\n\n" + "\n\n".join(notes)
         return LLMRequest(item=item, context=ctx, system=SYSTEM_PROMPT, instruction=instruction,
-                          max_tokens=self.max_tokens)
+                          max_tokens=self.max_tokens, family_text=family_text(family),
+                          scenario=scenario, evidence=evidence, lookup=self._lookup(item.version),
+                          code_tokens=self.code_tokens, extra=self._extra())
+
+    def _lookup(self, version: str) -> Any:
+        if self.contexts is None:
+            return lambda name: None
+
+        def find(name: str) -> Any:
+            facts = self.contexts.function_facts(name, version, deep=False)
+            return next((f for f in facts if f.id.startswith("sig:")), None)
+        return find
+
+    def _extra(self) -> dict[str, str]:
+        if self.contexts is None:
+            return {}
+        ingested, built = self.contexts.versions()
+        return {"_built": str(len(built)), "_ingested": ",".join(ingested)}
 
     def advance(self, job: Job, resp: LLMResponse, *, can_repair: bool) -> Outcome:
         job.usage = job.usage.add(resp.usage)
@@ -89,7 +132,7 @@ class Processor:
             return Outcome(reject=self.reject(job, "validation", _summary(report), report,
                                               parsed.messages))
         fact_ids = self._grounding(job.context, parsed.fact_ids, parsed.messages)
-        return Outcome(record=self.record(job, parsed.messages, fact_ids, report))
+        return Outcome(record=self.record(job, parsed.messages, fact_ids, report, resp.meta))
 
     def validate(self, item: PlanItem, messages: list[Message]) -> dict[str, Any]:
         from validate.models import Example
@@ -103,9 +146,8 @@ class Processor:
         req = job.request
         history = [Message(role="assistant", content=previous or "(empty)"),
                    Message(role="user", content=problem)]
-        return LLMRequest(item=req.item, context=req.context, system=req.system,
-                          instruction=req.instruction, max_tokens=req.max_tokens,
-                          history=history, attempt=1)
+        # The same prompt (family block, facts, code, scenario) with the repair turns after it.
+        return replace(req, history=history, attempt=1)
 
     def _grounding(self, ctx: Context, claimed: list[str], messages: list[Message]) -> list[str]:
         known = ctx.by_id()
@@ -117,8 +159,11 @@ class Processor:
         return [f.id for f in ctx.facts if f.entity in words]
 
     def record(self, job: Job, messages: list[Message], fact_ids: list[str],
-               report: dict[str, Any]) -> OutputRecord:
+               report: dict[str, Any], recipe_meta: dict[str, Any] | None = None) -> OutputRecord:
+        from generate.dataset import has_code, slim_report, split_of
+
         item, ctx = job.item, job.context
+        scenario = job.request.scenario
         facts = ctx.by_id()
         entities = [f"{item.target.kind}:{item.target.key}"]
         for fid in fact_ids:
@@ -130,10 +175,16 @@ class Processor:
             id=item.id, family=item.family, difficulty=item.difficulty, version=item.version,
             target=item.target.key, target_kind=item.target.kind, fact_ids=fact_ids,
             entities=entities, prerequisite_chain=item.concept_chain, builds_on=item.builds_on,
+            scenario=item.scenario, persona=item.persona,
+            domain=scenario.domain if scenario else "", systems=scenario.systems if scenario else [],
+            split=split_of(item.target.kind, item.target.key), has_code=has_code(messages),
+            code_provenance=ctx.code_provenance if has_code(messages) else "",
             generator=self.generator, model=self.model, usage=job.usage, repaired=job.repaired,
-            validation=report, ootkg_version=self.ootkg_version, ingest_run=self.ingest_run,
-            plan_index=item.index, run_id=self.run_id, created=_now())
-        return OutputRecord(messages=messages, metadata=meta)
+            validation=slim_report(report), ootkg_version=self.ootkg_version,
+            ingest_run=self.ingest_run, plan_index=item.index, run_id=self.run_id, created=_now())
+        rec = OutputRecord(messages=messages, metadata=meta)
+        rec._report = report  # the full report, for the sidecar file
+        return rec
 
     def reject(self, job: Job, reason: str, detail: str, report: dict[str, Any] | None = None,
                messages: list[Message] | None = None) -> RejectRecord:

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from generate.ledger import ledger_path, read_jsonl, rejects_path
+from generate.metrics import Metrics, measure
 
 
 class Summary(BaseModel):
@@ -49,6 +50,8 @@ class Summary(BaseModel):
     review_mean_score: float | None = None
     review_accuracy_by_family: dict[str, float] = Field(default_factory=dict)
     review_reasons: dict[str, int] = Field(default_factory=dict)
+    cache_hit_rate: float = 0.0  # cache-read / all input tokens (read + write + plain)
+    quality: Metrics = Field(default_factory=Metrics)  # generate.metrics
 
 
 def build_summary(run: Path) -> Summary:
@@ -59,7 +62,9 @@ def build_summary(run: Path) -> Summary:
     passed, tried = Counter(), Counter()
     targets: set[str] = set()
     gens, models, versions = set(), set(), set()
-    for row in read_jsonl(run):
+    rows = list(read_jsonl(run))
+    s.quality = measure(rows)
+    for row in rows:
         m = row["metadata"]
         s.examples += 1
         fam_diff[m["family"]][str(m["difficulty"])] += 1
@@ -109,6 +114,8 @@ def build_summary(run: Path) -> Summary:
     s.distinct_targets = len(targets)
     s.generator, s.models, s.versions = sorted(gens), sorted(models), sorted(versions)
     s.cost_per_example_usd = s.cost_usd / s.examples if s.examples else 0.0
+    fed = s.input_tokens + s.cache_read_tokens + s.cache_write_tokens
+    s.cache_hit_rate = round(s.cache_read_tokens / fed, 4) if fed else 0.0
     _quality(s, run)
     return s
 
@@ -187,11 +194,55 @@ def bars(values: dict[str, float], title: str, fmt: str = "{:g}") -> str:
     return "".join(out)
 
 
+def quality_table(q: Metrics) -> str:
+    rows = [("examples with real decomp code", f"{q.code_share:.0%}"),
+            ("distinct masked first-question shapes", f"{q.distinct_shapes} ({q.shape_share:.0%})"),
+            ("mean masked same-family word-3-gram Jaccard", f"{q.jaccard_mean:.2f}"),
+            ("level-4 / level-1 median answer words", f"{q.level4_over_level1:.2f}×"),
+            ("level-4 answers naming two systems or more", f"{q.level4_two_systems:.0%} "
+             f"({q.level4_two_files:.0%} also quoting code from two files)"),
+            ("multi-turn conversations", f"{q.multi_turn_share:.0%}"),
+            ("seed domains with no example", ", ".join(q.empty_domains) or "none"),
+            ("target kinds per family", ", ".join(f"{f} {len(k)}"
+                                                   for f, k in q.kinds_by_family.items()))]
+    return "<table>" + "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>"
+                               for k, v in rows) + "</table>"
+
+
+def domain_bars(per_domain: dict[str, int]) -> str:
+    """Examples per seed domain; an empty domain is a red label with a red zero."""
+    if not per_domain:
+        return "<p>no domains</p>"
+    vmax = max(per_domain.values()) or 1
+    bw, left, rh = 320, 250, 20
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + bw + 80}" '
+           f'height="{rh * len(per_domain) + 10}" role="img" aria-label="examples per domain">'
+           "<title>examples per seed domain</title>"]
+    for i, (k, v) in enumerate(per_domain.items()):
+        y = i * rh + 4
+        color = "#c62828" if v == 0 else "#222"
+        out.append(f'<text x="{left - 6}" y="{y + 13}" font-size="11" text-anchor="end" '
+                   f'fill="{color}">{_esc(k)}</text><rect x="{left}" y="{y}" '
+                   f'width="{bw * v / vmax:.1f}" height="{rh - 4}" fill="#4a7fd4"/>'
+                   f'<text x="{left + bw * v / vmax + 4:.1f}" y="{y + 13}" font-size="11" '
+                   f'fill="{color}">{v}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
 def write_html(s: Summary, path: Path) -> None:
     cost = (f"{s.requests} requests; {s.input_tokens:,} input, {s.output_tokens:,} output, "
             f"{s.cache_read_tokens:,} cache-read and {s.cache_write_tokens:,} cache-write tokens; "
-            f"${s.cost_usd:.4f} (${s.cost_per_example_usd:.5f} per example)")
+            f"${s.cost_usd:.4f} (${s.cost_per_example_usd:.5f} per example); cache hit rate "
+            f"{s.cache_hit_rate:.0%}")
+    q = s.quality
     sections = [
+        ("Quality", quality_table(q)),
+        ("Examples per seed domain (empty ones in red)", domain_bars(q.per_domain)),
+        ("Masked word-3-gram Jaccard within each family (lower: more varied)",
+         bars(q.jaccard_by_family, "jaccard", "{:.2f}")),
+        ("Median answer words per difficulty", bars(q.words_by_difficulty, "words", "{:.0f}")),
+        ("Share with real code per difficulty", bars(q.code_by_difficulty, "code", "{:.0%}")),
         ("Coverage: family × difficulty", heatmap(s.family_difficulty, "family by difficulty")),
         ("Coverage: concept × family", heatmap(s.concept_family, "concept by family")),
         ("Coverage: concept × difficulty", heatmap(s.concept_difficulty, "concept by difficulty")),

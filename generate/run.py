@@ -11,12 +11,14 @@ with the same examples as one that never stopped, none twice, none lost.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from importlib import metadata
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -25,27 +27,25 @@ from pydantic import BaseModel, Field
 from generate.budget import Budget
 from generate.context import ContextBuilder, Queries
 from generate.curriculum import ConceptGraph
+from generate.dataset import reports_path
 from generate.dedup import Deduplicator
 from generate.ledger import (
     JsonlWriter,
     Ledger,
     ledger_path,
     read_jsonl,
-    read_ledger,
     rejects_path,
-    repair_tail,
 )
 from generate.llm.base import BudgetExhausted, LLMClient, LLMError, LLMRequest
 from generate.llm.offline import NoOfflineExample
 from generate.models import PlanItem, RejectRecord, Usage, stable_hash
-from generate.plan import RunConfig, load_targets, make_plan
+from generate.plan import RunConfig, iter_plan, load_targets
 from generate.process import Job, Outcome, Processor
+from generate.quality import first_question, mask, shape
+from generate.run_parts import LazyQueue, code_provider
+from generate.run_resume import Resumable, RunError, ledger_config  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
-
-
-class RunError(RuntimeError):
-    """A run that cannot start or continue; the message says what to do."""
 
 
 class RunOptions(BaseModel):
@@ -62,6 +62,11 @@ class RunOptions(BaseModel):
     review_dir: Path | None = None  # the review home: reviews to learn from, the calibration
     feedback: bool = True  # feed the reviews into prompts and the planner (generate.feedback)
     min_quality: float | None = None  # write only examples the calibrated judge puts >= this
+    decomp: Path | None = None  # checkout for the code fallback (default: settings/env)
+    dedup_against: list[Path] = Field(default_factory=list)  # earlier runs' outputs
+    shape_cap: int = 4  # examples per masked first-question shape (0: no cap)
+    code_tokens: int = 2400  # bound on the code section of a model's prompt
+    cache_dir: Path | None = None  # keep whole-graph tables between runs (kg.derived)
 
 
 class RunStats(BaseModel):
@@ -92,18 +97,7 @@ def ootkg_version() -> str:
         return "0+unknown"
 
 
-def ledger_config(out: Path) -> RunConfig | None:
-    """The configuration a previous run recorded next to ``out`` (for ``--resume``)."""
-    path = ledger_path(out)
-    if not path.exists():
-        return None
-    for event in read_jsonl(path):
-        if event.get("event") == "run":
-            return RunConfig.model_validate(event["config"])
-    return None
-
-
-class Runner:
+class Runner(Resumable):
     def __init__(self, store: Any, config: RunConfig, client: LLMClient, options: RunOptions,
                  validator: Any, *, progress: Callable[[RunStats], None] | None = None) -> None:
         self.store = store
@@ -114,9 +108,20 @@ class Runner:
         self.progress = progress or (lambda s: None)
         self.stats = RunStats(out=str(options.out), rejects=str(rejects_path(options.out)),
                               ledger=str(ledger_path(options.out)))
-        self.q = Queries(store)
-        self.contexts = ContextBuilder(store, max_tokens=config.max_context_tokens)
+        from kg.derived import DerivedCache
+
+        derived = DerivedCache(store, options.cache_dir)
+        self.q = Queries(store, derived=derived)
+        self.contexts = ContextBuilder(store, max_tokens=config.max_context_tokens,
+                                       code=code_provider(store, self.q, options.decomp),
+                                       derived=derived)
+        # Quotes are read from the provider's checkout: the validator checks them against the
+        # same one (else it would check the decomp's own lines as the example's claims).
+        root = getattr(self.contexts.provider, "root", None)
+        if root is not None and getattr(validator, "decomp_root", False) is None:
+            validator.decomp_root = root
         self.dedup = Deduplicator(config.dedup_threshold)
+        self.shapes: dict[str, int] = {}
         self.decided: set[str] = set()
         self.budget = Budget(options.budget_usd)
         self.open_batches: list[dict[str, Any]] = []
@@ -125,92 +130,19 @@ class Runner:
         self.feedback: Any = None  # generate.feedback.Feedback, read at the start of run()
         self.gate: Any = None  # generate.judging.QualityGate with --min-quality
 
-    # -- setup --------------------------------------------------------------------------
-    def _files(self) -> list[dict[str, Any]]:
-        out = self.options.out
-        paths = (out, ledger_path(out), rejects_path(out))
-        if self.options.resume:
-            if not ledger_path(out).exists():
-                raise RunError(f"Nothing to resume: {ledger_path(out)} does not exist. Start the "
-                               "run without --resume.")
-            for p in (out, rejects_path(out)):
-                cut = repair_tail(p)
-                if cut:
-                    log.warning("cut a torn last line (%d bytes) from %s", cut, p)
-            return read_ledger(ledger_path(out))
-        if any(p.exists() for p in paths):
-            if not self.options.overwrite:
-                raise RunError(f"{out} (or its ledger/rejects) already exists. Use --resume to "
-                               "continue that run, --overwrite to start over, or another --out.")
-            for p in paths:
-                p.unlink(missing_ok=True)
-        return []
-
-    def _check_resume(self, events: list[dict[str, Any]], plan_hash: str) -> None:
-        start = next((e for e in events if e.get("event") == "run"), None)
-        if start is None:
-            raise RunError(f"{ledger_path(self.options.out)} has no run header; it is not a "
-                           "ledger this tool wrote. Use --overwrite to start over.")
-        old = RunConfig.model_validate(start["config"])
-        if old.fingerprint() != self.config.fingerprint():
-            diffs = [k for k, v in old.plan_affecting().items()
-                     if self.config.plan_affecting().get(k) != v and k != "count"]
-            raise RunError(
-                f"The ledger at {ledger_path(self.options.out)} was written by a run with a "
-                f"different configuration ({', '.join(diffs) or 'settings'} differ). Resume "
-                "with the same options (or none: --resume alone reuses the recorded ones), or "
-                "write to another --out.")
-        if start.get("plan_hash") != plan_hash:
-            raise RunError(
-                "The graph changed since this run started (its plan is different now: "
-                f"ingest run {start.get('ingest_run')} then, {self._ingest_run()} now). "
-                "Resuming would mix examples from two graphs; start a new run with another --out.")
-        done_batches = {e.get("id") for e in events if e.get("event") == "batch_done"}
-        # A batch sent but not processed is polled again on resume, not paid for twice.
-        self.open_batches = [e for e in events if e.get("event") == "batch"
-                             and e.get("id") not in done_batches]
-        open_ids = {b["id"] for b in self.open_batches}
-        responses = [e for e in events if e.get("event") == "response"
-                     and e.get("batch") not in open_ids]
-        for e in responses:
-            self.stats.usage = self.stats.usage.add(Usage(**e.get("usage", {})))
-        spent = sum(float(e.get("cost", 0.0)) for e in responses)
-        answered = {(e.get("item"), e.get("attempt")) for e in events
-                    if e.get("event") in ("response", "failed")}
-        # A request with no answer may still have been billed: count its worst case.
-        open_worst = sum(float(e.get("reserve", 0.0)) for e in events
-                         if e.get("event") == "request"
-                         and (e.get("item"), e.get("attempt")) not in answered)
-        self.budget.spent = spent + open_worst
-        self.budget.reserved = sum(float(b.get("reserve", 0.0)) for b in self.open_batches)
-        self.stats.spent_usd = self.budget.spent
-
-    def _load_decided(self) -> None:
-        out, rej = self.options.out, rejects_path(self.options.out)
-        for row in read_jsonl(out):
-            meta = row.get("metadata", {})
-            self.decided.add(meta["id"])
-            self.accepted_ids.add(meta["id"])
-            if meta.get("target_kind") == "Concept":
-                self.accepted_by_concept.setdefault(meta["target"], []).append(meta["id"])
-            self.dedup.remember(meta["id"], _text(row.get("messages", [])))
-            self.stats.accepted += 1
-            self.stats.repaired += int(bool(meta.get("repaired")))
-        for row in read_jsonl(rej):
-            self.decided.add(row["id"])
-            self._count_reject(row.get("reason", ""))
-        self.stats.resumed_from = len(self.decided)
-
     def _ingest_run(self) -> str | None:
         rows = self.q.run("generate_ingest_run")
         return rows[0]["id"] if rows else None
 
-    def plan(self) -> list[PlanItem]:
+    def plan_iter(self) -> Iterator[PlanItem]:
         targets = load_targets(self.q, self.config)
         concepts = ConceptGraph.load(self.q)
+        return iter_plan(self.config, targets, concepts, self.contexts)
+
+    def plan(self) -> list[PlanItem]:
         # At least 64 items, so that the head that identifies the plan is always complete.
         limit = max(64, self.config.count * max(1, self.options.plan_factor) + 10)
-        return make_plan(self.config, targets, concepts, limit)
+        return list(islice(self.plan_iter(), limit))
 
     # -- the run ------------------------------------------------------------------------
     def run(self) -> RunStats:
@@ -220,18 +152,23 @@ class Runner:
             raise RunError(f"Version {self.config.version!r} is not in the graph; it has "
                            f"{', '.join(sorted(versions))}.")
         events = self._files()
-        plan = self.plan()
+        limit = max(64, self.config.count * max(1, self.options.plan_factor) + 10)
+        stream = islice(self.plan_iter(), limit)
+        head = list(islice(stream, 64))
         # The plan is a prefix-stable sequence: its head identifies it whatever --count is.
-        plan_hash = stable_hash([i.id for i in plan[:64]])
+        plan_hash = stable_hash([i.id for i in head])
         ingest = self._ingest_run()
         self.processor = Processor(
             self.validator, generator=self.client.generator, model=self.client.model,
             ootkg_version=ootkg_version(), ingest_run=ingest, run_id=self.config.fingerprint(),
-            max_tokens=self.config.max_tokens)
-        self.stats.planned = len(plan)
+            max_tokens=self.config.max_tokens, contexts=self.contexts,
+            code_tokens=self.options.code_tokens)
+        if self.config.curriculum:
+            head += list(stream)
+        self.stats.planned = len(head)
         # A curriculum covers every step from the first prerequisite to the concept, even
         # when that is more than --count.
-        self.wanted = max(self.config.count, len(plan)) if self.config.curriculum \
+        self.wanted = max(self.config.count, len(head)) if self.config.curriculum \
             else self.config.count
         self.stats.wanted = self.wanted
         self.ledger = Ledger(ledger_path(self.options.out))
@@ -245,7 +182,10 @@ class Runner:
                               ingest_run=ingest, ootkg_version=ootkg_version(),
                               generator=self.client.generator, model=self.client.model)
         self._reviews(events)
+        self._remember_earlier()
         self.out = JsonlWriter(self.options.out, sync_interval=self.options.sync_interval_s)
+        self.reports = JsonlWriter(reports_path(self.options.out),
+                                   sync_interval=max(self.options.sync_interval_s, 0.5))
         self.rejects = JsonlWriter(rejects_path(self.options.out),
                                    sync_interval=max(self.options.sync_interval_s, 0.5))
         warm = getattr(self.validator, "index", None)
@@ -253,7 +193,7 @@ class Runner:
             warm(self.config.version)  # the symbol index loads once, before the clock runs
         self.stats.setup_s = time.perf_counter() - t0
         try:
-            todo = deque(i for i in plan if i.id not in self.decided)
+            todo = LazyQueue(i for i in chain(head, stream) if i.id not in self.decided)
             if self.stats.accepted >= self.wanted:
                 self.stats.stop_reason = "complete"
             elif self.options.batch:
@@ -272,6 +212,7 @@ class Runner:
             raise
         finally:
             self.out.close()
+            self.reports.close()
             self.rejects.close()
             self.ledger.close()
             self.stats.elapsed_s = time.perf_counter() - t0
@@ -403,20 +344,42 @@ class Runner:
                               usage=resp.usage.model_dump(), stop_reason=resp.stop_reason)
         return self.processor.advance(job, resp, can_repair=self.client.repairs)
 
+    def _remember(self, key: str, messages: list[dict[str, Any]]) -> None:
+        self.dedup.remember(key, mask(_text(messages)))
+        sh = shape(first_question(messages))
+        self.shapes[sh] = self.shapes.get(sh, 0) + 1
+
+    def _remember_earlier(self) -> None:
+        """Examples of earlier runs (``--dedup-against``) count as already written."""
+        for path in self.options.dedup_against:
+            if not Path(path).is_file():
+                raise RunError(f"--dedup-against {path}: no such file.")
+            for row in read_jsonl(Path(path)):
+                self._remember("earlier:" + row.get("metadata", {}).get("id", ""),
+                               row.get("messages", []))
+
     def _decide(self, job: Job, outcome: Outcome) -> None:
         if outcome.record is not None:
             rec = outcome.record
-            dup = self.dedup.check(rec.metadata.id, _text([m.model_dump() for m in rec.messages]))
-            if dup is not None:
+            msgs = [m.model_dump() for m in rec.messages]
+            sh = shape(first_question(msgs))
+            dup = self.dedup.check(rec.metadata.id, mask(_text(msgs)))
+            capped = dup is None and self.options.shape_cap and \
+                self.shapes.get(sh, 0) >= self.options.shape_cap
+            if dup is not None or capped:
+                detail = f"near-duplicate of {dup}" if dup else \
+                    f"{self.options.shape_cap} examples already ask a question of this shape"
                 outcome = Outcome(reject=self.processor.reject(
-                    job, "duplicate", f"near-duplicate of {dup}",
-                    rec.metadata.validation, rec.messages))
+                    job, "duplicate" if dup else "shape-cap", detail,
+                    rec._report, rec.messages))
                 outcome.reject.duplicate_of = dup
             elif self.gate is not None and (low := self._below_quality(job, rec)):
                 outcome = Outcome(reject=self.processor.reject(
-                    job, "quality", low, rec.metadata.validation, rec.messages))
+                    job, "quality", low, rec._report, rec.messages))
             else:
+                self.shapes[sh] = self.shapes.get(sh, 0) + 1
                 self._link_builds_on(rec)
+                self.reports.write(json.dumps({"id": rec.metadata.id, "report": rec._report}))
                 self.out.write(rec.line())
                 self.decided.add(rec.metadata.id)
                 self.stats.accepted += 1
@@ -463,7 +426,7 @@ class Runner:
             self.accepted_by_concept.setdefault(meta.target, []).append(meta.id)
 
     def _count_reject(self, reason: str) -> None:
-        if reason == "duplicate":
+        if reason in ("duplicate", "shape-cap"):
             self.stats.duplicates += 1
         elif reason == "unsupported":
             self.stats.unsupported += 1

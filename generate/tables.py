@@ -18,18 +18,28 @@ Row = dict[str, Any]
 WARM_AFTER = 40
 
 
+def _last(value: Any) -> tuple:
+    """Sort key of ORDER BY on one column: nulls after every value."""
+    return (value is None, value if value is not None else 0)
+
+
 def _ver_key(r: Row) -> tuple:
     return (r["ordinal"] if r["ordinal"] is not None else 1 << 62, r["version"])
 
 
 class Tables:
-    def __init__(self, load: Callable[[str], list[Row]]) -> None:
+    """``keep(name, make)`` stores a built table across runs (``kg.derived``); the default
+    builds it every run."""
+
+    def __init__(self, load: Callable[[str], list[Row]],
+                 keep: Callable[[str, Callable[[], Any]], Any] | None = None) -> None:
         self._load = load
+        self._keep = keep or (lambda name, make: make())
         self._data: dict[str, Any] = {}
 
     def _get(self, name: str, build: Callable[[list[Row]], Any]) -> Any:
         if name not in self._data:
-            self._data[name] = build(self._load(name))
+            self._data[name] = self._keep(name, lambda: build(self._load(name)))
         return self._data[name]
 
     @staticmethod
@@ -81,7 +91,49 @@ class Tables:
                          lambda rows: {(r["struct"], r["field"], r["version"]): r for r in rows}
                          | {("__by_struct__", s): g for s, g in self._group(rows, "struct").items()})
 
+    def actors(self) -> dict[str, list[Row]]:
+        return self._get("context_all_actors", lambda rows: self._group(rows, "enum"))
+
+    def profile_fns(self) -> dict[str, list[Row]]:
+        def build(rows: list[Row]) -> dict[str, list[Row]]:
+            out = self._group(rows, "enum")
+            for v in out.values():
+                v.sort(key=lambda r: (_last(r["role"]), _last(r["function"])))
+            return out
+        return self._get("context_all_profile_fns", build)
+
+    def actor_objects(self) -> dict[str, list[Row]]:
+        def build(rows: list[Row]) -> dict[str, list[Row]]:
+            out = self._group(rows, "enum")
+            for v in out.values():
+                v.sort(key=lambda r: (_last(r["via"]), _last(r["object"])))
+            return out
+        return self._get("context_all_actor_objects", build)
+
+    def file_globals(self) -> dict[str, list[Row]]:
+        def build(rows: list[Row]) -> dict[str, list[Row]]:
+            out = self._group(rows, "file")
+            for v in out.values():
+                v.sort(key=lambda r: (_last(r["line"]), _last(r["id"])))
+            return out
+        return self._get("context_all_file_globals", build)
+
     # -- the per-entity queries, emulated -------------------------------------------------
+    def _q_context_actor(self, enum: str) -> list[Row]:
+        return [{k: v for k, v in r.items()} for r in self.actors().get(enum, [])]
+
+    def _q_context_actor_profile(self, enum: str) -> list[Row]:
+        return [{"role": r["role"], "function": r["function"], "signature": r["signature"],
+                 "file": r["file"], "line": r["line"]} for r in self.profile_fns().get(enum, [])]
+
+    def _q_context_actor_objects(self, enum: str) -> list[Row]:
+        return [{"object": r["object"], "id": r["id"], "segment": r["segment"], "via": r["via"],
+                 "versions": r["versions"]} for r in self.actor_objects().get(enum, [])]
+
+    def _q_context_file_globals(self, file: str) -> list[Row]:
+        return [{"id": r["id"], "name": r["name"], "type": r["type"], "line": r["line"]}
+                for r in self.file_globals().get(file, [])]
+
     def answer(self, name: str, p: dict[str, Any]) -> list[Row] | None:
         fn = getattr(self, "_q_" + name, None)
         return None if fn is None else fn(**p)
@@ -117,16 +169,20 @@ class Tables:
                 for r in self.param_types().get(name, [])]
 
     def _q_context_callers(self, name: str, limit: int = 20) -> list[Row]:
-        return [{"caller": r["caller"], "file": r["caller_file"], "line": r["caller_line"],
-                 "count": r["count"], "versions": r["versions"]}
+        fns = self.functions()
+        return [{"caller": r["caller"], "file": fns[r["caller"]]["file"],
+                 "line": fns[r["caller"]]["line"], "count": r["count"], "versions": r["versions"]}
                 for r in self.calls()[0].get(name, [])[: int(limit)]]
 
     def _q_context_callees(self, name: str, limit: int = 20) -> list[Row]:
-        return [{"callee": r["callee"], "signature": r["callee_signature"],
-                 "params": r["callee_params"], "return_type": r["callee_return_type"],
-                 "file": r["callee_file"], "line": r["callee_line"], "count": r["count"],
-                 "versions": r["versions"]}
-                for r in self.calls()[1].get(name, [])[: int(limit)]]
+        fns = self.functions()
+        out = []
+        for r in self.calls()[1].get(name, [])[: int(limit)]:
+            f = fns[r["callee"]]
+            out.append({"callee": r["callee"], "signature": f["signature"], "params": f["params"],
+                        "return_type": f["return_type"], "file": f["file"], "line": f["line"],
+                        "count": r["count"], "versions": r["versions"]})
+        return out
 
     def _q_context_struct(self, name: str, version: str) -> list[Row]:
         s = self.structs().get(name)

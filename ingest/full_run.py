@@ -137,7 +137,9 @@ class FullRun:
         facts.node("IngestRun", id=run_id, decomp_commit=commit, versions=vids,
                    started=started, duration=round(time.perf_counter() - self.t0, 2),
                    counts=json.dumps(counts), ootkg_version=ootkg_version(),
-                   sources=[r.name for r in reports if not r.skipped and not r.failed])
+                   sources=[r.name for r in reports if not r.skipped and not r.failed],
+                   decomp_path=str(self.checkout.root),
+                   built_versions=[v.id for v in self.checkout._versions])
         out = Gathered(run_id=run_id, commit=commit, counts=counts, reports=reports,
                         dangling=dangling, c_token=c_token, failures=dict(ctx.failures),
                         warnings=list(ctx.warnings),

@@ -107,6 +107,8 @@ DEFAULT_SOURCES: list[Source] = [
     # 2 cores, they saved no time and held ~55 MB through a 16-version parse: measured.)
     Source("tables", "ingest.tables:tables_source"),
     Source("assets", "ingest.assets_xml:assets_source"),
+    # soundfonts, sample banks and sequence fonts (needs the tables' Sequence nodes)
+    Source("audio", "ingest.audio:audio_source"),
     # segments.csv, config.yml, symbol lists and map files together: conflicts between
     # sources and symbol extents need all of a version's addresses at once.
     Source("addresses", "ingest.addresses:addresses_source"),

@@ -121,7 +121,9 @@ def run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
             "versions": [v.id for v in versions],
             "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "duration": round(time.perf_counter() - t0, 2), "counts": json.dumps(counts),
-            "ootkg_version": ootkg_version(), "sources": ["c"]}])
+            "ootkg_version": ootkg_version(), "sources": ["c"],
+            "decomp_path": str(checkout.root),
+            "built_versions": [v.id for v in checkout._versions]}])
     c_delta.put_records(cache_dir, cd.records)
     if cd.pattern_state is not None:
         from ingest.patterns import save_state

@@ -162,6 +162,13 @@ class EmbeddedStore(GraphStore):
             raise StoreUnavailable(f"Cannot open the graph at {path}: {e}") from None
         self._path = path
 
+    def content_key(self) -> str | None:
+        """Identifies what the graph holds now (see ``kg.derived``); None for a writer, whose
+        content may change while it is open."""
+        from kg.derived import embedded_content_key
+
+        return embedded_content_key(getattr(self, "_path", None)) if self.read_only else None
+
     # -- GraphStore --------------------------------------------------------------------
     def run(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
         try:

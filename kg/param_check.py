@@ -60,7 +60,7 @@ KINDS: dict[str, EntityKind] = {
                                           "Typedef", "Global", "Define", "Actor", "Object",
                                           "Asset", "Scene", "Room", "Entrance", "Sequence",
                                           "Sfx", "EffectSs", "GameState", "Segment",
-                                          "LinkerSymbol")),
+                                          "Soundfont", "SampleBank", "LinkerSymbol")),
     "file_status": EntityKind("status", fixed=("included", "other-versions", "not-built",
                                                "unexplained", "missing")),
     "file": EntityKind("file", (("File", "path"),)),

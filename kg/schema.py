@@ -156,11 +156,20 @@ _NODE_KINDS: list[NodeKind] = [
     NodeKind("GameState", "enum", {"enum": S, "id": I, "type": S, "overlay": S}),
     NodeKind("Segment", "name", {"name": S, "number": I, "romalign": I, "compress": B,
                                  "overlay": B}),
+    NodeKind("Soundfont", "name", {"name": S, "number": I, "file": S, "instruments": I,
+                                   "programs": S, "drums": I, "effects": I, "envelopes": I},
+             "A soundfont from the decomp's extraction XML (assets/xml/audio/soundfonts): "
+             "its instruments' program numbers (JSON list), drum, effect and envelope counts."),
+    NodeKind("SampleBank", "name", {"name": S, "number": I, "file": S, "samples": I, "rates": S},
+             "A sample bank from assets/xml/audio/samplebanks: sample count and the sample "
+             "rates used (JSON list)."),
     NodeKind("Concept", "id", {"id": S, "title": S, "domain": S, "difficulty": I,
                                "summary": S}),
     NodeKind("IngestRun", "id", {"id": S, "decomp_commit": S, "versions": SL, "started": S,
                                  "duration": F, "counts": S, "ootkg_version": S,
-                                 "sources": SL}),
+                                 "sources": SL, "decomp_path": S, "built_versions": SL},
+             "One ingest: versions = the ingested ones, built_versions = every version the "
+             "checkout builds; decomp_path: where the checkout was (the code fallback reads it)."),
     NodeKind("Example", "id", {"id": S, "family": S, "difficulty": I, "version": S, "ok": B,
                                "level_reached": I, "generator": S, "model": S, "target": S,
                                "created": S, "output": S}),
@@ -175,7 +184,7 @@ _NODE_KINDS: list[NodeKind] = [
 _CODE_ENTITIES = ("Function", "Struct", "Field", "Enum", "EnumConstant", "Typedef", "Global",
                   "Define", "LinkerSymbol")
 _DOMAIN_ENTITIES = ("Actor", "Object", "Asset", "Scene", "Room", "Entrance", "Sequence", "Sfx",
-                    "EffectSs", "GameState", "Segment")
+                    "EffectSs", "GameState", "Segment", "Soundfont", "SampleBank")
 _TYPE_TARGETS = ("Struct", "Typedef", "Enum")
 
 
@@ -250,6 +259,8 @@ _REL_KINDS: list[RelKind] = [
     RelKind("HAS_ASSET", _pairs(("Object", "Scene", "Room"), ("Asset",))),
     RelKind("HAS_ROOM", (("Scene", "Room"),), {"position": I}),
     RelKind("ENTERS", (("Entrance", "Scene"),), {"spawn": I}),
+    RelKind("USES_FONT", (("Sequence", "Soundfont"),), {"position": I},
+            doc="The fonts a sequence's source includes, in order (position)."),
     RelKind("REQUIRES", (("Concept", "Concept"),)),
     # kind: the target's node kind, so a query can name it portably (no labels()).
     RelKind("COVERS", _pairs(("Concept",), (*_CODE_ENTITIES, *_DOMAIN_ENTITIES)), {"kind": S}),

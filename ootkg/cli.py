@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from kg.schema import SchemaError
 from kg.settings import Settings
 from kg.store import GraphStore, StoreError, open_store
-from ootkg import cmd_code, cmd_generate, cmd_ingest, cmd_judge, cmd_review, cmd_validate
+from ootkg import cmd_code, cmd_dataset, cmd_generate, cmd_ingest, cmd_judge, cmd_review, cmd_validate
 from ootkg.errors import UserError
 from ootkg.render import OutputFormat, parse_params, render_rows, render_table
 
@@ -180,7 +180,7 @@ def schema(
         raise UserError(f"Unknown format {format!r}: use markdown or cypher.")
 
 
-for _module in (cmd_ingest, cmd_validate, cmd_generate, cmd_code, cmd_review, cmd_judge):
+for _module in (cmd_ingest, cmd_validate, cmd_generate, cmd_dataset, cmd_code, cmd_review, cmd_judge):
     _module.register(app)
 
 

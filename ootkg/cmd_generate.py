@@ -160,6 +160,22 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="0 (default): fdatasync every output line; N: at most every N seconds "
                          "(group commit; lines are always flushed, so a killed run loses nothing)."),
         ] = 0.0,
+        decomp: Annotated[
+            Path | None,
+            typer.Option(help="The decomp checkout the graph was ingested from, for the code in "
+                         "contexts and the quote checks (default: OOTKG_DECOMP, or the path the "
+                         "ingest recorded)."),
+        ] = None,
+        dedup_against: Annotated[
+            list[Path] | None,
+            typer.Option("--dedup-against",
+                         help="Earlier runs' outputs: examples near-duplicating theirs are "
+                         "rejected (repeatable)."),
+        ] = None,
+        shape_cap: Annotated[
+            int,
+            typer.Option(help="Examples per masked first-question shape (0: no cap)."),
+        ] = 4,
     ) -> None:
         """Generate training examples grounded in the graph, validated before they are written.
 
@@ -175,6 +191,7 @@ def register(app: typer.Typer) -> None:
         ootkg generate --curriculum display-lists --out data/path.jsonl
         ootkg generate --resume data/run2.jsonl
         ootkg generate --llm anthropic --budget-usd 25 --min-quality 8 --out data/run3.jsonl
+        ootkg generate --count 500 --out data/run4.jsonl --dedup-against data/run1.jsonl
         ```
         """
         from ootkg.cli import settings_of
@@ -199,9 +216,16 @@ def register(app: typer.Typer) -> None:
             raise UserError("--concurrency must be at least 1.")
         if min_quality is not None and not 1 <= min_quality <= 10:
             raise UserError("--min-quality is a score from 1 to 10, e.g. --min-quality 8.")
+        if shape_cap < 0:
+            raise UserError("--shape-cap must be 0 (no cap) or more.")
+        for earlier in dedup_against or []:
+            if not earlier.is_file():
+                raise UserError(f"--dedup-against {earlier}: no such file.")
+        if decomp is not None and not (decomp / "include" / "versions.h").is_file():
+            raise UserError(f"--decomp {decomp} is not a decomp checkout (no include/versions.h).")
         config = _config(settings, given, count, resume, out)
         if estimate:
-            _estimate(settings, config, price, batch)
+            _estimate(settings, config, price, batch, decomp)
             return
         out_path = resume or out
         if out_path is None:
@@ -211,7 +235,8 @@ def register(app: typer.Typer) -> None:
         _run(ctx, settings, config, client, out_path, resume=resume is not None,
              overwrite=overwrite, budget=budget_usd, concurrency=concurrency, batch=batch,
              poll=poll, compile=compile, writeback=writeback, throttle=throttle,
-             sync_interval=fsync_interval, min_quality=min_quality, feedback=feedback)
+             sync_interval=fsync_interval, min_quality=min_quality, feedback=feedback,
+             decomp=decomp, dedup_against=dedup_against or [], shape_cap=shape_cap)
 
     @app.command()
     def report(
@@ -280,7 +305,8 @@ def _config(settings: Any, given: dict[str, Any], count: int | None, resume: Pat
     return RunConfig(count=count or 100, families_explicit=bool(given.get("families")), **values)
 
 
-def _estimate(settings: Any, config: Any, price: str | None, batch: bool) -> None:
+def _estimate(settings: Any, config: Any, price: str | None, batch: bool,
+              decomp: Path | None = None) -> None:
     from generate.estimate import estimate
     from generate.llm.pricing import UnknownModel, price_for
     from generate.plan import PlanError
@@ -294,10 +320,11 @@ def _estimate(settings: Any, config: Any, price: str | None, batch: bool) -> Non
         raise UserError(str(e)) from None
     with open_store(settings, read_only=True) as store:
         try:
-            est = estimate(store, config, prices, batch=batch)
+            est = estimate(store, config, prices, batch=batch, decomp=decomp,
+                           cache_dir=settings.cache_dir)
         except PlanError as e:
             raise UserError(str(e)) from None
-    rows = [{"measure": k, "value": v} for k, v in est.model_dump().items()]
+    rows = [{"measure": k, "estimate": v} for k, v in est.model_dump().items()]
     render_table(rows, title=f"{model}: {est.requests} requests (offline runs cost nothing; "
                  "priced as if sent)" if config.generator == "offline" else
                  f"{model}: {est.requests} requests")
@@ -311,7 +338,8 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
          resume: bool, overwrite: bool, budget: float | None, concurrency: int, batch: bool,
          poll: float, compile: bool | None, writeback: bool, throttle: float = 0.0,
          sync_interval: float = 0.0, min_quality: float | None = None,
-         feedback: bool = True) -> None:
+         feedback: bool = True, decomp: Path | None = None,
+         dedup_against: list[Path] | None = None, shape_cap: int = 4) -> None:
     from rich.console import Console
 
     from generate.ledger import read_jsonl
@@ -324,12 +352,16 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
     options = RunOptions(out=out, resume=resume, overwrite=overwrite, budget_usd=budget,
                          concurrency=concurrency, batch=batch, poll_seconds=poll, throttle_s=throttle,
                          sync_interval_s=max(0.0, sync_interval), review_dir=settings.review_dir,
-                         feedback=feedback, min_quality=min_quality)
+                         feedback=feedback, min_quality=min_quality, cache_dir=settings.cache_dir,
+                         decomp=decomp, dedup_against=dedup_against or [], shape_cap=shape_cap)
     store = open_store(settings, read_only=True)
     try:
-        validator = Validator(store, settings,
-                              compile=bool(settings.decomp) if compile is None else compile)
-        with _Progress(console, config.count) as bar:
+        validator = Validator(store, settings, decomp=decomp,
+                              compile=bool(decomp or settings.decomp) if compile is None
+                              else compile, cache_dir=settings.cache_dir)
+        from ootkg.progress import GenerateProgress
+
+        with GenerateProgress(console, config.count) as bar:
             runner = Runner(store, config, client, options, validator, progress=bar.update)
             try:
                 stats = runner.run()
@@ -339,8 +371,10 @@ def _run(ctx: typer.Context, settings: Any, config: Any, client: Any, out: Path,
         store.close()
         client.close()
     u = stats.usage
+    fed = max(1, u.input_tokens + u.cache_read_tokens + u.cache_write_tokens)
     spend = (f"{u.requests} requests, {u.input_tokens:,} input + {u.output_tokens:,} output tokens "
-             f"({u.cache_read_tokens:,} cache-read, {u.cache_write_tokens:,} cache-write), "
+             f"({u.cache_read_tokens:,} cache-read, {u.cache_write_tokens:,} cache-write; cache "
+             f"hit rate {u.cache_read_tokens / fed:.0%}), "
              f"${stats.spent_usd:.4f}, " if u.requests else "")
     console.print(
         f"[bold]{stats.accepted}[/] examples in {out} ({stats.rejected} rejected, "
@@ -377,43 +411,3 @@ def _sync_reviews(store: Any, settings: Any) -> None:
     runs = Home(settings.review_dir).runs()
     if runs:
         sync(store, runs)
-
-
-class _Progress:
-    """A rich progress bar: done/rejected/repaired, tokens, spend and ETA."""
-
-    def __init__(self, console: Any, total: int) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(
-            TextColumn("[bold]generate"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TextColumn("ETA"),
-            TimeRemainingColumn(), console=console, transient=False)
-        self.task = self.progress.add_task("generate", total=total, info="")
-        self.started = False
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.started:
-            self.progress.stop()
-
-    def update(self, stats: Any) -> None:
-        if stats.wanted and stats.wanted != self.progress.tasks[0].total:
-            self.progress.update(self.task, total=stats.wanted)
-        tokens = stats.usage.input_tokens + stats.usage.output_tokens \
-            + stats.usage.cache_read_tokens + stats.usage.cache_write_tokens
-        info = (f"rejected {stats.rejected} dup {stats.duplicates} skip {stats.unsupported} "
-                f"repaired {stats.repaired} | {tokens:,} tok ${stats.spent_usd:.3f}")
-        if not self.started:
-            self.progress.start()
-            self.started = True
-        self.progress.update(self.task, completed=stats.accepted, info=info)

@@ -59,7 +59,7 @@ def score(
     if not run.is_file():
         raise UserError(f"No run output at {run}.")
     settings = settings_of(ctx)
-    records = RunData(run).records()
+    records = RunData(run).records(full_reports=True)
     if not records:
         raise UserError(f"{run} holds no examples.")
     store = facts = None
@@ -171,7 +171,7 @@ def calibrate(
         if "offline-v1" not in judged:
             from review.dataset import RunData
 
-            scores = OfflineJudge().score_all(RunData(run).records())
+            scores = OfflineJudge().score_all(RunData(run).records(full_reports=True))
             replace(run, "offline-v1", scores)
             judged = read_scores(run)
         for name, by_id in judged.items():

@@ -2,4 +2,4 @@
 // param: enum str names actor -- actor enum
 MATCH (a:Actor {enum: $enum})-[p:PROFILE_FN]->(f:Function)
 RETURN p.role AS role, f.name AS function, f.signature AS signature, f.file AS file, f.line AS line
-ORDER BY role
+ORDER BY role, function

@@ -36,6 +36,10 @@ OPTIONAL MATCH (n:Sequence) RETURN 'node' AS type, 'Sequence' AS kind, count(n) 
 UNION ALL
 OPTIONAL MATCH (n:Sfx) RETURN 'node' AS type, 'Sfx' AS kind, count(n) AS count
 UNION ALL
+OPTIONAL MATCH (n:Soundfont) RETURN 'node' AS type, 'Soundfont' AS kind, count(n) AS count
+UNION ALL
+OPTIONAL MATCH (n:SampleBank) RETURN 'node' AS type, 'SampleBank' AS kind, count(n) AS count
+UNION ALL
 OPTIONAL MATCH (n:EffectSs) RETURN 'node' AS type, 'EffectSs' AS kind, count(n) AS count
 UNION ALL
 OPTIONAL MATCH (n:GameState) RETURN 'node' AS type, 'GameState' AS kind, count(n) AS count
@@ -89,6 +93,8 @@ UNION ALL
 OPTIONAL MATCH ()-[r:HAS_ROOM]->() RETURN 'relationship' AS type, 'HAS_ROOM' AS kind, count(r) AS count
 UNION ALL
 OPTIONAL MATCH ()-[r:ENTERS]->() RETURN 'relationship' AS type, 'ENTERS' AS kind, count(r) AS count
+UNION ALL
+OPTIONAL MATCH ()-[r:USES_FONT]->() RETURN 'relationship' AS type, 'USES_FONT' AS kind, count(r) AS count
 UNION ALL
 OPTIONAL MATCH ()-[r:REQUIRES]->() RETURN 'relationship' AS type, 'REQUIRES' AS kind, count(r) AS count
 UNION ALL

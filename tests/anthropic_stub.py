@@ -21,6 +21,7 @@ from typing import Any
 _FACT = re.compile(r"^\[(?P<id>[^\]]+)\] (?P<text>.*?)(?: \(source: [^)]*\))?$", re.M)
 _TARGET = re.compile(r"^Target: (\w+) (\S+) \(game version ([\w.\-]+)\)", re.M)
 _TURNS = re.compile(r"at least (\d+) turns")
+_QUOTE = re.compile(r"```c src/\S+\n.*?\n```", re.S)
 
 
 class Stub:
@@ -62,8 +63,16 @@ class Stub:
         turns = int(m.group(1)) if (m := _TURNS.search(text_in)) else 2
         kind, key, version = target.groups() if target else ("?", "?", "?")
         first_id, first_text = facts[0] if facts else ("", "The graph has no facts here.")
-        msgs = [("user", f"What does the decomp say about {key} in {version}?"),
-                ("assistant", first_text)]
+        quote = _QUOTE.search(text_in)
+        code = f"\n\n{quote.group(0)}" if quote else ""
+        # A model answers the item's task: the scenario and the difficulty's task (items of
+        # one target group share facts and code but differ in these).
+        item = re.search(r"^ITEM: scenario (\S+) \(([^)]*)\)", text_in, re.M)
+        task = re.search(r"^Difficulty \d: (.*)$", text_in, re.M)
+        ask = (f" I mean: {item.group(2)}." if item else "") + \
+            (f" My task: {task.group(1)}" if task else "")
+        msgs = [("user", f"What does the decomp say about {key} in {version}?{ask}"),
+                ("assistant", first_text + code)]
         while len(msgs) < turns:
             msgs += [("user", "Can you say that again in other words?"),
                      ("assistant", f"In short: {first_text}")]
@@ -74,12 +83,21 @@ class Stub:
         return self._message(body, text_in, out)
 
     def _message(self, body: dict[str, Any], text_in: str, out: str) -> dict[str, Any]:
-        cache_key = json.dumps([body.get("system"), body["messages"][0]["content"][0]])
+        # The cached prefix: the system prompt and the content blocks up to the last one
+        # marked cache_control (the API caches the longest marked prefix it has seen).
+        content = body["messages"][0]["content"]
+        content = content if isinstance(content, list) else [{"text": content}]
+        marked = [i for i, c in enumerate(content) if c.get("cache_control")]
+        upto = content[: marked[-1] + 1] if marked else []
+        cache_key = json.dumps([body.get("system"), upto])
         with self.lock:
             hit = cache_key in self._cached
             self._cached.add(cache_key)
         prefix = len(cache_key) // 4
-        usage = {"input_tokens": max(1, (len(text_in) - len(cache_key)) // 4),
+        tail = [c.get("text", "") for c in content[len(upto):]]
+        tail += [m["content"] if isinstance(m["content"], str) else json.dumps(m["content"])
+                 for m in body["messages"][1:]]
+        usage = {"input_tokens": max(1, len("".join(tail)) // 4),
                  "output_tokens": max(1, len(out) // 4),
                  "cache_creation_input_tokens": 0 if hit else prefix,
                  "cache_read_input_tokens": prefix if hit else 0}

@@ -60,15 +60,62 @@ SAVE_FIELDS = [("entranceIndex", 0x0, 4, "s32"), ("linkAge", 0x4, 4, "s32"),
                ("cutsceneIndex", 0x8, 4, "s32"), ("dayTime", 0xC, 2, "u16")]
 
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+_CHECKOUT: list[Path] = []
+
+
+def checkout() -> Path:
+    """A small checkout for the code fallback: the minidecomp's versions, Makefile and
+    baseroms, with the generation fixture's sources (tests/fixtures/gencode) over it."""
+    if not _CHECKOUT:
+        root = Path(tempfile.mkdtemp(prefix="ootkg-gen-checkout-")) / "oot"
+        atexit.register(shutil.rmtree, root.parent, ignore_errors=True)
+        shutil.copytree(FIXTURES / "minidecomp", root)
+        shutil.copytree(FIXTURES / "gencode", root, dirs_exist_ok=True)
+        _CHECKOUT.append(root)
+    return _CHECKOUT[0]
+
+
+def _lines() -> dict[str, tuple[str, int]]:
+    """(file, definition line) of every function the fixture sources define."""
+    import re
+
+    out = {}
+    root = FIXTURES / "gencode"
+    for path in sorted(root.rglob("*.c")):
+        rel = path.relative_to(root).as_posix()
+        for i, line in enumerate(path.read_text().split("\n"), 1):
+            m = re.match(r"^\w[\w* ]*?\b(\w+)\(.*\)\s*\{$", line)
+            if m:
+                out[m.group(1)] = (rel, i)
+    return out
+
+
+def definition_line(file: str, name: str) -> int:
+    """Where the fixture source defines ``name`` (the graph records this line)."""
+    text = (FIXTURES / "gencode" / file).read_text().split("\n")
+    return next(i for i, line in enumerate(text, 1)
+                if line.rstrip().endswith("{") and f" {name}(" in line)
+
+
 def build_facts() -> Facts:
+    import hashlib
+
+    lines = _lines()
+    for name, (sig, _file, _line, params, versions) in list(FUNCTIONS.items()):
+        if name in lines:
+            FUNCTIONS[name] = (sig, lines[name][0], lines[name][1], params, versions)
     f = Facts()
+    root = checkout()
     for i, v in enumerate(VERSIONS):
         f.node("Version", id=v, name=v, ordinal=i, is_default=v == DBG, debug=v == DBG)
     for name, (sig, file, line, params, versions) in FUNCTIONS.items():
         ps = json.dumps([{"name": n, "type": t} for n, t in params])
         f.node("Function", name=name, signature=sig, return_type="void", params=ps, file=file,
                line=line, static=False, defined=True)
-        f.node("File", path=file)
+        full = root / file
+        sha = hashlib.sha1(full.read_bytes()).hexdigest() if full.is_file() else None
+        f.node("File", path=file, sha=sha)
         f.rel("DEFINED_IN", name, file, from_kind="Function", to_kind="File", line=line)
         for v in versions:
             f.rel("IN_VERSION", name, v, from_kind="Function", signature=sig, file=file,
@@ -87,14 +134,17 @@ def build_facts() -> Facts:
                            ("SaveContext", SAVE_FIELDS), ("PlayState", [])):
         file = {"EnTite": "src/overlays/actors/ovl_En_Tite/z_en_tite.h"}.get(
             struct, "include/z64.h")
+        sline = 11 if struct == "EnTite" else 100
+        if struct == "EnTite":
+            f.node("File", path=file, sha=hashlib.sha1((root / file).read_bytes()).hexdigest())
         f.node("Struct", name=struct, kind="struct", size=sizes[struct], align=4, file=file,
-               line=100)
+               line=sline)
         for v in VERSIONS:
             # The retail builds' structs are smaller where the debug build adds members.
             size = {("PlayState", NTSC): 0x117A4, ("EnTite", NTSC): 0x2D0}.get((struct, v),
                                                                                 sizes[struct])
             f.rel("IN_VERSION", struct, v, from_kind="Struct", size=size, align=4, file=file,
-                  line=100)
+                  line=sline)
         for pos, (fld, off, size, typ) in enumerate(fields):
             fid = f"{struct}.{fld}"
             f.node("Field", id=fid, struct=struct, name=fld, offset=off, size=size, type=typ,
@@ -142,7 +192,13 @@ def build_facts() -> Facts:
     f.rel("HAS_ROOM", "SCENE_HYRULE_FIELD", "spot00_room_0", position=0)
     f.node("Entrance", enum="ENTR_HYRULE_FIELD_0", id=0xCD, scene="SCENE_HYRULE_FIELD", spawn=0)
     f.rel("ENTERS", "ENTR_HYRULE_FIELD_0", "SCENE_HYRULE_FIELD", spawn=0)
-    f.node("Global", id="gSaveContext", name="gSaveContext", type="SaveContext", file="src/code/z_sram.c", line=10)
+    f.node("Global", id="gSaveContext", name="gSaveContext", type="SaveContext",
+           file="src/code/z_sram.c", line=4)
+    f.node("Global", id="En_Tite_Profile", name="En_Tite_Profile", type="ActorProfile",
+           file="src/overlays/actors/ovl_En_Tite/z_en_tite.c", line=12)
+    tite = "src/overlays/actors/ovl_En_Tite/z_en_tite.c"
+    f.node("Global", id=f"{tite}:sHopVelocity", name="sHopVelocity", type="Vec3f", file=tite,
+           line=52, static=True)
     f.rel("OF_TYPE", "gSaveContext", "SaveContext", from_kind="Global", to_kind="Struct")
     for v in VERSIONS:
         f.rel("IN_VERSION", "gSaveContext", v, from_kind="Global", type="SaveContext")
@@ -174,7 +230,8 @@ def build_facts() -> Facts:
         for kind, key in covers:
             f.rel("COVERS", cid, key, to_kind=kind, kind=kind)
     f.node("IngestRun", id="ingest-fixture-1", decomp_commit="269d03016c",
-           versions=list(VERSIONS), started="2026-11-25T12:00:00Z", duration=1.0)
+           versions=list(VERSIONS), started="2026-11-25T12:00:00Z", duration=1.0,
+           decomp_path=str(root), built_versions=["ntsc-1.0", "pal-1.0", "gc-us", DBG])
     return f
 
 

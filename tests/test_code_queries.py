@@ -287,3 +287,25 @@ def test_a_linker_symbols_address_is_found_by_the_address_queries(tmp_path: Path
     proc = _ootkg(db, "query", "address_of", "name=_codeSegmentStrat")
     assert proc.returncode == 2
     assert "Did you mean _codeSegmentStart" in " ".join(proc.stderr.split()), proc.stderr
+
+
+def test_the_validator_reads_run_time_wiring_from_the_graph(store: GraphStore,
+                                                            settings: Settings) -> None:
+    """With 16's wiring facts, "actionFunc is set to Y" is checked against ASSIGNS/PASSES: the
+    function set is the one after "set to", not one the clause named before the slot."""
+    from validate.api import Validator
+    from validate.models import Example
+
+    v = Validator(store, settings, compile=False)
+
+    def codes(text: str) -> set[str]:
+        ex = Example(id="w", messages=[{"role": "user", "content": "?"},
+                                       {"role": "assistant", "content": text}])
+        return {i.code for i in v.validate(ex, "gc-eu-mq-dbg").errors()}
+
+    try:
+        assert codes("If EnDoor_SetupAction is called, actionFunc is set to EnDoor_Open.") == set()
+        assert codes("Once EnDoor_Idle is done, actionFunc is set to EnDoor_SetupAction.") == {
+            "wrong-wiring"}
+    finally:
+        v.close()

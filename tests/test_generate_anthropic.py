@@ -58,9 +58,13 @@ def test_examples_with_cached_prompt_and_accounted_cost(settings, stub, tmp_path
     body = stub.requests[0]
     assert body["model"] == MODEL and body["max_tokens"] == 512
     assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
-    facts_block = body["messages"][0]["content"][0]
+    family_block, facts_block, item_block = body["messages"][0]["content"]
+    # stable first: the family's block, then the target's facts and code, both cached
+    assert family_block["text"].startswith("FAMILY: qa") and family_block["cache_control"]
     assert facts_block["cache_control"] == {"type": "ephemeral"}
     assert facts_block["text"].startswith("FACTS") and "[" in facts_block["text"]
+    assert "\nCODE (verbatim" in facts_block["text"] and "```c src/" in facts_block["text"]
+    assert "cache_control" not in item_block and item_block["text"].startswith("ITEM: scenario")
     h = stub.headers[0]
     assert h.get("x-api-key") == "sk-test-key" or h.get("authorization") == "Bearer sk-test-key"
     price = PRICES["claude-sonnet-5-5"]
@@ -124,6 +128,9 @@ def test_max_tokens_cut_answer_is_repaired(settings, stub, tmp_path):
     repair = stub.requests[1]["messages"]
     assert [m["role"] for m in repair] == ["user", "assistant", "user"]
     assert "cut off" in repair[2]["content"]
+    # the repair resends the same prompt (family block, facts and code, item), so the
+    # cached prefix is read again rather than lost
+    assert repair[0] == stub.requests[0]["messages"][0]
 
 
 def test_validation_errors_go_back_once_then_pass(settings, stub, tmp_path):

@@ -49,10 +49,15 @@ def test_offline_examples_compile_and_validate(graph, tmp_path, version):
         stats = runner.run()
     rows = list(read_jsonl(tmp_path / "d.jsonl"))
     assert stats.accepted == 150 == len(rows) and stats.rejected == 0
+    # the rows keep ok/level/codes; the full reports (levels) are in the sidecar
+    from generate.dataset import reports_path
+
+    reports = {r["id"]: r["report"] for r in read_jsonl(reports_path(tmp_path / "d.jsonl"))}
     with_code = [r for r in rows if "```c" in str(r["messages"])]
     assert len(with_code) >= 20
     for r in with_code:
-        assert r["metadata"]["validation"]["levels"]["1"] == "passed", r["metadata"]["id"]
+        assert reports[r["metadata"]["id"]]["levels"]["1"] == "passed", r["metadata"]["id"]
+        assert r["metadata"]["validation"]["ok"] is True
     assert len({r["metadata"]["family"] for r in rows}) >= 10
 
 

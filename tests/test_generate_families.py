@@ -1,41 +1,115 @@
-"""Families one by one, on hand-made contexts: the parser, and offline builders that state
-exactly the facts they are given (or decline when the facts do not suffice)."""
+"""Families as data: scenario catalogues, the C scanner and version conditions behind the code
+fallback, masking and splits, and the parser of the output format."""
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
-from generate.families import FAMILIES, get_family
-from generate.families.base import ParseError, parse_output, render_output, wrapper_call
-from generate.families.optimization import padding_holes
-from generate.models import Context, Fact, Message, Target
+from generate.code.cscan import Source, assignments, calls, if_blocks
+from generate.code.ppeval import Unknown, evaluate
+from generate.dataset import split_of
+from generate.families import FAMILIES
+from generate.families.base import ParseError, parse_output, render_output
+from generate.models import Message
+from generate.quality import grams, jaccard, mask, shape
+from generate.scenario import catalogue, domains, fill, personas
 
-V = "ntsc-1.0"
+# Written for these tests in the decomp's style (not decomp code).
+C_TEXT = """\
+#include "z_en_test.h"
+
+static ColliderCylinderInit sCylInit = {
+    { COL_MATERIAL_NONE, AT_NONE, AC_ON },
+    { 20, 40, 0, { 0, 0, 0 } },
+};
+
+void EnTest_Idle(EnTest* this, PlayState* play);
+
+void EnTest_Init(Actor* thisx, PlayState* play) {
+    EnTest* this = (EnTest*)thisx;
+    const char* s = "not a { brace";
+
+    Actor_SetScale(&this->actor, 0.01f); // a } in a comment
+    this->actionFunc = EnTest_Idle;
+#if OOT_VERSION >= PAL_1_0
+    this->timer = 5;
+#else
+    this->timer = 6;
+#endif
+}
+
+void EnTest_Idle(EnTest* this, PlayState* play) {
+    Actor_PlaySfx(&this->actor, NA_SE_EN_TEST_CRY);
+}
+"""
 
 
-def fact(fid: str, kind: str, entity: str, text: str, **data) -> Fact:
-    return Fact(id=fid, kind=kind, entity=entity, text=text, source="src/x.c:1", data=data)
+def test_every_family_has_ten_scenarios_and_three_target_kinds():
+    known_domains = set(domains())
+    for name, fam in FAMILIES.items():
+        cat = catalogue(name)
+        assert len(cat.scenarios) >= 10, name
+        assert len(fam.target_kinds) >= 3, (name, fam.target_kinds)
+        ids = [s.id for s in cat.scenarios]
+        assert len(ids) == len(set(ids)), name
+        for s in cat.scenarios:
+            assert s.domain in known_domains, (name, s.id, s.domain)
+            assert set(s.tasks) == {1, 2, 3, 4}, (name, s.id)
+            assert s.ask and all(p == "any" or p in personas() for p in s.ask), (name, s.id)
+            if s.recipe == "debug":
+                assert s.clarify.get("q") and s.dead_end.get("try") and s.cause, s.id
 
 
-def sig(name: str, signature: str, params: list[tuple[str, str]]) -> Fact:
-    return fact(f"sig:{name}@{V}", "Function", name, f"`{signature}` is defined in src/x.c:1.",
-                name=name, signature=signature, return_type=signature.split()[0],
-                params=[{"name": n, "type": t} for n, t in params], in_version=True)
+def test_every_seed_domain_has_a_scenario():
+    used = {s.domain for n in FAMILIES for s in catalogue(n).scenarios}
+    assert set(domains()) - used == set()
 
 
-def field(struct: str, name: str, offset: int, size: int, typ: str, pos: int) -> Fact:
-    return fact(f"field:{struct}.{name}@{V}", "Field", f"{struct}.{name}",
-                f"{struct}.{name} is at offset 0x{offset:X}, size 0x{size:X}, type `{typ}` ({V}).",
-                struct=struct, field=name, offset=offset, size=size, type=typ, position=pos)
+def test_fill_skips_missing_slots():
+    assert fill("play {sfx} in {name}", {"name": "EnTest", "sfx": "NA_SE_X"}) == \
+        "play NA_SE_X in EnTest"
+    assert fill("{object} is missing", {"name": "EnTest"}) is None
 
 
-def ctx(kind: str, key: str, *facts: Fact) -> Context:
-    return Context(target=Target(kind=kind, key=key), version=V, facts=list(facts))
+def test_scanner_extents_ignore_braces_in_strings_and_comments():
+    src = Source("z_en_test.c", C_TEXT)
+    init = C_TEXT.split("\n").index("void EnTest_Init(Actor* thisx, PlayState* play) {") + 1
+    first, last = src.function_extent(init)
+    assert src.span(last, last) == "}" and src.span(first, first).startswith("void EnTest_Init")
+    assert src.function_extent(init - 2) is None  # a prototype has no body
+    data = C_TEXT.split("\n").index("static ColliderCylinderInit sCylInit = {") + 1
+    assert src.span(*src.initializer_extent(data)).endswith("};")
+    names = [c.name for c in calls(src, first, last)]
+    assert names == ["Actor_SetScale"]
+    assert calls(src, first, last)[0].args == ["&this->actor", "0.01f"]
+    assert assignments(src, first, last) == [("this->actionFunc", "EnTest_Idle", init + 5)]
+    (blk,) = if_blocks(src)
+    assert [b.directive for b in blk.branches] == ["if", "else"]
+    assert blk.branches[0].condition == "OOT_VERSION >= PAL_1_0"
 
 
-RNG = random.Random(0)
+def test_version_conditions_evaluate_or_refuse():
+    macros = {"OOT_VERSION": 1, "PAL_1_0": 3, "NTSC_1_0": 1, "DEBUG_FEATURES": 0}
+    assert evaluate("OOT_VERSION >= PAL_1_0", macros) == 0
+    assert evaluate("OOT_VERSION == NTSC_1_0 && !DEBUG_FEATURES", macros) == 1
+    assert evaluate("defined(DEBUG_FEATURES) || 0", macros) == 1
+    with pytest.raises(Unknown):
+        evaluate("SOME_OTHER_MACRO > 2", macros)
+
+
+def test_masked_shapes_and_overlap():
+    a = "How do I play NA_SE_EN_DODO_J_WALK from my code (gc-eu-mq-dbg)?"
+    b = "How do I play NA_SE_SY_ERROR from my code (ntsc-1.0)?"
+    assert shape(a) == shape(b)
+    assert "0x" not in mask("at 0x8011A5D0 + 0x1C in src/code/z_sram.c:607")
+    assert jaccard(grams(a), grams(b)) == 1.0
+    assert jaccard(grams(a), grams("What is the layout of EnFu?")) < 0.2
+
+
+def test_split_is_a_function_of_the_entity():
+    assert split_of("Actor", "ACTOR_EN_FU") == split_of("Actor", "ACTOR_EN_FU")
+    splits = {split_of("Function", f"Fn_{i}") for i in range(400)}
+    assert splits == {"train", "validation", "test"}
 
 
 def test_parse_roundtrip_and_errors():
@@ -47,110 +121,3 @@ def test_parse_roundtrip_and_errors():
                      ("<user>a</user>", "end with"), ("<user>a</user><assistant> </assistant>", "empty")]:
         with pytest.raises(ParseError, match=why):
             parse_output(bad)
-    with pytest.raises(ParseError, match="at least 4"):
-        parse_output("<user>a</user><assistant>b</assistant>", min_turns=4)
-
-
-def test_wrapper_call_reuses_the_signature():
-    s = sig("Actor_SetScale", "void Actor_SetScale(Actor* actor, f32 scale)",
-            [("actor", "Actor*"), ("scale", "f32")])
-    assert wrapper_call(s, "Mod_Scale") == (
-        "void Mod_Scale(Actor* actor, f32 scale) {\n    Actor_SetScale(actor, scale);\n}")
-    jp = sig("Jpeg_Decode", "s32 Jpeg_Decode(JpegContext* ctx)", [("ctx", "JpegContext *")])
-    jp.data["param_types"] = [{"type": "JpegContext", "file": "include/jpeg.h"}]
-    assert wrapper_call(jp, "Mod_J").startswith('#include "jpeg.h"\n\ns32 Mod_J(JpegContext* ctx)')
-    local = sig("BossVa_Spark", "void BossVa_Spark(BossVaEffect* e)", [("e", "BossVaEffect*")])
-    local.data["param_types"] = [{"type": "BossVaEffect",
-                                  "file": "src/overlays/actors/ovl_Boss_Va/z_boss_va.c"}]
-    assert wrapper_call(local, "Mod_S") is None  # a type private to a .c file: no code
-    ov = sig("EnX_Fire", "void EnX_Fire(EnX* this)", [("this", "EnX*")])
-    ov.data["param_types"] = [{"type": "EnX", "file": "src/overlays/actors/ovl_En_X/z_en_x.h"}]
-    assert wrapper_call(ov, "EnX_Mod").startswith('#include "overlays/actors/ovl_En_X/z_en_x.h"')
-    r = sig("Rand_ZeroOne", "f32 Rand_ZeroOne(void)", [])
-    assert wrapper_call(r, "Mod_R") is None  # nothing to pass through: no fake arguments
-
-
-def test_every_family_declines_an_empty_context():
-    for fam in FAMILIES.values():
-        for kind in fam.target_kinds:
-            assert fam.offline(ctx(kind, "X"), 2, RNG) is None, (fam.name, kind)
-
-
-def test_save_data_adds_offset_to_the_global_address():
-    c = ctx("Global", "gSaveContext",
-            fact(f"global:gSaveContext@{V}", "Global", "gSaveContext", "gSaveContext is a global.",
-                 struct="SaveContext"),
-            fact(f"addr:gSaveContext@{V}:sym", "Global", "gSaveContext",
-                 f"gSaveContext is at RAM address 0x8011A5D0 in {V}.", address=0x8011A5D0),
-            field("SaveContext", "dayTime", 0xC, 2, "u16", 3))
-    d = get_family("save-data").offline(c, 2, RNG)
-    assert "0x8011A5D0 + 0xC = 0x8011A5DC" in d.messages[1].content
-    assert set(d.fact_ids()) == {f.id for f in c.facts}
-
-
-def test_graphics_texture_size_from_format():
-    tex = fact("asset:OBJECT_X:gTex", "Object", "OBJECT_X", "gTex is a Texture (ci4 64x32).",
-               name="gTex", format="ci4", width=64, height=32)
-    d = get_family("graphics").offline(ctx("Object", "OBJECT_X", tex), 1, RNG)
-    assert "1024 (0x400) bytes" in d.messages[1].content  # 64*32 texels at 4 bits
-
-
-def test_optimization_padding_only_counts_alignment_gaps():
-    fields = [field("S", "a", 0, 1, "u8", 0), field("S", "b", 4, 4, "s32", 1),
-              field("S", "c", 0x40, 4, "s32", 2)]  # 0x8..0x40 is a member the graph lacks
-    assert padding_holes(fields, 0x44) == [("a", 1, 3)]
-
-
-def test_edge_case_type_range():
-    c = ctx("Struct", "Actor", fact(f"size:Actor@{V}", "Struct", "Actor", "Actor is 0x14C bytes.",
-                                    name="Actor", size=0x14C),
-            field("Actor", "room", 3, 1, "s8", 2))
-    d = get_family("edge-cases").offline(c, 2, RNG)
-    text = d.messages[1].content
-    assert "-128..127" in text and "128 does not fit" in text
-
-
-def test_debugging_has_the_conversation_shape():
-    s = sig("Actor_SetScale", "void Actor_SetScale(Actor* actor, f32 scale)",
-            [("actor", "Actor*"), ("scale", "f32")])
-    d = get_family("debugging-conversation").offline(ctx("Function", "Actor_SetScale", s), 2, RNG)
-    roles = [m.role for m in d.messages]
-    assert len(roles) >= 8 and roles == ["user", "assistant"] * (len(roles) // 2)
-    assert "which game version" in d.messages[1].content  # the clarifying question
-    assert "header" in d.messages[3].content  # the dead end
-    assert "2 arguments" in d.messages[5].content  # the fix, from the signature
-    get_family("debugging-conversation").parse(render_output(d.messages, d.fact_ids()))
-
-
-def test_feature_development_states_the_new_size():
-    c = ctx("Actor", "ACTOR_EN_X",
-            fact("actor:ACTOR_EN_X", "Actor", "ACTOR_EN_X", "ACTOR_EN_X (actor id 0x10).",
-                 overlay="ovl_En_X"),
-            fact("profile:ACTOR_EN_X:update", "Function", "EnX_Update", "update is EnX_Update.",
-                 role="update", function="EnX_Update", signature="void EnX_Update(Actor* thisx)"),
-            fact(f"size:EnX@{V}", "Struct", "EnX", "struct EnX is 0x1A2 bytes.", name="EnX",
-                 size=0x1A2, align=4))
-    d = get_family("feature-development").offline(c, 3, RNG)
-    assert len(d.messages) >= 6
-    assert "starts at 0x1A4, so the struct becomes 0x1A8 bytes" in d.messages[3].content
-
-
-def test_version_migration_reports_differences_or_their_absence():
-    diff = fact("sizediff:PlayState@gc-eu-mq-dbg", "Struct", "PlayState",
-                "PlayState is 0x12518 bytes in gc-eu-mq-dbg. That differs from ntsc-1.0.",
-                version="gc-eu-mq-dbg", size=0x12518, base_size=0x117A4)
-    d = get_family("version-migration").offline(ctx("Struct", "PlayState", diff), 2, RNG)
-    assert "0x12518" in d.messages[1].content and "gc-eu-mq-dbg" in d.messages[0].content
-    same = fact("versions:Actor_Kill", "Function", "Actor_Kill", "Actor_Kill exists in 2.",
-                versions=[V, "gc-eu-mq-dbg"])
-    d = get_family("version-migration").offline(ctx("Function", "Actor_Kill", same), 1, RNG)
-    assert "no signature difference" in d.messages[1].content
-
-
-def test_version_migration_counts_moved_members_and_their_shift():
-    moved = [fact(f"offdiff:S.{m}@gc-eu-mq-dbg", "Field", f"S.{m}", f"S.{m} moved.", struct="S",
-                  field=m, version="gc-eu-mq-dbg", offset=off + 0x10, base_offset=off)
-             for m, off in (("a", 0x140), ("b", 0x150))]
-    d = get_family("version-migration").offline(ctx("Struct", "S", *moved), 3, RNG)
-    assert ("2 members of S sit at another offset in ntsc-1.0 than in gc-eu-mq-dbg; each of "
-            "those is 0x10 lower in ntsc-1.0") in d.messages[1].content

@@ -6,7 +6,7 @@ import pytest
 
 from generate.context import Queries
 from kg.store import open_store
-from tests.gen_graph import DBG, NTSC, make_store
+from tests.gen_graph import DBG, NTSC, definition_line, make_store
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,8 @@ def test_context_function_signature_site_and_address(q):
     rows = q.run("context_function", name="Actor_Kill", version=DBG)
     assert rows == [{"name": "Actor_Kill", "signature": "void Actor_Kill(Actor* actor)",
                      "return_type": "void", "params": '[{"name": "actor", "type": "Actor*"}]',
-                     "file": "src/code/z_actor.c", "line": 1201, "static": False,
+                     "file": "src/code/z_actor.c",
+                     "line": definition_line("src/code/z_actor.c", "Actor_Kill"), "static": False,
                      "in_version": DBG, "address": 0x8002D610, "size": None,
                      "address_source": f"symbols/{DBG}"}]
 
@@ -44,6 +45,15 @@ def test_callers_and_callees(q):
     assert [(r["callee"], r["count"]) for r in callees] == [("Actor_Kill", 2), ("Actor_PlaySfx", 3)]
     assert callees[1]["signature"] == "void Actor_PlaySfx(Actor* actor, u16 sfxId)"
     assert len(q.run("context_callees", name="EnTite_Update", limit=1)) == 1
+
+
+def test_profile_callees_bulk_matches_callees_of_profile_functions(q):
+    bulk: dict[str, set[str]] = {}
+    for r in q.run("context_all_profile_callees"):
+        bulk.setdefault(r["function"], set()).add(r["callee"])
+    assert bulk["EnTite_Update"] == {"Actor_Kill", "Actor_PlaySfx"}
+    for fn, callees in bulk.items():
+        assert callees == {r["callee"] for r in q.run("context_callees", name=fn, limit=500)}
 
 
 def test_struct_size_fields_and_version_differences(q):

@@ -7,7 +7,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from generate.retriever import OotkgRetriever
 from kg.store import open_store
-from tests.gen_graph import DBG, NTSC, make_store
+from tests.gen_graph import DBG, NTSC, definition_line, make_store
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,8 @@ def test_named_entities_become_fact_nodes_with_provenance(store):
                          for n in nodes)
     by_id = {n.node.metadata["fact_id"]: n for n in nodes}
     sig = by_id["sig:EnTite_Update@gc-eu-mq-dbg"]
-    assert sig.node.metadata["source"] == "src/overlays/actors/ovl_En_Tite/z_en_tite.c:820"
+    tite = "src/overlays/actors/ovl_En_Tite/z_en_tite.c"
+    assert sig.node.metadata["source"] == f"{tite}:{definition_line(tite, 'EnTite_Update')}"
     assert sig.node.metadata["version"] == DBG and "void EnTite_Update" in sig.node.text
     assert "sig:Actor_Kill@gc-eu-mq-dbg" in by_id and "size:PlayState@gc-eu-mq-dbg" in by_id
     # The first entity named ranks first; scores never increase down the list.

@@ -59,7 +59,8 @@ def test_offline_run_writes_valid_grounded_examples(settings, tmp_path):
             ctx = contexts.build(Target(kind=meta.target_kind, key=meta.target), DBG)
             assert meta.fact_ids and set(meta.fact_ids) <= set(ctx.by_id())
     families = {r["metadata"]["family"] for r in rows}
-    assert len(families) >= 8  # the plan spreads over the families
+    assert len(families) >= 6  # the plan spreads over the families
+    assert sum(r["metadata"]["has_code"] for r in rows) >= len(rows) * 0.6
     ids = [r["metadata"]["id"] for r in rows]
     assert len(ids) == len(set(ids))
     rejects = list(read_jsonl(rejects_path(tmp_path / "run.jsonl")))
@@ -80,7 +81,9 @@ def test_offline_examples_state_the_graph_facts(settings, tmp_path):
                            ("dayTime", 0xC)):
         if f"gSaveContext.{member} is at" in joined:
             assert f"= 0x{0x8015E660 + offset:X}" in joined
-    assert "0x8015E660" in joined and "0x8011A5D0" not in joined  # the version's own address
+    # an address is always stated with its own version, never another version's
+    assert "0x8011A5D0 in gc-eu-mq-dbg" not in joined and "0x8015E660 in ntsc-1.0" not in joined
+    assert "0x8011A5D0" not in joined or "0x8011A5D0 in ntsc-1.0" in joined
 
 
 def test_same_config_same_examples(settings, tmp_path):

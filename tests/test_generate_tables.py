@@ -51,7 +51,17 @@ def test_emulated_rows_equal_query_rows(store):
                     q.run(query, name=name, version=v)
         for query in ("context_struct_versions", "context_field_versions"):
             assert tables.answer(query, {"name": name}) == q.run(query, name=name)
-    assert checked == len(functions) + 1 and tables.answer("context_actor", {"enum": "x"}) is None
+    actors = [r["enum"] for r in store.run("MATCH (a:Actor) RETURN a.enum AS enum")]
+    assert actors
+    for enum in [*actors, "ACTOR_NO_SUCH"]:
+        for query in ("context_actor", "context_actor_profile", "context_actor_objects"):
+            assert tables.answer(query, {"enum": enum}) == q.run(query, enum=enum), (query, enum)
+    files = {r["file"] for r in store.run("MATCH (g:Global) RETURN g.file AS file")}
+    assert any(len(q.run("context_file_globals", file=f)) > 1 for f in files if f)
+    for f in [*sorted(x for x in files if x), "src/no/such.c"]:
+        assert tables.answer("context_file_globals", {"file": f}) == \
+            q.run("context_file_globals", file=f)
+    assert checked == len(functions) + 1 and tables.answer("context_scene", {"enum": "x"}) is None
 
 
 def test_contexts_are_the_same_with_or_without_tables(store):
@@ -62,7 +72,9 @@ def test_contexts_are_the_same_with_or_without_tables(store):
                                         "context_addresses", "context_callers", "context_callees",
                                         "context_struct", "context_struct_fields",
                                         "context_struct_versions", "context_field_versions",
-                                        "context_param_types")}
+                                        "context_param_types", "context_actor",
+                                        "context_actor_profile", "context_actor_objects",
+                                        "context_file_globals")}
     for row in load_targets(Queries(store), RunConfig(version="any")):
         for v in VERSIONS:
             assert warm.build(row.target(), v) == plain.build(row.target(), v), row

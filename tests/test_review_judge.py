@@ -24,6 +24,7 @@ from ootkg.cli import app
 from review.agreement import auc
 from review.dataset import RunData
 from review.home import Home
+from review.judge import text as T
 from review.judge.calibrate import Calibration, calibrate, isotonic
 from review.judge.offline import OfflineJudge
 from review.judge.sidecar import read_scores, sidecar_path
@@ -44,7 +45,7 @@ def made(tmp_path_factory):
 
 def test_offline_judge_separates_planted_defects(made):
     settings, run = made
-    records = [json.loads(x) for x in run.read_text().splitlines()]
+    records = RunData(run).records(full_reports=True)  # as `ootkg judge` reads them
     with open_store(settings) as store:
         rows = build(records, store, settings, seed=4)
         judge = OfflineJudge(facts=fact_lookup(store))
@@ -69,6 +70,59 @@ def test_judge_flags_say_what_lowered_the_score(made):
     assert any(f.startswith("unsafe code") for f in s.flags)
     assert any(f.startswith("not the decomp's idiom") for f in s.flags)
     assert s.dimensions["idiomatic_code"] < 5 and s.score <= s.dimensions["idiomatic_code"] + 3
+
+
+def test_a_quote_of_the_decomp_is_grounded_by_the_checkout(made):
+    settings, run = made
+    data = RunData(run)
+    quoting = next(r for r in data.records() if r["metadata"].get("has_code"))
+    meta = quoting["metadata"]
+    # the line keeps a slim report; the judge and the review page read the sidecar's full one
+    assert "issues" not in meta["validation"] and "codes" in meta["validation"]
+    full = data.with_report(quoting)["metadata"]["validation"]
+    assert "issues" in full and full["ok"] == meta["validation"]["ok"]
+    assert data.records(full_reports=True)[data.order.index(meta["id"])] == data.with_report(quoting)
+    with open_store(settings) as store:
+        facts = fact_lookup(store)(meta)
+    s = OfflineJudge(novelty=False).score(data.with_report(quoting), facts=facts)
+    quoted = "\n".join(T.split(quoting["messages"]).quoted)
+    assert quoted  # names of the quoted code are not "names no fact gives"
+    loose = [f for f in s.flags if f.startswith("names no fact gives")]
+    assert not any(n in quoted for f in loose for n in f.split(": ", 1)[1].split(", ")), loose
+    # the same quote reported as not the decomp's text is the example's own code again
+    wrong = {**full, "ok": False, "issues": [{"code": "quote-mismatch", "severity": "error",
+                                              "level": 2, "message_index": i, "block": 0}
+                                             for i in range(len(quoting["messages"]))]}
+    bad = {**quoting, "metadata": {**meta, "validation": wrong}}
+    assert not T.split(bad["messages"], wrong).quoted
+    assert OfflineJudge(novelty=False).score(bad, facts=facts).score < s.score
+
+
+def test_a_name_placed_at_another_functions_code_is_flagged():
+    from generate.models import Fact
+
+    where = "src/overlays/actors/ovl_En_Tite/z_en_tite.c"
+    facts = [Fact(id="sig:EnTite_Update@x", kind="Function", entity="EnTite_Update",
+                  text="`void EnTite_Update(Actor* thisx, PlayState* play)` is defined in "
+                       f"{where}:39.", source=f"{where}:39"),
+             Fact(id="sig:Actor_Kill@x", kind="Function", entity="Actor_Kill",
+                  text="`void Actor_Kill(Actor* actor)` is defined in src/code/z_actor.c:4.",
+                  source="src/code/z_actor.c:4")]
+
+    def score(name: str):
+        rec = {"messages": [
+            {"role": "user", "content": "Where does EnTite's update logic go?"},
+            {"role": "assistant", "content": f"The logic goes in the update function: {name} "
+                                             f"(`{where}:39-46`) runs every frame, and "
+                                             "Actor_Kill ends it."}],
+            "metadata": {"id": name, "target": "EnTite_Update", "target_kind": "Function",
+                         "version": "x", "difficulty": 1, "fact_ids": ["sig:EnTite_Update@x"]}}
+        return OfflineJudge(novelty=False).score(rec, facts=facts)
+
+    good, swapped = score("EnTite_Update"), score("Actor_Kill")
+    assert not any(f.startswith("places") for f in good.flags)
+    assert any(f.startswith("places Actor_Kill at") for f in swapped.flags)
+    assert swapped.dimensions["correctness"] < good.dimensions["correctness"]
 
 
 def test_calibration_maps_monotonically_and_picks_the_threshold():

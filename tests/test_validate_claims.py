@@ -302,3 +302,25 @@ def test_hostile_prose_is_read_in_linear_time(v, text):
     # inputs built to make a backtracking one take hours are read like any other
     r = v.validate(_ex(text))
     assert r.version == "gc-eu-mq-dbg"
+
+
+def test_an_inline_declaration_s_parameters_are_no_places(v):
+    # a parameter named like a segment (`code`) is not where the function is defined...
+    assert codes(v, "EnHorse_Init is defined in code.") == {"wrong-defined-in"}
+    sig = "`void EnHorse_Init(Actor* thisx, PlayState* code)`"
+    assert codes(v, f"{sig} is defined in z_en_horse.c.") == set()
+    # ...while the declaration's function is still the one the claim is about
+    assert codes(v, f"{sig} is defined in z_lib.c.") == {"wrong-defined-in"}
+
+
+def test_a_number_of_another_quantity_is_no_layout_claim(v):
+    assert codes(v, "Concept 'Actors' (actors, difficulty 2): Actor.world holds the position.") \
+        == set()
+    assert codes(v, "Step 3: Actor.world holds the position.") == set()
+
+
+def test_a_hash_is_an_id_cue_only_right_before_its_number(v):
+    assert codes(v, "ACTOR_EN_HORSE is #21.") == {"wrong-actor-id"}
+    # an #if line's line number is no value of the macro it tests
+    assert codes(v, "MTXMODE_APPLY is #0.") == {"wrong-value"}
+    assert codes(v, "- `#if MTXMODE_APPLY` (line 1398): compiled by 9 of the 16 versions.") == set()

@@ -64,17 +64,28 @@ class Validator:
     def __init__(self, store: Any, settings: Any, *, compile: bool = True,
                  decomp: Path | str | None = None, workers: int | None = None,
                  compile_timeout: float = 10.0, memory_mb: int = 1536, sandbox: str = "prefer",
-                 plan_only: bool = False, versions: list[str] | None = None) -> None:
+                 plan_only: bool = False, versions: list[str] | None = None,
+                 cache_dir: Path | str | None = None) -> None:
         """``plan_only``: plan compile jobs (``check``) but run none (the service's check
         workers; the service compiles). ``versions``: the versions to prepare compiles for
-        (default: every version of the graph)."""
+        (default: every version of the graph). ``cache_dir``: where derived tables of the
+        graph are kept between runs (kg.derived)."""
         self.store = store
         self.settings = settings
-        self.indexes = IndexCache(store)
+        derived = None
+        if cache_dir is not None:
+            from kg.derived import DerivedCache
+
+            derived = DerivedCache(store, cache_dir)
+        self.indexes = IndexCache(store, derived)
         self.default_version = getattr(settings, "default_version", None) or "gc-eu-mq-dbg"
         self._versions: list[str] | None = None
         self.compiler: Compiler | None = None
         self.compile_note = "level 1 (compile) not requested"
+        from validate.compile import find_decomp
+
+        root = find_decomp(store, settings, decomp)
+        self.decomp_root = root if root is not None and (root / "include").is_dir() else None
         if compile:
             from validate.compile import make_compiler, usable_decomp
 
@@ -157,11 +168,27 @@ class Validator:
         counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0, "relations": 0,
                   "unchecked": 0}
         report = ValidationReport(id=ex_id, version=version)
-        scope = self._scope(idx, blocks, prose)
+
+        # quotes of the decomp: verified line by line, then left out of the code checks
+        from validate.quotes import check_quotes
+
+        quote_issues, verified = check_quotes(blocks, self.decomp_root)
+        issues += quote_issues
+        all_blocks = blocks
+        if verified or any(b.edit for b in blocks):
+            report.notes.append(f"{len(verified)} quote(s) of the decomp verified line by line; "
+                                f"{sum(b.edit for b in blocks)} edit block(s) checked at levels "
+                                "2-4, not compiled alone")
+            code_blocks = [b for i, b in enumerate(blocks) if i not in verified]
+            compile_blocks = [b for b in code_blocks if not b.edit]
+        else:
+            code_blocks = compile_blocks = blocks
+        scope = self._scope(idx, code_blocks, prose)
         if scope.actor and scope.actor.instance_struct and "this" not in scope.vars \
                 and not scope.actor_weak:
             from validate.ctypes_ import CType
             scope.this_type = CType(scope.actor.instance_struct, 1)
+        blocks = code_blocks
 
         # level 1: planned here, compiled by whoever holds the pool
         jobs: list[CompileJob] = []
@@ -169,8 +196,10 @@ class Validator:
         broken = None
         if self.compiler is not None and self.compiler.pool is not None:
             broken = self.compiler.pool.broken(version)
-        if not blocks:
+        if not all_blocks:
             report.levels[1] = "not-applicable"
+        elif not compile_blocks and self.compiler is not None:
+            report.levels[1] = "passed"  # every block a verified quote or an edit of one
         elif self.compiler is None or broken:
             report.levels[1] = "skipped"
             why = self.compile_note if self.compiler is None else \
@@ -179,13 +208,15 @@ class Validator:
             issues += include_issues(blocks)
         else:
             report.levels[1] = "passed"
-            jobs, found = level1.plan_blocks(self.compiler, version, blocks, scope, idx)
+            jobs, found = level1.plan_blocks(self.compiler, version, compile_blocks, scope, idx)
             issues += found
             if any(i.code == "too-large" for i in found):
                 report.levels[1] = "skipped"  # a block was not compiled: level 1 is unknown
                 report.notes.append("level 1 skipped for a code block too large to compile")
             if jobs:
-                excerpt = level1.excerpt_filter(blocks, scope, idx)
+                # the scope was built from code_blocks (compile_blocks and the edit blocks)
+                at = [next(j for j, c in enumerate(code_blocks) if c is b) for b in compile_blocks]
+                excerpt = level1.excerpt_filter(compile_blocks, scope, idx, at)
 
         # level 2, 3, 4 per block
         for bi, b in enumerate(blocks):
@@ -195,7 +226,10 @@ class Validator:
             perf.check(toks, b.code, scope, idx, emit)
             style.check(toks, b.code, scope, idx, emit)
         check_object_deps(scope, blocks, idx, issues, counts)
-        claims = ClaimChecker(idx, self.index, None, counts, scope.actor, scope=scope)
+        edits = [b.code for b in blocks if b.edit]
+        edited = set(build_scope(edits, idx).defined_funcs) if edits else set()
+        claims = ClaimChecker(idx, self.index, None, counts, scope.actor, scope=scope,
+                              edited=edited)
         for p in prose:
             claims.emit = make_emit(issues, p.message_index, None)
             claims.check_text(p.text)
@@ -207,8 +241,9 @@ class Validator:
             if "/" in b.code:  # claims in comments
                 claims.emit = make_emit(issues, b.message_index, b.block_index)
                 claims.check_comments(b.code, scope)
+        _kept_from_decomp(all_blocks, issues, self.decomp_root)
         report.issues = _capped(issues, report.notes)
-        report.checked = Checked(code_blocks=len(blocks), **counts)
+        report.checked = Checked(code_blocks=len(all_blocks), **counts)
         return Pending(report, jobs, excerpt)
 
 
@@ -260,4 +295,18 @@ def _finish(p: Pending, outcomes: list[Any], compiler: Compiler | None) -> Valid
     report.level_reached = reached
     report.ok = not any(i.severity is Severity.error for i in issues)
     return report
+
+
+def _kept_from_decomp(blocks: list[CodeBlock], issues: list[Issue], root: Path | None) -> None:
+    """Errors on lines an edit block kept unchanged from the decomp become warnings: they
+    are about the decomp's code (a branch another version compiles, a build-defined macro),
+    not about what the example changed."""
+    from validate.quotes import kept_lines
+
+    kept = {(b.message_index, b.block_index): kept_lines(b, root) for b in blocks if b.edit}
+    for i in issues:
+        lines = kept.get((i.message_index, i.block))
+        if lines and i.line in lines and i.severity is Severity.error and i.level >= 2:
+            i.severity = Severity.warning
+            i.message += " (on a line the edit keeps unchanged from the decomp)"
 

@@ -314,6 +314,12 @@ def find_decomp(store: Any, settings: Any, decomp: Path | str | None) -> Path | 
         if cand:
             return Path(cand).expanduser()
     try:
+        for r in store.run("MATCH (r:IngestRun) RETURN r.decomp_path AS p"):
+            if r.get("p") and (Path(r["p"]) / "include" / "versions.h").is_file():
+                return Path(r["p"])
+    except Exception:  # noqa: BLE001 - an older graph without the property
+        pass
+    try:
         rows = store.run("MATCH (r:IngestRun) RETURN r.sources AS sources, r.started AS s "
                          "ORDER BY s DESC LIMIT 1")
     except Exception:  # noqa: BLE001 - an old graph without IngestRun

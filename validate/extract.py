@@ -15,6 +15,7 @@ from validate.models import Example
 
 # ``` or ~~~ fences; the info string decides whether the block is C.
 _FENCE = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.M)
+_LOCATION = re.compile(r"[\w./-]+:\d+(?:-\d+)?")
 C_LANGS = {"c", "h", "cpp", "c++", "objc", "clang", "cc"}
 _C_HINT = re.compile(r"(\b(void|s32|s16|u8|u16|u32|f32|Actor|PlayState)\b[^\n;]*[;{(])|->|#include")
 
@@ -26,6 +27,8 @@ class CodeBlock:
     block_index: int
     start_line: int  # line of the message where the code's first line is (1-based)
     lang: str
+    location: str | None = None  # "path:first-last" from the fence: a quote of the decomp
+    edit: bool = False  # ```c edit path:first-last: a changed version of those lines
 
 
 @dataclass
@@ -61,8 +64,13 @@ def split_message(content: str, message_index: int | None) -> tuple[list[CodeBlo
         body = content[body_start:body_end] if body_start <= len(content) else ""
         start_line = lines.at(body_start)
         if lang in C_LANGS or (not lang and _C_HINT.search(body)):
+            rest = info[1:]
+            edit = bool(rest) and rest[0] == "edit"
+            loc = rest[1] if edit and len(rest) > 1 else (rest[0] if rest and not edit else None)
+            if loc is not None and not _LOCATION.fullmatch(loc):
+                loc = None
             blocks.append(CodeBlock(body.rstrip("\n") + "\n", message_index, idx, start_line,
-                                    lang or "c"))
+                                    lang or "c", loc, edit and loc is not None))
             idx += 1
         pos = (c.end() if c else len(content))
     prose.append(Prose(content[pos:], message_index))
@@ -94,12 +102,18 @@ _CALL_OR_MEMBER = re.compile(r"\w\(|\w\.\w")
 _SPAN = re.compile(r"(?<!`)`([^`\n]{3,200})`(?!`)")
 
 
+_PATH_SPAN = re.compile(r"[\w.-]*/[\w./-]*\.(?:c|h|inc|s|xml|yaml|mk|ld)(?::\d+(?:-\d+)?)?|"
+                        r"[\w-]+\.(?:c|h|inc)(?::\d+(?:-\d+)?)")
+
+
 def inline_code(text: str) -> list[tuple[str, int]]:
     """Inline `code` spans of prose that look like expressions (calls or member access)."""
     out = []
     lines = None
     for m in _SPAN.finditer(text):
         span = m.group(1)
+        if _PATH_SPAN.fullmatch(span.strip()):
+            continue  # a file (and line) of the decomp, `src/libultra/io/vi.c:6`: no code
         if "->" in span or _CALL_OR_MEMBER.search(span):
             lines = lines or Lines(text)
             out.append((span, lines.at(m.start())))

@@ -8,6 +8,7 @@ versions on demand (for ``not-in-version``) and cached.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -128,6 +129,18 @@ class SymbolIndex:
         self.memo: dict[str, Any] = {}
         self._elsewhere: dict[str, list[str]] = {}
         self._store: Any = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: getattr(self, k) for k in self.__dict__}
+        state.pop("_store", None)
+        state.pop("_lock", None)
+        state["memo"], state["_elsewhere"], state["_lists"] = {}, {}, {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._store = None
         self._lock = threading.Lock()
 
     # -- loading ---------------------------------------------------------------------------
@@ -342,10 +355,12 @@ class SymbolIndex:
 
 
 class IndexCache:
-    """One SymbolIndex per version, built on first use (thread-safe)."""
+    """One SymbolIndex per version, built on first use (thread-safe); with a derived cache
+    (``kg.derived``) a version's index is read back from an earlier run on the same graph."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, derived: Any = None) -> None:
         self.store = store
+        self.derived = derived
         self._by_version: dict[str, SymbolIndex] = {}
         self._lock = threading.Lock()
 
@@ -353,10 +368,23 @@ class IndexCache:
         with self._lock:
             idx = self._by_version.get(version)
             if idx is None:
-                idx = SymbolIndex.load(self.store, version)
+                if self.derived is not None:
+                    idx = self.derived.get(f"symbols-{version}",
+                                           lambda: SymbolIndex.load(self.store, version),
+                                           salt=_code_salt())
+                    idx._store = self.store
+                else:
+                    idx = SymbolIndex.load(self.store, version)
                 self._by_version[version] = idx
             return idx
 
     def known_versions(self) -> list[str]:
         rows = self.store.run("MATCH (v:Version) RETURN v.id AS id, v.ordinal AS o ORDER BY o")
         return [r["id"] for r in rows]
+
+
+def _code_salt() -> str:
+    """This module's code: a change to how an index is built invalidates kept ones."""
+    from pathlib import Path
+
+    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]

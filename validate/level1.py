@@ -121,10 +121,11 @@ class ExcerptFilter:
                    {tuple(x) for x in data["cast_lines"]})  # type: ignore[misc]
 
 
-def excerpt_filter(blocks: list[CodeBlock], scope: Scope, idx: SymbolIndex
-                   ) -> ExcerptFilter | None:
+def excerpt_filter(blocks: list[CodeBlock], scope: Scope, idx: SymbolIndex,
+                   at: list[int] | None = None) -> ExcerptFilter | None:
     """None for a whole file (one that includes headers or defines a profile): its
-    undeclared names are its own errors."""
+    undeclared names are its own errors. ``at``: each block's position in the blocks the
+    scope was built from (default: the same list)."""
     if not blocks or any(_WHOLE.search(b.code) for b in blocks):
         return None
     own = set(scope.vars) | set(scope.funcs) | set(scope.structs) | set(scope.typedefs)
@@ -132,7 +133,8 @@ def excerpt_filter(blocks: list[CodeBlock], scope: Scope, idx: SymbolIndex
         for _, _, names in frames:
             own.update(names)
     flt = ExcerptFilter()
-    for bi, b in enumerate(blocks):
+    at = at if at is not None else list(range(len(blocks)))
+    for bi, b in zip(at, blocks, strict=True):
         # a diagnostic names an identifier of the code: only those can matter
         for name in set(_IDENT.findall(b.code)):
             if name in own or _known_name(name, idx):

@@ -91,15 +91,16 @@ def load(store: Any, idx: SymbolIndex) -> RelFacts:
     for a in idx.actors.values():
         rf.profile_fns.update(a.profile.values())
     if "ASSIGNS" in REL_KINDS or "PASSES" in REL_KINDS:
-        rf.wiring = {}
+        wiring: dict[str, set[str]] = {}
         for rel in ("ASSIGNS", "PASSES"):
             if rel not in REL_KINDS:
                 continue
             for r in _rows(store, f"MATCH (a:Function)-[:{rel}]->(b:Function) "
                                   "RETURN a.name AS a, b.name AS b"):
-                rf.wiring.setdefault(r["a"], set()).add(r["b"])
-        if not rf.wiring:
-            rf.wiring = None  # a graph built without wiring facts: nothing to say they are wrong
+                wiring.setdefault(r["a"], set()).add(r["b"])
+        # a graph ingested without wiring facts (an older one) knows nothing of run-time
+        # wiring: claims about it stay unchecked rather than all wrong
+        rf.wiring = wiring or None
     return rf
 
 

@@ -59,6 +59,12 @@ FORBIDDEN_INCLUDE = _rule(
 IMPLICIT_DECLARATION = _rule(
     "implicit-declaration", 1, E, "a call to a function no header the snippet sees declares "
     "(names the header to include, or the file that defines it)")
+QUOTE_MISMATCH = _rule(
+    "quote-mismatch", 1, E, "a block whose fence names `path:first-last` of the decomp differs "
+    "from those lines (the first differing line is given)")
+QUOTE_UNKNOWN_FILE = _rule(
+    "quote-unknown-file", 1, E, "a quote's path is not a source file inside the decomp, or the "
+    "decomp has no such file or lines")
 TOO_LARGE = _rule("too-large", 1, W,
                   "a code block over 200,000 characters: not compiled (split it); level 1 is "
                   "reported skipped (the block was not judged)")

@@ -1,24 +1,20 @@
-"""Example families: each knows its targets, its prompt and how to build it from facts."""
+"""Example families: one per scenario catalogue (``generate/scenarios/<family>.yaml``).
+
+A family is data: its instructions for the model, its scenarios (each naming the target
+kinds, facts and code it needs) and the recipes that build its examples offline
+(``generate.offline``). The order here is the order plans cycle through.
+"""
 
 from __future__ import annotations
 
-from generate.families.actor_modification import ActorModification
-from generate.families.audio import Audio
 from generate.families.base import Family
-from generate.families.build_system import BuildSystem
-from generate.families.debugging import Debugging
-from generate.families.edge_cases import EdgeCases
-from generate.families.feature_development import FeatureDevelopment
-from generate.families.graphics import Graphics
-from generate.families.new_actor import NewActor
-from generate.families.optimization import Optimization
-from generate.families.qa import QA
-from generate.families.save_data import SaveData
-from generate.families.version_migration import VersionMigration
 
-FAMILIES: dict[str, Family] = {f.name: f for f in (
-    QA(), ActorModification(), NewActor(), Audio(), Graphics(), SaveData(), BuildSystem(),
-    VersionMigration(), Optimization(), EdgeCases(), Debugging(), FeatureDevelopment())}
+NAMES = ("qa", "actor-modification", "new-actor", "audio", "graphics", "save-data",
+         "build-system", "version-migration", "optimization", "edge-cases",
+         "debugging-conversation", "feature-development")
+MIN_TURNS = {"debugging-conversation": 8, "feature-development": 6}
+
+FAMILIES: dict[str, Family] = {n: Family(n, MIN_TURNS.get(n, 2)) for n in NAMES}
 
 
 def get_family(name: str) -> Family:

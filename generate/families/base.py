@@ -14,32 +14,58 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from generate.models import Context, Fact, Message
 
 DIFFICULTY = {
-    1: "beginner: one or two facts, a direct question with a short precise answer",
-    2: "intermediate: combine several facts (e.g. a signature with its callers or a layout)",
-    3: "advanced: version-specific details, memory layout or cross-file reasoning, with code",
-    4: "expert: a multi-step task with working C code, trade-offs and how to verify it",
+    1: "locate or explain one fact: where it is (file:line), what the code does, one number",
+    2: "a small change: one edit to one quoted function, with the call or value it needs",
+    3: "a change across two systems (e.g. the actor and collision, the save and its checksum), "
+       "with the code of both",
+    4: "design or debug across systems: the plan, the code, the trade-offs weighed, and how to "
+       "verify it",
 }
 
 SYSTEM_PROMPT = """You write training examples for an assistant that helps people mod \
-The Legend of Zelda: Ocarina of Time through its C decompilation (zeldaret/oot).
+The Legend of Zelda: Ocarina of Time through its C decompilation (zeldaret/oot). The examples \
+teach expert romhacking: they must be true of the decomp, answer the question that was asked, \
+and read like a knowledgeable person helping, not like a database dump.
 
-Rules:
-- Ground every technical claim in the FACTS you are given: function names, signatures, \
-struct offsets, ids, addresses and versions must appear there exactly. Never invent a \
-function, field, id or address. If the facts do not settle something, the assistant says so.
-- C code uses the decomp's types and conventions (s16, u32, f32, Actor*, PlayState*) and \
-calls only functions whose signatures the facts give, with the right argument count.
-- Addresses and offsets are per game version; always say which version.
-- Write the conversation in this exact format and nothing else:
+Ground rules:
+- Ground every technical claim in the FACTS and the CODE you are given: function names, \
+signatures, struct offsets, ids, sizes, addresses and versions must appear there exactly. \
+Never invent a function, a member, an id or an address. If the facts do not settle something, \
+the assistant says so and says how to find out.
+- Quote real code verbatim. A quoted block's fence carries where it is from, exactly as the \
+CODE section gives it: ```c src/overlays/actors/ovl_En_Fu/z_en_fu.c:89-111 . Quote the lines \
+that matter (a few to a few dozen), never paraphrase code inside a quote.
+- A change to real code is an `edit` block: ```c edit <file>:<first>-<last> holding the whole \
+changed function. Every call it adds must be a function whose signature the FACTS give, with \
+the right number and types of arguments (`&this->actor` where an `Actor*` is taken); every \
+member it touches must exist. Values you choose yourself are marked as such in a comment.
+- Know what a function is before presenting it: a function stored in a field or passed to \
+another (an action function, a limb callback, a profile function) is called by the engine, \
+not by the user; a `static` function or one in another overlay cannot be called from the \
+user's file; say "the engine calls it" rather than "call it".
+- Addresses, offsets and sizes are per game version; always say which version. "In N \
+versions" always counts the versions the decomp builds and names the ingested ones.
+- Code uses the decomp's types and conventions: s16/u16/s32/f32, `PlayState* play`, \
+`Actor* thisx` cast to the actor's struct as `this`, f32 literals with an `f` suffix.
+- Difficulty changes the task, not the length: level 1 locates or explains one fact, level 2 \
+makes a small change, level 3 crosses two systems, level 4 designs or debugs across systems \
+with trade-offs and a verification step.
+- Vary the voice with the asker: a beginner describes symptoms and needs the why; an expert \
+wants exact lines and trade-offs; a randomizer developer patches retail ROMs by address.
+- Multi-turn conversations are written turn by turn around the real cause: a clarifying \
+question that matters to that cause, a real dead end, the fix, and a verification step.
+
+Write the conversation in this exact format and nothing else:
 <user>...</user>
 <assistant>...</assistant>
 (repeat turns as the task asks)
-<facts_used>comma-separated ids of the facts you relied on</facts_used>"""
+<facts_used>comma-separated ids of the facts and code blocks you relied on</facts_used>"""
 
 _TURN = re.compile(r"<(user|assistant)>\s*(.*?)\s*</\1>", re.S)
 _FACTS = re.compile(r"<facts_used>(.*?)</facts_used>", re.S)
@@ -87,6 +113,7 @@ class Draft:
 
     messages: list[Message]
     facts: list[Fact] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)  # scenario, persona, domain, systems
 
     def user(self, text: str) -> Draft:
         self.messages.append(Message(role="user", content=text.strip()))
@@ -106,30 +133,45 @@ class Draft:
 
 
 class Family:
-    """One kind of example. Subclasses set the class attributes and write ``offline``."""
+    """One kind of example, defined by its scenario catalogue."""
 
-    name: str = ""
-    title: str = ""
-    target_kinds: tuple[str, ...] = ()
-    min_turns: int = 2
-    task: str = ""  # what the example is, for the prompt
-    needs: str = ""  # which ingest produces the entities it targets
+    def __init__(self, name: str, min_turns: int = 2) -> None:
+        self.name = name
+        self.min_turns = min_turns
 
-    def eligible(self, kind: str, key: str, file: str, detail: str) -> bool:
-        return kind in self.target_kinds
+    @cached_property
+    def catalogue(self) -> Any:
+        from generate.scenario import catalogue
+
+        return catalogue(self.name)
+
+    @property
+    def title(self) -> str:
+        return self.name.replace("-", " ")
+
+    @cached_property
+    def target_kinds(self) -> tuple[str, ...]:
+        kinds: list[str] = []
+        for s in self.catalogue.scenarios:
+            kinds += [k for k in s.targets if k not in kinds]
+        return tuple(kinds)
+
+    def scenarios(self) -> list[Any]:
+        return list(self.catalogue.scenarios)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Any]:
+        return {s.id: s for s in self.catalogue.scenarios}
+
+    def scenario(self, sid: str) -> Any:
+        return self._by_id[sid]
 
     def instruction(self, ctx: Context, difficulty: int) -> str:
-        return (f"Write one {self.title} example about {ctx.target.kind} {ctx.target.key} "
-                f"for game version {ctx.version}.\n{self.task}\n"
-                f"Difficulty {difficulty} of 4 — {DIFFICULTY[difficulty]}.\n"
+        return (f"Family: {self.name}.\n{self.catalogue.instructions.strip()}\n"
                 f"The conversation has at least {self.min_turns} turns.")
 
     def parse(self, text: str) -> Parsed:
         return parse_output(text, min_turns=self.min_turns)
-
-    def offline(self, ctx: Context, difficulty: int, rng: random.Random) -> Draft | None:
-        """Build the example from the context's facts alone; None when they do not suffice."""
-        raise NotImplementedError
 
 
 # -- helpers for offline builders -------------------------------------------------------

@@ -45,11 +45,14 @@ class AnthropicClient(LLMClient):
     # -- request body -------------------------------------------------------------------
     def params(self, request: LLMRequest) -> dict[str, Any]:
         """Messages API parameters; the stable prefix (system, facts) is marked for caching."""
-        first: list[dict[str, Any]] = [
-            {"type": "text", "text": request.context_text(),
-             "cache_control": {"type": "ephemeral"}},
-            {"type": "text", "text": request.instruction},
-        ]
+        first: list[dict[str, Any]] = []
+        for text, cached in request.blocks():
+            if not text:
+                continue
+            block: dict[str, Any] = {"type": "text", "text": text}
+            if cached:
+                block["cache_control"] = {"type": "ephemeral"}
+            first.append(block)
         messages: list[dict[str, Any]] = [{"role": "user", "content": first}]
         messages += [{"role": m.role, "content": m.content} for m in request.history]
         return {

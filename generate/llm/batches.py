@@ -27,7 +27,9 @@ def custom_id(req: LLMRequest) -> str:
 
 def run_batches(runner: Any, todo: deque[PlanItem]) -> None:
     client = runner.client
-    by_id = {i.id: i for i in todo}
+    if getattr(runner, "open_batches", []):
+        todo = deque(todo)  # the plan is lazy: an open batch's items are looked up by id
+    by_id = {i.id: i for i in todo} if getattr(runner, "open_batches", []) else {}
     repairs: list[tuple[Job, LLMRequest]] = []
     for batch in getattr(runner, "open_batches", []):
         jobs = []

@@ -85,7 +85,7 @@ class OfflineJudge:
         messages = record.get("messages") or []
         if facts is None and self.facts is not None:
             facts = self.facts(meta)
-        parts = T.split(messages)
+        parts = T.split(messages, meta.get("validation"))
         fact_ids = list(meta.get("fact_ids") or [])
         corpus = T.Corpus.of(facts, fact_ids)
         flags: list[str] = []
@@ -125,7 +125,8 @@ class OfflineJudge:
                 x -= 0.2
             elif issue.get("severity") == "warning" and (issue.get("level") or 4) <= 3:
                 x -= 0.1
-        asked = set(T.numbers(parts.question))  # (the corpus is shared: not added to it)
+        # (the corpus is shared: not added to it); a verified quote's numbers are the decomp's
+        asked = set(T.numbers(parts.question)).union(*(T.numbers(q) for q in parts.quoted))
         shown = set(T.numbers(parts.answer))
         unsupported = sorted({n for n in shown if not T.trivial_number(n) and n not in asked
                               and not corpus.supports(n, shown, asked)})
@@ -144,6 +145,14 @@ class OfflineJudge:
             if wrong:
                 x -= min(0.8, 0.45 * len(wrong))
                 flags.append("restates a fact with " + ", ".join(f"{b} for {a}" for a, b in wrong[:3]))
+        if corpus.places:
+            for name, path, line in T.placed(parts.prose):
+                there = corpus.places.get((path, line))
+                if there and name not in there:
+                    x -= 0.45
+                    flags.append(f"places {name} at {path}:{line}, where the facts put "
+                                 f"{sorted(there)[0]}")
+                    break
         version = meta.get("version") or ""
         for where, text in (("the answer", parts.prose), ("the question", parts.question)):
             said = T.versions(text)
@@ -256,9 +265,9 @@ class OfflineJudge:
         return _clip(x)
 
     def _code(self, meta: dict, parts: T.Parts, flags: list[str]) -> float:
-        if not parts.code:
+        if not parts.own_code:  # a verified quote is the decomp's code: its idiom by definition
             return 1.0
-        code = "\n".join(parts.code)
+        code = "\n".join(parts.own_code)
         x = 1.0
         unsafe = [m.group(0) for p in _UNSAFE for m in p.finditer(code)]
         if unsafe:
@@ -276,8 +285,10 @@ class OfflineJudge:
 
 
 def _loose_names(parts: T.Parts, corpus: T.Corpus) -> list[str]:
-    """Code-like names the answer uses that neither its facts, the question, its own code
-    nor the decomp's everyday idioms give."""
+    """Code-like names the answer uses that neither its facts, the question, its own code,
+    the decomp's code it quotes nor the decomp's everyday idioms give."""
     allowed = corpus.idents | T.identifiers(parts.question) | T.defined_names(parts.code)
+    for q in parts.quoted:
+        allowed |= T.identifiers(q)
     return sorted(w for w in T.identifiers(parts.answer)
                   if w not in allowed and w not in T.IDIOMS and not w.startswith("ACTOR_FLAG_"))

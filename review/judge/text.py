@@ -13,6 +13,9 @@ from validate.extract import split_message
 
 _WORD = re.compile(r"(?<![0-9A-Za-z_])[A-Za-z_][A-Za-z0-9_]*")
 _INCLUDE = re.compile(r"^\s*#\s*include\b.*$", re.M)
+# a file of the decomp (`include/tables/object_table.h:9`, `spec/overlays_gc`): a place, not
+# a name the answer uses
+_PATH = re.compile(r"[\w.-]*/[\w./-]+|\b[\w-]+\.(?:c|h|inc|s|xml|ld|mk|yaml|json)\b")
 _NUMBER = re.compile(r"(?<![\w.\-:/])(0[xX][0-9A-Fa-f]+|\d+)(?!\w|\.\d)")
 VERSION = re.compile(r"\b(?:ntsc|pal|gc|ique)-[a-z0-9][a-z0-9.\-]*[a-z0-9]\b")
 _CAMEL = re.compile(r"^(?:[a-z]+[A-Z]|[A-Z][a-z0-9]+[A-Z])")
@@ -54,15 +57,39 @@ class Parts:
     pairs: list[tuple[str, str]]  # (user turn, the assistant turn that answers it)
     answer: str  # every assistant turn
     prose: str
-    code: list[str]
+    code: list[str]  # every code block
     turns: int
+    # quotes of the decomp (a fence naming ``path:first-last``) the validator did not find
+    # wrong: the decomp's own code, grounded by the checkout rather than by the facts
+    quoted: list[str] = field(default_factory=list)
+    own_code: list[str] = field(default_factory=list)  # the rest: the example's own code
 
 
-def split(messages: list[dict[str, Any]]) -> Parts:
+_OTHER_QUOTE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*(?!c\b|h\b)[A-Za-z]\w*[ \t]+"
+                          r"[\w./-]+:\d+(?:-\d+)?[ \t]*\n(.*?)^[ \t]{0,3}\1[ \t]*$", re.M | re.S)
+
+
+def _other_quotes(text: str) -> list[str]:
+    """Fenced quotes of a decomp file in a language the validator does not read (```` ```xml
+    assets/xml/audio/soundfonts/Soundfont_27.xml:1-20 ````)."""
+    return [m.group(2) for m in _OTHER_QUOTE.finditer(text)] if "```" in text else []
+
+
+# what the validator says of a quote that is not the decomp's text
+QUOTE_WRONG = ("quote-mismatch", "quote-unknown-file")
+
+
+def split(messages: list[dict[str, Any]], report: dict[str, Any] | None = None) -> Parts:
+    """``report``: the example's validation report, full (issues) or slim (codes); a quote it
+    finds wrong is the example's own code."""
+    report = report or {}
+    wrong = {(i.get("message_index"), i.get("block")) for i in report.get("issues") or []
+             if i.get("code") in QUOTE_WRONG}
+    any_wrong = not report.get("issues") and any(c in QUOTE_WRONG for c in report.get("codes") or [])
     user = next((m.get("content", "") for m in messages if m.get("role") == "user"), "")
     pairs: list[tuple[str, str]] = []
     pending = None
-    answers, prose, code = [], [], []
+    answers, prose, code, quoted, own = [], [], [], [], []
     for i, m in enumerate(messages):
         text = m.get("content", "") or ""
         if m.get("role") == "user":
@@ -70,13 +97,18 @@ def split(messages: list[dict[str, Any]]) -> Parts:
         elif m.get("role") == "assistant":
             answers.append(text)
             blocks, parts = split_message(text, i)
-            code += [b.code for b in blocks]
+            quoted += _other_quotes(text)  # a file of the decomp in another language (XML)
+            for b in blocks:
+                code.append(b.code)
+                verified = b.location and not b.edit and not any_wrong and \
+                    (i, b.block_index) not in wrong
+                (quoted if verified else own).append(b.code)
             prose += [p.text for p in parts]
             if pending is not None:
                 pairs.append((pending, text))
                 pending = None
     return Parts(question=user, pairs=pairs, answer="\n".join(answers), prose="\n".join(prose),
-                 code=code, turns=len(messages))
+                 code=code, turns=len(messages), quoted=quoted, own_code=own)
 
 
 def words(text: str) -> list[str]:
@@ -92,7 +124,10 @@ def code_like(tok: str) -> bool:
 
 @lru_cache(maxsize=512)
 def identifiers(text: str) -> frozenset[str]:
-    return frozenset(w for w in set(words(_INCLUDE.sub("", text))) if code_like(w))
+    text = _INCLUDE.sub("", text)
+    if "/" in text or "." in text:
+        text = _PATH.sub(" ", text)
+    return frozenset(w for w in set(words(text)) if code_like(w))
 
 
 @lru_cache(maxsize=512)
@@ -230,6 +265,8 @@ class Corpus:
     """The facts an example may rest on, as sets the features test membership in."""
 
     idents: set[str] = field(default_factory=set)  # every word of the facts, as written
+    # (file, line) a fact's source names -> the entities of those facts (where each is defined)
+    places: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     words: set[str] = field(default_factory=set)  # the same, lower case
     numbers: set[int] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)
@@ -266,6 +303,10 @@ class Corpus:
         for f in facts or []:
             c.ids.add(f.id)
             c.names.update((f.entity, f.entity.rsplit(":", 1)[-1], f.entity.split(".")[-1]))
+            m = _SOURCE.fullmatch(f.source or "")
+            if m and f.entity:
+                c.places.setdefault((m.group(1), int(m.group(2))), set()).add(
+                    f.entity.rsplit(":", 1)[-1])
         c.names.discard("")
         # one tokenising pass: the same token sets serve the misquote check
         c._tokens = FactTokens(c.texts + list(fact_ids))
@@ -295,3 +336,13 @@ class Corpus:
 
 
 _CORPORA: dict[int, tuple[list, Corpus]] = {}
+_SOURCE = re.compile(r"([\w./-]+\.[ch]):(\d+)")
+# a name right before the location of its code: "EnTite_Update (`src/.../z_en_tite.c:39-46`)",
+# "It connects to EnTite_Init, `src/.../z_en_tite.c:24-34`"
+_PLACED = re.compile(r"\b([A-Za-z_]\w*)\b,?[ \t]*\(?[ \t]*`([\w./-]+\.[ch]):(\d+)(?:-\d+)?`")
+
+
+def placed(prose: str) -> list[tuple[str, str, int]]:
+    """(name, file, first line) for each code name the prose places at a file:line."""
+    return [(m.group(1), m.group(2), int(m.group(3))) for m in _PLACED.finditer(prose)
+            if code_like(m.group(1))]

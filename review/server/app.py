@@ -223,6 +223,7 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
         prev_id = ids[pos - 1] if pos else (order[here - 1] if pos is None and here else None)
         next_id = ids[pos + 1] if pos is not None and pos + 1 < len(ids) else \
             (order[here + 1] if pos is None and here + 1 < len(order) else None)
+        rec = data.with_report(rec)  # the sidecar's full validation report
         ctx = page_context(rec, live.of(ex_id), facts(rec.get("metadata") or {}) if facts else None,
                            {k: v[ex_id] for k, v in scores().items() if ex_id in v}, me, reader,
                            commit)

@@ -53,12 +53,16 @@ def classifier(idx: SymbolIndex) -> Classifier:
 class ClaimChecker:
     def __init__(self, idx: SymbolIndex, index_for: Callable[[str], SymbolIndex],
                  emit: ClaimEmit | None, counts: dict[str, int], actor: ActorInfo | None,
-                 this_struct: str | None = None, scope: Any = None) -> None:
+                 this_struct: str | None = None, scope: Any = None,
+                 edited: set[str] | None = None) -> None:
         self.idx = idx
         # functions the example's own code defines, and what each calls
         self.snippet_calls: dict[str, set[str]] = dict(getattr(scope, "func_calls", {}) or {})
         for f in getattr(scope, "defined_funcs", {}) or {}:
             self.snippet_calls.setdefault(f, set())
+        # of those, the ones an edit block changes (a decomp function as the example rewrites
+        # it): prose may speak of the decomp's version or of the edited one
+        self.edited: set[str] = set(edited or ()) & set(self.snippet_calls)
         self.index_for = index_for
         self.emit: ClaimEmit = emit or (lambda *a, **k: None)  # set per message / block
         self.counts = counts

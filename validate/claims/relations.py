@@ -193,10 +193,20 @@ class RelationClaims:
         states = []
         for idx in chk.indexes(toks, 0):
             rf = facts_for(idx)
-            if caller in chk.snippet_calls:
+            known = caller in rf.file_of and (callee in rf.file_of or callee in idx.functions)
+            if caller in chk.edited and caller in rf.file_of:
+                # an edited decomp function: "X does not call Y" may be said of the decomp's
+                # X before the edit adds the call, "X calls Y" of either version
+                mine = callee in chk.snippet_calls[caller]
+                graph = _reach(rf, caller, callee, strict) if known else "no"
+                direct = callee in rf.calls.get(caller, ())
+                state = ("yes" if mine and direct else "maybe") if neg else \
+                    ("yes" if mine else graph)
+                states.append((idx, rf, state))
+            elif caller in chk.snippet_calls:
                 direct = chk.snippet_calls[caller]
                 states.append((idx, rf, "yes" if callee in direct else "no"))
-            elif caller in rf.file_of and (callee in rf.file_of or callee in idx.functions):
+            elif known:
                 states.append((idx, rf, _reach(rf, caller, callee, strict)))
         if not states:
             chk.unchecked()
@@ -204,7 +214,8 @@ class RelationClaims:
         chk.counts["relations"] += 1
         if neg:
             wrong = any(s == "yes" and (callee in rf.calls.get(caller, ())
-                                        or caller in chk.snippet_calls) for _, rf, s in states)
+                                        or (caller in chk.snippet_calls and caller not in chk.edited))
+                        for _, rf, s in states)
         else:
             wrong = all(s == "no" for _, _, s in states)
         if not wrong:
@@ -305,12 +316,16 @@ class RelationClaims:
                 enum: str | None = None) -> None:
         """A function set at run time (actionFunc, a draw set in Init): wrong only if the
         graph's wiring facts say otherwise, or if it belongs to another overlay."""
-        j = self._nearest(toks, r, funcs)
-        after = [k for k in funcs if k > r]
-        if j is not None and j < r and after and (
-                abs(after[0] - r) <= r - j or _setter_verb(toks, j)):
-            # "X_Init sets the action function to X_Walk": X_Init is who sets it, not the value
-            j = after[0]
+        # "actionFunc is set to Y" / "sets the action function to Y": Y, not a function
+        # named before the slot ("if X returns 1, actionFunc is set to Y")
+        after = next((j for j in sorted(funcs) if j > r), None)
+        if after is not None and toks[after - 1].text.lower() in ("to", "="):
+            j: int | None = after
+        else:
+            j = self._nearest(toks, r, funcs)
+            if j is not None and j < r and after is not None and (
+                    after - r <= r - j or _setter_verb(toks, j)):
+                j = after  # "X_Init sets the action function ... X_Walk": X_Init sets it
         if j is None:
             return
         fn = toks[j].text

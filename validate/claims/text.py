@@ -33,7 +33,14 @@ class Clause:
     hot: bool = True  # holds a number or a relation's cue word (else only context)
 
 
+# an inline declaration, `void _Putfld(_Pft* px, char code)`: its parameters are no prose
+# (a parameter named `code` is not the code segment)
+_DECL_SPAN = re.compile(r"`([A-Za-z_][\w \t*]*?[\s*][A-Za-z_]\w*\s*)\([^`()]*\)([^`]*)`")
+
+
 def clean(s: str) -> str:
+    if "`" in s and "(" in s:
+        s = _DECL_SPAN.sub(r" \1(...)\2 ", s)
     s = s.replace("`", " ")
     if "*" in s or "~" in s:
         s = _EMPH.sub("", s)

@@ -113,8 +113,8 @@ def _cue_before(toks: list[Tok], i: int) -> tuple[str | None, bool, bool] | None
             quantity = True  # "its flags are 0x10"; unless a cue says what it is of
             continue
         if key in CUE_BEFORE:
-            if key == "+" and j != i - 1:
-                continue
+            if key in ("+", "#") and j != i - 1:
+                continue  # "+0x24", "#5" only right before the number ("#if X (line 5)")
             return CUE_BEFORE[key], True, quantity
         if t.kind == "ent" and t.ek == "struct" and j >= 2 and toks[j - 2].low == "sizeof":
             return SIZE, True, quantity

@@ -92,5 +92,5 @@ OTHER_QUANTITY = {
     "max", "maximum", "min", "minimum", "capacity", "total", "sum", "difference", "times",
     "points", "hp", "velocity", "gravity", "ticks", "percent", "degrees", "hearts",
     "padding", "pad", "gap", "gaps", "all", "line", "lines", "column", "call", "calls",
-    "sites", "site",
+    "sites", "site", "difficulty", "level", "levels", "step", "steps",
 }

@@ -1,0 +1,74 @@
+"""Values derived from a graph (whole-graph tables, symbol indexes), kept on disk between runs.
+
+A generation or validation run starts by loading a few whole-graph tables (every function,
+call edge, struct member, per version): seconds of work that give the same result for
+the same graph. They are pickled under ``<cache_dir>/derived/<graph key>/`` and read back
+by the next run on that graph. The key is the store's content key (for the embedded store:
+the current database file's name, size and modification time, and its WAL's), so any
+write to the graph, an ingest or a delta, starts a new key; stores without one (Neo4j)
+are never cached. Files are written to a temporary name and renamed, so concurrent runs
+never read half a file; a file that cannot be read is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+FORMAT = 1  # bump when what is pickled changes shape
+
+
+class DerivedCache:
+    def __init__(self, store: Any, cache_dir: Path | str | None) -> None:
+        key_of = getattr(store, "content_key", None)
+        key = key_of() if cache_dir is not None and callable(key_of) else None
+        self.dir = Path(cache_dir) / "derived" / key if key else None
+
+    @property
+    def enabled(self) -> bool:
+        return self.dir is not None
+
+    def get(self, name: str, build: Callable[[], T], *, salt: str = "") -> T:
+        """``build()``'s value for this graph: from disk when an earlier run stored it."""
+        if self.dir is None:
+            return build()
+        tag = hashlib.sha1(f"{FORMAT}:{name}:{salt}".encode()).hexdigest()[:16]
+        path = self.dir / f"{name.replace('/', '_')}-{tag}.pkl"
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)  # noqa: S301 - the user's own cache directory
+        except FileNotFoundError:
+            pass
+        except Exception as e:  # noqa: BLE001 - a damaged file is rebuilt
+            log.warning("derived cache %s unreadable (%s); rebuilding it", path, e)
+        value = build()
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError as e:
+            log.warning("cannot write the derived cache %s (%s)", path, e)
+        return value
+
+
+def embedded_content_key(db_file: Path | None) -> str | None:
+    """Name, size and mtime of the database file and its WAL: changes with every write."""
+    if db_file is None:
+        return None
+    parts = []
+    for p in (db_file, db_file.with_name(db_file.name + ".wal")):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        parts.append(f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:20] if parts else None

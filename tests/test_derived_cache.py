@@ -1,0 +1,82 @@
+"""Whole-graph tables and symbol indexes kept between runs (kg.derived): same results, and a
+graph that changed is never answered from an older run's tables."""
+
+from __future__ import annotations
+
+import pickle
+
+from generate.ledger import read_jsonl
+from generate.llm.offline import OfflineClient
+from generate.plan import RunConfig
+from generate.run import Runner, RunOptions
+from kg.derived import DerivedCache
+from kg.store import open_store
+from tests.gen_graph import DBG, make_store
+from validate.api import Validator
+
+
+class _Store:
+    def __init__(self, key):
+        self.key = key
+
+    def content_key(self):
+        return self.key
+
+
+def test_built_once_per_graph_key_and_rebuilt_when_damaged(tmp_path):
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"rows": [1, 2, 3]}
+
+    assert DerivedCache(_Store("k1"), tmp_path).get("t", build) == {"rows": [1, 2, 3]}
+    assert DerivedCache(_Store("k1"), tmp_path).get("t", build) == {"rows": [1, 2, 3]}
+    assert len(calls) == 1
+    DerivedCache(_Store("k2"), tmp_path).get("t", build)  # another graph: built again
+    DerivedCache(_Store("k1"), tmp_path).get("t", build, salt="new query text")
+    assert len(calls) == 3
+    for f in (tmp_path / "derived" / "k1").glob("*.pkl"):
+        f.write_bytes(b"not a pickle")
+    assert DerivedCache(_Store("k1"), tmp_path).get("t", build) == {"rows": [1, 2, 3]}
+    assert len(calls) == 4
+    # no key (a writer, Neo4j) or no directory: nothing is kept
+    assert not DerivedCache(_Store(None), tmp_path).enabled
+    assert not DerivedCache(_Store("k1"), None).enabled
+
+
+def test_a_write_changes_the_key(tmp_path):
+    settings = make_store(tmp_path / "graph")
+    with open_store(settings) as store:
+        before = store.content_key()
+    assert before
+    with open_store(settings, read_only=False) as store:
+        assert store.content_key() is None  # a writer's content can change while it is open
+        store.run("MATCH (f:Function {name: 'Actor_Kill'}) SET f.line = 4")
+    with open_store(settings) as store:
+        assert store.content_key() != before
+
+
+def _run(settings, out, cache):
+    config = RunConfig(version=DBG, count=24, seed=3)
+    with open_store(settings) as store:
+        runner = Runner(store, config, OfflineClient(), RunOptions(out=out, cache_dir=cache),
+                        Validator(store, settings, compile=False, cache_dir=cache))
+        runner.run()
+    return [(r["metadata"]["id"], r["messages"]) for r in read_jsonl(out)]
+
+
+def test_runs_with_kept_tables_write_the_same_examples(tmp_path):
+    settings = make_store(tmp_path / "graph")
+    plain = _run(settings, tmp_path / "plain.jsonl", None)
+    cold = _run(settings, tmp_path / "cold.jsonl", tmp_path / "cache")
+    kept = sorted(p.name for p in (tmp_path / "cache" / "derived").rglob("*.pkl"))
+    assert any(n.startswith("symbols-") for n in kept)
+    assert any(n.startswith("context_all_") for n in kept)
+    assert any(n.startswith("generate_targets") for n in kept)
+    warm = _run(settings, tmp_path / "warm.jsonl", tmp_path / "cache")
+    assert plain == cold == warm and len(plain) == 24
+    # the symbol index read back is a working index (no store handle pickled)
+    f = next((tmp_path / "cache" / "derived").rglob("symbols-*.pkl"))
+    idx = pickle.loads(f.read_bytes())
+    assert idx._store is None and "Actor_Kill" in idx.functions

@@ -198,6 +198,7 @@ class CodeFacts:
                          f"In {version} it is at {hx(base)}.",
                     data={"struct": name, "field": fld, "version": v, "offset": off,
                           "base_offset": base}))
+        facts += self._shift_causes(name, version, offsets, priority)
         for v, n in sorted(hidden.items()):
             facts.append(Fact(
                 id=f"offdiffcount:{name}@{v}", kind="Struct", entity=name,
@@ -205,6 +206,56 @@ class CodeFacts:
                 text=f"{plural(n, 'further member')} of {name} sit at another offset in {v} than in "
                      f"{version}.", data={"version": v, "count": n}))
         return facts
+
+    def _shift_causes(self, name: str, version: str, offsets: dict[str, dict[str, int]],
+                      priority: int) -> list[Fact]:
+        """Why members move between versions: the first member that moves, and the member
+        before it when that one's own type changed size by the same amount (an embedded
+        ``Actor``/``DynaPolyActor`` is bigger on debug ROMs, so everything after it shifts)."""
+        types: dict[str, str] = {}
+        for r in self.q.run("context_field_versions", name=name):
+            if r["version"] == version and r.get("type"):
+                types[r["field"]] = r["type"]
+        order = sorted((per[version], fld) for fld, per in offsets.items()
+                       if per.get(version) is not None)
+        out: list[Fact] = []
+        others = sorted({v for per in offsets.values() for v in per} - {version})
+        for v in others:
+            moved = [(base, fld, per[v] - base) for base, fld in order
+                     if (per := offsets[fld]).get(v) is not None and per[v] != base]
+            if not moved:
+                continue
+            base1, first, _ = moved[0]
+            shifts = {d for _, _, d in moved}
+            before = [fld for base, fld in order if base < base1]
+            prev = before[-1] if before else None
+            text = f"In {name}, the first member that moves between {v} and {version} is {first}"
+            if len(shifts) == 1:
+                d = -next(iter(shifts))  # how much further it is in ``version``
+                text += (f"; every member from it on is {abs(d):#x} bytes "
+                         f"{'further' if d > 0 else 'earlier'} in {version}")
+                t = types.get(prev or "", "").replace("struct ", "").strip()
+                sizes = {r["version"]: r.get("size") for r in self.q.run(
+                    "context_struct_versions", name=t)} if t and t.isidentifier() else {}
+                if prev and sizes.get(version) is not None and sizes.get(v) is not None and \
+                        sizes[version] - sizes[v] == d:
+                    text += (f": the member before it, {prev} ({t}), is {hx(sizes[version])} "
+                             f"bytes in {version} and {hx(sizes[v])} in {v}, so {t} itself "
+                             "changed size and everything after it moves with it")
+                only = sorted(fld for fld, per in offsets.items()
+                              if (version in per) != (v in per))
+                if only and "changed size" not in text:
+                    text += (f"; {', '.join(only[:3])} "
+                             f"{'exists' if len(only) == 1 else 'exist'} in only one of the two "
+                             "versions (an #if block inside the struct)")
+            else:
+                text += " (the members after it move by different amounts: look for an #if " \
+                        "block inside the struct)"
+            out.append(Fact(id=f"shift:{name}@{v}", kind="Struct", entity=name,
+                            source="graph IN_VERSION", priority=priority + 9,
+                            text=text + ".", data={"version": v, "first": first,
+                                                   "before": prev}))
+        return out
 
     def _facts_struct(self, name: str, version: str) -> list[Fact]:
         return self.struct_facts(name, version)

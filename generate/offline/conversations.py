@@ -38,7 +38,8 @@ def debug(job: Job) -> Draft | None:
                                              f"Start from {look.entity} ({where(look)}):"])))
     d.user(job.fill(s.dead_end["result"]))
     parts = [job.fill(s.cause), evidence_text(job, 1 if job.difficulty < 3 else 2)]
-    moved = [f for f in job.ctx.facts if f.id.startswith(("offdiff:", "sizediff:", "sigdiff:"))]
+    moved = [f for f in job.ctx.facts if f.id.startswith("shift:")] + \
+        [f for f in job.ctx.facts if f.id.startswith(("offdiff:", "sizediff:", "sigdiff:"))]
     if moved and "versions" in s.systems:  # layouts of other versions matter only there
         shown = moved[: 2 + job.difficulty]
         parts.append("\n".join(f"- {f.text}" for f in shown))

@@ -41,7 +41,7 @@ _FACTS = {  # graph facts that stand for a system when it has no code in the con
     "objects": ("object:", "objectinfo:", "sceneobj:"),
     "scenes": ("scene:", "rooms:", "entrance:"),
     "memory": ("size:", "actor:"),
-    "versions": ("offdiff:", "sizediff:", "sigdiff:", "addr:"),
+    "versions": ("shift:", "offdiff:", "sizediff:", "sigdiff:", "addr:"),
     "save": ("global:",),
     "audio": ("soundfont:", "usesfont:", "seq:", "sfx:"),
     "build": ("segment:",),

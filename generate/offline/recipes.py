@@ -203,7 +203,7 @@ def new_actor(job: Job) -> Draft | None:
 def migrate(job: Job) -> Draft | None:
     blocks = split_blocks(job.ctx) or [s for s in job.ctx.code_of("ifblock")
                                        if all(b["versions"] is not None for b in s.data["branches"])]
-    diffs = [f for f in job.ctx.facts if f.id.startswith(("offdiff:", "sizediff:", "sigdiff:",
+    diffs = [f for f in job.ctx.facts if f.id.startswith(("shift:", "offdiff:", "sizediff:", "sigdiff:",
                                                           "typediff:"))]
     if not blocks and not diffs:
         return None

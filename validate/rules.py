@@ -60,8 +60,8 @@ IMPLICIT_DECLARATION = _rule(
     "implicit-declaration", 1, E, "a call to a function no header the snippet sees declares "
     "(names the header to include, or the file that defines it)")
 QUOTE_MISMATCH = _rule(
-    "quote-mismatch", 1, E, "a block whose fence names `path:first-last` of the decomp differs "
-    "from those lines (the first differing line is given)")
+    "quote-mismatch", 1, E, "a block fenced as a quote of `path:first-last` differs from those "
+    "lines of the checkout (the first differing line); it is then checked as the example's own code")
 QUOTE_UNKNOWN_FILE = _rule(
     "quote-unknown-file", 1, E, "a quote's path is not a source file inside the decomp, or the "
     "decomp has no such file or lines")
@@ -126,9 +126,9 @@ WRONG_CALL = _rule(
 WRONG_PROFILE_SLOT = _rule("wrong-profile-slot", 2, E, "the profile's init/destroy/update/draw "
                            "function is another one (did-you-mean: the right one)")
 WRONG_WIRING = _rule(
-    "wrong-wiring", 2, E, "a run-time assigned function (`actionFunc`, a draw set in Init) of "
-    "another overlay, or one the graph's `ASSIGNS`/`PASSES` facts do not wire in; unchecked "
-    "without such facts")
+    "wrong-wiring", 2, E, "a run-time assigned function (`actionFunc`, a draw set in Init; in "
+    "\"actionFunc is set to Y\", Y) of another overlay, or one the graph's `ASSIGNS`/`PASSES` "
+    "facts do not wire in; unchecked on a graph without such facts")
 WRONG_DECLARED_IN = _rule("wrong-declared-in", 2, E, "a function declared in another header "
                           "(did-you-mean: the real one)")
 WRONG_DEFINED_IN = _rule("wrong-defined-in", 2, E, "a function defined in another file or "

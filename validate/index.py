@@ -365,6 +365,18 @@ class IndexCache:
         self._lock = threading.Lock()
 
     def get(self, version: str) -> SymbolIndex:
+        from kg.store import QueryError, StoreError
+
+        try:
+            return self._get(version)
+        except QueryError as e:
+            if "Cannot find property" not in e.store_message:
+                raise
+            raise StoreError(f"The graph was built by an older ootkg ({e.store_message.strip()}"
+                             "): run `ootkg ingest` again to rebuild it with this version's "
+                             "schema.") from None
+
+    def _get(self, version: str) -> SymbolIndex:
         with self._lock:
             idx = self._by_version.get(version)
             if idx is None:

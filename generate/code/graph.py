@@ -186,12 +186,13 @@ class GraphCode:
         return {r["id"]: r for r in rows}
 
     def patterns_of(self, name: str, limit: int = 3) -> list[CodeSnippet]:
-        """The complete patterns ``name`` (an actor or a function) follows, best supported
-        first, each with one real excerpt (another actor's, when the pattern has one)."""
+        """The complete patterns ``name`` (an actor or a function) follows, named ones and
+        then the best supported first, each with one real excerpt (another actor's, when the pattern has one)."""
         from kg.code import patterns_of
 
         rows = [r for r in patterns_of(self.store, name) if r["complete"]]
-        rows.sort(key=lambda r: (-(r["support"] or 0), r["pattern"]))
+        # named (curated) patterns first: they say what the idiom is for
+        rows.sort(key=lambda r: (not r["description"], -(r["support"] or 0), r["pattern"]))
         out: list[CodeSnippet] = []
         seen: set[str] = set()
         for r in rows:

@@ -43,9 +43,62 @@ class GraphCode:
         self.store = store
         self.q = q
         self.fallback = fallback
-        self._blocks: dict[str, list[dict[str, Any]]] = {}
-        self._wires: dict[str, list[dict[str, Any]]] = {}
         self._patterns: dict[str, Any] = {}
+
+    # -- whole-graph tables: one query per kind for a run, kept between runs ----------------
+    def _table(self, name: str, query: str, key: str) -> dict[str, list[dict[str, Any]]]:
+        """``query``'s rows grouped by column ``key``. One whole-graph query costs about as
+        much as a few dozen by name (all function sources: ~13k rows, 12 MB), and with a
+        derived cache (``kg.derived``) the next run reads it back in milliseconds."""
+        def build() -> dict[str, list[dict[str, Any]]]:
+            out: dict[str, list[dict[str, Any]]] = {}
+            for r in self.store.run(query):
+                out.setdefault(r.pop(key), []).append(r)
+            return out
+
+        derived = getattr(self.q, "derived", None)
+        if derived is None or not derived.enabled:
+            return build()
+        return derived.get(f"graphcode-{name}", build, salt=query)
+
+    @cached_property
+    def _functions(self) -> dict[str, list[dict[str, Any]]]:
+        return self._table("functions", "MATCH (f:Function) WHERE f.source IS NOT NULL RETURN "
+                           "f.name AS key, f.file AS file, f.start_line AS start_line, "
+                           "f.end_line AS end_line, f.source AS text", "key")
+
+    @cached_property
+    def _structs(self) -> dict[str, list[dict[str, Any]]]:
+        return self._table("structs", "MATCH (s:Struct) WHERE s.definition IS NOT NULL RETURN "
+                           "s.name AS key, s.file AS file, s.start_line AS start_line, "
+                           "s.end_line AS end_line, s.definition AS text", "key")
+
+    @cached_property
+    def _globals(self) -> dict[str, list[dict[str, Any]]]:
+        return self._table("globals", "MATCH (g:Global) WHERE g.initializer IS NOT NULL RETURN "
+                           "g.id AS key, g.file AS file, g.start_line AS start_line, "
+                           "g.end_line AS end_line, g.initializer AS text", "key")
+
+    @cached_property
+    def _blocks(self) -> dict[str, list[dict[str, Any]]]:
+        return self._table("blocks", "MATCH (b:VersionBlock) RETURN b.file AS file, b.line AS "
+                           "line, b.last_line AS last_line, b.endif_line AS endif_line, b.text AS "
+                           "text, b.directive AS directive, b.condition AS condition, b.versions "
+                           "AS versions, b.block AS block ORDER BY file, line", "file")
+
+    @cached_property
+    def _wires(self) -> dict[str, list[dict[str, Any]]]:
+        table = self._table(
+            "wiring",
+            "MATCH (s:Function)-[x:ASSIGNS]->(f:Function) RETURN s.name AS owner, 'assigns' AS "
+            "how, f.name AS function, x.field AS field, x.via AS via, '' AS callee, '' AS param, "
+            "x.line AS line UNION ALL MATCH (s:Function)-[x:PASSES]->(f:Function) RETURN s.name "
+            "AS owner, 'passes' AS how, f.name AS function, '' AS field, '' AS via, "
+            "coalesce(x.callee, '(indirect call)') AS callee, coalesce(x.param, x.site, '') AS "
+            "param, x.line AS line", "owner")
+        for rows in table.values():
+            rows.sort(key=lambda r: (r["line"] or 0, r["function"]))
+        return table
 
     # -- definitions -----------------------------------------------------------------------
     def _snippet(self, r: dict[str, Any], *, id: str, kind: str, entity: str,
@@ -75,10 +128,7 @@ class GraphCode:
 
     def function(self, name: str, file: str | None, line: int | None, *,
                  whole: bool = False) -> CodeSnippet | None:
-        rows = self.store.run(
-            "MATCH (f:Function {name: $n}) WHERE f.source IS NOT NULL RETURN f.file AS file, "
-            "f.start_line AS start_line, f.end_line AS end_line, f.source AS text", {"n": name})
-        r = self._pick(rows, file, line)
+        r = self._pick(self._functions.get(name, []), file, line)
         if r is None:
             return None
         snip = self._snippet(r, id=f"code:fn:{name}", kind="Function", entity=name,
@@ -92,35 +142,20 @@ class GraphCode:
         return snip
 
     def struct(self, name: str, file: str | None, line: int | None) -> CodeSnippet | None:
-        rows = self.store.run(
-            "MATCH (s:Struct {name: $n}) WHERE s.definition IS NOT NULL RETURN s.file AS file, "
-            "s.start_line AS start_line, s.end_line AS end_line, s.definition AS text",
-            {"n": name})
+        rows = self._structs.get(name, [])
         r = self._pick(rows, file, None) or (rows[0] if rows else None)
         return None if r is None else self._snippet(
             r, id=f"code:struct:{name}", kind="Struct", entity=name, max_lines=MAX_LINES)
 
     def global_def(self, key: str, name: str, file: str | None,
                    line: int | None) -> CodeSnippet | None:
-        rows = self.store.run(
-            "MATCH (g:Global {id: $k}) WHERE g.initializer IS NOT NULL RETURN g.file AS file, "
-            "g.start_line AS start_line, g.end_line AS end_line, g.initializer AS text",
-            {"k": key})
+        rows = self._globals.get(key)
         return None if not rows else self._snippet(
             rows[0], id=f"code:data:{key}", kind="Global", entity=key, max_lines=MAX_LINES)
 
     # -- #if branches ------------------------------------------------------------------------
     def _file_blocks(self, file: str) -> list[dict[str, Any]]:
-        got = self._blocks.get(file)
-        if got is None:
-            got = self._blocks[file] = self.store.run(
-                "MATCH (b:VersionBlock {file: $f}) RETURN b.line AS line, b.last_line AS "
-                "last_line, b.endif_line AS endif_line, b.text AS text, b.directive AS "
-                "directive, b.condition AS condition, b.versions AS versions, b.block AS block "
-                "ORDER BY line", {"f": file})
-            if len(self._blocks) > 512:
-                self._blocks.pop(next(iter(self._blocks)))
-        return got
+        return self._blocks.get(file, [])
 
     def version_blocks(self, snippet: CodeSnippet) -> list[CodeSnippet]:
         """The ``#if`` blocks inside ``snippet`` (their lines, from its text) or around it
@@ -159,19 +194,7 @@ class GraphCode:
     def wiring_of(self, name: str) -> list[dict[str, Any]]:
         """What ``name``'s body stores in fields (``assigns``) and passes as arguments
         (``passes``): the function, the field or the callee and its parameter, the line."""
-        got = self._wires.get(name)
-        if got is None:
-            got = self.store.run(
-                "MATCH (s:Function {name: $n})-[x:ASSIGNS]->(f:Function) RETURN 'assigns' AS "
-                "how, f.name AS function, x.field AS field, x.via AS via, '' AS callee, "
-                "'' AS param, x.line AS line "
-                "UNION ALL MATCH (s:Function {name: $n})-[x:PASSES]->(f:Function) RETURN "
-                "'passes' AS how, f.name AS function, '' AS field, '' AS via, "
-                "coalesce(x.callee, '(indirect call)') AS callee, coalesce(x.param, x.site, '') "
-                "AS param, x.line AS line", {"n": name})
-            got.sort(key=lambda r: (r["line"] or 0, r["function"]))
-            self._wires[name] = got
-        return got
+        return self._wires.get(name, [])
 
     def is_callback(self, name: str) -> bool:
         from kg.code import uses

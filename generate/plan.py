@@ -178,10 +178,15 @@ def eligible_targets(config: RunConfig, targets: list[TargetRow]) -> dict[str, l
             if any(not f for f in filters):  # a scenario that takes every target of the kind
                 rows += by_kind.get(kind, [])
                 continue
+            cands = by_kind.get(kind, [])
+            left = list(range(len(cands)))  # rows no filter has taken yet
             keep: set[int] = set()
             for f in {tuple(sorted(f.items())) for f in filters}:  # each filter once per row
-                keep |= {i for i, t in enumerate(by_kind.get(kind, [])) if _passes(t, dict(f))}
-            rows += [t for i, t in enumerate(by_kind.get(kind, [])) if i in keep]
+                flt = dict(f)
+                took = {i for i in left if _passes(cands[i], flt)}
+                keep |= took
+                left = [i for i in left if i not in took]
+            rows += [t for i, t in enumerate(cands) if i in keep]
         out[name] = sorted(rows, key=lambda r: (r.kind, r.key))
     return out
 

@@ -47,11 +47,14 @@ class LazyQueue:
 
 
 def code_provider(store: Any, q: Any, decomp: Path | None) -> Any:
-    """The checkout fallback when a checkout is found (``--decomp``, OOTKG_DECOMP,
-    OOT_DECOMP, or the IngestRun's recorded path), else no code."""
+    """The graph's code (issue 16) when the graph holds source text, with the checkout as
+    the fallback for what the graph does not hold (tables, spec, asset XML); the checkout
+    alone for a graph without code facts (``--decomp``, OOTKG_DECOMP, OOT_DECOMP, or the
+    IngestRun's recorded path); else no code."""
     import os
 
     from generate.code import NoCode
+    from generate.code.graph import GraphCode, has_code
 
     cands: list[Any] = [decomp, os.environ.get("OOTKG_DECOMP"), os.environ.get("OOT_DECOMP")]
     try:
@@ -59,10 +62,19 @@ def code_provider(store: Any, q: Any, decomp: Path | None) -> Any:
         cands += [r.get("p") for r in rows]
     except Exception:  # noqa: BLE001 - an older graph without the property
         pass
+    checkout = None
     for c in cands:
         if c and (Path(c) / "include" / "versions.h").is_file():
             from generate.code.checkout import CheckoutCode
 
-            return CheckoutCode(Path(c), q)
-    log.warning("no decomp checkout found (--decomp, OOTKG_DECOMP): contexts carry no code")
+            checkout = CheckoutCode(Path(c), q)
+            break
+    if has_code(store):
+        return GraphCode(store, q, fallback=checkout)
+    if checkout is not None:
+        log.info("the graph has no source text (ingest it again for issue 16's code facts): "
+                 "code is read from the checkout %s", checkout.root)
+        return checkout
+    log.warning("no code in the graph and no decomp checkout found (--decomp, OOTKG_DECOMP): "
+                "contexts carry no code")
     return NoCode()

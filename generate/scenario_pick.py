@@ -18,6 +18,7 @@ class ScenarioPicker:
         self.contexts = contexts
         self.version = version
         self._evidence: dict[str, list[tuple[Evidence, CodeSnippet]] | None] = {}
+        self._moved: dict[bool, list[str]] = {}
 
     def grep(self, pattern: str) -> list[tuple[str, int]]:
         return self.contexts.provider.grep(pattern)
@@ -38,6 +39,11 @@ class ScenarioPicker:
         return None if names is None else ("Function", names)
 
     def _moved_structs(self, size: bool) -> list[str]:
+        if size not in self._moved:  # several scenarios ask; the tables do not change
+            self._moved[size] = self._find_moved(size)
+        return self._moved[size]
+
+    def _find_moved(self, size: bool) -> list[str]:
         tables = getattr(self.contexts.q, "tables", None)
         if tables is None:
             return []

@@ -165,11 +165,33 @@ class CheckoutCode:
                              entity=entity, kind=kind, lang=lang, max_lines=max_lines)
 
     # -- tables and the spec -----------------------------------------------------------------
+    def _paths_state(self, paths: list[Path]) -> str:
+        h = hashlib.sha1(str(self.root.resolve()).encode())
+        for p in paths:
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        return h.hexdigest()[:16]
+
+    def _table_files(self) -> list[Path]:
+        base = self.root / "include" / "tables"
+        return sorted(base.rglob("*.h")) if base.is_dir() else []
+
+    def _spec_files(self) -> list[Path]:
+        base = self.root / "spec"
+        return [p for p in (sorted(base.iterdir()) if base.is_dir() else [base]) if p.is_file()]
+
     @cached_property
     def _table_index(self) -> dict[str, tuple[str, int]]:
+        files = self._table_files()
+        return self._kept("tables", lambda: self._scan_tables(files),
+                          salt=self._paths_state(files))
+
+    def _scan_tables(self, files: list[Path]) -> dict[str, tuple[str, int]]:
         out: dict[str, tuple[str, int]] = {}
-        base = self.root / "include" / "tables"
-        for path in sorted(base.rglob("*.h")) if base.is_dir() else []:
+        for path in files:
             rel = path.relative_to(self.root).as_posix()
             src = self.source(rel)
             if src is None:
@@ -183,12 +205,12 @@ class CheckoutCode:
 
     @cached_property
     def _spec_index(self) -> dict[str, tuple[str, int, int]]:
+        files = self._spec_files()
+        return self._kept("spec", lambda: self._scan_spec(files), salt=self._paths_state(files))
+
+    def _scan_spec(self, files: list[Path]) -> dict[str, tuple[str, int, int]]:
         out: dict[str, tuple[str, int, int]] = {}
-        base = self.root / "spec"
-        files = sorted(base.iterdir()) if base.is_dir() else [base]
         for path in files:
-            if not path.is_file():
-                continue
             rel = path.relative_to(self.root).as_posix()
             src = self.source(rel)
             if src is None:
@@ -247,11 +269,13 @@ class CheckoutCode:
             h.update(f"{rel}:{st.st_size}:{st.st_mtime_ns}\n".encode())
         return h.hexdigest()[:16]
 
-    def _kept(self, name: str, build: Any) -> Any:
+    def _kept(self, name: str, build: Any, salt: str | None = None) -> Any:
+        """``build()``, kept between runs while the files it reads (``salt``: their state;
+        by default every C source's) are unchanged."""
         derived = getattr(self.q, "derived", None)
         if derived is None or not derived.enabled:
             return build()
-        return derived.get(f"checkout-{name}", build, salt=self.state)
+        return derived.get(f"checkout-{name}", build, salt=self.state if salt is None else salt)
 
     def _use_index(self) -> dict[str, list[tuple[str, int]]]:
         """Where each audio constant appears, by a scan of the raw text; whether a hit is code

@@ -110,6 +110,18 @@ class CodeSection:
         me = self._profiles.get(enum)
         if not me:
             return None
+        if hasattr(self.p, "similar"):
+            for r in self.p.similar(enum):
+                fn = self._profiles.get(r["actor"], {}).get("roles", {}).get("init")
+                snip = self.function(fn, version) if fn else None
+                if snip is None:
+                    continue
+                snip.role, snip.id, snip.priority = "exemplar", f"code:exemplar:{fn}", 40
+                snip.data.update(actor=r["actor"], shared=list(r["patterns"] or []),
+                                 same_category=bool(r["same_category"]))
+                snip.note = (f"similar actor {r['actor']}: {r['shared']} patterns in common"
+                             + (", same category" if r["same_category"] else ""))
+                return snip
         mine = set().union(*(self._callees(f) for f in me["roles"].values()))
         best: tuple[float, str] | None = None
         for other, theirs in self._peers(me["category"]):
@@ -166,6 +178,7 @@ class CodeSection:
                     out.append(ex)
         out += self._assigned(own, version)
         out += self._stacks(own)
+        out += self._patterns(name, 32)
         return out
 
     def _stacks(self, own: CodeSnippet) -> list[CodeSnippet]:
@@ -182,8 +195,10 @@ class CodeSection:
         return out
 
     def _assigned(self, own: CodeSnippet, version: str) -> list[CodeSnippet]:
-        """Functions the code stores in a field (runtime wiring; issue 16's ASSIGNS edges
-        replace this scan)."""
+        """Functions the code stores in a field (runtime wiring) and, from the graph, the
+        callbacks it passes to other functions (passed, never called by it)."""
+        if hasattr(self.p, "wiring_of"):
+            return self._wired(own, version)
         src = Source(own.file, own.text)
         out = []
         for lhs, rhs, line in assignments(src, 1, src.lines):
@@ -198,6 +213,53 @@ class CodeSection:
             snip.data["stored_by"] = own.entity
             out.append(snip)
         return out[:4]
+
+    def _wired(self, own: CodeSnippet, version: str) -> list[CodeSnippet]:
+        """Issue 16's ASSIGNS/PASSES edges of ``own``: a function stored in ``Actor.draw`` is
+        the draw the actor runs from then on; one passed to ``SkelAnime_DrawFlexOpa`` is a
+        callback that function calls (``own`` never calls it)."""
+        stored: list[CodeSnippet] = []
+        passed: list[CodeSnippet] = []
+        seen: set[str] = {own.entity}
+        lines = own.lines()
+        for w in self.p.wiring_of(own.entity):
+            fn = w["function"]
+            if fn in seen:
+                continue
+            snip = self.function(fn, version)
+            if snip is None:
+                continue
+            seen.add(fn)
+            line = w["line"] or own.first
+            text = lines[line - own.first] if own.first <= line <= own.last else ""
+            if w["how"] == "assigns":
+                m = re.search(rf"([\w>.\[\]-]+)\s*=\s*{re.escape(fn)}\b", text)
+                snip.role, snip.id, snip.priority = "assigned", f"code:assigned:{fn}", 15
+                snip.data.update(stored_in=m.group(1) if m else w["field"], field=w["field"],
+                                 stored_at=line, stored_by=own.entity, via=w["via"] or "")
+                slot = w["field"].rsplit(".", 1)[-1]
+                runtime = w["field"] in ("Actor.draw", "Actor.update")
+                snip.note = (f"the {slot} this actor runs once {own.entity} sets it" if runtime
+                             else f"stored in {w['field']} by {own.entity}") + \
+                    (f" through {w['via']}" if w["via"] else "")
+                stored.append(snip)
+            else:
+                snip.role, snip.id, snip.priority = "callback", f"code:callback:{fn}", 18
+                snip.data.update(passed_to=w["callee"], param=w["param"], passed_at=line,
+                                 passed_by=own.entity)
+                snip.note = (f"callback: {own.entity} passes it to {w['callee']} as "
+                             f"{w['param'] or 'an argument'}; {w['callee']} calls it, "
+                             f"{own.entity} does not")
+                passed.append(snip)
+        return stored[:4] + passed[:3]
+
+    def _patterns(self, name: str, priority: int) -> list[CodeSnippet]:
+        if not hasattr(self.p, "patterns_of"):
+            return []
+        out = self.p.patterns_of(name)
+        for i, s in enumerate(out):
+            s.priority = priority + i
+        return out
 
     def _actor(self, enum: str, version: str, facts: list[Any]) -> list[CodeSnippet]:
         out: list[CodeSnippet] = []
@@ -226,7 +288,7 @@ class CodeSection:
             snip.role = role
             snip.data["profile_role"] = role
             out += self._with_blocks(snip, order.get(role, 20))
-            if role in ("init", "update"):
+            if role in ("init", "update", "draw"):
                 out += self._assigned(snip, version)
         inst = actor.data.get("instance_struct") if actor else None
         size = next((f for f in facts if f.id.startswith(f"size:{inst}@")), None) if inst else None
@@ -242,6 +304,7 @@ class CodeSection:
                 if t is not None:
                     t.priority = pri
                     out.append(t)
+        out += self._patterns(enum, 32)
         ex = self.exemplar(enum, version)
         if ex is not None:
             out.append(ex)

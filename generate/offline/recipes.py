@@ -9,7 +9,7 @@ import re
 from generate.code import CodeSnippet
 from generate.families.base import Draft
 from generate.models import Fact
-from generate.offline import changes
+from generate.offline import changes, wiring
 from generate.offline.compose import (
     Job,
     evidence_text,
@@ -132,6 +132,8 @@ def explain(job: Job) -> Draft | None:
         v = versions_line(job)
         if v:
             parts.append(v)
+        parts += [t for t in (wiring.wiring_text(job),
+                              wiring.call_walk(job) if job.difficulty >= 3 else "") if t]
     change = changes.any_change(job, list(job.scenario.change.get("kinds", [])))
     parts = _levels(job, parts, change=change, second=_second(job, own))
     if parts is None:
@@ -156,6 +158,8 @@ def modify(job: Job) -> Draft | None:
     parts.append(quote(job, own, 24))
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
+    if job.difficulty >= 2:
+        parts += [t for t in (wiring.wiring_text(job), wiring.pattern_text(job)) if t]
     parts = _levels(job, parts, change=change, second=_second(job, own))
     if parts is None:
         return None

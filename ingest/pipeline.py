@@ -14,9 +14,9 @@ name exists), the registered map files (``ctx.maps``: ``MapInput(path,
 version)``) and the concepts dir (``ctx.concepts_dir``; None = built-in).
 Sources run in order (the C code first); their facts are merged (``Facts`` merges by key),
 dangling edges are pruned and reported, an ``IngestRun`` node is added and the
-store is replaced atomically (``ingest.full_run``; in a forked child when the
-store stages its graph, ``ingest.forked``). ``run_ingest`` first decides whether
-anything changed and whether the C delta path applies (``ingest.rerun``).
+store is replaced atomically (``ingest.run.full``; in a forked child when the
+store stages its graph, ``ingest.run.forked``). ``run_ingest`` first decides whether
+anything changed and whether the C delta path applies (``ingest.run.decide``).
 
 ``DEFAULT_SOURCES`` names sources as "module:function"; a module that is not
 there (yet) is skipped with a log line, so each team member adds a line here
@@ -37,8 +37,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ingest import run_state
-from ingest.checkout import Checkout, VersionInfo
+from ingest.checkout.checkout import Checkout, VersionInfo
+from ingest.run import state as run_state
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)
@@ -100,17 +100,17 @@ class Source:
 
 # The C code comes first: later sources see ctx.c_facts.
 DEFAULT_SOURCES: list[Source] = [
-    Source("c", "ingest.c_facts:c_source"),
+    Source("c", "ingest.c.source:c_source"),
     # idioms mined from the C facts (the C delta mines its edited actors again)
-    Source("patterns", "ingest.patterns:patterns_source"),
+    Source("patterns", "ingest.patterns.mine:patterns_source"),
     # (tables and assets need nothing of the C facts. Run while the C workers parsed, on
     # 2 cores, they saved no time and held ~55 MB through a 16-version parse: measured.)
-    Source("tables", "ingest.tables:tables_source"),
-    Source("assets", "ingest.assets_xml:assets_source"),
+    Source("tables", "ingest.domain.tables:tables_source"),
+    Source("assets", "ingest.domain.assets_xml:assets_source"),
     # segments.csv, config.yml, symbol lists and map files together: conflicts between
     # sources and symbol extents need all of a version's addresses at once.
-    Source("addresses", "ingest.addresses:addresses_source"),
-    Source("concepts", "ingest.concepts:concepts_source"),
+    Source("addresses", "ingest.domain.addresses:addresses_source"),
+    Source("concepts", "ingest.concepts.source:concepts_source"),
 ]
 _EXTRA_SOURCES: list[Source] = []
 
@@ -275,18 +275,18 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     ``cli`` (``run_state.cli_key``) is remembered for the CLI's no-op fast path;
     ``stage`` (``kg.store.stager_for``): the store stages
     a new graph without being open, so the sources, the merge and the staging run in a
-    child process (``ingest.forked``) and this one only loads the result with the store's
+    child process (``ingest.run.forked``) and this one only loads the result with the store's
     ``finish_replace``. With a store, the Facts returned are empty: the build consumes them.
 
     A source that failed, or a node kind cut by more than half against the graph the store
     holds (same versions and sources, or more), raises ``IngestRefused`` and writes nothing,
     unless ``allow_shrink``."""
-    from ingest import rerun
+    from ingest.run import decide as rerun
 
     t0 = time.perf_counter()
     progress = progress or (lambda *_: None)
     maps = maps if maps is not None else registered_maps(cache_dir)
-    from ingest.addresses import symbols_dir
+    from ingest.domain.addresses import symbols_dir
 
     sym = symbols_dir()  # the addresses source reads it
     symbols = str(sym.resolve()) if sym is not None else None
@@ -304,7 +304,7 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                                 seconds=round(time.perf_counter() - t0, 3),
                                 counts=state.counts, sources=[], dangling={},
                                 unchanged=True), Facts()
-        from ingest import c_delta_state
+        from ingest.run import delta_state as c_delta_state
 
         edited, why = c_delta_state.plan_delta(run_state.load_c(cache_dir, state), checkout.root,
                                          modified, added, removed)
@@ -318,17 +318,17 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     cache_dir.mkdir(parents=True, exist_ok=True)
     chosen = [(src, src.resolve()) for src in sources()
               if not only_sources or src.name in only_sources]
-    from ingest.full_run import FullRun
+    from ingest.run.full import FullRun
 
     run = FullRun(checkout=checkout, versions=versions, cache_dir=cache_dir, maps=maps,
                    concepts_dir=concepts_dir, jobs=jobs, use_pch=use_pch, chosen=chosen,
                    stage=stage if store_factory is not None else None, state=state,
                    stats=stats, t0=t0, save_c=store_factory is not None)
     if run.stage is not None:
-        from ingest import forked
+        from ingest.run import forked
 
         # the sources, the merge and the staging in a child process: the rows never live in
-        # this one, which then loads what was staged (see ingest.forked)
+        # this one, which then loads what was staged (see ingest.run.forked)
         got = forked.run(run.gather, progress)
     else:
         got = run.gather(progress)

@@ -73,7 +73,7 @@ def template(directory: Path) -> Path:
 @dataclass
 class Staged:
     """A graph staged as Parquet files for ``load``: small and picklable, so the staging can
-    be done in another process (see ``ingest.forked``)."""
+    be done in another process (see ``ingest.run.forked``)."""
     directory: Path
     copies: list[tuple[str, int, Path]]  # COPY statement, rows, file
 
@@ -99,7 +99,7 @@ def stage(facts: Facts, *, consume: bool = False) -> Staged:
 
 def stage_graph(facts: Facts, *, consume: bool = True) -> Staged:
     """A replacement graph for ``EmbeddedStore.finish_replace``: dangling edges pruned, then
-    staged. Needs no open store (the ingest runs it in a child process, ``ingest.forked``).
+    staged. Needs no open store (the ingest runs it in a child process, ``ingest.run.forked``).
     Staging comes before the load opens a database so that, with ``consume``, the rows and
     an open database (~90 MB of per-table structures, ~100 MB more while COPY runs) never
     share the peak. The caller discards what it staged."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from ingest.c_extract import Ents, TURecord
-from ingest.c_facts import Slimmer
+from ingest.c.extract import Ents, TURecord
+from ingest.c.source import Slimmer
 
 
 def _record(key: str) -> TURecord:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.concepts import (
+from ingest.concepts.source import (
     COVERABLE_KINDS,
     CurriculumError,
     concept_facts,

@@ -83,7 +83,7 @@ def test_a_malformed_xml_keeps_its_last_good_facts(built):
 
 def test_a_failing_source_is_named(built, monkeypatch):
     env, _ = built
-    import ingest.assets_xml as assets
+    import ingest.domain.assets_xml as assets
 
     def broken(ctx):
         raise RuntimeError("the disk went away")

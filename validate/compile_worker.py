@@ -1,7 +1,7 @@
 """The compile worker process, and the one-off step that prepares what it reads.
 
 ``python -m validate.compile_worker prepare``: builds each version's generated asset
-headers and precompiled header (``ingest.cenv.CompileEnv``) and prints a manifest (the
+headers and precompiled header (``ingest.c.env.CompileEnv``) and prints a manifest (the
 clang arguments per version). It reads the decomp and writes the cache; it never sees a
 request.
 
@@ -73,8 +73,8 @@ def prepare(root: str, cache_dir: str, versions: list[str]) -> dict[str, Any]:
     files a worker must be able to read; or why the version cannot be compiled."""
     import clang.cindex as ci
 
-    from ingest.cenv import CompileEnv
-    from ingest.checkout import Checkout
+    from ingest.c.env import CompileEnv
+    from ingest.checkout.checkout import Checkout
 
     checkout = Checkout.open(root)
     index = ci.Index.create()

@@ -17,13 +17,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from ingest import c_defines
-from ingest.c_code import Liveness, Wiring, is_linker_symbol, per_version_text, refers_to, version_block_facts
-from ingest.c_define_facts import define_facts
-from ingest.c_extract import Ents, TURecord
-from ingest.c_profiles import profile_facts, profile_key, rep_version
-from ingest.checkout import VersionInfo
-from ingest.spec import SpecInfo
+from ingest.c import defines as c_defines
+from ingest.c.code import Liveness, Wiring, is_linker_symbol, per_version_text, refers_to, version_block_facts
+from ingest.c.define_facts import define_facts
+from ingest.c.extract import Ents, TURecord
+from ingest.c.profiles import profile_facts, profile_key, rep_version
+from ingest.checkout.checkout import VersionInfo
+from ingest.checkout.spec import SpecInfo
 from kg.facts import Facts
 from kg.schema import global_id
 

@@ -33,7 +33,7 @@ import yaml
 from ingest.cache import TreeStats
 
 if TYPE_CHECKING:
-    from ingest.checkout import Checkout, VersionInfo
+    from ingest.checkout.checkout import Checkout, VersionInfo
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +251,7 @@ def missing_includes(root: Path) -> list[str]:
 @lru_cache(maxsize=2048)
 def _parse_xml(path: Path, last_good: Path | None = None) -> ET.Element | None:
     """The XML's root element; a malformed file's last good copy (``last_good``, see
-    ``ingest.assets_xml.LastGood``) when there is one."""
+    ``ingest.domain.assets_xml.LastGood``) when there is one."""
     try:
         return ET.parse(path).getroot()
     except (ET.ParseError, OSError) as e:

@@ -16,8 +16,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from ingest import c_defines
-from ingest.c_blocks import Branch, dead
+from ingest.c import defines as c_defines
+from ingest.c.blocks import Branch, dead
 from kg.facts import Facts
 
 

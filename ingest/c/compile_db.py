@@ -6,9 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from ingest.cenv import CompileEnv
-from ingest.checkout import Checkout, VersionInfo
-from ingest.spec import read_spec
+from ingest.c.env import CompileEnv
+from ingest.checkout.checkout import Checkout, VersionInfo
+from ingest.checkout.spec import read_spec
 
 
 def compile_commands(co: Checkout, v: VersionInfo, cache_dir: Path) -> list[dict]:

@@ -30,7 +30,7 @@ from typing import Any
 
 import clang.cindex as ci
 
-from ingest.clangutil import eval_int
+from ingest.c.clangutil import eval_int
 
 K = ci.CursorKind
 PROFILE_TYPES = {"ActorProfile": ("id", "category", "flags", "objectId", "instanceSize",
@@ -274,7 +274,7 @@ def _native_enum(name: str, rel: str, line: str, consts: str) -> tuple:
 
 def _native_calls(s: str) -> list[tuple]:
     """``ootkg_calls`` items (FS fields, GS items) as ``cwalk.BodyFact`` tuples."""
-    from ingest.cwalk import body_fact
+    from ingest.c.walk import body_fact
 
     return [body_fact(item.split(FS)) for item in s.split(GS)] if s else []
 

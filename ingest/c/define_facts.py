@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest import c_defines
-from ingest.c_profiles import rep_version
+from ingest.c import defines as c_defines
+from ingest.c.profiles import rep_version
 from kg.facts import Facts
 
 if TYPE_CHECKING:
-    from ingest.c_assemble import VersionData
+    from ingest.c.assemble import VersionData
 
 
 def _sha(path: Path) -> str | None:

@@ -27,9 +27,9 @@ from typing import TypeVar
 
 import clang.cindex as ci
 
-from ingest.c_blocks import Branch, scan_blocks
+from ingest.c.blocks import Branch, scan_blocks
+from ingest.c.clangutil import eval_int
 from ingest.cache import FileMemo, TreeStats
-from ingest.clangutil import eval_int
 
 T = TypeVar("T")
 

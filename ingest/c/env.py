@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from ingest.cache import TreeStats
 
 if TYPE_CHECKING:
-    from ingest.checkout import Checkout, VersionInfo
+    from ingest.checkout.checkout import Checkout, VersionInfo
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def evaluate_macros(checkout: Checkout, v: VersionInfo, names: list[str]) -> dic
     """Integer values of macros after ``#include "versions.h"`` with ``v``'s defines."""
     import clang.cindex as ci
 
-    from ingest.clangutil import eval_int
+    from ingest.c.clangutil import eval_int
 
     src = '#include "versions.h"\n' + "".join(
         f"#ifdef {n}\nint __ootkg_{n} = ({n});\n#endif\n" for n in names)
@@ -176,7 +176,7 @@ class CompileEnv:
         return " ".join(BASE_ARGS + self._defines + (self._per_file.get(path, []) if path else []))
 
     def ensure_stubs(self) -> Path:
-        from ingest.asset_stubs import ensure_stubs
+        from ingest.c.asset_stubs import ensure_stubs
 
         ensure_stubs(self.checkout, self.version, self.stub_dir)
         return self.stub_dir

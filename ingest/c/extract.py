@@ -26,8 +26,8 @@ from typing import Any
 
 import clang.cindex as ci
 
-from ingest.c_decls import PROFILE_TYPES, native_decls, profile, python_decls
-from ingest.c_texts import Texts, file_skipped, rel_path, split_lines
+from ingest.c.decls import PROFILE_TYPES, native_decls, profile, python_decls
+from ingest.c.texts import Texts, file_skipped, rel_path, split_lines
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class TURecord:
 
 class _Worker:
     def __init__(self, cache_dir: str) -> None:
-        from ingest.cwalk import load_helpers
+        from ingest.c.walk import load_helpers
 
         self.index = ci.Index.create(excludeDecls=True)
         self.h = load_helpers(Path(cache_dir))

@@ -117,7 +117,7 @@ def _actor_table() -> tuple[dict[str, str], dict[str, str]]:
         path = (_CHECKOUT_ROOT / "include" / "tables" / "actor_table.h"
                 if _CHECKOUT_ROOT is not None else None)
         if path is not None and path.is_file():
-            from ingest.table_expand import DEFINE_CALL, split_args, strip_comments
+            from ingest.domain.table_expand import DEFINE_CALL, split_args, strip_comments
 
             for line in strip_comments(path.read_text(errors="replace")).split("\n"):
                 m = DEFINE_CALL.match(line.strip())
@@ -147,7 +147,7 @@ def _object_table() -> dict[str, str]:
     if _OBJ_TABLE is None:
         _OBJ_TABLE = {}
         try:
-            from ingest import tables  # helper B's parser, when present
+            from ingest.domain import tables  # helper B's parser, when present
 
             fn = getattr(tables, "object_segment_to_enum", None)
             if fn is not None and _CHECKOUT_ROOT is not None:

@@ -21,7 +21,7 @@ How the work is cut down (``extract_all``):
   (``cache.TreeStats``), and the worker pool starts only when more than
   ``IN_PROCESS_PARSES`` parses are needed.
 
-Assembly (records -> facts) lives in ``ingest.c_assemble``.
+Assembly (records -> facts) lives in ``ingest.c.assemble``.
 """
 
 from __future__ import annotations
@@ -34,20 +34,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ingest import asset_stubs, c_defines
-from ingest.c_assemble import VersionData, assemble
-from ingest.c_code import code_notes
-from ingest.c_extract import EXTRACTOR_VERSION, Job, TURecord, apply_pch, extract_tu, init_worker
-from ingest.c_plan import Done, LazyPool, Plan, prefix_header_keys
-from ingest.c_profiles import use_checkout
+from ingest.c import asset_stubs
+from ingest.c import defines as c_defines
+from ingest.c.assemble import VersionData, assemble
+from ingest.c.code import code_notes
+from ingest.c.env import CompileEnv
+from ingest.c.extract import EXTRACTOR_VERSION, Job, TURecord, apply_pch, extract_tu, init_worker
+from ingest.c.plan.keys import parse_defines, version_env
+from ingest.c.plan.plan import Done, LazyPool, Plan, prefix_header_keys
+from ingest.c.profiles import use_checkout
 from ingest.cache import RecordCache, TreeStats, gc_paused
-from ingest.cenv import CompileEnv
-from ingest.checkout import VersionInfo
-from ingest.file_audit import audit_files
+from ingest.checkout.checkout import VersionInfo
+from ingest.checkout.file_audit import audit_files
+from ingest.checkout.spec import SpecInfo, read_spec, share_equal
 from ingest.pipeline import IngestContext
 from ingest.sourceutil import save_report
-from ingest.spec import SpecInfo, read_spec, share_equal
-from ingest.tu_keys import parse_defines, version_env
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)

@@ -178,7 +178,7 @@ class Checkout:
         (a libclang evaluation per version, so only for the versions asked for)."""
         todo = [v for v in versions if v.id not in self._derived]
         if todo:
-            from ingest.cenv import evaluate_macros  # libclang; imported late
+            from ingest.c.env import evaluate_macros  # libclang; imported late
 
             for v in todo:
                 vals = evaluate_macros(self, v, ["OOT_PAL", "OOT_MQ", "DEBUG_ASSETS"])

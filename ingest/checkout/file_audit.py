@@ -24,8 +24,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ingest.checkout import Checkout, VersionInfo
-from ingest.spec import Mention, SpecInfo, read_spec, spec_mentions
+from ingest.checkout.checkout import Checkout, VersionInfo
+from ingest.checkout.spec import Mention, SpecInfo, read_spec, spec_mentions
 
 _INCLUDE_C = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+\.c)"', re.M)
 

@@ -11,7 +11,7 @@ Interface:
     spec_mentions(checkout)               # every .c any spec line names, with its #if context
 
 An object the spec names is the ``.c`` of the same name, or, when a Makefile rule makes it
-from other objects (``ingest.make_rules``), the ``.c`` files of those.
+from other objects (``ingest.checkout.make_rules``), the ``.c`` files of those.
 
 The spec's ``#if`` lines are evaluated by clang's own preprocessor with the
 version's defines (``cenv.version_defines``): every spec line is turned into a
@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from ingest.make_rules import PatternRules, expand, generated_objects, object_rules
+from ingest.checkout.make_rules import PatternRules, expand, generated_objects, object_rules
 
 if TYPE_CHECKING:
-    from ingest.checkout import Checkout, VersionInfo
+    from ingest.checkout.checkout import Checkout, VersionInfo
 
 _DIRECTIVE = re.compile(r"^\s*#")
 _INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
@@ -268,7 +268,7 @@ def read_spec(checkout: Checkout, version: VersionInfo, cache_dir: Path | None =
     (``seen``: existence checks already made in this run, shared by the versions)."""
     if cache_dir is None:
         return _read_spec(checkout, version)[0]
-    from ingest.cenv import BASE_ARGS, version_defines
+    from ingest.c.env import BASE_ARGS, version_defines
 
     key = hashlib.sha1(repr((SPEC_CACHE_TAG, str(checkout.root), str(checkout.spec_path),
                              BASE_ARGS, version_defines(checkout, version))).encode())
@@ -315,7 +315,7 @@ def _read_spec(checkout: Checkout, version: VersionInfo
     error such as a missing include, the .c existence checks made)."""
     import clang.cindex as ci
 
-    from ingest.cenv import BASE_ARGS, version_defines
+    from ingest.c.env import BASE_ARGS, version_defines
 
     flat = _flattened(checkout.spec_path, checkout.root, _spec_stamp(checkout.spec_path))
     src = "\n".join(flat.code) + "\n"

@@ -1,6 +1,6 @@
 """The curriculum as a graph: prerequisite chains, depth and complexity (networkx).
 
-``Curriculum`` holds validated concepts (``ingest.concepts`` loads them); its
+``Curriculum`` holds validated concepts (``ingest.concepts.source`` loads them); its
 order for a chain is the one the ``prerequisites`` named query returns.
 """
 
@@ -14,7 +14,7 @@ import networkx as nx
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from ingest.concepts import Concept
+    from ingest.concepts.source import Concept
 
 
 class ConceptStats(BaseModel):

@@ -38,7 +38,7 @@ import networkx as nx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ingest.curriculum import ConceptStats, Curriculum
+from ingest.concepts.curriculum import ConceptStats, Curriculum
 from kg.facts import Facts
 from kg.schema import NODE_KINDS, REL_KINDS
 

@@ -7,8 +7,8 @@ apart, so several sources can give the same entity's address in one version):
   its dmadata index) and the VRAM start of the code segments (source ``segments.csv``).
 - ``baseroms/<v>/config.yml``: named ``variables`` and ``incbins`` (``<name>Start``, with
   size and segment) (source ``config.yml``).
-- symbol lists from a data directory (``ingest.symbol_lists``; sources ``disasm``/``z64hdr``).
-- GNU ld ``.map`` files of a user's own build (``ingest.mapfile``; source ``map``),
+- symbol lists from a data directory (``ingest.domain.symbols.lists``; sources ``disasm``/``z64hdr``).
+- GNU ld ``.map`` files of a user's own build (``ingest.domain.mapfile``; source ``map``),
   authoritative for their version.
 
 Checks before anything is kept: a name must exist in the graph (the C facts) and in that
@@ -33,10 +33,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ingest.baseroms import OVERLAY_SPACE, SegmentRow, read_config_yml, read_segments_csv
-from ingest.graph_names import GraphNames
+from ingest.domain.baseroms import OVERLAY_SPACE, SegmentRow, read_config_yml, read_segments_csv
+from ingest.domain.graph_names import GraphNames
+from ingest.domain.symbols.lists import ListsReport, RawSymbol, gather_lists
 from ingest.sourceutil import gc_paused, save_report
-from ingest.symbol_lists import ListsReport, RawSymbol, gather_lists
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)
@@ -117,8 +117,8 @@ def segment_at(index: tuple[list[int], list[SegmentRow]], address: int) -> Segme
 def _renames(symbols: list[RawSymbol], names: GraphNames, orders: dict[str, list[str]],
              report: AddressesReport) -> None:
     """Give the list names the decomp has renamed since their function's name today, where
-    the address and the file agree (``ingest.symbol_renames``)."""
-    from ingest.symbol_renames import group_by_list, match_renames
+    the address and the file agree (``ingest.domain.symbols.renames``)."""
+    from ingest.domain.symbols.renames import group_by_list, match_renames
 
     lists = [s for s in symbols if s.source not in ("map", "config.yml")
              and s.kind in ("Function", None) and s.name not in names.global_keys]
@@ -336,7 +336,7 @@ def _addresses_source(ctx: Any) -> Facts:
     """Pipeline source: segments.csv, config.yml, the symbol lists (``ctx.symbols_dir`` or
     OOTKG_SYMBOLS_DIR) and the registered map files (``ctx.maps``). A map built for another
     version raises ``MapError`` before anything is written."""
-    from ingest.mapfile import check_map, map_symbols, parse_map
+    from ingest.domain.mapfile import check_map, map_symbols, parse_map
 
     versions = [v.id for v in ctx.versions]
     root = Path(ctx.checkout.root)

@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ingest.last_good import LastGood
+from ingest.domain.last_good import LastGood
 from ingest.sourceutil import gc_paused, save_report
 from kg.facts import Facts
 

@@ -8,7 +8,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.symbol_lists import RawSymbol
+from ingest.domain.symbols.lists import RawSymbol
 
 OVERLAY_SPACE = 0x80800000  # overlays are linked from here; static code and data below
 

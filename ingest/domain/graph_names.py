@@ -1,6 +1,6 @@
 """What the C facts say exists, for the address sources: names, the versions they exist in,
 the segment of their file, the sizes their types give, and each version's defined functions
-in link order (for matching renamed list names, ``ingest.symbol_renames``).
+in link order (for matching renamed list names, ``ingest.domain.symbols.renames``).
 
 Interface: ``GraphNames.from_facts(c_facts)`` (None without C facts).
 """
@@ -105,7 +105,7 @@ class GraphNames:
 
     def link_order(self, version: str, units: list[str]) -> list[str | None]:
         """The version's defined functions in link order (``symbol_renames.link_order``)."""
-        from ingest.symbol_renames import link_order
+        from ingest.domain.symbols.renames import link_order
 
         by_file: dict[str, list[tuple[int, str]]] = {}
         if self.version_table is not None:

@@ -1,6 +1,6 @@
 """The last copy of each asset XML that parsed, kept in the cache: a malformed or truncated
-file is reported and its last good copy stands in for it (``ingest.assets_xml`` for the
-graph's facts, ``ingest.asset_stubs`` for the generated headers)."""
+file is reported and its last good copy stands in for it (``ingest.domain.assets_xml`` for the
+graph's facts, ``ingest.c.asset_stubs`` for the generated headers)."""
 
 from __future__ import annotations
 

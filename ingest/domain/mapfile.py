@@ -27,8 +27,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ingest.baseroms import SegmentRow, read_config_yml, read_segments_csv
-from ingest.symbol_lists import RawSymbol, gather_lists
+from ingest.domain.baseroms import SegmentRow, read_config_yml, read_segments_csv
+from ingest.domain.symbols.lists import RawSymbol, gather_lists
 
 
 class MapError(ValueError):

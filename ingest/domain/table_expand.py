@@ -1,6 +1,6 @@
 """The X-macro tables expanded by the C preprocessor, one version at a time.
 
-Each table is expanded by clang (with the version's compile arguments from ``ingest.cenv``)
+Each table is expanded by clang (with the version's compile arguments from ``ingest.c.env``)
 inside a generated translation unit that defines every ``DEFINE_*`` macro to expand into one
 string literal per entry (``@@<macro> <line> @ arg0 @ arg1 ...``, arguments macro-expanded
 first); the concatenated literal is read back with ``clang_Cursor_Evaluate``. Tables are
@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ingest.clangutil import eval_str
+from ingest.c.clangutil import eval_str
 
 
 @dataclass(frozen=True)
@@ -297,7 +297,7 @@ def expand_tables(checkout: Any, version: str, cache_dir: Path,
     """Every entry of every planned table as the preprocessor sees it for ``version``."""
     import clang.cindex as ci
 
-    from ingest.cenv import CompileEnv
+    from ingest.c.env import CompileEnv
 
     root = Path(checkout.root)
     problems: list[TableProblem] = []

@@ -2,7 +2,7 @@
 sound effects, soft-sprite effects and game states, evaluated per version.
 
 Each table is expanded by the C preprocessor (libclang, with the version's compile
-arguments from ``ingest.cenv``) inside a generated translation unit that defines every
+arguments from ``ingest.c.env``) inside a generated translation unit that defines every
 ``DEFINE_*`` macro to expand into a string literal; the concatenated literal is read back
 with ``clang_Cursor_Evaluate``. So ``#if`` blocks are decided exactly as the build decides
 them, and an entry under ``#if DEBUG_ASSETS`` exists only in the versions that have it.
@@ -23,8 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ingest.sourceutil import gc_paused, save_report
-from ingest.table_expand import (  # noqa: F401 - TABLES, scan_table: part of this API
+from ingest.domain.table_expand import (  # noqa: F401 - TABLES, scan_table: part of this API
     DEFINE_CALL,
     TABLES,
     Entry,
@@ -38,6 +37,7 @@ from ingest.table_expand import (  # noqa: F401 - TABLES, scan_table: part of th
     strip_comments,
     unquote,
 )
+from ingest.sourceutil import gc_paused, save_report
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""What each actor does, as items the pattern miner counts (``ingest.patterns``).
+"""What each actor does, as items the pattern miner counts (``ingest.patterns.mine``).
 
 An actor's code is the functions of its overlay directory (of its file, for an actor linked
 into ``code``). Its *roles* are its profile functions (init, destroy, update, draw), the

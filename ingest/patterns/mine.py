@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from ingest.pattern_features import (
+from ingest.patterns.features import (
     ROLE_ORDER,
     ActorItems,
     Item,
@@ -228,7 +228,7 @@ def _excerpts(p: Pattern, items: dict[str, ActorItems], k: int) -> list[dict[str
 # ---- names from patterns.yaml ---------------------------------------------------------------
 
 def curated() -> list[dict[str, Any]]:
-    text = resources.files("ingest").joinpath("patterns.yaml").read_text()
+    text = resources.files("ingest.patterns").joinpath("patterns.yaml").read_text()
     return list(yaml.safe_load(text) or [])
 
 
@@ -339,7 +339,7 @@ def patterns_source(ctx: Any) -> Facts:
 
 
 def save_state(cache_dir: Path, state: dict[str, Any]) -> None:
-    from ingest import run_state
+    from ingest.run import state as run_state
 
     run_state.dump_atomic(cache_dir / STATE_FILE, state)
 

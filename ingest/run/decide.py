@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ingest import run_state
-from ingest.checkout import Checkout, VersionInfo
+from ingest.checkout.checkout import Checkout, VersionInfo
 from ingest.pipeline import (
     IngestContext,
     IngestReport,
@@ -21,6 +20,7 @@ from ingest.pipeline import (
     SourceReport,
     ootkg_version,
 )
+from ingest.run import state as run_state
 
 
 def graph_is(state: run_state.RunState, graph_id: Callable[[], str | None] | None,
@@ -56,7 +56,7 @@ def save_c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_
     got = ctx.stats.pop("c_data", None)
     if not got:
         return None
-    from ingest import c_delta_state
+    from ingest.run import delta_state as c_delta_state
 
     data, dscan = got
     known: dict[str, str] = {}
@@ -67,7 +67,7 @@ def save_c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_
                  if old.stats.get(root + rel) == stats.get(root + rel)}
     heads: list[str] = []
     if ctx.use_pch:
-        from ingest.cenv import CompileEnv
+        from ingest.c.env import CompileEnv
 
         first = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))[0]
         heads = CompileEnv(ctx.checkout, first.id, ctx.cache_dir).prefix_headers()
@@ -97,7 +97,7 @@ def run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                state: run_state.RunState, edited: list[str], stats: run_state.Stats,
                store_factory: Callable[[], Any] | None, progress: ProgressFn, t0: float,
                cli: str | None, code: str) -> IngestReport | None:
-    from ingest import c_delta
+    from ingest.run import delta as c_delta
     from kg import delta as kg_delta
 
     if store_factory is None:
@@ -124,7 +124,7 @@ def run_delta(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
             "ootkg_version": ootkg_version(), "sources": ["c"]}])
     c_delta.put_records(cache_dir, cd.records)
     if cd.pattern_state is not None:
-        from ingest.patterns import save_state
+        from ingest.patterns.mine import save_state
 
         save_state(cache_dir, cd.pattern_state)
     overlay = {part: {**state.c_overlay.get(part, {}), **changes}

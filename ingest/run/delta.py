@@ -27,11 +27,17 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import c_defines, patterns
-from ingest.c_assemble import VersionData, assemble
-from ingest.c_blocks import scan_blocks
-from ingest.c_code import code_notes
-from ingest.c_delta_state import (
+from ingest.c import defines as c_defines
+from ingest.c.assemble import VersionData, assemble
+from ingest.c.blocks import scan_blocks
+from ingest.c.code import code_notes
+from ingest.c.env import CompileEnv
+from ingest.c.extract import Job, TURecord, apply_pch, extract_tu, init_worker
+from ingest.c.profiles import use_checkout, use_tables
+from ingest.cache import RecordCache, gc_paused
+from ingest.checkout.checkout import Checkout
+from ingest.patterns import mine as patterns
+from ingest.run.delta_state import (
     CState,
     CVersion,
     directive_hash,
@@ -39,11 +45,6 @@ from ingest.c_delta_state import (
     names_in,
     remention,
 )
-from ingest.c_extract import Job, TURecord, apply_pch, extract_tu, init_worker
-from ingest.c_profiles import use_checkout, use_tables
-from ingest.cache import RecordCache, gc_paused
-from ingest.cenv import CompileEnv
-from ingest.checkout import Checkout
 from kg.delta import Delta, diff
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ spec, the define scan, every file's directive hash, and ``mentions`` (which reco
 each entity: a delta reads just those). ``plan_delta`` says whether the changed files allow
 a delta; a delta's changes to the state go into a small overlay (``apply_overlay``). The
 other sources' edges are kept too (``save_other``/``load_other``): a delta that adds a C
-node adds the ones that end there. The delta itself is ``ingest.c_delta``.
+node adds the ones that end there. The delta itself is ``ingest.run.delta``.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest import c_defines, run_state
-from ingest.c_assemble import VersionData, global_key
-from ingest.c_extract import Ents, TURecord
-from ingest.c_profiles import profile_key, tables_snapshot
-from ingest.checkout import VersionInfo
-from ingest.spec import SpecInfo
+from ingest.c import defines as c_defines
+from ingest.c.assemble import VersionData, global_key
+from ingest.c.extract import Ents, TURecord
+from ingest.c.profiles import profile_key, tables_snapshot
+from ingest.checkout.checkout import VersionInfo
+from ingest.checkout.spec import SpecInfo
+from ingest.run import state as run_state
 from kg.facts import Facts, RelTable
 
 _DIRECTIVE = re.compile(rb"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", re.M)

@@ -1,6 +1,6 @@
 """A full ingest's sources: every source run in turn, their facts merged and pruned, an
 ``IngestRun`` node added, and the graph staged for the store when it stages one.
-``pipeline.run_ingest`` runs ``FullRun.gather`` in a child process (``ingest.forked``) when
+``pipeline.run_ingest`` runs ``FullRun.gather`` in a child process (``ingest.run.forked``) when
 it can, and loads what it staged."""
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest import run_state
-from ingest.checkout import Checkout, VersionInfo
+from ingest.checkout.checkout import Checkout, VersionInfo
 from ingest.pipeline import (
     IngestContext,
     MapInput,
@@ -25,6 +24,7 @@ from ingest.pipeline import (
     SourceReport,
     ootkg_version,
 )
+from ingest.run import state as run_state
 from kg.facts import Facts
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class FullRun:
     def gather(self, progress: ProgressFn) -> Gathered:
         """Every source, merged and pruned, with an IngestRun node; staged when there is a
         ``stage``."""
-        from ingest import rerun
+        from ingest.run import decide as rerun
 
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         ctx = IngestContext(checkout=self.checkout, versions=self.versions,
@@ -74,7 +74,7 @@ class FullRun:
         facts = Facts()
         others: list[Facts] = []
         if self.save_c:  # (a run that mines no patterns leaves no items for the C delta)
-            from ingest.patterns import forget_state
+            from ingest.patterns.mine import forget_state
 
             forget_state(self.cache_dir)
         c_token: str | None = None
@@ -101,7 +101,7 @@ class FullRun:
             elif src.name == "patterns":  # derived from the C facts: the C delta redoes it
                 pstate = ctx.stats.pop("pattern_state", None)
                 if self.save_c and pstate is not None:
-                    from ingest.patterns import save_state
+                    from ingest.patterns.mine import save_state
 
                     save_state(self.cache_dir, pstate)
                 del pstate
@@ -117,7 +117,7 @@ class FullRun:
                                         note=ctx.notes.get(src.name, ""),
                                         failed=ctx.failures.get(src.name, "")))
         if c_token is not None:
-            from ingest import c_delta_state
+            from ingest.run import delta_state as c_delta_state
 
             c_delta_state.save_other(self.cache_dir, others)
         ctx.c_facts = ctx.facts = None

@@ -28,7 +28,7 @@ Stats = dict[str, tuple[int, int]]
 # what an ingest reads from a checkout (the C code, tables, XML, spec, baseroms)
 INPUT_DIRS = ("src", "include", "spec", "baseroms", "assets/xml", "tools/disasm")
 INPUT_FILES = ("Makefile",)
-_CODE_DIRS = (Path(__file__).parent, Path(__file__).parent.parent / "kg")
+_CODE_DIRS = (Path(__file__).parents[1], Path(__file__).parents[2] / "kg")
 
 
 def _scan(path: str, out: Stats) -> None:
@@ -108,7 +108,7 @@ class RunState:
     decomp_commit: str | None
     counts: dict[str, int]
     graph: str | None = None          # the store's identity after the write
-    c: Any = None                     # ingest.c_delta_state.CState (in its own file; see load_c)
+    c: Any = None                     # ingest.run.delta_state.CState (in its own file; see load_c)
     format: int = STATE_FORMAT
     extra: dict[str, Any] = field(default_factory=dict)
     c_token: str | None = None        # which c_state.pkl belongs to this state
@@ -132,7 +132,7 @@ def load_c(cache_dir: Path, state: RunState) -> Any:
                 TypeError, ValueError):
             return None
         if token == state.c_token:
-            from ingest.c_delta_state import apply_overlay
+            from ingest.run.delta_state import apply_overlay
 
             state.c = apply_overlay(c, state.c_overlay) if state.c_overlay else c
     return state.c

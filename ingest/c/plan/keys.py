@@ -34,10 +34,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.c.plan.files import ANALYSIS_VERSION, FileInfo, scan_files
+from ingest.c.plan.files import IDENT as _IDENT
+from ingest.c.plan.memo import KeyMemo
 from ingest.cache import TreeStats
-from ingest.key_memo import KeyMemo
-from ingest.tu_files import ANALYSIS_VERSION, FileInfo, scan_files
-from ingest.tu_files import IDENT as _IDENT
 
 __all__ = ["FileInfo", "KeyIndex", "KeyMemo", "build_index", "parse_defines", "version_env"]
 
@@ -48,7 +48,7 @@ _NUM = re.compile(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b")
 # analysis and the keys (macros.pkl, the key memo) is not reused by other code
 CODE_DIGEST = hashlib.sha1(b"".join(
     (Path(__file__).parent / m).read_bytes()
-    for m in ("tu_keys.py", "tu_files.py", "key_memo.py"))).hexdigest()
+    for m in ("keys.py", "files.py", "memo.py"))).hexdigest()
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ingest.tu_keys import KeyIndex
+    from ingest.c.plan.keys import KeyIndex
 
 
 class KeyMemo:

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ingest.c_extract import EXTRACTOR_VERSION, init_worker
+from ingest.c.env import CompileEnv
+from ingest.c.extract import EXTRACTOR_VERSION, init_worker
+from ingest.c.plan.keys import build_index, parse_defines
+from ingest.c.plan.memo import KeyMemo
 from ingest.cache import TreeStats
-from ingest.cenv import CompileEnv
-from ingest.checkout import VersionInfo
-from ingest.key_memo import KeyMemo
+from ingest.checkout.checkout import VersionInfo
 from ingest.pipeline import IngestContext
-from ingest.tu_keys import build_index, parse_defines
 
 
 class LazyPool:
@@ -70,7 +70,7 @@ class Done:
 # either module, starts the key memo afresh
 _PLAN_FORMAT = "plan-1"
 _CODE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()
-                             + (Path(__file__).parent / "c_facts.py").read_bytes()).hexdigest()
+                             + (Path(__file__).parent.parent / "source.py").read_bytes()).hexdigest()
 
 
 class Plan:

@@ -24,7 +24,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ingest.symbol_lists import ListsReport, RawSymbol, read_disasm_text
+from ingest.domain.symbols.lists import ListsReport, RawSymbol, read_disasm_text
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def _cached(root: Path, version_ids: list[str], cache_dir: Path | None
 
 def lists_in_history(root: Path, versions: list[str], cache_dir: Path | None,
                      report: ListsReport) -> dict[tuple[str, str], list[RawSymbol]]:
-    from ingest.checkout import Checkout
+    from ingest.checkout.checkout import Checkout
 
     try:
         ids = [v.id for v in Checkout(root).declared_versions()]

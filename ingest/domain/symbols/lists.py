@@ -2,9 +2,9 @@
 
 Where (``gather_lists``; per version and list, the first that has it):
 1. a directory the user names (``--symbols DIR``, ``OOTKG_SYMBOLS_DIR``);
-2. the checkout's own git history, when it is a full clone (``ingest.symbol_history``: the
+2. the checkout's own git history, when it is a full clone (``ingest.domain.symbols.history``: the
    decomp kept ``tools/disasm/<version>/functions.txt`` in its tree until 2024-25);
-3. the copy shipped with ootkg (``ingest.symbol_pack``: those lists and z64hdr's, as data,
+3. the copy shipped with ootkg (``ingest.domain.symbols.pack``: those lists and z64hdr's, as data,
    each with the repository, commit and path it was taken from).
 Every symbol carries that provenance (``RawSymbol.provenance``).
 
@@ -214,8 +214,8 @@ def gather_lists(directory: Path | None, root: Path, versions: list[str],
                  ) -> tuple[list[RawSymbol], ListsReport]:
     """The symbols of every list for the selected versions: per (version, list), the user's
     directory's, else the checkout's git history's, else the shipped copy's (``builtin``)."""
-    from ingest.symbol_history import lists_in_history
-    from ingest.symbol_pack import packed_lists
+    from ingest.domain.symbols.history import lists_in_history
+    from ingest.domain.symbols.pack import packed_lists
 
     report = ListsReport(directory=str(directory) if directory else None)
     chosen: dict[tuple[str, str], list[RawSymbol]] = {}

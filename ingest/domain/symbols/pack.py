@@ -14,12 +14,12 @@ Format (UTF-8 text, xz-compressed; each ``@list`` header is one line)::
 Line numbers are kept (as the count of non-entry lines skipped before each entry), so a
 report can cite ``gc-us/functions.txt:1234`` as the list itself would.
 
-``python -m ingest.symbol_pack --export DIR`` writes them out as a ``--symbols`` directory.
+``python -m ingest.domain.symbols.pack --export DIR`` writes them out as a ``--symbols`` directory.
 
 Build it (``--git``: a full clone of zeldaret/oot; ``--z64hdr DIR REPO COMMIT DATE``: a
 z64hdr symbol folder such as ``z64hdr-oot_u10``)::
 
-    python -m ingest.symbol_pack --git /tmp/oot-full \\
+    python -m ingest.domain.symbols.pack --git /tmp/oot-full \\
         --z64hdr ../shared/oot-data/symbols/z64hdr-oot_u10 z64tools/z64hdr c2a7e34 2023-11-27 \\
         --z64hdr ../shared/oot-data/symbols/z64hdr-oot_mq_debug z64tools/z64hdr c2a7e34 2023-11-27
 """
@@ -34,7 +34,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from ingest.symbol_lists import (
+from ingest.domain.symbols.lists import (
     Z64HDR_ROMS,
     ListsReport,
     RawSymbol,
@@ -135,8 +135,8 @@ def export_lists(directory: Path) -> list[Path]:
 
 
 def build(git: Path | None, z64hdr: list[tuple[Path, str, str, str]], out: Path) -> dict:
-    from ingest.checkout import Checkout
-    from ingest.symbol_history import read_history
+    from ingest.checkout.checkout import Checkout
+    from ingest.domain.symbols.history import read_history
 
     lines = ["# ootkg: public per-version symbol lists (names and RAM addresses), as data.",
              "# Each @list names the repository, commit and path it was taken from."]
@@ -175,13 +175,13 @@ def build(git: Path | None, z64hdr: list[tuple[Path, str, str, str]], out: Path)
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m ingest.symbol_pack", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m ingest.domain.symbols.pack", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--git", type=Path, help="a full clone of zeldaret/oot")
     ap.add_argument("--z64hdr", nargs=4, action="append", default=[],
                     metavar=("DIR", "REPO", "COMMIT", "DATE"))
     ap.add_argument("-o", "--out", type=Path,
-                    default=Path(__file__).resolve().parent / DATA)
+                    default=Path(__file__).resolve().parents[2] / DATA)
     ap.add_argument("--export", type=Path, metavar="DIR",
                     help="write the shipped lists out as a --symbols directory instead")
     args = ap.parse_args(argv)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from ingest.symbol_lists import RawSymbol
+from ingest.domain.symbols.lists import RawSymbol
 
 
 def _increasing(anchors: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -76,7 +76,7 @@ def main() -> None:
         sys.exit("set OOT_DECOMP to a zeldaret/oot checkout")
     os.environ.pop("OOTKG_SYMBOLS_DIR", None)
     from ingest.checkout.checkout import Checkout
-    from ingest.domain.symbols.lists import gather_lists
+    from ingest.domain.symbols.gather import gather_lists
     from ingest.domain.symbols.pack import DATA
     from ingest.pipeline import run_ingest
     from kg.settings import Settings

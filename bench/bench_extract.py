@@ -40,7 +40,7 @@ def plan_jobs(root: Path, version: str, cache: Path) -> list:
     from ingest.c.profiles import use_checkout
     from ingest.cache import RecordCache
     from ingest.checkout.checkout import Checkout
-    from ingest.pipeline import IngestContext
+    from ingest.context import IngestContext
 
     co = Checkout.open(root)
     ctx = IngestContext(checkout=co, versions=co.select([version]), cache_dir=cache, jobs=1)

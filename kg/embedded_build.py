@@ -8,7 +8,6 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import logging
-import os
 import shutil
 import tempfile
 from collections.abc import Collection, Iterator
@@ -19,6 +18,7 @@ from typing import Any
 
 from kg.arrow import arrow_table, write_parquet, write_parquet_chunks
 from kg.facts import Facts, Row
+from kg.persist import atomic_path
 from kg.schema import NODE_KINDS, REL_KINDS, PropType, RelKind, embedded_ddl
 from kg.store import StoreError
 
@@ -54,19 +54,18 @@ def template(directory: Path) -> Path:
     digest = hashlib.sha1("\n".join(embedded_ddl()).encode()).hexdigest()[:12]
     path = directory / f"template-{digest}.lbdb"
     if not path.exists():
-        tmp = directory / f".template-{digest}.{os.getpid()}.lbdb"
-        db = engine().Database(str(tmp))
-        conn = engine().Connection(db)
-        try:
-            for stmt in embedded_ddl():
-                conn.execute(stmt)
-            conn.execute("CHECKPOINT")
-        finally:
-            conn.close()
-            db.close()
-        for stale in directory.glob("template-*.lbdb"):
-            stale.unlink(missing_ok=True)
-        os.replace(tmp, path)
+        with atomic_path(path, fsync=False) as tmp:
+            db = engine().Database(str(tmp))
+            conn = engine().Connection(db)
+            try:
+                for stmt in embedded_ddl():
+                    conn.execute(stmt)
+                conn.execute("CHECKPOINT")
+            finally:
+                conn.close()
+                db.close()
+            for stale in directory.glob("template-*.lbdb"):
+                stale.unlink(missing_ok=True)
     return path
 
 

@@ -22,7 +22,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     if not root:
         pytest.skip("OOT_DECOMP is not set")
     from ingest.checkout.checkout import Checkout
-    from ingest.domain.symbols.lists import gather_lists
+    from ingest.domain.symbols.gather import gather_lists
     from ingest.pipeline import run_ingest
     from kg.settings import Settings
     from kg.store import open_store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from ingest.c.extract import Ents, TURecord
+from ingest.c.records import Ents, TURecord
 from ingest.c.source import Slimmer
 
 

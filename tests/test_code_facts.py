@@ -14,7 +14,7 @@ import pytest
 from ingest.c import extract as c_extract
 from ingest.c.source import c_source
 from ingest.checkout.checkout import Checkout
-from ingest.pipeline import IngestContext
+from ingest.context import IngestContext
 from kg.facts import Facts
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "minidecomp"

@@ -59,14 +59,39 @@ def import_graph() -> nx.DiGraph:
     return g
 
 
-def test_the_graph_sees_the_project() -> None:
+def test_the_graph_sees_every_kind_of_import() -> None:
     g = import_graph()
-    assert g.number_of_nodes() > 100
-    assert g.has_edge("ootkg.cli", "kg.settings") or any(d.startswith("kg.") for d in g.successors("ootkg.cli"))
+    assert g.number_of_nodes() > 150
+    # module level, `from pkg import module as alias`, inside a function, under TYPE_CHECKING
+    assert g.has_edge("ingest.pipeline", "ingest.sources")
+    assert g.has_edge("ingest.pipeline", "ingest.run.decide")
+    assert g.has_edge("ingest.c.env", "ingest.c.asset_stubs")
+    assert g.has_edge("ingest.c.plan.memo", "ingest.c.plan.keys")
+
+
+# Cycles outside ingest/ that issue 15 has yet to break (each in its own part of the work):
+# listed so that no new one appears meanwhile; a cycle broken must leave this list too.
+KNOWN = [
+    {"kg.embedded", "kg.embedded_build", "kg.neo4j_store", "kg.preserved", "kg.queries", "kg.store"},
+    {"ootkg.cli", "ootkg.cmd_code", "ootkg.cmd_generate", "ootkg.cmd_ingest", "ootkg.cmd_judge",
+     "ootkg.cmd_review", "ootkg.cmd_validate"},
+    {"validate.visible", "validate.xref"},
+    {"validate.claims.checker", "validate.claims.places", "validate.claims.relations",
+     "validate.claims.values"},
+]
 
 
 def test_no_import_cycles() -> None:
     g = import_graph()
-    cycles = [c for c in nx.strongly_connected_components(g) if len(c) > 1]
-    assert not cycles, "import cycles: " + "; ".join(
-        " <-> ".join(sorted(c)) for c in sorted(cycles, key=lambda c: sorted(c)))
+    cycles = [set(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
+    new = [c for c in cycles if c not in KNOWN]
+    assert not new, "import cycles: " + "; ".join(
+        " <-> ".join(sorted(c)) for c in sorted(new, key=lambda c: sorted(c)))
+    gone = [c for c in KNOWN if c not in cycles]
+    assert not gone, f"no longer cycles (take them off KNOWN): {gone}"
+
+
+def test_ingest_has_no_import_cycle_at_all() -> None:
+    g = import_graph()
+    sub = g.subgraph(n for n in g if n.split(".")[0] == "ingest")
+    assert nx.is_directed_acyclic_graph(sub), list(nx.simple_cycles(sub))[:5]

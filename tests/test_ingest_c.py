@@ -10,7 +10,8 @@ import pytest
 from ingest.c.source import c_source
 from ingest.checkout.checkout import Checkout, CheckoutError
 from ingest.checkout.spec import read_spec
-from ingest.pipeline import IngestContext, run_ingest
+from ingest.context import IngestContext
+from ingest.pipeline import run_ingest
 from kg.facts import Facts
 from kg.queries import QueryCatalog
 from kg.settings import Settings

@@ -22,7 +22,7 @@ def run(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
         pytest.skip("OOT_DECOMP is not set")
     from ingest.c.source import c_source
     from ingest.checkout.checkout import Checkout
-    from ingest.pipeline import IngestContext
+    from ingest.context import IngestContext
 
     co = Checkout.open(root)
     cache = Path(os.environ.get("OOTKG_TEST_CACHE") or tmp_path_factory.mktemp("cache"))

@@ -14,7 +14,7 @@ from ingest.c.profiles import use_checkout
 from ingest.c.source import _pool, extract_all
 from ingest.cache import RecordCache
 from ingest.checkout.checkout import Checkout
-from ingest.pipeline import IngestContext
+from ingest.context import IngestContext
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "minidecomp"
 VERSIONS = ["ntsc-1.0", "gc-eu-mq-dbg"]

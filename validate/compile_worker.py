@@ -45,6 +45,8 @@ def _build_pch(index: Any, version: str, args: list[str], dirs: list[Path],
                cache_dir: Path) -> Path | None:
     import fcntl
 
+    from kg.persist import atomic_path
+
     heads = [h for h in PREFIX_HEADERS if any((d / h).is_file() for d in dirs)]
     prefix = "".join(f'#include "{h}"\n' for h in heads)
     key = hashlib.sha256((prefix + "\0".join(args)).encode()).hexdigest()[:16]
@@ -62,9 +64,8 @@ def _build_pch(index: Any, version: str, args: list[str], dirs: list[Path],
         tu = index.parse(src, args=hargs, unsaved_files=[(src, prefix)])
         if any(d.severity >= 3 for d in tu.diagnostics):
             return None
-        tmp = pch.with_suffix(f".tmp{os.getpid()}")
-        tu.save(str(tmp))
-        os.replace(tmp, pch)
+        with atomic_path(pch) as tmp:
+            tu.save(str(tmp))
     return pch
 
 

@@ -20,24 +20,12 @@ from typing import Any
 from ingest.c import defines as c_defines
 from ingest.c.code import Liveness, Wiring, is_linker_symbol, per_version_text, refers_to, version_block_facts
 from ingest.c.define_facts import define_facts
-from ingest.c.extract import Ents, TURecord
 from ingest.c.profiles import profile_facts, profile_key, rep_version
-from ingest.checkout.checkout import VersionInfo
-from ingest.checkout.spec import SpecInfo
+from ingest.c.records import Ents, VersionData
 from kg.facts import Facts
 from kg.schema import global_id
 
 MAX_DIAGNOSTICS_PER_FILE = 50
-
-
-class VersionData:
-    def __init__(self, v: VersionInfo, spec: SpecInfo, records: list[TURecord],
-                 defines: dict[str, int], seconds: float, extracted: int) -> None:
-        self.v, self.spec, self.records, self.defines = v, spec, records, defines
-        self.seconds, self.extracted = seconds, extracted
-        self.hkeys: dict[str, str] = {}
-        self.extra: list[TURecord] = []  # parses made only for their headers
-        self.parses = 0
 
 
 def _header_ents(d: VersionData, by_hkey: dict[tuple[str, str], Any]) -> dict[str, Any]:

@@ -31,9 +31,11 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ingest.cache import TreeStats
+from kg.persist import dump_pickle, load_versioned, save_versioned
 
 if TYPE_CHECKING:
-    from ingest.checkout.checkout import Checkout, VersionInfo
+    from ingest.checkout.checkout import Checkout
+    from ingest.checkout.versions import VersionInfo
 
 log = logging.getLogger(__name__)
 
@@ -94,28 +96,20 @@ def scan_cached(root: Path, cache_file: Path | None, stats: TreeStats | None = N
     sibling ``scan-files.pkl``)."""
     if cache_file is None:
         return _scan(root)
-    import pickle
 
     from ingest.cache import FileMemo
 
     files = _stat_sources(root, stats)
     stamp = _tree_stamp(files)
-    try:
-        with open(cache_file, "rb") as fh:
-            got_stamp, got = pickle.load(fh)
-        if got_stamp == stamp:
-            return got
-    except (OSError, ValueError, EOFError, Exception):  # noqa: BLE001 - recompute
-        pass
+    got = load_versioned(cache_file, stamp)
+    if got is not None:
+        return got
     memo = FileMemo(cache_file.with_name("scan-files.pkl"), _SCAN_TAG)
     scanned = [(p, st, memo.get(p, st, _scan_file)) for p, st in files]
     memo.save()
     got = _resolve_cached(root, scanned, cache_file.with_name("resolve.pkl"))
     cache_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump((stamp, got), fh)
-    tmp.replace(cache_file)
+    save_versioned(cache_file, stamp, got)
     return got
 
 
@@ -193,10 +187,7 @@ def _resolve_cached(root: Path, scanned: list[tuple[str, os.stat_result, tuple]]
                          and not any(exists(os.path.join(d, inc)) for d in search))
         new_files[f] = (st.st_size, st.st_mtime_ns, lost)
         missing.update(lost)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump((_SCAN_TAG, dirs, new_files), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
+    dump_pickle(path, (_SCAN_TAG, dirs, new_files))
     # sizes headers also provide the NUM_* counts their includers use and nothing defines
     return tuple(sorted(missing)), tuple(sorted(sizes)) + tuple(sorted(num_used - defined))
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from ingest.c.env import CompileEnv
-from ingest.checkout.checkout import Checkout, VersionInfo
+from ingest.checkout.checkout import Checkout
 from ingest.checkout.spec import read_spec
+from ingest.checkout.versions import VersionInfo
+from kg.persist import atomic_write
 
 
 def compile_commands(co: Checkout, v: VersionInfo, cache_dir: Path) -> list[dict]:
@@ -27,7 +28,5 @@ def compile_commands(co: Checkout, v: VersionInfo, cache_dir: Path) -> list[dict
 def write_compile_db(co: Checkout, v: VersionInfo, cache_dir: Path, out: Path | None) -> Path:
     out = out or cache_dir / "compile_commands" / v.id / "compile_commands.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(compile_commands(co, v, cache_dir), indent=1))
-    tmp.replace(out)
+    atomic_write(out, json.dumps(compile_commands(co, v, cache_dir), indent=1))
     return out

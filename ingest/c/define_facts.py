@@ -11,7 +11,7 @@ from ingest.c.profiles import rep_version
 from kg.facts import Facts
 
 if TYPE_CHECKING:
-    from ingest.c.assemble import VersionData
+    from ingest.c.records import VersionData
 
 
 def _sha(path: Path) -> str | None:

@@ -30,6 +30,7 @@ import clang.cindex as ci
 from ingest.c.blocks import Branch, scan_blocks
 from ingest.c.clangutil import eval_int
 from ingest.cache import FileMemo, TreeStats
+from kg.persist import dump_pickle
 
 T = TypeVar("T")
 
@@ -226,10 +227,7 @@ def _pickled(path: Path, compute: Callable[[], T]) -> T:
 
 def _write(path: Path, obj: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
+    dump_pickle(path, obj)
 
 
 def scan_cached(root: Path, cache_dir: Path, with_c: bool = True,

@@ -15,7 +15,7 @@ How the work is cut down (``extract_all``):
 - records are cached by key (``ingest.cache``) and revalidated against their files' hashes,
   so an edit re-parses exactly the TUs whose inputs changed;
 - the plan itself is cheap when little changed: keys are remembered across runs
-  (``c_plan.Plan``, ``key_memo.KeyMemo``: only TUs/headers whose include closure holds an
+  (``ingest.c.plan.plan.Plan``, ``ingest.c.plan.memo.KeyMemo``: only TUs/headers whose include closure holds an
   edited file get new keys), the file analyses, define scan, stub scan, specs and probes are
   kept per file or by the stats of what they read, the checkout is walked once
   (``cache.TreeStats``), and the worker pool starts only when more than
@@ -36,18 +36,19 @@ from typing import Any
 
 from ingest.c import asset_stubs
 from ingest.c import defines as c_defines
-from ingest.c.assemble import VersionData, assemble
+from ingest.c.assemble import assemble
 from ingest.c.code import code_notes
 from ingest.c.env import CompileEnv
-from ingest.c.extract import EXTRACTOR_VERSION, Job, TURecord, apply_pch, extract_tu, init_worker
+from ingest.c.extract import EXTRACTOR_VERSION, Job, apply_pch, extract_tu, init_worker
 from ingest.c.plan.keys import parse_defines, version_env
 from ingest.c.plan.plan import Done, LazyPool, Plan, prefix_header_keys
 from ingest.c.profiles import use_checkout
+from ingest.c.records import TURecord, VersionData
 from ingest.cache import RecordCache, TreeStats, gc_paused
-from ingest.checkout.checkout import VersionInfo
 from ingest.checkout.file_audit import audit_files
 from ingest.checkout.spec import SpecInfo, read_spec, share_equal
-from ingest.pipeline import IngestContext
+from ingest.checkout.versions import VersionInfo
+from ingest.context import IngestContext
 from ingest.sourceutil import save_report
 from kg.facts import Facts
 

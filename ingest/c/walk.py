@@ -35,6 +35,8 @@ from typing import Any
 
 import clang.cindex as ci
 
+from kg.persist import atomic_path
+
 try:
     import fcntl
 except ImportError:  # not on Windows: concurrent builds then just both compile
@@ -168,15 +170,14 @@ def _build(cache_dir: Path) -> Path | None:
             fcntl.flock(lock, fcntl.LOCK_EX)
         if out.is_file():
             return out
-        tmp = out.with_suffix(f".{os.getpid()}.tmp")
-        cmd = [cc, "-O2", "-shared", "-fPIC", str(_SRC), "-o", str(tmp), str(libpath),
-               f"-Wl,-rpath,{libpath.parent}"]
         try:
-            subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+            with atomic_path(out) as tmp:
+                cmd = [cc, "-O2", "-shared", "-fPIC", str(_SRC), "-o", str(tmp), str(libpath),
+                       f"-Wl,-rpath,{libpath.parent}"]
+                subprocess.run(cmd, check=True, capture_output=True, timeout=120)
         except (subprocess.SubprocessError, OSError) as e:
             log.warning("native walker not built (%s); using the slower Python walk", e)
             return None
-        tmp.replace(out)
     return out
 
 

@@ -23,7 +23,8 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from ingest.checkout.flags import evaluate_macros
+from ingest.checkout.versions import VersionInfo, version_macro
 
 log = logging.getLogger(__name__)
 
@@ -32,31 +33,6 @@ DEFAULT_VERSION = "gc-eu-mq-dbg"
 
 class CheckoutError(ValueError):
     """The path is not a usable decomp checkout, or a version id is unknown."""
-
-
-class VersionInfo(BaseModel):
-    id: str = Field(description="e.g. gc-eu-mq-dbg (the baseroms/ folder name)")
-    name: str = Field(description="macro name in include/versions.h, e.g. GC_EU_MQ_DBG")
-    ordinal: int = Field(description="build-order number from include/versions.h")
-    platform: str = Field(description="N64, GC or IQUE")
-    region: str = Field(description="JP, US or EU")
-    mq: bool = False
-    debug: bool = Field(False, description="DEBUG_FEATURES on by default for this version")
-    pal: bool = False
-    debug_assets: bool = False
-    revision: str = "0"
-    is_default: bool = False
-    make: dict[str, str] = Field(default_factory=dict,
-                                 description="the Makefile's variables for this version")
-
-    @property
-    def macro(self) -> str:
-        return self.name
-
-
-def version_macro(version_id: str) -> str:
-    """The Makefile's VERSION_MACRO: ``tr a-z-. A-Z__``."""
-    return version_id.upper().replace("-", "_").replace(".", "_")
 
 
 _DEFINE_NUM = re.compile(r"^\s*#\s*define\s+([A-Z][A-Z0-9_]*)\s+(\d+)\s*(?://.*)?$", re.M)
@@ -178,10 +154,8 @@ class Checkout:
         (a libclang evaluation per version, so only for the versions asked for)."""
         todo = [v for v in versions if v.id not in self._derived]
         if todo:
-            from ingest.c.env import evaluate_macros  # libclang; imported late
-
             for v in todo:
-                vals = evaluate_macros(self, v, ["OOT_PAL", "OOT_MQ", "DEBUG_ASSETS"])
+                vals = evaluate_macros(self.root, v, ["OOT_PAL", "OOT_MQ", "DEBUG_ASSETS"])
                 v.pal = bool(vals.get("OOT_PAL", 0))
                 v.mq = bool(vals.get("OOT_MQ", 0))
                 v.debug_assets = bool(vals.get("DEBUG_ASSETS", 0))

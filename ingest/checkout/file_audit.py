@@ -24,8 +24,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ingest.checkout.checkout import Checkout, VersionInfo
+from ingest.checkout.checkout import Checkout
 from ingest.checkout.spec import Mention, SpecInfo, read_spec, spec_mentions
+from ingest.checkout.versions import VersionInfo
 
 _INCLUDE_C = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+\.c)"', re.M)
 

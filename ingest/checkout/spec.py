@@ -14,7 +14,7 @@ An object the spec names is the ``.c`` of the same name, or, when a Makefile rul
 from other objects (``ingest.checkout.make_rules``), the ``.c`` files of those.
 
 The spec's ``#if`` lines are evaluated by clang's own preprocessor with the
-version's defines (``cenv.version_defines``): every spec line is turned into a
+version's defines (``ingest.checkout.flags.version_defines``): every spec line is turned into a
 marker declaration, and the markers that survive preprocessing are the lines
 that version keeps. ``#include "x.inc"`` is inlined first; other includes
 (``include/versions.h``) stay real includes.
@@ -35,10 +35,13 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from ingest.checkout.flags import BASE_ARGS, version_defines
 from ingest.checkout.make_rules import PatternRules, expand, generated_objects, object_rules
+from kg.persist import dump_pickle
 
 if TYPE_CHECKING:
-    from ingest.checkout.checkout import Checkout, VersionInfo
+    from ingest.checkout.checkout import Checkout
+    from ingest.checkout.versions import VersionInfo
 
 _DIRECTIVE = re.compile(r"^\s*#")
 _INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
@@ -268,10 +271,8 @@ def read_spec(checkout: Checkout, version: VersionInfo, cache_dir: Path | None =
     (``seen``: existence checks already made in this run, shared by the versions)."""
     if cache_dir is None:
         return _read_spec(checkout, version)[0]
-    from ingest.c.env import BASE_ARGS, version_defines
-
     key = hashlib.sha1(repr((SPEC_CACHE_TAG, str(checkout.root), str(checkout.spec_path),
-                             BASE_ARGS, version_defines(checkout, version))).encode())
+                             BASE_ARGS, version_defines(checkout.root, version))).encode())
     path = cache_dir / "spec" / f"{version.id}-{key.hexdigest()[:16]}.pkl"
     try:
         with open(path, "rb") as fh:
@@ -287,10 +288,7 @@ def read_spec(checkout: Checkout, version: VersionInfo, cache_dir: Path | None =
     if deps is None:
         return info
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump((info, deps, checked), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
+    dump_pickle(path, (info, deps, checked))
     return info
 
 
@@ -315,11 +313,9 @@ def _read_spec(checkout: Checkout, version: VersionInfo
     error such as a missing include, the .c existence checks made)."""
     import clang.cindex as ci
 
-    from ingest.c.env import BASE_ARGS, version_defines
-
     flat = _flattened(checkout.spec_path, checkout.root, _spec_stamp(checkout.spec_path))
     src = "\n".join(flat.code) + "\n"
-    args = BASE_ARGS + version_defines(checkout, version) + [
+    args = BASE_ARGS + version_defines(checkout.root, version) + [
         f"-I{checkout.root}", f"-I{checkout.root / 'include'}"]
     name = str(checkout.root / "ootkg_spec_probe.c")
     tu = ci.Index.create().parse(name, args=args, unsaved_files=[(name, src)],

@@ -10,11 +10,12 @@ from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-import networkx as nx
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from ingest.concepts.source import Concept
+    import networkx as nx
+
+    from ingest.concepts.model import Concept
 
 
 class ConceptStats(BaseModel):
@@ -43,6 +44,8 @@ class Curriculum:
     @cached_property
     def graph(self) -> nx.DiGraph:
         """Edges prerequisite -> concept (the direction of learning)."""
+        import networkx as nx  # ~0.3 s: only when a curriculum is walked, not on every ingest
+
         g = nx.DiGraph()
         for c in self.concepts.values():
             g.add_node(c.id)
@@ -76,6 +79,8 @@ class Curriculum:
 
     def learning_order(self) -> list[str]:
         """Every concept in one topological order (easier and shallower first)."""
+        import networkx as nx
+
         return list(nx.lexicographical_topological_sort(
             self.graph, key=lambda c: (self.concepts[c].difficulty, c)))
 
@@ -89,6 +94,8 @@ class Curriculum:
 def _distances_below(graph: nx.DiGraph, concept_id: str) -> dict[str, int]:
     """Each prerequisite's longest REQUIRES distance from the concept (edges prerequisite ->
     concept), the concept itself at 0."""
+    import networkx as nx
+
     dist = {concept_id: 0}
     for node in reversed(list(nx.topological_sort(graph.subgraph(
             nx.ancestors(graph, concept_id) | {concept_id})))):

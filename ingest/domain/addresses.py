@@ -35,7 +35,8 @@ from pydantic import BaseModel, Field
 
 from ingest.domain.baseroms import OVERLAY_SPACE, SegmentRow, read_config_yml, read_segments_csv
 from ingest.domain.graph_names import GraphNames
-from ingest.domain.symbols.lists import ListsReport, RawSymbol, gather_lists
+from ingest.domain.symbols.gather import gather_lists
+from ingest.domain.symbols.lists import ListsReport, RawSymbol
 from ingest.sourceutil import gc_paused, save_report
 from kg.facts import Facts
 
@@ -270,7 +271,7 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
                   cache_dir: Path | None = None, orders: dict[str, list[str]] | None = None
                   ) -> tuple[Facts, AddressesReport]:
     """``builtin``: the checkout's git history and ootkg's shipped lists serve the versions
-    ``symbols_directory`` has no list for (``symbol_lists.gather_lists``)."""
+    ``symbols_directory`` has no list for (``ingest.domain.symbols.gather.gather_lists``)."""
     facts = Facts()
     report = AddressesReport()
     segments: dict[str, list[SegmentRow]] = {}

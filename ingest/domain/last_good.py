@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from kg.persist import atomic_write
+
 
 class LastGood:
     """The last copy of each asset XML that parsed, kept under ``dir`` (an index of size and
@@ -31,9 +33,7 @@ class LastGood:
             return
         dst = self.dir / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_suffix(".tmp")
-        tmp.write_bytes(path.read_bytes())
-        tmp.replace(dst)
+        atomic_write(dst, path.read_bytes())
         self.index[rel] = key
         self._dirty = True
 
@@ -44,4 +44,4 @@ class LastGood:
     def save(self) -> None:
         if self.dir is not None and self._dirty:
             self.dir.mkdir(parents=True, exist_ok=True)
-            (self.dir / "index.json").write_text(json.dumps(self.index))
+            atomic_write(self.dir / "index.json", json.dumps(self.index))

@@ -28,7 +28,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ingest.domain.baseroms import SegmentRow, read_config_yml, read_segments_csv
-from ingest.domain.symbols.lists import RawSymbol, gather_lists
+from ingest.domain.symbols.gather import gather_lists
+from ingest.domain.symbols.lists import RawSymbol
 
 
 class MapError(ValueError):

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -47,6 +46,7 @@ from ingest.patterns.features import (
     parse_item,
 )
 from kg.facts import Facts
+from kg.persist import dump_pickle, load_pickle
 
 log = logging.getLogger(__name__)
 
@@ -339,9 +339,7 @@ def patterns_source(ctx: Any) -> Facts:
 
 
 def save_state(cache_dir: Path, state: dict[str, Any]) -> None:
-    from ingest.run import state as run_state
-
-    run_state.dump_atomic(cache_dir / STATE_FILE, state)
+    dump_pickle(cache_dir / STATE_FILE, state)
 
 
 def forget_state(cache_dir: Path) -> None:
@@ -349,11 +347,7 @@ def forget_state(cache_dir: Path) -> None:
 
 
 def load_state(cache_dir: Path) -> dict[str, Any] | None:
-    try:
-        with open(cache_dir / STATE_FILE, "rb") as fh:
-            got = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        return None
+    got = load_pickle(cache_dir / STATE_FILE)
     return got if isinstance(got, dict) and got.get("format") == _STATE_FORMAT else None
 
 

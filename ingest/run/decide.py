@@ -1,6 +1,6 @@
 """How a re-run decides what to redo: is the store's graph the one the run state describes,
 and, when only ``.c`` code changed, the C delta applied in place (see docs/ingest.md).
-``ingest.pipeline.run_ingest`` calls these; the full build stays there."""
+``ingest.pipeline.run_ingest`` calls these; the full build is ``ingest.run.full``."""
 
 from __future__ import annotations
 
@@ -12,14 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ingest.checkout.checkout import Checkout, VersionInfo
-from ingest.pipeline import (
-    IngestContext,
-    IngestReport,
-    ProgressFn,
-    SourceReport,
-    ootkg_version,
-)
+from ingest.checkout.checkout import Checkout
+from ingest.checkout.versions import VersionInfo
+from ingest.context import IngestContext, IngestReport, ProgressFn, SourceReport, ootkg_version
 from ingest.run import state as run_state
 
 
@@ -60,7 +55,7 @@ def save_c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_
 
     data, dscan = got
     known: dict[str, str] = {}
-    if old is not None and run_state.load_c(ctx.cache_dir, old) is not None:
+    if old is not None and c_delta_state.load_c(ctx.cache_dir, old) is not None:
         # directive hashes of the files that did not change
         root = str(ctx.checkout.root).rstrip("/") + "/"
         known = {rel: h for rel, h in old.c.directives.items()
@@ -71,7 +66,7 @@ def save_c_state(ctx: IngestContext, old: run_state.RunState | None, stats: run_
 
         first = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))[0]
         heads = CompileEnv(ctx.checkout, first.id, ctx.cache_dir).prefix_headers()
-    return run_state.save_c(ctx.cache_dir, c_delta_state.remember(
+    return c_delta_state.save_c(ctx.cache_dir, c_delta_state.remember(
         data, dscan, ctx.checkout.root, known, heads))
 
 

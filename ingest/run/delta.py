@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.c import defines as c_defines
-from ingest.c.assemble import VersionData, assemble
+from ingest.c.assemble import assemble
 from ingest.c.blocks import scan_blocks
 from ingest.c.code import code_notes
 from ingest.c.env import CompileEnv
-from ingest.c.extract import Job, TURecord, apply_pch, extract_tu, init_worker
+from ingest.c.extract import Job, apply_pch, extract_tu, init_worker
 from ingest.c.profiles import use_checkout, use_tables
+from ingest.c.records import TURecord, VersionData
 from ingest.cache import RecordCache, gc_paused
 from ingest.checkout.checkout import Checkout
 from ingest.patterns import mine as patterns

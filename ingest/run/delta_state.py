@@ -11,20 +11,22 @@ node adds the ones that end there. The delta itself is ``ingest.run.delta``.
 from __future__ import annotations
 
 import hashlib
-import pickle
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ingest.c import defines as c_defines
-from ingest.c.assemble import VersionData, global_key
-from ingest.c.extract import Ents, TURecord
+from ingest.c.assemble import global_key
 from ingest.c.profiles import profile_key, tables_snapshot
-from ingest.checkout.checkout import VersionInfo
+from ingest.c.records import Ents, TURecord, VersionData
+from ingest.cache import gc_paused
 from ingest.checkout.spec import SpecInfo
-from ingest.run import state as run_state
+from ingest.checkout.versions import VersionInfo
+from ingest.run.state import RunState
 from kg.facts import Facts, RelTable
+from kg.persist import dump_pickle, load_pickle
 
 _DIRECTIVE = re.compile(rb"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", re.M)
 
@@ -209,6 +211,34 @@ def apply_overlay(state: CState, overlay: dict[str, dict]) -> CState:
     return state
 
 
+def _c_path(cache_dir: Path) -> Path:
+    return cache_dir / "c_state.pkl"
+
+
+def load_c(cache_dir: Path, state: RunState) -> CState | None:
+    """The C delta state saved with ``state`` (MBs of record keys and names, so the
+    "nothing changed" check does not read it), or None."""
+    if state.c is None and state.c_token is not None:
+        with gc_paused():
+            got = load_pickle(_c_path(cache_dir))
+        if not (isinstance(got, tuple) and len(got) == 2):
+            return None
+        token, c = got
+        if token == state.c_token:
+            state.c = apply_overlay(c, state.c_overlay) if state.c_overlay else c
+    return state.c
+
+
+def save_c(cache_dir: Path, c: CState) -> str:
+    """Write a C state on its own; returns the token a ``RunState`` names it by (until a
+    state names it, it belongs to no run: a run killed after writing it leaves the previous
+    state without its C state, so the next run is a full one)."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex
+    dump_pickle(_c_path(cache_dir), (token, c))
+    return token
+
+
 def _other_path(cache_dir: Path) -> Path:
     return cache_dir / "other_edges.pkl"
 
@@ -220,15 +250,13 @@ def save_other(cache_dir: Path, bundles: list[Facts]) -> None:
     for b in bundles:
         for rel_type, table in b.rels.items():
             out.rels[rel_type].merge_from(table)
-    run_state.dump_atomic(_other_path(cache_dir), dict(out.rels))
+    dump_pickle(_other_path(cache_dir), dict(out.rels))
 
 
 def load_other(cache_dir: Path) -> Facts:
     out = Facts()
-    try:
-        with open(_other_path(cache_dir), "rb") as fh:
-            rels = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError):
+    rels = load_pickle(_other_path(cache_dir))
+    if not isinstance(rels, dict):
         return out
     for rel_type, table in rels.items():
         if isinstance(table, RelTable):

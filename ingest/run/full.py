@@ -15,15 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.checkout.checkout import Checkout, VersionInfo
-from ingest.pipeline import (
-    IngestContext,
-    MapInput,
-    ProgressFn,
-    Source,
-    SourceReport,
-    ootkg_version,
-)
+from ingest.checkout.checkout import Checkout
+from ingest.checkout.versions import VersionInfo
+from ingest.context import IngestContext, MapInput, ProgressFn, Source, SourceReport, ootkg_version
 from ingest.run import state as run_state
 from kg.facts import Facts
 
@@ -55,7 +49,7 @@ class FullRun:
     concepts_dir: Path | None
     jobs: int
     use_pch: bool
-    chosen: list[tuple[Source, Callable[[IngestContext], Facts] | None]]
+    chosen: list[Source]
     stage: Callable[[Facts], Any] | None
     state: Any
     stats: run_state.Stats
@@ -79,15 +73,11 @@ class FullRun:
             forget_state(self.cache_dir)
         c_token: str | None = None
         reports: list[SourceReport] = []
-        for src, fn in self.chosen:
-            if fn is None:
-                reports.append(SourceReport(name=src.name, seconds=0, nodes=0, rels=0,
-                                            skipped=True))
-                continue
+        for src in self.chosen:
             ts = time.perf_counter()
             ctx.facts = facts
             try:
-                got = fn(ctx)
+                got = src.fn(ctx)
             except Exception as e:  # noqa: BLE001 - named in the summary; the run then fails
                 log.warning("source %s failed", src.name, exc_info=True)
                 ctx.failures[src.name] = f"{type(e).__name__}: {e}"

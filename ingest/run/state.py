@@ -15,10 +15,11 @@ import json
 import logging
 import os
 import pickle
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from kg.persist import UNREADABLE, atomic_write, dump_pickle
 
 log = logging.getLogger(__name__)
 
@@ -108,34 +109,11 @@ class RunState:
     decomp_commit: str | None
     counts: dict[str, int]
     graph: str | None = None          # the store's identity after the write
-    c: Any = None                     # ingest.run.delta_state.CState (in its own file; see load_c)
+    c: Any = None                     # ingest.run.delta_state.CState (in its own file; see delta_state.load_c)
     format: int = STATE_FORMAT
     extra: dict[str, Any] = field(default_factory=dict)
     c_token: str | None = None        # which c_state.pkl belongs to this state
-    c_overlay: dict[str, dict] = field(default_factory=dict)  # deltas since (c_delta_state.apply_overlay)
-
-
-def _c_path(cache_dir: Path) -> Path:
-    return cache_dir / "c_state.pkl"
-
-
-def load_c(cache_dir: Path, state: RunState) -> Any:
-    """The C delta state saved with ``state`` (MBs of record keys and names, so the
-    "nothing changed" check does not read it), or None."""
-    if state.c is None and state.c_token is not None:
-        from ingest.cache import gc_paused
-
-        try:
-            with open(_c_path(cache_dir), "rb") as fh, gc_paused():
-                token, c = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-                TypeError, ValueError):
-            return None
-        if token == state.c_token:
-            from ingest.run.delta_state import apply_overlay
-
-            state.c = apply_overlay(c, state.c_overlay) if state.c_overlay else c
-    return state.c
+    c_overlay: dict[str, dict] = field(default_factory=dict)  # deltas since (delta_state.apply_overlay)
 
 
 def _paths(cache_dir: Path) -> tuple[Path, Path]:
@@ -149,8 +127,7 @@ def load(cache_dir: Path) -> RunState | None:
             st = pickle.load(fh)
     except FileNotFoundError:
         return None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
-            ValueError) as e:
+    except UNREADABLE as e:
         log.warning("%s unreadable (%s); the next ingest is a full one", p, e)
         return None
     if not isinstance(st, RunState) or st.format != STATE_FORMAT:
@@ -158,38 +135,18 @@ def load(cache_dir: Path) -> RunState | None:
     return st
 
 
-def dump_atomic(path: Path, obj: Any) -> None:
-    """Pickle ``obj`` to ``path`` through a temporary file and a rename (never half-written)."""
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
-
-
-def save_c(cache_dir: Path, c: Any) -> str:
-    """Write a C state on its own; returns the token a ``RunState`` names it by (until a
-    state names it, it belongs to no run: a run killed after writing it leaves the previous
-    state without its C state, so the next run is a full one)."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    token = uuid.uuid4().hex
-    dump_atomic(_c_path(cache_dir), (token, c))
-    return token
-
-
 def save(cache_dir: Path, state: RunState) -> None:
-    """Write ``state``; its C state is written apart (``save_c``, as soon as a full run's C
+    """Write ``state``; its C state is written apart (``delta_state.save_c``, as soon as a full run's C
     source is done) and named by ``state.c_token``, a delta's changes to it go in ``c_overlay``."""
     p, summary = _paths(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     c, state.c = state.c, None  # never pickled here
     try:
-        dump_atomic(p, state)
+        dump_pickle(p, state)
     finally:
         state.c = c
-    tmp = summary.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"run_id": state.run_id, "decomp_commit": state.decomp_commit,
-                               "counts": state.counts, "graph": state.graph}, indent=1))
-    os.replace(tmp, summary)
+    atomic_write(summary, json.dumps({"run_id": state.run_id, "decomp_commit": state.decomp_commit,
+                                      "counts": state.counts, "graph": state.graph}, indent=1))
 
 
 def forget(cache_dir: Path) -> None:

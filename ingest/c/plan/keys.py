@@ -3,7 +3,7 @@
 Most TUs preprocess to the same text in many of the 16 versions. Instead of
 parsing each 16 times, every file is read once (and cached by size/mtime):
 
-- *seeds* are the macros the build defines per version (``cenv.version_defines``);
+- *seeds* are the macros the build defines per version (``ingest.checkout.flags.version_defines``);
 - a macro is *version-dependent* when it is #defined under an ``#if`` that uses
   one, or its body uses one (to a fixed point);
 - a file's part of a key, for version ``v``, is the outcome of each of its
@@ -20,14 +20,13 @@ are used instead: conservative (a few more parses), never wrong.
 
 Each file's analysis comes from ``tu_files`` (kept per file in sqlite); the macro analysis
 is kept by the digest of every file's #defines (``KeyIndex.gdig``); closures and keys of
-earlier runs from ``key_memo.KeyMemo``.
+earlier runs from ``ingest.c.plan.memo.KeyMemo``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import re
 import sys
 from collections.abc import Mapping
@@ -36,10 +35,10 @@ from pathlib import Path
 
 from ingest.c.plan.files import ANALYSIS_VERSION, FileInfo, scan_files
 from ingest.c.plan.files import IDENT as _IDENT
-from ingest.c.plan.memo import KeyMemo
 from ingest.cache import TreeStats
+from kg.persist import load_versioned, save_versioned
 
-__all__ = ["FileInfo", "KeyIndex", "KeyMemo", "build_index", "parse_defines", "version_env"]
+__all__ = ["FileInfo", "KeyIndex", "build_index", "parse_defines", "version_env"]
 
 _INT_DEFINE = re.compile(r"^\s*([A-Za-z_]\w*)\s+\(?\s*(-?(?:0[xX][0-9a-fA-F]+|\d+))[uUlL]*\s*\)?\s*$")
 _DEFINED = re.compile(r"\bdefined\s*(?:\(\s*([A-Za-z_]\w*)\s*\)|([A-Za-z_]\w*))")
@@ -430,22 +429,12 @@ def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None
     macros: _Macros | None = None
     mfile = cache_file.with_name("macros.pkl") if cache_file is not None else None
     if mfile is not None:
-        try:
-            with open(mfile, "rb") as fh:
-                got_dig, got = pickle.load(fh)
-            if got_dig == gdig:
-                macros = got
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError,
-                AttributeError):
-            pass
+        macros = load_versioned(mfile, gdig)
     if macros is None:
         files.load_all()
         macros = _macros(files, seed_names)
         if mfile is not None:
-            tmp = mfile.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump((gdig, macros), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            tmp.replace(mfile)
+            save_versioned(mfile, gdig, macros)
     return KeyIndex(root=root, files=files, cond_dep=macros.cond_dep, body_dep=macros.body_dep,
                     macro_bodies=macros.macro_bodies, constants=macros.constants,
                     include_dirs=include_dirs, seeds=frozenset(seed_names), gdig=gdig)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from kg.persist import dump_pickle
 
 if TYPE_CHECKING:
     from ingest.c.plan.keys import KeyIndex
@@ -97,10 +98,7 @@ class KeyMemo:
                 values[p] = kept
         shas = {p: self.index.sha(p) for p in self.index.files}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump((self.FORMAT, self.tag, self.fileset, shas,
-                         {p: c for p, c in self.index._closure.items() if p in shas},
-                         values, self.vdigs), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.path)
+        dump_pickle(self.path, (self.FORMAT, self.tag, self.fileset, shas,
+                                {p: c for p, c in self.index._closure.items() if p in shas},
+                                values, self.vdigs))
         self._dirty = False

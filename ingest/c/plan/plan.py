@@ -17,8 +17,8 @@ from ingest.c.extract import EXTRACTOR_VERSION, init_worker
 from ingest.c.plan.keys import build_index, parse_defines
 from ingest.c.plan.memo import KeyMemo
 from ingest.cache import TreeStats
-from ingest.checkout.checkout import VersionInfo
-from ingest.pipeline import IngestContext
+from ingest.checkout.versions import VersionInfo
+from ingest.context import IngestContext
 
 
 class LazyPool:
@@ -75,7 +75,7 @@ _CODE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()
 
 class Plan:
     """Every version's TUs, keyed so that versions preprocessing a TU identically share it.
-    Keys are remembered across runs (``tu_keys.KeyMemo``): after an edit only the keys of the
+    Keys are remembered across runs (``ingest.c.plan.memo.KeyMemo``): after an edit only the keys of the
     TUs and headers whose include closure holds an edited file are computed again."""
 
     def __init__(self, ctx: IngestContext, envs: dict[str, CompileEnv],

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 from ingest.domain.symbols.lists import ListsReport, RawSymbol, read_disasm_text
+from kg.persist import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +114,8 @@ def _cached(root: Path, version_ids: list[str], cache_dir: Path | None
     lists = read_history(root, version_ids)
     if lists is not None and path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"format": _FORMAT, "versions": sorted(version_ids),
-                                   "lists": lists}))
-        tmp.replace(path)
+        atomic_write(path, json.dumps({"format": _FORMAT, "versions": sorted(version_ids),
+                                       "lists": lists}))
     return lists
 
 

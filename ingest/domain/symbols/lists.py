@@ -1,6 +1,5 @@
-"""Per-version symbol lists: the formats, and where the lists come from.
-
-Where (``gather_lists``; per version and list, the first that has it):
+"""Per-version symbol lists: the formats. Where the lists come from
+(``ingest.domain.symbols.gather.gather_lists``; per version and list, the first that has it):
 1. a directory the user names (``--symbols DIR``, ``OOTKG_SYMBOLS_DIR``);
 2. the checkout's own git history, when it is a full clone (``ingest.domain.symbols.history``: the
    decomp kept ``tools/disasm/<version>/functions.txt`` in its tree until 2024-25);
@@ -207,32 +206,3 @@ def read_symbol_lists(directory: Path | None, versions: list[str]) -> tuple[list
         return [], report
     got = lists_in_dir(directory, versions, report)
     return [s for syms in got.values() for s in syms], report
-
-
-def gather_lists(directory: Path | None, root: Path, versions: list[str],
-                 cache_dir: Path | None, builtin: bool = True
-                 ) -> tuple[list[RawSymbol], ListsReport]:
-    """The symbols of every list for the selected versions: per (version, list), the user's
-    directory's, else the checkout's git history's, else the shipped copy's (``builtin``)."""
-    from ingest.domain.symbols.history import lists_in_history
-    from ingest.domain.symbols.pack import packed_lists
-
-    report = ListsReport(directory=str(directory) if directory else None)
-    chosen: dict[tuple[str, str], list[RawSymbol]] = {}
-    if directory is not None:
-        chosen.update(lists_in_dir(directory, versions, report))
-    if builtin:
-        for provider in (lists_in_history, packed_lists):
-            sub = ListsReport()
-            got = provider(root, versions, cache_dir, sub)
-            fresh = {k: v for k, v in got.items() if k not in chosen}
-            chosen.update(fresh)
-            kept_files = {s.origin.rsplit(":", 1)[0] for v in fresh.values() for s in v}
-            for rel, n in sub.lists.items():
-                if rel in kept_files:
-                    report.lists[rel] = n
-                    report.provenance[rel] = sub.provenance.get(rel, "")
-            report.placeholders_skipped += sub.placeholders_skipped
-            report.problems.extend(p for p in sub.problems if p.file in kept_files
-                                   or p.line is None)
-    return [s for syms in chosen.values() for s in syms], report

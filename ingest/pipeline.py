@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ingest import sources
 from ingest.checkout.checkout import Checkout
 from ingest.checkout.versions import VersionInfo
 from ingest.context import IngestReport, MapInput, ProgressFn, ootkg_version
@@ -32,7 +33,6 @@ from ingest.run import delta_state as c_delta_state
 from ingest.run import forked
 from ingest.run import state as run_state
 from ingest.run.full import FullRun
-from ingest.sources import SOURCES
 from kg.facts import Facts
 from kg.persist import atomic_write
 
@@ -127,7 +127,7 @@ def _options(checkout: Checkout, versions: list[VersionInfo], maps: list[MapInpu
         root=str(checkout.root), versions=[v.id for v in versions],
         maps=[m.model_dump(mode="json") for m in maps], concepts=str(concepts_dir),
         only=only_sources, pch=use_pch, ootkg=ootkg_version(), code=code,
-        sources=[s.name for s in SOURCES], symbols=symbols)
+        sources=[s.name for s in sources.SOURCES], symbols=symbols)
 
 
 def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
@@ -181,7 +181,7 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
             why = "the cache lacks records the delta needs"
         log.info("full ingest: %s", why)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    chosen = [src for src in SOURCES if not only_sources or src.name in only_sources]
+    chosen = [src for src in sources.SOURCES if not only_sources or src.name in only_sources]
     run = FullRun(checkout=checkout, versions=versions, cache_dir=cache_dir, maps=maps,
                    concepts_dir=concepts_dir, jobs=jobs, use_pch=use_pch, chosen=chosen,
                    stage=stage if store_factory is not None else None, state=state,

@@ -16,7 +16,7 @@ Functions, records and globals carry the first and last line of their extent; ``
 adds the text of those lines (a definition's source as written).
 
 Entries are tuples all the way down (hashable: the run holds one object for the equal
-entries of many records, see ``c_facts.Slimmer``).
+entries of many records, see ``ingest.c.plan.jobs.Slimmer``).
 
 ``want[fi]``: 0 skip the file, 1 walk it, 2 walk it (a main file), 3 a main file not walked
 (its function definitions' names only, for telling forward declarations apart).

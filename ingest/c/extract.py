@@ -27,14 +27,15 @@ from typing import Any
 import clang.cindex as ci
 
 from ingest.c.decls import PROFILE_TYPES, native_decls, profile, python_decls
-from ingest.c.records import Ents, TURecord
+from ingest.c.records import Ents, Enum, Field, Function, Global, Record, TURecord, Typedef
 from ingest.c.texts import Texts, file_skipped, rel_path, split_lines
 
 log = logging.getLogger(__name__)
 
-# 10: source text and extents, wiring (assignments, passed functions, call lines), skipped
+# 11: the entries are named tuples (ingest.c.records). 10: source text and extents, wiring
+# (assignments, passed functions, call lines), skipped
 # #if ranges, bitfields and flattened anonymous members, initializers
-EXTRACTOR_VERSION = "c-extract-10"
+EXTRACTOR_VERSION = "c-extract-11"
 # the parse keeps a detailed preprocessing record: which #if branches it skipped
 PARSE_OPTIONS = ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD
 # #include "assets/objects/<object>/....h" lines: the quoted path, then what precedes it on its line
@@ -222,6 +223,11 @@ def extract_tu(job: Job) -> TURecord:
     return rec
 
 
+def _record(r: tuple, texts: Texts) -> Record:
+    """A ``c_decls`` record tuple with its fields, named, and its text."""
+    return Record(*r[:6], tuple(Field(*f) for f in r[6]), r[7], r[8], texts.span(r[4], r[7], r[8]))
+
+
 def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: list[str],
           tu: ci.TranslationUnit, texts: Texts) -> None:
     """Sort ``c_decls`` entries into the record: the main file's and each walked header's."""
@@ -243,7 +249,7 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
             fn = d[4]
             if d[3]:
                 name = fn[0]
-                e.functions.append((*fn, texts.span(fn[4], fn[10], fn[11])))
+                e.functions.append(Function(*fn, texts.span(fn[4], fn[10], fn[11])))
                 n_ind = 0
                 for typ, target, extra, line in d[5]:
                     if typ == "C":
@@ -262,30 +268,28 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
                 if n_ind:
                     e.indirect[name] = e.indirect.get(name, 0) + n_ind
             elif not (is_main and fn[0] in main_defs):  # a forward declaration
-                e.functions.append((*fn, None))
+                e.functions.append(Function(*fn, None))
         elif kind == "S":
             if d[3] not in seen_records:
                 seen_records.add(d[3])
-                r = d[4]
-                e.structs.append((*r, texts.span(r[4], r[7], r[8])))
+                e.structs.append(_record(d[4], texts))
         elif kind == "E":
-            e.enums.append(d[3])
+            e.enums.append(Enum(*d[3]))
         elif kind == "T":
             td, anon = d[3], d[4]
             if anon is not None:
                 if anon[0] == "R":
                     if td[0] not in seen_records:
                         seen_records.add(td[0])
-                        r = anon[1]
-                        e.structs.append((*r, texts.span(r[4], r[7], r[8])))
+                        e.structs.append(_record(anon[1], texts))
                 else:
                     line = anon[1][2]
-                    e.enums = [x for x in e.enums if not (x[0] == "" and x[2] == line)]
-                    e.enums.append(anon[1])
-            e.typedefs.append(td)
+                    e.enums = [x for x in e.enums if not (x.name == "" and x.line == line)]
+                    e.enums.append(Enum(*anon[1]))
+            e.typedefs.append(Typedef(*td))
         elif kind == "V":
             g = d[3]
-            e.globals.append((*g, texts.span(g[2], g[7], g[8]) if g[9] and d[4] else None))
+            e.globals.append(Global(*g, texts.span(g[2], g[7], g[8]) if g[9] and d[4] else None))
             tname = g[1].replace("const ", "")
             if tname in PROFILE_TYPES and d[4]:
                 c = top.cursors[d[2]]

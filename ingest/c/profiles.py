@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from ingest.c.records import Record
 from kg.facts import Facts
 
 
@@ -29,7 +30,7 @@ def _flag_names(flags: int | None, defs: dict[str, int]) -> list[str]:
 
 def profile_facts(facts: Facts, profiles: dict, obj_includes: dict, runtime: dict,
               def_vals: dict[str, dict[str, int]], order_ids: list[str],
-              structs: dict[str, dict[str, tuple]]) -> None:
+              structs: dict[str, dict[str, Record]]) -> None:
     flag_defs: dict[str, dict[str, int]] = {}
     for (ptype, key), per in profiles.items():
         rvid = rep_version(per, order_ids)
@@ -46,13 +47,13 @@ def profile_facts(facts: Facts, profiles: dict, obj_includes: dict, runtime: dic
                        category=p.get("category_name"),
                        flags=p.get("flags"), flag_names=_flag_names(p.get("flags"), defs),
                        object=p.get("objectId_name"),
-                       instance_size=inst_rep[2] if inst_rep else p.get("instanceSize"),
+                       instance_size=inst_rep.size if inst_rep else p.get("instanceSize"),
                        instance_struct=p.get("instance_struct"), file=p.get("file"))
             inst = structs.get(p.get("instance_struct") or "", {})
             for vid, pv in per.items():
                 # sizeof(instance struct) in *this* version: from the struct's own layout there
                 # (a profile parse can be shared by versions whose headers differ)
-                size = inst[vid][2] if vid in inst else pv.get("instanceSize")
+                size = inst[vid].size if vid in inst else pv.get("instanceSize")
                 facts.rel("IN_VERSION", key, vid, from_kind="Actor", to_kind="Version",
                           size=size, file=pv.get("file"), line=pv.get("line"),
                           value=pv.get("flags"))

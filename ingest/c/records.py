@@ -1,28 +1,115 @@
-"""The C records: what a parse yields (``TURecord``: per file an ``Ents``) and what assembly
-reads per version (``VersionData``). Below extraction, assembly and the delta path, which all
-pass them around; a record is pickled into the facts cache as it is."""
+"""The C records: what a parse yields (``TURecord``: per file an ``Ents`` of ``Function``,
+``Record``, ``Enum``, ``Typedef`` and ``Global`` entries) and what assembly reads per version
+(``VersionData``). Below extraction, assembly and the delta path, which all pass them around;
+a record is pickled into the facts cache as it is.
+
+The entries are ``NamedTuple``s: tuples (hashable, so equal entries of many records are one
+object, ``ingest.c.plan.jobs.Slimmer``; the same size in memory) whose fields have names. The
+parse builds them (``ingest.c.extract``) from the plain tuples ``ingest.c.decls`` makes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ingest.checkout.spec import SpecInfo
 from ingest.checkout.versions import VersionInfo
+from kg.schema import global_id
+
+# (kind, name) of the Struct/Enum/Typedef a type names, through pointers and arrays
+Target = tuple[str, str] | None
+
+
+class Function(NamedTuple):
+    name: str
+    signature: str
+    return_type: str
+    params: str                 # JSON: [{"name": ..., "type": ...}, ...]
+    file: str
+    line: int
+    static: bool
+    defined: bool
+    return_target: Target
+    param_targets: tuple[Target, ...]
+    start_line: int
+    end_line: int
+    source: str | None          # the definition's text (None for a declaration)
+
+
+class Field(NamedTuple):
+    name: str                   # "member", or "outer.inner" inside an anonymous member
+    offset: int | None          # bytes from the outermost record
+    size: int | None
+    type: str
+    target: Target
+    position: int
+    bitfield: bool
+    bit_offset: int | None
+    bit_width: int | None
+
+
+class Record(NamedTuple):
+    """A struct or union definition."""
+    name: str
+    kind: str                   # "struct" or "union"
+    size: int | None
+    align: int | None
+    file: str
+    line: int
+    fields: tuple[Field, ...]
+    start_line: int
+    end_line: int
+    definition: str | None      # its text
+
+
+class Enum(NamedTuple):
+    name: str                   # "" for an anonymous enum
+    file: str
+    line: int
+    constants: tuple[tuple[str, int], ...]
+
+
+class Typedef(NamedTuple):
+    name: str
+    underlying: str
+    file: str
+    line: int
+    target: Target
+
+
+class Global(NamedTuple):
+    name: str
+    type: str
+    file: str
+    line: int
+    static: bool
+    defined: bool               # not extern
+    target: Target
+    start_line: int
+    end_line: int
+    has_initializer: bool
+    refers: tuple[str, ...]     # functions its initializer names
+    initializer: str | None     # its text, for a definition with an initializer
+
+    @property
+    def key(self) -> str:
+        """Its graph key (``kg.schema.global_id``: ``file:name`` for a static one)."""
+        return global_id(self.name, self.file, self.static)
+
 
 
 @dataclass
 class Ents:
-    """What one file contributes to one parse (the tuples' fields: ``c_decls``; a function's,
-    record's and initialized global's text is appended here, see ``_texts``)."""
-    functions: list[tuple] = field(default_factory=list)   # see _function()
+    """What one file contributes to one parse."""
+    functions: list[Function] = field(default_factory=list)
     calls: list[tuple] = field(default_factory=list)       # (caller, callee, count, first line)
     indirect: dict[str, int] = field(default_factory=dict)
     runtime_objects: list[tuple] = field(default_factory=list)  # (caller, callee, OBJECT_X)
-    structs: list[tuple] = field(default_factory=list)
-    enums: list[tuple] = field(default_factory=list)
-    typedefs: list[tuple] = field(default_factory=list)
-    globals: list[tuple] = field(default_factory=list)
+    structs: list[Record] = field(default_factory=list)
+    enums: list[Enum] = field(default_factory=list)
+    typedefs: list[Typedef] = field(default_factory=list)
+    globals: list[Global] = field(default_factory=list)
     profiles: list[dict[str, Any]] = field(default_factory=list)
     # (setter, function, struct, field, line, via): ``setter`` stores ``function`` in
     # struct.field (struct "": a global variable named field); via: the helper that does the

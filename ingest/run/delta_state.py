@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from ingest.c import defines as c_defines
-from ingest.c.assemble import global_key
 from ingest.c.profiles import profile_key, tables_snapshot
 from ingest.c.records import Ents, TURecord, VersionData
 from ingest.cache import gc_paused
@@ -74,15 +73,15 @@ def _mentioned(ents: Ents, seg_of: dict[str, str]) -> set[str]:
     out.update(a[1] for a in ents.assigns)
     out.update(x[1] for x in ents.passes)
     for g in ents.globals:
-        out.update(g[10])
+        out.update(g.refers)
     for f in ents.functions:
-        if f[8] is not None:
-            out.add(f[8][1])
-        out.update(tg[1] for tg in f[9] if tg is not None)
+        if f.return_target is not None:
+            out.add(f.return_target[1])
+        out.update(tg[1] for tg in f.param_targets if tg is not None)
     for s in ents.structs:
-        out.update(fl[4][1] for fl in s[6] if fl[4] is not None)
-    out.update(t[4][1] for t in ents.typedefs if t[4] is not None)
-    out.update(g[6][1] for g in ents.globals if g[6] is not None)
+        out.update(fl.target[1] for fl in s.fields if fl.target is not None)
+    out.update(t.target[1] for t in ents.typedefs if t.target is not None)
+    out.update(g.target[1] for g in ents.globals if g.target is not None)
     for p in ents.profiles:
         out.update(p.get(r) for r in ("init", "destroy", "update", "draw") if p.get(r))
     return out
@@ -161,18 +160,18 @@ def plan_delta(state: CState | None, root: Path, modified: set[str], added: set[
 
 def names_in(ents: Ents, seg_of: dict[str, str]) -> set[str]:
     out: set[str] = set()
-    out.update(f[0] for f in ents.functions)
+    out.update(f.name for f in ents.functions)
     out.update(c[0] for c in ents.calls)
     out.update(a[0] for a in ents.assigns)
     out.update(x[0] for x in ents.passes)
     out.update(ents.indirect)
-    out.update(s[0] for s in ents.structs)
+    out.update(s.name for s in ents.structs)
     for e in ents.enums:
-        if e[0]:
-            out.add(e[0])
-        out.update(c for c, _ in e[3])
-    out.update(t[0] for t in ents.typedefs)
-    out.update(map(global_key, ents.globals))
+        if e.name:
+            out.add(e.name)
+        out.update(c for c, _ in e.constants)
+    out.update(t.name for t in ents.typedefs)
+    out.update(g.key for g in ents.globals)
     for p in ents.profiles:
         key = profile_key(p, seg_of)
         out.update(x for x in (key, p.get("instance_struct")) if x)

@@ -228,6 +228,43 @@ def _record(r: tuple, texts: Texts) -> Record:
     return Record(*r[:6], tuple(Field(*f) for f in r[6]), r[7], r[8], texts.span(r[4], r[7], r[8]))
 
 
+def _body(e: Ents, name: str, body: list[tuple], param_sets: dict[int, dict[str, list]]) -> None:
+    """What a function's body does (``cwalk.BodyFact``s): calls, indirect calls, functions it
+    passes and stores; a store of one of its parameters is noted in ``param_sets``."""
+    n_ind = 0
+    for typ, target, extra, line in body:
+        if typ == "C":
+            e.calls.append((name, target, 1, line))
+            for o in extra:
+                e.runtime_objects.append((name, target, o))
+        elif typ == "I":
+            n_ind += 1
+        elif typ == "P":
+            e.passes.append((name, target, *extra, line))
+        elif target.startswith("@"):
+            param_sets.setdefault(id(e), {}).setdefault(name, []).append(
+                (int(target[1:]), *extra))
+        else:
+            e.assigns.append((name, target, *extra, line, ""))
+    if n_ind:
+        e.indirect[name] = e.indirect.get(name, 0) + n_ind
+
+
+def _typedef(e: Ents, td: tuple, anon: tuple | None, seen_records: set[str], texts: Texts) -> None:
+    """A typedef, with the anonymous struct or enum it defines (that enum replaces the
+    anonymous one already filed at its line)."""
+    if anon is not None:
+        if anon[0] == "R":
+            if td[0] not in seen_records:
+                seen_records.add(td[0])
+                e.structs.append(_record(anon[1], texts))
+        else:
+            line = anon[1][2]
+            e.enums = [x for x in e.enums if not (x.name == "" and x.line == line)]
+            e.enums.append(Enum(*anon[1]))
+    e.typedefs.append(Typedef(*td))
+
+
 def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: list[str],
           tu: ci.TranslationUnit, texts: Texts) -> None:
     """Sort ``c_decls`` entries into the record: the main file's and each walked header's."""
@@ -248,25 +285,8 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
         if kind == "F":
             fn = d[4]
             if d[3]:
-                name = fn[0]
                 e.functions.append(Function(*fn, texts.span(fn[4], fn[10], fn[11])))
-                n_ind = 0
-                for typ, target, extra, line in d[5]:
-                    if typ == "C":
-                        e.calls.append((name, target, 1, line))
-                        for o in extra:
-                            e.runtime_objects.append((name, target, o))
-                    elif typ == "I":
-                        n_ind += 1
-                    elif typ == "P":
-                        e.passes.append((name, target, *extra, line))
-                    elif target.startswith("@"):
-                        param_sets.setdefault(id(e), {}).setdefault(name, []).append(
-                            (int(target[1:]), *extra))
-                    else:
-                        e.assigns.append((name, target, *extra, line, ""))
-                if n_ind:
-                    e.indirect[name] = e.indirect.get(name, 0) + n_ind
+                _body(e, fn[0], d[5], param_sets)
             elif not (is_main and fn[0] in main_defs):  # a forward declaration
                 e.functions.append(Function(*fn, None))
         elif kind == "S":
@@ -276,17 +296,7 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
         elif kind == "E":
             e.enums.append(Enum(*d[3]))
         elif kind == "T":
-            td, anon = d[3], d[4]
-            if anon is not None:
-                if anon[0] == "R":
-                    if td[0] not in seen_records:
-                        seen_records.add(td[0])
-                        e.structs.append(_record(anon[1], texts))
-                else:
-                    line = anon[1][2]
-                    e.enums = [x for x in e.enums if not (x.name == "" and x.line == line)]
-                    e.enums.append(Enum(*anon[1]))
-            e.typedefs.append(Typedef(*td))
+            _typedef(e, d[3], d[4], seen_records, texts)
         elif kind == "V":
             g = d[3]
             e.globals.append(Global(*g, texts.span(g[2], g[7], g[8]) if g[9] and d[4] else None))

@@ -142,29 +142,44 @@ def resolve(symbols: list[RawSymbol], names: GraphNames | None,
             orders: dict[str, list[str]] | None = None) -> list[RawSymbol]:
     """Keep the symbols the checks accept, with a kind, a segment and a size. ``orders``:
     each version's sources in link order, to match list names renamed since."""
-    kept: list[RawSymbol] = []
-    seg_index = {v: _segment_index(rows) for v, rows in segments.items()}
     if names is not None and orders:
         _renames(symbols, names, orders, report)
-    for s in symbols:
-        if names is not None:
-            gkind = names.kind_of(s.name)
-            if gkind is None or (s.kind is not None and s.kind != gkind):
-                why = "" if gkind is None else f", a {gkind} in the graph"
-                report.not_in_graph.setdefault(s.source, Rejects()).add(
-                    f"{s.name} ({s.origin}{why})")
-                continue
-            s.kind = gkind
-            if not names.in_version(gkind, s.name, s.version):
-                report.not_in_version.add(f"{s.name} not in {s.version} ({s.origin})")
-                continue
-        elif s.kind is None:
-            report.not_in_graph.setdefault(s.source, Rejects()).add(
-                f"{s.name} ({s.origin}: kind unknown without the C facts)")
-            continue
-        kept.append(s)
+    kept = _without_aliases([s for s in symbols if _known(s, names, report)], report)
+    seg_index = {v: _segment_index(rows) for v, rows in segments.items()}
+    out = [s for s in kept if _placed(s, names, segments, seg_index, report)]
+    if names is not None:
+        for s in out:
+            if s.size is None and s.kind == "Global":
+                s.size = names.global_size(s.key or s.name, s.version)
+    # Every address a source gives bounds the symbol before it, even when its name was
+    # rejected (renamed since, or an alias): a symbol starts there all the same.
+    _sizes(out, segments, [(s.version, s.address) for s in symbols])
+    return _conflicts(out, report)
 
-    # Aliases: several functions at one address of one list.
+
+def _known(s: RawSymbol, names: GraphNames | None, report: AddressesReport) -> bool:
+    """Is the symbol a function or global the C facts have in its version? (Its kind is then
+    theirs.) Without the C facts, a symbol whose list gives no kind is not kept."""
+    if names is not None:
+        gkind = names.kind_of(s.name)
+        if gkind is None or (s.kind is not None and s.kind != gkind):
+            why = "" if gkind is None else f", a {gkind} in the graph"
+            report.not_in_graph.setdefault(s.source, Rejects()).add(
+                f"{s.name} ({s.origin}{why})")
+            return False
+        s.kind = gkind
+        if not names.in_version(gkind, s.name, s.version):
+            report.not_in_version.add(f"{s.name} not in {s.version} ({s.origin})")
+            return False
+    elif s.kind is None:
+        report.not_in_graph.setdefault(s.source, Rejects()).add(
+            f"{s.name} ({s.origin}: kind unknown without the C facts)")
+        return False
+    return True
+
+
+def _without_aliases(kept: list[RawSymbol], report: AddressesReport) -> list[RawSymbol]:
+    """Aliases: several functions at one address of one list (all of them are dropped)."""
     by_addr: dict[tuple[str, str, int], list[RawSymbol]] = defaultdict(list)
     for s in kept:
         if s.kind == "Function":
@@ -176,42 +191,37 @@ def resolve(symbols: list[RawSymbol], names: GraphNames | None,
                 f"{' / '.join(sorted({g.name for g in group}))} at 0x{addr:08X} "
                 f"({source}, {version})")
             dropped.update(id(g) for g in group)
-    kept = [s for s in kept if id(s) not in dropped]
+    return [s for s in kept if id(s) not in dropped]
 
-    # Segment check: a function must lie in its file's segment.
-    out: list[RawSymbol] = []
-    for s in kept:
-        idx = seg_index.get(s.version)
-        seg = segment_at(idx, s.address) if idx else None
-        if s.segment is None and seg is not None:
-            s.segment = seg.name
-        if names is not None and s.kind == "Global":
-            s.key = names.global_key(s.name, s.version, seg.name if seg is not None else None)
-            if s.key is None:
-                report.ambiguous_statics.add(
-                    f"{s.name} at 0x{s.address:08X}: a static of "
-                    f"{len(names.global_keys_in(s.name, s.version))} files, none or several "
-                    f"in segment {seg.name if seg is not None else '?'} ({s.origin})")
-                continue
-        want = names.segment_of.get(s.name) if names is not None and s.kind == "Function" else None
-        # Only overlays are checked: a file's static segment can differ between versions
-        # (libc is in boot in debug ROMs, in code in retail ones) and the C facts hold one.
-        overlay = want is not None and seg is not None and (
-            want.startswith("ovl_") or seg.name.startswith("ovl_"))
-        if overlay and idx and seg.name != want and any(
-                r.name == want and r.vram is not None for r in segments.get(s.version, [])):
-            report.outside_segment.add(f"{s.name} at 0x{s.address:08X} is in {seg.name}, its file "
-                                       f"is in {want} ({s.origin})")
-            continue
-        out.append(s)
-    if names is not None:
-        for s in out:
-            if s.size is None and s.kind == "Global":
-                s.size = names.global_size(s.key or s.name, s.version)
-    # Every address a source gives bounds the symbol before it, even when its name was
-    # rejected (renamed since, or an alias): a symbol starts there all the same.
-    _sizes(out, segments, [(s.version, s.address) for s in symbols])
-    return _conflicts(out, report)
+
+def _placed(s: RawSymbol, names: GraphNames | None, segments: dict[str, list[SegmentRow]],
+            seg_index: dict[str, tuple[list[int], list[SegmentRow]]],
+            report: AddressesReport) -> bool:
+    """The segment at the symbol's address (a global's key with it: a static is its file's);
+    a function must lie in its file's segment."""
+    idx = seg_index.get(s.version)
+    seg = segment_at(idx, s.address) if idx else None
+    if s.segment is None and seg is not None:
+        s.segment = seg.name
+    if names is not None and s.kind == "Global":
+        s.key = names.global_key(s.name, s.version, seg.name if seg is not None else None)
+        if s.key is None:
+            report.ambiguous_statics.add(
+                f"{s.name} at 0x{s.address:08X}: a static of "
+                f"{len(names.global_keys_in(s.name, s.version))} files, none or several "
+                f"in segment {seg.name if seg is not None else '?'} ({s.origin})")
+            return False
+    want = names.segment_of.get(s.name) if names is not None and s.kind == "Function" else None
+    # Only overlays are checked: a file's static segment can differ between versions
+    # (libc is in boot in debug ROMs, in code in retail ones) and the C facts hold one.
+    overlay = want is not None and seg is not None and (
+        want.startswith("ovl_") or seg.name.startswith("ovl_"))
+    if overlay and idx and seg.name != want and any(
+            r.name == want and r.vram is not None for r in segments.get(s.version, [])):
+        report.outside_segment.add(f"{s.name} at 0x{s.address:08X} is in {seg.name}, its file "
+                                   f"is in {want} ({s.origin})")
+        return False
+    return True
 
 
 def _sizes(symbols: list[RawSymbol], segments: dict[str, list[SegmentRow]],

@@ -253,32 +253,17 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
     """
     facts = Facts()
     report = AssetsReport()
-    objects_by_segment = objects_by_segment or {}
-    scenes_by_segment = scenes_by_segment or {}
+    owners = _Owners(objects_by_segment or {}, scenes_by_segment or {})
     listed = bool(uses)
     order = {v: i for i, v in enumerate(versions)}
     # asset id -> [(versions, offset, XmlAsset, XmlFile)]
     seen: dict[str, list[tuple[list[str], int | None, XmlAsset, XmlFile]]] = defaultdict(list)
-    file_versions: dict[str, set[str]] = defaultdict(set)
-    file_meta: dict[str, XmlFile] = {}
-    xml_of_file: dict[str, set[str]] = defaultdict(set)
+    files_seen = _Files()
 
     for path in sorted(xml_root.rglob("*.xml")):
         rel = f"{rel_prefix}/{path.relative_to(xml_root).as_posix()}"
         report.files += 1
-        files, problems = parse_xml_file(path, rel)
-        if last_good is not None:
-            if not files and any(p.message.startswith("malformed") for p in problems):
-                kept = last_good.recall(rel)
-                if kept is not None:
-                    files, _ = parse_xml_file(kept, rel)
-                    n = sum(len(f.assets) for f in files)
-                    problems[0].message += f"; its {n} assets from the last good copy were kept"
-                else:
-                    problems[0].message += "; no earlier good copy: its assets are missing"
-            elif files:
-                last_good.remember(path, rel)
-        report.problems.extend(problems)
+        files = _read_xml(path, rel, last_good, report)
         if not files:
             continue
         report.asset_files += 1
@@ -288,19 +273,80 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
             continue
         facts.node("File", path=rel, kind="asset_xml")
         for xf in files:
-            file_meta.setdefault(xf.name, xf)
-            xml_of_file[xf.name].add(rel)
-            file_versions[xf.name].update(in_versions)
-            patterns = sorted({a.pattern for a in xf.assets if a.pattern})
-            groups: dict[tuple[bool, ...], list[str]] = defaultdict(list)
-            for v in in_versions:
-                groups[tuple(_matches(p, v) for p in patterns)].append(v)
-            for sig, vs_of_sig in groups.items():
-                present = [a for a in xf.assets
-                           if a.pattern is None or sig[patterns.index(a.pattern)]]
-                for a, off in layout(present):
-                    seen[f"{xf.name}/{a.name}"].append((vs_of_sig, off, a, xf))
+            files_seen.add(xf, rel, in_versions)
+            _file_assets(xf, in_versions, seen)
 
+    _assets(facts, seen, order, default_version, owners)
+    report.assets = len(seen)
+
+    # Skeleton limb counts: the limbs of the file, where it has a single skeleton.
+    _limb_counts(facts, files_seen.meta)
+
+    for name, xf in files_seen.meta.items():
+        vs = sorted(files_seen.versions[name], key=lambda v: order[v])
+        _owner_facts(facts, report, name, xf, vs, sorted(files_seen.xml_of[name]), owners)
+    return facts, report
+
+
+@dataclass
+class _Owners:
+    """Spec segment names (the XML File names) -> the Object and Scene enums of the tables."""
+    objects: dict[str, str]
+    scenes: dict[str, str]
+
+
+@dataclass
+class _Files:
+    """Each XML ``<File>`` (by name): its first description, its versions, the XMLs with it."""
+    meta: dict[str, XmlFile] = field(default_factory=dict)
+    versions: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    xml_of: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, xf: XmlFile, rel: str, in_versions: list[str]) -> None:
+        self.meta.setdefault(xf.name, xf)
+        self.xml_of[xf.name].add(rel)
+        self.versions[xf.name].update(in_versions)
+
+
+def _read_xml(path: Path, rel: str, last_good: LastGood | None, report: AssetsReport
+              ) -> list[XmlFile]:
+    """The ``<File>``s of one XML; a malformed one's last good copy stands in for it (its
+    problems reported either way)."""
+    files, problems = parse_xml_file(path, rel)
+    if last_good is not None:
+        if not files and any(p.message.startswith("malformed") for p in problems):
+            kept = last_good.recall(rel)
+            if kept is not None:
+                files, _ = parse_xml_file(kept, rel)
+                n = sum(len(f.assets) for f in files)
+                problems[0].message += f"; its {n} assets from the last good copy were kept"
+            else:
+                problems[0].message += "; no earlier good copy: its assets are missing"
+        elif files:
+            last_good.remember(path, rel)
+    report.problems.extend(problems)
+    return files
+
+
+def _file_assets(xf: XmlFile, in_versions: list[str],
+                 seen: dict[str, list[tuple[list[str], int | None, XmlAsset, XmlFile]]]) -> None:
+    """The file's assets and their offsets, per group of versions whose version patterns
+    select the same assets."""
+    patterns = sorted({a.pattern for a in xf.assets if a.pattern})
+    groups: dict[tuple[bool, ...], list[str]] = defaultdict(list)
+    for v in in_versions:
+        groups[tuple(_matches(p, v) for p in patterns)].append(v)
+    for sig, vs_of_sig in groups.items():
+        present = [a for a in xf.assets
+                   if a.pattern is None or sig[patterns.index(a.pattern)]]
+        for a, off in layout(present):
+            seen[f"{xf.name}/{a.name}"].append((vs_of_sig, off, a, xf))
+
+
+def _assets(facts: Facts, seen: dict[str, list[tuple[list[str], int | None, XmlAsset, XmlFile]]],
+            order: dict[str, int], default_version: str, owners: _Owners) -> None:
+    """An Asset per id (the default version's description), where it differs per version,
+    its XML, and the object, scene or room that has it."""
     asset_rows: list[dict] = []
     defined_in: list[dict] = []
     in_version: list[dict] = []
@@ -313,13 +359,7 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
             vs = sorted((v for g in groups_of for v in g[0]), key=order.__getitem__)
             rep_v = default_version if default_version in vs else vs[0]
             _, off, a, xf = next(g for g in groups_of if rep_v in g[0])
-            for g_vs, v_off, v_a, v_xf in groups_of:
-                diff = {k: val for k, val in v_a.attrs.items() if a.attrs.get(k) != val
-                        and k != "Offset"}
-                if v_off != off or diff or v_xf.xml_path != xf.xml_path:
-                    text = json.dumps(diff, sort_keys=True) if diff else None
-                    in_version.extend({"from": aid, "to": v, "offset": v_off,
-                                       "file": v_xf.xml_path, "text": text} for v in g_vs)
+            in_version.extend(_differences(aid, groups_of, off, a, xf))
         at = a.attrs
         asset_rows.append({"id": aid, "name": a.name, "kind": a.kind, "offset": off,
                            "file": xf.xml_path, "format": at.get("Format"),
@@ -328,52 +368,63 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
                            "extra": _extra(a), "versions": vs})
         defined_in.append({"from": aid, "to": xf.xml_path})
         owner = xf.name
-        if owner in objects_by_segment:
-            has_asset["Object"].append({"from": objects_by_segment[owner], "to": aid})
-        elif owner in scenes_by_segment:
-            has_asset["Scene"].append({"from": scenes_by_segment[owner], "to": aid})
-        elif _room_scene(owner, scenes_by_segment):
+        if owner in owners.objects:
+            has_asset["Object"].append({"from": owners.objects[owner], "to": aid})
+        elif owner in owners.scenes:
+            has_asset["Scene"].append({"from": owners.scenes[owner], "to": aid})
+        elif _room_scene(owner, owners.scenes):
             has_asset["Room"].append({"from": owner, "to": aid})
     facts.add_nodes("Asset", asset_rows)
     facts.add_rels("DEFINED_IN", "Asset", "File", defined_in)
     facts.add_rels("IN_VERSION", "Asset", "Version", in_version)
     for kind, rows in has_asset.items():
         facts.add_rels("HAS_ASSET", kind, "Asset", rows)
-    report.assets = len(seen)
 
-    # Skeleton limb counts: the limbs of the file, where it has a single skeleton.
-    _limb_counts(facts, file_meta)
 
-    for name, xf in file_meta.items():
-        vs = sorted(file_versions[name], key=lambda v: order[v])
-        if name in objects_by_segment:
-            report.objects_linked += 1
-            enum = objects_by_segment[name]
-            facts.node("Object", enum=enum, segment_number=xf.segment)
-            for xml in sorted(xml_of_file[name]):
-                facts.rel("DEFINED_IN", enum, xml, from_kind="Object", to_kind="File")
-        elif name in scenes_by_segment:
-            report.scenes_linked += 1
-            for xml in sorted(xml_of_file[name]):
-                facts.rel("DEFINED_IN", scenes_by_segment[name], xml, from_kind="Scene",
-                          to_kind="File")
-        elif (scene_enum := _room_scene(name, scenes_by_segment)) is not None:
-            report.rooms += 1
-            pos = int(name.rsplit("_", 1)[1])
-            facts.node("Room", name=name, scene=scene_enum, position=pos)
-            facts.rel("HAS_ROOM", scene_enum, name, position=pos)
-            facts.rel("IN_SEGMENT", name, name, from_kind="Room", to_kind="Segment")
-            facts.node("Segment", name=name, number=xf.segment)
-            for v in vs:
-                facts.rel("IN_VERSION", name, v, from_kind="Room", to_kind="Version")
-            for xml in sorted(xml_of_file[name]):
-                facts.rel("DEFINED_IN", name, xml, from_kind="Room", to_kind="File")
-            continue
-        else:
-            report.unowned_files.append(name)
-            continue
+def _differences(aid: str, groups_of: list[tuple[list[str], int | None, XmlAsset, XmlFile]],
+                 off: int | None, a: XmlAsset, xf: XmlFile) -> list[dict]:
+    """IN_VERSION rows for the versions whose asset differs from the representative one."""
+    out: list[dict] = []
+    for g_vs, v_off, v_a, v_xf in groups_of:
+        diff = {k: val for k, val in v_a.attrs.items() if a.attrs.get(k) != val
+                and k != "Offset"}
+        if v_off != off or diff or v_xf.xml_path != xf.xml_path:
+            text = json.dumps(diff, sort_keys=True) if diff else None
+            out.extend({"from": aid, "to": v, "offset": v_off,
+                        "file": v_xf.xml_path, "text": text} for v in g_vs)
+    return out
+
+
+def _owner_facts(facts: Facts, report: AssetsReport, name: str, xf: XmlFile, vs: list[str],
+                 xmls: list[str], owners: _Owners) -> None:
+    """What an XML ``<File>`` is: an object's or a scene's segment, or a room."""
+    if name in owners.objects:
+        report.objects_linked += 1
+        enum = owners.objects[name]
+        facts.node("Object", enum=enum, segment_number=xf.segment)
+        for xml in xmls:
+            facts.rel("DEFINED_IN", enum, xml, from_kind="Object", to_kind="File")
+    elif name in owners.scenes:
+        report.scenes_linked += 1
+        for xml in xmls:
+            facts.rel("DEFINED_IN", owners.scenes[name], xml, from_kind="Scene",
+                      to_kind="File")
+    elif (scene_enum := _room_scene(name, owners.scenes)) is not None:
+        report.rooms += 1
+        pos = int(name.rsplit("_", 1)[1])
+        facts.node("Room", name=name, scene=scene_enum, position=pos)
+        facts.rel("HAS_ROOM", scene_enum, name, position=pos)
+        facts.rel("IN_SEGMENT", name, name, from_kind="Room", to_kind="Segment")
         facts.node("Segment", name=name, number=xf.segment)
-    return facts, report
+        for v in vs:
+            facts.rel("IN_VERSION", name, v, from_kind="Room", to_kind="Version")
+        for xml in xmls:
+            facts.rel("DEFINED_IN", name, xml, from_kind="Room", to_kind="File")
+        return
+    else:
+        report.unowned_files.append(name)
+        return
+    facts.node("Segment", name=name, number=xf.segment)
 
 
 _ROOM = re.compile(r"^(?P<scene>.+)_room_(?P<n>\d+)$")

@@ -38,21 +38,9 @@ class GraphNames:
         if facts is None:
             return None
         g = cls()
-        for kind, target in (("Function", g.functions), ("Global", g.globals)):
-            for name in facts.nodes.get(kind, {}):
-                target[name] = None
-        for name in facts.nodes.get("LinkerSymbol", {}):
-            g.linker.add(name)
-            g.globals[name] = None
-            g.global_keys.setdefault(name, []).append(name)
         files = facts.nodes.get("File", {})
-        for key, row in facts.nodes.get("Global", {}).items():
-            g.global_keys.setdefault(row.get("name") or key, []).append(key)
-            seg = (files.get(row.get("file")) or {}).get("segment")
-            if seg:
-                g.segment_of[key] = seg
+        g._names(facts, files)
         in_version = facts.rels.get("IN_VERSION") or RelTable("IN_VERSION")
-        size_col = in_version.col("size")
         for kind, target in (("Function", g.functions), ("Global", g.globals),
                              ("LinkerSymbol", g.globals)):
             for f, t, _, _ in in_version.pair_rows(kind, "Version"):
@@ -60,36 +48,58 @@ class GraphNames:
                     vs = target[f]
                     target[f] = (vs or set()) | {t}
         g.version_table = in_version
-        sites: dict[tuple[str, int], list[str]] = {}
-        for key, row in facts.nodes.get("Global", {}).items():
-            if row.get("defined") and row.get("file") and row.get("line"):
-                sites.setdefault((row["file"], row["line"]), []).append(key)
-        g.aliases = {k for keys in sites.values() if len(keys) > 1 for k in keys}
-        last: dict[str, tuple[int, str]] = {}
-        for row in facts.nodes.get("Field", {}).values():
-            pos = row.get("position") or 0
-            if row.get("struct") and pos >= last.get(row["struct"], (-1, ""))[0]:
-                last[row["struct"]] = (pos, row.get("type") or "")
-        g.open_ended = {name for name, (_p, t) in last.items() if t.endswith("]")}
-        for name, row in facts.nodes.get("Global", {}).items():
-            if row.get("type"):
-                g.global_type[name] = row["type"]
-        for name, row in facts.nodes.get("Struct", {}).items():
-            if row.get("size"):
-                g.type_size.setdefault(name, {})[""] = row["size"]
-        for f, t, _, vals in in_version.pair_rows("Struct", "Version"):
-            if vals[size_col]:
-                g.type_size.setdefault(f, {})[t] = vals[size_col]
-        for name, row in facts.nodes.get("Typedef", {}).items():
-            under = _plain_type(row.get("underlying") or "")
-            if under in g.type_size and name not in g.type_size:
-                g.type_size[name] = g.type_size[under]
+        g._layouts(facts, in_version)
         defined_in = facts.rels.get("DEFINED_IN") or RelTable("DEFINED_IN")
         for f, t, _, _ in defined_in.pair_rows("Function", "File"):
             seg = (files.get(t) or {}).get("segment")
             if seg:
                 g.segment_of[f] = seg
         return g
+
+    def _names(self, facts: Any, files: dict[str, dict]) -> None:
+        """Functions, globals (by name, with their keys and segments) and linker symbols;
+        globals defined at one site under several names are aliases."""
+        for kind, target in (("Function", self.functions), ("Global", self.globals)):
+            for name in facts.nodes.get(kind, {}):
+                target[name] = None
+        for name in facts.nodes.get("LinkerSymbol", {}):
+            self.linker.add(name)
+            self.globals[name] = None
+            self.global_keys.setdefault(name, []).append(name)
+        for key, row in facts.nodes.get("Global", {}).items():
+            self.global_keys.setdefault(row.get("name") or key, []).append(key)
+            seg = (files.get(row.get("file")) or {}).get("segment")
+            if seg:
+                self.segment_of[key] = seg
+        sites: dict[tuple[str, int], list[str]] = {}
+        for key, row in facts.nodes.get("Global", {}).items():
+            if row.get("defined") and row.get("file") and row.get("line"):
+                sites.setdefault((row["file"], row["line"]), []).append(key)
+        self.aliases = {k for keys in sites.values() if len(keys) > 1 for k in keys}
+
+    def _layouts(self, facts: Any, in_version: RelTable) -> None:
+        """What the types say of sizes: structs whose last field is an array (open-ended),
+        each global's type, each struct's size (per version) and a typedef's of a struct."""
+        last: dict[str, tuple[int, str]] = {}
+        for row in facts.nodes.get("Field", {}).values():
+            pos = row.get("position") or 0
+            if row.get("struct") and pos >= last.get(row["struct"], (-1, ""))[0]:
+                last[row["struct"]] = (pos, row.get("type") or "")
+        self.open_ended = {name for name, (_p, t) in last.items() if t.endswith("]")}
+        for name, row in facts.nodes.get("Global", {}).items():
+            if row.get("type"):
+                self.global_type[name] = row["type"]
+        for name, row in facts.nodes.get("Struct", {}).items():
+            if row.get("size"):
+                self.type_size.setdefault(name, {})[""] = row["size"]
+        size_col = in_version.col("size")
+        for f, t, _, vals in in_version.pair_rows("Struct", "Version"):
+            if vals[size_col]:
+                self.type_size.setdefault(f, {})[t] = vals[size_col]
+        for name, row in facts.nodes.get("Typedef", {}).items():
+            under = _plain_type(row.get("underlying") or "")
+            if under in self.type_size and name not in self.type_size:
+                self.type_size[name] = self.type_size[under]
 
     def global_size(self, name: str, version: str) -> int | None:
         """The size of a global whose type is a struct the graph knows, in that version; None

@@ -26,6 +26,7 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ingest.c import defines as c_defines
 from ingest.c.assemble import assemble
@@ -47,6 +48,7 @@ from ingest.run.delta_state import (
     remention,
 )
 from kg.delta import Delta, diff
+from kg.facts import Facts
 
 log = logging.getLogger(__name__)
 
@@ -96,18 +98,7 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
                     recs[k] = rec
         return True
 
-    order = sorted(state.versions, key=lambda cv: (not cv.v.is_default, cv.v.ordinal))
-    extra = set(state.extra_keys)
-    # the records that read an edited file (header-only parses aside: only their headers
-    # are used), each made again with the flags of the first version that used it
-    readers = [state.keys[i] for i in sorted({i for rel in edited
-                                              for i in state.mentions.get(rel, ())})]
-    made_by: dict[str, CVersion] = {}
-    for cv in order:
-        mine = set(cv.keys)
-        for k in readers:
-            if k in mine and k not in extra:
-                made_by.setdefault(k, cv)
+    made_by = _made_by(state, edited)
     if not load(list(made_by)):
         return None
     t_load = time.perf_counter()
@@ -127,42 +118,9 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
     for k, new in fresh.items():
         seg_of = {t.path: t.segment for t in made_by[k].spec.tus}
         names |= names_in(recs[k].main, seg_of) | names_in(new.main, seg_of)
-    # the edited files' define sites (same directives, so only their lines can move)
-    new_scan = c_defines.DefineScan(sites={}, headers=state.dscan.headers,
-                                    blocks=dict(state.dscan.blocks),
-                                    problems=dict(state.dscan.problems))
-    edited_sites: dict[str, list[c_defines.DefineSite]] = {}
-    for rel in edited:
-        try:
-            text = (root / rel).read_bytes().decode("utf-8", "replace")
-        except OSError:
-            return None
-        edited_sites[rel] = c_defines.scan_file(text, rel)
-        # (same directives: the same branches, their lines may have moved)
-        blocks, problems = scan_blocks(text)
-        for part, got in ((new_scan.blocks, blocks), (new_scan.problems, problems)):
-            if got:
-                part[rel] = got
-            else:
-                part.pop(rel, None)
-    for name, sites in state.dscan.sites.items():
-        if not any(s.file in edited_sites for s in sites):
-            new_scan.sites[name] = sites
-            continue
-        names.add(name)
-        # the n-th site of ``name`` in an edited file becomes that file's n-th one now
-        now = {rel: [x for x in got if x.name == name] for rel, got in edited_sites.items()}
-        seen: dict[str, int] = {}
-        out: list[c_defines.DefineSite] = []
-        for s in sites:
-            if s.file in now:
-                i = seen.get(s.file, 0)
-                seen[s.file] = i + 1
-                if i < len(now[s.file]):
-                    out.append(now[s.file][i])
-            else:
-                out.append(s)
-        new_scan.sites[name] = out
+    new_scan = _rescan_defines(root, state.dscan, edited, names)
+    if new_scan is None:
+        return None
 
     # every record that mentions one of those names (as an entity or an edge's end)
     needed = {i for n in names for i in state.mentions.get(n, ())}
@@ -190,14 +148,7 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
                      file_versions_of=state.file_versions, narrowed=narrowed)
     delta = diff(before, after)
     _edges_into_added(delta, cache_dir)
-    pattern_state = None
-    mined = patterns.delta_facts(cache_dir, after, edited)
-    if mined is not None:
-        pdelta = diff(mined[0], mined[1])
-        pattern_state = mined[2]
-        for part in ("upsert_nodes", "delete_nodes", "upsert_rels", "delete_rels"):
-            getattr(delta, part).update(getattr(pdelta, part))
-        delta.added_nodes |= pdelta.added_nodes
+    pattern_state = _add_patterns(delta, cache_dir, after, edited)
     log.info("C delta: %d records to re-parse (%.2fs), %d parsed (%.2fs), %d names, %d records "
              "(%.2fs), assembled and diffed (%.2fs)", len(made_by), t_load - t0, len(fresh),
              t_parse - t_load, len(names), len(recs), t_more - t_parse,
@@ -218,6 +169,78 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
                                                       if r in new_scan.problems}))
     return CDelta(delta, overlay, list(fresh.values()), parsed, len(names),
                   time.perf_counter() - t0, failed, pattern_state, notes)
+
+
+def _made_by(state: CState, edited: list[str]) -> dict[str, CVersion]:
+    """The records that read an edited file (header-only parses aside: only their headers
+    are used), each to be made again with the flags of the first version that used it."""
+    order = sorted(state.versions, key=lambda cv: (not cv.v.is_default, cv.v.ordinal))
+    extra = set(state.extra_keys)
+    readers = [state.keys[i] for i in sorted({i for rel in edited
+                                              for i in state.mentions.get(rel, ())})]
+    made_by: dict[str, CVersion] = {}
+    for cv in order:
+        mine = set(cv.keys)
+        for k in readers:
+            if k in mine and k not in extra:
+                made_by.setdefault(k, cv)
+    return made_by
+
+
+def _rescan_defines(root: Path, dscan: c_defines.DefineScan, edited: list[str], names: set[str]
+                    ) -> c_defines.DefineScan | None:
+    """The define scan with the edited files' define sites and ``#if`` blocks read again
+    (same directives, so only their lines can move); the macros defined there join ``names``.
+    None when an edited file cannot be read."""
+    new_scan = c_defines.DefineScan(sites={}, headers=dscan.headers, blocks=dict(dscan.blocks),
+                                    problems=dict(dscan.problems))
+    edited_sites: dict[str, list[c_defines.DefineSite]] = {}
+    for rel in edited:
+        try:
+            text = (root / rel).read_bytes().decode("utf-8", "replace")
+        except OSError:
+            return None
+        edited_sites[rel] = c_defines.scan_file(text, rel)
+        # (same directives: the same branches, their lines may have moved)
+        blocks, problems = scan_blocks(text)
+        for part, got in ((new_scan.blocks, blocks), (new_scan.problems, problems)):
+            if got:
+                part[rel] = got
+            else:
+                part.pop(rel, None)
+    for name, sites in dscan.sites.items():
+        if not any(s.file in edited_sites for s in sites):
+            new_scan.sites[name] = sites
+            continue
+        names.add(name)
+        # the n-th site of ``name`` in an edited file becomes that file's n-th one now
+        now = {rel: [x for x in got if x.name == name] for rel, got in edited_sites.items()}
+        seen: dict[str, int] = {}
+        out: list[c_defines.DefineSite] = []
+        for s in sites:
+            if s.file in now:
+                i = seen.get(s.file, 0)
+                seen[s.file] = i + 1
+                if i < len(now[s.file]):
+                    out.append(now[s.file][i])
+            else:
+                out.append(s)
+        new_scan.sites[name] = out
+    return new_scan
+
+
+def _add_patterns(delta: Delta, cache_dir: Path, after: Facts, edited: list[str]
+                  ) -> dict[str, Any] | None:
+    """The pattern miner's change (its edited actors mined again) added to ``delta``; the
+    miner's new state, or None when it keeps none."""
+    mined = patterns.delta_facts(cache_dir, after, edited)
+    if mined is None:
+        return None
+    pdelta = diff(mined[0], mined[1])
+    for part in ("upsert_nodes", "delete_nodes", "upsert_rels", "delete_rels"):
+        getattr(delta, part).update(getattr(pdelta, part))
+    delta.added_nodes |= pdelta.added_nodes
+    return mined[2]
 
 
 def _parse_all(jobs: dict[str, Job]) -> dict[str, TURecord]:

@@ -122,7 +122,7 @@ class RecordCache:
 
 class FileMemo:
     """Per-file results remembered by (size, mtime_ns) in one pickle: a rescan after an edit
-    computes only the edited files (the way ``tu_keys`` keeps its file index).
+    computes only the edited files (the way ``ingest.c.plan.keys`` keeps its file index).
 
         memo = FileMemo(cache_dir / "x.pkl", "x-1")   # tag: bump when ``compute`` changes
         v = memo.get(path, os.stat(path), compute)    # compute(path) when new or changed

@@ -143,7 +143,7 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     at once with ``report.unchanged``; when only ``.c`` bodies changed, applies the C delta
     in place (``report.delta``); ``force`` rebuilds anyway. ``graph_id`` names the store's
     current graph (the embedded store's CURRENT file), so those checks need not open it;
-    ``cli`` (``run_state.cli_key``) is remembered for the CLI's no-op fast path;
+    ``cli`` (``ingest.run.state.cli_key``) is remembered for the CLI's no-op fast path;
     ``stage`` (``kg.store.stager_for``): the store stages
     a new graph without being open, so the sources, the merge and the staging run in a
     child process (``ingest.run.forked``) and this one only loads the result with the store's

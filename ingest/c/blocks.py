@@ -1,9 +1,9 @@
 """The ``#if`` regions of a source file: every branch of every ``#if``/``#ifdef``/``#ifndef``
 block with its ``#elif``/``#else`` siblings (file, lines, condition text, nesting), read by
-the define scan (``c_defines``) from the same pass over ``include/`` and ``src/``.
+the define scan (``ingest.c.defines``) from the same pass over ``include/`` and ``src/``.
 
 Which versions compile a branch is not decided here: each parse records the ranges its
-preprocessor skipped (``c_extract``), and ``c_assemble`` marks a branch live in a version when
+preprocessor skipped (``ingest.c.extract``), and ``ingest.c.assemble`` marks a branch live in a version when
 that version's parse of the file did not skip it (``live_versions``).
 
 An include guard (``#ifndef X_H`` / ``#define X_H`` ... ``#endif`` around the whole file) is
@@ -41,7 +41,7 @@ class Branch:
     span: int = 1
     # its block holds nothing but #defines (and nested blocks of them): the TU keys leave
     # such a block's outcome out when nothing uses what it defines, so versions that share a
-    # parse may differ on it (``c_code.Liveness`` asks the defines probe instead)
+    # parse may differ on it (``ingest.c.code.Liveness`` asks the defines probe instead)
     defines_only: bool = False
 
     def __reduce__(self) -> tuple:

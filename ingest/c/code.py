@@ -1,11 +1,11 @@
-"""The code itself as facts (``c_assemble`` calls these): which ``#if`` branches each version
+"""The code itself as facts (``ingest.c.assemble`` calls these): which ``#if`` branches each version
 compiles, a definition's text as a version compiles it, ``VersionBlock`` nodes, the wiring
 edges (``ASSIGNS``, ``PASSES``, ``REFERS_TO``) and which extern names are linker symbols.
 
 Liveness comes from the parses themselves: every record keeps the ranges its preprocessor
 skipped (``Ents.skipped``); a version's ranges for a file are those of the records (main
 files) or the header key (headers) that version used. A branch is live in a version when
-the version reads the file and did not skip the branch (``c_blocks.dead``).
+the version reads the file and did not skip the branch (``ingest.c.blocks.dead``).
 """
 
 from __future__ import annotations

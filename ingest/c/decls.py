@@ -1,4 +1,4 @@
-"""What each top-level declaration of a parse yields, as plain tuples (``c_extract`` files them).
+"""What each top-level declaration of a parse yields, as plain tuples (``ingest.c.extract`` files them).
 
 Two ways to the same entries: ``python_decls`` asks libclang through the Python bindings,
 cursor by cursor and property by property (several us per call: ~10 ms per TU);
@@ -12,7 +12,7 @@ call. Entries, in cursor order (``fi`` = the cursor's file index, ``i`` = its in
     ("T", fi, i, typedef, anon)   anon: None, ("R", record) or ("E", enum) it defines
     ("V", fi, i, global, defined) see _global
 
-Functions, records and globals carry the first and last line of their extent; ``c_extract``
+Functions, records and globals carry the first and last line of their extent; ``ingest.c.extract``
 adds the text of those lines (a definition's source as written).
 
 Entries are tuples all the way down (hashable: the run holds one object for the equal
@@ -273,7 +273,7 @@ def _native_enum(name: str, rel: str, line: str, consts: str) -> tuple:
 
 
 def _native_calls(s: str) -> list[tuple]:
-    """``ootkg_calls`` items (FS fields, GS items) as ``cwalk.BodyFact`` tuples."""
+    """``ootkg_calls`` items (FS fields, GS items) as ``ingest.c.walk.BodyFact`` tuples."""
     from ingest.c.walk import body_fact
 
     return [body_fact(item.split(FS)) for item in s.split(GS)] if s else []

@@ -1,5 +1,5 @@
-"""``Define`` facts from the define scan (``c_defines``) and each version's probe: which
-definition of a macro each version compiles (``c_assemble`` calls this)."""
+"""``Define`` facts from the define scan (``ingest.c.defines``) and each version's probe: which
+definition of a macro each version compiles (``ingest.c.assemble`` calls this)."""
 
 from __future__ import annotations
 

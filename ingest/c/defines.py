@@ -66,7 +66,7 @@ class DefineSite:
 class DefineScan:
     sites: dict[str, list[DefineSite]] = field(default_factory=dict)  # name -> in scan order
     headers: list[str] = field(default_factory=list)  # include/ headers the probe includes
-    # checkout-relative file -> its #if branches (``c_blocks``), and what was wrong with them
+    # checkout-relative file -> its #if branches (``ingest.c.blocks``), and what was wrong with them
     blocks: dict[str, tuple[Branch, ...]] = field(default_factory=dict)
     problems: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -2,11 +2,11 @@
 
 ``extract_tu(job) -> TURecord``: parse the TU with bodies, walk its top-level
 declarations once, and return plain tuples (picklable, cacheable, version-free):
-functions (definitions and prototypes), call edges (natively, see ``cwalk``),
+functions (definitions and prototypes), call edges (natively, see ``ingest.c.walk``),
 structs/unions with MIPS sizes/alignments and field offsets, enums, typedefs,
 globals, actor/effect profiles (evaluated through libclang, not regex),
 ``#include "assets/objects/..."`` lines and the parse's diagnostics. What each
-declaration yields comes from ``c_decls`` (natively, in one call per TU, when the
+declaration yields comes from ``ingest.c.decls`` (natively, in one call per TU, when the
 helper is built); this module files it under the main file or its header.
 
 Header declarations are reported once per worker and header: ``covered`` keeps
@@ -224,12 +224,12 @@ def extract_tu(job: Job) -> TURecord:
 
 
 def _record(r: tuple, texts: Texts) -> Record:
-    """A ``c_decls`` record tuple with its fields, named, and its text."""
+    """A ``ingest.c.decls`` record tuple with its fields, named, and its text."""
     return Record(*r[:6], tuple(Field(*f) for f in r[6]), r[7], r[8], texts.span(r[4], r[7], r[8]))
 
 
 def _body(e: Ents, name: str, body: list[tuple], param_sets: dict[int, dict[str, list]]) -> None:
-    """What a function's body does (``cwalk.BodyFact``s): calls, indirect calls, functions it
+    """What a function's body does (``ingest.c.walk.BodyFact``s): calls, indirect calls, functions it
     passes and stores; a store of one of its parameters is noted in ``param_sets``."""
     n_ind = 0
     for typ, target, extra, line in body:
@@ -267,7 +267,7 @@ def _typedef(e: Ents, td: tuple, anon: tuple | None, seen_records: set[str], tex
 
 def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: list[str],
           tu: ci.TranslationUnit, texts: Texts) -> None:
-    """Sort ``c_decls`` entries into the record: the main file's and each walked header's."""
+    """Sort ``ingest.c.decls`` entries into the record: the main file's and each walked header's."""
     for fi in dict.fromkeys(top.file_of):  # headers in the order the parse reaches them
         if want[fi] == 1:
             rec.headers.setdefault(rels[fi], Ents())

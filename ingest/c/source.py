@@ -6,7 +6,7 @@ Interface: ``c_source(ctx: IngestContext) -> Facts`` (the pipeline's first sourc
 How the work is cut down (``extract_all``):
 - each version's TU list comes from its spec, its asset stubs from the XML (in the workers);
 - a TU's own code (its functions, calls, profiles) is keyed by the outcomes of its own
-  ``#if``s and of the header ``#if`` blocks it refers to (``tu_keys.main_parts``), so
+  ``#if``s and of the header ``#if`` blocks it refers to (``ingest.c.plan.keys.main_parts``), so
   versions that differ only in unrelated headers share one parse; TUs that define a struct
   fall back to the full key (their layout follows header types);
 - every header is walked once per *header key* (its include closure's contents and #if

@@ -1,6 +1,6 @@
 """What a parse records besides declarations: the text of the files its entities are in (as
 read for the parse), and the ``#if`` ranges its preprocessor skipped, filed with the entities
-they go with (``c_extract`` calls these; ``c_code`` reads what they record)."""
+they go with (``ingest.c.extract`` calls these; ``ingest.c.code`` reads what they record)."""
 
 from __future__ import annotations
 

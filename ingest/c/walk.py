@@ -6,7 +6,7 @@ facts of a body, ``BodyFact`` tuples in source order), ``toplevel(tu)`` (the top
 cursors with their files), ``includes(tu)``, ``skipped(tu)`` (the lines each file's inactive
 ``#if`` branches span, with the parse's detailed preprocessing record) and
 ``describe(top, want)`` (every wanted declaration as text, decoded by
-``c_decls.native_decls``). Without a compiler (or with ``OOTKG_NO_NATIVE=1``) the same
+``ingest.c.decls.native_decls``). Without a compiler (or with ``OOTKG_NO_NATIVE=1``) the same
 functions come from the Python bindings (30x slower) and ``describe`` is None.
 
 A body fact is ``(kind, name, extra, line)``:
@@ -234,7 +234,7 @@ class Helpers:
     """``calls(function cursor)``, ``toplevel(tu)``, ``includes(tu)`` (the names of the files
     it includes, as ``TranslationUnit.get_includes``), ``skipped(tu)`` ((file, first line,
     last line) of every inactive ``#if`` branch the parse skipped) and ``describe(top,
-    want)``: the ``ootkg_describe`` text (see ``c_decls``), None without the native helper."""
+    want)``: the ``ootkg_describe`` text (see ``ingest.c.decls``), None without the native helper."""
     calls: Callable[[ci.Cursor], list[Call]]
     toplevel: Callable[[ci.TranslationUnit], TopLevel]
     includes: Callable[[ci.TranslationUnit], list[str]]

@@ -114,7 +114,7 @@ class GraphNames:
         return sizes.get(version, sizes.get(""))
 
     def link_order(self, version: str, units: list[str]) -> list[str | None]:
-        """The version's defined functions in link order (``symbol_renames.link_order``)."""
+        """The version's defined functions in link order (``ingest.domain.symbols.renames.link_order``)."""
         from ingest.domain.symbols.renames import link_order
 
         by_file: dict[str, list[tuple[int, str]]] = {}

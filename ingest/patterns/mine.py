@@ -1,4 +1,4 @@
-"""The pattern database: idioms mined from what the actors do (``pattern_features``).
+"""The pattern database: idioms mined from what the actors do (``ingest.patterns.features``).
 
 Mining, not listing: every item at least ``min_support`` actors have is an *anchor*. Its
 pattern is the anchor plus, strongest first, the items that go with it both ways (the mean of

@@ -1,8 +1,8 @@
 """The C delta path: after edits confined to ``.c`` bodies, re-parse just the edited TUs and
 change just the affected part of the graph.
 
-When it applies (``c_delta_state.plan_delta`` says why not otherwise): the last run's state
-(``c_delta_state.CState``) is there, the
+When it applies (``ingest.run.delta_state.plan_delta`` says why not otherwise): the last run's state
+(``ingest.run.delta_state.CState``) is there, the
 only changed inputs are existing ``.c`` files, and none of their preprocessor directives
 changed (``#if``/``#include``/``#define`` lines decide the record keys, the define sites
 and the ``#if`` probe, so with them unchanged every key and every other record stands).
@@ -20,10 +20,8 @@ parses and a filtered assembly.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import time
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,7 @@ from ingest.c.records import TURecord, VersionData
 from ingest.cache import RecordCache, gc_paused
 from ingest.checkout.checkout import Checkout
 from ingest.patterns import mine as patterns
+from ingest.run import forked
 from ingest.run.delta_state import (
     CState,
     CVersion,
@@ -245,16 +244,19 @@ def _add_patterns(delta: Delta, cache_dir: Path, after: Facts, edited: list[str]
 
 def _parse_all(jobs: dict[str, Job]) -> dict[str, TURecord]:
     """Every job's record, in ``jobs``' order; with two or more, half are parsed in a forked
-    process meanwhile (an edited file is parsed once per group of versions: 7 times for 16,
-    ~0.12 s each here). The fork inherits the loaded libclang, so it starts in ~10 ms."""
+    child meanwhile (``ingest.run.forked``; an edited file is parsed once per group of
+    versions: 7 times for 16, ~0.12 s each here). The fork inherits the loaded libclang, so it
+    starts in ~10 ms."""
     keys = list(jobs)
-    if len(keys) < 2 or "fork" not in mp.get_all_start_methods():
-        return {k: extract_tu(jobs[k]) for k in keys}
     theirs = keys[1::2]
-    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as ex:
-        pending = ex.map(extract_tu, [jobs[k] for k in theirs])
-        out = {k: extract_tu(jobs[k]) for k in keys[0::2]}
-        out.update(zip(theirs, pending, strict=True))
+
+    def parse_theirs(_progress: forked.ProgressFn) -> list[TURecord]:
+        return [extract_tu(jobs[k]) for k in theirs]
+
+    child = forked.start(parse_theirs) if len(keys) >= 2 else None
+    out = {k: extract_tu(jobs[k]) for k in (keys[0::2] if child is not None else keys)}
+    if child is not None:
+        out.update(zip(theirs, child.result(), strict=True))
     return {k: out[k] for k in keys}
 
 

@@ -1,5 +1,15 @@
-"""The heavy middle of a full ingest in a forked child process, so that it leaves nothing in
-the process that then builds the store.
+"""The one way ingest runs a function of its own process in a child: ``fork``, the answer
+(and progress) pickled back through a pipe. Two users:
+
+- the heavy middle of a full ingest (``run``), so that it leaves nothing in the process that
+  then builds the store;
+- the C delta's second parser (``start``, then ``Child.result``): half of an edited file's
+  parses run in a child while this process does the other half. The child inherits the
+  loaded libclang and walker (~10 ms to start; a fresh interpreter would take ~1 s).
+
+The parse workers of a full run are a ``multiprocessing`` pool instead (``ingest.c.plan.plan.
+LazyPool``): many tasks over two long-lived workers started from a fork server, which is what
+a pool is for; a forked copy of this process would carry everything the run holds.
 
 Why: the sources allocate hundreds of thousands of small objects (records, then graph rows)
 among a few that live on (caches, module objects, progress state). CPython's allocator
@@ -10,7 +20,8 @@ child does the sources, the merge and the store's staging (``GraphStore.prepare_
 then exits; the parent, which never held the rows, loads what was staged.
 
 Linux only (fork with the libraries here is not safe on macOS); elsewhere, and with
-``OOTKG_INGEST_FORK=0``, the same function runs in this process.
+``OOTKG_INGEST_FORK=0``, the same function runs in this process (for the delta: after this
+process's own half).
 """
 
 from __future__ import annotations
@@ -47,8 +58,51 @@ def can_fork() -> bool:
 def run(fn: Callable[[ProgressFn], T], progress: ProgressFn) -> T:
     """``fn(progress)`` in a forked child when possible, else here. Progress calls are relayed
     to ``progress`` in this process; the child's exception is raised here."""
+    child = start(fn)
+    return fn(progress) if child is None else child.result(progress)
+
+
+class Child:
+    """A forked child running a function; ``result`` waits for its answer."""
+
+    def __init__(self, pid: int, read_fd: int) -> None:
+        self.pid, self.read_fd = pid, read_fd
+
+    def result(self, progress: ProgressFn = lambda *_: None) -> Any:
+        """The function's return value (its progress calls relayed to ``progress`` until
+        then); its exception is raised here. Ctrl-C or a failing ``progress`` ends the child."""
+        answer: tuple[str, Any] | None = None
+        try:
+            with os.fdopen(self.read_fd, "rb") as inp:
+                while True:
+                    try:
+                        msg = pickle.load(inp)
+                    except EOFError:
+                        break
+                    if msg[0] == "progress":
+                        progress(*msg[1])
+                    else:
+                        answer = msg
+                        break
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGTERM)
+            _reap(self.pid)
+            raise
+        status = _reap(self.pid)
+        if answer is None:
+            raise ChildDied(f"the ingest's worker process ended without an answer "
+                            f"({_status(status)}); the graph is unchanged")
+        if answer[0] == "error":
+            raise answer[1]
+        return answer[1]
+
+
+def start(fn: Callable[[ProgressFn], Any]) -> Child | None:
+    """``fn(progress)`` started in a forked child; None where this process cannot fork (the
+    caller then runs ``fn`` itself)."""
     if not can_fork():
-        return fn(progress)
+        return None
     read_fd, write_fd = os.pipe()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
@@ -60,31 +114,7 @@ def run(fn: Callable[[ProgressFn], T], progress: ProgressFn) -> T:
         os.close(read_fd)
         _child(fn, os.fdopen(write_fd, "wb"))
     os.close(write_fd)
-    answer: tuple[str, Any] | None = None
-    try:
-        with os.fdopen(read_fd, "rb") as inp:
-            while True:
-                try:
-                    msg = pickle.load(inp)
-                except EOFError:
-                    break
-                if msg[0] == "progress":
-                    progress(*msg[1])
-                else:
-                    answer = msg
-                    break
-    except BaseException:  # Ctrl-C or a failing progress callback: the child goes too
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        _reap(pid)
-        raise
-    status = _reap(pid)
-    if answer is None:
-        raise ChildDied(f"the ingest's worker process ended without an answer ({_status(status)}); "
-                        "the graph is unchanged")
-    if answer[0] == "error":
-        raise answer[1]
-    return answer[1]
+    return Child(pid, read_fd)
 
 
 def _child(fn: Callable[[ProgressFn], Any], out: Any) -> None:

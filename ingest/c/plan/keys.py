@@ -18,7 +18,7 @@ parsed once and its facts are shared (and cached by that key across runs).
 When a condition cannot be evaluated, the raw values of the seeds it depends on
 are used instead: conservative (a few more parses), never wrong.
 
-Each file's analysis comes from ``tu_files`` (kept per file in sqlite); the macro analysis
+Each file's analysis comes from ``ingest.c.plan.files`` (kept per file in sqlite); the macro analysis
 is kept by the digest of every file's #defines (``KeyIndex.gdig``); closures and keys of
 earlier runs from ``ingest.c.plan.memo.KeyMemo``.
 """

@@ -1,6 +1,6 @@
 """The C plan's pieces: every version's TU and header keys (``Plan``, remembered across runs in
 a ``KeyMemo``), the worker pool started on first use (``LazyPool``) and a finished task for work
-done in this process (``Done``). ``c_facts.extract_all`` puts them together."""
+done in this process (``Done``). ``ingest.c.source.extract_all`` puts them together."""
 
 from __future__ import annotations
 
@@ -66,11 +66,12 @@ class Done:
         return self.value
 
 
-# the key formulas (here and in c_facts.extract_all): another value, or another text of
-# either module, starts the key memo afresh
+# the key formulas (here, in ingest.c.plan.jobs.Keys and ingest.c.source): another value, or
+# another text of these modules, starts the key memo afresh
 _PLAN_FORMAT = "plan-1"
-_CODE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()
-                             + (Path(__file__).parent.parent / "source.py").read_bytes()).hexdigest()
+_CODE_DIGEST = hashlib.sha1(b"".join(
+    p.read_bytes() for p in (Path(__file__), Path(__file__).with_name("jobs.py"),
+                             Path(__file__).parents[1] / "source.py"))).hexdigest()
 
 
 class Plan:

@@ -73,9 +73,9 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     order = sorted(ctx.versions, key=lambda v: (not v.is_default, v.ordinal))
     envs = {v.id: CompileEnv(ctx.checkout, v.id, ctx.cache_dir) for v in ctx.versions}
     stats = TreeStats(ctx.checkout.root)  # one walk of the checkout for every scan below
-    bg = Background(ctx, pool, order, envs, stats)
-    bg.start_stubs()
-    bg.start_probes()
+    bg = Background(ctx, pool, order, envs)
+    bg.start_stubs(stats)
+    bg.start_probes(stats)
     t1 = time.perf_counter()
     plan = Plan(ctx, envs, stats)
     t2 = time.perf_counter()

@@ -76,19 +76,19 @@ class Background:
     not cached, while the index and the specs are read in this process."""
 
     def __init__(self, ctx: IngestContext, pool: Any, order: list[VersionInfo],
-                 envs: dict[str, CompileEnv], stats: TreeStats) -> None:
-        self.ctx, self.pool, self.order, self.envs, self.stats = ctx, pool, order, envs, stats
+                 envs: dict[str, CompileEnv]) -> None:
+        self.ctx, self.pool, self.order, self.envs = ctx, pool, order, envs
         self.stub_tasks: dict[str, Any] = {}
         self.probes: dict[str, Any] = {}
         self.errors: list[BaseException] = []
         self.stub_scan: Any = None
         self.dscan_task: Any = None
 
-    def start_stubs(self) -> None:
+    def start_stubs(self, stats: TreeStats) -> None:
         """The include scan reads every source file (on a cold cache, in a worker); then each
         version whose stubs are stale has them made in a worker."""
         ctx, pool, order, envs = self.ctx, self.pool, self.order, self.envs
-        xml = asset_stubs.xml_stamp(ctx.checkout.root, self.stats)
+        xml = asset_stubs.xml_stamp(ctx.checkout.root, stats)
 
         def dispatch_stubs(scanned: tuple[tuple[str, ...], tuple[str, ...]]) -> None:
             try:  # (also run by the pool's result thread: an exception there would hang it)
@@ -104,22 +104,21 @@ class Background:
                 self.errors.append(e)
 
         scan_pkl = ctx.cache_dir / "stubs" / "scan.pkl"
-        scanned = asset_stubs.scan_if_fresh(ctx.checkout.root, scan_pkl, self.stats)
+        scanned = asset_stubs.scan_if_fresh(ctx.checkout.root, scan_pkl, stats)
         if (scanned is None and pool is not None
                 and not scan_pkl.with_name("scan-files.pkl").is_file()):
             self.stub_scan = pool.apply_async(asset_stubs.scan_cached,
                                               (ctx.checkout.root, scan_pkl),
                                               callback=dispatch_stubs)
         else:
-            dispatch_stubs(scanned or asset_stubs.scan_cached(ctx.checkout.root, scan_pkl,
-                                                              self.stats))
+            dispatch_stubs(scanned or asset_stubs.scan_cached(ctx.checkout.root, scan_pkl, stats))
 
-    def start_probes(self) -> None:
+    def start_probes(self, stats: TreeStats) -> None:
         """On a cold cache the define scan runs in a worker too (with the first version's
         probe; the others are queued when it is done)."""
         ctx, pool, order, envs, probes = self.ctx, self.pool, self.order, self.envs, self.probes
         dcache = ctx.cache_dir / "defines"
-        inc_stamp = c_defines.include_stamp(ctx.checkout.root, self.stats)
+        inc_stamp = c_defines.include_stamp(ctx.checkout.root, stats)
 
         def dispatch_probes(dscan: c_defines.DefineScan) -> None:
             try:  # (also run by the pool's result thread: an exception there would hang it)
@@ -141,24 +140,27 @@ class Background:
             probes[order[0].id] = Done(got[1])
             dispatch_probes(got[0])
 
-        dscan = c_defines.scan_if_fresh(ctx.checkout.root, dcache, stats=self.stats)
+        dscan = c_defines.scan_if_fresh(ctx.checkout.root, dcache, stats=stats)
         if dscan is None and pool is not None and not (dcache / "scan-files.pkl").is_file():
             self.dscan_task = pool.apply_async(
                 c_defines.scan_and_probe,
                 (ctx.checkout.root, dcache, envs[order[0].id].args(), inc_stamp),
                 callback=first_probe)
         else:
-            dispatch_probes(dscan or c_defines.scan_cached(ctx.checkout.root, dcache,
-                                                           stats=self.stats))
+            dispatch_probes(dscan or c_defines.scan_cached(ctx.checkout.root, dcache, stats=stats))
 
     def wait(self) -> dict[str, dict[str, int]]:
         """Every version's probe results, once the stubs are made too."""
-        if self.stub_scan is not None:
-            self.stub_scan.get()  # its callback has queued the versions' stubs when this returns
+        # (the two tasks hold callbacks that hold this object: let go of them, or the cycle
+        # keeps the pool and the environments alive while the cyclic GC is paused)
+        scan, self.stub_scan = self.stub_scan, None
+        if scan is not None:
+            scan.get()  # its callback has queued the versions' stubs when this returns
         if self.errors:
             raise self.errors[0]
-        if self.dscan_task is not None:
-            self.dscan_task.get()  # its callback has queued the other versions' probes
+        task, self.dscan_task = self.dscan_task, None
+        if task is not None:
+            task.get()  # its callback has queued the other versions' probes
         if self.errors:
             raise self.errors[0]
         for task in list(self.stub_tasks.values()):

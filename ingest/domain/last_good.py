@@ -33,7 +33,8 @@ class LastGood:
             return
         dst = self.dir / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(dst, path.read_bytes())
+        # one per asset XML (~600 on a first run): a torn copy only reads as malformed
+        atomic_write(dst, path.read_bytes(), fsync=False)
         self.index[rel] = key
         self._dirty = True
 

@@ -75,10 +75,10 @@ def main() -> None:
     if not root:
         sys.exit("set OOT_DECOMP to a zeldaret/oot checkout")
     os.environ.pop("OOTKG_SYMBOLS_DIR", None)
-    from ingest.checkout import Checkout
+    from ingest.checkout.checkout import Checkout
+    from ingest.domain.symbols.gather import gather_lists
+    from ingest.domain.symbols.pack import DATA
     from ingest.pipeline import run_ingest
-    from ingest.symbol_lists import gather_lists
-    from ingest.symbol_pack import DATA
     from kg.settings import Settings
     from kg.store import open_store
 

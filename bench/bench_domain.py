@@ -19,11 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import write_section  # noqa: E402
-from ingest.addresses import addresses_source  # noqa: E402
-from ingest.assets_xml import assets_source  # noqa: E402
-from ingest.checkout import Checkout  # noqa: E402
-from ingest.pipeline import IngestContext  # noqa: E402
-from ingest.tables import tables_source  # noqa: E402
+from ingest.checkout.checkout import Checkout  # noqa: E402
+from ingest.context import IngestContext  # noqa: E402
+from ingest.domain.addresses import addresses_source  # noqa: E402
+from ingest.domain.assets_xml import assets_source  # noqa: E402
+from ingest.domain.tables import tables_source  # noqa: E402
 from kg.facts import Facts  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""Per-TU CPU of the C extraction worker (``ingest.c_extract.extract_tu``) for one version, in
+"""Per-TU CPU of the C extraction worker (``ingest.c.extract.extract_tu``) for one version, in
 one process, split into phases; optionally checks the records against a saved golden.
 
     OOT_DECOMP=/path/to/oot python bench/bench_extract.py [--version gc-eu-mq-dbg] [-n 150]
@@ -36,11 +36,11 @@ from bench.report import write_section  # noqa: E402
 
 
 def plan_jobs(root: Path, version: str, cache: Path) -> list:
-    from ingest import c_facts
-    from ingest.c_profiles import use_checkout
+    from ingest.c import source as c_facts
+    from ingest.c.profiles import use_checkout
     from ingest.cache import RecordCache
-    from ingest.checkout import Checkout
-    from ingest.pipeline import IngestContext
+    from ingest.checkout.checkout import Checkout
+    from ingest.context import IngestContext
 
     co = Checkout.open(root)
     ctx = IngestContext(checkout=co, versions=co.select([version]), cache_dir=cache, jobs=1)
@@ -65,7 +65,7 @@ def plan_jobs(root: Path, version: str, cache: Path) -> list:
 def timed_run(jobs: list, cache: Path) -> tuple[list, Counter, float]:
     import clang.cindex as ci
 
-    from ingest import c_extract
+    from ingest.c import extract as c_extract
 
     c_extract.init_worker(str(cache))
     w = c_extract._W

@@ -11,7 +11,7 @@ from typing import Any
 
 import networkx as nx
 
-from ingest.curriculum import chain, concept_stats
+from ingest.concepts.curriculum import chain, concept_stats
 
 
 class ConceptGraph:
@@ -38,7 +38,7 @@ class ConceptGraph:
 
     @cached_property
     def _learning(self) -> nx.DiGraph:
-        """Edges prerequisite -> concept: the direction ``ingest.curriculum`` orders in."""
+        """Edges prerequisite -> concept: the direction ``ingest.concepts.curriculum`` orders in."""
         return self.graph.reverse(copy=True)
 
     @cached_property

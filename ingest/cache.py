@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kg.persist import dump_pickle, load_pickle, load_versioned, save_versioned
+
 log = logging.getLogger(__name__)
 
 
@@ -71,21 +73,14 @@ class RecordCache:
         return cur == sha
 
     def _load_hashed(self) -> dict[str, tuple[int, int, str]]:
-        try:
-            with open(self.dir / "hashed.pkl", "rb") as fh:
-                got = pickle.load(fh)
-            return got if isinstance(got, dict) else {}
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
-            return {}
+        got = load_pickle(self.dir / "hashed.pkl")
+        return got if isinstance(got, dict) else {}
 
     def save_hashed(self) -> None:
         """Keep the content hashes read this run for the next (only when new ones were read)."""
         if not self._hashed_new or self._hashed is None:
             return
-        tmp = self.dir / f"hashed.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump(self._hashed, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.dir / "hashed.pkl")
+        dump_pickle(self.dir / "hashed.pkl", self._hashed)
         self._hashed_new = 0
 
     def get(self, key: str) -> Any | None:
@@ -119,10 +114,7 @@ class RecordCache:
             return  # retried next run
         p = self._path(key)
         p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(rec, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(p)
+        dump_pickle(p, rec, fsync=False)  # one file per TU: a torn one is a cache miss
 
     def flush(self) -> None:
         """Records are written as they come; nothing is buffered."""
@@ -130,7 +122,7 @@ class RecordCache:
 
 class FileMemo:
     """Per-file results remembered by (size, mtime_ns) in one pickle: a rescan after an edit
-    computes only the edited files (the way ``tu_keys`` keeps its file index).
+    computes only the edited files (the way ``ingest.c.plan.keys`` keeps its file index).
 
         memo = FileMemo(cache_dir / "x.pkl", "x-1")   # tag: bump when ``compute`` changes
         v = memo.get(path, os.stat(path), compute)    # compute(path) when new or changed
@@ -139,15 +131,7 @@ class FileMemo:
 
     def __init__(self, path: Path, tag: str) -> None:
         self.path, self.tag = path, tag
-        self.old: dict[str, tuple[int, int, Any]] = {}
-        try:
-            with open(path, "rb") as fh:
-                got_tag, old = pickle.load(fh)
-            if got_tag == tag:
-                self.old = old
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError,
-                AttributeError, ImportError):
-            pass
+        self.old: dict[str, tuple[int, int, Any]] = load_versioned(path, tag, {})
         self.new: dict[str, tuple[int, int, Any]] = {}
         self.computed = 0
 
@@ -165,10 +149,7 @@ class FileMemo:
         if not self.computed and self.new.keys() == self.old.keys():
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump((self.tag, self.new), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.path)
+        save_versioned(self.path, self.tag, self.new)
         self.old, self.computed = dict(self.new), 0
 
 

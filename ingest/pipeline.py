@@ -1,133 +1,42 @@
 """The ingest pipeline: checkout -> sources -> one Facts bundle -> store.replace_graph.
 
-Interface for other sources (tables, assets, symbols, map files, concepts):
-
-    from ingest.pipeline import IngestContext, Source, register_source
-
-    def tables_source(ctx: IngestContext) -> Facts: ...
-    register_source(Source("tables", tables_source))        # or list it in DEFAULT_SOURCES
-
-``IngestContext`` carries the checkout, the selected versions (``VersionInfo``),
+The sources are listed in ``ingest.sources`` (each a function of an ``IngestContext``,
+``ingest.context``). ``IngestContext`` carries the checkout, the selected versions (``VersionInfo``),
 the cache dir, a progress callback ``ctx.progress(task, done, total)``, the C
 facts already extracted (``ctx.c_facts``, so a later source can check that a
 name exists), the registered map files (``ctx.maps``: ``MapInput(path,
 version)``) and the concepts dir (``ctx.concepts_dir``; None = built-in).
 Sources run in order (the C code first); their facts are merged (``Facts`` merges by key),
 dangling edges are pruned and reported, an ``IngestRun`` node is added and the
-store is replaced atomically (``ingest.full_run``; in a forked child when the
-store stages its graph, ``ingest.forked``). ``run_ingest`` first decides whether
-anything changed and whether the C delta path applies (``ingest.rerun``).
-
-``DEFAULT_SOURCES`` names sources as "module:function"; a module that is not
-there (yet) is skipped with a log line, so each team member adds a line here
-and a function in their own module.
+store is replaced atomically (``ingest.run.full``; in a forked child when the
+store stages its graph, ``ingest.run.forked``). ``run_ingest`` first decides whether
+anything changed and whether the C delta path applies (``ingest.run.decide``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
-from ingest import run_state
-from ingest.checkout import Checkout, VersionInfo
+from ingest import sources
+from ingest.checkout.checkout import Checkout
+from ingest.checkout.versions import VersionInfo
+from ingest.context import IngestReport, MapInput, ProgressFn, ootkg_version
+from ingest.domain.addresses import symbols_dir
+from ingest.run import decide as rerun
+from ingest.run import delta_state as c_delta_state
+from ingest.run import forked
+from ingest.run import state as run_state
+from ingest.run.full import FullRun
 from kg.facts import Facts
+from kg.persist import atomic_write
 
 log = logging.getLogger(__name__)
-
-ProgressFn = Callable[[str, int, int], None]
-
-
-class MapInput(BaseModel):
-    path: Path
-    version: str
-    sha: str = ""
-
-
-@dataclass
-class IngestContext:
-    checkout: Checkout
-    versions: list[VersionInfo]
-    cache_dir: Path
-    progress: ProgressFn = lambda task, done, total: None
-    c_facts: Facts | None = None
-    # everything the earlier sources produced, merged (the concepts source checks names in it)
-    facts: Facts | None = None
-    maps: list[MapInput] = field(default_factory=list)
-    concepts_dir: Path | None = None
-    jobs: int = 2
-    use_pch: bool = True
-    # per-source notes for the summary (e.g. {"tables": "471 actors"})
-    notes: dict[str, str] = field(default_factory=dict)
-    # per-file diagnostics, failed files: filled by the C source
-    stats: dict[str, Any] = field(default_factory=dict)
-    # source name -> why it failed (a source may record its own; an exception is one too):
-    # a failed source fails the run unless the caller allows a smaller graph
-    failures: dict[str, str] = field(default_factory=dict)
-    # what the summary must show beside the counts (e.g. a malformed XML, with line:column)
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Source:
-    name: str
-    fn: Callable[[IngestContext], Facts] | str  # a callable or "module:function"
-
-    def resolve(self) -> Callable[[IngestContext], Facts] | None:
-        if callable(self.fn):
-            return self.fn
-        mod_name, _, fn_name = self.fn.partition(":")
-        try:
-            mod = importlib.import_module(mod_name)
-        except ModuleNotFoundError as e:
-            if e.name and mod_name.startswith(e.name):
-                log.info("source %s: module %s not present; skipped", self.name, mod_name)
-                return None
-            raise
-        fn = getattr(mod, fn_name, None)
-        if fn is None:
-            log.info("source %s: %s has no %s; skipped", self.name, mod_name, fn_name)
-        return fn
-
-
-# The C code comes first: later sources see ctx.c_facts.
-DEFAULT_SOURCES: list[Source] = [
-    Source("c", "ingest.c_facts:c_source"),
-    # idioms mined from the C facts (the C delta mines its edited actors again)
-    Source("patterns", "ingest.patterns:patterns_source"),
-    # (tables and assets need nothing of the C facts. Run while the C workers parsed, on
-    # 2 cores, they saved no time and held ~55 MB through a 16-version parse: measured.)
-    Source("tables", "ingest.tables:tables_source"),
-    Source("assets", "ingest.assets_xml:assets_source"),
-    # soundfonts, sample banks and sequence fonts (needs the tables' Sequence nodes)
-    Source("audio", "ingest.audio:audio_source"),
-    # segments.csv, config.yml, symbol lists and map files together: conflicts between
-    # sources and symbol extents need all of a version's addresses at once.
-    Source("addresses", "ingest.addresses:addresses_source"),
-    Source("concepts", "ingest.concepts:concepts_source"),
-]
-_EXTRA_SOURCES: list[Source] = []
-
-
-def register_source(source: Source) -> None:
-    """Add a source after the defaults (replacing one of the same name)."""
-    global _EXTRA_SOURCES
-    _EXTRA_SOURCES = [s for s in _EXTRA_SOURCES if s.name != source.name] + [source]
-
-
-def sources() -> list[Source]:
-    extra = {s.name: s for s in _EXTRA_SOURCES}
-    out = [extra.pop(s.name, s) for s in DEFAULT_SOURCES]
-    return out + list(extra.values())
-
 
 # --- map files a user registered (remembered in the cache so later runs include them) ---
 
@@ -153,43 +62,12 @@ def register_map(cache_dir: Path, path: Path, version: str) -> MapInput:
     m = MapInput(path=path, version=version, sha=sha)
     maps.append(m)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = _maps_registry(cache_dir).with_suffix(".tmp")
-    tmp.write_text(json.dumps([json.loads(x.model_dump_json()) for x in maps], indent=1))
-    tmp.replace(_maps_registry(cache_dir))
+    atomic_write(_maps_registry(cache_dir),
+                 json.dumps([json.loads(x.model_dump_json()) for x in maps], indent=1))
     return m
 
 
 # --- the run ---
-
-class SourceReport(BaseModel):
-    name: str
-    seconds: float
-    nodes: int
-    rels: int
-    skipped: bool = False
-    note: str = ""
-    failed: str = ""  # why the source failed (empty: it did not)
-
-
-class IngestReport(BaseModel):
-    run_id: str
-    decomp_commit: str | None
-    versions: list[str]
-    seconds: float
-    counts: dict[str, int]
-    sources: list[SourceReport]
-    dangling: dict[str, int]
-    per_version: list[dict[str, Any]] = []
-    failed_files: list[dict[str, Any]] = []
-    diagnostics: int = 0
-    partial: bool = False
-    unchanged: bool = False
-    delta: dict[str, Any] | None = None  # set when only .c bodies changed: what was applied
-    warnings: list[str] = []
-    failed_sources: dict[str, str] = {}
-    shrunk: list[str] = []  # node kinds that lost more than half their nodes ("Actor: 471 -> 0")
-    allowed_shrink: bool = False  # the graph was written although a source failed or shrank
-
 
 class IngestRefused(RuntimeError):
     """The run failed a source or would shrink the graph: nothing was written."""
@@ -240,15 +118,6 @@ def previous_run(store: Any) -> dict[str, Any] | None:
             "sources": list(row["sources"] or [])}
 
 
-def ootkg_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("ootkg")
-    except Exception:  # noqa: BLE001 - not installed as a distribution
-        return "0"
-
-
 def _options(checkout: Checkout, versions: list[VersionInfo], maps: list[MapInput],
              concepts_dir: Path | None, only_sources: list[str] | None, use_pch: bool,
              symbols: str | None, code: str) -> str:
@@ -258,7 +127,7 @@ def _options(checkout: Checkout, versions: list[VersionInfo], maps: list[MapInpu
         root=str(checkout.root), versions=[v.id for v in versions],
         maps=[m.model_dump(mode="json") for m in maps], concepts=str(concepts_dir),
         only=only_sources, pch=use_pch, ootkg=ootkg_version(), code=code,
-        sources=[s.name for s in sources()], symbols=symbols)
+        sources=[s.name for s in sources.SOURCES], symbols=symbols)
 
 
 def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
@@ -274,22 +143,18 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
     at once with ``report.unchanged``; when only ``.c`` bodies changed, applies the C delta
     in place (``report.delta``); ``force`` rebuilds anyway. ``graph_id`` names the store's
     current graph (the embedded store's CURRENT file), so those checks need not open it;
-    ``cli`` (``run_state.cli_key``) is remembered for the CLI's no-op fast path;
+    ``cli`` (``ingest.run.state.cli_key``) is remembered for the CLI's no-op fast path;
     ``stage`` (``kg.store.stager_for``): the store stages
     a new graph without being open, so the sources, the merge and the staging run in a
-    child process (``ingest.forked``) and this one only loads the result with the store's
+    child process (``ingest.run.forked``) and this one only loads the result with the store's
     ``finish_replace``. With a store, the Facts returned are empty: the build consumes them.
 
     A source that failed, or a node kind cut by more than half against the graph the store
     holds (same versions and sources, or more), raises ``IngestRefused`` and writes nothing,
     unless ``allow_shrink``."""
-    from ingest import rerun
-
     t0 = time.perf_counter()
     progress = progress or (lambda *_: None)
     maps = maps if maps is not None else registered_maps(cache_dir)
-    from ingest.addresses import symbols_dir
-
     sym = symbols_dir()  # the addresses source reads it
     symbols = str(sym.resolve()) if sym is not None else None
     stats = run_state.scan_inputs(checkout.root, concepts_dir, sym)
@@ -306,9 +171,7 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
                                 seconds=round(time.perf_counter() - t0, 3),
                                 counts=state.counts, sources=[], dangling={},
                                 unchanged=True), Facts()
-        from ingest import c_delta_state
-
-        edited, why = c_delta_state.plan_delta(run_state.load_c(cache_dir, state), checkout.root,
+        edited, why = c_delta_state.plan_delta(c_delta_state.load_c(cache_dir, state), checkout.root,
                                          modified, added, removed)
         if edited is not None:
             got = rerun.run_delta(checkout, versions, cache_dir, state, edited, stats,
@@ -318,19 +181,14 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
             why = "the cache lacks records the delta needs"
         log.info("full ingest: %s", why)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    chosen = [(src, src.resolve()) for src in sources()
-              if not only_sources or src.name in only_sources]
-    from ingest.full_run import FullRun
-
+    chosen = [src for src in sources.SOURCES if not only_sources or src.name in only_sources]
     run = FullRun(checkout=checkout, versions=versions, cache_dir=cache_dir, maps=maps,
                    concepts_dir=concepts_dir, jobs=jobs, use_pch=use_pch, chosen=chosen,
                    stage=stage if store_factory is not None else None, state=state,
                    stats=stats, t0=t0, save_c=store_factory is not None)
     if run.stage is not None:
-        from ingest import forked
-
         # the sources, the merge and the staging in a child process: the rows never live in
-        # this one, which then loads what was staged (see ingest.forked)
+        # this one, which then loads what was staged (see ingest.run.forked)
         got = forked.run(run.gather, progress)
     else:
         got = run.gather(progress)

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ingest.cache import gc_paused as _gc_paused
+from kg.persist import atomic_write
 
 
 def gc_paused() -> AbstractContextManager[None]:
@@ -22,7 +23,5 @@ def save_report(cache_dir: Path, name: str, report: BaseModel) -> Path:
     cache, where the one-line summary of an ingest run points; returns its path."""
     out = Path(cache_dir) / "reports" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(report.model_dump_json(indent=1))
-    tmp.replace(out)
+    atomic_write(out, report.model_dump_json(indent=1))
     return out

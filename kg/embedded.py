@@ -37,6 +37,7 @@ from kg.embedded_build import (
     template,
 )
 from kg.facts import Facts
+from kg.persist import atomic_write
 from kg.schema import (
     NODE_KINDS,
     REL_KINDS,
@@ -119,11 +120,7 @@ class EmbeddedStore(GraphStore):
         return self.dir / f"graph-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}.lbdb"
 
     def _publish(self, path: Path) -> None:
-        tmp = self.dir / f".{CURRENT}.{os.getpid()}.tmp"
-        tmp.write_text(path.name + "\n")
-        with open(tmp) as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.dir / CURRENT)
+        atomic_write(self.dir / CURRENT, path.name + "\n")
         dir_fd = os.open(self.dir, os.O_RDONLY)
         try:
             os.fsync(dir_fd)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import logging
-import os
 import shutil
 import tempfile
 from collections.abc import Collection, Iterator
@@ -19,6 +18,7 @@ from typing import Any
 
 from kg.arrow import arrow_table, write_parquet, write_parquet_chunks
 from kg.facts import Facts, Row
+from kg.persist import atomic_path
 from kg.schema import NODE_KINDS, REL_KINDS, PropType, RelKind, embedded_ddl
 from kg.store import StoreError
 
@@ -54,26 +54,25 @@ def template(directory: Path) -> Path:
     digest = hashlib.sha1("\n".join(embedded_ddl()).encode()).hexdigest()[:12]
     path = directory / f"template-{digest}.lbdb"
     if not path.exists():
-        tmp = directory / f".template-{digest}.{os.getpid()}.lbdb"
-        db = engine().Database(str(tmp))
-        conn = engine().Connection(db)
-        try:
-            for stmt in embedded_ddl():
-                conn.execute(stmt)
-            conn.execute("CHECKPOINT")
-        finally:
-            conn.close()
-            db.close()
-        for stale in directory.glob("template-*.lbdb"):
-            stale.unlink(missing_ok=True)
-        os.replace(tmp, path)
+        with atomic_path(path, fsync=False) as tmp:
+            db = engine().Database(str(tmp))
+            conn = engine().Connection(db)
+            try:
+                for stmt in embedded_ddl():
+                    conn.execute(stmt)
+                conn.execute("CHECKPOINT")
+            finally:
+                conn.close()
+                db.close()
+            for stale in directory.glob("template-*.lbdb"):
+                stale.unlink(missing_ok=True)
     return path
 
 
 @dataclass
 class Staged:
     """A graph staged as Parquet files for ``load``: small and picklable, so the staging can
-    be done in another process (see ``ingest.forked``)."""
+    be done in another process (see ``ingest.run.forked``)."""
     directory: Path
     copies: list[tuple[str, int, Path]]  # COPY statement, rows, file
 
@@ -99,7 +98,7 @@ def stage(facts: Facts, *, consume: bool = False) -> Staged:
 
 def stage_graph(facts: Facts, *, consume: bool = True) -> Staged:
     """A replacement graph for ``EmbeddedStore.finish_replace``: dangling edges pruned, then
-    staged. Needs no open store (the ingest runs it in a child process, ``ingest.forked``).
+    staged. Needs no open store (the ingest runs it in a child process, ``ingest.run.forked``).
     Staging comes before the load opens a database so that, with ``consume``, the rows and
     an open database (~90 MB of per-table structures, ~100 MB more while COPY runs) never
     share the peak. The caller discards what it staged."""

@@ -83,7 +83,7 @@ _NODE_KINDS: list[NodeKind] = [
                               "warnings": I, "diagnostics": S, "status": S, "reason": S},
              "A source or data file; diagnostics are the parser's, kept, never dropped. "
              "status/reason: why a .c under src/ is not compiled on its own (see "
-             "ingest.file_audit), unset for the files the run compiled."),
+             "ingest.checkout.file_audit), unset for the files the run compiled."),
     NodeKind("Function", "name", {"name": S, "signature": S, "return_type": S, "params": S,
                                   "file": S, "line": I, "static": B, "defined": B,
                                   "indirect_calls": I, "start_line": I, "end_line": I,

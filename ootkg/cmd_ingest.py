@@ -14,7 +14,7 @@ PARTIAL_EXIT = 1
 
 
 def _checkout(decomp: Path | None, settings_decomp: Path | None):  # -> Checkout
-    from ingest.checkout import Checkout, CheckoutError
+    from ingest.checkout.checkout import Checkout, CheckoutError
     from ootkg.errors import UserError
 
     path = decomp or settings_decomp
@@ -28,7 +28,7 @@ def _checkout(decomp: Path | None, settings_decomp: Path | None):  # -> Checkout
 
 
 def _versions(co, versions: str | None):  # -> list[VersionInfo]
-    from ingest.checkout import CheckoutError
+    from ingest.checkout.checkout import CheckoutError
     from ootkg.errors import UserError
 
     ids = [v.strip() for v in versions.split(",") if v.strip()] if versions else []
@@ -92,8 +92,8 @@ def register(app: typer.Typer) -> None:
         ootkg ingest --decomp ./oot --map build/ntsc-1.0/oot-ntsc-1.0.map --version ntsc-1.0
         ```
         """
-        from ingest.forked import ChildDied
         from ingest.pipeline import IngestRefused, register_map, run_ingest
+        from ingest.run.forked import ChildDied
         from kg.store import stager_for
         from ootkg.cli import open_for, settings_of
         from ootkg.errors import UserError
@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
         if (map_file is None) != (map_version is None):
             raise UserError("--map and --version go together: the map file and the version it "
                             "was built for.")
-        from ingest.mapfile import MapError, verify_map
+        from ingest.domain.mapfile import MapError, verify_map
 
         if symbols is not None:
             if not symbols.is_dir():
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
             if not map_file.is_file():
                 raise UserError(f"No map file at {map_file}.")
             co.version(map_version)  # known version?
-            from ingest.addresses import symbols_dir
+            from ingest.domain.addresses import symbols_dir
 
             try:  # refuse a map of another version before it is remembered
                 check = verify_map(map_file, map_version, co.root, [v.id for v in co.versions()],
@@ -181,7 +181,7 @@ def register(app: typer.Typer) -> None:
         ootkg compile-db --decomp ./oot --version ntsc-1.0 -o /tmp/cc/compile_commands.json
         ```
         """
-        from ingest.compile_db import write_compile_db
+        from ingest.c.compile_db import write_compile_db
         from ootkg.cli import settings_of
 
         settings = settings_of(ctx)
@@ -194,8 +194,8 @@ def register(app: typer.Typer) -> None:
 
 def _cli_key(settings, co, versions, only, no_pch, concepts):  # type: ignore[no-untyped-def]
     """This command's inputs as ``ootkg.fastpath`` sees them (see ``run_state.cli_key``)."""
-    from ingest.addresses import symbols_dir
-    from ingest.run_state import cli_key
+    from ingest.domain.addresses import symbols_dir
+    from ingest.run.state import cli_key
 
     sym = symbols_dir()
     return cli_key(store=settings.store, db=str(Path(settings.db).expanduser().resolve()),

@@ -1,6 +1,6 @@
 """The entry point, with a fast path for the commonest no-op: ``ootkg ingest`` when nothing
 changed. Python plus typer, rich and pydantic take ~0.5 s to import; this answers from the
-run state (``ingest.run_state``) with the standard library alone, and hands everything
+run state (``ingest.run.state``) with the standard library alone, and hands everything
 else, and any doubt, to the full CLI (which would reach the same answer, slower)."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def unchanged_ingest(argv: list[str]) -> bool:
     opts = _parse(argv)
     if opts is None:
         return False
-    from ingest import run_state
+    from ingest.run import state as run_state
     from kg.envconf import default_cache_dir, default_db, env_values
 
     env = env_values()

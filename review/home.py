@@ -13,22 +13,17 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import secrets
 from pathlib import Path
 from typing import Any
 
+from kg.persist import atomic_write
+
 
 def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    """``kg.persist.atomic_write``, the folder made first (``mode``: e.g. 0o600 for the key)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.write(fd, text.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    atomic_write(path, text, perms=mode)
 
 
 class Home:

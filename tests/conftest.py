@@ -24,7 +24,7 @@ SHARED_DATA = REPO.parent / "shared" / "oot-data"
 def symbols_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The symbol lists ootkg ships, written out as a ``--symbols`` directory (the decomp's
     ``<version>/functions.txt`` lists and z64hdr's ``z64hdr-<rom>/sym_*.ld``)."""
-    from ingest.symbol_pack import export_lists
+    from ingest.domain.symbols.pack import export_lists
 
     out = tmp_path_factory.mktemp("symbols")
     export_lists(out)

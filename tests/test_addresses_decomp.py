@@ -21,9 +21,9 @@ def graph(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     root = os.environ.get("OOT_DECOMP")
     if not root:
         pytest.skip("OOT_DECOMP is not set")
-    from ingest.checkout import Checkout
+    from ingest.checkout.checkout import Checkout
+    from ingest.domain.symbols.gather import gather_lists
     from ingest.pipeline import run_ingest
-    from ingest.symbol_lists import gather_lists
     from kg.settings import Settings
     from kg.store import open_store
 
@@ -56,7 +56,7 @@ def test_gsavecontext_has_an_address_in_every_listed_version(graph) -> None:  # 
 
 
 def test_the_lists_come_with_their_provenance(graph) -> None:  # noqa: ANN001
-    from ingest.symbol_history import history_revisions
+    from ingest.domain.symbols.history import history_revisions
 
     co, store, _, _, report, _ = graph
     prov = report.provenance["gc-us/functions.txt"]

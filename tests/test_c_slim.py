@@ -1,11 +1,11 @@
-"""c_facts.Slimmer: records as the run holds them (no deps, equal entries shared)."""
+"""ingest.c.plan.jobs.Slimmer: records as the run holds them (no deps, equal entries shared)."""
 
 from __future__ import annotations
 
 import copy
 
-from ingest.c_extract import Ents, TURecord
-from ingest.c_facts import Slimmer
+from ingest.c.plan.jobs import Slimmer
+from ingest.c.records import Ents, TURecord
 
 
 def _record(key: str) -> TURecord:

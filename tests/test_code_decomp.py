@@ -31,7 +31,7 @@ def root() -> Path:
 
 @pytest.fixture(scope="module")
 def store(root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
-    from ingest.checkout import Checkout
+    from ingest.checkout.checkout import Checkout
     from ingest.pipeline import run_ingest
 
     tmp = tmp_path_factory.mktemp("code-decomp")

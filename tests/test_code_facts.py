@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import c_extract
-from ingest.c_facts import c_source
-from ingest.checkout import Checkout
-from ingest.pipeline import IngestContext
+from ingest.c import extract as c_extract
+from ingest.c.source import c_source
+from ingest.checkout.checkout import Checkout
+from ingest.context import IngestContext
 from kg.facts import Facts
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "minidecomp"
@@ -189,7 +189,7 @@ def test_an_unterminated_if_is_reported_and_the_rest_kept(tmp_path: Path) -> Non
 
 def test_a_file_changed_while_parsed_is_noted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                               ) -> None:
-    from ingest.cenv import CompileEnv
+    from ingest.c.env import CompileEnv
 
     co = Checkout.open(MINI)
     env = CompileEnv(co, "gc-us", tmp_path)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ingest.checkout import Checkout
+from ingest.checkout.checkout import Checkout
 from ingest.pipeline import run_ingest
 from kg import code
 from kg.queries import run_named

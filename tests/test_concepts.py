@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.concepts import (
-    COVERABLE_KINDS,
-    CurriculumError,
+from ingest.concepts.model import COVERABLE_KINDS, CurriculumError
+from ingest.concepts.source import (
     concept_facts,
     concept_stats,
     concepts_source,
@@ -18,7 +17,7 @@ from ingest.concepts import (
     load_curriculum,
     prerequisite_chain,
 )
-from ingest.pipeline import IngestContext
+from ingest.context import IngestContext
 from kg.facts import Facts
 from kg.queries import run_named
 from kg.store import GraphStore

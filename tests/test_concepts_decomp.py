@@ -168,7 +168,7 @@ def test_index_finds_known_definitions(decomp_index: dict[str, set[str]]) -> Non
 
 @pytest.mark.decomp
 def test_builtin_curriculum_entities_exist(decomp_index: dict[str, set[str]]) -> None:
-    from ingest.concepts import load_builtin
+    from ingest.concepts.source import load_builtin
 
     curriculum = load_builtin()
     missing = [f"{c.id} ({curriculum.files[c.id]}): {ref}"

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.addresses import AddressesReport, GraphNames, address_facts, resolve
-from ingest.baseroms import SegmentRow, read_segments_csv
-from ingest.mapfile import MapError, check_map, map_symbols, parse_map, verify_map
-from ingest.symbol_lists import RawSymbol, gather_lists, read_symbol_lists
+from ingest.domain.addresses import AddressesReport, GraphNames, address_facts, resolve
+from ingest.domain.baseroms import SegmentRow, read_segments_csv
+from ingest.domain.mapfile import MapError, check_map, map_symbols, parse_map, verify_map
+from ingest.domain.symbols.gather import gather_lists
+from ingest.domain.symbols.lists import RawSymbol, read_symbol_lists
 from kg.facts import Facts
 from tests.conftest import FIXTURES
 

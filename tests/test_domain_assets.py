@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.assets_xml import asset_facts, version_xmls
+from ingest.domain.assets_xml import asset_facts, version_xmls
 from tests.conftest import FIXTURES, SHARED_DATA
 
 MINI = FIXTURES / "minidecomp"

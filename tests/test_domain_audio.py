@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ingest.audio import audio_source, sequence_fonts, soundfont_rows
+from ingest.domain.audio import audio_source, sequence_fonts, soundfont_rows
 from kg.facts import Facts
 from tests.conftest import FIXTURES
 

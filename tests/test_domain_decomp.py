@@ -16,8 +16,8 @@ def decomp_facts(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     root = os.environ.get("OOT_DECOMP")
     if not root:
         pytest.skip("OOT_DECOMP is not set")
-    pytest.importorskip("ingest.c_facts", reason="the C source is not in this tree")
-    from ingest.checkout import Checkout
+    pytest.importorskip("ingest.c.source", reason="the C source is not in this tree")
+    from ingest.checkout.checkout import Checkout
     from ingest.pipeline import run_ingest
 
     co = Checkout.open(root)

@@ -58,11 +58,11 @@ def c_facts() -> Facts:
 
 
 def domain_facts(cache: Path, maps: list | None = None) -> Facts:
-    from ingest.addresses import addresses_source
-    from ingest.assets_xml import assets_source
-    from ingest.checkout import Checkout
-    from ingest.pipeline import IngestContext
-    from ingest.tables import tables_source
+    from ingest.checkout.checkout import Checkout
+    from ingest.context import IngestContext
+    from ingest.domain.addresses import addresses_source
+    from ingest.domain.assets_xml import assets_source
+    from ingest.domain.tables import tables_source
 
     if not (MINI / "include" / "versions.h").is_file():
         pytest.skip("the fixture tree has no include/versions.h yet (written with its C files)")
@@ -84,7 +84,7 @@ def domain_facts(cache: Path, maps: list | None = None) -> Facts:
 
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
-    from ingest.pipeline import MapInput
+    from ingest.context import MapInput
 
     tmp = tmp_path_factory.mktemp("domain")
     facts = domain_facts(tmp / "cache", [MapInput(path=MAP, version="ntsc-1.0")])
@@ -196,8 +196,8 @@ def test_address_of(graph: GraphStore) -> None:
 
 
 def test_a_wrong_version_map_stops_the_ingest_before_anything_is_written(tmp_path: Path) -> None:
-    from ingest.mapfile import MapError
-    from ingest.pipeline import MapInput
+    from ingest.context import MapInput
+    from ingest.domain.mapfile import MapError
 
     with pytest.raises(MapError, match="does not look like a gc-us map"):
         domain_facts(tmp_path, [MapInput(path=MAP, version="gc-us")])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.tables import (
+from ingest.domain.tables import (
     TABLES,
     ingest_tables,
     object_segment_to_enum,
@@ -23,8 +23,8 @@ MINI = FIXTURES / "minidecomp"
 ACTORS = next(t for t in TABLES if t.kind == "Actor")
 
 
-def _checkout(root: Path):  # noqa: ANN202 - ingest.checkout.Checkout
-    from ingest.checkout import Checkout
+def _checkout(root: Path):  # noqa: ANN202 - ingest.checkout.checkout.Checkout
+    from ingest.checkout.checkout import Checkout
 
     if not (root / "include" / "versions.h").is_file():
         pytest.skip("the fixture tree has no include/versions.h yet (written with its C files)")

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.checkout import Checkout
-from ingest.file_audit import audit_files
-from ingest.make_rules import expand, generated_objects, object_rules
+from ingest.checkout.checkout import Checkout
+from ingest.checkout.file_audit import audit_files
+from ingest.checkout.make_rules import expand, generated_objects, object_rules
+from ingest.checkout.spec import read_spec
 from ingest.pipeline import run_ingest
-from ingest.spec import read_spec
 from kg.settings import Settings
 from kg.store import open_store
 from tests.conftest import FIXTURES

@@ -19,7 +19,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     root = os.environ.get("OOT_DECOMP")
     if not root:
         pytest.skip("OOT_DECOMP is not set")
-    from ingest.checkout import Checkout
+    from ingest.checkout.checkout import Checkout
     from ingest.pipeline import run_ingest
     from kg.settings import Settings
     from kg.store import open_store

@@ -19,7 +19,7 @@ from generate.models import Target
 from generate.plan import RunConfig
 from generate.run import Runner, RunOptions
 from generate.run_parts import code_provider
-from ingest.checkout import Checkout
+from ingest.checkout.checkout import Checkout
 from ingest.pipeline import run_ingest
 from kg import code
 from kg.settings import Settings

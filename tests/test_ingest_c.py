@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.c_facts import c_source
-from ingest.checkout import Checkout, CheckoutError
-from ingest.pipeline import IngestContext, run_ingest
-from ingest.spec import read_spec
+from ingest.c.source import c_source
+from ingest.checkout.checkout import Checkout, CheckoutError
+from ingest.checkout.spec import read_spec
+from ingest.context import IngestContext
+from ingest.pipeline import run_ingest
 from kg.facts import Facts
 from kg.queries import QueryCatalog
 from kg.settings import Settings

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ingest.c_facts import c_source
-from ingest.checkout import Checkout
-from ingest.pipeline import IngestContext
+from ingest.c.source import c_source
+from ingest.checkout.checkout import Checkout
+from ingest.context import IngestContext
 from kg.settings import Settings
 from kg.store import open_store
 from ootkg.cli import app

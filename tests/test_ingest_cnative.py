@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import c_extract
-from ingest.cenv import CompileEnv
-from ingest.checkout import Checkout
-from ingest.spec import read_spec
+from ingest.c import extract as c_extract
+from ingest.c.env import CompileEnv
+from ingest.checkout.checkout import Checkout
+from ingest.checkout.spec import read_spec
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "minidecomp"
 

@@ -20,9 +20,9 @@ def run(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     root = os.environ.get("OOT_DECOMP")
     if not root:
         pytest.skip("OOT_DECOMP is not set")
-    from ingest.c_facts import c_source
-    from ingest.checkout import Checkout
-    from ingest.pipeline import IngestContext
+    from ingest.c.source import c_source
+    from ingest.checkout.checkout import Checkout
+    from ingest.context import IngestContext
 
     co = Checkout.open(root)
     cache = Path(os.environ.get("OOTKG_TEST_CACHE") or tmp_path_factory.mktemp("cache"))
@@ -106,7 +106,7 @@ def test_files_linked_through_a_combined_object_are_in_the_graph(run) -> None:  
 
 
 def test_the_audit_explains_every_file_it_lists(run) -> None:  # noqa: ANN001
-    from ingest.spec import read_spec
+    from ingest.checkout.spec import read_spec
 
     co, ctx, facts = run
     audit = ctx.stats["file_audit"]
@@ -130,7 +130,7 @@ def test_function_counts_match_an_independent_count(run) -> None:  # noqa: ANN00
     """GNU cpp and a plain scan of its output, over the files each version's spec builds
     (found by cpp and the Makefile, not by ootkg), count the functions defined; ootkg's count
     is within 0.1% of it."""
-    from ingest.cenv import CompileEnv
+    from ingest.c.env import CompileEnv
     from tests.decomp_count import MIPS, built_files, count_functions, cpp_flags
 
     co, ctx, _ = run

@@ -1,4 +1,4 @@
-"""ingest.forked: the full ingest's middle in a child process (real fork, real pipe)."""
+"""ingest.run.forked: the full ingest's middle in a child process (real fork, real pipe)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import forked
-from ingest.checkout import CheckoutError
+from ingest.checkout.checkout import CheckoutError
+from ingest.run import forked
 
 pytestmark = pytest.mark.skipif(not forked.can_fork(), reason="fork is used on Linux only")
 

@@ -83,12 +83,14 @@ def test_a_malformed_xml_keeps_its_last_good_facts(built):
 
 def test_a_failing_source_is_named(built, monkeypatch):
     env, _ = built
-    import ingest.assets_xml as assets
+    from ingest import sources
+    from ingest.context import Source
 
     def broken(ctx):
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(assets, "assets_source", broken)
+    monkeypatch.setattr(sources, "SOURCES", tuple(Source(s.name, broken) if s.name == "assets" else s
+                                                  for s in sources.SOURCES))
     code, out = _ingest(env["decomp"], "--only", "tables,assets", "--force")
     assert code == 1 and "assets" in out and "the disk went away" in out
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest import patterns
-from ingest.c_facts import c_source
-from ingest.checkout import Checkout
-from ingest.pattern_features import ActorItems, Occurrence, actor_items, plain_type
-from ingest.pipeline import IngestContext
+from ingest.c.source import c_source
+from ingest.checkout.checkout import Checkout
+from ingest.context import IngestContext
+from ingest.patterns import mine as patterns
+from ingest.patterns.features import ActorItems, Occurrence, actor_items, plain_type
 from tests.test_ingest_delta import _assert_same, _edit, _ingest, dump
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "minidecomp"

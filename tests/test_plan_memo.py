@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.c_facts import _pool, extract_all
-from ingest.c_profiles import use_checkout
+from ingest.c.profiles import use_checkout
+from ingest.c.source import _pool, extract_all
 from ingest.cache import RecordCache
-from ingest.checkout import Checkout
-from ingest.pipeline import IngestContext
+from ingest.checkout.checkout import Checkout
+from ingest.context import IngestContext
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "minidecomp"
 VERSIONS = ["ntsc-1.0", "gc-eu-mq-dbg"]
@@ -40,7 +40,7 @@ def _kept(caplog: pytest.LogCaptureFixture) -> int:
 
 def test_keys_after_edits_equal_keys_from_nothing(tmp_path: Path,
                                                   caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="ingest.c_facts")
+    caplog.set_level(logging.INFO, logger="ingest.c.source")
     root = tmp_path / "oot"
     shutil.copytree(MINI, root)
     facts = tmp_path / "facts"  # shared: equal keys reuse records, so few parses
@@ -73,7 +73,7 @@ def test_keys_after_edits_equal_keys_from_nothing(tmp_path: Path,
 
 
 def test_a_record_body_is_found_only_after_the_whole_keyword() -> None:
-    from ingest.tu_files import _has_record
+    from ingest.c.plan.files import _has_record
 
     assert _has_record("typedef struct EnHorse {\n    Actor actor;\n} EnHorse;")
     assert _has_record("x = 1;\nunion {\n    s32 i; f32 f;\n} u;")

@@ -28,7 +28,7 @@ def env(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     cache = Path(os.environ.get("OOTKG_TEST_CACHE") or tmp_path_factory.mktemp("cache"))
     graph = os.environ.get("OOTKG_TEST_GRAPH")
     if not graph:
-        from ingest.checkout import Checkout
+        from ingest.checkout.checkout import Checkout
         from ingest.pipeline import run_ingest
         from kg.store import open_store
 

@@ -340,7 +340,7 @@ def usable_decomp(store: Any, settings: Any, decomp: Path | str | None
         return None, ("no decomp checkout (give --decomp, or set OOTKG_DECOMP), so the code "
                       "was not compiled")
     try:
-        from ingest.checkout import Checkout
+        from ingest.checkout.checkout import Checkout
 
         Checkout.open(root)
     except Exception as e:  # noqa: BLE001 - any reason the checkout is unusable

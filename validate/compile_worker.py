@@ -1,7 +1,7 @@
 """The compile worker process, and the one-off step that prepares what it reads.
 
 ``python -m validate.compile_worker prepare``: builds each version's generated asset
-headers and precompiled header (``ingest.cenv.CompileEnv``) and prints a manifest (the
+headers and precompiled header (``ingest.c.env.CompileEnv``) and prints a manifest (the
 clang arguments per version). It reads the decomp and writes the cache; it never sees a
 request.
 
@@ -45,6 +45,8 @@ def _build_pch(index: Any, version: str, args: list[str], dirs: list[Path],
                cache_dir: Path) -> Path | None:
     import fcntl
 
+    from kg.persist import atomic_path
+
     heads = [h for h in PREFIX_HEADERS if any((d / h).is_file() for d in dirs)]
     prefix = "".join(f'#include "{h}"\n' for h in heads)
     key = hashlib.sha256((prefix + "\0".join(args)).encode()).hexdigest()[:16]
@@ -62,9 +64,8 @@ def _build_pch(index: Any, version: str, args: list[str], dirs: list[Path],
         tu = index.parse(src, args=hargs, unsaved_files=[(src, prefix)])
         if any(d.severity >= 3 for d in tu.diagnostics):
             return None
-        tmp = pch.with_suffix(f".tmp{os.getpid()}")
-        tu.save(str(tmp))
-        os.replace(tmp, pch)
+        with atomic_path(pch) as tmp:
+            tu.save(str(tmp))
     return pch
 
 
@@ -73,8 +74,8 @@ def prepare(root: str, cache_dir: str, versions: list[str]) -> dict[str, Any]:
     files a worker must be able to read; or why the version cannot be compiled."""
     import clang.cindex as ci
 
-    from ingest.cenv import CompileEnv
-    from ingest.checkout import Checkout
+    from ingest.c.env import CompileEnv
+    from ingest.checkout.checkout import Checkout
 
     checkout = Checkout.open(root)
     index = ci.Index.create()

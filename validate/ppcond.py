@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from validate.claims.versions import DEBUG, GC, N64, ORDER, PAL
 
-# the macros the Makefile and include/versions.h give a version (ingest.cenv.version_defines)
+# the macros the Makefile and include/versions.h give a version (ingest.checkout.flags.version_defines)
 VERSION_NAMES = {v.upper().replace("-", "_").replace(".", "_"): o for v, o in ORDER.items()}
 BUILD_MACROS = {"PLATFORM_N64", "PLATFORM_GC", "PLATFORM_IQUE", "DEBUG_FEATURES", "OOT_VERSION",
                 "OOT_REVISION", "OOT_REGION", "OOT_NTSC", "OOT_PAL", "OOT_MQ", "OOT_PAL_N64",

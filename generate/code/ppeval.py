@@ -152,7 +152,7 @@ class VersionMacros:
     """Per-version macro values of a checkout, for every version it builds."""
 
     def __init__(self, root: Path) -> None:
-        from ingest.checkout import Checkout
+        from ingest.checkout.checkout import Checkout
 
         co = Checkout.open(root)
         self.order = [v.id for v in co._versions]  # build order (versions.h ordinals)

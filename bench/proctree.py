@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Callable
 
 
 def _children(pid: int) -> list[int]:
@@ -43,13 +44,17 @@ def pss_kb(pid: int) -> int:
     return 0
 
 
-def peak_pss(proc: subprocess.Popen, interval: float = 0.25) -> float:
+def peak_pss(proc: subprocess.Popen, interval: float = 0.25,
+             on_sample: Callable[[], None] | None = None) -> float:
     """MB; 0 when nothing could be read (no smaps_rollup, or the process ended at once).
     Samples every 10 ms at first, then less often up to every ``interval`` s (a run of a
-    fraction of a second is seen; a long one is not slowed by the sampling)."""
+    fraction of a second is seen; a long one is not slowed by the sampling). ``on_sample``
+    is called after each sample (a test waits for one taken while its process holds memory)."""
     peak, delay = 0, 0.01
     while proc.poll() is None:
         peak = max(peak, sum(pss_kb(p) for p in tree(proc.pid)))
+        if on_sample is not None:
+            on_sample()
         time.sleep(delay)
         delay = min(interval, delay * 1.5)
     return peak / 1024

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -120,23 +119,39 @@ def test_torn_last_line_is_cut_and_redone(settings, tmp_path):
     assert all(json.loads(line) for line in rej.read_text().splitlines())
 
 
+# `ootkg generate` that SIGKILLs itself right after its Nth output line is on disk (written,
+# flushed, fdatasynced): mid-run at a known point, however fast or slow the machine is.
+KILLED_AFTER = """
+import os, signal, sys
+out, lines, sys.argv = sys.argv[1], int(sys.argv[2]), ["ootkg", *sys.argv[3:]]
+real, synced = os.fdatasync, [0]
+def fdatasync(fd):
+    real(fd)
+    try:
+        ours = os.path.samestat(os.fstat(fd), os.stat(out))
+    except OSError:
+        ours = False
+    if ours:
+        synced[0] += 1
+        if synced[0] == lines:
+            os.kill(os.getpid(), signal.SIGKILL)
+os.fdatasync = fdatasync
+from ootkg.fastpath import main
+main()
+"""
+
+
 def test_sigkill_mid_run_then_resume_gives_the_uninterrupted_result(settings, tmp_path):
     env = {**os.environ, "OOTKG_DB": str(settings.db), "COLUMNS": "200"}
     out = tmp_path / "k.jsonl"
-    args = [sys.executable, "-m", "ootkg", "generate", "--count", "25", "--seed", "3",
-            "--version", NTSC, "--out", str(out), "--no-writeback"]
-    proc = subprocess.Popen([*args, "--throttle", "0.05"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if out.exists() and len(out.read_text().splitlines()) >= 5:
-            break
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    args = ["generate", "--count", "25", "--seed", "3", "--version", NTSC, "--out", str(out),
+            "--no-writeback", "--fsync-interval", "0"]  # (0: every line is synced, the default)
+    proc = subprocess.run([sys.executable, "-c", KILLED_AFTER, str(out), "5", *args], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
     written = len(out.read_text().splitlines())
-    assert 5 <= written < 25
+    assert written == 5
     resumed = subprocess.run([sys.executable, "-m", "ootkg", "generate", "--resume", str(out),
                               "--no-writeback"], env=env, capture_output=True, text=True,
                              timeout=120)

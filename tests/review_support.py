@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from generate.plan import RunConfig
 from generate.run import Runner, RunOptions
 from kg.settings import Settings
 from kg.store import open_store
+from tests import ports
 from tests.gen_graph import DBG, make_store
 from validate.api import Validator
 
@@ -38,12 +38,6 @@ def make_run(tmp: Path, *, count: int = 8, seed: int = 3, name: str = "run.jsonl
                Validator(store, settings, compile=False)).run()
     assert len(list(read_jsonl(out))) == count
     return settings, out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cli_env(settings: Settings, home: Path) -> dict[str, str]:
@@ -69,26 +63,38 @@ class Server:
 
     def __init__(self, settings: Settings, home: Path, run: Path, *, decomp: Path | None = None,
                  graph: bool = True) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "ootkg", "review", "serve", str(run), "--port",
-                str(self.port)]
-        if decomp:
-            args += ["--decomp", str(decomp)]
-        if not graph:
-            args.append("--no-graph")
-        self.log = tempfile.NamedTemporaryFile(prefix="review-serve-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(args, env=cli_env(settings, home), stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        for _ in range(ports.ATTEMPTS):  # again on another port if this one was taken
+            self.port = ports.free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            args = [sys.executable, "-m", "ootkg", "review", "serve", str(run), "--port",
+                    str(self.port)]
+            if decomp:
+                args += ["--decomp", str(decomp)]
+            if not graph:
+                args.append("--no-graph")
+            self.log = tempfile.NamedTemporaryFile(prefix="review-serve-", suffix=".log",
+                                                   delete=False)
+            self.proc = subprocess.Popen(args, env=cli_env(settings, home), stdout=self.log,
+                                         stderr=subprocess.STDOUT)
+            if self._answers():
+                return
+        raise RuntimeError(f"the server found no free port: {self.output()}")
+
+    def _answers(self) -> bool:
+        """True once this server answers on its port; False if the port was taken."""
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if ports.bind_failed(self.output()):
+                    return False
                 raise RuntimeError(f"the server exited: {self.output()}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
+            try:  # (another process may answer on the port until ours fails to bind it)
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200 and \
+                        ports.listens(self.proc.pid, self.port) is not False:
+                    return True
             except httpx.HTTPError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         self.kill()
         raise RuntimeError(f"the server did not answer: {self.output()}")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import ports
 from tests.golden.graph import load_store
 
 MINI = Path(__file__).parent / "fixtures" / "minidecomp"
@@ -27,36 +28,41 @@ ENV_CANARY = "CANARY_ENV_9c41"
 FILE_CANARY = "CANARY_FILE_77ab"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Served:
     """``ootkg serve`` in a subprocess; ``trace``: under strace -f (opens logged)."""
 
     def __init__(self, tmp: Path, db: Path, *args: str, trace: bool = False,
                  env: dict[str, str] | None = None) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tmp / f"strace-{self.port}.log"
-        cmd = [sys.executable, "-m", "ootkg.cli", "--db", str(db), "serve", "--port",
-               str(self.port), "--decomp", str(MINI), *args]
-        if trace:  # -ff: a file per process (no interleaved, unfinished lines)
-            cmd = [STRACE, "-ff", "-qq", "-e", "trace=open,openat,execve", "-o", str(self.log),
-                   *cmd]
         self.env = dict(os.environ, OOTKG_CACHE_DIR=str(tmp / "cache"), **(env or {}))
         self.env.pop("OOTKG_API_TOKEN", None) if "OOTKG_API_TOKEN" not in (env or {}) else None
-        self.proc = subprocess.Popen(cmd, cwd=str(tmp), env=self.env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+        for _ in range(ports.ATTEMPTS):  # again on another port if this one was taken
+            self.port = ports.free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            self.log = tmp / f"strace-{self.port}.log"
+            cmd = [sys.executable, "-m", "ootkg.cli", "--db", str(db), "serve", "--port",
+                   str(self.port), "--decomp", str(MINI), *args]
+            if trace:  # -ff: a file per process (no interleaved, unfinished lines)
+                cmd = [STRACE, "-ff", "-qq", "-e", "trace=open,openat,execve", "-o",
+                       str(self.log), *cmd]
+            self.proc = subprocess.Popen(cmd, cwd=str(tmp), env=self.env, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, text=True)
+            if self._answers():
+                return
+        raise RuntimeError("serve found no free port")
+
+    def _answers(self) -> bool:
+        """True once this server answers on its port; False if the port was taken."""
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"serve exited: {self.proc.stdout.read()}")  # type: ignore[union-attr]
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
+                out = self.proc.stdout.read()  # type: ignore[union-attr]
+                if ports.bind_failed(out):
+                    return False
+                raise RuntimeError(f"serve exited: {out}")
+            try:  # (another process may answer on the port until ours fails to bind it)
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200 and \
+                        ports.listens(self.proc.pid, self.port) is not False:
+                    return True
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)

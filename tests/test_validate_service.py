@@ -19,30 +19,34 @@ from validate.httpguard import server_config
 from validate.service import create_app
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class _Server:
+    """uvicorn in a thread on a socket bound here to a port the kernel picks: nothing can
+    take the port between choosing it and serving on it."""
+
     def __init__(self, app) -> None:
-        self.port = _free_port()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
         self.server = uvicorn.Server(server_config(app, "127.0.0.1", self.port,
                                                    log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       daemon=True)
 
     def __enter__(self) -> str:
         self.thread.start()
         for _ in range(1200):
             if self.server.started:
                 return f"http://127.0.0.1:{self.port}"
+            if not self.thread.is_alive():
+                break
             time.sleep(0.05)
         raise RuntimeError("uvicorn did not start")
 
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        self.sock.close()
 
 
 @pytest.fixture(scope="module")

@@ -108,7 +108,7 @@ def ingest(
         if not symbols.is_dir():
             raise UserError(f"No symbol-list directory at {symbols}.")
         os.environ["OOTKG_SYMBOLS_DIR"] = str(symbols.resolve())  # read by the addresses source
-    if map_file is not None:
+    if map_file is not None and map_version is not None:  # (both or neither: checked above)
         if not map_file.is_file():
             raise UserError(f"No map file at {map_file}.")
         co.version(map_version)  # known version?

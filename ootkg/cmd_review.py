@@ -208,11 +208,12 @@ def stats(
     def fmt(x: float | None) -> str:
         return "-" if x is None else f"{x:.3f}"
 
-    rows = [{"measure": "examples with 2+ verdicts", "figure": a.items_with_several},
-            {"measure": "Fleiss' kappa (verdict)", "figure": fmt(a.fleiss_verdict)},
-            {"measure": "Krippendorff's alpha (verdict, nominal)", "figure": fmt(a.alpha_verdict)},
-            {"measure": "Krippendorff's alpha (reason, nominal)", "figure": fmt(a.alpha_reason)},
-            {"measure": "Krippendorff's alpha (score, interval)", "figure": fmt(a.alpha_score)}]
+    rows: list[dict[str, Any]] = [
+        {"measure": "examples with 2+ verdicts", "figure": a.items_with_several},
+        {"measure": "Fleiss' kappa (verdict)", "figure": fmt(a.fleiss_verdict)},
+        {"measure": "Krippendorff's alpha (verdict, nominal)", "figure": fmt(a.alpha_verdict)},
+        {"measure": "Krippendorff's alpha (reason, nominal)", "figure": fmt(a.alpha_reason)},
+        {"measure": "Krippendorff's alpha (score, interval)", "figure": fmt(a.alpha_score)}]
     rows += [{"measure": f"Cohen's kappa {p.a} / {p.b} ({p.items} examples)", "figure": fmt(p.kappa)}
              for p in a.cohen]
     render_table(rows, title="Agreement between reviewers")

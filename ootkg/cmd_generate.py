@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ootkg.context import settings_of
 from ootkg.errors import UserError
 
 _MODEL = re.compile(r"^[a-z0-9][a-z0-9.\-]{2,99}$")
@@ -70,204 +71,198 @@ def _client(llm: str, model: str | None, price: str | None, budget: float | None
                            base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL"))
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `ootkg` app."""
+def generate(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o",
+                     help="Output JSONL (chat messages + metadata)."),
+    ] = None,
+    count: Annotated[int | None, typer.Option(help="Examples to write (default 100).")] = None,
+    llm: Annotated[str | None, typer.Option(help="offline (default, no key) or anthropic.")] = None,
+    model: Annotated[str | None, typer.Option(help="Anthropic model, e.g. claude-sonnet-5-5.")] = None,
+    budget_usd: Annotated[
+        float | None,
+        typer.Option("--budget-usd",
+                     help="Hard spending limit in USD (never exceeded)."),
+    ] = None,
+    price: Annotated[
+        str | None,
+        typer.Option(help="INPUT,OUTPUT USD per million tokens, for a model the price table lacks."),
+    ] = None,
+    families: Annotated[str | None, typer.Option(help="Comma-separated families (default: all).")] = None,
+    difficulty: Annotated[str | None, typer.Option(help="Level 1-4 or a range, e.g. 3-4.")] = None,
+    version: Annotated[str | None, typer.Option(help="Game version (default: the settings' default).")] = None,
+    targets: Annotated[
+        str | None,
+        typer.Option(help="Cypher returning a `target` column (actor enums, function names...)."),
+    ] = None,
+    curriculum: Annotated[
+        str | None,
+        typer.Option(help="Concept id: a stepping-stone sequence from its prerequisites up."),
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue the run that writes this file (its ledger has the settings)."),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output (and its ledger/rejects).")] = False,
+    seed: Annotated[int | None, typer.Option(help="Plan seed (default 0).")] = None,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight (anthropic).")] = 4,
+    batch: Annotated[
+        bool,
+        typer.Option(help="Use the Message Batches API (half price; polled, resumable)."),
+    ] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between batch status polls.")] = 30.0,
+    max_tokens: Annotated[int | None, typer.Option(help="Output tokens per request (default 4096).")] = None,
+    context_tokens: Annotated[
+        int | None,
+        typer.Option(help="Bound on the grounded context (default 2400)."),
+    ] = None,
+    compile: Annotated[
+        bool | None,
+        typer.Option("--compile/--no-compile",
+                     help="Run validation level 1 (needs a decomp checkout; default: when one is configured)."),
+    ] = None,
+    writeback: Annotated[
+        bool,
+        typer.Option("--writeback/--no-writeback",
+                     help="Add Example nodes to the graph afterwards."),
+    ] = True,
+    base_url: Annotated[str | None, typer.Option(hidden=True, help="API base URL (tests, proxies).")] = None,
+    throttle: Annotated[float, typer.Option(hidden=True, help="Seconds to pause before each item.")] = 0.0,
+    dedup_threshold: Annotated[
+        float | None,
+        typer.Option(help="MinHash Jaccard at or above which an example is a near-duplicate "
+                     "(default 0.9)."),
+    ] = None,
+    estimate: Annotated[
+        bool,
+        typer.Option("--estimate", help="Print the planned requests and their expected and worst-case "
+                     "cost, send nothing, write nothing."),
+    ] = False,
+    min_quality: Annotated[
+        float | None,
+        typer.Option("--min-quality",
+                     help="Write only examples the judge (offline, calibrated by `ootkg judge "
+                     "calibrate`) scores at least this, 1-10; the rest are rejected as `quality`."),
+    ] = None,
+    feedback: Annotated[
+        bool,
+        typer.Option("--feedback/--no-feedback",
+                     help="Learn from expert reviews of earlier runs: accepted examples as "
+                     "exemplars, rejections steer the plan, corrections in the prompt."),
+    ] = True,
+    fsync_interval: Annotated[
+        float,
+        typer.Option(help="0 (default): fdatasync every output line; N: at most every N seconds "
+                     "(group commit; lines are always flushed, so a killed run loses nothing)."),
+    ] = 0.0,
+    decomp: Annotated[
+        Path | None,
+        typer.Option(help="The decomp checkout the graph was ingested from, for the code in "
+                     "contexts and the quote checks (default: OOTKG_DECOMP, or the path the "
+                     "ingest recorded)."),
+    ] = None,
+    dedup_against: Annotated[
+        list[Path] | None,
+        typer.Option("--dedup-against",
+                     help="Earlier runs' outputs: examples near-duplicating theirs are "
+                     "rejected (repeatable)."),
+    ] = None,
+    shape_cap: Annotated[
+        int,
+        typer.Option(help="Examples per masked first-question shape (0: no cap)."),
+    ] = 4,
+) -> None:
+    """Generate training examples grounded in the graph, validated before they are written.
 
-    @app.command()
-    def generate(
-        ctx: typer.Context,
-        out: Annotated[
-            Path | None,
-            typer.Option("--out", "-o",
-                         help="Output JSONL (chat messages + metadata)."),
-        ] = None,
-        count: Annotated[int | None, typer.Option(help="Examples to write (default 100).")] = None,
-        llm: Annotated[str | None, typer.Option(help="offline (default, no key) or anthropic.")] = None,
-        model: Annotated[str | None, typer.Option(help="Anthropic model, e.g. claude-sonnet-5-5.")] = None,
-        budget_usd: Annotated[
-            float | None,
-            typer.Option("--budget-usd",
-                         help="Hard spending limit in USD (never exceeded)."),
-        ] = None,
-        price: Annotated[
-            str | None,
-            typer.Option(help="INPUT,OUTPUT USD per million tokens, for a model the price table lacks."),
-        ] = None,
-        families: Annotated[str | None, typer.Option(help="Comma-separated families (default: all).")] = None,
-        difficulty: Annotated[str | None, typer.Option(help="Level 1-4 or a range, e.g. 3-4.")] = None,
-        version: Annotated[str | None, typer.Option(help="Game version (default: the settings' default).")] = None,
-        targets: Annotated[
-            str | None,
-            typer.Option(help="Cypher returning a `target` column (actor enums, function names...)."),
-        ] = None,
-        curriculum: Annotated[
-            str | None,
-            typer.Option(help="Concept id: a stepping-stone sequence from its prerequisites up."),
-        ] = None,
-        resume: Annotated[
-            Path | None,
-            typer.Option(help="Continue the run that writes this file (its ledger has the settings)."),
-        ] = None,
-        overwrite: Annotated[bool, typer.Option(help="Replace an existing output (and its ledger/rejects).")] = False,
-        seed: Annotated[int | None, typer.Option(help="Plan seed (default 0).")] = None,
-        concurrency: Annotated[int, typer.Option(help="Requests in flight (anthropic).")] = 4,
-        batch: Annotated[
-            bool,
-            typer.Option(help="Use the Message Batches API (half price; polled, resumable)."),
-        ] = False,
-        poll: Annotated[float, typer.Option(help="Seconds between batch status polls.")] = 30.0,
-        max_tokens: Annotated[int | None, typer.Option(help="Output tokens per request (default 4096).")] = None,
-        context_tokens: Annotated[
-            int | None,
-            typer.Option(help="Bound on the grounded context (default 2400)."),
-        ] = None,
-        compile: Annotated[
-            bool | None,
-            typer.Option("--compile/--no-compile",
-                         help="Run validation level 1 (needs a decomp checkout; default: when one is configured)."),
-        ] = None,
-        writeback: Annotated[
-            bool,
-            typer.Option("--writeback/--no-writeback",
-                         help="Add Example nodes to the graph afterwards."),
-        ] = True,
-        base_url: Annotated[str | None, typer.Option(hidden=True, help="API base URL (tests, proxies).")] = None,
-        throttle: Annotated[float, typer.Option(hidden=True, help="Seconds to pause before each item.")] = 0.0,
-        dedup_threshold: Annotated[
-            float | None,
-            typer.Option(help="MinHash Jaccard at or above which an example is a near-duplicate "
-                         "(default 0.9)."),
-        ] = None,
-        estimate: Annotated[
-            bool,
-            typer.Option("--estimate", help="Print the planned requests and their expected and worst-case "
-                         "cost, send nothing, write nothing."),
-        ] = False,
-        min_quality: Annotated[
-            float | None,
-            typer.Option("--min-quality",
-                         help="Write only examples the judge (offline, calibrated by `ootkg judge "
-                         "calibrate`) scores at least this, 1-10; the rest are rejected as `quality`."),
-        ] = None,
-        feedback: Annotated[
-            bool,
-            typer.Option("--feedback/--no-feedback",
-                         help="Learn from expert reviews of earlier runs: accepted examples as "
-                         "exemplars, rejections steer the plan, corrections in the prompt."),
-        ] = True,
-        fsync_interval: Annotated[
-            float,
-            typer.Option(help="0 (default): fdatasync every output line; N: at most every N seconds "
-                         "(group commit; lines are always flushed, so a killed run loses nothing)."),
-        ] = 0.0,
-        decomp: Annotated[
-            Path | None,
-            typer.Option(help="The decomp checkout the graph was ingested from, for the code in "
-                         "contexts and the quote checks (default: OOTKG_DECOMP, or the path the "
-                         "ingest recorded)."),
-        ] = None,
-        dedup_against: Annotated[
-            list[Path] | None,
-            typer.Option("--dedup-against",
-                         help="Earlier runs' outputs: examples near-duplicating theirs are "
-                         "rejected (repeatable)."),
-        ] = None,
-        shape_cap: Annotated[
-            int,
-            typer.Option(help="Examples per masked first-question shape (0: no cap)."),
-        ] = 4,
-    ) -> None:
-        """Generate training examples grounded in the graph, validated before they are written.
+    Examples:
 
-        Examples:
+    ```
+    ootkg generate --count 200 --out data/run1.jsonl
+    ootkg generate --llm anthropic --model claude-sonnet-5-5 --count 2000 --budget-usd 25 \\
+        --out data/run2.jsonl
+    ootkg generate --families actor-modification,debugging-conversation --difficulty 3-4 \\
+        --version ntsc-1.0 --out data/enemies.jsonl \\
+        --targets "MATCH (a:Actor) WHERE a.category = 'ACTORCAT_ENEMY' RETURN a.enum AS target"
+    ootkg generate --curriculum display-lists --out data/path.jsonl
+    ootkg generate --resume data/run2.jsonl
+    ootkg generate --llm anthropic --budget-usd 25 --min-quality 8 --out data/run3.jsonl
+    ootkg generate --count 500 --out data/run4.jsonl --dedup-against data/run1.jsonl
+    ```
+    """
 
-        ```
-        ootkg generate --count 200 --out data/run1.jsonl
-        ootkg generate --llm anthropic --model claude-sonnet-5-5 --count 2000 --budget-usd 25 \\
-            --out data/run2.jsonl
-        ootkg generate --families actor-modification,debugging-conversation --difficulty 3-4 \\
-            --version ntsc-1.0 --out data/enemies.jsonl \\
-            --targets "MATCH (a:Actor) WHERE a.category = 'ACTORCAT_ENEMY' RETURN a.enum AS target"
-        ootkg generate --curriculum display-lists --out data/path.jsonl
-        ootkg generate --resume data/run2.jsonl
-        ootkg generate --llm anthropic --budget-usd 25 --min-quality 8 --out data/run3.jsonl
-        ootkg generate --count 500 --out data/run4.jsonl --dedup-against data/run1.jsonl
-        ```
-        """
-        from ootkg.cli import settings_of
+    settings = settings_of(ctx)
+    given: dict[str, Any] = {
+        "families": _families(families) if families else None,
+        "difficulty": _difficulty(difficulty) if difficulty else None,
+        "version": version, "seed": seed, "targets_query": targets, "curriculum": curriculum,
+        "generator": llm, "model": model, "max_tokens": max_tokens,
+        "max_context_tokens": context_tokens, "dedup_threshold": dedup_threshold,
+    }
+    if count is not None and count < 1:
+        raise UserError("--count must be at least 1.")
+    if budget_usd is not None and budget_usd <= 0:
+        raise UserError("--budget-usd must be a positive amount in USD.")
+    if max_tokens is not None and not 64 <= max_tokens <= 64000:
+        raise UserError("--max-tokens must be between 64 and 64000.")
+    if dedup_threshold is not None and not 0.5 <= dedup_threshold <= 1.0:
+        raise UserError("--dedup-threshold must be between 0.5 and 1.0.")
+    if concurrency < 1:
+        raise UserError("--concurrency must be at least 1.")
+    if min_quality is not None and not 1 <= min_quality <= 10:
+        raise UserError("--min-quality is a score from 1 to 10, e.g. --min-quality 8.")
+    if shape_cap < 0:
+        raise UserError("--shape-cap must be 0 (no cap) or more.")
+    for earlier in dedup_against or []:
+        if not earlier.is_file():
+            raise UserError(f"--dedup-against {earlier}: no such file.")
+    if decomp is not None and not (decomp / "include" / "versions.h").is_file():
+        raise UserError(f"--decomp {decomp} is not a decomp checkout (no include/versions.h).")
+    config = _config(settings, given, count, resume, out)
+    if estimate:
+        _estimate(settings, config, price, batch, decomp)
+        return
+    out_path = resume or out
+    if out_path is None:
+        raise UserError("Give --out PATH for the examples (or --resume PATH to continue a run).")
+    client = _client(config.generator, config.model if config.generator != "offline" else None,
+                     price, budget_usd, base_url, batch)
+    _run(ctx, settings, config, client, out_path, resume=resume is not None,
+         overwrite=overwrite, budget=budget_usd, concurrency=concurrency, batch=batch,
+         poll=poll, compile=compile, writeback=writeback, throttle=throttle,
+         sync_interval=fsync_interval, min_quality=min_quality, feedback=feedback,
+         decomp=decomp, dedup_against=dedup_against or [], shape_cap=shape_cap)
 
-        settings = settings_of(ctx)
-        given: dict[str, Any] = {
-            "families": _families(families) if families else None,
-            "difficulty": _difficulty(difficulty) if difficulty else None,
-            "version": version, "seed": seed, "targets_query": targets, "curriculum": curriculum,
-            "generator": llm, "model": model, "max_tokens": max_tokens,
-            "max_context_tokens": context_tokens, "dedup_threshold": dedup_threshold,
-        }
-        if count is not None and count < 1:
-            raise UserError("--count must be at least 1.")
-        if budget_usd is not None and budget_usd <= 0:
-            raise UserError("--budget-usd must be a positive amount in USD.")
-        if max_tokens is not None and not 64 <= max_tokens <= 64000:
-            raise UserError("--max-tokens must be between 64 and 64000.")
-        if dedup_threshold is not None and not 0.5 <= dedup_threshold <= 1.0:
-            raise UserError("--dedup-threshold must be between 0.5 and 1.0.")
-        if concurrency < 1:
-            raise UserError("--concurrency must be at least 1.")
-        if min_quality is not None and not 1 <= min_quality <= 10:
-            raise UserError("--min-quality is a score from 1 to 10, e.g. --min-quality 8.")
-        if shape_cap < 0:
-            raise UserError("--shape-cap must be 0 (no cap) or more.")
-        for earlier in dedup_against or []:
-            if not earlier.is_file():
-                raise UserError(f"--dedup-against {earlier}: no such file.")
-        if decomp is not None and not (decomp / "include" / "versions.h").is_file():
-            raise UserError(f"--decomp {decomp} is not a decomp checkout (no include/versions.h).")
-        config = _config(settings, given, count, resume, out)
-        if estimate:
-            _estimate(settings, config, price, batch, decomp)
-            return
-        out_path = resume or out
-        if out_path is None:
-            raise UserError("Give --out PATH for the examples (or --resume PATH to continue a run).")
-        client = _client(config.generator, config.model if config.generator != "offline" else None,
-                         price, budget_usd, base_url, batch)
-        _run(ctx, settings, config, client, out_path, resume=resume is not None,
-             overwrite=overwrite, budget=budget_usd, concurrency=concurrency, batch=batch,
-             poll=poll, compile=compile, writeback=writeback, throttle=throttle,
-             sync_interval=fsync_interval, min_quality=min_quality, feedback=feedback,
-             decomp=decomp, dedup_against=dedup_against or [], shape_cap=shape_cap)
+def report(
+    run: Annotated[Path, typer.Argument(help="A generation run's output JSONL.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML report to write.")] = Path("report.html"),
+    summary: Annotated[Path | None, typer.Option(help="JSON summary (default: next to the HTML).")] = None,
+) -> None:
+    """Coverage and quality of a generation run: a self-contained HTML page and a JSON summary
+    (with the judge's score distribution and the accuracy from expert reviews, where the
+    run has them).
 
-    @app.command()
-    def report(
-        run: Annotated[Path, typer.Argument(help="A generation run's output JSONL.")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="HTML report to write.")] = Path("report.html"),
-        summary: Annotated[Path | None, typer.Option(help="JSON summary (default: next to the HTML).")] = None,
-    ) -> None:
-        """Coverage and quality of a generation run: a self-contained HTML page and a JSON summary
-        (with the judge's score distribution and the accuracy from expert reviews, where the
-        run has them).
+    Examples:
 
-        Examples:
+    ```
+    ootkg report data/run2.jsonl --out report.html
+    ```
+    """
+    from generate.report import build_summary, write_html
 
-        ```
-        ootkg report data/run2.jsonl --out report.html
-        ```
-        """
-        from generate.report import build_summary, write_html
-
-        if not run.is_file():
-            raise UserError(f"No run output at {run}.")
-        data = build_summary(run)
-        write_html(data, out)
-        summary = summary or out.with_suffix(".json")
-        summary.write_text(json.dumps(data.model_dump(mode="json"), indent=2))
-        quality = (f"; {data.quality_judge} mean {data.quality_mean:.2f}"
-                   if data.quality_mean is not None else "")
-        reviews = (f"; {data.reviewed} reviewed, {data.review_accuracy:.1%} accepted"
-                   if data.review_accuracy is not None else "")
-        typer.echo(f"{out} and {summary}: {data.examples} examples, {data.rejects} rejects, "
-                   f"${data.cost_usd:.4f} spent{quality}{reviews}")
+    if not run.is_file():
+        raise UserError(f"No run output at {run}.")
+    data = build_summary(run)
+    write_html(data, out)
+    summary = summary or out.with_suffix(".json")
+    summary.write_text(json.dumps(data.model_dump(mode="json"), indent=2))
+    quality = (f"; {data.quality_judge} mean {data.quality_mean:.2f}"
+               if data.quality_mean is not None else "")
+    reviews = (f"; {data.reviewed} reviewed, {data.review_accuracy:.1%} accepted"
+               if data.review_accuracy is not None else "")
+    typer.echo(f"{out} and {summary}: {data.examples} examples, {data.rejects} rejects, "
+               f"${data.cost_usd:.4f} spent{quality}{reviews}")
 
 
 def _config(settings: Any, given: dict[str, Any], count: int | None, resume: Path | None,

@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from ootkg.context import open_for, settings_of
+
 PARTIAL_EXIT = 1
 
 
@@ -39,157 +41,150 @@ def _versions(co, versions: str | None):  # -> list[VersionInfo]
                         ) from None
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `ootkg` app."""
+def ingest(
+    ctx: typer.Context,
+    decomp: Annotated[Path | None, typer.Option("--decomp", "-d",
+            help="The zeldaret/oot checkout. Env: OOTKG_DECOMP.")] = None,
+    versions: Annotated[str | None, typer.Option("--versions",
+            help="Comma-separated version ids (default: every version the checkout defines).")] = None,
+    map_file: Annotated[Path | None, typer.Option("--map",
+            help="A GNU ld .map from your own build (remembered for later runs).")] = None,
+    map_version: Annotated[str | None, typer.Option("--version",
+            help="The version the --map file was built for.")] = None,
+    symbols: Annotated[Path | None, typer.Option("--symbols",
+            help="Your own per-version symbol lists (`<version>/functions.txt`, "
+                 "`z64hdr-<rom>/`); they come first, then the checkout's git history, then "
+                 "the public lists shipped with ootkg. Env: OOTKG_SYMBOLS_DIR.")] = None,
+    concepts: Annotated[Path | None, typer.Option("--concepts",
+            help="A curriculum directory (default: the built-in one).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1,
+            help="Worker processes for the C parse.")] = 2,
+    no_pch: Annotated[bool, typer.Option("--no-pch",
+            help="Parse without a precompiled header.")] = False,
+    only: Annotated[str | None, typer.Option("--only",
+            help="Comma-separated source names to run (c,tables,assets,addresses,concepts).")] = None,
+    force: Annotated[bool, typer.Option("--force",
+            help="Rebuild the graph even when no input changed.")] = False,
+    json_out: Annotated[bool, typer.Option("--json",
+            help="Print the run report as JSON.")] = False,
+    allow_shrink: Annotated[bool, typer.Option("--allow-shrink",
+            help="Write the graph even if a source failed or a kind of node lost more "
+                 "than half its nodes.")] = False,
+) -> None:
+    """Ingest a decomp checkout into the graph (C code, tables, assets, addresses, concepts).
 
-    @app.command()
-    def ingest(
-        ctx: typer.Context,
-        decomp: Annotated[Path | None, typer.Option("--decomp", "-d",
-                help="The zeldaret/oot checkout. Env: OOTKG_DECOMP.")] = None,
-        versions: Annotated[str | None, typer.Option("--versions",
-                help="Comma-separated version ids (default: every version the checkout defines).")] = None,
-        map_file: Annotated[Path | None, typer.Option("--map",
-                help="A GNU ld .map from your own build (remembered for later runs).")] = None,
-        map_version: Annotated[str | None, typer.Option("--version",
-                help="The version the --map file was built for.")] = None,
-        symbols: Annotated[Path | None, typer.Option("--symbols",
-                help="Your own per-version symbol lists (`<version>/functions.txt`, "
-                     "`z64hdr-<rom>/`); they come first, then the checkout's git history, then "
-                     "the public lists shipped with ootkg. Env: OOTKG_SYMBOLS_DIR.")] = None,
-        concepts: Annotated[Path | None, typer.Option("--concepts",
-                help="A curriculum directory (default: the built-in one).")] = None,
-        jobs: Annotated[int, typer.Option("--jobs", "-j", min=1,
-                help="Worker processes for the C parse.")] = 2,
-        no_pch: Annotated[bool, typer.Option("--no-pch",
-                help="Parse without a precompiled header.")] = False,
-        only: Annotated[str | None, typer.Option("--only",
-                help="Comma-separated source names to run (c,tables,assets,addresses,concepts).")] = None,
-        force: Annotated[bool, typer.Option("--force",
-                help="Rebuild the graph even when no input changed.")] = False,
-        json_out: Annotated[bool, typer.Option("--json",
-                help="Print the run report as JSON.")] = False,
-        allow_shrink: Annotated[bool, typer.Option("--allow-shrink",
-                help="Write the graph even if a source failed or a kind of node lost more "
-                     "than half its nodes.")] = False,
-    ) -> None:
-        """Ingest a decomp checkout into the graph (C code, tables, assets, addresses, concepts).
+    Incremental: unchanged files come from the facts cache; an unchanged checkout
+    changes nothing. Exit code 1 means partial (some files failed to parse, or the spec
+    links an object nothing makes; see the summary; the graph holds everything else) or
+    refused: a source failed, or a kind of node would lose more than half its nodes
+    against the current graph (e.g. a checkout missing include/tables), and the graph was
+    left as it was (--allow-shrink writes it anyway). Every non-zero exit says why.
+    Function and variable addresses come with it for every version a public symbol list
+    covers (see `--symbols`).
 
-        Incremental: unchanged files come from the facts cache; an unchanged checkout
-        changes nothing. Exit code 1 means partial (some files failed to parse, or the spec
-        links an object nothing makes; see the summary; the graph holds everything else) or
-        refused: a source failed, or a kind of node would lose more than half its nodes
-        against the current graph (e.g. a checkout missing include/tables), and the graph was
-        left as it was (--allow-shrink writes it anyway). Every non-zero exit says why.
-        Function and variable addresses come with it for every version a public symbol list
-        covers (see `--symbols`).
+    Examples:
 
-        Examples:
+    ```
+    ootkg ingest --decomp ./oot
+    ootkg ingest --decomp ./oot --versions gc-eu-mq-dbg,ntsc-1.0
+    ootkg ingest --decomp ./oot --map build/ntsc-1.0/oot-ntsc-1.0.map --version ntsc-1.0
+    ```
+    """
+    from ingest.pipeline import IngestRefused, register_map, run_ingest
+    from ingest.run.forked import ChildDied
+    from kg.store import stager_for
+    from ootkg.errors import UserError
 
-        ```
-        ootkg ingest --decomp ./oot
-        ootkg ingest --decomp ./oot --versions gc-eu-mq-dbg,ntsc-1.0
-        ootkg ingest --decomp ./oot --map build/ntsc-1.0/oot-ntsc-1.0.map --version ntsc-1.0
-        ```
-        """
-        from ingest.pipeline import IngestRefused, register_map, run_ingest
-        from ingest.run.forked import ChildDied
-        from kg.store import stager_for
-        from ootkg.cli import open_for, settings_of
-        from ootkg.errors import UserError
+    settings = settings_of(ctx)
+    co = _checkout(decomp, settings.decomp)
+    selected = _versions(co, versions)
+    cache_dir = Path(settings.cache_dir)
+    if (map_file is None) != (map_version is None):
+        raise UserError("--map and --version go together: the map file and the version it "
+                        "was built for.")
+    from ingest.domain.mapfile import MapError, verify_map
 
-        settings = settings_of(ctx)
-        co = _checkout(decomp, settings.decomp)
-        selected = _versions(co, versions)
-        cache_dir = Path(settings.cache_dir)
-        if (map_file is None) != (map_version is None):
-            raise UserError("--map and --version go together: the map file and the version it "
-                            "was built for.")
-        from ingest.domain.mapfile import MapError, verify_map
+    if symbols is not None:
+        if not symbols.is_dir():
+            raise UserError(f"No symbol-list directory at {symbols}.")
+        os.environ["OOTKG_SYMBOLS_DIR"] = str(symbols.resolve())  # read by the addresses source
+    if map_file is not None and map_version is not None:  # (both or neither: checked above)
+        if not map_file.is_file():
+            raise UserError(f"No map file at {map_file}.")
+        co.version(map_version)  # known version?
+        from ingest.domain.addresses import symbols_dir
 
-        if symbols is not None:
-            if not symbols.is_dir():
-                raise UserError(f"No symbol-list directory at {symbols}.")
-            os.environ["OOTKG_SYMBOLS_DIR"] = str(symbols.resolve())  # read by the addresses source
-        if map_file is not None:
-            if not map_file.is_file():
-                raise UserError(f"No map file at {map_file}.")
-            co.version(map_version)  # known version?
-            from ingest.domain.addresses import symbols_dir
-
-            try:  # refuse a map of another version before it is remembered
-                check = verify_map(map_file, map_version, co.root, [v.id for v in co.versions()],
-                                   symbols_dir(), cache_dir)
-            except MapError as e:
-                raise UserError(str(e)) from None
-            if check.warning:
-                typer.echo(f"warning: {check.warning}", err=True)
-            register_map(cache_dir, map_file, map_version)
-        if concepts is not None and not concepts.is_dir():
-            raise UserError(f"No concepts directory at {concepts}.")
-        try:
-            report, _ = _run_with_progress(
-                lambda progress: run_ingest(
-                    co, selected, cache_dir, lambda: open_for(ctx, write=True), progress=progress,
-                    concepts_dir=concepts, jobs=jobs, use_pch=not no_pch,
-                    only_sources=[s.strip() for s in only.split(",")] if only else None,
-                    force=force, graph_id=_graph_id(settings),
-                    cli=_cli_key(settings, co, versions, only, no_pch, concepts),
-                    stage=stager_for(settings.store), allow_shrink=allow_shrink))
-        except MapError as e:  # a remembered map that no longer fits: nothing was written
-            raise UserError(f"{e} (The graph is unchanged.)") from None
-        except ChildDied as e:  # e.g. the kernel's OOM killer
-            raise UserError(f"Ingest failed: {e}.") from None
-        except IngestRefused as e:
-            if json_out:
-                typer.echo(e.report.model_dump_json(indent=2))
-            else:
-                _summary(e.report)
-            raise UserError(f"Ingest refused, the graph is unchanged: {e}. Fix the checkout, or "
-                            "pass --allow-shrink to write the smaller graph anyway.",
-                            exit_code=PARTIAL_EXIT) from None
+        try:  # refuse a map of another version before it is remembered
+            check = verify_map(map_file, map_version, co.root, [v.id for v in co.versions()],
+                               symbols_dir(), cache_dir)
+        except MapError as e:
+            raise UserError(str(e)) from None
+        if check.warning:
+            typer.echo(f"warning: {check.warning}", err=True)
+        register_map(cache_dir, map_file, map_version)
+    if concepts is not None and not concepts.is_dir():
+        raise UserError(f"No concepts directory at {concepts}.")
+    try:
+        report, _ = _run_with_progress(
+            lambda progress: run_ingest(
+                co, selected, cache_dir, lambda: open_for(ctx, write=True), progress=progress,
+                concepts_dir=concepts, jobs=jobs, use_pch=not no_pch,
+                only_sources=[s.strip() for s in only.split(",")] if only else None,
+                force=force, graph_id=_graph_id(settings),
+                cli=_cli_key(settings, co, versions, only, no_pch, concepts),
+                stage=stager_for(settings.store), allow_shrink=allow_shrink))
+    except MapError as e:  # a remembered map that no longer fits: nothing was written
+        raise UserError(f"{e} (The graph is unchanged.)") from None
+    except ChildDied as e:  # e.g. the kernel's OOM killer
+        raise UserError(f"Ingest failed: {e}.") from None
+    except IngestRefused as e:
         if json_out:
-            typer.echo(report.model_dump_json(indent=2))
+            typer.echo(e.report.model_dump_json(indent=2))
         else:
-            _summary(report)
-        if report.partial and not json_out:  # (the JSON report says why itself)
-            n = len(report.failed_files)
-            typer.echo(f"Exit {PARTIAL_EXIT}: {n} file(s) did not parse cleanly"
-                       f"{': ' + report.failed_files[0]['file'] if n else ''}"
-                       f"{' and others' if n > 1 else ''} (see above).", err=True)
-        if report.partial:
-            sys.exit(PARTIAL_EXIT)  # SystemExit: the CLI's main() passes it on as the exit code
+            _summary(e.report)
+        raise UserError(f"Ingest refused, the graph is unchanged: {e}. Fix the checkout, or "
+                        "pass --allow-shrink to write the smaller graph anyway.",
+                        exit_code=PARTIAL_EXIT) from None
+    if json_out:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        _summary(report)
+    if report.partial and not json_out:  # (the JSON report says why itself)
+        n = len(report.failed_files)
+        typer.echo(f"Exit {PARTIAL_EXIT}: {n} file(s) did not parse cleanly"
+                   f"{': ' + report.failed_files[0]['file'] if n else ''}"
+                   f"{' and others' if n > 1 else ''} (see above).", err=True)
+    if report.partial:
+        sys.exit(PARTIAL_EXIT)  # SystemExit: the CLI's main() passes it on as the exit code
 
-    @app.command("compile-db")
-    def compile_db(
-        ctx: typer.Context,
-        decomp: Annotated[Path | None, typer.Option("--decomp", "-d",
-                help="The zeldaret/oot checkout.")] = None,
-        version: Annotated[str | None, typer.Option("--version",
-                help="Version (default: the default version).")] = None,
-        out: Annotated[Path | None, typer.Option("--out", "-o",
-                help="Where to write (default: `<cache>/compile_commands/<version>/compile_commands.json`).")] = None,
-    ) -> None:
-        """Write a compile_commands.json for one version (for clangd and other tools).
+def compile_db(
+    ctx: typer.Context,
+    decomp: Annotated[Path | None, typer.Option("--decomp", "-d",
+            help="The zeldaret/oot checkout.")] = None,
+    version: Annotated[str | None, typer.Option("--version",
+            help="Version (default: the default version).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o",
+            help="Where to write (default: `<cache>/compile_commands/<version>/compile_commands.json`).")] = None,
+) -> None:
+    """Write a compile_commands.json for one version (for clangd and other tools).
 
-        The commands use the same flags as the ingest (MIPS target, the version's defines,
-        the generated asset stubs), so clangd sees what ootkg sees.
+    The commands use the same flags as the ingest (MIPS target, the version's defines,
+    the generated asset stubs), so clangd sees what ootkg sees.
 
-        Example:
+    Example:
 
-        ```
-        ootkg compile-db --decomp ./oot --version ntsc-1.0 -o /tmp/cc/compile_commands.json
-        ```
-        """
-        from ingest.c.compile_db import write_compile_db
-        from ootkg.cli import settings_of
+    ```
+    ootkg compile-db --decomp ./oot --version ntsc-1.0 -o /tmp/cc/compile_commands.json
+    ```
+    """
+    from ingest.c.compile_db import write_compile_db
 
-        settings = settings_of(ctx)
-        co = _checkout(decomp, settings.decomp)
-        vid = version or settings.default_version
-        v = _versions(co, vid)[0]
-        path = write_compile_db(co, v, Path(settings.cache_dir), out)
-        typer.echo(str(path))
+    settings = settings_of(ctx)
+    co = _checkout(decomp, settings.decomp)
+    vid = version or settings.default_version
+    v = _versions(co, vid)[0]
+    path = write_compile_db(co, v, Path(settings.cache_dir), out)
+    typer.echo(str(path))
 
 
 def _cli_key(settings, co, versions, only, no_pch, concepts):  # type: ignore[no-untyped-def]

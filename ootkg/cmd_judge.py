@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from ootkg.context import settings_of
 from ootkg.errors import UserError
 from ootkg.render import render_table
 
@@ -53,7 +54,6 @@ def score(
         ootkg judge data/run2.jsonl
         ootkg judge data/run2.jsonl --llm anthropic --model claude-haiku-4-5 --budget-usd 5
     """
-    from ootkg.cli import settings_of
     from review.dataset import RunData
 
     if not run.is_file():
@@ -208,7 +208,3 @@ def calibrate(
     home.write_calibration(stored)
     render_table(rows, title=f"Judges against {sum(len(v) for _, v in pairs.values())} human "
                  f"verdicts; stored in {home.calibration}")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(judge_app, name="judge")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ootkg.context import open_for, settings_of
 from ootkg.errors import UserError
 from ootkg.render import OutputFormat, render_rows, render_table
 
@@ -18,7 +19,6 @@ review_app = typer.Typer(
 
 
 def home_of(ctx: typer.Context) -> Any:
-    from ootkg.cli import settings_of
     from review.home import Home
 
     return Home(settings_of(ctx).review_dir)
@@ -41,7 +41,6 @@ def sync_graph(ctx: typer.Context, runs: list[Path], *, quiet: bool = False) -> 
     """Write the runs' Example nodes (if missing) and their Review nodes into the graph."""
     from generate.writeback import write_back
     from kg.store import StoreError
-    from ootkg.cli import open_for
     from review.dataset import RunData
     from review.graph import sync
 
@@ -84,7 +83,6 @@ def serve(
         ootkg review serve data/run2.jsonl --port 8770
         ootkg review serve data/run2.jsonl --decomp ~/oot --host 0.0.0.0
     """
-    from ootkg.cli import settings_of
     from review.reviewers import Reviewers
     from review.server.app import create_app
     from validate.httpguard import guarded_server, server_config
@@ -210,11 +208,12 @@ def stats(
     def fmt(x: float | None) -> str:
         return "-" if x is None else f"{x:.3f}"
 
-    rows = [{"measure": "examples with 2+ verdicts", "figure": a.items_with_several},
-            {"measure": "Fleiss' kappa (verdict)", "figure": fmt(a.fleiss_verdict)},
-            {"measure": "Krippendorff's alpha (verdict, nominal)", "figure": fmt(a.alpha_verdict)},
-            {"measure": "Krippendorff's alpha (reason, nominal)", "figure": fmt(a.alpha_reason)},
-            {"measure": "Krippendorff's alpha (score, interval)", "figure": fmt(a.alpha_score)}]
+    rows: list[dict[str, Any]] = [
+        {"measure": "examples with 2+ verdicts", "figure": a.items_with_several},
+        {"measure": "Fleiss' kappa (verdict)", "figure": fmt(a.fleiss_verdict)},
+        {"measure": "Krippendorff's alpha (verdict, nominal)", "figure": fmt(a.alpha_verdict)},
+        {"measure": "Krippendorff's alpha (reason, nominal)", "figure": fmt(a.alpha_reason)},
+        {"measure": "Krippendorff's alpha (score, interval)", "figure": fmt(a.alpha_score)}]
     rows += [{"measure": f"Cohen's kappa {p.a} / {p.b} ({p.items} examples)", "figure": fmt(p.kappa)}
              for p in a.cohen]
     render_table(rows, title="Agreement between reviewers")
@@ -273,7 +272,3 @@ def sync_cmd(
     typer.echo(note)
     if note.startswith("Review nodes not written"):
         raise UserError(note, exit_code=3)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(review_app, name="review")

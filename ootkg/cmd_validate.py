@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ootkg.context import open_for, settings_of
 from ootkg.errors import UserError
 
 _VERSION_HELP = "Game version (default: each example's metadata.version, else gc-eu-mq-dbg)."
@@ -93,142 +94,135 @@ class _Output:
             sys.stderr.write(f"{self.bad_lines} line(s) were not examples (see above)\n")
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `ootkg` app."""
+def validate(
+    ctx: typer.Context,
+    path: Annotated[str | None, typer.Argument(help="JSONL file of examples, or - for stdin.")] = None,
+    code: Annotated[Path | None, typer.Option("--code", help="Validate a bare C file instead.")] = None,
+    version: Annotated[str | None, typer.Option("--version", help=_VERSION_HELP)] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f", help=_FORMAT_HELP)] = ReportFormat.table,
+    decomp: Annotated[Path | None, typer.Option("--decomp", help=_DECOMP_HELP)] = None,
+    no_compile: Annotated[bool, typer.Option("--no-compile", help="Skip level 1 (no libclang).")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", help="Compile worker processes (default 2).")] = None,
+) -> None:
+    """Validate examples (or bare C) against the graph: compiles, true of OoT, performance, style.
 
-    @app.command()
-    def validate(
-        ctx: typer.Context,
-        path: Annotated[str | None, typer.Argument(help="JSONL file of examples, or - for stdin.")] = None,
-        code: Annotated[Path | None, typer.Option("--code", help="Validate a bare C file instead.")] = None,
-        version: Annotated[str | None, typer.Option("--version", help=_VERSION_HELP)] = None,
-        format: Annotated[ReportFormat, typer.Option("--format", "-f", help=_FORMAT_HELP)] = ReportFormat.table,
-        decomp: Annotated[Path | None, typer.Option("--decomp", help=_DECOMP_HELP)] = None,
-        no_compile: Annotated[bool, typer.Option("--no-compile", help="Skip level 1 (no libclang).")] = False,
-        workers: Annotated[int | None, typer.Option("--workers", help="Compile worker processes (default 2).")] = None,
-    ) -> None:
-        """Validate examples (or bare C) against the graph: compiles, true of OoT, performance, style.
+    Reports are printed as examples finish (a progress bar on a terminal). Exit status 1
+    when any example has an error, 2 when a line is not an example (not UTF-8, not
+    JSON, not an example: each reported with its line number, the rest validated).
 
-        Reports are printed as examples finish (a progress bar on a terminal). Exit status 1
-        when any example has an error, 2 when a line is not an example (not UTF-8, not
-        JSON, not an example: each reported with its line number, the rest validated).
+    Examples:
 
-        Examples:
+    ```
+    ootkg validate examples.jsonl
+    ootkg validate examples.jsonl --format json
+    ootkg validate --code snippet.c --version ntsc-1.0
+    cat x.jsonl | ootkg validate -
+    ```
+    """
+    from ootkg.validate_input import read_code
+    from validate.api import UnknownVersion, Validator
 
-        ```
-        ootkg validate examples.jsonl
-        ootkg validate examples.jsonl --format json
-        ootkg validate --code snippet.c --version ntsc-1.0
-        cat x.jsonl | ootkg validate -
-        ```
-        """
-        from ootkg.cli import open_for, settings_of
-        from ootkg.validate_input import read_code
-        from validate.api import UnknownVersion, Validator
-
-        if (path is None) == (code is None):
-            raise UserError("Give a JSONL file (or - for stdin), or --code FILE.c; not both.")
-        settings = settings_of(ctx)
-        text = read_code(code) if code is not None else None
-        out = _Output(format)
-        with open_for(ctx) as store:
-            v = Validator(store, settings, compile=not no_compile, decomp=decomp, workers=workers,
-                          versions=[version] if version else None)
-            try:
-                if text is not None:
-                    report = v.validate_code(text, version)
-                    report.id = str(code)
-                    out.chunk([report])
-                else:
-                    _stream(v, path, version, out)  # type: ignore[arg-type]
-            except UnknownVersion as e:
-                raise UserError(f"{e}. Pass --version with one of those.") from None
-            finally:
-                v.close()
-        out.summary()
-        if out.bad_lines:
-            sys.exit(2)  # input that is not examples: as for any other bad input
-        if out.failed:
-            sys.exit(1)  # typer.Exit is swallowed by the standalone_mode=False entry point
-
-    @app.command()
-    def serve(
-        ctx: typer.Context,
-        host: Annotated[str, typer.Option(help=_HOST_HELP)] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
-        decomp: Annotated[Path | None, typer.Option("--decomp", help=_DECOMP_HELP)] = None,
-        no_compile: Annotated[bool, typer.Option("--no-compile", help="Skip level 1.")] = False,
-        workers: Annotated[int | None, typer.Option("--workers", help=_WORKERS_HELP)] = None,
-        check_workers: Annotated[int | None, typer.Option("--check-workers", help=_CHECK_WORKERS_HELP)] = None,
-        compile_timeout: Annotated[float, typer.Option(help="Seconds per compile before its worker is killed.")] = 10.0,
-        check_timeout: Annotated[float, typer.Option(help=_CHECK_TIMEOUT_HELP)] = 10.0,
-        memory_mb: Annotated[int, typer.Option(help="Address-space cap of each compile worker (MiB).")] = 1536,
-        check_memory_mb: Annotated[int, typer.Option(help="Resident-memory cap of each check worker (MiB).")] = 2048,
-        max_body: Annotated[int, typer.Option(help="Largest request body in bytes (413 above).")] = MAX_BODY,
-        max_wait: Annotated[float, typer.Option(help=_MAX_WAIT_HELP)] = 0.5,
-        max_queue: Annotated[int, typer.Option(help="Examples in flight at most (429 above).")] = 256,
-        no_auth: Annotated[bool, typer.Option("--no-auth", help=_NO_AUTH_HELP)] = False,
-        unsafe_no_sandbox: Annotated[bool, typer.Option("--unsafe-no-sandbox", help=_UNSAFE_HELP)] = False,
-        header_timeout: Annotated[float, typer.Option(help=_HEADER_HELP)] = HEADER_TIMEOUT,
-        body_timeout: Annotated[float, typer.Option(help=_BODY_HELP)] = BODY_TIMEOUT,
-    ) -> None:
-        """Serve the validator as an HTTP JSON API (OpenAPI docs at /docs).
-
-        Set OOTKG_API_TOKEN to require `Authorization: Bearer <token>`. Compile workers are
-        confined by the operating system (user namespace, Landlock); where neither exists
-        the service refuses to start unless told --unsafe-no-sandbox (or --no-compile).
-
-        Examples:
-
-        ```
-        ootkg serve --port 8765
-        OOTKG_API_TOKEN=s3cret ootkg serve --host 0.0.0.0
-        curl -s localhost:8765/v1/validate -H 'content-type: application/json' \\
-             -d '{"code": "Actor_Kill(&this->actor);", "version": "ntsc-1.0"}'
-        ```
-        """
-        import logging
-
-        from ootkg.cli import settings_of
-        from validate.engine import Engine, Limits
-        from validate.httpguard import DRAIN, guarded_server, server_config
-        from validate.service import create_app
-        from validate.workers import WorkerStartError
-
-        settings = settings_of(ctx)
-        token = settings.api_token or None
-        if not token and not _loopback(host) and not no_auth:
-            raise UserError(f"Refusing to serve on {host} without a token: anyone who can reach "
-                            "it could use the service. Set OOTKG_API_TOKEN (clients then send "
-                            "`Authorization: Bearer <token>`), or pass --no-auth on a trusted "
-                            "network.")
-        if not token:
-            logging.getLogger("ootkg").warning("no OOTKG_API_TOKEN: requests are not "
-                                               "authenticated")
-        limits = Limits(check_workers=check_workers or min(2, os.cpu_count() or 1),
-                        compile_workers=workers or min(4, (os.cpu_count() or 1) + 1),
-                        check_timeout=check_timeout, compile_timeout=compile_timeout,
-                        check_memory_mb=check_memory_mb, compile_memory_mb=memory_mb,
-                        max_wait=max_wait, max_queue=max_queue,
-                        sandbox="off" if unsafe_no_sandbox else "require")
+    if (path is None) == (code is None):
+        raise UserError("Give a JSONL file (or - for stdin), or --code FILE.c; not both.")
+    settings = settings_of(ctx)
+    text = read_code(code) if code is not None else None
+    out = _Output(format)
+    with open_for(ctx) as store:
+        v = Validator(store, settings, compile=not no_compile, decomp=decomp, workers=workers,
+                      versions=[version] if version else None)
         try:
-            engine = Engine(settings, decomp=str(decomp) if decomp else None,
-                            compile=not no_compile, limits=limits)
-        except WorkerStartError as e:
-            hint = (" Pass --unsafe-no-sandbox to compile unconfined anyway, or --no-compile to "
-                    "skip level 1." if "confine" in str(e).lower() or "landlock" in str(e).lower()
-                    or "namespace" in str(e).lower() or "OOTKG_SANDBOX" in str(e) else "")
-            raise UserError(f"The validator could not start: {e}.{hint}") from None
-        if engine.compile_pool is not None and not engine.compile_pool.sandbox:
-            logging.getLogger("ootkg").warning("compile workers are NOT confined "
-                                               "(--unsafe-no-sandbox)")
-        try:
-            app = create_app(settings, engine=engine, max_body=max_body, token=token,
-                             body_timeout=body_timeout)
-            guarded_server(server_config(app, host, port, header_timeout=header_timeout),
-                           on_exit=lambda: engine.close_later(DRAIN)).run()
+            if text is not None:
+                report = v.validate_code(text, version)
+                report.id = str(code)
+                out.chunk([report])
+            else:
+                _stream(v, path, version, out)  # type: ignore[arg-type]
+        except UnknownVersion as e:
+            raise UserError(f"{e}. Pass --version with one of those.") from None
         finally:
-            engine.close()
+            v.close()
+    out.summary()
+    if out.bad_lines:
+        sys.exit(2)  # input that is not examples: as for any other bad input
+    if out.failed:
+        sys.exit(1)  # typer.Exit is swallowed by the standalone_mode=False entry point
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help=_HOST_HELP)] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
+    decomp: Annotated[Path | None, typer.Option("--decomp", help=_DECOMP_HELP)] = None,
+    no_compile: Annotated[bool, typer.Option("--no-compile", help="Skip level 1.")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", help=_WORKERS_HELP)] = None,
+    check_workers: Annotated[int | None, typer.Option("--check-workers", help=_CHECK_WORKERS_HELP)] = None,
+    compile_timeout: Annotated[float, typer.Option(help="Seconds per compile before its worker is killed.")] = 10.0,
+    check_timeout: Annotated[float, typer.Option(help=_CHECK_TIMEOUT_HELP)] = 10.0,
+    memory_mb: Annotated[int, typer.Option(help="Address-space cap of each compile worker (MiB).")] = 1536,
+    check_memory_mb: Annotated[int, typer.Option(help="Resident-memory cap of each check worker (MiB).")] = 2048,
+    max_body: Annotated[int, typer.Option(help="Largest request body in bytes (413 above).")] = MAX_BODY,
+    max_wait: Annotated[float, typer.Option(help=_MAX_WAIT_HELP)] = 0.5,
+    max_queue: Annotated[int, typer.Option(help="Examples in flight at most (429 above).")] = 256,
+    no_auth: Annotated[bool, typer.Option("--no-auth", help=_NO_AUTH_HELP)] = False,
+    unsafe_no_sandbox: Annotated[bool, typer.Option("--unsafe-no-sandbox", help=_UNSAFE_HELP)] = False,
+    header_timeout: Annotated[float, typer.Option(help=_HEADER_HELP)] = HEADER_TIMEOUT,
+    body_timeout: Annotated[float, typer.Option(help=_BODY_HELP)] = BODY_TIMEOUT,
+) -> None:
+    """Serve the validator as an HTTP JSON API (OpenAPI docs at /docs).
+
+    Set OOTKG_API_TOKEN to require `Authorization: Bearer <token>`. Compile workers are
+    confined by the operating system (user namespace, Landlock); where neither exists
+    the service refuses to start unless told --unsafe-no-sandbox (or --no-compile).
+
+    Examples:
+
+    ```
+    ootkg serve --port 8765
+    OOTKG_API_TOKEN=s3cret ootkg serve --host 0.0.0.0
+    curl -s localhost:8765/v1/validate -H 'content-type: application/json' \\
+         -d '{"code": "Actor_Kill(&this->actor);", "version": "ntsc-1.0"}'
+    ```
+    """
+    import logging
+
+    from validate.engine import Engine, Limits
+    from validate.httpguard import DRAIN, guarded_server, server_config
+    from validate.service import create_app
+    from validate.workers import WorkerStartError
+
+    settings = settings_of(ctx)
+    token = settings.api_token or None
+    if not token and not _loopback(host) and not no_auth:
+        raise UserError(f"Refusing to serve on {host} without a token: anyone who can reach "
+                        "it could use the service. Set OOTKG_API_TOKEN (clients then send "
+                        "`Authorization: Bearer <token>`), or pass --no-auth on a trusted "
+                        "network.")
+    if not token:
+        logging.getLogger("ootkg").warning("no OOTKG_API_TOKEN: requests are not "
+                                           "authenticated")
+    limits = Limits(check_workers=check_workers or min(2, os.cpu_count() or 1),
+                    compile_workers=workers or min(4, (os.cpu_count() or 1) + 1),
+                    check_timeout=check_timeout, compile_timeout=compile_timeout,
+                    check_memory_mb=check_memory_mb, compile_memory_mb=memory_mb,
+                    max_wait=max_wait, max_queue=max_queue,
+                    sandbox="off" if unsafe_no_sandbox else "require")
+    try:
+        engine = Engine(settings, decomp=str(decomp) if decomp else None,
+                        compile=not no_compile, limits=limits)
+    except WorkerStartError as e:
+        hint = (" Pass --unsafe-no-sandbox to compile unconfined anyway, or --no-compile to "
+                "skip level 1." if "confine" in str(e).lower() or "landlock" in str(e).lower()
+                or "namespace" in str(e).lower() or "OOTKG_SANDBOX" in str(e) else "")
+        raise UserError(f"The validator could not start: {e}.{hint}") from None
+    if engine.compile_pool is not None and not engine.compile_pool.sandbox:
+        logging.getLogger("ootkg").warning("compile workers are NOT confined "
+                                           "(--unsafe-no-sandbox)")
+    try:
+        app = create_app(settings, engine=engine, max_body=max_body, token=token,
+                         body_timeout=body_timeout)
+        guarded_server(server_config(app, host, port, header_timeout=header_timeout),
+                       on_exit=lambda: engine.close_later(DRAIN)).run()
+    finally:
+        engine.close()
 
 
 def _loopback(host: str) -> bool:

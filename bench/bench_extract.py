@@ -5,7 +5,7 @@ one process, split into phases; optionally checks the records against a saved go
         [--cache DIR] [--golden records.pkl [--save]] [--times t.json] [--before t0.json]
         [--write]
 
-The jobs are the ones ``c_facts.extract_all`` plans (run once with one process and a fresh
+The jobs are the ones ``ingest.c.source.extract_all`` plans (run once with one process and a fresh
 cache, capturing each job), then every job is extracted again with timers around the
 phases: libclang's parse and disposal, the native helper calls (includes, top-level
 cursors, declarations), decoding, filing, and the rest (file hashing, diagnostics, ...).

@@ -5,7 +5,7 @@ cursor by cursor and property by property (several us per call: ~10 ms per TU);
 ``native_decls`` decodes the text ``ootkg_describe`` (``native/ootkg_walk.c``) makes in one
 call. Entries, in cursor order (``fi`` = the cursor's file index, ``i`` = its index):
 
-    ("F", fi, i, defined, function, body | None)   see _function; body: cwalk.BodyFact list
+    ("F", fi, i, defined, function, body | None)   see _function; body: ingest.c.walk.BodyFact list
     ("D", fi, i, name)            a function defined in a main file that is not walked
     ("S", fi, i, name, record)    a named struct/union definition, see _record
     ("E", fi, i, enum)            an enum definition ("" for an anonymous one), see _enum

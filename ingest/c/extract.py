@@ -183,7 +183,7 @@ def extract_tu(job: Job) -> TURecord:
     walked_now: set[tuple[str, str]] = set()
     top = h.toplevel(tu)
     rels: list[str] = []
-    want = bytearray(len(top.names))  # per file: see c_decls
+    want = bytearray(len(top.names))  # per file: see ingest.c.decls
     for fi, fname in enumerate(top.names):
         if not fname:
             rels.append("")

@@ -33,7 +33,7 @@ class Texts:
     def __init__(self, root: str, stub: str, tu: str, main_lines: list[str], rec: Any,
                  worker: Any) -> None:
         self.root, self.stub, self.tu, self.main, self.rec = root, stub, tu, main_lines, rec
-        self.worker = worker  # c_extract's: file_lines() once per file, dep() hashes
+        self.worker = worker  # ingest.c.extract's: file_lines() once per file, dep() hashes
         self.other: dict[str, list[str] | None] = {}
 
     def lines(self, rel: str) -> list[str] | None:

@@ -63,7 +63,7 @@ class CState:
     mentions: dict[str, tuple[int, ...]] = field(default_factory=dict)
     file_versions: dict[str, set[str]] = field(default_factory=dict)
     prefix_headers: list[str] = field(default_factory=list)
-    tables: Any = None                     # c_profiles.tables_snapshot()
+    tables: Any = None                     # ingest.c.profiles.tables_snapshot()
 
 
 def _mentioned(ents: Ents, seg_of: dict[str, str]) -> set[str]:

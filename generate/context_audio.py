@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generate.context_util import hx, plural
+from generate.context_util import FONT_LOADERS, hx, plural
 from generate.models import Fact
 
 # The engine code that turns a sequence's font list into loaded fonts and an instrument.
-FONT_LOADERS = ("AudioLoad_SyncLoadSeqFonts", "AudioLoad_SyncLoadFont", "Audio_GetInstrumentInner")
 
 
 def _programs(raw: Any) -> list[int]:

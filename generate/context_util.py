@@ -6,6 +6,9 @@ import json
 import re
 from typing import Any
 
+# the functions that load a soundfont (the audio contexts and code sections look for their calls)
+FONT_LOADERS = ("AudioLoad_SyncLoadSeqFonts", "AudioLoad_SyncLoadFont", "Audio_GetInstrumentInner")
+
 
 def c_spelling(signature: str | None) -> str | None:
     """``void f(Actor * actor)`` (libclang's spelling) -> ``void f(Actor* actor)`` (the decomp's)."""

@@ -13,7 +13,6 @@ import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from itertools import islice
 from typing import Any
 
@@ -23,6 +22,7 @@ from generate.context import TARGET_KINDS, Queries
 from generate.curriculum import ConceptGraph
 from generate.families import FAMILIES, get_family
 from generate.models import PlanItem, Target, stable_hash
+from generate.scenario import passes_filter
 
 # What to ingest when the graph lacks what a family targets.
 INGEST_HINT = {
@@ -147,18 +147,6 @@ def _query_targets(q: Queries, text: str) -> list[TargetRow]:
     return out
 
 
-@cache
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-def _passes(row: TargetRow, flt: dict[str, str]) -> bool:
-    for key, rx in flt.items():
-        value = row.key if key == "name" else row.file if key == "file" else \
-            row.detail if key in ("category", "domain", "type") else ""
-        if not _rx(rx).search(value or ""):
-            return False
-    return True
 
 
 def eligible_targets(config: RunConfig, targets: list[TargetRow]) -> dict[str, list[TargetRow]]:
@@ -183,7 +171,7 @@ def eligible_targets(config: RunConfig, targets: list[TargetRow]) -> dict[str, l
             keep: set[int] = set()
             for f in {tuple(sorted(f.items())) for f in filters}:  # each filter once per row
                 flt = dict(f)
-                took = {i for i in left if _passes(cands[i], flt)}
+                took = {i for i in left if passes_filter(cands[i], flt)}
                 keep |= took
                 left = [i for i in left if i not in took]
             rows += [t for i, t in enumerate(cands) if i in keep]
@@ -250,7 +238,7 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
                 rows = [TargetRow(kind=kind, key=k, file=present[(kind, k)].file,
                                   detail=f"grep:{s.id}", versions=present[(kind, k)].versions)
                         for k in names if (kind, k) in present and (
-                            s.grep or _passes(present[(kind, k)], s.target_filter))]
+                            s.grep or passes_filter(present[(kind, k)], s.target_filter))]
                 if rows:
                     by_kind.setdefault(f"{kind}~{s.id}", []).extend(rows)
     # a family is empty when neither its kinds nor its candidate strata have a target

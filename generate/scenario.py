@@ -284,3 +284,19 @@ def fits(s: Scenario, ctx: Context, values: dict[str, str]) -> bool:
     if not all(holds(n, ctx, values) for n in s.needs):
         return False
     return bool(usable([x for v in s.ask.values() for x in v], values))
+
+
+@cache
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def passes_filter(row: Any, flt: dict[str, str]) -> bool:
+    """Whether a target row (``generate.plan.TargetRow``) passes a scenario's
+    ``target_filter`` (field -> regular expression)."""
+    for key, rx in flt.items():
+        value = row.key if key == "name" else row.file if key == "file" else \
+            row.detail if key in ("category", "domain", "type") else ""
+        if not _rx(rx).search(value or ""):
+            return False
+    return True

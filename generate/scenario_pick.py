@@ -10,7 +10,7 @@ from typing import Any
 
 from generate.code import CodeSnippet
 from generate.families import get_family
-from generate.scenario import Evidence, Scenario, fits, slots
+from generate.scenario import Evidence, Scenario, fits, passes_filter, slots
 
 
 class ScenarioPicker:
@@ -84,7 +84,6 @@ class ScenarioPicker:
         return sorted({r["caller"] for r in rows if rx.fullmatch(r["callee"])})
 
     def fitting(self, family: str, row: Any) -> list[Scenario]:
-        from generate.plan import _passes
 
         ctx = self.contexts.build(row.target(), self.version)
         if not ctx.facts:
@@ -95,7 +94,7 @@ class ScenarioPicker:
         for s in get_family(family).scenarios():
             if only is not None and s.id != only:
                 continue
-            if only is None and (s.grep or not _passes(row, s.target_filter)):
+            if only is None and (s.grep or not passes_filter(row, s.target_filter)):
                 continue
             if fits(s, ctx, values) and self.evidence(s) is not None:
                 out.append(s)

@@ -14,14 +14,22 @@ from __future__ import annotations
 
 import difflib
 import posixpath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from validate import rules
 from validate.relfacts import facts_for
 
 if TYPE_CHECKING:
     from validate.clex import Tok
-    from validate.xref import CodeChecker
+
+
+class CodeChecker(Protocol):
+    """What these checks use of ``validate.xref.CodeChecker`` (named here, not imported:
+    xref's call checks import this module)."""
+
+    sc: Any
+    idx: Any
+    emit: Any
 
 
 def home_files(chk: CodeChecker) -> set[str]:

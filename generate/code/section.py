@@ -19,7 +19,7 @@ from typing import Any
 
 from generate.code import CodeProvider, CodeSnippet
 from generate.code.cscan import Source, assignments
-from generate.context_util import tokens_of
+from generate.context_util import FONT_LOADERS, tokens_of
 
 MAX_EXCERPT = 16
 # Static data worth showing with an actor: how its collision, damage and init values are set.
@@ -351,7 +351,6 @@ class CodeSection:
         return self._table("Sequence", key) + uses + (self._loaders(version, 15) if fonts else [])
 
     def _loaders(self, version: str, priority: int) -> list[CodeSnippet]:
-        from generate.context_audio import FONT_LOADERS
 
         out = []
         for i, name in enumerate(FONT_LOADERS):

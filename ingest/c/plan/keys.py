@@ -461,7 +461,7 @@ def version_env(index: KeyIndex, flags: list[str], measured: dict[str, int]
             env[name] = int(v, 0)
         except ValueError:
             env[name] = index.constants.get(v, measured.get(v))
-    for name, val in measured.items():
+    for name, n in measured.items():
         if name in index.cond_dep and name not in env:
-            env[name] = val
+            env[name] = n
     return env

@@ -275,7 +275,7 @@ class KeyIndex:
         return out
 
     def main_parts(self, tu: str, vkey: int, env: dict[str, int | None], raw: dict[str, str],
-                   extra_headers: tuple[str, ...] = ()) -> tuple | None:
+                   extra_headers: frozenset[str] | tuple[str, ...] = ()) -> tuple | None:
         """What the facts of the TU's own code (its .c and included .c files) depend on in one
         version: every conditional of that code, and the header conditionals whose blocks
         declare or define something that code refers to (through macros too). None when the

@@ -174,10 +174,10 @@ def run_ingest(checkout: Checkout, versions: list[VersionInfo], cache_dir: Path,
         edited, why = c_delta_state.plan_delta(c_delta_state.load_c(cache_dir, state), checkout.root,
                                          modified, added, removed)
         if edited is not None:
-            got = rerun.run_delta(checkout, versions, cache_dir, state, edited, stats,
-                                  store_factory, progress, t0, cli, code)
-            if got is not None:
-                return got, Facts()
+            delta = rerun.run_delta(checkout, versions, cache_dir, state, edited, stats,
+                                    store_factory, progress, t0, cli, code)
+            if delta is not None:
+                return delta, Facts()
             why = "the cache lacks records the delta needs"
         log.info("full ingest: %s", why)
     cache_dir.mkdir(parents=True, exist_ok=True)

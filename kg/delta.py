@@ -66,21 +66,22 @@ def diff(old: Facts, new: Facts) -> Delta:
         if ups:
             d.upsert_nodes[kind] = ups
     for rel_type in set(old.rels) | set(new.rels):
-        o, n = old.rels.get(rel_type) or RelTable(rel_type), new.rels.get(rel_type) or RelTable(rel_type)
-        gone_r = [rid for rid in o if rid not in n]
+        ot = old.rels.get(rel_type) or RelTable(rel_type)
+        nt = new.rels.get(rel_type) or RelTable(rel_type)
+        gone_r = [rid for rid in ot if rid not in nt]
         if gone_r:
             d.delete_rels[rel_type] = gone_r
-        ups = []
+        rups: list[Row] = []
         # compared as value tuples; only the rows written are made into dicts
-        for fk, tk, _ in n.pairs():
-            for f, t, disc, vals in n.pair_rows(fk, tk):
-                prev = o.values_at((fk, f, tk, t, disc))
-                if prev != vals or (fk, f) in added or (tk, t) in added:
-                    row = n.row(fk, f, tk, t, vals)
-                    ups.append(row if prev is None else
-                               _with_cleared(row, o.row(fk, f, tk, t, prev)))
-        if ups:
-            d.upsert_rels[rel_type] = ups
+        for fk, tk, _ in nt.pairs():
+            for f, t, disc, vals in nt.pair_rows(fk, tk):
+                was = ot.values_at((fk, f, tk, t, disc))
+                if was != vals or (fk, f) in added or (tk, t) in added:
+                    row = nt.row(fk, f, tk, t, vals)
+                    rups.append(row if was is None else
+                                _with_cleared(row, ot.row(fk, f, tk, t, was)))
+        if rups:
+            d.upsert_rels[rel_type] = rups
     return d
 
 

@@ -30,7 +30,7 @@ class DerivedCache:
     def __init__(self, store: Any, cache_dir: Path | str | None) -> None:
         key_of = getattr(store, "content_key", None)
         key = key_of() if cache_dir is not None and callable(key_of) else None
-        self.dir = Path(cache_dir) / "derived" / key if key else None
+        self.dir = Path(cache_dir) / "derived" / key if cache_dir is not None and key else None
 
     @property
     def enabled(self) -> bool:

@@ -153,4 +153,4 @@ class Neo4jStore(GraphStore):
         driver = getattr(self, "_driver", None)
         if driver is not None:
             driver.close()
-            self._driver = None
+            del self._driver

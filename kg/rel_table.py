@@ -224,7 +224,7 @@ class RelTable(MutableMapping[RelId, Row]):
             for f, t, _, vals in self.pair_rows(fk, tk):
                 yield self.row(fk, f, tk, t, vals)
 
-    def values(self) -> Any:  # type: ignore[override] - an iterable of rows, as dict.values
+    def values(self) -> Any:  # type: ignore[override]  # an iterable of rows, as dict.values
         return _Rows(self)
 
     def items(self) -> Any:  # type: ignore[override]

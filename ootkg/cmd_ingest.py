@@ -5,17 +5,28 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from ootkg.context import open_for, settings_of
 
+if TYPE_CHECKING:  # imported where used: `ootkg --help` stays fast
+    from rich.console import Console
+
+    from ingest.checkout.checkout import Checkout
+    from ingest.checkout.versions import VersionInfo
+    from ingest.context import IngestReport, ProgressFn
+    from kg.settings import Settings
+
+T = TypeVar("T")
+
 PARTIAL_EXIT = 1
 
 
-def _checkout(decomp: Path | None, settings_decomp: Path | None):  # -> Checkout
+def _checkout(decomp: Path | None, settings_decomp: Path | None) -> Checkout:
     from ingest.checkout.checkout import Checkout, CheckoutError
     from ootkg.errors import UserError
 
@@ -29,7 +40,7 @@ def _checkout(decomp: Path | None, settings_decomp: Path | None):  # -> Checkout
         raise UserError(str(e)) from None
 
 
-def _versions(co, versions: str | None):  # -> list[VersionInfo]
+def _versions(co: Checkout, versions: str | None) -> list[VersionInfo]:
     from ingest.checkout.checkout import CheckoutError
     from ootkg.errors import UserError
 
@@ -187,7 +198,8 @@ def compile_db(
     typer.echo(str(path))
 
 
-def _cli_key(settings, co, versions, only, no_pch, concepts):  # type: ignore[no-untyped-def]
+def _cli_key(settings: Settings, co: Checkout, versions: str | None, only: str | None,
+             no_pch: bool, concepts: Path | None) -> str:
     """This command's inputs as ``ootkg.fastpath`` sees them (see ``run_state.cli_key``)."""
     from ingest.domain.addresses import symbols_dir
     from ingest.run.state import cli_key
@@ -200,7 +212,7 @@ def _cli_key(settings, co, versions, only, no_pch, concepts):  # type: ignore[no
                    symbols=str(sym.resolve()) if sym else None)
 
 
-def _graph_id(settings):  # type: ignore[no-untyped-def]
+def _graph_id(settings: Settings) -> Callable[[], str | None] | None:
     """Which graph the store holds now, without opening it (None: ask the store)."""
     if settings.store != "embedded":
         return None
@@ -215,10 +227,17 @@ def _graph_id(settings):  # type: ignore[no-untyped-def]
     return current
 
 
-def _run_with_progress(fn):  # type: ignore[no-untyped-def]
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def _run_with_progress(fn: Callable[[ProgressFn], T]) -> T:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
     # No speed or ETA column, so no speed samples: rich keeps 30 s of them by default, and
     # thousands of small objects alive across the run keep freed heap pages from the OS.
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -232,7 +251,7 @@ def _run_with_progress(fn):  # type: ignore[no-untyped-def]
         return fn(progress)
 
 
-def _failed_files(console, report, rest: str) -> None:  # type: ignore[no-untyped-def]
+def _failed_files(console: Console, report: IngestReport, rest: str) -> None:
     from rich.text import Text
 
     if not report.failed_files:
@@ -245,7 +264,7 @@ def _failed_files(console, report, rest: str) -> None:  # type: ignore[no-untype
         console.print(f"  ... and {len(report.failed_files) - 20} more")
 
 
-def _summary(report) -> None:  # type: ignore[no-untyped-def]
+def _summary(report: IngestReport) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -295,7 +314,7 @@ def _summary(report) -> None:  # type: ignore[no-untyped-def]
                                        if k in report.counts}))
 
 
-def _print_table(console, columns: list[str], cells: list[list[str]], title: str,  # type: ignore[no-untyped-def]
+def _print_table(console: Console, columns: list[str], cells: list[list[str]], title: str,
                  right: tuple[str, ...] = ()) -> None:
     """A summary table that wraps between words; one line per cell when even that is too
     wide for the terminal."""

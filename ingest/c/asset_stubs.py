@@ -283,7 +283,7 @@ def _decl(el: ET.Element) -> str | None:
         kids = [k.tag for k in el]
         elem = {"Vtx": "Vtx", "Vector": "Vec3s", "Scalar": "s16"}.get(kids[0] if kids else "", "u8")
         if kids and kids[0] in ("Vector", "Scalar"):
-            elem = kids and (list(el)[0].get("Type") or elem)
+            elem = list(el)[0].get("Type") or elem
         return f"{elem} {name}[]"
     if tag == "Symbol":
         return f"{el.get('Type', 'u8')} {name}{'[]' if el.get('Count') else ''}"

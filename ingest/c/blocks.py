@@ -53,6 +53,10 @@ class Branch:
         return f"#{self.directive} {self.condition}".rstrip()
 
 
+# a closed branch before it becomes a Branch: Branch's fields up to ``span``
+_Done = tuple[int, str, str, int, int, int, int, int, int]
+
+
 def scan_blocks(text: str) -> tuple[tuple[Branch, ...], tuple[str, ...]]:
     """(every branch in line order, problems as "line N: what")."""
     if "#" not in text:
@@ -62,7 +66,7 @@ def scan_blocks(text: str) -> tuple[tuple[Branch, ...], tuple[str, ...]]:
         text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     # open blocks: [block line, branches so far as mutable lists, parent branch line]
     stack: list[tuple[int, list[list], int]] = []
-    done: list[list] = []
+    done: list[_Done] = []
     problems: list[str] = []
     directives: list[tuple[int, str, str]] = []  # (line, directive, rest) of every directive
     pos, lineno = 0, 1
@@ -105,7 +109,7 @@ def scan_blocks(text: str) -> tuple[tuple[Branch, ...], tuple[str, ...]]:
     return tuple(out), tuple(problems)
 
 
-def _defines_only(text: str, directives: list[tuple[int, str, str]], done: list[list]
+def _defines_only(text: str, directives: list[tuple[int, str, str]], done: list[_Done]
                   ) -> set[int]:
     """The lines of the blocks (their #if) with no code and no directive but #define and
     conditionals between their #if and #endif."""
@@ -134,12 +138,12 @@ def _defines_only(text: str, directives: list[tuple[int, str, str]], done: list[
     return out
 
 
-def _close(block: tuple[int, list[list], int], endif: int, done: list[list],
+def _close(block: tuple[int, list[list], int], endif: int, done: list[_Done],
            n_lines: int = 0) -> None:
     start, branches, parent = block
     branches[-1][3] = (endif - 1) if endif else n_lines
     for i, (line, d, cond, last, span) in enumerate(branches):
-        done.append([line, d, cond, max(last, line), start, endif, parent, i, span])
+        done.append((line, d, cond, max(last, line), start, endif, parent, i, span))
 
 
 def _guard(branches: list[Branch], directives: list[tuple[int, str, str]]) -> int:

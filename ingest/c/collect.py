@@ -118,8 +118,8 @@ class Collected:
                     self.live.add(vid, [(h, a, b) for a, b in rs])
         sources: list[tuple[Ents, TURecord | None]] = [(r.main, r) for r in d.records]
         sources += [(e, None) for e in header_ents(d, by_hkey).values()]
-        for ents, r in sources:
-            self._ents(self._narrowed(ents), vid, r, seg_of)
+        for ents, rec in sources:
+            self._ents(self._narrowed(ents), vid, rec, seg_of)
 
     def _files(self, r: TURecord, vid: str, seg_of: dict[str, str]) -> None:
         """The record's TU (with its diagnostics) and every file it read."""

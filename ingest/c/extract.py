@@ -210,22 +210,24 @@ def extract_tu(job: Job) -> TURecord:
     _file(rec, decls, top, want, rels, tu, texts)
     file_skipped(rec, h.skipped(tu), top, want, rels, root, stub, job, included, _W)
     covered |= walked_now
-    for e in [rec.main, *rec.headers.values()]:
+    for ents in [rec.main, *rec.headers.values()]:
         agg: dict[tuple[str, str], list[int]] = {}
-        for a, b, n, line in e.calls:
+        for a, b, n, line in ents.calls:
             got = agg.get((a, b))
             if got is None:
                 agg[(a, b)] = [n, line]
             else:
                 got[0] += n
                 got[1] = min(got[1], line)
-        e.calls = [(a, b, n, line) for (a, b), (n, line) in agg.items()]
+        ents.calls = [(a, b, n, line) for (a, b), (n, line) in agg.items()]
     return rec
 
 
 def _record(r: tuple, texts: Texts) -> Record:
-    """A ``ingest.c.decls`` record tuple with its fields, named, and its text."""
-    return Record(*r[:6], tuple(Field(*f) for f in r[6]), r[7], r[8], texts.span(r[4], r[7], r[8]))
+    """A ``ingest.c.decls`` record tuple with its fields, named, and its text (``_make``: the
+    decls tuples are untyped, so their length is unknown to mypy)."""
+    return Record._make((*r[:6], tuple(Field(*f) for f in r[6]), r[7], r[8],
+                         texts.span(r[4], r[7], r[8])))
 
 
 def _body(e: Ents, name: str, body: list[tuple], param_sets: dict[int, dict[str, list]]) -> None:
@@ -285,10 +287,10 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
         if kind == "F":
             fn = d[4]
             if d[3]:
-                e.functions.append(Function(*fn, texts.span(fn[4], fn[10], fn[11])))
+                e.functions.append(Function._make((*fn, texts.span(fn[4], fn[10], fn[11]))))
                 _body(e, fn[0], d[5], param_sets)
             elif not (is_main and fn[0] in main_defs):  # a forward declaration
-                e.functions.append(Function(*fn, None))
+                e.functions.append(Function._make((*fn, None)))
         elif kind == "S":
             if d[3] not in seen_records:
                 seen_records.add(d[3])
@@ -299,7 +301,8 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
             _typedef(e, d[3], d[4], seen_records, texts)
         elif kind == "V":
             g = d[3]
-            e.globals.append(Global(*g, texts.span(g[2], g[7], g[8]) if g[9] and d[4] else None))
+            e.globals.append(Global._make(
+                (*g, texts.span(g[2], g[7], g[8]) if g[9] and d[4] else None)))
             tname = g[1].replace("const ", "")
             if tname in PROFILE_TYPES and d[4]:
                 c = top.cursors[d[2]]

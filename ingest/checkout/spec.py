@@ -336,10 +336,9 @@ def _read_spec(checkout: Checkout, version: VersionInfo
     segs, tus, unresolved = parse_spec_lines([line for i in kept for line in flat.runs[i]],
                                              checkout.root, is_file,
                                              makefile_rules(checkout.root), order)
-    deps = {p: _stat(p) for p in [*flat.files, *(str(p) for p in
-                                                  checkout.spec_path.parent.iterdir()),
-                                  *(inc.include.name for inc in tu.get_includes()),
-                                  str(checkout.root / "Makefile")]}
+    inputs = [*flat.files, *(str(p) for p in checkout.spec_path.parent.iterdir()),
+              *(inc.include.name for inc in tu.get_includes()), str(checkout.root / "Makefile")]
+    deps: dict[str, tuple[int, int] | None] | None = {p: _stat(p) for p in inputs}
     if any(d.severity >= ci.Diagnostic.Error for d in tu.diagnostics):
         deps = None  # e.g. an include not found: what it would hold is not known
     return SpecInfo(version=version.id, segments=segs, tus=tus, unresolved=unresolved,

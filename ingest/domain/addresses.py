@@ -214,9 +214,10 @@ def _placed(s: RawSymbol, names: GraphNames | None, segments: dict[str, list[Seg
     want = names.segment_of.get(s.name) if names is not None and s.kind == "Function" else None
     # Only overlays are checked: a file's static segment can differ between versions
     # (libc is in boot in debug ROMs, in code in retail ones) and the C facts hold one.
-    overlay = want is not None and seg is not None and (
-        want.startswith("ovl_") or seg.name.startswith("ovl_"))
-    if overlay and idx and seg.name != want and any(
+    if want is None or seg is None or not idx:
+        return True
+    overlay = want.startswith("ovl_") or seg.name.startswith("ovl_")
+    if overlay and seg.name != want and any(
             r.name == want and r.vram is not None for r in segments.get(s.version, [])):
         report.outside_segment.add(f"{s.name} at 0x{s.address:08X} is in {seg.name}, its file "
                                    f"is in {want} ({s.origin})")
@@ -338,8 +339,8 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
                                     "provenance": s.provenance,
                                     "listed_as": s.renamed_from})
         report.located[s.source] = report.located.get(s.source, 0) + 1
-    for kind, rows in located.items():
-        facts.add_rels("LOCATED_AT", kind, "Version", rows)
+    for kind, located_rows in located.items():
+        facts.add_rels("LOCATED_AT", kind, "Version", located_rows)
     return facts, report
 
 

@@ -67,7 +67,9 @@ def actor_scope(file: str) -> str:
 
 
 def in_scope(scope: str, file: str | None) -> bool:
-    return bool(file) and (file.startswith(scope) if scope.endswith("/") else file == scope)
+    if not file:
+        return False
+    return file.startswith(scope) if scope.endswith("/") else file == scope
 
 
 def plain_type(t: str) -> str:

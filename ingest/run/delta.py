@@ -24,7 +24,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ingest.c import defines as c_defines
 from ingest.c.assemble import assemble
@@ -202,11 +202,8 @@ def _rescan_defines(root: Path, dscan: c_defines.DefineScan, edited: list[str], 
         edited_sites[rel] = c_defines.scan_file(text, rel)
         # (same directives: the same branches, their lines may have moved)
         blocks, problems = scan_blocks(text)
-        for part, got in ((new_scan.blocks, blocks), (new_scan.problems, problems)):
-            if got:
-                part[rel] = got
-            else:
-                part.pop(rel, None)
+        _set_or_drop(new_scan.blocks, rel, blocks)
+        _set_or_drop(new_scan.problems, rel, problems)
     for name, sites in dscan.sites.items():
         if not any(s.file in edited_sites for s in sites):
             new_scan.sites[name] = sites
@@ -226,6 +223,16 @@ def _rescan_defines(root: Path, dscan: c_defines.DefineScan, edited: list[str], 
                 out.append(s)
         new_scan.sites[name] = out
     return new_scan
+
+
+V = TypeVar("V")
+
+
+def _set_or_drop(by_file: dict[str, tuple[V, ...]], rel: str, got: tuple[V, ...]) -> None:
+    if got:
+        by_file[rel] = got
+    else:
+        by_file.pop(rel, None)
 
 
 def _add_patterns(delta: Delta, cache_dir: Path, after: Facts, edited: list[str]

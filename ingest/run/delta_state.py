@@ -83,7 +83,7 @@ def _mentioned(ents: Ents, seg_of: dict[str, str]) -> set[str]:
     out.update(t.target[1] for t in ents.typedefs if t.target is not None)
     out.update(g.target[1] for g in ents.globals if g.target is not None)
     for p in ents.profiles:
-        out.update(p.get(r) for r in ("init", "destroy", "update", "draw") if p.get(r))
+        out.update(fn for fn in (p.get(r) for r in ("init", "destroy", "update", "draw")) if fn)
     return out
 
 

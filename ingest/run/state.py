@@ -79,9 +79,9 @@ def scan_inputs(root: Path, concepts_dir: Path | None, *more: Path | None) -> St
             out[str(root / f)] = (st.st_size, st.st_mtime_ns)
         except OSError:
             pass
-    for d in (concepts_dir, *more):
-        if d is not None:
-            _scan(str(d), out)
+    for extra in (concepts_dir, *more):
+        if extra is not None:
+            _scan(str(extra), out)
     return out
 
 

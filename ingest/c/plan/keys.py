@@ -275,7 +275,7 @@ class KeyIndex:
         return out
 
     def main_parts(self, tu: str, vkey: int, env: dict[str, int | None], raw: dict[str, str],
-                   extra_headers: tuple[str, ...] = ()) -> tuple | None:
+                   extra_headers: frozenset[str] | tuple[str, ...] = ()) -> tuple | None:
         """What the facts of the TU's own code (its .c and included .c files) depend on in one
         version: every conditional of that code, and the header conditionals whose blocks
         declare or define something that code refers to (through macros too). None when the
@@ -461,7 +461,7 @@ def version_env(index: KeyIndex, flags: list[str], measured: dict[str, int]
             env[name] = int(v, 0)
         except ValueError:
             env[name] = index.constants.get(v, measured.get(v))
-    for name, val in measured.items():
+    for name, n in measured.items():
         if name in index.cond_dep and name not in env:
-            env[name] = val
+            env[name] = n
     return env

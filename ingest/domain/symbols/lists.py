@@ -118,11 +118,11 @@ def read_disasm_text(text: str, rel: str, version: str, default_kind: str,
         for n, ln in enumerate(lines, 1):
             if not ln or ln.startswith(("//", "/*", "#")):
                 continue
-            m = _DISASM_LINE.match(ln)
-            if m is None:
+            lm = _DISASM_LINE.match(ln)
+            if lm is None:
                 report.problems.append(ListProblem(file=rel, line=n,
                                                    message=f"unreadable line: {ln[:80]!r}"))
-            elif not RAM_START <= int(m.group(2), 16) < RAM_END and "SegmentRom" not in m.group(1):
+            elif not RAM_START <= int(lm.group(2), 16) < RAM_END and "SegmentRom" not in lm.group(1):
                 # (_xSegmentRomStart/End are ROM offsets, rightly not RAM addresses)
                 report.problems.append(ListProblem(file=rel, line=n,
                                                    message=f"not a RAM address: {ln[:80]!r}"))

@@ -21,10 +21,10 @@ from validate.relfacts import facts_for
 
 if TYPE_CHECKING:
     from validate.clex import Tok
-    from validate.xref import CodeChecker
+    from validate.xcalls import CallChecks
 
 
-def home_files(chk: CodeChecker) -> set[str]:
+def home_files(chk: CallChecks) -> set[str]:
     """The source files the snippet is (part of): its actor's, the one whose header it
     includes by a bare relative path, and those the graph defines its own functions in."""
     memo = chk.sc.memo
@@ -49,7 +49,7 @@ def _included(header: str, includes: list[str]) -> bool:
     return any(header == inc or header.endswith("/" + inc.lstrip("./")) for inc in includes)
 
 
-def check_call(chk: CodeChecker, name: str, line: int) -> None:
+def check_call(chk: CallChecks, name: str, line: int) -> None:
     """A graph function the snippet calls without declaring it itself."""
     rf = facts_for(chk.idx)
     if not rf.file_of and not rf.declared:
@@ -93,7 +93,7 @@ def _include_path(header: str) -> str:
     return header
 
 
-def check_macro(chk: CodeChecker, toks: list[Tok], i: int, args: int) -> None:
+def check_macro(chk: CallChecks, toks: list[Tok], i: int, args: int) -> None:
     """A function-like macro of the graph called with the wrong number of arguments."""
     name = toks[i].text
     spec = chk.idx.macro_params.get(name)
@@ -109,7 +109,7 @@ def check_macro(chk: CodeChecker, toks: list[Tok], i: int, args: int) -> None:
              f"{args}", toks[i].line, [])
 
 
-def near_macro(chk: CodeChecker, name: str) -> list[str]:
+def near_macro(chk: CallChecks, name: str) -> list[str]:
     """Defines a misspelt macro name is close to (gSPDisplayLst -> gSPDisplayList)."""
     sugg = chk.idx.names_of("Define").suggest(name)
     return [s for s in sugg if difflib.SequenceMatcher(None, name, s).ratio() >= 0.85]

@@ -157,7 +157,11 @@ class ContextBuilder(CodeFacts, DomainFacts, AudioFacts):
 
     def _bound(self, target: Target, version: str, facts: list[Fact]) -> Context:
         seen: set[str] = set()
-        unique = [f for f in facts if not (f.id in seen or seen.add(f.id))]
+        unique: list[Fact] = []
+        for f in facts:
+            if f.id not in seen:
+                seen.add(f.id)
+                unique.append(f)
         ranked = sorted(enumerate(unique), key=lambda p: (p[1].priority, p[0]))
         kept: list[Fact] = []
         used = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generate.context_util import FONT_LOADERS, hx, plural
+from generate.context_util import FONT_LOADERS, FactMixin, hx, plural
 from generate.models import Fact
 
 # The engine code that turns a sequence's font list into loaded fonts and an instrument.
@@ -38,8 +38,7 @@ def _gap_text(missing: list[int]) -> str:
     return f"; program numbers {', '.join(map(str, missing))} have no instrument"
 
 
-class AudioFacts:
-    q: Any
+class AudioFacts(FactMixin):
 
     def _font_fact(self, r: dict[str, Any], priority: int = 0) -> Fact:
         progs = _programs(r.get("programs"))

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from generate.context_util import _params, _struct_params, _where, hx, plural, versions_text
+from generate.context_util import FactMixin, _params, _struct_params, _where, hx, plural, versions_text
 from generate.models import Fact
 
 
-class CodeFacts:
-    q: Any
+class CodeFacts(FactMixin):
 
     def _function_facts(self, name: str, version: str, *, priority: int = 0,
                         deep: bool = True) -> list[Fact]:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from generate.context_util import _a, _where, hx, plural, versions_text
+from generate.context_util import FactMixin, _a, _where, hx, plural, versions_text
 from generate.models import Fact
 
 
-class DomainFacts:
-    q: Any
+class DomainFacts(FactMixin):
 
     # -- actors -------------------------------------------------------------------------
     def _actor_facts(self, enum: str, version: str, deep: bool = True, *,
@@ -89,7 +88,8 @@ class DomainFacts:
                 f"{'; draw config ' + s['draw_config'] if s.get('draw_config') else ''}.")
         facts = [Fact(id=f"scene:{enum}", kind="Scene", entity=enum, source=s.get("segment") or "",
                       text=text, data=dict(s))]
-        rooms, entrances = [], []
+        rooms: list[dict[str, Any]] = []
+        entrances: list[dict[str, Any]] = []
         for r in sorted(self.q.run("context_scene_rooms", enum=enum),
                         key=lambda r: (r.get("position") if r.get("position") is not None
                                        else 1 << 30, r["name"])):

@@ -172,11 +172,11 @@ class Feedback:
                     text += " Their notes: " + " / ".join(f"\"{n}\"" for n in notes)
                 out.notes.append(text)
                 out.reviews += rej.reviews[reason]
-        for ref, notes in self._corrections_for(item, ctx):
+        for ref, corrections in self._corrections_for(item, ctx):
             out.notes.append(f"Correction from expert review about {ref}: " +
-                             " / ".join(f"\"{n}\"" for n, _ in notes[-MAX_NOTES:]) +
+                             " / ".join(f"\"{n}\"" for n, _ in corrections[-MAX_NOTES:]) +
                              " Do not repeat that error.")
-            out.reviews += [i for _, i in notes]
+            out.reviews += [i for _, i in corrections]
         ex = next((e for e in self.exemplars.get((item.family, scenario), [])
                    if e.target != target), None)
         if ex is not None:
@@ -188,7 +188,8 @@ class Feedback:
             out.reviews += ex.reviews
         return out
 
-    def _corrections_for(self, item: PlanItem, ctx: Context) -> list[tuple[str, list]]:
+    def _corrections_for(self, item: PlanItem,
+                         ctx: Context) -> list[tuple[str, list[tuple[str, str]]]]:
         if not self.corrections:
             return []
         refs = {f"{item.target.kind}:{item.target.key}", item.target.key}

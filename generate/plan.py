@@ -327,7 +327,7 @@ def curriculum_plan(config: RunConfig, concepts: ConceptGraph,
             fams = ["qa"]
         level = min(hi, max(level, concepts.graph.nodes[c].get("difficulty") or lo))
         builds = [i for p in concepts.direct_prerequisites(c) for i in done_ids.get(p, [])[-1:]]
-        ids = []
+        ids: list[str] = []
         per_step = max(1, base + (1 if step >= len(chain) - extra else 0))
         for k in range(per_step):
             fam = fams[k % len(fams)]

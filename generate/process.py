@@ -137,8 +137,9 @@ class Processor:
     def validate(self, item: PlanItem, messages: list[Message]) -> dict[str, Any]:
         from validate.models import Example
 
-        example = Example(id=item.id, messages=[m.model_dump() for m in messages],
-                          metadata={"version": item.version, "family": item.family})
+        example = Example.model_validate({
+            "id": item.id, "messages": [m.model_dump() for m in messages],
+            "metadata": {"version": item.version, "family": item.family}})
         return self.validator.validate(example, item.version).model_dump(mode="json")
 
     def _repair(self, job: Job, previous: str, problem: str) -> LLMRequest:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -59,7 +60,8 @@ def build_summary(run: Path) -> Summary:
     fam_diff: dict[str, Counter] = defaultdict(Counter)
     concept_fam: dict[str, Counter] = defaultdict(Counter)
     concept_diff: dict[str, Counter] = defaultdict(Counter)
-    passed, tried = Counter(), Counter()
+    passed: Counter[str] = Counter()
+    tried: Counter[str] = Counter()
     targets: set[str] = set()
     gens, models, versions = set(), set(), set()
     rows = list(read_jsonl(run))
@@ -176,7 +178,7 @@ def heatmap(rows: dict[str, dict[str, int]], title: str) -> str:
     return "".join(out)
 
 
-def bars(values: dict[str, float], title: str, fmt: str = "{:g}") -> str:
+def bars(values: Mapping[str, float], title: str, fmt: str = "{:g}") -> str:
     if not values:
         return f"<p>{_esc(title)}: none</p>"
     vmax = max(values.values()) or 1

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from importlib import metadata
@@ -42,7 +41,7 @@ from generate.models import PlanItem, RejectRecord, Usage, stable_hash
 from generate.plan import RunConfig, iter_plan, load_targets
 from generate.process import Job, Outcome, Processor
 from generate.quality import first_question, mask, shape
-from generate.run_parts import LazyQueue, code_provider
+from generate.run_parts import LazyQueue, WorkQueue, code_provider
 from generate.run_resume import Resumable, RunError, ledger_config  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
@@ -241,7 +240,7 @@ class Runner(Resumable):
             self.ledger.event("quality_gate", durable=True, minimum=self.options.min_quality,
                               judge=self.gate.judge.name, calibrated=self.gate.calibrated)
 
-    def _loop(self, todo: deque[PlanItem]) -> None:
+    def _loop(self, todo: WorkQueue) -> None:
         pool = ThreadPoolExecutor(max(1, self.options.concurrency)) if self.client.concurrent \
             else None
         inflight: dict[Future, tuple[Job, LLMRequest]] = {}
@@ -369,10 +368,10 @@ class Runner(Resumable):
             if dup is not None or capped:
                 detail = f"near-duplicate of {dup}" if dup else \
                     f"{self.options.shape_cap} examples already ask a question of this shape"
-                outcome = Outcome(reject=self.processor.reject(
-                    job, "duplicate" if dup else "shape-cap", detail,
-                    rec._report, rec.messages))
-                outcome.reject.duplicate_of = dup
+                reject = self.processor.reject(job, "duplicate" if dup else "shape-cap", detail,
+                                               rec._report, rec.messages)
+                reject.duplicate_of = dup
+                outcome = Outcome(reject=reject)
             elif self.gate is not None and (low := self._below_quality(job, rec)):
                 outcome = Outcome(reject=self.processor.reject(
                     job, "quality", low, rec._report, rec.messages))

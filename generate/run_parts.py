@@ -46,6 +46,10 @@ class LazyQueue:
             yield self._front.popleft()
 
 
+# what the loops take items from: the plan's lazy queue, or a deque when resuming batches
+WorkQueue = deque[PlanItem] | LazyQueue
+
+
 def code_provider(store: Any, q: Any, decomp: Path | None) -> Any:
     """The graph's code (issue 16) when the graph holds source text, with the checkout as
     the fallback for what the graph does not hold (tables, spec, asset XML); the checkout

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generate.ledger import ledger_path, read_jsonl, read_ledger, rejects_path, repair_tail
 from generate.models import Usage
@@ -40,6 +40,13 @@ class Resumable:
     accepted_ids: set[str]
     accepted_by_concept: dict[str, list[str]]
     open_batches: list[dict[str, Any]]
+
+    if TYPE_CHECKING:  # the Runner's own, declared for the type checker
+        def _ingest_run(self) -> str | None: ...
+
+        def _remember(self, key: str, messages: list[dict[str, Any]]) -> None: ...
+
+        def _count_reject(self, reason: str) -> None: ...
 
     # -- setup --------------------------------------------------------------------------
     def _files(self) -> list[dict[str, Any]]:

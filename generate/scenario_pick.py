@@ -115,7 +115,8 @@ class ScenarioPicker:
         does not fit: its cause would rest on nothing)."""
         if s.id in self._evidence:
             return self._evidence[s.id]
-        out: list[tuple[Evidence, CodeSnippet]] | None = []
+        out: list[tuple[Evidence, CodeSnippet]] = []
+        found: list[tuple[Evidence, CodeSnippet]] | None = out
         section = self.contexts.section
         for ev in s.evidence:
             snip = None
@@ -125,11 +126,11 @@ class ScenarioPicker:
             elif ev.file:
                 snip = file_excerpt(self.contexts.provider, ev.file, ev.match)
             if snip is None:
-                out = None
+                found = None
                 break
             out.append((ev, snip))
-        self._evidence[s.id] = out
-        return out
+        self._evidence[s.id] = found
+        return found
 
 
 def file_excerpt(provider: Any, path: str, pattern: str) -> CodeSnippet | None:

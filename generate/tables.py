@@ -86,7 +86,8 @@ class Tables:
     def fields(self) -> dict[str, list[Row]]:
         return self._get("context_all_fields", lambda rows: self._group(rows, "struct"))
 
-    def field_versions(self) -> dict[tuple[str, str], Row]:
+    def field_versions(self) -> dict[tuple[str, ...], Any]:
+        """(struct, field, version) -> its row, and ("__by_struct__", struct) -> its rows."""
         return self._get("context_all_field_versions",
                          lambda rows: {(r["struct"], r["field"], r["version"]): r for r in rows}
                          | {("__by_struct__", s): g for s, g in self._group(rows, "struct").items()})
@@ -144,7 +145,7 @@ class Tables:
             return []
         iv = next((r for r in self.function_versions().get(name, []) if r["version"] == version),
                   None)
-        base = {"name": name}
+        base: Row = {"name": name}
         for col in ("signature", "return_type", "params", "file", "line", "static"):
             value = iv.get(col) if iv is not None else None
             base[col] = value if value is not None else f[col]
@@ -217,7 +218,7 @@ class Tables:
                  "file": r["file"], "line": r["line"]} for r in rows]
 
     def _q_context_field_versions(self, name: str) -> list[Row]:
-        rows = self.field_versions().get(("__by_struct__", name), [])
+        rows: list[Row] = self.field_versions().get(("__by_struct__", name), [])
         rows = sorted(rows, key=lambda r: (r["field"], *_ver_key(r)))
         return [{"field": r["field"], "version": r["version"], "ordinal": r["ordinal"],
                  "offset": r["offset"], "type": r["type"]} for r in rows]

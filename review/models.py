@@ -45,11 +45,11 @@ class ReviewInput(BaseModel):
     example: str = Field(min_length=1, max_length=200)
     action: Action
     reason: str | None = None
-    note: str = Field("", max_length=MAX_NOTE)
-    score: int | None = Field(None, ge=1, le=10)
+    note: str = Field(default="", max_length=MAX_NOTE)
+    score: int | None = Field(default=None, ge=1, le=10)
     entities: list[str] = Field(default_factory=list, max_length=50)
-    message_index: int | None = Field(None, ge=0, le=200)
-    content: str | None = Field(None, max_length=MAX_CONTENT)
+    message_index: int | None = Field(default=None, ge=0, le=200)
+    content: str | None = Field(default=None, max_length=MAX_CONTENT)
 
     @field_validator("reason", mode="before")
     @classmethod

@@ -128,6 +128,7 @@ def agreement(examples: list[ExampleReviews]) -> Agreement:
         reason_units.append([j.reason if j.verdict == "reject" else "accept" for j in js])
         score_units.append([j.score for j in ex.judgements.values() if j.score is not None])
         for a, b in combinations(sorted(js, key=lambda j: j.reviewer), 2):
+            assert a.verdict and b.verdict  # js holds the judgements with a verdict
             pair = by_pair[(a.reviewer, b.reviewer)]
             pair[0].append(a.verdict)
             pair[1].append(b.verdict)

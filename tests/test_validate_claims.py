@@ -262,6 +262,14 @@ def test_macros(v):
                                                                         "gSPDisplayLst"}
 
 
+def test_a_macro_call_too_long_to_count_is_not_counted(v):
+    # past MAX_CALL_TOKENS the arguments are not split: no arity issue, and no crash
+    long = " + ".join(["1"] * 200)
+    r = v.validate_code("void f(PlayState* play) {\n"
+                        f"    OPEN_DISPS(play->state.gfxCtx, {long});\n}}\n")
+    assert "wrong-arity" not in {i.code for i in r.issues}
+
+
 def test_if_blocks_of_other_versions(v):
     code = ("void f(void) {\n#if DEBUG_FEATURES\n    void* p = ZeldaArena_MallocDebug(4, "
             "__FILE__, __LINE__);\n#else\n    void* p = ZeldaArena_Malloc(4);\n#endif\n"

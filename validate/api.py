@@ -303,7 +303,8 @@ def _kept_from_decomp(blocks: list[CodeBlock], issues: list[Issue], root: Path |
     not about what the example changed."""
     from validate.quotes import kept_lines
 
-    kept = {(b.message_index, b.block_index): kept_lines(b, root) for b in blocks if b.edit}
+    kept: dict[tuple[int | None, int | None], set[int]] = {
+        (b.message_index, b.block_index): kept_lines(b, root) for b in blocks if b.edit}
     for i in issues:
         lines = kept.get((i.message_index, i.block))
         if lines and i.line in lines and i.severity is Severity.error and i.level >= 2:

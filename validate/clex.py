@@ -104,7 +104,7 @@ def tokenize(code: str) -> Toks:
     while True:
         pp_at = -1
         for m in _TOKEN.finditer(code, pos):
-            k = m.lastindex
+            k = m.lastindex or 0  # never None: every alternative is a group
             if k == _ID:
                 append(Tok("id", m[k], line))
                 at_line_start = False

@@ -255,10 +255,11 @@ class Compiler:
                                                                      known_structs or set())
             prep = prepare(g.text, prelude, actor.instance_struct if actor else None, headers)
             tu = prep.text.split("\n")
-            why = final_check("\n".join(tu[prep.user_start:]))
-            if why:
+            refused = final_check("\n".join(tu[prep.user_start:]))
+            if refused:
                 issues.append(_issue(rules.FORBIDDEN_INCLUDE, b, f"the code of this example, "
-                                     f"put together, was refused ({why}); it was not compiled"))
+                                     f"put together, was refused ({refused}); it was not "
+                                     "compiled"))
                 continue
             if _header_like(b.code):
                 headers.append(g.text)
@@ -269,7 +270,8 @@ class Compiler:
     def interpret(self, jobs: list[CompileJob], outcomes: list[tuple[str, Any]]) -> CompileResult:
         res = CompileResult()
         for job, (status, payload) in zip(jobs, outcomes, strict=True):
-            where = {"message_index": job.message_index, "block": job.block_index}
+            where: dict[str, Any] = {"message_index": job.message_index,
+                                     "block": job.block_index}
             if status != "ok":
                 rule = _FAILED.get(status, rules.COMPILE_ERROR)
                 msg = f"compiling {payload}" if status == "timeout" else str(payload)

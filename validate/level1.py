@@ -84,9 +84,9 @@ def home_of(scope: Scope, idx: SymbolIndex) -> ActorInfo | None:
             if path.startswith("src/"):
                 return ActorInfo("", None, None, None, None, path[:-2] + ".c")
     for fn in scope.defined_funcs:
-        path = rf.file_of.get(fn)
-        if path and path.startswith("src/overlays/"):
-            return ActorInfo("", None, None, None, None, path)
+        home = rf.file_of.get(fn)
+        if home and home.startswith("src/overlays/"):
+            return ActorInfo("", None, None, None, None, home)
     return None
 
 
@@ -108,8 +108,8 @@ class ExcerptFilter:
     neither the scope nor the graph index is at hand)."""
 
     names: set[str] = field(default_factory=set)  # the code's names its file may declare
-    loose: set[tuple[int, int | None]] = field(default_factory=set)  # statement-only blocks
-    cast_lines: set[tuple[int, int | None, int]] = field(default_factory=set)
+    loose: set[tuple[int | None, int]] = field(default_factory=set)  # statement-only blocks
+    cast_lines: set[tuple[int | None, int, int]] = field(default_factory=set)
 
     def to_json(self) -> dict[str, Any]:
         return {"names": sorted(self.names), "loose": sorted(self.loose, key=str),

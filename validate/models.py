@@ -69,7 +69,7 @@ class Checked(BaseModel):
     addresses: int = 0
     relations: int = 0
     code_blocks: int = 0
-    unchecked: int = Field(0, description="claims found that the graph has no fact for "
+    unchecked: int = Field(default=0, description="claims found that the graph has no fact for "
                            "(never reported wrong)")
 
 
@@ -81,7 +81,7 @@ class ValidationReport(BaseModel):
     ok: bool = True
     version: str
     level_reached: int = Field(
-        0, ge=0, le=4,
+        default=0, ge=0, le=4,
         description="highest N such that levels 1..N all passed (or had nothing to check); "
         "a skipped level stops the count")
     issues: list[Issue] = Field(default_factory=list)

@@ -26,7 +26,8 @@ _KEEP = re.compile(r"^OBJECT_GAMEPLAY_\w*KEEP$")
 
 
 def _strip_comments(s: str) -> str:
-    out, pos = [], 0
+    out: list[str] = []
+    pos = 0
     while True:
         a, b = s.find("/*", pos), s.find("//", pos)
         if a < 0 and b < 0:

@@ -13,6 +13,7 @@ import difflib
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from validate import rules
 from validate.extract import CodeBlock
@@ -78,7 +79,7 @@ def check_quotes(blocks: list[CodeBlock], root: Path | None) -> tuple[list[Issue
         path, _, span = b.location.rpartition(":")
         first, _, last = span.partition("-")
         lo, hi = int(first), int(last or first)
-        where = {"message_index": b.message_index, "block": b.block_index}
+        where: dict[str, Any] = {"message_index": b.message_index, "block": b.block_index}
         full = _file_in(base, path)
         if full is None:
             issues.append(rules.issue(rules.QUOTE_UNKNOWN_FILE, f"{path} is not a source file "

@@ -41,9 +41,9 @@ EXCERPT = 80
 
 
 class ValidateRequest(BaseModel):
-    example: Example | None = Field(None, description="an example (messages + metadata)")
-    code: str | None = Field(None, description=f"bare C code (at most {MAX_CODE} characters)")
-    version: str | None = Field(None, max_length=64, description="game version; default: "
+    example: Example | None = Field(default=None, description="an example (messages + metadata)")
+    code: str | None = Field(default=None, description=f"bare C code (at most {MAX_CODE} characters)")
+    version: str | None = Field(default=None, max_length=64, description="game version; default: "
                                 "the example's metadata.version, else the graph's default")
 
     @model_validator(mode="after")
@@ -55,7 +55,7 @@ class ValidateRequest(BaseModel):
 
 class BatchRequest(BaseModel):
     examples: list[Example] = Field(description=f"at most {MAX_BATCH} examples")
-    version: str | None = Field(None, max_length=64)
+    version: str | None = Field(default=None, max_length=64)
 
 
 class SymbolFact(BaseModel):
@@ -65,7 +65,7 @@ class SymbolFact(BaseModel):
     size: int | None = None
     offset: int | None = None
     type: str | None = None
-    value: int | None = Field(None, description="a constant's value or a table entry's id "
+    value: int | None = Field(default=None, description="a constant's value or a table entry's id "
                               "(ACTOR_EN_HORSE: 20)")
     file: str | None = None
     line: int | None = None
@@ -210,6 +210,7 @@ def create_app(settings: Any = None, *, store: Any = None, engine: Engine | None
     @app.post("/v1/validate", response_model=ValidationReport, dependencies=[Depends(auth)])
     async def validate_one(req: ValidateRequest, request: Request) -> Any:
         _check_size(req.code, 1)
+        item: dict[str, Any]
         if req.code is not None:
             item = {"op": "check_code", "code": req.code, "version": req.version}
         else:

@@ -56,7 +56,9 @@ class CallChecks:
             return
         if self.is_macro(name):
             if name in self.idx.macro_params:
-                visible.check_macro(self, toks, i, len(call_args(toks, i + 1)))
+                margs = call_args(toks, i + 1)
+                if margs is not None:  # None: too long to count
+                    visible.check_macro(self, toks, i, len(margs))
             elif self.trust_defines and name not in self.sc.macros and \
                     name not in self.idx.defines:
                 sugg = visible.near_macro(self, name)  # gSPDisplayLst: a gbi macro misspelt

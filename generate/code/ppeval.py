@@ -23,8 +23,8 @@ class Unknown(ValueError):
     """The condition names a macro whose value is not known."""
 
 
-def _tokens(text: str) -> list[tuple[str, object]]:
-    out: list[tuple[str, object]] = []
+def _tokens(text: str) -> list[tuple[str, int | str]]:
+    out: list[tuple[str, int | str]] = []
     pos = 0
     text = text.strip()
     while pos < len(text):
@@ -45,10 +45,10 @@ def evaluate(condition: str, macros: dict[str, int]) -> int:
     toks = _tokens(condition)
     pos = [0]
 
-    def peek() -> tuple[str, object] | None:
+    def peek() -> tuple[str, int | str] | None:
         return toks[pos[0]] if pos[0] < len(toks) else None
 
-    def take() -> tuple[str, object]:
+    def take() -> tuple[str, int | str]:
         t = peek()
         if t is None:
             raise Unknown("unexpected end")
@@ -58,7 +58,7 @@ def evaluate(condition: str, macros: dict[str, int]) -> int:
     def unary() -> int:
         kind, val = take()
         if kind == "num":
-            return int(val)  # type: ignore[arg-type]
+            return int(val)
         if kind == "id":
             if val == "defined":
                 paren = peek() == ("op", "(")
@@ -197,15 +197,15 @@ class VersionMacros:
         """For an ``#if/#elif/#else`` chain ((directive, condition) each), the versions that
         compile each branch; None when any condition cannot be evaluated."""
         taken: set[str] = set()
-        out = []
+        out: list[list[str]] = []
         for directive, cond in conditions:
             if directive == "else":
                 live = [v for v in self.order if v not in taken]
             else:
-                live = self.live(cond, directive)
-                if live is None:
+                versions = self.live(cond, directive)
+                if versions is None:
                     return None
-                live = [v for v in live if v not in taken]
+                live = [v for v in versions if v not in taken]
             taken.update(live)
             out.append(live)
         return out

@@ -145,8 +145,7 @@ class CodeSection:
     def for_target(self, kind: str, key: str, version: str, facts: list[Any]) -> list[CodeSnippet]:
         maker = getattr(self, f"_{kind.lower()}", None)
         out: list[CodeSnippet] = maker(key, version, facts) if maker else []
-        seen: set[str] = set()
-        return [s for s in out if not (s.id in seen or seen.add(s.id))]
+        return _unique(out)
 
     def _with_blocks(self, snip: CodeSnippet | None, priority: int) -> list[CodeSnippet]:
         if snip is None:
@@ -198,7 +197,7 @@ class CodeSection:
         """Functions the code stores in a field (runtime wiring) and, from the graph, the
         callbacks it passes to other functions (passed, never called by it)."""
         if hasattr(self.p, "wiring_of"):
-            return self._wired(own, version)
+            return self._wired(own, version, self.p.wiring_of(own.entity))
         src = Source(own.file, own.text)
         out = []
         for lhs, rhs, line in assignments(src, 1, src.lines):
@@ -214,7 +213,8 @@ class CodeSection:
             out.append(snip)
         return out[:4]
 
-    def _wired(self, own: CodeSnippet, version: str) -> list[CodeSnippet]:
+    def _wired(self, own: CodeSnippet, version: str,
+               wires: list[dict[str, Any]]) -> list[CodeSnippet]:
         """Issue 16's ASSIGNS/PASSES edges of ``own``: a function stored in ``Actor.draw`` is
         the draw the actor runs from then on; one passed to ``SkelAnime_DrawFlexOpa`` is a
         callback that function calls (``own`` never calls it)."""
@@ -222,7 +222,7 @@ class CodeSection:
         passed: list[CodeSnippet] = []
         seen: set[str] = {own.entity}
         lines = own.lines()
-        for w in self.p.wiring_of(own.entity):
+        for w in wires:
             fn = w["function"]
             if fn in seen:
                 continue
@@ -292,7 +292,7 @@ class CodeSection:
                 out += self._assigned(snip, version)
         inst = actor.data.get("instance_struct") if actor else None
         size = next((f for f in facts if f.id.startswith(f"size:{inst}@")), None) if inst else None
-        if size is not None:
+        if inst and size is not None:
             s = self.p.struct(inst, size.data.get("file"), size.data.get("line"))
             if s is not None:
                 s.role, s.priority = "struct", 4
@@ -400,3 +400,14 @@ def budget(snippets: list[CodeSnippet], max_tokens: int) -> list[CodeSnippet]:
         kept.append(s)
         used += cost
     return kept
+
+
+def _unique(snippets: list[CodeSnippet]) -> list[CodeSnippet]:
+    """The first snippet of each id, in order."""
+    seen: set[str] = set()
+    out: list[CodeSnippet] = []
+    for s in snippets:
+        if s.id not in seen:
+            seen.add(s.id)
+            out.append(s)
+    return out

@@ -17,6 +17,7 @@ from typing import Any
 from generate.llm.base import LLMError, LLMRequest, LLMResponse
 from generate.models import Message, PlanItem
 from generate.process import Job, Outcome
+from generate.run_parts import WorkQueue
 
 log = logging.getLogger(__name__)
 
@@ -25,19 +26,21 @@ def custom_id(req: LLMRequest) -> str:
     return f"{req.item.id}-a{req.attempt}"
 
 
-def run_batches(runner: Any, todo: deque[PlanItem]) -> None:
+def run_batches(runner: Any, todo: WorkQueue) -> None:
     client = runner.client
     if getattr(runner, "open_batches", []):
         todo = deque(todo)  # the plan is lazy: an open batch's items are looked up by id
     by_id = {i.id: i for i in todo} if getattr(runner, "open_batches", []) else {}
     repairs: list[tuple[Job, LLMRequest]] = []
     for batch in getattr(runner, "open_batches", []):
-        jobs = []
+        jobs: list[tuple[Job, LLMRequest]] = []
         for entry in batch["items"]:
             item = by_id.get(entry["id"])
             if item is None or item.id in runner.decided:
                 continue
             job = _job(runner, item)
+            if job is None:  # decided as it started (no facts now, or skipped by review)
+                continue
             req = job.request
             if entry.get("attempt"):
                 job.repaired = True
@@ -63,7 +66,7 @@ def run_batches(runner: Any, todo: deque[PlanItem]) -> None:
         if not jobs:
             return
         reserve = 0.0
-        fitted = []
+        fitted: list[tuple[Job, LLMRequest]] = []
         for job, req in jobs:
             worst = client.worst_case_cost(req, batch=True)
             remaining = runner.budget.remaining()

@@ -73,7 +73,10 @@ def scale(job: Job) -> tuple[str, str] | None:
                  and len(c["args"]) == 2 and _FLOAT.match(c["args"][1])), None)
     if call is None:
         return None
-    old = float(_FLOAT.match(call["args"][1]).group(1))
+    m = _FLOAT.match(call["args"][1])
+    if m is None:  # never: the call was picked for its float argument
+        return None
+    old = float(m.group(1))
     if old <= 0 or re.search(r"\bscale\.[xyz]\s*=[^=]", s.text):
         return None  # a zero scale grown later, or scale set member by member: not one call
     new = f"{old * 2:g}"

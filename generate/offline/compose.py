@@ -146,9 +146,9 @@ def edit(snip: CodeSnippet, anchor: str | None, new_lines: list[str], *,
             else:
                 break
     base = lines[idx] if 0 <= idx < len(lines) else lines[0]
-    indent = re.match(r"\s*", lines[min(idx + 1, len(lines) - 1)]).group(0) or "    "
+    indent = _indent(lines[min(idx + 1, len(lines) - 1)]) or "    "
     if base.rstrip().endswith("{") and idx > 0:
-        indent = re.match(r"\s*", base).group(0) + "    "
+        indent = _indent(base) + "    "
     body = lines[:idx + 1] + [indent + x if x else x for x in new_lines] + lines[idx + 1:]
     text = "\n".join(body)
     return f"```c edit {snip.file}:{snip.first}-{snip.last}\n{text}\n```"
@@ -189,3 +189,8 @@ def finish(job: Job, d: Draft) -> Draft:
               "domain": job.scenario.domain, "systems": job.scenario.systems,
               "code_blocks": job.code_shown}
     return d
+
+
+def _indent(line: str) -> str:
+    """The blanks ``line`` starts with."""
+    return line[:len(line) - len(line.lstrip())]

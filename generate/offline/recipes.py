@@ -135,10 +135,10 @@ def explain(job: Job) -> Draft | None:
         parts += [t for t in (wiring.wiring_text(job),
                               wiring.call_walk(job) if job.difficulty >= 3 else "") if t]
     change = changes.any_change(job, list(job.scenario.change.get("kinds", [])))
-    parts = _levels(job, parts, change=change, second=_second(job, own))
-    if parts is None:
+    levelled = _levels(job, parts, change=change, second=_second(job, own))
+    if levelled is None:
         return None
-    d = Draft([]).user(question(job)).assistant("\n\n".join(parts))
+    d = Draft([]).user(question(job)).assistant("\n\n".join(levelled))
     return finish(job, d)
 
 
@@ -160,13 +160,13 @@ def modify(job: Job) -> Draft | None:
         parts.append(job.fill(job.scenario.cause))
     if job.difficulty >= 2:
         parts += [t for t in (wiring.wiring_text(job), wiring.pattern_text(job)) if t]
-    parts = _levels(job, parts, change=change, second=_second(job, own))
-    if parts is None:
+    levelled = _levels(job, parts, change=change, second=_second(job, own))
+    if levelled is None:
         return None
     if job.difficulty >= 3:
-        parts.append(f"{actor.text} Rebuilding recompiles {actor.source or 'the actor file'} "
-                     f"into {actor.data.get('overlay') or 'its overlay'}.")
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
+        levelled.append(f"{actor.text} Rebuilding recompiles {actor.source or 'the actor file'} "
+                        f"into {actor.data.get('overlay') or 'its overlay'}.")
+    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
 
 
 def new_actor(job: Job) -> Draft | None:
@@ -198,10 +198,10 @@ def new_actor(job: Job) -> Draft | None:
         job.use(obj)
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    parts = _levels(job, parts, second=next(iter(job.ctx.code_of("exemplar")), None))
-    if parts is None:
+    levelled = _levels(job, parts, second=next(iter(job.ctx.code_of("exemplar")), None))
+    if levelled is None:
         return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
+    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
 
 
 def migrate(job: Job) -> Draft | None:
@@ -242,10 +242,10 @@ def migrate(job: Job) -> Draft | None:
         job.use(*shown)
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    parts = _levels(job, parts, second=_own(job) if job.difficulty >= 3 and blocks else None)
-    if parts is None:
+    levelled = _levels(job, parts, second=_own(job) if job.difficulty >= 3 and blocks else None)
+    if levelled is None:
         return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
+    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
 
 
 RECIPES = {"explain": explain, "modify": modify, "new-actor": new_actor, "migrate": migrate}

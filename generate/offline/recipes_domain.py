@@ -53,10 +53,10 @@ def audio(job: Job) -> Draft | None:
                      "reached through a table or a computed id.")
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    parts = _levels(job, parts)
-    if parts is None:
+    levelled = _levels(job, parts)
+    if levelled is None:
         return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
+    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
 
 
 def graphics(job: Job) -> Draft | None:
@@ -76,10 +76,10 @@ def graphics(job: Job) -> Draft | None:
             parts.append(quote(job, table, 2, f"The object is declared at {where(table)}:"))
         if job.scenario.cause:
             parts.append(job.fill(job.scenario.cause))
-        parts = _levels(job, parts)
-        if parts is None:
+        levelled = _levels(job, parts)
+        if levelled is None:
             return None
-        return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
+        return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
     draw = next(iter(job.ctx.code_of(*(job.scenario.change.get("roles") or ["draw"]))), None)
     if draw is None:
         return explain(job)
@@ -93,10 +93,10 @@ def graphics(job: Job) -> Draft | None:
         parts.append("What its calls do:\n" + "\n".join(f"- `{n}`: {gloss[n]}" for n in known[:6]))
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    parts = _levels(job, parts, change=None, second=_second(job, draw))
-    if parts is None:
+    levelled = _levels(job, parts, change=None, second=_second(job, draw))
+    if levelled is None:
         return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
+    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
 
 
 def memory(job: Job) -> Draft | None:
@@ -122,10 +122,10 @@ def memory(job: Job) -> Draft | None:
         parts.append(quote(job, own, 20, f"Where the bytes go ({where(own)}):"))
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    parts = _levels(job, parts, second=_second(job, own))
-    if parts is None:
+    levelled = _levels(job, parts, second=_second(job, own))
+    if levelled is None:
         return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
+    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
 
 
 def edge(job: Job) -> Draft | None:
@@ -141,10 +141,10 @@ def edge(job: Job) -> Draft | None:
             parts.append(quote(job, own, 20, f"The declaration ({where(own)}):"))
         if job.scenario.cause:
             parts.append(job.fill(job.scenario.cause))
-        parts = _levels(job, parts)
-        if parts is None:
+        levelled = _levels(job, parts)
+        if levelled is None:
             return None
-        return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
+        return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
     return explain(job)
 
 
@@ -189,10 +189,10 @@ def soundfont(job: Job) -> Draft | None:
                                f"loaded becomes its default font ({where(loader)}):"))
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    parts = _levels(job, parts)
-    if parts is None:
+    levelled = _levels(job, parts)
+    if levelled is None:
         return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(parts)))
+    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
 
 
 DOMAIN_RECIPES = {"audio": audio, "graphics": graphics, "memory": memory, "edge": edge,

@@ -69,7 +69,7 @@ def call_walk(job: Job, limit: int = 4) -> str:
     callees = {s.entity: s for s in job.ctx.code_of("callee")}
     sigs = {f.data.get("name"): f for f in job.ctx.facts if f.id.startswith("sig:")}
     seen: set[str] = set()
-    out = []
+    out: list[str] = []
     for c in own.data.get("calls", []):
         name = c["name"]
         if name in seen or name not in callees:

@@ -23,6 +23,7 @@ at most 2.5; one much like it loses a point.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from review.judge import text as T
@@ -80,7 +81,7 @@ class OfflineJudge:
     def score_all(self, records: list[dict[str, Any]]) -> list[JudgeScore]:
         return [self.score(r) for r in records]
 
-    def score(self, record: dict[str, Any], *, facts: list[T.FactLike] | None = None) -> JudgeScore:
+    def score(self, record: dict[str, Any], *, facts: Sequence[T.FactLike] | None = None) -> JudgeScore:
         meta = record.get("metadata") or {}
         messages = record.get("messages") or []
         if facts is None and self.facts is not None:
@@ -166,7 +167,7 @@ class OfflineJudge:
         return _clip(x)
 
     def _grounding(self, meta: dict, parts: T.Parts, corpus: T.Corpus, fact_ids: list[str],
-                   facts: list[T.FactLike] | None, loose: list[str], flags: list[str]) -> float:
+                   facts: Sequence[T.FactLike] | None, loose: list[str], flags: list[str]) -> float:
         if not fact_ids:
             flags.append("cites no facts")
             valid = 0.0
@@ -250,7 +251,7 @@ class OfflineJudge:
         return _clip(x)
 
     def _depth(self, meta: dict, parts: T.Parts, fact_ids: list[str],
-               facts: list[T.FactLike] | None, flags: list[str]) -> float:
+               facts: Sequence[T.FactLike] | None, flags: list[str]) -> float:
         d = min(4, max(1, int(meta.get("difficulty") or 1)))
         n_words = len(T.words(parts.answer))
         r_words = min(1.0, n_words / _EXPECT_WORDS[d])

@@ -4,7 +4,8 @@ numbers and version names, and the same out of the facts it rests on."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
@@ -89,7 +90,11 @@ def split(messages: list[dict[str, Any]], report: dict[str, Any] | None = None) 
     user = next((m.get("content", "") for m in messages if m.get("role") == "user"), "")
     pairs: list[tuple[str, str]] = []
     pending = None
-    answers, prose, code, quoted, own = [], [], [], [], []
+    answers: list[str] = []
+    prose: list[str] = []
+    code: list[str] = []
+    quoted: list[str] = []
+    own: list[str] = []
     for i, m in enumerate(messages):
         text = m.get("content", "") or ""
         if m.get("role") == "user":
@@ -282,7 +287,7 @@ class Corpus:
         return self._tokens
 
     @classmethod
-    def of(cls, facts: list[FactLike] | None, fact_ids: list[str]) -> Corpus:
+    def of(cls, facts: Sequence[FactLike] | None, fact_ids: list[str]) -> Corpus:
         """The corpus of a context's facts (made once per facts list: examples about one
         target share it), or of the fact ids alone when the facts are unknown."""
         if facts is None:
@@ -297,7 +302,7 @@ class Corpus:
         return c
 
     @classmethod
-    def _build(cls, facts: list[FactLike] | None, fact_ids: list[str]) -> Corpus:
+    def _build(cls, facts: Sequence[FactLike] | None, fact_ids: list[str]) -> Corpus:
         c = cls()
         c.texts = [f"{f.text} {f.source} {f.id}" for f in facts or []]
         for f in facts or []:
@@ -316,7 +321,7 @@ class Corpus:
         c.numbers = {n for t in toks if t[0].isdigit() and (n := as_number(t)) is not None}
         return c
 
-    def supports(self, n: int, shown: set[int], asked: set[int] = frozenset()) -> bool:
+    def supports(self, n: int, shown: set[int], asked: AbstractSet[int] = frozenset()) -> bool:
         """A fact's number, or one arithmetic step the answer shows (both operands among the
         numbers it states), or a fact's address plus a fact's offset."""
         have = self.numbers | asked
@@ -335,7 +340,7 @@ class Corpus:
         return False
 
 
-_CORPORA: dict[int, tuple[list, Corpus]] = {}
+_CORPORA: dict[int, tuple[Sequence[FactLike], Corpus]] = {}
 _SOURCE = re.compile(r"([\w./-]+\.[ch]):(\d+)")
 # a name right before the location of its code: "EnTite_Update (`src/.../z_en_tite.c:39-46`)",
 # "It connects to EnTite_Init, `src/.../z_en_tite.c:24-34`"

@@ -17,16 +17,16 @@ PAGE = 50
 
 
 class Filters(BaseModel):
-    family: str = Field("", max_length=100)
-    difficulty: int | None = Field(None, ge=1, le=4)
-    target: str = Field("", max_length=200)
-    version: str = Field("", max_length=64)
-    issue: str = Field("", max_length=100)
-    judge: str = Field("", max_length=100)
-    min_score: float | None = Field(None, ge=0, le=10)
-    max_score: float | None = Field(None, ge=0, le=10)
+    family: str = Field(default="", max_length=100)
+    difficulty: int | None = Field(default=None, ge=1, le=4)
+    target: str = Field(default="", max_length=200)
+    version: str = Field(default="", max_length=64)
+    issue: str = Field(default="", max_length=100)
+    judge: str = Field(default="", max_length=100)
+    min_score: float | None = Field(default=None, ge=0, le=10)
+    max_score: float | None = Field(default=None, ge=0, le=10)
     status: Status = "todo"
-    page: int = Field(1, ge=1, le=100_000)
+    page: int = Field(default=1, ge=1, le=100_000)
 
     @field_validator("difficulty", "min_score", "max_score", mode="before")
     @classmethod

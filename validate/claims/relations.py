@@ -204,8 +204,8 @@ class RelationClaims:
                     ("yes" if mine else graph)
                 states.append((idx, rf, state))
             elif caller in chk.snippet_calls:
-                direct = chk.snippet_calls[caller]
-                states.append((idx, rf, "yes" if callee in direct else "no"))
+                calls = chk.snippet_calls[caller]
+                states.append((idx, rf, "yes" if callee in calls else "no"))
             elif known:
                 states.append((idx, rf, _reach(rf, caller, callee, strict)))
         if not states:

@@ -224,6 +224,7 @@ class ValueClaims:
         at = cue == OFFSET_AT
         if at:
             cue = None
+        whats: tuple[str, ...]
         if is_address(value):
             whats = (ADDR,) if cue in (None, ADDR, ID, VALUE) else ()
         elif cue is None:
@@ -367,8 +368,8 @@ def lookup(claim: Claim, idx: SymbolIndex, resolve: Callable[[str, SymbolIndex],
                 return None, "", None
             return {len(fields)}, f"{len(fields)} members", None
         r = resolve(e.text, idx)
-        n = layout.array_length(r.info) if isinstance(r, layout.Resolved) and r.info else None
-        return ({n} if n is not None else None), f"{n} entries", r
+        length = layout.array_length(r.info) if isinstance(r, layout.Resolved) and r.info else None
+        return ({length} if length is not None else None), f"{length} entries", r
     r = resolve(e.text, idx)  # OFFSET
     if not isinstance(r, layout.Resolved):
         return None, "", None

@@ -27,8 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.report import write_section  # noqa: E402
 
 
-def sample_symbol_at(store: Any, lists: list[Any], n: int, seed: int = 14
-                     ) -> dict[str, tuple[int, int, list[str]]]:
+def sample_symbol_at(store: Any, lists: list[Any], n: int, seed: int = 14) -> dict[str, tuple[int, int, list[str]]]:
     """Per list: (named, sampled, misses). A disasm list says which entries are functions;
     of z64hdr's (no kinds), those the graph or the rename matching calls a function, and
     every ``func_`` name."""
@@ -41,17 +40,22 @@ def sample_symbol_at(store: Any, lists: list[Any], n: int, seed: int = 14
     out: dict[str, tuple[int, int, list[str]]] = {}
     for rel, syms in sorted(by_list.items()):
         v = syms[0].version
-        renamed = {r["old"]: r["new"] for r in store.run(
-            "MATCH (f:Function)-[l:LOCATED_AT]->(:Version {id: $v}) "
-            "WHERE l.listed_as IS NOT NULL RETURN l.listed_as AS old, f.name AS new", {"v": v})}
-        functions = {r["n"] for r in store.run(
-            "MATCH (f:Function)-[:IN_VERSION]->(:Version {id: $v}) RETURN f.name AS n",
-            {"v": v})}
+        renamed = {
+            r["old"]: r["new"]
+            for r in store.run(
+                "MATCH (f:Function)-[l:LOCATED_AT]->(:Version {id: $v}) "
+                "WHERE l.listed_as IS NOT NULL RETURN l.listed_as AS old, f.name AS new",
+                {"v": v},
+            )
+        }
+        functions = {
+            r["n"]
+            for r in store.run("MATCH (f:Function)-[:IN_VERSION]->(:Version {id: $v}) RETURN f.name AS n", {"v": v})
+        }
         if syms[0].source == "disasm":
             pool = [s for s in syms if s.kind == "Function"]
         else:
-            pool = [s for s in syms if s.name in functions or s.name in renamed
-                    or s.name.startswith("func_")]
+            pool = [s for s in syms if s.name in functions or s.name in renamed or s.name.startswith("func_")]
         if not pool:
             continue
         hits, misses = 0, []
@@ -97,9 +101,9 @@ def main() -> None:
         cache = Path(os.environ.get("OOTKG_CACHE_DIR") or Path(tmp) / "cache")
         settings = Settings(db=Path(tmp) / "graph", cache_dir=cache)
         t = time.perf_counter()
-        run, _ = run_ingest(co, co.select(listed), cache,
-                            lambda: open_store(settings, read_only=False),
-                            only_sources=["c", "addresses"])
+        run, _ = run_ingest(
+            co, co.select(listed), cache, lambda: open_store(settings, read_only=False), only_sources=["c", "addresses"]
+        )
         t_ingest = time.perf_counter() - t
         note = next(r.note for r in run.sources if r.name == "addresses")
         with open_store(settings, read_only=True) as store:
@@ -129,9 +133,12 @@ def main() -> None:
     ]
     for rel, (h, n, misses) in got.items():
         lines.append(f"| {rel} | {h} | {n} | {'; '.join(misses[:5]) or '-'} |")
-    lines += ["", "Misses are list names the rename matching could not place (a gap between "
-              "known functions whose counts differ, often next to assembly or in z64hdr's "
-              "sparse 1.0 list), and aliases dropped as ambiguous."]
+    lines += [
+        "",
+        "Misses are list names the rename matching could not place (a gap between "
+        "known functions whose counts differ, often next to assembly or in z64hdr's "
+        "sparse 1.0 list), and aliases dropped as ambiguous.",
+    ]
     body = "## Addresses out of the box\n\n" + "\n".join(lines)
     print(body)
     write_section("addresses", body)

@@ -50,35 +50,46 @@ def suite(store, n: int, seeds: list[int], label: str) -> list[str]:
             for i, k in enumerate(("caught", "false", "alarms", "true")):
                 acc[i] += d[k]
     v.close()
-    lines = [f"**{label}**: {n_cases} examples ({n} facts per kind and phrasing, seeds "
-             f"{', '.join(map(str, seeds))}), {n_cases / elapsed:,.0f} examples/s without "
-             "compile.", "", "| claim kind | code | phrasings | recall | false alarms |",
-             "|---|---|---|---|---|"]
+    lines = [
+        f"**{label}**: {n_cases} examples ({n} facts per kind and phrasing, seeds "
+        f"{', '.join(map(str, seeds))}), {n_cases / elapsed:,.0f} examples/s without "
+        "compile.",
+        "",
+        "| claim kind | code | phrasings | recall | false alarms |",
+        "|---|---|---|---|---|",
+    ]
     caught = false = alarms = true = 0
     for kind, (c, f, a, t) in sorted(totals.items()):
-        lines.append(f"| {kind} | `{CODES[kind]}` | {len(PHRASINGS[kind])} | {c}/{f} "
-                     f"({100 * c / f:.1f}%) | {a}/{t} ({100 * a / t:.1f}%) |")
+        lines.append(
+            f"| {kind} | `{CODES[kind]}` | {len(PHRASINGS[kind])} | {c}/{f} "
+            f"({100 * c / f:.1f}%) | {a}/{t} ({100 * a / t:.1f}%) |"
+        )
         caught, false, alarms, true = caught + c, false + f, alarms + a, true + t
-    lines.append(f"| all | | | {caught}/{false} ({100 * caught / false:.1f}%) | {alarms}/{true} "
-                 f"({100 * alarms / true:.1f}%) |")
+    lines.append(
+        f"| all | | | {caught}/{false} ({100 * caught / false:.1f}%) | {alarms}/{true} ({100 * alarms / true:.1f}%) |"
+    )
     return lines
 
 
 def decomp(store, root: str, cache: Path) -> list[str]:
-    lines = [f"**The decomp's own files** ({root}, {VERSION}): every actor and effect `.c`, "
-             "each validated as one example whole, and as excerpts: each function it compiles "
-             "for the version, and three `this->` lines of each function (`tests/golden/"
-             "decomp_files.py`). Errors are false alarms (warnings, e.g. the decomp's own "
-             "double literals, are not counted).", "",
-             "| snippets | compile | examples | errors by code | time |", "|---|---|---|---|---|"]
-    runs = [("whole files", True, dict(excerpts=False)),
-            ("whole files", False, dict(excerpts=False)),
-            ("excerpts", False, dict(whole=False)),
-            ("excerpts, every 5th file, 2 functions each", True,
-             dict(whole=False, every=5, per_file=2))]
+    lines = [
+        f"**The decomp's own files** ({root}, {VERSION}): every actor and effect `.c`, "
+        "each validated as one example whole, and as excerpts: each function it compiles "
+        "for the version, and three `this->` lines of each function (`tests/golden/"
+        "decomp_files.py`). Errors are false alarms (warnings, e.g. the decomp's own "
+        "double literals, are not counted).",
+        "",
+        "| snippets | compile | examples | errors by code | time |",
+        "|---|---|---|---|---|",
+    ]
+    runs = [
+        ("whole files", True, dict(excerpts=False)),
+        ("whole files", False, dict(excerpts=False)),
+        ("excerpts", False, dict(whole=False)),
+        ("excerpts, every 5th file, 2 functions each", True, dict(whole=False, every=5, per_file=2)),
+    ]
     for label, comp, kw in runs:
-        v = Validator(store, Settings(cache_dir=cache), compile=comp, decomp=root, workers=2,
-                      compile_timeout=60)
+        v = Validator(store, Settings(cache_dir=cache), compile=comp, decomp=root, workers=2, compile_timeout=60)
         items = snippets(root, VERSION, **kw)
         t = time.perf_counter()
         try:
@@ -89,8 +100,9 @@ def decomp(store, root: str, cache: Path) -> list[str]:
         for (_, code), k in counts.items():
             by_code[code] = by_code.get(code, 0) + k
         shown = ", ".join(f"`{c}` {k}" for c, k in sorted(by_code.items())) or "none (0)"
-        lines.append(f"| {label} | {'yes' if comp else 'no'} | {len(items)} | {shown} | "
-                     f"{time.perf_counter() - t:.0f} s |")
+        lines.append(
+            f"| {label} | {'yes' if comp else 'no'} | {len(items)} | {shown} | {time.perf_counter() - t:.0f} s |"
+        )
         for code, examples in seen.items():
             print(code, *examples, sep="\n  ")
     return lines
@@ -118,11 +130,13 @@ def main() -> None:
             cache = Path(os.environ.get("OOTKG_CACHE_DIR") or tmp / "cache")
             body += decomp(real, root, cache) + [""]
         real.close()
-    body.append("The phrasings were written alongside the claim finder, so these rates are an "
-                "upper bound for sets written by others (the facts and values are drawn from the "
-                "graph, the sentence shapes are not). The machine is shared with other jobs "
-                f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end of "
-                "this run): rates compare only within one run.")
+    body.append(
+        "The phrasings were written alongside the claim finder, so these rates are an "
+        "upper bound for sets written by others (the facts and values are drawn from the "
+        "graph, the sentence shapes are not). The machine is shared with other jobs "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end of "
+        "this run): rates compare only within one run."
+    )
     text = "\n".join(body)
     write_section("claims", text)
     print(text)

@@ -59,16 +59,20 @@ def main() -> None:
         base_env.pop("PYTHONDONTWRITEBYTECODE", None)
         for side, path in (("before", a.base), ("after", None)):
             env = dict(base_env, **({"PYTHONPATH": path} if path else {}))
-            where = subprocess.run([sys.executable, "-c", "import ingest; print(ingest.__file__)"],
-                                   env=env, capture_output=True, text=True).stdout.strip()
+            where = subprocess.run(
+                [sys.executable, "-c", "import ingest; print(ingest.__file__)"], env=env, capture_output=True, text=True
+            ).stdout.strip()
             print(side, "runs", where, flush=True)
             assert (path is not None) == where.startswith(str(Path(a.base).resolve())), where
         for rnd in range(a.rounds):
             for side in ("before", "after"):
                 oot = tmpd / f"oot-{side}-{rnd}"
                 copy_checkout(Path(a.decomp), oot)
-                env = dict(base_env, OOTKG_DB=str(tmpd / f"{side}-{rnd}" / "graph"),
-                           OOTKG_CACHE_DIR=str(tmpd / f"{side}-{rnd}" / "cache"))
+                env = dict(
+                    base_env,
+                    OOTKG_DB=str(tmpd / f"{side}-{rnd}" / "graph"),
+                    OOTKG_CACHE_DIR=str(tmpd / f"{side}-{rnd}" / "cache"),
+                )
                 if side == "before":
                     env["PYTHONPATH"] = a.base
                 cmd = ["ingest", "--decomp", str(oot), "--versions", "gc-eu-mq-dbg"]
@@ -88,15 +92,17 @@ def main() -> None:
         if not a.skip_all_versions:
             for side in ("before", "after"):
                 oot = tmpd / f"oot-{side}-0"
-                env = dict(base_env, OOTKG_DB=str(tmpd / f"{side}-all" / "graph"),
-                           OOTKG_CACHE_DIR=str(tmpd / f"{side}-all" / "cache"))
+                env = dict(
+                    base_env,
+                    OOTKG_DB=str(tmpd / f"{side}-all" / "graph"),
+                    OOTKG_CACHE_DIR=str(tmpd / f"{side}-all" / "cache"),
+                )
                 if side == "before":
                     env["PYTHONPATH"] = a.base
                 wall, _, rc, out, tree = run(["ingest", "--decomp", str(oot)], env)
                 assert rc in (0, 1), out[-2000:]
                 note(side, "cold, 16 versions", wall, tree)
-                results[side].setdefault("graph MB, 16 versions", []).append(
-                    _graph_mb(tmpd / f"{side}-all" / "graph"))
+                results[side].setdefault("graph MB, 16 versions", []).append(_graph_mb(tmpd / f"{side}-all" / "graph"))
                 loads.append(os.getloadavg()[0])
                 print(side, "all", wall, tree, flush=True)
 
@@ -113,16 +119,20 @@ def main() -> None:
     for key in peaks["after"]:
         b, n = peaks["before"].get(key), peaks["after"][key]
         if b and max(n) > 0:
-            rows.append(f"| peak tree PSS, {key} | {max(b):.0f} MB | {max(n):.0f} MB | "
-                        f"{max(n) / max(b):.2f} |")
-    md = [f"What issue #16's facts (source text, #if blocks, wiring, linker symbols, patterns) "
-          f"cost: `ootkg ingest` of zeldaret/oot (copied to a temp dir), all sources, the "
-          f"{a.base_label} and this code alternating, {a.rounds} round(s) of one version "
-          f"(gc-eu-mq-dbg: cold, nothing changed, z_en_horse.c edited), medians; graph MB: the "
-          f"live graph file. Load average (1 min) after each step: "
-          f"{', '.join(f'{x:.1f}' for x in loads)} (the machine is shared: times move with it; "
-          f"compare the ratios).", "", *rows, "",
-          "Goals: graph file <= +30%, cold one-version time <= +10%, peak memory <= 500 MB."]
+            rows.append(f"| peak tree PSS, {key} | {max(b):.0f} MB | {max(n):.0f} MB | {max(n) / max(b):.2f} |")
+    md = [
+        f"What issue #16's facts (source text, #if blocks, wiring, linker symbols, patterns) "
+        f"cost: `ootkg ingest` of zeldaret/oot (copied to a temp dir), all sources, the "
+        f"{a.base_label} and this code alternating, {a.rounds} round(s) of one version "
+        f"(gc-eu-mq-dbg: cold, nothing changed, z_en_horse.c edited), medians; graph MB: the "
+        f"live graph file. Load average (1 min) after each step: "
+        f"{', '.join(f'{x:.1f}' for x in loads)} (the machine is shared: times move with it; "
+        f"compare the ratios).",
+        "",
+        *rows,
+        "",
+        "Goals: graph file <= +30%, cold one-version time <= +10%, peak memory <= 500 MB.",
+    ]
     if not a.no_write:
         write_section("code", "\n".join(md))
     print("\n".join(md))

@@ -32,8 +32,7 @@ def run_once(co: Checkout, cache: Path, symbols: Path | None) -> tuple[dict[str,
     ctx.symbols_dir = symbols  # type: ignore[attr-defined]
     facts = Facts()
     times: dict[str, float] = {}
-    for name, fn in (("tables", tables_source), ("assets", assets_source),
-                     ("addresses", addresses_source)):
+    for name, fn in (("tables", tables_source), ("assets", assets_source), ("addresses", addresses_source)):
         ctx.facts = facts
         t = time.perf_counter()
         got = fn(ctx)
@@ -69,7 +68,10 @@ def main() -> None:
         "| source | median s | best s |\n|---|---|---|\n"
         + "".join(f"| {k} | {v:.2f} | {best[k]:.2f} |\n" for k, v in med.items())
         + "\nGoal: total ≤ 5 s.\n\n"
-        + "Facts: " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) + "\n")
+        + "Facts: "
+        + ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
+        + "\n"
+    )
     write_section("domain", body)
     print(body)
 

@@ -83,6 +83,7 @@ def timed_run(jobs: list, cache: Path) -> tuple[list, Counter, float]:
                 return f(*a, **k)
             finally:
                 spent[label] += time.process_time() - t
+
         setattr(obj, name, timed)
 
     wrap(w.index, "parse", "parse")
@@ -139,11 +140,10 @@ def main() -> int:
         jobs = plan_jobs(Path(root), a.version, cache)
         print(f"planned (and extracted once) {len(jobs)} jobs in {time.perf_counter() - t:.1f}s")
         if a.n:
-            jobs = jobs[:a.n]
+            jobs = jobs[: a.n]
         recs, spent, total = timed_run(jobs, cache)
     n = len(jobs)
-    rows = dict([("total", total), *spent.most_common(),
-                 ("other", total - sum(spent.values()))])
+    rows = dict([("total", total), *spent.most_common(), ("other", total - sum(spent.values()))])
     if a.times:
         a.times.write_text(json.dumps({"n": n, "rows": rows}))
     before = json.loads(a.before.read_text()) if a.before else None
@@ -153,12 +153,13 @@ def main() -> int:
 
     if before:
         b, bn = before["rows"], before["n"]
-        table = ("| Phase | before, ms per TU | after, ms per TU |\n|---|---|---|\n"
-                 + "".join(f"| {k} | {ms(b, k, bn)} | {ms(rows, k, n)} |\n"
-                           for k in dict.fromkeys([*rows, *b])))
+        table = "| Phase | before, ms per TU | after, ms per TU |\n|---|---|---|\n" + "".join(
+            f"| {k} | {ms(b, k, bn)} | {ms(rows, k, n)} |\n" for k in dict.fromkeys([*rows, *b])
+        )
     else:
         table = "| Phase | CPU s | ms per TU |\n|---|---|---|\n" + "".join(
-            f"| {k} | {v:.2f} | {v / n * 1000:.2f} |\n" for k, v in rows.items())
+            f"| {k} | {v:.2f} | {v / n * 1000:.2f} |\n" for k, v in rows.items()
+        )
     print(table)
     bad = 0
     if a.golden and a.save:
@@ -168,9 +169,11 @@ def main() -> int:
         bad = sum(1 for g, r in zip(gold, recs, strict=True) if g != _fields(r))
         print("records equal to the golden" if not bad else f"{bad} records differ")
     if a.write:
-        write_section("extract", f"## C extraction worker, per TU\n\n`{a.version}`, {n} TUs, "
-                      "one process, CPU time (`bench/bench_extract.py`):\n\n" + table
-                      + (f"\n{a.note}\n" if a.note else ""))
+        write_section(
+            "extract",
+            f"## C extraction worker, per TU\n\n`{a.version}`, {n} TUs, "
+            "one process, CPU time (`bench/bench_extract.py`):\n\n" + table + (f"\n{a.note}\n" if a.note else ""),
+        )
     return 1 if bad else 0
 
 

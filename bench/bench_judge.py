@@ -30,8 +30,7 @@ from bench.report import write_section  # noqa: E402
 
 
 def rates(n: int, cpu: list[float], wall: list[float]) -> str:
-    return (f"{n / min(cpu):.0f} | {n / min(wall):.0f} | "
-            + ", ".join(f"{x:.2f}" for x in wall))
+    return f"{n / min(cpu):.0f} | {n / min(wall):.0f} | " + ", ".join(f"{x:.2f}" for x in wall)
 
 
 def load_avg() -> str:
@@ -62,9 +61,27 @@ def main() -> None:
     if run is None:
         run = tmp / "run.jsonl"
         env = {**os.environ, "OOTKG_DB": str(a.db), "OOTKG_REVIEW_DIR": str(tmp / "home")}
-        subprocess.run([sys.executable, "-m", "ootkg", "generate", "--count", str(a.count),
-                        "--seed", "7", "--out", str(run), "--no-writeback", "--no-feedback",
-                        "--fsync-interval", "0.5"], check=True, env=env, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ootkg",
+                "generate",
+                "--count",
+                str(a.count),
+                "--seed",
+                "7",
+                "--out",
+                str(run),
+                "--no-writeback",
+                "--no-feedback",
+                "--fsync-interval",
+                "0.5",
+            ],
+            check=True,
+            env=env,
+            cwd=ROOT,
+        )
     from review.dataset import RunData
 
     records = RunData(run).records(full_reports=True)  # as `ootkg judge FILE` reads them
@@ -94,11 +111,11 @@ def main() -> None:
     good = [lb == "good" for lb in labels]
     lines = ["| defect | examples | AUC against the good ones | mean score |", "|---|---|---|---|"]
     for reason in sorted(set(labels) - {"good"}):
-        sub = [(v, lb == "good") for v, lb in zip(value, labels, strict=True)
-               if lb in ("good", reason)]
+        sub = [(v, lb == "good") for v, lb in zip(value, labels, strict=True) if lb in ("good", reason)]
         mean = statistics.mean(v for v, lb in zip(value, labels, strict=True) if lb == reason)
-        lines.append(f"| {reason} | {labels.count(reason)} | "
-                     f"{auc([v for v, _ in sub], [g for _, g in sub]):.3f} | {mean:.2f} |")
+        lines.append(
+            f"| {reason} | {labels.count(reason)} | {auc([v for v, _ in sub], [g for _, g in sub]):.3f} | {mean:.2f} |"
+        )
     mean_good = statistics.mean(v for v, g in zip(value, good, strict=True) if g)
     lines.append(f"| (good) | {sum(good)} | | {mean_good:.2f} |")
     overall = auc(value, good)
@@ -125,8 +142,9 @@ beside the wall-clock rate: the first is what one free core does):
 """
     print(body)
     if a.show:
-        worst = sorted((s for s in zip(scores, labels, rows, strict=True) if s[1] != "good"),
-                       key=lambda s: -s[0].score)[:a.show]
+        worst = sorted(
+            (s for s in zip(scores, labels, rows, strict=True) if s[1] != "good"), key=lambda s: -s[0].score
+        )[: a.show]
         for sc, lb, r in worst:
             print(f"--- {lb} scored {sc.score}: {sc.flags}")
             for m in r["record"]["messages"][:2]:

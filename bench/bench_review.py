@@ -46,8 +46,10 @@ def cpu_seconds(pid: int) -> float:
 
 def row(name: str, xs: list[float], cpu: float) -> str:
     ms = [x * 1000 for x in xs]
-    return (f"| {name} | {len(ms)} | {pct(ms, 0.5):.1f} | {pct(ms, 0.95):.1f} | "
-            f"{pct(ms, 0.99):.1f} | {max(ms):.1f} | {cpu * 1000 / len(ms):.1f} |")
+    return (
+        f"| {name} | {len(ms)} | {pct(ms, 0.5):.1f} | {pct(ms, 0.95):.1f} | "
+        f"{pct(ms, 0.99):.1f} | {max(ms):.1f} | {cpu * 1000 / len(ms):.1f} |"
+    )
 
 
 def main() -> None:
@@ -62,18 +64,25 @@ def main() -> None:
     run = tmp / a.run.name
     shutil.copyfile(a.run, run)  # reviews and the judge's sidecar go beside it, not the original
     env = {**os.environ, "OOTKG_DB": str(a.db), "OOTKG_REVIEW_DIR": str(tmp / "home")}
-    token = subprocess.run([sys.executable, "-m", "ootkg", "review", "add-reviewer", "bench"],
-                           env=env, capture_output=True, text=True, check=True).stdout.strip()
-    judged = subprocess.run([sys.executable, "-m", "ootkg", "judge", str(run)], env=env,
-                            capture_output=True, text=True)
+    token = subprocess.run(
+        [sys.executable, "-m", "ootkg", "review", "add-reviewer", "bench"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    judged = subprocess.run([sys.executable, "-m", "ootkg", "judge", str(run)], env=env, capture_output=True, text=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "ootkg", "review", "serve", str(run),
-                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ootkg", "review", "serve", str(run), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while True:
             try:
@@ -83,8 +92,7 @@ def main() -> None:
                 time.sleep(0.1)
         startup = time.perf_counter() - t0
         ids = [json.loads(x)["metadata"]["id"] for x in a.run.read_text().splitlines()]
-        families = sorted({json.loads(x)["metadata"]["family"]
-                           for x in a.run.read_text().splitlines()[:2000]})
+        families = sorted({json.loads(x)["metadata"]["family"] for x in a.run.read_text().splitlines()[:2000]})
         rng = random.Random(a.seed)
         c = httpx.Client(base_url=url, timeout=30)
         c.get(f"/login?token={token}")
@@ -105,8 +113,12 @@ def main() -> None:
             assert r.status_code == 200, r.status_code
         cpu["pages"] = cpu_seconds(proc.pid)
         for i in range(100):
-            q = {"family": rng.choice(families), "min_score": rng.choice(["", "5", "8"]),
-                 "difficulty": rng.choice(["", "1", "3"]), "page": 1 + i % 3}
+            q = {
+                "family": rng.choice(families),
+                "min_score": rng.choice(["", "5", "8"]),
+                "difficulty": rng.choice(["", "1", "3"]),
+                "page": 1 + i % 3,
+            }
             t = time.perf_counter()
             r = c.get("/", params=q)
             queues.append(time.perf_counter() - t)
@@ -114,9 +126,11 @@ def main() -> None:
         cpu["queues"] = cpu_seconds(proc.pid)
         for ex in rng.sample(ids, 200):
             t = time.perf_counter()
-            r = c.post("/api/v1/reviews", json={"example": ex, "action": "score",
-                                                "score": rng.randint(1, 10)},
-                       headers={"authorization": f"Bearer {token}"})
+            r = c.post(
+                "/api/v1/reviews",
+                json={"example": ex, "action": "score", "score": rng.randint(1, 10)},
+                headers={"authorization": f"Bearer {token}"},
+            )
             posts.append(time.perf_counter() - t)
             assert r.status_code == 201
         cpu["posts"] = cpu_seconds(proc.pid)
@@ -124,8 +138,7 @@ def main() -> None:
             t = time.perf_counter()
             page = c.get(f"/e/{ex}").text
             csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-            r = c.post(f"/e/{ex}/review", data={"action": "accept", "score": "8", "csrf": csrf},
-                       follow_redirects=True)
+            r = c.post(f"/e/{ex}/review", data={"action": "accept", "score": "8", "csrf": csrf}, follow_redirects=True)
             forms.append(time.perf_counter() - t)
             assert r.status_code == 200
         cpu["forms"] = cpu_seconds(proc.pid)
@@ -137,7 +150,7 @@ def main() -> None:
 
 `python bench/bench_review.py --db GRAPH --run RUN` with a {len(ids):,}-example offline run
 loaded ({a.run.stat().st_size / 1e6:.0f} MB of JSONL; judged by the offline judge first:
-{'ok' if judged.returncode == 0 else 'failed'}). The server is `ootkg review serve` in its own
+{"ok" if judged.returncode == 0 else "failed"}). The server is `ootkg review serve` in its own
 process, over a socket, the graph open read-only for the facts; requests one at a time. Server
 start to the first answer: {startup:.1f} s. Load average at the end: {load} (shared machine:
 the latencies are wall clock and include waiting for a core; the last column, the server
@@ -146,8 +159,7 @@ process's own CPU time per request, is what it costs on a free core).
 | request | n | p50 ms | p95 ms | p99 ms | max ms | server CPU ms/request |
 |---|---|---|---|---|---|---|
 {row("the first 20 example pages after sign-in", warm, cpu["warm"] - cpu0)}
-{row("example page (random example: facts, code, report, judge, reviews)", pages,
-     cpu["pages"] - cpu["warm"])}
+{row("example page (random example: facts, code, report, judge, reviews)", pages, cpu["pages"] - cpu["warm"])}
 {row("queue page (family, difficulty, judge-score filters)", queues, cpu["queues"] - cpu["pages"])}
 {row("review by JSON API (fsync'd before the answer)", posts, cpu["posts"] - cpu["queues"])}
 {row("open page + accept by form + follow to the next", forms, cpu["forms"] - cpu["posts"])}

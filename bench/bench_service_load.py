@@ -44,21 +44,25 @@ import httpx  # noqa: E402
 
 from bench.report import write_section  # noqa: E402
 
-BOMB = "".join(f"#define M{i}(x) M{i + 1}(x) M{i + 1}(x)\n" for i in range(40)) + \
-    "#define M40(x) x\nint z = M0(1);\n"
+BOMB = "".join(f"#define M{i}(x) M{i + 1}(x) M{i + 1}(x)\n" for i in range(40)) + "#define M40(x) x\nint z = M0(1);\n"
 REGEX_96K = "typedef struct {\n" + "/* 0x1 */ a " * 8000 + "} Actor;"
 BYPASSES = [
-    'int leak[] = {{\n#/**/include "{c}"\n}};', '/**/#include "{c}"\nint x;',
-    '/* a\n comment */\n#include "{c}"\n', '%:/**/include "{c}"\n',
+    'int leak[] = {{\n#/**/include "{c}"\n}};',
+    '/**/#include "{c}"\nint x;',
+    '/* a\n comment */\n#include "{c}"\n',
+    '%:/**/include "{c}"\n',
     'int leak[] = {{\n#/**/include "/proc/self/cwd/.env"\n}};',
     '#define CAT(a, b) a##b\n#if CAT(__has_,include)("{c}")\nint yes;\n#endif\n',
-    '#/**/pragma GCC dependency "{c}"\n', '#/**/pragma clang __debug overflow_stack\nint a;',
+    '#/**/pragma GCC dependency "{c}"\n',
+    "#/**/pragma clang __debug overflow_stack\nint a;",
 ]
-CODE = ["Actor_SetScale(&this->actor, 0.01f);", "Actor_Kill(&this->actor);",
-        "this->actor.world.pos.y += 1.0f;\nMath_SmoothStepToF(&this->actor.speed, 0.0f, 1.0f, "
-        "0.5f, 0.0f);",
-        "void EnPuppy_Update(Actor* thisx, PlayState* play) {\n    EnPuppy* this = "
-        "(EnPuppy*)thisx;\n    Actor_MoveXZGravity(&this->actor);\n}\n"]
+CODE = [
+    "Actor_SetScale(&this->actor, 0.01f);",
+    "Actor_Kill(&this->actor);",
+    "this->actor.world.pos.y += 1.0f;\nMath_SmoothStepToF(&this->actor.speed, 0.0f, 1.0f, 0.5f, 0.0f);",
+    "void EnPuppy_Update(Actor* thisx, PlayState* play) {\n    EnPuppy* this = "
+    "(EnPuppy*)thisx;\n    Actor_MoveXZGravity(&this->actor);\n}\n",
+]
 SYMBOLS = ["Actor_Kill", "gSaveContext", "Actor.world", "ACTOR_EN_HORSE", "Actor_SetScal"]
 VERSION = "gc-eu-mq-dbg"
 
@@ -110,17 +114,36 @@ class Server:
         self.port = _port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"strace-{self.port}.log"
-        cmd = [sys.executable, "-m", "ootkg.cli", "--db", args.db, "serve", "--port",
-               str(self.port), "--decomp", args.decomp, *extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "ootkg.cli",
+            "--db",
+            args.db,
+            "serve",
+            "--port",
+            str(self.port),
+            "--decomp",
+            args.decomp,
+            *extra,
+        ]
         self.traced = bool(args.strace and shutil.which("strace"))
         if self.traced:
-            cmd = ["strace", "-ff", "-qq", "--seccomp-bpf", "-e",
-                   "trace=open,openat,chroot,execve", "-o", str(self.log), *cmd]
+            cmd = [
+                "strace",
+                "-ff",
+                "-qq",
+                "--seccomp-bpf",
+                "-e",
+                "trace=open,openat,chroot,execve",
+                "-o",
+                str(self.log),
+                *cmd,
+            ]
         env = dict(os.environ, OOTKG_CACHE_DIR=args.cache)
         env.pop("OOTKG_API_TOKEN", None)
         (tmp / ".env").write_text("SERVICE_SECRET=CANARY_ENV_3e8\n")
-        self.proc = subprocess.Popen(cmd, cwd=str(tmp), env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(cmd, cwd=str(tmp), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         t0 = time.monotonic()
         while time.monotonic() - t0 < 600:
             try:
@@ -135,8 +158,7 @@ class Server:
         """The server's pid (under strace, strace's child)."""
         if not self.traced:
             return self.proc.pid
-        kids = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
-                              text=True).stdout.split()
+        kids = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout.split()
         return int(kids[0]) if kids else self.proc.pid
 
     def stop(self) -> float:
@@ -161,8 +183,7 @@ class _Conn:
 
     async def request(self, head: bytes, body: bytes) -> tuple[int, dict[str, str], bytes]:
         if self.w is None:
-            self.r, self.w = await asyncio.open_connection(self.host, self.port,
-                                                           local_addr=(self.local, 0))
+            self.r, self.w = await asyncio.open_connection(self.host, self.port, local_addr=(self.local, 0))
         assert self.r is not None
         self.w.write(head + body)
         await self.w.drain()
@@ -190,8 +211,10 @@ class _Conn:
 
 def _encode(method: str, path: str, body: dict | None) -> tuple[bytes, bytes]:
     data = json.dumps(body).encode() if body is not None else b""
-    head = (f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(data)}\r\n\r\n").encode()
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(data)}\r\n\r\n"
+    ).encode()
     return head, data
 
 
@@ -206,24 +229,37 @@ class Load:
         exs = examples()
         # every request encoded once: the clients spend their time waiting, not encoding
         self.pool = {
-            "example": [_encode("POST", "/v1/validate", {"example": e, "version": VERSION})
-                        for e in exs],
+            "example": [_encode("POST", "/v1/validate", {"example": e, "version": VERSION}) for e in exs],
             "code": [_encode("POST", "/v1/validate", {"code": c, "version": VERSION}) for c in CODE],
             "symbol": [_encode("GET", f"/v1/symbols/{n}", None) for n in SYMBOLS],
-            "hostile": [_encode("POST", "/v1/validate", {"code": b.format(c=canary),
-                                                         "version": VERSION}) for b in BYPASSES],
+            "hostile": [
+                _encode("POST", "/v1/validate", {"code": b.format(c=canary), "version": VERSION}) for b in BYPASSES
+            ],
             "regex96k": [_encode("POST", "/v1/validate", {"code": REGEX_96K, "version": VERSION})],
             "oversize": [_encode("POST", "/v1/validate", {"code": "x" * 100_500})],
-            "batch": [_encode("POST", "/v1/validate/batch", {"examples": exs[i:i + 8],
-                                                              "version": VERSION})
-                      for i in range(0, len(exs) - 8, 8)],
+            "batch": [
+                _encode("POST", "/v1/validate/batch", {"examples": exs[i : i + 8], "version": VERSION})
+                for i in range(0, len(exs) - 8, 8)
+            ],
         }
 
     def request(self, rng: random.Random) -> tuple[str, bytes, bytes]:
         r = rng.random()
-        kind = ("example" if self.mix == "valid" or r < 0.55 else "code" if r < 0.70
-                else "symbol" if r < 0.80 else "hostile" if r < 0.90 else "regex96k" if r < 0.93
-                else "oversize" if r < 0.97 else "batch")
+        kind = (
+            "example"
+            if self.mix == "valid" or r < 0.55
+            else "code"
+            if r < 0.70
+            else "symbol"
+            if r < 0.80
+            else "hostile"
+            if r < 0.90
+            else "regex96k"
+            if r < 0.93
+            else "oversize"
+            if r < 0.97
+            else "batch"
+        )
         head, body = rng.choice(self.pool[kind])
         return kind, head, body
 
@@ -240,8 +276,7 @@ class Load:
                     if b"CANARY" in data:
                         self.leaks += 1
                     retry = float(headers.get("retry-after", "0") or 0)
-                except (OSError, ConnectionError, asyncio.IncompleteReadError, TimeoutError,
-                        ValueError, IndexError):
+                except (OSError, ConnectionError, asyncio.IncompleteReadError, TimeoutError, ValueError, IndexError):
                     status = 0
                     conn.close()
                 self.rows.append((kind, status, time.monotonic() - t0))
@@ -273,13 +308,13 @@ print(json.dumps(out))
 """
 
 
-async def run_load(url: str, canary: Path, clients: int, seconds: float, mix: str,
-                   attack: str | None = None) -> Load:
+async def run_load(url: str, canary: Path, clients: int, seconds: float, mix: str, attack: str | None = None) -> Load:
     """``clients`` for ``seconds``; /healthz is polled from a process of its own (this one
     is busy being 200 clients: its own delays must not count as the service's)."""
     load = Load(url, canary, mix)
-    poller = await asyncio.create_subprocess_exec(sys.executable, "-c", _POLL, url, str(seconds),
-                                                  stdout=asyncio.subprocess.PIPE)
+    poller = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _POLL, url, str(seconds), stdout=asyncio.subprocess.PIPE
+    )
     tasks = [asyncio.create_task(load.client(address(i), i)) for i in range(clients)]
     if attack:
         await asyncio.sleep(seconds / 4)
@@ -294,8 +329,7 @@ async def run_load(url: str, canary: Path, clients: int, seconds: float, mix: st
 
 async def _attack(url: str, kind: str) -> None:
     """From another address: nine timeout requests at once, or three 96 KB regex requests."""
-    head, body = _encode("POST", "/v1/validate", {"code": BOMB if kind == "timeout"
-                                                  else REGEX_96K, "version": VERSION})
+    head, body = _encode("POST", "/v1/validate", {"code": BOMB if kind == "timeout" else REGEX_96K, "version": VERSION})
     n = 9 if kind == "timeout" else 3
     host, port = url.split("//")[1].split(":")[0], int(url.rsplit(":", 1)[1])
     conns = [_Conn(host, port, "127.9.9.9") for _ in range(n)]
@@ -326,8 +360,7 @@ def outside_opens(log: Path, allowed: list[str], canary: Path) -> tuple[int, int
             elif call in ("open", "openat") and int(rc) >= 0:
                 if str(canary) in path:
                     canary_hits += 1
-                if worker and confined and not any(
-                        path == a or path.startswith(a.rstrip("/") + "/") for a in allowed):
+                if worker and confined and not any(path == a or path.startswith(a.rstrip("/") + "/") for a in allowed):
                     bad += 1
                     sample.append(path)
     return bad, canary_hits, sample[:5]
@@ -336,15 +369,19 @@ def outside_opens(log: Path, allowed: list[str], canary: Path) -> tuple[int, int
 def summarize(load: Load, seconds: float) -> dict:
     admitted = [s for k, st, s in load.rows if st == 200]
     return {
-        "requests": len(load.rows), "per_s": round(len(load.rows) / seconds, 1),
+        "requests": len(load.rows),
+        "per_s": round(len(load.rows) / seconds, 1),
         "admitted": len(admitted),
-        "p50": pct(admitted, 0.5), "p99": pct(admitted, 0.99), "max": max(admitted, default=0),
+        "p50": pct(admitted, 0.5),
+        "p99": pct(admitted, 0.99),
+        "max": max(admitted, default=0),
         "n429": sum(st == 429 for _, st, _ in load.rows),
         "p99_429": pct([s for _, st, s in load.rows if st == 429], 0.99),
         "n413": sum(st == 413 for _, st, _ in load.rows),
         "p99_413": pct([s for _, st, s in load.rows if st == 413], 0.99),
         "errors": sorted({st for _, st, _ in load.rows} - {200, 404, 413, 429}),
-        "healthz_p99": pct(load.health, 0.99), "healthz_max": max(load.health, default=0),
+        "healthz_p99": pct(load.health, 0.99),
+        "healthz_max": max(load.health, default=0),
         "healthz_n": len(load.health),
         "leaks": load.leaks,
     }
@@ -377,45 +414,61 @@ def main() -> None:
         rss1 = rss_tree_mb(srv.pid())
         main = summarize(main_run, args.seconds)
         print("main", json.dumps(main), flush=True)
-        quiet = summarize(asyncio.run(run_load(srv.url, canary, args.attack_clients,
-                                               args.attack_seconds, "valid")), args.attack_seconds)
+        quiet = summarize(
+            asyncio.run(run_load(srv.url, canary, args.attack_clients, args.attack_seconds, "valid")),
+            args.attack_seconds,
+        )
         print("quiet", json.dumps(quiet), flush=True)
-        timeout_att = summarize(asyncio.run(run_load(srv.url, canary, args.attack_clients,
-                                                     args.attack_seconds, "valid", "timeout")),
-                                args.attack_seconds)
+        timeout_att = summarize(
+            asyncio.run(run_load(srv.url, canary, args.attack_clients, args.attack_seconds, "valid", "timeout")),
+            args.attack_seconds,
+        )
         print("timeout attack", json.dumps(timeout_att), flush=True)
-        regex_att = summarize(asyncio.run(run_load(srv.url, canary, args.attack_clients,
-                                                   args.attack_seconds, "valid", "regex")),
-                              args.attack_seconds)
+        regex_att = summarize(
+            asyncio.run(run_load(srv.url, canary, args.attack_clients, args.attack_seconds, "valid", "regex")),
+            args.attack_seconds,
+        )
         print("regex attack", json.dumps(regex_att), flush=True)
     finally:
         drain = srv.stop()
     from validate.confine import python_paths
 
-    allowed = [str(Path(args.decomp).resolve()), str(Path(args.cache).resolve()), "/dev/null",
-               *python_paths(), str(ROOT / "validate"), str(ROOT / "ingest"), str(ROOT / "kg")]
+    allowed = [
+        str(Path(args.decomp).resolve()),
+        str(Path(args.cache).resolve()),
+        "/dev/null",
+        *python_paths(),
+        str(ROOT / "validate"),
+        str(ROOT / "ingest"),
+        str(ROOT / "kg"),
+    ]
     bad, canary_hits, sample = outside_opens(srv.log, allowed, canary)
     load_after = os.getloadavg()
-    print(f"outside opens {bad} {sample}, canary opens {canary_hits}, rss {rss0:.0f} -> "
-          f"{rss1:.0f} MB, drain {drain:.1f} s", flush=True)
+    print(
+        f"outside opens {bad} {sample}, canary opens {canary_hits}, rss {rss0:.0f} -> "
+        f"{rss1:.0f} MB, drain {drain:.1f} s",
+        flush=True,
+    )
     if args.no_write:
         return
     f = lambda x: f"{x:.3f}"  # noqa: E731
     traced = lambda n: str(n) if n >= 0 else "not traced"  # noqa: E731
 
     def attack_row(name: str, r: dict) -> str:
-        return (f"| {name} | {f(r['p50'])} / {f(r['p99'])} | {r['p99'] / quiet['p99']:.1f} | "
-                f"{f(r['healthz_p99'])} | {r['errors'] or 'ok'} |")
+        return (
+            f"| {name} | {f(r['p50'])} / {f(r['p99'])} | {r['p99'] / quiet['p99']:.1f} | "
+            f"{f(r['healthz_p99'])} | {r['errors'] or 'ok'} |"
+        )
 
     rss = f"{rss0:.0f} -> {rss1:.0f} ({rss1 - rss0:+.0f})"
     body = f"""
 `python bench/bench_service_load.py --clients {args.clients} --seconds {args.seconds:g}` on the
 real graph ({args.db}: gc-eu-mq-dbg + ntsc-1.0) and decomp ({args.decomp}); `ootkg serve` with
 its defaults (2 check workers, 3 compile workers, each pool with spares for the slow lane),
-{'under `strace -ff --seccomp-bpf` (opens of every process logged)' if srv.traced else 'not traced'}.
+{"under `strace -ff --seccomp-bpf` (opens of every process logged)" if srv.traced else "not traced"}.
 Load average before/after: {load_before[0]:.1f} / {load_after[0]:.1f} (the machine is shared
 with other sessions: absolute numbers move with it; compare within a run). The issue asks for
-10 minutes; this run is {args.seconds:g} s{' (shorter, on a shared machine)' if args.seconds < 600 else ''}.
+10 minutes; this run is {args.seconds:g} s{" (shorter, on a shared machine)" if args.seconds < 600 else ""}.
 
 Main run: {args.clients} clients, each from its own loopback address, mixing valid examples
 (55%), bare code (15%), symbol lookups (10%), hostile code (10%: every include bypass of
@@ -424,15 +477,15 @@ code limit (4%) and batches of 8 (3%); `Retry-After` honoured, 0-200 ms think ti
 
 | measure | value | goal |
 |---|---|---|
-| requests (per s) | {main['requests']} ({main['per_s']}) | |
-| admitted (200) | {main['admitted']} | |
-| admitted latency p50 / p99 / max (s) | {f(main['p50'])} / {f(main['p99'])} / {f(main['max'])} | p99 ≤ 2 s |
-| 429 answers, p99 time (s) | {main['n429']}, {f(main['p99_429'])} | ≤ 0.1 s |
-| 413 answers, p99 time (s) | {main['n413']}, {f(main['p99_413'])} | ≤ 0.1 s |
-| `/healthz` p99 / max (s), every 100 ms | {f(main['healthz_p99'])} / {f(main['healthz_max'])} | p99 ≤ 0.05 s |
-| other statuses | {main['errors'] or 'none'} | |
+| requests (per s) | {main["requests"]} ({main["per_s"]}) | |
+| admitted (200) | {main["admitted"]} | |
+| admitted latency p50 / p99 / max (s) | {f(main["p50"])} / {f(main["p99"])} / {f(main["max"])} | p99 ≤ 2 s |
+| 429 answers, p99 time (s) | {main["n429"]}, {f(main["p99_429"])} | ≤ 0.1 s |
+| 413 answers, p99 time (s) | {main["n413"]}, {f(main["p99_413"])} | ≤ 0.1 s |
+| `/healthz` p99 / max (s), every 100 ms | {f(main["healthz_p99"])} / {f(main["healthz_max"])} | p99 ≤ 0.05 s |
+| other statuses | {main["errors"] or "none"} | |
 | files opened by confined compile workers outside the allowed paths | {traced(bad)} | 0 |
-| opens of the canary (any process), canary text in answers | {traced(canary_hits)}, {main['leaks']} | 0, 0 |
+| opens of the canary (any process), canary text in answers | {traced(canary_hits)}, {main["leaks"]} | 0, 0 |
 | RSS of the service and its workers, after warm-up -> end (MB) | {rss} | growth ≤ 50 MB |
 | SIGTERM to exit (s) | {drain:.1f} | ≤ 10 s |
 | start-up (s, PCHs cached) | {srv.started:.1f} | |

@@ -30,8 +30,18 @@ RUNS = 200
 def build_facts(seed: int = 1) -> Facts:
     rng = random.Random(seed)
     f = Facts()
-    f.add_nodes("Function", ({"name": f"Func_{i:05d}", "signature": f"void Func_{i:05d}(PlayState* play)",
-                              "file": f"src/code/z_{i % 700}.c", "line": i % 3000} for i in range(N_FUNCS)))
+    f.add_nodes(
+        "Function",
+        (
+            {
+                "name": f"Func_{i:05d}",
+                "signature": f"void Func_{i:05d}(PlayState* play)",
+                "file": f"src/code/z_{i % 700}.c",
+                "line": i % 3000,
+            }
+            for i in range(N_FUNCS)
+        ),
+    )
     hubs = [f"Func_{i:05d}" for i in range(50)]
     calls: dict[tuple[str, str], dict] = {}
     while len(calls) < N_CALLS:
@@ -40,16 +50,31 @@ def build_facts(seed: int = 1) -> Facts:
         calls[(a, b)] = {"from": a, "to": b, "count": 1}
     f.add_rels("CALLS", "Function", "Function", calls.values())
     f.add_nodes("Struct", ({"name": f"Struct_{i}", "size": 4 * i, "align": 4} for i in range(N_STRUCTS)))
-    fields = [{"id": f"Struct_{i % N_STRUCTS}.m{i}", "struct": f"Struct_{i % N_STRUCTS}", "name": f"m{i}",
-               "offset": 4 * (i // N_STRUCTS), "size": 4, "type": "s32"} for i in range(N_FIELDS)]
+    fields = [
+        {
+            "id": f"Struct_{i % N_STRUCTS}.m{i}",
+            "struct": f"Struct_{i % N_STRUCTS}",
+            "name": f"m{i}",
+            "offset": 4 * (i // N_STRUCTS),
+            "size": 4,
+            "type": "s32",
+        }
+        for i in range(N_FIELDS)
+    ]
     f.add_nodes("Field", fields)
     f.add_rels("HAS_FIELD", "Struct", "Field", ({"from": r["struct"], "to": r["id"]} for r in fields))
     # A curriculum-sized prerequisite DAG: 120 concepts, each requiring 1-3 earlier ones.
-    f.add_nodes("Concept", ({"id": f"concept-{i}", "difficulty": 1 + i * 4 // N_CONCEPTS}
-                            for i in range(N_CONCEPTS)))
-    f.add_rels("REQUIRES", "Concept", "Concept", ({"from": f"concept-{i}", "to": f"concept-{j}"}
-                                                  for i in range(1, N_CONCEPTS)
-                                                  for j in rng.sample(range(i), min(i, rng.randint(1, 3)))))
+    f.add_nodes("Concept", ({"id": f"concept-{i}", "difficulty": 1 + i * 4 // N_CONCEPTS} for i in range(N_CONCEPTS)))
+    f.add_rels(
+        "REQUIRES",
+        "Concept",
+        "Concept",
+        (
+            {"from": f"concept-{i}", "to": f"concept-{j}"}
+            for i in range(1, N_CONCEPTS)
+            for j in rng.sample(range(i), min(i, rng.randint(1, 3)))
+        ),
+    )
     return f
 
 
@@ -83,15 +108,21 @@ def main() -> None:
         queries = {
             "point (function by name)": ("MATCH (f:Function {name: $n}) RETURN f.signature AS s", False),
             "1-hop (callees)": ("MATCH (f:Function {name: $n})-[:CALLS]->(g:Function) RETURN g.name AS g", False),
-            "2-hop (callers of callers)": ("MATCH (a:Function)-[:CALLS]->(b:Function)-[:CALLS]->"
-                                           "(f:Function {name: $n}) RETURN DISTINCT a.name AS a", False),
-            "struct layout (fields by struct)": ("MATCH (s:Struct {name: $s})-[:HAS_FIELD]->(x:Field) "
-                                                 "RETURN x.name AS n, x.offset AS o ORDER BY o", False),
+            "2-hop (callers of callers)": (
+                "MATCH (a:Function)-[:CALLS]->(b:Function)-[:CALLS]->"
+                "(f:Function {name: $n}) RETURN DISTINCT a.name AS a",
+                False,
+            ),
+            "struct layout (fields by struct)": (
+                "MATCH (s:Struct {name: $s})-[:HAS_FIELD]->(x:Field) RETURN x.name AS n, x.offset AS o ORDER BY o",
+                False,
+            ),
             "var-length REQUIRES*1..6 (prerequisites of a concept)": (
-                "MATCH (c:Concept {id: $c})-[:REQUIRES*1..6]->(p:Concept) RETURN DISTINCT p.id AS id", False),
+                "MATCH (c:Concept {id: $c})-[:REQUIRES*1..6]->(p:Concept) RETURN DISTINCT p.id AS id",
+                False,
+            ),
             "var-length callers, depth 3 (named query, SHORTEST)": (callers3.runnable, True),
-            "var-length callers, depth 6 (named query, SHORTEST; reaches most of the graph)":
-                (callers6.runnable, True),
+            "var-length callers, depth 6 (named query, SHORTEST; reaches most of the graph)": (callers6.runnable, True),
         }
         results = []
         with open_store(settings) as reader:
@@ -115,15 +146,21 @@ def main() -> None:
                     if i >= 3:
                         samples.append((time.perf_counter() - t0) * 1000)
                 results.append((label, *percentiles(samples)))
-    body = [f"Graph: {N_FUNCS:,} functions, {N_CALLS:,} calls, {N_STRUCTS:,} structs, {N_FIELDS:,} fields "
-            f"({rows:,} rows). Embedded store (LadybugDB), {RUNS} runs per query, random parameters.", "",
-            "| operation | result | goal |", "|---|---|---|",
-            f"| bulk load (replace_graph: Parquet + COPY into a fresh file, atomic swap) | {load:.2f} s "
-            f"({load / rows * 200_000:.2f} s per 200k rows) | ≤ 1 s per 200k rows |",
-            f"| upsert 20k new nodes into the live graph (write_nodes) | {upsert_nodes:.2f} s | |",
-            f"| upsert 20k new edges into the live graph (write_rels) | {upsert_rels:.2f} s | |",
-            f"| reopen read-only + first query | {reopen * 1000:.0f} ms | |", "",
-            "| query | p50 ms | p95 ms | goal p95 |", "|---|---|---|---|"]
+    body = [
+        f"Graph: {N_FUNCS:,} functions, {N_CALLS:,} calls, {N_STRUCTS:,} structs, {N_FIELDS:,} fields "
+        f"({rows:,} rows). Embedded store (LadybugDB), {RUNS} runs per query, random parameters.",
+        "",
+        "| operation | result | goal |",
+        "|---|---|---|",
+        f"| bulk load (replace_graph: Parquet + COPY into a fresh file, atomic swap) | {load:.2f} s "
+        f"({load / rows * 200_000:.2f} s per 200k rows) | ≤ 1 s per 200k rows |",
+        f"| upsert 20k new nodes into the live graph (write_nodes) | {upsert_nodes:.2f} s | |",
+        f"| upsert 20k new edges into the live graph (write_rels) | {upsert_rels:.2f} s | |",
+        f"| reopen read-only + first query | {reopen * 1000:.0f} ms | |",
+        "",
+        "| query | p50 ms | p95 ms | goal p95 |",
+        "|---|---|---|---|",
+    ]
     goals = {"point": "≤ 1 ms", "2-hop": "≤ 2 ms", "var-length": "≤ 10 ms"}
     for label, p50, p95 in results:
         goal = next((g for k, g in goals.items() if label.startswith(k)), "")

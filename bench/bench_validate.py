@@ -38,7 +38,7 @@ def throughput(v: Validator, examples: list, rounds: int) -> float:
     n = 0
     for _ in range(rounds):
         for i in range(0, len(examples), 32):
-            n += len(v.validate_many(examples[i:i + 32]))
+            n += len(v.validate_many(examples[i : i + 32]))
     return n / (time.perf_counter() - t)
 
 
@@ -72,15 +72,20 @@ store.close()
 
 def rate_of(tree: Path, comp: bool, rounds: int, decomp: str | None) -> tuple[float, float]:
     """(examples per second of wall-clock time, per second of this process's CPU time)."""
-    out = subprocess.run([sys.executable, "-c", _RATE, str(tree), "1" if comp else "0",
-                          str(rounds), decomp or ""], check=True, capture_output=True, text=True,
-                         cwd=tempfile.gettempdir())
+    out = subprocess.run(
+        [sys.executable, "-c", _RATE, str(tree), "1" if comp else "0", str(rounds), decomp or ""],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+    )
     wall, cpu = out.stdout.strip().splitlines()[-1].split()
     return float(wall), float(cpu)
 
 
-def rates(trees: dict[str, Path], comp: bool, rounds: int, decomp: str | None,
-          repeats: int) -> dict[str, list[tuple[float, float]]]:
+def rates(
+    trees: dict[str, Path], comp: bool, rounds: int, decomp: str | None, repeats: int
+) -> dict[str, list[tuple[float, float]]]:
     """Each tree's (wall, CPU) rates in each of ``repeats`` alternations (the trees take turns
     going first)."""
     got: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
@@ -93,8 +98,9 @@ def rates(trees: dict[str, Path], comp: bool, rounds: int, decomp: str | None,
 
 def _commit(tree: Path) -> str:
     try:
-        return subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
-                              check=True, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], check=True, capture_output=True, text=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "?"
 
@@ -109,14 +115,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ootkg-bench-"))
     store = load_store(tmp)
     lines = []
-    modes = [("without compile", False)] + ([("with compile (libclang, 2 workers)", True)]
-                                             if decomp else [])
+    modes = [("without compile", False)] + ([("with compile (libclang, 2 workers)", True)] if decomp else [])
     trees = {"now": ROOT} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
     results = {}
     before = {}
     for label, comp in modes:
-        v = Validator(store, Settings(cache_dir=tmp / "cache"), compile=comp, decomp=decomp,
-                      workers=2)
+        v = Validator(store, Settings(cache_dir=tmp / "cache"), compile=comp, decomp=decomp, workers=2)
         try:
             res = score(v, include_compile=comp)
         finally:
@@ -125,54 +129,65 @@ def main() -> None:
         results[label] = (res, max(w for w, _ in got["now"]), max(c for _, c in got["now"]))
         if "baseline" in got:
             before[label] = got
-    lines.append(f"Golden suite: {len(CORRECT)} correct examples written in the decomp's style, "
-                 f"{len(planted(True))} planted-error variants (one mutation each; "
-                 "`tests/golden/cases.py`), graph `tests/golden/graph.py` (3 versions). "
-                 "Level 1 runs against the real decomp when `OOT_DECOMP` is set"
-                 f"{' (it was: ' + decomp + ')' if decomp else ' (it was not: level-1 rows absent)'}.")
+    lines.append(
+        f"Golden suite: {len(CORRECT)} correct examples written in the decomp's style, "
+        f"{len(planted(True))} planted-error variants (one mutation each; "
+        "`tests/golden/cases.py`), graph `tests/golden/graph.py` (3 versions). "
+        "Level 1 runs against the real decomp when `OOT_DECOMP` is set"
+        f"{' (it was: ' + decomp + ')' if decomp else ' (it was not: level-1 rows absent)'}."
+    )
     lines.append("")
-    lines.append("| mode | examples/s | examples per CPU-second | false alarms on correct "
-                 "examples |")
+    lines.append("| mode | examples/s | examples per CPU-second | false alarms on correct examples |")
     lines.append("|---|---|---|---|")
     for label, (res, rate, cpu) in results.items():
         fa = sum(res["false_alarms"].values())
-        lines.append(f"| {label} | {rate:,.0f} | {cpu:,.0f} | {fa} of {res['n_correct']} "
-                     f"examples ({100 * fa / res['n_correct']:.1f}%) |")
+        lines.append(
+            f"| {label} | {rate:,.0f} | {cpu:,.0f} | {fa} of {res['n_correct']} "
+            f"examples ({100 * fa / res['n_correct']:.1f}%) |"
+        )
     lines.append("")
-    lines.append(f"Throughput: fresh processes, the golden examples ({len(CORRECT)} correct + "
-                 f"{len(planted())} planted) in batches of 32, 10 rounds (3 with compile), "
-                 f"best of {args.repeats} runs per mode; CPU-seconds are the validating process's "
-                 "own (compile workers are other processes), the steadier measure on a loaded "
-                 "machine; the machine is shared with other jobs, so "
-                 "only numbers taken in the same run compare.")
+    lines.append(
+        f"Throughput: fresh processes, the golden examples ({len(CORRECT)} correct + "
+        f"{len(planted())} planted) in batches of 32, 10 rounds (3 with compile), "
+        f"best of {args.repeats} runs per mode; CPU-seconds are the validating process's "
+        "own (compile workers are other processes), the steadier measure on a loaded "
+        "machine; the machine is shared with other jobs, so "
+        "only numbers taken in the same run compare."
+    )
     if before:
         lines.append("")
         what = args.baseline_note or f"commit {_commit(args.baseline)}"
-        lines.append(f"Before and after, measured side by side in this run (baseline: {what}; "
-                     "runs alternating):")
+        lines.append(f"Before and after, measured side by side in this run (baseline: {what}; runs alternating):")
         lines.append("")
-        lines.append("| mode | before, best (all runs) | now, best (all runs) | speed-up, median of "
-                     "the paired runs | per CPU-second: before, now, speed-up |")
+        lines.append(
+            "| mode | before, best (all runs) | now, best (all runs) | speed-up, median of "
+            "the paired runs | per CPU-second: before, now, speed-up |"
+        )
         lines.append("|---|---|---|---|---|")
         for label, got in before.items():
             old, now = [w for w, _ in got["baseline"]], [w for w, _ in got["now"]]
             oc, nc = [c for _, c in got["baseline"]], [c for _, c in got["now"]]
             ratio = statistics.median(n / o for n, o in zip(now, old, strict=True))
             cratio = statistics.median(n / o for n, o in zip(nc, oc, strict=True))
-            lines.append(f"| {label} | {max(old):,.0f} ({', '.join(f'{x:.0f}' for x in old)}) | "
-                         f"{max(now):,.0f} ({', '.join(f'{x:.0f}' for x in now)}) | "
-                         f"{ratio:.2f}x | {max(oc):,.0f}, {max(nc):,.0f}, {cratio:.2f}x |")
+            lines.append(
+                f"| {label} | {max(old):,.0f} ({', '.join(f'{x:.0f}' for x in old)}) | "
+                f"{max(now):,.0f} ({', '.join(f'{x:.0f}' for x in now)}) | "
+                f"{ratio:.2f}x | {max(oc):,.0f}, {max(nc):,.0f}, {cratio:.2f}x |"
+            )
     lines.append("")
     best = results[list(results)[-1]][0]
-    lines.append(f"Per issue code ({list(results)[-1]}): recall on planted errors, false alarms "
-                 "on the correct examples.")
+    lines.append(
+        f"Per issue code ({list(results)[-1]}): recall on planted errors, false alarms on the correct examples."
+    )
     lines.append("")
     lines.append("| code | recall | false alarms |")
     lines.append("|---|---|---|")
     for code, (hit, total) in sorted(best["recall"].items()):
         fa = best["false_alarms"].get(code, 0)
-        lines.append(f"| `{code}` | {hit}/{total} ({100 * hit / total:.0f}%) | "
-                     f"{fa}/{best['n_correct']} ({100 * fa / best['n_correct']:.0f}%) |")
+        lines.append(
+            f"| `{code}` | {hit}/{total} ({100 * hit / total:.0f}%) | "
+            f"{fa}/{best['n_correct']} ({100 * fa / best['n_correct']:.0f}%) |"
+        )
     body = "\n".join(lines)
     write_section("validate", "## Validator\n\n" + body)
     print(body)

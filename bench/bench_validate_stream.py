@@ -39,8 +39,7 @@ def main() -> None:
     store = load_store(tmp)
     db = store.dir
     store.close()
-    pool = [e.model_dump(mode="json") for e in CORRECT] + \
-        [e.model_dump(mode="json") for _, e in planted()]
+    pool = [e.model_dump(mode="json") for e in CORRECT] + [e.model_dump(mode="json") for _, e in planted()]
     path = tmp / "big.jsonl"
     with open(path, "w") as f:
         for i in range(args.lines):
@@ -51,17 +50,19 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OOTKG_")}
     env["OOTKG_DB"] = str(db)
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "ootkg.cli", "validate", str(path),
-                             "--format", "json", "--no-compile"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ootkg.cli", "validate", str(path), "--format", "json", "--no-compile"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     samples: list[tuple[int, float]] = []
     seen = [0]
     first = [0.0]
 
     def rss() -> float:
         try:
-            return int(Path(f"/proc/{proc.pid}/statm").read_text().split()[1]) * \
-                os.sysconf("SC_PAGE_SIZE") / 2**20
+            return int(Path(f"/proc/{proc.pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
         except (OSError, ValueError):
             return 0.0
 
@@ -82,8 +83,10 @@ def main() -> None:
     for k in range(1, 11):
         at = [r for n, r in samples if n >= args.lines * k / 10]
         tenths.append(at[0] if at else (samples[-1][1] if samples else 0.0))
-    print(f"{seen[0]} reports in {took:.0f} s, first after {first[0]:.1f} s, peak RSS {peak:.0f} MB,"
-          f" by tenths {[round(x) for x in tenths]}")
+    print(
+        f"{seen[0]} reports in {took:.0f} s, first after {first[0]:.1f} s, peak RSS {peak:.0f} MB,"
+        f" by tenths {[round(x) for x in tenths]}"
+    )
     if args.no_write:
         return
     body = f"""
@@ -97,7 +100,7 @@ machine).
 | reports | {seen[0]} in {took:.0f} s ({seen[0] / took:.0f} per s) |
 | first report after | {first[0]:.1f} s |
 | peak RSS | {peak:.0f} MB |
-| RSS at each tenth of the output (MB) | {', '.join(f'{x:.0f}' for x in tenths)} |
+| RSS at each tenth of the output (MB) | {", ".join(f"{x:.0f}" for x in tenths)} |
 
 Before this change the whole file was read and every report kept until the end (nothing
 printed for 150 s on a 306k-line file, memory growing with the file).

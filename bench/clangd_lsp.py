@@ -40,6 +40,7 @@ CANDIDATES = ("clangd-19", "/usr/lib/llvm-19/bin/clangd")
 
 # --- framing -------------------------------------------------------------------------------
 
+
 def encode(msg: dict[str, Any]) -> bytes:
     body = json.dumps(msg, separators=(",", ":")).encode()
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
@@ -70,6 +71,7 @@ def read_message(stream: IO[bytes]) -> dict[str, Any] | None:
 
 
 # --- results -------------------------------------------------------------------------------
+
 
 class IndexRun(BaseModel):
     scenario: str
@@ -118,17 +120,25 @@ def count_shards(index_dir: Path) -> int:
 
 # --- client --------------------------------------------------------------------------------
 
+
 class Clangd:
     """One clangd process driven over stdin/stdout."""
 
     def __init__(self, clangd: str, cdb_dir: Path, log_path: Path, jobs: int = 2) -> None:
-        self.args = [clangd, "--background-index", f"--compile-commands-dir={cdb_dir}",
-                     f"-j={jobs}", "--background-index-priority=normal", "--log=info",
-                     "--enable-config=0"]
+        self.args = [
+            clangd,
+            "--background-index",
+            f"--compile-commands-dir={cdb_dir}",
+            f"-j={jobs}",
+            "--background-index-priority=normal",
+            "--log=info",
+            "--enable-config=0",
+        ]
         self.log_file = log_path.open("w")
         self.t0 = time.perf_counter()
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.log_file, cwd=str(cdb_dir))
+        self.proc = subprocess.Popen(
+            self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log_file, cwd=str(cdb_dir)
+        )
         self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.responses: dict[int, dict[str, Any]] = {}
         self.progress: list[tuple[float, str, str]] = []  # (t, kind, message)
@@ -177,13 +187,15 @@ class Clangd:
         if method is None:
             self.responses[msg.get("id", -1)] = msg
         elif "id" in msg:  # a request from the server: acknowledge it
-            result: Any = [None] * len(msg.get("params", {}).get("items", [])) \
-                if method == "workspace/configuration" else None
+            result: Any = (
+                [None] * len(msg.get("params", {}).get("items", [])) if method == "workspace/configuration" else None
+            )
             self.send({"id": msg["id"], "result": result})
         elif method == "$/progress" and msg["params"].get("token") == PROGRESS_TOKEN:
             v = msg["params"]["value"]
-            self.progress.append((time.perf_counter() - self.t0, v.get("kind", ""),
-                                  v.get("message") or v.get("title") or ""))
+            self.progress.append(
+                (time.perf_counter() - self.t0, v.get("kind", ""), v.get("message") or v.get("title") or "")
+            )
         elif method == "textDocument/publishDiagnostics":
             self.diagnostics[msg["params"]["uri"]] = msg["params"]["diagnostics"]
 
@@ -209,9 +221,18 @@ class Clangd:
             self.log_file.close()
 
 
-def index_once(scenario: str, cdb_dir: Path, open_file: Path, *, clangd: str,
-               index_dir: Path | None = None, jobs: int = 2, timeout: float = 3600,
-               settle: float = 3.0, quiet: float = 30.0) -> IndexRun:
+def index_once(
+    scenario: str,
+    cdb_dir: Path,
+    open_file: Path,
+    *,
+    clangd: str,
+    index_dir: Path | None = None,
+    jobs: int = 2,
+    timeout: float = 3600,
+    settle: float = 3.0,
+    quiet: float = 30.0,
+) -> IndexRun:
     """Start clangd, open ``open_file``, wait for the background index to finish, stop."""
     index_dir = index_dir or cdb_dir / ".cache" / "clangd" / "index"
     log_path = cdb_dir / f"clangd-{scenario.replace(' ', '-')}.log"
@@ -219,16 +240,28 @@ def index_once(scenario: str, cdb_dir: Path, open_file: Path, *, clangd: str,
     done_by, done_at = "timeout", 0.0
     sampled = 0
     try:
-        rid = c.request("initialize", {
-            "processId": os.getpid(), "rootUri": open_file.parent.as_uri(),
-            "capabilities": {"window": {"workDoneProgress": True},
-                             "textDocument": {"publishDiagnostics": {}}}})
+        rid = c.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": open_file.parent.as_uri(),
+                "capabilities": {"window": {"workDoneProgress": True}, "textDocument": {"publishDiagnostics": {}}},
+            },
+        )
         if c.wait_response(rid, 120) is None:
             raise RuntimeError(f"clangd did not answer initialize (log: {log_path})")
         c.notify("initialized", {})
-        c.notify("textDocument/didOpen", {"textDocument": {
-            "uri": open_file.as_uri(), "languageId": "c", "version": 1,
-            "text": open_file.read_text(errors="replace")}})
+        c.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": open_file.as_uri(),
+                    "languageId": "c",
+                    "version": 1,
+                    "text": open_file.read_text(errors="replace"),
+                }
+            },
+        )
         pid = c.proc.pid
         last_shards, last_cpu, last_change = -1, -1, 0.0
         ended_at: float | None = None
@@ -260,17 +293,24 @@ def index_once(scenario: str, cdb_dir: Path, open_file: Path, *, clangd: str,
     totals = [int(m.group(1)) for _, k, msg in c.progress if (m := re.search(r"/(\d+)", msg))]
     diags = c.diagnostics.get(open_file.as_uri())
     return IndexRun(
-        scenario=scenario, wall_s=done_at, peak_rss_mb=max(hwm, sampled) / 1024,
-        sampled_rss_mb=sampled / 1024, done_by=done_by, progress_total=max(totals, default=0),
+        scenario=scenario,
+        wall_s=done_at,
+        peak_rss_mb=max(hwm, sampled) / 1024,
+        sampled_rss_mb=sampled / 1024,
+        done_by=done_by,
+        progress_total=max(totals, default=0),
         tus_indexed=len(re.findall(r"\] Indexed ", log)),
         tus_incomplete=len(re.findall(r"index may be incomplete", log)),
         shards=count_shards(index_dir),
         opened_file_errors=-1 if diags is None else sum(1 for d in diags if d.get("severity") == 1),
-        exit_code=code, load1=load1)
+        exit_code=code,
+        load1=load1,
+    )
 
 
-def scenarios(cdb_dir: Path, open_file: Path, edit_file: Path, *, clangd: str, jobs: int = 2,
-              log: Callable[[str], None] = print) -> list[IndexRun]:
+def scenarios(
+    cdb_dir: Path, open_file: Path, edit_file: Path, *, clangd: str, jobs: int = 2, log: Callable[[str], None] = print
+) -> list[IndexRun]:
     """Cold (no index dir), nothing changed (same index, second start), one .c edited (a
     comment appended to ``edit_file`` between two starts)."""
     shutil.rmtree(cdb_dir / ".cache" / "clangd", ignore_errors=True)

@@ -38,8 +38,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-REASONS = ("factually-wrong", "ungrounded", "unhelpful", "unrealistic-question", "wrong-version",
-           "unsafe-code", "duplicate")
+REASONS = (
+    "factually-wrong",
+    "ungrounded",
+    "unhelpful",
+    "unrealistic-question",
+    "wrong-version",
+    "unsafe-code",
+    "duplicate",
+)
 _HEX = re.compile(r"0x[0-9A-Fa-f]{2,}")
 _DEC = re.compile(r"(?<![\w.\-:/])\d{2,}(?![\w]|\.\d)")
 _VERSION = re.compile(r"\b(?:ntsc|pal|gc|ique)-[a-z0-9][a-z0-9.\-]*[a-z0-9]\b")
@@ -55,8 +62,9 @@ def _assistant(rec: dict[str, Any]) -> list[int]:
 
 
 class Mutator:
-    def __init__(self, rng: random.Random, names: dict[str, list[str]], versions: list[str],
-                 pool: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, rng: random.Random, names: dict[str, list[str]], versions: list[str], pool: list[dict[str, Any]]
+    ) -> None:
         self.rng, self.names, self.versions, self.pool = rng, names, versions, pool
 
     # -- factually wrong -------------------------------------------------------------------
@@ -70,8 +78,9 @@ class Mutator:
     def _number(self, rec: dict[str, Any]) -> dict[str, Any] | None:
         idx = _assistant(rec)
         found = [(i, m.group(0)) for i in idx for m in _HEX.finditer(rec["messages"][i]["content"])]
-        found += [(i, m.group(0)) for i in idx for m in _DEC.finditer(rec["messages"][i]["content"])
-                  if int(m.group(0)) > 16]
+        found += [
+            (i, m.group(0)) for i in idx for m in _DEC.finditer(rec["messages"][i]["content"]) if int(m.group(0)) > 16
+        ]
         if not found:
             return None
         i, lit = self.rng.choice(found)
@@ -88,8 +97,11 @@ class Mutator:
         text = rec["messages"][i]["content"]
         prose = re.sub(r"```.*?```", "", text, flags=re.S)  # a claim, not the answer's own code
         target = str(rec["metadata"]["target"]).rsplit(":", 1)[-1]
-        others = [n for n in re.findall(r"\b[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]+\b", prose)
-                  if n != target and not n.startswith("Mod_")]
+        others = [
+            n
+            for n in re.findall(r"\b[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]+\b", prose)
+            if n != target and not n.startswith("Mod_")
+        ]
         if not others:
             return None
         old = self.rng.choice(others)
@@ -105,7 +117,7 @@ class Mutator:
         if not m:
             return None
         new = self.rng.choice([t for t in ("s8", "u16", "s32", "f32", "Vec3s") if t != m.group(1)])
-        rec["messages"][i]["content"] = text[:m.start(1)] + new + text[m.end(1):]
+        rec["messages"][i]["content"] = text[: m.start(1)] + new + text[m.end(1) :]
         return rec
 
     # -- ungrounded -----------------------------------------------------------------------
@@ -114,13 +126,14 @@ class Mutator:
         i = _answer_index(rec)
         f1, f2 = self.rng.sample(self.names["Function"], 2)
         s = self.rng.choice(self.names.get("Struct") or ["Actor"])
-        extra = self.rng.choice([
-            f"\n\nUnder the hood it also calls {f1} every frame, and {f2} resets it when the room "
-            "changes.",
-            f"\n\nIn practice the game keeps this in a {s} that {f1} fills in during init; "
-            f"{f2} reads it back later.",
-            f"\n\nNote that {f1} must run before this, otherwise {f2} crashes on real hardware.",
-        ])
+        extra = self.rng.choice(
+            [
+                f"\n\nUnder the hood it also calls {f1} every frame, and {f2} resets it when the room changes.",
+                f"\n\nIn practice the game keeps this in a {s} that {f1} fills in during init; "
+                f"{f2} reads it back later.",
+                f"\n\nNote that {f1} must run before this, otherwise {f2} crashes on real hardware.",
+            ]
+        )
         rec["messages"][i]["content"] += extra
         if self.rng.random() < 0.5:
             rec["metadata"]["fact_ids"] = []
@@ -132,14 +145,16 @@ class Mutator:
         i = _answer_index(rec)
         how = self.rng.randrange(3)
         if how == 0:
-            rec["messages"][i]["content"] = self.rng.choice([
-                "It depends on what you are trying to do. Check the decomp's source and experiment "
-                "in an emulator until it behaves the way you want.",
-                "That's a big topic. I'd look at the source and the community wiki first; it is "
-                "hard to say without seeing your code.",
-                "Good question! There are many ways to approach this, and the best one depends on "
-                "your project. Try it and see.",
-            ])
+            rec["messages"][i]["content"] = self.rng.choice(
+                [
+                    "It depends on what you are trying to do. Check the decomp's source and experiment "
+                    "in an emulator until it behaves the way you want.",
+                    "That's a big topic. I'd look at the source and the community wiki first; it is "
+                    "hard to say without seeing your code.",
+                    "Good question! There are many ways to approach this, and the best one depends on "
+                    "your project. Try it and see.",
+                ]
+            )
         elif how == 1:
             other = self.rng.choice(self.pool)
             rec["messages"][i]["content"] = other["messages"][_answer_index(other)]["content"]
@@ -154,16 +169,23 @@ class Mutator:
         how = self.rng.randrange(4)
         q = rec["messages"][0]["content"]
         if how == 0:
-            q = self.rng.choice([
-                "What is the best way to cook rice so it doesn't stick?",
-                "Can you recommend a good laptop for university?",
-                "Why is the sky blue during the day but red at sunset?",
-                "Write me a short poem about autumn leaves.",
-            ])
+            q = self.rng.choice(
+                [
+                    "What is the best way to cook rice so it doesn't stick?",
+                    "Can you recommend a good laptop for university?",
+                    "Why is the sky blue during the day but red at sunset?",
+                    "Write me a short poem about autumn leaves.",
+                ]
+            )
         elif how == 1:
-            q = self.rng.choice(["What is {name} in {version}?", "Tell me about None in None.",
-                                 "How do I use {target} with {family}?",
-                                 "Explain <entity> for <version>."])
+            q = self.rng.choice(
+                [
+                    "What is {name} in {version}?",
+                    "Tell me about None in None.",
+                    "How do I use {target} with {family}?",
+                    "Explain <entity> for <version>.",
+                ]
+            )
         elif how == 2:
             other = self.rng.choice(self.pool)
             q = other["messages"][0]["content"]
@@ -207,7 +229,7 @@ class Mutator:
         snippets = [
             f"```c\nvoid Mod_Patch(void) {{\n    *(u32*)0x{addr:08X} = 0;\n}}\n```",
             "```c\nvoid Mod_Alloc(Actor* thisx) {\n    int* buf = malloc(64 * sizeof(int));\n"
-            "    printf(\"spawned %p\\n\", (void*)thisx);\n    free(buf);\n}\n```",
+            '    printf("spawned %p\\n", (void*)thisx);\n    free(buf);\n}\n```',
             f"```c\nvoid Mod_Tick(Actor* thisx) {{\n    int i;\n    float speed = 2.0;\n"
             f"    for (i = 0; i < 10; i++) {{\n        *(volatile int*)0x{addr:08X} += (int)speed;\n"
             "    }\n}\n```",
@@ -235,8 +257,9 @@ class Mutator:
         return rec
 
 
-def build(records: list[dict[str, Any]], store: Any, settings: Any, *, seed: int = 1,
-          validate: bool = True) -> list[dict[str, Any]]:
+def build(
+    records: list[dict[str, Any]], store: Any, settings: Any, *, seed: int = 1, validate: bool = True
+) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     records = [r for r in records if any(m["role"] == "assistant" for m in r["messages"])]
     order = list(range(len(records)))
@@ -251,9 +274,10 @@ def build(records: list[dict[str, Any]], store: Any, settings: Any, *, seed: int
             seen.add(key)
             good.append(records[i])
     bad_src = [records[i] for i in order[half:]]
-    names = {k: [r["n"] for r in store.run(f"MATCH (n:{k}) RETURN n.{key} AS n ORDER BY n.{key} "
-                                           "LIMIT 5000") if r["n"]]
-             for k, key in (("Function", "name"), ("Struct", "name"), ("Actor", "enum"))}
+    names = {
+        k: [r["n"] for r in store.run(f"MATCH (n:{k}) RETURN n.{key} AS n ORDER BY n.{key} LIMIT 5000") if r["n"]]
+        for k, key in (("Function", "name"), ("Struct", "name"), ("Actor", "enum"))
+    }
     versions = [r["id"] for r in store.run("MATCH (v:Version) RETURN v.id AS id ORDER BY v.id")]
     mut = Mutator(rng, names, versions, bad_src)
     rows: list[dict[str, Any]] = [{"label": "good", "record": r} for r in good]
@@ -287,11 +311,12 @@ def build(records: list[dict[str, Any]], store: Any, settings: Any, *, seed: int
             if row["label"] == "good":
                 continue
             rec = row["record"]
-            ex = Example(id=rec["metadata"]["id"], messages=rec["messages"],
-                         metadata={"version": rec["metadata"]["version"],
-                                   "family": rec["metadata"]["family"]})
-            rec["metadata"]["validation"] = v.validate(ex, rec["metadata"]["version"]).model_dump(
-                mode="json")
+            ex = Example(
+                id=rec["metadata"]["id"],
+                messages=rec["messages"],
+                metadata={"version": rec["metadata"]["version"], "family": rec["metadata"]["family"]},
+            )
+            rec["metadata"]["validation"] = v.validate(ex, rec["metadata"]["version"]).model_dump(mode="json")
     return rows
 
 

@@ -44,8 +44,7 @@ def pss_kb(pid: int) -> int:
     return 0
 
 
-def peak_pss(proc: subprocess.Popen, interval: float = 0.25,
-             on_sample: Callable[[], None] | None = None) -> float:
+def peak_pss(proc: subprocess.Popen, interval: float = 0.25, on_sample: Callable[[], None] | None = None) -> float:
     """MB; 0 when nothing could be read (no smaps_rollup, or the process ended at once).
     Samples every 10 ms at first, then less often up to every ``interval`` s (a run of a
     fraction of a second is seen; a long one is not slowed by the sampling). ``on_sample``

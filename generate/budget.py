@@ -25,7 +25,8 @@ class Budget:
             if self.limit is not None and self.spent + self.reserved + worst_usd > self.limit + 1e-12:
                 raise BudgetExhausted(
                     f"the next request could cost up to ${worst_usd:.4f}; ${self.spent:.4f} spent "
-                    f"and ${self.reserved:.4f} in flight of a ${self.limit:.2f} budget")
+                    f"and ${self.reserved:.4f} in flight of a ${self.limit:.2f} budget"
+                )
             self.reserved += worst_usd
             return worst_usd
 

@@ -23,8 +23,19 @@ from kg.queries import NamedQuery, QueryCatalog
 
 log = logging.getLogger(__name__)
 
-TARGET_KINDS = ("Actor", "Function", "Struct", "Scene", "Concept", "Object", "Global",
-                "Sequence", "Sfx", "Segment", "Soundfont")
+TARGET_KINDS = (
+    "Actor",
+    "Function",
+    "Struct",
+    "Scene",
+    "Concept",
+    "Object",
+    "Global",
+    "Sequence",
+    "Sfx",
+    "Segment",
+    "Soundfont",
+)
 
 
 class Queries:
@@ -39,8 +50,7 @@ class Queries:
         self._parsed: dict[str, NamedQuery] = {}
         self._calls: dict[str, int] = {}
         self.derived = derived  # kg.derived.DerivedCache: bulk results kept between runs
-        self.tables = Tables(self._run, self._keep if derived is not None else None) \
-            if tables else None
+        self.tables = Tables(self._run, self._keep if derived is not None else None) if tables else None
 
     def _keep(self, name: str, make: Any) -> Any:
         return self.derived.get(name, make, salt=_code_salt() + self._query(name).runnable)
@@ -59,8 +69,9 @@ class Queries:
         cache is configured."""
         if self.derived is None:
             return self.run(name, **params)
-        return self.derived.get(f"{name}-{stable_params(params)}", lambda: self.run(name, **params),
-                                salt=self._query(name).runnable)
+        return self.derived.get(
+            f"{name}-{stable_params(params)}", lambda: self.run(name, **params), salt=self._query(name).runnable
+        )
 
     def _query(self, name: str) -> NamedQuery:
         query = self._parsed.get(name)
@@ -108,8 +119,9 @@ _SALT: str | None = None
 class ContextBuilder(CodeFacts, DomainFacts, AudioFacts):
     """Builds (and caches) contexts; one builder per store, any version."""
 
-    def __init__(self, store: Any, *, max_tokens: int = 2400, cache_size: int = 512,
-                 code: Any = None, derived: Any = None) -> None:
+    def __init__(
+        self, store: Any, *, max_tokens: int = 2400, cache_size: int = 512, code: Any = None, derived: Any = None
+    ) -> None:
         from generate.code import NoCode
         from generate.code.section import CodeSection
 
@@ -171,20 +183,16 @@ class ContextBuilder(CodeFacts, DomainFacts, AudioFacts):
                 continue
             kept.append(fact)
             used += cost
-        return Context(target=target, version=version, facts=kept,
-                       truncated=len(unique) - len(kept))
+        return Context(target=target, version=version, facts=kept, truncated=len(unique) - len(kept))
 
     # -- functions ----------------------------------------------------------------------
-    def function_facts(self, name: str, version: str, *, priority: int = 0,
-                       deep: bool = True) -> list[Fact]:
+    def function_facts(self, name: str, version: str, *, priority: int = 0, deep: bool = True) -> list[Fact]:
         return self._memo("function", (name, version, deep), priority)
 
-    def struct_facts(self, name: str, version: str, *, priority: int = 0,
-                     fields: int = 200) -> list[Fact]:
+    def struct_facts(self, name: str, version: str, *, priority: int = 0, fields: int = 200) -> list[Fact]:
         return self._memo("struct", (name, version, fields), priority)
 
-    def actor_facts(self, enum: str, version: str, *, priority: int = 0,
-                    deep: bool = True) -> list[Fact]:
+    def actor_facts(self, enum: str, version: str, *, priority: int = 0, deep: bool = True) -> list[Fact]:
         return self._memo("actor", (enum, version, deep), priority)
 
     def _memo(self, what: str, args: tuple, priority: int) -> list[Fact]:
@@ -193,8 +201,11 @@ class ContextBuilder(CodeFacts, DomainFacts, AudioFacts):
         key = (what, *args)
         base = self._facts_memo.get(key)
         if base is None:
-            base = getattr(self, f"_{what}_facts")(*args, priority=0) if what != "function" \
+            base = (
+                getattr(self, f"_{what}_facts")(*args, priority=0)
+                if what != "function"
                 else self._function_facts(args[0], args[1], priority=0, deep=args[2])
+            )
             self._facts_memo[key] = base
             if len(self._facts_memo) > 4 * self._cache_size:
                 self._facts_memo.pop(next(iter(self._facts_memo)))

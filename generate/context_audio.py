@@ -39,23 +39,37 @@ def _gap_text(missing: list[int]) -> str:
 
 
 class AudioFacts(FactMixin):
-
     def _font_fact(self, r: dict[str, Any], priority: int = 0) -> Fact:
         progs = _programs(r.get("programs"))
         missing = gaps(progs)
-        text = (f"{r['name']} (soundfont {r.get('number')}) defines "
-                f"{plural(r.get('instruments') or 0, 'instrument')}"
-                f"{' with program numbers ' + ', '.join(map(str, progs)) if progs else ''}, "
-                f"{plural(r.get('drums') or 0, 'drum')}, "
-                f"{plural(r.get('effects') or 0, 'sound effect')} and "
-                f"{plural(r.get('envelopes') or 0, 'envelope')}"
-                f"{_gap_text(missing)}.")
-        return Fact(id=f"soundfont:{r['name']}", kind="Soundfont", entity=r["name"],
-                    source=r.get("file") or "", priority=priority, text=text,
-                    data={"name": r["name"], "number": r.get("number"), "programs": progs,
-                          "gaps": missing, "instruments": r.get("instruments"),
-                          "drums": r.get("drums"), "effects": r.get("effects"),
-                          "envelopes": r.get("envelopes"), "file": r.get("file")})
+        text = (
+            f"{r['name']} (soundfont {r.get('number')}) defines "
+            f"{plural(r.get('instruments') or 0, 'instrument')}"
+            f"{' with program numbers ' + ', '.join(map(str, progs)) if progs else ''}, "
+            f"{plural(r.get('drums') or 0, 'drum')}, "
+            f"{plural(r.get('effects') or 0, 'sound effect')} and "
+            f"{plural(r.get('envelopes') or 0, 'envelope')}"
+            f"{_gap_text(missing)}."
+        )
+        return Fact(
+            id=f"soundfont:{r['name']}",
+            kind="Soundfont",
+            entity=r["name"],
+            source=r.get("file") or "",
+            priority=priority,
+            text=text,
+            data={
+                "name": r["name"],
+                "number": r.get("number"),
+                "programs": progs,
+                "gaps": missing,
+                "instruments": r.get("instruments"),
+                "drums": r.get("drums"),
+                "effects": r.get("effects"),
+                "envelopes": r.get("envelopes"),
+                "file": r.get("file"),
+            },
+        )
 
     def _loader_facts(self, version: str, priority: int) -> list[Fact]:
         out: list[Fact] = []
@@ -70,22 +84,34 @@ class AudioFacts(FactMixin):
         r = rows[0]
         facts = [self._font_fact(r)]
         for seq in sorted(s for s in r.get("sequences") or [] if s):
-            facts.append(Fact(id=f"fontuser:{name}:{seq}", kind="Sequence", entity=seq,
-                              source="assets/audio/sequences", priority=5,
-                              text=f"The source of sequence {seq} includes {name}.",
-                              data={"sequence": seq, "font": name}))
+            facts.append(
+                Fact(
+                    id=f"fontuser:{name}:{seq}",
+                    kind="Sequence",
+                    entity=seq,
+                    source="assets/audio/sequences",
+                    priority=5,
+                    text=f"The source of sequence {seq} includes {name}.",
+                    data={"sequence": seq, "font": name},
+                )
+            )
         return facts + self._loader_facts(version, 10)
 
     def sequence_font_facts(self, enum: str, version: str) -> list[Fact]:
         rows = self.q.optional("context_sequence_fonts", enum=enum)
         facts = []
         for r in rows:
-            facts.append(Fact(
-                id=f"usesfont:{enum}:{r['font']}", kind="Soundfont", entity=r["font"],
-                source="assets/audio/sequences", priority=3,
-                text=f"{enum}'s source includes {r['font']} (soundfont {hx(r.get('number'))}, "
-                     f"font {r.get('position', 0) + 1} of {len(rows)}).",
-                data={"sequence": enum, "font": r["font"], "position": r.get("position"),
-                      "count": len(rows)}))
+            facts.append(
+                Fact(
+                    id=f"usesfont:{enum}:{r['font']}",
+                    kind="Soundfont",
+                    entity=r["font"],
+                    source="assets/audio/sequences",
+                    priority=3,
+                    text=f"{enum}'s source includes {r['font']} (soundfont {hx(r.get('number'))}, "
+                    f"font {r.get('position', 0) + 1} of {len(rows)}).",
+                    data={"sequence": enum, "font": r["font"], "position": r.get("position"), "count": len(rows)},
+                )
+            )
             facts.append(self._font_fact({"name": r["font"], **r}, priority=6))
         return facts + (self._loader_facts(version, 12) if rows else [])

@@ -18,23 +18,21 @@ class FactMixin:
     q: Any
 
     if TYPE_CHECKING:
+
         def versions(self) -> tuple[list[str], list[str]]: ...
 
-        def function_facts(self, name: str, version: str, *, priority: int = 0,
-                           deep: bool = True) -> list[Fact]: ...
+        def function_facts(self, name: str, version: str, *, priority: int = 0, deep: bool = True) -> list[Fact]: ...
 
-        def struct_facts(self, name: str, version: str, *, priority: int = 0,
-                         fields: int = 200) -> list[Fact]: ...
+        def struct_facts(self, name: str, version: str, *, priority: int = 0, fields: int = 200) -> list[Fact]: ...
 
-        def actor_facts(self, enum: str, version: str, *, priority: int = 0,
-                        deep: bool = True) -> list[Fact]: ...
+        def actor_facts(self, enum: str, version: str, *, priority: int = 0, deep: bool = True) -> list[Fact]: ...
 
         def address_facts(self, name: str, version: str, priority: int) -> list[Fact]: ...
 
-        def related_functions(self, text: str, version: str, priority: int = 20,
-                              limit: int = 4) -> list[Fact]: ...
+        def related_functions(self, text: str, version: str, priority: int = 20, limit: int = 4) -> list[Fact]: ...
 
         def sequence_font_facts(self, enum: str, version: str) -> list[Fact]: ...
+
 
 # the functions that load a soundfont (the audio contexts and code sections look for their calls)
 FONT_LOADERS = ("AudioLoad_SyncLoadSeqFonts", "AudioLoad_SyncLoadFont", "Audio_GetInstrumentInner")
@@ -102,12 +100,14 @@ def versions_text(name: str, present: list[str], ingested: list[str], built: lis
     other 14``."""
     k, n, m = len(present), len(ingested), len(built)
     if n and k == n:
-        which = "both ingested versions" if n == 2 else ("the one ingested version" if n == 1
-                                                         else f"all {n} ingested versions")
+        which = (
+            "both ingested versions"
+            if n == 2
+            else ("the one ingested version" if n == 1 else f"all {n} ingested versions")
+        )
     else:
         which = f"{k} of the {n} ingested versions"
     text = f"{name} is in {which} ({', '.join(present)})"
     if m > n:
-        text += (f" of the {m} versions the decomp builds; the graph has no facts about the "
-                 f"other {m - n}")
+        text += f" of the {m} versions the decomp builds; the graph has no facts about the other {m - n}"
     return text + "."

@@ -39,10 +39,11 @@ def has_code(messages: list[Any]) -> bool:
 
 
 def slim_report(report: dict[str, Any]) -> dict[str, Any]:
-    return {"ok": bool(report.get("ok", True)), "level_reached": report.get("level_reached", 0),
-            "codes": sorted({i["code"] for i in report.get("issues", []) if i.get("code")})}
-
-
+    return {
+        "ok": bool(report.get("ok", True)),
+        "level_reached": report.get("level_reached", 0),
+        "codes": sorted({i["code"] for i in report.get("issues", []) if i.get("code")}),
+    }
 
 
 def export(runs: Path | list[Path], out_dir: Path, *, only_ok: bool = True) -> dict[str, int]:

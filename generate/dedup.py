@@ -23,7 +23,7 @@ def normalise(text: str) -> list[str]:
 def shingles(words: list[str], n: int = 3) -> set[bytes]:
     if len(words) < n:
         return {" ".join(words).encode()}
-    return {" ".join(words[i:i + n]).encode() for i in range(len(words) - n + 1)}
+    return {" ".join(words[i : i + n]).encode() for i in range(len(words) - n + 1)}
 
 
 class Deduplicator:

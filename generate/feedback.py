@@ -37,25 +37,25 @@ MAX_NOTES = 3
 
 INSTRUCTIONS: dict[str, str] = {
     "factually-wrong": "Reviewers found an earlier {family} example about {target} factually "
-                       "wrong. State every name, number and version exactly as the FACTS give "
-                       "it; where the facts do not settle something, say so.",
+    "wrong. State every name, number and version exactly as the FACTS give "
+    "it; where the facts do not settle something, say so.",
     "ungrounded": "Reviewers rejected an earlier {family} example about {target} for claims "
-                  "the facts do not support. Make no claim without a fact behind it, and list "
-                  "every fact you rely on in <facts_used>.",
+    "the facts do not support. Make no claim without a fact behind it, and list "
+    "every fact you rely on in <facts_used>.",
     "unhelpful": "Reviewers rejected an earlier {family} example about {target} because it did "
-                 "not answer the question. Answer exactly what the user asks, directly and "
-                 "completely, without deflecting.",
+    "not answer the question. Answer exactly what the user asks, directly and "
+    "completely, without deflecting.",
     "unrealistic-question": "Reviewers found the question of an earlier {family} example about "
-                            "{target} unrealistic. Ask what a person modding OoT would really "
-                            "ask about it, in their own words.",
+    "{target} unrealistic. Ask what a person modding OoT would really "
+    "ask about it, in their own words.",
     "wrong-version": "Reviewers found an earlier {family} example about {target} wrong for the "
-                     "version. Every offset, size, address and signature must be the one for "
-                     "{version}; name the version.",
+    "version. Every offset, size, address and signature must be the one for "
+    "{version}; name the version.",
     "unsafe-code": "Reviewers rejected the code of an earlier {family} example about {target}. "
-                   "Use the decomp's types and conventions; never write raw RAM addresses, libc "
-                   "allocation or printf.",
+    "Use the decomp's types and conventions; never write raw RAM addresses, libc "
+    "allocation or printf.",
     "duplicate": "Reviewers found an earlier {family} example about {target} a duplicate. Take "
-                 "a different angle from the examples before it.",
+    "a different angle from the examples before it.",
 }
 
 
@@ -125,9 +125,15 @@ class Feedback:
                 family, scenario = meta.get("family", ""), scenario_of(meta)
                 verdict = ex.verdict()
                 if verdict == "accept":
-                    fb.exemplars[(family, scenario)].append(Exemplar(
-                        ex_id, target, ex.mean_score() or 0.0,
-                        ex.edited_messages(rec.get("messages") or []), ex.event_ids()))
+                    fb.exemplars[(family, scenario)].append(
+                        Exemplar(
+                            ex_id,
+                            target,
+                            ex.mean_score() or 0.0,
+                            ex.edited_messages(rec.get("messages") or []),
+                            ex.event_ids(),
+                        )
+                    )
                 elif verdict == "reject":
                     rej = fb.rejections[(target, family, scenario)]
                     for j in ex.judgements.values():
@@ -149,9 +155,12 @@ class Feedback:
         return bool(self.review_ids)
 
     def summary(self) -> dict[str, int]:
-        return {"read": len(self.review_ids),
-                "exemplars": sum(len(v) for v in self.exemplars.values()),
-                "steered_pairs": len(self.rejections), "corrected_entities": len(self.corrections)}
+        return {
+            "read": len(self.review_ids),
+            "exemplars": sum(len(v) for v in self.exemplars.values()),
+            "steered_pairs": len(self.rejections),
+            "corrected_entities": len(self.corrections),
+        }
 
     def steer(self, item: PlanItem, ctx: Context, *, follows_instructions: bool) -> Steer:
         out = Steer()
@@ -161,39 +170,40 @@ class Feedback:
         if rej is not None:
             for reason, n in rej.reasons.most_common():
                 if n >= SKIP_AFTER or not follows_instructions:
-                    out.skip = (f"reviewers rejected {n} earlier {item.family} example(s) about "
-                                f"{target} as {reason} ({', '.join(rej.reviews[reason][:4])})")
+                    out.skip = (
+                        f"reviewers rejected {n} earlier {item.family} example(s) about "
+                        f"{target} as {reason} ({', '.join(rej.reviews[reason][:4])})"
+                    )
                     out.reviews = list(rej.reviews[reason])
                     return out
-                text = INSTRUCTIONS[reason].format(family=item.family, target=item.target.key,
-                                                   version=item.version)
+                text = INSTRUCTIONS[reason].format(family=item.family, target=item.target.key, version=item.version)
                 notes = rej.notes[reason][-MAX_NOTES:]
                 if notes:
-                    text += " Their notes: " + " / ".join(f"\"{n}\"" for n in notes)
+                    text += " Their notes: " + " / ".join(f'"{n}"' for n in notes)
                 out.notes.append(text)
                 out.reviews += rej.reviews[reason]
         for ref, corrections in self._corrections_for(item, ctx):
-            out.notes.append(f"Correction from expert review about {ref}: " +
-                             " / ".join(f"\"{n}\"" for n, _ in corrections[-MAX_NOTES:]) +
-                             " Do not repeat that error.")
+            out.notes.append(
+                f"Correction from expert review about {ref}: "
+                + " / ".join(f'"{n}"' for n, _ in corrections[-MAX_NOTES:])
+                + " Do not repeat that error."
+            )
             out.reviews += [i for _, i in corrections]
-        ex = next((e for e in self.exemplars.get((item.family, scenario), [])
-                   if e.target != target), None)
+        ex = next((e for e in self.exemplars.get((item.family, scenario), []) if e.target != target), None)
         if ex is not None:
             score = f", scored {ex.score:g}/10" if ex.score else ""
             out.notes.append(
                 f"An example of this kind that expert reviewers accepted{score}. Match its depth, "
                 "structure and tone; it is about another target, so take no facts from it:\n"
-                f"<exemplar>\n{ex.render()}\n</exemplar>")
+                f"<exemplar>\n{ex.render()}\n</exemplar>"
+            )
             out.reviews += ex.reviews
         return out
 
-    def _corrections_for(self, item: PlanItem,
-                         ctx: Context) -> list[tuple[str, list[tuple[str, str]]]]:
+    def _corrections_for(self, item: PlanItem, ctx: Context) -> list[tuple[str, list[tuple[str, str]]]]:
         if not self.corrections:
             return []
         refs = {f"{item.target.kind}:{item.target.key}", item.target.key}
         for f in ctx.facts:
             refs.update((f"{f.kind}:{f.entity}", f.entity))
         return [(ref, notes) for ref, notes in self.corrections.items() if ref in refs]
-

@@ -54,8 +54,7 @@ class QualityGate:
         self.judge = OfflineJudge(novelty=False)  # the run's own dedup handles duplicates
         self.calibration = Calibration.load(Home(home), self.judge.name) if home else None
         if self.calibration is None:
-            log.warning("no calibration for %s: --min-quality compares its raw score",
-                        self.judge.name)
+            log.warning("no calibration for %s: --min-quality compares its raw score", self.judge.name)
 
     @property
     def calibrated(self) -> bool:

@@ -103,8 +103,7 @@ class JsonlWriter:
 
 class Ledger(JsonlWriter):
     def event(self, kind: str, *, durable: bool = False, **fields: Any) -> None:
-        self.write(json.dumps({"event": kind, **fields}, default=str, sort_keys=True),
-                   durable=durable)
+        self.write(json.dumps({"event": kind, **fields}, default=str, sort_keys=True), durable=durable)
 
 
 def read_ledger(path: Path) -> list[dict[str, Any]]:

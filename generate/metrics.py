@@ -55,8 +55,7 @@ def answer_words(messages: list[dict[str, Any]]) -> int:
 
 
 def quoted_files(messages: list[dict[str, Any]]) -> set[str]:
-    return {f for m in messages if m.get("role") == "assistant"
-            for f in _FENCE.findall(m.get("content", ""))}
+    return {f for m in messages if m.get("role") == "assistant" for f in _FENCE.findall(m.get("content", ""))}
 
 
 def measure(rows: list[dict[str, Any]], domains: list[str] | None = None) -> Metrics:

@@ -62,17 +62,17 @@ class Context(BaseModel):
             from generate.code.section import budget
 
             shown = budget(self.code, code_tokens) if code_tokens else self.code
-            text += ("\n\nCODE (verbatim from the decomp, each block with its id, role and "
-                     "file:lines; quote it with the same info string):\n"
-                     + "\n\n".join(s.render() for s in shown))
+            text += (
+                "\n\nCODE (verbatim from the decomp, each block with its id, role and "
+                "file:lines; quote it with the same info string):\n" + "\n\n".join(s.render() for s in shown)
+            )
         return text
 
     def code_of(self, *roles: str) -> list[CodeSnippet]:
         return [s for s in self.code if s.role in roles]
 
     def snippet(self, entity: str, *roles: str) -> CodeSnippet | None:
-        return next((s for s in self.code if s.entity == entity and (not roles or s.role in roles)),
-                    None)
+        return next((s for s in self.code if s.entity == entity and (not roles or s.role in roles)), None)
 
     def by_id(self) -> dict[str, Fact]:
         return {f.id: f for f in self.facts}

@@ -109,24 +109,34 @@ def load_targets(q: Queries, config: RunConfig) -> list[TargetRow]:
     if config.targets_query:
         return _query_targets(q, config.targets_query)
     # model_construct: ~20k rows of the graph's own values, no validation needed
-    rows = [TargetRow(r["kind"], r["key"], r.get("file") or "", r.get("detail") or "",
-                      [v for v in r["versions"] or [] if v])
-            for r in q.bulk("generate_targets") if r.get("key")]
-    rows += [TargetRow(kind="Concept", key=r["id"], detail=r.get("domain") or "")
-             for r in q.run("generate_concepts")]
-    rows += [TargetRow(r["kind"], r["key"], r.get("file") or "")
-             for r in q.optional("generate_targets_audio") if r.get("key")]
+    rows = [
+        TargetRow(
+            r["kind"], r["key"], r.get("file") or "", r.get("detail") or "", [v for v in r["versions"] or [] if v]
+        )
+        for r in q.bulk("generate_targets")
+        if r.get("key")
+    ]
+    rows += [TargetRow(kind="Concept", key=r["id"], detail=r.get("domain") or "") for r in q.run("generate_concepts")]
+    rows += [
+        TargetRow(r["kind"], r["key"], r.get("file") or "")
+        for r in q.optional("generate_targets_audio")
+        if r.get("key")
+    ]
     return sorted(rows, key=lambda r: (r.kind, r.key))
 
 
 def _query_targets(q: Queries, text: str) -> list[TargetRow]:
     rows = q.store.run(text, {})
     if not rows:
-        raise PlanError("The --targets query returned no rows, so there is nothing to generate. "
-                        "Run it with `ootkg cypher` to check it.")
+        raise PlanError(
+            "The --targets query returned no rows, so there is nothing to generate. "
+            "Run it with `ootkg cypher` to check it."
+        )
     if "target" not in rows[0]:
-        raise PlanError(f"The --targets query must return a column named `target` (e.g. "
-                        f"`RETURN a.enum AS target`); it returned {', '.join(rows[0])}.")
+        raise PlanError(
+            f"The --targets query must return a column named `target` (e.g. "
+            f"`RETURN a.enum AS target`); it returned {', '.join(rows[0])}."
+        )
     keys = sorted({str(r["target"]) for r in rows if r.get("target") is not None})
     given_kind = {str(r["target"]): r.get("kind") for r in rows}
     everything = {(r.key): r for r in load_targets(q, RunConfig(version="any"))}
@@ -141,12 +151,12 @@ def _query_targets(q: Queries, text: str) -> list[TargetRow]:
         else:
             unknown.append(key)
     if unknown and not out:
-        raise PlanError(f"None of the --targets rows names an entity the graph has "
-                        f"(e.g. {', '.join(unknown[:3])}). Return actor enums, function or "
-                        "struct names, scene/object enums or concept ids in `target`.")
+        raise PlanError(
+            f"None of the --targets rows names an entity the graph has "
+            f"(e.g. {', '.join(unknown[:3])}). Return actor enums, function or "
+            "struct names, scene/object enums or concept ids in `target`."
+        )
     return out
-
-
 
 
 def eligible_targets(config: RunConfig, targets: list[TargetRow]) -> dict[str, list[TargetRow]]:
@@ -189,21 +199,22 @@ def check_coverage(config: RunConfig, eligible: dict[str, list[TargetRow]]) -> l
             kinds = ", ".join(fam.target_kinds)
             hint = "; ".join(sorted({INGEST_HINT.get(k, k) for k in fam.target_kinds}))
             lines.append(f"{n} needs {kinds} entities in {config.version}: ingest {hint}")
-        raise PlanError("The graph has nothing these families can be about:\n  "
-                        + "\n  ".join(lines))
+        raise PlanError("The graph has nothing these families can be about:\n  " + "\n  ".join(lines))
     return [n for n in config.families if n not in empty]
 
 
 GROUP = (2, 3)  # items per (family, target) group: adjacent items share a cached prefix
 
 
-def make_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGraph,
-              limit: int, contexts: Any = None) -> list[PlanItem]:
+def make_plan(
+    config: RunConfig, targets: list[TargetRow], concepts: ConceptGraph, limit: int, contexts: Any = None
+) -> list[PlanItem]:
     return list(islice(iter_plan(config, targets, concepts, contexts), limit))
 
 
-def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGraph,
-              contexts: Any = None) -> Iterator[PlanItem]:
+def iter_plan(
+    config: RunConfig, targets: list[TargetRow], concepts: ConceptGraph, contexts: Any = None
+) -> Iterator[PlanItem]:
     """The plan, lazily: families in turn, each family's target kinds in turn (so scenes,
     sequences and concepts appear, not only the many functions), the next target of that
     kind, then a group of items about that target, each with a scenario whose needs its
@@ -218,9 +229,11 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
     rng = random.Random(f"{config.seed}:{fp}")
     picker = ScenarioPicker(contexts, config.version) if contexts is not None else None
     strata: dict[str, dict[str, tuple[LazyOrder, list[int]]]] = {}
-    present = {(t.kind, t.key): t for t in targets
-               if t.kind in ("Function", "Struct")
-               and (not t.versions or config.version in t.versions)}
+    present = {
+        (t.kind, t.key): t
+        for t in targets
+        if t.kind in ("Function", "Struct") and (not t.versions or config.version in t.versions)
+    }
     kinds_of: dict[str, dict[str, list[TargetRow]]] = {}
     for name in config.families:
         by_kind: dict[str, list[TargetRow]] = {}
@@ -235,20 +248,28 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
                 if found is None:
                     continue
                 kind, names = found
-                rows = [TargetRow(kind=kind, key=k, file=present[(kind, k)].file,
-                                  detail=f"grep:{s.id}", versions=present[(kind, k)].versions)
-                        for k in names if (kind, k) in present and (
-                            s.grep or passes_filter(present[(kind, k)], s.target_filter))]
+                rows = [
+                    TargetRow(
+                        kind=kind,
+                        key=k,
+                        file=present[(kind, k)].file,
+                        detail=f"grep:{s.id}",
+                        versions=present[(kind, k)].versions,
+                    )
+                    for k in names
+                    if (kind, k) in present and (s.grep or passes_filter(present[(kind, k)], s.target_filter))
+                ]
                 if rows:
                     by_kind.setdefault(f"{kind}~{s.id}", []).extend(rows)
     # a family is empty when neither its kinds nor its candidate strata have a target
-    families = check_coverage(config, {n: [r for rows in kinds_of[n].values() for r in rows]
-                                       for n in config.families})
+    families = check_coverage(config, {n: [r for rows in kinds_of[n].values() for r in rows] for n in config.families})
     for name in families:
         strata[name] = {}
         for kind, rows in sorted(kinds_of[name].items()):
-            strata[name][kind] = (LazyOrder(rows, f"{config.seed}:{fp}:{name}:{kind}"),
-                                  [0, 0])  # position, misses in a row
+            strata[name][kind] = (
+                LazyOrder(rows, f"{config.seed}:{fp}:{name}:{kind}"),
+                [0, 0],
+            )  # position, misses in a row
     lo, hi = config.difficulty
     index = 0
     turn: dict[str, int] = {}
@@ -262,8 +283,11 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
         order, state = strata[fam][kind]
         row = order[state[0] % len(order)]
         state[0] += 1
-        fitting = picker.fitting(fam, row) if picker is not None else \
-            [s for s in get_family(fam).scenarios() if row.kind in s.targets]
+        fitting = (
+            picker.fitting(fam, row)
+            if picker is not None
+            else [s for s in get_family(fam).scenarios() if row.kind in s.targets]
+        )
         if not fitting:
             state[1] += 1
             if state[1] >= len(order):  # a whole round without a fit: this kind is done
@@ -282,10 +306,19 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
             # items of a group differ in scenario or difficulty (the task): never twins
             # level 4 designs across systems: a scenario that crosses one, or a target whose
             # context shows fewer than two of them, stops at 3
-            levels = [d for d in range(lo, hi + 1) if (scenario.id, d) not in used
-                      and (d < 4 or (picker.can_design(scenario, row) if picker is not None
-                                     else len(scenario.systems) >= 2 and bool(
-                                         scenario.tradeoffs and scenario.verify)))]
+            levels = [
+                d
+                for d in range(lo, hi + 1)
+                if (scenario.id, d) not in used
+                and (
+                    d < 4
+                    or (
+                        picker.can_design(scenario, row)
+                        if picker is not None
+                        else len(scenario.systems) >= 2 and bool(scenario.tradeoffs and scenario.verify)
+                    )
+                )
+            ]
             if not levels:
                 continue
             level = rng.choice(levels)
@@ -293,8 +326,7 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
             personas = sorted(k for k in scenario.ask if k != "any") or ["modder"]
             if "any" in scenario.ask:
                 personas = sorted(set(personas) | {"beginner", "modder", "expert"})
-            item = _item(config, fp, index, row.target(), fam, level,
-                         concepts.chain_for(row.kind, row.key))
+            item = _item(config, fp, index, row.target(), fam, level, concepts.chain_for(row.kind, row.key))
             item.scenario, item.persona = scenario.id, rng.choice(personas)
             scenario_uses[scenario.id] = scenario_uses.get(scenario.id, 0) + 1
             domain_uses[scenario.domain] = domain_uses.get(scenario.domain, 0) + 1
@@ -302,8 +334,7 @@ def iter_plan(config: RunConfig, targets: list[TargetRow], concepts: ConceptGrap
             yield item
 
 
-def curriculum_plan(config: RunConfig, concepts: ConceptGraph,
-                    targets: list[TargetRow]) -> list[PlanItem]:
+def curriculum_plan(config: RunConfig, concepts: ConceptGraph, targets: list[TargetRow]) -> list[PlanItem]:
     """Stepping stones from the prerequisites up to the concept; each builds on the ones before."""
     cid = config.curriculum or ""
     if cid not in concepts.graph:
@@ -320,9 +351,14 @@ def curriculum_plan(config: RunConfig, concepts: ConceptGraph,
     level = lo
     for step, c in enumerate(chain):
         domain = concepts.graph.nodes[c].get("domain") or ""
-        fams = [n for n in config.families if any(
-            "Concept" in s.targets and re.search(s.target_filter.get("domain", ""), domain)
-            for s in get_family(n).scenarios())]
+        fams = [
+            n
+            for n in config.families
+            if any(
+                "Concept" in s.targets and re.search(s.target_filter.get("domain", ""), domain)
+                for s in get_family(n).scenarios()
+            )
+        ]
         if not fams:
             fams = ["qa"]
         level = min(hi, max(level, concepts.graph.nodes[c].get("difficulty") or lo))
@@ -332,17 +368,41 @@ def curriculum_plan(config: RunConfig, concepts: ConceptGraph,
         for k in range(per_step):
             fam = fams[k % len(fams)]
             diff = min(hi, level + (k * (hi - level + 1)) // per_step)
-            item = _item(config, fp, len(plan), Target(kind="Concept", key=c), fam, diff,
-                         chain[:step], builds_on=builds + ids[-1:])
+            item = _item(
+                config,
+                fp,
+                len(plan),
+                Target(kind="Concept", key=c),
+                fam,
+                diff,
+                chain[:step],
+                builds_on=builds + ids[-1:],
+            )
             ids.append(item.id)
             plan.append(item)
         done_ids[c] = ids
     return plan
 
 
-def _item(config: RunConfig, fp: str, index: int, target: Target, family: str, difficulty: int,
-          chain: list[str], builds_on: list[str] | None = None) -> PlanItem:
+def _item(
+    config: RunConfig,
+    fp: str,
+    index: int,
+    target: Target,
+    family: str,
+    difficulty: int,
+    chain: list[str],
+    builds_on: list[str] | None = None,
+) -> PlanItem:
     item_id = f"{family}-{stable_hash(fp, index, str(target), family, difficulty, length=12)}"
-    return PlanItem(id=item_id, index=index, target=target, family=family, difficulty=difficulty,
-                    version=config.version, concept_chain=chain, builds_on=builds_on or [],
-                    seed=config.seed)
+    return PlanItem(
+        id=item_id,
+        index=index,
+        target=target,
+        family=family,
+        difficulty=difficulty,
+        version=config.version,
+        concept_chain=chain,
+        builds_on=builds_on or [],
+        seed=config.seed,
+    )

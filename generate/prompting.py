@@ -14,9 +14,12 @@ from generate.scenario import personas
 def family_text(family: Any) -> str:
     """The family's instructions and its scenario catalogue (titles, domains, causes): the
     same for every item of the family, so it is cached once per family."""
-    lines = [f"FAMILY: {family.name} (at least {family.min_turns} turns)",
-             family.catalogue.instructions.strip(), "",
-             "Scenarios of this family (the item names one):"]
+    lines = [
+        f"FAMILY: {family.name} (at least {family.min_turns} turns)",
+        family.catalogue.instructions.strip(),
+        "",
+        "Scenarios of this family (the item names one):",
+    ]
     for s in family.scenarios():
         cause = f" Cause: {s.cause}" if s.cause and s.recipe == "debug" else ""
         lines.append(f"- {s.id}: {s.title} [{s.domain}; systems: {', '.join(s.systems)}]{cause}")
@@ -25,23 +28,24 @@ def family_text(family: Any) -> str:
     return "\n".join(lines)
 
 
-def scenario_instruction(item: PlanItem, ctx: Context, scenario: Any,
-                         evidence: list[tuple[Any, Any]]) -> str:
+def scenario_instruction(item: PlanItem, ctx: Context, scenario: Any, evidence: list[tuple[Any, Any]]) -> str:
     if scenario is None:
-        return (f"Write one {item.family} example about {ctx.target.kind} {ctx.target.key} for "
-                f"game version {ctx.version}, difficulty {item.difficulty}: "
-                f"{DIFFICULTY[item.difficulty]}.")
+        return (
+            f"Write one {item.family} example about {ctx.target.kind} {ctx.target.key} for "
+            f"game version {ctx.version}, difficulty {item.difficulty}: "
+            f"{DIFFICULTY[item.difficulty]}."
+        )
     p = personas().get(item.persona)
-    parts = [f"ITEM: scenario {scenario.id} ({scenario.title}) about {ctx.target.kind} "
-             f"{ctx.target.key}, game version {ctx.version}.",
-             f"Difficulty {item.difficulty}: {scenario.task(item.difficulty)}",
-             f"The user is a {item.persona}" + (f" ({p.who})." if p else ".")]
+    parts = [
+        f"ITEM: scenario {scenario.id} ({scenario.title}) about {ctx.target.kind} "
+        f"{ctx.target.key}, game version {ctx.version}.",
+        f"Difficulty {item.difficulty}: {scenario.task(item.difficulty)}",
+        f"The user is a {item.persona}" + (f" ({p.who})." if p else "."),
+    ]
     asks = [x for k in (item.persona, "any") for x in scenario.ask.get(k, [])]
     if asks:
-        parts.append("Their opening can be like (fill the names from the FACTS): "
-                     + " | ".join(asks[:3]))
-    for key, label in (("cause", "The real cause / what is true"), ("fix", "The fix"),
-                       ("verify", "Verification")):
+        parts.append("Their opening can be like (fill the names from the FACTS): " + " | ".join(asks[:3]))
+    for key, label in (("cause", "The real cause / what is true"), ("fix", "The fix"), ("verify", "Verification")):
         if getattr(scenario, key):
             parts.append(f"{label}: {getattr(scenario, key)}")
     if scenario.clarify:

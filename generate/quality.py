@@ -37,7 +37,7 @@ def grams(text: str, n: int = 3) -> set[str]:
     words = _WORD.findall(mask(text).lower())
     if len(words) < n:
         return {" ".join(words)}
-    return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def jaccard(a: set[str], b: set[str]) -> float:

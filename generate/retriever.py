@@ -22,16 +22,31 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}|[a-z0-9]+(?:-[a-z0-9]+)+")
 
 # (kind, label, the property a word is matched against, the key property); in this order.
 # A word names a global by its name; a static's key is file:name (kg.schema.global_id).
-_LOOKUPS = (("Actor", "Actor", "enum", "enum"), ("Function", "Function", "name", "name"),
-            ("Struct", "Struct", "name", "name"), ("Global", "Global", "name", "id"),
-            ("Object", "Object", "enum", "enum"), ("Scene", "Scene", "enum", "enum"),
-            ("Sequence", "Sequence", "enum", "enum"), ("Sfx", "Sfx", "enum", "enum"),
-            ("Segment", "Segment", "name", "name"), ("Concept", "Concept", "id", "id"))
+_LOOKUPS = (
+    ("Actor", "Actor", "enum", "enum"),
+    ("Function", "Function", "name", "name"),
+    ("Struct", "Struct", "name", "name"),
+    ("Global", "Global", "name", "id"),
+    ("Object", "Object", "enum", "enum"),
+    ("Scene", "Scene", "enum", "enum"),
+    ("Sequence", "Sequence", "enum", "enum"),
+    ("Sfx", "Sfx", "enum", "enum"),
+    ("Segment", "Segment", "name", "name"),
+    ("Concept", "Concept", "id", "id"),
+)
 
 
 class OotkgRetriever(BaseRetriever):
-    def __init__(self, store: Any, version: str, *, top_k: int = 24, max_targets: int = 4,
-                 max_context_tokens: int = 1200, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        store: Any,
+        version: str,
+        *,
+        top_k: int = 24,
+        max_targets: int = 4,
+        max_context_tokens: int = 1200,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.store = store
         self.version = version
@@ -45,8 +60,10 @@ class OotkgRetriever(BaseRetriever):
             return []
         found: dict[str, Target] = {}
         for kind, label, prop, key in _LOOKUPS:
-            rows = self.store.run(f"UNWIND $names AS n MATCH (x:{label}) WHERE x.{prop} = n "
-                                  f"RETURN x.{prop} AS word, x.{key} AS key", {"names": words})
+            rows = self.store.run(
+                f"UNWIND $names AS n MATCH (x:{label}) WHERE x.{prop} = n RETURN x.{prop} AS word, x.{key} AS key",
+                {"names": words},
+            )
             for r in rows:
                 found.setdefault(r["word"], Target(kind=kind, key=r["key"]))
         ordered = [found[w] for w in words if w in found]
@@ -63,11 +80,18 @@ class OotkgRetriever(BaseRetriever):
                     continue
                 seen.add(fact.id)
                 node = TextNode(
-                    text=fact.text, id_=f"ootkg:{fact.id}",
-                    metadata={"fact_id": fact.id, "kind": fact.kind, "entity": fact.entity,
-                              "source": fact.source, "version": self.version,
-                              "target": str(target)},
-                    excluded_embed_metadata_keys=["fact_id", "source", "version", "target"])
+                    text=fact.text,
+                    id_=f"ootkg:{fact.id}",
+                    metadata={
+                        "fact_id": fact.id,
+                        "kind": fact.kind,
+                        "entity": fact.entity,
+                        "source": fact.source,
+                        "version": self.version,
+                        "target": str(target),
+                    },
+                    excluded_embed_metadata_keys=["fact_id", "source", "version", "target"],
+                )
                 score = 1.0 / (1 + rank) * (1.0 - pos / (2 * n))
                 out.append(NodeWithScore(node=node, score=round(score, 6)))
         out.sort(key=lambda nws: -(nws.score or 0.0))

@@ -97,23 +97,35 @@ def ootkg_version() -> str:
 
 
 class Runner(Resumable):
-    def __init__(self, store: Any, config: RunConfig, client: LLMClient, options: RunOptions,
-                 validator: Any, *, progress: Callable[[RunStats], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        config: RunConfig,
+        client: LLMClient,
+        options: RunOptions,
+        validator: Any,
+        *,
+        progress: Callable[[RunStats], None] | None = None,
+    ) -> None:
         self.store = store
         self.config = config
         self.client = client
         self.options = options
         self.validator = validator
         self.progress = progress or (lambda s: None)
-        self.stats = RunStats(out=str(options.out), rejects=str(rejects_path(options.out)),
-                              ledger=str(ledger_path(options.out)))
+        self.stats = RunStats(
+            out=str(options.out), rejects=str(rejects_path(options.out)), ledger=str(ledger_path(options.out))
+        )
         from kg.derived import DerivedCache
 
         derived = DerivedCache(store, options.cache_dir)
         self.q = Queries(store, derived=derived)
-        self.contexts = ContextBuilder(store, max_tokens=config.max_context_tokens,
-                                       code=code_provider(store, self.q, options.decomp),
-                                       derived=derived)
+        self.contexts = ContextBuilder(
+            store,
+            max_tokens=config.max_context_tokens,
+            code=code_provider(store, self.q, options.decomp),
+            derived=derived,
+        )
         # Quotes are read from the provider's checkout: the validator checks them against the
         # same one (else it would check the decomp's own lines as the example's claims).
         root = getattr(self.contexts.provider, "root", None)
@@ -148,8 +160,9 @@ class Runner(Resumable):
         t0 = time.perf_counter()
         versions = {r["id"] for r in self.q.run("generate_versions")}
         if versions and self.config.version not in versions:
-            raise RunError(f"Version {self.config.version!r} is not in the graph; it has "
-                           f"{', '.join(sorted(versions))}.")
+            raise RunError(
+                f"Version {self.config.version!r} is not in the graph; it has {', '.join(sorted(versions))}."
+            )
         events = self._files()
         limit = max(64, self.config.count * max(1, self.options.plan_factor) + 10)
         stream = islice(self.plan_iter(), limit)
@@ -158,17 +171,22 @@ class Runner(Resumable):
         plan_hash = stable_hash([i.id for i in head])
         ingest = self._ingest_run()
         self.processor = Processor(
-            self.validator, generator=self.client.generator, model=self.client.model,
-            ootkg_version=ootkg_version(), ingest_run=ingest, run_id=self.config.fingerprint(),
-            max_tokens=self.config.max_tokens, contexts=self.contexts,
-            code_tokens=self.options.code_tokens)
+            self.validator,
+            generator=self.client.generator,
+            model=self.client.model,
+            ootkg_version=ootkg_version(),
+            ingest_run=ingest,
+            run_id=self.config.fingerprint(),
+            max_tokens=self.config.max_tokens,
+            contexts=self.contexts,
+            code_tokens=self.options.code_tokens,
+        )
         if self.config.curriculum:
             head += list(stream)
         self.stats.planned = len(head)
         # A curriculum covers every step from the first prerequisite to the concept, even
         # when that is more than --count.
-        self.wanted = max(self.config.count, len(head)) if self.config.curriculum \
-            else self.config.count
+        self.wanted = max(self.config.count, len(head)) if self.config.curriculum else self.config.count
         self.stats.wanted = self.wanted
         self.ledger = Ledger(ledger_path(self.options.out))
         if self.options.resume:
@@ -176,17 +194,22 @@ class Runner(Resumable):
             self._load_decided()
             self.ledger.event("resume", durable=True, decided=len(self.decided))
         else:
-            self.ledger.event("run", durable=True, config=self.config.model_dump(mode="json"),
-                              fingerprint=self.config.fingerprint(), plan_hash=plan_hash,
-                              ingest_run=ingest, ootkg_version=ootkg_version(),
-                              generator=self.client.generator, model=self.client.model)
+            self.ledger.event(
+                "run",
+                durable=True,
+                config=self.config.model_dump(mode="json"),
+                fingerprint=self.config.fingerprint(),
+                plan_hash=plan_hash,
+                ingest_run=ingest,
+                ootkg_version=ootkg_version(),
+                generator=self.client.generator,
+                model=self.client.model,
+            )
         self._reviews(events)
         self._remember_earlier()
         self.out = JsonlWriter(self.options.out, sync_interval=self.options.sync_interval_s)
-        self.reports = JsonlWriter(reports_path(self.options.out),
-                                   sync_interval=max(self.options.sync_interval_s, 0.5))
-        self.rejects = JsonlWriter(rejects_path(self.options.out),
-                                   sync_interval=max(self.options.sync_interval_s, 0.5))
+        self.reports = JsonlWriter(reports_path(self.options.out), sync_interval=max(self.options.sync_interval_s, 0.5))
+        self.rejects = JsonlWriter(rejects_path(self.options.out), sync_interval=max(self.options.sync_interval_s, 0.5))
         warm = getattr(self.validator, "index", None)
         if callable(warm):
             warm(self.config.version)  # the symbol index loads once, before the clock runs
@@ -202,10 +225,14 @@ class Runner(Resumable):
             else:
                 self._loop(todo)
             if not self.stats.stop_reason:
-                self.stats.stop_reason = ("complete" if self.stats.accepted >= self.wanted
-                                          else "plan exhausted")
-            self.ledger.event("end", durable=True, reason=self.stats.stop_reason,
-                              accepted=self.stats.accepted, spent=self.budget.spent)
+                self.stats.stop_reason = "complete" if self.stats.accepted >= self.wanted else "plan exhausted"
+            self.ledger.event(
+                "end",
+                durable=True,
+                reason=self.stats.stop_reason,
+                accepted=self.stats.accepted,
+                spent=self.budget.spent,
+            )
         except KeyboardInterrupt:
             self.ledger.event("interrupted", durable=True)
             raise
@@ -231,25 +258,31 @@ class Runner(Resumable):
                 only = set(rec["reviews"]) if rec else set()
             self.feedback = Feedback.load(Home(self.options.review_dir).runs(), only=only)
             if not self.options.resume:
-                self.ledger.event("feedback", durable=True, reviews=self.feedback.review_ids,
-                                  **self.feedback.summary())
+                self.ledger.event("feedback", durable=True, reviews=self.feedback.review_ids, **self.feedback.summary())
         if self.options.min_quality is not None:
             from generate.judging import QualityGate
 
             self.gate = QualityGate(self.options.min_quality, self.options.review_dir)
-            self.ledger.event("quality_gate", durable=True, minimum=self.options.min_quality,
-                              judge=self.gate.judge.name, calibrated=self.gate.calibrated)
+            self.ledger.event(
+                "quality_gate",
+                durable=True,
+                minimum=self.options.min_quality,
+                judge=self.gate.judge.name,
+                calibrated=self.gate.calibrated,
+            )
 
     def _loop(self, todo: WorkQueue) -> None:
-        pool = ThreadPoolExecutor(max(1, self.options.concurrency)) if self.client.concurrent \
-            else None
+        pool = ThreadPoolExecutor(max(1, self.options.concurrency)) if self.client.concurrent else None
         inflight: dict[Future, tuple[Job, LLMRequest]] = {}
         width = max(1, self.options.concurrency) if pool is not None else 1
         try:
             while True:
-                while (todo and not self.stats.stop_reason
-                       and len(inflight) < width
-                       and self.stats.accepted + len(inflight) < self.wanted):
+                while (
+                    todo
+                    and not self.stats.stop_reason
+                    and len(inflight) < width
+                    and self.stats.accepted + len(inflight) < self.wanted
+                ):
                     if self.options.throttle_s:
                         time.sleep(self.options.throttle_s)
                     job = self._start(todo.popleft())
@@ -269,8 +302,12 @@ class Runner(Resumable):
                     if outcome is not None and outcome.repair is not None:
                         again = self._send(pool, job, outcome.repair)
                         if again is None:
-                            self._decide(job, Outcome(reject=self.processor.reject(
-                                job, "budget", "no budget left for the repair request")))
+                            self._decide(
+                                job,
+                                Outcome(
+                                    reject=self.processor.reject(job, "budget", "no budget left for the repair request")
+                                ),
+                            )
                         else:
                             inflight[again] = (job, outcome.repair)
                     elif outcome is not None:
@@ -281,14 +318,20 @@ class Runner(Resumable):
 
     def _start(self, item: PlanItem) -> Job | None:
         ctx = self.contexts.build(item.target, item.version)
-        job = Job(item=item, context=ctx, request=LLMRequest(
-            item=item, context=ctx, system="", instruction="", max_tokens=0))
+        job = Job(
+            item=item, context=ctx, request=LLMRequest(item=item, context=ctx, system="", instruction="", max_tokens=0)
+        )
         if not ctx.facts:
-            self._decide(job, Outcome(reject=self.processor.reject(
-                job, "no-facts", f"the graph has no facts about {item.target} in {item.version}")))
+            self._decide(
+                job,
+                Outcome(
+                    reject=self.processor.reject(
+                        job, "no-facts", f"the graph has no facts about {item.target} in {item.version}"
+                    )
+                ),
+            )
             return None
-        steer = self.feedback.steer(item, ctx, follows_instructions=self.client.repairs) \
-            if self.feedback else None
+        steer = self.feedback.steer(item, ctx, follows_instructions=self.client.repairs) if self.feedback else None
         if steer is not None and steer.skip:
             self._decide(job, Outcome(reject=self.processor.reject(job, "review-skip", steer.skip)))
             return None
@@ -307,8 +350,7 @@ class Runner(Resumable):
                 return None
             # Flushed, not fsynced: a killed process loses nothing flushed; only an OS crash
             # could, and then the request itself never left either.
-            self.ledger.event("request", item=req.item.id, attempt=req.attempt,
-                              reserve=round(worst, 6))
+            self.ledger.event("request", item=req.item.id, attempt=req.attempt, reserve=round(worst, 6))
         if pool is None:
             fut: Future = Future()
             try:
@@ -338,9 +380,14 @@ class Runner(Resumable):
         self.stats.usage = self.stats.usage.add(resp.usage)
         self.stats.spent_usd = self.budget.spent
         if resp.usage.requests:
-            self.ledger.event("response", item=req.item.id, attempt=req.attempt,
-                              cost=round(resp.usage.cost_usd, 8),
-                              usage=resp.usage.model_dump(), stop_reason=resp.stop_reason)
+            self.ledger.event(
+                "response",
+                item=req.item.id,
+                attempt=req.attempt,
+                cost=round(resp.usage.cost_usd, 8),
+                usage=resp.usage.model_dump(),
+                stop_reason=resp.stop_reason,
+            )
         return self.processor.advance(job, resp, can_repair=self.client.repairs)
 
     def _remember(self, key: str, messages: list[dict[str, Any]]) -> None:
@@ -354,8 +401,7 @@ class Runner(Resumable):
             if not Path(path).is_file():
                 raise RunError(f"--dedup-against {path}: no such file.")
             for row in read_jsonl(Path(path)):
-                self._remember("earlier:" + row.get("metadata", {}).get("id", ""),
-                               row.get("messages", []))
+                self._remember("earlier:" + row.get("metadata", {}).get("id", ""), row.get("messages", []))
 
     def _decide(self, job: Job, outcome: Outcome) -> None:
         if outcome.record is not None:
@@ -363,18 +409,20 @@ class Runner(Resumable):
             msgs = [m.model_dump() for m in rec.messages]
             sh = shape(first_question(msgs))
             dup = self.dedup.check(rec.metadata.id, mask(_text(msgs)))
-            capped = dup is None and self.options.shape_cap and \
-                self.shapes.get(sh, 0) >= self.options.shape_cap
+            capped = dup is None and self.options.shape_cap and self.shapes.get(sh, 0) >= self.options.shape_cap
             if dup is not None or capped:
-                detail = f"near-duplicate of {dup}" if dup else \
-                    f"{self.options.shape_cap} examples already ask a question of this shape"
-                reject = self.processor.reject(job, "duplicate" if dup else "shape-cap", detail,
-                                               rec._report, rec.messages)
+                detail = (
+                    f"near-duplicate of {dup}"
+                    if dup
+                    else f"{self.options.shape_cap} examples already ask a question of this shape"
+                )
+                reject = self.processor.reject(
+                    job, "duplicate" if dup else "shape-cap", detail, rec._report, rec.messages
+                )
                 reject.duplicate_of = dup
                 outcome = Outcome(reject=reject)
             elif self.gate is not None and (low := self._below_quality(job, rec)):
-                outcome = Outcome(reject=self.processor.reject(
-                    job, "quality", low, rec._report, rec.messages))
+                outcome = Outcome(reject=self.processor.reject(job, "quality", low, rec._report, rec.messages))
             else:
                 self.shapes[sh] = self.shapes.get(sh, 0) + 1
                 self._link_builds_on(rec)
@@ -405,8 +453,9 @@ class Runner(Resumable):
             append(self.options.out, [score])
             return None
         kind = "calibrated" if self.gate.calibrated else "raw"
-        return (f"{self.gate.judge.name} ({kind}) scores it {score.score:.2f} < "
-                f"{self.gate.minimum:g}: " + "; ".join(score.flags[:4]))
+        return f"{self.gate.judge.name} ({kind}) scores it {score.score:.2f} < {self.gate.minimum:g}: " + "; ".join(
+            score.flags[:4]
+        )
 
     def _link_builds_on(self, rec: Any) -> None:
         """BUILDS_ON names examples that exist: a planned predecessor that was rejected is

@@ -76,9 +76,11 @@ def code_provider(store: Any, q: Any, decomp: Path | None) -> Any:
     if has_code(store):
         return GraphCode(store, q, fallback=checkout)
     if checkout is not None:
-        log.info("the graph has no source text (ingest it again for issue 16's code facts): "
-                 "code is read from the checkout %s", checkout.root)
+        log.info(
+            "the graph has no source text (ingest it again for issue 16's code facts): "
+            "code is read from the checkout %s",
+            checkout.root,
+        )
         return checkout
-    log.warning("no code in the graph and no decomp checkout found (--decomp, OOTKG_DECOMP): "
-                "contexts carry no code")
+    log.warning("no code in the graph and no decomp checkout found (--decomp, OOTKG_DECOMP): contexts carry no code")
     return NoCode()

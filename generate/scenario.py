@@ -147,8 +147,7 @@ def slots(ctx: Context) -> dict[str, str]:
     if uses:
         out["callee"] = uses[0].data["callee"]
         out["user"] = uses[0].data["function"]
-    coll = next((f for f in ctx.of("field:")
-                 if re.fullmatch(r"Collider\w+", (f.data.get("type") or "").strip())), None)
+    coll = next((f for f in ctx.of("field:") if re.fullmatch(r"Collider\w+", (f.data.get("type") or "").strip())), None)
     if coll is not None:
         out["collider"] = f"{coll.data['struct']}.{coll.data['field']}"
     sfx = _played_sfx(ctx)
@@ -201,8 +200,13 @@ def _code_slots(ctx: Context, out: dict[str, str]) -> None:
                 continue
             m = re.fullmatch(r"STACK_TOP\((\w+)\)", args[4])
             if m and m.group(1) in stacks and re.fullmatch(r"\w+", args[2]):
-                out.update(thread_entry=args[2], thread_id=args[1], thread_stack=m.group(1),
-                           stack_size=stacks[m.group(1)], stack_where=where[m.group(1)])
+                out.update(
+                    thread_entry=args[2],
+                    thread_id=args[1],
+                    thread_stack=m.group(1),
+                    stack_size=stacks[m.group(1)],
+                    stack_where=where[m.group(1)],
+                )
                 return
 
 
@@ -257,8 +261,7 @@ def holds(need: str, ctx: Context, values: dict[str, str] | None = None) -> bool
     if what == "slot":
         return arg in (values if values is not None else slots(ctx))
     if what == "ifversions":
-        return any(all(b["versions"] is not None for b in s.data["branches"])
-                   for s in ctx.code_of("ifblock"))
+        return any(all(b["versions"] is not None for b in s.data["branches"]) for s in ctx.code_of("ifblock"))
     if what == "diffversions":
         return bool(split_blocks(ctx))
     raise ValueError(f"unknown requirement {need!r}")
@@ -272,8 +275,8 @@ def split_blocks(ctx: Context, versions: list[str] | None = None) -> list[Any]:
         if any(b["versions"] is None for b in br):
             continue
         if versions is None or any(
-                (v in b["versions"]) != (w in b["versions"]) for b in br
-                for v in versions for w in versions):
+            (v in b["versions"]) != (w in b["versions"]) for b in br for v in versions for w in versions
+        ):
             out.append(s)
     return out
 
@@ -295,8 +298,15 @@ def passes_filter(row: Any, flt: dict[str, str]) -> bool:
     """Whether a target row (``generate.plan.TargetRow``) passes a scenario's
     ``target_filter`` (field -> regular expression)."""
     for key, rx in flt.items():
-        value = row.key if key == "name" else row.file if key == "file" else \
-            row.detail if key in ("category", "domain", "type") else ""
+        value = (
+            row.key
+            if key == "name"
+            else row.file
+            if key == "file"
+            else row.detail
+            if key in ("category", "domain", "type")
+            else ""
+        )
         if not _rx(rx).search(value or ""):
             return False
     return True

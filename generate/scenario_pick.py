@@ -76,11 +76,10 @@ class ScenarioPicker:
         tables = getattr(self.contexts.q, "tables", None)
         if tables is not None:
             into = tables.calls()[0]
-            return sorted({r["caller"] for callee, rows in into.items() if rx.fullmatch(callee)
-                           for r in rows})
+            return sorted({r["caller"] for callee, rows in into.items() if rx.fullmatch(callee) for r in rows})
         rows = self.contexts.q.store.run(
-            "MATCH (a:Function)-[:CALLS]->(b:Function) RETURN DISTINCT a.name AS caller, "
-            "b.name AS callee")
+            "MATCH (a:Function)-[:CALLS]->(b:Function) RETURN DISTINCT a.name AS caller, b.name AS callee"
+        )
         return sorted({r["caller"] for r in rows if rx.fullmatch(r["callee"])})
 
     def fitting(self, family: str, row: Any) -> list[Scenario]:

@@ -31,8 +31,9 @@ class Tables:
     """``keep(name, make)`` stores a built table across runs (``kg.derived``); the default
     builds it every run."""
 
-    def __init__(self, load: Callable[[str], list[Row]],
-                 keep: Callable[[str, Callable[[], Any]], Any] | None = None) -> None:
+    def __init__(
+        self, load: Callable[[str], list[Row]], keep: Callable[[str, Callable[[], Any]], Any] | None = None
+    ) -> None:
         self._load = load
         self._keep = keep or (lambda name, make: make())
         self._data: dict[str, Any] = {}
@@ -62,9 +63,9 @@ class Tables:
         def build(rows: list[Row]) -> dict[str, list[Row]]:
             out = self._group(rows, "name")
             for v in out.values():
-                v.sort(key=lambda r: (r["position"] if r["position"] is not None else 1 << 62,
-                                      r["type"] or ""))
+                v.sort(key=lambda r: (r["position"] if r["position"] is not None else 1 << 62, r["type"] or ""))
             return out
+
         return self._get("context_all_param_types", build)
 
     def calls(self) -> tuple[dict[str, list[Row]], dict[str, list[Row]]]:
@@ -75,6 +76,7 @@ class Tables:
             for v in out.values():
                 v.sort(key=lambda r: r["callee"])
             return into, out
+
         return self._get("context_all_calls", build)
 
     def structs(self) -> dict[str, Row]:
@@ -88,9 +90,13 @@ class Tables:
 
     def field_versions(self) -> dict[tuple[str, ...], Any]:
         """(struct, field, version) -> its row, and ("__by_struct__", struct) -> its rows."""
-        return self._get("context_all_field_versions",
-                         lambda rows: {(r["struct"], r["field"], r["version"]): r for r in rows}
-                         | {("__by_struct__", s): g for s, g in self._group(rows, "struct").items()})
+        return self._get(
+            "context_all_field_versions",
+            lambda rows: (
+                {(r["struct"], r["field"], r["version"]): r for r in rows}
+                | {("__by_struct__", s): g for s, g in self._group(rows, "struct").items()}
+            ),
+        )
 
     def actors(self) -> dict[str, list[Row]]:
         return self._get("context_all_actors", lambda rows: self._group(rows, "enum"))
@@ -101,6 +107,7 @@ class Tables:
             for v in out.values():
                 v.sort(key=lambda r: (_last(r["role"]), _last(r["function"])))
             return out
+
         return self._get("context_all_profile_fns", build)
 
     def actor_objects(self) -> dict[str, list[Row]]:
@@ -109,6 +116,7 @@ class Tables:
             for v in out.values():
                 v.sort(key=lambda r: (_last(r["via"]), _last(r["object"])))
             return out
+
         return self._get("context_all_actor_objects", build)
 
     def file_globals(self) -> dict[str, list[Row]]:
@@ -117,6 +125,7 @@ class Tables:
             for v in out.values():
                 v.sort(key=lambda r: (_last(r["line"]), _last(r["id"])))
             return out
+
         return self._get("context_all_file_globals", build)
 
     # -- the per-entity queries, emulated -------------------------------------------------
@@ -124,16 +133,28 @@ class Tables:
         return [{k: v for k, v in r.items()} for r in self.actors().get(enum, [])]
 
     def _q_context_actor_profile(self, enum: str) -> list[Row]:
-        return [{"role": r["role"], "function": r["function"], "signature": r["signature"],
-                 "file": r["file"], "line": r["line"]} for r in self.profile_fns().get(enum, [])]
+        return [
+            {
+                "role": r["role"],
+                "function": r["function"],
+                "signature": r["signature"],
+                "file": r["file"],
+                "line": r["line"],
+            }
+            for r in self.profile_fns().get(enum, [])
+        ]
 
     def _q_context_actor_objects(self, enum: str) -> list[Row]:
-        return [{"object": r["object"], "id": r["id"], "segment": r["segment"], "via": r["via"],
-                 "versions": r["versions"]} for r in self.actor_objects().get(enum, [])]
+        return [
+            {"object": r["object"], "id": r["id"], "segment": r["segment"], "via": r["via"], "versions": r["versions"]}
+            for r in self.actor_objects().get(enum, [])
+        ]
 
     def _q_context_file_globals(self, file: str) -> list[Row]:
-        return [{"id": r["id"], "name": r["name"], "type": r["type"], "line": r["line"]}
-                for r in self.file_globals().get(file, [])]
+        return [
+            {"id": r["id"], "name": r["name"], "type": r["type"], "line": r["line"]}
+            for r in self.file_globals().get(file, [])
+        ]
 
     def answer(self, name: str, p: dict[str, Any]) -> list[Row] | None:
         fn = getattr(self, "_q_" + name, None)
@@ -143,8 +164,7 @@ class Tables:
         f = self.functions().get(name)
         if f is None:
             return []
-        iv = next((r for r in self.function_versions().get(name, []) if r["version"] == version),
-                  None)
+        iv = next((r for r in self.function_versions().get(name, []) if r["version"] == version), None)
         base: Row = {"name": name}
         for col in ("signature", "return_type", "params", "file", "line", "static"):
             value = iv.get(col) if iv is not None else None
@@ -153,44 +173,69 @@ class Tables:
         locs = [r for r in self.addresses().get(name, []) if r["version"] == version]
         if not locs:
             return [{**base, "address": None, "size": None, "address_source": None}]
-        return [{**base, "address": r["address"], "size": r["size"], "address_source": r["source"]}
-                for r in locs]
+        return [{**base, "address": r["address"], "size": r["size"], "address_source": r["source"]} for r in locs]
 
     def _q_context_function_versions(self, name: str) -> list[Row]:
         rows = sorted(self.function_versions().get(name, []), key=_ver_key)
-        return [{"version": r["version"], "ordinal": r["ordinal"], "signature": r["signature"],
-                 "file": r["file"], "line": r["line"]} for r in rows]
+        return [
+            {
+                "version": r["version"],
+                "ordinal": r["ordinal"],
+                "signature": r["signature"],
+                "file": r["file"],
+                "line": r["line"],
+            }
+            for r in rows
+        ]
 
     def _q_context_addresses(self, name: str) -> list[Row]:
-        return [{"version": r["version"], "ordinal": r["ordinal"], "address": r["address"],
-                 "source": r["source"]} for r in self.addresses().get(name, [])]
+        return [
+            {"version": r["version"], "ordinal": r["ordinal"], "address": r["address"], "source": r["source"]}
+            for r in self.addresses().get(name, [])
+        ]
 
     def _q_context_param_types(self, name: str) -> list[Row]:
-        return [{"position": r["position"], "type": r["type"], "file": r["file"]}
-                for r in self.param_types().get(name, [])]
+        return [
+            {"position": r["position"], "type": r["type"], "file": r["file"]} for r in self.param_types().get(name, [])
+        ]
 
     def _q_context_callers(self, name: str, limit: int = 20) -> list[Row]:
         fns = self.functions()
-        return [{"caller": r["caller"], "file": fns[r["caller"]]["file"],
-                 "line": fns[r["caller"]]["line"], "count": r["count"], "versions": r["versions"]}
-                for r in self.calls()[0].get(name, [])[: int(limit)]]
+        return [
+            {
+                "caller": r["caller"],
+                "file": fns[r["caller"]]["file"],
+                "line": fns[r["caller"]]["line"],
+                "count": r["count"],
+                "versions": r["versions"],
+            }
+            for r in self.calls()[0].get(name, [])[: int(limit)]
+        ]
 
     def _q_context_callees(self, name: str, limit: int = 20) -> list[Row]:
         fns = self.functions()
         out = []
         for r in self.calls()[1].get(name, [])[: int(limit)]:
             f = fns[r["callee"]]
-            out.append({"callee": r["callee"], "signature": f["signature"], "params": f["params"],
-                        "return_type": f["return_type"], "file": f["file"], "line": f["line"],
-                        "count": r["count"], "versions": r["versions"]})
+            out.append(
+                {
+                    "callee": r["callee"],
+                    "signature": f["signature"],
+                    "params": f["params"],
+                    "return_type": f["return_type"],
+                    "file": f["file"],
+                    "line": f["line"],
+                    "count": r["count"],
+                    "versions": r["versions"],
+                }
+            )
         return out
 
     def _q_context_struct(self, name: str, version: str) -> list[Row]:
         s = self.structs().get(name)
         if s is None:
             return []
-        iv = next((r for r in self.struct_versions().get(name, []) if r["version"] == version),
-                  None)
+        iv = next((r for r in self.struct_versions().get(name, []) if r["version"] == version), None)
         row = {"name": name, "kind": s["kind"]}
         for col in ("size", "align", "file", "line"):
             value = iv.get(col) if iv is not None else None
@@ -201,8 +246,9 @@ class Tables:
     def _q_context_struct_fields(self, name: str, version: str) -> list[Row]:
         per = self.field_versions()
         out = []
-        for f in sorted(self.fields().get(name, []),
-                        key=lambda r: (r["position"] if r["position"] is not None else 1 << 62)):
+        for f in sorted(
+            self.fields().get(name, []), key=lambda r: r["position"] if r["position"] is not None else 1 << 62
+        ):
             iv = per.get((name, f["field"], version))
             row = {"id": f["id"], "field": f["field"], "position": f["position"]}
             for col in ("offset", "size", "type"):
@@ -214,11 +260,21 @@ class Tables:
 
     def _q_context_struct_versions(self, name: str) -> list[Row]:
         rows = sorted(self.struct_versions().get(name, []), key=_ver_key)
-        return [{"version": r["version"], "ordinal": r["ordinal"], "size": r["size"],
-                 "file": r["file"], "line": r["line"]} for r in rows]
+        return [
+            {"version": r["version"], "ordinal": r["ordinal"], "size": r["size"], "file": r["file"], "line": r["line"]}
+            for r in rows
+        ]
 
     def _q_context_field_versions(self, name: str) -> list[Row]:
         rows: list[Row] = self.field_versions().get(("__by_struct__", name), [])
         rows = sorted(rows, key=lambda r: (r["field"], *_ver_key(r)))
-        return [{"field": r["field"], "version": r["version"], "ordinal": r["ordinal"],
-                 "offset": r["offset"], "type": r["type"]} for r in rows]
+        return [
+            {
+                "field": r["field"],
+                "version": r["version"],
+                "ordinal": r["ordinal"],
+                "offset": r["offset"],
+                "type": r["type"],
+            }
+            for r in rows
+        ]

@@ -22,20 +22,31 @@ def example_rows(records: Iterable[dict[str, Any]], output: str) -> tuple[list, 
     for rec in records:
         m = rec["metadata"]
         report = m.get("validation") or {}
-        nodes.append({"id": m["id"], "family": m["family"], "difficulty": m["difficulty"],
-                      "version": m["version"], "ok": bool(report.get("ok", True)),
-                      "level_reached": int(report.get("level_reached") or 0),
-                      "generator": m["generator"], "model": m["model"],
-                      "target": f"{m.get('target_kind')}:{m['target']}",
-                      "created": m.get("created"), "output": output})
+        nodes.append(
+            {
+                "id": m["id"],
+                "family": m["family"],
+                "difficulty": m["difficulty"],
+                "version": m["version"],
+                "ok": bool(report.get("ok", True)),
+                "level_reached": int(report.get("level_reached") or 0),
+                "generator": m["generator"],
+                "model": m["model"],
+                "target": f"{m.get('target_kind')}:{m['target']}",
+                "created": m.get("created"),
+                "output": output,
+            }
+        )
         seen = set()
-        for ref in [*m.get("entities", []), f"Version:{m['version']}",
-                    *(f"Concept:{c}" for c in m.get("prerequisite_chain", [])[-1:])]:
+        for ref in [
+            *m.get("entities", []),
+            f"Version:{m['version']}",
+            *(f"Concept:{c}" for c in m.get("prerequisite_chain", [])[-1:]),
+        ]:
             kind, _, key = ref.partition(":")
             if kind in _GROUNDABLE and key and (kind, key) not in seen:
                 seen.add((kind, key))
-                grounded.append({"from": m["id"], "to": key, "from_kind": "Example",
-                                 "to_kind": kind})
+                grounded.append({"from": m["id"], "to": key, "from_kind": "Example", "to_kind": kind})
         for prev in m.get("builds_on", []):
             builds.append({"from": m["id"], "to": prev})
     return nodes, grounded, builds
@@ -67,8 +78,9 @@ def _existing(store: Any, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for kind, keys in by_kind.items():
         key = node_kind(kind).key
-        for row in store.run(f"UNWIND $keys AS k MATCH (n:{kind}) WHERE n.{key} = k "
-                             f"RETURN n.{key} AS key", {"keys": sorted(keys)}):
+        for row in store.run(
+            f"UNWIND $keys AS k MATCH (n:{kind}) WHERE n.{key} = k RETURN n.{key} AS key", {"keys": sorted(keys)}
+        ):
             found.add((kind, row["key"]))
     return found
 
@@ -76,6 +88,5 @@ def _existing(store: Any, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
 def _existing_examples(store: Any, ids: list[str]) -> set[str]:
     if not ids:
         return set()
-    rows = store.run("UNWIND $ids AS k MATCH (e:Example) WHERE e.id = k RETURN e.id AS id",
-                     {"ids": sorted(set(ids))})
+    rows = store.run("UNWIND $ids AS k MATCH (e:Example) WHERE e.id = k RETURN e.id AS id", {"ids": sorted(set(ids))})
     return {r["id"] for r in rows}

@@ -53,6 +53,7 @@ class IngestContext:
 class Source:
     """A source of graph facts: ``fn(ctx)`` returns its ``Facts`` (``ingest.sources`` lists
     them)."""
+
     name: str
     fn: Callable[[IngestContext], Facts]
 

@@ -33,15 +33,13 @@ def _arrow_types() -> dict[PropType, pa.DataType]:
     }
 
 
-def arrow_table(columns: Sequence[tuple[str, PropType]], rows: Iterable[dict[str, Any]],
-                owner: str) -> pa.Table:
+def arrow_table(columns: Sequence[tuple[str, PropType]], rows: Iterable[dict[str, Any]], owner: str) -> pa.Table:
     """Columns in the given order (COPY needs the table's full column list); missing -> null."""
     rows = list(rows)
     return arrow_columns(columns, [[row.get(name) for row in rows] for name, _ in columns], owner)
 
 
-def arrow_columns(columns: Sequence[tuple[str, PropType]], data: Sequence[list[Any]],
-                  owner: str) -> pa.Table:
+def arrow_columns(columns: Sequence[tuple[str, PropType]], data: Sequence[list[Any]], owner: str) -> pa.Table:
     """The same from column lists (``data[i]`` holds ``columns[i]``'s values)."""
     import pyarrow as pa
 
@@ -75,8 +73,9 @@ def write_parquet(table: pa.Table, path: Path) -> Path:
     return path
 
 
-def write_parquet_chunks(columns: Sequence[tuple[str, PropType]],
-                         chunks: Iterable[Sequence[list[Any]]], owner: str, path: Path) -> int:
+def write_parquet_chunks(
+    columns: Sequence[tuple[str, PropType]], chunks: Iterable[Sequence[list[Any]]], owner: str, path: Path
+) -> int:
     """Column-list chunks (as ``arrow_columns`` takes them) as the row groups of one Parquet
     file: Arrow holds one chunk at a time, never the whole group. Returns the rows written."""
     import pyarrow as pa

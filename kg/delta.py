@@ -25,16 +25,18 @@ from kg.store import GraphStore
 @dataclass
 class Delta:
     upsert_nodes: dict[str, list[Row]] = field(default_factory=dict)
-    delete_nodes: dict[str, list[Any]] = field(default_factory=dict)     # kind -> keys
+    delete_nodes: dict[str, list[Any]] = field(default_factory=dict)  # kind -> keys
     upsert_rels: dict[str, list[Row]] = field(default_factory=dict)
     delete_rels: dict[str, list[RelId]] = field(default_factory=dict)
     added_nodes: set[tuple[str, Any]] = field(default_factory=set)  # (kind, key) new ones
 
     def counts(self) -> dict[str, int]:
-        return {"nodes_upserted": sum(map(len, self.upsert_nodes.values())),
-                "nodes_deleted": sum(map(len, self.delete_nodes.values())),
-                "rels_upserted": sum(map(len, self.upsert_rels.values())),
-                "rels_deleted": sum(map(len, self.delete_rels.values()))}
+        return {
+            "nodes_upserted": sum(map(len, self.upsert_nodes.values())),
+            "nodes_deleted": sum(map(len, self.delete_nodes.values())),
+            "rels_upserted": sum(map(len, self.upsert_rels.values())),
+            "rels_deleted": sum(map(len, self.delete_rels.values())),
+        }
 
     def __len__(self) -> int:
         return sum(self.counts().values())
@@ -78,8 +80,7 @@ def diff(old: Facts, new: Facts) -> Delta:
                 was = ot.values_at((fk, f, tk, t, disc))
                 if was != vals or (fk, f) in added or (tk, t) in added:
                     row = nt.row(fk, f, tk, t, vals)
-                    rups.append(row if was is None else
-                                _with_cleared(row, ot.row(fk, f, tk, t, was)))
+                    rups.append(row if was is None else _with_cleared(row, ot.row(fk, f, tk, t, was)))
         if rups:
             d.upsert_rels[rel_type] = rups
     return d
@@ -89,8 +90,7 @@ def _existing_keys(store: GraphStore, kind: str, keys: set[Any]) -> set[Any]:
     if not keys:
         return set()
     key = NODE_KINDS[kind].key
-    rows = store.run(f"UNWIND $keys AS k MATCH (n:{kind} {{{key}: k}}) RETURN n.{key} AS k",
-                     {"keys": list(keys)})
+    rows = store.run(f"UNWIND $keys AS k MATCH (n:{kind} {{{key}: k}}) RETURN n.{key} AS k", {"keys": list(keys)})
     return {r["k"] for r in rows}
 
 
@@ -111,12 +111,14 @@ def _apply(store: GraphStore, delta: Delta) -> dict[str, int]:
         for (fk, tk), rows in by_pair.items():
             fkey, tkey = NODE_KINDS[fk].key, NODE_KINDS[tk].key
             where = f" WHERE e.{rk.discriminator} = r.d" if rk.discriminator else ""
-            store.run(f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.f}})-[e:{rel_type}]->"
-                      f"(b:{tk} {{{tkey}: r.t}}){where} DELETE e", {"rows": rows})
+            store.run(
+                f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.f}})-[e:{rel_type}]->"
+                f"(b:{tk} {{{tkey}: r.t}}){where} DELETE e",
+                {"rows": rows},
+            )
     for kind, keys in delta.delete_nodes.items():
         key = NODE_KINDS[kind].key
-        store.run(f"UNWIND $keys AS k MATCH (n:{kind} {{{key}: k}}) DETACH DELETE n",
-                  {"keys": keys})
+        store.run(f"UNWIND $keys AS k MATCH (n:{kind} {{{key}: k}}) DETACH DELETE n", {"keys": keys})
     for kind, rows in delta.upsert_nodes.items():
         store.write_nodes(kind, rows)
     # ends that exist now: the nodes just written, else whatever the store has

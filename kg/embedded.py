@@ -82,13 +82,15 @@ class EmbeddedStore(GraphStore):
         if self.dir.exists() and not self.dir.is_dir():
             raise StoreUnavailable(
                 f"--db {self.dir} is a file; the embedded store needs a directory. "
-                "Point --db (or OOTKG_DB) at a new or existing ootkg graph directory.")
+                "Point --db (or OOTKG_DB) at a new or existing ootkg graph directory."
+            )
         if read_only:
             current = self._current_file()
             if current is None:
                 raise StoreUnavailable(
                     f"No graph at {self.dir} yet. Build one with `ootkg ingest --decomp PATH` "
-                    "(or point --db / OOTKG_DB at an existing graph directory).")
+                    "(or point --db / OOTKG_DB at an existing graph directory)."
+                )
             self._open(current)
         else:
             self._take_write_lock()
@@ -112,7 +114,8 @@ class EmbeddedStore(GraphStore):
         if not name or not path.exists():
             raise StoreUnavailable(
                 f"{pointer} names {name!r}, which is missing: the graph directory is damaged. "
-                "Re-run `ootkg ingest` with a new --db, or restore the file.")
+                "Re-run `ootkg ingest` with a new --db, or restore the file."
+            )
         return path
 
     def _new_file(self) -> Path:
@@ -145,15 +148,17 @@ class EmbeddedStore(GraphStore):
             os.close(fd)
             raise StoreUnavailable(
                 f"Another ootkg process is writing to {self.dir}. Wait for it to finish "
-                "(readers can query meanwhile), then retry.") from None
+                "(readers can query meanwhile), then retry."
+            ) from None
         self._lock_fd = fd
 
     def _open(self, path: Path) -> None:
         try:
             # Readers keep Ladybug's default pool (80% of RAM: room for any query); a writer's
             # is bounded, as the default's frame table alone is ~37 MB of RSS on 24 GB.
-            self._db = engine().Database(str(path), read_only=self.read_only,
-                                       buffer_pool_size=0 if self.read_only else _WRITER_POOL)
+            self._db = engine().Database(
+                str(path), read_only=self.read_only, buffer_pool_size=0 if self.read_only else _WRITER_POOL
+            )
             self._conn = engine().Connection(self._db)
         except RuntimeError as e:
             raise StoreUnavailable(f"Cannot open the graph at {path}: {e}") from None
@@ -174,8 +179,8 @@ class EmbeddedStore(GraphStore):
             msg = str(e)
             if "read-only" in msg or "READ ONLY" in msg:
                 raise ReadOnlyError(
-                    "This store was opened read-only; writes need --write (CLI) or "
-                    "open_store(read_only=False).") from None
+                    "This store was opened read-only; writes need --write (CLI) or open_store(read_only=False)."
+                ) from None
             raise QueryError(msg, query) from None
         results = result if isinstance(result, list) else [result]
         rows: list[Row] = []
@@ -218,9 +223,12 @@ class EmbeddedStore(GraphStore):
         merged = _merge_node_rows(kind, nk.key, nk.props, rows)
         if not merged:
             return 0
-        existing = {r["k"] for r in self.run(
-            f"UNWIND $keys AS k MATCH (n:{kind} {{{nk.key}: k}}) RETURN n.{nk.key} AS k",
-            {"keys": list(merged)})}
+        existing = {
+            r["k"]
+            for r in self.run(
+                f"UNWIND $keys AS k MATCH (n:{kind} {{{nk.key}: k}}) RETURN n.{nk.key} AS k", {"keys": list(merged)}
+            )
+        }
         new = [r for k, r in merged.items() if k not in existing]
         old = [r for k, r in merged.items() if k in existing]
         with tempfile.TemporaryDirectory(prefix="ootkg-copy-") as tmp, self._transaction():
@@ -230,15 +238,14 @@ class EmbeddedStore(GraphStore):
                 for (given, _), rows_ in _set_shapes(new, set()).items():
                     props = ", ".join(f"{p}: r.{p}" for p in given)
                     for batch in _batches(rows_, _UPDATE_BATCH):
-                        self.run(f"UNWIND $rows AS r CREATE (n:{kind} {{{props}}})",
-                                 {"rows": batch})
+                        self.run(f"UNWIND $rows AS r CREATE (n:{kind} {{{props}}})", {"rows": batch})
             for batch in _batches(old, _UPDATE_BATCH):
                 for (given, nulls), rows_ in _set_shapes(batch, {nk.key}).items():
-                    sets = ", ".join([f"n.{p} = r.{p}" for p in given]
-                                     + [f"n.{p} = NULL" for p in nulls])
+                    sets = ", ".join([f"n.{p} = r.{p}" for p in given] + [f"n.{p} = NULL" for p in nulls])
                     if sets:
-                        self.run(f"UNWIND $rows AS r MATCH (n:{kind} {{{nk.key}: r.{nk.key}}}) "
-                                 f"SET {sets}", {"rows": rows_})
+                        self.run(
+                            f"UNWIND $rows AS r MATCH (n:{kind} {{{nk.key}: r.{nk.key}}}) SET {sets}", {"rows": rows_}
+                        )
         return len(merged)
 
     def write_rels(self, rel_type: str, rows: Iterable[Row]) -> int:
@@ -265,17 +272,19 @@ class EmbeddedStore(GraphStore):
     def _write_rel_group(self, rk: RelKind, fk: str, tk: str, group: dict[tuple, Row], tmp: Path) -> int:
         fkey, tkey = NODE_KINDS[fk].key, NODE_KINDS[tk].key
         ends = self.run(
-            f"UNWIND $f AS k MATCH (n:{fk} {{{fkey}: k}}) RETURN n.{fkey} AS k",
-            {"f": list({i[0] for i in group})})
+            f"UNWIND $f AS k MATCH (n:{fk} {{{fkey}: k}}) RETURN n.{fkey} AS k", {"f": list({i[0] for i in group})}
+        )
         ends_to = self.run(
-            f"UNWIND $t AS k MATCH (n:{tk} {{{tkey}: k}}) RETURN n.{tkey} AS k",
-            {"t": list({i[1] for i in group})})
+            f"UNWIND $t AS k MATCH (n:{tk} {{{tkey}: k}}) RETURN n.{tkey} AS k", {"t": list({i[1] for i in group})}
+        )
         have_f, have_t = {r["k"] for r in ends}, {r["k"] for r in ends_to}
         missing = [i for i in group if i[0] not in have_f or i[1] not in have_t]
         if missing:
             sample = ", ".join(f"{fk}:{f} -> {tk}:{t}" for f, t, _ in missing[:5])
-            raise StoreError(f"{rk.type}: {len(missing)} relationship(s) join nodes that do not exist "
-                             f"(e.g. {sample}). Write the nodes first; nothing was written.")
+            raise StoreError(
+                f"{rk.type}: {len(missing)} relationship(s) join nodes that do not exist "
+                f"(e.g. {sample}). Write the nodes first; nothing was written."
+            )
         disc = rk.discriminator
         disc_ret = f", r.{disc} AS d" if disc else ""
         # Expand from each distinct source node (a primary-key lookup); a WHERE on both ends
@@ -283,20 +292,26 @@ class EmbeddedStore(GraphStore):
         existing_rows = self.run(
             f"UNWIND $f AS k MATCH (a:{fk} {{{fkey}: k}})-[r:{rk.type}]->(b:{tk}) "
             f"RETURN a.{fkey} AS f, b.{tkey} AS t{disc_ret}",
-            {"f": list(have_f)})
+            {"f": list(have_f)},
+        )
         existing = {(r["f"], r["t"], r.get("d")) for r in existing_rows}
         new = [r for i, r in group.items() if i not in existing]
         old = [r for i, r in group.items() if i in existing]
         if len(new) > _CREATE_MAX:
-            self.run(stage_group(rk.type, f"{rk.type}-{fk}-{tk}", rel_columns(rk, fk, tk), new,
-                                 f" (from='{fk}', to='{tk}')", tmp)[0])
+            self.run(
+                stage_group(
+                    rk.type, f"{rk.type}-{fk}-{tk}", rel_columns(rk, fk, tk), new, f" (from='{fk}', to='{tk}')", tmp
+                )[0]
+            )
         elif new:
             for (given, _), rows_ in _set_shapes(new, {"from", "to"}).items():
                 props = ", ".join(f"{p}: r.{p}" for p in given)
                 for batch in _batches(rows_, _UPDATE_BATCH):
-                    self.run(f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.from}}), "
-                             f"(b:{tk} {{{tkey}: r.to}}) CREATE (a)-[:{rk.type} {{{props}}}]->(b)",
-                             {"rows": batch})
+                    self.run(
+                        f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.from}}), "
+                        f"(b:{tk} {{{tkey}: r.to}}) CREATE (a)-[:{rk.type} {{{props}}}]->(b)",
+                        {"rows": batch},
+                    )
         fixed = {"from", "to", disc} if disc else {"from", "to"}
         for (given, nulls), rows_ in _set_shapes(old, fixed).items():
             sets = ", ".join([f"x.{p} = r.{p}" for p in given] + [f"x.{p} = NULL" for p in nulls])
@@ -305,8 +320,11 @@ class EmbeddedStore(GraphStore):
             where = f" WHERE x.{disc} = r.{disc}" if disc else ""
             for batch in _batches(rows_, _UPDATE_BATCH):
                 # Both ends as property maps: ~1 ms/row here; a WHERE on the far end is 3-5x slower.
-                self.run(f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.from}})-[x:{rk.type}]->"
-                         f"(b:{tk} {{{tkey}: r.to}}){where} SET {sets}", {"rows": batch})
+                self.run(
+                    f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.from}})-[x:{rk.type}]->"
+                    f"(b:{tk} {{{tkey}: r.to}}){where} SET {sets}",
+                    {"rows": batch},
+                )
         return len(group)
 
     def _transaction(self) -> _Tx:
@@ -367,6 +385,7 @@ class EmbeddedStore(GraphStore):
                 obj.close()
                 setattr(self, attr, None)
 
+
 class _Tx:
     def __init__(self, store: EmbeddedStore) -> None:
         self.store = store
@@ -406,8 +425,7 @@ def _merge_node_rows(kind: str, key: str, declared: dict, rows: Iterable[Row]) -
     return merged
 
 
-def _set_shapes(rows: list[Row], fixed: set[str]
-                ) -> dict[tuple[tuple[str, ...], tuple[str, ...]], list[Row]]:
+def _set_shapes(rows: list[Row], fixed: set[str]) -> dict[tuple[tuple[str, ...], tuple[str, ...]], list[Row]]:
     """Rows grouped by (properties with a value, properties set to null), the identifying
     ``fixed`` keys aside. A null goes in as a literal: a parameter column of nothing but nulls
     binds as STRING, which Ladybug refuses to assign to a BOOL or INT property."""
@@ -415,11 +433,10 @@ def _set_shapes(rows: list[Row], fixed: set[str]
     for r in rows:
         given = tuple(sorted(k for k, v in r.items() if k not in fixed and v is not None))
         nulls = tuple(sorted(k for k, v in r.items() if k not in fixed and v is None))
-        out.setdefault((given, nulls), []).append(
-            {k: v for k, v in r.items() if v is not None or k in fixed})
+        out.setdefault((given, nulls), []).append({k: v for k, v in r.items() if v is not None or k in fixed})
     return out
 
 
 def _batches(items: list[Row], size: int) -> Iterable[list[Row]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]

@@ -38,6 +38,7 @@ def engine() -> Any:
         return kuzu
     return ladybug
 
+
 # Bulk build: one Ladybug worker thread (as fast as two on a 2-core machine, ~70 MB less
 # peak RSS for one version), and a checkpoint per this many rows (bounds un-checkpointed data).
 _BUILD_THREADS = 1
@@ -73,6 +74,7 @@ def template(directory: Path) -> Path:
 class Staged:
     """A graph staged as Parquet files for ``load``: small and picklable, so the staging can
     be done in another process (see ``ingest.run.forked``)."""
+
     directory: Path
     copies: list[tuple[str, int, Path]]  # COPY statement, rows, file
 
@@ -118,8 +120,12 @@ def load(path: Path, staged: Staged) -> None:
     # Auto-checkpoint makes every COPY commit end in a full checkpoint (~40 ms each, and a
     # graph has ~100 table/pair groups). A bounded buffer pool: the default (80% of RAM)
     # costs tens of MB of frame table.
-    db = engine().Database(str(path), auto_checkpoint=False, max_num_threads=_BUILD_THREADS,
-                         buffer_pool_size=max(_BUILD_POOL_MIN, _BUILD_POOL_PER_ROW * staged.rows))
+    db = engine().Database(
+        str(path),
+        auto_checkpoint=False,
+        max_num_threads=_BUILD_THREADS,
+        buffer_pool_size=max(_BUILD_POOL_MIN, _BUILD_POOL_PER_ROW * staged.rows),
+    )
     conn = engine().Connection(db)
     try:
         pending = 0
@@ -157,6 +163,7 @@ _STAGE_CHUNK = 10_000
 @dataclass
 class RelColumns:
     """One relationship pair's rows, as column-list chunks (``RelTable.column_chunks``)."""
+
     chunks: Iterator[list[list]]
     rows: int
 
@@ -181,18 +188,27 @@ def _copy_groups(facts: Facts, consume: bool = False) -> Iterator[_CopyGroup]:
     for rel_type in list(facts.rels):
         table = facts.rels[rel_type]
         for fk, tk, n in list(table.pairs()):
-            yield (rel_type, f"{rel_type}-{fk}-{tk}", rel_columns(REL_KINDS[rel_type], fk, tk),
-                   RelColumns(table.column_chunks(fk, tk, _STAGE_CHUNK), n),
-                   f" (from='{fk}', to='{tk}')")
+            yield (
+                rel_type,
+                f"{rel_type}-{fk}-{tk}",
+                rel_columns(REL_KINDS[rel_type], fk, tk),
+                RelColumns(table.column_chunks(fk, tk, _STAGE_CHUNK), n),
+                f" (from='{fk}', to='{tk}')",
+            )
             if consume:
                 table.drop_pair(fk, tk)
         if consume:
             del facts.rels[rel_type]
 
 
-def stage_group(table: str, stem: str, columns: list[tuple[str, PropType]],
-                rows: Collection[Row] | RelColumns, options: str, tmp: Path
-                ) -> tuple[str, int, Path]:
+def stage_group(
+    table: str,
+    stem: str,
+    columns: list[tuple[str, PropType]],
+    rows: Collection[Row] | RelColumns,
+    options: str,
+    tmp: Path,
+) -> tuple[str, int, Path]:
     """One group of rows as a Parquet file in ``tmp``: (its COPY statement, rows, file)."""
     file = tmp / f"{stem}.parquet"
     if isinstance(rows, RelColumns):
@@ -205,5 +221,8 @@ def stage_group(table: str, stem: str, columns: list[tuple[str, PropType]],
 
 def rel_columns(rk: RelKind, fk: str, tk: str) -> list[tuple[str, PropType]]:
     """COPY's column order for a relationship file: the two end keys, then every property."""
-    return [("from", NODE_KINDS[fk].props[NODE_KINDS[fk].key]),
-            ("to", NODE_KINDS[tk].props[NODE_KINDS[tk].key]), *rk.props.items()]
+    return [
+        ("from", NODE_KINDS[fk].props[NODE_KINDS[fk].key]),
+        ("to", NODE_KINDS[tk].props[NODE_KINDS[tk].key]),
+        *rk.props.items(),
+    ]

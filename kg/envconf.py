@@ -52,5 +52,5 @@ def env_values() -> dict[str, str]:
     for source in (dotenv(), os.environ):
         for key, value in source.items():
             if key.upper().startswith(ENV_PREFIX):
-                found[key[len(ENV_PREFIX):].lower()] = value
+                found[key[len(ENV_PREFIX) :].lower()] = value
     return {k: v for k, v in found.items() if v != ""}

@@ -63,8 +63,16 @@ class Facts:
         else:
             existing.update({k: v for k, v in props.items() if v is not None})
 
-    def rel(self, rel_type: str, from_key: Any, to_key: Any, *, from_kind: str | None = None,
-            to_kind: str | None = None, **props: Any) -> None:
+    def rel(
+        self,
+        rel_type: str,
+        from_key: Any,
+        to_key: Any,
+        *,
+        from_kind: str | None = None,
+        to_kind: str | None = None,
+        **props: Any,
+    ) -> None:
         shape = (rel_type, from_kind, to_kind, *props)
         ends = self._rel_calls.get(shape)
         if ends is None:

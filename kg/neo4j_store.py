@@ -39,24 +39,24 @@ class Neo4jStore(GraphStore):
     name = "neo4j"
     kind = "neo4j"
 
-    def __init__(self, uri: str, user: str, password: str, *, database: str = "neo4j",
-                 read_only: bool = True) -> None:
+    def __init__(self, uri: str, user: str, password: str, *, database: str = "neo4j", read_only: bool = True) -> None:
         import neo4j
         from neo4j.exceptions import AuthError, ServiceUnavailable
 
         self.uri, self.database, self.read_only = uri, database, read_only
         try:
-            self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password),
-                                                      connection_timeout=5.0)
+            self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), connection_timeout=5.0)
             self._driver.verify_connectivity()
         except AuthError:
             raise StoreUnavailable(
                 f"Neo4j at {uri} refused the credentials for user {user!r}. Set --neo4j-user/"
-                "--neo4j-password (or OOTKG_NEO4J_USER/OOTKG_NEO4J_PASSWORD).") from None
+                "--neo4j-password (or OOTKG_NEO4J_USER/OOTKG_NEO4J_PASSWORD)."
+            ) from None
         except (ServiceUnavailable, OSError, ValueError) as e:
             raise StoreUnavailable(
                 f"Cannot reach Neo4j at {uri} ({e.__class__.__name__}: {e}). Start it with "
-                "`docker compose up -d neo4j`, or check --neo4j-uri / OOTKG_NEO4J_URI.") from None
+                "`docker compose up -d neo4j`, or check --neo4j-uri / OOTKG_NEO4J_URI."
+            ) from None
 
     def run(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
         import neo4j
@@ -79,8 +79,7 @@ class Neo4jStore(GraphStore):
         for c in self.run("SHOW CONSTRAINTS YIELD name, properties RETURN name, properties"):
             want = keys.get(c["name"])
             if want is not None and list(c["properties"] or []) != [want]:
-                log.info("dropping constraint %s on %s: the key is %s now", c["name"],
-                         c["properties"], want)
+                log.info("dropping constraint %s on %s: the key is %s now", c["name"], c["properties"], want)
                 self.run(f"DROP CONSTRAINT {c['name']} IF EXISTS")
         for stmt in neo4j_ddl():
             self.run(stmt)
@@ -95,10 +94,9 @@ class Neo4jStore(GraphStore):
         rows = list(rows)
         for shape in {frozenset(r) for r in rows}:
             check_props(kind, nk.props, set(shape))
-        query = (f"UNWIND $rows AS r MERGE (n:{kind} {{{nk.key}: r.{nk.key}}}) "
-                 f"SET n += r")
+        query = f"UNWIND $rows AS r MERGE (n:{kind} {{{nk.key}: r.{nk.key}}}) SET n += r"
         for i in range(0, len(rows), _BATCH):
-            batch = [{k: v for k, v in r.items() if v is not None} for r in rows[i:i + _BATCH]]
+            batch = [{k: v for k, v in r.items() if v is not None} for r in rows[i : i + _BATCH]]
             self.run(query, {"rows": batch})
         return len(rows)
 
@@ -108,18 +106,19 @@ class Neo4jStore(GraphStore):
         groups: dict[tuple[str, str], list[Row]] = {}
         for row in rows:
             fk, tk = resolve_pair(rk, row.get("from_kind"), row.get("to_kind"))
-            props = {k: v for k, v in row.items()
-                     if k not in ("from", "to", "from_kind", "to_kind") and v is not None}
+            props = {k: v for k, v in row.items() if k not in ("from", "to", "from_kind", "to_kind") and v is not None}
             check_props(rel_type, rk.props, set(props))
             groups.setdefault((fk, tk), []).append({"from": row["from"], "to": row["to"], "props": props})
         disc = rk.discriminator
         for (fk, tk), items in groups.items():
             fkey, tkey = NODE_KINDS[fk].key, NODE_KINDS[tk].key
             ident = f" {{{disc}: r.props.{disc}}}" if disc else ""
-            query = (f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.from}}) MATCH (b:{tk} {{{tkey}: r.to}}) "
-                     f"MERGE (a)-[x:{rel_type}{ident}]->(b) SET x += r.props")
+            query = (
+                f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.from}}) MATCH (b:{tk} {{{tkey}: r.to}}) "
+                f"MERGE (a)-[x:{rel_type}{ident}]->(b) SET x += r.props"
+            )
             for i in range(0, len(items), _BATCH):
-                self.run(query, {"rows": items[i:i + _BATCH]})
+                self.run(query, {"rows": items[i : i + _BATCH]})
         return sum(len(v) for v in groups.values())
 
     def replace_graph(self, facts: Facts, *, consume: bool = False) -> None:
@@ -134,20 +133,27 @@ class Neo4jStore(GraphStore):
                 continue
             keep = list(facts.nodes.get(kind, {}))
             # (a node without the key: written under an older schema)
-            self.run(f"MATCH (n:{kind}) WHERE n.{nk.key} IS NULL OR NOT n.{nk.key} IN $keep "
-                     "DETACH DELETE n", {"keep": keep})
+            self.run(
+                f"MATCH (n:{kind}) WHERE n.{nk.key} IS NULL OR NOT n.{nk.key} IN $keep DETACH DELETE n", {"keep": keep}
+            )
         for rel_type, rk in REL_KINDS.items():
             if rel_type in PRESERVED_REL_KINDS:
                 continue
             disc = rk.discriminator
             for fk, tk in rk.pairs:
-                keep = [{"f": f, "t": t, "d": d if disc else None}
-                        for (a, f, b, t, d) in facts.rels.get(rel_type, {}) if (a, b) == (fk, tk)]
+                keep = [
+                    {"f": f, "t": t, "d": d if disc else None}
+                    for (a, f, b, t, d) in facts.rels.get(rel_type, {})
+                    if (a, b) == (fk, tk)
+                ]
                 fkey, tkey = NODE_KINDS[fk].key, NODE_KINDS[tk].key
                 d_expr = f"x.{disc}" if disc else "null"
-                self.run(f"MATCH (a:{fk})-[x:{rel_type}]->(b:{tk}) WITH x, "
-                         f"{{f: a.{fkey}, t: b.{tkey}, d: {d_expr}}} AS pair "
-                         f"WHERE NOT pair IN $keep DELETE x", {"keep": keep})
+                self.run(
+                    f"MATCH (a:{fk})-[x:{rel_type}]->(b:{tk}) WITH x, "
+                    f"{{f: a.{fkey}, t: b.{tkey}, d: {d_expr}}} AS pair "
+                    f"WHERE NOT pair IN $keep DELETE x",
+                    {"keep": keep},
+                )
 
     def close(self) -> None:
         driver = getattr(self, "_driver", None)

@@ -30,11 +30,26 @@ class EntityKind:
         return list(dict.fromkeys(f.format(value, U=value.upper()) for f in self.forms))
 
 
-_SYMBOL_PAIRS = (("Function", "name"), ("Struct", "name"), ("Field", "id"), ("Typedef", "name"),
-                 ("Enum", "name"), ("EnumConstant", "name"), ("Global", "name"),
-                 ("Global", "id"), ("LinkerSymbol", "name"), ("Define", "name"), ("Actor", "enum"), ("Object", "enum"),
-                 ("Scene", "enum"), ("Sequence", "enum"), ("Sfx", "enum"), ("EffectSs", "enum"),
-                 ("Entrance", "enum"), ("GameState", "enum"))
+_SYMBOL_PAIRS = (
+    ("Function", "name"),
+    ("Struct", "name"),
+    ("Field", "id"),
+    ("Typedef", "name"),
+    ("Enum", "name"),
+    ("EnumConstant", "name"),
+    ("Global", "name"),
+    ("Global", "id"),
+    ("LinkerSymbol", "name"),
+    ("Define", "name"),
+    ("Actor", "enum"),
+    ("Object", "enum"),
+    ("Scene", "enum"),
+    ("Sequence", "enum"),
+    ("Sfx", "enum"),
+    ("EffectSs", "enum"),
+    ("Entrance", "enum"),
+    ("GameState", "enum"),
+)
 
 _ACTOR_PAIRS = (("Actor", "enum"), ("Actor", "debug_name"), ("Actor", "overlay"))
 _ACTOR_FORMS = ("{}", "ovl_{}", "ACTOR_{U}")
@@ -42,8 +57,7 @@ _ACTOR_FORMS = ("{}", "ovl_{}", "ACTOR_{U}")
 KINDS: dict[str, EntityKind] = {
     "version": EntityKind("version", (("Version", "id"),)),
     "actor": EntityKind("actor", _ACTOR_PAIRS, _ACTOR_FORMS),
-    "object": EntityKind("object", (("Object", "enum"), ("Object", "segment")),
-                         ("{}", "OBJECT_{U}")),
+    "object": EntityKind("object", (("Object", "enum"), ("Object", "segment")), ("{}", "OBJECT_{U}")),
     "scene": EntityKind("scene", (("Scene", "enum"), ("Scene", "segment")), ("{}", "SCENE_{U}")),
     "function": EntityKind("function", (("Function", "name"),)),
     "struct": EntityKind("struct", (("Struct", "name"),)),
@@ -52,23 +66,45 @@ KINDS: dict[str, EntityKind] = {
     "sequence": EntityKind("sequence", (("Sequence", "enum"),)),
     "sfx": EntityKind("sound effect", (("Sfx", "enum"),)),
     "concept": EntityKind("concept", (("Concept", "id"),)),
-    "addressable": EntityKind("function, variable, linker symbol or segment",
-                              (("Function", "name"), ("Global", "name"), ("Global", "id"),
-                               ("LinkerSymbol", "name"), ("Segment", "name"))),
+    "addressable": EntityKind(
+        "function, variable, linker symbol or segment",
+        (("Function", "name"), ("Global", "name"), ("Global", "id"), ("LinkerSymbol", "name"), ("Segment", "name")),
+    ),
     "symbol": EntityKind("symbol", _SYMBOL_PAIRS),
-    "node_kind": EntityKind("kind", fixed=("Function", "Struct", "Field", "Enum", "EnumConstant",
-                                          "Typedef", "Global", "Define", "Actor", "Object",
-                                          "Asset", "Scene", "Room", "Entrance", "Sequence",
-                                          "Sfx", "EffectSs", "GameState", "Segment",
-                                          "Soundfont", "SampleBank", "LinkerSymbol")),
-    "file_status": EntityKind("status", fixed=("included", "other-versions", "not-built",
-                                               "unexplained", "missing")),
+    "node_kind": EntityKind(
+        "kind",
+        fixed=(
+            "Function",
+            "Struct",
+            "Field",
+            "Enum",
+            "EnumConstant",
+            "Typedef",
+            "Global",
+            "Define",
+            "Actor",
+            "Object",
+            "Asset",
+            "Scene",
+            "Room",
+            "Entrance",
+            "Sequence",
+            "Sfx",
+            "EffectSs",
+            "GameState",
+            "Segment",
+            "Soundfont",
+            "SampleBank",
+            "LinkerSymbol",
+        ),
+    ),
+    "file_status": EntityKind("status", fixed=("included", "other-versions", "not-built", "unexplained", "missing")),
     "file": EntityKind("file", (("File", "path"),)),
-    "definition": EntityKind("function, struct or variable",
-                             (("Function", "name"), ("Struct", "name"), ("Global", "name"))),
+    "definition": EntityKind(
+        "function, struct or variable", (("Function", "name"), ("Struct", "name"), ("Global", "name"))
+    ),
     "pattern": EntityKind("pattern", (("Pattern", "id"),)),
-    "actor_or_function": EntityKind("actor or function",
-                                    (*_ACTOR_PAIRS, ("Function", "name")), _ACTOR_FORMS),
+    "actor_or_function": EntityKind("actor or function", (*_ACTOR_PAIRS, ("Function", "name")), _ACTOR_FORMS),
     "category": EntityKind("actor category", (("Actor", "category"),)),
 }
 
@@ -83,18 +119,20 @@ class NameProblem:
 
     def message(self) -> str:
         if self.empty:
-            return (f"{self.param}={self.value}: the graph has no {self.kind.noun} at all (was "
-                    "it ingested? `ootkg stats` shows what the graph holds).")
-        hint = (f" Did you mean {', '.join(self.suggestions)}?" if self.suggestions
-                else " (no close name either)")
+            return (
+                f"{self.param}={self.value}: the graph has no {self.kind.noun} at all (was "
+                "it ingested? `ootkg stats` shows what the graph holds)."
+            )
+        hint = f" Did you mean {', '.join(self.suggestions)}?" if self.suggestions else " (no close name either)"
         return f"{self.param}={self.value}: the graph has no {self.kind.noun} named so.{hint}"
 
 
 def _found(store: Any, kind: EntityKind, value: str) -> bool:
     values = kind.spellings(value)
     for label, prop in kind.pairs:
-        rows = store.run(f"MATCH (n:{label}) WHERE n.{prop} IN $values "
-                         f"RETURN n.{prop} AS name LIMIT 1", {"values": values})
+        rows = store.run(
+            f"MATCH (n:{label}) WHERE n.{prop} IN $values RETURN n.{prop} AS name LIMIT 1", {"values": values}
+        )
         if rows:
             return True
     return False
@@ -103,8 +141,7 @@ def _found(store: Any, kind: EntityKind, value: str) -> bool:
 def _all_names(store: Any, kind: EntityKind) -> set[str]:
     out: set[str] = set()
     for label, prop in kind.pairs:
-        out.update(r["name"] for r in store.run(f"MATCH (n:{label}) RETURN n.{prop} AS name")
-                   if r["name"] is not None)
+        out.update(r["name"] for r in store.run(f"MATCH (n:{label}) RETURN n.{prop} AS name") if r["name"] is not None)
     return out
 
 

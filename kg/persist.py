@@ -31,8 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 # what reading a pickle written by another version of the code (or cut short) can raise
-UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
-              ValueError, IndexError)
+UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError, IndexError)
 
 
 def temp_path(path: Path) -> Path:
@@ -61,8 +60,14 @@ def atomic_path(path: str | os.PathLike[str], *, fsync: bool = True) -> Iterator
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "wb", *, perms: int = 0o666,
-                fsync: bool = True, encoding: str | None = None) -> Iterator[IO[Any]]:
+def atomic_open(
+    path: str | os.PathLike[str],
+    mode: str = "wb",
+    *,
+    perms: int = 0o666,
+    fsync: bool = True,
+    encoding: str | None = None,
+) -> Iterator[IO[Any]]:
     """A new file opened for writing (``mode`` "w" or "wb"), created with ``perms`` (less the
     umask); it replaces ``path`` when the block ends without an exception."""
     if mode not in ("w", "wb"):
@@ -82,8 +87,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb", *, perms: int = 
         raise
 
 
-def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, perms: int = 0o666,
-                 fsync: bool = True) -> None:
+def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, perms: int = 0o666, fsync: bool = True) -> None:
     """Write ``data`` (text as UTF-8) to ``path`` atomically."""
     with atomic_open(path, "wb", perms=perms, fsync=fsync) as fh:
         fh.write(data.encode() if isinstance(data, str) else data)
@@ -105,8 +109,7 @@ def load_pickle(path: str | os.PathLike[str], default: Any = None) -> Any:
         return default
 
 
-def save_versioned(path: str | os.PathLike[str], version: object, obj: Any, *,
-                   fsync: bool = True) -> None:
+def save_versioned(path: str | os.PathLike[str], version: object, obj: Any, *, fsync: bool = True) -> None:
     """``obj`` pickled with the format ``version`` its reader must expect."""
     dump_pickle(path, (version, obj), fsync=fsync)
 

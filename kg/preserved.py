@@ -31,12 +31,12 @@ def read(store: GraphStore, into: Facts) -> None:
         key_cols = "".join(f", b.{k} AS k_{k}" for k in keys)
         for fk in sorted({f for f, _ in rk.pairs}):
             fkey = NODE_KINDS[fk].key
-            for row in store.run(f"MATCH (a:{fk})-[r:{rel_type}]->(b) RETURN a.{fkey} AS f, "
-                                 f"label(b) AS tk{key_cols}{cols}"):
+            for row in store.run(
+                f"MATCH (a:{fk})-[r:{rel_type}]->(b) RETURN a.{fkey} AS f, label(b) AS tk{key_cols}{cols}"
+            ):
                 tk = row["tk"]
                 props = {p: row[p] for p in rk.props if row.get(p) is not None}
-                into.rel(rel_type, row["f"], row[f"k_{NODE_KINDS[tk].key}"], from_kind=fk,
-                         to_kind=tk, **props)
+                into.rel(rel_type, row["f"], row[f"k_{NODE_KINDS[tk].key}"], from_kind=fk, to_kind=tk, **props)
 
 
 def write(store: GraphStore, kept: Facts) -> None:
@@ -51,11 +51,14 @@ def write(store: GraphStore, kept: Facts) -> None:
         have: set[tuple[str, Any]] = set()
         for tk, keys in ends.items():
             key = NODE_KINDS[tk].key
-            have.update((tk, r["k"]) for r in store.run(
-                f"MATCH (b:{tk}) WHERE b.{key} IN $keys RETURN b.{key} AS k", {"keys": keys}))
+            have.update(
+                (tk, r["k"])
+                for r in store.run(f"MATCH (b:{tk}) WHERE b.{key} IN $keys RETURN b.{key} AS k", {"keys": keys})
+            )
         rows = [r for r in rels.values() if (r["to_kind"], r["to"]) in have]
         if len(rows) < len(rels):
-            log.info("%s: %d edge(s) of generated nodes dropped (their end left the graph)",
-                     rel_type, len(rels) - len(rows))
+            log.info(
+                "%s: %d edge(s) of generated nodes dropped (their end left the graph)", rel_type, len(rels) - len(rows)
+            )
         if rows:
             store.write_rels(rel_type, rows)

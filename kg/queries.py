@@ -182,12 +182,21 @@ def parse_query(name: str, text: str) -> NamedQuery:
                 from kg.param_check import KINDS
 
                 if m["names"] not in KINDS:
-                    raise NamedQueryError(f"queries/{name}.cypher: unknown entity kind "
-                                          f"{m['names']!r} (known: {', '.join(KINDS)})")
-            query.params.append(Param(
-                name=m["name"], type=m["type"], default=m["default"],
-                lo=int(m["lo"]) if m["lo"] else None, hi=int(m["hi"]) if m["hi"] else None,
-                inline=bool(m["inline"]), doc=(m["doc"] or "").strip(), names=m["names"]))
+                    raise NamedQueryError(
+                        f"queries/{name}.cypher: unknown entity kind {m['names']!r} (known: {', '.join(KINDS)})"
+                    )
+            query.params.append(
+                Param(
+                    name=m["name"],
+                    type=m["type"],
+                    default=m["default"],
+                    lo=int(m["lo"]) if m["lo"] else None,
+                    hi=int(m["hi"]) if m["hi"] else None,
+                    inline=bool(m["inline"]),
+                    doc=(m["doc"] or "").strip(),
+                    names=m["names"],
+                )
+            )
     return query
 
 
@@ -196,8 +205,7 @@ class QueryCatalog:
 
     def __init__(self, store: str = "embedded") -> None:
         self.suffix = _STORE_SUFFIX.get(store, store)
-        self._files = {p.name: p for p in resources.files("queries").iterdir()
-                       if p.name.endswith(".cypher")}
+        self._files = {p.name: p for p in resources.files("queries").iterdir() if p.name.endswith(".cypher")}
 
     def names(self) -> list[str]:
         return sorted({n.split(".", 1)[0] for n in self._files})

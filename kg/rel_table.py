@@ -53,8 +53,7 @@ class RelTable(MutableMapping[RelId, Row]):
         """``props`` (checked names) as this type's value tuple."""
         vals = tuple(map(props.get, self.cols))
         if self._lists:
-            vals = tuple(tuple(v) if i in self._lists and isinstance(v, list) else v
-                         for i, v in enumerate(vals))
+            vals = tuple(tuple(v) if i in self._lists and isinstance(v, list) else v for i, v in enumerate(vals))
         return vals
 
     def col(self, name: str) -> int:
@@ -194,8 +193,7 @@ class RelTable(MutableMapping[RelId, Row]):
 
     def __setitem__(self, rid: RelId, row: Row) -> None:
         fk, f, tk, t, _ = rid
-        self.put(fk, f, tk, t, self.values_of({k: v for k, v in row.items() if k not in _META}),
-                 merge=False)
+        self.put(fk, f, tk, t, self.values_of({k: v for k, v in row.items() if k not in _META}), merge=False)
 
     def __delitem__(self, rid: RelId) -> None:
         fk, f, tk, t, disc = rid
@@ -231,8 +229,9 @@ class RelTable(MutableMapping[RelId, Row]):
         return ((rid, self[rid]) for rid in self)
 
     def _canonical(self) -> dict:
-        return {p: {t: rows for t, rows in pair.items() if rows}
-                for p, pair in self._pairs.items() if any(pair.values())}
+        return {
+            p: {t: rows for t, rows in pair.items() if rows} for p, pair in self._pairs.items() if any(pair.values())
+        }
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, RelTable):

@@ -25,20 +25,22 @@ class Settings(BaseModel):
 
     store: Literal["embedded", "neo4j"] = "embedded"
     db: Path = Field(default_factory=default_db, description="embedded store directory")
-    cache_dir: Path = Field(default_factory=default_cache_dir,
-                            description="facts cache, generated asset headers, PCHs")
+    cache_dir: Path = Field(default_factory=default_cache_dir, description="facts cache, generated asset headers, PCHs")
     neo4j_uri: str = "bolt://localhost:7687"
     neo4j_user: str = "neo4j"
     neo4j_password: str = "ootkg-dev-password"
     neo4j_database: str = "neo4j"
     decomp: Path | None = Field(default=None, description="default decomp checkout")
-    symbols_dir: Path | None = Field(default=None, description="per-version symbol lists "
-                                     "(<version>/functions.txt, z64hdr-*/), not shipped with ootkg")
+    symbols_dir: Path | None = Field(
+        default=None,
+        description="per-version symbol lists (<version>/functions.txt, z64hdr-*/), not shipped with ootkg",
+    )
     default_version: str = DEFAULT_VERSION
     api_token: str | None = None
-    review_dir: Path = Field(default_factory=default_review_dir,
-                             description="reviewers (hashed tokens), the runs under review, the "
-                             "judge's calibration")
+    review_dir: Path = Field(
+        default_factory=default_review_dir,
+        description="reviewers (hashed tokens), the runs under review, the judge's calibration",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -141,6 +141,11 @@ def open_store(settings: Settings | None = None, *, read_only: bool = True) -> G
     if settings.store == "neo4j":
         from kg.neo4j_store import Neo4jStore
 
-        return Neo4jStore(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
-                          database=settings.neo4j_database, read_only=read_only)
+        return Neo4jStore(
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password,
+            database=settings.neo4j_database,
+            read_only=read_only,
+        )
     raise StoreError(f"unknown store {settings.store!r}: use 'embedded' or 'neo4j'")

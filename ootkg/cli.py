@@ -36,11 +36,20 @@ def _global_options(
     neo4j_password: Annotated[str | None, typer.Option(help="Env: OOTKG_NEO4J_PASSWORD.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
 ) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    overrides: dict[str, Any] = {k: v for k, v in {
-        "store": store, "db": db, "neo4j_uri": neo4j_uri, "neo4j_user": neo4j_user,
-        "neo4j_password": neo4j_password}.items() if v is not None}
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    overrides: dict[str, Any] = {
+        k: v
+        for k, v in {
+            "store": store,
+            "db": db,
+            "neo4j_uri": neo4j_uri,
+            "neo4j_user": neo4j_user,
+            "neo4j_password": neo4j_password,
+        }.items()
+        if v is not None
+    }
     try:
         ctx.obj = Settings(**overrides)
     except ValidationError as e:

@@ -12,8 +12,9 @@ from ootkg.context import open_for
 
 def patterns(
     ctx: typer.Context,
-    min_support: Annotated[int, typer.Option("--min-support",
-            help="Only patterns with at least this many actors.")] = 0,
+    min_support: Annotated[
+        int, typer.Option("--min-support", help="Only patterns with at least this many actors.")
+    ] = 0,
     format: Annotated[str, typer.Option("--format", "-f", help="table, json or csv")] = "table",
 ) -> None:
     """The idioms mined from the decomp: id, how many actors follow it (every step), near
@@ -38,10 +39,11 @@ def patterns(
     with open_for(ctx) as store:
         rows = list_patterns(store, min_support)
     if not rows and fmt is OutputFormat.table:
-        typer.echo("No patterns in this graph: `ootkg ingest` mines them from the C code "
-                   "(a run with --only lacking c mines none).")
+        typer.echo(
+            "No patterns in this graph: `ootkg ingest` mines them from the C code "
+            "(a run with --only lacking c mines none)."
+        )
         return
     if fmt is OutputFormat.table:
         rows = [{k: v for k, v in r.items() if k != "description"} for r in rows]
-    render_rows(rows, fmt, title=f"{len(rows)} patterns" if fmt is OutputFormat.table
-                else None)
+    render_rows(rows, fmt, title=f"{len(rows)} patterns" if fmt is OutputFormat.table else None)

@@ -9,17 +9,14 @@ import typer
 
 from ootkg.errors import UserError
 
-dataset_app = typer.Typer(help="Turn generation runs into a dataset: splits by target entity.",
-                          no_args_is_help=True)
+dataset_app = typer.Typer(help="Turn generation runs into a dataset: splits by target entity.", no_args_is_help=True)
 
 
 @dataset_app.command("export")
 def export_cmd(
     runs: Annotated[list[Path], typer.Argument(help="Generation run outputs (JSONL).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the split files.")],
-    only_ok: Annotated[
-        bool, typer.Option("--only-ok/--all", help="Leave out rows that failed validation.")
-    ] = True,
+    only_ok: Annotated[bool, typer.Option("--only-ok/--all", help="Leave out rows that failed validation.")] = True,
 ) -> None:
     """Write train.jsonl, validation.jsonl and test.jsonl: one entity's examples are all in
     one split (a hash of the target), in this export and any other. Rows whose id an
@@ -39,5 +36,4 @@ def export_cmd(
         raise UserError(f"No run output at {', '.join(missing)}.")
     counts = export(runs, out, only_ok=only_ok)
     total = sum(counts.values())
-    typer.echo(f"{total} examples in {out}: " +
-               ", ".join(f"{k} {v}" for k, v in counts.items()))
+    typer.echo(f"{total} examples in {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -32,8 +32,9 @@ def stats(
     rows += [{"kind": k, "type": "relationship", "count": n} for k, n in counts["relationships"].items()]
     if format is OutputFormat.table:
         shown = [r for r in rows if r["count"]] or rows
-        render_table(shown, title=f"{sum(counts['nodes'].values())} nodes, "
-                     f"{sum(counts['relationships'].values())} relationships")
+        render_table(
+            shown, title=f"{sum(counts['nodes'].values())} nodes, {sum(counts['relationships'].values())} relationships"
+        )
     else:
         render_rows(rows, format)
 
@@ -41,8 +42,9 @@ def stats(
 def cypher(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="Cypher text, or @file.cypher to read it from a file.")],
-    param: Annotated[list[str] | None,
-                     typer.Option("--param", "-p", help="k=v (repeatable); ints, 0x.. and JSON are parsed.")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="k=v (repeatable); ints, 0x.. and JSON are parsed.")
+    ] = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     write: Annotated[bool, typer.Option("--write", help="Allow clauses that change the graph.")] = False,
 ) -> None:
@@ -63,8 +65,9 @@ def cypher(
             raise UserError(f"No query file at {path}.")
         query = path.read_text()
     if is_write_query(query) and not write:
-        raise UserError("This query changes the graph (CREATE/MERGE/SET/DELETE/...). "
-                        "Re-run with --write if that is what you want.")
+        raise UserError(
+            "This query changes the graph (CREATE/MERGE/SET/DELETE/...). Re-run with --write if that is what you want."
+        )
     with open_for(ctx, write=write) as store:
         rows = store.run(query, parse_params(param or []))
     render_rows(rows, format)
@@ -92,8 +95,13 @@ def query(
     settings = settings_of(ctx)
     catalog = QueryCatalog(store=settings.store)
     if list_ or name is None:
-        render_table([{"name": q.name, "parameters": ", ".join(q.param_spec()),
-                       "description": q.description} for q in catalog.all()], title="Named queries")
+        render_table(
+            [
+                {"name": q.name, "parameters": ", ".join(q.param_spec()), "description": q.description}
+                for q in catalog.all()
+            ],
+            title="Named queries",
+        )
         return
     try:  # a misspelt query, parameter or name is the user's to fix: exit 2, a suggestion
         named = catalog.get(name)
@@ -109,7 +117,9 @@ def query(
         Console(stderr=True).print(
             f"No rows: {', '.join(checked)} {'is' if len(checked) == 1 else 'are'} in the "
             f"graph, but {name} finds nothing for {'it' if len(checked) == 1 else 'them'}.",
-            highlight=False, markup=False)
+            highlight=False,
+            markup=False,
+        )
     render_rows(rows, format)
 
 

@@ -25,26 +25,33 @@ class _DefaultScore(TyperGroup):
 
 
 judge_app = typer.Typer(
-    name="judge", cls=_DefaultScore, no_args_is_help=True, rich_markup_mode="markdown",
+    name="judge",
+    cls=_DefaultScore,
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
     help="A quality score from 1 to 10 per example (correctness, grounding, answers the "
     "question, realism, depth, idiomatic code), offline or by a model; calibrated against "
     "the human reviews.\n\n    ootkg judge data/run2.jsonl\n\n    ootkg judge data/run2.jsonl "
-    "--llm anthropic --budget-usd 5\n\n    ootkg judge calibrate")
+    "--llm anthropic --budget-usd 5\n\n    ootkg judge calibrate",
+)
 
 
 @judge_app.command("score")
 def score(
     ctx: typer.Context,
     run: Annotated[Path, typer.Argument(help="A run's output JSONL.")],
-    llm: Annotated[str, typer.Option(help="offline (default: features of the graph and the "
-                                     "validator) or anthropic.")] = "offline",
+    llm: Annotated[
+        str, typer.Option(help="offline (default: features of the graph and the validator) or anthropic.")
+    ] = "offline",
     model: Annotated[str | None, typer.Option(help="Anthropic model, e.g. claude-sonnet-5-5.")] = None,
     budget_usd: Annotated[float | None, typer.Option("--budget-usd", help="Hard spending limit (anthropic).")] = None,
-    price: Annotated[str | None, typer.Option(help="INPUT,OUTPUT USD per million tokens, for a "
-                                              "model the price table lacks.")] = None,
+    price: Annotated[
+        str | None, typer.Option(help="INPUT,OUTPUT USD per million tokens, for a model the price table lacks.")
+    ] = None,
     concurrency: Annotated[int, typer.Option(help="Requests in flight (anthropic).")] = 4,
-    graph: Annotated[bool, typer.Option("--graph/--no-graph",
-                                        help="Rebuild each example's facts from the graph.")] = True,
+    graph: Annotated[
+        bool, typer.Option("--graph/--no-graph", help="Rebuild each example's facts from the graph.")
+    ] = True,
     base_url: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Score every example of RUN; the scores go to RUN's `.judge.jsonl` sidecar.
@@ -94,8 +101,16 @@ def _offline(run: Path, records: list, facts: Any) -> None:
     _summary(scores, f"{judge.name}: {len(scores)} examples scored into {path}")
 
 
-def _anthropic(run: Path, records: list, facts: Any, model: str | None, budget: float | None,
-               price: str | None, concurrency: int, base_url: str | None) -> None:
+def _anthropic(
+    run: Path,
+    records: list,
+    facts: Any,
+    model: str | None,
+    budget: float | None,
+    price: str | None,
+    concurrency: int,
+    base_url: str | None,
+) -> None:
     from generate.llm.anthropic_client import AnthropicClient
     from generate.llm.judge import judge_name, judge_run
     from generate.llm.pricing import UnknownModel, price_for
@@ -111,24 +126,27 @@ def _anthropic(run: Path, records: list, facts: Any, model: str | None, budget: 
         prices = price_for(model, price)
     except UnknownModel as e:
         raise UserError(str(e)) from None
-    client = AnthropicClient(model, prices, api_key=key,
-                             base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL"))
+    client = AnthropicClient(model, prices, api_key=key, base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL"))
     try:
-        res = judge_run(records, run, client, facts=facts, budget_usd=budget,
-                        concurrency=concurrency)
+        res = judge_run(records, run, client, facts=facts, budget_usd=budget, concurrency=concurrency)
     finally:
         client.close()
     scores = list(read_scores(run).get(judge_name(client), {}).values())
-    _summary(scores, f"{judge_name(client)}: {res.judged} scored now, {res.cached} already "
-             f"scored, {res.failed} failed, {res.unscored} left for lack of budget; "
-             f"${res.spent_usd:.4f} spent; in {sidecar_path(run)}")
+    _summary(
+        scores,
+        f"{judge_name(client)}: {res.judged} scored now, {res.cached} already "
+        f"scored, {res.failed} failed, {res.unscored} left for lack of budget; "
+        f"${res.spent_usd:.4f} spent; in {sidecar_path(run)}",
+    )
 
 
 def _summary(scores: list, title: str) -> None:
     hist = Counter(min(10, max(1, int(s.score))) for s in scores)
     mean = sum(s.score for s in scores) / len(scores) if scores else 0.0
-    render_table([{"score": f"{k}–{k + 1}" if k < 10 else "10", "examples": hist.get(k, 0)}
-                  for k in range(1, 11)], title=f"mean {mean:.2f}")
+    render_table(
+        [{"score": f"{k}–{k + 1}" if k < 10 else "10", "examples": hist.get(k, 0)} for k in range(1, 11)],
+        title=f"mean {mean:.2f}",
+    )
     typer.echo(title)
 
 
@@ -136,11 +154,13 @@ def _summary(scores: list, title: str) -> None:
 def calibrate(
     ctx: typer.Context,
     runs: Annotated[list[Path] | None, typer.Argument(help="Runs (default: every run served for review).")] = None,
-    target_precision: Annotated[float, typer.Option(help="Precision of 'score >= threshold' predicting "
-                                                    "a reviewer's accept.")] = 0.95,
+    target_precision: Annotated[
+        float, typer.Option(help="Precision of 'score >= threshold' predicting a reviewer's accept.")
+    ] = 0.95,
     judge: Annotated[str | None, typer.Option(help="Only this judge (e.g. offline-v1).")] = None,
-    policy: Annotated[str, typer.Option(help="majority, unanimous or any (verdicts of several "
-                                        "reviewers).")] = "majority",
+    policy: Annotated[
+        str, typer.Option(help="majority, unanimous or any (verdicts of several reviewers).")
+    ] = "majority",
 ) -> None:
     """Agreement of each judge with the human reviews, and the threshold for a precision.
 
@@ -188,8 +208,10 @@ def calibrate(
                 if v:
                     verdicts.append((s.score, v == "accept"))
     if not pairs:
-        raise UserError("No reviewed example has a judge score. Review some examples "
-                        "(`ootkg review serve RUN`) and judge the run (`ootkg judge RUN`).")
+        raise UserError(
+            "No reviewed example has a judge score. Review some examples "
+            "(`ootkg review serve RUN`) and judge the run (`ootkg judge RUN`)."
+        )
     home = home_of(ctx)
     stored = home.read_calibration()
     rows = []
@@ -200,11 +222,22 @@ def calibrate(
         def f(x: float | None, pct: bool = False) -> str:
             return "-" if x is None else (f"{x:.1%}" if pct else f"{x:.3f}")
 
-        rows.append({"judge": name, "scored": c.n_scored, "verdicts": c.n_verdict,
-                     "spearman": f(c.spearman), "AUC accept": f(c.auc_accept),
-                     f"threshold (p>={target_precision:g})": "-" if c.threshold is None else
-                     f"{c.threshold:.2f} (calibrated {c.threshold_calibrated})",
-                     "precision": f(c.precision_at, True), "recall": f(c.recall_at, True)})
+        rows.append(
+            {
+                "judge": name,
+                "scored": c.n_scored,
+                "verdicts": c.n_verdict,
+                "spearman": f(c.spearman),
+                "AUC accept": f(c.auc_accept),
+                f"threshold (p>={target_precision:g})": "-"
+                if c.threshold is None
+                else f"{c.threshold:.2f} (calibrated {c.threshold_calibrated})",
+                "precision": f(c.precision_at, True),
+                "recall": f(c.recall_at, True),
+            }
+        )
     home.write_calibration(stored)
-    render_table(rows, title=f"Judges against {sum(len(v) for _, v in pairs.values())} human "
-                 f"verdicts; stored in {home.calibration}")
+    render_table(
+        rows,
+        title=f"Judges against {sum(len(v) for _, v in pairs.values())} human verdicts; stored in {home.calibration}",
+    )

@@ -13,9 +13,12 @@ from ootkg.errors import UserError
 from ootkg.render import OutputFormat, render_rows, render_table
 
 review_app = typer.Typer(
-    name="review", no_args_is_help=True, rich_markup_mode="markdown",
+    name="review",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
     help="Expert review of generated examples in the browser: accept, reject with a reason, "
-    "edit, score; stats, agreement and the reviewed dataset.")
+    "edit, score; stats, agreement and the reviewed dataset.",
+)
 
 
 def home_of(ctx: typer.Context) -> Any:
@@ -32,8 +35,10 @@ def runs_of(ctx: typer.Context, given: list[Path] | None) -> list[Path]:
         return [p.resolve() for p in given]
     runs = home_of(ctx).runs()
     if not runs:
-        raise UserError("No runs under review yet: give the run's JSONL (e.g. data/run2.jsonl), "
-                        "or start with `ootkg review serve data/run2.jsonl`.")
+        raise UserError(
+            "No runs under review yet: give the run's JSONL (e.g. data/run2.jsonl), "
+            "or start with `ootkg review serve data/run2.jsonl`."
+        )
     return runs
 
 
@@ -51,10 +56,14 @@ def sync_graph(ctx: typer.Context, runs: list[Path], *, quiet: bool = False) -> 
                 examples += write_back(store, RunData(run).records(), str(run))["examples"]
             res = sync(store, runs)
     except StoreError as e:
-        return (f"Review nodes not written to the graph ({e}). The reviews are safe in the "
-                "JSONL; run `ootkg review sync` when the graph is free.")
-    note = (f"graph: {res.reviews} Review nodes, {res.reviews_edges} REVIEWS and {res.flags} "
-            f"FLAGS edges ({examples} Example nodes upserted)")
+        return (
+            f"Review nodes not written to the graph ({e}). The reviews are safe in the "
+            "JSONL; run `ootkg review sync` when the graph is free."
+        )
+    note = (
+        f"graph: {res.reviews} Review nodes, {res.reviews_edges} REVIEWS and {res.flags} "
+        f"FLAGS edges ({examples} Example nodes upserted)"
+    )
     if res.unresolved_entities:
         note += f"; not in the graph: {', '.join(res.unresolved_entities[:8])}"
     return note
@@ -66,10 +75,13 @@ def serve(
     run: Annotated[Path, typer.Argument(help="The run's output JSONL (reviews go next to it).")],
     host: Annotated[str, typer.Option(help="Interface to bind (reviewers on other machines: 0.0.0.0).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8770,
-    decomp: Annotated[Path | None, typer.Option(help="Decomp checkout, to show the real code at each "
-                                                "fact's source (env OOTKG_DECOMP).")] = None,
-    graph: Annotated[bool, typer.Option("--graph/--no-graph", help="Read the facts from the graph "
-                                        "(read-only).")] = True,
+    decomp: Annotated[
+        Path | None,
+        typer.Option(help="Decomp checkout, to show the real code at each fact's source (env OOTKG_DECOMP)."),
+    ] = None,
+    graph: Annotated[
+        bool, typer.Option("--graph/--no-graph", help="Read the facts from the graph (read-only).")
+    ] = True,
 ) -> None:
     """Serve the review page for one run.
 
@@ -92,14 +104,11 @@ def serve(
     settings = settings_of(ctx)
     home = home_of(ctx)
     if not Reviewers(home).names():
-        raise UserError("No reviewers yet: `ootkg review add-reviewer NAME` makes one and prints "
-                        "their token.")
+        raise UserError("No reviewers yet: `ootkg review add-reviewer NAME` makes one and prints their token.")
     home.register(run)
     store, facts, commit = _open_graph(settings) if graph else (None, None, None)
-    app = create_app(run.resolve(), home, facts=facts, decomp=decomp or settings.decomp,
-                     commit=commit)
-    typer.echo(f"Reviewing {run} at http://{host}:{port}/ (sign in at /login?token=...). "
-               f"Ctrl-C stops.", err=True)
+    app = create_app(run.resolve(), home, facts=facts, decomp=decomp or settings.decomp, commit=commit)
+    typer.echo(f"Reviewing {run} at http://{host}:{port}/ (sign in at /login?token=...). Ctrl-C stops.", err=True)
     try:
         # the service's guards: header and body deadlines, bounded keep-alive and shutdown
         guarded_server(server_config(app, host, port, log_level="warning")).run()
@@ -120,8 +129,7 @@ def _open_graph(settings: Any) -> tuple[Any, Any, str | None]:
     except StoreError as e:
         typer.echo(f"No graph ({e}); the page shows fact ids without their texts.", err=True)
         return None, None, None
-    rows = store.run("MATCH (r:IngestRun) RETURN r.decomp_commit AS c, r.started AS s "
-                     "ORDER BY s DESC LIMIT 1")
+    rows = store.run("MATCH (r:IngestRun) RETURN r.decomp_commit AS c, r.started AS s ORDER BY s DESC LIMIT 1")
     return store, fact_lookup(store), (rows[0]["c"] if rows and rows[0]["c"] else None)
 
 
@@ -146,8 +154,7 @@ def add_reviewer(
     except ReviewError as e:
         raise UserError(str(e)) from None
     typer.echo(token)
-    typer.echo(f"Token for {name} (shown once). Sign in at http://HOST:PORT/login?token={token}",
-               err=True)
+    typer.echo(f"Token for {name} (shown once). Sign in at http://HOST:PORT/login?token={token}", err=True)
 
 
 @review_app.command("reviewers")
@@ -187,22 +194,37 @@ def stats(
         return
     acc = f"{s.accuracy:.1%}" if s.accuracy is not None else "-"
     mean = f"{s.mean_score:.2f}" if s.mean_score is not None else "-"
-    render_table([
-        {"measure": "examples", "figure": s.examples},
-        {"measure": "reviewed (a verdict)", "figure": s.reviewed},
-        {"measure": "accepted / rejected", "figure": f"{s.accepted} / {s.rejected}"},
-        {"measure": "accuracy", "figure": acc},
-        {"measure": "mean score (scores given)", "figure": f"{mean} ({s.scored})"},
-        {"measure": "share of scores >= 8", "figure": f"{s.share_score_8_plus:.1%}"
-         if s.share_score_8_plus is not None else "-"},
-        {"measure": "edited", "figure": s.edited},
-        {"measure": "reviewers (events)", "figure": ", ".join(f"{k} ({v})" for k, v in s.reviewers.items()) or "-"},
-        {"measure": "reasons", "figure": ", ".join(f"{k} {v}" for k, v in sorted(s.reasons.items())) or "-"},
-    ], title=f"Reviews of {len(s.runs)} run(s), policy {s.policy}")
-    render_table([{"by": r.group, "which": r.value, "reviewed": r.reviewed, "accepted": r.accepted,
-                   "accuracy": f"{r.accuracy:.1%}" if r.accuracy is not None else "-",
-                   "mean score": f"{r.mean_score:.2f}" if r.mean_score is not None else "-"}
-                  for r in s.by], title="Accuracy by")
+    render_table(
+        [
+            {"measure": "examples", "figure": s.examples},
+            {"measure": "reviewed (a verdict)", "figure": s.reviewed},
+            {"measure": "accepted / rejected", "figure": f"{s.accepted} / {s.rejected}"},
+            {"measure": "accuracy", "figure": acc},
+            {"measure": "mean score (scores given)", "figure": f"{mean} ({s.scored})"},
+            {
+                "measure": "share of scores >= 8",
+                "figure": f"{s.share_score_8_plus:.1%}" if s.share_score_8_plus is not None else "-",
+            },
+            {"measure": "edited", "figure": s.edited},
+            {"measure": "reviewers (events)", "figure": ", ".join(f"{k} ({v})" for k, v in s.reviewers.items()) or "-"},
+            {"measure": "reasons", "figure": ", ".join(f"{k} {v}" for k, v in sorted(s.reasons.items())) or "-"},
+        ],
+        title=f"Reviews of {len(s.runs)} run(s), policy {s.policy}",
+    )
+    render_table(
+        [
+            {
+                "by": r.group,
+                "which": r.value,
+                "reviewed": r.reviewed,
+                "accepted": r.accepted,
+                "accuracy": f"{r.accuracy:.1%}" if r.accuracy is not None else "-",
+                "mean score": f"{r.mean_score:.2f}" if r.mean_score is not None else "-",
+            }
+            for r in s.by
+        ],
+        title="Accuracy by",
+    )
     a = s.agreement
 
     def fmt(x: float | None) -> str:
@@ -213,9 +235,9 @@ def stats(
         {"measure": "Fleiss' kappa (verdict)", "figure": fmt(a.fleiss_verdict)},
         {"measure": "Krippendorff's alpha (verdict, nominal)", "figure": fmt(a.alpha_verdict)},
         {"measure": "Krippendorff's alpha (reason, nominal)", "figure": fmt(a.alpha_reason)},
-        {"measure": "Krippendorff's alpha (score, interval)", "figure": fmt(a.alpha_score)}]
-    rows += [{"measure": f"Cohen's kappa {p.a} / {p.b} ({p.items} examples)", "figure": fmt(p.kappa)}
-             for p in a.cohen]
+        {"measure": "Krippendorff's alpha (score, interval)", "figure": fmt(a.alpha_score)},
+    ]
+    rows += [{"measure": f"Cohen's kappa {p.a} / {p.b} ({p.items} examples)", "figure": fmt(p.kappa)} for p in a.cohen]
     render_table(rows, title="Agreement between reviewers")
 
 
@@ -224,8 +246,13 @@ def export(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="The dataset JSONL to write.")],
     runs: Annotated[list[Path] | None, typer.Argument(help="Runs (default: every run served for review).")] = None,
-    accepted: Annotated[bool, typer.Option("--accepted/--all-reviewed", help="Only accepted examples (default), "
-                                           "or every reviewed one with its verdict.")] = True,
+    accepted: Annotated[
+        bool,
+        typer.Option(
+            "--accepted/--all-reviewed",
+            help="Only accepted examples (default), or every reviewed one with its verdict.",
+        ),
+    ] = True,
     policy: Annotated[str, typer.Option(help="majority, unanimous or any.")] = "majority",
     card: Annotated[Path | None, typer.Option(help="Dataset card (default: README.md beside --out).")] = None,
     sync: Annotated[bool, typer.Option("--sync/--no-sync", help="Also write the Review nodes to the graph.")] = True,
@@ -244,12 +271,16 @@ def export(
         raise UserError("--policy takes majority, unanimous or any.")
     chosen = runs_of(ctx, runs)
     try:
-        res = do_export(chosen, out, accepted_only=accepted, policy=policy,  # type: ignore[arg-type]
-                        card=card)
+        res = do_export(
+            chosen,
+            out,
+            accepted_only=accepted,
+            policy=policy,  # type: ignore[arg-type]
+            card=card,
+        )
     except ExportError as e:
         raise UserError(str(e)) from None
-    typer.echo(f"{res.written} examples in {res.out} ({res.reviewed} reviewed, {res.edited} edited); "
-               f"card {res.card}")
+    typer.echo(f"{res.written} examples in {res.out} ({res.reviewed} reviewed, {res.edited} edited); card {res.card}")
     if sync:
         typer.echo(sync_graph(ctx, chosen), err=True)
 

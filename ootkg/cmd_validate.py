@@ -37,10 +37,15 @@ class ReportFormat(str, Enum):  # noqa: UP042 - typer needs a str Enum
 
 
 def _issue_text(r) -> str:  # type: ignore[no-untyped-def]
-    text = "\n".join(
-        f"{i.severity.value[0].upper()} L{i.level} {i.code}"
-        f"{' ' + i.symbol if i.symbol else ''}{f' (line {i.line})' if i.line else ''}: "
-        f"{i.message}" for i in r.issues) or "-"
+    text = (
+        "\n".join(
+            f"{i.severity.value[0].upper()} L{i.level} {i.code}"
+            f"{' ' + i.symbol if i.symbol else ''}{f' (line {i.line})' if i.line else ''}: "
+            f"{i.message}"
+            for i in r.issues
+        )
+        or "-"
+    )
     if r.notes:
         text += "\n" + "\n".join(f"note: {n}" for n in r.notes)
     return text
@@ -53,8 +58,7 @@ def _table(reports: list, console, title: str | None, header: bool) -> None:  # 
     for col in ("id", "ok", "level", "version", "issues"):
         table.add_column(col, overflow="fold")
     for r in reports:
-        table.add_row(r.id or "-", "yes" if r.ok else "[red]no[/]", str(r.level_reached),
-                      r.version, _issue_text(r))
+        table.add_row(r.id or "-", "yes" if r.ok else "[red]no[/]", str(r.level_reached), r.version, _issue_text(r))
     console.print(table)
 
 
@@ -128,8 +132,14 @@ def validate(
     text = read_code(code) if code is not None else None
     out = _Output(format)
     with open_for(ctx) as store:
-        v = Validator(store, settings, compile=not no_compile, decomp=decomp, workers=workers,
-                      versions=[version] if version else None)
+        v = Validator(
+            store,
+            settings,
+            compile=not no_compile,
+            decomp=decomp,
+            workers=workers,
+            versions=[version] if version else None,
+        )
         try:
             if text is not None:
                 report = v.validate_code(text, version)
@@ -146,6 +156,7 @@ def validate(
         sys.exit(2)  # input that is not examples: as for any other bad input
     if out.failed:
         sys.exit(1)  # typer.Exit is swallowed by the standalone_mode=False entry point
+
 
 def serve(
     ctx: typer.Context,
@@ -192,35 +203,44 @@ def serve(
     settings = settings_of(ctx)
     token = settings.api_token or None
     if not token and not _loopback(host) and not no_auth:
-        raise UserError(f"Refusing to serve on {host} without a token: anyone who can reach "
-                        "it could use the service. Set OOTKG_API_TOKEN (clients then send "
-                        "`Authorization: Bearer <token>`), or pass --no-auth on a trusted "
-                        "network.")
+        raise UserError(
+            f"Refusing to serve on {host} without a token: anyone who can reach "
+            "it could use the service. Set OOTKG_API_TOKEN (clients then send "
+            "`Authorization: Bearer <token>`), or pass --no-auth on a trusted "
+            "network."
+        )
     if not token:
-        logging.getLogger("ootkg").warning("no OOTKG_API_TOKEN: requests are not "
-                                           "authenticated")
-    limits = Limits(check_workers=check_workers or min(2, os.cpu_count() or 1),
-                    compile_workers=workers or min(4, (os.cpu_count() or 1) + 1),
-                    check_timeout=check_timeout, compile_timeout=compile_timeout,
-                    check_memory_mb=check_memory_mb, compile_memory_mb=memory_mb,
-                    max_wait=max_wait, max_queue=max_queue,
-                    sandbox="off" if unsafe_no_sandbox else "require")
+        logging.getLogger("ootkg").warning("no OOTKG_API_TOKEN: requests are not authenticated")
+    limits = Limits(
+        check_workers=check_workers or min(2, os.cpu_count() or 1),
+        compile_workers=workers or min(4, (os.cpu_count() or 1) + 1),
+        check_timeout=check_timeout,
+        compile_timeout=compile_timeout,
+        check_memory_mb=check_memory_mb,
+        compile_memory_mb=memory_mb,
+        max_wait=max_wait,
+        max_queue=max_queue,
+        sandbox="off" if unsafe_no_sandbox else "require",
+    )
     try:
-        engine = Engine(settings, decomp=str(decomp) if decomp else None,
-                        compile=not no_compile, limits=limits)
+        engine = Engine(settings, decomp=str(decomp) if decomp else None, compile=not no_compile, limits=limits)
     except WorkerStartError as e:
-        hint = (" Pass --unsafe-no-sandbox to compile unconfined anyway, or --no-compile to "
-                "skip level 1." if "confine" in str(e).lower() or "landlock" in str(e).lower()
-                or "namespace" in str(e).lower() or "OOTKG_SANDBOX" in str(e) else "")
+        hint = (
+            " Pass --unsafe-no-sandbox to compile unconfined anyway, or --no-compile to skip level 1."
+            if "confine" in str(e).lower()
+            or "landlock" in str(e).lower()
+            or "namespace" in str(e).lower()
+            or "OOTKG_SANDBOX" in str(e)
+            else ""
+        )
         raise UserError(f"The validator could not start: {e}.{hint}") from None
     if engine.compile_pool is not None and not engine.compile_pool.sandbox:
-        logging.getLogger("ootkg").warning("compile workers are NOT confined "
-                                           "(--unsafe-no-sandbox)")
+        logging.getLogger("ootkg").warning("compile workers are NOT confined (--unsafe-no-sandbox)")
     try:
-        app = create_app(settings, engine=engine, max_body=max_body, token=token,
-                         body_timeout=body_timeout)
-        guarded_server(server_config(app, host, port, header_timeout=header_timeout),
-                       on_exit=lambda: engine.close_later(DRAIN)).run()
+        app = create_app(settings, engine=engine, max_body=max_body, token=token, body_timeout=body_timeout)
+        guarded_server(
+            server_config(app, host, port, header_timeout=header_timeout), on_exit=lambda: engine.close_later(DRAIN)
+        ).run()
     finally:
         engine.close()
 
@@ -249,10 +269,17 @@ def _stream(v: object, path: str, version: str | None, out: _Output) -> None:
     stream, where = open_examples(path)
     show = sys.stderr.isatty()
     total = count_lines(path) if show else None
-    progress = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=Console(stderr=True), transient=True,
-                        disable=not show, redirect_stdout=sys.stdout.isatty(),
-                        redirect_stderr=False)
+    progress = Progress(
+        TextColumn("validating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not show,
+        redirect_stdout=sys.stdout.isatty(),
+        redirect_stderr=False,
+    )
     try:
         with progress:
             task = progress.add_task("validating", total=total)

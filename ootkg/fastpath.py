@@ -10,8 +10,15 @@ import time
 from pathlib import Path
 
 _GLOBAL = {"--db": "db", "--store": "store"}
-_INGEST_VALUE = {"--decomp": "decomp", "-d": "decomp", "--versions": "versions",
-                 "--only": "only", "--concepts": "concepts", "--jobs": "jobs", "-j": "jobs"}
+_INGEST_VALUE = {
+    "--decomp": "decomp",
+    "-d": "decomp",
+    "--versions": "versions",
+    "--only": "only",
+    "--concepts": "concepts",
+    "--jobs": "jobs",
+    "-j": "jobs",
+}
 _INGEST_FLAG = {"--no-pch": "no_pch"}
 
 
@@ -68,11 +75,17 @@ def unchanged_ingest(argv: list[str]) -> bool:
     state = run_state.load(cache_dir)
     if state is None or not state.extra.get("cli"):
         return False
-    key = run_state.cli_key(store="embedded", db=str(db), cache_dir=str(cache_dir),
-                            decomp=str(root), versions=_str(opts.get("versions")),
-                            only=_str(opts.get("only")), no_pch=bool(opts.get("no_pch")),
-                            concepts=str(concepts) if concepts else None,
-                            symbols=str(symbols) if symbols else None)
+    key = run_state.cli_key(
+        store="embedded",
+        db=str(db),
+        cache_dir=str(cache_dir),
+        decomp=str(root),
+        versions=_str(opts.get("versions")),
+        only=_str(opts.get("only")),
+        no_pch=bool(opts.get("no_pch")),
+        concepts=str(concepts) if concepts else None,
+        symbols=str(symbols) if symbols else None,
+    )
     if key != state.extra["cli"] or state.extra.get("code") != run_state.code_stamp():
         return False
     try:
@@ -83,8 +96,7 @@ def unchanged_ingest(argv: list[str]) -> bool:
         return False
     if run_state.scan_inputs(root, concepts, symbols) != state.stats:
         return False
-    print(f"Nothing changed since run {state.run_id}; the graph is as it was "
-          f"({time.perf_counter() - t0:.2f} s).")
+    print(f"Nothing changed since run {state.run_id}; the graph is as it was ({time.perf_counter() - t0:.2f} s).")
     return True
 
 

@@ -19,9 +19,16 @@ class GenerateProgress:
         )
 
         self.progress = Progress(
-            TextColumn("[bold]generate"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TextColumn("ETA"),
-            TimeRemainingColumn(), console=console, transient=False)
+            TextColumn("[bold]generate"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
         self.task = self.progress.add_task("generate", total=total, info="")
         self.started = False
 
@@ -35,10 +42,16 @@ class GenerateProgress:
     def update(self, stats: Any) -> None:
         if stats.wanted and stats.wanted != self.progress.tasks[0].total:
             self.progress.update(self.task, total=stats.wanted)
-        tokens = stats.usage.input_tokens + stats.usage.output_tokens \
-            + stats.usage.cache_read_tokens + stats.usage.cache_write_tokens
-        info = (f"rejected {stats.rejected} dup {stats.duplicates} skip {stats.unsupported} "
-                f"repaired {stats.repaired} | {tokens:,} tok ${stats.spent_usd:.3f}")
+        tokens = (
+            stats.usage.input_tokens
+            + stats.usage.output_tokens
+            + stats.usage.cache_read_tokens
+            + stats.usage.cache_write_tokens
+        )
+        info = (
+            f"rejected {stats.rejected} dup {stats.duplicates} skip {stats.unsupported} "
+            f"repaired {stats.repaired} | {tokens:,} tok ${stats.spent_usd:.3f}"
+        )
         if not self.started:
             self.progress.start()
             self.started = True

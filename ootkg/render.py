@@ -67,8 +67,9 @@ def _longest_word(column: str, cells: list[str]) -> int:
     return max((len(w) for text in (column, *cells) for w in text.split()), default=1)
 
 
-def fitted_table(columns: list[str], cells: list[list[str]], title: str | None = None,
-                 width: int = 80, right: tuple[str, ...] = ()) -> Any | None:
+def fitted_table(
+    columns: list[str], cells: list[list[str]], title: str | None = None, width: int = 80, right: tuple[str, ...] = ()
+) -> Any | None:
     """A rich Table that wraps text between words and cuts no word of up to 12 characters
     (version ids, addresses): boxed when every column can hold its longest word (up to
     32), else without the box's edges and padding; None when even that is wider than
@@ -89,9 +90,11 @@ def fitted_table(columns: list[str], cells: list[list[str]], title: str | None =
             break
     else:
         return None
-    table = (Table(title=title, show_lines=False) if overhead == boxed else
-             Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-                   collapse_padding=True))
+    table = (
+        Table(title=title, show_lines=False)
+        if overhead == boxed
+        else Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    )
     # The widths are set here, not left to rich (whose shrinking can go below a minimum):
     # every column its hard minimum, then toward its longest word, the nearest first, then
     # a fair share of the rest each, up to its longest line, the columns that need least
@@ -110,8 +113,7 @@ def fitted_table(columns: list[str], cells: list[list[str]], title: str | None =
         widths[i] += add
         spare -= add
     for col, w in zip(columns, widths, strict=True):
-        table.add_column(Text(col), width=w, overflow="fold",
-                         justify="right" if col in right else "left")
+        table.add_column(Text(col), width=w, overflow="fold", justify="right" if col in right else "left")
     for row in cells:
         table.add_row(*(Text(c) for c in row))
     return table
@@ -137,8 +139,9 @@ def render_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
         console.print(table)
         return
     for i, row in enumerate(cells, 1):
-        record = Table(title=Text(f"{title + ' ' if title else ''}[{i}/{len(rows)}]"),
-                       show_header=False, title_justify="left")
+        record = Table(
+            title=Text(f"{title + ' ' if title else ''}[{i}/{len(rows)}]"), show_header=False, title_justify="left"
+        )
         record.add_column(style="bold", no_wrap=True)
         record.add_column(overflow="fold")
         for col, value in zip(columns, row, strict=True):

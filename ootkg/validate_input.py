@@ -98,9 +98,16 @@ def iter_examples(stream: IO[bytes], where: str) -> Iterator[tuple[int, Any]]:
             ex = Example.model_validate_json(raw)
         except ValidationError as e:
             first = e.errors()[0]
-            yield n, BadLine(where, n, f"not an example ({first['msg']} at "
-                             f"{'.'.join(map(str, first['loc'])) or 'top level'}); each line must "
-                             'be {"id": ..., "messages": [{"role", "content"}], "metadata": {...}}')
+            yield (
+                n,
+                BadLine(
+                    where,
+                    n,
+                    f"not an example ({first['msg']} at "
+                    f"{'.'.join(map(str, first['loc'])) or 'top level'}); each line must "
+                    'be {"id": ..., "messages": [{"role", "content"}], "metadata": {...}}',
+                ),
+            )
             continue
         if not ex.id:
             ex.id = f"line-{n}"

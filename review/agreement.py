@@ -47,8 +47,7 @@ def fleiss_kappa(items: Sequence[Sequence[Hashable]]) -> float | None:
     return (p_bar - pe) / (1 - pe)
 
 
-def krippendorff_alpha(units: Sequence[Sequence[float | Hashable]],
-                       metric: str = "nominal") -> float | None:
+def krippendorff_alpha(units: Sequence[Sequence[float | Hashable]], metric: str = "nominal") -> float | None:
     """``units``: the values each unit (item) received; units with < 2 values are unpairable."""
     pairable = [list(u) for u in units if len(u) >= 2]
     n = sum(len(u) for u in pairable)

@@ -135,21 +135,31 @@ class RunData:
             log.warning("%s: a line at byte %d is not an example; skipped", self.path, offset)
             return
         report = m.get("validation") or {}
-        codes = report["codes"] if "codes" in report and "issues" not in report else \
-            [i.get("code", "") for i in report.get("issues", [])]
-        first_user = next((x.get("content", "") for x in rec.get("messages", [])
-                           if x.get("role") == "user"), "")
+        codes = (
+            report["codes"]
+            if "codes" in report and "issues" not in report
+            else [i.get("code", "") for i in report.get("issues", [])]
+        )
+        first_user = next((x.get("content", "") for x in rec.get("messages", []) if x.get("role") == "user"), "")
         if ex_id not in self.summaries:
             self.order.append(ex_id)
         self.summaries[ex_id] = Summary(
-            id=ex_id, offset=offset, position=len(self.order) - 1, family=m.get("family", ""),
-            difficulty=int(m.get("difficulty") or 0), version=m.get("version", ""),
-            target=str(m.get("target", "")), target_kind=m.get("target_kind", ""),
-            generator=m.get("generator", ""), model=m.get("model", ""),
+            id=ex_id,
+            offset=offset,
+            position=len(self.order) - 1,
+            family=m.get("family", ""),
+            difficulty=int(m.get("difficulty") or 0),
+            version=m.get("version", ""),
+            target=str(m.get("target", "")),
+            target_kind=m.get("target_kind", ""),
+            generator=m.get("generator", ""),
+            model=m.get("model", ""),
             ok=bool(report.get("ok", True)),
             issue_codes=tuple(sorted(set(codes))),
-            sha=messages_sha(rec.get("messages", [])), question=first_user[:200],
-            entities=tuple(m.get("entities") or ()))
+            sha=messages_sha(rec.get("messages", [])),
+            question=first_user[:200],
+            entities=tuple(m.get("entities") or ()),
+        )
         self._cache.pop(ex_id, None)
 
     def __contains__(self, ex_id: str) -> bool:

@@ -39,10 +39,21 @@ class SyncResult(BaseModel):
 
 
 def review_rows(events: list[ReviewEvent], run: Path) -> list[dict[str, Any]]:
-    return [{"id": e.id, "example": e.example, "reviewer": e.reviewer, "action": e.action,
-             "reason": e.reason, "note": e.note or (e.content[:2000] if e.content else ""),
-             "score": e.score, "revision": e.revision, "created": e.created, "run": str(run)}
-            for e in events]
+    return [
+        {
+            "id": e.id,
+            "example": e.example,
+            "reviewer": e.reviewer,
+            "action": e.action,
+            "reason": e.reason,
+            "note": e.note or (e.content[:2000] if e.content else ""),
+            "score": e.score,
+            "revision": e.revision,
+            "created": e.created,
+            "run": str(run),
+        }
+        for e in events
+    ]
 
 
 def resolve(store: Any, refs: set[str]) -> dict[str, tuple[str, str]]:
@@ -58,8 +69,9 @@ def resolve(store: Any, refs: set[str]) -> dict[str, tuple[str, str]]:
                 wanted.setdefault(k, set()).add(ref)
     for kind, keys in wanted.items():
         key = NODE_KINDS[kind].key
-        rows = store.run(f"UNWIND $keys AS k MATCH (n:{kind}) WHERE n.{key} = k "
-                         f"RETURN n.{key} AS key", {"keys": sorted(keys)})
+        rows = store.run(
+            f"UNWIND $keys AS k MATCH (n:{kind}) WHERE n.{key} = k RETURN n.{key} AS key", {"keys": sorted(keys)}
+        )
         for r in rows:
             qualified = f"{kind}:{r['key']}"
             if qualified in refs:
@@ -79,8 +91,10 @@ def sync(store: Any, runs: list[Path]) -> SyncResult:
         store.write_nodes("Review", rows)
         res.reviews += len(rows)
         ids = sorted({e.example for e in events})
-        have = {r["id"] for r in store.run(
-            "UNWIND $ids AS k MATCH (e:Example) WHERE e.id = k RETURN e.id AS id", {"ids": ids})}
+        have = {
+            r["id"]
+            for r in store.run("UNWIND $ids AS k MATCH (e:Example) WHERE e.id = k RETURN e.id AS id", {"ids": ids})
+        }
         edges = [{"from": e.id, "to": e.example} for e in events if e.example in have]
         res.missing_examples += len(set(ids) - have)
         if edges:
@@ -89,9 +103,13 @@ def sync(store: Any, runs: list[Path]) -> SyncResult:
         refs = {r for e in events if e.reason == "factually-wrong" for r in e.entities}
         found = resolve(store, refs) if refs else {}
         res.unresolved_entities += sorted(refs - set(found))
-        flags = [{"from": e.id, "to": found[r][1], "from_kind": "Review", "to_kind": found[r][0],
-                  "kind": found[r][0]}
-                 for e in events if e.reason == "factually-wrong" for r in e.entities if r in found]
+        flags = [
+            {"from": e.id, "to": found[r][1], "from_kind": "Review", "to_kind": found[r][0], "kind": found[r][0]}
+            for e in events
+            if e.reason == "factually-wrong"
+            for r in e.entities
+            if r in found
+        ]
         if flags:
             store.write_rels("FLAGS", flags)
             res.flags += len(flags)

@@ -60,8 +60,11 @@ class Journal:
         rows = []
         lines = data.split(b"\n")
         if lines and lines[-1]:
-            log.warning("%s: ignoring an unterminated last line (%d bytes; a writer was "
-                        "killed before it answered)", self.path, len(lines[-1]))
+            log.warning(
+                "%s: ignoring an unterminated last line (%d bytes; a writer was killed before it answered)",
+                self.path,
+                len(lines[-1]),
+            )
         for n, line in enumerate(lines[:-1], 1):
             if not line.strip():
                 continue

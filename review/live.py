@@ -65,17 +65,25 @@ class LiveReviews:
         if given.action == "edit":
             rec = self.run.get(given.example) or {}
             messages = rec.get("messages", [])
-            if given.message_index is None or given.message_index >= len(messages) \
-                    or messages[given.message_index].get("role") != "assistant":
+            if (
+                given.message_index is None
+                or given.message_index >= len(messages)
+                or messages[given.message_index].get("role") != "assistant"
+            ):
                 raise ReviewError("an edit must name one of the example's assistant messages")
         with self._lock:
             self.refresh()
             created = now_iso()
             revision = self.of(given.example).revision() + 1 if given.action == "edit" else None
-            event = ReviewEvent(**given.model_dump(), id=event_id(given.example, reviewer, created,
-                                                                  given.action),
-                                run=self.run.path.name, reviewer=reviewer, created=created,
-                                example_sha=summary.sha, revision=revision)
+            event = ReviewEvent(
+                **given.model_dump(),
+                id=event_id(given.example, reviewer, created, given.action),
+                run=self.run.path.name,
+                reviewer=reviewer,
+                created=created,
+                example_sha=summary.sha,
+                revision=revision,
+            )
             self.journal.append([event.model_dump(mode="json")])
             self.refresh()
         return event

@@ -32,17 +32,18 @@ class Reviewers:
     def add(self, name: str, *, rotate: bool = False, created: str = "") -> str:
         """A new token for ``name`` (shown once); ``rotate`` replaces an existing one."""
         if not NAME.match(name):
-            raise ReviewError(f"Reviewer name {name!r}: use 1-40 letters, digits, '.', '_' or "
-                              "'-', starting with a letter or digit.")
+            raise ReviewError(
+                f"Reviewer name {name!r}: use 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit."
+            )
         with self.home._locked():
             people = self._load()
             if name in people and not rotate:
-                raise ReviewError(f"Reviewer {name!r} exists. Use --rotate to give them a new "
-                                  "token (the old one stops working).")
+                raise ReviewError(
+                    f"Reviewer {name!r} exists. Use --rotate to give them a new token (the old one stops working)."
+                )
             token = f"ootkg_{secrets.token_urlsafe(32)}"
             people[name] = {"sha256": token_hash(token), "created": created}
-            write_atomic(self.path, json.dumps({"reviewers": people}, indent=1, sort_keys=True),
-                         mode=0o600)
+            write_atomic(self.path, json.dumps({"reviewers": people}, indent=1, sort_keys=True), mode=0o600)
         return token
 
     def names(self) -> list[str]:

@@ -86,9 +86,13 @@ def compute(runs: list[Path], policy: Policy = "majority") -> ReviewStats:
             everything.append(ex)
             s.edited += int(bool(ex.edits))
             all_scores += ex.scores()
-            for key, value in (("family", summ.family), ("generator", summ.generator),
-                               ("model", summ.model), ("difficulty", str(summ.difficulty)),
-                               ("run", run.name)):
+            for key, value in (
+                ("family", summ.family),
+                ("generator", summ.generator),
+                ("model", summ.model),
+                ("difficulty", str(summ.difficulty)),
+                ("run", run.name),
+            ):
                 groups[(key, value)].append(ex)
     for ex in everything:
         v = ex.verdict(policy)
@@ -108,9 +112,16 @@ def compute(runs: list[Path], policy: Policy = "majority") -> ReviewStats:
         verdicts = [v for v in (e.verdict(policy) for e in exs) if v]
         scores = [x for e in exs for x in e.scores()]
         acc = verdicts.count("accept")
-        s.by.append(Rate(group=key, value=value, reviewed=len(verdicts), accepted=acc,
-                         accuracy=_r(acc / len(verdicts)) if verdicts else None,
-                         mean_score=_r(sum(scores) / len(scores)) if scores else None))
+        s.by.append(
+            Rate(
+                group=key,
+                value=value,
+                reviewed=len(verdicts),
+                accepted=acc,
+                accuracy=_r(acc / len(verdicts)) if verdicts else None,
+                mean_score=_r(sum(scores) / len(scores)) if scores else None,
+            )
+        )
     s.agreement = agreement(everything)
     return s
 
@@ -132,8 +143,9 @@ def agreement(examples: list[ExampleReviews]) -> Agreement:
             pair = by_pair[(a.reviewer, b.reviewer)]
             pair[0].append(a.verdict)
             pair[1].append(b.verdict)
-    out.cohen = [PairAgreement(a=a, b=b, items=len(x), kappa=_r(cohen_kappa(x, y)))
-                 for (a, b), (x, y) in sorted(by_pair.items())]
+    out.cohen = [
+        PairAgreement(a=a, b=b, items=len(x), kappa=_r(cohen_kappa(x, y))) for (a, b), (x, y) in sorted(by_pair.items())
+    ]
     out.fleiss_verdict = _r(fleiss_kappa(verdict_units))
     out.alpha_verdict = _r(krippendorff_alpha(verdict_units, "nominal"))
     out.alpha_reason = _r(krippendorff_alpha(reason_units, "nominal"))

@@ -53,8 +53,7 @@ class Stub:
     # -- answers ------------------------------------------------------------------------
     def answer(self, body: dict[str, Any]) -> dict[str, Any]:
         text_in = _request_text(body)
-        system = "".join(b.get("text", "") for b in body.get("system") or []
-                         if isinstance(b, dict))
+        system = "".join(b.get("text", "") for b in body.get("system") or [] if isinstance(b, dict))
         if system.startswith("You grade training examples"):
             return self._message(body, text_in, _grade(text_in))
         repair = len(body.get("messages", [])) > 1
@@ -69,16 +68,15 @@ class Stub:
         # one target group share facts and code but differ in these).
         item = re.search(r"^ITEM: scenario (\S+) \(([^)]*)\)", text_in, re.M)
         task = re.search(r"^Difficulty \d: (.*)$", text_in, re.M)
-        ask = (f" I mean: {item.group(2)}." if item else "") + \
-            (f" My task: {task.group(1)}" if task else "")
-        msgs = [("user", f"What does the decomp say about {key} in {version}?{ask}"),
-                ("assistant", first_text + code)]
+        ask = (f" I mean: {item.group(2)}." if item else "") + (f" My task: {task.group(1)}" if task else "")
+        msgs = [("user", f"What does the decomp say about {key} in {version}?{ask}"), ("assistant", first_text + code)]
         while len(msgs) < turns:
-            msgs += [("user", "Can you say that again in other words?"),
-                     ("assistant", f"In short: {first_text}")]
+            msgs += [("user", "Can you say that again in other words?"), ("assistant", f"In short: {first_text}")]
         if self.bad_first_answer and not repair:
-            msgs[-1] = ("assistant", msgs[-1][1] + "\n\n```c\nvoid Mod_Boom(Actor* thisx) {\n"
-                        "    Actor_ExplodeEverything(thisx);\n}\n```")
+            msgs[-1] = (
+                "assistant",
+                msgs[-1][1] + "\n\n```c\nvoid Mod_Boom(Actor* thisx) {\n    Actor_ExplodeEverything(thisx);\n}\n```",
+            )
         out = "\n".join(f"<{r}>{c}</{r}>" for r, c in msgs) + f"\n<facts_used>{first_id}</facts_used>"
         return self._message(body, text_in, out)
 
@@ -94,16 +92,26 @@ class Stub:
             hit = cache_key in self._cached
             self._cached.add(cache_key)
         prefix = len(cache_key) // 4
-        tail = [c.get("text", "") for c in content[len(upto):]]
-        tail += [m["content"] if isinstance(m["content"], str) else json.dumps(m["content"])
-                 for m in body["messages"][1:]]
-        usage = {"input_tokens": max(1, len("".join(tail)) // 4),
-                 "output_tokens": max(1, len(out) // 4),
-                 "cache_creation_input_tokens": 0 if hit else prefix,
-                 "cache_read_input_tokens": prefix if hit else 0}
-        return {"id": f"msg_{len(self.requests)}", "type": "message", "role": "assistant",
-                "model": body.get("model"), "content": [{"type": "text", "text": out}],
-                "stop_reason": "end_turn", "stop_sequence": None, "usage": usage}
+        tail = [c.get("text", "") for c in content[len(upto) :]]
+        tail += [
+            m["content"] if isinstance(m["content"], str) else json.dumps(m["content"]) for m in body["messages"][1:]
+        ]
+        usage = {
+            "input_tokens": max(1, len("".join(tail)) // 4),
+            "output_tokens": max(1, len(out) // 4),
+            "cache_creation_input_tokens": 0 if hit else prefix,
+            "cache_read_input_tokens": prefix if hit else 0,
+        }
+        return {
+            "id": f"msg_{len(self.requests)}",
+            "type": "message",
+            "role": "assistant",
+            "model": body.get("model"),
+            "content": [{"type": "text", "text": out}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": usage,
+        }
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stub = self
@@ -112,8 +120,14 @@ class Stub:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None,
-                      raw: bytes | None = None, ctype: str = "application/json") -> None:
+            def _send(
+                self,
+                status: int,
+                payload: Any,
+                headers: dict[str, str] | None = None,
+                raw: bytes | None = None,
+                ctype: str = "application/json",
+            ) -> None:
                 data = raw if raw is not None else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("content-type", ctype)
@@ -124,8 +138,7 @@ class Stub:
                 self.wfile.write(data)
 
             def _error(self, status: int, kind: str, headers: dict[str, str] | None = None) -> None:
-                self._send(status, {"type": "error", "error": {"type": kind, "message": kind}},
-                           headers)
+                self._send(status, {"type": "error", "error": {"type": kind, "message": kind}}, headers)
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
@@ -139,9 +152,15 @@ class Stub:
                         return self._send(200, stub.answer(body))
                     what = fault[0]
                     if what == "status":
-                        return self._error(fault[1], "overloaded_error" if fault[1] == 529
-                                           else "rate_limit_error" if fault[1] == 429
-                                           else "api_error", fault[2] if len(fault) > 2 else None)
+                        return self._error(
+                            fault[1],
+                            "overloaded_error"
+                            if fault[1] == 529
+                            else "rate_limit_error"
+                            if fault[1] == 429
+                            else "api_error",
+                            fault[2] if len(fault) > 2 else None,
+                        )
                     if what == "malformed":
                         return self._send(200, None, raw=b'{"id": "msg_x", "content": [')
                     if what == "max_tokens":
@@ -168,10 +187,15 @@ class Stub:
                     for req in stub.batches[bid]["requests"]:
                         with stub.lock:
                             stub.requests.append(req["params"])
-                        lines.append(json.dumps({"custom_id": req["custom_id"], "result": {
-                            "type": "succeeded", "message": stub.answer(req["params"])}}))
-                    return self._send(200, None, raw=("\n".join(lines) + "\n").encode(),
-                                      ctype="application/binary")
+                        lines.append(
+                            json.dumps(
+                                {
+                                    "custom_id": req["custom_id"],
+                                    "result": {"type": "succeeded", "message": stub.answer(req["params"])},
+                                }
+                            )
+                        )
+                    return self._send(200, None, raw=("\n".join(lines) + "\n").encode(), ctype="application/binary")
                 with stub.lock:
                     stub.batches[bid]["polls"] += 1
                 self._send(200, stub.batch_json(bid))
@@ -183,13 +207,24 @@ class Stub:
         done = b["polls"] >= self.polls_until_done
         n = len(b["requests"])
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        return {"id": bid, "type": "message_batch",
-                "processing_status": "ended" if done else "in_progress",
-                "request_counts": {"processing": 0 if done else n, "succeeded": n if done else 0,
-                                   "errored": 0, "canceled": 0, "expired": 0},
-                "created_at": now, "expires_at": now, "ended_at": now if done else None,
-                "archived_at": None, "cancel_initiated_at": None,
-                "results_url": f"{self.url}/v1/messages/batches/{bid}/results" if done else None}
+        return {
+            "id": bid,
+            "type": "message_batch",
+            "processing_status": "ended" if done else "in_progress",
+            "request_counts": {
+                "processing": 0 if done else n,
+                "succeeded": n if done else 0,
+                "errored": 0,
+                "canceled": 0,
+                "expired": 0,
+            },
+            "created_at": now,
+            "expires_at": now,
+            "ended_at": now if done else None,
+            "archived_at": None,
+            "cancel_initiated_at": None,
+            "results_url": f"{self.url}/v1/messages/batches/{bid}/results" if done else None,
+        }
 
 
 def _grade(text_in: str) -> str:
@@ -200,8 +235,14 @@ def _grade(text_in: str) -> str:
     grounded = any(t[:40] in example for t in facts if t)
     base = 9 if grounded else 3
     code = 2 if re.search(r"\b(malloc|printf)\s*\(", example) else base
-    scores = {"correctness": base, "grounding": base, "answers_question": base,
-              "question_realism": 8, "depth": base, "idiomatic_code": code}
+    scores = {
+        "correctness": base,
+        "grounding": base,
+        "answers_question": base,
+        "question_realism": 8,
+        "depth": base,
+        "idiomatic_code": code,
+    }
     problems = [] if grounded else ["restates none of the facts"]
     return json.dumps({**scores, "problems": problems})
 

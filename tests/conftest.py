@@ -35,9 +35,12 @@ def _neo4j_settings() -> Settings | str:
     """Settings for a reachable Neo4j, or the reason there is none."""
     uri = os.environ.get("NEO4J_URI")
     if uri:
-        return Settings(store="neo4j", neo4j_uri=uri,
-                        neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
-                        neo4j_password=os.environ.get("NEO4J_PASSWORD", "ootkg-dev-password"))
+        return Settings(
+            store="neo4j",
+            neo4j_uri=uri,
+            neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
+            neo4j_password=os.environ.get("NEO4J_PASSWORD", "ootkg-dev-password"),
+        )
     try:
         import docker
 
@@ -58,8 +61,12 @@ def neo4j_settings() -> Iterator[Settings]:
     from testcontainers.neo4j import Neo4jContainer
 
     with Neo4jContainer("neo4j:5-community", password="ootkg-dev-password") as container:
-        yield Settings(store="neo4j", neo4j_uri=container.get_connection_url(),
-                       neo4j_user="neo4j", neo4j_password="ootkg-dev-password")
+        yield Settings(
+            store="neo4j",
+            neo4j_uri=container.get_connection_url(),
+            neo4j_user="neo4j",
+            neo4j_password="ootkg-dev-password",
+        )
 
 
 @pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -89,19 +96,30 @@ def call_graph_facts() -> Facts:
     """
     f = Facts()
     f.node("Version", id="ntsc-1.0", name="NTSC_1_0", ordinal=1, platform="N64", debug=False)
-    f.node("Version", id="gc-eu-mq-dbg", name="GC_EU_MQ_DBG", ordinal=11, platform="GC", debug=True,
-           is_default=True)
+    f.node("Version", id="gc-eu-mq-dbg", name="GC_EU_MQ_DBG", ordinal=11, platform="GC", debug=True, is_default=True)
     funcs = {
         "Actor_Kill": ("void Actor_Kill(Actor* actor)", "src/code/z_actor.c", 1234),
         "Actor_UpdatePos": ("void Actor_UpdatePos(Actor* actor)", "src/code/z_actor.c", 900),
-        "Actor_UpdateAll": ("void Actor_UpdateAll(PlayState* play, ActorContext* actorCtx)",
-                            "src/code/z_actor.c", 2400),
-        "EnHorse_Move": ("void EnHorse_Move(EnHorse* this, PlayState* play)",
-                         "src/overlays/actors/ovl_En_Horse/z_en_horse.c", 300),
-        "EnHorse_Update": ("void EnHorse_Update(Actor* thisx, PlayState* play2)",
-                           "src/overlays/actors/ovl_En_Horse/z_en_horse.c", 3500),
-        "EnBom_Update": ("void EnBom_Update(Actor* thisx, PlayState* play2)",
-                         "src/overlays/actors/ovl_En_Bom/z_en_bom.c", 240),
+        "Actor_UpdateAll": (
+            "void Actor_UpdateAll(PlayState* play, ActorContext* actorCtx)",
+            "src/code/z_actor.c",
+            2400,
+        ),
+        "EnHorse_Move": (
+            "void EnHorse_Move(EnHorse* this, PlayState* play)",
+            "src/overlays/actors/ovl_En_Horse/z_en_horse.c",
+            300,
+        ),
+        "EnHorse_Update": (
+            "void EnHorse_Update(Actor* thisx, PlayState* play2)",
+            "src/overlays/actors/ovl_En_Horse/z_en_horse.c",
+            3500,
+        ),
+        "EnBom_Update": (
+            "void EnBom_Update(Actor* thisx, PlayState* play2)",
+            "src/overlays/actors/ovl_En_Bom/z_en_bom.c",
+            240,
+        ),
         "Play_Main": ("void Play_Main(GameState* thisx)", "src/code/z_play.c", 1700),
         "Debug_Recurse": ("void Debug_Recurse(s32 n)", "src/code/z_debug.c", 10),
     }
@@ -110,12 +128,19 @@ def call_graph_facts() -> Facts:
         f.rel("IN_VERSION", name, "gc-eu-mq-dbg", from_kind="Function", signature=sig, file=file, line=line)
         if name != "Debug_Recurse":
             f.rel("IN_VERSION", name, "ntsc-1.0", from_kind="Function", signature=sig, file=file, line=line)
-    for a, b, n in [("EnHorse_Update", "EnHorse_Move", 2), ("EnHorse_Move", "Actor_UpdatePos", 1),
-                    ("EnHorse_Update", "Actor_Kill", 1), ("EnBom_Update", "Actor_Kill", 3),
-                    ("Play_Main", "Actor_UpdateAll", 1), ("Actor_UpdateAll", "EnHorse_Update", 1),
-                    ("Debug_Recurse", "Debug_Recurse", 1), ("Debug_Recurse", "Actor_Kill", 1)]:
-        f.rel("CALLS", a, b, count=n, versions=["gc-eu-mq-dbg"] if a == "Debug_Recurse" else
-              ["ntsc-1.0", "gc-eu-mq-dbg"])
+    for a, b, n in [
+        ("EnHorse_Update", "EnHorse_Move", 2),
+        ("EnHorse_Move", "Actor_UpdatePos", 1),
+        ("EnHorse_Update", "Actor_Kill", 1),
+        ("EnBom_Update", "Actor_Kill", 3),
+        ("Play_Main", "Actor_UpdateAll", 1),
+        ("Actor_UpdateAll", "EnHorse_Update", 1),
+        ("Debug_Recurse", "Debug_Recurse", 1),
+        ("Debug_Recurse", "Actor_Kill", 1),
+    ]:
+        f.rel(
+            "CALLS", a, b, count=n, versions=["gc-eu-mq-dbg"] if a == "Debug_Recurse" else ["ntsc-1.0", "gc-eu-mq-dbg"]
+        )
     return f
 
 

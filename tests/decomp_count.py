@@ -19,8 +19,15 @@ _MARKER = re.compile(r'^# \d+ "([^"]*)"')
 _LITERAL = re.compile(r'"(?:\\.|[^"\\\n])*"|' + r"'(?:\\.|[^'\\\n])*'")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 _NOT_FUNC = {"if", "while", "for", "switch", "return", "sizeof"}
-MIPS = ["-D__mips__", "-D_MIPS_SZLONG=32", "-D_MIPS_SZINT=32", "-D_MIPS_SZPTR=32",
-        "-D__MIPSEB__", "-U__x86_64__", "-U__linux__"]
+MIPS = [
+    "-D__mips__",
+    "-D_MIPS_SZLONG=32",
+    "-D_MIPS_SZINT=32",
+    "-D_MIPS_SZPTR=32",
+    "-D__MIPSEB__",
+    "-U__x86_64__",
+    "-U__linux__",
+]
 
 
 def cpp_flags(args: list[str]) -> list[str]:
@@ -37,10 +44,15 @@ def built_files(root: Path, flags: list[str]) -> list[str]:
     includes under src/ is src/x.c, or the C files of the objects a Makefile rule makes it
     from."""
     spec = root / "spec" / "spec" if (root / "spec").is_dir() else root / "spec"
-    text = subprocess.run(["cpp", "-P", "-nostdinc", *flags, f"-I{root}", f"-I{spec.parent}",
-                           str(spec)], capture_output=True, text=True, check=True).stdout
-    rules = {m.group(1): _OBJ.findall(m.group(2))
-             for m in _RULE.finditer((root / "Makefile").read_text(errors="replace"))}
+    text = subprocess.run(
+        ["cpp", "-P", "-nostdinc", *flags, f"-I{root}", f"-I{spec.parent}", str(spec)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rules = {
+        m.group(1): _OBJ.findall(m.group(2)) for m in _RULE.finditer((root / "Makefile").read_text(errors="replace"))
+    }
     out: list[str] = []
 
     def add(obj: str) -> None:
@@ -106,15 +118,15 @@ def _function_name(head: str) -> str | None:
     return None
 
 
-def count_functions(root: Path, files: list[str], flags_of: dict[str, list[str]],
-                    jobs: int = 2) -> set[str]:
+def count_functions(root: Path, files: list[str], flags_of: dict[str, list[str]], jobs: int = 2) -> set[str]:
     """The names of the functions the files define (headers' inline ones included)."""
     if shutil.which("cpp") is None:
         raise RuntimeError("GNU cpp is not installed")
 
     def one(f: str) -> set[str]:
-        proc = subprocess.run(["cpp", "-nostdinc", *MIPS, *flags_of[f], str(root / f)],
-                              capture_output=True, text=True, errors="replace")
+        proc = subprocess.run(
+            ["cpp", "-nostdinc", *MIPS, *flags_of[f], str(root / f)], capture_output=True, text=True, errors="replace"
+        )
         return definitions(proc.stdout)
 
     out: set[str] = set()

@@ -36,9 +36,9 @@ def graph(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     assert len(listed) >= 6, listed  # ntsc-1.0, ntsc-1.2, gc-us, gc-eu-mq-dbg, gc-eu-mq, ique-cn
     tmp = tmp_path_factory.mktemp("graph")
     settings = Settings(db=tmp / "graph", cache_dir=cache)
-    run, _ = run_ingest(co, co.select(listed), cache,
-                        lambda: open_store(settings, read_only=False),
-                        only_sources=["c", "addresses"])
+    run, _ = run_ingest(
+        co, co.select(listed), cache, lambda: open_store(settings, read_only=False), only_sources=["c", "addresses"]
+    )
     store = open_store(settings, read_only=True)
     yield co, store, listed, lists, report, run
     store.close()
@@ -65,8 +65,9 @@ def test_the_lists_come_with_their_provenance(graph) -> None:  # noqa: ANN001
         assert prov.endswith(":tools/disasm/gc-us/functions.txt")
     else:  # an archive, or a shallow clone: ootkg's copy
         assert prov.startswith("zeldaret/oot@")
-    rows = store.run("MATCH (f:Function {name: 'Actor_Kill'})-[l:LOCATED_AT]->"
-                     "(v:Version {id: 'gc-us'}) RETURN l.provenance AS p")
+    rows = store.run(
+        "MATCH (f:Function {name: 'Actor_Kill'})-[l:LOCATED_AT]->(v:Version {id: 'gc-us'}) RETURN l.provenance AS p"
+    )
     assert [r["p"] for r in rows] == [prov]
 
 
@@ -82,7 +83,9 @@ def test_symbol_at_names_the_function_at_a_listed_address(graph) -> None:  # noq
     got = sample_symbol_at(store, lists, SAMPLE)
     hits = sum(h for h, _n, _m in got.values())
     total = sum(n for _h, n, _m in got.values())
-    print(f"symbol_at: {hits}/{total} named; misses:\n  " + "\n  ".join(
-        f"{rel}: {m}" for rel, (_h, _n, ms) in got.items() for m in ms))
+    print(
+        f"symbol_at: {hits}/{total} named; misses:\n  "
+        + "\n  ".join(f"{rel}: {m}" for rel, (_h, _n, ms) in got.items() for m in ms)
+    )
     assert total >= 6 * SAMPLE * 0.9
     assert hits >= 0.95 * total, got

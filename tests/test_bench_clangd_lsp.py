@@ -9,9 +9,14 @@ from bench.clangd_lsp import encode, read_message
 
 
 def test_round_trip_several_messages_with_multibyte_text() -> None:
-    msgs = [{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"x": "é→ü"}},
-            {"jsonrpc": "2.0", "method": "$/progress",
-             "params": {"token": "backgroundIndexProgress", "value": {"kind": "end"}}}]
+    msgs = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"x": "é→ü"}},
+        {
+            "jsonrpc": "2.0",
+            "method": "$/progress",
+            "params": {"token": "backgroundIndexProgress", "value": {"kind": "end"}},
+        },
+    ]
     stream = io.BytesIO(b"".join(encode(m) for m in msgs))
     assert [read_message(stream), read_message(stream)] == msgs
     assert read_message(stream) is None
@@ -25,8 +30,7 @@ def test_length_counts_bytes_not_characters() -> None:
 
 def test_reads_server_framing_with_extra_headers() -> None:
     body = json.dumps({"jsonrpc": "2.0", "id": 7, "result": None}).encode()
-    raw = (b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n"
-           b"content-length: %d\r\n\r\n" % len(body)) + body
+    raw = (b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\ncontent-length: %d\r\n\r\n" % len(body)) + body
     assert read_message(io.BytesIO(raw)) == {"jsonrpc": "2.0", "id": 7, "result": None}
 
 

@@ -16,17 +16,14 @@ import pytest
 
 from bench import proctree
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(),
-                                reason="needs Linux /proc smaps_rollup")
+pytestmark = pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc smaps_rollup")
 
-HOLD = ("import sys; x = bytearray({n}); x[::4096] = b'1' * len(x[::4096]); "
-        "print('ready', flush=True); sys.stdin.read()")
+HOLD = "import sys; x = bytearray({n}); x[::4096] = b'1' * len(x[::4096]); print('ready', flush=True); sys.stdin.read()"
 
 
 def _peak_while_held(script: str) -> float:
     """peak_pss of ``python -c script``, released once a whole sample saw it ready."""
-    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     samples = threading.Condition()
     taken = [0]
 
@@ -36,8 +33,7 @@ def _peak_while_held(script: str) -> float:
             samples.notify_all()
 
     peak: list[float] = []
-    sampler = threading.Thread(target=lambda: peak.append(
-        proctree.peak_pss(proc, interval=0.05, on_sample=counted)))
+    sampler = threading.Thread(target=lambda: peak.append(proctree.peak_pss(proc, interval=0.05, on_sample=counted)))
     sampler.start()
     try:
         assert proc.stdout is not None and proc.stdin is not None
@@ -57,8 +53,7 @@ def _peak_while_held(script: str) -> float:
 
 
 def test_the_peak_counts_children_too() -> None:
-    parent = (f"import subprocess, sys; sys.exit(subprocess.call([sys.executable, '-c', "
-              f"{HOLD.format(n=80_000_000)!r}]))")
+    parent = f"import subprocess, sys; sys.exit(subprocess.call([sys.executable, '-c', {HOLD.format(n=80_000_000)!r}]))"
     assert _peak_while_held(parent) >= 80  # the child's 80 MB (76 MiB) plus two interpreters
 
 

@@ -9,16 +9,35 @@ from ingest.c.records import Ents, TURecord
 
 
 def _record(key: str) -> TURecord:
-    fn = ("EnTest_Init", "void EnTest_Init(Actor * thisx, PlayState * play)", "void",
-          '[{"name": "thisx", "type": "Actor *"}]', "src/overlays/actors/ovl_En_Test/z_en_test.c",
-          40, False, True, None, (("Struct", "Actor"), ("Struct", "PlayState")))
-    st = ("EnTest", "struct", 0x150, 4, "src/overlays/actors/ovl_En_Test/z_en_test.h", 8,
-          (("actor", 0, 0x14C, "Actor", ("Struct", "Actor"), 0, False),))
-    rec = TURecord(tu="src/overlays/actors/ovl_En_Test/z_en_test.c", key=key,
-                   main=Ents(functions=[fn], calls=[("EnTest_Init", "Actor_Kill", 1)]),
-                   headers={"src/overlays/actors/ovl_En_Test/z_en_test.h": Ents(structs=[st])},
-                   files={"src/overlays/actors/ovl_En_Test/z_en_test.c": "ab" * 20},
-                   deps={"/oot/src/overlays/actors/ovl_En_Test/z_en_test.c": (10, 1, "ab" * 20)})
+    fn = (
+        "EnTest_Init",
+        "void EnTest_Init(Actor * thisx, PlayState * play)",
+        "void",
+        '[{"name": "thisx", "type": "Actor *"}]',
+        "src/overlays/actors/ovl_En_Test/z_en_test.c",
+        40,
+        False,
+        True,
+        None,
+        (("Struct", "Actor"), ("Struct", "PlayState")),
+    )
+    st = (
+        "EnTest",
+        "struct",
+        0x150,
+        4,
+        "src/overlays/actors/ovl_En_Test/z_en_test.h",
+        8,
+        (("actor", 0, 0x14C, "Actor", ("Struct", "Actor"), 0, False),),
+    )
+    rec = TURecord(
+        tu="src/overlays/actors/ovl_En_Test/z_en_test.c",
+        key=key,
+        main=Ents(functions=[fn], calls=[("EnTest_Init", "Actor_Kill", 1)]),
+        headers={"src/overlays/actors/ovl_En_Test/z_en_test.h": Ents(structs=[st])},
+        files={"src/overlays/actors/ovl_En_Test/z_en_test.c": "ab" * 20},
+        deps={"/oot/src/overlays/actors/ovl_En_Test/z_en_test.c": (10, 1, "ab" * 20)},
+    )
     return copy.deepcopy(rec)  # nothing shared between two records to begin with
 
 

@@ -15,11 +15,9 @@ from kg.store import open_store
 from tests.conftest import call_graph_facts
 
 
-def ootkg(*args: str, db: Path, check: bool = False, columns: int = 200
-          ) -> subprocess.CompletedProcess[str]:
+def ootkg(*args: str, db: Path, check: bool = False, columns: int = 200) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OOTKG_DB": str(db), "COLUMNS": str(columns)}
-    proc = subprocess.run([sys.executable, "-m", "ootkg", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "ootkg", *args], capture_output=True, text=True, env=env, timeout=120)
     assert "Traceback" not in proc.stderr, proc.stderr
     if check:
         assert proc.returncode == 0, proc.stderr
@@ -59,22 +57,31 @@ def test_write_queries_need_write_flag(db: Path) -> None:
 
 def test_named_query_and_list(db: Path) -> None:
     out = ootkg("query", "callers", "name=Actor_Kill", "depth=2", "-f", "json", db=db, check=True).stdout
-    assert [r["caller"] for r in json.loads(out)] == ["Debug_Recurse", "EnBom_Update", "EnHorse_Update",
-                                                      "Actor_UpdateAll"]
+    assert [r["caller"] for r in json.loads(out)] == [
+        "Debug_Recurse",
+        "EnBom_Update",
+        "EnHorse_Update",
+        "Actor_UpdateAll",
+    ]
     listing = ootkg("query", "--list", db=db, check=True).stdout
     assert "callers" in listing and "function" in listing
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (("query", "calers"), "Did you mean callers"),
-    (("query", "callers"), "missing parameter 'name'"),
-    (("cypher", "MATCH (f:Function RETURN f"), "MATCH (f:Function RETURN f"),
-    # the echo keeps bracketed text (it is not rich markup)
-    (("cypher", "MATCH (f:Function)-[r:IN_VERSION]->(v:Versio) RETURN f.name"),
-     "MATCH (f:Function)-[r:IN_VERSION]->(v:Versio) RETURN f.name"),
-    (("--store", "mongo", "stats"), "embedded"),
-    (("--store", "neo4j", "--neo4j-uri", "bolt://127.0.0.1:1", "stats"), "bolt://127.0.0.1:1"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("query", "calers"), "Did you mean callers"),
+        (("query", "callers"), "missing parameter 'name'"),
+        (("cypher", "MATCH (f:Function RETURN f"), "MATCH (f:Function RETURN f"),
+        # the echo keeps bracketed text (it is not rich markup)
+        (
+            ("cypher", "MATCH (f:Function)-[r:IN_VERSION]->(v:Versio) RETURN f.name"),
+            "MATCH (f:Function)-[r:IN_VERSION]->(v:Versio) RETURN f.name",
+        ),
+        (("--store", "mongo", "stats"), "embedded"),
+        (("--store", "neo4j", "--neo4j-uri", "bolt://127.0.0.1:1", "stats"), "bolt://127.0.0.1:1"),
+    ],
+)
 def test_bad_input_is_one_clear_error(db: Path, args: tuple[str, ...], needle: str) -> None:
     proc = ootkg(*args, db=db)
     assert proc.returncode != 0
@@ -114,14 +121,15 @@ def test_a_misspelt_name_gets_a_suggestion_and_exit_2(db: Path) -> None:
 def test_a_known_name_without_rows_says_so(db: Path) -> None:
     proc = ootkg("query", "callers", "name=Play_Main", "-f", "json", db=db)  # calls, called by none
     assert proc.returncode == 0 and json.loads(proc.stdout) == []
-    assert "No rows: name=Play_Main is in the graph, but callers finds nothing" in \
-        " ".join(proc.stderr.split())
+    assert "No rows: name=Play_Main is in the graph, but callers finds nothing" in " ".join(proc.stderr.split())
 
 
 def test_a_table_wider_than_the_terminal_wraps_between_words(db: Path) -> None:
-    q = ("MATCH (f:Function)-[e:IN_VERSION]->(v:Version) RETURN f.name AS function, "
-         "v.id AS version, 'a fairly long note that has to wrap onto more lines' AS note "
-         "ORDER BY function, version LIMIT 3")
+    q = (
+        "MATCH (f:Function)-[e:IN_VERSION]->(v:Version) RETURN f.name AS function, "
+        "v.id AS version, 'a fairly long note that has to wrap onto more lines' AS note "
+        "ORDER BY function, version LIMIT 3"
+    )
     out = ootkg("cypher", q, db=db, check=True, columns=60).stdout
     assert "gc-eu-mq-dbg" in out or "ntsc-1.0" in out  # version ids whole
     assert all(len(line) <= 60 for line in out.splitlines())

@@ -25,9 +25,11 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_no_command_module_imports_the_cli_back() -> None:
-    importers = [p.name for p in OOTKG.glob("*.py")
-                 if p.name not in ("cli.py", "fastpath.py", "__main__.py")
-                 and "ootkg.cli" in _imports(p)]
+    importers = [
+        p.name
+        for p in OOTKG.glob("*.py")
+        if p.name not in ("cli.py", "fastpath.py", "__main__.py") and "ootkg.cli" in _imports(p)
+    ]
     assert importers == []
 
 

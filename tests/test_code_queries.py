@@ -32,9 +32,14 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     tmp = tmp_path_factory.mktemp("codegraph")
     s = Settings(db=tmp / "graph", cache_dir=tmp / "cache")
     co = Checkout.open(MINI)
-    report, _ = run_ingest(co, co.versions(), s.cache_dir,
-                           lambda: open_store(s, read_only=False), only_sources=["c", "patterns", "tables"],
-                           jobs=1)
+    report, _ = run_ingest(
+        co,
+        co.versions(),
+        s.cache_dir,
+        lambda: open_store(s, read_only=False),
+        only_sources=["c", "patterns", "tables"],
+        jobs=1,
+    )
     assert not report.partial
     return s
 
@@ -48,32 +53,43 @@ def store(settings: Settings) -> Iterator[GraphStore]:
 
 def test_source_as_written_and_as_a_version_compiles_it(store: GraphStore) -> None:
     written = code.source(store, "Actor_Update")[0]
-    assert (written.kind, written.file, written.start_line, written.end_line) == \
-        ("Function", "src/code/z_actor.c", 22, 34)
+    assert (written.kind, written.file, written.start_line, written.end_line) == (
+        "Function",
+        "src/code/z_actor.c",
+        22,
+        34,
+    )
     assert written.text.count("#if") == 2 and written.version is None
     assert [(b.line, b.versions) for b in written.blocks] == [
-        (23, ["ntsc-1.0"]), (25, ["gc-eu-mq-dbg", "gc-us", "pal-1.0"]), (31, ["gc-eu-mq-dbg"])]
+        (23, ["ntsc-1.0"]),
+        (25, ["gc-eu-mq-dbg", "gc-us", "pal-1.0"]),
+        (31, ["gc-eu-mq-dbg"]),
+    ]
     ntsc = code.source(store, "Actor_Update", version="ntsc-1.0")[0].text
-    assert ntsc == ("void Actor_Update(Actor* actor, PlayState* play) {\n"
-                    "    Actor_UpdatePos(actor);\n"
-                    "    if (actor->update != NULL) {\n"
-                    "        actor->update(actor, play);\n"
-                    "    }\n}")
+    assert ntsc == (
+        "void Actor_Update(Actor* actor, PlayState* play) {\n"
+        "    Actor_UpdatePos(actor);\n"
+        "    if (actor->update != NULL) {\n"
+        "        actor->update(actor, play);\n"
+        "    }\n}"
+    )
     dbg = code.source(store, "Actor_Update", version="gc-eu-mq-dbg")[0].text
     assert "sqrtf(2.0f)" in dbg and "debugCounter++" in dbg and "#" not in dbg
     # another definition in another version: that version's own text
-    assert code.source(store, "Actor_UpdatePos", version="ntsc-1.0")[0].text == \
-        "void Actor_UpdatePos(Actor* actor) {\n    actor->pos.x += 1.0f;\n}"
+    assert (
+        code.source(store, "Actor_UpdatePos", version="ntsc-1.0")[0].text
+        == "void Actor_UpdatePos(Actor* actor) {\n    actor->pos.x += 1.0f;\n}"
+    )
     # declared there, not defined: no text
     assert code.source(store, "EnTest_Draw", version="gc-us") == []
-    assert code.source(store, "EnTest_Draw", version="gc-eu-mq-dbg")[0].text.startswith(
-        "void EnTest_Draw(")
+    assert code.source(store, "EnTest_Draw", version="gc-eu-mq-dbg")[0].text.startswith("void EnTest_Draw(")
 
 
 def test_source_of_statics_structs_and_a_profile(store: GraphStore) -> None:
     inits = code.source(store, "sCylinderInit")
-    assert sorted(s.file for s in inits) == sorted([
-        DOOR, GIRL, "src/overlays/actors/ovl_En_Horse_Normal/z_en_horse_normal.c"])
+    assert sorted(s.file for s in inits) == sorted(
+        [DOOR, GIRL, "src/overlays/actors/ovl_En_Horse_Normal/z_en_horse_normal.c"]
+    )
     door = code.source(store, "sCylinderInit", file=DOOR)
     assert len(door) == 1 and door[0].name == f"{DOOR}:sCylinderInit"
     assert door[0].text.startswith("static ColliderCylinderInit sCylinderInit = {")
@@ -87,8 +103,10 @@ def test_source_of_statics_structs_and_a_profile(store: GraphStore) -> None:
 def test_version_blocks_query(store: GraphStore) -> None:
     rows = run_named(store, "version_blocks", file="src/code/z_actor.c")
     got = [(r["line"], r["last_line"], r["directive"], sorted(r["versions"])) for r in rows]
-    assert got[:2] == [(12, 15, "#if OOT_VERSION < PAL_1_0", ["ntsc-1.0"]),
-                       (16, 19, "#else", ["gc-eu-mq-dbg", "gc-us", "pal-1.0"])]
+    assert got[:2] == [
+        (12, 15, "#if OOT_VERSION < PAL_1_0", ["ntsc-1.0"]),
+        (16, 19, "#else", ["gc-eu-mq-dbg", "gc-us", "pal-1.0"]),
+    ]
     assert (36, 39, "#if PLATFORM_N64", ["ntsc-1.0", "pal-1.0"]) in got
 
 
@@ -103,8 +121,7 @@ def test_wiring_of_an_actor(store: GraphStore) -> None:
         ("runtime", "Actor.update", "EnDoor_UpdateOpened", "EnDoor_Open", ""),
         ("field", "EnDoor.actionFunc", "EnDoor_Idle", "EnDoor_Init", "EnDoor_SetupAction"),
         ("field", "EnDoor.actionFunc", "EnDoor_Open", "EnDoor_Idle", "EnDoor_SetupAction"),
-        ("callback", "overrideLimbDraw", "EnDoor_OverrideLimbDraw", "EnDoor_Draw",
-         "SkelAnime_DrawOpa"),
+        ("callback", "overrideLimbDraw", "EnDoor_OverrideLimbDraw", "EnDoor_Draw", "SkelAnime_DrawOpa"),
     ]
     assert wires[4].at == "z_en_door.c:77"
     assert code.wiring(store, "ACTOR_EN_DOOR") == wires == code.wiring(store, "ovl_En_Door")
@@ -126,21 +143,29 @@ def test_pattern_queries(store: GraphStore) -> None:
     assert p is not None and p.support == 2 and p.actors == ["ACTOR_EN_DOOR", "ACTOR_EN_GIRLA"]
     assert p.steps[0] == "static ColliderCylinderInit with an initializer"
     assert p.steps[-1] == "destroy: calls Collider_DestroyCylinder"
-    assert p.counter_examples == [
-        "ACTOR_EN_HORSE_NORMAL (missing: destroy: calls Collider_DestroyCylinder)"]
+    assert p.counter_examples == ["ACTOR_EN_HORSE_NORMAL (missing: destroy: calls Collider_DestroyCylinder)"]
     assert p.version_support == {"gc-eu-mq-dbg": 2, "gc-us": 2, "ntsc-1.0": 2, "pal-1.0": 2}
     steps = run_named(store, "pattern_steps", name="cylinder-collider")
     assert [(r["position"], r["kind"], r["target"]) for r in steps] == [
-        (0, "data", "ColliderCylinderInit"), (1, "call", "Collider_InitCylinder"),
-        (2, "call", "Collider_SetCylinder"), (3, "call", "Collider_UpdateCylinder"),
-        (4, "call", "CollisionCheck_SetOC"), (5, "call", "Collider_DestroyCylinder")]
+        (0, "data", "ColliderCylinderInit"),
+        (1, "call", "Collider_InitCylinder"),
+        (2, "call", "Collider_SetCylinder"),
+        (3, "call", "Collider_UpdateCylinder"),
+        (4, "call", "CollisionCheck_SetOC"),
+        (5, "call", "Collider_DestroyCylinder"),
+    ]
     rows = code.actors_with_pattern(store, "cylinder-collider", complete=False)
     assert [(r["actor"], r["complete"]) for r in rows] == [
-        ("ACTOR_EN_DOOR", True), ("ACTOR_EN_GIRLA", True), ("ACTOR_EN_HORSE_NORMAL", False)]
+        ("ACTOR_EN_DOOR", True),
+        ("ACTOR_EN_GIRLA", True),
+        ("ACTOR_EN_HORSE_NORMAL", False),
+    ]
     npc = code.actors_with_pattern(store, "cylinder-collider", category="ACTORCAT_NPC")
     assert [r["actor"] for r in npc] == ["ACTOR_EN_GIRLA"]
-    follows = {r["f"] for r in store.run(
-        "MATCH (f:Function)-[:FOLLOWS]->(p:Pattern {id: 'cylinder-collider'}) RETURN f.name AS f")}
+    follows = {
+        r["f"]
+        for r in store.run("MATCH (f:Function)-[:FOLLOWS]->(p:Pattern {id: 'cylinder-collider'}) RETURN f.name AS f")
+    }
     assert {"EnDoor_Init", "EnGirlA_InitCollider", "EnGirlA_Destroy"} <= follows
 
 
@@ -150,12 +175,15 @@ def test_excerpts_are_verbatim_at_their_lines(store: GraphStore) -> None:
     for ex in p.excerpts:
         for sn in ex.snippets:
             lines = (MINI / sn.file).read_text().split("\n")
-            assert sn.text == "\n".join(lines[sn.line - 1:sn.end_line]), (ex.actor, sn)
+            assert sn.text == "\n".join(lines[sn.line - 1 : sn.end_line]), (ex.actor, sn)
     girl = p.excerpts[0]  # its steps sit closest together
     assert girl.actor == "ACTOR_EN_GIRLA"
     assert [(s.symbol, s.line) for s in girl.snippets] == [
-        (f"{GIRL}:sCylinderInit", 37), ("EnGirlA_InitCollider", 46), ("EnGirlA_Destroy", 60),
-        ("EnGirlA_Update", 66)]
+        (f"{GIRL}:sCylinderInit", 37),
+        ("EnGirlA_InitCollider", 46),
+        ("EnGirlA_Destroy", 60),
+        ("EnGirlA_Update", 66),
+    ]
 
 
 def test_compatibility_matrices(store: GraphStore) -> None:
@@ -173,28 +201,32 @@ def test_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     r = CliRunner().invoke(app, ["patterns", "-f", "json"])
     assert r.exit_code == 0, r.output
     assert [p["id"] for p in json.loads(r.output)] == ["cylinder-collider"]
-    r = CliRunner().invoke(app, ["query", "source", "name=Actor_Update", "version=ntsc-1.0",
-                                 "-f", "json"])
+    r = CliRunner().invoke(app, ["query", "source", "name=Actor_Update", "version=ntsc-1.0", "-f", "json"])
     assert r.exit_code == 0, r.output
     assert "Actor_UpdatePos(actor);" in json.loads(r.output)[0]["text"]
-    r = CliRunner().invoke(app, ["query", "pattern_versions", "name=cylinder-collider", "-f",
-                                 "json"])
-    assert json.loads(r.output)[-1] == {"step": "(every step)", "ntsc-1.0": "yes",
-                                        "pal-1.0": "yes", "gc-us": "yes", "gc-eu-mq-dbg": "yes"}
+    r = CliRunner().invoke(app, ["query", "pattern_versions", "name=cylinder-collider", "-f", "json"])
+    assert json.loads(r.output)[-1] == {
+        "step": "(every step)",
+        "ntsc-1.0": "yes",
+        "pal-1.0": "yes",
+        "gc-us": "yes",
+        "gc-eu-mq-dbg": "yes",
+    }
 
 
 def test_patterns_of_an_actor_or_a_function_and_similar_actors(store: GraphStore) -> None:
     door = run_named(store, "patterns_of", name="En_Door")
-    assert [(r["pattern"], r["complete"], r["missing"]) for r in door] == [
-        ("cylinder-collider", True, [])]
+    assert [(r["pattern"], r["complete"], r["missing"]) for r in door] == [("cylinder-collider", True, [])]
     horse = run_named(store, "patterns_of", name="ACTOR_EN_HORSE_NORMAL")
     assert [(r["pattern"], r["complete"], r["missing"]) for r in horse] == [
-        ("cylinder-collider", False, ["destroy: calls Collider_DestroyCylinder"])]
+        ("cylinder-collider", False, ["destroy: calls Collider_DestroyCylinder"])
+    ]
     fn = run_named(store, "patterns_of", name="EnGirlA_InitCollider")
     assert [(r["pattern"], r["role"]) for r in fn] == [("cylinder-collider", "init")]
     similar = run_named(store, "similar_actors", name="En_Door")
     assert [(r["actor"], r["same_category"], r["shared"], r["patterns"]) for r in similar] == [
-        ("ACTOR_EN_GIRLA", False, 1, ["cylinder-collider"])]
+        ("ACTOR_EN_GIRLA", False, 1, ["cylinder-collider"])
+    ]
     assert code.patterns_of(store, "En_Door")[0]["pattern"] == "cylinder-collider"
     assert code.similar_actors(store, "En_Door")[0]["actor"] == "ACTOR_EN_GIRLA"
 
@@ -218,19 +250,18 @@ def test_code_queries_check_the_names_they_are_given(store: GraphStore) -> None:
         return q.check_names(store, q.bind(params))
 
     assert problems("source", name="Actor_Updat", version="ntsc-1.1") == [
-        ("name", ["Actor_Update", "Actor_UpdatePos"]), ("version", ["ntsc-1.0"])]
+        ("name", ["Actor_Update", "Actor_UpdatePos"]),
+        ("version", ["ntsc-1.0"]),
+    ]
     assert checked("source", name="sCylinderInit") == ["name=sCylinderInit"]  # a static's name
-    assert checked("source", name="sCylinderInit", file=DOOR) == [
-        "name=sCylinderInit", f"file={DOOR}"]
+    assert checked("source", name="sCylinderInit", file=DOOR) == ["name=sCylinderInit", f"file={DOOR}"]
     assert checked("source", name="ColliderFlags") == ["name=ColliderFlags"]  # a struct
     assert problems("version_blocks", file="src/code/z_actr.c")[0][1][0] == "src/code/z_actor.c"
     assert checked("version_blocks", file="include/versions.h") == ["file=include/versions.h"]
     for query in ("pattern", "pattern_steps", "pattern_versions", "actors_with_pattern"):
         assert problems(query, name="cylinder-colider") == [("name", ["cylinder-collider"])]
-    assert problems("actors_with_pattern", name="cylinder-collider",
-                    category="ACTORCAT_NCP")[0][1][0] == "ACTORCAT_NPC"
-    assert checked("actors_with_pattern", name="cylinder-collider") == [
-        "name=cylinder-collider"]  # category=*: any
+    assert problems("actors_with_pattern", name="cylinder-collider", category="ACTORCAT_NCP")[0][1][0] == "ACTORCAT_NPC"
+    assert checked("actors_with_pattern", name="cylinder-collider") == ["name=cylinder-collider"]  # category=*: any
     for query in ("wiring", "similar_actors"):
         assert problems(query, name="En_Dor")[0][1][0] == "En_Door"
         assert checked(query, name="ovl_En_Door") == ["name=ovl_En_Door"]
@@ -243,11 +274,9 @@ def test_code_queries_check_the_names_they_are_given(store: GraphStore) -> None:
 
 def _ootkg(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """ootkg as a user runs it (its entry point turns a user error into exit 2)."""
-    env = {**os.environ, "OOTKG_DB": str(db), "OOTKG_CACHE_DIR": str(db.parent / "cache"),
-           "COLUMNS": "200"}
+    env = {**os.environ, "OOTKG_DB": str(db), "OOTKG_CACHE_DIR": str(db.parent / "cache"), "COLUMNS": "200"}
     env.pop("OOTKG_SYMBOLS_DIR", None)
-    return subprocess.run([sys.executable, "-m", "ootkg", *args], capture_output=True,
-                          text=True, env=env, timeout=300)
+    return subprocess.run([sys.executable, "-m", "ootkg", *args], capture_output=True, text=True, env=env, timeout=300)
 
 
 def test_a_misspelt_name_in_a_code_query_is_a_user_error(settings: Settings) -> None:
@@ -267,8 +296,20 @@ def test_a_linker_symbols_address_is_found_by_the_address_queries(tmp_path: Path
     lists.mkdir(parents=True)
     (lists / "variables.txt").write_text("_codeSegmentStart = 0x800110A0; // type:u8\n")
     db = tmp_path / "graph"
-    proc = _ootkg(db, "ingest", "--decomp", str(MINI), "--versions", "gc-us", "--only",
-                  "c,addresses", "--symbols", str(tmp_path / "symbols"), "--jobs", "1")
+    proc = _ootkg(
+        db,
+        "ingest",
+        "--decomp",
+        str(MINI),
+        "--versions",
+        "gc-us",
+        "--only",
+        "c,addresses",
+        "--symbols",
+        str(tmp_path / "symbols"),
+        "--jobs",
+        "1",
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
     def query(*args: str) -> list[dict]:
@@ -278,19 +319,20 @@ def test_a_linker_symbols_address_is_found_by_the_address_queries(tmp_path: Path
 
     got = query("address_of", "name=_codeSegmentStart")
     assert [(x["kind"], x["version"], x["address"], x["source"]) for x in got] == [
-        ("LinkerSymbol", "gc-us", "0x800110A0", "disasm")]
+        ("LinkerSymbol", "gc-us", "0x800110A0", "disasm")
+    ]
     got = query("symbol_addresses", "name=_codeSegmentStart")
     assert [(x["version"], x["address"]) for x in got] == [("gc-us", 0x800110A0)]
     got = query("symbol", "name=_codeSegmentStart")
     assert [(x["kind"], x["version"], x["file"]) for x in got] == [
-        ("LinkerSymbol", "gc-us", "include/segment_symbols.h")]
+        ("LinkerSymbol", "gc-us", "include/segment_symbols.h")
+    ]
     proc = _ootkg(db, "query", "address_of", "name=_codeSegmentStrat")
     assert proc.returncode == 2
     assert "Did you mean _codeSegmentStart" in " ".join(proc.stderr.split()), proc.stderr
 
 
-def test_the_validator_reads_run_time_wiring_from_the_graph(store: GraphStore,
-                                                            settings: Settings) -> None:
+def test_the_validator_reads_run_time_wiring_from_the_graph(store: GraphStore, settings: Settings) -> None:
     """With 16's wiring facts, "actionFunc is set to Y" is checked against ASSIGNS/PASSES: the
     function set is the one after "set to", not one the clause named before the slot."""
     from validate.api import Validator
@@ -299,13 +341,11 @@ def test_the_validator_reads_run_time_wiring_from_the_graph(store: GraphStore,
     v = Validator(store, settings, compile=False)
 
     def codes(text: str) -> set[str]:
-        ex = Example(id="w", messages=[{"role": "user", "content": "?"},
-                                       {"role": "assistant", "content": text}])
+        ex = Example(id="w", messages=[{"role": "user", "content": "?"}, {"role": "assistant", "content": text}])
         return {i.code for i in v.validate(ex, "gc-eu-mq-dbg").errors()}
 
     try:
         assert codes("If EnDoor_SetupAction is called, actionFunc is set to EnDoor_Open.") == set()
-        assert codes("Once EnDoor_Idle is done, actionFunc is set to EnDoor_SetupAction.") == {
-            "wrong-wiring"}
+        assert codes("Once EnDoor_Idle is done, actionFunc is set to EnDoor_SetupAction.") == {"wrong-wiring"}
     finally:
         v.close()

@@ -25,10 +25,23 @@ from kg.store import GraphStore
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "concepts"
 
 # The fixture's known answers (see the diagram in tests/fixtures/concepts/core.yaml).
-JNTSPH_CHAIN = ["actor-basics", "actor-lifecycle", "binary-angles", "display-lists",
-                "actor-collision", "skeletons", "jntsph-colliders"]
-JNTSPH_DISTANCES = {"actor-basics": 4, "actor-lifecycle": 3, "binary-angles": 2,
-                    "display-lists": 2, "actor-collision": 1, "skeletons": 1}
+JNTSPH_CHAIN = [
+    "actor-basics",
+    "actor-lifecycle",
+    "binary-angles",
+    "display-lists",
+    "actor-collision",
+    "skeletons",
+    "jntsph-colliders",
+]
+JNTSPH_DISTANCES = {
+    "actor-basics": 4,
+    "actor-lifecycle": 3,
+    "binary-angles": 2,
+    "display-lists": 2,
+    "actor-collision": 1,
+    "skeletons": 1,
+}
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -36,11 +49,12 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return tmp_path
 
 
-def _concept(cid: str, requires: str = "[]", covers: str = "[Function:Actor_Kill]",
-             difficulty: int = 1) -> str:
-    return (f"  - id: {cid}\n    title: Concept {cid}\n    difficulty: {difficulty}\n"
-            f"    summary: A concept used to test the loader's validation.\n"
-            f"    requires: {requires}\n    covers: {covers}\n")
+def _concept(cid: str, requires: str = "[]", covers: str = "[Function:Actor_Kill]", difficulty: int = 1) -> str:
+    return (
+        f"  - id: {cid}\n    title: Concept {cid}\n    difficulty: {difficulty}\n"
+        f"    summary: A concept used to test the loader's validation.\n"
+        f"    requires: {requires}\n    covers: {covers}\n"
+    )
 
 
 def _fixture_entities() -> Facts:
@@ -51,11 +65,15 @@ def _fixture_entities() -> Facts:
     f.rel("HAS_FIELD", "Actor", "Actor.world", position=9)
     f.node("Struct", name="ColliderCylinder", file="include/collision_check.h", line=212)
     f.node("Struct", name="SkelAnime", file="include/animation.h", line=300)
-    for name, file in [("Actor_Spawn", "src/code/z_actor.c"), ("Actor_Kill", "src/code/z_actor.c"),
-                       ("Collider_InitCylinder", "src/code/z_collision_check.c"),
-                       ("CollisionCheck_SetOC", "src/code/z_collision_check.c"),
-                       ("Math_SinS", "src/code/z_lib.c"), ("Gfx_SetupDL_25Opa", "src/code/z_rcp.c"),
-                       ("SkelAnime_InitFlex", "src/code/z_skelanime.c")]:
+    for name, file in [
+        ("Actor_Spawn", "src/code/z_actor.c"),
+        ("Actor_Kill", "src/code/z_actor.c"),
+        ("Collider_InitCylinder", "src/code/z_collision_check.c"),
+        ("CollisionCheck_SetOC", "src/code/z_collision_check.c"),
+        ("Math_SinS", "src/code/z_lib.c"),
+        ("Gfx_SetupDL_25Opa", "src/code/z_rcp.c"),
+        ("SkelAnime_InitFlex", "src/code/z_skelanime.c"),
+    ]:
         f.node("Function", name=name, file=file, defined=True)
     f.node("Typedef", name="Gfx", underlying="union Gfx", file="include/ultra64/gbi.h")
     f.node("Define", name="gSPDisplayList", file="include/ultra64/gbi.h", line=1800)
@@ -65,6 +83,7 @@ def _fixture_entities() -> Facts:
 
 
 # --- loading the fixture ---------------------------------------------------------------------
+
 
 def test_fixture_loads_with_files_and_domains() -> None:
     cur = load_curriculum(FIXTURE)
@@ -82,7 +101,11 @@ def test_prerequisite_chain_is_topological_and_ordered_by_distance() -> None:
     assert cur.prerequisite_chain("jntsph-colliders") == JNTSPH_CHAIN
     assert cur.prerequisite_chain("actor-basics") == ["actor-basics"]
     assert cur.prerequisite_chain("actor-collision") == [
-        "actor-basics", "actor-lifecycle", "binary-angles", "actor-collision"]
+        "actor-basics",
+        "actor-lifecycle",
+        "binary-angles",
+        "actor-collision",
+    ]
     with pytest.raises(KeyError, match="no-such-concept"):
         cur.prerequisite_chain("no-such-concept")
 
@@ -101,10 +124,17 @@ def test_depth_and_complexity() -> None:
 
 # --- bad input: every message names the file and the concept ---------------------------------
 
+
 def test_cycle_is_reported_with_the_cycle(tmp_path: Path) -> None:
-    _write(tmp_path, "loop.yaml", "domain: actors\nconcepts:\n"
-           + _concept("alpha", "[gamma]") + _concept("beta", "[alpha]")
-           + _concept("gamma", "[beta]") + _concept("delta", "[alpha]"))
+    _write(
+        tmp_path,
+        "loop.yaml",
+        "domain: actors\nconcepts:\n"
+        + _concept("alpha", "[gamma]")
+        + _concept("beta", "[alpha]")
+        + _concept("gamma", "[beta]")
+        + _concept("delta", "[alpha]"),
+    )
     with pytest.raises(CurriculumError) as err:
         load_curriculum(tmp_path)
     msg = str(err.value)
@@ -124,8 +154,7 @@ def test_self_prerequisite(tmp_path: Path) -> None:
 
 def test_unknown_prerequisite(tmp_path: Path) -> None:
     _write(tmp_path, "a.yaml", "domain: actors\nconcepts:\n" + _concept("alpha", "[ghost-concept]"))
-    with pytest.raises(CurriculumError,
-                       match=r"a\.yaml: concept alpha: unknown prerequisite 'ghost-concept'"):
+    with pytest.raises(CurriculumError, match=r"a\.yaml: concept alpha: unknown prerequisite 'ghost-concept'"):
         load_curriculum(tmp_path)
 
 
@@ -136,8 +165,7 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_missing_fields_are_listed_per_concept(tmp_path: Path) -> None:
-    _write(tmp_path, "a.yaml", "domain: actors\nconcepts:\n  - id: alpha\n    title: Alpha\n"
-           + _concept("beta"))
+    _write(tmp_path, "a.yaml", "domain: actors\nconcepts:\n  - id: alpha\n    title: Alpha\n" + _concept("beta"))
     with pytest.raises(CurriculumError) as err:
         load_curriculum(tmp_path)
     assert "a.yaml: concept alpha:" in str(err.value)
@@ -147,14 +175,18 @@ def test_missing_fields_are_listed_per_concept(tmp_path: Path) -> None:
 
 
 def test_unknown_field_and_bad_values(tmp_path: Path) -> None:
-    _write(tmp_path, "a.yaml", "domain: actors\nconcepts:\n"
-           + _concept("alpha", difficulty=5)
-           + _concept("Bad_Id")
-           + _concept("gamma", covers="[Macro:SOMETHING]")
-           + _concept("delta", covers="[Actor_Kill]")
-           + _concept("epsilon", covers="[Field:Actor]")
-           + "  - id: zeta\n    title: Zeta\n    difficulty: 1\n    summary: A summary long enough.\n"
-             "    level: 3\n")
+    _write(
+        tmp_path,
+        "a.yaml",
+        "domain: actors\nconcepts:\n"
+        + _concept("alpha", difficulty=5)
+        + _concept("Bad_Id")
+        + _concept("gamma", covers="[Macro:SOMETHING]")
+        + _concept("delta", covers="[Actor_Kill]")
+        + _concept("epsilon", covers="[Field:Actor]")
+        + "  - id: zeta\n    title: Zeta\n    difficulty: 1\n    summary: A summary long enough.\n"
+        "    level: 3\n",
+    )
     with pytest.raises(CurriculumError) as err:
         load_curriculum(tmp_path)
     problems = err.value.problems
@@ -171,8 +203,7 @@ def test_unknown_field_and_bad_values(tmp_path: Path) -> None:
 def test_duplicate_id_names_both_files(tmp_path: Path) -> None:
     _write(tmp_path, "a.yaml", "domain: actors\nconcepts:\n" + _concept("alpha"))
     _write(tmp_path, "b.yaml", "domain: actors\nconcepts:\n" + _concept("alpha"))
-    with pytest.raises(CurriculumError,
-                       match=r"b\.yaml: concept alpha: duplicate id \(also defined in a\.yaml\)"):
+    with pytest.raises(CurriculumError, match=r"b\.yaml: concept alpha: duplicate id \(also defined in a\.yaml\)"):
         load_curriculum(tmp_path)
 
 
@@ -187,6 +218,7 @@ def test_not_a_curriculum(tmp_path: Path) -> None:
 
 
 # --- facts and entity checks -----------------------------------------------------------------
+
 
 def test_facts_have_concepts_requires_and_typed_covers() -> None:
     cur = load_curriculum(FIXTURE)
@@ -221,7 +253,10 @@ def test_builtin_style_drop_reports_what_was_dropped() -> None:
 
 
 def test_a_curriculum_names_a_static_global_by_its_name(tmp_path: Path) -> None:
-    _write(tmp_path, "boot.yaml", """
+    _write(
+        tmp_path,
+        "boot.yaml",
+        """
 concepts:
   - id: boot-state
     title: The boot state
@@ -229,7 +264,8 @@ concepts:
     difficulty: 1
     summary: The boot code keeps its state in one file-local variable.
     covers: [Global:sBootState, Global:sSpeed, Global:gSaveContext]
-""")
+""",
+    )
     g = Facts()
     g.node("Global", id="gSaveContext", name="gSaveContext")
     g.node("Global", id="src/boot/boot_main.c:sBootState", name="sBootState", static=True)
@@ -237,14 +273,23 @@ concepts:
         g.node("Global", id=f"{f}:sSpeed", name="sSpeed", static=True)
     facts, report = concept_facts(load_curriculum(tmp_path), entity_keys(g), strict=True)
     assert {r["to"] for r in facts.rel_rows("COVERS")} == {
-        "gSaveContext", "src/boot/boot_main.c:sBootState", "src/a.c:sSpeed", "src/b.c:sSpeed"}
+        "gSaveContext",
+        "src/boot/boot_main.c:sBootState",
+        "src/a.c:sSpeed",
+        "src/b.c:sSpeed",
+    }
     assert report.covers == 4 and not report.dropped
 
 
 def test_pipeline_source_strict_for_user_dir_lenient_for_builtin(tmp_path: Path) -> None:
     entities = _fixture_entities()
-    ctx = IngestContext(checkout=None, versions=[], cache_dir=tmp_path,  # type: ignore[arg-type]
-                        facts=entities, concepts_dir=FIXTURE)
+    ctx = IngestContext(
+        checkout=None,
+        versions=[],
+        cache_dir=tmp_path,  # type: ignore[arg-type]
+        facts=entities,
+        concepts_dir=FIXTURE,
+    )
     with pytest.raises(CurriculumError, match="Collider_UpdateSpheres"):
         concepts_source(ctx)
     ctx.concepts_dir = None
@@ -257,9 +302,27 @@ def test_pipeline_source_strict_for_user_dir_lenient_for_builtin(tmp_path: Path)
 
 # --- the built-in curriculum -----------------------------------------------------------------
 
-DOMAINS = {"actors", "collision", "animation", "graphics", "textures", "lighting", "camera",
-           "audio", "save-data", "scenes", "build", "versions", "memory", "performance",
-           "debugging", "randomizer", "c-edge-cases", "engine", "math"}
+DOMAINS = {
+    "actors",
+    "collision",
+    "animation",
+    "graphics",
+    "textures",
+    "lighting",
+    "camera",
+    "audio",
+    "save-data",
+    "scenes",
+    "build",
+    "versions",
+    "memory",
+    "performance",
+    "debugging",
+    "randomizer",
+    "c-edge-cases",
+    "engine",
+    "math",
+}
 
 
 def test_builtin_curriculum_shape() -> None:
@@ -276,8 +339,12 @@ def test_builtin_curriculum_shape() -> None:
 
 def test_builtin_prerequisites_are_never_harder() -> None:
     cur = load_builtin()
-    harder = [f"{c.id} ({c.difficulty}) requires {p} ({cur.concepts[p].difficulty})"
-              for c in cur for p in c.requires if cur.concepts[p].difficulty > c.difficulty]
+    harder = [
+        f"{c.id} ({c.difficulty}) requires {p} ({cur.concepts[p].difficulty})"
+        for c in cur
+        for p in c.requires
+        if cur.concepts[p].difficulty > c.difficulty
+    ]
     assert not harder, harder
 
 
@@ -286,11 +353,11 @@ def test_builtin_chain_for_actor_collision() -> None:
     assert chain == load_builtin().prerequisite_chain("actor-collision")
     assert concept_stats("actor-collision").prerequisite_count == len(chain) - 1
     assert chain[-1] == "actor-collision"
-    assert chain.index("actor-basics") < chain.index("actor-lifecycle") < chain.index(
-        "collision-overview")
+    assert chain.index("actor-basics") < chain.index("actor-lifecycle") < chain.index("collision-overview")
 
 
 # --- the named queries on a store ------------------------------------------------------------
+
 
 @pytest.fixture
 def concept_graph(writable: GraphStore) -> GraphStore:
@@ -304,8 +371,13 @@ def test_prerequisites_query_order(concept_graph: GraphStore) -> None:
     rows = run_named(concept_graph, "prerequisites", concept="jntsph-colliders")
     assert [r["id"] for r in rows] == JNTSPH_CHAIN[:-1]
     assert {r["id"]: r["distance"] for r in rows} == JNTSPH_DISTANCES
-    assert rows[0] == {"id": "actor-basics", "title": "What an actor is", "domain": "actors",
-                       "difficulty": 1, "distance": 4}
+    assert rows[0] == {
+        "id": "actor-basics",
+        "title": "What an actor is",
+        "domain": "actors",
+        "difficulty": 1,
+        "distance": 4,
+    }
     chain = load_curriculum(FIXTURE).prerequisite_chain
     for cid in ("actor-collision", "skeletons", "display-lists"):
         got = [r["id"] for r in run_named(concept_graph, "prerequisites", concept=cid)]
@@ -324,9 +396,13 @@ def test_concept_entities_query(concept_graph: GraphStore) -> None:
     ]
     basics = run_named(concept_graph, "concept_entities", concept="actor-basics")
     assert [(r["kind"], r["name"]) for r in basics] == [
-        ("Actor", "ACTOR_EN_BOX"), ("Field", "Actor.world"), ("Struct", "Actor")]
+        ("Actor", "ACTOR_EN_BOX"),
+        ("Field", "Actor.world"),
+        ("Struct", "Actor"),
+    ]
     only = run_named(concept_graph, "concept_entities", concept="actor-collision", kind="Function")
     assert [r["name"] for r in only] == ["Collider_InitCylinder", "CollisionCheck_SetOC"]
     # the COVERS edge to an entity missing from the graph was dropped, not left dangling
-    assert [r["name"] for r in run_named(concept_graph, "concept_entities",
-                                         concept="jntsph-colliders")] == ["SkelAnime"]
+    assert [r["name"] for r in run_named(concept_graph, "concept_entities", concept="jntsph-colliders")] == [
+        "SkelAnime"
+    ]

@@ -81,22 +81,22 @@ def _top_level(text: str) -> str:
 def build_index(root: Path) -> dict[str, set[str]]:
     """Entity keys per kind, found by pattern matching the checkout's sources."""
     idx: dict[str, set[str]] = defaultdict(set)
-    files = [p for d in ("include", "src") for p in (root / d).rglob("*")
-             if p.suffix in (".c", ".h") and p.is_file()]
+    files = [p for d in ("include", "src") for p in (root / d).rglob("*") if p.suffix in (".c", ".h") and p.is_file()]
     for path in files:
         raw = path.read_text(errors="replace")
         idx["Define"].update(_DEFINE.findall(raw))
         text = _PREPROC.sub(" ", _COMMENT.sub(" ", raw))
         in_src = root / "src" in path.parents
         if in_src:
-            idx["Function"].update(m.group(1) for m in _FUNC_DEF.finditer(text)
-                                   if m.group(1) not in ("if", "while", "for", "switch"))
+            idx["Function"].update(
+                m.group(1) for m in _FUNC_DEF.finditer(text) if m.group(1) not in ("if", "while", "for", "switch")
+            )
         for m in _AGGREGATE.finditer(text):
             kind, tag = m.group(1), m.group(2)
             end = _close_brace(text, m.end() - 1)
-            body = text[m.end():end]
-            tail = re.match(r"\s*(\w+)\s*;", text[end + 1:end + 200])
-            prefix = text[max(0, m.start() - 40):m.start()]
+            body = text[m.end() : end]
+            tail = re.match(r"\s*(\w+)\s*;", text[end + 1 : end + 200])
+            prefix = text[max(0, m.start() - 40) : m.start()]
             names = {tag} if tag else set()
             if tail and re.search(r"\btypedef\s*$", prefix):
                 names.add(tail.group(1))
@@ -171,7 +171,10 @@ def test_builtin_curriculum_entities_exist(decomp_index: dict[str, set[str]]) ->
     from ingest.concepts.source import load_builtin
 
     curriculum = load_builtin()
-    missing = [f"{c.id} ({curriculum.files[c.id]}): {ref}"
-               for c in curriculum.concepts.values() for ref in c.refs()
-               if not exists(decomp_index, ref.kind, ref.key)]
+    missing = [
+        f"{c.id} ({curriculum.files[c.id]}): {ref}"
+        for c in curriculum.concepts.values()
+        for ref in c.refs()
+        if not exists(decomp_index, ref.kind, ref.key)
+    ]
     assert not missing, "entities not in the decomp:\n" + "\n".join(missing)

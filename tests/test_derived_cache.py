@@ -60,8 +60,13 @@ def test_a_write_changes_the_key(tmp_path):
 def _run(settings, out, cache):
     config = RunConfig(version=DBG, count=24, seed=3)
     with open_store(settings) as store:
-        runner = Runner(store, config, OfflineClient(), RunOptions(out=out, cache_dir=cache),
-                        Validator(store, settings, compile=False, cache_dir=cache))
+        runner = Runner(
+            store,
+            config,
+            OfflineClient(),
+            RunOptions(out=out, cache_dir=cache),
+            Validator(store, settings, compile=False, cache_dir=cache),
+        )
         runner.run()
     return [(r["metadata"]["id"], r["messages"]) for r in read_jsonl(out)]
 

@@ -30,15 +30,13 @@ def test_soundfonts_banks_and_sequence_fonts_from_the_fixture():
     fonts = f.nodes["Soundfont"]
     assert set(fonts) == {"Soundfont_0", "Soundfont_3"}
     sf0 = fonts["Soundfont_0"]
-    assert (sf0["number"], sf0["instruments"], sf0["drums"], sf0["effects"], sf0["envelopes"]) == \
-        (0, 3, 1, 2, 2)
+    assert (sf0["number"], sf0["instruments"], sf0["drums"], sf0["effects"], sf0["envelopes"]) == (0, 3, 1, 2, 2)
     assert json.loads(sf0["programs"]) == [0, 1, 3]
     assert sf0["file"] == "assets/xml/audio/soundfonts/Soundfont_0.xml"
     bank = f.nodes["SampleBank"]["SampleBank_0"]
     assert (bank["samples"], json.loads(bank["rates"])) == (3, [16000, 32000])
     edges = sorted((r["position"], r["from"], r["to"]) for r in f.rel_rows("USES_FONT"))
-    assert edges == [(0, "NA_BGM_FIELD_LOGIC", "Soundfont_3"),
-                     (1, "NA_BGM_FIELD_LOGIC", "Soundfont_0")]
+    assert edges == [(0, "NA_BGM_FIELD_LOGIC", "Soundfont_3"), (1, "NA_BGM_FIELD_LOGIC", "Soundfont_0")]
     assert ctx.notes["audio"] == "2 soundfonts, 1 sample banks, 2 sequence-font links"
 
 

@@ -23,8 +23,7 @@ def decomp_facts(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     co = Checkout.open(root)
     versions = co.select(["gc-eu-mq-dbg"])
     cache = Path(os.environ.get("OOTKG_TEST_CACHE", tmp_path_factory.mktemp("cache")))
-    report, facts = run_ingest(co, versions, cache, None,
-                               only_sources=["c", "tables", "assets", "addresses"])
+    report, facts = run_ingest(co, versions, cache, None, only_sources=["c", "tables", "assets", "addresses"])
     return report, facts
 
 
@@ -47,7 +46,6 @@ def test_assets_link_to_objects_and_addresses_to_functions(decomp_facts) -> None
     _, facts = decomp_facts
     has = {r["to"] for r in facts.rel_rows("HAS_ASSET") if r["from"] == "OBJECT_HORSE"}
     assert "object_horse/gEponaSkel" in has
-    located = {(r["from"], r["to"], r["source"]): r["address"]
-               for r in facts.rel_rows("LOCATED_AT")}
+    located = {(r["from"], r["to"], r["source"]): r["address"] for r in facts.rel_rows("LOCATED_AT")}
     assert located[("gSaveContext", "gc-eu-mq-dbg", "z64hdr")] == 0x8015E660
     assert located[("ovl_En_Horse", "gc-eu-mq-dbg", "segments.csv")] == 0x80A5B2F0

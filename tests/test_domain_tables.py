@@ -38,29 +38,32 @@ def _versions(co) -> list[str]:  # noqa: ANN001
 @pytest.fixture(scope="module")
 def mini(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     co = _checkout(MINI)
-    facts, report = ingest_tables(co, _versions(co), tmp_path_factory.mktemp("cache"),
-                                  "gc-eu-mq-dbg")
+    facts, report = ingest_tables(co, _versions(co), tmp_path_factory.mktemp("cache"), "gc-eu-mq-dbg")
     return facts, report
 
 
 def test_scan_reports_lines_it_does_not_understand() -> None:
-    text = "\n".join([
-        "/* comment */",
-        "/* 0x00 */ DEFINE_ACTOR(En_A, ACTOR_EN_A, ACTOROVL_ALLOC_NORMAL, \"En_A\")",
-        "#if DEBUG_FEATURES",
-        "/* 0x01 */ DEFINE_ACTOR_BOGUS(En_B, ACTOR_EN_B)",
-        "#endif",
-        "/* 0x02 */ DEFINE_ACTOR(En_C, ACTOR_EN_C, ACTOROVL_ALLOC_NORMAL)",
-        "garbage here",
-        "/* 0x03 */ DEFINE_ACTOR(En_D, ACTOR_EN_D, ACTOROVL_ALLOC_NORMAL,",
-        "                        \"En_D\")",
-        "",
-    ])
+    text = "\n".join(
+        [
+            "/* comment */",
+            '/* 0x00 */ DEFINE_ACTOR(En_A, ACTOR_EN_A, ACTOROVL_ALLOC_NORMAL, "En_A")',
+            "#if DEBUG_FEATURES",
+            "/* 0x01 */ DEFINE_ACTOR_BOGUS(En_B, ACTOR_EN_B)",
+            "#endif",
+            "/* 0x02 */ DEFINE_ACTOR(En_C, ACTOR_EN_C, ACTOROVL_ALLOC_NORMAL)",
+            "garbage here",
+            "/* 0x03 */ DEFINE_ACTOR(En_D, ACTOR_EN_D, ACTOROVL_ALLOC_NORMAL,",
+            '                        "En_D")',
+            "",
+        ]
+    )
     bad, problems = scan_table(text, ACTORS, "include/tables/actor_table.h")
     assert bad == [4, 6, 7]
-    assert [(p.line, p.file) for p in problems] == [(4, "include/tables/actor_table.h"),
-                                                    (6, "include/tables/actor_table.h"),
-                                                    (7, "include/tables/actor_table.h")]
+    assert [(p.line, p.file) for p in problems] == [
+        (4, "include/tables/actor_table.h"),
+        (6, "include/tables/actor_table.h"),
+        (7, "include/tables/actor_table.h"),
+    ]
     assert "unknown macro DEFINE_ACTOR_BOGUS" in problems[0].message
     assert "takes 4 arguments, this line has 3" in problems[1].message
     assert problems[2].text == "garbage here"
@@ -75,16 +78,34 @@ def test_sfx_ids_are_bank_base_plus_position() -> None:
 def test_fixture_tables_ids_are_positions(mini) -> None:  # noqa: ANN001
     facts, report = mini
     assert report.problems == []
-    assert report.entries == {"Actor": 23, "Object": 9, "Scene": 4, "Entrance": 8, "Sequence": 4,
-                              "Sfx": 10, "EffectSs": 3, "GameState": 4}
+    assert report.entries == {
+        "Actor": 23,
+        "Object": 9,
+        "Scene": 4,
+        "Entrance": 8,
+        "Sequence": 4,
+        "Sfx": 10,
+        "EffectSs": 3,
+        "GameState": 4,
+    }
     horse = facts.nodes["Actor"]["ACTOR_EN_HORSE"]
-    assert horse == {"enum": "ACTOR_EN_HORSE", "id": 0x14, "overlay": "ovl_En_Horse",
-                     "alloc": "ACTOROVL_ALLOC_NORMAL", "debug_name": "En_Horse", "internal": False,
-                     "unset": False}
+    assert horse == {
+        "enum": "ACTOR_EN_HORSE",
+        "id": 0x14,
+        "overlay": "ovl_En_Horse",
+        "alloc": "ACTOROVL_ALLOC_NORMAL",
+        "debug_name": "En_Horse",
+        "internal": False,
+        "unset": False,
+    }
     assert facts.nodes["Actor"]["ACTOR_PLAYER"]["internal"] is True
     assert facts.nodes["Actor"]["ACTOR_PLAYER"]["overlay"] is None
-    assert facts.nodes["Actor"]["ACTOR_UNSET_13"] == {"enum": "ACTOR_UNSET_13", "id": 0x13,
-                                                      "unset": True, "internal": False}
+    assert facts.nodes["Actor"]["ACTOR_UNSET_13"] == {
+        "enum": "ACTOR_UNSET_13",
+        "id": 0x13,
+        "unset": True,
+        "internal": False,
+    }
     assert facts.nodes["Object"]["OBJECT_HORSE"]["id"] == 8
     assert facts.nodes["Object"]["OBJECT_NY_UNUSED"]["empty"] is True
     assert facts.nodes["Object"]["OBJECT_INVALID"]["unset"] is True
@@ -107,8 +128,7 @@ def test_conditional_entries_exist_only_in_their_versions(mini) -> None:  # noqa
     facts, report = mini
     assert set(_edges(facts, "SCENE_TEST01")) == {"gc-eu-mq-dbg"}
     assert set(_edges(facts, "ENTR_TEST01_0")) == {"gc-eu-mq-dbg"}
-    assert set(_edges(facts, "SCENE_HYRULE_FIELD")) == {"ntsc-1.0", "pal-1.0", "gc-us",
-                                                        "gc-eu-mq-dbg"}
+    assert set(_edges(facts, "SCENE_HYRULE_FIELD")) == {"ntsc-1.0", "pal-1.0", "gc-us", "gc-eu-mq-dbg"}
     assert report.per_version["ntsc-1.0"]["Scene"] == 3
     assert report.per_version["gc-eu-mq-dbg"]["Scene"] == 4
     scene = _edges(facts, "SCENE_HYRULE_FIELD")["gc-us"]
@@ -134,8 +154,7 @@ def test_entrances_enter_their_scene(mini) -> None:  # noqa: ANN001
     enters = {r["from"]: (r["to"], r["spawn"]) for r in facts.rel_rows("ENTERS")}
     assert enters["ENTR_HYRULE_FIELD_1"] == ("SCENE_HYRULE_FIELD", 1)
     e = facts.nodes["Entrance"]["ENTR_HYRULE_FIELD_1"]
-    assert (e["id"], e["continue_bgm"], e["title_card"], e["trans_in"]) == (
-        4, True, False, "TRANS_TYPE_FADE_BLACK")
+    assert (e["id"], e["continue_bgm"], e["title_card"], e["trans_in"]) == (4, True, False, "TRANS_TYPE_FADE_BLACK")
 
 
 def test_a_bad_table_line_is_reported_and_the_rest_kept(tmp_path: Path) -> None:
@@ -194,9 +213,11 @@ def test_an_entrance_to_a_scene_no_table_defines_is_reported(tmp_path: Path) -> 
     root = tmp_path / "tree"
     shutil.copytree(MINI, root, ignore=shutil.ignore_patterns("build", "extracted"))
     table = root / "include" / "tables" / "entrance_table.h"
-    table.write_text(table.read_text() + "/* 0x008 */ DEFINE_ENTRANCE(ENTR_UNUSED_6E, "
-                     "SCENE_UNUSED_6E, 0, false, true, TRANS_TYPE_FADE_BLACK, "
-                     "TRANS_TYPE_FADE_BLACK)\n")
+    table.write_text(
+        table.read_text() + "/* 0x008 */ DEFINE_ENTRANCE(ENTR_UNUSED_6E, "
+        "SCENE_UNUSED_6E, 0, false, true, TRANS_TYPE_FADE_BLACK, "
+        "TRANS_TYPE_FADE_BLACK)\n"
+    )
     facts, report = ingest_tables(_checkout(root), ["gc-us"], tmp_path / "cache", "gc-us")
     assert report.unknown_scenes == {"SCENE_UNUSED_6E": ["ENTR_UNUSED_6E"]}
     assert facts.nodes["Entrance"]["ENTR_UNUSED_6E"]["scene"] == "SCENE_UNUSED_6E"

@@ -15,17 +15,22 @@ from tests.conftest import call_graph_facts
 def _contents(store) -> dict[str, list]:  # noqa: ANN001 - any GraphStore
     return {
         "functions": store.run("MATCH (f:Function) RETURN f.name AS n, f.file AS file ORDER BY n"),
-        "calls": store.run("MATCH (a:Function)-[r:CALLS]->(b:Function) "
-                           "RETURN a.name AS caller, b.name AS callee, r.count AS c "
-                           "ORDER BY caller, callee"),
-        "versions": store.run("MATCH (f:Function)-[r:IN_VERSION]->(v:Version) "
-                              "RETURN f.name AS fn, v.id AS version, r.line AS line "
-                              "ORDER BY fn, version"),
+        "calls": store.run(
+            "MATCH (a:Function)-[r:CALLS]->(b:Function) "
+            "RETURN a.name AS caller, b.name AS callee, r.count AS c "
+            "ORDER BY caller, callee"
+        ),
+        "versions": store.run(
+            "MATCH (f:Function)-[r:IN_VERSION]->(v:Version) "
+            "RETURN f.name AS fn, v.id AS version, r.line AS line "
+            "ORDER BY fn, version"
+        ),
     }
 
 
-def test_build_with_a_checkpoint_every_few_rows_holds_every_fact(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_with_a_checkpoint_every_few_rows_holds_every_fact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     facts = call_graph_facts()
     expected = facts.counts()
     with open_store(Settings(db=tmp_path / "one"), read_only=False) as store:
@@ -44,7 +49,8 @@ def test_build_with_a_checkpoint_every_few_rows_holds_every_fact(tmp_path: Path,
 
 
 def test_a_copy_failing_mid_build_keeps_the_previous_graph_and_the_writer(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = Settings(db=tmp_path / "g")
     with open_store(settings, read_only=False) as store:
         store.replace_graph(call_graph_facts())
@@ -68,5 +74,4 @@ def test_a_copy_failing_mid_build_keeps_the_previous_graph_and_the_writer(
         store.write_nodes("Function", [{"name": "Added_After_Failure"}])
         assert store.run("MATCH (f:Function {name: 'Added_After_Failure'}) RETURN count(*) AS n") == [{"n": 1}]
         # no half-built file (the live graph's write-ahead log aside: the write above)
-        assert sorted(f for f in (tmp_path / "g").glob("graph-*") if f.suffix != ".wal") == \
-            files_before
+        assert sorted(f for f in (tmp_path / "g").glob("graph-*") if f.suffix != ".wal") == files_before

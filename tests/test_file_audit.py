@@ -51,9 +51,9 @@ def test_makefile_rules_that_combine_objects() -> None:
     assert rules == {
         "src/code/z_a_b.o": ("src/code/z_a.o", "src/code/z_b.o"),
         "src/code/z_all.o": ("src/code/z_a_b.o", "src/code/z_c.o"),
-        "src/audio/tables/table.o": ("src/audio/tables/table_data.c",)}
-    assert expand("src/code/z_all.o", rules) == ["src/code/z_a.o", "src/code/z_b.o",
-                                                 "src/code/z_c.o"]
+        "src/audio/tables/table.o": ("src/audio/tables/table_data.c",),
+    }
+    assert expand("src/code/z_all.o", rules) == ["src/code/z_a.o", "src/code/z_b.o", "src/code/z_c.o"]
     assert expand("src/code/z_actor.o", rules) == ["src/code/z_actor.o"]
     gen = generated_objects(MAKEFILE)
     exists = {"src/code/z_actor.c"}.__contains__
@@ -80,8 +80,7 @@ def _audit(co: Checkout, versions: list[str]) -> dict[str, tuple[str, str]]:
 def test_the_audit_explains_each_file_no_version_compiles() -> None:
     co = Checkout.open(MINI)
     got = _audit(co, ["gc-us", "gc-eu-mq-dbg"])
-    assert set(got) == {"src/boot/cart_n64.c", "src/code/z_message_tables.inc.c",
-                        "src/gcc_fix/missing_gcc_functions.c"}
+    assert set(got) == {"src/boot/cart_n64.c", "src/code/z_message_tables.inc.c", "src/gcc_fix/missing_gcc_functions.c"}
     status, reason = got["src/boot/cart_n64.c"]
     assert status == "other-versions" and "N64 only: ntsc-1.0, pal-1.0" in reason
     status, reason = got["src/code/z_message_tables.inc.c"]
@@ -102,10 +101,12 @@ def broken_tree(tmp_path: Path) -> Path:
     shutil.copytree(MINI, tree)
     (tree / "src" / "code" / "z_stray.c").write_text("void Stray_Func(void) {\n}\n")
     spec = tree / "spec" / "spec"
-    spec.write_text(spec.read_text().replace(
-        '    include "$(BUILD_DIR)/src/code/z_object.o"\n',
-        '    include "$(BUILD_DIR)/src/code/z_object.o"\n'
-        '    include "$(BUILD_DIR)/src/code/z_lost.o"\n'))
+    spec.write_text(
+        spec.read_text().replace(
+            '    include "$(BUILD_DIR)/src/code/z_object.o"\n',
+            '    include "$(BUILD_DIR)/src/code/z_object.o"\n    include "$(BUILD_DIR)/src/code/z_lost.o"\n',
+        )
+    )
     return tree
 
 
@@ -116,29 +117,30 @@ def test_a_linked_object_nothing_makes_is_an_error(broken_tree: Path, tmp_path: 
     status, reason = got["src/code/z_lost.o"]
     assert status == "missing" and "segment code" in reason and "src/code/z_lost.c" in reason
     settings = Settings(db=tmp_path / "graph", cache_dir=tmp_path / "cache")
-    report, _ = run_ingest(co, co.select(["gc-us"]), settings.cache_dir,
-                           lambda: open_store(settings, read_only=False), only_sources=["c"],
-                           jobs=1)
+    report, _ = run_ingest(
+        co,
+        co.select(["gc-us"]),
+        settings.cache_dir,
+        lambda: open_store(settings, read_only=False),
+        only_sources=["c"],
+        jobs=1,
+    )
     assert report.partial  # part of the game is not in the graph: the run says so
-    assert {(f["file"], f["version"]) for f in report.failed_files} == {
-        ("src/code/z_lost.o", "gc-us")}
+    assert {(f["file"], f["version"]) for f in report.failed_files} == {("src/code/z_lost.o", "gc-us")}
     assert "1 linked objects nothing makes (error)" in report.sources[0].note
     saved = json.loads((settings.cache_dir / "reports" / "files.json").read_text())
     assert {f["path"] for f in saved["files"]} >= {"src/code/z_stray.c", "src/code/z_lost.o"}
 
 
 def _ootkg(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OOTKG_DB": str(home / "graph"), "OOTKG_CACHE_DIR": str(home / "cache"),
-           "COLUMNS": "200"}
-    proc = subprocess.run([sys.executable, "-m", "ootkg", *args], capture_output=True,
-                          text=True, env=env, timeout=300)
+    env = {**os.environ, "OOTKG_DB": str(home / "graph"), "OOTKG_CACHE_DIR": str(home / "cache"), "COLUMNS": "200"}
+    proc = subprocess.run([sys.executable, "-m", "ootkg", *args], capture_output=True, text=True, env=env, timeout=300)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
 
 def test_the_unbuilt_files_query_and_the_run_report(tmp_path: Path) -> None:
-    proc = _ootkg("ingest", "--decomp", str(MINI), "--versions", "gc-us,gc-eu-mq-dbg",
-                  "--only", "c", home=tmp_path)
+    proc = _ootkg("ingest", "--decomp", str(MINI), "--versions", "gc-us,gc-eu-mq-dbg", "--only", "c", home=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     flat = " ".join(proc.stdout.split())
     assert "17 of 20 src/ .c files compiled; 3 not on their own" in flat
@@ -146,13 +148,12 @@ def test_the_unbuilt_files_query_and_the_run_report(tmp_path: Path) -> None:
     assert [(r["status"], r["path"]) for r in rows] == [
         ("included", "src/code/z_message_tables.inc.c"),
         ("not-built", "src/gcc_fix/missing_gcc_functions.c"),
-        ("other-versions", "src/boot/cart_n64.c")]
+        ("other-versions", "src/boot/cart_n64.c"),
+    ]
     assert all(r["reason"] for r in rows)
-    rows = json.loads(_ootkg("query", "unbuilt_files", "status=included", "-f", "json",
-                             home=tmp_path).stdout)
+    rows = json.loads(_ootkg("query", "unbuilt_files", "status=included", "-f", "json", home=tmp_path).stdout)
     assert [r["path"] for r in rows] == ["src/code/z_message_tables.inc.c"]
     # the combined object's files are in the graph, defined where their code is
-    fn = json.loads(_ootkg("query", "function", "name=Message_GetState", "-f", "json",
-                           home=tmp_path).stdout)
+    fn = json.loads(_ootkg("query", "function", "name=Message_GetState", "-f", "json", home=tmp_path).stdout)
     assert fn[0]["file"] == "src/code/z_message.c" and fn[0]["defined"] is True
     assert fn[0]["versions"] == ["gc-us", "gc-eu-mq-dbg"] and fn[0]["callers"] == 1

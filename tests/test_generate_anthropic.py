@@ -32,20 +32,33 @@ def stub():
 
 
 def client_for(stub: Stub, **kw) -> AnthropicClient:
-    return AnthropicClient(MODEL, price_for(MODEL), api_key="sk-test-key", base_url=stub.url,
-                           backoff=0.001, **kw)
+    return AnthropicClient(MODEL, price_for(MODEL), api_key="sk-test-key", base_url=stub.url, backoff=0.001, **kw)
 
 
-def run(settings, stub, out, *, client=None, budget=None, concurrency=2, batch=False,
-        resume=False, families=("qa",), **cfg):
-    config = RunConfig(version=DBG, count=cfg.pop("count", 4), seed=5, generator="anthropic",
-                       model=MODEL, families=list(families), max_tokens=512, **cfg)
+def run(
+    settings, stub, out, *, client=None, budget=None, concurrency=2, batch=False, resume=False, families=("qa",), **cfg
+):
+    config = RunConfig(
+        version=DBG,
+        count=cfg.pop("count", 4),
+        seed=5,
+        generator="anthropic",
+        model=MODEL,
+        families=list(families),
+        max_tokens=512,
+        **cfg,
+    )
     client = client or client_for(stub)
     with open_store(settings) as store:
-        runner = Runner(store, config, client,
-                        RunOptions(out=out, budget_usd=budget, concurrency=concurrency,
-                                   batch=batch, poll_seconds=0.01, resume=resume),
-                        Validator(store, settings, compile=False))
+        runner = Runner(
+            store,
+            config,
+            client,
+            RunOptions(
+                out=out, budget_usd=budget, concurrency=concurrency, batch=batch, poll_seconds=0.01, resume=resume
+            ),
+            Validator(store, settings, compile=False),
+        )
         try:
             return runner.run(), list(read_jsonl(out))
         finally:
@@ -74,24 +87,24 @@ def test_examples_with_cached_prompt_and_accounted_cost(settings, stub, tmp_path
         u = meta["usage"]
         assert meta["generator"] == "anthropic" and meta["model"] == MODEL
         assert u["input_tokens"] > 0 and u["output_tokens"] > 0 and u["requests"] == 1
-        expected = (u["input_tokens"] * price.input + u["output_tokens"] * price.output
-                    + u["cache_write_tokens"] * price.input * 1.25
-                    + u["cache_read_tokens"] * price.input * 0.1) / 1e6
+        expected = (
+            u["input_tokens"] * price.input
+            + u["output_tokens"] * price.output
+            + u["cache_write_tokens"] * price.input * 1.25
+            + u["cache_read_tokens"] * price.input * 0.1
+        ) / 1e6
         assert price.input == 2 and price.output == 10
         assert u["cost_usd"] == pytest.approx(expected)
         total += u["cost_usd"]
     assert stats.spent_usd == pytest.approx(total)
-    ledger_costs = [e["cost"] for e in read_jsonl(ledger_path(tmp_path / "a.jsonl"))
-                    if e["event"] == "response"]
+    ledger_costs = [e["cost"] for e in read_jsonl(ledger_path(tmp_path / "a.jsonl")) if e["event"] == "response"]
     assert sum(ledger_costs) == pytest.approx(total, rel=1e-6)
 
 
 def test_retries_429_529_500_and_malformed_then_succeeds(settings, stub, tmp_path):
-    stub.faults.extend([("status", 429, {"retry-after": "0.01"}), ("status", 529),
-                        ("status", 500), ("malformed",)])
+    stub.faults.extend([("status", 429, {"retry-after": "0.01"}), ("status", 529), ("status", 500), ("malformed",)])
     client = client_for(stub)
-    stats, rows = run(settings, stub, tmp_path / "r.jsonl", count=1, client=client,
-                      concurrency=1)
+    stats, rows = run(settings, stub, tmp_path / "r.jsonl", count=1, client=client, concurrency=1)
     assert stats.accepted == 1 and client.retries == 4
     assert len(stub.requests) == 5
 
@@ -99,8 +112,7 @@ def test_retries_429_529_500_and_malformed_then_succeeds(settings, stub, tmp_pat
 def test_retries_give_up_and_the_item_is_rejected_not_lost(settings, stub, tmp_path):
     stub.faults.extend([("status", 529)] * 3)
     client = client_for(stub, max_retries=2)
-    stats, rows = run(settings, stub, tmp_path / "g.jsonl", count=1, client=client,
-                      concurrency=1)
+    stats, rows = run(settings, stub, tmp_path / "g.jsonl", count=1, client=client, concurrency=1)
     rejects = list(read_jsonl(rejects_path(tmp_path / "g.jsonl")))
     assert rejects[0]["reason"] == "llm_error" and "529" in rejects[0]["detail"]
     assert stats.accepted == 1  # the next planned item took its place
@@ -111,10 +123,14 @@ def test_client_error_is_not_retried(stub):
     from generate.llm.base import LLMRequest
     from generate.models import Context, PlanItem, Target
 
-    item = PlanItem(id="x", index=0, target=Target(kind="Function", key="f"), family="qa",
-                    difficulty=1, version=DBG)
-    req = LLMRequest(item=item, context=Context(target=item.target, version=DBG, facts=[]),
-                     system="s", instruction="i", max_tokens=10)
+    item = PlanItem(id="x", index=0, target=Target(kind="Function", key="f"), family="qa", difficulty=1, version=DBG)
+    req = LLMRequest(
+        item=item,
+        context=Context(target=item.target, version=DBG, facts=[]),
+        system="s",
+        instruction="i",
+        max_tokens=10,
+    )
     client = client_for(stub)
     with pytest.raises(LLMError, match="HTTP 400"):
         client.complete(req)
@@ -153,8 +169,7 @@ def test_still_failing_after_repair_is_rejected_with_its_report(settings, stub, 
         return orig(body)
 
     stub.answer = always_bad
-    stats, rows = run(settings, stub, tmp_path / "f.jsonl", count=1, concurrency=1,
-                      budget=None)
+    stats, rows = run(settings, stub, tmp_path / "f.jsonl", count=1, concurrency=1, budget=None)
     rejects = list(read_jsonl(rejects_path(tmp_path / "f.jsonl")))
     bad = [r for r in rejects if r["reason"] == "validation"]
     assert bad and bad[0]["validation"]["ok"] is False
@@ -174,14 +189,19 @@ def test_budget_is_never_exceeded(settings, stub, tmp_path):
 
     with open_store(settings) as store:
         ctx = ContextBuilder(store).build(Target(kind="Function", key="Actor_Kill"), DBG)
-    proc = Processor(None, generator="anthropic", model=MODEL, ootkg_version="0", ingest_run=None,
-                     run_id="r", max_tokens=512)
-    worst = probe.worst_case_cost(proc.request(
-        __import__("generate.models", fromlist=["PlanItem"]).PlanItem(
-            id="p", index=0, target=ctx.target, family="qa", difficulty=1, version=DBG), ctx))
+    proc = Processor(
+        None, generator="anthropic", model=MODEL, ootkg_version="0", ingest_run=None, run_id="r", max_tokens=512
+    )
+    worst = probe.worst_case_cost(
+        proc.request(
+            __import__("generate.models", fromlist=["PlanItem"]).PlanItem(
+                id="p", index=0, target=ctx.target, family="qa", difficulty=1, version=DBG
+            ),
+            ctx,
+        )
+    )
     budget = worst * 2.5
-    stats, rows = run(settings, stub, tmp_path / "b1.jsonl", count=10, budget=budget,
-                      concurrency=3)
+    stats, rows = run(settings, stub, tmp_path / "b1.jsonl", count=10, budget=budget, concurrency=3)
     assert stats.stop_reason.startswith("budget")
     assert 1 <= len(stub.requests) <= 4 and stats.spent_usd <= budget
 
@@ -203,8 +223,9 @@ def test_batch_run_half_price(settings, stub, tmp_path):
     stats, rows = run(settings, stub, tmp_path / "bt.jsonl", count=3, batch=True)
     assert stats.accepted == 3 and len(stub.batches) == 1
     u = rows[0]["metadata"]["usage"]
-    full = (u["input_tokens"] * 2 + u["output_tokens"] * 10 + u["cache_write_tokens"] * 2.5
-            + u["cache_read_tokens"] * 0.2) / 1e6
+    full = (
+        u["input_tokens"] * 2 + u["output_tokens"] * 10 + u["cache_write_tokens"] * 2.5 + u["cache_read_tokens"] * 0.2
+    ) / 1e6
     assert u["cost_usd"] == pytest.approx(full / 2)
     events = [e["event"] for e in read_jsonl(ledger_path(tmp_path / "bt.jsonl"))]
     assert events.count("batch") == 1 and events.count("batch_done") == 1
@@ -235,13 +256,34 @@ def test_cli_end_to_end_against_the_stub(settings, stub, tmp_path):
 
     stub.bad_first_answer = True
     out = tmp_path / "cli.jsonl"
-    env = {**os.environ, "OOTKG_DB": str(settings.db), "ANTHROPIC_API_KEY": "sk-test-key",
-           "COLUMNS": "200"}
+    env = {**os.environ, "OOTKG_DB": str(settings.db), "ANTHROPIC_API_KEY": "sk-test-key", "COLUMNS": "200"}
     proc = subprocess.run(
-        [sys.executable, "-m", "ootkg", "generate", "--llm", "anthropic", "--model", MODEL,
-         "--budget-usd", "0.5", "--count", "2", "--families", "qa", "--out", str(out),
-         "--no-writeback", "--base-url", stub.url], env=env, capture_output=True, text=True,
-        timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "ootkg",
+            "generate",
+            "--llm",
+            "anthropic",
+            "--model",
+            MODEL,
+            "--budget-usd",
+            "0.5",
+            "--count",
+            "2",
+            "--families",
+            "qa",
+            "--out",
+            str(out),
+            "--no-writeback",
+            "--base-url",
+            stub.url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "2 examples" in proc.stderr and "2 repaired" in proc.stderr and "$0.0" in proc.stderr
     rows = list(read_jsonl(out))

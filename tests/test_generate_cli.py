@@ -35,19 +35,22 @@ def user_error(result) -> str:
     return str(result.exception)
 
 
-@pytest.mark.parametrize("args,expect", [
-    (["--llm", "anthropic"], "ANTHROPIC_API_KEY"),
-    (["--llm", "gpt"], "use offline or anthropic"),
-    (["--families", "qa,poetry"], "poetry"),
-    (["--difficulty", "5"], "level 1-4"),
-    (["--difficulty", "4-2"], "must go up"),
-    (["--count", "0"], "at least 1"),
-    (["--budget-usd", "-3"], "positive"),
-    (["--version", "n64-9.9"], "not in the graph"),
-    (["--curriculum", "no-such-concept"], "No concept"),
-    (["--targets", "MATCH (a:Actor) WHERE a.id < 0 RETURN a.enum AS target"], "no rows"),
-    (["--targets", "MATCH (a:Actor) RETURN a.enum AS name"], "column named `target`"),
-])
+@pytest.mark.parametrize(
+    "args,expect",
+    [
+        (["--llm", "anthropic"], "ANTHROPIC_API_KEY"),
+        (["--llm", "gpt"], "use offline or anthropic"),
+        (["--families", "qa,poetry"], "poetry"),
+        (["--difficulty", "5"], "level 1-4"),
+        (["--difficulty", "4-2"], "must go up"),
+        (["--count", "0"], "at least 1"),
+        (["--budget-usd", "-3"], "positive"),
+        (["--version", "n64-9.9"], "not in the graph"),
+        (["--curriculum", "no-such-concept"], "No concept"),
+        (["--targets", "MATCH (a:Actor) WHERE a.id < 0 RETURN a.enum AS target"], "no rows"),
+        (["--targets", "MATCH (a:Actor) RETURN a.enum AS name"], "column named `target`"),
+    ],
+)
 def test_bad_input_is_explained_and_nothing_is_written(db, tmp_path, args, expect):
     out = tmp_path / "x.jsonl"
     msg = user_error(invoke(db, "--out", str(out), *args))
@@ -58,10 +61,12 @@ def test_bad_input_is_explained_and_nothing_is_written(db, tmp_path, args, expec
 def test_key_but_bad_model_or_budget(db, tmp_path):
     env = {"ANTHROPIC_API_KEY": "sk-test"}
     out = str(tmp_path / "y.jsonl")
-    assert "not a model name" in user_error(invoke(db, "--llm", "anthropic", "--model", "GPT 4!",
-                                                   "--budget-usd", "1", "--out", out, env=env))
-    assert "--price" in user_error(invoke(db, "--llm", "anthropic", "--model", "claude-nova-1",
-                                          "--budget-usd", "1", "--out", out, env=env))
+    assert "not a model name" in user_error(
+        invoke(db, "--llm", "anthropic", "--model", "GPT 4!", "--budget-usd", "1", "--out", out, env=env)
+    )
+    assert "--price" in user_error(
+        invoke(db, "--llm", "anthropic", "--model", "claude-nova-1", "--budget-usd", "1", "--out", out, env=env)
+    )
     assert "--budget-usd" in user_error(invoke(db, "--llm", "anthropic", "--out", out, env=env))
     assert not (tmp_path / "y.jsonl").exists()
 
@@ -69,27 +74,43 @@ def test_key_but_bad_model_or_budget(db, tmp_path):
 def test_missing_entities_name_the_ingest_to_run(tmp_path):
     facts = Facts()
     facts.node("Version", id=NTSC, ordinal=0)
-    facts.node("Function", name="Actor_Kill", signature="void Actor_Kill(Actor* actor)",
-               file="src/code/z_actor.c", line=1)
+    facts.node(
+        "Function", name="Actor_Kill", signature="void Actor_Kill(Actor* actor)", file="src/code/z_actor.c", line=1
+    )
     settings = Settings(db=tmp_path / "bare")
     with open_store(settings, read_only=False) as store:
         store.replace_graph(facts)
-    msg = user_error(invoke(settings.db, "--families", "actor-modification,audio", "--version",
-                            NTSC, "--out", str(tmp_path / "z.jsonl")))
+    msg = user_error(
+        invoke(
+            settings.db, "--families", "actor-modification,audio", "--version", NTSC, "--out", str(tmp_path / "z.jsonl")
+        )
+    )
     assert "audio needs" in msg and "sequence table" in msg
 
 
 def test_targets_query_families_difficulty_version(db, tmp_path):
     out = tmp_path / "enemies.jsonl"
-    result = invoke(db, "--families", "actor-modification,debugging-conversation",
-                    "--difficulty", "3-4", "--version", NTSC, "--targets", ENEMIES,
-                    "--count", "3", "--out", str(out), "--no-writeback")
+    result = invoke(
+        db,
+        "--families",
+        "actor-modification,debugging-conversation",
+        "--difficulty",
+        "3-4",
+        "--version",
+        NTSC,
+        "--targets",
+        ENEMIES,
+        "--count",
+        "3",
+        "--out",
+        str(out),
+        "--no-writeback",
+    )
     assert result.exit_code == 0, result.output + repr(result.exception)
     rows = list(read_jsonl(out))
     assert rows and all(r["metadata"]["target"] == "ACTOR_EN_TITE" for r in rows)
     assert {r["metadata"]["difficulty"] for r in rows} <= {3, 4}
-    assert {r["metadata"]["family"] for r in rows} <= {"actor-modification",
-                                                        "debugging-conversation"}
+    assert {r["metadata"]["family"] for r in rows} <= {"actor-modification", "debugging-conversation"}
     # Resuming with other plan options is refused and explained; the file is untouched.
     before = out.read_text()
     msg = user_error(invoke(db, "--resume", str(out), "--difficulty", "1"))
@@ -104,25 +125,31 @@ def test_curriculum_builds_on_earlier_steps_and_writes_back(db, tmp_path):
     rows = list(read_jsonl(out))
     order = [r["metadata"]["target"] for r in rows]
     # Prerequisites come first, each before what requires it.
-    for before, after in (("actor-basics", "actor-lifecycle"), ("actor-lifecycle", "actor-drawing"),
-                          ("display-lists", "actor-drawing")):
+    for before, after in (
+        ("actor-basics", "actor-lifecycle"),
+        ("actor-lifecycle", "actor-drawing"),
+        ("display-lists", "actor-drawing"),
+    ):
         if before in order and after in order:
             assert order.index(before) < order.index(after)
     assert order[-1] == "actor-drawing"
     ids = {r["metadata"]["id"] for r in rows}
     last = rows[-1]["metadata"]
     assert last["prerequisite_chain"] == ["actor-basics", "actor-lifecycle", "display-lists"][
-        : len(last["prerequisite_chain"])] or set(last["prerequisite_chain"]) == {
-        "actor-basics", "actor-lifecycle", "display-lists"}
+        : len(last["prerequisite_chain"])
+    ] or set(last["prerequisite_chain"]) == {"actor-basics", "actor-lifecycle", "display-lists"}
     assert last["builds_on"] and set(last["builds_on"]) <= ids  # only examples that exist
     assert all(set(r["metadata"]["builds_on"]) <= ids for r in rows)
     with open_store(Settings(db=db)) as store:
-        n = store.run("MATCH (e:Example) WHERE e.output = $o RETURN count(e) AS n",
-                      {"o": str(out)})[0]["n"]
-        builds = store.run("MATCH (a:Example)-[:BUILDS_ON]->(b:Example) WHERE a.output = $o "
-                           "RETURN a.id AS a, b.id AS b", {"o": str(out)})
-        grounded = store.run("MATCH (e:Example)-[:GROUNDED_IN]->(c:Concept) WHERE e.output = $o "
-                             "RETURN DISTINCT c.id AS c", {"o": str(out)})
+        n = store.run("MATCH (e:Example) WHERE e.output = $o RETURN count(e) AS n", {"o": str(out)})[0]["n"]
+        builds = store.run(
+            "MATCH (a:Example)-[:BUILDS_ON]->(b:Example) WHERE a.output = $o RETURN a.id AS a, b.id AS b",
+            {"o": str(out)},
+        )
+        grounded = store.run(
+            "MATCH (e:Example)-[:GROUNDED_IN]->(c:Concept) WHERE e.output = $o RETURN DISTINCT c.id AS c",
+            {"o": str(out)},
+        )
         per_concept = store.run("MATCH (c:Concept) RETURN c.id AS id")
     assert n == len(rows) and builds and {b["a"] for b in builds} <= ids
     assert {g["c"] for g in grounded} >= {"actor-drawing"}
@@ -133,12 +160,14 @@ def test_report_html_and_summary(db, tmp_path):
     out = tmp_path / "r.jsonl"
     assert invoke(db, "--count", "12", "--out", str(out), "--no-writeback").exit_code == 0
     html_path = tmp_path / "report.html"
-    result = CliRunner().invoke(app, ["report", str(out), "--out", str(html_path)],
-                                env={"OOTKG_DB": str(db)})
+    result = CliRunner().invoke(app, ["report", str(out), "--out", str(html_path)], env={"OOTKG_DB": str(db)})
     assert result.exit_code == 0, result.output
     page = html_path.read_text()
-    assert page.count("<svg") >= 5 and "<script" not in page and "http://" not in page.replace(
-        'xmlns="http://www.w3.org/2000/svg"', "")
+    assert (
+        page.count("<svg") >= 5
+        and "<script" not in page
+        and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
     import xml.dom.minidom
 
     for svg in re.findall(r"<svg.*?</svg>", page, re.S):
@@ -167,8 +196,7 @@ def test_output_loads_as_chat_messages(db, tmp_path):
     except ImportError:
         for row in read_jsonl(out):  # the chat-messages schema `datasets` reads
             assert set(row) == {"messages", "metadata"}
-            assert all(set(m) == {"role", "content"} and isinstance(m["content"], str)
-                       for m in row["messages"])
+            assert all(set(m) == {"role", "content"} and isinstance(m["content"], str) for m in row["messages"])
         return
     ds = datasets.load_dataset("json", data_files=str(out), split="train")
     assert len(ds) == 6 and ds[0]["messages"][0]["role"] == "user"
@@ -179,29 +207,39 @@ def test_coverage_is_a_query_after_write_back(tmp_path):
 
     db = make_store(tmp_path / "graph").db
     out = tmp_path / "tite.jsonl"
-    result = invoke(db, "--families", "actor-modification", "--count", "1", "--out", str(out),
-                    "--targets", "MATCH (a:Actor) WHERE a.enum = 'ACTOR_EN_TITE' RETURN a.enum AS target")
+    result = invoke(
+        db,
+        "--families",
+        "actor-modification",
+        "--count",
+        "1",
+        "--out",
+        str(out),
+        "--targets",
+        "MATCH (a:Actor) WHERE a.enum = 'ACTOR_EN_TITE' RETURN a.enum AS target",
+    )
     assert result.exit_code == 0, result.output + repr(result.exception)
     (row,) = list(read_jsonl(out))
     with open_store(Settings(db=db)) as store:
         assert [r["actor"] for r in run_named(store, "coverage_actors")] == ["ACTOR_EN_KUSA"]
-        assert [r["actor"] for r in run_named(store, "coverage_actors", family="audio")] == \
-            ["ACTOR_EN_KUSA", "ACTOR_EN_TITE"]
+        assert [r["actor"] for r in run_named(store, "coverage_actors", family="audio")] == [
+            "ACTOR_EN_KUSA",
+            "ACTOR_EN_TITE",
+        ]
         assert run_named(store, "examples_by_family") == [
-            {"family": "actor-modification", "difficulty": row["metadata"]["difficulty"],
-             "examples": 1, "passed": 1}]
-        per_concept = {(r["concept"], r["family"]): r["examples"]
-                       for r in run_named(store, "examples_per_concept")}
+            {"family": "actor-modification", "difficulty": row["metadata"]["difficulty"], "examples": 1, "passed": 1}
+        ]
+        per_concept = {(r["concept"], r["family"]): r["examples"] for r in run_named(store, "examples_per_concept")}
         assert per_concept == {("actor-lifecycle", "actor-modification"): 1}
-        grounded = {(r["k"]) for r in store.run(
-            "MATCH (e:Example)-[:GROUNDED_IN]->(n:Actor) RETURN n.enum AS k")}
+        grounded = {(r["k"]) for r in store.run("MATCH (e:Example)-[:GROUNDED_IN]->(n:Actor) RETURN n.enum AS k")}
         assert grounded == {"ACTOR_EN_TITE"}
 
 
 def test_curriculum_covers_every_step_even_below_count(db, tmp_path):
     out = tmp_path / "short.jsonl"
-    assert invoke(db, "--curriculum", "actor-drawing", "--count", "2", "--out", str(out),
-                  "--no-writeback").exit_code == 0
+    assert (
+        invoke(db, "--curriculum", "actor-drawing", "--count", "2", "--out", str(out), "--no-writeback").exit_code == 0
+    )
     targets = [r["metadata"]["target"] for r in read_jsonl(out)]
     assert {"display-lists", "actor-drawing"} <= set(targets)
     assert targets[-1] == "actor-drawing"
@@ -212,19 +250,31 @@ def test_estimate_prices_the_plan_and_writes_nothing(db, tmp_path):
     from generate.llm.pricing import price_for
     from generate.plan import RunConfig
 
-    result = invoke(db, "--llm", "anthropic", "--model", "claude-haiku-4-5", "--count", "40",
-                    "--estimate", "--out", str(tmp_path / "e.jsonl"))
+    result = invoke(
+        db,
+        "--llm",
+        "anthropic",
+        "--model",
+        "claude-haiku-4-5",
+        "--count",
+        "40",
+        "--estimate",
+        "--out",
+        str(tmp_path / "e.jsonl"),
+    )
     assert result.exit_code == 0, result.output + repr(result.exception)
     assert "worst_usd" in result.output and not (tmp_path / "e.jsonl").exists()
     price = price_for("claude-haiku-4-5")
-    config = RunConfig(version="gc-eu-mq-dbg", count=40, generator="anthropic",
-                       model="claude-haiku-4-5", max_tokens=1000)
+    config = RunConfig(
+        version="gc-eu-mq-dbg", count=40, generator="anthropic", model="claude-haiku-4-5", max_tokens=1000
+    )
     with open_store(Settings(db=db)) as store:
         est = estimate(store, config, price)
         half = estimate(store, config, price, batch=True)
     assert est.requests == 40 and est.input_bytes_mean > est.input_tokens_mean > 100
-    assert est.worst_usd == pytest.approx(40 * price.worst_case(est.input_bytes_mean, 1000),
-                                          abs=1e-4)  # the estimate rounds to 1/100 cent
+    assert est.worst_usd == pytest.approx(
+        40 * price.worst_case(est.input_bytes_mean, 1000), abs=1e-4
+    )  # the estimate rounds to 1/100 cent
     assert est.expected_usd < est.worst_usd < est.worst_with_repairs_usd
     assert half.worst_usd == pytest.approx(est.worst_usd / 2, rel=1e-3)
     # every prompt holds the target's own code; the cached prefix is measured against the
@@ -244,8 +294,7 @@ def test_the_cache_model_reads_what_an_earlier_request_wrote():
     from generate.estimate import model_cache
 
     def req(family, facts, item):
-        return SimpleNamespace(system="s" * 700, family_text=family, instruction=item,
-                               context_text=lambda: facts)
+        return SimpleNamespace(system="s" * 700, family_text=family, instruction=item, context_text=lambda: facts)
 
     fam, facts = "f" * 3500, "x" * 3500  # ~200 + 1000 + 1000 tokens
     a1, a2 = req(fam, facts, "one"), req(fam, facts, "two")

@@ -26,8 +26,13 @@ def run(tmp_path_factory):
     settings = make_store(tmp / "graph")
     out = tmp / "run.jsonl"
     with open_store(settings) as store:
-        Runner(store, RunConfig(version=DBG, count=40, seed=2), OfflineClient(),
-               RunOptions(out=out), Validator(store, settings, compile=False)).run()
+        Runner(
+            store,
+            RunConfig(version=DBG, count=40, seed=2),
+            OfflineClient(),
+            RunOptions(out=out),
+            Validator(store, settings, compile=False),
+        ).run()
     return settings, out
 
 
@@ -44,8 +49,7 @@ def test_rows_keep_a_slim_report_and_the_sidecar_the_full_one(run):
         assert meta["split"] == split_of(meta["target_kind"], meta["target"])
 
 
-def test_export_splits_by_entity_and_loads_with_hugging_face_datasets(run, tmp_path,
-                                                                     monkeypatch):
+def test_export_splits_by_entity_and_loads_with_hugging_face_datasets(run, tmp_path, monkeypatch):
     datasets = pytest.importorskip("datasets")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
@@ -66,13 +70,29 @@ def test_export_splits_by_entity_and_loads_with_hugging_face_datasets(run, tmp_p
 
 def test_cli_generates_with_dedup_against_and_exports(run, tmp_path):
     settings, first = run
-    env = {**os.environ, "OOTKG_DB": str(settings.db), "OOTKG_CACHE_DIR": str(tmp_path / "c"),
-           "COLUMNS": "300"}
+    env = {**os.environ, "OOTKG_DB": str(settings.db), "OOTKG_CACHE_DIR": str(tmp_path / "c"), "COLUMNS": "300"}
     second = tmp_path / "second.jsonl"
     proc = subprocess.run(
-        [sys.executable, "-m", "ootkg", "generate", "--count", "40", "--seed", "2",
-         "--out", str(second), "--no-writeback", "--dedup-against", str(first)],
-        env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "ootkg",
+            "generate",
+            "--count",
+            "40",
+            "--seed",
+            "2",
+            "--out",
+            str(second),
+            "--no-writeback",
+            "--dedup-against",
+            str(first),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     # the same plan again: its first items repeat the first run's examples and are rejected;
     # what is written comes from further down the plan, new
@@ -81,15 +101,35 @@ def test_cli_generates_with_dedup_against_and_exports(run, tmp_path):
     rejects = list(read_jsonl(rejects_path(second)))
     earlier = [r for r in rejects if str(r.get("duplicate_of") or "").startswith("earlier:")]
     assert len({r["id"] for r in earlier} & firsts) >= 30
-    proc = subprocess.run([sys.executable, "-m", "ootkg", "dataset", "export", str(first),
-                           "--out", str(tmp_path / "exp")], env=env, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ootkg", "dataset", "export", str(first), "--out", str(tmp_path / "exp")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
-    lines = sum(len((tmp_path / "exp" / f).read_text().splitlines())
-                for f in ("train.jsonl", "validation.jsonl", "test.jsonl"))
+    lines = sum(
+        len((tmp_path / "exp" / f).read_text().splitlines()) for f in ("train.jsonl", "validation.jsonl", "test.jsonl")
+    )
     assert lines == 40 and "40 examples" in proc.stdout
-    bad = subprocess.run([sys.executable, "-m", "ootkg", "generate", "--count", "1", "--out",
-                          str(tmp_path / "x.jsonl"), "--dedup-against", str(tmp_path / "no.jsonl")],
-                         env=env, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ootkg",
+            "generate",
+            "--count",
+            "1",
+            "--out",
+            str(tmp_path / "x.jsonl"),
+            "--dedup-against",
+            str(tmp_path / "no.jsonl"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode != 0 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
     json.dumps(rejects)  # the reject records are plain JSON

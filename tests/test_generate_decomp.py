@@ -26,10 +26,8 @@ def graph(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
     co = Checkout.open(root)
     cache = Path(os.environ.get("OOTKG_TEST_CACHE") or tmp_path_factory.mktemp("cache"))
-    settings = Settings(db=tmp_path_factory.mktemp("gen-decomp") / "graph", decomp=Path(root),
-                        cache_dir=cache)
-    run_ingest(co, co.select(VERSIONS), cache,
-               lambda: open_store(settings, read_only=False), jobs=2)
+    settings = Settings(db=tmp_path_factory.mktemp("gen-decomp") / "graph", decomp=Path(root), cache_dir=cache)
+    run_ingest(co, co.select(VERSIONS), cache, lambda: open_store(settings, read_only=False), jobs=2)
     return settings
 
 
@@ -43,9 +41,13 @@ def test_offline_examples_compile_and_validate(graph, tmp_path, version):
     from validate.api import Validator
 
     with open_store(graph) as store:
-        runner = Runner(store, RunConfig(version=version, count=150, seed=3), OfflineClient(),
-                        RunOptions(out=tmp_path / "d.jsonl"),
-                        Validator(store, graph, compile=True))
+        runner = Runner(
+            store,
+            RunConfig(version=version, count=150, seed=3),
+            OfflineClient(),
+            RunOptions(out=tmp_path / "d.jsonl"),
+            Validator(store, graph, compile=True),
+        )
         stats = runner.run()
     rows = list(read_jsonl(tmp_path / "d.jsonl"))
     assert stats.accepted == 150 == len(rows) and stats.rejected == 0
@@ -68,8 +70,7 @@ def test_actor_sizes_follow_the_version(graph):
 
     with open_store(graph) as store:
         ctx = ContextBuilder(store)
-        size = {v: ctx.build(Target(kind="Struct", key="Actor"), v).first("size:").data["size"]
-                for v in VERSIONS}
+        size = {v: ctx.build(Target(kind="Struct", key="Actor"), v).first("size:").data["size"] for v in VERSIONS}
         horse = ctx.build(Target(kind="Actor", key="ACTOR_EN_HORSE"), "ntsc-1.0")
     assert size == {"gc-eu-mq-dbg": 0x14C, "ntsc-1.0": 0x13C}
     assert "in ntsc-1.0" in horse.first("actor:").text

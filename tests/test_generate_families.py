@@ -66,8 +66,7 @@ def test_every_seed_domain_has_a_scenario():
 
 
 def test_fill_skips_missing_slots():
-    assert fill("play {sfx} in {name}", {"name": "EnTest", "sfx": "NA_SE_X"}) == \
-        "play NA_SE_X in EnTest"
+    assert fill("play {sfx} in {name}", {"name": "EnTest", "sfx": "NA_SE_X"}) == "play NA_SE_X in EnTest"
     assert fill("{object} is missing", {"name": "EnTest"}) is None
 
 
@@ -116,8 +115,12 @@ def test_parse_roundtrip_and_errors():
     msgs = [Message(role="user", content="q?"), Message(role="assistant", content="a ```c\nx;\n```")]
     parsed = parse_output(render_output(msgs, ["sig:a", "field:b"]))
     assert parsed.messages == msgs and parsed.fact_ids == ["sig:a", "field:b"]
-    for bad, why in [("hello", "no <user>"), ("<assistant>a</assistant>", "start with"),
-                     ("<user>a</user><user>b</user><assistant>c</assistant>", "alternate"),
-                     ("<user>a</user>", "end with"), ("<user>a</user><assistant> </assistant>", "empty")]:
+    for bad, why in [
+        ("hello", "no <user>"),
+        ("<assistant>a</assistant>", "start with"),
+        ("<user>a</user><user>b</user><assistant>c</assistant>", "alternate"),
+        ("<user>a</user>", "end with"),
+        ("<user>a</user><assistant> </assistant>", "empty"),
+    ]:
         with pytest.raises(ParseError, match=why):
             parse_output(bad)

@@ -38,9 +38,14 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     tmp = tmp_path_factory.mktemp("graphcode")
     s = Settings(db=tmp / "graph", cache_dir=tmp / "cache")
     co = Checkout.open(MINI)
-    report, _ = run_ingest(co, co.versions(), s.cache_dir,
-                           lambda: open_store(s, read_only=False),
-                           only_sources=["c", "patterns", "tables"], jobs=1)
+    report, _ = run_ingest(
+        co,
+        co.versions(),
+        s.cache_dir,
+        lambda: open_store(s, read_only=False),
+        only_sources=["c", "patterns", "tables"],
+        jobs=1,
+    )
     assert not report.partial
     return s
 
@@ -59,7 +64,7 @@ def _builder(store: GraphStore) -> ContextBuilder:
 
 
 def _file_lines(path: str, first: int, last: int) -> str:
-    return "\n".join((MINI / path).read_text().split("\n")[first - 1:last])
+    return "\n".join((MINI / path).read_text().split("\n")[first - 1 : last])
 
 
 def test_the_graph_is_the_default_provider_and_the_body_is_the_graphs(store) -> None:
@@ -113,21 +118,35 @@ def test_patterns_with_a_real_excerpt(store) -> None:
 
 
 def test_the_anthropic_prompt_holds_the_graphs_code(settings, tmp_path) -> None:
-    config = RunConfig(version=DBG, count=2, seed=3, families=["qa"], families_explicit=True,
-                       generator="anthropic", model=MODEL, max_tokens=512,
-                       targets_query="MATCH (f:Function) WHERE f.name = 'EnDoor_Update' "
-                                     "RETURN f.name AS target")
+    config = RunConfig(
+        version=DBG,
+        count=2,
+        seed=3,
+        families=["qa"],
+        families_explicit=True,
+        generator="anthropic",
+        model=MODEL,
+        max_tokens=512,
+        targets_query="MATCH (f:Function) WHERE f.name = 'EnDoor_Update' RETURN f.name AS target",
+    )
     with Stub() as stub, open_store(settings) as store:
-        client = AnthropicClient(MODEL, price_for(MODEL), api_key="sk-test-key",
-                                 base_url=stub.url, backoff=0.001)
+        client = AnthropicClient(MODEL, price_for(MODEL), api_key="sk-test-key", base_url=stub.url, backoff=0.001)
         try:
-            Runner(store, config, client, RunOptions(out=tmp_path / "a.jsonl", concurrency=1),
-                   Validator(store, settings, compile=False)).run()
+            Runner(
+                store,
+                config,
+                client,
+                RunOptions(out=tmp_path / "a.jsonl", concurrency=1),
+                Validator(store, settings, compile=False),
+            ).run()
         finally:
             client.close()
         body = stub.requests[0]
-    prompt = "\n".join(str(b.get("text", "")) for b in body["system"]) + "\n" + "\n".join(
-        str(m["content"]) for m in body["messages"])
+    prompt = (
+        "\n".join(str(b.get("text", "")) for b in body["system"])
+        + "\n"
+        + "\n".join(str(m["content"]) for m in body["messages"])
+    )
     assert "CollisionCheck_SetOC(play, &this->collider);" in prompt
     assert f"{DOOR}:" in prompt and "(graph" in prompt
     rows = list(read_jsonl(tmp_path / "a.jsonl"))

@@ -20,8 +20,7 @@ def store(tmp_path_factory):
 def test_named_entities_become_fact_nodes_with_provenance(store):
     r = OotkgRetriever(store, DBG)
     nodes = r.retrieve("Why does EnTite_Update call Actor_Kill, and how big is PlayState?")
-    assert nodes and all(isinstance(n, NodeWithScore) and isinstance(n.node, TextNode)
-                         for n in nodes)
+    assert nodes and all(isinstance(n, NodeWithScore) and isinstance(n.node, TextNode) for n in nodes)
     by_id = {n.node.metadata["fact_id"]: n for n in nodes}
     sig = by_id["sig:EnTite_Update@gc-eu-mq-dbg"]
     tite = "src/overlays/actors/ovl_En_Tite/z_en_tite.c"

@@ -32,8 +32,9 @@ def run(settings, out: Path, **cfg) -> tuple:
     opts = {k: cfg.pop(k) for k in ("resume", "overwrite", "throttle_s") if k in cfg}
     config = RunConfig(**{"version": DBG, "count": 30, "seed": 7, **cfg})
     with open_store(settings) as store:
-        runner = Runner(store, config, OfflineClient(), RunOptions(out=out, **opts),
-                        Validator(store, settings, compile=False))
+        runner = Runner(
+            store, config, OfflineClient(), RunOptions(out=out, **opts), Validator(store, settings, compile=False)
+        )
         return runner.run(), list(read_jsonl(out))
 
 
@@ -71,13 +72,11 @@ def test_offline_run_writes_valid_grounded_examples(settings, tmp_path):
 
 
 def test_offline_examples_state_the_graph_facts(settings, tmp_path):
-    _, rows = run(settings, tmp_path / "facts.jsonl", families=["save-data"], count=3,
-                  families_explicit=True)
+    _, rows = run(settings, tmp_path / "facts.jsonl", families=["save-data"], count=3, families_explicit=True)
     texts = [m["content"] for r in rows for m in r["messages"] if m["role"] == "assistant"]
     joined = "\n".join(texts)
     # gSaveContext at 0x8015E660 (dbg) plus a member's offset: the sum is stated correctly.
-    for member, offset in (("entranceIndex", 0x0), ("linkAge", 0x4), ("cutsceneIndex", 0x8),
-                           ("dayTime", 0xC)):
+    for member, offset in (("entranceIndex", 0x0), ("linkAge", 0x4), ("cutsceneIndex", 0x8), ("dayTime", 0xC)):
         if f"gSaveContext.{member} is at" in joined:
             assert f"= 0x{0x8015E660 + offset:X}" in joined
     # an address is always stated with its own version, never another version's
@@ -88,8 +87,7 @@ def test_offline_examples_state_the_graph_facts(settings, tmp_path):
 def test_same_config_same_examples(settings, tmp_path):
     _, a = run(settings, tmp_path / "a.jsonl", count=15)
     _, b = run(settings, tmp_path / "b.jsonl", count=15)
-    assert [(r["metadata"]["id"], r["messages"]) for r in a] == \
-        [(r["metadata"]["id"], r["messages"]) for r in b]
+    assert [(r["metadata"]["id"], r["messages"]) for r in a] == [(r["metadata"]["id"], r["messages"]) for r in b]
     _, c = run(settings, tmp_path / "c.jsonl", count=15, seed=8)
     assert [r["metadata"]["id"] for r in c] != [r["metadata"]["id"] for r in a]
 
@@ -147,17 +145,38 @@ main()
 def test_sigkill_mid_run_then_resume_gives_the_uninterrupted_result(settings, tmp_path):
     env = {**os.environ, "OOTKG_DB": str(settings.db), "COLUMNS": "200"}
     out = tmp_path / "k.jsonl"
-    args = ["generate", "--count", "25", "--seed", "3", "--version", NTSC, "--out", str(out),
-            "--no-writeback", "--fsync-interval", "0"]  # (0: every line is synced, the default)
-    proc = subprocess.run([sys.executable, "-c", KILLED_AFTER, str(out), "5", *args], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          timeout=300)
+    args = [
+        "generate",
+        "--count",
+        "25",
+        "--seed",
+        "3",
+        "--version",
+        NTSC,
+        "--out",
+        str(out),
+        "--no-writeback",
+        "--fsync-interval",
+        "0",
+    ]  # (0: every line is synced, the default)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER, str(out), "5", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     written = len(out.read_text().splitlines())
     assert written == 5
-    resumed = subprocess.run([sys.executable, "-m", "ootkg", "generate", "--resume", str(out),
-                              "--no-writeback"], env=env, capture_output=True, text=True,
-                             timeout=120)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "ootkg", "generate", "--resume", str(out), "--no-writeback"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert "Traceback" not in resumed.stderr
     rows = list(read_jsonl(out))

@@ -10,8 +10,7 @@ from tests.gen_graph import DBG, NTSC, make_store
 def test_the_first_member_that_moves_and_by_how_much(tmp_path):
     settings = make_store(tmp_path / "graph")
     with open_store(settings) as store:
-        facts = ContextBuilder(store, max_tokens=4000)._versions_struct(
-            "EnTite", DBG, 10, {}, complete=True)
+        facts = ContextBuilder(store, max_tokens=4000)._versions_struct("EnTite", DBG, 10, {}, complete=True)
     shift = [f for f in facts if f.id.startswith("shift:")]
     # EnTite.vAttackState is at 0x198 in ntsc-1.0 and 0x194 in the debug ROM; nothing before it
     # moves, and its base (Actor) has one size in both: no cause beyond the member is claimed

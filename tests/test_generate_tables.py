@@ -31,24 +31,22 @@ def test_emulated_rows_equal_query_rows(store):
     checked = 0
     for name in [*functions, "NoSuchFunction"]:
         for v in VERSIONS:
-            assert tables.answer("context_function", {"name": name, "version": v}) == \
-                q.run("context_function", name=name, version=v)
-        assert tables.answer("context_param_types", {"name": name}) == \
-            q.run("context_param_types", name=name)
+            assert tables.answer("context_function", {"name": name, "version": v}) == q.run(
+                "context_function", name=name, version=v
+            )
+        assert tables.answer("context_param_types", {"name": name}) == q.run("context_param_types", name=name)
         for query in ("context_function_versions", "context_addresses"):
             got = tables.answer(query, {"name": name})
             want = q.run(query, name=name)
             assert sorted(got, key=_by_version) == sorted(want, key=_by_version)
         for query in ("context_callers", "context_callees"):
             for limit in (1, 20):
-                assert tables.answer(query, {"name": name, "limit": limit}) == \
-                    q.run(query, name=name, limit=limit)
+                assert tables.answer(query, {"name": name, "limit": limit}) == q.run(query, name=name, limit=limit)
         checked += 1
     for name in [*structs, "NoSuchStruct"]:
         for v in VERSIONS:
             for query in ("context_struct", "context_struct_fields"):
-                assert tables.answer(query, {"name": name, "version": v}) == \
-                    q.run(query, name=name, version=v)
+                assert tables.answer(query, {"name": name, "version": v}) == q.run(query, name=name, version=v)
         for query in ("context_struct_versions", "context_field_versions"):
             assert tables.answer(query, {"name": name}) == q.run(query, name=name)
     actors = [r["enum"] for r in store.run("MATCH (a:Actor) RETURN a.enum AS enum")]
@@ -59,8 +57,7 @@ def test_emulated_rows_equal_query_rows(store):
     files = {r["file"] for r in store.run("MATCH (g:Global) RETURN g.file AS file")}
     assert any(len(q.run("context_file_globals", file=f)) > 1 for f in files if f)
     for f in [*sorted(x for x in files if x), "src/no/such.c"]:
-        assert tables.answer("context_file_globals", {"file": f}) == \
-            q.run("context_file_globals", file=f)
+        assert tables.answer("context_file_globals", {"file": f}) == q.run("context_file_globals", file=f)
     assert checked == len(functions) + 1 and tables.answer("context_scene", {"enum": "x"}) is None
 
 
@@ -68,13 +65,25 @@ def test_contexts_are_the_same_with_or_without_tables(store):
     plain = ContextBuilder(store)
     plain.q = Queries(store, tables=False)
     warm = ContextBuilder(store)
-    warm.q._calls = {n: 10**6 for n in ("context_function", "context_function_versions",
-                                        "context_addresses", "context_callers", "context_callees",
-                                        "context_struct", "context_struct_fields",
-                                        "context_struct_versions", "context_field_versions",
-                                        "context_param_types", "context_actor",
-                                        "context_actor_profile", "context_actor_objects",
-                                        "context_file_globals")}
+    warm.q._calls = {
+        n: 10**6
+        for n in (
+            "context_function",
+            "context_function_versions",
+            "context_addresses",
+            "context_callers",
+            "context_callees",
+            "context_struct",
+            "context_struct_fields",
+            "context_struct_versions",
+            "context_field_versions",
+            "context_param_types",
+            "context_actor",
+            "context_actor_profile",
+            "context_actor_objects",
+            "context_file_globals",
+        )
+    }
     for row in load_targets(Queries(store), RunConfig(version="any")):
         for v in VERSIONS:
             assert warm.build(row.target(), v) == plain.build(row.target(), v), row

@@ -73,8 +73,7 @@ def test_the_graph_sees_every_kind_of_import() -> None:
 # listed so that no new one appears meanwhile; a cycle broken must leave this list too.
 KNOWN = [
     {"kg.embedded", "kg.embedded_build", "kg.neo4j_store", "kg.preserved", "kg.queries", "kg.store"},
-    {"validate.claims.checker", "validate.claims.places", "validate.claims.relations",
-     "validate.claims.values"},
+    {"validate.claims.checker", "validate.claims.places", "validate.claims.relations", "validate.claims.values"},
 ]
 
 
@@ -82,8 +81,7 @@ def test_no_import_cycles() -> None:
     g = import_graph()
     cycles = [set(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
     new = [c for c in cycles if c not in KNOWN]
-    assert not new, "import cycles: " + "; ".join(
-        " <-> ".join(sorted(c)) for c in sorted(new, key=lambda c: sorted(c)))
+    assert not new, "import cycles: " + "; ".join(" <-> ".join(sorted(c)) for c in sorted(new, key=lambda c: sorted(c)))
     gone = [c for c in KNOWN if c not in cycles]
     assert not gone, f"no longer cycles (take them off KNOWN): {gone}"
 

@@ -51,19 +51,22 @@ def test_ingest_unchanged_rerun_and_one_file_edit(env: dict[str, Path]) -> None:
     assert code == 0 and rep2["unchanged"] and rep2["run_id"] == rep["run_id"]
 
     src = env["decomp"] / "src" / "code" / "z_object.c"
-    src.write_text(src.read_text() + "\ns32 Object_IsLoaded(ObjectContext* objectCtx) {\n"
-                   "    return Object_GetSlot(objectCtx, 1) >= 0;\n}\n")
+    src.write_text(
+        src.read_text() + "\ns32 Object_IsLoaded(ObjectContext* objectCtx) {\n"
+        "    return Object_GetSlot(objectCtx, 1) >= 0;\n}\n"
+    )
     code, out, rep3 = _ingest("--decomp", str(env["decomp"]), "--versions", "gc-us,ntsc-1.0")
     assert code == 0 and not rep3["unchanged"]
     # a body edit: only the edited TU was parsed again, once (both versions preprocess it
     # identically), and the graph was changed in place
     assert rep3["delta"]["edited"] == ["src/code/z_object.c"]
-    assert len(rep3["delta"]["parsed"]) == 1 and rep3["delta"]["parsed"][0].startswith(
-        "src/code/z_object.c")
+    assert len(rep3["delta"]["parsed"]) == 1 and rep3["delta"]["parsed"][0].startswith("src/code/z_object.c")
     assert "Object_IsLoaded" in _graph_functions(env["db"])
     with open_store(Settings(db=env["db"])) as store:
-        rows = store.run("MATCH (:Function {name: 'Object_IsLoaded'})-[c:CALLS]->(g:Function) "
-                         "RETURN g.name AS callee, c.versions AS versions")
+        rows = store.run(
+            "MATCH (:Function {name: 'Object_IsLoaded'})-[c:CALLS]->(g:Function) "
+            "RETURN g.name AS callee, c.versions AS versions"
+        )
     assert rows == [{"callee": "Object_GetSlot", "versions": ["gc-us", "ntsc-1.0"]}]
 
 
@@ -86,11 +89,13 @@ def test_a_file_that_fails_to_parse_gives_a_partial_run(env: dict[str, Path]) ->
     code, out, rep = _ingest("--decomp", str(env["decomp"]), "--versions", "gc-us")
     assert code == 1, out  # partial
     assert rep["partial"] and rep["failed_files"] == [
-        {"file": "src/overlays/actors/ovl_En_Test/z_en_test.c", "version": "gc-us",
-         "reason": "1 errors"}]
+        {"file": "src/overlays/actors/ovl_En_Test/z_en_test.c", "version": "gc-us", "reason": "1 errors"}
+    ]
     with open_store(Settings(db=env["db"])) as store:
-        row = store.run("MATCH (f:File {path: 'src/overlays/actors/ovl_En_Test/z_en_test.c'}) "
-                        "RETURN f.errors AS errors, f.diagnostics AS diagnostics")[0]
+        row = store.run(
+            "MATCH (f:File {path: 'src/overlays/actors/ovl_En_Test/z_en_test.c'}) "
+            "RETURN f.errors AS errors, f.diagnostics AS diagnostics"
+        )[0]
         fns = store.run("MATCH (f:Function) RETURN count(f) AS n")[0]["n"]
     assert row["errors"] == 1 and "undeclared_thing" in row["diagnostics"]
     assert fns > 10  # everything else is in the graph
@@ -118,8 +123,7 @@ def test_interrupted_run_keeps_the_graph_and_the_next_run_reuses_the_cache(env: 
         if len(seen) == 4:
             raise KeyboardInterrupt
 
-    ctx = IngestContext(checkout=co, versions=co.select(["gc-us"]), cache_dir=env["cache"],
-                        jobs=1, progress=progress)
+    ctx = IngestContext(checkout=co, versions=co.select(["gc-us"]), cache_dir=env["cache"], jobs=1, progress=progress)
     with pytest.raises(KeyboardInterrupt):
         c_source(ctx)
     assert _graph_functions(env["db"]) == before  # the last complete graph is still there
@@ -132,16 +136,31 @@ def test_interrupted_run_keeps_the_graph_and_the_next_run_reuses_the_cache(env: 
 
 def test_compile_db(env: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "cc" / "compile_commands.json"
-    result = CliRunner().invoke(app, ["compile-db", "--decomp", str(env["decomp"]), "--version",
-                                      "ntsc-1.0", "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["compile-db", "--decomp", str(env["decomp"]), "--version", "ntsc-1.0", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     cmds = json.loads(out.read_text())
     by_file = {Path(c["file"]).name: c for c in cmds}
-    assert set(by_file) == {"boot_main.c", "build.c", "cart_n64.c", "z_actor.c", "z_object.c",
-                            "z_en_horse.c", "z_en_test.c", "z_eff_ss_dust.c", "z_en_a_keep.c",
-                            "z_en_horse_normal.c", "z_message.c", "z_game_over.c",
-                            "z_collision_check.c", "z_skelanime.c", "z_dma.c", "z_en_door.c",
-                            "z_en_girla.c"}
+    assert set(by_file) == {
+        "boot_main.c",
+        "build.c",
+        "cart_n64.c",
+        "z_actor.c",
+        "z_object.c",
+        "z_en_horse.c",
+        "z_en_test.c",
+        "z_eff_ss_dust.c",
+        "z_en_a_keep.c",
+        "z_en_horse_normal.c",
+        "z_message.c",
+        "z_game_over.c",
+        "z_collision_check.c",
+        "z_skelanime.c",
+        "z_dma.c",
+        "z_en_door.c",
+        "z_en_girla.c",
+    }
     args = by_file["build.c"]["arguments"]
     assert "--target=mips-unknown-linux-gnu" in args and "-DOOT_VERSION=NTSC_1_0" in args
     assert '-DBUILD_DATE="98-10-21"' in args

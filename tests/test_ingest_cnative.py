@@ -33,9 +33,16 @@ def _jobs(tmp: Path) -> list[c_extract.Job]:
             # one header key per version: the second TU of a version skips the headers the
             # first walked, as a worker does
             hks = {str(co.root / h): v.id for h in ("include/ultra64.h", "include/actor.h")}
-            jobs.append(c_extract.Job(tu=t.path, args=args, root=str(co.root),
-                                      stub_dir=str(env.stub_dir), header_keys=hks,
-                                      key=f"{v.id}:{t.path}"))
+            jobs.append(
+                c_extract.Job(
+                    tu=t.path,
+                    args=args,
+                    root=str(co.root),
+                    stub_dir=str(env.stub_dir),
+                    header_keys=hks,
+                    key=f"{v.id}:{t.path}",
+                )
+            )
     return jobs
 
 
@@ -44,8 +51,7 @@ def _run(jobs: list[c_extract.Job], cache: Path) -> list[dict]:
     return [dataclasses.asdict(c_extract.extract_tu(j)) for j in jobs]
 
 
-def test_native_walk_equals_the_python_walk(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_native_walk_equals_the_python_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     jobs = _jobs(tmp_path)
     assert len(jobs) > 20
     native = _run(jobs, tmp_path)

@@ -32,16 +32,17 @@ def run(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 def _edges(facts, kind: str, version: str) -> dict:  # noqa: ANN001
-    return {r["from"]: r for r in facts.rel_rows("IN_VERSION")
-            if r["from_kind"] == kind and r["to"] == version}
+    return {r["from"]: r for r in facts.rel_rows("IN_VERSION") if r["from_kind"] == kind and r["to"] == version}
 
 
 def test_actor_offsets_match_the_source_comments(run) -> None:  # noqa: ANN001
     co, _, facts = run
     text = (co.root / "include" / "actor.h").read_text()
-    body = text[text.index("typedef struct Actor {"):text.index("} Actor;")]
-    commented = {m.group(2): int(m.group(1), 16)
-                 for m in re.finditer(r"/\* (0x[0-9A-Fa-f]+) \*/ [^;]*?\**(\w+)(?:\[[^\]]*\])?;", body)}
+    body = text[text.index("typedef struct Actor {") : text.index("} Actor;")]
+    commented = {
+        m.group(2): int(m.group(1), 16)
+        for m in re.finditer(r"/\* (0x[0-9A-Fa-f]+) \*/ [^;]*?\**(\w+)(?:\[[^\]]*\])?;", body)
+    }
     assert len(commented) > 50
     fields = _edges(facts, "Field", "gc-eu-mq-dbg")
     for name, offset in commented.items():
@@ -78,9 +79,11 @@ def test_each_files_static_is_its_own_global(run) -> None:  # noqa: ANN001
     file's definition site and type (the source's own text says which)."""
     co, _, facts = run
     chains = {k: g for k, g in facts.nodes["Global"].items() if g["name"] == "sInitChain"}
-    files = {rel for rel in (str(p.relative_to(co.root)) for p in (co.root / "src").rglob("*.c"))
-             if re.search(r"^static InitChainEntry sInitChain\[", (co.root / rel).read_text(
-                 errors="replace"), re.M)}
+    files = {
+        rel
+        for rel in (str(p.relative_to(co.root)) for p in (co.root / "src").rglob("*.c"))
+        if re.search(r"^static InitChainEntry sInitChain\[", (co.root / rel).read_text(errors="replace"), re.M)
+    }
     assert len(files) > 200
     assert {g["file"] for g in chains.values()} >= files
     horse = chains["src/overlays/actors/ovl_En_Horse/z_en_horse.c:sInitChain"]
@@ -93,8 +96,7 @@ def test_files_linked_through_a_combined_object_are_in_the_graph(run) -> None:  
     """z_message.c and z_game_over.c reach the spec only through the Makefile's combined
     object: their functions are defined there, in every version of the run."""
     _, _, facts = run
-    for name, path in (("Message_GetState", "src/code/z_message.c"),
-                       ("GameOver_Init", "src/code/z_game_over.c")):
+    for name, path in (("Message_GetState", "src/code/z_message.c"), ("GameOver_Init", "src/code/z_game_over.c")):
         fn = facts.nodes["Function"][name]
         assert (fn["defined"], fn["file"]) == (True, path), name
         for v in VERSIONS:

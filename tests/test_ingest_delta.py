@@ -24,10 +24,11 @@ def env(mini_checkout: dict[str, Path]) -> dict[str, Path]:
 
 
 def _ingest(decomp: Path, *extra: str) -> dict[str, Any]:
-    result = CliRunner().invoke(app, ["ingest", "--decomp", str(decomp), "--versions", VERSIONS,
-                                      "--jobs", "1", "--json", *extra])
+    result = CliRunner().invoke(
+        app, ["ingest", "--decomp", str(decomp), "--versions", VERSIONS, "--jobs", "1", "--json", *extra]
+    )
     assert result.exit_code == 0, result.output
-    return json.loads(result.output[result.output.index("{\n"):])
+    return json.loads(result.output[result.output.index("{\n") :])
 
 
 def _canon(v: Any) -> Any:
@@ -48,10 +49,10 @@ def dump(db: Path) -> dict[str, list[tuple]]:
             for fk, tk in rk.pairs:
                 fkey, tkey = NODE_KINDS[fk].key, NODE_KINDS[tk].key
                 cols = "".join(f", r.{p} AS {p}" for p in rk.props)
-                rows = store.run(f"MATCH (a:{fk})-[r:{rel_type}]->(b:{tk}) "
-                                 f"RETURN a.{fkey} AS f, b.{tkey} AS t{cols}")
+                rows = store.run(f"MATCH (a:{fk})-[r:{rel_type}]->(b:{tk}) RETURN a.{fkey} AS f, b.{tkey} AS t{cols}")
                 out[f"{rel_type}:{fk}->{tk}"] = sorted(
-                    ((r["f"], r["t"], *(_canon(r[p]) for p in rk.props)) for r in rows), key=repr)
+                    ((r["f"], r["t"], *(_canon(r[p]) for p in rk.props)) for r in rows), key=repr
+                )
     return out
 
 
@@ -73,18 +74,17 @@ def test_body_edits_update_the_graph_in_place_exactly_as_a_full_rebuild(env: dic
     src = env["decomp"] / TEST_C
     # lines move, a field is added (struct size, actor instance size), a call is swapped for
     # another, a function is added
-    _edit(src, b"#include \"actor_profile.h\"", b"\n\n#include \"actor_profile.h\"")
+    _edit(src, b'#include "actor_profile.h"', b'\n\n#include "actor_profile.h"')
     _edit(src, b"    /* 0x0024 */ s16 timer;\n", b"    /* 0x0024 */ s16 timer;\n    s32 extra;\n")
     _edit(src, b"    Actor_Kill(thisx);\n", b"    Object_GetSlot(&play->objectCtx, 3);\n")
-    src.write_bytes(src.read_bytes() + b"\nvoid EnTest_Helper(Actor* thisx) {\n"
-                    b"    Actor_Kill(thisx);\n}\n")
+    src.write_bytes(src.read_bytes() + b"\nvoid EnTest_Helper(Actor* thisx) {\n    Actor_Kill(thisx);\n}\n")
     rep = _ingest(env["decomp"])
     assert rep["delta"] is not None and rep["delta"]["edited"] == [TEST_C], rep
     assert rep["delta"]["nodes_upserted"] > 0 and rep["delta"]["rels_deleted"] > 0
     after_delta = dump(env["db"])
-    assert ("EnTest_Helper", "Actor_Kill", 1, ("ntsc-1.0", "gc-us")) in after_delta[
-        "CALLS:Function->Function"] or any(r[0] == "EnTest_Helper" for r in after_delta[
-            "CALLS:Function->Function"])
+    assert ("EnTest_Helper", "Actor_Kill", 1, ("ntsc-1.0", "gc-us")) in after_delta["CALLS:Function->Function"] or any(
+        r[0] == "EnTest_Helper" for r in after_delta["CALLS:Function->Function"]
+    )
     full = _ingest(env["decomp"], "--force")
     _assert_same(after_delta, dump(env["db"]))
     assert rep["counts"] == full["counts"]
@@ -104,15 +104,15 @@ def test_an_edit_that_breaks_the_parse_is_a_partial_delta(env: dict[str, Path]) 
     _ingest(env["decomp"], "--only", "c")
     src = env["decomp"] / TEST_C
     _edit(src, b"    this->timer++;\n", b"    this->timer++;\n    undeclared_thing++;\n")
-    result = CliRunner().invoke(app, ["ingest", "--decomp", str(env["decomp"]), "--versions",
-                                      VERSIONS, "--jobs", "1", "--json", "--only", "c"])
+    result = CliRunner().invoke(
+        app, ["ingest", "--decomp", str(env["decomp"]), "--versions", VERSIONS, "--jobs", "1", "--json", "--only", "c"]
+    )
     assert result.exit_code == 1, result.output  # partial, as a full run says it
-    rep = json.loads(result.output[result.output.index("{\n"):])
+    rep = json.loads(result.output[result.output.index("{\n") :])
     assert rep["delta"] is not None and rep["partial"]
     assert rep["failed_files"][0]["file"] == TEST_C
     with open_store(Settings(db=env["db"])) as store:
-        row = store.run(f"MATCH (f:File {{path: '{TEST_C}'}}) RETURN f.errors AS e, "
-                        "f.diagnostics AS d")[0]
+        row = store.run(f"MATCH (f:File {{path: '{TEST_C}'}}) RETURN f.errors AS e, f.diagnostics AS d")[0]
     assert row["e"] >= 1 and "undeclared_thing" in row["d"]
 
 
@@ -134,7 +134,7 @@ def test_a_directive_edit_or_a_header_edit_takes_the_full_path(env: dict[str, Pa
 
 
 def test_the_cli_fast_path_answers_an_unchanged_ingest_without_the_full_cli(
-        env: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    env: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ootkg.fastpath import unchanged_ingest
 
@@ -164,8 +164,7 @@ def test_deltas_in_a_row_still_equal_a_full_rebuild(env: dict[str, Path]) -> Non
     src = env["decomp"] / TEST_C
     _edit(src, b"    this->timer++;\n", b"    this->timer += 2;\n")
     assert _ingest(env["decomp"])["delta"] is not None
-    src.write_bytes(src.read_bytes() + b"\nvoid EnTest_Second(Actor* thisx) {\n"
-                    b"    EnTest_Update(thisx, NULL);\n}\n")
+    src.write_bytes(src.read_bytes() + b"\nvoid EnTest_Second(Actor* thisx) {\n    EnTest_Update(thisx, NULL);\n}\n")
     assert _ingest(env["decomp"])["delta"] is not None
     other = env["decomp"] / "src/code/z_object.c"  # a second file, with its own records
     _edit(other, b"    return objectId % 4;\n", b"    return objectId % 8;\n")

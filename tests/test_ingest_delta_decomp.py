@@ -22,14 +22,16 @@ COPY = ("src", "include", "spec", "baseroms", "assets", "Makefile", "undefined_s
 
 
 def _ingest(decomp: Path, *extra: str) -> dict[str, Any]:
-    result = CliRunner().invoke(app, ["ingest", "--decomp", str(decomp), "--versions",
-                                      "gc-eu-mq-dbg", "--only", "c,patterns", "--json", *extra])
+    result = CliRunner().invoke(
+        app, ["ingest", "--decomp", str(decomp), "--versions", "gc-eu-mq-dbg", "--only", "c,patterns", "--json", *extra]
+    )
     assert result.exit_code == 0, result.output[-2000:]
-    return json.loads(result.output[result.output.index("{\n"):])
+    return json.loads(result.output[result.output.index("{\n") :])
 
 
 def test_an_actor_edit_on_the_real_decomp_equals_a_full_rebuild(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = os.environ.get("OOT_DECOMP")
     if not root:
         pytest.skip("OOT_DECOMP is not set")
@@ -42,8 +44,7 @@ def test_an_actor_edit_on_the_real_decomp_equals_a_full_rebuild(
             (decomp / item).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, decomp / item)
     monkeypatch.setenv("OOTKG_DB", str(tmp_path / "graph"))
-    monkeypatch.setenv("OOTKG_CACHE_DIR", os.environ.get("OOTKG_TEST_CACHE")
-                       or str(tmp_path / "cache"))
+    monkeypatch.setenv("OOTKG_CACHE_DIR", os.environ.get("OOTKG_TEST_CACHE") or str(tmp_path / "cache"))
     _ingest(decomp)
     f = decomp / EDITED
     text = f.read_text(errors="replace")
@@ -60,8 +61,9 @@ def test_an_actor_edit_on_the_real_decomp_equals_a_full_rebuild(
     assert rep["delta"]["nodes_upserted"] >= 2  # the new function and the file
     after = dump(tmp_path / "graph")
     assert any(r[0] == "EnHorse_DeltaTest" for r in after["Function"])
-    assert not any(r[0] == "ACTOR_EN_HORSE" and r[1] == "jntsph-collider" and r[2]
-                   for r in after["FOLLOWS:Actor->Pattern"])
+    assert not any(
+        r[0] == "ACTOR_EN_HORSE" and r[1] == "jntsph-collider" and r[2] for r in after["FOLLOWS:Actor->Pattern"]
+    )
     full = _ingest(decomp, "--force")
     _assert_same(after, dump(tmp_path / "graph"))
     assert rep["counts"] == full["counts"]

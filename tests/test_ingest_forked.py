@@ -75,7 +75,8 @@ def test_fork_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_an_ingest_through_the_child_equals_one_in_process(
-        mini_checkout: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    mini_checkout: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.test_ingest_delta import _assert_same, _ingest, dump
 
     tmp = mini_checkout["db"].parent
@@ -87,8 +88,7 @@ def test_an_ingest_through_the_child_equals_one_in_process(
         reports[fork] = _ingest(mini_checkout["decomp"])
     assert reports["1"]["counts"] == reports["0"]["counts"]
     drop_time = [{k: v for k, v in row.items() if k != "seconds"} for row in reports["1"]["per_version"]]
-    assert drop_time == [{k: v for k, v in row.items() if k != "seconds"}
-                         for row in reports["0"]["per_version"]]
+    assert drop_time == [{k: v for k, v in row.items() if k != "seconds"} for row in reports["0"]["per_version"]]
     _assert_same(dump(tmp / "graph-1"), dump(tmp / "graph-0"))
     # the child saved the run state: a second run has nothing to do
     monkeypatch.setenv("OOTKG_INGEST_FORK", "1")

@@ -34,8 +34,7 @@ def _count(db: Path, kind: str) -> int:
 
 def test_shrinkage_rule():
     old = {"Actor": 471, "Object": 9, "Version": 2, "CALLS": 900, "Function": 100}
-    assert shrinkage(old, {"Actor": 0, "Object": 0, "Version": 1, "CALLS": 0, "Function": 60}) \
-        == ["Actor: 471 -> 0"]
+    assert shrinkage(old, {"Actor": 0, "Object": 0, "Version": 1, "CALLS": 0, "Function": 60}) == ["Actor: 471 -> 0"]
     assert shrinkage(old, {"Actor": 236, "Function": 49}) == ["Function: 100 -> 49"]
 
 
@@ -89,8 +88,9 @@ def test_a_failing_source_is_named(built, monkeypatch):
     def broken(ctx):
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(sources, "SOURCES", tuple(Source(s.name, broken) if s.name == "assets" else s
-                                                  for s in sources.SOURCES))
+    monkeypatch.setattr(
+        sources, "SOURCES", tuple(Source(s.name, broken) if s.name == "assets" else s for s in sources.SOURCES)
+    )
     code, out = _ingest(env["decomp"], "--only", "tables,assets", "--force")
     assert code == 1 and "assets" in out and "the disk went away" in out
 

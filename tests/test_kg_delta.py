@@ -15,28 +15,42 @@ def _facts(extra_call: bool, with_b: bool, addr: int) -> Facts:
     f.node("Function", name="A", signature="void A(void)", file="a.c", line=1)
     if with_b:
         f.node("Function", name="B", signature="void B(void)", file="a.c", line=5)
-        f.rel("CALLS", "B", "A", from_kind="Function", to_kind="Function", count=1,
-              versions=["v1"])
-    f.node("Function", name="C", signature="void C(void)", file="c.c", line=2,
-           static=None if extra_call else True)
-    f.rel("CALLS", "A", "C", from_kind="Function", to_kind="Function", count=2 if extra_call else 1,
-          versions=["v1"])
+        f.rel("CALLS", "B", "A", from_kind="Function", to_kind="Function", count=1, versions=["v1"])
+    f.node("Function", name="C", signature="void C(void)", file="c.c", line=2, static=None if extra_call else True)
+    f.rel("CALLS", "A", "C", from_kind="Function", to_kind="Function", count=2 if extra_call else 1, versions=["v1"])
     # two addresses of one function in one version, told apart by their source
-    f.rel("LOCATED_AT", "A", "v1", from_kind="Function", to_kind="Version", address=addr,
-          hex=f"0x{addr:08X}", source="map")
-    f.rel("LOCATED_AT", "A", "v1", from_kind="Function", to_kind="Version", address=0x80001000,
-          hex="0x80001000", source="symbols")
+    f.rel(
+        "LOCATED_AT",
+        "A",
+        "v1",
+        from_kind="Function",
+        to_kind="Version",
+        address=addr,
+        hex=f"0x{addr:08X}",
+        source="map",
+    )
+    f.rel(
+        "LOCATED_AT",
+        "A",
+        "v1",
+        from_kind="Function",
+        to_kind="Version",
+        address=0x80001000,
+        hex="0x80001000",
+        source="symbols",
+    )
     f.rel("CALLS", "A", "Missing", from_kind="Function", to_kind="Function", count=1)
     return f
 
 
 def _dump(store: EmbeddedStore) -> tuple[list, list]:
-    nodes = store.run("MATCH (f:Function) RETURN f.name AS n, f.line AS l, f.static AS s "
-                      "ORDER BY n")
-    rels = store.run("MATCH (x:Function)-[r:CALLS]->(y:Function) RETURN x.name AS a, y.name AS b, "
-                     "r.count AS c ORDER BY a, b")
-    rels += store.run("MATCH (x:Function)-[r:LOCATED_AT]->(v:Version) RETURN x.name AS a, "
-                      "r.source AS b, r.address AS c ORDER BY b")
+    nodes = store.run("MATCH (f:Function) RETURN f.name AS n, f.line AS l, f.static AS s ORDER BY n")
+    rels = store.run(
+        "MATCH (x:Function)-[r:CALLS]->(y:Function) RETURN x.name AS a, y.name AS b, r.count AS c ORDER BY a, b"
+    )
+    rels += store.run(
+        "MATCH (x:Function)-[r:LOCATED_AT]->(v:Version) RETURN x.name AS a, r.source AS b, r.address AS c ORDER BY b"
+    )
     return nodes, rels
 
 
@@ -68,6 +82,5 @@ def test_an_edge_kept_while_its_end_appears_is_written(tmp_path: Path) -> None:
         d = diff(old, new)
         assert d.added_nodes == {("Function", "Missing")}
         apply(live, d)
-        rows = live.run("MATCH (:Function {name: 'A'})-[:CALLS]->(b:Function {name: 'Missing'}) "
-                        "RETURN b.name AS b")
+        rows = live.run("MATCH (:Function {name: 'A'})-[:CALLS]->(b:Function {name: 'Missing'}) RETURN b.name AS b")
     assert rows == [{"b": "Missing"}]

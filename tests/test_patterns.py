@@ -19,12 +19,12 @@ MINI = Path(__file__).resolve().parent / "fixtures" / "minidecomp"
 GIRL = "src/overlays/actors/ovl_En_GirlA/z_en_girla.c"
 
 
-def _actor(name: str, items: list[tuple], versions: tuple[str, ...] = ("v1", "v2")
-           ) -> ActorItems:
+def _actor(name: str, items: list[tuple], versions: tuple[str, ...] = ("v1", "v2")) -> ActorItems:
     ai = ActorItems(name, "ACTORCAT_NPC", f"src/overlays/actors/ovl_{name}/z_{name}.c", versions)
     for line, it in enumerate(items, 1):
-        ai.items[it] = Occurrence(f"{name}_{it[1] or 'data'}", ai.file, line * 10, line * 10,
-                                  f"    {it[-1]}();", versions)
+        ai.items[it] = Occurrence(
+            f"{name}_{it[1] or 'data'}", ai.file, line * 10, line * 10, f"    {it[-1]}();", versions
+        )
     return ai
 
 
@@ -70,19 +70,24 @@ def test_a_step_fewer_actors_have_than_the_minimum_is_left_out() -> None:
 
 
 def test_one_function_in_two_roles_is_no_pattern() -> None:
-    pop = {f"C{i}": _actor(f"C{i}", [("call", "init", "F"), ("call", "update", "F")])
-           for i in range(12)}
+    pop = {f"C{i}": _actor(f"C{i}", [("call", "init", "F"), ("call", "update", "F")]) for i in range(12)}
     assert patterns.mine(pop, patterns.MineConfig(min_support=10)) == []
 
 
 def test_curated_names_name_mined_patterns_only() -> None:
     pats = patterns.mine(_population(), patterns.MineConfig(min_support=10))
-    patterns.name_patterns(pats, [
-        {"name": "cylinder-collider", "description": "A collider.",
-         "has": ["call:init:Collider_InitCylinder", "call:destroy:Collider_DestroyCylinder"]},
-        {"name": "never-mined", "has": ["call:init:Nothing"]}])
-    assert [(p.id, p.curated, p.description) for p in pats] == [
-        ("cylinder-collider", True, "A collider.")]
+    patterns.name_patterns(
+        pats,
+        [
+            {
+                "name": "cylinder-collider",
+                "description": "A collider.",
+                "has": ["call:init:Collider_InitCylinder", "call:destroy:Collider_DestroyCylinder"],
+            },
+            {"name": "never-mined", "has": ["call:init:Nothing"]},
+        ],
+    )
+    assert [(p.id, p.curated, p.description) for p in pats] == [("cylinder-collider", True, "A collider.")]
 
 
 def test_excerpts_rank_actors_whose_steps_sit_together() -> None:
@@ -93,8 +98,9 @@ def test_excerpts_rank_actors_whose_steps_sit_together() -> None:
         a5.items[it] = Occurrence("A05_Init", a5.file, 100 + i, 100 + i, f"line{i}", ("v1", "v2"))
     p = patterns.mine(pop, patterns.MineConfig(min_support=10))[0]
     assert p.excerpts[0]["actor"] == "A05"
-    assert p.excerpts[0]["snippets"] == [{"symbol": "A05_Init", "file": a5.file, "line": 100,
-                                          "end_line": 102, "text": "line0\nline1\nline2"}]
+    assert p.excerpts[0]["snippets"] == [
+        {"symbol": "A05_Init", "file": a5.file, "line": 100, "end_line": 102, "text": "line0\nline1\nline2"}
+    ]
     assert len(p.excerpts) == 3
 
 
@@ -106,13 +112,16 @@ def test_plain_type() -> None:
 
 def test_fixture_actor_items(tmp_path: Path) -> None:
     co = Checkout.open(MINI)
-    ctx = IngestContext(checkout=co, versions=co.select(["gc-us", "ntsc-1.0"]),
-                        cache_dir=tmp_path, jobs=1)
+    ctx = IngestContext(checkout=co, versions=co.select(["gc-us", "ntsc-1.0"]), cache_dir=tmp_path, jobs=1)
     items = actor_items(c_source(ctx))
     door = items["ACTOR_EN_DOOR"]
-    assert door.roles == {"init": ("EnDoor_Init",), "destroy": ("EnDoor_Destroy",),
-                          "update": ("EnDoor_Update", "EnDoor_UpdateOpened"),
-                          "draw": ("EnDoor_Draw",), "action": ("EnDoor_Idle", "EnDoor_Open")}
+    assert door.roles == {
+        "init": ("EnDoor_Init",),
+        "destroy": ("EnDoor_Destroy",),
+        "update": ("EnDoor_Update", "EnDoor_UpdateOpened"),
+        "draw": ("EnDoor_Draw",),
+        "action": ("EnDoor_Idle", "EnDoor_Open"),
+    }
     assert ("pass", "draw", "SkelAnime_DrawOpa", "overrideLimbDraw") in door.items
     assert ("assign", "init", "this.actionFunc") in door.items
     assert ("assign", "action", "Actor.update") in door.items
@@ -145,8 +154,11 @@ def test_a_delta_that_breaks_a_pattern_equals_a_full_rebuild(env: dict[str, Path
     _assert_same(after, dump(env["db"]))
     assert rep["counts"] == full["counts"]
     # and back: the pattern returns
-    _edit(src, b"    EnGirlA* this = (EnGirlA*)thisx;\n\n}",
-          b"    EnGirlA* this = (EnGirlA*)thisx;\n\n    Collider_DestroyCylinder(play, &this->collider);\n}")
+    _edit(
+        src,
+        b"    EnGirlA* this = (EnGirlA*)thisx;\n\n}",
+        b"    EnGirlA* this = (EnGirlA*)thisx;\n\n    Collider_DestroyCylinder(play, &this->collider);\n}",
+    )
     rep = _ingest(env["decomp"])
     assert rep["delta"] is not None
     after = dump(env["db"])

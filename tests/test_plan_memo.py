@@ -23,23 +23,23 @@ VERSIONS = ["ntsc-1.0", "gc-eu-mq-dbg"]
 def _plan(root: Path, cache_dir: Path, facts: Path) -> dict[str, tuple]:
     """Per version: (TU -> record key, header -> key, header-only parses)."""
     co = Checkout.open(root)
-    ctx = IngestContext(checkout=co, versions=[co.version(v) for v in VERSIONS],
-                        cache_dir=cache_dir, jobs=1)
+    ctx = IngestContext(checkout=co, versions=[co.version(v) for v in VERSIONS], cache_dir=cache_dir, jobs=1)
     use_checkout(root)
     _pool(ctx)
     data = extract_all(ctx, None, RecordCache(facts))
-    return {d.v.id: (sorted((r.tu, r.key) for r in d.records), dict(d.hkeys),
-                     sorted(r.key for r in d.extra)) for d in data}
+    return {
+        d.v.id: (sorted((r.tu, r.key) for r in d.records), dict(d.hkeys), sorted(r.key for r in d.extra)) for d in data
+    }
 
 
 def _kept(caplog: pytest.LogCaptureFixture) -> int:
-    got = [int(m.group(1)) for r in caplog.records
-           if (m := re.search(r"key memo: (\d+) closures kept", r.getMessage()))]
+    got = [
+        int(m.group(1)) for r in caplog.records if (m := re.search(r"key memo: (\d+) closures kept", r.getMessage()))
+    ]
     return got[-1]
 
 
-def test_keys_after_edits_equal_keys_from_nothing(tmp_path: Path,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_keys_after_edits_equal_keys_from_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="ingest.c.source")
     root = tmp_path / "oot"
     shutil.copytree(MINI, root)
@@ -52,11 +52,12 @@ def test_keys_after_edits_equal_keys_from_nothing(tmp_path: Path,
         # a .c body: only its TU's keys can change
         ("src/code/z_object.c", lambda t: t + "\ns32 Object_Unused(void) {\n    return 3;\n}\n"),
         # a header's #if block (no new macro): the TUs including it
-        ("include/actor.h", lambda t: t.replace("#if DEBUG_FEATURES\n",
-                                                "#if DEBUG_FEATURES\n    /* edited */\n", 1)),
+        ("include/actor.h", lambda t: t.replace("#if DEBUG_FEATURES\n", "#if DEBUG_FEATURES\n    /* edited */\n", 1)),
         # a new version-dependent macro: the macro analysis changes, so every key is remade
-        ("include/play_state.h", lambda t: t.replace(
-            "#if DEBUG_FEATURES\n", "#if DEBUG_FEATURES\n#define PLAY_STATE_EDITED 1\n", 1)),
+        (
+            "include/play_state.h",
+            lambda t: t.replace("#if DEBUG_FEATURES\n", "#if DEBUG_FEATURES\n#define PLAY_STATE_EDITED 1\n", 1),
+        ),
     ]
     before = first
     for i, (rel, edit) in enumerate(edits, 1):

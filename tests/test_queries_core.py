@@ -27,19 +27,40 @@ def test_every_named_query_has_a_description_and_a_readable_header() -> None:
 
 def test_function_query(call_graph: GraphStore) -> None:
     rows = run_named(call_graph, "function", name="Actor_Kill")
-    assert rows == [{"name": "Actor_Kill", "signature": "void Actor_Kill(Actor* actor)",
-                     "file": "src/code/z_actor.c", "line": 1234, "static": False, "defined": True,
-                     "versions": ["ntsc-1.0", "gc-eu-mq-dbg"], "callers": 3, "callees": 0}]
+    assert rows == [
+        {
+            "name": "Actor_Kill",
+            "signature": "void Actor_Kill(Actor* actor)",
+            "file": "src/code/z_actor.c",
+            "line": 1234,
+            "static": False,
+            "defined": True,
+            "versions": ["ntsc-1.0", "gc-eu-mq-dbg"],
+            "callers": 3,
+            "callees": 0,
+        }
+    ]
     assert run_named(call_graph, "function", name="Debug_Recurse")[0]["versions"] == ["gc-eu-mq-dbg"]
     assert run_named(call_graph, "function", name="No_Such_Function") == []
 
 
-@pytest.mark.parametrize(("depth", "expected"), [
-    (1, [("Debug_Recurse", 1), ("EnBom_Update", 1), ("EnHorse_Update", 1)]),
-    (2, [("Debug_Recurse", 1), ("EnBom_Update", 1), ("EnHorse_Update", 1), ("Actor_UpdateAll", 2)]),
-    (6, [("Debug_Recurse", 1), ("EnBom_Update", 1), ("EnHorse_Update", 1), ("Actor_UpdateAll", 2),
-         ("Play_Main", 3)]),
-])
+@pytest.mark.parametrize(
+    ("depth", "expected"),
+    [
+        (1, [("Debug_Recurse", 1), ("EnBom_Update", 1), ("EnHorse_Update", 1)]),
+        (2, [("Debug_Recurse", 1), ("EnBom_Update", 1), ("EnHorse_Update", 1), ("Actor_UpdateAll", 2)]),
+        (
+            6,
+            [
+                ("Debug_Recurse", 1),
+                ("EnBom_Update", 1),
+                ("EnHorse_Update", 1),
+                ("Actor_UpdateAll", 2),
+                ("Play_Main", 3),
+            ],
+        ),
+    ],
+)
 def test_callers_query_by_depth(call_graph: GraphStore, depth: int, expected: list) -> None:
     rows = run_named(call_graph, "callers", name="Actor_Kill", depth=depth)
     assert [(r["caller"], r["distance"]) for r in rows] == expected
@@ -97,8 +118,7 @@ def test_names_are_checked_before_a_query_runs(call_graph: GraphStore) -> None:
     q = catalog.get("symbol")
     with pytest.raises(UnknownNameError) as e:
         q.check_names(call_graph, q.bind({"name": "Actor_Kil", "version": "ntsc-1.1"}))
-    assert [(p.param, p.suggestions) for p in e.value.problems] == [
-        ("name", ["Actor_Kill"]), ("version", ["ntsc-1.0"])]
+    assert [(p.param, p.suggestions) for p in e.value.problems] == [("name", ["Actor_Kill"]), ("version", ["ntsc-1.0"])]
     q = catalog.get("struct_layout")  # no struct at all in this graph
     with pytest.raises(UnknownNameError, match="the graph has no struct at all"):
         q.check_names(call_graph, q.bind({"name": "Actor", "version": "ntsc-1.0"}))

@@ -89,7 +89,11 @@ def test_three_examples_reviewed_with_the_keyboard(tmp_path, serve):
 
     ev = _events(run)
     assert [(e["example"], e["action"]) for e in ev] == [
-        (first, "accept"), (second, "reject"), (third, "edit"), (third, "accept")]
+        (first, "accept"),
+        (second, "reject"),
+        (third, "edit"),
+        (third, "accept"),
+    ]
     assert all(e["reviewer"] == "alice" for e in ev)
     assert ev[0]["score"] == 8 and ev[3]["score"] == 7
     assert ev[1]["reason"] == "ungrounded" and ev[1]["note"] == "cites a fact the answer never uses"
@@ -98,20 +102,30 @@ def test_three_examples_reviewed_with_the_keyboard(tmp_path, serve):
     assert original[third]["messages"][ev[2]["message_index"]]["content"] != ev[2]["content"]
 
     # A second reviewer, through the JSON API, so that the examples have two verdicts.
-    for ex, action in ((first, {"action": "accept", "score": 9}),
-                       (second, {"action": "reject", "reason": "ungrounded", "score": 3})):
-        r = httpx.post(server.url + "/api/v1/reviews", json={"example": ex, **action},
-                       headers={"authorization": f"Bearer {bob}"})
+    for ex, action in (
+        (first, {"action": "accept", "score": 9}),
+        (second, {"action": "reject", "reason": "ungrounded", "score": 3}),
+    ):
+        r = httpx.post(
+            server.url + "/api/v1/reviews", json={"example": ex, **action}, headers={"authorization": f"Bearer {bob}"}
+        )
         assert r.status_code == 201, r.text
     out = server.stop()
     assert "6 Review nodes" in out, out
 
     with open_store(settings) as store:
-        rows = store.run("MATCH (r:Review)-[:REVIEWS]->(e:Example) RETURN r.reviewer AS who, "
-                         "r.action AS action, e.id AS example ORDER BY r.created")
+        rows = store.run(
+            "MATCH (r:Review)-[:REVIEWS]->(e:Example) RETURN r.reviewer AS who, "
+            "r.action AS action, e.id AS example ORDER BY r.created"
+        )
     assert [(r["who"], r["action"], r["example"]) for r in rows] == [
-        ("alice", "accept", first), ("alice", "reject", second), ("alice", "edit", third),
-        ("alice", "accept", third), ("bob", "accept", first), ("bob", "reject", second)]
+        ("alice", "accept", first),
+        ("alice", "reject", second),
+        ("alice", "edit", third),
+        ("alice", "accept", third),
+        ("bob", "accept", first),
+        ("bob", "reject", second),
+    ]
 
     res = ootkg(settings, home, "review", "stats", str(run), "--format", "json")
     assert res.returncode == 0, res.stderr
@@ -141,7 +155,9 @@ def test_refused_without_a_token_with_another_reviewers_session_or_a_forged_id(t
         status = d.execute_script(
             "return fetch('/e/forged-0000/review', {method: 'POST', headers: {'content-type': "
             "'application/x-www-form-urlencoded'}, body: 'action=accept&csrf=' + arguments[0]})"
-            ".then(r => r.status);", csrf)
+            ".then(r => r.status);",
+            csrf,
+        )
         assert status == 403
     finally:
         d.quit()
@@ -149,14 +165,29 @@ def test_refused_without_a_token_with_another_reviewers_session_or_a_forged_id(t
     with httpx.Client(base_url=server.url) as c:
         assert c.post(f"/e/{ex}/review", data=form).status_code == 401  # no session
         assert c.post("/api/v1/reviews", json={"example": ex, "action": "accept"}).status_code == 401
-        assert c.post("/api/v1/reviews", json={"example": ex, "action": "accept"},
-                      headers={"authorization": "Bearer ootkg_not-a-token"}).status_code == 401
+        assert (
+            c.post(
+                "/api/v1/reviews",
+                json={"example": ex, "action": "accept"},
+                headers={"authorization": "Bearer ootkg_not-a-token"},
+            ).status_code
+            == 401
+        )
         c.get(f"/login?token={bob}")  # bob's session, alice's form
         assert c.post(f"/e/{ex}/review", data=form).status_code == 403
-        assert c.post("/api/v1/reviews", json={"example": "forged-0000", "action": "accept"},
-                      headers={"authorization": f"Bearer {bob}"}).status_code == 404
-        r = c.post("/api/v1/reviews", json={"example": ex, "action": "reject", "reason": "bad"},
-                   headers={"authorization": f"Bearer {bob}"})
+        assert (
+            c.post(
+                "/api/v1/reviews",
+                json={"example": "forged-0000", "action": "accept"},
+                headers={"authorization": f"Bearer {bob}"},
+            ).status_code
+            == 404
+        )
+        r = c.post(
+            "/api/v1/reviews",
+            json={"example": ex, "action": "reject", "reason": "bad"},
+            headers={"authorization": f"Bearer {bob}"},
+        )
         assert r.status_code == 422 and "reason" in r.text
     server.stop()
     assert not reviews_path(run).exists()  # nothing written by any refused request

@@ -36,16 +36,19 @@ def _ids(path: Path) -> list[str]:
     return [json.loads(x)["metadata"]["id"] for x in path.read_text().splitlines()]
 
 
-@pytest.mark.parametrize("raw,problem", [
-    ({"action": "reject"}, "needs a reason"),
-    ({"action": "reject", "reason": "boring"}, "needs a reason"),
-    ({"action": "accept", "reason": "duplicate"}, "only a rejection"),
-    ({"action": "score"}, "needs a score"),
-    ({"action": "accept", "score": 11}, "less than or equal to 10"),
-    ({"action": "edit", "message_index": 1}, "an edit needs"),
-    ({"action": "accept", "content": "x"}, "belong to an edit"),
-    ({"action": "reject", "reason": "ungrounded", "entities": ["Actor:X"]}, "factually-wrong"),
-])
+@pytest.mark.parametrize(
+    "raw,problem",
+    [
+        ({"action": "reject"}, "needs a reason"),
+        ({"action": "reject", "reason": "boring"}, "needs a reason"),
+        ({"action": "accept", "reason": "duplicate"}, "only a rejection"),
+        ({"action": "score"}, "needs a score"),
+        ({"action": "accept", "score": 11}, "less than or equal to 10"),
+        ({"action": "edit", "message_index": 1}, "an edit needs"),
+        ({"action": "accept", "content": "x"}, "belong to an edit"),
+        ({"action": "reject", "reason": "ungrounded", "entities": ["Actor:X"]}, "factually-wrong"),
+    ],
+)
 def test_a_review_that_makes_no_sense_is_refused(raw, problem):
     with pytest.raises(ValueError, match=problem):
         ReviewInput.model_validate({"example": "x", **raw})
@@ -60,8 +63,7 @@ def _writer(path: Path, tag: str, n: int) -> None:
 def test_journal_appends_whole_lines_from_threads_and_processes(tmp_path):
     path = tmp_path / "r.reviews.jsonl"
     threads = [threading.Thread(target=_writer, args=(path, f"t{k}", 40)) for k in range(4)]
-    procs = [multiprocessing.get_context("spawn").Process(target=_writer, args=(path, f"p{k}", 40))
-             for k in range(3)]
+    procs = [multiprocessing.get_context("spawn").Process(target=_writer, args=(path, f"p{k}", 40)) for k in range(3)]
     for w in (*threads, *procs):
         w.start()
     for w in (*threads, *procs):
@@ -109,8 +111,7 @@ def test_reviews_fold_per_reviewer_and_edits_keep_the_original(run, tmp_path):
     rec = RunData(run_copy).get(a)
     last = max(i for i, m in enumerate(rec["messages"]) if m["role"] == "assistant")
     live.submit("alice", ReviewInput(example=a, action="reject", reason="unhelpful", score=3))
-    live.submit("alice", ReviewInput(example=a, action="edit", message_index=last,
-                                     content="better"))
+    live.submit("alice", ReviewInput(example=a, action="edit", message_index=last, content="better"))
     live.submit("alice", ReviewInput(example=a, action="accept", score=8))  # changes her mind
     live.submit("bob", ReviewInput(example=a, action="accept", score=9))
     live.submit("bob", ReviewInput(example=b, action="reject", reason="duplicate"))
@@ -135,12 +136,32 @@ def test_reviews_fold_per_reviewer_and_edits_keep_the_original(run, tmp_path):
 # Published examples: Fleiss (1971) as in Wikipedia's worked example (10 items, 14 raters,
 # kappa 0.210); Krippendorff's (2011) "Computing Krippendorff's alpha" nominal example with
 # missing data (alpha 0.743) and its interval reading (0.849).
-_FLEISS = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-           [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+_FLEISS = [
+    [0, 0, 0, 0, 14],
+    [0, 2, 6, 4, 2],
+    [0, 0, 3, 5, 6],
+    [0, 3, 9, 2, 0],
+    [2, 2, 8, 1, 1],
+    [7, 7, 0, 0, 0],
+    [3, 2, 6, 3, 0],
+    [2, 5, 3, 2, 2],
+    [6, 5, 2, 1, 0],
+    [0, 2, 2, 3, 7],
+]
 _KRIPP = [  # raters A-D over 12 units; None is missing
-    [1, 1, None, 1], [2, 2, 3, 2], [3, 3, 3, 3], [3, 3, 3, 3], [2, 2, 2, 2], [1, 2, 3, 4],
-    [4, 4, 4, 4], [1, 1, 2, 1], [2, 2, 2, 2], [None, 5, 5, 5], [None, None, 1, 1],
-    [None, None, 3, None]]
+    [1, 1, None, 1],
+    [2, 2, 3, 2],
+    [3, 3, 3, 3],
+    [3, 3, 3, 3],
+    [2, 2, 2, 2],
+    [1, 2, 3, 4],
+    [4, 4, 4, 4],
+    [1, 1, 2, 1],
+    [2, 2, 2, 2],
+    [None, 5, 5, 5],
+    [None, None, 1, 1],
+    [None, None, 3, None],
+]
 
 
 def test_agreement_statistics_match_published_values():
@@ -170,9 +191,16 @@ def test_stats_export_and_graph_sync(run, tmp_path):
     live.submit("alice", ReviewInput(example=a, action="edit", message_index=last, content="fixed"))
     live.submit("alice", ReviewInput(example=a, action="accept", score=9))
     live.submit("bob", ReviewInput(example=a, action="accept", score=8))
-    live.submit("alice", ReviewInput(example=b, action="reject", reason="factually-wrong",
-                                     note="wrong size", entities=["Actor:ACTOR_EN_TITE",
-                                                                  "Actor_Kill", "NoSuchThing"]))
+    live.submit(
+        "alice",
+        ReviewInput(
+            example=b,
+            action="reject",
+            reason="factually-wrong",
+            note="wrong size",
+            entities=["Actor:ACTOR_EN_TITE", "Actor_Kill", "NoSuchThing"],
+        ),
+    )
     live.submit("bob", ReviewInput(example=b, action="reject", reason="factually-wrong"))
     live.submit("alice", ReviewInput(example=c, action="accept", score=7))
     live.submit("bob", ReviewInput(example=c, action="reject", reason="unhelpful", score=4))
@@ -180,8 +208,7 @@ def test_stats_export_and_graph_sync(run, tmp_path):
     s = compute([run_copy])
     assert (s.examples, s.reviewed, s.accepted, s.rejected) == (6, 3, 1, 2)
     assert s.accuracy == pytest.approx(1 / 3, abs=1e-4) and s.edited == 1
-    assert s.mean_score == pytest.approx(7.0) and s.reasons == {"factually-wrong": 2,
-                                                                "unhelpful": 1}
+    assert s.mean_score == pytest.approx(7.0) and s.reasons == {"factually-wrong": 2, "unhelpful": 1}
     assert s.agreement.items_with_several == 3
     assert s.agreement.cohen[0].items == 3
 
@@ -200,8 +227,7 @@ def test_stats_export_and_graph_sync(run, tmp_path):
 
     from generate.writeback import write_back
 
-    with open_store(settings.model_copy(update={"db": _copy_db(settings.db, tmp_path)}),
-                    read_only=False) as store:
+    with open_store(settings.model_copy(update={"db": _copy_db(settings.db, tmp_path)}), read_only=False) as store:
         write_back(store, RunData(run_copy).records(), str(run_copy))
         first = sync(store, [run_copy])
         again = sync(store, [run_copy])  # idempotent
@@ -238,7 +264,12 @@ def test_review_sits_below_generate():
     root = Path(__file__).resolve().parent.parent / "review"
     for path in root.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for name in names:
                 assert name.split(".")[0] not in ("generate", "ootkg", "ingest"), (path, name)

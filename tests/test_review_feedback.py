@@ -31,20 +31,30 @@ SECOND = ["Actor_Kill", "Sram_WriteSave", "Gfx_SetupDL_25Opa", "EnTite_Update"]
 
 
 def _targets(names: list[str]) -> str:
-    return ("MATCH (f:Function) WHERE f.name IN [" + ", ".join(f"'{n}'" for n in names) +
-            "] RETURN f.name AS target")
+    return "MATCH (f:Function) WHERE f.name IN [" + ", ".join(f"'{n}'" for n in names) + "] RETURN f.name AS target"
 
 
 def _run(settings, out, client, home, *, names, count, resume=False, generator="offline"):
-    config = RunConfig(version=DBG, count=count, seed=2, families=["qa"], families_explicit=True,
-                       difficulty=(1, 1),
-                       targets_query=_targets(names), generator=generator,
-                       model=MODEL if generator == "anthropic" else "ootkg-offline-templates",
-                       max_tokens=512)
+    config = RunConfig(
+        version=DBG,
+        count=count,
+        seed=2,
+        families=["qa"],
+        families_explicit=True,
+        difficulty=(1, 1),
+        targets_query=_targets(names),
+        generator=generator,
+        model=MODEL if generator == "anthropic" else "ootkg-offline-templates",
+        max_tokens=512,
+    )
     with open_store(settings) as store:
-        runner = Runner(store, config, client, RunOptions(out=out, review_dir=home, resume=resume,
-                                                          concurrency=1),
-                        Validator(store, settings, compile=False))
+        runner = Runner(
+            store,
+            config,
+            client,
+            RunOptions(out=out, review_dir=home, resume=resume, concurrency=1),
+            Validator(store, settings, compile=False),
+        )
         return runner.run()
 
 
@@ -62,32 +72,54 @@ def reviewed(tmp_path):
     live = LiveReviews(data)
     ex = data.get(by_target["Actor_SetScale"])
     last = max(i for i, m in enumerate(ex["messages"]) if m["role"] == "assistant")
-    live.submit("alice", ReviewInput(example=by_target["Actor_SetScale"], action="edit",
-                                     message_index=last,
-                                     content="EXEMPLAR-MARKER: Actor_SetScale sets actor->scale."))
+    live.submit(
+        "alice",
+        ReviewInput(
+            example=by_target["Actor_SetScale"],
+            action="edit",
+            message_index=last,
+            content="EXEMPLAR-MARKER: Actor_SetScale sets actor->scale.",
+        ),
+    )
     live.submit("alice", ReviewInput(example=by_target["Actor_SetScale"], action="accept", score=9))
-    live.submit("alice", ReviewInput(example=by_target["Actor_PlaySfx"], action="reject",
-                                     reason="factually-wrong", entities=["Function:Actor_Kill"],
-                                     note="Actor_Kill only marks the actor; it is freed later"))
+    live.submit(
+        "alice",
+        ReviewInput(
+            example=by_target["Actor_PlaySfx"],
+            action="reject",
+            reason="factually-wrong",
+            entities=["Function:Actor_Kill"],
+            note="Actor_Kill only marks the actor; it is freed later",
+        ),
+    )
     for who in ("alice", "bob"):
-        live.submit(who, ReviewInput(example=by_target["Sram_WriteSave"], action="reject",
-                                     reason="unhelpful", note=f"{who}: no answer"))
-    live.submit("alice", ReviewInput(example=by_target["Gfx_SetupDL_25Opa"], action="reject",
-                                     reason="unrealistic-question", note="nobody asks it so"))
+        live.submit(
+            who,
+            ReviewInput(
+                example=by_target["Sram_WriteSave"], action="reject", reason="unhelpful", note=f"{who}: no answer"
+            ),
+        )
+    live.submit(
+        "alice",
+        ReviewInput(
+            example=by_target["Gfx_SetupDL_25Opa"],
+            action="reject",
+            reason="unrealistic-question",
+            note="nobody asks it so",
+        ),
+    )
     return settings, home, first, {e.id for e in live.events}
 
 
 def _prompts(stub: Stub) -> list[str]:
-    return ["\n".join(c.get("text", "") for c in body["messages"][0]["content"])
-            for body in stub.requests]
+    return ["\n".join(c.get("text", "") for c in body["messages"][0]["content"]) for body in stub.requests]
 
 
 def test_reviews_shape_the_next_anthropic_run(reviewed, tmp_path):
     settings, home, first, review_ids = reviewed
     out = tmp_path / "second.jsonl"
     with Stub() as stub:
-        client = AnthropicClient(MODEL, price_for(MODEL), api_key="sk-test", base_url=stub.url,
-                                 backoff=0.001)
+        client = AnthropicClient(MODEL, price_for(MODEL), api_key="sk-test", base_url=stub.url, backoff=0.001)
         stats = _run(settings, out, client, home, names=SECOND, count=4, generator="anthropic")
         client.close()
         prompts = _prompts(stub)
@@ -121,8 +153,7 @@ def test_a_resumed_run_uses_the_reviews_it_started_with(reviewed, tmp_path):
     target = next(i for i in data.order if data.summaries[i].target == "Actor_SetScale")
     late.submit("carol", ReviewInput(example=target, action="reject", reason="duplicate"))
     late.submit("dave", ReviewInput(example=target, action="reject", reason="duplicate"))
-    stats = _run(settings, out, OfflineClient(), home, names=["Actor_Kill", "Actor_SetScale"],
-                 count=4, resume=True)
+    stats = _run(settings, out, OfflineClient(), home, names=["Actor_Kill", "Actor_SetScale"], count=4, resume=True)
     # ...is not read by its resume: Actor_SetScale is still generated, never skipped
     assert stats.skipped_by_review == 0
     targets = [r["metadata"]["target"] for r in read_jsonl(out)]
@@ -134,8 +165,7 @@ def test_a_resumed_run_uses_the_reviews_it_started_with(reviewed, tmp_path):
 def test_offline_runs_skip_what_reviewers_rejected_once(reviewed, tmp_path):
     settings, home, first, _ = reviewed
     out = tmp_path / "offline.jsonl"
-    stats = _run(settings, out, OfflineClient(), home, names=["Gfx_SetupDL_25Opa", "Actor_Kill"],
-                 count=2)
+    stats = _run(settings, out, OfflineClient(), home, names=["Gfx_SetupDL_25Opa", "Actor_Kill"], count=2)
     assert [r["metadata"]["target"] for r in read_jsonl(out)] == ["Actor_Kill", "Actor_Kill"]
     assert stats.skipped_by_review >= 1
     rejects = [r for r in read_jsonl(rejects_path(out)) if r["reason"] == "review-skip"]
@@ -145,12 +175,22 @@ def test_offline_runs_skip_what_reviewers_rejected_once(reviewed, tmp_path):
 def test_without_feedback_nothing_is_read(reviewed, tmp_path):
     settings, home, first, _ = reviewed
     out = tmp_path / "plain.jsonl"
-    config = RunConfig(version=DBG, count=2, seed=2, families=["qa"], families_explicit=True,
-                       targets_query=_targets(["Sram_WriteSave"]))
+    config = RunConfig(
+        version=DBG,
+        count=2,
+        seed=2,
+        families=["qa"],
+        families_explicit=True,
+        targets_query=_targets(["Sram_WriteSave"]),
+    )
     with open_store(settings) as store:
-        stats = Runner(store, config, OfflineClient(),
-                       RunOptions(out=out, review_dir=home, feedback=False),
-                       Validator(store, settings, compile=False)).run()
+        stats = Runner(
+            store,
+            config,
+            OfflineClient(),
+            RunOptions(out=out, review_dir=home, feedback=False),
+            Validator(store, settings, compile=False),
+        ).run()
     assert stats.accepted == 2 and stats.skipped_by_review == 0
     assert not [e for e in read_jsonl(ledger_path(out)) if e["event"] == "feedback"]
     json.dumps(stats.model_dump())

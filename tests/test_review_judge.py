@@ -64,8 +64,9 @@ def test_judge_flags_say_what_lowered_the_score(made):
     settings, run = made
     rec = json.loads(run.read_text().splitlines()[0])
     answer = next(i for i, m in enumerate(rec["messages"]) if m["role"] == "assistant")
-    rec["messages"][answer]["content"] += ("\n\n```c\nvoid Mod_X(void) {\n    int* p = malloc(4);\n"
-                                           "    *(u32*)0x80123450 = 1;\n}\n```")
+    rec["messages"][answer]["content"] += (
+        "\n\n```c\nvoid Mod_X(void) {\n    int* p = malloc(4);\n    *(u32*)0x80123450 = 1;\n}\n```"
+    )
     s = OfflineJudge().score(rec)
     assert any(f.startswith("unsafe code") for f in s.flags)
     assert any(f.startswith("not the decomp's idiom") for f in s.flags)
@@ -90,9 +91,14 @@ def test_a_quote_of_the_decomp_is_grounded_by_the_checkout(made):
     loose = [f for f in s.flags if f.startswith("names no fact gives")]
     assert not any(n in quoted for f in loose for n in f.split(": ", 1)[1].split(", ")), loose
     # the same quote reported as not the decomp's text is the example's own code again
-    wrong = {**full, "ok": False, "issues": [{"code": "quote-mismatch", "severity": "error",
-                                              "level": 2, "message_index": i, "block": 0}
-                                             for i in range(len(quoting["messages"]))]}
+    wrong = {
+        **full,
+        "ok": False,
+        "issues": [
+            {"code": "quote-mismatch", "severity": "error", "level": 2, "message_index": i, "block": 0}
+            for i in range(len(quoting["messages"]))
+        ],
+    }
     bad = {**quoting, "metadata": {**meta, "validation": wrong}}
     assert not T.split(bad["messages"], wrong).quoted
     assert OfflineJudge(novelty=False).score(bad, facts=facts).score < s.score
@@ -102,21 +108,43 @@ def test_a_name_placed_at_another_functions_code_is_flagged():
     from generate.models import Fact
 
     where = "src/overlays/actors/ovl_En_Tite/z_en_tite.c"
-    facts = [Fact(id="sig:EnTite_Update@x", kind="Function", entity="EnTite_Update",
-                  text="`void EnTite_Update(Actor* thisx, PlayState* play)` is defined in "
-                       f"{where}:39.", source=f"{where}:39"),
-             Fact(id="sig:Actor_Kill@x", kind="Function", entity="Actor_Kill",
-                  text="`void Actor_Kill(Actor* actor)` is defined in src/code/z_actor.c:4.",
-                  source="src/code/z_actor.c:4")]
+    facts = [
+        Fact(
+            id="sig:EnTite_Update@x",
+            kind="Function",
+            entity="EnTite_Update",
+            text=f"`void EnTite_Update(Actor* thisx, PlayState* play)` is defined in {where}:39.",
+            source=f"{where}:39",
+        ),
+        Fact(
+            id="sig:Actor_Kill@x",
+            kind="Function",
+            entity="Actor_Kill",
+            text="`void Actor_Kill(Actor* actor)` is defined in src/code/z_actor.c:4.",
+            source="src/code/z_actor.c:4",
+        ),
+    ]
 
     def score(name: str):
-        rec = {"messages": [
-            {"role": "user", "content": "Where does EnTite's update logic go?"},
-            {"role": "assistant", "content": f"The logic goes in the update function: {name} "
-                                             f"(`{where}:39-46`) runs every frame, and "
-                                             "Actor_Kill ends it."}],
-            "metadata": {"id": name, "target": "EnTite_Update", "target_kind": "Function",
-                         "version": "x", "difficulty": 1, "fact_ids": ["sig:EnTite_Update@x"]}}
+        rec = {
+            "messages": [
+                {"role": "user", "content": "Where does EnTite's update logic go?"},
+                {
+                    "role": "assistant",
+                    "content": f"The logic goes in the update function: {name} "
+                    f"(`{where}:39-46`) runs every frame, and "
+                    "Actor_Kill ends it.",
+                },
+            ],
+            "metadata": {
+                "id": name,
+                "target": "EnTite_Update",
+                "target_kind": "Function",
+                "version": "x",
+                "difficulty": 1,
+                "fact_ids": ["sig:EnTite_Update@x"],
+            },
+        }
         return OfflineJudge(novelty=False).score(rec, facts=facts)
 
     good, swapped = score("EnTite_Update"), score("Actor_Kill")
@@ -127,8 +155,16 @@ def test_a_name_placed_at_another_functions_code_is_flagged():
 
 def test_calibration_maps_monotonically_and_picks_the_threshold():
     assert isotonic([1, 2, 3, 4], [2, 1, 4, 3]) == [(1.5, 1.5), (3.5, 3.5)]
-    verdicts = [(9.5, True), (9.0, True), (8.5, True), (8.0, False), (7.0, True), (6.0, False),
-                (5.0, False), (3.0, False)]
+    verdicts = [
+        (9.5, True),
+        (9.0, True),
+        (8.5, True),
+        (8.0, False),
+        (7.0, True),
+        (6.0, False),
+        (5.0, False),
+        (3.0, False),
+    ]
     scored = [(s, 9.0 if ok else 3.0) for s, ok in verdicts]
     c = calibrate("offline-v1", scored, verdicts, target_precision=0.95)
     assert c.threshold == 8.5 and c.precision_at == 1.0 and c.recall_at == 0.75
@@ -146,8 +182,15 @@ def _review_like_the_judge(run, settings):
     live = LiveReviews(RunData(run))
     for i, (ex_id, s) in enumerate(sorted(judged.items(), key=lambda kv: kv[1].score)):
         human = max(1, min(10, round(s.score) + (1 if i % 3 == 0 else 0)))
-        live.submit("alice", ReviewInput(example=ex_id, action="accept" if human >= 8 else "reject",
-                                         reason=None if human >= 8 else "unhelpful", score=human))
+        live.submit(
+            "alice",
+            ReviewInput(
+                example=ex_id,
+                action="accept" if human >= 8 else "reject",
+                reason=None if human >= 8 else "unhelpful",
+                score=human,
+            ),
+        )
 
 
 def test_judge_calibrate_then_generate_with_min_quality(made, tmp_path, monkeypatch):
@@ -162,8 +205,7 @@ def test_judge_calibrate_then_generate_with_min_quality(made, tmp_path, monkeypa
     assert res.exit_code == 0 and "offline-v1: 40 examples scored" in res.output
     assert len(read_scores(run)["offline-v1"]) == 40
     _review_like_the_judge(run, settings)
-    res = cli.invoke(app, ["judge", "calibrate", str(run), "--target-precision", "0.9"],
-                     catch_exceptions=False)
+    res = cli.invoke(app, ["judge", "calibrate", str(run), "--target-precision", "0.9"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     stored = Home(home).read_calibration()["offline-v1"]
     assert stored["n_scored"] == 40 and stored["spearman"] > 0.8 and stored["points"]
@@ -173,9 +215,13 @@ def test_judge_calibrate_then_generate_with_min_quality(made, tmp_path, monkeypa
     out = tmp_path / "gated.jsonl"
     config = RunConfig(version=DBG, count=15, seed=11)
     with open_store(settings) as store:
-        stats = Runner(store, config, OfflineClient(),
-                       RunOptions(out=out, review_dir=home, min_quality=8.0),
-                       Validator(store, settings, compile=False)).run()
+        stats = Runner(
+            store,
+            config,
+            OfflineClient(),
+            RunOptions(out=out, review_dir=home, min_quality=8.0),
+            Validator(store, settings, compile=False),
+        ).run()
         look = fact_lookup(store)
         cal = Calibration.load(Home(home), "offline-v1")
         for rec in read_jsonl(out):  # every written example: calibrated judge >= 8
@@ -186,8 +232,7 @@ def test_judge_calibrate_then_generate_with_min_quality(made, tmp_path, monkeypa
     assert all("(calibrated) scores it" in r["detail"] for r in low)
     assert len(read_scores(out)["offline-v1"]) == 15  # the gate's scores, beside the run
 
-    res = cli.invoke(app, ["report", str(run), "--out", str(tmp_path / "r.html")],
-                     catch_exceptions=False)
+    res = cli.invoke(app, ["report", str(run), "--out", str(tmp_path / "r.html")], catch_exceptions=False)
     assert "offline-v1 mean" in res.output and "40 reviewed" in res.output
     page = (tmp_path / "r.html").read_text()
     assert "Quality score distribution (offline-v1" in page and "Accuracy by expert review" in page
@@ -202,16 +247,14 @@ def test_llm_judge_through_the_anthropic_client(made, tmp_path):
     bad = json.loads(lines[5])
     for m in bad["messages"]:
         if m["role"] == "assistant":
-            m["content"] = "Just try things until it works; printf(\"%d\") helps."
+            m["content"] = 'Just try things until it works; printf("%d") helps.'
     lines[5] = json.dumps(bad)
     run.write_text("\n".join(lines) + "\n")
     records = [json.loads(x) for x in lines]
     with Stub() as stub, open_store(settings) as store:
         stub.faults.extend([("status", 529), ("malformed",)])
-        client = AnthropicClient(MODEL, price_for(MODEL), api_key="sk-test", base_url=stub.url,
-                                 backoff=0.001)
-        res = judge_run(records, run, client, facts=fact_lookup(store), budget_usd=1.0,
-                        concurrency=2)
+        client = AnthropicClient(MODEL, price_for(MODEL), api_key="sk-test", base_url=stub.url, backoff=0.001)
+        res = judge_run(records, run, client, facts=fact_lookup(store), budget_usd=1.0, concurrency=2)
         assert res.judged == 6 and res.failed == 0 and 0 < res.spent_usd <= 1.0
         body = stub.requests[-1]
         assert body["system"][0]["text"].startswith("You grade training examples")
@@ -237,8 +280,7 @@ def test_llm_judge_stops_at_its_budget(made, tmp_path):
         client = AnthropicClient(MODEL, price_for(MODEL), api_key="sk-test", base_url=stub.url)
         one = client.worst_case_cost(request_for(records[0], None, 600))
         res = judge_run(records, run, client, facts=None, budget_usd=one * 2.5, concurrency=1)
-        none = judge_run(records, tmp_path / "other.jsonl", client, facts=None,
-                         budget_usd=one * 0.9)
+        none = judge_run(records, tmp_path / "other.jsonl", client, facts=None, budget_usd=one * 0.9)
         client.close()
     # each request reserves its worst case and is settled at its real (smaller) cost
     assert res.judged >= 2 and res.unscored > 0 and res.stop_reason == "budget"

@@ -47,11 +47,14 @@ def test_parallel_reviewers_then_kill_9_lose_nothing_acknowledged(made, tmp_path
         with httpx.Client(base_url=server.url, timeout=10) as c:
             n = 0
             while not stop.is_set():
-                body = {"example": ids[(n + k) % len(ids)], "action": "score",
-                        "score": 1 + (n % 10), "note": f"{k}-{n} " + "x" * (n * 37 % 3000)}
+                body = {
+                    "example": ids[(n + k) % len(ids)],
+                    "action": "score",
+                    "score": 1 + (n % 10),
+                    "note": f"{k}-{n} " + "x" * (n * 37 % 3000),
+                }
                 try:
-                    r = c.post("/api/v1/reviews", json=body,
-                               headers={"authorization": f"Bearer {token}"})
+                    r = c.post("/api/v1/reviews", json=body, headers={"authorization": f"Bearer {token}"})
                 except httpx.HTTPError:
                     return  # the server was killed mid-request: that one was never acknowledged
                 if r.status_code == 201:
@@ -78,11 +81,13 @@ def test_parallel_reviewers_then_kill_9_lose_nothing_acknowledged(made, tmp_path
     # The next server reads them all and goes on appending.
     again = serve(settings, home, run, graph=False)
     try:
-        r = httpx.post(again.url + "/api/v1/reviews", json={"example": ids[0], "action": "accept"},
-                       headers={"authorization": f"Bearer {tokens[0]}"})
+        r = httpx.post(
+            again.url + "/api/v1/reviews",
+            json={"example": ids[0], "action": "accept"},
+            headers={"authorization": f"Bearer {tokens[0]}"},
+        )
         assert r.status_code == 201
-        stats = httpx.get(again.url + "/api/v1/stats",
-                          headers={"authorization": f"Bearer {tokens[0]}"}).json()
+        stats = httpx.get(again.url + "/api/v1/stats", headers={"authorization": f"Bearer {tokens[0]}"}).json()
         assert stats["events"] == len(rows) + 1 and stats["reviewed"] == 1
     finally:
         again.stop()
@@ -96,10 +101,12 @@ def client(made, tmp_path):
     home = Home(tmp_path / "home")
     token = Reviewers(home).add("alice")
     store = open_store(settings)
-    replace(run, "offline-v1", OfflineJudge(facts=fact_lookup(store)).score_all(
-        [json.loads(x) for x in run.read_text().splitlines()]))
-    app = create_app(run, home, facts=fact_lookup(store), decomp=FIXTURES / "minidecomp",
-                     commit="269d03016c")
+    replace(
+        run,
+        "offline-v1",
+        OfflineJudge(facts=fact_lookup(store)).score_all([json.loads(x) for x in run.read_text().splitlines()]),
+    )
+    app = create_app(run, home, facts=fact_lookup(store), decomp=FIXTURES / "minidecomp", commit="269d03016c")
     c = TestClient(app, base_url="http://127.0.0.1")
     assert c.get(f"/login?token={token}", follow_redirects=False).status_code == 303
     yield c, run
@@ -122,20 +129,22 @@ def test_queue_filters(client):
     assert _queue_ids(c.get("/?difficulty=2").text) == want
     want = [r["metadata"]["id"] for r in rows if "tite" in r["metadata"]["target"].lower()]
     assert _queue_ids(c.get("/?target=TiTe").text) == want
-    scores = {s["id"]: s["score"] for s in
-              (json.loads(x) for x in (run.parent / "run.judge.jsonl").read_text().splitlines())}
+    scores = {
+        s["id"]: s["score"] for s in (json.loads(x) for x in (run.parent / "run.judge.jsonl").read_text().splitlines())
+    }
     cut = sorted(scores.values())[len(scores) // 2]
-    assert set(_queue_ids(c.get(f"/?min_score={cut}").text)) == \
-        {i for i, v in scores.items() if v >= cut}
+    assert set(_queue_ids(c.get(f"/?min_score={cut}").text)) == {i for i, v in scores.items() if v >= cut}
     api = c.get(f"/api/v1/examples?max_score={cut}").json()
     assert {x["id"] for x in api} == {i for i, v in scores.items() if v <= cut}
     # reviewed examples leave "todo" and appear under their verdict
     first = rows[0]["metadata"]["id"]
     page = c.get(f"/e/{first}").text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    r = c.post(f"/e/{first}/review", data={"action": "reject", "reason": "duplicate",
-                                           "csrf": csrf, "q": "family=" + fam},
-               follow_redirects=False)
+    r = c.post(
+        f"/e/{first}/review",
+        data={"action": "reject", "reason": "duplicate", "csrf": csrf, "q": "family=" + fam},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and "family=" + fam in r.headers["location"]
     assert first not in _queue_ids(c.get("/").text)
     assert _queue_ids(c.get("/?status=rejected").text) == [first]
@@ -160,8 +169,7 @@ def test_source_view_stays_inside_the_decomp(client):
     c, _ = client
     ok = c.get("/src?path=src/code/z_actor.c&line=3")
     assert ok.status_code == 200 and 'id="L3"' in ok.text
-    for bad in ("../../../etc/passwd", "/etc/passwd", "src/../../conftest.py",
-                "src/code/../../../../pyproject.toml"):
+    for bad in ("../../../etc/passwd", "/etc/passwd", "src/../../conftest.py", "src/code/../../../../pyproject.toml"):
         assert c.get("/src", params={"path": bad}).status_code == 404, bad
 
 
@@ -169,10 +177,12 @@ def test_forms_from_another_site_are_refused(client):
     c, run = client
     first = json.loads(run.read_text().splitlines()[0])["metadata"]["id"]
     csrf = re.search(r'name="csrf" value="([^"]+)"', c.get(f"/e/{first}").text).group(1)
-    r = c.post(f"/e/{first}/review", data={"action": "accept", "csrf": csrf},
-               headers={"origin": "http://evil.example"})
+    r = c.post(f"/e/{first}/review", data={"action": "accept", "csrf": csrf}, headers={"origin": "http://evil.example"})
     assert r.status_code == 403
-    r = c.post(f"/e/{first}/review", content=json.dumps({"action": "accept", "csrf": csrf}),
-               headers={"content-type": "application/json"})
+    r = c.post(
+        f"/e/{first}/review",
+        content=json.dumps({"action": "accept", "csrf": csrf}),
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 415
     assert not reviews_path(Path(run)).exists()

@@ -14,8 +14,9 @@ def test_environment_dotenv_and_arguments(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(tmp_path)
     for var in ("OOTKG_DB", "OOTKG_STORE", "OOTKG_DEFAULT_VERSION", "OOTKG_DECOMP"):
         monkeypatch.delenv(var, raising=False)
-    (tmp_path / ".env").write_text("# comment\nOOTKG_DB='/from/dotenv'\n"
-                                   "export OOTKG_DEFAULT_VERSION=ntsc-1.0\nOTHER=1\n")
+    (tmp_path / ".env").write_text(
+        "# comment\nOOTKG_DB='/from/dotenv'\nexport OOTKG_DEFAULT_VERSION=ntsc-1.0\nOTHER=1\n"
+    )
     s = Settings()
     assert s.db == Path("/from/dotenv") and s.default_version == "ntsc-1.0"
     monkeypatch.setenv("OOTKG_DB", "/from/env")

@@ -24,8 +24,10 @@ def test_write_nodes_is_an_idempotent_upsert(writable: GraphStore) -> None:
     writable.write_nodes("Function", rows)
     writable.write_nodes("Function", [{"name": "Actor_Kill", "line": 42}])
     got = writable.run("MATCH (f:Function) RETURN f.name AS name, f.signature AS sig, f.line AS line ORDER BY name")
-    assert got == [{"name": "Actor_Init", "sig": None, "line": None},
-                   {"name": "Actor_Kill", "sig": "void Actor_Kill(Actor* actor)", "line": 42}]
+    assert got == [
+        {"name": "Actor_Init", "sig": None, "line": None},
+        {"name": "Actor_Kill", "sig": "void Actor_Kill(Actor* actor)", "line": 42},
+    ]
 
 
 def test_write_rels_is_an_idempotent_upsert(writable: GraphStore) -> None:
@@ -34,8 +36,7 @@ def test_write_rels_is_an_idempotent_upsert(writable: GraphStore) -> None:
     writable.write_rels("CALLS", [{"from": "A", "to": "B", "count": 2}, {"from": "A", "to": "C", "count": 5}])
     writable.write_rels("CALLS", [{"from": "A", "to": "C", "count": 5}])
     assert _calls(writable) == [("A", "B", 2), ("A", "C", 5)]
-    versions = writable.run("MATCH (:Function {name: 'A'})-[r:CALLS]->(:Function {name: 'B'}) "
-                            "RETURN r.versions AS v")
+    versions = writable.run("MATCH (:Function {name: 'A'})-[r:CALLS]->(:Function {name: 'B'}) RETURN r.versions AS v")
     assert versions == [{"v": ["ntsc-1.0"]}]
 
 
@@ -43,8 +44,10 @@ def test_discriminator_keeps_one_edge_per_source(writable: GraphStore) -> None:
     writable.write_nodes("Global", [{"id": "gSaveContext", "name": "gSaveContext"}])
     writable.write_nodes("Version", [{"id": "ntsc-1.0"}])
     row = {"from": "gSaveContext", "to": "ntsc-1.0", "from_kind": "Global"}
-    writable.write_rels("LOCATED_AT", [{**row, "address": 0x8011A5D0, "source": "z64hdr"},
-                                       {**row, "address": 0x8011A5D0, "source": "symbols"}])
+    writable.write_rels(
+        "LOCATED_AT",
+        [{**row, "address": 0x8011A5D0, "source": "z64hdr"}, {**row, "address": 0x8011A5D0, "source": "symbols"}],
+    )
     writable.write_rels("LOCATED_AT", [{**row, "address": 0x8011A5D4, "source": "symbols"}])
     got = writable.run("MATCH (:Global)-[r:LOCATED_AT]->(:Version) RETURN r.source AS s, r.address AS a ORDER BY s")
     assert got == [{"s": "symbols", "a": 0x8011A5D4}, {"s": "z64hdr", "a": 0x8011A5D0}]
@@ -68,8 +71,7 @@ def test_relationship_to_a_missing_node_writes_nothing(writable: GraphStore, sto
         assert _calls(writable) == []
 
 
-def test_a_batch_is_all_or_nothing_where_the_store_batches(writable: GraphStore,
-                                                          store_settings: Settings) -> None:
+def test_a_batch_is_all_or_nothing_where_the_store_batches(writable: GraphStore, store_settings: Settings) -> None:
     writable.write_nodes("Function", [{"name": "A"}])
     with writable.batch():
         writable.write_nodes("Function", [{"name": "B"}])
@@ -99,7 +101,8 @@ def test_replace_graph_holds_exactly_the_new_facts_and_keeps_examples(writable: 
     assert names == ["Actor_Init", "Actor_Kill"]
     assert _calls(writable) == [("Actor_Init", "Actor_Kill", 1)]
     assert writable.run("MATCH (e:Example)-[:GROUNDED_IN]->(f:Function) RETURN e.id AS e, f.name AS f") == [
-        {"e": "ex-1", "f": "Actor_Kill"}]
+        {"e": "ex-1", "f": "Actor_Kill"}
+    ]
     writable.replace_graph(smaller)  # idempotent
     assert writable.counts()["nodes"]["Function"] == 2
 
@@ -107,17 +110,24 @@ def test_replace_graph_holds_exactly_the_new_facts_and_keeps_examples(writable: 
 def test_replace_graph_drops_example_edges_whose_end_left(writable: GraphStore) -> None:
     writable.replace_graph(call_graph_facts())
     writable.write_nodes("Example", [{"id": "ex-1", "family": "qa"}, {"id": "ex-2", "family": "qa"}])
-    writable.write_rels("GROUNDED_IN", [{"from": "ex-1", "to": "Actor_Kill", "to_kind": "Function"},
-                                        {"from": "ex-2", "to": "EnBom_Update", "to_kind": "Function"}])
+    writable.write_rels(
+        "GROUNDED_IN",
+        [
+            {"from": "ex-1", "to": "Actor_Kill", "to_kind": "Function"},
+            {"from": "ex-2", "to": "EnBom_Update", "to_kind": "Function"},
+        ],
+    )
     writable.write_rels("BUILDS_ON", [{"from": "ex-2", "to": "ex-1"}])
     smaller = Facts()
     smaller.node("Function", name="Actor_Kill")
     writable.replace_graph(smaller)
     assert sorted(r["id"] for r in writable.run("MATCH (e:Example) RETURN e.id AS id")) == ["ex-1", "ex-2"]
     assert writable.run("MATCH (e:Example)-[:GROUNDED_IN]->(f:Function) RETURN e.id AS e, f.name AS f") == [
-        {"e": "ex-1", "f": "Actor_Kill"}]
+        {"e": "ex-1", "f": "Actor_Kill"}
+    ]
     assert writable.run("MATCH (a:Example)-[:BUILDS_ON]->(b:Example) RETURN a.id AS a, b.id AS b") == [
-        {"a": "ex-2", "b": "ex-1"}]
+        {"a": "ex-2", "b": "ex-1"}
+    ]
 
 
 def test_failed_replace_keeps_the_previous_graph(tmp_path: Path) -> None:

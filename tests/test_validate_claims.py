@@ -33,9 +33,11 @@ ID_CLAIMS = [
 
 
 def _ex(text: str, version: str = "gc-eu-mq-dbg", i: str = "x") -> Example:
-    return Example(id=i, messages=[{"role": "user", "content": "?"},
-                                   {"role": "assistant", "content": text}],
-                   metadata={"version": version})
+    return Example(
+        id=i,
+        messages=[{"role": "user", "content": "?"}, {"role": "assistant", "content": text}],
+        metadata={"version": version},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +69,14 @@ def test_table_ids_over_the_cli(tmp_path):
     for k, (good, bad, _) in enumerate(ID_CLAIMS):
         lines.append(_ex(good, i=f"good{k}").model_dump_json())
         lines.append(_ex(bad, i=f"bad{k}").model_dump_json())
-    p = subprocess.run([sys.executable, "-m", "ootkg.cli", "validate", "-", "--no-compile",
-                        "--format", "json"], env=env, input="\n".join(lines) + "\n",
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "ootkg.cli", "validate", "-", "--no-compile", "--format", "json"],
+        env=env,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     reports = {r["id"]: r for r in map(json.loads, p.stdout.splitlines())}
     for k, (_, _, code) in enumerate(ID_CLAIMS):
         good, bad = reports[f"good{k}"], reports[f"bad{k}"]
@@ -104,29 +111,32 @@ def test_paraphrase_suite(v):
         assert d["alarms"] / d["true"] <= 0.01, (kind, d["alarm_texts"])
 
 
-@pytest.mark.parametrize("text", [
-    "speed lives at offset 0x68 of Actor.",  # "lives" is no field
-    "Set this->actor.speed to 0x10 and the timer to 20.",  # instructions, not claims
-    "ACTOR_EN_HORSE is about 0x10 bytes smaller than ACTOR_EN_ZF.",
-    "Spawn ACTOR_EN_NIW with params 0x14.",
-    "If ACTOR_EN_HORSE were 0x15, this would break.",
-    "Actors 0x10-0x20 are enemies; ACTOR_EN_HORSE is one of them.",
-    "On PAL 1.1, gSaveContext is at 0x80000000.",  # a version the graph lacks: unchecked
-    "Is ACTOR_EN_HORSE 0x15?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "speed lives at offset 0x68 of Actor.",  # "lives" is no field
+        "Set this->actor.speed to 0x10 and the timer to 20.",  # instructions, not claims
+        "ACTOR_EN_HORSE is about 0x10 bytes smaller than ACTOR_EN_ZF.",
+        "Spawn ACTOR_EN_NIW with params 0x14.",
+        "If ACTOR_EN_HORSE were 0x15, this would break.",
+        "Actors 0x10-0x20 are enemies; ACTOR_EN_HORSE is one of them.",
+        "On PAL 1.1, gSaveContext is at 0x80000000.",  # a version the graph lacks: unchecked
+        "Is ACTOR_EN_HORSE 0x15?",
+    ],
+)
 def test_no_claim_no_alarm(v, text):
     assert codes(v, text) == set()
 
 
 def test_unchecked_claims_are_counted(v):
-    r = v.validate(_ex("On PAL 1.1, gSaveContext is at 0x80000000. EnPuppy is 0x300 bytes. "
-                       "EnHorse_Init calls Foo_Bar."))
+    r = v.validate(
+        _ex("On PAL 1.1, gSaveContext is at 0x80000000. EnPuppy is 0x300 bytes. EnHorse_Init calls Foo_Bar.")
+    )
     assert r.ok and r.checked.unchecked >= 1
 
 
 def test_versions_named_in_a_clause(v):
-    assert codes(v, "gSaveContext is at 0x8011A5D0 on NTSC 1.0 and 0x8015E660 on the debug "
-                 "ROM.") == set()
+    assert codes(v, "gSaveContext is at 0x8011A5D0 on NTSC 1.0 and 0x8015E660 on the debug ROM.") == set()
     assert codes(v, "gSaveContext is at 0x8015E660 on NTSC 1.0.") == {"wrong-address"}
     assert codes(v, "On NTSC 1.0 EnHorse is 0x3EC bytes; on the debug ROM, 0x3FC.") == set()
 
@@ -138,8 +148,7 @@ def test_relations(v):
     assert codes(v, "EnHorse_Update calls Math_SinS every frame.") == set()
     assert codes(v, "Actor_SetScale is called from EnHorse_Init.") == set()
     assert codes(v, "EnHorse_Init never calls Actor_SetScale.") == {"wrong-call"}
-    assert codes(v, "The update function of ACTOR_EN_HORSE is EnHorse_Draw.") == {
-        "wrong-profile-slot"}
+    assert codes(v, "The update function of ACTOR_EN_HORSE is EnHorse_Draw.") == {"wrong-profile-slot"}
     assert codes(v, "Actor_SetFocus is declared in z64actor.h.") == {"wrong-declared-in"}
     assert codes(v, "Actor_SetFocus is declared in actor.h.") == set()
     assert codes(v, "Actor_Kill is defined in z_lib.c.") == {"wrong-defined-in"}
@@ -169,16 +178,42 @@ def test_wiring_with_facts(tmp_path):
     sig = "void EnHorse_Walk(EnHorse* this, PlayState* play)"
     params = _json.dumps([{"name": "this", "type": "EnHorse*"}, {"name": "play", "type": "PlayState*"}])
     for name in ("EnHorse_Walk", "EnHorse_Idle"):
-        facts.node("Function", name=name, signature=sig.replace("EnHorse_Walk", name),
-                   return_type="void", params=params, file=path, defined=True, static=True,
-                   indirect_calls=0)
+        facts.node(
+            "Function",
+            name=name,
+            signature=sig.replace("EnHorse_Walk", name),
+            return_type="void",
+            params=params,
+            file=path,
+            defined=True,
+            static=True,
+            indirect_calls=0,
+        )
         facts.rel("DEFINED_IN", name, path, from_kind="Function", to_kind="File")
         for ver in ("gc-eu-mq-dbg", "ntsc-1.0"):
-            facts.rel("IN_VERSION", name, ver, from_kind="Function", to_kind="Version",
-                      signature=sig.replace("EnHorse_Walk", name), return_type="void",
-                      params=params, file=path, defined=True, static=True)
-    facts.rel("ASSIGNS", "EnHorse_Init", "EnHorse_Walk", from_kind="Function",
-              to_kind="Function", field="EnHorse.actionFunc", struct="EnHorse", line=10)
+            facts.rel(
+                "IN_VERSION",
+                name,
+                ver,
+                from_kind="Function",
+                to_kind="Version",
+                signature=sig.replace("EnHorse_Walk", name),
+                return_type="void",
+                params=params,
+                file=path,
+                defined=True,
+                static=True,
+            )
+    facts.rel(
+        "ASSIGNS",
+        "EnHorse_Init",
+        "EnHorse_Walk",
+        from_kind="Function",
+        to_kind="Function",
+        field="EnHorse.actionFunc",
+        struct="EnHorse",
+        line=10,
+    )
     db = tmp_path / "graph"
     with EmbeddedStore(db, read_only=False) as w:
         w.replace_graph(facts)
@@ -198,31 +233,31 @@ def test_members_of_unnamed_members(tmp_path):
     """A member of an unnamed struct inside a union is recorded under its dotted path, its
     offset from the outer struct (as the C ingest writes it); claims about it are checked."""
     facts = build_facts()
-    fields = [("hdr", 0, 12, "u32[3]"),
-              ("u", 12, 8, "union (unnamed union at include/dd.h:5:5)"),
-              ("u.seek", 12, 4, "struct (unnamed struct at include/dd.h:6:9)"),
-              ("u.seek.lba", 12, 4, "u32"),
-              ("u.mode", 12, 8, "struct (unnamed struct at include/dd.h:9:9)"),
-              ("u.mode.flags", 12, 1, "u8"),
-              ("u.mode.wait", 16, 4, "u32")]
+    fields = [
+        ("hdr", 0, 12, "u32[3]"),
+        ("u", 12, 8, "union (unnamed union at include/dd.h:5:5)"),
+        ("u.seek", 12, 4, "struct (unnamed struct at include/dd.h:6:9)"),
+        ("u.seek.lba", 12, 4, "u32"),
+        ("u.mode", 12, 8, "struct (unnamed struct at include/dd.h:9:9)"),
+        ("u.mode.flags", 12, 1, "u8"),
+        ("u.mode.wait", 16, 4, "u32"),
+    ]
     facts.node("Struct", name="DdCmd", kind="struct", size=20)
     for ver in ("gc-eu-mq-dbg", "ntsc-1.0"):
-        facts.rel("IN_VERSION", "DdCmd", ver, from_kind="Struct", to_kind="Version", size=20,
-                  align=4)
+        facts.rel("IN_VERSION", "DdCmd", ver, from_kind="Struct", to_kind="Version", size=20, align=4)
     for pos, (name, off, size, typ) in enumerate(fields):
         fid = f"DdCmd.{name}"
-        facts.node("Field", id=fid, struct="DdCmd", name=name, offset=off, size=size, type=typ,
-                   position=pos)
+        facts.node("Field", id=fid, struct="DdCmd", name=name, offset=off, size=size, type=typ, position=pos)
         facts.rel("HAS_FIELD", "DdCmd", fid, position=pos)
         for ver in ("gc-eu-mq-dbg", "ntsc-1.0"):
-            facts.rel("IN_VERSION", fid, ver, from_kind="Field", to_kind="Version", offset=off,
-                      size=size, type=typ)
+            facts.rel("IN_VERSION", fid, ver, from_kind="Field", to_kind="Version", offset=off, size=size, type=typ)
     db = tmp_path / "graph"
     with EmbeddedStore(db, read_only=False) as w:
         w.replace_graph(facts)
     with EmbeddedStore(db, read_only=True) as st:
         val = Validator(st, Settings(), compile=False)
         try:
+
             def found(text: str) -> set[str]:
                 return {i.code for i in val.validate(_ex(text)).errors()}
 
@@ -237,13 +272,16 @@ def test_members_of_unnamed_members(tmp_path):
 
 def test_calls_the_snippet_cannot_make(v):
     def code_of(body: str) -> set[str]:
-        return {i.code for i in v.validate_code(
-            "void EnHorse_Foo(EnHorse* this, PlayState* play) {\n" + body + "\n}\n").issues}
+        return {
+            i.code
+            for i in v.validate_code("void EnHorse_Foo(EnHorse* this, PlayState* play) {\n" + body + "\n}\n").issues
+        }
 
     assert "not-callable" in code_of("func_80B50880(this, 1);")
     assert "not-callable" in code_of("KaleidoScope_DrawQuestStatus(play, play->state.gfxCtx);")
-    r = v.validate_code("void EnHorse_Foo(EnHorse* this, PlayState* play) {\n"
-                        "    LightNode* n = Lights_FindBufSlot();\n}\n")
+    r = v.validate_code(
+        "void EnHorse_Foo(EnHorse* this, PlayState* play) {\n    LightNode* n = Lights_FindBufSlot();\n}\n"
+    )
     issue = next(i for i in r.issues if i.code == "implicit-declaration")
     assert issue.level == 1 and "z_lights.c" in issue.message and r.levels[1] == "failed"
     # an excerpt of unknown origin may be its own file's: not judged
@@ -252,28 +290,30 @@ def test_calls_the_snippet_cannot_make(v):
 
 
 def test_macros(v):
-    r = v.validate_code("void f(PlayState* play) {\n    OPEN_DISPS(play->state.gfxCtx);\n"
-                        "    OPEN_DISP(play->state.gfxCtx, __FILE__, __LINE__);\n"
-                        "    gSPDisplayLst(POLY_OPA_DISP++, 0);\n    s32 x = SQ(2);\n}\n")
+    r = v.validate_code(
+        "void f(PlayState* play) {\n    OPEN_DISPS(play->state.gfxCtx);\n"
+        "    OPEN_DISP(play->state.gfxCtx, __FILE__, __LINE__);\n"
+        "    gSPDisplayLst(POLY_OPA_DISP++, 0);\n    s32 x = SQ(2);\n}\n"
+    )
     by = {i.code: i for i in r.issues}
     assert "takes 3 arguments, given 1" in by["wrong-arity"].message
     assert by["unknown-macro"].suggestions[:1] in (["OPEN_DISPS"], ["gSPDisplayList"])
-    assert {i.symbol for i in r.issues if i.code == "unknown-macro"} == {"OPEN_DISP",
-                                                                        "gSPDisplayLst"}
+    assert {i.symbol for i in r.issues if i.code == "unknown-macro"} == {"OPEN_DISP", "gSPDisplayLst"}
 
 
 def test_a_macro_call_too_long_to_count_is_not_counted(v):
     # past MAX_CALL_TOKENS the arguments are not split: no arity issue, and no crash
     long = " + ".join(["1"] * 200)
-    r = v.validate_code("void f(PlayState* play) {\n"
-                        f"    OPEN_DISPS(play->state.gfxCtx, {long});\n}}\n")
+    r = v.validate_code(f"void f(PlayState* play) {{\n    OPEN_DISPS(play->state.gfxCtx, {long});\n}}\n")
     assert "wrong-arity" not in {i.code for i in r.issues}
 
 
 def test_if_blocks_of_other_versions(v):
-    code = ("void f(void) {\n#if DEBUG_FEATURES\n    void* p = ZeldaArena_MallocDebug(4, "
-            "__FILE__, __LINE__);\n#else\n    void* p = ZeldaArena_Malloc(4);\n#endif\n"
-            "    if (DEBUG_FEATURES && p) {}\n}\n")
+    code = (
+        "void f(void) {\n#if DEBUG_FEATURES\n    void* p = ZeldaArena_MallocDebug(4, "
+        "__FILE__, __LINE__);\n#else\n    void* p = ZeldaArena_Malloc(4);\n#endif\n"
+        "    if (DEBUG_FEATURES && p) {}\n}\n"
+    )
     assert v.validate_code(code, "ntsc-1.0").ok
     assert v.validate_code(code, "gc-eu-mq-dbg").ok
 
@@ -293,18 +333,21 @@ def test_layout_claims_on_bitfields_unions_and_anonymous_members(v):
     assert v.validate_code("Color_RGBA8_u32 c;\nc.r = 255;\n").ok
 
 
-@pytest.mark.parametrize("text", [
-    "1" * 200_000 + "x",                                    # a digit run that is no number
-    "| " + " " * 100_000 + "--- x",                         # a table separator that is not one
-    "/*" * 50_000 + "\n```c\n" + "/*" * 50_000 + "\n```",   # comments that never close
-    "a." * 100_000 + "b",                                    # a member chain that never ends
-    "ACTOR_EN_HORSE " * 20_000 + "0x14",                    # many entities, one number
-    "- " * 50_000 + "0x14",                                  # list markers
-    "x/" * 100_000,                                          # a path that never ends
-    "```c\nEn" + "a" * 100_000 + "Bx = 1;\n```",               # an actor-like name, no match
-    "```c\nEnHorse" + "_a" * 50_000 + " x;\n```",              # one with many parts
-    "```c\nActorProfile P = {" + " ActorProfile Q = {" * 20_000 + "\n```",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 200_000 + "x",  # a digit run that is no number
+        "| " + " " * 100_000 + "--- x",  # a table separator that is not one
+        "/*" * 50_000 + "\n```c\n" + "/*" * 50_000 + "\n```",  # comments that never close
+        "a." * 100_000 + "b",  # a member chain that never ends
+        "ACTOR_EN_HORSE " * 20_000 + "0x14",  # many entities, one number
+        "- " * 50_000 + "0x14",  # list markers
+        "x/" * 100_000,  # a path that never ends
+        "```c\nEn" + "a" * 100_000 + "Bx = 1;\n```",  # an actor-like name, no match
+        "```c\nEnHorse" + "_a" * 50_000 + " x;\n```",  # one with many parts
+        "```c\nActorProfile P = {" + " ActorProfile Q = {" * 20_000 + "\n```",
+    ],
+)
 def test_hostile_prose_is_read_in_linear_time(v, text):
     # every claim regex is linear (possessive quantifiers, one delimiter per repetition):
     # inputs built to make a backtracking one take hours are read like any other
@@ -322,8 +365,7 @@ def test_an_inline_declaration_s_parameters_are_no_places(v):
 
 
 def test_a_number_of_another_quantity_is_no_layout_claim(v):
-    assert codes(v, "Concept 'Actors' (actors, difficulty 2): Actor.world holds the position.") \
-        == set()
+    assert codes(v, "Concept 'Actors' (actors, difficulty 2): Actor.world holds the position.") == set()
     assert codes(v, "Step 3: Actor.world holds the position.") == set()
 
 

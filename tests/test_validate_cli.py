@@ -25,14 +25,21 @@ def env(tmp_path_factory):
 
 
 def _run(env, *args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "ootkg.cli", *args], env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ootkg.cli", *args], env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
 
 
-GOOD = {"id": "good", "messages": [{"role": "assistant", "content":
-        "```c\nActor_SetScale(&this->actor, 0.01f);\n```"}], "metadata": {"version": "gc-us"}}
-BAD = {"id": "bad", "messages": [{"role": "assistant", "content":
-       "```c\nActor_SetScale(&this->actor);\n```"}], "metadata": {"version": "gc-us"}}
+GOOD = {
+    "id": "good",
+    "messages": [{"role": "assistant", "content": "```c\nActor_SetScale(&this->actor, 0.01f);\n```"}],
+    "metadata": {"version": "gc-us"},
+}
+BAD = {
+    "id": "bad",
+    "messages": [{"role": "assistant", "content": "```c\nActor_SetScale(&this->actor);\n```"}],
+    "metadata": {"version": "gc-us"},
+}
 
 
 def test_jsonl_table_and_exit_status(env, tmp_path):
@@ -47,8 +54,7 @@ def test_jsonl_table_and_exit_status(env, tmp_path):
 
 
 def test_json_stdin_and_code(env, tmp_path):
-    p = _run(env, "validate", "-", "--format", "json",
-             stdin=json.dumps(GOOD) + "\n" + json.dumps(BAD) + "\n")
+    p = _run(env, "validate", "-", "--format", "json", stdin=json.dumps(GOOD) + "\n" + json.dumps(BAD) + "\n")
     reports = [json.loads(line) for line in p.stdout.splitlines()]
     assert [r["id"] for r in reports] == ["good", "bad"] and reports[1]["ok"] is False
     assert reports[0]["levels"]["1"] == "skipped"  # no decomp: never reported as passed
@@ -72,14 +78,19 @@ def test_user_errors(env, tmp_path):
 
 
 def _run_bytes(env, *args, stdin: bytes | None = None):
-    return subprocess.run([sys.executable, "-m", "ootkg.cli", *args], env=env, input=stdin,
-                          capture_output=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ootkg.cli", *args], env=env, input=stdin, capture_output=True, timeout=120
+    )
 
 
 def test_bad_bytes_are_reported_alike_from_a_file_and_stdin(env, tmp_path):
-    data = (json.dumps(GOOD).encode() + b"\n"
-            + b'{"id": "x", "messages": [{"role": "assistant", "content": "caf\xe9"}]}\n'
-            + json.dumps(BAD).encode() + b"\n")
+    data = (
+        json.dumps(GOOD).encode()
+        + b"\n"
+        + b'{"id": "x", "messages": [{"role": "assistant", "content": "caf\xe9"}]}\n'
+        + json.dumps(BAD).encode()
+        + b"\n"
+    )
     f = tmp_path / "bytes.jsonl"
     f.write_bytes(data)
     from_file = _run_bytes(env, "validate", str(f), "--no-compile", "--format", "json")
@@ -100,9 +111,13 @@ def test_reports_stream_while_the_input_is_still_open(env):
     """The first reports come out before stdin is closed (no reading everything first)."""
     import select
 
-    proc = subprocess.Popen([sys.executable, "-m", "ootkg.cli", "validate", "-", "--no-compile",
-                             "--format", "json"], env=env, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ootkg.cli", "validate", "-", "--no-compile", "--format", "json"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         line = (json.dumps(GOOD) + "\n").encode()
         proc.stdin.write(line * 40)  # type: ignore[union-attr]

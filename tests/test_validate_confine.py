@@ -29,7 +29,7 @@ def _probe(mode: str, allowed: Path, secret: Path) -> dict:
         from validate.confine import confine
         applied, notes = confine([{str(allowed)!r}], [], which={mode!r})
         out = {{"applied": applied, "notes": notes}}
-        for name, path in (("allowed", {str(allowed / 'a.txt')!r}), ("secret", {str(secret)!r}),
+        for name, path in (("allowed", {str(allowed / "a.txt")!r}), ("secret", {str(secret)!r}),
                            ("passwd", "/etc/passwd"), ("proc", "/proc/self/environ")):
             try:
                 with open(path) as f:
@@ -37,15 +37,16 @@ def _probe(mode: str, allowed: Path, secret: Path) -> dict:
             except OSError as e:
                 out[name] = type(e).__name__
         try:
-            open({str(allowed / 'w.txt')!r}, "w").write("x")
+            open({str(allowed / "w.txt")!r}, "w").write("x")
             out["write"] = "written"
         except OSError as e:
             out["write"] = type(e).__name__
         out["exists"] = os.path.exists({str(secret)!r})
         print(json.dumps(out))
     """)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, cwd=str(allowed.parent))
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=str(allowed.parent)
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -92,16 +93,14 @@ def test_none_applies_nothing(files):
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory):
-    p = CompilePool(MINI, tmp_path_factory.mktemp("cache"), ["ntsc-1.0"], workers=1,
-                    sandbox="require")
+    p = CompilePool(MINI, tmp_path_factory.mktemp("cache"), ["ntsc-1.0"], workers=1, sandbox="require")
     yield p
     p.close()
 
 
 def _raw(pool: CompilePool, text: str):
     """A job straight to a worker: the include gate is not in the way."""
-    status, diags = pool.pool.submit({"version": "ntsc-1.0", "text": text,
-                                      "rel_dir": "src"}).result(60)
+    status, diags = pool.pool.submit({"version": "ntsc-1.0", "text": text, "rel_dir": "src"}).result(60)
     assert status == "ok", diags
     return diags
 
@@ -112,13 +111,16 @@ def test_confined_worker_cannot_read_outside_even_past_the_gate(pool, tmp_path):
     secret.write_text("int CANARY_2b9c;\n")
     env = tmp_path / ".env"
     env.write_text("OOTKG_API_TOKEN=CANARY_TOKEN_88\n")
-    for text in (f'#include "{secret}"\n', f'int x[] = {{\n#include "{env}"\n}};\n',
-                 '#include "/proc/self/cwd/.env"\n', '#include "/etc/passwd"\n'):
+    for text in (
+        f'#include "{secret}"\n',
+        f'int x[] = {{\n#include "{env}"\n}};\n',
+        '#include "/proc/self/cwd/.env"\n',
+        '#include "/etc/passwd"\n',
+    ):
         diags = _raw(pool, text)
         blob = json.dumps(diags)
         assert "CANARY" not in blob and "root:" not in blob
-        assert any("not found" in d["message"] or "Permission denied" in d["message"]
-                   for d in diags), diags
+        assert any("not found" in d["message"] or "Permission denied" in d["message"] for d in diags), diags
     ok = _raw(pool, "Actor_Kill(0);\nint z = ;\n")  # the decomp is readable: real diagnostics
     assert any("expected expression" in d["message"] for d in ok)
 
@@ -139,19 +141,41 @@ def test_strace_shows_the_canary_never_opened(tmp_path):
     secret.write_text("int CANARY_5d;\n")
     cache = tmp_path / "cache"
     manifest = prepare_versions(MINI.resolve(), cache, ["ntsc-1.0"])
-    read = [str(MINI.resolve()), "/dev/null", *python_paths(),
-            str(Path(confine.__file__).resolve().parent)]
+    read = [str(MINI.resolve()), "/dev/null", *python_paths(), str(Path(confine.__file__).resolve().parent)]
     for env in manifest.values():
         read += env["read"] + env["dirs"]
-    cfg = {"root": str(MINI.resolve()), "cache_dir": str(cache), "manifest": manifest,
-           "read": read, "sandbox": "require", "memory_mb": 1536}
+    cfg = {
+        "root": str(MINI.resolve()),
+        "cache_dir": str(cache),
+        "manifest": manifest,
+        "read": read,
+        "sandbox": "require",
+        "memory_mb": 1536,
+    }
     log = tmp_path / "strace.log"
-    jobs = "".join(json.dumps({"version": "ntsc-1.0", "text": t, "rel_dir": "src"}) + "\n"
-                   for t in (f'#include "{secret}"\n', f'#if __has_include("{secret}")\n#endif\n'))
-    done = subprocess.run([STRACE, "-f", "-qq", "-e", "trace=open,openat,stat,newfstatat,access",
-                           "-o", str(log), sys.executable, "-m", "validate.compile_worker"],
-                          input=json.dumps(cfg) + "\n" + jobs, capture_output=True, text=True,
-                          timeout=120, cwd="/")
+    jobs = "".join(
+        json.dumps({"version": "ntsc-1.0", "text": t, "rel_dir": "src"}) + "\n"
+        for t in (f'#include "{secret}"\n', f'#if __has_include("{secret}")\n#endif\n')
+    )
+    done = subprocess.run(
+        [
+            STRACE,
+            "-f",
+            "-qq",
+            "-e",
+            "trace=open,openat,stat,newfstatat,access",
+            "-o",
+            str(log),
+            sys.executable,
+            "-m",
+            "validate.compile_worker",
+        ],
+        input=json.dumps(cfg) + "\n" + jobs,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd="/",
+    )
     if "Operation not permitted" in done.stderr and "ptrace" in done.stderr:
         pytest.skip("ptrace is not permitted here")
     lines = done.stdout.strip().splitlines()
@@ -178,11 +202,15 @@ def test_serve_refuses_without_a_sandbox_and_says_why(tmp_path):
     store = load_store(tmp_path)
     db = store.dir
     store.close()
-    env = dict(os.environ, OOTKG_SANDBOX="none", OOTKG_CACHE_DIR=str(tmp_path / "cache"),
-               OOTKG_API_TOKEN="")
-    done = subprocess.run([sys.executable, "-m", "ootkg.cli", "--db", str(db), "serve",
-                           "--decomp", str(MINI), "--port", "0"], capture_output=True,
-                          text=True, timeout=180, env=env, cwd=str(tmp_path))
+    env = dict(os.environ, OOTKG_SANDBOX="none", OOTKG_CACHE_DIR=str(tmp_path / "cache"), OOTKG_API_TOKEN="")
+    done = subprocess.run(
+        [sys.executable, "-m", "ootkg.cli", "--db", str(db), "serve", "--decomp", str(MINI), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        cwd=str(tmp_path),
+    )
     assert done.returncode == 2, done.stderr
     assert "--unsafe-no-sandbox" in done.stderr and "OOTKG_SANDBOX=none" in done.stderr
     assert "Traceback" not in done.stderr

@@ -35,8 +35,7 @@ def env(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
         co = Checkout.open(root)
         graph = str(tmp_path_factory.mktemp("decomp-graph") / "graph")
         settings = Settings(db=Path(graph), decomp=Path(root), cache_dir=cache)
-        run_ingest(co, co.select([VERSION]), cache,
-                   lambda: open_store(settings, read_only=False), jobs=2)
+        run_ingest(co, co.select([VERSION]), cache, lambda: open_store(settings, read_only=False), jobs=2)
     store = EmbeddedStore(graph, read_only=True)
     yield root, store, cache
     store.close()
@@ -46,8 +45,7 @@ def _validator(env, compile_: bool):  # noqa: ANN001, ANN202
     from validate.api import Validator
 
     root, store, cache = env
-    return Validator(store, Settings(cache_dir=cache), compile=compile_, decomp=root, workers=2,
-                     compile_timeout=60)
+    return Validator(store, Settings(cache_dir=cache), compile=compile_, decomp=root, workers=2, compile_timeout=60)
 
 
 def test_whole_files_compiled(env):
@@ -73,8 +71,7 @@ def test_every_excerpt_without_compiling(env):
 def test_excerpts_compiled(env):
     v = _validator(env, True)
     try:
-        counts, seen = false_alarms(v, snippets(env[0], VERSION, whole=False, every=5,
-                                                per_file=2), VERSION)
+        counts, seen = false_alarms(v, snippets(env[0], VERSION, whole=False, every=5, per_file=2), VERSION)
     finally:
         v.close()
     assert not counts, seen

@@ -18,13 +18,72 @@ from validate.claims import ClaimChecker
 from validate.models import Example
 
 ATOMS = [
-    " ", "  ", "\n", "\t", "`", "```", "```c\n", "~~~\n", "/*", "*/", "//", "/* 0x1 */", "0x24",
-    "12", "0x8011A5D0", ".", ";", ",", "(", ")", "{", "}", "[", "]", "->", "#", "##", "\\\n",
-    "ACTOR_EN_HORSE", "OBJECT_HORSE", "ACTOR_ZZZ_", "gSaveContext", "Actor", "Actor.world",
-    "world", "EnHorse", "this", "play", "is", "at", "offset", "in", "of", "size", "bytes",
-    "sizeof(", "offsetof(", "address", "ntsc 1.0", "debug rom", "struct", "typedef", "=",
-    "ActorProfile", "Object_GetSlot(", "Actor_Kill(", "#define X", "#include", "gHorseDL", "_",
-    "A_B_C", "f32", "1.0", "'s", "has id", "lives at",
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    "`",
+    "```",
+    "```c\n",
+    "~~~\n",
+    "/*",
+    "*/",
+    "//",
+    "/* 0x1 */",
+    "0x24",
+    "12",
+    "0x8011A5D0",
+    ".",
+    ";",
+    ",",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    "->",
+    "#",
+    "##",
+    "\\\n",
+    "ACTOR_EN_HORSE",
+    "OBJECT_HORSE",
+    "ACTOR_ZZZ_",
+    "gSaveContext",
+    "Actor",
+    "Actor.world",
+    "world",
+    "EnHorse",
+    "this",
+    "play",
+    "is",
+    "at",
+    "offset",
+    "in",
+    "of",
+    "size",
+    "bytes",
+    "sizeof(",
+    "offsetof(",
+    "address",
+    "ntsc 1.0",
+    "debug rom",
+    "struct",
+    "typedef",
+    "=",
+    "ActorProfile",
+    "Object_GetSlot(",
+    "Actor_Kill(",
+    "#define X",
+    "#include",
+    "gHorseDL",
+    "_",
+    "A_B_C",
+    "f32",
+    "1.0",
+    "'s",
+    "has id",
+    "lives at",
 ]
 
 piece = st.sampled_from(ATOMS)
@@ -32,8 +91,7 @@ piece = st.sampled_from(ATOMS)
 text = st.one_of(
     st.tuples(piece, st.integers(1, 6000)).map(lambda t: t[0] * t[1]),
     st.lists(piece, max_size=4000).map("".join),
-    st.tuples(st.lists(piece, max_size=30).map("".join), st.integers(1, 1500))
-      .map(lambda t: t[0] * t[1]),
+    st.tuples(st.lists(piece, max_size=30).map("".join), st.integers(1, 1500)).map(lambda t: t[0] * t[1]),
 )
 
 
@@ -48,9 +106,11 @@ def validator(tmp_path_factory):
 
 
 # OOTKG_FUZZ_EXAMPLES=500 for a longer campaign (the suite runs a short one)
-_FUZZ = settings(max_examples=int(os.environ.get("OOTKG_FUZZ_EXAMPLES", "25")), deadline=5000,
-                 suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                        HealthCheck.too_slow, HealthCheck.data_too_large])
+_FUZZ = settings(
+    max_examples=int(os.environ.get("OOTKG_FUZZ_EXAMPLES", "25")),
+    deadline=5000,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @_FUZZ
@@ -67,8 +127,7 @@ def test_claim_extraction_is_bounded(validator, t):
 @given(text, text)
 def test_whole_validation_is_bounded(validator, prose, code):
     content = prose[:30_000] + "\n```c\n" + code[:30_000] + "\n```\n"
-    ex = Example(id="f", messages=[{"role": "assistant", "content": content}],
-                 metadata={"version": "gc-us"})
+    ex = Example(id="f", messages=[{"role": "assistant", "content": content}], metadata={"version": "gc-us"})
     report = validator.validate(ex)
     assert report.version == "gc-us"
     assert len(report.issues) <= 200

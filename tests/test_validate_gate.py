@@ -37,8 +37,11 @@ def _compile(text: str, inc: Path):
 
 
 def _outside(tu, inc: Path) -> list[str]:
-    return [str(i.include.name) for i in tu.get_includes()
-            if not Path(str(i.include.name)).resolve().is_relative_to(inc.resolve())]
+    return [
+        str(i.include.name)
+        for i in tu.get_includes()
+        if not Path(str(i.include.name)).resolve().is_relative_to(inc.resolve())
+    ]
 
 
 # The issue's bypasses, and their family.
@@ -48,7 +51,7 @@ BYPASSES = [
     '/* a comment\n   over lines */\n#include "SECRET"\n',
     '/* a\n b */ #include "SECRET"\n',
     '%:/**/include "SECRET"\n',
-    '%:include <SECRET>\n',
+    "%:include <SECRET>\n",
     '#inc\\\nlude "SECRET"\n',
     '#include \\\n"SECRET"\n',
     '#inc\\   \nlude "SECRET"\n',
@@ -60,18 +63,18 @@ BYPASSES = [
     '#include_next "SECRET"\n',
     '#import "SECRET"\n',
     '#define F "SECRET"\n#include F\n',
-    '#define H(x) #x\n#include H(SECRET)\n',
+    "#define H(x) #x\n#include H(SECRET)\n",
     '#include "../outside/secret.h"\n',
-    '#include <../outside/secret.h>\n',
+    "#include <../outside/secret.h>\n",
     '#define CAT(a, b) a##b\n#if CAT(__has_,include)("SECRET")\nint HAS;\n#endif\n',
     '#define CAT(a, b) a %:%: b\n#if CAT(__has_,include)("SECRET")\nint HAS;\n#endif\n',
     '#if __has_include("SECRET")\nint HAS;\n#endif\n',
-    '#if __has_include_next(<SECRET>)\nint HAS;\n#endif\n',
+    "#if __has_include_next(<SECRET>)\nint HAS;\n#endif\n",
     '#/**/pragma GCC dependency "SECRET"\n',
     '#pragma GCC dependency "SECRET"\n',
     '_Pragma("GCC dependency \\"SECRET\\"")\nint x;\n',
     '#define P(x) _Pragma(#x)\nP(GCC dependency "SECRET")\n',
-    '#pragma clang __debug overflow_stack\nint a;\n',
+    "#pragma clang __debug overflow_stack\nint a;\n",
     '#embed "SECRET"\n',
     '??=include "SECRET"\n',
     '#line 1 "SECRET"\nint x = ;\n',
@@ -91,8 +94,7 @@ def test_each_bypass_is_stopped_and_clang_agrees(text, dirs):
         assert _outside(tu, inc) == []
         assert not any("SECRET_MARK" in d.spelling for d in tu.diagnostics)
         assert not any(c.spelling == "HAS" for c in tu.cursor.get_children())
-        assert not any(str(secret) in d.spelling for d in tu.diagnostics
-                       if "dependency" in d.spelling)
+        assert not any(str(secret) in d.spelling for d in tu.diagnostics if "dependency" in d.spelling)
 
 
 def test_every_raw_bypass_would_have_read_the_file(dirs):
@@ -109,12 +111,20 @@ def test_every_raw_bypass_would_have_read_the_file(dirs):
     assert hits >= 20
 
 
-@pytest.mark.parametrize("text", [
-    '#include "ok.h"\n', '#include <ok.h>\n', '%:include "ok.h"\n', '#/**/include "ok.h"\n',
-    '# include /* c */ "ok.h" // trailing\n', '#inc\\\nlude "ok.h"\n',
-    '#include <ok.h> /* a "quote\' and /* */\nint y;\n',
-    '#pragma once\n#include "ok.h"\n', '#pragma increment_block_number "gc-eu:128"\nint x;\n',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '#include "ok.h"\n',
+        "#include <ok.h>\n",
+        '%:include "ok.h"\n',
+        '#/**/include "ok.h"\n',
+        '# include /* c */ "ok.h" // trailing\n',
+        '#inc\\\nlude "ok.h"\n',
+        "#include <ok.h> /* a \"quote' and /* */\nint y;\n",
+        '#pragma once\n#include "ok.h"\n',
+        '#pragma increment_block_number "gc-eu:128"\nint x;\n',
+    ],
+)
 def test_plain_includes_still_work(text, dirs):
     inc, _ = dirs
     g = gate(text)
@@ -140,24 +150,78 @@ def test_header_name_lexed_apart():
 
 # ---------------------------------------------------------------- fuzzing against clang
 
-_PREFIX = ["", " ", "\t", "/**/", "/*\n*/", "\\\n", "\x00", "\u00a0", "//c\n", "\f", "\r\n", "int x;",
-           "int x; /*", "*/", '"', "'"]
+_PREFIX = [
+    "",
+    " ",
+    "\t",
+    "/**/",
+    "/*\n*/",
+    "\\\n",
+    "\x00",
+    "\u00a0",
+    "//c\n",
+    "\f",
+    "\r\n",
+    "int x;",
+    "int x; /*",
+    "*/",
+    '"',
+    "'",
+]
 _HASH = ["#", "%:", "??=", "# ", "#\\\n", "#/**/", "#\\  \n"]
-_NAME = ["include", "inc\\\nlude", "include_next", "import", "embed", "pragma GCC dependency",
-         "pragma", "line 1", "\\u0069nclude", "in/**/clude", "define F", "if", "error"]
+_NAME = [
+    "include",
+    "inc\\\nlude",
+    "include_next",
+    "import",
+    "embed",
+    "pragma GCC dependency",
+    "pragma",
+    "line 1",
+    "\\u0069nclude",
+    "in/**/clude",
+    "define F",
+    "if",
+    "error",
+]
 _SEP = [" ", "", "/**/", "\\\n", "\t", "/*\n*/"]
-_OPERAND = ['"{S}"', "<{S}>", '"ok.h"', "<ok.h>", "F", '"../outside/secret.h"', "<{S}",
-            '"{S}', "(\"{S}\")", "__has_include(\"{S}\")"]
-_EXTRA = ["", '#define F "{S}"\n', "#define CAT(a,b) a##b\n", "CAT(__has_,include)(\"{S}\")\n",
-          "#if 1\n", "#endif\n", '_Pragma("once")\n', "x ## y\n"]
+_OPERAND = [
+    '"{S}"',
+    "<{S}>",
+    '"ok.h"',
+    "<ok.h>",
+    "F",
+    '"../outside/secret.h"',
+    "<{S}",
+    '"{S}',
+    '("{S}")',
+    '__has_include("{S}")',
+]
+_EXTRA = [
+    "",
+    '#define F "{S}"\n',
+    "#define CAT(a,b) a##b\n",
+    'CAT(__has_,include)("{S}")\n',
+    "#if 1\n",
+    "#endif\n",
+    '_Pragma("once")\n',
+    "x ## y\n",
+]
 
-piece = st.tuples(st.sampled_from(_EXTRA), st.sampled_from(_PREFIX), st.sampled_from(_HASH),
-                  st.sampled_from(_NAME), st.sampled_from(_SEP), st.sampled_from(_OPERAND),
-                  st.sampled_from(["\n", "", " // x\n", "\\\n", "\n#endif\n"])).map("".join)
+piece = st.tuples(
+    st.sampled_from(_EXTRA),
+    st.sampled_from(_PREFIX),
+    st.sampled_from(_HASH),
+    st.sampled_from(_NAME),
+    st.sampled_from(_SEP),
+    st.sampled_from(_OPERAND),
+    st.sampled_from(["\n", "", " // x\n", "\\\n", "\n#endif\n"]),
+).map("".join)
 
 
-@settings(max_examples=300, deadline=2000,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(st.lists(piece, min_size=1, max_size=4).map("".join))
 def test_fuzz_nothing_the_gate_passes_reads_outside(dirs, snippet):
     inc, secret = dirs

@@ -42,16 +42,27 @@ def test_golden_suite_recall_and_false_alarms(validator):
 
 def test_every_issue_code_has_plants():
     codes = {c for c, _ in planted(include_compile=True)}
-    for needed in ("unknown-function", "wrong-arity", "wrong-arg-type", "unknown-field",
-                   "unknown-actor", "wrong-actor-id", "wrong-address", "wrong-offset",
-                   "wrong-size", "not-in-version", "compile-error", "missing-object-dependency",
-                   "double-literal", "forbidden-include"):
+    for needed in (
+        "unknown-function",
+        "wrong-arity",
+        "wrong-arg-type",
+        "unknown-field",
+        "unknown-actor",
+        "wrong-actor-id",
+        "wrong-address",
+        "wrong-offset",
+        "wrong-size",
+        "not-in-version",
+        "compile-error",
+        "missing-object-dependency",
+        "double-literal",
+        "forbidden-include",
+    ):
         assert needed in codes
 
 
 def test_report_shape_and_suggestions(validator):
-    r = validator.validate_code("Actor_SetScal(&this->actor, 0.01f);\nthis->actor.wrld.pos.x = 1.0f;",
-                                "gc-us")
+    r = validator.validate_code("Actor_SetScal(&this->actor, 0.01f);\nthis->actor.wrld.pos.x = 1.0f;", "gc-us")
     by_code = {i.code: i for i in r.issues}
     assert by_code["unknown-function"].suggestions[:1] == ["Actor_SetScale"]
     assert by_code["unknown-function"].line == 1
@@ -63,18 +74,17 @@ def test_report_shape_and_suggestions(validator):
 
 
 def test_not_in_version_names_the_versions(validator):
-    r = validator.validate_code("void* p = ZeldaArena_MallocDebug(4, __FILE__, __LINE__);",
-                                "ntsc-1.0")
+    r = validator.validate_code("void* p = ZeldaArena_MallocDebug(4, __FILE__, __LINE__);", "ntsc-1.0")
     issue = next(i for i in r.issues if i.code == "not-in-version")
     assert "gc-eu-mq-dbg" in issue.message and issue.symbol == "ZeldaArena_MallocDebug"
-    ok = validator.validate_code("void* p = ZeldaArena_MallocDebug(4, __FILE__, __LINE__);",
-                                 "gc-eu-mq-dbg")
+    ok = validator.validate_code("void* p = ZeldaArena_MallocDebug(4, __FILE__, __LINE__);", "gc-eu-mq-dbg")
     assert "not-in-version" not in ok.codes()
 
 
 def test_version_facts_differ(validator):
-    ex = Example(id="s", messages=[{"role": "assistant", "content": "Actor is 0x14C bytes."}],
-                 metadata={"version": "gc-us"})
+    ex = Example(
+        id="s", messages=[{"role": "assistant", "content": "Actor is 0x14C bytes."}], metadata={"version": "gc-us"}
+    )
     assert "wrong-size" in validator.validate(ex).codes()
     assert validator.validate(ex, "gc-eu-mq-dbg").ok
 
@@ -91,9 +101,13 @@ def test_unknown_version(validator):
 
 
 def test_only_assistant_code_is_held_to_the_facts():
-    ex = Example(id="d", messages=[
-        {"role": "user", "content": "Why does this fail?\n```c\nActor_Kil(thisx);\n```"},
-        {"role": "assistant", "content": "Text\n\n```c\nActor_Kill(thisx);\n```\nmore\n```python\nx=1\n```"}])
+    ex = Example(
+        id="d",
+        messages=[
+            {"role": "user", "content": "Why does this fail?\n```c\nActor_Kil(thisx);\n```"},
+            {"role": "assistant", "content": "Text\n\n```c\nActor_Kill(thisx);\n```\nmore\n```python\nx=1\n```"},
+        ],
+    )
     blocks, prose = extract(ex)
     assert [b.code for b in blocks] == ["Actor_Kill(thisx);\n"]
     assert blocks[0].message_index == 1 and blocks[0].start_line == 4
@@ -105,17 +119,29 @@ def test_unlabelled_fence_with_c_is_code():
     assert len(blocks) == 1
 
 
-@pytest.mark.parametrize("path,bad", [
-    ("/etc/passwd", True), ("../../etc/passwd", True), ("a/../../x.h", True), ("~/x.h", True),
-    ("C:/x.h", True), ("z_en_horse.h", False), ("overlays/actors/ovl_En_Horse/z_en_horse.h", False),
-    ("assets/objects/object_dog/object_dog.h", False), ("a/../b.h", False)])
+@pytest.mark.parametrize(
+    "path,bad",
+    [
+        ("/etc/passwd", True),
+        ("../../etc/passwd", True),
+        ("a/../../x.h", True),
+        ("~/x.h", True),
+        ("C:/x.h", True),
+        ("z_en_horse.h", False),
+        ("overlays/actors/ovl_En_Horse/z_en_horse.h", False),
+        ("assets/objects/object_dog/object_dog.h", False),
+        ("a/../b.h", False),
+    ],
+)
 def test_include_paths(path, bad):
     assert (check_include(path) is not None) == bad
 
 
 def test_hostile_include_forms_are_blanked():
-    code = ('#include "/etc/passwd"\n#inc\\\nlude "../../x"\n#define P "/etc/shadow"\n#include P\n'
-            '%:include </etc/group>\n#pragma GCC dependency "/etc/passwd"\nint x;\n')
+    code = (
+        '#include "/etc/passwd"\n#inc\\\nlude "../../x"\n#define P "/etc/shadow"\n#include P\n'
+        '%:include </etc/group>\n#pragma GCC dependency "/etc/passwd"\nint x;\n'
+    )
     g = gate(code)
     assert g.text is not None and len(g.problems) == 5
     assert "/etc/" not in g.text.replace('#define P "/etc/shadow"', "")

@@ -22,8 +22,7 @@ from tests.golden.graph import load_store
 
 MINI = Path(__file__).parent / "fixtures" / "minidecomp"
 STRACE = shutil.which("strace")
-BOMB = "".join(f"#define M{i}(x) M{i + 1}(x) M{i + 1}(x)\n" for i in range(40)) + \
-    "#define M40(x) x\nint z = M0(1);\n"
+BOMB = "".join(f"#define M{i}(x) M{i + 1}(x) M{i + 1}(x)\n" for i in range(40)) + "#define M40(x) x\nint z = M0(1);\n"
 ENV_CANARY = "CANARY_ENV_9c41"
 FILE_CANARY = "CANARY_FILE_77ab"
 
@@ -31,21 +30,31 @@ FILE_CANARY = "CANARY_FILE_77ab"
 class Served:
     """``ootkg serve`` in a subprocess; ``trace``: under strace -f (opens logged)."""
 
-    def __init__(self, tmp: Path, db: Path, *args: str, trace: bool = False,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(self, tmp: Path, db: Path, *args: str, trace: bool = False, env: dict[str, str] | None = None) -> None:
         self.env = dict(os.environ, OOTKG_CACHE_DIR=str(tmp / "cache"), **(env or {}))
         self.env.pop("OOTKG_API_TOKEN", None) if "OOTKG_API_TOKEN" not in (env or {}) else None
         for _ in range(ports.ATTEMPTS):  # again on another port if this one was taken
             self.port = ports.free_port()
             self.url = f"http://127.0.0.1:{self.port}"
             self.log = tmp / f"strace-{self.port}.log"
-            cmd = [sys.executable, "-m", "ootkg.cli", "--db", str(db), "serve", "--port",
-                   str(self.port), "--decomp", str(MINI), *args]
+            cmd = [
+                sys.executable,
+                "-m",
+                "ootkg.cli",
+                "--db",
+                str(db),
+                "serve",
+                "--port",
+                str(self.port),
+                "--decomp",
+                str(MINI),
+                *args,
+            ]
             if trace:  # -ff: a file per process (no interleaved, unfinished lines)
-                cmd = [STRACE, "-ff", "-qq", "-e", "trace=open,openat,execve", "-o",
-                       str(self.log), *cmd]
-            self.proc = subprocess.Popen(cmd, cwd=str(tmp), env=self.env, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, text=True)
+                cmd = [STRACE, "-ff", "-qq", "-e", "trace=open,openat,execve", "-o", str(self.log), *cmd]
+            self.proc = subprocess.Popen(
+                cmd, cwd=str(tmp), env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
             if self._answers():
                 return
         raise RuntimeError("serve found no free port")
@@ -60,8 +69,10 @@ class Served:
                     return False
                 raise RuntimeError(f"serve exited: {out}")
             try:  # (another process may answer on the port until ours fails to bind it)
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200 and \
-                        ports.listens(self.proc.pid, self.port) is not False:
+                if (
+                    httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+                    and ports.listens(self.proc.pid, self.port) is not False
+                ):
                     return True
             except httpx.HTTPError:
                 pass
@@ -73,8 +84,7 @@ class Served:
         """The server's pid (under strace, strace's child)."""
         if self.proc.args[0] != STRACE:
             return self.proc.pid
-        kids = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
-                              text=True).stdout.split()
+        kids = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout.split()
         return int(kids[0]) if kids else self.proc.pid
 
     def stop(self) -> float:
@@ -108,8 +118,19 @@ def world(tmp_path_factory):
 @pytest.fixture(scope="module")
 def served(world):
     tmp, db, _ = world
-    s = Served(tmp, db, "--compile-timeout", "3", "--header-timeout", "1.5",
-               "--body-timeout", "1.5", "--workers", "2", trace=STRACE is not None)
+    s = Served(
+        tmp,
+        db,
+        "--compile-timeout",
+        "3",
+        "--header-timeout",
+        "1.5",
+        "--body-timeout",
+        "1.5",
+        "--workers",
+        "2",
+        trace=STRACE is not None,
+    )
     yield s
     s.stop()
 
@@ -126,7 +147,7 @@ BYPASSES = [  # the issue's, with {C} for the canary's path
     'int leak[] = {\n#/**/include "/proc/self/cwd/.env"\n};',
     '#define CAT(a, b) a##b\n#if CAT(__has_,include)("{C}")\nint yes;\n#endif\n',
     '#/**/pragma GCC dependency "{C}"\n',
-    '#/**/pragma clang __debug overflow_stack\nint a;',
+    "#/**/pragma clang __debug overflow_stack\nint a;",
 ]
 
 
@@ -142,10 +163,11 @@ def test_every_bypass_over_the_socket(served, world):
 
 def test_header_smuggling_is_gated_per_block(served, world):
     _, _, canary = world
-    content = (f"```c\ntypedef struct {{\n#/**/include \"{canary}\"\n}} Smuggled;\n```\n"
-               "```c\nvoid f(void) { Smuggled s; }\n```\n")
-    ex = {"id": "s", "messages": [{"role": "assistant", "content": content}],
-          "metadata": {"version": "ntsc-1.0"}}
+    content = (
+        f'```c\ntypedef struct {{\n#/**/include "{canary}"\n}} Smuggled;\n```\n'
+        "```c\nvoid f(void) { Smuggled s; }\n```\n"
+    )
+    ex = {"id": "s", "messages": [{"role": "assistant", "content": content}], "metadata": {"version": "ntsc-1.0"}}
     r = _post(served.url, {"example": ex})
     assert r.status_code == 200 and FILE_CANARY not in r.text
     forbidden = [i for i in r.json()["issues"] if i["code"] == "forbidden-include"]
@@ -168,8 +190,15 @@ def test_quadratic_inputs_do_not_hold_the_server(served):
     assert h.status_code == 200
     t.join(120)
     assert out["r"].status_code == 200
-    example = {"id": "b", "messages": [{"role": "assistant", "content": (
-        "ActorProfile x = {" * 4000) + ("Object_GetSlot(" * 4000) + ("/* " * 4000)}]}
+    example = {
+        "id": "b",
+        "messages": [
+            {
+                "role": "assistant",
+                "content": ("ActorProfile x = {" * 4000) + ("Object_GetSlot(" * 4000) + ("/* " * 4000),
+            }
+        ],
+    }
     assert _post(served.url, {"example": example}, timeout=120).status_code == 200
 
 
@@ -179,18 +208,30 @@ def test_limits_and_codes(served):
     exs = [{"id": str(i), "messages": []} for i in range(201)]
     r = httpx.post(f"{served.url}/v1/validate/batch", json={"examples": exs}, timeout=30)
     assert r.status_code == 413
-    r = httpx.post(f"{served.url}/v1/validate", content=b'{"code": 5, "x": "' + b"y" * 150_000
-                   + b'"}', headers={"content-type": "application/json"}, timeout=30)
+    r = httpx.post(
+        f"{served.url}/v1/validate",
+        content=b'{"code": 5, "x": "' + b"y" * 150_000 + b'"}',
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
     assert r.status_code == 422 and len(r.content) < 2000  # no echo of the input
-    r = httpx.post(f"{served.url}/v1/validate", content=b"\xff" * 5000 + b"{",
-                   headers={"content-type": "application/json"}, timeout=30)
+    r = httpx.post(
+        f"{served.url}/v1/validate",
+        content=b"\xff" * 5000 + b"{",
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
     assert r.status_code in (400, 422) and len(r.content) < 2000
     r = httpx.get(f"{served.url}/v1/symbols/Actor_Kill", params={"version": "pal-9"})
     assert r.status_code == 422 and "ntsc-1.0" in r.json()["detail"]
     r = httpx.get(f"{served.url}/v1/symbols/Actor_SetScal", params={"version": "gc-us"})
     assert r.status_code == 404 and "Actor_SetScale" in r.json()["detail"]
-    big = httpx.post(f"{served.url}/v1/validate", content=b"{" + b" " * 1_100_000 + b"}",
-                     headers={"content-type": "application/json"}, timeout=30)
+    big = httpx.post(
+        f"{served.url}/v1/validate",
+        content=b"{" + b" " * 1_100_000 + b"}",
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
     assert big.status_code == 413
 
 
@@ -226,8 +267,10 @@ def test_slow_and_idle_connections_are_closed(served):
             break
     assert closed_within(slow, 10)
     body = socket.create_connection(("127.0.0.1", served.port))
-    body.sendall(b"POST /v1/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: 100\r\n\r\n{\"code\":")
+    body.sendall(
+        b"POST /v1/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 100\r\n\r\n{"code":'
+    )
     body.settimeout(15)
     answer = body.recv(4096)
     assert b" 408 " in answer.split(b"\r\n", 1)[0], answer
@@ -239,8 +282,10 @@ def test_a_client_that_leaves_cancels_its_job(served):
     before = served.health()["load"]["compile"]["replaced"]
     payload = json.dumps({"code": BOMB, "version": "ntsc-1.0"}).encode()
     s = socket.create_connection(("127.0.0.1", served.port))
-    s.sendall(b"POST /v1/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              b"Content-Length: " + str(len(payload)).encode() + b"\r\n\r\n" + payload)
+    s.sendall(
+        b"POST /v1/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(payload)).encode() + b"\r\n\r\n" + payload
+    )
     time.sleep(0.5)
     s.close()
     deadline = time.monotonic() + 2.5  # well inside the 3 s compile limit
@@ -261,8 +306,9 @@ def _from(address: str, url: str, body: dict) -> None:
 def test_healthz_degraded_when_saturated(served):
     """Clients at four addresses (one client alone is held to its share: newcomers would
     still be served at once, so that is not saturation)."""
-    threads = [threading.Thread(target=_from, args=(f"127.0.0.{2 + i % 4}", served.url,
-                                                    {"code": BOMB})) for i in range(12)]
+    threads = [
+        threading.Thread(target=_from, args=(f"127.0.0.{2 + i % 4}", served.url, {"code": BOMB})) for i in range(12)
+    ]
     for t in threads:
         t.start()
     seen = set()
@@ -289,8 +335,7 @@ def test_strace_no_worker_opened_a_canary(served, world):
     _, _, canary = world
     test_every_bypass_over_the_socket(served, world)
     logs = {p: p.read_text() for p in served.log.parent.glob(served.log.name + ".*")}
-    workers = [p for p, text in logs.items()
-               if "validate.compile_worker" in text or "validate.check_worker" in text]
+    workers = [p for p, text in logs.items() if "validate.compile_worker" in text or "validate.check_worker" in text]
     assert workers, "strace saw no worker start"
     for p, text in logs.items():
         for line in text.splitlines():
@@ -305,22 +350,19 @@ def test_strace_no_worker_opened_a_canary(served, world):
 def test_sigterm_stops_within_ten_seconds(world):
     tmp, db, _ = world
     s = Served(tmp, db, "--compile-timeout", "20")
-    threads = [threading.Thread(target=lambda: _post(s.url, {"code": BOMB}, timeout=60))
-               for _ in range(4)]
+    threads = [threading.Thread(target=lambda: _post(s.url, {"code": BOMB}, timeout=60)) for _ in range(4)]
     for t in threads:
         t.start()
     time.sleep(1.0)
     took = s.stop()
     assert took < 10, took
-    left = subprocess.run(["pgrep", "-f", "--", f"--port {s.port}"], capture_output=True,
-                          text=True)
+    left = subprocess.run(["pgrep", "-f", "--", f"--port {s.port}"], capture_output=True, text=True)
     assert left.returncode == 1 and left.stdout.strip() == ""  # nothing of it is left
 
 
 def test_admission_answers_429_with_retry_after(world):
     tmp, db, _ = world
-    s = Served(tmp, db, "--no-compile", "--check-workers", "1", "--max-wait", "0.01",
-               "--max-queue", "4")
+    s = Served(tmp, db, "--no-compile", "--check-workers", "1", "--max-wait", "0.01", "--max-queue", "4")
     try:
         codes: list[tuple[int, str | None]] = []
         example = {"id": "q", "messages": [{"role": "assistant", "content": "ACTOR_EN_HORSE is 20. " * 400}]}
@@ -346,9 +388,14 @@ def test_token_and_bind_defaults(world):
     tmp, db, _ = world
     env = dict(os.environ, OOTKG_CACHE_DIR=str(tmp / "cache"))
     env.pop("OOTKG_API_TOKEN", None)
-    done = subprocess.run([sys.executable, "-m", "ootkg.cli", "--db", str(db), "serve",
-                           "--host", "0.0.0.0", "--no-compile"], capture_output=True, text=True,
-                          timeout=60, env=env, cwd=str(tmp))
+    done = subprocess.run(
+        [sys.executable, "-m", "ootkg.cli", "--db", str(db), "serve", "--host", "0.0.0.0", "--no-compile"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=str(tmp),
+    )
     assert done.returncode == 2 and "OOTKG_API_TOKEN" in done.stderr and "--no-auth" in done.stderr
     s = Served(tmp, db, "--no-compile", env={"OOTKG_API_TOKEN": "s3cret"})
     try:

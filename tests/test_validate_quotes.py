@@ -21,12 +21,11 @@ def validator(tmp_path_factory):
 
 def _lines(first: int, last: int) -> str:
     text = (checkout() / TITE).read_text().split("\n")
-    return "\n".join(text[first - 1:last])
+    return "\n".join(text[first - 1 : last])
 
 
 def _check(validator, answer: str, version: str = DBG):
-    ex = Example(id="q", messages=[{"role": "user", "content": "?"},
-                                   {"role": "assistant", "content": answer}])
+    ex = Example(id="q", messages=[{"role": "user", "content": "?"}, {"role": "assistant", "content": answer}])
     return validator.validate(ex, version)
 
 
@@ -66,8 +65,7 @@ def test_an_edit_is_judged_on_what_it_changes(validator):
         report = _check(validator, block, version)
         errors = _errors(report)
         # the added call to a function the graph lacks is the example's error...
-        assert [(i.code, i.symbol, i.line) for i in errors] == \
-            [("unknown-function", "Actor_Boom", 3)], version
+        assert [(i.code, i.symbol, i.line) for i in errors] == [("unknown-function", "Actor_Boom", 3)], version
     # ...the kept line of the `#if OOT_VERSION < NTSC_1_1` branch is the decomp's: a warning
     # only in ntsc-1.0, which compiles it (gc-eu-mq-dbg does not: no issue at all)
     kept = [i for i in report.issues if i.code == "unknown-field"]
@@ -85,8 +83,7 @@ def test_a_file_and_line_in_backticks_is_not_code():
 def test_call_claims_about_an_edited_function(validator):
     # EnTite_Init (lines 24-34) calls Actor_SetScale, not Actor_Kill; the edit adds Actor_Kill
     body = _lines(24, 34).split("\n")
-    edit = f"```c edit {TITE}:24-34\n" + "\n".join(body[:3] + ["    Actor_Kill(&this->actor);"]
-                                                  + body[3:]) + "\n```"
+    edit = f"```c edit {TITE}:24-34\n" + "\n".join(body[:3] + ["    Actor_Kill(&this->actor);"] + body[3:]) + "\n```"
 
     def wrong_calls(prose: str) -> list[str]:
         report = _check(validator, prose + "\n\n" + edit)
@@ -98,7 +95,6 @@ def test_call_claims_about_an_edited_function(validator):
     assert wrong_calls("After the edit, EnTite_Init calls Actor_Kill.") == []
     # a call both versions make is no call the function lacks
     assert wrong_calls("EnTite_Init does not call Actor_SetScale.") != []
-
 
 
 def test_a_quote_reads_only_the_decomps_text_sources(tmp_path):
@@ -119,8 +115,15 @@ def test_a_quote_reads_only_the_decomps_text_sources(tmp_path):
     (root / ".git").mkdir(exist_ok=True)
     (root / ".git" / "config.h").write_text("token=abc\n")
     (root / "src" / "notes.txt").write_text("token=abc\n")
-    for where in ("src/leak.c:1", "baseroms/rom.c:1", ".git/config.h:1", "src/notes.txt:1",
-                  f"{TITE}:0-2", f"{TITE}:5-3", f"{TITE}:1-999999"):
+    for where in (
+        "src/leak.c:1",
+        "baseroms/rom.c:1",
+        ".git/config.h:1",
+        "src/notes.txt:1",
+        f"{TITE}:0-2",
+        f"{TITE}:5-3",
+        f"{TITE}:1-999999",
+    ):
         block = CodeBlock("token=abc\n", 1, 0, 1, "c", where, False)
         issues, verified = check_quotes([block], root)
         assert not verified and [i.code for i in issues] == ["quote-unknown-file"], where

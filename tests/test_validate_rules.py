@@ -22,7 +22,7 @@ def test_docs_table_is_generated_from_the_registry():
     text = rules.DOCS.read_text()
     assert rules.BEGIN in text and rules.END in text
     assert rules.render_docs(text) == text, "run: python -m validate.rules --write-docs"
-    block = text[text.index(rules.BEGIN):text.index(rules.END)]
+    block = text[text.index(rules.BEGIN) : text.index(rules.END)]
     rows = [line.split("|")[1] for line in block.split("\n")[3:] if line.startswith("|")]
     documented = {c for row in rows for c in re.findall(r"`([a-z-]+)`", row)}
     assert documented == set(RULES)
@@ -46,7 +46,9 @@ def test_emit_takes_a_rule_or_a_registered_code_only():
     emit(rules.DOUBLE_LITERAL, "1.0", "m", 3, ["1.0f"])
     emit("large-stack-array", "buf", "m", 4, [], Severity.error)
     assert [(i.code, i.level, i.severity) for i in issues] == [
-        ("double-literal", 3, Severity.warning), ("large-stack-array", 3, Severity.error)]
+        ("double-literal", 3, Severity.warning),
+        ("large-stack-array", 3, Severity.error),
+    ]
     with pytest.raises(UnknownRule, match="no-such-rule"):
         emit("no-such-rule", None, "m", 1, [])
     with pytest.raises(UnknownRule):

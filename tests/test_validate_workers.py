@@ -11,7 +11,7 @@ import pytest
 
 from validate.workers import WorkerPool
 
-WORKER = '''
+WORKER = """
 import json, os, sys, time
 sys.stdin.readline()
 print(json.dumps({"ready": True, "pid": os.getpid()}), flush=True)
@@ -23,7 +23,7 @@ for raw in sys.stdin:
         pass
     time.sleep(job.get("sleep", 0))
     print(json.dumps(["ok", {"id": job.get("id"), "start": t0, "pid": os.getpid()}]), flush=True)
-'''
+"""
 
 
 @pytest.fixture()
@@ -34,8 +34,7 @@ def script(tmp_path: Path) -> Path:
 
 
 def _pool(script: Path, size: int, **kw) -> WorkerPool:
-    pool = WorkerPool("test", lambda: ([sys.executable, str(script)], {}, "/", None), size,
-                      ready_timeout=30, **kw)
+    pool = WorkerPool("test", lambda: ([sys.executable, str(script)], {}, "/", None), size, ready_timeout=30, **kw)
     pool.wait_ready(30)
     deadline = time.monotonic() + 30
     while pool.stats()["ready"] < size + pool.max_slow and time.monotonic() < deadline:

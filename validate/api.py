@@ -43,29 +43,44 @@ class UnknownVersion(ValueError):
 @dataclass
 class Pending:
     """An example checked at levels 2-4, with the compile jobs level 1 still needs."""
+
     report: ValidationReport
     jobs: list[CompileJob] = field(default_factory=list)
     excerpt: level1.ExcerptFilter | None = None  # names the compile may not hold against it
 
     def to_json(self) -> dict[str, Any]:
-        return {"report": self.report.model_dump(mode="json"),
-                "jobs": [job_to_json(j) for j in self.jobs],
-                "excerpt": self.excerpt.to_json() if self.excerpt else None}
+        return {
+            "report": self.report.model_dump(mode="json"),
+            "jobs": [job_to_json(j) for j in self.jobs],
+            "excerpt": self.excerpt.to_json() if self.excerpt else None,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Pending:
         ex = data.get("excerpt")
-        return cls(ValidationReport.model_validate(data["report"]),
-                   [job_from_json(j) for j in data["jobs"]],
-                   level1.ExcerptFilter.from_json(ex) if ex else None)
+        return cls(
+            ValidationReport.model_validate(data["report"]),
+            [job_from_json(j) for j in data["jobs"]],
+            level1.ExcerptFilter.from_json(ex) if ex else None,
+        )
 
 
 class Validator:
-    def __init__(self, store: Any, settings: Any, *, compile: bool = True,
-                 decomp: Path | str | None = None, workers: int | None = None,
-                 compile_timeout: float = 10.0, memory_mb: int = 1536, sandbox: str = "prefer",
-                 plan_only: bool = False, versions: list[str] | None = None,
-                 cache_dir: Path | str | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        settings: Any,
+        *,
+        compile: bool = True,
+        decomp: Path | str | None = None,
+        workers: int | None = None,
+        compile_timeout: float = 10.0,
+        memory_mb: int = 1536,
+        sandbox: str = "prefer",
+        plan_only: bool = False,
+        versions: list[str] | None = None,
+        cache_dir: Path | str | None = None,
+    ) -> None:
         """``plan_only``: plan compile jobs (``check``) but run none (the service's check
         workers; the service compiles). ``versions``: the versions to prepare compiles for
         (default: every version of the graph). ``cache_dir``: where derived tables of the
@@ -95,8 +110,15 @@ class Validator:
             else:
                 wanted = [v for v in (versions or self.versions()) if v in self.versions()]
                 self.compiler, self.compile_note = make_compiler(
-                    store, settings, wanted or self.versions(), decomp=decomp, workers=workers,
-                    timeout=compile_timeout, memory_mb=memory_mb, sandbox=sandbox)
+                    store,
+                    settings,
+                    wanted or self.versions(),
+                    decomp=decomp,
+                    workers=workers,
+                    timeout=compile_timeout,
+                    memory_mb=memory_mb,
+                    sandbox=sandbox,
+                )
 
     # -- public -----------------------------------------------------------------------------
 
@@ -107,8 +129,7 @@ class Validator:
 
     def index(self, version: str) -> SymbolIndex:
         if version not in self.versions():
-            raise UnknownVersion(
-                f"unknown version {version!r}; the graph has: {', '.join(self.versions()) or 'none'}")
+            raise UnknownVersion(f"unknown version {version!r}; the graph has: {', '.join(self.versions()) or 'none'}")
         return self.indexes.get(version)
 
     def validate(self, example: Example, version: str | None = None) -> ValidationReport:
@@ -117,8 +138,7 @@ class Validator:
     def validate_code(self, code: str, version: str | None = None) -> ValidationReport:
         return self.finish(*self._compile([self.check_code(code, version)]))[0]
 
-    def validate_many(self, examples: list[Example], version: str | None = None
-                      ) -> list[ValidationReport]:
+    def validate_many(self, examples: list[Example], version: str | None = None) -> list[ValidationReport]:
         """Validate a batch; compile jobs of the whole batch run in parallel in the pool."""
         return self.finish(*self._compile([self.check(e, version) for e in examples]))
 
@@ -131,8 +151,7 @@ class Validator:
     def check_code(self, code: str, version: str | None = None) -> Pending:
         return self._check("", version or self.default_version, [bare_code(code)], [])
 
-    def finish(self, pending: list[Pending], outcomes: list[list[tuple[str, Any]]]
-               ) -> list[ValidationReport]:
+    def finish(self, pending: list[Pending], outcomes: list[list[tuple[str, Any]]]) -> list[ValidationReport]:
         """Reports from checked examples and the outcomes of their compile jobs."""
         return [_finish(p, o, self.compiler) for p, o in zip(pending, outcomes, strict=True)]
 
@@ -156,17 +175,14 @@ class Validator:
         scope.actor = find_actor(scope, codes, "\n".join(p.text for p in prose), idx)
         return scope
 
-    def _check(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose]
-               ) -> Pending:
+    def _check(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose]) -> Pending:
         with lookup_budget():
             return self._check_in_budget(ex_id, version, blocks, prose)
 
-    def _check_in_budget(self, ex_id: str, version: str, blocks: list[CodeBlock],
-                         prose: list[Prose]) -> Pending:
+    def _check_in_budget(self, ex_id: str, version: str, blocks: list[CodeBlock], prose: list[Prose]) -> Pending:
         idx = self.index(version)
         issues: list[Issue] = []
-        counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0, "relations": 0,
-                  "unchecked": 0}
+        counts = {"functions": 0, "fields": 0, "ids": 0, "addresses": 0, "relations": 0, "unchecked": 0}
         report = ValidationReport(id=ex_id, version=version)
 
         # quotes of the decomp: verified line by line, then left out of the code checks
@@ -176,17 +192,19 @@ class Validator:
         issues += quote_issues
         all_blocks = blocks
         if verified or any(b.edit for b in blocks):
-            report.notes.append(f"{len(verified)} quote(s) of the decomp verified line by line; "
-                                f"{sum(b.edit for b in blocks)} edit block(s) checked at levels "
-                                "2-4, not compiled alone")
+            report.notes.append(
+                f"{len(verified)} quote(s) of the decomp verified line by line; "
+                f"{sum(b.edit for b in blocks)} edit block(s) checked at levels "
+                "2-4, not compiled alone"
+            )
             code_blocks = [b for i, b in enumerate(blocks) if i not in verified]
             compile_blocks = [b for b in code_blocks if not b.edit]
         else:
             code_blocks = compile_blocks = blocks
         scope = self._scope(idx, code_blocks, prose)
-        if scope.actor and scope.actor.instance_struct and "this" not in scope.vars \
-                and not scope.actor_weak:
+        if scope.actor and scope.actor.instance_struct and "this" not in scope.vars and not scope.actor_weak:
             from validate.ctypes_ import CType
+
             scope.this_type = CType(scope.actor.instance_struct, 1)
         blocks = code_blocks
 
@@ -202,8 +220,11 @@ class Validator:
             report.levels[1] = "passed"  # every block a verified quote or an edit of one
         elif self.compiler is None or broken:
             report.levels[1] = "skipped"
-            why = self.compile_note if self.compiler is None else \
-                f"{version} cannot be compiled against this checkout ({broken})"
+            why = (
+                self.compile_note
+                if self.compiler is None
+                else f"{version} cannot be compiled against this checkout ({broken})"
+            )
             report.notes.append(f"level 1 skipped: {why}")
             issues += include_issues(blocks)
         else:
@@ -228,8 +249,7 @@ class Validator:
         check_object_deps(scope, blocks, idx, issues, counts)
         edits = [b.code for b in blocks if b.edit]
         edited = set(build_scope(edits, idx).defined_funcs) if edits else set()
-        claims = ClaimChecker(idx, self.index, None, counts, scope.actor, scope=scope,
-                              edited=edited)
+        claims = ClaimChecker(idx, self.index, None, counts, scope.actor, scope=scope, edited=edited)
         for p in prose:
             claims.emit = make_emit(issues, p.message_index, None)
             claims.check_text(p.text)
@@ -274,16 +294,18 @@ def _finish(p: Pending, outcomes: list[Any], compiler: Compiler | None) -> Valid
         result = compiler.interpret(p.jobs, outcomes)
         issues += level1.excerpt_context(result.issues, report.notes, p.excerpt)
         report.notes += result.notes
-    report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0,
-                                                  i.block or 0, i.line or 0))
+    report.issues = sorted(issues, key=lambda i: (i.level, i.message_index or 0, i.block or 0, i.line or 0))
     if len(report.issues) > MAX_ISSUES:
-        report.notes.append(f"{len(report.issues) - MAX_ISSUES} more issues were found and not "
-                            f"listed (a report lists at most {MAX_ISSUES})")
+        report.notes.append(
+            f"{len(report.issues) - MAX_ISSUES} more issues were found and not "
+            f"listed (a report lists at most {MAX_ISSUES})"
+        )
         report.issues = report.issues[:MAX_ISSUES]
     issues = [*report.issues, *(i for i in issues if i.severity is Severity.error)]
     for level in (2, 3, 4):
-        report.levels[level] = "failed" if any(
-            i.level == level and i.severity is Severity.error for i in issues) else "passed"
+        report.levels[level] = (
+            "failed" if any(i.level == level and i.severity is Severity.error for i in issues) else "passed"
+        )
     if any(i.level == 1 and i.severity is Severity.error for i in issues):
         report.levels[1] = "failed"
     reached = 0
@@ -304,10 +326,10 @@ def _kept_from_decomp(blocks: list[CodeBlock], issues: list[Issue], root: Path |
     from validate.quotes import kept_lines
 
     kept: dict[tuple[int | None, int | None], set[int]] = {
-        (b.message_index, b.block_index): kept_lines(b, root) for b in blocks if b.edit}
+        (b.message_index, b.block_index): kept_lines(b, root) for b in blocks if b.edit
+    }
     for i in issues:
         lines = kept.get((i.message_index, i.block))
         if lines and i.line in lines and i.severity is Severity.error and i.level >= 2:
             i.severity = Severity.warning
             i.message += " (on a line the edit keeps unchanged from the decomp)"
-

@@ -33,12 +33,14 @@ def _symbol(v: Any, name: str, version: str | None) -> list[Any]:
     if not facts and not addrs:
         hint = ""
         idx = v.index(version or v.default_version)
-        sugg = (idx.names_of("Function").suggest(name) or idx.names_of("Constant").suggest(name)
-                or idx.names_of("Type").suggest(name))
+        sugg = (
+            idx.names_of("Function").suggest(name)
+            or idx.names_of("Constant").suggest(name)
+            or idx.names_of("Type").suggest(name)
+        )
         if sugg:
             hint = f"; did you mean {', '.join(sugg)}?"
-        return ["not-found", f"the graph has nothing named {name!r}"
-                f"{' in ' + version if version else ''}{hint}"]
+        return ["not-found", f"the graph has nothing named {name!r}{' in ' + version if version else ''}{hint}"]
     facts.sort(key=lambda r: (r["kind"], r["ordinal"] or 0))
     addrs.sort(key=lambda r: r["ordinal"] or 0)
     return ["ok", {"facts": facts, "addresses": addrs}]
@@ -57,26 +59,32 @@ def main() -> None:
     try:
         settings = Settings(**cfg["settings"])
         store = open_store(settings, read_only=True)
-        v = Validator(store, settings, compile=cfg["compile"], decomp=cfg.get("decomp"),
-                      plan_only=True)
+        v = Validator(store, settings, compile=cfg["compile"], decomp=cfg.get("decomp"), plan_only=True)
         for ver in v.versions():
             v.index(ver)  # warm: a job never pays for loading the graph's index
     except Exception as e:  # noqa: BLE001 - said on the ready line; the service reports it
         out.write(json.dumps({"ready": False, "error": f"{type(e).__name__}: {e}"}) + "\n")
         out.flush()
         return
-    out.write(json.dumps({"ready": True, "versions": v.versions(),
-                          "default_version": v.default_version,
-                          "compile_note": v.compile_note,
-                          "decomp": str(v.compiler.root) if v.compiler else None}) + "\n")
+    out.write(
+        json.dumps(
+            {
+                "ready": True,
+                "versions": v.versions(),
+                "default_version": v.default_version,
+                "compile_note": v.compile_note,
+                "decomp": str(v.compiler.root) if v.compiler else None,
+            }
+        )
+        + "\n"
+    )
     out.flush()
     for raw in sys.stdin:
         try:
             job = json.loads(raw)
             op = job["op"]
             if op == "check":
-                reply: list[Any] = ["ok", v.check(Example.model_validate(job["example"]),
-                                                  job.get("version")).to_json()]
+                reply: list[Any] = ["ok", v.check(Example.model_validate(job["example"]), job.get("version")).to_json()]
             elif op == "check_code":
                 reply = ["ok", v.check_code(job["code"], job.get("version")).to_json()]
             elif op == "symbol":

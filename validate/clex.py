@@ -15,7 +15,8 @@ from dataclasses import dataclass
 # One match per token, its leading blanks included (they are never tokens themselves). The
 # alternatives are ordered by frequency: none can start with a character an earlier one takes,
 # except ``other`` (last); they are numbered for a cheap ``lastindex`` dispatch.
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     [ \t\r\f\v]*+
     (?:
       (?P<id>[A-Za-z_]\w*)
@@ -30,7 +31,9 @@ _TOKEN = re.compile(r"""
     | (?P<str>"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?)
     | (?P<other>[^ \t\r\f\v])
     )
-""", re.S | re.X)
+""",
+    re.S | re.X,
+)
 _ID, _OP, _NL, _NUM, _BC, _LC, _SLASH, _DOT, _STR, _OTHER = range(1, 11)
 
 
@@ -112,7 +115,7 @@ def tokenize(code: str) -> Toks:
                 text = m[k]
                 if at_line_start and text == "#":
                     # "  #define": a preprocessor line keeps its indentation of spaces and tabs
-                    blanks = code[m.start():m.start(k)]
+                    blanks = code[m.start() : m.start(k)]
                     pp_at = m.start() if not blanks.strip(" \t") else m.start(k)
                     break
                 append(Tok("op", text, line))
@@ -272,7 +275,7 @@ def split_top(toks: Iterable[Tok], sep: str, opens: str = "([{") -> list[list[To
 
 def split_args(toks: list[Tok], open_i: int, close_i: int) -> list[list[Tok]]:
     """Top-level comma-separated arguments between brackets at open_i/close_i."""
-    args = split_top(toks[open_i + 1:close_i], ",")
+    args = split_top(toks[open_i + 1 : close_i], ",")
     return [] if args == [[]] else args
 
 

@@ -49,6 +49,7 @@ SLOW_COMPILE = 0.1
 @dataclass
 class CompileJob:
     """One block's translation unit, and how to map clang's lines back to the block."""
+
     version: str
     text: str
     rel_dir: str  # directory (relative to the checkout) the snippet pretends to live in
@@ -79,17 +80,22 @@ def _package_dirs() -> list[str]:
     return [str(Path(m.__file__).resolve().parent) for m in (validate, ingest, kg)]  # type: ignore[arg-type]
 
 
-def prepare_versions(root: Path, cache_dir: Path, versions: list[str],
-                     timeout: float = 900.0) -> dict[str, Any]:
+def prepare_versions(root: Path, cache_dir: Path, versions: list[str], timeout: float = 900.0) -> dict[str, Any]:
     """Stubs and PCHs for ``versions`` (in a child process), and the clang arguments."""
     cfg = {"root": str(root), "cache_dir": str(cache_dir), "versions": versions}
     try:
-        done = subprocess.run([sys.executable, "-m", "validate.compile_worker", "prepare"],
-                              input=json.dumps(cfg) + "\n", capture_output=True, text=True,
-                              timeout=timeout, cwd="/")
+        done = subprocess.run(
+            [sys.executable, "-m", "validate.compile_worker", "prepare"],
+            input=json.dumps(cfg) + "\n",
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd="/",
+        )
     except subprocess.TimeoutExpired:
-        raise WorkerStartError(f"preparing the headers of {', '.join(versions)} took longer "
-                               f"than {timeout:g} s") from None
+        raise WorkerStartError(
+            f"preparing the headers of {', '.join(versions)} took longer than {timeout:g} s"
+        ) from None
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise WorkerStartError(f"preparing the compile environment failed: {tail}")
@@ -99,9 +105,20 @@ def prepare_versions(root: Path, cache_dir: Path, versions: list[str],
 class CompilePool:
     """Compile workers: confined, warm before their first job, exact time limits."""
 
-    def __init__(self, root: Path, cache_dir: Path, versions: list[str], *, workers: int = 2,
-                 timeout: float = 10.0, memory_mb: int = 1536, sandbox: str = "prefer",
-                 reserve: int = 0, strike_seconds: float = 0.0, shared: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        cache_dir: Path,
+        versions: list[str],
+        *,
+        workers: int = 2,
+        timeout: float = 10.0,
+        memory_mb: int = 1536,
+        sandbox: str = "prefer",
+        reserve: int = 0,
+        strike_seconds: float = 0.0,
+        shared: bool = True,
+    ) -> None:
         """``shared``: the pool serves many clients (the service), so a job past
         SLOW_COMPILE seconds of CPU moves to the slow lane or is stopped when it is full. A
         pool of one trusted caller (``ootkg validate``, generation) limits jobs by time only:
@@ -123,11 +140,17 @@ class CompilePool:
         self._which = confine.mode()
         self.sandbox: list[str] = []  # the mechanisms the workers applied
         self.sandbox_notes: list[str] = []
-        self.pool = WorkerPool("compile", self._spawn, workers, job_timeout=timeout,
-                               slow_after=min(SLOW_COMPILE, timeout / 4) if shared else math.inf,
-                               max_slow=2 if shared else 0,
-                               reserve=reserve, strike_seconds=strike_seconds,
-                               on_ready=self._ready)
+        self.pool = WorkerPool(
+            "compile",
+            self._spawn,
+            workers,
+            job_timeout=timeout,
+            slow_after=min(SLOW_COMPILE, timeout / 4) if shared else math.inf,
+            max_slow=2 if shared else 0,
+            reserve=reserve,
+            strike_seconds=strike_seconds,
+            on_ready=self._ready,
+        )
         try:
             self.pool.wait_ready()
         except BaseException:
@@ -135,9 +158,14 @@ class CompilePool:
             raise
 
     def _spawn(self) -> tuple[list[str], dict[str, Any], str, dict[str, str] | None]:
-        cfg = {"root": str(self.root), "cache_dir": str(self.cache_dir),
-               "manifest": self.manifest, "read": self._read, "memory_mb": self._memory_mb,
-               "sandbox": self.policy}
+        cfg = {
+            "root": str(self.root),
+            "cache_dir": str(self.cache_dir),
+            "manifest": self.manifest,
+            "read": self._read,
+            "memory_mb": self._memory_mb,
+            "sandbox": self.policy,
+        }
         env = dict(os.environ, OOTKG_SANDBOX=self._which)
         return [sys.executable, "-m", "validate.compile_worker"], cfg, "/", env
 
@@ -168,8 +196,10 @@ class CompilePool:
 
 _FN_BODY = re.compile(r"\)\s*\{")
 _TYPEDEF_OR_STRUCT = re.compile(r"\b(?:typedef|struct)\b")
-_STRUCT_TYPE = re.compile(r"\b((?:En|Bg|Obj|Boss|Door|Demo|Item|Arms|Elf|Eff|Fire|Mir|Oceff|Shot|"
-                          r"Magic|Arrow)[A-Z0-9]\w*)\s*\*")
+_STRUCT_TYPE = re.compile(
+    r"\b((?:En|Bg|Obj|Boss|Door|Demo|Item|Arms|Elf|Eff|Fire|Mir|Oceff|Shot|"
+    r"Magic|Arrow)[A-Z0-9]\w*)\s*\*"
+)
 _DEFINED_STRUCT = re.compile(r"\}\s*(\w+)\s*;|struct\s+(\w+)\s*\{")
 MAX_STAND_INS = 64
 
@@ -191,15 +221,17 @@ def _actor_dir(actor: ActorInfo | None) -> str:
     return "src"
 
 
-def _issue(rule: Rule, b: CodeBlock, message: str, line: int | None = None,
-           symbol: str | None = None) -> Issue:
-    return rules.issue(rule, message, message_index=b.message_index, block=b.block_index,
-                       line=line, symbol=symbol)
+def _issue(rule: Rule, b: CodeBlock, message: str, line: int | None = None, symbol: str | None = None) -> Issue:
+    return rules.issue(rule, message, message_index=b.message_index, block=b.block_index, line=line, symbol=symbol)
 
 
 # a compile job's outcome other than "ok" -> its rule (anything else: a compile error)
-_FAILED = {"timeout": rules.COMPILE_TIMEOUT, "crash": rules.COMPILE_CRASH,
-           "memory": rules.COMPILE_CRASH, "cancelled": rules.COMPILE_CRASH}
+_FAILED = {
+    "timeout": rules.COMPILE_TIMEOUT,
+    "crash": rules.COMPILE_CRASH,
+    "memory": rules.COMPILE_CRASH,
+    "cancelled": rules.COMPILE_CRASH,
+}
 
 
 class Compiler:
@@ -218,9 +250,14 @@ class Compiler:
                 lines.append(f'#include "{rel.as_posix()}"')
         return lines
 
-    def plan(self, version: str, blocks: list[CodeBlock], actor: ActorInfo | None,
-             known_structs: set[str] | None = None, objects: set[str] | None = None
-             ) -> tuple[list[CompileJob], list[Issue]]:
+    def plan(
+        self,
+        version: str,
+        blocks: list[CodeBlock],
+        actor: ActorInfo | None,
+        known_structs: set[str] | None = None,
+        objects: set[str] | None = None,
+    ) -> tuple[list[CompileJob], list[Issue]]:
         """Jobs for the blocks that may be compiled, and level-1 issues found on the way
         (forbidden includes, refused or too large blocks)."""
         issues: list[Issue] = []
@@ -230,7 +267,7 @@ class Compiler:
             name = obj.lower()
             if not re.fullmatch(r"\w+", name):
                 continue
-            for d in ([name[len("object_"):]] if name.startswith("object_gameplay") else []) + [name]:
+            for d in ([name[len("object_") :]] if name.startswith("object_gameplay") else []) + [name]:
                 path = f"assets/objects/{d}/{d}.h"
                 obj_lines += [f'#if __has_include("{path}")', f'#include "{path}"', "#endif"]
         defined: set[str] = set()
@@ -241,37 +278,47 @@ class Compiler:
         headers: list[str] = []
         for b in blocks:
             if len(b.code) > MAX_COMPILE_CHARS:
-                issues.append(_issue(rules.TOO_LARGE, b, f"this code block has {len(b.code)} "
-                                     f"characters, over the {MAX_COMPILE_CHARS} a block may have "
-                                     "to be compiled; it was not compiled (split it)"))
+                issues.append(
+                    _issue(
+                        rules.TOO_LARGE,
+                        b,
+                        f"this code block has {len(b.code)} "
+                        f"characters, over the {MAX_COMPILE_CHARS} a block may have "
+                        "to be compiled; it was not compiled (split it)",
+                    )
+                )
                 continue
             g = gate(b.code)
             for line, operand, why in g.problems:
-                issues.append(_issue(rules.FORBIDDEN_INCLUDE, b, f"{operand} refused: {why}", line,
-                                     operand))
+                issues.append(_issue(rules.FORBIDDEN_INCLUDE, b, f"{operand} refused: {why}", line, operand))
             if g.text is None:
                 continue
-            prelude = self._prelude(actor) + obj_lines + _stand_ins(b.code, defined,
-                                                                     known_structs or set())
+            prelude = self._prelude(actor) + obj_lines + _stand_ins(b.code, defined, known_structs or set())
             prep = prepare(g.text, prelude, actor.instance_struct if actor else None, headers)
             tu = prep.text.split("\n")
-            refused = final_check("\n".join(tu[prep.user_start:]))
+            refused = final_check("\n".join(tu[prep.user_start :]))
             if refused:
-                issues.append(_issue(rules.FORBIDDEN_INCLUDE, b, f"the code of this example, "
-                                     f"put together, was refused ({refused}); it was not "
-                                     "compiled"))
+                issues.append(
+                    _issue(
+                        rules.FORBIDDEN_INCLUDE,
+                        b,
+                        f"the code of this example, put together, was refused ({refused}); it was not compiled",
+                    )
+                )
                 continue
             if _header_like(b.code):
                 headers.append(g.text)
-            jobs.append(CompileJob(version, prep.text, _actor_dir(actor), b.message_index,
-                                   b.block_index, prep.line_map, prep.stand_ins))
+            jobs.append(
+                CompileJob(
+                    version, prep.text, _actor_dir(actor), b.message_index, b.block_index, prep.line_map, prep.stand_ins
+                )
+            )
         return jobs, issues
 
     def interpret(self, jobs: list[CompileJob], outcomes: list[tuple[str, Any]]) -> CompileResult:
         res = CompileResult()
         for job, (status, payload) in zip(jobs, outcomes, strict=True):
-            where: dict[str, Any] = {"message_index": job.message_index,
-                                     "block": job.block_index}
+            where: dict[str, Any] = {"message_index": job.message_index, "block": job.block_index}
             if status != "ok":
                 rule = _FAILED.get(status, rules.COMPILE_ERROR)
                 msg = f"compiling {payload}" if status == "timeout" else str(payload)
@@ -279,10 +326,11 @@ class Compiler:
                 continue
             for d in payload:
                 message = str(d.get("message", ""))
-                if "OotkgUnknownActor" in message or any(
-                        f"'struct {n}'" in message for n in job.stand_ins):
-                    note = ("the snippet uses fields of `this` for an actor it does not name; "
-                            "only its `actor` base was compiled")
+                if "OotkgUnknownActor" in message or any(f"'struct {n}'" in message for n in job.stand_ins):
+                    note = (
+                        "the snippet uses fields of `this` for an actor it does not name; "
+                        "only its `actor` base was compiled"
+                    )
                     if note not in res.notes:
                         res.notes.append(note)
                     continue
@@ -291,8 +339,7 @@ class Compiler:
                 if isinstance(dl, int) and 0 < dl <= len(job.line_map):
                     line = job.line_map[dl - 1]
                 extra = f" (in {d['file']})" if d.get("file") else ""
-                res.issues.append(rules.issue(rules.COMPILE_ERROR, message + extra, line=line,
-                                              **where))
+                res.issues.append(rules.issue(rules.COMPILE_ERROR, message + extra, line=line, **where))
         if any(i.level == 1 for i in res.issues):
             res.status = "failed"
         return res
@@ -311,8 +358,12 @@ def job_from_json(data: dict[str, Any]) -> CompileJob:
 
 
 def find_decomp(store: Any, settings: Any, decomp: Path | str | None) -> Path | None:
-    for cand in (decomp, getattr(settings, "decomp", None), os.environ.get("OOTKG_DECOMP"),
-                 os.environ.get("OOT_DECOMP")):
+    for cand in (
+        decomp,
+        getattr(settings, "decomp", None),
+        os.environ.get("OOTKG_DECOMP"),
+        os.environ.get("OOT_DECOMP"),
+    ):
         if cand:
             return Path(cand).expanduser()
     try:
@@ -322,8 +373,7 @@ def find_decomp(store: Any, settings: Any, decomp: Path | str | None) -> Path | 
     except Exception:  # noqa: BLE001 - an older graph without the property
         pass
     try:
-        rows = store.run("MATCH (r:IngestRun) RETURN r.sources AS sources, r.started AS s "
-                         "ORDER BY s DESC LIMIT 1")
+        rows = store.run("MATCH (r:IngestRun) RETURN r.sources AS sources, r.started AS s ORDER BY s DESC LIMIT 1")
     except Exception:  # noqa: BLE001 - an old graph without IngestRun
         rows = []
     for r in rows:
@@ -334,13 +384,11 @@ def find_decomp(store: Any, settings: Any, decomp: Path | str | None) -> Path | 
     return None
 
 
-def usable_decomp(store: Any, settings: Any, decomp: Path | str | None
-                  ) -> tuple[Path | None, str]:
+def usable_decomp(store: Any, settings: Any, decomp: Path | str | None) -> tuple[Path | None, str]:
     """The decomp checkout level 1 compiles against, or why there is none."""
     root = find_decomp(store, settings, decomp)
     if root is None:
-        return None, ("no decomp checkout (give --decomp, or set OOTKG_DECOMP), so the code "
-                      "was not compiled")
+        return None, ("no decomp checkout (give --decomp, or set OOTKG_DECOMP), so the code was not compiled")
     try:
         from ingest.checkout.checkout import Checkout
 
@@ -354,19 +402,36 @@ def cache_dir_of(settings: Any) -> Path:
     return Path(getattr(settings, "cache_dir", None) or Path.home() / ".cache" / "ootkg")
 
 
-def make_compiler(store: Any, settings: Any, versions: list[str], *,
-                  decomp: Path | str | None = None, workers: int | None = None,
-                  timeout: float = 10.0, memory_mb: int = 1536, sandbox: str = "prefer"
-                  ) -> tuple[Compiler | None, str]:
+def make_compiler(
+    store: Any,
+    settings: Any,
+    versions: list[str],
+    *,
+    decomp: Path | str | None = None,
+    workers: int | None = None,
+    timeout: float = 10.0,
+    memory_mb: int = 1536,
+    sandbox: str = "prefer",
+) -> tuple[Compiler | None, str]:
     root, why = usable_decomp(store, settings, decomp)
     if root is None:
         return None, why
-    pool = CompilePool(root, cache_dir_of(settings), versions,
-                       workers=workers or min(2, os.cpu_count() or 1), timeout=timeout,
-                       memory_mb=memory_mb, sandbox=sandbox, shared=False)
+    pool = CompilePool(
+        root,
+        cache_dir_of(settings),
+        versions,
+        workers=workers or min(2, os.cpu_count() or 1),
+        timeout=timeout,
+        memory_mb=memory_mb,
+        sandbox=sandbox,
+        shared=False,
+    )
     note = ""
     if not pool.sandbox and sandbox != "off":
-        note = ("compile workers are not confined by the operating system ("
-                + "; ".join(pool.sandbox_notes) + "); the include gate alone protects files")
+        note = (
+            "compile workers are not confined by the operating system ("
+            + "; ".join(pool.sandbox_notes)
+            + "); the include gate alone protects files"
+        )
         log.warning("%s", note)
     return Compiler(root, pool), note

@@ -25,24 +25,59 @@ from pathlib import Path
 from typing import Any
 
 SNIPPET_NAME = "ootkg_snippet.c"
-EXTRA_ARGS = ["-ferror-limit=30", "-fmacro-backtrace-limit=2", "-ftemplate-depth=64",
-              "-fbracket-depth=128", "-fconstexpr-depth=64"]
+EXTRA_ARGS = [
+    "-ferror-limit=30",
+    "-fmacro-backtrace-limit=2",
+    "-ftemplate-depth=64",
+    "-fbracket-depth=128",
+    "-fconstexpr-depth=64",
+]
 # The decomp's common headers (what most actor files include): the precompiled prefix.
 PREFIX_HEADERS = [
-    "ultra64.h", "attributes.h", "array_count.h", "versions.h", "z_lib.h", "play_state.h",
-    "actor.h", "player.h", "sfx.h", "gfx.h", "gfx_setupdl.h", "sys_matrix.h", "ichain.h",
-    "save.h", "printf.h", "translation.h", "effect.h", "libc64/qrand.h", "segmented_address.h",
-    "rand.h", "terminal.h", "regs.h", "sequence.h", "audio.h", "libc64/math64.h",
-    "sys_math3d.h", "sys_math.h", "collision_check.h", "animation.h", "object.h",
-    "zelda_arena.h", "message.h", "camera.h", "item.h", "global.h", "z64.h",
+    "ultra64.h",
+    "attributes.h",
+    "array_count.h",
+    "versions.h",
+    "z_lib.h",
+    "play_state.h",
+    "actor.h",
+    "player.h",
+    "sfx.h",
+    "gfx.h",
+    "gfx_setupdl.h",
+    "sys_matrix.h",
+    "ichain.h",
+    "save.h",
+    "printf.h",
+    "translation.h",
+    "effect.h",
+    "libc64/qrand.h",
+    "segmented_address.h",
+    "rand.h",
+    "terminal.h",
+    "regs.h",
+    "sequence.h",
+    "audio.h",
+    "libc64/math64.h",
+    "sys_math3d.h",
+    "sys_math.h",
+    "collision_check.h",
+    "animation.h",
+    "object.h",
+    "zelda_arena.h",
+    "message.h",
+    "camera.h",
+    "item.h",
+    "global.h",
+    "z64.h",
 ]
 MAX_DIAGS = 60
 
 
 # ------------------------------------------------------------------ prepare (no requests)
 
-def _build_pch(index: Any, version: str, args: list[str], dirs: list[Path],
-               cache_dir: Path) -> Path | None:
+
+def _build_pch(index: Any, version: str, args: list[str], dirs: list[Path], cache_dir: Path) -> Path | None:
     import fcntl
 
     from kg.persist import atomic_path
@@ -87,10 +122,12 @@ def prepare(root: str, cache_dir: str, versions: list[str]) -> dict[str, Any]:
             args = env.args()
             dirs = [Path(d).resolve() for d in env.include_dirs()]
             pch = _build_pch(index, v, args, dirs, Path(cache_dir))
-            out[v] = {"args": args + EXTRA_ARGS + (["-include-pch", str(pch)] if pch else []),
-                      "dirs": [str(d) for d in dirs],
-                      "read": [str(env.stub_dir.resolve())] + ([str(pch)] if pch else []),
-                      "error": None}
+            out[v] = {
+                "args": args + EXTRA_ARGS + (["-include-pch", str(pch)] if pch else []),
+                "dirs": [str(d) for d in dirs],
+                "read": [str(env.stub_dir.resolve())] + ([str(pch)] if pch else []),
+                "error": None,
+            }
         except Exception as e:  # noqa: BLE001 - reported per version; the others still work
             out[v] = {"args": [], "dirs": [], "read": [], "error": f"{type(e).__name__}: {e}"}
     return out
@@ -124,8 +161,7 @@ class _Compiler:
     def compile(self, version: str, text: str, rel_dir: str) -> list[dict[str, Any]]:
         env = self.manifest.get(version)
         if env is None or env["error"]:
-            raise RuntimeError(f"version {version} cannot be compiled here: "
-                               f"{env['error'] if env else 'not prepared'}")
+            raise RuntimeError(f"version {version} cannot be compiled here: {env['error'] if env else 'not prepared'}")
         rel = os.path.normpath(rel_dir or "src")
         if rel.startswith(("..", "/")):
             rel = "src"
@@ -136,8 +172,15 @@ class _Compiler:
         for inc in tu.get_includes():
             f = os.path.realpath(str(inc.include.name))
             if not any(f == r or f.startswith(r.rstrip("/") + "/") for r in roots):
-                out.append({"line": None, "column": None, "severity": 4, "file": None,
-                            "message": "an include outside the decomp was refused"})
+                out.append(
+                    {
+                        "line": None,
+                        "column": None,
+                        "severity": 4,
+                        "file": None,
+                        "message": "an include outside the decomp was refused",
+                    }
+                )
         for d in tu.diagnostics:
             if d.severity < 3 or len(out) >= MAX_DIAGS:
                 continue
@@ -148,10 +191,15 @@ class _Compiler:
                 real = os.path.realpath(fname)
                 if not any(real.startswith(r.rstrip("/") + "/") for r in roots):
                     continue  # a file outside the snippet and the decomp: never quoted
-            out.append({"line": loc.line if mine else None,
-                        "column": loc.column if mine else None, "severity": d.severity,
-                        "message": self.scrub(d.spelling)[:500],
-                        "file": None if mine or not fname else os.path.basename(fname)})
+            out.append(
+                {
+                    "line": loc.line if mine else None,
+                    "column": loc.column if mine else None,
+                    "severity": d.severity,
+                    "message": self.scrub(d.spelling)[:500],
+                    "file": None if mine or not fname else os.path.basename(fname),
+                }
+            )
         return out
 
 
@@ -183,8 +231,7 @@ def worker_main() -> None:
             comp.compile(v, "int ootkg_warm;\n", "src")
         except Exception as e:  # noqa: BLE001 - the version is reported broken, others serve
             env["error"] = warm[v] = f"{type(e).__name__}: {e}"
-    out.write(json.dumps({"ready": True, "sandbox": applied, "notes": notes, "broken": warm})
-              + "\n")
+    out.write(json.dumps({"ready": True, "sandbox": applied, "notes": notes, "broken": warm}) + "\n")
     out.flush()
     for raw in sys.stdin:
         try:
@@ -193,8 +240,7 @@ def worker_main() -> None:
         except MemoryError:
             reply = ["crash", "the compiler ran out of its memory cap"]
         except comp.ci.TranslationUnitLoadError:
-            reply = ["crash", "the compiler gave up on this code (out of its memory cap, or it "
-                     "crashed)"]
+            reply = ["crash", "the compiler gave up on this code (out of its memory cap, or it crashed)"]
         except (ValueError, KeyError, TypeError) as e:
             reply = ["error", f"bad job: {type(e).__name__}"]
         except Exception as e:  # noqa: BLE001 - reported back as a compile failure

@@ -106,13 +106,14 @@ def _landlock(read: list[str], read_write: list[str]) -> int:
     fs_all = (1 << _FS_BITS_BY_ABI.get(abi, 16)) - 1
     attr = _RulesetAttr(fs_all, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)
     size = 8 if abi < 4 else 16 if abi < 6 else 24
-    fd = libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size),
-                      ctypes.c_uint32(0))
+    fd = libc.syscall(_SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
     if fd < 0:
         raise _err("landlock_create_ruleset")
     try:
-        for paths, rights in ((read, _FS_READ_FILE | _FS_READ_DIR),
-                              (read_write, _FS_READ_FILE | _FS_READ_DIR | _FS_WRITE_FILE)):
+        for paths, rights in (
+            (read, _FS_READ_FILE | _FS_READ_DIR),
+            (read_write, _FS_READ_FILE | _FS_READ_DIR | _FS_WRITE_FILE),
+        ):
             for p in paths:
                 try:
                     pfd = os.open(p, os.O_PATH | os.O_CLOEXEC)
@@ -121,8 +122,16 @@ def _landlock(read: list[str], read_write: list[str]) -> int:
                 try:
                     allowed = rights if os.path.isdir(p) else rights & ~_FS_READ_DIR
                     rule = _PathBeneath(allowed, pfd)
-                    if libc.syscall(_SYS_LANDLOCK_ADD_RULE, ctypes.c_int(fd), ctypes.c_int(1),
-                                    ctypes.byref(rule), ctypes.c_uint32(0)) != 0:
+                    if (
+                        libc.syscall(
+                            _SYS_LANDLOCK_ADD_RULE,
+                            ctypes.c_int(fd),
+                            ctypes.c_int(1),
+                            ctypes.byref(rule),
+                            ctypes.c_uint32(0),
+                        )
+                        != 0
+                    ):
                         raise _err(f"landlock_add_rule {p}")
                 finally:
                     os.close(pfd)
@@ -135,11 +144,19 @@ def _landlock(read: list[str], read_write: list[str]) -> int:
     return abi
 
 
-def _mount(libc: ctypes.CDLL, src: str | None, dst: str, fstype: str | None, flags: int,
-           data: str | None = None) -> None:
-    if libc.mount(src.encode() if src else None, dst.encode(),
-                  fstype.encode() if fstype else None, ctypes.c_ulong(flags),
-                  data.encode() if data else None) != 0:
+def _mount(
+    libc: ctypes.CDLL, src: str | None, dst: str, fstype: str | None, flags: int, data: str | None = None
+) -> None:
+    if (
+        libc.mount(
+            src.encode() if src else None,
+            dst.encode(),
+            fstype.encode() if fstype else None,
+            ctypes.c_ulong(flags),
+            data.encode() if data else None,
+        )
+        != 0
+    ):
         raise _err(f"mount {src or ''} -> {dst}")
 
 
@@ -164,8 +181,7 @@ def _userns(read: list[str], read_write: list[str]) -> None:
         raise _Unshared(str(e)) from e
 
 
-def _build_root(libc: ctypes.CDLL, base: str, read: list[str], read_write: list[str], uid: int,
-                gid: int) -> None:
+def _build_root(libc: ctypes.CDLL, base: str, read: list[str], read_write: list[str], uid: int, gid: int) -> None:
     with open("/proc/self/setgroups", "w") as f:
         f.write("deny")
     with open("/proc/self/uid_map", "w") as f:
@@ -176,8 +192,7 @@ def _build_root(libc: ctypes.CDLL, base: str, read: list[str], read_write: list[
     sources = []
     for p in [*read, *read_write]:
         try:
-            sources.append((p, os.open(p, os.O_PATH | os.O_CLOEXEC), _locked_flags(p),
-                            p in read_write))
+            sources.append((p, os.open(p, os.O_PATH | os.O_CLOEXEC), _locked_flags(p), p in read_write))
         except OSError:
             continue
     _mount(libc, None, "/", None, _MS_REC | _MS_PRIVATE)
@@ -195,8 +210,7 @@ def _build_root(libc: ctypes.CDLL, base: str, read: list[str], read_write: list[
             flags |= _MS_NODEV
         _mount(libc, None, dst, None, flags)
         os.close(fd)
-    _mount(libc, None, base, None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV,
-           "size=1m,mode=0755")
+    _mount(libc, None, base, None, _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "size=1m,mode=0755")
     os.chroot(base)
     os.chdir("/")
     _drop_capabilities(libc)
@@ -215,16 +229,23 @@ def _drop_capabilities(libc: ctypes.CDLL) -> None:
         raise _err("capset")
 
 
-def confine(read: list[str | Path], read_write: list[str | Path] = (),  # type: ignore[assignment]
-            *, which: str | None = None) -> tuple[list[str], list[str]]:
+def confine(
+    read: list[str | Path],
+    read_write: list[str | Path] = (),  # type: ignore[assignment]
+    *,
+    which: str | None = None,
+) -> tuple[list[str], list[str]]:
     """Confine this process; returns (mechanisms applied, why the others were not).
 
     Call it while the process is single-threaded (a user namespace requires it). Paths are
     resolved first; missing ones are skipped."""
     which = which or mode()
     rw = _outermost(str(Path(p).resolve()) for p in read_write if Path(p).exists())
-    r = [p for p in _outermost(str(Path(p).resolve()) for p in read if Path(p).exists())
-         if not any(_under(p, w) for w in rw)]
+    r = [
+        p
+        for p in _outermost(str(Path(p).resolve()) for p in read if Path(p).exists())
+        if not any(_under(p, w) for w in rw)
+    ]
     applied: list[str] = []
     notes: list[str] = []
     if which == "none":
@@ -237,8 +258,9 @@ def confine(read: list[str | Path], read_write: list[str | Path] = (),  # type: 
             applied.append("userns")
         except _Unshared as e:
             # half-built: the process' view of the file system can no longer be trusted
-            raise SandboxError(f"user namespace set-up failed after unshare ({e.__cause__}); "
-                               f"set {ENV}=landlock to use Landlock alone") from e
+            raise SandboxError(
+                f"user namespace set-up failed after unshare ({e.__cause__}); set {ENV}=landlock to use Landlock alone"
+            ) from e
         except OSError as e:
             notes.append(f"user namespace: {e}")
     if which in ("auto", "landlock"):

@@ -22,6 +22,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from validate import rules
@@ -72,8 +73,9 @@ def _settings_json(settings: Any) -> dict[str, Any]:
 
 
 class Engine:
-    def __init__(self, settings: Any, *, decomp: str | None = None, compile: bool = True,
-                 limits: Limits | None = None) -> None:
+    def __init__(
+        self, settings: Any, *, decomp: str | None = None, compile: bool = True, limits: Limits | None = None
+    ) -> None:
         self.limits = limits or Limits()
         self.settings = settings
         self.versions: list[str] = []
@@ -89,19 +91,32 @@ class Engine:
         # the event loop shares the GIL with the pools' threads: hand it over sooner
         sys.setswitchinterval(0.001)
         self.check_pool = WorkerPool(
-            "check", self._spawn_check, self.limits.check_workers,
-            job_timeout=self.limits.check_timeout, ready_timeout=300,
-            rss_limit_mb=self.limits.check_memory_mb, max_slow=1, reserve=1,
-            strike_seconds=STRIKE_SECONDS, on_ready=self._check_ready)
+            "check",
+            self._spawn_check,
+            self.limits.check_workers,
+            job_timeout=self.limits.check_timeout,
+            ready_timeout=300,
+            rss_limit_mb=self.limits.check_memory_mb,
+            max_slow=1,
+            reserve=1,
+            strike_seconds=STRIKE_SECONDS,
+            on_ready=self._check_ready,
+        )
         try:
             self.check_pool.wait_ready(300)
             self.check_pool.wait_all(300)  # a service that answers is warm: no job waits
             if self._compile and self._decomp is not None:
                 self.compile_pool = CompilePool(
-                    self._decomp, cache_dir_of(settings), self.versions,  # type: ignore[arg-type]
-                    workers=self.limits.compile_workers, timeout=self.limits.compile_timeout,
-                    memory_mb=self.limits.compile_memory_mb, sandbox=self.limits.sandbox,
-                    reserve=1, strike_seconds=STRIKE_SECONDS)
+                    Path(self._decomp),
+                    cache_dir_of(settings),
+                    self.versions,  # type: ignore[arg-type]
+                    workers=self.limits.compile_workers,
+                    timeout=self.limits.compile_timeout,
+                    memory_mb=self.limits.compile_memory_mb,
+                    sandbox=self.limits.sandbox,
+                    reserve=1,
+                    strike_seconds=STRIKE_SECONDS,
+                )
                 self.compile_pool.pool.wait_all(300)
                 self.compiler = Compiler(self._decomp, self.compile_pool)  # type: ignore[arg-type]
                 self.compile_note = ""
@@ -112,8 +127,7 @@ class Engine:
     # ---------------------------------------------------------------- workers
 
     def _spawn_check(self) -> tuple[list[str], dict[str, Any], str, dict[str, str] | None]:
-        cfg = {"settings": _settings_json(self.settings), "decomp": self._decomp,
-               "compile": self._compile}
+        cfg = {"settings": _settings_json(self.settings), "decomp": self._decomp, "compile": self._compile}
         return [sys.executable, "-m", "validate.check_worker"], cfg, "/", dict(os.environ)
 
     def _check_ready(self, hello: dict[str, Any]) -> None:
@@ -156,8 +170,7 @@ class Engine:
         if self.in_flight == 0:
             pass  # an idle service takes any request, however big
         elif self.in_flight + units > self.limits.max_queue:
-            raise Busy(self._retry_after(units, client),
-                       f"{self.in_flight} examples are in progress")
+            raise Busy(self._retry_after(units, client), f"{self.in_flight} examples are in progress")
         elif self.expected_wait(units, client) > self.limits.max_wait:
             raise Busy(self._retry_after(units, client), "the validators are saturated")
         self.in_flight += units
@@ -196,14 +209,15 @@ class Engine:
                 degraded.append(f"{name} workers restarting ({s['ready']} of {s['size']} ready)")
             if s["queued"] and s["busy"] - s["slow"] >= s["size"]:
                 degraded.append(f"every {name} worker is busy, {s['queued']} job(s) queued")
-        return {"status": "degraded" if degraded else "ok", "degraded": degraded,
-                "load": {"in_flight": self.in_flight, "expected_wait_s": round(wait, 3),
-                         "check": check, "compile": comp}}
+        return {
+            "status": "degraded" if degraded else "ok",
+            "degraded": degraded,
+            "load": {"in_flight": self.in_flight, "expected_wait_s": round(wait, 3), "check": check, "compile": comp},
+        }
 
     # ---------------------------------------------------------------- work
 
-    async def _job(self, pool: WorkerPool, payload: dict[str, Any], client: str
-                   ) -> tuple[str, Any]:
+    async def _job(self, pool: WorkerPool, payload: dict[str, Any], client: str) -> tuple[str, Any]:
         job: Job = pool.submit(payload, client=client)
         try:
             out = await asyncio.wrap_future(job)
@@ -224,8 +238,9 @@ class Engine:
         pending = Pending.from_json(body)
         outcomes: list[tuple[str, Any]] = []
         if pending.jobs and self.compile_pool is not None:
-            outcomes = list(await asyncio.gather(*(
-                self._job(self.compile_pool.pool, j.payload(), client) for j in pending.jobs)))
+            outcomes = list(
+                await asyncio.gather(*(self._job(self.compile_pool.pool, j.payload(), client) for j in pending.jobs))
+            )
         elif pending.jobs:
             pending.jobs = []
         from validate.api import _finish
@@ -237,14 +252,12 @@ class Engine:
         v = item.get("version") or meta.get("version")
         return v if isinstance(v, str) and v else self.default_version
 
-    async def validate(self, items: list[dict[str, Any]], client: str = ""
-                       ) -> list[ValidationReport]:
+    async def validate(self, items: list[dict[str, Any]], client: str = "") -> list[ValidationReport]:
         """Reports for check payloads (``{"op": "check"|"check_code", ...}``), in order."""
         for item in items:
             v = self._version_of(item)
             if v not in self.versions:
-                raise UnknownVersionError(f"unknown version {v!r}; the graph has: "
-                                          f"{', '.join(self.versions) or 'none'}")
+                raise UnknownVersionError(f"unknown version {v!r}; the graph has: {', '.join(self.versions) or 'none'}")
         self._admit(len(items), client)
         try:
             return list(await asyncio.gather(*(self._unit(p, client) for p in items)))
@@ -253,12 +266,12 @@ class Engine:
 
     async def symbol(self, name: str, version: str | None, client: str = "") -> dict[str, Any]:
         if version and version not in self.versions:
-            raise UnknownVersionError(f"unknown version {version!r}; the graph has: "
-                                      f"{', '.join(self.versions) or 'none'}")
+            raise UnknownVersionError(
+                f"unknown version {version!r}; the graph has: {', '.join(self.versions) or 'none'}"
+            )
         self._admit(1, client)
         try:
-            status, body = await self._job(self.check_pool, {"op": "symbol", "name": name,
-                                                             "version": version}, client)
+            status, body = await self._job(self.check_pool, {"op": "symbol", "name": name, "version": version}, client)
         finally:
             self._done(1, client)
         if status == "ok":
@@ -283,15 +296,17 @@ class Engine:
             self.compile_pool.close()
 
 
-def _failed_check(payload: dict[str, Any], status: str, why: Any, limit: float
-                  ) -> ValidationReport:
+def _failed_check(payload: dict[str, Any], status: str, why: Any, limit: float) -> ValidationReport:
     """The report of an example whose check job timed out, ran out of memory or crashed."""
     ex = payload.get("example") or {}
     version = payload.get("version") or (ex.get("metadata") or {}).get("version") or "?"
     ex_id = str(ex.get("id") or (ex.get("metadata") or {}).get("id") or "")
     rule = rules.CHECK_TIMEOUT if status == "timeout" else rules.CHECK_FAILED
-    msg = (f"checking this example took longer than {limit:g} s and was stopped; split it "
-           "into smaller examples" if status == "timeout" else f"checking failed: {why}")
-    return ValidationReport(id=ex_id, version=str(version), ok=False,
-                            issues=[rules.issue(rule, msg)],
-                            levels={2: "failed"}, level_reached=0)
+    msg = (
+        f"checking this example took longer than {limit:g} s and was stopped; split it into smaller examples"
+        if status == "timeout"
+        else f"checking failed: {why}"
+    )
+    return ValidationReport(
+        id=ex_id, version=str(version), ok=False, issues=[rules.issue(rule, msg)], levels={2: "failed"}, level_reached=0
+    )

@@ -58,7 +58,7 @@ def split_message(content: str, message_index: int | None) -> tuple[list[CodeBlo
         body_start = m.end() + 1
         c = close.search(content, body_start)
         body_end = c.start() if c else len(content)
-        prose.append(Prose(content[pos:m.start()], message_index))
+        prose.append(Prose(content[pos : m.start()], message_index))
         info = m.group("info").strip().split()
         lang = info[0].lower() if info else ""
         body = content[body_start:body_end] if body_start <= len(content) else ""
@@ -69,10 +69,13 @@ def split_message(content: str, message_index: int | None) -> tuple[list[CodeBlo
             loc = rest[1] if edit and len(rest) > 1 else (rest[0] if rest and not edit else None)
             if loc is not None and not _LOCATION.fullmatch(loc):
                 loc = None
-            blocks.append(CodeBlock(body.rstrip("\n") + "\n", message_index, idx, start_line,
-                                    lang or "c", loc, edit and loc is not None))
+            blocks.append(
+                CodeBlock(
+                    body.rstrip("\n") + "\n", message_index, idx, start_line, lang or "c", loc, edit and loc is not None
+                )
+            )
             idx += 1
-        pos = (c.end() if c else len(content))
+        pos = c.end() if c else len(content)
     prose.append(Prose(content[pos:], message_index))
     return blocks, [p for p in prose if p.text.strip()]
 
@@ -102,8 +105,10 @@ _CALL_OR_MEMBER = re.compile(r"\w\(|\w\.\w")
 _SPAN = re.compile(r"(?<!`)`([^`\n]{3,200})`(?!`)")
 
 
-_PATH_SPAN = re.compile(r"[\w.-]*/[\w./-]*\.(?:c|h|inc|s|xml|yaml|mk|ld)(?::\d+(?:-\d+)?)?|"
-                        r"[\w-]+\.(?:c|h|inc)(?::\d+(?:-\d+)?)")
+_PATH_SPAN = re.compile(
+    r"[\w.-]*/[\w./-]*\.(?:c|h|inc|s|xml|yaml|mk|ld)(?::\d+(?:-\d+)?)?|"
+    r"[\w-]+\.(?:c|h|inc)(?::\d+(?:-\d+)?)"
+)
 
 
 def inline_code(text: str) -> list[tuple[str, int]]:

@@ -50,8 +50,7 @@ class GuardedH11(H11Protocol):
     def _too_slow(self) -> None:
         self._header_timer = None
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            log.info("closing a connection that sent no complete request headers in %g s",
-                     self.header_timeout)
+            log.info("closing a connection that sent no complete request headers in %g s", self.header_timeout)
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
@@ -78,11 +77,16 @@ class _TooSlow(BaseException):
     pass
 
 
-async def send_json(send: Any, status: int, body: dict[str, Any], *, close: bool = False,
-                    headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def send_json(
+    send: Any,
+    status: int,
+    body: dict[str, Any],
+    *,
+    close: bool = False,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     data = json.dumps(body).encode()
-    hdrs = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
-            *(headers or [])]
+    hdrs = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()), *(headers or [])]
     if close:
         hdrs.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": hdrs})
@@ -107,8 +111,7 @@ class BodyGuard:
                 except ValueError:
                     too_big = True
                 if too_big:
-                    await send_json(send, 413, {"detail": f"the body is over the {self.limit}-byte "
-                                                "limit"}, close=True)
+                    await send_json(send, 413, {"detail": f"the body is over the {self.limit}-byte limit"}, close=True)
                     return
         seen = 0
         more = True
@@ -141,12 +144,12 @@ class BodyGuard:
             await self.app(scope, guarded, tracked_send)
         except _TooLarge:
             if not started:
-                await send_json(send, 413, {"detail": f"the body is over the {self.limit}-byte "
-                                            "limit"}, close=True)
+                await send_json(send, 413, {"detail": f"the body is over the {self.limit}-byte limit"}, close=True)
         except _TooSlow:
             if not started:
-                await send_json(send, 408, {"detail": f"the request body did not arrive within "
-                                            f"{self.body_timeout:g} s"}, close=True)
+                await send_json(
+                    send, 408, {"detail": f"the request body did not arrive within {self.body_timeout:g} s"}, close=True
+                )
 
 
 def guarded_server(config: Any, on_exit: Any = None) -> Any:
@@ -163,12 +166,21 @@ def guarded_server(config: Any, on_exit: Any = None) -> Any:
     return _Server(config)
 
 
-def server_config(app: Any, host: str, port: int, *, log_level: str = "info",
-                  header_timeout: float = HEADER_TIMEOUT) -> Any:
+def server_config(
+    app: Any, host: str, port: int, *, log_level: str = "info", header_timeout: float = HEADER_TIMEOUT
+) -> Any:
     """A uvicorn config with the guards: header deadline, keep-alive, bounded shutdown."""
     import uvicorn
 
     protocol = type("GuardedH11", (GuardedH11,), {"header_timeout": header_timeout})
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, http=protocol,
-                          timeout_keep_alive=5, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
-                          limit_concurrency=1000, lifespan="on")
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        http=protocol,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
+        limit_concurrency=1000,
+        lifespan="on",
+    )

@@ -57,8 +57,14 @@ class ActorInfo:
 
 # Domain tables whose enum names code uses; kind -> (key prop, id prop)
 DOMAIN_KINDS: dict[str, str] = {
-    "Actor": "ACTOR_", "Object": "OBJECT_", "Scene": "SCENE_", "Sequence": "NA_BGM_",
-    "Sfx": "NA_SE_", "EffectSs": "EFFECT_SS_", "Entrance": "ENTR_", "GameState": "GAMESTATE_",
+    "Actor": "ACTOR_",
+    "Object": "OBJECT_",
+    "Scene": "SCENE_",
+    "Sequence": "NA_BGM_",
+    "Sfx": "NA_SE_",
+    "EffectSs": "EFFECT_SS_",
+    "Entrance": "ENTR_",
+    "GameState": "GAMESTATE_",
 }
 _KEYED_BY_NAME = ("Function", "Struct", "Typedef", "Enum", "EnumConstant", "Global", "Define")
 
@@ -151,60 +157,83 @@ class SymbolIndex:
         idx._store = store
         p = {"version": version}
         run = store.run
-        idx.versions = [r["id"] for r in run(
-            "MATCH (v:Version) RETURN v.id AS id, v.ordinal AS o ORDER BY o")]
+        idx.versions = [r["id"] for r in run("MATCH (v:Version) RETURN v.id AS id, v.ordinal AS o ORDER BY o")]
 
-        for r in run("MATCH (f:Function)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                     "RETURN f.name AS name, r.signature AS sig, r.return_type AS ret, "
-                     "r.params AS params, f.signature AS fsig, f.return_type AS fret, "
-                     "f.params AS fparams", p):
+        for r in run(
+            "MATCH (f:Function)-[r:IN_VERSION]->(v:Version {id: $version}) "
+            "RETURN f.name AS name, r.signature AS sig, r.return_type AS ret, "
+            "r.params AS params, f.signature AS fsig, f.return_type AS fret, "
+            "f.params AS fparams",
+            p,
+        ):
             sig = _first(r["sig"], r["fsig"])
             params = _params(_first(r["params"], r["fparams"]))
             variadic = bool(sig and "..." in sig)
             if params:
                 variadic = variadic or any(t == "..." or n == "..." for n, t in params)
                 params = [(n, t) for n, t in params if t != "..." and n != "..."]
-            idx.functions[r["name"]] = FuncInfo(r["name"], _first(r["ret"], r["fret"]), params,
-                                                variadic, sig)
+            idx.functions[r["name"]] = FuncInfo(r["name"], _first(r["ret"], r["fret"]), params, variadic, sig)
 
-        for r in run("MATCH (s:Struct)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                     "RETURN s.name AS name, r.size AS size, r.align AS align, "
-                     "s.size AS ssize, s.align AS salign, s.kind AS kind", p):
+        for r in run(
+            "MATCH (s:Struct)-[r:IN_VERSION]->(v:Version {id: $version}) "
+            "RETURN s.name AS name, r.size AS size, r.align AS align, "
+            "s.size AS ssize, s.align AS salign, s.kind AS kind",
+            p,
+        ):
             idx.structs[r["name"]] = (_first(r["size"], r["ssize"]), _first(r["align"], r["salign"]))
             if r["kind"] == "union":
                 idx.unions.add(r["name"])
 
-        for r in run("MATCH (f:Field)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                     "RETURN f.struct AS struct, f.name AS name, r.offset AS off, r.size AS size, "
-                     "r.type AS type, f.offset AS foff, f.size AS fsize, f.type AS ftype, "
-                     "f.bit_offset AS boff, f.bit_width AS bwidth", p):
+        for r in run(
+            "MATCH (f:Field)-[r:IN_VERSION]->(v:Version {id: $version}) "
+            "RETURN f.struct AS struct, f.name AS name, r.offset AS off, r.size AS size, "
+            "r.type AS type, f.offset AS foff, f.size AS fsize, f.type AS ftype, "
+            "f.bit_offset AS boff, f.bit_width AS bwidth",
+            p,
+        ):
             idx.fields.setdefault(r["struct"], {})[r["name"]] = FieldInfo(
-                r["struct"], r["name"], _first(r["off"], r["foff"]),
+                r["struct"],
+                r["name"],
+                _first(r["off"], r["foff"]),
                 None if r["bwidth"] is not None else _first(r["size"], r["fsize"]),
-                _first(r["type"], r["ftype"]), r["boff"], r["bwidth"])
+                _first(r["type"], r["ftype"]),
+                r["boff"],
+                r["bwidth"],
+            )
 
-        for r in run("MATCH (t:Typedef)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                     "RETURN t.name AS name, r.type AS type, t.underlying AS u", p):
+        for r in run(
+            "MATCH (t:Typedef)-[r:IN_VERSION]->(v:Version {id: $version}) "
+            "RETURN t.name AS name, r.type AS type, t.underlying AS u",
+            p,
+        ):
             idx.typedefs[r["name"]] = _first(r["type"], r["u"]) or ""
-        for r in run("MATCH (e:Enum)-[:IN_VERSION]->(v:Version {id: $version}) "
-                     "RETURN e.name AS name", p):
+        for r in run("MATCH (e:Enum)-[:IN_VERSION]->(v:Version {id: $version}) RETURN e.name AS name", p):
             idx.enums.add(r["name"])
-        for r in run("MATCH (c:EnumConstant)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                     "RETURN c.name AS name, r.value AS value, c.value AS cvalue", p):
+        for r in run(
+            "MATCH (c:EnumConstant)-[r:IN_VERSION]->(v:Version {id: $version}) "
+            "RETURN c.name AS name, r.value AS value, c.value AS cvalue",
+            p,
+        ):
             idx.constants[r["name"]] = _first(r["value"], r["cvalue"])
-        for r in run("MATCH (d:Define)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                     "RETURN d.name AS name, r.value AS value, d.value AS dvalue, "
-                     "r.text AS text, d.body AS body, d.params AS params, "
-                     "d.function_like AS fl", p):
+        for r in run(
+            "MATCH (d:Define)-[r:IN_VERSION]->(v:Version {id: $version}) "
+            "RETURN d.name AS name, r.value AS value, d.value AS dvalue, "
+            "r.text AS text, d.body AS body, d.params AS params, "
+            "d.function_like AS fl",
+            p,
+        ):
             idx.defines[r["name"]] = _first(r["value"], r["dvalue"])
             if r["fl"] and r["params"]:
                 idx.macro_params[r["name"]] = r["params"]
             body = _first(r["text"], r["body"])
             if body:
                 idx.define_bodies[r["name"]] = body
-        for r in run("MATCH (g:Global)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                     "RETURN g.name AS name, r.type AS type, g.type AS gtype, "
-                     "g.static AS st", p):
+        for r in run(
+            "MATCH (g:Global)-[r:IN_VERSION]->(v:Version {id: $version}) "
+            "RETURN g.name AS name, r.type AS type, g.type AS gtype, "
+            "g.static AS st",
+            p,
+        ):
             # a file's static is no name other files see (many files have an sInitChain)
             table = idx.statics if r["st"] else idx.globals
             t = _first(r["type"], r["gtype"])
@@ -214,56 +243,81 @@ class SymbolIndex:
         for name in idx.statics.keys() & idx.globals.keys():
             idx.globals[name] = None  # one file's global, another's static: which is meant?
         # names declared for their address (extern u8 X[]): known names, not data
-        for r in run("MATCH (g:LinkerSymbol)-[:IN_VERSION]->(v:Version {id: $version}) "
-                     "RETURN g.name AS name, g.type AS type", p):
+        for r in run(
+            "MATCH (g:LinkerSymbol)-[:IN_VERSION]->(v:Version {id: $version}) RETURN g.name AS name, g.type AS type", p
+        ):
             idx.globals.setdefault(r["name"], r["type"])
 
         idx._load_domain(run, p)
-        for r in run("MATCH (n)-[r:LOCATED_AT]->(v:Version {id: $version}) "
-                     "RETURN n.name AS name, r.address AS address, r.source AS source", p):
+        for r in run(
+            "MATCH (n)-[r:LOCATED_AT]->(v:Version {id: $version}) "
+            "RETURN n.name AS name, r.address AS address, r.source AS source",
+            p,
+        ):
             if r["name"] is not None and r["address"] is not None:
                 idx.addresses.setdefault(r["name"], []).append((int(r["address"]), r["source"]))
-        log.info("index %s: %d functions, %d structs, %d actors", version, len(idx.functions),
-                 len(idx.structs), len(idx.actors))
+        log.info(
+            "index %s: %d functions, %d structs, %d actors",
+            version,
+            len(idx.functions),
+            len(idx.structs),
+            len(idx.actors),
+        )
         return idx
 
     def _load_domain(self, run: Any, p: dict[str, Any]) -> None:
         for kind in DOMAIN_KINDS:
-            rows = run(f"MATCH (n:{kind})-[r:IN_VERSION]->(v:Version {{id: $version}}) "
-                       "RETURN n.enum AS name, n.id AS id, r.text AS text", p)
+            rows = run(
+                f"MATCH (n:{kind})-[r:IN_VERSION]->(v:Version {{id: $version}}) "
+                "RETURN n.enum AS name, n.id AS id, r.text AS text",
+                p,
+            )
             if not rows:
                 # a table ingested without per-version edges holds for every version
                 rows = run(f"MATCH (n:{kind}) RETURN n.enum AS name, n.id AS id")
             self.domain[kind] = {r["name"]: table_id(r["id"], r.get("text")) for r in rows}
 
-        actor_rows = run("MATCH (a:Actor)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                         "RETURN a.enum AS name, a.id AS id, r.text AS text, r.size AS size, "
-                         "a.instance_size AS isize, a.instance_struct AS istruct, "
-                         "a.object AS object, a.file AS file, a.overlay AS overlay, "
-                         "a.profile_id_enum AS pid", p)
+        actor_rows = run(
+            "MATCH (a:Actor)-[r:IN_VERSION]->(v:Version {id: $version}) "
+            "RETURN a.enum AS name, a.id AS id, r.text AS text, r.size AS size, "
+            "a.instance_size AS isize, a.instance_struct AS istruct, "
+            "a.object AS object, a.file AS file, a.overlay AS overlay, "
+            "a.profile_id_enum AS pid",
+            p,
+        )
         if not actor_rows:
-            actor_rows = run("MATCH (a:Actor) RETURN a.enum AS name, a.id AS id, "
-                             "a.instance_size AS size, a.instance_size AS isize, "
-                             "a.instance_struct AS istruct, a.object AS object, a.file AS file, "
-                             "a.overlay AS overlay, a.profile_id_enum AS pid")
+            actor_rows = run(
+                "MATCH (a:Actor) RETURN a.enum AS name, a.id AS id, "
+                "a.instance_size AS size, a.instance_size AS isize, "
+                "a.instance_struct AS istruct, a.object AS object, a.file AS file, "
+                "a.overlay AS overlay, a.profile_id_enum AS pid"
+            )
         for r in actor_rows:
             self.actors[r["name"]] = ActorInfo(
-                r["name"], table_id(r["id"], r.get("text")), r["object"],
-                _first(r["size"], r["isize"]), r["istruct"], r["file"], overlay=r["overlay"],
-                profile_id_enum=r["pid"])
-        for r in run("MATCH (a:Actor)-[u:USES_OBJECT]->(o:Object) "
-                     "RETURN a.enum AS actor, o.enum AS object, u.versions AS versions"):
+                r["name"],
+                table_id(r["id"], r.get("text")),
+                r["object"],
+                _first(r["size"], r["isize"]),
+                r["istruct"],
+                r["file"],
+                overlay=r["overlay"],
+                profile_id_enum=r["pid"],
+            )
+        for r in run(
+            "MATCH (a:Actor)-[u:USES_OBJECT]->(o:Object) "
+            "RETURN a.enum AS actor, o.enum AS object, u.versions AS versions"
+        ):
             vs = r["versions"]
             if vs and p["version"] not in vs:
                 continue
             if r["actor"] in self.actors:
                 self.actors[r["actor"]].objects.add(r["object"])
-        for r in run("MATCH (a:Actor)-[r:PROFILE_FN]->(f:Function) "
-                     "RETURN a.enum AS actor, r.role AS role, f.name AS fn"):
+        for r in run(
+            "MATCH (a:Actor)-[r:PROFILE_FN]->(f:Function) RETURN a.enum AS actor, r.role AS role, f.name AS fn"
+        ):
             if r["actor"] in self.actors:
                 self.actors[r["actor"]].profile[r["role"]] = r["fn"]
-        for r in run("MATCH (o:Object)-[:HAS_ASSET]->(a:Asset) RETURN a.name AS name, "
-                     "o.enum AS object"):
+        for r in run("MATCH (o:Object)-[:HAS_ASSET]->(a:Asset) RETURN a.name AS name, o.enum AS object"):
             if r["name"]:
                 self.assets[r["name"]] = r["object"]
         for r in run("MATCH (o:Object) RETURN o.enum AS name, o.segment AS seg"):
@@ -289,8 +343,9 @@ class SymbolIndex:
             from validate.ctypes_ import parse_type
 
             real = self.struct_of(struct)
-            cache[struct] = ({n: parse_type(f.type) for n, f in self.fields[real].items()}
-                             if real and real in self.fields else None)
+            cache[struct] = (
+                {n: parse_type(f.type) for n, f in self.fields[real].items()} if real and real in self.fields else None
+            )
         return cache[struct]
 
     def is_type(self, name: str) -> bool:
@@ -316,7 +371,9 @@ class SymbolIndex:
             nl = self._lists.get(kind)
             if nl is None:
                 src: Any = {
-                    "Function": self.functions, "Define": self.defines, "Global": self.globals,
+                    "Function": self.functions,
+                    "Define": self.defines,
+                    "Global": self.globals,
                     "Constant": set(self.constants) | set(self.defines),
                     "Type": set(self.typedefs) | set(self.structs) | self.enums,
                 }.get(kind)
@@ -341,8 +398,9 @@ class SymbolIndex:
                 key = "enum" if kind in DOMAIN_KINDS else "name"
                 try:
                     rows = self._store.run(
-                        f"MATCH (n:{kind} {{{key}: $name}})-[:IN_VERSION]->(v:Version) "
-                        "RETURN v.id AS version", {"name": name})
+                        f"MATCH (n:{kind} {{{key}: $name}})-[:IN_VERSION]->(v:Version) RETURN v.id AS version",
+                        {"name": name},
+                    )
                 except Exception:  # noqa: BLE001 - a store without that table
                     continue
                 found.update(r["version"] for r in rows)
@@ -372,18 +430,20 @@ class IndexCache:
         except QueryError as e:
             if "Cannot find property" not in e.store_message:
                 raise
-            raise StoreError(f"The graph was built by an older ootkg ({e.store_message.strip()}"
-                             "): run `ootkg ingest` again to rebuild it with this version's "
-                             "schema.") from None
+            raise StoreError(
+                f"The graph was built by an older ootkg ({e.store_message.strip()}"
+                "): run `ootkg ingest` again to rebuild it with this version's "
+                "schema."
+            ) from None
 
     def _get(self, version: str) -> SymbolIndex:
         with self._lock:
             idx = self._by_version.get(version)
             if idx is None:
                 if self.derived is not None:
-                    idx = self.derived.get(f"symbols-{version}",
-                                           lambda: SymbolIndex.load(self.store, version),
-                                           salt=_code_salt())
+                    idx = self.derived.get(
+                        f"symbols-{version}", lambda: SymbolIndex.load(self.store, version), salt=_code_salt()
+                    )
                     idx._store = self.store
                 else:
                     idx = SymbolIndex.load(self.store, version)

@@ -27,15 +27,18 @@ from validate.scope import Scope
 
 _IDENT = re.compile(r"\b[A-Za-z_]\w*+")
 # diagnostics about a name an excerpt's own file would declare, and the name they are about
-_CONTEXT = re.compile(r"^(?:use of undeclared identifier|no member named|unknown type name|"
-                      r"redefinition of|incomplete definition of type|variable has incomplete "
-                      r"type) '(?:struct |union |enum )?(\w+)'")
+_CONTEXT = re.compile(
+    r"^(?:use of undeclared identifier|no member named|unknown type name|"
+    r"redefinition of|incomplete definition of type|variable has incomplete "
+    r"type) '(?:struct |union |enum )?(\w+)'"
+)
 _CAST = re.compile(r"\(\s*+(\w++)\s*+\*\s*+\)")
 _WHOLE = re.compile(r"^\s*#\s*include\b|\b(?:ActorProfile|EffectSsProfile)\s+\w+\s*=", re.M)
 
 
-def plan_blocks(compiler: Any, version: str, blocks: list[CodeBlock], scope: Scope,
-                idx: SymbolIndex) -> tuple[list[CompileJob], list[Issue]]:
+def plan_blocks(
+    compiler: Any, version: str, blocks: list[CodeBlock], scope: Scope, idx: SymbolIndex
+) -> tuple[list[CompileJob], list[Issue]]:
     """The compile jobs of the blocks (run by whoever holds the pool) and the level-1 issues
     found while planning them (refused includes, blocks too large)."""
     where = scope.actor if not scope.actor_weak else None
@@ -43,11 +46,13 @@ def plan_blocks(compiler: Any, version: str, blocks: list[CodeBlock], scope: Sco
         # `this` holds a pointer to an actor: an effect's EffectSs, not an actor's struct
         where = ActorInfo("", None, None, None, "EffectSs", None)
     home = home_of(scope, idx)
-    if home is not None and (where is None or posixpath.dirname(where.file or "") !=
-                             posixpath.dirname(home.file or "")):
+    if home is not None and (
+        where is None or posixpath.dirname(where.file or "") != posixpath.dirname(home.file or "")
+    ):
         where = home  # "z_eff_ss_blast.h" resolves next to the file that includes it
-    objects = {o for o in asset_objects(blocks, idx)
-               if not any(inc.endswith(f"/{o.lower()}.h") for inc in scope.includes)}
+    objects = {
+        o for o in asset_objects(blocks, idx) if not any(inc.endswith(f"/{o.lower()}.h") for inc in scope.includes)
+    }
     jobs, issues = compiler.plan(version, blocks, where, _known(scope, idx, where), objects)
     return jobs, issues
 
@@ -58,8 +63,11 @@ def _known(scope: Scope, idx: SymbolIndex, where: ActorInfo | None) -> set[str]:
     structs (their headers are not in the prelude)."""
     memo = idx.memo.get("compile_known")
     if memo is None:
-        headers = {a.instance_struct: posixpath.basename(a.file)[:-2] + ".h"
-                   for a in idx.actors.values() if a.instance_struct and a.file}
+        headers = {
+            a.instance_struct: posixpath.basename(a.file)[:-2] + ".h"
+            for a in idx.actors.values()
+            if a.instance_struct and a.file
+        }
         memo = idx.memo["compile_known"] = (set(idx.structs) | set(idx.functions), headers)
     known, headers = memo
     if scope.includes:  # its headers may bring other actors' structs in (transitively)
@@ -112,17 +120,24 @@ class ExcerptFilter:
     cast_lines: set[tuple[int | None, int, int]] = field(default_factory=set)
 
     def to_json(self) -> dict[str, Any]:
-        return {"names": sorted(self.names), "loose": sorted(self.loose, key=str),
-                "cast_lines": sorted(self.cast_lines, key=str)}
+        return {
+            "names": sorted(self.names),
+            "loose": sorted(self.loose, key=str),
+            "cast_lines": sorted(self.cast_lines, key=str),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ExcerptFilter:
-        return cls(set(data["names"]), {tuple(x) for x in data["loose"]},  # type: ignore[misc]
-                   {tuple(x) for x in data["cast_lines"]})  # type: ignore[misc]
+        return cls(
+            set(data["names"]),
+            {tuple(x) for x in data["loose"]},  # type: ignore[misc]
+            {tuple(x) for x in data["cast_lines"]},
+        )  # type: ignore[misc]
 
 
-def excerpt_filter(blocks: list[CodeBlock], scope: Scope, idx: SymbolIndex,
-                   at: list[int] | None = None) -> ExcerptFilter | None:
+def excerpt_filter(
+    blocks: list[CodeBlock], scope: Scope, idx: SymbolIndex, at: list[int] | None = None
+) -> ExcerptFilter | None:
     """None for a whole file (one that includes headers or defines a profile): its
     undeclared names are its own errors. ``at``: each block's position in the blocks the
     scope was built from (default: the same list)."""
@@ -147,12 +162,10 @@ def excerpt_filter(blocks: list[CodeBlock], scope: Scope, idx: SymbolIndex,
     return flt
 
 
-def excerpt_context(issues: list[Issue], notes: list[str], flt: ExcerptFilter | None
-                    ) -> list[Issue]:
+def excerpt_context(issues: list[Issue], notes: list[str], flt: ExcerptFilter | None) -> list[Issue]:
     """The compile issues, less those about names an excerpt takes from the file it comes from
     (and those its own declarations of such names set off)."""
-    if flt is None or not any(_CONTEXT.match(i.message) or i.message == "expected expression"
-                              for i in issues):
+    if flt is None or not any(_CONTEXT.match(i.message) or i.message == "expected expression" for i in issues):
         return issues
     out = []
     taken: list[str] = []
@@ -160,18 +173,18 @@ def excerpt_context(issues: list[Issue], notes: list[str], flt: ExcerptFilter | 
         m = _CONTEXT.match(i.message)
         name = m.group(1) if m else None
         undeclared = i.message.startswith("use of undeclared")
-        if name and (name in flt.names or (
-                undeclared and ((i.message_index, i.block) in flt.loose or name.isupper()))):
+        if name and (name in flt.names or (undeclared and ((i.message_index, i.block) in flt.loose or name.isupper()))):
             taken.append(name)  # an enum constant or macro of the file (RM2_ANIM_SIT_WAIT)
             continue
-        if i.message == "expected expression" and i.line and \
-                (i.message_index, i.block, i.line) in flt.cast_lines:
+        if i.message == "expected expression" and i.line and (i.message_index, i.block, i.line) in flt.cast_lines:
             taken.append("a type of the file")
             continue
         out.append(i)
     if taken:
-        notes.append("an excerpt: " + ", ".join(sorted(set(taken))[:8]) + " taken as declared "
-                     "by the code it comes from (not in the snippet)")
+        notes.append(
+            "an excerpt: " + ", ".join(sorted(set(taken))[:8]) + " taken as declared "
+            "by the code it comes from (not in the snippet)"
+        )
         # clang's count of what it reported is no error of its own
         out = [i for i in out if not i.message.startswith("too many errors emitted")]
     return out
@@ -180,6 +193,13 @@ def excerpt_context(issues: list[Issue], notes: list[str], flt: ExcerptFilter | 
 def _known_name(name: str, idx: SymbolIndex) -> bool:
     """A name some file of the decomp declares (a static, an enum constant, a macro such as
     an effect's ``#define rScale regs[..]``), which the excerpt's own file may."""
-    return (name in idx.statics or name in idx.globals or name in idx.constants
-            or name in idx.defines or name in idx.functions or name in idx.assets
-            or name in idx.structs or name in idx.typedefs)
+    return (
+        name in idx.statics
+        or name in idx.globals
+        or name in idx.constants
+        or name in idx.defines
+        or name in idx.functions
+        or name in idx.assets
+        or name in idx.structs
+        or name in idx.typedefs
+    )

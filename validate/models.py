@@ -69,8 +69,7 @@ class Checked(BaseModel):
     addresses: int = 0
     relations: int = 0
     code_blocks: int = 0
-    unchecked: int = Field(default=0, description="claims found that the graph has no fact for "
-                           "(never reported wrong)")
+    unchecked: int = Field(default=0, description="claims found that the graph has no fact for (never reported wrong)")
 
 
 LevelStatus = Literal["passed", "failed", "skipped", "not-applicable"]
@@ -81,9 +80,12 @@ class ValidationReport(BaseModel):
     ok: bool = True
     version: str
     level_reached: int = Field(
-        default=0, ge=0, le=4,
+        default=0,
+        ge=0,
+        le=4,
         description="highest N such that levels 1..N all passed (or had nothing to check); "
-        "a skipped level stops the count")
+        "a skipped level stops the count",
+    )
     issues: list[Issue] = Field(default_factory=list)
     checked: Checked = Field(default_factory=Checked)
     levels: dict[int, LevelStatus] = Field(default_factory=dict)

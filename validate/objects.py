@@ -57,7 +57,7 @@ def profile_fields(code: str) -> list[tuple[str, list[str], int]]:
         c = _CLOSE.search(code, m.end())
         if c is None:
             break
-        body = _strip_comments(code[m.end():c.start()])
+        body = _strip_comments(code[m.end() : c.start()])
         entries = [e.strip() for e in body.split(",")]
         if entries and not entries[-1]:
             entries.pop()
@@ -66,8 +66,9 @@ def profile_fields(code: str) -> list[tuple[str, list[str], int]]:
     return out
 
 
-def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
-                      issues: list[Issue], counts: dict[str, int]) -> None:
+def check_object_deps(
+    scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex, issues: list[Issue], counts: dict[str, int]
+) -> None:
     if not idx.assets:
         return
     codes = [b.code for b in blocks]
@@ -103,30 +104,41 @@ def check_object_deps(scope: Scope, blocks: list[CodeBlock], idx: SymbolIndex,
                 continue
             counts["ids"] += 1
             seg = idx.object_segments.get(obj)
-            if obj in have or _KEEP.match(obj) or (seg is not None and seg in {
-                    idx.object_segments.get(o) for o in have}):
+            if (
+                obj in have
+                or _KEEP.match(obj)
+                or (seg is not None and seg in {idx.object_segments.get(o) for o in have})
+            ):
                 continue  # two table entries may share an object file (object_md)
             who = actor.enum if actor else "this actor"
-            issues.append(rules.issue(
-                rules.MISSING_OBJECT_DEPENDENCY, symbol=m.group(1),
-                message=f"{m.group(1)} is in {obj}, which {who} does not load "
-                f"(it has {', '.join(sorted(have)) or 'no objects'}): request it with "
-                f"Object_GetSlot(&play->objectCtx, {obj}) or use that object in the profile",
-                message_index=blocks[bi].message_index, line=lines.at(m.start()),
-                block=blocks[bi].block_index,
-                suggestions=[obj]))
+            issues.append(
+                rules.issue(
+                    rules.MISSING_OBJECT_DEPENDENCY,
+                    symbol=m.group(1),
+                    message=f"{m.group(1)} is in {obj}, which {who} does not load "
+                    f"(it has {', '.join(sorted(have)) or 'no objects'}): request it with "
+                    f"Object_GetSlot(&play->objectCtx, {obj}) or use that object in the profile",
+                    message_index=blocks[bi].message_index,
+                    line=lines.at(m.start()),
+                    block=blocks[bi].block_index,
+                    suggestions=[obj],
+                )
+            )
 
 
-def _check_profile(actor, entries: list[str], idx: SymbolIndex, issues: list[Issue],
-                   line: int) -> None:
+def _check_profile(actor, entries: list[str], idx: SymbolIndex, issues: list[Issue], line: int) -> None:
     if len(entries) >= 5:
         m = re.match(r"sizeof\s*\(\s*(\w+)\s*\)", entries[4])
         owner = idx.actor_by_struct(m.group(1)) if m else None
         if owner is not None and owner.profile_id_enum == actor.enum:
             return  # a profile naming another actor's id (a decomp quirk the graph records)
-        if m and actor.instance_struct and m.group(1) != actor.instance_struct \
-                and m.group(1) in idx.structs:
-            issues.append(rules.issue(
-                rules.WRONG_SIZE, symbol=actor.enum,
-                message=f"{actor.enum}'s instance is {actor.instance_struct}, not {m.group(1)}",
-                line=line, suggestions=[f"sizeof({actor.instance_struct})"]))
+        if m and actor.instance_struct and m.group(1) != actor.instance_struct and m.group(1) in idx.structs:
+            issues.append(
+                rules.issue(
+                    rules.WRONG_SIZE,
+                    symbol=actor.enum,
+                    message=f"{actor.enum}'s instance is {actor.instance_struct}, not {m.group(1)}",
+                    line=line,
+                    suggestions=[f"sizeof({actor.instance_struct})"],
+                )
+            )

@@ -24,11 +24,22 @@ from validate.models import Severity
 from validate.rules import Emit
 from validate.scope import Scope
 
-DOUBLE_FUNCS = {"sqrt": "sqrtf", "sin": "sinf or Math_SinS", "cos": "cosf or Math_CosS",
-                "pow": "powf or repeated multiplication", "fabs": "fabsf", "atan2": "Math_Atan2F",
-                "floor": "floorf", "ceil": "ceilf", "exp": "expf", "tan": "tanf"}
-ALLOC_FUNCS = re.compile(r"^(ZeldaArena_Malloc\w*|SystemArena_Malloc\w*|DebugArena_Malloc\w*|"
-                         r"malloc|calloc|realloc|ZELDA_ARENA_MALLOC\w*|SYSTEM_ARENA_MALLOC\w*)$")
+DOUBLE_FUNCS = {
+    "sqrt": "sqrtf",
+    "sin": "sinf or Math_SinS",
+    "cos": "cosf or Math_CosS",
+    "pow": "powf or repeated multiplication",
+    "fabs": "fabsf",
+    "atan2": "Math_Atan2F",
+    "floor": "floorf",
+    "ceil": "ceilf",
+    "exp": "expf",
+    "tan": "tanf",
+}
+ALLOC_FUNCS = re.compile(
+    r"^(ZeldaArena_Malloc\w*|SystemArena_Malloc\w*|DebugArena_Malloc\w*|"
+    r"malloc|calloc|realloc|ZELDA_ARENA_MALLOC\w*|SYSTEM_ARENA_MALLOC\w*)$"
+)
 PER_FRAME = re.compile(r"_(Update|Draw)\w*$")
 SCALAR_SIZE = {"int8": 1, "int16": 2, "int32": 4, "int64": 8, "float": 4, "double": 8}
 STACK_WARN = 0x400
@@ -50,11 +61,21 @@ def type_size(name: str, idx: SymbolIndex, seen: int = 0) -> int | None:
 class _Walk:
     """What the rules share at each token of one walk over a block."""
 
-    __slots__ = ("braces", "code", "double_lines", "emit", "idx", "lines", "n", "objects",
-                 "object_table", "scope", "toks")
+    __slots__ = (
+        "braces",
+        "code",
+        "double_lines",
+        "emit",
+        "idx",
+        "lines",
+        "n",
+        "objects",
+        "object_table",
+        "scope",
+        "toks",
+    )
 
-    def __init__(self, toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex,
-                 emit: Emit) -> None:
+    def __init__(self, toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
         self.toks = toks
         self.n = len(toks)
         self.code = code
@@ -97,9 +118,13 @@ def _double_literal(w: _Walk, t: Tok) -> None:
         line = w.lines[t.line - 1] if t.line - 1 < len(w.lines) else ""
         w.double_lines[t.line] = bool(_DOUBLE_TYPE.search(line))
     if not w.double_lines[t.line]:
-        w.emit(rules.DOUBLE_LITERAL, txt,
-               f"{txt} is a double literal; the decomp uses f32: write {txt}f",
-               t.line, [txt + "f"])
+        w.emit(
+            rules.DOUBLE_LITERAL,
+            txt,
+            f"{txt} is a double literal; the decomp uses f32: write {txt}f",
+            t.line,
+            [txt + "f"],
+        )
 
 
 def _object_request(w: _Walk, i: int, t: Tok) -> None:
@@ -110,45 +135,63 @@ def _object_request(w: _Walk, i: int, t: Tok) -> None:
 
 def _is_call(w: _Walk, i: int) -> bool:
     """The name at ``i`` is called (not a member named like a function)."""
-    return i + 1 < w.n and w.toks[i + 1].text == "(" and \
-        not (i > 0 and w.toks[i - 1].text in (".", "->"))
+    return i + 1 < w.n and w.toks[i + 1].text == "(" and not (i > 0 and w.toks[i - 1].text in (".", "->"))
 
 
 def _double_math(w: _Walk, i: int, t: Tok) -> None:
     if t.text in DOUBLE_FUNCS and t.text not in w.scope.funcs and _is_call(w, i):
-        w.emit(rules.DOUBLE_MATH, t.text,
-               f"{t.text}() computes in double precision; use {DOUBLE_FUNCS[t.text]}",
-               t.line, [DOUBLE_FUNCS[t.text].split(" ")[0]])
+        w.emit(
+            rules.DOUBLE_MATH,
+            t.text,
+            f"{t.text}() computes in double precision; use {DOUBLE_FUNCS[t.text]}",
+            t.line,
+            [DOUBLE_FUNCS[t.text].split(" ")[0]],
+        )
 
 
 def _alloc_in_frame(w: _Walk, i: int, t: Tok) -> None:
     func = w.braces.func
     if func and ALLOC_FUNCS.match(t.text) and _is_call(w, i) and _per_frame(func, w.scope):
-        w.emit(rules.ALLOC_IN_FRAME, t.text,
-               f"{t.text} in {func}, which runs every frame: allocate once in Init and "
-               "free in Destroy (per-frame heap use fragments the zelda arena)", t.line, [])
+        w.emit(
+            rules.ALLOC_IN_FRAME,
+            t.text,
+            f"{t.text} in {func}, which runs every frame: allocate once in Init and "
+            "free in Destroy (per-frame heap use fragments the zelda arena)",
+            t.line,
+            [],
+        )
 
 
 def _large_stack_array(w: _Walk, i: int, t: Tok) -> None:
     """A local array ``Type name[N];`` of more than STACK_WARN bytes."""
     toks, idx = w.toks, w.idx
-    if w.braces.depth < 1 or i + 2 >= w.n or toks[i + 1].text == "(" \
-            or toks[i + 1].kind != "id" or toks[i + 2].text != "[":
+    if (
+        w.braces.depth < 1
+        or i + 2 >= w.n
+        or toks[i + 1].text == "("
+        or toks[i + 1].kind != "id"
+        or toks[i + 2].text != "["
+    ):
         return
     if not (t.text in SCALAR_CANON or idx.is_type(t.text) or t.text in w.scope.structs):
         return
     if i > 0 and toks[i - 1].text == "static" or i > 1 and toks[i - 2].text == "static":
         return
     close = matching(toks, i + 2)
-    dim = _dim(toks[i + 3:close], idx)
+    dim = _dim(toks[i + 3 : close], idx)
     size = type_size(t.text, idx)
     if dim is None or size is None or dim * size <= STACK_WARN:
         return
     total = dim * size
-    w.emit(rules.LARGE_STACK_ARRAY, toks[i + 1].text,
-           f"local array {toks[i + 1].text} takes {total:#x} bytes of stack; the game "
-           "threads' stacks are a few KiB: make it static or allocate it in Init",
-           t.line, [], Severity.error if total > STACK_ERROR else None)
+    w.emit(
+        rules.LARGE_STACK_ARRAY,
+        toks[i + 1].text,
+        f"local array {toks[i + 1].text} takes {total:#x} bytes of stack; the game "
+        "threads' stacks are a few KiB: make it static or allocate it in Init",
+        t.line,
+        [],
+        Severity.error if total > STACK_ERROR else None,
+    )
 
 
 # the rules that look at a name, in the order their issues are reported for it
@@ -171,8 +214,7 @@ def _dim(toks: list[Tok], idx: SymbolIndex) -> int | None:
 def _per_frame(func: str, scope: Scope) -> bool:
     if PER_FRAME.search(func):
         return True
-    return bool(scope.actor and func in (scope.actor.profile.get("update"),
-                                         scope.actor.profile.get("draw")))
+    return bool(scope.actor and func in (scope.actor.profile.get("update"), scope.actor.profile.get("draw")))
 
 
 def _instance(scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
@@ -199,10 +241,14 @@ def _instance(scope: Scope, idx: SymbolIndex, emit: Emit) -> None:
                 return
             total += s
         if total > biggest:
-            emit(rules.LARGE_INSTANCE, name,
-                 f"{name} is at least {total:#x} bytes, larger than any actor in {idx.version} "
-                 f"(largest: {who}, {biggest:#x}); actor instances live on the zelda arena",
-                 None, [])
+            emit(
+                rules.LARGE_INSTANCE,
+                name,
+                f"{name} is at least {total:#x} bytes, larger than any actor in {idx.version} "
+                f"(largest: {who}, {biggest:#x}); actor instances live on the zelda arena",
+                None,
+                [],
+            )
 
 
 _OBJECT_LOADERS = {"Object_GetSlot", "Object_SpawnPersistent", "Object_Spawn", "Object_IsLoaded"}
@@ -223,6 +269,10 @@ def _requested(toks: list[Tok], i: int) -> bool:
 def _slots(objs: set[str], idx: SymbolIndex, emit: Emit) -> None:
     limit = idx.defines.get("OBJECT_SLOT_MAX") or DEFAULT_OBJECT_SLOTS
     if isinstance(limit, int) and len(objs) > limit:
-        emit(rules.OBJECT_SLOTS, None,
-             f"{len(objs)} objects named, more than the {limit} object slots of a scene",
-             None, [])
+        emit(
+            rules.OBJECT_SLOTS,
+            None,
+            f"{len(objs)} objects named, more than the {limit} object slots of a scene",
+            None,
+            [],
+        )

@@ -16,29 +16,63 @@ from validate.claims.versions import DEBUG, GC, N64, ORDER, PAL
 
 # the macros the Makefile and include/versions.h give a version (ingest.checkout.flags.version_defines)
 VERSION_NAMES = {v.upper().replace("-", "_").replace(".", "_"): o for v, o in ORDER.items()}
-BUILD_MACROS = {"PLATFORM_N64", "PLATFORM_GC", "PLATFORM_IQUE", "DEBUG_FEATURES", "OOT_VERSION",
-                "OOT_REVISION", "OOT_REGION", "OOT_NTSC", "OOT_PAL", "OOT_MQ", "OOT_PAL_N64",
-                "NDEBUG", "F3DEX_GBI_2", "F3DEX_GBI_PL", "GBI_DOWHILE", "GBI_DEBUG", "BBPLAYER",
-                "NON_MATCHING", "AVOID_UB", "LIBULTRA_VERSION", "LIBULTRA_PATCH", "COMPILER_GCC",
-                "COMPILER_IDO", "__GNUC__", "_LANGUAGE_C", "__sgi", "NON_EQUIVALENT",
-                "PLATFORM_N64_OR_GC"} | set(VERSION_NAMES)
+BUILD_MACROS = {
+    "PLATFORM_N64",
+    "PLATFORM_GC",
+    "PLATFORM_IQUE",
+    "DEBUG_FEATURES",
+    "OOT_VERSION",
+    "OOT_REVISION",
+    "OOT_REGION",
+    "OOT_NTSC",
+    "OOT_PAL",
+    "OOT_MQ",
+    "OOT_PAL_N64",
+    "NDEBUG",
+    "F3DEX_GBI_2",
+    "F3DEX_GBI_PL",
+    "GBI_DOWHILE",
+    "GBI_DEBUG",
+    "BBPLAYER",
+    "NON_MATCHING",
+    "AVOID_UB",
+    "LIBULTRA_VERSION",
+    "LIBULTRA_PATCH",
+    "COMPILER_GCC",
+    "COMPILER_IDO",
+    "__GNUC__",
+    "_LANGUAGE_C",
+    "__sgi",
+    "NON_EQUIVALENT",
+    "PLATFORM_N64_OR_GC",
+} | set(VERSION_NAMES)
 
 
 def version_macros(version: str) -> dict[str, int]:
     v = version
     d = {name: o for name, o in VERSION_NAMES.items()}
-    d.update(PLATFORM_N64=int(v in N64), PLATFORM_GC=int(v in GC), PLATFORM_IQUE=int(v == "ique-cn"),
-             DEBUG_FEATURES=int(v in DEBUG), OOT_VERSION=ORDER.get(v, 0), OOT_PAL=int(v in PAL),
-             OOT_NTSC=int(v not in PAL), OOT_MQ=int("-mq" in v),
-             OOT_PAL_N64=int(v in ("pal-1.0", "pal-1.1")), F3DEX_GBI_2=1)
+    d.update(
+        PLATFORM_N64=int(v in N64),
+        PLATFORM_GC=int(v in GC),
+        PLATFORM_IQUE=int(v == "ique-cn"),
+        DEBUG_FEATURES=int(v in DEBUG),
+        OOT_VERSION=ORDER.get(v, 0),
+        OOT_PAL=int(v in PAL),
+        OOT_NTSC=int(v not in PAL),
+        OOT_MQ=int("-mq" in v),
+        OOT_PAL_N64=int(v in ("pal-1.0", "pal-1.1")),
+        F3DEX_GBI_2=1,
+    )
     if v not in DEBUG:
         d["NDEBUG"] = 1
     return d
 
 
 _DIRECTIVE = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b\s*(.*)$", re.S)
-_TOKEN = re.compile(r"\s*+(?:(defined)\b|(0[xX][0-9A-Fa-f]++|\d++)[uUlL]*|([A-Za-z_]\w*+)|"
-                    r"(&&|\|\||==|!=|<=|>=|<<|>>|[()!<>+\-*/%&|^~]))")
+_TOKEN = re.compile(
+    r"\s*+(?:(defined)\b|(0[xX][0-9A-Fa-f]++|\d++)[uUlL]*|([A-Za-z_]\w*+)|"
+    r"(&&|\|\||==|!=|<=|>=|<<|>>|[()!<>+\-*/%&|^~]))"
+)
 
 
 class _Unknown(Exception):
@@ -92,8 +126,18 @@ def evaluate(expr: str, macros: dict[str, int], defined: set[str]) -> bool | Non
     return bool(val) if k == len(toks) else None
 
 
-_BINARY = [("||",), ("&&",), ("|",), ("^",), ("&",), ("==", "!="), ("<", ">", "<=", ">="),
-           ("<<", ">>"), ("+", "-"), ("*", "/", "%")]
+_BINARY = [
+    ("||",),
+    ("&&",),
+    ("|",),
+    ("^",),
+    ("&",),
+    ("==", "!="),
+    ("<", ">", "<=", ">="),
+    ("<<", ">>"),
+    ("+", "-"),
+    ("*", "/", "%"),
+]
 
 
 def _expr(t: list, k: int, m: dict[str, int], d: set[str], level: int) -> tuple[int, int]:
@@ -103,14 +147,26 @@ def _expr(t: list, k: int, m: dict[str, int], d: set[str], level: int) -> tuple[
     while k < len(t) and t[k] in _BINARY[level]:
         op = t[k]
         right, k = _expr(t, k + 1, m, d, level + 1)
-        left = {"||": lambda a, b: int(bool(a) or bool(b)), "&&": lambda a, b: int(bool(a) and bool(b)),
-                "|": lambda a, b: a | b, "^": lambda a, b: a ^ b, "&": lambda a, b: a & b,
-                "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
-                "<": lambda a, b: int(a < b), ">": lambda a, b: int(a > b),
-                "<=": lambda a, b: int(a <= b), ">=": lambda a, b: int(a >= b),
-                "<<": lambda a, b: a << b, ">>": lambda a, b: a >> b, "+": lambda a, b: a + b,
-                "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a // b,
-                "%": lambda a, b: a % b}[op](left, right)
+        left = {
+            "||": lambda a, b: int(bool(a) or bool(b)),
+            "&&": lambda a, b: int(bool(a) and bool(b)),
+            "|": lambda a, b: a | b,
+            "^": lambda a, b: a ^ b,
+            "&": lambda a, b: a & b,
+            "==": lambda a, b: int(a == b),
+            "!=": lambda a, b: int(a != b),
+            "<": lambda a, b: int(a < b),
+            ">": lambda a, b: int(a > b),
+            "<=": lambda a, b: int(a <= b),
+            ">=": lambda a, b: int(a >= b),
+            "<<": lambda a, b: a << b,
+            ">>": lambda a, b: a >> b,
+            "+": lambda a, b: a + b,
+            "-": lambda a, b: a - b,
+            "*": lambda a, b: a * b,
+            "/": lambda a, b: a // b,
+            "%": lambda a, b: a % b,
+        }[op](left, right)
     return left, k
 
 
@@ -177,8 +233,7 @@ def liveness(code: str, version: str, defined: set[str] | None = None) -> Livene
                 else:
                     name = rest.strip().split()[0] if rest.strip() else ""
                     known = name in macros or name in defined
-                    cond = (known if kind == "ifdef" else not known) if (
-                        known or name in BUILD_MACROS) else None
+                    cond = (known if kind == "ifdef" else not known) if (known or name in BUILD_MACROS) else None
                 stack.append((state, cond, cond))
                 state = _and(state, cond)
             elif kind == "elif" and stack:

@@ -24,16 +24,15 @@ import re
 from dataclasses import dataclass, field
 
 # Characters clang treats as blanks (its UnicodeWhitespaceChars, plus NUL and the BOM).
-_ODD_BLANKS = re.compile("[\x00\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-                         "\ufeff]")
+_ODD_BLANKS = re.compile("[\x00\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 _SPLICE = re.compile(r"\\[ \t\v\f]*\n")
-_TRIGRAPHS = {"=": "#", "(": "[", "/": "\\", ")": "]", "'": "^", "<": "{", "!": "|", ">": "}",
-              "-": "~"}
+_TRIGRAPHS = {"=": "#", "(": "[", "/": "\\", ")": "]", "'": "^", "<": "{", "!": "|", ">": "}", "-": "~"}
 _TRIGRAPH = re.compile(r"\?\?([=(/)'<!>-])")
 _IDCHAR = r"(?:[\w$]|[^\x00-\x7f]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})"
 # One match per token, its leading blanks and comments included; numbered for a cheap
 # ``lastindex`` dispatch.
-_TOKEN = re.compile(rf"""
+_TOKEN = re.compile(
+    rf"""
     (?:[ \t\v\f]+|/\*(?P<bc>.*?)(?:\*/|\Z)|//[^\n]*)*+
     (?:
       (?P<id>(?:[A-Za-z_$]|[^\x00-\x7f]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}}){_IDCHAR}*)
@@ -44,7 +43,9 @@ _TOKEN = re.compile(rf"""
     | (?P<other>.)
     | \Z
     )
-""", re.S | re.X)
+""",
+    re.S | re.X,
+)
 _BC, _ID, _NL, _STR, _NUM, _HASH, _OTHER = range(1, 8)
 _ANGLED = re.compile(r"<(?:[^>\\\n]|\\.)*>?")
 _UCN = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -88,7 +89,7 @@ class _Splices:
         last = 0
         total = 0
         for m in _SPLICE.finditer(text):
-            parts.append(text[last:m.start()])
+            parts.append(text[last : m.start()])
             self.logical_at.append(m.start() - total)
             total += m.end() - m.start()
             self.removed.append(total)
@@ -139,7 +140,7 @@ def scan(text: str, *, trigraphs: bool = False, watch: frozenset[str] = frozense
         for m in _TOKEN.finditer(logical, pos):
             k = m.lastindex
             start = m.start(k) if k is not None and k != _BC else m.end()
-            if d is None and start > m.start() and "\n" in logical[m.start():start]:
+            if d is None and start > m.start() and "\n" in logical[m.start() : start]:
                 at_line_start = True  # a comment spanning lines: conservative, clang does not
             if k is None or k == _BC:
                 break  # only blanks and comments were left

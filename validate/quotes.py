@@ -40,7 +40,7 @@ def _file_in(base: str, path: str) -> str | None:
     full = os.path.realpath(os.path.join(base, path))
     if rel.is_absolute() or ".." in rel.parts or not full.startswith(base + os.sep):
         return None
-    inner = Path(full[len(base) + 1:])
+    inner = Path(full[len(base) + 1 :])
     if inner.parts and inner.parts[0] in _NEVER:
         return None
     if not (inner.name in _QUOTABLE_NAMES or inner.name.endswith(_QUOTABLE)):
@@ -82,23 +82,27 @@ def check_quotes(blocks: list[CodeBlock], root: Path | None) -> tuple[list[Issue
         where: dict[str, Any] = {"message_index": b.message_index, "block": b.block_index}
         full = _file_in(base, path)
         if full is None:
-            issues.append(rules.issue(rules.QUOTE_UNKNOWN_FILE, f"{path} is not a source file "
-                                      "inside the decomp", **where))
+            issues.append(
+                rules.issue(rules.QUOTE_UNKNOWN_FILE, f"{path} is not a source file inside the decomp", **where)
+            )
             continue
         lines = _read(full)
         if lines is None or lo < 1 or hi < lo or hi > len(lines):
-            why = f"the decomp has no file {path}" if lines is None else \
-                f"{path} has no lines {lo}-{hi}"
+            why = f"the decomp has no file {path}" if lines is None else f"{path} has no lines {lo}-{hi}"
             issues.append(rules.issue(rules.QUOTE_UNKNOWN_FILE, why, **where))
             continue
-        want = [x.rstrip() for x in lines[lo - 1:hi]]
+        want = [x.rstrip() for x in lines[lo - 1 : hi]]
         got = [x.rstrip() for x in b.code.rstrip("\n").split("\n")]
         if want != got:
-            bad = next((k for k, (w, g) in enumerate(zip(want, got, strict=False)) if w != g),
-                       min(len(want), len(got)))
-            issues.append(rules.issue(rules.QUOTE_MISMATCH, f"the block says it is "
-                                      f"{b.location} but line {bad + 1} differs from the decomp",
-                                      line=bad + 1, **where))
+            bad = next((k for k, (w, g) in enumerate(zip(want, got, strict=False)) if w != g), min(len(want), len(got)))
+            issues.append(
+                rules.issue(
+                    rules.QUOTE_MISMATCH,
+                    f"the block says it is {b.location} but line {bad + 1} differs from the decomp",
+                    line=bad + 1,
+                    **where,
+                )
+            )
             continue
         verified.add(i)
     return issues, verified
@@ -116,7 +120,7 @@ def kept_lines(block: CodeBlock, root: Path | None) -> set[int]:
     if lines is None:
         return set()
     lo, hi = int(first), int(last or first)
-    want = [x.rstrip() for x in lines[lo - 1:hi]] if 1 <= lo <= hi else []
+    want = [x.rstrip() for x in lines[lo - 1 : hi]] if 1 <= lo <= hi else []
     got = [x.rstrip() for x in block.code.rstrip("\n").split("\n")]
     if not want or len(want) > MAX_EDIT_LINES or len(got) > MAX_EDIT_LINES:
         return set()  # the line diff is quadratic at worst: no leniency for huge edits

@@ -61,16 +61,21 @@ def load(store: Any, idx: SymbolIndex) -> RelFacts:
     v = idx.version
     rf = RelFacts(v)
     p = {"version": v}
-    for r in _rows(store, "MATCH (a:Function)-[c:CALLS]->(b:Function) "
-                          "RETURN a.name AS a, b.name AS b, c.versions AS vs"):
+    for r in _rows(
+        store, "MATCH (a:Function)-[c:CALLS]->(b:Function) RETURN a.name AS a, b.name AS b, c.versions AS vs"
+    ):
         vs = r["vs"]
         if vs and v not in vs:
             continue
         rf.calls.setdefault(r["a"], set()).add(r["b"])
         rf.callers.setdefault(r["b"], set()).add(r["a"])
-    for r in _rows(store, "MATCH (f:Function)-[r:IN_VERSION]->(v:Version {id: $version}) "
-                          "RETURN f.name AS name, r.file AS file, r.static AS st, "
-                          "r.defined AS d, f.indirect_calls AS ind", p):
+    for r in _rows(
+        store,
+        "MATCH (f:Function)-[r:IN_VERSION]->(v:Version {id: $version}) "
+        "RETURN f.name AS name, r.file AS file, r.static AS st, "
+        "r.defined AS d, f.indirect_calls AS ind",
+        p,
+    ):
         if r["d"] and r["file"]:
             rf.file_of[r["name"]] = r["file"]
             rf.in_file.setdefault(r["file"], []).append(r["name"])
@@ -78,15 +83,13 @@ def load(store: Any, idx: SymbolIndex) -> RelFacts:
             rf.static.add(r["name"])
         if r["ind"]:
             rf.indirect.add(r["name"])
-    for r in _rows(store, "MATCH (f:Function)-[:DECLARED_IN]->(x:File) "
-                          "RETURN f.name AS name, x.path AS path"):
+    for r in _rows(store, "MATCH (f:Function)-[:DECLARED_IN]->(x:File) RETURN f.name AS name, x.path AS path"):
         rf.declared.setdefault(r["name"], []).append(r["path"])
     for r in _rows(store, "MATCH (x:File) RETURN x.path AS path, x.segment AS seg"):
         rf.files.setdefault(posixpath.basename(r["path"]), []).append(r["path"])
         if r["seg"]:
             rf.segment_of[r["path"]] = r["seg"]
-    for r in _rows(store, "MATCH (s:Segment)-[:IN_VERSION]->(v:Version {id: $version}) "
-                          "RETURN s.name AS name", p):
+    for r in _rows(store, "MATCH (s:Segment)-[:IN_VERSION]->(v:Version {id: $version}) RETURN s.name AS name", p):
         rf.segments.add(r["name"])
     for a in idx.actors.values():
         rf.profile_fns.update(a.profile.values())
@@ -95,8 +98,7 @@ def load(store: Any, idx: SymbolIndex) -> RelFacts:
         for rel in ("ASSIGNS", "PASSES"):
             if rel not in REL_KINDS:
                 continue
-            for r in _rows(store, f"MATCH (a:Function)-[:{rel}]->(b:Function) "
-                                  "RETURN a.name AS a, b.name AS b"):
+            for r in _rows(store, f"MATCH (a:Function)-[:{rel}]->(b:Function) RETURN a.name AS a, b.name AS b"):
                 wiring.setdefault(r["a"], set()).add(r["b"])
         # a graph ingested without wiring facts (an older one) knows nothing of run-time
         # wiring: claims about it stay unchecked rather than all wrong
@@ -111,6 +113,5 @@ def facts_for(idx: SymbolIndex) -> RelFacts:
         with idx._lock:
             rf = idx.memo.get("relfacts")
             if rf is None:
-                rf = idx.memo["relfacts"] = load(idx._store, idx) if idx._store is not None \
-                    else RelFacts(idx.version)
+                rf = idx.memo["relfacts"] = load(idx._store, idx) if idx._store is not None else RelFacts(idx.version)
     return rf

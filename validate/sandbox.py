@@ -32,16 +32,15 @@ STATEMENT_START = {"if", "for", "while", "return", "switch", "do", "break", "con
 # expression or macro expansion.
 PROBES = ("__has_include", "__has_include_next", "__has_embed", "_Pragma", "__pragma")
 INCLUDE_LIKE = frozenset({"include", "include_next", "import", "embed"})
-SAFE_PRAGMAS = frozenset({"once", "pack", "push_macro", "pop_macro", "weak",
-                          "increment_block_number"})
-FILE_PRAGMA_WORDS = frozenset({"dependency", "__debug", "module", "include_alias",
-                               "system_header"})
+SAFE_PRAGMAS = frozenset({"once", "pack", "push_macro", "pop_macro", "weak", "increment_block_number"})
+FILE_PRAGMA_WORDS = frozenset({"dependency", "__debug", "module", "include_alias", "system_header"})
 BLANKED = frozenset({"pragma", "line", "ident", "sccs"})
 
 
 @dataclass
 class Gated:
     """A code block after the gate: the text clang may see, or None when refused."""
+
     text: str | None
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, operand, why)
 
@@ -72,7 +71,7 @@ def check_include(path: str) -> str | None:
 
 def _excerpt(text: str, n: int = 80) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= n else text[:n - 3] + "..."
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 _ONLY_DECOMP = "; only headers inside the decomp's include directories can be included"
@@ -85,8 +84,9 @@ def _judge(d: Directive) -> tuple[str, str]:
             return "forbid", "#embed reads a file's bytes"
         h = d.header
         if h is None or len(h) < 2 or (h[0], h[-1]) not in (('"', '"'), ("<", ">")):
-            return "forbid", ('the operand is not a plain "path" or <path> (macro-computed '
-                              "includes are refused)" + _ONLY_DECOMP)
+            return "forbid", (
+                'the operand is not a plain "path" or <path> (macro-computed includes are refused)' + _ONLY_DECOMP
+            )
         why = check_include(h[1:-1])
         return ("forbid", why + _ONLY_DECOMP) if why else ("ok", "")
     if d.name == "pragma":
@@ -123,8 +123,8 @@ def _blank(text: str, directives: list[Directive]) -> str:
     parts = []
     last = 0
     for d in directives:
-        parts.append(text[last:d.start])
-        parts.append(re.sub(r"[^\n]", " ", text[d.start:d.end]))
+        parts.append(text[last : d.start])
+        parts.append(re.sub(r"[^\n]", " ", text[d.start : d.end]))
         last = d.end
     parts.append(text[last:])
     return "".join(parts)
@@ -143,7 +143,7 @@ def gate(code: str) -> Gated:
     for d in sc.directives:
         verdict, why = _judge(d)
         if verdict == "forbid":
-            problems.append((d.line, _excerpt(text[d.start:d.end]), why))
+            problems.append((d.line, _excerpt(text[d.start : d.end]), why))
         if verdict != "ok":
             drop.append(d)
     out = _blank(text, drop)
@@ -157,8 +157,7 @@ def gate(code: str) -> Gated:
         if bad or probe:
             line = bad[0].line if bad else probe[0]  # type: ignore[index]
             why = probe[2] if probe else "a directive spelled with trigraphs"
-            return Gated(None, problems + [(line, "??=" if trigraphs else "#",
-                                            why + "; the block was not compiled")])
+            return Gated(None, problems + [(line, "??=" if trigraphs else "#", why + "; the block was not compiled")])
     return Gated(out, problems)
 
 
@@ -195,8 +194,7 @@ def needs_wrap(toks: list[Tok]) -> bool:
     return loose and not has_function
 
 
-_ASSIGN = {"=", "+=", "-=", "*=", "/=", "|=", "&=", "^=", "<<=", ">>=", "++", "--", "->", ".",
-           "["}
+_ASSIGN = {"=", "+=", "-=", "*=", "/=", "|=", "&=", "^=", "<<=", ">>=", "++", "--", "->", ".", "["}
 
 
 def _loose(stmt: list[Tok]) -> bool:
@@ -216,8 +214,7 @@ def _loose(stmt: list[Tok]) -> bool:
     return any(t.text == "->" for t in stmt) or bool(names & {"this", "play", "thisx", "player"})
 
 
-def prepare(text: str, prelude: list[str], this_struct: str | None,
-            headers: list[str] | None = None) -> Prepared:
+def prepare(text: str, prelude: list[str], this_struct: str | None, headers: list[str] | None = None) -> Prepared:
     """The translation unit for a gated block ``text``: our ``prelude`` (trusted), the
     earlier header-only blocks of the example (``headers``, each already gated), then the
     block, wrapped in a function when it has loose statements."""
@@ -225,8 +222,7 @@ def prepare(text: str, prelude: list[str], this_struct: str | None,
     toks = tokenize(text)
     out: list[str] = list(prelude)
     lmap: list[int | None] = [None] * len(prelude)
-    stand_ins = [m.group(1) for line in prelude
-                 for m in [re.search(r"\}\s*(\w+);\s*/\* ootkg stand-in", line)] if m]
+    stand_ins = [m.group(1) for line in prelude for m in [re.search(r"\}\s*(\w+);\s*/\* ootkg stand-in", line)] if m]
     wrap = needs_wrap(toks)
     this_used = wrap and any(t.kind == "id" and t.text == "this" for t in toks)
     if this_used and not this_struct:
@@ -253,8 +249,13 @@ def prepare(text: str, prelude: list[str], this_struct: str | None,
     used = {t.text for t in toks if t.kind == "id"}
     declared = set()
     for i, t in enumerate(toks):
-        if t.kind == "id" and i + 1 < len(toks) and toks[i + 1].text in ("=", ";", ",") \
-                and i > 0 and (toks[i - 1].kind == "id" or toks[i - 1].text == "*"):
+        if (
+            t.kind == "id"
+            and i + 1 < len(toks)
+            and toks[i + 1].text in ("=", ";", ",")
+            and i > 0
+            and (toks[i - 1].kind == "id" or toks[i - 1].text == "*")
+        ):
             declared.add(t.text)
     head = "void ootkg_snippet(Actor* thisx, PlayState* play) {"
     if "this" in used and "this" not in declared:
@@ -270,8 +271,7 @@ def prepare(text: str, prelude: list[str], this_struct: str | None,
     lmap += list(range(first_code + 1, len(lines) + 1))
     out.append("}")
     lmap.append(None)
-    return Prepared("\n".join(out) + "\n", lmap, wrapped=True, stand_ins=stand_ins,
-                    user_start=user_start)
+    return Prepared("\n".join(out) + "\n", lmap, wrapped=True, stand_ins=stand_ins, user_start=user_start)
 
 
 def include_issues(blocks: list) -> list:
@@ -281,7 +281,14 @@ def include_issues(blocks: list) -> list:
     out = []
     for b in blocks:
         for line, operand, why in gate(b.code).problems:
-            out.append(rules.issue(rules.FORBIDDEN_INCLUDE, f"{operand} refused: {why}",
-                                   symbol=operand, message_index=b.message_index,
-                                   block=b.block_index, line=line))
+            out.append(
+                rules.issue(
+                    rules.FORBIDDEN_INCLUDE,
+                    f"{operand} refused: {why}",
+                    symbol=operand,
+                    message_index=b.message_index,
+                    block=b.block_index,
+                    line=line,
+                )
+            )
     return out

@@ -16,10 +16,39 @@ from validate.index import ActorInfo, SymbolIndex
 from validate.ppcond import Liveness, liveness
 
 KEYWORDS = {
-    "if", "else", "for", "while", "do", "switch", "case", "default", "return", "break",
-    "continue", "goto", "sizeof", "typedef", "struct", "union", "enum", "static", "extern",
-    "const", "volatile", "register", "inline", "auto", "__attribute__", "asm", "__asm__",
-    "_Alignof", "__alignof__", "typeof", "__typeof__", "offsetof", "__builtin_offsetof",
+    "if",
+    "else",
+    "for",
+    "while",
+    "do",
+    "switch",
+    "case",
+    "default",
+    "return",
+    "break",
+    "continue",
+    "goto",
+    "sizeof",
+    "typedef",
+    "struct",
+    "union",
+    "enum",
+    "static",
+    "extern",
+    "const",
+    "volatile",
+    "register",
+    "inline",
+    "auto",
+    "__attribute__",
+    "asm",
+    "__asm__",
+    "_Alignof",
+    "__alignof__",
+    "typeof",
+    "__typeof__",
+    "offsetof",
+    "__builtin_offsetof",
 }
 _DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)(\()?")
 _INCLUDE = re.compile(r'^\s*#\s*include\s*+["<]([^">\n]++)[">]')
@@ -40,8 +69,7 @@ class Scope:
     tokens: dict[int, list[Tok]] = field(default_factory=dict)  # block id -> tokens
     memo: dict[str, Any] = field(default_factory=dict)  # checks' per-example caches
     # a defined function's parameters and locals: block -> [(first line, last line, vars)]
-    frames: dict[int, list[tuple[int, int, dict[str, CType | None]]]] = field(
-        default_factory=dict)
+    frames: dict[int, list[tuple[int, int, dict[str, CType | None]]]] = field(default_factory=dict)
     func_calls: dict[str, set[str]] = field(default_factory=dict)  # defined function -> callees
     includes: list[str] = field(default_factory=list)  # #include operands, as written
     live: dict[int, Liveness] = field(default_factory=dict)  # block -> lines #if leaves out
@@ -55,8 +83,7 @@ class Scope:
         return False, None
 
     def is_type(self, name: str, idx: SymbolIndex) -> bool:
-        return (name in BUILTIN_TYPES or name in self.structs or name in self.typedefs
-                or idx.is_type(name))
+        return name in BUILTIN_TYPES or name in self.structs or name in self.typedefs or idx.is_type(name)
 
     def fields_of(self, struct: str, idx: SymbolIndex) -> dict[str, CType | None] | None:
         s = self.typedefs.get(struct, struct)
@@ -86,7 +113,7 @@ def _decl_type(toks: list[Tok], start: int, name_i: int) -> CType | None:
 def parse_members(toks: list[Tok], open_i: int, close_i: int) -> dict[str, CType | None]:
     """Members between the braces of a struct body: ``Type name[..];`` per statement."""
     members: dict[str, CType | None] = {}
-    stmts = split_top([t for t in toks[open_i + 1:close_i] if t.kind != "pp"], ";", "({")
+    stmts = split_top([t for t in toks[open_i + 1 : close_i] if t.kind != "pp"], ";", "({")
     for stmt in stmts[:-1]:  # the last part has no ";": not a member
         _member(stmt, members)
     return members
@@ -117,8 +144,7 @@ def _member(stmt: list[Tok], members: dict[str, CType | None]) -> None:
             _declarator(extra, members, first)
 
 
-def _declarator(stmt: list[Tok], members: dict[str, CType | None], base: CType | None
-                ) -> CType | None:
+def _declarator(stmt: list[Tok], members: dict[str, CType | None], base: CType | None) -> CType | None:
     """One member declarator (``name[..]``, ``*name``, ``name : 3``); returns the type the
     declarators of its statement share (without this one's ``*``)."""
     end = len(stmt)
@@ -222,8 +248,7 @@ class _Scan:
         elif t.text == "}":
             self.depth -= 1
             if self.depth == 0 and self.frame is not None:
-                self.sc.frames.setdefault(self.block, []).append(
-                    (self.frame_start, t.line, self.frame))
+                self.sc.frames.setdefault(self.block, []).append((self.frame_start, t.line, self.frame))
                 self.cur, self.frame = None, None
         elif t.text == ";" and self.depth == 0:
             self.pending = None
@@ -312,7 +337,7 @@ class _Scan:
             ids = [k for k, pt in enumerate(p) if pt.kind == "id"]
             if len(ids) >= 2:
                 name = p[ids[-1]].text
-                ct = parse_type(" ".join(x.text for x in p[:ids[-1]]))
+                ct = parse_type(" ".join(x.text for x in p[: ids[-1]]))
                 plist.append((name, ct))
                 _var(sc, pframe, name, ct)
             elif p:
@@ -327,8 +352,12 @@ class _Scan:
     def _variable(self, i: int, t: Tok) -> int | None:
         """``Type [*...] name`` followed by ``= ; , ) [`` (not a cast: that has no name)."""
         toks, n = self.toks, self.n
-        if i + 1 >= n or not (toks[i + 1].kind == "id" or toks[i + 1].text == "*") \
-                or not self.sc.is_type(t.text, self.idx) or t.text in _NOT_VAR_TYPES:
+        if (
+            i + 1 >= n
+            or not (toks[i + 1].kind == "id" or toks[i + 1].text == "*")
+            or not self.sc.is_type(t.text, self.idx)
+            or t.text in _NOT_VAR_TYPES
+        ):
             return None
         j = i + 1
         while j < n and toks[j].text == "*":
@@ -350,5 +379,4 @@ class _Scan:
 _NOT_VAR_TYPES = ("struct", "union", "enum", "const")
 _DECL_PREFIX = ("struct", "const", "union", "static", "volatile", "unsigned", "signed")
 # declarations a keyword starts; a handler returns None when the keyword starts none
-_KEYWORD_DECLS = {"struct": _Scan._struct, "union": _Scan._struct, "typedef": _Scan._typedef,
-                  "enum": _Scan._enum}
+_KEYWORD_DECLS = {"struct": _Scan._struct, "union": _Scan._struct, "typedef": _Scan._typedef, "enum": _Scan._enum}

@@ -35,43 +35,59 @@ def check(toks: list[Tok], code: str, scope: Scope, idx: SymbolIndex, emit: Emit
     _profile_shape(code, emit)
 
 
-def _actor_struct(params: list[tuple[str, CType | None]], scope: Scope, idx: SymbolIndex
-                  ) -> str | None:
+def _actor_struct(params: list[tuple[str, CType | None]], scope: Scope, idx: SymbolIndex) -> str | None:
     """The struct of an actor function's first parameter (``Actor`` or the actor's own);
     None for a function that is not an actor's."""
     ptype = params[0][1] if params else None
     if ptype is None:
         return None
     struct = ptype.base if ptype.ptr == 1 else None
-    if struct == "Actor" or (struct is not None and (
-            idx.actor_by_struct(struct) is not None or struct in scope.structs and
-            ("actor" in scope.structs[struct] or "dyna" in scope.structs[struct]))):
+    if struct == "Actor" or (
+        struct is not None
+        and (
+            idx.actor_by_struct(struct) is not None
+            or struct in scope.structs
+            and ("actor" in scope.structs[struct] or "dyna" in scope.structs[struct])
+        )
+    ):
         return struct
     return None
 
 
 def _naming(fn: str, struct: str, line: int, emit: Emit) -> None:
     if not _FN_NAME.match(fn):
-        emit(rules.NAMING, fn, f"{fn}: actor functions are named like EnHorse_Update "
-             "(the struct's name, an underscore, then CamelCase)", line, [])
+        emit(
+            rules.NAMING,
+            fn,
+            f"{fn}: actor functions are named like EnHorse_Update (the struct's name, an underscore, then CamelCase)",
+            line,
+            [],
+        )
     elif struct != "Actor" and not fn.startswith(struct + "_") and not fn.startswith("func_"):
-        emit(rules.NAMING, fn, f"{fn} takes {struct}*: name it {struct}_{fn.split('_', 1)[-1]}",
-             line, [f"{struct}_{fn.split('_', 1)[-1]}"])
+        emit(
+            rules.NAMING,
+            fn,
+            f"{fn} takes {struct}*: name it {struct}_{fn.split('_', 1)[-1]}",
+            line,
+            [f"{struct}_{fn.split('_', 1)[-1]}"],
+        )
 
 
-def _param_naming(fn: str, struct: str, params: list[tuple[str, CType | None]], line: int,
-                  emit: Emit) -> None:
+def _param_naming(fn: str, struct: str, params: list[tuple[str, CType | None]], line: int, emit: Emit) -> None:
     pname = params[0][0]
     if struct == "Actor" and pname not in ("thisx", "actor", "this"):
-        emit(rules.PARAM_NAMING, pname, f"{fn}: the decomp names the Actor* parameter `thisx` "
-             "(and the cast to the actor's own struct `this`)", line, ["thisx"])
+        emit(
+            rules.PARAM_NAMING,
+            pname,
+            f"{fn}: the decomp names the Actor* parameter `thisx` (and the cast to the actor's own struct `this`)",
+            line,
+            ["thisx"],
+        )
     elif struct != "Actor" and pname != "this":
-        emit(rules.PARAM_NAMING, pname, f"{fn}: the actor's own pointer is `this` in the "
-             "decomp", line, ["this"])
+        emit(rules.PARAM_NAMING, pname, f"{fn}: the actor's own pointer is `this` in the decomp", line, ["this"])
     for name, ct in params[1:]:
         if ct is not None and ct.base == "PlayState" and ct.ptr == 1 and name != "play":
-            emit(rules.PARAM_NAMING, name, f"{fn}: the PlayState* parameter is `play` in the "
-                 "decomp", line, ["play"])
+            emit(rules.PARAM_NAMING, name, f"{fn}: the PlayState* parameter is `play` in the decomp", line, ["play"])
 
 
 def _profile_shape(code: str, emit: Emit) -> None:

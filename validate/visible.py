@@ -63,8 +63,7 @@ def check_call(chk: CodeChecker, name: str, line: int) -> None:
     if not rf.file_of and not rf.declared:
         return  # a graph without these facts
     heads = rf.declared.get(name, [])
-    if any(h.startswith("include/") for h in heads) or any(
-            _included(h, chk.sc.includes) for h in heads):
+    if any(h.startswith("include/") for h in heads) or any(_included(h, chk.sc.includes) for h in heads):
         return
     defined = rf.file_of.get(name)
     if defined is None or defined.startswith("include/"):
@@ -77,27 +76,43 @@ def check_call(chk: CodeChecker, name: str, line: int) -> None:
     seg = rf.segment_of.get(defined)
     mine = sorted({rf.segment_of.get(h) or posixpath.basename(h) for h in homes})
     if seg and seg.startswith("ovl_") and seg not in mine:
-        chk.emit(rules.NOT_CALLABLE, name, f"{name} is defined in {defined} ({seg}); code of "
-                 f"{', '.join(mine)} cannot call it: each overlay is linked on its own", line, [])
+        chk.emit(
+            rules.NOT_CALLABLE,
+            name,
+            f"{name} is defined in {defined} ({seg}); code of "
+            f"{', '.join(mine)} cannot call it: each overlay is linked on its own",
+            line,
+            [],
+        )
         return
     if name in rf.static:
-        chk.emit(rules.NOT_CALLABLE, name, f"{name} is static in {defined}; only that file can "
-                 "call it", line, [])
+        chk.emit(rules.NOT_CALLABLE, name, f"{name} is static in {defined}; only that file can call it", line, [])
         return
     if heads:
-        chk.emit(rules.IMPLICIT_DECLARATION, name, f"{name} is declared in {heads[0]}, which the "
-                 f"snippet does not include: add #include \"{_include_path(heads[0])}\"",
-                 line, [heads[0]])
+        chk.emit(
+            rules.IMPLICIT_DECLARATION,
+            name,
+            f"{name} is declared in {heads[0]}, which the "
+            f'snippet does not include: add #include "{_include_path(heads[0])}"',
+            line,
+            [heads[0]],
+        )
     else:
-        chk.emit(rules.IMPLICIT_DECLARATION, name, f"no header declares {name} (defined in "
-                 f"{defined}{', ' + seg if seg else ''}): it compiles only by implicit "
-                 "declaration; declare its prototype first", line, [])
+        chk.emit(
+            rules.IMPLICIT_DECLARATION,
+            name,
+            f"no header declares {name} (defined in "
+            f"{defined}{', ' + seg if seg else ''}): it compiles only by implicit "
+            "declaration; declare its prototype first",
+            line,
+            [],
+        )
 
 
 def _include_path(header: str) -> str:
     for pre in ("include/", "src/"):
         if header.startswith(pre):
-            return header[len(pre):]
+            return header[len(pre) :]
     return header
 
 
@@ -112,9 +127,15 @@ def check_macro(chk: CodeChecker, toks: list[Tok], i: int, args: int) -> None:
     want = len(params) - (1 if variadic else 0)
     if args == want or (variadic and args >= want) or (want == 1 and args == 0):
         return
-    chk.emit(rules.WRONG_ARITY, name, f"macro {name}{spec} takes {want}"
-             f"{' or more' if variadic else ''} argument{'s' if want != 1 else ''}, given "
-             f"{args}", toks[i].line, [])
+    chk.emit(
+        rules.WRONG_ARITY,
+        name,
+        f"macro {name}{spec} takes {want}"
+        f"{' or more' if variadic else ''} argument{'s' if want != 1 else ''}, given "
+        f"{args}",
+        toks[i].line,
+        [],
+    )
 
 
 def near_macro(chk: CodeChecker, name: str) -> list[str]:

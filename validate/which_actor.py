@@ -45,14 +45,13 @@ def _by_struct(idx: SymbolIndex) -> dict[str, ActorInfo]:
     return by_struct
 
 
-def _own_header(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
-                ) -> ActorInfo | None:
+def _own_header(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> ActorInfo | None:
     """``#include "z_en_horse.h"``: its own header, by the relative path it uses."""
     memo = idx.memo.get("actor_by_header")
     if memo is None:
         memo = idx.memo["actor_by_header"] = {
-            posixpath.basename(a.file)[:-2] + ".h": a for a in idx.actors.values()
-            if a.file and a.file.endswith(".c")}
+            posixpath.basename(a.file)[:-2] + ".h": a for a in idx.actors.values() if a.file and a.file.endswith(".c")
+        }
     for inc in scope.includes:
         a = memo.get(inc)
         if a is not None:
@@ -60,8 +59,7 @@ def _own_header(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
     return None
 
 
-def _profile_sizeof(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
-                    ) -> ActorInfo | None:
+def _profile_sizeof(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> ActorInfo | None:
     for code in codes:
         if "ActorProfile" in code:
             m = _PROFILE.search(code)  # the profile's body up to its closing brace
@@ -74,8 +72,7 @@ def _profile_sizeof(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
     return None
 
 
-def _defined_in_its_file(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
-                         ) -> ActorInfo | None:
+def _defined_in_its_file(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> ActorInfo | None:
     """Functions the graph places in an actor's file (EnTorch2_Init)."""
     if not scope.defined_funcs:
         return None
@@ -92,8 +89,7 @@ def _defined_in_its_file(scope: Scope, codes: list[str], prose: str, idx: Symbol
     return None
 
 
-def _this_decl(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
-               ) -> ActorInfo | None:
+def _this_decl(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> ActorInfo | None:
     """``EnHorse* this``: the snippet says whose ``this`` it has."""
     by_struct = _by_struct(idx)
     for code in codes:
@@ -105,8 +101,7 @@ def _this_decl(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
     return None
 
 
-def _defined_prefix(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
-                    ) -> ActorInfo | None:
+def _defined_prefix(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> ActorInfo | None:
     """The actor whose functions the code defines (EnHorse_Init, EnHorse_Wait...)."""
     by_struct = _by_struct(idx)
     prefixes: dict[str, int] = {}
@@ -119,8 +114,7 @@ def _defined_prefix(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
     return None
 
 
-def _prose_enum(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
-                ) -> ActorInfo | None:
+def _prose_enum(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> ActorInfo | None:
     for m in _ACTOR_ENUM.finditer(prose):
         a = idx.actors.get(m.group())
         if a:
@@ -139,8 +133,7 @@ def _called(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> Act
     return None
 
 
-def _weak_mention(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
-                  ) -> ActorInfo | None:
+def _weak_mention(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex) -> ActorInfo | None:
     """The weakest evidence (a pointer to another actor, an actor spawned): the actor, but
     not enough to type ``this``."""
     by_struct = _by_struct(idx)
@@ -159,5 +152,13 @@ def _weak_mention(scope: Scope, codes: list[str], prose: str, idx: SymbolIndex
 
 
 # the evidence for the actor, strongest first: the first that names one decides
-_EVIDENCE = (_own_header, _profile_sizeof, _defined_in_its_file, _this_decl, _defined_prefix,
-             _prose_enum, _called, _weak_mention)
+_EVIDENCE = (
+    _own_header,
+    _profile_sizeof,
+    _defined_in_its_file,
+    _this_decl,
+    _defined_prefix,
+    _prose_enum,
+    _called,
+    _weak_mention,
+)

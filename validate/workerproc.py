@@ -16,10 +16,16 @@ from typing import Any
 class WorkerProcess:
     """One worker process and its line-buffered stdout."""
 
-    def __init__(self, argv: list[str], config: dict[str, Any], cwd: str,
-                 env: dict[str, str] | None) -> None:
-        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, cwd=cwd, close_fds=True, env=env)
+    def __init__(self, argv: list[str], config: dict[str, Any], cwd: str, env: dict[str, str] | None) -> None:
+        self.p = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=cwd,
+            close_fds=True,
+            env=env,
+        )
         self.buf = b""
         self.send(config)
 

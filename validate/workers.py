@@ -69,10 +69,21 @@ class WorkerPool:
     """``size`` workers at normal priority (+ ``max_slow`` spares) started by ``spawn()``,
     which returns (argv, first line, cwd, env)."""
 
-    def __init__(self, name: str, spawn: Spawn, size: int, *, job_timeout: float,
-                 ready_timeout: float = 120.0, rss_limit_mb: float | None = None,
-                 slow_after: float | None = None, max_slow: int = 1, reserve: int = 0,
-                 strike_seconds: float = 0.0, on_ready: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        spawn: Spawn,
+        size: int,
+        *,
+        job_timeout: float,
+        ready_timeout: float = 120.0,
+        rss_limit_mb: float | None = None,
+        slow_after: float | None = None,
+        max_slow: int = 1,
+        reserve: int = 0,
+        strike_seconds: float = 0.0,
+        on_ready: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.name = name
         self.spawn = spawn
         self.size = max(1, size)
@@ -98,8 +109,10 @@ class WorkerPool:
         self.start_error: str | None = None
         self._procs: set[WorkerProcess] = set()
         self._started = threading.Event()
-        self._threads = [threading.Thread(target=self._slot, name=f"{name}-{i}", daemon=True)
-                         for i in range(self.size + self.max_slow)]
+        self._threads = [
+            threading.Thread(target=self._slot, name=f"{name}-{i}", daemon=True)
+            for i in range(self.size + self.max_slow)
+        ]
         for t in self._threads:
             t.start()
 
@@ -108,8 +121,7 @@ class WorkerPool:
     def wait_ready(self, timeout: float | None = None) -> None:
         """Block until one worker is ready; WorkerStartError if starting failed."""
         if not self._started.wait(timeout if timeout is not None else self.ready_timeout):
-            raise WorkerStartError(f"no {self.name} worker was ready within "
-                                   f"{timeout or self.ready_timeout:g} s")
+            raise WorkerStartError(f"no {self.name} worker was ready within {timeout or self.ready_timeout:g} s")
         if self.start_error and self._ready == 0:
             raise WorkerStartError(self.start_error)
 
@@ -123,8 +135,7 @@ class WorkerPool:
                     return
                 self._cond.wait(min(left, 0.5))
 
-    def submit(self, payload: dict[str, Any], timeout: float | None = None,
-               client: str = "") -> Job:
+    def submit(self, payload: dict[str, Any], timeout: float | None = None, client: str = "") -> Job:
         job = Job(payload, timeout if timeout is not None else self.job_timeout, client)
         with self._cond:
             if self._closed:
@@ -157,9 +168,14 @@ class WorkerPool:
 
     def stats(self) -> dict[str, int]:
         with self._cond:
-            return {"size": self.size, "ready": self._ready, "busy": self._busy,
-                    "slow": self._slow, "queued": sum(len(q) for q in self._queues.values()),
-                    "replaced": self.replaced}
+            return {
+                "size": self.size,
+                "ready": self._ready,
+                "busy": self._busy,
+                "slow": self._slow,
+                "queued": sum(len(q) for q in self._queues.values()),
+                "replaced": self.replaced,
+            }
 
     def close(self) -> None:
         with self._cond:
@@ -264,7 +280,7 @@ class WorkerPool:
                     self._started.set()
                     self._fail_queue_if_dead()
                     with self._cond:  # back off, but keep trying: the cause may pass
-                        self._cond.wait_for(lambda: self._closed, min(2.0 ** failures, 30.0))
+                        self._cond.wait_for(lambda: self._closed, min(2.0**failures, 30.0))
                     continue
                 failures = 0
                 with self._cond:
@@ -323,8 +339,10 @@ class WorkerPool:
         """At ``slow_after``: move the job to the slow lane, or say why it must stop."""
         with self._cond:
             if self._slow >= self.max_slow:
-                return (f"used more than {self.slow_after:g} s of CPU while the slow lane was full "
-                        f"({self._slow} slow job(s) running); stopped, try again later")
+                return (
+                    f"used more than {self.slow_after:g} s of CPU while the slow lane was full "
+                    f"({self._slow} slow job(s) running); stopped, try again later"
+                )
             self._slow += 1
             job.slow = True
             self._release(job.client)

@@ -51,20 +51,28 @@ class CallChecks:
     def call(self, toks: list[Tok], i: int, depth: int) -> None:
         t = toks[i]
         name = t.text
-        if name in self.sc.funcs or name in self.sc.vars or name.startswith("__builtin") \
-                or self.sc.is_type(name, self.idx):
+        if (
+            name in self.sc.funcs
+            or name in self.sc.vars
+            or name.startswith("__builtin")
+            or self.sc.is_type(name, self.idx)
+        ):
             return
         if self.is_macro(name):
             if name in self.idx.macro_params:
                 margs = call_args(toks, i + 1)
                 if margs is not None:  # None: too long to count
                     visible.check_macro(self, toks, i, len(margs))
-            elif self.trust_defines and name not in self.sc.macros and \
-                    name not in self.idx.defines:
+            elif self.trust_defines and name not in self.sc.macros and name not in self.idx.defines:
                 sugg = visible.near_macro(self, name)  # gSPDisplayLst: a gbi macro misspelt
                 if sugg:
-                    self.emit(rules.UNKNOWN_MACRO, name, f"macro {name} does not exist in "
-                              f"{self.version}; did you mean {', '.join(sugg)}?", t.line, sugg)
+                    self.emit(
+                        rules.UNKNOWN_MACRO,
+                        name,
+                        f"macro {name} does not exist in {self.version}; did you mean {', '.join(sugg)}?",
+                        t.line,
+                        sugg,
+                    )
             return
         info = self.idx.functions.get(name)
         if info is None:
@@ -87,16 +95,24 @@ class CallChecks:
         got = len(args)
         if (got != want and not info.variadic) or (info.variadic and got < want):
             sig = info.signature or f"{name}({', '.join(p[1] for p in params)})"
-            self.emit(rules.WRONG_ARITY, name,
-                      f"{name} takes {want}{' or more' if info.variadic else ''} argument"
-                      f"{'s' if want != 1 else ''} in {self.version}, given {got}: {sig}",
-                      t.line, [])
+            self.emit(
+                rules.WRONG_ARITY,
+                name,
+                f"{name} takes {want}{' or more' if info.variadic else ''} argument"
+                f"{'s' if want != 1 else ''} in {self.version}, given {got}: {sig}",
+                t.line,
+                [],
+            )
             return
         for k, (arg, (pname, ptype)) in enumerate(zip(args, params, strict=False)):
             pt = parse_type(ptype)
             at = self.arg_type(arg)
             if not self.compatible(pt, at, arg):
                 text = " ".join(x.text for x in arg)
-                self.emit(rules.WRONG_ARG_TYPE, name,
-                          f"argument {k + 1} of {name} ({pname or 'param'}) is {ptype}, "
-                          f"but `{text}` is {at}", arg[0].line if arg else t.line, [])
+                self.emit(
+                    rules.WRONG_ARG_TYPE,
+                    name,
+                    f"argument {k + 1} of {name} ({pname or 'param'}) is {ptype}, but `{text}` is {at}",
+                    arg[0].line if arg else t.line,
+                    [],
+                )

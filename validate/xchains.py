@@ -24,11 +24,9 @@ def _close_fields(name: str, fields: tuple[str, ...]) -> list[str]:
     return difflib.get_close_matches(name, fields, n=3, cutoff=0.6)
 
 
-
 def _anonymous(fields: dict) -> bool:
     """A struct with an anonymous struct/union member, whose own members the graph lacks."""
     return any(not k or k.startswith(("(", "unnamed", "struct ", "union ")) for k in fields)
-
 
 
 class ChainOps:
@@ -105,12 +103,21 @@ class ChainOps:
             self.counts["fields"] += 1
         if member.text in fields:
             return fields[member.text]
-        if check and fields and member.text not in self.sc.macros and \
-                member.text not in self.idx.defines and not _anonymous(fields):
+        if (
+            check
+            and fields
+            and member.text not in self.sc.macros
+            and member.text not in self.idx.defines
+            and not _anonymous(fields)
+        ):
             struct = self.idx.struct_of(ct.base) or base
             sugg = list(_close_fields(member.text, tuple(fields)))
             hint = f"; did you mean {', '.join(sugg)}?" if sugg else ""
-            self.emit(rules.UNKNOWN_FIELD, f"{struct}.{member.text}",
-                      f"{struct} has no field {member.text} in {self.version}{hint}",
-                      member.line, sugg)
+            self.emit(
+                rules.UNKNOWN_FIELD,
+                f"{struct}.{member.text}",
+                f"{struct} has no field {member.text} in {self.version}{hint}",
+                member.line,
+                sugg,
+            )
         return None

@@ -16,9 +16,12 @@ from validate.rules import Emit
 
 # constant families -> the rule of a name of the family that does not exist, and its table
 FAMILY_CODES = {
-    "ACTOR_": (rules.UNKNOWN_ACTOR, "Actor"), "OBJECT_": (rules.UNKNOWN_OBJECT, "Object"),
-    "SCENE_": (rules.UNKNOWN_SCENE, "Scene"), "NA_BGM_": (rules.UNKNOWN_SEQUENCE, "Sequence"),
-    "NA_SE_": (rules.UNKNOWN_SFX, "Sfx"), "EFFECT_SS_": (rules.UNKNOWN_EFFECT, "EffectSs"),
+    "ACTOR_": (rules.UNKNOWN_ACTOR, "Actor"),
+    "OBJECT_": (rules.UNKNOWN_OBJECT, "Object"),
+    "SCENE_": (rules.UNKNOWN_SCENE, "Scene"),
+    "NA_BGM_": (rules.UNKNOWN_SEQUENCE, "Sequence"),
+    "NA_SE_": (rules.UNKNOWN_SFX, "Sfx"),
+    "EFFECT_SS_": (rules.UNKNOWN_EFFECT, "EffectSs"),
     "ENTR_": (rules.UNKNOWN_ENTRANCE, "Entrance"),
 }
 FLAG_PREFIXES = ("EVENTCHKINF_", "INFTABLE_", "ITEMGETINF_", "EVENTINF_", "RANDOMIZER_INF_")
@@ -93,18 +96,19 @@ class ConstantChecks:
                 return
             if not idx.domain.get(kind):
                 return  # the graph has no table of that kind: nothing to check against
-            self.missing(name, code, kind.lower() if kind != "Sfx" else "sound effect",
-                         t.line, kind)
+            self.missing(name, code, kind.lower() if kind != "Sfx" else "sound effect", t.line, kind)
             return
         if name in idx.constants or name in idx.defines or name in BUILD_MACROS:
             self.counts["ids"] += 1
             return
-        if self.families().get(fam, 0) >= 8 and (self.trust_defines or fam in FLAG_PREFIXES) \
-                and self._closed_family(name, fam):
+        if (
+            self.families().get(fam, 0) >= 8
+            and (self.trust_defines or fam in FLAG_PREFIXES)
+            and self._closed_family(name, fam)
+        ):
             self.counts["ids"] += 1
             code = rules.UNKNOWN_FLAG if fam in FLAG_PREFIXES else rules.UNKNOWN_CONSTANT
-            self.missing(name, code, "flag" if fam in FLAG_PREFIXES else "constant", t.line,
-                         "Constant")
+            self.missing(name, code, "flag" if fam in FLAG_PREFIXES else "constant", t.line, "Constant")
 
     def _closed_family(self, name: str, fam: str) -> bool:
         """Whether the graph can know all of ``name``'s family: a flag family, a name whose

@@ -25,17 +25,24 @@ from validate.xtypes import TypeOps
 
 # Renamed in the decomp: old names LLMs still write.
 RENAMED = {
-    "GlobalContext": "PlayState", "globalCtx": "play", "ActorInit": "ActorProfile",
-    "func_8002D8E0": "Actor_MoveXZGravity", "Actor_MoveForward": "Actor_MoveXZGravity",
-    "Audio_PlayActorSound2": "Actor_PlaySfx", "func_8002F974": "Actor_PlaySfx_Flagged",
+    "GlobalContext": "PlayState",
+    "globalCtx": "play",
+    "ActorInit": "ActorProfile",
+    "func_8002D8E0": "Actor_MoveXZGravity",
+    "Actor_MoveForward": "Actor_MoveXZGravity",
+    "Audio_PlayActorSound2": "Actor_PlaySfx",
+    "func_8002F974": "Actor_PlaySfx_Flagged",
 }
-ACTOR_STRUCT = re.compile(r"^(En|Bg|Obj|Boss|Door|Demo|Item|Arms|Elf|Eff|Fire|Mir|Oceff|Shot|Magic|"
-                          r"Arrow|Eff|Ovl)[A-Z0-9]")
+ACTOR_STRUCT = re.compile(
+    r"^(En|Bg|Obj|Boss|Door|Demo|Item|Arms|Elf|Eff|Fire|Mir|Oceff|Shot|Magic|"
+    r"Arrow|Eff|Ovl)[A-Z0-9]"
+)
 
 
 class CodeChecker(CallChecks, ChainOps, ConstantChecks, TypeOps):
-    def __init__(self, idx: SymbolIndex, scope: Scope, emit: Emit, counts: dict[str, int],
-                 block: int | None = None) -> None:
+    def __init__(
+        self, idx: SymbolIndex, scope: Scope, emit: Emit, counts: dict[str, int], block: int | None = None
+    ) -> None:
         self.idx = idx
         self.sc = scope
         self.block = block  # the code block the tokens are from (for function-local names)
@@ -51,22 +58,24 @@ class CodeChecker(CallChecks, ChainOps, ConstantChecks, TypeOps):
     def missing(self, name: str, code: Rule, what: str, line: int, kind: str) -> None:
         """Emit not-in-version or an unknown-* issue for a name this version lacks."""
         if name in RENAMED:
-            self.emit(code, name, f"{name} was renamed to {RENAMED[name]} in the decomp",
-                      line, [RENAMED[name]])
+            self.emit(code, name, f"{name} was renamed to {RENAMED[name]} in the decomp", line, [RENAMED[name]])
             return
         others = self.idx.elsewhere(name)
         live = self.sc.live.get(self.block) if self.block is not None else None
         if others and live is not None and line in live.unsure:
             return  # under a condition not evaluated: maybe for one of those versions
         if others:
-            self.emit(rules.NOT_IN_VERSION, name,
-                      f"{what} {name} does not exist in {self.version}; it exists in "
-                      f"{', '.join(others)}", line, [])
+            self.emit(
+                rules.NOT_IN_VERSION,
+                name,
+                f"{what} {name} does not exist in {self.version}; it exists in {', '.join(others)}",
+                line,
+                [],
+            )
             return
         sugg = self.idx.names_of(kind).suggest(name)
         hint = f"; did you mean {', '.join(sugg)}?" if sugg else ""
-        self.emit(code, name, f"{what} {name} does not exist in {self.version}{hint}",
-                  line, sugg)
+        self.emit(code, name, f"{what} {name} does not exist in {self.version}{hint}", line, sugg)
 
     # ------------------------------------------------------------------ the walk
 
@@ -99,15 +108,15 @@ class CodeChecker(CallChecks, ChainOps, ConstantChecks, TypeOps):
             if depth == 0 and after_type(toks, i):
                 return  # a definition or prototype
             self.call(toks, i, depth)
-        elif nxt in ("->", ".", "[") and (name in self.sc.vars or name == "this"
-                                          or name in self.idx.globals):
+        elif nxt in ("->", ".", "[") and (name in self.sc.vars or name == "this" or name in self.idx.globals):
             self.chain(toks, i, check=True)
         elif is_allcaps(name):
             self.constant(t, prev, nxt)
         elif name in RENAMED and (nxt == "*" or toks[i - 1].text == "*"):
             upper = name[0].isupper()
-            self.missing(name, rules.UNKNOWN_TYPE if upper else rules.RENAMED_SYMBOL,
-                         "type" if upper else "name", t.line, "Type")
+            self.missing(
+                name, rules.UNKNOWN_TYPE if upper else rules.RENAMED_SYMBOL, "type" if upper else "name", t.line, "Type"
+            )
         elif name[0].isupper() and nxt == "*":
             self._type_name(toks, i, t)
 
@@ -115,8 +124,15 @@ class CodeChecker(CallChecks, ChainOps, ConstantChecks, TypeOps):
         """``Name* x =``: the snippet's own types are unknown to the graph, so only near-misses
         of known types (PlayStat -> PlayState) and names found in other versions are flagged."""
         name, n = t.text, len(toks)
-        if i + 2 < n and toks[i + 2].kind == "id" and i + 3 < n and toks[i + 3].text in "=;,)[" \
-                and self.idx.typedefs and not self.sc.is_type(name, self.idx) \
-                and name not in self.sc.macros and not ACTOR_STRUCT.match(name) \
-                and (self.idx.elsewhere(name) or self.idx.names_of("Type").suggest(name)):
+        if (
+            i + 2 < n
+            and toks[i + 2].kind == "id"
+            and i + 3 < n
+            and toks[i + 3].text in "=;,)["
+            and self.idx.typedefs
+            and not self.sc.is_type(name, self.idx)
+            and name not in self.sc.macros
+            and not ACTOR_STRUCT.match(name)
+            and (self.idx.elsewhere(name) or self.idx.names_of("Type").suggest(name))
+        ):
             self.missing(name, rules.UNKNOWN_TYPE, "type", t.line, "Type")

@@ -57,8 +57,7 @@ class TypeOps:
 
     def known_base(self, ct: CType) -> bool:
         b = ct.base
-        return (b == UNKNOWN_ACTOR or b in SCALAR_BASES or b in self.sc.structs
-                or b in self.idx.structs or b == "void")
+        return b == UNKNOWN_ACTOR or b in SCALAR_BASES or b in self.sc.structs or b in self.idx.structs or b == "void"
 
     def arg_type(self, arg: list[Tok]) -> CType | None:
         if not arg:
@@ -66,8 +65,7 @@ class TypeOps:
         if len(arg) == 1:
             t = arg[0]
             if t.kind == "num":
-                return CType("float" if _FLOATY.search(t.text) and not
-                             t.text.lower().startswith("0x") else "int32")
+                return CType("float" if _FLOATY.search(t.text) and not t.text.lower().startswith("0x") else "int32")
             if t.kind == "str":
                 return CType("int8", 1) if t.text.startswith('"') else CType("int32")
             if t.text == "NULL":
@@ -75,15 +73,18 @@ class TypeOps:
         if arg[0].text == "&" and len(arg) > 1 and arg[1].kind == "id":
             ct, end = self.chain(arg, 1, check=False)
             return ct.addr() if ct is not None and end == len(arg) else None
-        if arg[0].kind == "id" and arg[0].text not in self.sc.funcs \
-                and arg[0].text not in self.idx.functions:
+        if arg[0].kind == "id" and arg[0].text not in self.sc.funcs and arg[0].text not in self.idx.functions:
             ct, end = self.chain(arg, 0, check=False)
             return ct if end == len(arg) else None
         if arg[0].text == "(" and len(arg) > 3:
             close = matching(arg, 0)
             inner = arg[1:close]
-            if inner and all(x.kind == "id" or x.text == "*" for x in inner) and \
-                    any(x.text == "*" for x in inner) and close + 1 < len(arg):
+            if (
+                inner
+                and all(x.kind == "id" or x.text == "*" for x in inner)
+                and any(x.text == "*" for x in inner)
+                and close + 1 < len(arg)
+            ):
                 return parse_type(" ".join(x.text for x in inner))
         return None
 
@@ -103,8 +104,7 @@ class TypeOps:
             return True
         if not self.known_base(p) or not self.known_base(a):
             return True
-        if UNKNOWN_ACTOR in (p.base, a.base) and p.ptr == a.ptr == 1 and \
-                "Actor" not in (p.base, a.base):
+        if UNKNOWN_ACTOR in (p.base, a.base) and p.ptr == a.ptr == 1 and "Actor" not in (p.base, a.base):
             return True  # `this` of an actor the snippet does not name: any actor's struct,
             # never the Actor base itself (that is &this->actor)
         if p.ptr == 0 and a.ptr == 0:

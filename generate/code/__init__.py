@@ -35,8 +35,7 @@ class CodeSnippet(BaseModel):
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.first}" if self.first == self.last else \
-            f"{self.file}:{self.first}-{self.last}"
+        return f"{self.file}:{self.first}" if self.first == self.last else f"{self.file}:{self.first}-{self.last}"
 
     def fence(self, lang: str | None = None) -> str:
         """The block as an answer quotes it: the info string names where it is from, so the
@@ -44,8 +43,7 @@ class CodeSnippet(BaseModel):
         left out, and the range says so."""
         text = self.text.rstrip()
         last = self.first + text.count("\n")
-        where = f"{self.file}:{self.first}" if last == self.first else \
-            f"{self.file}:{self.first}-{last}"
+        where = f"{self.file}:{self.first}" if last == self.first else f"{self.file}:{self.first}-{last}"
         return f"```{lang or self.lang} {where}\n{text}\n```"
 
     def render(self) -> str:
@@ -61,13 +59,11 @@ class CodeProvider(Protocol):
 
     provenance: str
 
-    def function(self, name: str, file: str | None, line: int | None, *,
-                 whole: bool = False) -> CodeSnippet | None: ...
+    def function(self, name: str, file: str | None, line: int | None, *, whole: bool = False) -> CodeSnippet | None: ...
 
     def struct(self, name: str, file: str | None, line: int | None) -> CodeSnippet | None: ...
 
-    def global_def(self, key: str, name: str, file: str | None,
-                   line: int | None) -> CodeSnippet | None: ...
+    def global_def(self, key: str, name: str, file: str | None, line: int | None) -> CodeSnippet | None: ...
 
     def table_entry(self, kind: str, key: str) -> CodeSnippet | None: ...
 
@@ -77,11 +73,11 @@ class CodeProvider(Protocol):
 
     def grep(self, pattern: str, limit: int = 400) -> list[tuple[str, int]]: ...
 
-    def document(self, path: str, *, entity: str, kind: str, lang: str,
-                 max_lines: int = 60) -> CodeSnippet | None: ...
+    def document(self, path: str, *, entity: str, kind: str, lang: str, max_lines: int = 60) -> CodeSnippet | None: ...
 
-    def find(self, path: str, pattern: str, *, role: str, entity: str, kind: str,
-             before: int = 1, after: int = 3) -> CodeSnippet | None: ...
+    def find(
+        self, path: str, pattern: str, *, role: str, entity: str, kind: str, before: int = 1, after: int = 3
+    ) -> CodeSnippet | None: ...
 
     def built_versions(self) -> list[str]: ...
 

@@ -45,14 +45,19 @@ class CheckoutCode:
     # -- files ---------------------------------------------------------------------------
     @cached_property
     def shas(self) -> dict[str, str]:
-        return {r["path"]: r["sha"] for r in self.q.store.run(
-            "MATCH (f:File) RETURN f.path AS path, f.sha AS sha") if r.get("sha")}
+        return {
+            r["path"]: r["sha"]
+            for r in self.q.store.run("MATCH (f:File) RETURN f.path AS path, f.sha AS sha")
+            if r.get("sha")
+        }
 
     @cached_property
     def functions_by_file(self) -> dict[str, list[tuple[int, str]]]:
         out: dict[str, list[tuple[int, str]]] = {}
-        for r in self.q.store.run("MATCH (f:Function) WHERE f.file IS NOT NULL AND f.line IS NOT "
-                                  "NULL RETURN f.name AS name, f.file AS file, f.line AS line"):
+        for r in self.q.store.run(
+            "MATCH (f:Function) WHERE f.file IS NOT NULL AND f.line IS NOT "
+            "NULL RETURN f.name AS name, f.file AS file, f.line AS line"
+        ):
             out.setdefault(r["file"], []).append((r["line"], r["name"]))
         for v in out.values():
             v.sort()
@@ -84,18 +89,19 @@ class CheckoutCode:
     def _note(self, path: str) -> str:
         return "" if path in self.shas else "file not in the graph, read as is"
 
-    def _snippet(self, src: Source, first: int, last: int, *, max_lines: int | None = MAX_LINES,
-                 **kw: Any) -> CodeSnippet:
+    def _snippet(
+        self, src: Source, first: int, last: int, *, max_lines: int | None = MAX_LINES, **kw: Any
+    ) -> CodeSnippet:
         note = kw.pop("note", "") or self._note(src.path)
         if max_lines is not None and last - first + 1 > max_lines:
             note = (note + "; " if note else "") + f"cut at {max_lines} of {last - first + 1} lines"
             last = first + max_lines - 1
-        return CodeSnippet(file=src.path, first=first, last=last, text=src.span(first, last),
-                           provenance=FALLBACK, note=note, **kw)
+        return CodeSnippet(
+            file=src.path, first=first, last=last, text=src.span(first, last), provenance=FALLBACK, note=note, **kw
+        )
 
     # -- definitions -----------------------------------------------------------------------
-    def function(self, name: str, file: str | None, line: int | None, *,
-                 whole: bool = False) -> CodeSnippet | None:
+    def function(self, name: str, file: str | None, line: int | None, *, whole: bool = False) -> CodeSnippet | None:
         """A function's definition; a long one is cut at MAX_LINES unless ``whole``."""
         src = self.source(file)
         if src is None or not line:
@@ -103,10 +109,17 @@ class CheckoutCode:
         ext = src.function_extent(line)
         if ext is None or name not in src.span(ext[0], min(ext[0] + 2, ext[1])):
             return None
-        snip = self._snippet(src, ext[0], ext[1], id=f"code:fn:{name}", role="own", entity=name,
-                             kind="Function", max_lines=None if whole else MAX_LINES)
-        snip.data["calls"] = [{"name": c.name, "line": c.line, "args": c.args}
-                              for c in calls(src, ext[0], ext[1])]
+        snip = self._snippet(
+            src,
+            ext[0],
+            ext[1],
+            id=f"code:fn:{name}",
+            role="own",
+            entity=name,
+            kind="Function",
+            max_lines=None if whole else MAX_LINES,
+        )
+        snip.data["calls"] = [{"name": c.name, "line": c.line, "args": c.args} for c in calls(src, ext[0], ext[1])]
         snip.data["end"] = ext[1]
         return snip
 
@@ -117,23 +130,23 @@ class CheckoutCode:
         for start in (line, line - 1):
             ext = src.struct_extent(start) if start > 0 else None
             if ext and name in src.span(ext[0], ext[1]):
-                return self._snippet(src, ext[0], ext[1], id=f"code:struct:{name}", role="own",
-                                     entity=name, kind="Struct")
+                return self._snippet(
+                    src, ext[0], ext[1], id=f"code:struct:{name}", role="own", entity=name, kind="Struct"
+                )
         return None
 
-    def global_def(self, key: str, name: str, file: str | None,
-                   line: int | None) -> CodeSnippet | None:
+    def global_def(self, key: str, name: str, file: str | None, line: int | None) -> CodeSnippet | None:
         src = self.source(file)
         if src is None or not line:
             return None
         ext = src.initializer_extent(line)
         if ext is None or name not in src.span(ext[0], ext[0]):
             return None
-        return self._snippet(src, ext[0], ext[1], id=f"code:data:{key}", role="own", entity=key,
-                             kind="Global")
+        return self._snippet(src, ext[0], ext[1], id=f"code:data:{key}", role="own", entity=key, kind="Global")
 
-    def find(self, path: str, pattern: str, *, role: str, entity: str, kind: str,
-             before: int = 1, after: int = 3) -> CodeSnippet | None:
+    def find(
+        self, path: str, pattern: str, *, role: str, entity: str, kind: str, before: int = 1, after: int = 3
+    ) -> CodeSnippet | None:
         """The first line of a checkout file matching ``pattern`` (comments and strings
         included), with a few lines around it."""
         src = self.source(path)
@@ -150,19 +163,35 @@ class CheckoutCode:
                     last += 1  # a macro continues on the next line
                 while last > i and not lines[last - 1].strip():
                     last -= 1
-                return self._snippet(src, first, last, id=f"code:{role}:{path}:{i}", role=role,
-                                     entity=entity, kind=kind, data={"line": i})
+                return self._snippet(
+                    src,
+                    first,
+                    last,
+                    id=f"code:{role}:{path}:{i}",
+                    role=role,
+                    entity=entity,
+                    kind=kind,
+                    data={"line": i},
+                )
         return None
 
-    def document(self, path: str, *, entity: str, kind: str, lang: str,
-                 max_lines: int = 60) -> CodeSnippet | None:
+    def document(self, path: str, *, entity: str, kind: str, lang: str, max_lines: int = 60) -> CodeSnippet | None:
         """A whole data file of the checkout (an asset XML), from its first line."""
         src = self.source(path)
         if src is None:
             return None
         last = src.lines - 1 if src.text.endswith("\n") else src.lines
-        return self._snippet(src, 1, max(1, last), id=f"code:doc:{path}", role="table",
-                             entity=entity, kind=kind, lang=lang, max_lines=max_lines)
+        return self._snippet(
+            src,
+            1,
+            max(1, last),
+            id=f"code:doc:{path}",
+            role="table",
+            entity=entity,
+            kind=kind,
+            lang=lang,
+            max_lines=max_lines,
+        )
 
     # -- tables and the spec -----------------------------------------------------------------
     def _paths_state(self, paths: list[Path]) -> str:
@@ -186,8 +215,7 @@ class CheckoutCode:
     @cached_property
     def _table_index(self) -> dict[str, tuple[str, int]]:
         files = self._table_files()
-        return self._kept("tables", lambda: self._scan_tables(files),
-                          salt=self._paths_state(files))
+        return self._kept("tables", lambda: self._scan_tables(files), salt=self._paths_state(files))
 
     def _scan_tables(self, files: list[Path]) -> dict[str, tuple[str, int]]:
         out: dict[str, tuple[str, int]] = {}
@@ -232,14 +260,20 @@ class CheckoutCode:
             if hit is None:
                 return None
             src = self.source(hit[0])
-            return None if src is None else self._snippet(
-                src, hit[1], hit[2], id=f"code:spec:{key}", role="spec", entity=key, kind=kind)
+            return (
+                None
+                if src is None
+                else self._snippet(src, hit[1], hit[2], id=f"code:spec:{key}", role="spec", entity=key, kind=kind)
+            )
         hit2 = self._table_index.get(key)
         if hit2 is None:
             return None
         src = self.source(hit2[0])
-        return None if src is None else self._snippet(
-            src, hit2[1], hit2[1], id=f"code:table:{key}", role="table", entity=key, kind=kind)
+        return (
+            None
+            if src is None
+            else self._snippet(src, hit2[1], hit2[1], id=f"code:table:{key}", role="table", entity=key, kind=kind)
+        )
 
     # -- uses of audio constants, grep -------------------------------------------------------
     def _c_files(self) -> list[str]:
@@ -313,11 +347,18 @@ class CheckoutCode:
                 continue
             end = src.initializer_extent(call_line)
             last = end[1] if end else line
-            out.append(self._snippet(src, call_line, min(last, call_line + 6),
-                                     id=f"code:use:{constant}:{fn}", role="use", entity=constant,
-                                     kind="Sfx" if constant.startswith("NA_SE_") else "Sequence",
-                                     data={"callee": callee, "position": position,
-                                           "function": fn, "function_line": start}))
+            out.append(
+                self._snippet(
+                    src,
+                    call_line,
+                    min(last, call_line + 6),
+                    id=f"code:use:{constant}:{fn}",
+                    role="use",
+                    entity=constant,
+                    kind="Sfx" if constant.startswith("NA_SE_") else "Sequence",
+                    data={"callee": callee, "position": position, "function": fn, "function_line": start},
+                )
+            )
             if len(out) >= limit:
                 break
         return out
@@ -325,8 +366,9 @@ class CheckoutCode:
     def grep(self, pattern: str, limit: int = 400) -> list[tuple[str, int]]:
         """(function, line) of the functions whose text (comments included) matches."""
         if pattern not in self._grep:
-            self._grep[pattern] = self._kept(f"grep-{hashlib.sha1(pattern.encode()).hexdigest()[:12]}-{limit}",
-                                             lambda: self._scan(pattern, limit))
+            self._grep[pattern] = self._kept(
+                f"grep-{hashlib.sha1(pattern.encode()).hexdigest()[:12]}-{limit}", lambda: self._scan(pattern, limit)
+            )
         return self._grep[pattern]
 
     def _scan(self, pattern: str, limit: int) -> list[tuple[str, int]]:
@@ -378,15 +420,29 @@ class CheckoutCode:
                 continue
             conds = [(b.directive, b.condition) for b in blk.branches]
             per = self.macros.branch_versions(conds) if self.macros else None
-            branches = [{"line": b.line, "directive": b.directive, "condition": b.condition,
-                         "last": b.last, "versions": per[i] if per else None}
-                        for i, b in enumerate(blk.branches)]
+            branches = [
+                {
+                    "line": b.line,
+                    "directive": b.directive,
+                    "condition": b.condition,
+                    "last": b.last,
+                    "versions": per[i] if per else None,
+                }
+                for i, b in enumerate(blk.branches)
+            ]
             last = blk.endif if inside else blk.line
-            out.append(self._snippet(src, blk.line, min(last, blk.line + 24),
-                                     id=f"code:if:{snippet.file}:{blk.line}", role="ifblock",
-                                     entity=snippet.entity, kind=snippet.kind,
-                                     data={"branches": branches, "endif": blk.endif,
-                                           "encloses": around}))
+            out.append(
+                self._snippet(
+                    src,
+                    blk.line,
+                    min(last, blk.line + 24),
+                    id=f"code:if:{snippet.file}:{blk.line}",
+                    role="ifblock",
+                    entity=snippet.entity,
+                    kind=snippet.kind,
+                    data={"branches": branches, "endif": blk.endif, "encloses": around},
+                )
+            )
         return out
 
 
@@ -410,7 +466,7 @@ def _enclosing_call(src: Source, pos: int) -> tuple[str | None, int, int]:
                 k = j
                 while k >= 0 and (m[k].isalnum() or m[k] == "_"):
                     k -= 1
-                name = m[k + 1:j + 1]
+                name = m[k + 1 : j + 1]
                 if not name or name in ("if", "while", "for", "switch", "return"):
                     return None, 0, 0
                 return name, commas, src.line_of(k + 1)

@@ -12,8 +12,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do", "else", "case", "goto",
-             "defined", "__has_include", "ARRAY_COUNT", "ARRAY_COUNTU"}
+_KEYWORDS = {
+    "if",
+    "for",
+    "while",
+    "switch",
+    "return",
+    "sizeof",
+    "do",
+    "else",
+    "case",
+    "goto",
+    "defined",
+    "__has_include",
+    "ARRAY_COUNT",
+    "ARRAY_COUNTU",
+}
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -73,7 +87,7 @@ class Source:
 
     def span(self, first: int, last: int) -> str:
         end = self.starts[last] if last < len(self.starts) else len(self.text)
-        return self.text[self.pos(first):end].rstrip("\n")
+        return self.text[self.pos(first) : end].rstrip("\n")
 
     # -- extents ---------------------------------------------------------------------------
     def _match(self, open_pos: int, o: str = "{", c: str = "}") -> int | None:
@@ -198,7 +212,7 @@ def calls(src: Source, first: int, last: int) -> list[Call]:
         close = src._match(open_pos, "(", ")")
         if close is None:
             continue
-        out.append(Call(name, src.line_of(open_pos), _split_args(src.masked[open_pos + 1:close])))
+        out.append(Call(name, src.line_of(open_pos), _split_args(src.masked[open_pos + 1 : close])))
     return out
 
 
@@ -214,7 +228,7 @@ def _split_args(text: str) -> list[str]:
         elif ch in ")]}":
             depth -= 1
         elif depth == 0:
-            args.append(text[start:m.start()].strip())
+            args.append(text[start : m.start()].strip())
             start = m.end()
     tail = text[start:].strip()
     if tail or args:
@@ -228,8 +242,10 @@ _ASSIGN = re.compile(r"(\w+(?:(?:->|\.)\w+)*)\s*=\s*([A-Z]\w*)\s*;")
 def assignments(src: Source, first: int, last: int) -> list[tuple[str, str, int]]:
     """(lhs, function-like rhs, line) of ``x->member = Name;`` stores in lines first..last."""
     a, b = src.pos(first), src.pos(last + 1) if last < src.lines else len(src.masked)
-    return [(m.group(1), m.group(2), src.line_of(m.start()))  # finditer(s, a, b): absolute
-            for m in _ASSIGN.finditer(src.masked, a, b)]
+    return [
+        (m.group(1), m.group(2), src.line_of(m.start()))  # finditer(s, a, b): absolute
+        for m in _ASSIGN.finditer(src.masked, a, b)
+    ]
 
 
 # -- preprocessor conditionals -------------------------------------------------------------
@@ -265,7 +281,7 @@ def _if_blocks(src: Source) -> list[IfBlock]:
     stack: list[list[Branch]] = []
     done: list[IfBlock] = []
     for m in _PP.finditer(src.masked):
-        kind, cond = m.group(1), src.text[m.start(2):m.end(2)].strip()
+        kind, cond = m.group(1), src.text[m.start(2) : m.end(2)].strip()
         cond = re.sub(r"\s*//.*$|/\*.*?\*/", "", cond).strip()
         line = src.line_of(m.start())
         if kind in ("if", "ifdef", "ifndef"):
@@ -279,8 +295,9 @@ def _if_blocks(src: Source) -> list[IfBlock]:
             branches = stack.pop()
             branches[-1].last = line - 1
             done.append(IfBlock(branches, line))
-    guard = [b for b in done if b.branches[0].directive == "ifndef"
-             and b.branches[0].line <= 3 and b.endif >= src.lines - 3]
+    guard = [
+        b for b in done if b.branches[0].directive == "ifndef" and b.branches[0].line <= 3 and b.endif >= src.lines - 3
+    ]
     return sorted((b for b in done if b not in guard), key=lambda b: b.line)
 
 

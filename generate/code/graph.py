@@ -30,8 +30,7 @@ MAX_LINES = 90  # as the checkout provider: a longer definition is cut, its head
 def has_code(store: Any) -> bool:
     """Whether the graph holds source text (issue 16's ingest)."""
     try:
-        return bool(store.run("MATCH (f:Function) WHERE f.source IS NOT NULL "
-                              "RETURN f.name AS n LIMIT 1"))
+        return bool(store.run("MATCH (f:Function) WHERE f.source IS NOT NULL RETURN f.name AS n LIMIT 1"))
     except Exception:  # noqa: BLE001 - an older graph without the property
         return False
 
@@ -50,6 +49,7 @@ class GraphCode:
         """``query``'s rows grouped by column ``key``. One whole-graph query costs about as
         much as a few dozen by name (all function sources: ~13k rows, 12 MB), and with a
         derived cache (``kg.derived``) the next run reads it back in milliseconds."""
+
         def build() -> dict[str, list[dict[str, Any]]]:
             out: dict[str, list[dict[str, Any]]] = {}
             for r in self.store.run(query):
@@ -63,28 +63,44 @@ class GraphCode:
 
     @cached_property
     def _functions(self) -> dict[str, list[dict[str, Any]]]:
-        return self._table("functions", "MATCH (f:Function) WHERE f.source IS NOT NULL RETURN "
-                           "f.name AS key, f.file AS file, f.start_line AS start_line, "
-                           "f.end_line AS end_line, f.source AS text", "key")
+        return self._table(
+            "functions",
+            "MATCH (f:Function) WHERE f.source IS NOT NULL RETURN "
+            "f.name AS key, f.file AS file, f.start_line AS start_line, "
+            "f.end_line AS end_line, f.source AS text",
+            "key",
+        )
 
     @cached_property
     def _structs(self) -> dict[str, list[dict[str, Any]]]:
-        return self._table("structs", "MATCH (s:Struct) WHERE s.definition IS NOT NULL RETURN "
-                           "s.name AS key, s.file AS file, s.start_line AS start_line, "
-                           "s.end_line AS end_line, s.definition AS text", "key")
+        return self._table(
+            "structs",
+            "MATCH (s:Struct) WHERE s.definition IS NOT NULL RETURN "
+            "s.name AS key, s.file AS file, s.start_line AS start_line, "
+            "s.end_line AS end_line, s.definition AS text",
+            "key",
+        )
 
     @cached_property
     def _globals(self) -> dict[str, list[dict[str, Any]]]:
-        return self._table("globals", "MATCH (g:Global) WHERE g.initializer IS NOT NULL RETURN "
-                           "g.id AS key, g.file AS file, g.start_line AS start_line, "
-                           "g.end_line AS end_line, g.initializer AS text", "key")
+        return self._table(
+            "globals",
+            "MATCH (g:Global) WHERE g.initializer IS NOT NULL RETURN "
+            "g.id AS key, g.file AS file, g.start_line AS start_line, "
+            "g.end_line AS end_line, g.initializer AS text",
+            "key",
+        )
 
     @cached_property
     def _blocks(self) -> dict[str, list[dict[str, Any]]]:
-        return self._table("blocks", "MATCH (b:VersionBlock) RETURN b.file AS file, b.line AS "
-                           "line, b.last_line AS last_line, b.endif_line AS endif_line, b.text AS "
-                           "text, b.directive AS directive, b.condition AS condition, b.versions "
-                           "AS versions, b.block AS block ORDER BY file, line", "file")
+        return self._table(
+            "blocks",
+            "MATCH (b:VersionBlock) RETURN b.file AS file, b.line AS "
+            "line, b.last_line AS last_line, b.endif_line AS endif_line, b.text AS "
+            "text, b.directive AS directive, b.condition AS condition, b.versions "
+            "AS versions, b.block AS block ORDER BY file, line",
+            "file",
+        )
 
     @cached_property
     def _wires(self) -> dict[str, list[dict[str, Any]]]:
@@ -95,14 +111,15 @@ class GraphCode:
             "x.line AS line UNION ALL MATCH (s:Function)-[x:PASSES]->(f:Function) RETURN s.name "
             "AS owner, 'passes' AS how, f.name AS function, '' AS field, '' AS via, "
             "coalesce(x.callee, '(indirect call)') AS callee, coalesce(x.param, x.site, '') AS "
-            "param, x.line AS line", "owner")
+            "param, x.line AS line",
+            "owner",
+        )
         for rows in table.values():
             rows.sort(key=lambda r: (r["line"] or 0, r["function"]))
         return table
 
     # -- definitions -----------------------------------------------------------------------
-    def _snippet(self, r: dict[str, Any], *, id: str, kind: str, entity: str,
-                 max_lines: int | None) -> CodeSnippet:
+    def _snippet(self, r: dict[str, Any], *, id: str, kind: str, entity: str, max_lines: int | None) -> CodeSnippet:
         text = r["text"].rstrip("\n")
         first, last = r["start_line"], r["end_line"]
         note = ""
@@ -111,47 +128,58 @@ class GraphCode:
             text = "\n".join(text.split("\n")[:max_lines])
             note = f"cut at {max_lines} of {n} lines"
         last = first + text.count("\n")
-        return CodeSnippet(id=id, role="own", entity=entity, kind=kind, file=r["file"],
-                           first=first, last=last, text=text, provenance=GRAPH, note=note)
+        return CodeSnippet(
+            id=id,
+            role="own",
+            entity=entity,
+            kind=kind,
+            file=r["file"],
+            first=first,
+            last=last,
+            text=text,
+            provenance=GRAPH,
+            note=note,
+        )
 
     @staticmethod
-    def _pick(rows: list[dict[str, Any]], file: str | None, line: int | None
-              ) -> dict[str, Any] | None:
+    def _pick(rows: list[dict[str, Any]], file: str | None, line: int | None) -> dict[str, Any] | None:
         if not rows:
             return None
         for r in rows:
-            if file and r["file"] == file and (not line or r["start_line"] <= line
-                                               <= r["end_line"]):
+            if file and r["file"] == file and (not line or r["start_line"] <= line <= r["end_line"]):
                 return r
-        return next((r for r in rows if file and r["file"] == file), None) or \
-            (rows[0] if not file else None)
+        return next((r for r in rows if file and r["file"] == file), None) or (rows[0] if not file else None)
 
-    def function(self, name: str, file: str | None, line: int | None, *,
-                 whole: bool = False) -> CodeSnippet | None:
+    def function(self, name: str, file: str | None, line: int | None, *, whole: bool = False) -> CodeSnippet | None:
         r = self._pick(self._functions.get(name, []), file, line)
         if r is None:
             return None
-        snip = self._snippet(r, id=f"code:fn:{name}", kind="Function", entity=name,
-                             max_lines=None if whole else MAX_LINES)
+        snip = self._snippet(
+            r, id=f"code:fn:{name}", kind="Function", entity=name, max_lines=None if whole else MAX_LINES
+        )
         # calls as written, with their lines (the graph's CALLS keep only the first line)
         src = Source(snip.file, snip.text)
         off = snip.first - 1
-        snip.data["calls"] = [{"name": c.name, "line": c.line + off, "args": c.args}
-                              for c in calls(src, 1, src.lines)]
+        snip.data["calls"] = [{"name": c.name, "line": c.line + off, "args": c.args} for c in calls(src, 1, src.lines)]
         snip.data["end"] = r["end_line"]
         return snip
 
     def struct(self, name: str, file: str | None, line: int | None) -> CodeSnippet | None:
         rows = self._structs.get(name, [])
         r = self._pick(rows, file, None) or (rows[0] if rows else None)
-        return None if r is None else self._snippet(
-            r, id=f"code:struct:{name}", kind="Struct", entity=name, max_lines=MAX_LINES)
+        return (
+            None
+            if r is None
+            else self._snippet(r, id=f"code:struct:{name}", kind="Struct", entity=name, max_lines=MAX_LINES)
+        )
 
-    def global_def(self, key: str, name: str, file: str | None,
-                   line: int | None) -> CodeSnippet | None:
+    def global_def(self, key: str, name: str, file: str | None, line: int | None) -> CodeSnippet | None:
         rows = self._globals.get(key)
-        return None if not rows else self._snippet(
-            rows[0], id=f"code:data:{key}", kind="Global", entity=key, max_lines=MAX_LINES)
+        return (
+            None
+            if not rows
+            else self._snippet(rows[0], id=f"code:data:{key}", kind="Global", entity=key, max_lines=MAX_LINES)
+        )
 
     # -- #if branches ------------------------------------------------------------------------
     def _file_blocks(self, file: str) -> list[dict[str, Any]]:
@@ -174,20 +202,36 @@ class GraphCode:
                 continue
             if inside:
                 last = min(endif, snippet.last, head["line"] + 24)
-                text = "\n".join(lines[head["line"] - snippet.first:last - snippet.first + 1])
+                text = "\n".join(lines[head["line"] - snippet.first : last - snippet.first + 1])
             else:
                 last = head["line"]
                 text = (head["text"] or "").split("\n")[0]
             if not text.strip():
                 continue
-            br = [{"line": b["line"], "directive": (b["directive"] or "").lstrip("#"),
-                   "condition": b["condition"] or "", "last": b["last_line"],
-                   "versions": list(b["versions"] or [])} for b in branches]
-            out.append(CodeSnippet(
-                id=f"code:if:{snippet.file}:{head['line']}", role="ifblock",
-                entity=snippet.entity, kind=snippet.kind, file=snippet.file,
-                first=head["line"], last=head["line"] + text.count("\n"), text=text,
-                provenance=GRAPH, data={"branches": br, "endif": endif, "encloses": around}))
+            br = [
+                {
+                    "line": b["line"],
+                    "directive": (b["directive"] or "").lstrip("#"),
+                    "condition": b["condition"] or "",
+                    "last": b["last_line"],
+                    "versions": list(b["versions"] or []),
+                }
+                for b in branches
+            ]
+            out.append(
+                CodeSnippet(
+                    id=f"code:if:{snippet.file}:{head['line']}",
+                    role="ifblock",
+                    entity=snippet.entity,
+                    kind=snippet.kind,
+                    file=snippet.file,
+                    first=head["line"],
+                    last=head["line"] + text.count("\n"),
+                    text=text,
+                    provenance=GRAPH,
+                    data={"branches": br, "endif": endif, "encloses": around},
+                )
+            )
         return out
 
     # -- wiring, patterns, exemplars -------------------------------------------------------
@@ -203,9 +247,11 @@ class GraphCode:
 
     @cached_property
     def _pattern_index(self) -> dict[str, dict[str, Any]]:
-        rows = self.store.run("MATCH (p:Pattern) RETURN p.id AS id, p.description AS "
-                              "description, p.steps AS steps, p.support AS support, "
-                              "p.excerpts AS excerpts, p.roles AS roles")
+        rows = self.store.run(
+            "MATCH (p:Pattern) RETURN p.id AS id, p.description AS "
+            "description, p.steps AS steps, p.support AS support, "
+            "p.excerpts AS excerpts, p.roles AS roles"
+        )
         return {r["id"]: r for r in rows}
 
     def patterns_of(self, name: str, limit: int = 3) -> list[CodeSnippet]:
@@ -224,22 +270,37 @@ class GraphCode:
                 continue
             seen.add(p["id"])
             excerpts = json.loads(p["excerpts"] or "[]")
-            ex = next((e for e in excerpts if e["actor"] not in (name, f"ACTOR_{name.upper()}")),
-                      excerpts[0] if excerpts else None)
+            ex = next(
+                (e for e in excerpts if e["actor"] not in (name, f"ACTOR_{name.upper()}")),
+                excerpts[0] if excerpts else None,
+            )
             if not ex or not ex["snippets"]:
                 continue
             s = max(ex["snippets"], key=lambda s: s["end_line"] - s["line"])
             text = s["text"].rstrip("\n")
-            out.append(CodeSnippet(
-                id=f"code:pattern:{p['id']}", role="pattern", entity=s["symbol"],
-                kind="Function", file=s["file"], first=s["line"],
-                last=s["line"] + text.count("\n"), text=text, provenance=GRAPH,
-                note=f"pattern {p['id']} ({p['support']} actors), as {ex['actor']} does it",
-                data={"pattern": p["id"], "description": p["description"] or "",
-                      "steps": list(p["steps"] or []), "support": p["support"],
-                      "actor": ex["actor"], "roles": list(p["roles"] or []),
-                      "step_sites": [f"{x['symbol'].rsplit(':', 1)[-1]} at line {x['line']}"
-                                     for x in ex["snippets"]]}))
+            out.append(
+                CodeSnippet(
+                    id=f"code:pattern:{p['id']}",
+                    role="pattern",
+                    entity=s["symbol"],
+                    kind="Function",
+                    file=s["file"],
+                    first=s["line"],
+                    last=s["line"] + text.count("\n"),
+                    text=text,
+                    provenance=GRAPH,
+                    note=f"pattern {p['id']} ({p['support']} actors), as {ex['actor']} does it",
+                    data={
+                        "pattern": p["id"],
+                        "description": p["description"] or "",
+                        "steps": list(p["steps"] or []),
+                        "support": p["support"],
+                        "actor": ex["actor"],
+                        "roles": list(p["roles"] or []),
+                        "step_sites": [f"{x['symbol'].rsplit(':', 1)[-1]} at line {x['line']}" for x in ex["snippets"]],
+                    },
+                )
+            )
             if len(out) >= limit:
                 break
         return out
@@ -259,15 +320,21 @@ class GraphCode:
     def grep(self, pattern: str, limit: int = 400) -> list[tuple[str, int]]:
         return self.fallback.grep(pattern, limit) if self.fallback else []
 
-    def document(self, path: str, *, entity: str, kind: str, lang: str,
-                 max_lines: int = 60) -> CodeSnippet | None:
-        return self.fallback.document(path, entity=entity, kind=kind, lang=lang,
-                                      max_lines=max_lines) if self.fallback else None
+    def document(self, path: str, *, entity: str, kind: str, lang: str, max_lines: int = 60) -> CodeSnippet | None:
+        return (
+            self.fallback.document(path, entity=entity, kind=kind, lang=lang, max_lines=max_lines)
+            if self.fallback
+            else None
+        )
 
-    def find(self, path: str, pattern: str, *, role: str, entity: str, kind: str,
-             before: int = 1, after: int = 3) -> CodeSnippet | None:
-        return self.fallback.find(path, pattern, role=role, entity=entity, kind=kind,
-                                  before=before, after=after) if self.fallback else None
+    def find(
+        self, path: str, pattern: str, *, role: str, entity: str, kind: str, before: int = 1, after: int = 3
+    ) -> CodeSnippet | None:
+        return (
+            self.fallback.find(path, pattern, role=role, entity=entity, kind=kind, before=before, after=after)
+            if self.fallback
+            else None
+        )
 
     def built_versions(self) -> list[str]:
         if self.fallback:

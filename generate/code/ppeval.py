@@ -15,8 +15,7 @@ import re
 from pathlib import Path
 
 _TOKEN = re.compile(r"\s*(?:(0[xX][0-9A-Fa-f]+|\d+)[uUlL]*|([A-Za-z_]\w*)|(&&|\|\||==|!=|<=|>=|[-+*/%<>!()~]))")
-_PREC = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5,
-         "*": 6, "/": 6, "%": 6}
+_PREC = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 
 
 class Unknown(ValueError):
@@ -91,14 +90,21 @@ def evaluate(condition: str, macros: dict[str, int]) -> int:
                 return left
             op = str(take()[1])
             right = expr(_PREC[op] + 1)
-            left = {"||": lambda a, b: int(bool(a) or bool(b)),
-                    "&&": lambda a, b: int(bool(a) and bool(b)),
-                    "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
-                    "<": lambda a, b: int(a < b), "<=": lambda a, b: int(a <= b),
-                    ">": lambda a, b: int(a > b), ">=": lambda a, b: int(a >= b),
-                    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-                    "/": lambda a, b: a // b if b else 0, "%": lambda a, b: a % b if b else 0,
-                    }[op](left, right)
+            left = {
+                "||": lambda a, b: int(bool(a) or bool(b)),
+                "&&": lambda a, b: int(bool(a) and bool(b)),
+                "==": lambda a, b: int(a == b),
+                "!=": lambda a, b: int(a != b),
+                "<": lambda a, b: int(a < b),
+                "<=": lambda a, b: int(a <= b),
+                ">": lambda a, b: int(a > b),
+                ">=": lambda a, b: int(a >= b),
+                "+": lambda a, b: a + b,
+                "-": lambda a, b: a - b,
+                "*": lambda a, b: a * b,
+                "/": lambda a, b: a // b if b else 0,
+                "%": lambda a, b: a % b if b else 0,
+            }[op](left, right)
 
     value = expr(0)
     if pos[0] != len(toks):
@@ -163,9 +169,13 @@ class VersionMacros:
         for v in co._versions:
             plat = v.platform.upper()
             m = dict(base)
-            m.update(OOT_VERSION=v.ordinal, PLATFORM_N64=int(plat == "N64"),
-                     PLATFORM_GC=int(plat == "GC"), PLATFORM_IQUE=int(plat == "IQUE"),
-                     DEBUG_FEATURES=int(v.debug))
+            m.update(
+                OOT_VERSION=v.ordinal,
+                PLATFORM_N64=int(plat == "N64"),
+                PLATFORM_GC=int(plat == "GC"),
+                PLATFORM_IQUE=int(plat == "IQUE"),
+                DEBUG_FEATURES=int(v.debug),
+            )
             self.macros[v.id] = _versions_h(text, m)
 
     def live(self, condition: str, directive: str = "if") -> list[str] | None:

@@ -23,8 +23,10 @@ from generate.context_util import FONT_LOADERS, tokens_of
 
 MAX_EXCERPT = 16
 # Static data worth showing with an actor: how its collision, damage and init values are set.
-_DATA_TYPES = re.compile(r"Collider\w*Init|InitChainEntry|DamageTable|CollisionCheckInfoInit|"
-                         r"AnimationInfo|EffectBlureInit")
+_DATA_TYPES = re.compile(
+    r"Collider\w*Init|InitChainEntry|DamageTable|CollisionCheckInfoInit|"
+    r"AnimationInfo|EffectBlureInit"
+)
 
 
 class CodeSection:
@@ -69,11 +71,18 @@ class CodeSection:
                 ext = src.initializer_extent(first)
                 last = ext[1] if ext else first
             last = min(last, first + MAX_EXCERPT - 1)
-            text = "\n".join(lines[first - 1:last])
-            return CodeSnippet(id=f"code:ev:{snip.entity}:{snip.first + i}", role=role,
-                               entity=snip.entity, kind=snip.kind, file=snip.file,
-                               first=snip.first + i, last=snip.first + last - 1, text=text,
-                               provenance=snip.provenance)
+            text = "\n".join(lines[first - 1 : last])
+            return CodeSnippet(
+                id=f"code:ev:{snip.entity}:{snip.first + i}",
+                role=role,
+                entity=snip.entity,
+                kind=snip.kind,
+                file=snip.file,
+                first=snip.first + i,
+                last=snip.first + last - 1,
+                text=text,
+                provenance=snip.provenance,
+            )
         return None
 
     @cached_property
@@ -99,10 +108,10 @@ class CodeSection:
         got = self._peer_cache.get(category)
         if got is None:
             got = self._peer_cache[category] = [
-                (other, self._callees(a["roles"]["init"]) | self._callees(
-                    a["roles"].get("update", "")))
+                (other, self._callees(a["roles"]["init"]) | self._callees(a["roles"].get("update", "")))
                 for other, a in self._profiles.items()
-                if a["category"] == category and "init" in a["roles"]]
+                if a["category"] == category and "init" in a["roles"]
+            ]
         return got
 
     def exemplar(self, enum: str, version: str) -> CodeSnippet | None:
@@ -117,10 +126,12 @@ class CodeSection:
                 if snip is None:
                     continue
                 snip.role, snip.id, snip.priority = "exemplar", f"code:exemplar:{fn}", 40
-                snip.data.update(actor=r["actor"], shared=list(r["patterns"] or []),
-                                 same_category=bool(r["same_category"]))
-                snip.note = (f"similar actor {r['actor']}: {r['shared']} patterns in common"
-                             + (", same category" if r["same_category"] else ""))
+                snip.data.update(
+                    actor=r["actor"], shared=list(r["patterns"] or []), same_category=bool(r["same_category"])
+                )
+                snip.note = f"similar actor {r['actor']}: {r['shared']} patterns in common" + (
+                    ", same category" if r["same_category"] else ""
+                )
                 return snip
         mine = set().union(*(self._callees(f) for f in me["roles"].values()))
         best: tuple[float, str] | None = None
@@ -184,8 +195,15 @@ class CodeSection:
         """The declarations (``STACK(name, size)``) of the thread stacks the code uses."""
         out = []
         for name in dict.fromkeys(re.findall(r"STACK_TOP\((\w+)\)", own.text)):
-            decl = self.p.find(own.file, rf"^\s*STACK\({re.escape(name)},", role="stackdecl",
-                               entity=name, kind="Global", before=0, after=0)
+            decl = self.p.find(
+                own.file,
+                rf"^\s*STACK\({re.escape(name)},",
+                role="stackdecl",
+                entity=name,
+                kind="Global",
+                before=0,
+                after=0,
+            )
             if decl is not None:
                 decl.id, decl.priority = f"code:stack:{name}", 12
                 m = re.search(r"STACK\(\w+,\s*([^)]+)\)", decl.text)
@@ -213,8 +231,7 @@ class CodeSection:
             out.append(snip)
         return out[:4]
 
-    def _wired(self, own: CodeSnippet, version: str,
-               wires: list[dict[str, Any]]) -> list[CodeSnippet]:
+    def _wired(self, own: CodeSnippet, version: str, wires: list[dict[str, Any]]) -> list[CodeSnippet]:
         """Issue 16's ASSIGNS/PASSES edges of ``own``: a function stored in ``Actor.draw`` is
         the draw the actor runs from then on; one passed to ``SkelAnime_DrawFlexOpa`` is a
         callback that function calls (``own`` never calls it)."""
@@ -235,21 +252,29 @@ class CodeSection:
             if w["how"] == "assigns":
                 m = re.search(rf"([\w>.\[\]-]+)\s*=\s*{re.escape(fn)}\b", text)
                 snip.role, snip.id, snip.priority = "assigned", f"code:assigned:{fn}", 15
-                snip.data.update(stored_in=m.group(1) if m else w["field"], field=w["field"],
-                                 stored_at=line, stored_by=own.entity, via=w["via"] or "")
+                snip.data.update(
+                    stored_in=m.group(1) if m else w["field"],
+                    field=w["field"],
+                    stored_at=line,
+                    stored_by=own.entity,
+                    via=w["via"] or "",
+                )
                 slot = w["field"].rsplit(".", 1)[-1]
                 runtime = w["field"] in ("Actor.draw", "Actor.update")
-                snip.note = (f"the {slot} this actor runs once {own.entity} sets it" if runtime
-                             else f"stored in {w['field']} by {own.entity}") + \
-                    (f" through {w['via']}" if w["via"] else "")
+                snip.note = (
+                    f"the {slot} this actor runs once {own.entity} sets it"
+                    if runtime
+                    else f"stored in {w['field']} by {own.entity}"
+                ) + (f" through {w['via']}" if w["via"] else "")
                 stored.append(snip)
             else:
                 snip.role, snip.id, snip.priority = "callback", f"code:callback:{fn}", 18
-                snip.data.update(passed_to=w["callee"], param=w["param"], passed_at=line,
-                                 passed_by=own.entity)
-                snip.note = (f"callback: {own.entity} passes it to {w['callee']} as "
-                             f"{w['param'] or 'an argument'}; {w['callee']} calls it, "
-                             f"{own.entity} does not")
+                snip.data.update(passed_to=w["callee"], param=w["param"], passed_at=line, passed_by=own.entity)
+                snip.note = (
+                    f"callback: {own.entity} passes it to {w['callee']} as "
+                    f"{w['param'] or 'an argument'}; {w['callee']} calls it, "
+                    f"{own.entity} does not"
+                )
                 passed.append(snip)
         return stored[:4] + passed[:3]
 
@@ -297,8 +322,7 @@ class CodeSection:
             if s is not None:
                 s.role, s.priority = "struct", 4
                 out.append(s)
-        for what, kind, pri in ((enum, "Actor", 35), (actor.data.get("overlay") if actor else None,
-                                                      "Segment", 36)):
+        for what, kind, pri in ((enum, "Actor", 35), (actor.data.get("overlay") if actor else None, "Segment", 36)):
             if what:
                 t = self.p.table_entry(kind, what)
                 if t is not None:
@@ -322,8 +346,7 @@ class CodeSection:
         if g is None:
             return []
         name = g.data.get("name") or key
-        out = self._with_blocks(self.p.global_def(key, name, g.data.get("file"),
-                                                  g.data.get("line")), 0)
+        out = self._with_blocks(self.p.global_def(key, name, g.data.get("file"), g.data.get("line")), 0)
         struct = g.data.get("struct")
         size = next((f for f in facts if f.id.startswith(f"size:{struct}@")), None)
         if size is not None:
@@ -364,8 +387,11 @@ class CodeSection:
         font = next((f for f in facts if f.id == f"soundfont:{key}"), None)
         if font is None:
             return []
-        doc = self.p.document(font.data["file"], entity=key, kind="Soundfont", lang="xml") \
-            if font.data.get("file") else None
+        doc = (
+            self.p.document(font.data["file"], entity=key, kind="Soundfont", lang="xml")
+            if font.data.get("file")
+            else None
+        )
         return ([doc] if doc is not None else []) + self._loaders(version, 5)
 
     def _scene(self, key: str, version: str, facts: list[Any]) -> list[CodeSnippet]:

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from generate.families.base import Family
 
-NAMES = ("qa", "actor-modification", "new-actor", "audio", "graphics", "save-data",
-         "build-system", "version-migration", "optimization", "edge-cases",
-         "debugging-conversation", "feature-development")
+NAMES = (
+    "qa",
+    "actor-modification",
+    "new-actor",
+    "audio",
+    "graphics",
+    "save-data",
+    "build-system",
+    "version-migration",
+    "optimization",
+    "edge-cases",
+    "debugging-conversation",
+    "feature-development",
+)
 MIN_TURNS = {"debugging-conversation": 8, "feature-development": 6}
 
 FAMILIES: dict[str, Family] = {n: Family(n, MIN_TURNS.get(n, 2)) for n in NAMES}

@@ -22,10 +22,8 @@ from generate.models import Context, Fact, Message
 DIFFICULTY = {
     1: "locate or explain one fact: where it is (file:line), what the code does, one number",
     2: "a small change: one edit to one quoted function, with the call or value it needs",
-    3: "a change across two systems (e.g. the actor and collision, the save and its checksum), "
-       "with the code of both",
-    4: "design or debug across systems: the plan, the code, the trade-offs weighed, and how to "
-       "verify it",
+    3: "a change across two systems (e.g. the actor and collision, the save and its checksum), with the code of both",
+    4: "design or debug across systems: the plan, the code, the trade-offs weighed, and how to verify it",
 }
 
 SYSTEM_PROMPT = """You write training examples for an assistant that helps people mod \
@@ -167,8 +165,10 @@ class Family:
         return self._by_id[sid]
 
     def instruction(self, ctx: Context, difficulty: int) -> str:
-        return (f"Family: {self.name}.\n{self.catalogue.instructions.strip()}\n"
-                f"The conversation has at least {self.min_turns} turns.")
+        return (
+            f"Family: {self.name}.\n{self.catalogue.instructions.strip()}\n"
+            f"The conversation has at least {self.min_turns} turns."
+        )
 
     def parse(self, text: str) -> Parsed:
         return parse_output(text, min_turns=self.min_turns)
@@ -188,8 +188,14 @@ def prototype(sig_fact: Fact) -> str:
 
 
 # Headers every validation (and every actor file) already has in scope.
-_COMMON_HEADERS = {"include/ultra64/ultratypes.h", "include/actor.h", "include/play_state.h",
-                   "include/z64.h", "include/global.h", "include/ultra64.h"}
+_COMMON_HEADERS = {
+    "include/ultra64/ultratypes.h",
+    "include/actor.h",
+    "include/play_state.h",
+    "include/z64.h",
+    "include/global.h",
+    "include/ultra64.h",
+}
 
 
 def wrapper_call(sig_fact: Fact, wrapper: str, comment: str = "") -> str | None:
@@ -205,8 +211,7 @@ def wrapper_call(sig_fact: Fact, wrapper: str, comment: str = "") -> str | None:
         return None
     if "param_types" not in sig_fact.data:
         # Where each type is defined is unknown: only types every file has in scope.
-        if any(ctype_text(p["type"]).replace("const ", "").rstrip("*").strip() not in PRIMITIVES
-               for p in params):
+        if any(ctype_text(p["type"]).replace("const ", "").rstrip("*").strip() not in PRIMITIVES for p in params):
             return None
     files = [t.get("file") or "" for t in sig_fact.data.get("param_types") or []]
     if any(f.endswith(".c") for f in files):
@@ -223,8 +228,7 @@ def wrapper_call(sig_fact: Fact, wrapper: str, comment: str = "") -> str | None:
     body += f"    return {call}\n" if ret != "void" else f"    {call}\n"
     includes = include_lines(headers)
     source = sig_fact.data.get("file") or ""
-    if source.startswith("src/overlays/") and source.endswith(".c") and \
-            sig_fact.data.get("signature"):
+    if source.startswith("src/overlays/") and source.endswith(".c") and sig_fact.data.get("signature"):
         # an overlay's own function: no header declares it, so its prototype comes first (as
         # in the decomp's own files), and the code belongs in that overlay
         includes += f"// {sig_fact.data['name']} is {source}'s own\n{sig_fact.data['signature']};\n\n"
@@ -240,7 +244,7 @@ def include_lines(headers: list[str]) -> str:
             continue
         for root in ("include/", "src/"):
             if h.startswith(root):
-                h = h[len(root):]
+                h = h[len(root) :]
                 break
         lines.append(f'#include "{h}"\n')
     return "".join(lines) + ("\n" if lines else "")
@@ -271,13 +275,39 @@ def other_version(ctx: Context, fact: Fact | None) -> str | None:
     return others[0] if others else None
 
 
-PRIMITIVES = {"void", "s8", "u8", "s16", "u16", "s32", "u32", "s64", "u64", "f32", "f64", "int",
-              "char", "float", "double", "uintptr_t", "size_t", "Gfx", "Vec3f", "Vec3s", "Actor",
-              "PlayState"}
-TYPE_RANGES = {"s8": (-128, 127), "u8": (0, 255), "s16": (-32768, 32767), "u16": (0, 65535),
-               "s32": (-2**31, 2**31 - 1), "u32": (0, 2**32 - 1)}
-TEXEL_BITS = {"rgba32": 32, "rgba16": 16, "ia16": 16, "ia8": 8, "i8": 8, "ci8": 8, "ia4": 4,
-              "i4": 4, "ci4": 4}
+PRIMITIVES = {
+    "void",
+    "s8",
+    "u8",
+    "s16",
+    "u16",
+    "s32",
+    "u32",
+    "s64",
+    "u64",
+    "f32",
+    "f64",
+    "int",
+    "char",
+    "float",
+    "double",
+    "uintptr_t",
+    "size_t",
+    "Gfx",
+    "Vec3f",
+    "Vec3s",
+    "Actor",
+    "PlayState",
+}
+TYPE_RANGES = {
+    "s8": (-128, 127),
+    "u8": (0, 255),
+    "s16": (-32768, 32767),
+    "u16": (0, 65535),
+    "s32": (-(2**31), 2**31 - 1),
+    "u32": (0, 2**32 - 1),
+}
+TEXEL_BITS = {"rgba32": 32, "rgba16": 16, "ia16": 16, "ia8": 8, "i8": 8, "ci8": 8, "ia4": 4, "i4": 4, "ci4": 4}
 
 
 def concept_draft(ctx: Context, difficulty: int, rng: random.Random, angle: str) -> Draft | None:
@@ -290,11 +320,17 @@ def concept_draft(ctx: Context, difficulty: int, rng: random.Random, angle: str)
     if difficulty >= 3 and not code_facts:
         return None
     title = concept.data.get("title") or ctx.target.key
-    question = pick(rng, [
-        "From the {a} side: what is '{t}' in OoT, and what should I know first?",
-        "Explain {t} ({a}) for someone modding {v}.",
-        "I'm learning {a} in the OoT decomp. What does '{t}' mean in practice?"],
-        a=angle, t=title, v=ctx.version)
+    question = pick(
+        rng,
+        [
+            "From the {a} side: what is '{t}' in OoT, and what should I know first?",
+            "Explain {t} ({a}) for someone modding {v}.",
+            "I'm learning {a} in the OoT decomp. What does '{t}' mean in practice?",
+        ],
+        a=angle,
+        t=title,
+        v=ctx.version,
+    )
     answer = concept.data.get("summary") or concept.text
     used: list[Fact] = [concept]
     if reqs:

@@ -30,16 +30,24 @@ class AnthropicClient(LLMClient):
     concurrent = True
     repairs = True
 
-    def __init__(self, model: str, price: Price, *, api_key: str, base_url: str | None = None,
-                 max_retries: int = 6, backoff: float = 1.0, max_backoff: float = 60.0,
-                 timeout: float = 600.0) -> None:
+    def __init__(
+        self,
+        model: str,
+        price: Price,
+        *,
+        api_key: str,
+        base_url: str | None = None,
+        max_retries: int = 6,
+        backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        timeout: float = 600.0,
+    ) -> None:
         self.model = model
         self.price = price
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self.sdk = anthropic.Anthropic(api_key=api_key, base_url=base_url, max_retries=0,
-                                       timeout=timeout)
+        self.sdk = anthropic.Anthropic(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout)
         self.retries = 0  # total retried attempts, for the progress display
 
     # -- request body -------------------------------------------------------------------
@@ -58,8 +66,7 @@ class AnthropicClient(LLMClient):
         return {
             "model": self.model,
             "max_tokens": request.max_tokens,
-            "system": [{"type": "text", "text": request.system,
-                        "cache_control": {"type": "ephemeral"}}],
+            "system": [{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}],
             "messages": messages,
             "metadata": {"user_id": "ootkg-generate"},
         }
@@ -80,8 +87,7 @@ class AnthropicClient(LLMClient):
                     raise LLMError(_describe(e)) from None
                 wait = self._wait(attempt, e.response.headers if e.response is not None else {})
                 log.info("HTTP %s from the API; retrying in %.2fs", e.status_code, wait)
-            except (anthropic.APIConnectionError, anthropic.APIResponseValidationError,
-                    ValueError) as e:
+            except (anthropic.APIConnectionError, anthropic.APIResponseValidationError, ValueError) as e:
                 if attempt >= self.max_retries:
                     raise LLMError(f"no usable response after {attempt + 1} attempts: {e}") from None
                 wait = self._wait(attempt, {})
@@ -96,13 +102,20 @@ class AnthropicClient(LLMClient):
             raise ValueError("response has no content")
         text = "".join(getattr(b, "text", "") for b in content if getattr(b, "type", "") == "text")
         u = message.usage
-        usage = Usage(input_tokens=u.input_tokens or 0, output_tokens=u.output_tokens or 0,
-                      cache_write_tokens=getattr(u, "cache_creation_input_tokens", 0) or 0,
-                      cache_read_tokens=getattr(u, "cache_read_input_tokens", 0) or 0,
-                      requests=1)
+        usage = Usage(
+            input_tokens=u.input_tokens or 0,
+            output_tokens=u.output_tokens or 0,
+            cache_write_tokens=getattr(u, "cache_creation_input_tokens", 0) or 0,
+            cache_read_tokens=getattr(u, "cache_read_input_tokens", 0) or 0,
+            requests=1,
+        )
         usage.cost_usd = self.price.cost(usage, batch=batch)
-        return LLMResponse(text=text, stop_reason=message.stop_reason or "", usage=usage,
-                           model=getattr(message, "model", None) or self.model)
+        return LLMResponse(
+            text=text,
+            stop_reason=message.stop_reason or "",
+            usage=usage,
+            model=getattr(message, "model", None) or self.model,
+        )
 
     def _wait(self, attempt: int, headers: Any) -> float:
         for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
@@ -112,15 +125,19 @@ class AnthropicClient(LLMClient):
                     return min(float(raw) * scale, self.max_backoff)
                 except ValueError:
                     pass
-        return min(self.backoff * 2 ** attempt, self.max_backoff) * (0.5 + random.random() / 2)
+        return min(self.backoff * 2**attempt, self.max_backoff) * (0.5 + random.random() / 2)
 
     def close(self) -> None:
         self.sdk.close()
 
 
 def _describe(e: anthropic.APIStatusError) -> str:
-    hints = {401: "check ANTHROPIC_API_KEY", 403: "the key may lack access to this model",
-             404: "unknown model name?", 400: "the request was refused"}
+    hints = {
+        401: "check ANTHROPIC_API_KEY",
+        403: "the key may lack access to this model",
+        404: "unknown model name?",
+        400: "the request was refused",
+    }
     msg = getattr(e, "message", str(e))
     hint = hints.get(e.status_code)
     return f"HTTP {e.status_code}: {msg}" + (f" ({hint})" if hint else "")

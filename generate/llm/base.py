@@ -43,8 +43,13 @@ class LLMRequest:
         return [(self.family_text, True), (self.context_text(), True), (self.instruction, False)]
 
     def size_bytes(self) -> int:
-        parts = [self.system, self.family_text, self.context_text(), self.instruction,
-                 *(m.content for m in self.history)]
+        parts = [
+            self.system,
+            self.family_text,
+            self.context_text(),
+            self.instruction,
+            *(m.content for m in self.history),
+        ]
         return sum(len(p.encode()) for p in parts) + 16 * (3 + len(self.history))
 
 

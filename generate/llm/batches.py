@@ -44,10 +44,15 @@ def run_batches(runner: Any, todo: WorkQueue) -> None:
             req = job.request
             if entry.get("attempt"):
                 job.repaired = True
-                req = LLMRequest(item=item, context=job.context, system=req.system,
-                                 instruction=req.instruction, max_tokens=req.max_tokens,
-                                 history=[Message(**m) for m in entry.get("history", [])],
-                                 attempt=entry["attempt"])
+                req = LLMRequest(
+                    item=item,
+                    context=job.context,
+                    system=req.system,
+                    instruction=req.instruction,
+                    max_tokens=req.max_tokens,
+                    history=[Message(**m) for m in entry.get("history", [])],
+                    attempt=entry["attempt"],
+                )
             jobs.append((job, req))
         if item_ids := {j.item.id for j, _ in jobs}:
             todo = deque(i for i in todo if i.id not in item_ids)
@@ -77,19 +82,27 @@ def run_batches(runner: Any, todo: WorkQueue) -> None:
             fitted.append((job, req))
         if not fitted:
             return
-        for job, _ in reversed(jobs[len(fitted):]):
+        for job, _ in reversed(jobs[len(fitted) :]):
             if job.repaired:  # its first answer failed validation; no budget to repair it
-                runner._decide(job, Outcome(reject=runner.processor.reject(
-                    job, "budget", "no budget left for the repair request")))
+                runner._decide(
+                    job, Outcome(reject=runner.processor.reject(job, "budget", "no budget left for the repair request"))
+                )
             else:
                 todo.appendleft(job.item)  # undecided: a resumed run with more budget does it
         runner.budget.reserve(reserve)
-        batch = client.sdk.messages.batches.create(requests=[
-            {"custom_id": custom_id(req), "params": client.params(req)} for _, req in fitted])
-        runner.ledger.event("batch", durable=True, id=batch.id, reserve=round(reserve, 6),
-                            items=[{"id": req.item.id, "attempt": req.attempt,
-                                    "history": [m.model_dump() for m in req.history]}
-                                   for _, req in fitted])
+        batch = client.sdk.messages.batches.create(
+            requests=[{"custom_id": custom_id(req), "params": client.params(req)} for _, req in fitted]
+        )
+        runner.ledger.event(
+            "batch",
+            durable=True,
+            id=batch.id,
+            reserve=round(reserve, 6),
+            items=[
+                {"id": req.item.id, "attempt": req.attempt, "history": [m.model_dump() for m in req.history]}
+                for _, req in fitted
+            ],
+        )
         log.info("batch %s: %d requests", batch.id, len(fitted))
         repairs = _finish(runner, batch.id, fitted, reserve)
 
@@ -98,8 +111,9 @@ def _job(runner: Any, item: PlanItem) -> Job | None:
     return runner._start(item)
 
 
-def _finish(runner: Any, batch_id: str, jobs: list[tuple[Job, LLMRequest]],
-            reserve: float) -> list[tuple[Job, LLMRequest]]:
+def _finish(
+    runner: Any, batch_id: str, jobs: list[tuple[Job, LLMRequest]], reserve: float
+) -> list[tuple[Job, LLMRequest]]:
     client = runner.client
     while True:
         status = client.sdk.messages.batches.retrieve(batch_id)
@@ -122,9 +136,15 @@ def _finish(runner: Any, batch_id: str, jobs: list[tuple[Job, LLMRequest]],
             continue
         spent += resp.usage.cost_usd
         runner.stats.usage = runner.stats.usage.add(resp.usage)
-        runner.ledger.event("response", item=req.item.id, attempt=req.attempt, batch=batch_id,
-                            cost=round(resp.usage.cost_usd, 8), usage=resp.usage.model_dump(),
-                            stop_reason=resp.stop_reason)
+        runner.ledger.event(
+            "response",
+            item=req.item.id,
+            attempt=req.attempt,
+            batch=batch_id,
+            cost=round(resp.usage.cost_usd, 8),
+            usage=resp.usage.model_dump(),
+            stop_reason=resp.stop_reason,
+        )
         try:
             outcome = runner.processor.advance(job, resp, can_repair=True)
         except LLMError as e:

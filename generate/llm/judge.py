@@ -60,21 +60,27 @@ def request_for(record: dict[str, Any], facts: list[Any] | None, max_tokens: int
     meta = record.get("metadata") or {}
     kind = meta.get("target_kind") or "Concept"
     target = Target(kind=kind, key=str(meta.get("target") or "?"))
-    item = PlanItem(id=meta.get("id", "?"), index=int(meta.get("plan_index") or 0), target=target,
-                    family=meta.get("family", "qa"), difficulty=int(meta.get("difficulty") or 1),
-                    version=meta.get("version", "?"))
+    item = PlanItem(
+        id=meta.get("id", "?"),
+        index=int(meta.get("plan_index") or 0),
+        target=target,
+        family=meta.get("family", "qa"),
+        difficulty=int(meta.get("difficulty") or 1),
+        version=meta.get("version", "?"),
+    )
     ctx = Context(target=target, version=item.version, facts=list(facts or []))
-    convo = "\n".join(f"<{m.get('role')}>\n{m.get('content', '')}\n</{m.get('role')}>"
-                      for m in record.get("messages") or [])
+    convo = "\n".join(
+        f"<{m.get('role')}>\n{m.get('content', '')}\n</{m.get('role')}>" for m in record.get("messages") or []
+    )
     report = meta.get("validation") or {}
-    issues = "; ".join(f"[{i.get('code')}] {i.get('message')}" for i in report.get("issues", [])
-                       ) or "none"
-    instruction = (f"Grade this {item.family} example (difficulty {item.difficulty} of 4, game "
-                   f"version {item.version}). It says it rests on these fact ids: "
-                   f"{', '.join(meta.get('fact_ids') or []) or 'none'}. The validator found: "
-                   f"{issues}.\n\n<example>\n{convo}\n</example>")
-    return LLMRequest(item=item, context=ctx, system=JUDGE_SYSTEM, instruction=instruction,
-                      max_tokens=max_tokens)
+    issues = "; ".join(f"[{i.get('code')}] {i.get('message')}" for i in report.get("issues", [])) or "none"
+    instruction = (
+        f"Grade this {item.family} example (difficulty {item.difficulty} of 4, game "
+        f"version {item.version}). It says it rests on these fact ids: "
+        f"{', '.join(meta.get('fact_ids') or []) or 'none'}. The validator found: "
+        f"{issues}.\n\n<example>\n{convo}\n</example>"
+    )
+    return LLMRequest(item=item, context=ctx, system=JUDGE_SYSTEM, instruction=instruction, max_tokens=max_tokens)
 
 
 def parse_scores(text: str) -> tuple[dict[str, float], list[str]]:
@@ -95,10 +101,17 @@ def parse_scores(text: str) -> tuple[dict[str, float], list[str]]:
     return dims, problems
 
 
-def judge_run(records: list[dict[str, Any]], run: Path, client: LLMClient, *,
-              facts: Callable[[dict[str, Any]], list[Any] | None] | None, budget_usd: float,
-              concurrency: int = 4, max_tokens: int = 600,
-              progress: Callable[[JudgeRun], None] | None = None) -> JudgeRun:
+def judge_run(
+    records: list[dict[str, Any]],
+    run: Path,
+    client: LLMClient,
+    *,
+    facts: Callable[[dict[str, Any]], list[Any] | None] | None,
+    budget_usd: float,
+    concurrency: int = 4,
+    max_tokens: int = 600,
+    progress: Callable[[JudgeRun], None] | None = None,
+) -> JudgeRun:
     name = judge_name(client)
     done = read_scores(run).get(name, {})
     budget = Budget(budget_usd)
@@ -130,9 +143,16 @@ def judge_run(records: list[dict[str, Any]], run: Path, client: LLMClient, *,
             log.warning("%s: %s", meta.get("id"), e)
             out.failed += 1
             return None
-        score = JudgeScore(id=meta.get("id", ""), judge=name, score=overall(dims), dimensions=dims,
-                           flags=problems, sha=messages_sha(rec.get("messages") or []),
-                           created=now_iso(), cost_usd=round(resp.usage.cost_usd, 8))
+        score = JudgeScore(
+            id=meta.get("id", ""),
+            judge=name,
+            score=overall(dims),
+            dimensions=dims,
+            flags=problems,
+            sha=messages_sha(rec.get("messages") or []),
+            created=now_iso(),
+            cost_usd=round(resp.usage.cost_usd, 8),
+        )
         append(run, [score])
         out.judged += 1
         if progress:

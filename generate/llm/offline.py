@@ -28,14 +28,26 @@ class OfflineClient(LLMClient):
         family = get_family(request.item.family)
         draft = None
         if request.scenario is not None:
-            draft = build(request.context, request.scenario, request.item.difficulty,
-                          request.item.persona, item_rng(request.item), request.evidence,
-                          request.lookup or (lambda name: None), request.extra)
+            draft = build(
+                request.context,
+                request.scenario,
+                request.item.difficulty,
+                request.item.persona,
+                item_rng(request.item),
+                request.evidence,
+                request.lookup or (lambda name: None),
+                request.extra,
+            )
         if draft is None:
             raise NoOfflineExample(
                 f"the facts about {request.item.target} do not support the {family.name} "
-                f"scenario {request.item.scenario or '(none)'}")
+                f"scenario {request.item.scenario or '(none)'}"
+            )
         self.last_meta = draft.meta
-        return LLMResponse(text=render_output(draft.messages, draft.fact_ids()),
-                           stop_reason="end_turn", usage=Usage(), model=self.model,
-                           meta=draft.meta)
+        return LLMResponse(
+            text=render_output(draft.messages, draft.fact_ids()),
+            stop_reason="end_turn",
+            usage=Usage(),
+            model=self.model,
+            meta=draft.meta,
+        )

@@ -27,9 +27,16 @@ class Price(BaseModel):
 
     def cost(self, usage: Usage, *, batch: bool = False) -> float:
         m = BATCH_DISCOUNT if batch else 1.0
-        return m * (usage.input_tokens * self.input + usage.output_tokens * self.output
-                     + usage.cache_write_tokens * self.input * CACHE_WRITE
-                     + usage.cache_read_tokens * self.input * CACHE_READ) / 1e6
+        return (
+            m
+            * (
+                usage.input_tokens * self.input
+                + usage.output_tokens * self.output
+                + usage.cache_write_tokens * self.input * CACHE_WRITE
+                + usage.cache_read_tokens * self.input * CACHE_READ
+            )
+            / 1e6
+        )
 
     def worst_case(self, input_tokens: int, max_tokens: int, *, batch: bool = False) -> float:
         """The most a request can cost: all input billed at the cache-write rate."""
@@ -75,15 +82,17 @@ def price_for(model: str, override: str | None = None) -> Price:
         try:
             inp, out = (float(x) for x in override.split(","))
         except ValueError:
-            raise UnknownModel(f"--price {override!r}: give INPUT,OUTPUT in USD per million "
-                               "tokens, e.g. --price 3,15") from None
+            raise UnknownModel(
+                f"--price {override!r}: give INPUT,OUTPUT in USD per million tokens, e.g. --price 3,15"
+            ) from None
         if inp < 0 or out < 0:
             raise UnknownModel("--price values must not be negative")
         return Price(input=inp, output=out)
     for name in sorted(PRICES, key=len, reverse=True):
-        if model.startswith(name) and _SUFFIX.match(model[len(name):]):
+        if model.startswith(name) and _SUFFIX.match(model[len(name) :]):
             return PRICES[name]
     raise UnknownModel(
         f"No price known for model {model!r}, so the budget cannot be enforced. Use one of "
         f"{', '.join(sorted(PRICES))} (optionally with a -YYYYMMDD date), or give its price "
-        "with --price INPUT,OUTPUT (USD per million tokens).")
+        "with --price INPUT,OUTPUT (USD per million tokens)."
+    )

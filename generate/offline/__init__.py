@@ -15,9 +15,16 @@ from generate.models import Context, Fact
 from generate.scenario import Scenario, catalogue, slots
 
 
-def build(ctx: Context, scenario: Scenario, difficulty: int, persona: str, rng: random.Random,
-          evidence: list[tuple[Any, Any]], lookup: Callable[[str], Fact | None],
-          extra: dict[str, str] | None = None) -> Draft | None:
+def build(
+    ctx: Context,
+    scenario: Scenario,
+    difficulty: int,
+    persona: str,
+    rng: random.Random,
+    evidence: list[tuple[Any, Any]],
+    lookup: Callable[[str], Fact | None],
+    extra: dict[str, str] | None = None,
+) -> Draft | None:
     from generate.offline.compose import Job
     from generate.offline.conversations import CONVERSATIONS
     from generate.offline.recipes import RECIPES
@@ -28,8 +35,17 @@ def build(ctx: Context, scenario: Scenario, difficulty: int, persona: str, rng: 
         raise ValueError(f"scenario {scenario.id}: unknown recipe {scenario.recipe!r}")
     values = {**slots(ctx), **(extra or {})}
     glossary = getattr(catalogue(scenario.family), "glossary", None) or {}
-    job = Job(ctx=ctx, scenario=scenario, difficulty=difficulty, persona=persona, rng=rng,
-              values=values, evidence=evidence, lookup=lookup, glossary=glossary)
+    job = Job(
+        ctx=ctx,
+        scenario=scenario,
+        difficulty=difficulty,
+        persona=persona,
+        rng=rng,
+        values=values,
+        evidence=evidence,
+        lookup=lookup,
+        glossary=glossary,
+    )
     d = recipe(job)
     from generate.families import get_family
 
@@ -39,8 +55,16 @@ def build(ctx: Context, scenario: Scenario, difficulty: int, persona: str, rng: 
     return d
 
 
-_FOLLOW = ["Go on.", "And the code?", "What next?", "Show me.", "And then?", "What else matters?",
-           "How do I check it?", "OK, and after that?"]
+_FOLLOW = [
+    "Go on.",
+    "And the code?",
+    "What next?",
+    "Show me.",
+    "And then?",
+    "What else matters?",
+    "How do I check it?",
+    "OK, and after that?",
+]
 
 
 def _converse(d: Draft, turns: int, rng: random.Random) -> Draft | None:
@@ -55,17 +79,16 @@ def _converse(d: Draft, turns: int, rng: random.Random) -> Draft | None:
             chunks.append(para)
     parts = turns // 2
     while len(chunks) < parts:
-        i = max((k for k, c in enumerate(chunks) if "```" not in c), default=None,
-                key=lambda k: len(chunks[k]))
+        i = max((k for k, c in enumerate(chunks) if "```" not in c), default=None, key=lambda k: len(chunks[k]))
         if i is None:
             return None
         sentences = re.split(r"(?<=[.:])\s+(?=[A-Z`])", chunks[i])
         if len(sentences) < 2:
             return None
         half = len(sentences) // 2
-        chunks[i:i + 1] = [" ".join(sentences[:half]), " ".join(sentences[half:])]
+        chunks[i : i + 1] = [" ".join(sentences[:half]), " ".join(sentences[half:])]
     size = -(-len(chunks) // parts)
-    groups = ["\n\n".join(chunks[i:i + size]) for i in range(0, len(chunks), size)]
+    groups = ["\n\n".join(chunks[i : i + size]) for i in range(0, len(chunks), size)]
     out = Draft([], facts=d.facts, meta=d.meta)
     out.user(d.messages[0].content)
     for i, g in enumerate(groups):

@@ -79,18 +79,26 @@ def goal(job: Job) -> str:
     task = job.fill(job.scenario.task(job.difficulty)).rstrip(".")
     if len(task.split()) >= 5:
         task = task[0].lower() + task[1:]
-        return job.pick([f"What I actually need: {task}.", f"Can you help me {task}?",
-                         f"The real goal: {task}.", f"I need to {task}."])
+        return job.pick(
+            [
+                f"What I actually need: {task}.",
+                f"Can you help me {task}?",
+                f"The real goal: {task}.",
+                f"I need to {task}.",
+            ]
+        )
     titles = domains_systems()
     names = [titles.get(s, s) for s in job.scenario.systems]
     if len(names) < 2:
         return ""
     both = f"{', '.join(names[:-1])} and {names[-1]}"
     if job.difficulty >= 4:
-        return job.pick([f"I need a plan that holds across {both}, with the trade-offs and a "
-                         "way to test it.",
-                         f"How would you design it across {both}? Trade-offs and how to verify, "
-                         "please."])
+        return job.pick(
+            [
+                f"I need a plan that holds across {both}, with the trade-offs and a way to test it.",
+                f"How would you design it across {both}? Trade-offs and how to verify, please.",
+            ]
+        )
     return ""
 
 
@@ -106,11 +114,13 @@ def quote(job: Job, snip: CodeSnippet, max_lines: int = QUOTE_LINES, lead: str =
     job.code_shown += 1
     job.quoted.add(snip.file)
     if len(lines) > max_lines:
-        part = snip.model_copy(update={"text": "\n".join(lines[:max_lines]),
-                                       "last": snip.first + max_lines - 1})
-        tail = job.pick([f"(the first {max_lines} of its {len(lines)} lines)",
-                         f"(lines {part.first}-{part.last}; it goes on to line "
-                         f"{snip.data.get('end', snip.last)})"])
+        part = snip.model_copy(update={"text": "\n".join(lines[:max_lines]), "last": snip.first + max_lines - 1})
+        tail = job.pick(
+            [
+                f"(the first {max_lines} of its {len(lines)} lines)",
+                f"(lines {part.first}-{part.last}; it goes on to line {snip.data.get('end', snip.last)})",
+            ]
+        )
         return f"{lead}{tail}\n\n{part.fence()}"
     return f"{lead}\n\n{snip.fence()}" if lead else snip.fence()
 
@@ -119,8 +129,7 @@ def where(snip: CodeSnippet) -> str:
     return f"`{snip.where}`"
 
 
-def edit(snip: CodeSnippet, anchor: str | None, new_lines: list[str], *,
-         before: bool = False) -> str | None:
+def edit(snip: CodeSnippet, anchor: str | None, new_lines: list[str], *, before: bool = False) -> str | None:
     """The whole function with ``new_lines`` inserted after (or before) the first line matching
     ``anchor`` (None: after the local declarations at the top). Only for functions short
     enough to show whole; the block says which lines of which file it replaces."""
@@ -138,8 +147,10 @@ def edit(snip: CodeSnippet, anchor: str | None, new_lines: list[str], *,
     else:
         idx = 0
         for i, ln in enumerate(lines[1:], 1):
-            if re.match(r"\s+(?:s8|u8|s16|u16|s32|u32|f32|Vec3f|Vec3s|\w+\*?)\s+\**\w+(\s*=.*)?;\s*$",
-                        ln) and "(" not in ln.split("=")[0]:
+            if (
+                re.match(r"\s+(?:s8|u8|s16|u16|s32|u32|f32|Vec3f|Vec3s|\w+\*?)\s+\**\w+(\s*=.*)?;\s*$", ln)
+                and "(" not in ln.split("=")[0]
+            ):
                 idx = i
             elif ln.strip() == "":
                 continue
@@ -149,7 +160,7 @@ def edit(snip: CodeSnippet, anchor: str | None, new_lines: list[str], *,
     indent = _indent(lines[min(idx + 1, len(lines) - 1)]) or "    "
     if base.rstrip().endswith("{") and idx > 0:
         indent = _indent(base) + "    "
-    body = lines[:idx + 1] + [indent + x if x else x for x in new_lines] + lines[idx + 1:]
+    body = lines[: idx + 1] + [indent + x if x else x for x in new_lines] + lines[idx + 1 :]
     text = "\n".join(body)
     return f"```c edit {snip.file}:{snip.first}-{snip.last}\n{text}\n```"
 
@@ -185,12 +196,16 @@ def finish(job: Job, d: Draft) -> Draft:
     for f in job.used:
         if f.id not in {x.id for x in d.facts}:
             d.facts.append(f)
-    d.meta = {"scenario": job.scenario.id, "persona": job.persona,
-              "domain": job.scenario.domain, "systems": job.scenario.systems,
-              "code_blocks": job.code_shown}
+    d.meta = {
+        "scenario": job.scenario.id,
+        "persona": job.persona,
+        "domain": job.scenario.domain,
+        "systems": job.scenario.systems,
+        "code_blocks": job.code_shown,
+    }
     return d
 
 
 def _indent(line: str) -> str:
     """The blanks ``line`` starts with."""
-    return line[:len(line) - len(line.lstrip())]
+    return line[: len(line) - len(line.lstrip())]

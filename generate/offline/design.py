@@ -35,8 +35,14 @@ _ROLES = {  # snippet roles that are a system's code by what they are
     "memory": ("stackdecl", "struct"),
     "audio": ("use", "covered"),
 }
-_LABEL = {"stackdecl": "stack declaration", "struct": "struct definition", "spec": "spec entry",
-          "table": "table entry", "ifblock": "#if block", "profile": "profile"}
+_LABEL = {
+    "stackdecl": "stack declaration",
+    "struct": "struct definition",
+    "spec": "spec entry",
+    "table": "table entry",
+    "ifblock": "#if block",
+    "profile": "profile",
+}
 _FACTS = {  # graph facts that stand for a system when it has no code in the context
     "objects": ("object:", "objectinfo:", "sceneobj:"),
     "scenes": ("scene:", "rooms:", "entrance:"),
@@ -61,22 +67,27 @@ def _lines_with(snip: CodeSnippet, names: list[str], span: int = 4) -> CodeSnipp
     lines = snip.lines()
     for i, line in enumerate(lines):
         if rx.search(line):
-            part = lines[i:i + span]
-            return snip.model_copy(update={"text": "\n".join(part), "first": snip.first + i,
-                                           "last": snip.first + i + len(part) - 1,
-                                           "id": f"{snip.id}:{snip.first + i}"})
+            part = lines[i : i + span]
+            return snip.model_copy(
+                update={
+                    "text": "\n".join(part),
+                    "first": snip.first + i,
+                    "last": snip.first + i + len(part) - 1,
+                    "id": f"{snip.id}:{snip.first + i}",
+                }
+            )
     return None
 
 
-def locate(ctx: Context, evidence: list[tuple[Any, CodeSnippet]], system: str,
-           prefer: str | None = None) -> tuple[str, Fact | None, CodeSnippet | None] | None:
+def locate(
+    ctx: Context, evidence: list[tuple[Any, CodeSnippet]], system: str, prefer: str | None = None
+) -> tuple[str, Fact | None, CodeSnippet | None] | None:
     """Where ``system``'s part is in the context: a sentence, the fact it rests on (if any)
     and a short quote of that system's code (if any). Code about ``prefer`` (the entity the
     scenario is about, e.g. the stack of the thread in question) comes first."""
     # the target's code and the engine code it rests on; not its callers' or a similar actor's
     # (another actor's collider is not where this one's collision lives)
-    snips = [snip for _, snip in evidence] + [s for s in ctx.code
-                                              if s.role not in ("exemplar", "caller")]
+    snips = [snip for _, snip in evidence] + [s for s in ctx.code if s.role not in ("exemplar", "caller")]
     if system in ("memory", "build", "versions"):  # what they are beats what they call
         for s in sorted(ctx.code, key=lambda s: s.entity != prefer):
             if s.role in _ROLES.get(system, ()) and s.lang == "c":
@@ -125,10 +136,14 @@ def plan(job: Job) -> str | None:
         steps.append(step)
     if len(steps) < 2:
         return None
-    head = job.pick(["The design has to hold across these systems:",
-                     "Before writing code, map the systems this touches:",
-                     "Where each part of the work lives:",
-                     "This is a change in more than one place:"])
+    head = job.pick(
+        [
+            "The design has to hold across these systems:",
+            "Before writing code, map the systems this touches:",
+            "Where each part of the work lives:",
+            "This is a change in more than one place:",
+        ]
+    )
     return head + "\n" + "\n".join(steps)
 
 
@@ -137,16 +152,18 @@ def options(job: Job) -> str:
     items = job.filled(job.scenario.tradeoffs)
     if not items:
         return ""
-    head = job.pick(["Options to weigh:", "The trade-offs:", "What each choice costs:",
-                     "Weigh these:"])
+    head = job.pick(["Options to weigh:", "The trade-offs:", "What each choice costs:", "Weigh these:"])
     return head + "\n" + "\n".join(f"- {t}" for t in items)
 
 
 def verification(job: Job) -> str:
     if not job.scenario.verify:
         return ""
-    return job.pick(["Verify it:", "How to know it works:", "Check, in this order:",
-                     "To confirm:"]) + " " + job.fill(job.scenario.verify)
+    return (
+        job.pick(["Verify it:", "How to know it works:", "Check, in this order:", "To confirm:"])
+        + " "
+        + job.fill(job.scenario.verify)
+    )
 
 
 def design_parts(job: Job, *, verify: bool = True) -> list[str] | None:
@@ -157,4 +174,3 @@ def design_parts(job: Job, *, verify: bool = True) -> list[str] | None:
     if head is None:
         return None
     return [p for p in (head, options(job), verification(job) if verify else "") if p]
-

@@ -22,8 +22,19 @@ from generate.offline.compose import (
 from generate.offline.design import design_parts
 from generate.scenario import OWN_ROLES, split_blocks
 
-_MAIN_FACTS = ("actor:", "sig:", "size:", "global:", "scene:", "objectinfo:", "seq:", "sfx:",
-               "segment:", "concept:", "soundfont:")
+_MAIN_FACTS = (
+    "actor:",
+    "sig:",
+    "size:",
+    "global:",
+    "scene:",
+    "objectinfo:",
+    "seq:",
+    "sfx:",
+    "segment:",
+    "concept:",
+    "soundfont:",
+)
 
 
 def _head(job: Job) -> Fact | None:
@@ -35,8 +46,11 @@ def _head(job: Job) -> Fact | None:
 
 
 def _own(job: Job, roles: tuple[str, ...] = ()) -> CodeSnippet | None:
-    order = list(job.scenario.change.get("roles") or roles) + list(OWN_ROLES) + \
-        ["struct", "profile", "table", "spec", "use", "covered"]
+    order = (
+        list(job.scenario.change.get("roles") or roles)
+        + list(OWN_ROLES)
+        + ["struct", "profile", "table", "spec", "use", "covered"]
+    )
     for r in order:
         got = job.ctx.code_of(r)
         if got:
@@ -44,8 +58,9 @@ def _own(job: Job, roles: tuple[str, ...] = ()) -> CodeSnippet | None:
     return None
 
 
-def _levels(job: Job, parts: list[str], *, change: tuple[str, str] | None = None,
-            second: CodeSnippet | None = None) -> list[str] | None:
+def _levels(
+    job: Job, parts: list[str], *, change: tuple[str, str] | None = None, second: CodeSnippet | None = None
+) -> list[str] | None:
     """Add what each difficulty asks for beyond level 1; None when the context cannot carry
     level 4's design across two systems."""
     d = job.difficulty
@@ -53,10 +68,20 @@ def _levels(job: Job, parts: list[str], *, change: tuple[str, str] | None = None
         parts.append(change[1] + "\n\n" + change[0])
     if d >= 3:
         if second is not None:
-            parts.append(quote(job, second, 22, job.pick([
-                f"The other half is in {second.entity} ({where(second)}):",
-                f"It connects to {second.entity}, {where(second)}:",
-                f"Read it together with {second.entity} at {where(second)}:"])))
+            parts.append(
+                quote(
+                    job,
+                    second,
+                    22,
+                    job.pick(
+                        [
+                            f"The other half is in {second.entity} ({where(second)}):",
+                            f"It connects to {second.entity}, {where(second)}:",
+                            f"Read it together with {second.entity} at {where(second)}:",
+                        ]
+                    ),
+                )
+            )
         ev = evidence_text(job)
         if ev:
             parts.append(ev)
@@ -75,8 +100,7 @@ def _second(job: Job, own: CodeSnippet | None) -> CodeSnippet | None:
     for s in job.ctx.code_of("stackdecl"):
         if s.entity == stack:  # the stack of the thread the function starts
             return s
-    for role in ("stackdecl", "assigned", "callee", "struct", "data", "caller", "type",
-                 "exemplar"):
+    for role in ("stackdecl", "assigned", "callee", "struct", "data", "caller", "type", "exemplar"):
         for s in job.ctx.code_of(role):
             if own is None or s.id != own.id:
                 return s
@@ -98,10 +122,14 @@ def _focus(snip: CodeSnippet, needs: list[str], window: int) -> CodeSnippet:
         if hit is None or hit < window - 4:
             return snip
         first, last = max(0, hit - 3), min(len(lines), hit + 12)
-        return snip.model_copy(update={"text": "\n".join(lines[first:last]),
-                                       "first": snip.first + first,
-                                       "last": snip.first + last - 1,
-                                       "id": f"{snip.id}:{snip.first + hit}"})
+        return snip.model_copy(
+            update={
+                "text": "\n".join(lines[first:last]),
+                "first": snip.first + first,
+                "last": snip.first + last - 1,
+                "id": f"{snip.id}:{snip.first + hit}",
+            }
+        )
     return snip
 
 
@@ -114,26 +142,39 @@ def explain(job: Job) -> Draft | None:
     window = 26 if job.difficulty < 3 else 34
     part = _focus(own, job.scenario.needs, window)
     if part is not own:  # the lines the scenario is about are further down: quote those
-        lead = job.pick([f"{own.entity} is at {where(own)}; the part that matters here:",
-                         f"In {own.entity} ({where(own)}), these lines:"])
+        lead = job.pick(
+            [
+                f"{own.entity} is at {where(own)}; the part that matters here:",
+                f"In {own.entity} ({where(own)}), these lines:",
+            ]
+        )
         parts.append(quote(job, part, window, lead))
     else:
-        lead = job.pick([f"It lives at {where(own)}:", f"Here it is, {where(own)}:",
-                         f"The code ({where(own)}):", f"From {own.file}:"])
+        lead = job.pick(
+            [
+                f"It lives at {where(own)}:",
+                f"Here it is, {where(own)}:",
+                f"The code ({where(own)}):",
+                f"From {own.file}:",
+            ]
+        )
         parts.append(quote(job, own, window, lead))
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
     if job.difficulty >= 2:
-        more = [f for f in job.ctx.facts if f is not head and f.id.startswith(
-            ("call:", "field:", "profile:", "object:", "addr:", "offdiff:", "sizediff:"))][:3]
+        more = [
+            f
+            for f in job.ctx.facts
+            if f is not head
+            and f.id.startswith(("call:", "field:", "profile:", "object:", "addr:", "offdiff:", "sizediff:"))
+        ][:3]
         if more:
             parts.append("\n".join(f"- {f.text}" for f in more))
             job.use(*more)
         v = versions_line(job)
         if v:
             parts.append(v)
-        parts += [t for t in (wiring.wiring_text(job),
-                              wiring.call_walk(job) if job.difficulty >= 3 else "") if t]
+        parts += [t for t in (wiring.wiring_text(job), wiring.call_walk(job) if job.difficulty >= 3 else "") if t]
     change = changes.any_change(job, list(job.scenario.change.get("kinds", [])))
     levelled = _levels(job, parts, change=change, second=_second(job, own))
     if levelled is None:
@@ -152,9 +193,15 @@ def modify(job: Job) -> Draft | None:
         return None
     job.use(actor)
     role = own.data.get("profile_role", own.role)
-    parts = [job.pick([f"{job.ctx.target.key}'s {role} function is {own.entity} ({where(own)}).",
-                       f"Start in {own.entity}, the {role} function ({where(own)}).",
-                       f"The behaviour you want sits in {own.entity} at {where(own)}."])]
+    parts = [
+        job.pick(
+            [
+                f"{job.ctx.target.key}'s {role} function is {own.entity} ({where(own)}).",
+                f"Start in {own.entity}, the {role} function ({where(own)}).",
+                f"The behaviour you want sits in {own.entity} at {where(own)}.",
+            ]
+        )
+    ]
     parts.append(quote(job, own, 24))
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
@@ -164,8 +211,10 @@ def modify(job: Job) -> Draft | None:
     if levelled is None:
         return None
     if job.difficulty >= 3:
-        levelled.append(f"{actor.text} Rebuilding recompiles {actor.source or 'the actor file'} "
-                        f"into {actor.data.get('overlay') or 'its overlay'}.")
+        levelled.append(
+            f"{actor.text} Rebuilding recompiles {actor.source or 'the actor file'} "
+            f"into {actor.data.get('overlay') or 'its overlay'}."
+        )
     return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
 
 
@@ -177,24 +226,60 @@ def new_actor(job: Job) -> Draft | None:
     if actor is None or profile is None or table is None:
         return None
     job.use(actor)
-    parts = [job.pick(["A new actor is registered in three places, and each has a model in",
-                       "Three files name every actor; use", "Copy the shape of"])
-             + f" {job.ctx.target.key} ({actor.data.get('overlay')}):"]
-    parts.append(quote(job, table, 4, f"1. The actor table, {where(table)}: the enum, the overlay "
-                       "and its allocation type come from this one line:"))
-    parts.append(quote(job, profile, 14, f"2. The profile in the actor's own file, {where(profile)}: "
-                       "id, category, flags, object, instance size and the four functions:"))
+    parts = [
+        job.pick(
+            [
+                "A new actor is registered in three places, and each has a model in",
+                "Three files name every actor; use",
+                "Copy the shape of",
+            ]
+        )
+        + f" {job.ctx.target.key} ({actor.data.get('overlay')}):"
+    ]
+    parts.append(
+        quote(
+            job,
+            table,
+            4,
+            f"1. The actor table, {where(table)}: the enum, the overlay "
+            "and its allocation type come from this one line:",
+        )
+    )
+    parts.append(
+        quote(
+            job,
+            profile,
+            14,
+            f"2. The profile in the actor's own file, {where(profile)}: "
+            "id, category, flags, object, instance size and the four functions:",
+        )
+    )
     if spec is not None and job.difficulty >= 2:
-        parts.append(quote(job, spec, 10, f"3. A segment in the spec, {where(spec)}, that builds "
-                           "the overlay from the actor's object file:"))
+        parts.append(
+            quote(
+                job,
+                spec,
+                10,
+                f"3. A segment in the spec, {where(spec)}, that builds the overlay from the actor's object file:",
+            )
+        )
     struct = next(iter(job.ctx.code_of("struct")), None)
     if struct is not None and job.difficulty >= 3:
-        parts.append(quote(job, struct, 18, f"The instance struct ({where(struct)}) starts with "
-                           "`Actor actor`, so the engine can treat it as an `Actor*`:"))
+        parts.append(
+            quote(
+                job,
+                struct,
+                18,
+                f"The instance struct ({where(struct)}) starts with "
+                "`Actor actor`, so the engine can treat it as an `Actor*`:",
+            )
+        )
     obj = job.ctx.first("object:")
     if obj is not None and job.difficulty >= 2:
-        parts.append(f"{obj.text} The profile's object must be loaded in the room (or be a "
-                     "keep object) or `Actor_Spawn` refuses the actor.")
+        parts.append(
+            f"{obj.text} The profile's object must be loaded in the room (or be a "
+            "keep object) or `Actor_Spawn` refuses the actor."
+        )
         job.use(obj)
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
@@ -205,40 +290,67 @@ def new_actor(job: Job) -> Draft | None:
 
 
 def migrate(job: Job) -> Draft | None:
-    blocks = split_blocks(job.ctx) or [s for s in job.ctx.code_of("ifblock")
-                                       if all(b["versions"] is not None for b in s.data["branches"])]
-    diffs = [f for f in job.ctx.facts if f.id.startswith(("shift:", "offdiff:", "sizediff:", "sigdiff:",
-                                                          "typediff:"))]
+    blocks = split_blocks(job.ctx) or [
+        s for s in job.ctx.code_of("ifblock") if all(b["versions"] is not None for b in s.data["branches"])
+    ]
+    diffs = [f for f in job.ctx.facts if f.id.startswith(("shift:", "offdiff:", "sizediff:", "sigdiff:", "typediff:"))]
     if not blocks and not diffs:
         return None
     built = job.values.get("_built", "")
     parts = []
     own = _own(job, ("struct",)) if not blocks else None
     if own is not None:  # no #if block: the layout itself is what moves between versions
-        parts.append(quote(job, own, 24, job.pick([f"The definition ({where(own)}):",
-                                                   f"{own.entity} as the decomp declares it "
-                                                   f"({where(own)}):"])))
+        parts.append(
+            quote(
+                job,
+                own,
+                24,
+                job.pick(
+                    [f"The definition ({where(own)}):", f"{own.entity} as the decomp declares it ({where(own)}):"]
+                ),
+            )
+        )
     if blocks:
         blk = blocks[0]
-        parts.append(quote(job, blk, 20, job.pick([
-            f"The version-specific code is this block at {where(blk)}:",
-            f"{blk.entity} has an `#if` at {where(blk)}:",
-            f"Here is where the versions part ({where(blk)}):"])))
+        parts.append(
+            quote(
+                job,
+                blk,
+                20,
+                job.pick(
+                    [
+                        f"The version-specific code is this block at {where(blk)}:",
+                        f"{blk.entity} has an `#if` at {where(blk)}:",
+                        f"Here is where the versions part ({where(blk)}):",
+                    ]
+                ),
+            )
+        )
         lines = []
         for b in blk.data["branches"]:
             vs = b["versions"]
             here = [v for v in vs if v in job.values.get("_ingested", "").split(",")]
             cond = b["condition"] or "(otherwise)"
-            lines.append(f"- `#{b['directive']} {cond}`".replace(" (otherwise)", "")
-                         + f" (line {b['line']}): compiled by {len(vs)} of the {built} versions "
-                         f"the decomp builds" + (f", of the ingested ones {', '.join(here)}"
-                                                 if here else ", none of the ingested ones"))
+            lines.append(
+                f"- `#{b['directive']} {cond}`".replace(" (otherwise)", "")
+                + f" (line {b['line']}): compiled by {len(vs)} of the {built} versions "
+                f"the decomp builds"
+                + (f", of the ingested ones {', '.join(here)}" if here else ", none of the ingested ones")
+            )
         parts.append("\n".join(lines))
     if diffs and job.difficulty >= 2:
         shown = diffs[: 3 + 2 * job.difficulty]
-        parts.append(job.pick(["Layout and signature differences the graph records:",
-                               "What else moves between versions:", "Other differences:"])
-                     + "\n" + "\n".join(f"- {f.text}" for f in shown))
+        parts.append(
+            job.pick(
+                [
+                    "Layout and signature differences the graph records:",
+                    "What else moves between versions:",
+                    "Other differences:",
+                ]
+            )
+            + "\n"
+            + "\n".join(f"- {f.text}" for f in shown)
+        )
         job.use(*shown)
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))

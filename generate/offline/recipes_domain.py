@@ -25,32 +25,40 @@ def audio(job: Job) -> Draft | None:
     if good:
         u = good[0]
         sig = job.lookup(u.data["callee"])
-        lead = job.pick([f"{u.data['function']} plays it ({where(u)}):",
-                         f"Real code that plays it, in {u.data['function']} ({where(u)}):",
-                         f"The decomp plays it from {u.data['function']}, {where(u)}:"])
+        lead = job.pick(
+            [
+                f"{u.data['function']} plays it ({where(u)}):",
+                f"Real code that plays it, in {u.data['function']} ({where(u)}):",
+                f"The decomp plays it from {u.data['function']}, {where(u)}:",
+            ]
+        )
         parts.append(quote(job, u, 6, lead))
         if sig is not None:
             job.use(sig)
             parts.append(f"{sig.text} The id goes in as argument {u.data['position'] + 1}.")
         first = re.search(r"\bActor_PlaySfx\(\s*([^,]+?)\s*,", u.text)
-        if job.difficulty >= 2 and sig is not None and u.data["callee"] == "Actor_PlaySfx" \
-                and first is not None:
+        if job.difficulty >= 2 and sig is not None and u.data["callee"] == "Actor_PlaySfx" and first is not None:
             # the actor argument as this caller writes it (&this->dyna.actor for a DynaPoly
             # actor): an actor of the same shape passes its Actor the same way
-            lead = job.pick(["From your own actor, the same call:", "In your actor:",
-                             "Your code does the same:"]) if first.group(1) == "&this->actor" \
-                else (f"From your own actor, the same call (`{first.group(1)}` is how "
-                      f"{u.data['function']} passes its `Actor`; pass yours the way your "
-                      "struct holds it):")
-            parts.append(lead + "\n\n```c\n"
-                         + f"Actor_PlaySfx({first.group(1)}, {job.ctx.target.key});\n```")
+            lead = (
+                job.pick(["From your own actor, the same call:", "In your actor:", "Your code does the same:"])
+                if first.group(1) == "&this->actor"
+                else (
+                    f"From your own actor, the same call (`{first.group(1)}` is how "
+                    f"{u.data['function']} passes its `Actor`; pass yours the way your "
+                    "struct holds it):"
+                )
+            )
+            parts.append(lead + "\n\n```c\n" + f"Actor_PlaySfx({first.group(1)}, {job.ctx.target.key});\n```")
             job.code_shown += 1
         if job.difficulty >= 3 and len(good) > 1:
             others = sorted({x.data["function"] for x in good[1:]})[:4]
             parts.append("Other functions that play it: " + ", ".join(others) + ".")
     elif job.difficulty >= 2:
-        parts.append("No function of the decomp passes this id to a call directly; it is "
-                     "reached through a table or a computed id.")
+        parts.append(
+            "No function of the decomp passes this id to a call directly; it is "
+            "reached through a table or a computed id."
+        )
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
     levelled = _levels(job, parts)
@@ -60,17 +68,25 @@ def audio(job: Job) -> Draft | None:
 
 
 def graphics(job: Job) -> Draft | None:
-    textures = [f for f in job.ctx.of("asset:") if (f.data.get("format") or "") in TEXEL_BITS
-                and f.data.get("width") and f.data.get("height")]
+    textures = [
+        f
+        for f in job.ctx.of("asset:")
+        if (f.data.get("format") or "") in TEXEL_BITS and f.data.get("width") and f.data.get("height")
+    ]
     if job.ctx.target.kind == "Object" and textures:
         t = job.rng.choice(textures)
         w, h, fmt = t.data["width"], t.data["height"], t.data["format"]
         nbytes = w * h * TEXEL_BITS[fmt] // 8
         job.use(t)
-        parts = [f"{t.text} At {TEXEL_BITS[fmt]} bits per texel, {w}×{h} {fmt} is {nbytes} "
-                 f"(0x{nbytes:X}) bytes" + (", more than the 4 KiB of TMEM: it cannot be "
-                                            "loaded in one piece." if nbytes > 4096 else
-                                            ", which fits the 4 KiB of TMEM.")]
+        parts = [
+            f"{t.text} At {TEXEL_BITS[fmt]} bits per texel, {w}×{h} {fmt} is {nbytes} "
+            f"(0x{nbytes:X}) bytes"
+            + (
+                ", more than the 4 KiB of TMEM: it cannot be loaded in one piece."
+                if nbytes > 4096
+                else ", which fits the 4 KiB of TMEM."
+            )
+        ]
         table = next(iter(job.ctx.code_of("table")), None)
         if table is not None:
             parts.append(quote(job, table, 2, f"The object is declared at {where(table)}:"))
@@ -86,9 +102,20 @@ def graphics(job: Job) -> Draft | None:
     gloss = job.glossary
     used = [c["name"] for c in draw.data.get("calls", [])]
     known = [n for n in dict.fromkeys(used) if n in gloss]
-    parts = [quote(job, draw, 30, job.pick([f"{draw.entity} ({where(draw)}):",
-                                             f"The draw code, {where(draw)}:",
-                                             f"Read {draw.entity} first ({where(draw)}):"]))]
+    parts = [
+        quote(
+            job,
+            draw,
+            30,
+            job.pick(
+                [
+                    f"{draw.entity} ({where(draw)}):",
+                    f"The draw code, {where(draw)}:",
+                    f"Read {draw.entity} first ({where(draw)}):",
+                ]
+            ),
+        )
+    ]
     if known:
         parts.append("What its calls do:\n" + "\n".join(f"- `{n}`: {gloss[n]}" for n in known[:6]))
     if job.scenario.cause:
@@ -105,10 +132,12 @@ def memory(job: Job) -> Draft | None:
         n = job.rng.choice([8, 10, 16, 20, 32])
         each = actor.data["instance_size"]
         job.use(actor)
-        parts = [f"{actor.text} {n} instances need {n} × {hx(each)} = {hx(n * each)} "
-                 f"({n * each}) bytes of instance data from the zelda arena, plus each "
-                 "allocation's header, plus the overlay's code once (it stays loaded while any "
-                 "instance lives)."]
+        parts = [
+            f"{actor.text} {n} instances need {n} × {hx(each)} = {hx(n * each)} "
+            f"({n * each}) bytes of instance data from the zelda arena, plus each "
+            "allocation's header, plus the overlay's code once (it stays loaded while any "
+            "instance lives)."
+        ]
         alloc = actor.data.get("alloc")
         if alloc:
             parts.append(f"Its overlay is loaded with {alloc}.")
@@ -134,8 +163,7 @@ def edge(job: Job) -> Draft | None:
         f = job.rng.choice(fields)
         lo, hi = TYPE_RANGES[f.data["type"]]
         job.use(f)
-        parts = [f"{f.text} `{f.data['type']}` holds {lo}..{hi}: {hi + 1} does not fit and "
-                 f"wraps to {lo}."]
+        parts = [f"{f.text} `{f.data['type']}` holds {lo}..{hi}: {hi + 1} does not fit and wraps to {lo}."]
         own = _own(job, ("struct",))
         if own is not None:
             parts.append(quote(job, own, 20, f"The declaration ({where(own)}):"))
@@ -159,34 +187,49 @@ def soundfont(job: Job) -> Draft | None:
     doc = next((s for s in job.ctx.code_of("table") if s.lang == "xml"), None)
     parts = [font.text]
     if doc is not None:
-        parts.append(quote(job, doc, 24, job.pick([f"Its extraction XML ({where(doc)}):",
-                                                   f"From {doc.file}:", "The XML says so:"])))
-    lookup = next((s for s in job.ctx.code_of("covered") if s.entity == "Audio_GetInstrumentInner"),
-                  None)
+        parts.append(
+            quote(
+                job, doc, 24, job.pick([f"Its extraction XML ({where(doc)}):", f"From {doc.file}:", "The XML says so:"])
+            )
+        )
+    lookup = next((s for s in job.ctx.code_of("covered") if s.entity == "Audio_GetInstrumentInner"), None)
     if job.difficulty >= 2 and lookup is not None:
-        gap = f" Program number {d['gaps'][0]} is such an empty slot in {d['name']}." \
-            if d.get("gaps") else ""
-        parts.append(quote(job, lookup, 26, "A sequence channel's `instr` command selects an "
-                           "instrument by program number; the engine indexes the font's "
-                           f"instrument list with it and gives NULL for a number past the end "
-                           f"or an empty slot, setting `audioErrorFlags` ({where(lookup)}):")
-                     + (f"\n\n{gap.strip()}" if gap else ""))
+        gap = f" Program number {d['gaps'][0]} is such an empty slot in {d['name']}." if d.get("gaps") else ""
+        parts.append(
+            quote(
+                job,
+                lookup,
+                26,
+                "A sequence channel's `instr` command selects an "
+                "instrument by program number; the engine indexes the font's "
+                f"instrument list with it and gives NULL for a number past the end "
+                f"or an empty slot, setting `audioErrorFlags` ({where(lookup)}):",
+            )
+            + (f"\n\n{gap.strip()}" if gap else "")
+        )
     users = job.ctx.of("fontuser:")
     if job.difficulty >= 3:
-        loader = next((s for s in job.ctx.code_of("covered")
-                       if s.entity == "AudioLoad_SyncLoadSeqFonts"), None)
+        loader = next((s for s in job.ctx.code_of("covered") if s.entity == "AudioLoad_SyncLoadSeqFonts"), None)
         if users:
-            parts.append("Sequences whose source includes it: "
-                         + ", ".join(f.data["sequence"] for f in users) + ".")
+            parts.append("Sequences whose source includes it: " + ", ".join(f.data["sequence"] for f in users) + ".")
             job.use(*users)
         else:
-            parts.append(f"None of the sequence sources in the checkout includes {d['name']}; "
-                         "the other sequences are extracted from a ROM at build time, so the "
-                         "checkout alone does not say which of them use it.")
+            parts.append(
+                f"None of the sequence sources in the checkout includes {d['name']}; "
+                "the other sequences are extracted from a ROM at build time, so the "
+                "checkout alone does not say which of them use it."
+            )
         if loader is not None:
-            parts.append(quote(job, loader, 26, "When a sequence starts, every font in its "
-                               "entry of the sequence font table is loaded, and the last one "
-                               f"loaded becomes its default font ({where(loader)}):"))
+            parts.append(
+                quote(
+                    job,
+                    loader,
+                    26,
+                    "When a sequence starts, every font in its "
+                    "entry of the sequence font table is loaded, and the last one "
+                    f"loaded becomes its default font ({where(loader)}):",
+                )
+            )
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
     levelled = _levels(job, parts)
@@ -195,5 +238,4 @@ def soundfont(job: Job) -> Draft | None:
     return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
 
 
-DOMAIN_RECIPES = {"audio": audio, "graphics": graphics, "memory": memory, "edge": edge,
-                  "soundfont": soundfont}
+DOMAIN_RECIPES = {"audio": audio, "graphics": graphics, "memory": memory, "edge": edge, "soundfont": soundfont}

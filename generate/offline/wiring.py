@@ -19,23 +19,31 @@ def wiring_text(job: Job) -> str:
         via = f" through {s.data['via']}" if s.data.get("via") else ""
         if field in ("Actor.draw", "Actor.update"):
             slot = field.split(".")[1]
-            lines.append(f"- `{s.entity}` is the {slot} function the actor runs once `{by}` "
-                         f"stores it in `{s.data.get('stored_in', field)}` (line {at}){via}; "
-                         f"from then on the engine calls it, not the profile's {slot}.")
+            lines.append(
+                f"- `{s.entity}` is the {slot} function the actor runs once `{by}` "
+                f"stores it in `{s.data.get('stored_in', field)}` (line {at}){via}; "
+                f"from then on the engine calls it, not the profile's {slot}."
+            )
         else:
-            lines.append(f"- `{by}` stores `{s.entity}` in `{field}` (line {at}){via}; "
-                         f"the actor's update calls whatever that field holds.")
+            lines.append(
+                f"- `{by}` stores `{s.entity}` in `{field}` (line {at}){via}; "
+                f"the actor's update calls whatever that field holds."
+            )
     for s in job.ctx.code_of("callback"):
         by, to, param = s.data.get("passed_by"), s.data.get("passed_to"), s.data.get("param")
         if not by or not to:
             continue
-        lines.append(f"- `{s.entity}` is a callback: `{by}` passes it to `{to}`"
-                     + (f" as `{param}`" if param else "") + f" (line {s.data.get('passed_at')})"
-                     f"; `{to}` calls it, `{by}` never does, so do not call it yourself.")
+        lines.append(
+            f"- `{s.entity}` is a callback: `{by}` passes it to `{to}`"
+            + (f" as `{param}`" if param else "")
+            + f" (line {s.data.get('passed_at')})"
+            f"; `{to}` calls it, `{by}` never does, so do not call it yourself."
+        )
     if not lines:
         return ""
-    lead = job.pick(["How it is wired at run time:", "Who calls what, as the code wires it:",
-                     "The wiring, from the code:"])
+    lead = job.pick(
+        ["How it is wired at run time:", "Who calls what, as the code wires it:", "The wiring, from the code:"]
+    )
     return lead + "\n" + "\n".join(lines[:5])
 
 
@@ -47,11 +55,13 @@ def pattern_text(job: Job, max_lines: int = 12) -> str:
     p = pats[0]
     steps = p.data.get("steps") or []
     desc = p.data.get("description") or ""
-    head = job.pick([
-        f"This is the `{p.data['pattern']}` idiom, which {p.data['support']} actors follow",
-        f"{p.data['support']} actors do this the same way (the `{p.data['pattern']}` pattern)",
-        f"The decomp's usual way here is the `{p.data['pattern']}` pattern "
-        f"({p.data['support']} actors)"])
+    head = job.pick(
+        [
+            f"This is the `{p.data['pattern']}` idiom, which {p.data['support']} actors follow",
+            f"{p.data['support']} actors do this the same way (the `{p.data['pattern']}` pattern)",
+            f"The decomp's usual way here is the `{p.data['pattern']}` pattern ({p.data['support']} actors)",
+        ]
+    )
     head += f": {desc}" if desc else "."
     if steps:
         head += " Steps, in order: " + ", ".join(f"`{s}`" for s in steps[:6]) + "."
@@ -85,5 +95,8 @@ def call_walk(job: Job, limit: int = 4) -> str:
             break
     if len(out) < 2:
         return ""
-    return job.pick([f"Walking {own.entity}'s calls in order:",
-                     f"What {own.entity} calls, in order:"]) + "\n" + "\n".join(out)
+    return (
+        job.pick([f"Walking {own.entity}'s calls in order:", f"What {own.entity} calls, in order:"])
+        + "\n"
+        + "\n".join(out)
+    )

@@ -45,21 +45,39 @@ _SIZE_NAME = re.compile(r"\b([A-Za-z]\w*?_\d+_SIZE)\b")
 _NUM_NAME = re.compile(r"\b(NUM_[A-Z0-9_]+)\b")
 _NUM_DEFINED = re.compile(r"(?:#\s*define\s+|^\s*)(NUM_[A-Z0-9_]+)\b", re.M)
 
-_BPP = {"rgba32": 32, "rgba16": 16, "i4": 4, "i8": 8, "ia4": 4, "ia8": 8, "ia16": 16,
-        "ci4": 4, "ci8": 8}
-_LIMB_TYPES = {"Standard": "StandardLimb", "LOD": "LodLimb", "Skin": "SkinLimb",
-               "Curve": "SkelCurveLimb", "Legacy": "LegacyLimb"}
-_SKEL_TYPES = {"Normal": "SkeletonHeader", "Flex": "FlexSkeletonHeader",
-               "Curve": "CurveSkeletonHeader", "Legacy": "LegacySkeletonHeader"}
+_BPP = {"rgba32": 32, "rgba16": 16, "i4": 4, "i8": 8, "ia4": 4, "ia8": 8, "ia16": 16, "ci4": 4, "ci8": 8}
+_LIMB_TYPES = {
+    "Standard": "StandardLimb",
+    "LOD": "LodLimb",
+    "Skin": "SkinLimb",
+    "Curve": "SkelCurveLimb",
+    "Legacy": "LegacyLimb",
+}
+_SKEL_TYPES = {
+    "Normal": "SkeletonHeader",
+    "Flex": "FlexSkeletonHeader",
+    "Curve": "CurveSkeletonHeader",
+    "Legacy": "LegacySkeletonHeader",
+}
 # tag -> C declaration format ({n} = name)
 _DECL = {
-    "Texture": "u64 {n}[]", "Background": "u64 {n}[]", "Blob": "u8 {n}[]",
-    "DList": "Gfx {n}[]", "Animation": "AnimationHeader {n}",
-    "PlayerAnimation": "LinkAnimationHeader {n}", "PlayerAnimationData": "s16 {n}[]",
-    "LegacyAnimation": "LegacyAnimationHeader {n}", "CurveAnimation": "CurveAnimationHeader {n}",
-    "Collision": "CollisionHeader {n}", "Cutscene": "CutsceneData {n}[]", "Path": "Path {n}[]",
-    "Scene": "SceneCmd {n}[]", "Room": "SceneCmd {n}[]", "Mtx": "Mtx {n}",
-    "LimbTable": "void* {n}[]", "TextureAnimation": "AnimatedMaterial {n}[]",
+    "Texture": "u64 {n}[]",
+    "Background": "u64 {n}[]",
+    "Blob": "u8 {n}[]",
+    "DList": "Gfx {n}[]",
+    "Animation": "AnimationHeader {n}",
+    "PlayerAnimation": "LinkAnimationHeader {n}",
+    "PlayerAnimationData": "s16 {n}[]",
+    "LegacyAnimation": "LegacyAnimationHeader {n}",
+    "CurveAnimation": "CurveAnimationHeader {n}",
+    "Collision": "CollisionHeader {n}",
+    "Cutscene": "CutsceneData {n}[]",
+    "Path": "Path {n}[]",
+    "Scene": "SceneCmd {n}[]",
+    "Room": "SceneCmd {n}[]",
+    "Mtx": "Mtx {n}",
+    "LimbTable": "void* {n}[]",
+    "TextureAnimation": "AnimatedMaterial {n}[]",
 }
 _SKIP_TAGS = {"File", "Root", "Version", "ExternalFile"}
 
@@ -79,18 +97,17 @@ def _tree_stamp(files: list[tuple[str, os.stat_result]]) -> str:
     return h.hexdigest()
 
 
-def _stat_sources(root: Path, stats: TreeStats | None = None
-                  ) -> list[tuple[str, os.stat_result]]:
+def _stat_sources(root: Path, stats: TreeStats | None = None) -> list[tuple[str, os.stat_result]]:
     stats = stats or TreeStats(root)
-    return [(p, st) for top in ("src", "include", "assets") for p, st in stats.files(top)
-            if p.endswith((".c", ".h"))]
+    return [(p, st) for top in ("src", "include", "assets") for p, st in stats.files(top) if p.endswith((".c", ".h"))]
 
 
 _SCAN_TAG = "stub-scan-1"  # bump when _scan_file's output changes
 
 
-def scan_cached(root: Path, cache_file: Path | None, stats: TreeStats | None = None
-                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def scan_cached(
+    root: Path, cache_file: Path | None, stats: TreeStats | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``_scan`` remembered on disk while no source file changed (a stat walk, not a read);
     after an edit only the edited files are read again (per-file results in ``cache_file``'s
     sibling ``scan-files.pkl``)."""
@@ -113,8 +130,9 @@ def scan_cached(root: Path, cache_file: Path | None, stats: TreeStats | None = N
     return got
 
 
-def scan_if_fresh(root: Path, cache_file: Path, stats: TreeStats | None = None
-                  ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+def scan_if_fresh(
+    root: Path, cache_file: Path, stats: TreeStats | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The remembered ``scan_cached`` result while no source file changed, else None."""
     import pickle
 
@@ -126,8 +144,7 @@ def scan_if_fresh(root: Path, cache_file: Path, stats: TreeStats | None = None
     return got if got_stamp == _tree_stamp(_stat_sources(root, stats)) else None
 
 
-def _scan_file(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...],
-                                   tuple[str, ...]]:
+def _scan_file(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(X_N_SIZE names, NUM_ names a sizes-header includer uses, NUM_ names it defines,
     its quoted includes) of one source file."""
     text = Path(path).read_bytes().decode("utf-8", "replace")
@@ -137,8 +154,9 @@ def _scan_file(path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, 
     return sizes, num_used, defined, tuple(_INCLUDE.findall(text))
 
 
-def _resolve_cached(root: Path, scanned: list[tuple[str, os.stat_result, tuple]], path: Path
-                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _resolve_cached(
+    root: Path, scanned: list[tuple[str, os.stat_result, tuple]], path: Path
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``_resolve`` with each file's unresolved includes remembered: valid while the file is
     unchanged and no directory whose listing decided an include (the includer's, a search
     directory, or the deepest existing one on a missing path) changed its mtime."""
@@ -183,8 +201,11 @@ def _resolve_cached(root: Path, scanned: list[tuple[str, os.stat_result, tuple]]
             lost = prev[2]
         else:
             parent = os.path.dirname(f)
-            lost = tuple(inc for inc in incs if not exists(os.path.join(parent, inc))
-                         and not any(exists(os.path.join(d, inc)) for d in search))
+            lost = tuple(
+                inc
+                for inc in incs
+                if not exists(os.path.join(parent, inc)) and not any(exists(os.path.join(d, inc)) for d in search)
+            )
         new_files[f] = (st.st_size, st.st_mtime_ns, lost)
         missing.update(lost)
     dump_pickle(path, (_SCAN_TAG, dirs, new_files))
@@ -205,8 +226,7 @@ def _scan(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return _resolve(root, [(p, _scan_file(str(p))) for p in _source_files(root)])
 
 
-def _resolve(root: Path, scanned: list[tuple[Path, tuple]]) -> tuple[tuple[str, ...],
-                                                                       tuple[str, ...]]:
+def _resolve(root: Path, scanned: list[tuple[Path, tuple]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     dirs = [str(root / "include"), str(root / "include/libc"), str(root / "src"), str(root)]
     missing: set[str] = set()
     sizes: set[str] = set()
@@ -291,8 +311,7 @@ def _decl(el: ET.Element) -> str | None:
     return fmt.format(n=name) if fmt else None
 
 
-def render_header(file_el: ET.Element, version_id: str, guard: str,
-                  includes: tuple[str, ...] = ("ultra64.h",)) -> str:
+def render_header(file_el: ET.Element, version_id: str, guard: str, includes: tuple[str, ...] = ("ultra64.h",)) -> str:
     lines = [f"#ifndef {guard}", f"#define {guard}", ""]
     lines += [f'#include "{h}"' for h in includes] + [""]
     elements = _version_elements(file_el, version_id)
@@ -315,8 +334,7 @@ def render_header(file_el: ET.Element, version_id: str, guard: str,
         if el.tag == "Limb" and el.get("EnumName"):
             limbs.append(el.get("EnumName", ""))
         if el.tag == "Skeleton" and el.get("EnumName") and el.get("LimbNone"):
-            skeleton_enums.append((el.get("EnumName", ""), el.get("LimbNone", ""),
-                                   el.get("LimbMax", "")))
+            skeleton_enums.append((el.get("EnumName", ""), el.get("LimbNone", ""), el.get("LimbMax", "")))
         elif el.tag == "Skeleton" and el.get("Offset"):
             # the extractor's default names: LIMB_<FILE>_<OFFSET>_NONE/_MAX (limb count unknown)
             try:
@@ -328,8 +346,10 @@ def render_header(file_el: ET.Element, version_id: str, guard: str,
                 lines += [f"#define {base}_NONE 0", f"#define {base}_MAX {max(n_limbs, 1)}"]
     # limb enums: a limb belongs to the skeleton whose LIMB_NONE prefix it shares (longest wins)
     assigned: dict[str, list[str]] = {e: [] for e, _, _ in skeleton_enums}
-    prefixes = sorted(((none[: -len("NONE")] if none.endswith("NONE") else none, e)
-                       for e, none, _ in skeleton_enums), key=lambda t: -len(t[0]))
+    prefixes = sorted(
+        ((none[: -len("NONE")] if none.endswith("NONE") else none, e) for e, none, _ in skeleton_enums),
+        key=lambda t: -len(t[0]),
+    )
     rest: list[str] = []
     for limb in dict.fromkeys(limbs):
         for pre, e in prefixes:
@@ -368,12 +388,14 @@ def xml_stamp(root: Path, stats: TreeStats | None = None) -> str:
     """Size and mtime of every file of assets/xml (the same for every version)."""
     under = f"{root / 'assets' / 'xml'}/"
     files = (stats or TreeStats(root)).files("assets")
-    return hashlib.sha1("".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n" for p, st in files
-                                       if p.startswith(under))).encode()).hexdigest()
+    return hashlib.sha1(
+        "".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n" for p, st in files if p.startswith(under))).encode()
+    ).hexdigest()
 
 
-def _stamp(checkout: Checkout, v: VersionInfo, missing: tuple[str, ...],
-           size_names: tuple[str, ...], xml: str | None = None) -> str:
+def _stamp(
+    checkout: Checkout, v: VersionInfo, missing: tuple[str, ...], size_names: tuple[str, ...], xml: str | None = None
+) -> str:
     h = hashlib.sha1(GENERATOR.encode())
     h.update(v.id.encode())
     cfg = checkout.root / "baseroms" / v.id / "config.yml"
@@ -385,9 +407,13 @@ def _stamp(checkout: Checkout, v: VersionInfo, missing: tuple[str, ...],
     return h.hexdigest()
 
 
-def stubs_fresh(checkout: Checkout, v: VersionInfo, out_dir: Path,
-                scanned: tuple[tuple[str, ...], tuple[str, ...]], xml: str | None = None
-                ) -> bool:
+def stubs_fresh(
+    checkout: Checkout,
+    v: VersionInfo,
+    out_dir: Path,
+    scanned: tuple[tuple[str, ...], tuple[str, ...]],
+    xml: str | None = None,
+) -> bool:
     """Whether ``ensure_stubs`` would leave ``out_dir`` as it is (``scanned``: the
     ``scan_cached`` result; ``xml``: the ``xml_stamp``)."""
     try:
@@ -409,9 +435,13 @@ def _write_kept(target: Path, text: str, old: Path) -> None:
         pass
 
 
-def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path,
-                 scanned: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
-                 xml: str | None = None) -> Path:
+def ensure_stubs(
+    checkout: Checkout,
+    v: VersionInfo,
+    out_dir: Path,
+    scanned: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
+    xml: str | None = None,
+) -> Path:
     """Generate the stubs (unless their stamp says they are current). ``scanned`` and
     ``xml``: the ``scan_cached`` result and ``xml_stamp``, when the caller has them."""
     if scanned is None:
@@ -424,16 +454,14 @@ def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path,
     tmp = out_dir.with_name(out_dir.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     amap = _asset_map(checkout, v)
-    std_includes = tuple(h for h in ("ultra64.h", "tex_len.h")
-                         if (checkout.root / "include" / h).is_file())
+    std_includes = tuple(h for h in ("ultra64.h", "tex_len.h") if (checkout.root / "include" / h).is_file())
     xml_root = checkout.root / "assets" / "xml"
     n_gen = 0
     for inc in missing:
         target = tmp / inc
         target.parent.mkdir(parents=True, exist_ok=True)
         is_header = inc.endswith(".h")
-        is_asset_c = inc.startswith("assets/") and inc.endswith(".c") and not inc.endswith(
-            ".inc.c")
+        is_asset_c = inc.startswith("assets/") and inc.endswith(".c") and not inc.endswith(".inc.c")
         if not is_header and not is_asset_c:
             _write_kept(target, "", out_dir / inc)
             continue
@@ -445,8 +473,7 @@ def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path,
             xml_path = amap.get(name) or (xml_root / f"{name}.xml")
             kept = None
             if xml_path.is_relative_to(checkout.root):
-                kept = out_dir.parent.parent / "assets" / "last-good" / xml_path.relative_to(
-                    checkout.root).as_posix()
+                kept = out_dir.parent.parent / "assets" / "last-good" / xml_path.relative_to(checkout.root).as_posix()
             root_el = _parse_xml(xml_path, kept) if xml_path.is_file() else None
             if root_el is not None:
                 for f in _version_elements(root_el, v.id):
@@ -455,8 +482,7 @@ def ensure_stubs(checkout: Checkout, v: VersionInfo, out_dir: Path,
                         n_gen += 1
                         break
         if text is None and inc.endswith("_sizes.h"):
-            text = f"#ifndef {guard}\n#define {guard}\n" + "".join(
-                f"#define {s} 0\n" for s in size_names) + "#endif\n"
+            text = f"#ifndef {guard}\n#define {guard}\n" + "".join(f"#define {s} 0\n" for s in size_names) + "#endif\n"
         if text is None:
             text = "" if is_asset_c else f"#ifndef {guard}\n#define {guard}\n#endif\n"
         _write_kept(target, text, out_dir / inc)

@@ -30,6 +30,7 @@ class Branch:
     body, the line of its block's ``#if`` and ``#endif`` (0: none), the enclosing branch's
     line (0: top level), its position in the block (0 for the ``#if``) and how many lines
     its directive takes (continuation lines)."""
+
     line: int
     directive: str
     condition: str
@@ -45,8 +46,21 @@ class Branch:
     defines_only: bool = False
 
     def __reduce__(self) -> tuple:
-        return (Branch, (self.line, self.directive, self.condition, self.last, self.block,
-                         self.endif, self.parent, self.position, self.span, self.defines_only))
+        return (
+            Branch,
+            (
+                self.line,
+                self.directive,
+                self.condition,
+                self.last,
+                self.block,
+                self.endif,
+                self.parent,
+                self.position,
+                self.span,
+                self.defines_only,
+            ),
+        )
 
     @property
     def text(self) -> str:
@@ -101,16 +115,19 @@ def scan_blocks(text: str) -> tuple[tuple[Branch, ...], tuple[str, ...]]:
     guard = _guard(out, directives)
     if guard:
         out = [b for b in out if b.block != guard]
-        out = [b if b.parent != guard else Branch(b.line, b.directive, b.condition, b.last,
-                                                  b.block, b.endif, 0, b.position, b.span,
-                                                  b.defines_only)
-               for b in out]
+        out = [
+            b
+            if b.parent != guard
+            else Branch(
+                b.line, b.directive, b.condition, b.last, b.block, b.endif, 0, b.position, b.span, b.defines_only
+            )
+            for b in out
+        ]
     out.sort(key=lambda b: b.line)
     return tuple(out), tuple(problems)
 
 
-def _defines_only(text: str, directives: list[tuple[int, str, str]], done: list[_Done]
-                  ) -> set[int]:
+def _defines_only(text: str, directives: list[tuple[int, str, str]], done: list[_Done]) -> set[int]:
     """The lines of the blocks (their #if) with no code and no directive but #define and
     conditionals between their #if and #endif."""
     lines = text.split("\n")
@@ -138,8 +155,7 @@ def _defines_only(text: str, directives: list[tuple[int, str, str]], done: list[
     return out
 
 
-def _close(block: tuple[int, list[list], int], endif: int, done: list[_Done],
-           n_lines: int = 0) -> None:
+def _close(block: tuple[int, list[list], int], endif: int, done: list[_Done], n_lines: int = 0) -> None:
     start, branches, parent = block
     branches[-1][3] = (endif - 1) if endif else n_lines
     for i, (line, d, cond, last, span) in enumerate(branches):

@@ -28,8 +28,7 @@ class Liveness:
     #define's conditions in that version, as the ``Define`` facts are): the TU keys leave
     its outcome out when nothing uses what it defines, so a shared parse cannot tell."""
 
-    def __init__(self, dscan: c_defines.DefineScan, truths: dict[str, dict[str, int]]
-                 ) -> None:
+    def __init__(self, dscan: c_defines.DefineScan, truths: dict[str, dict[str, int]]) -> None:
         self.blocks = dscan.blocks
         self.dscan, self.truths = dscan, truths
         self._ranges: dict[str, dict[str, set[tuple[int, int]]]] = defaultdict(dict)
@@ -72,8 +71,9 @@ class Liveness:
                 parent = self._branch(file, b.parent)
                 if parent is not None and not self.live(vid, file, parent):
                     return False
-                return not any(self.live(vid, file, x) for x in self.blocks[file]
-                               if x.block == b.block and x.position < b.position)
+                return not any(
+                    self.live(vid, file, x) for x in self.blocks[file] if x.block == b.block and x.position < b.position
+                )
         return not dead(b.line, self.ranges(vid, file))
 
     def _branch(self, file: str, line: int) -> Branch | None:
@@ -129,8 +129,7 @@ class Liveness:
         return "\n".join(line for i, line in enumerate(lines, first) if i not in drop)
 
 
-def per_version_text(live: Liveness, vid: str, file: str, first: int | None,
-                     text: str | None) -> str | None:
+def per_version_text(live: Liveness, vid: str, file: str, first: int | None, text: str | None) -> str | None:
     """What an entity's IN_VERSION edge to ``vid`` carries as ``text``: for a definition
     that sits inside an #if branch (so other versions may compile another definition of it),
     its text as that version compiles it. Otherwise None: the node's text as written, with
@@ -145,8 +144,9 @@ def per_version_text(live: Liveness, vid: str, file: str, first: int | None,
     return live.render(vid, file, first, text)
 
 
-def version_block_facts(facts: Facts, live: Liveness, file_versions: dict[str, set[str]],
-                        order_ids: list[str], only: Any) -> None:
+def version_block_facts(
+    facts: Facts, live: Liveness, file_versions: dict[str, set[str]], order_ids: list[str], only: Any
+) -> None:
     """A ``VersionBlock`` per #if branch: where it is, its condition, the versions that
     compile it."""
     for file, branches in live.blocks.items():
@@ -156,20 +156,31 @@ def version_block_facts(facts: Facts, live: Liveness, file_versions: dict[str, s
         vids = [vid for vid in order_ids if vid in fv]
         for b in branches:
             bid = f"{file}:{b.line}"
-            facts.node("VersionBlock", id=bid, file=file, line=b.line, last_line=b.last,
-                       directive=b.directive, condition=b.condition, text=b.text,
-                       block=f"{file}:{b.block}", endif_line=b.endif or None,
-                       parent=f"{file}:{b.parent}" if b.parent else None, position=b.position,
-                       versions=[v for v in vids if live.live(v, file, b)])
+            facts.node(
+                "VersionBlock",
+                id=bid,
+                file=file,
+                line=b.line,
+                last_line=b.last,
+                directive=b.directive,
+                condition=b.condition,
+                text=b.text,
+                block=f"{file}:{b.block}",
+                endif_line=b.endif or None,
+                parent=f"{file}:{b.parent}" if b.parent else None,
+                position=b.position,
+                versions=[v for v in vids if live.live(v, file, b)],
+            )
             if fv:
-                facts.rel("DEFINED_IN", bid, file, from_kind="VersionBlock", to_kind="File",
-                          line=b.line)
+                facts.rel("DEFINED_IN", bid, file, from_kind="VersionBlock", to_kind="File", line=b.line)
 
 
 # names the decomp declares only to take their address: ld's segment symbols, ucode
 # boundaries, the audio tables' per-entry start/size symbols
-_LINKER_NAME = re.compile(r"(^_.*Segment(Rom|Bss)?(Start|End)$)|((Text|Data|Bss)(Start|End)$)"
-                          r"|(_(Start|End|Size)$)")
+_LINKER_NAME = re.compile(
+    r"(^_.*Segment(Rom|Bss)?(Start|End)$)|((Text|Data|Bss)(Start|End)$)"
+    r"|(_(Start|End|Size)$)"
+)
 _BYTE_TYPES = frozenset(("u8", "s8", "unsigned char", "signed char"))
 
 
@@ -209,15 +220,34 @@ class Wiring:
         for (setter, fn, fkey), per in self.assigns.items():
             vs = [v for v in order_ids if v in per]
             struct, _fld, line, via = per[vs[0]]
-            facts.rel("ASSIGNS", setter, fn, from_kind="Function", to_kind="Function",
-                      field=fkey, struct=struct or None, line=line, via=via or None,
-                      versions=vs)
+            facts.rel(
+                "ASSIGNS",
+                setter,
+                fn,
+                from_kind="Function",
+                to_kind="Function",
+                field=fkey,
+                struct=struct or None,
+                line=line,
+                via=via or None,
+                versions=vs,
+            )
         for (caller, fn, site), per in self.passes.items():
             vs = [v for v in order_ids if v in per]
             callee, index, param, line = per[vs[0]]
-            facts.rel("PASSES", caller, fn, from_kind="Function", to_kind="Function",
-                      site=site, callee=callee or None, position=index, param=param or None,
-                      line=line, versions=vs)
+            facts.rel(
+                "PASSES",
+                caller,
+                fn,
+                from_kind="Function",
+                to_kind="Function",
+                site=site,
+                callee=callee or None,
+                position=index,
+                param=param or None,
+                line=line,
+                versions=vs,
+            )
 
 
 def refers_to(facts: Facts, gid: str, refs: tuple[str, ...]) -> None:
@@ -246,6 +276,8 @@ def code_notes(data: list[Any], dscan: c_defines.DefineScan, limit: int = 5) -> 
     if dscan.problems:
         items = [f"{f} {p}" for f, ps in sorted(dscan.problems.items()) for p in ps]
         more = f"; and {len(items) - limit} more" if len(items) > limit else ""
-        out += (f"; {len(items)} unbalanced #if directive(s) (their blocks end at the end of "
-                f"the file): {'; '.join(items[:limit])}{more}")
+        out += (
+            f"; {len(items)} unbalanced #if directive(s) (their blocks end at the end of "
+            f"the file): {'; '.join(items[:limit])}{more}"
+        )
     return out

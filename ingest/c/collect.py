@@ -48,26 +48,26 @@ def narrow(ents: Ents, want: set[str]) -> Ents:
     with an edge to a name there (profiles and runtime objects pass whole, and an anonymous
     enum's constants one by one: the loops test those, a profile's key needing the
     version's spec)."""
+
     def tgt(x: Any) -> bool:
         return x is not None and x[1] in want
 
     return Ents(
-        functions=[f for f in ents.functions
-                   if f.name in want or tgt(f.return_target) or any(map(tgt, f.param_targets))],
+        functions=[
+            f for f in ents.functions if f.name in want or tgt(f.return_target) or any(map(tgt, f.param_targets))
+        ],
         calls=[c for c in ents.calls if c[0] in want or c[1] in want],
         indirect={a: n for a, n in ents.indirect.items() if a in want},
         runtime_objects=ents.runtime_objects,
-        structs=[s for s in ents.structs
-                 if s.name in want or any(tgt(fl.target) for fl in s.fields)],
-        enums=[e for e in ents.enums
-               if e.name in want or any(c in want for c, _ in e.constants)],
+        structs=[s for s in ents.structs if s.name in want or any(tgt(fl.target) for fl in s.fields)],
+        enums=[e for e in ents.enums if e.name in want or any(c in want for c, _ in e.constants)],
         typedefs=[x for x in ents.typedefs if x.name in want or tgt(x.target)],
-        globals=[g for g in ents.globals
-                 if g.key in want or tgt(g.target) or any(r in want for r in g.refers)],
+        globals=[g for g in ents.globals if g.key in want or tgt(g.target) or any(r in want for r in g.refers)],
         profiles=ents.profiles,
         assigns=[a for a in ents.assigns if a[0] in want or a[1] in want],
         passes=[x for x in ents.passes if x[0] in want or x[1] in want],
-        skipped=ents.skipped)
+        skipped=ents.skipped,
+    )
 
 
 def _per_version() -> defaultdict[Any, dict[str, Any]]:
@@ -77,6 +77,7 @@ def _per_version() -> defaultdict[Any, dict[str, Any]]:
 @dataclass
 class Collected:
     """Per entity, its entry in each version (version id -> entry), and what goes with them."""
+
     live: Liveness
     want: Any
     only: set[str] | None
@@ -87,8 +88,7 @@ class Collected:
     structs: defaultdict[str, dict[str, Record]] = field(default_factory=_per_version)
     enums: defaultdict[str, dict[str, Enum]] = field(default_factory=_per_version)
     # the constants of anonymous enums: name -> version -> (value, file, line)
-    anon_consts: defaultdict[str, dict[str, tuple[int, str, int]]] = field(
-        default_factory=_per_version)
+    anon_consts: defaultdict[str, dict[str, tuple[int, str, int]]] = field(default_factory=_per_version)
     typedefs: defaultdict[str, dict[str, Typedef]] = field(default_factory=_per_version)
     globals_: defaultdict[str, dict[str, Global]] = field(default_factory=_per_version)
     calls: defaultdict[tuple[str, str], dict[str, int]] = field(default_factory=_per_version)
@@ -97,10 +97,8 @@ class Collected:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     file_versions: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     profiles: defaultdict[tuple[str, str], dict[str, dict]] = field(default_factory=_per_version)
-    obj_includes: defaultdict[tuple[str, str], set[tuple[str, str]]] = field(
-        default_factory=lambda: defaultdict(set))
-    runtime: defaultdict[tuple[str, str], set[tuple[str, str]]] = field(
-        default_factory=lambda: defaultdict(set))
+    obj_includes: defaultdict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+    runtime: defaultdict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
     segments: defaultdict[str, dict[str, Any]] = field(default_factory=_per_version)
     fn_names: set[str] = field(default_factory=set)  # every function, kept or not
 
@@ -125,23 +123,37 @@ class Collected:
         """The record's TU (with its diagnostics) and every file it read."""
         files, only = self.files, self.only
         if not r.tu.startswith("<") and r.tu in self.want:
-            f = files.setdefault(r.tu, {"path": r.tu, "sha": r.sha, "kind": "c",
-                                        "segment": seg_of.get(r.tu), "errors": 0,
-                                        "warnings": 0, "diag": []})
+            f = files.setdefault(
+                r.tu,
+                {
+                    "path": r.tu,
+                    "sha": r.sha,
+                    "kind": "c",
+                    "segment": seg_of.get(r.tu),
+                    "errors": 0,
+                    "warnings": 0,
+                    "diag": [],
+                },
+            )
             f["errors"] += r.errors
             f["warnings"] += r.warnings
             for sev, df, line, msg in r.diagnostics:
                 if len(f["diag"]) < MAX_DIAGNOSTICS_PER_FILE:
-                    f["diag"].append(f"{vid}: {df}:{line}: "
-                                     f"{'error' if sev >= 3 else 'warning'}: {msg}")
+                    f["diag"].append(f"{vid}: {df}:{line}: {'error' if sev >= 3 else 'warning'}: {msg}")
             self.file_versions[r.tu].add(vid)
         # (with ``only``, just the files named there: the others' nodes are not emitted
         # and ``file_versions_of`` answers for the define sites)
-        for path in (r.files if only is None else only.intersection(r.files)):
+        for path in r.files if only is None else only.intersection(r.files):
             if path not in files:
-                files[path] = {"path": path, "sha": r.files[path],
-                               "kind": "h" if path.endswith(".h") else "c",
-                               "segment": None, "errors": 0, "warnings": 0, "diag": []}
+                files[path] = {
+                    "path": path,
+                    "sha": r.files[path],
+                    "kind": "h" if path.endswith(".h") else "c",
+                    "segment": None,
+                    "errors": 0,
+                    "warnings": 0,
+                    "diag": [],
+                }
             self.file_versions[path].add(vid)
 
     def _narrowed(self, ents: Ents) -> Ents:
@@ -151,8 +163,7 @@ class Collected:
             return ents
         got = self.narrowed.get(id(ents))
         if got is None:
-            got = self.narrowed[id(ents)] = (narrow(ents, self.only),
-                                             frozenset(f.name for f in ents.functions))
+            got = self.narrowed[id(ents)] = (narrow(ents, self.only), frozenset(f.name for f in ents.functions))
         self.fn_names |= got[1]
         return got[0]
 
@@ -208,22 +219,38 @@ class Collected:
         """Actor and effect profiles, with the objects the actor's file includes and loads."""
         for p in ents.profiles:
             key = profile_key(p, seg_of)
-            if key and any(x in self.want for x in (key, p.get("instance_struct"), p.get("init"),
-                                                    p.get("destroy"), p.get("update"),
-                                                    p.get("draw"))):
+            if key and any(
+                x in self.want
+                for x in (
+                    key,
+                    p.get("instance_struct"),
+                    p.get("init"),
+                    p.get("destroy"),
+                    p.get("update"),
+                    p.get("draw"),
+                )
+            ):
                 self.profiles[(p["type"], key)][vid] = p
                 if p["type"] == "ActorProfile":
-                    for o in (r.object_includes if r is not None else ()):
+                    for o in r.object_includes if r is not None else ():
                         self.obj_includes[("Actor", key)].add((o, vid))
                     for _, _, o in ents.runtime_objects:
                         self.runtime[("Actor", key)].add((o, vid))
 
 
-def collect(data: list[VersionData], dscan: c_defines.DefineScan, only: set[str] | None,
-            narrowed: dict[int, tuple[Ents, frozenset[str]]]) -> Collected:
+def collect(
+    data: list[VersionData],
+    dscan: c_defines.DefineScan,
+    only: set[str] | None,
+    narrowed: dict[int, tuple[Ents, frozenset[str]]],
+) -> Collected:
     """Every version's records in ``data`` sorted into per-entity tables."""
-    c = Collected(live=Liveness(dscan, {d.v.id: d.defines for d in data}),
-                  want=All() if only is None else only, only=only, narrowed=narrowed)
+    c = Collected(
+        live=Liveness(dscan, {d.v.id: d.defines for d in data}),
+        want=All() if only is None else only,
+        only=only,
+        narrowed=narrowed,
+    )
     by_hkey: dict[tuple[str, str], Ents] = {}
     for d in data:
         for r in [*d.records, *d.extra]:

@@ -19,10 +19,21 @@ def compile_commands(co: Checkout, v: VersionInfo, cache_dir: Path) -> list[dict
     env.ensure_stubs()
     spec = read_spec(co, v)
     prefix = [a for h in env.prefix_headers() for a in ("-include", h)]
-    return [{"directory": str(co.root), "file": str(co.root / t.path),
-             "arguments": ["clang", *env.args(t.path), *(prefix if env.uses_pch(t.path) else ()),
-                           "-c", str(co.root / t.path)]}
-            for t in spec.tus if t.path.startswith("src/")]
+    return [
+        {
+            "directory": str(co.root),
+            "file": str(co.root / t.path),
+            "arguments": [
+                "clang",
+                *env.args(t.path),
+                *(prefix if env.uses_pch(t.path) else ()),
+                "-c",
+                str(co.root / t.path),
+            ],
+        }
+        for t in spec.tus
+        if t.path.startswith("src/")
+    ]
 
 
 def write_compile_db(co: Checkout, v: VersionInfo, cache_dir: Path, out: Path | None) -> Path:

@@ -33,9 +33,10 @@ import clang.cindex as ci
 from ingest.c.clangutil import eval_int
 
 K = ci.CursorKind
-PROFILE_TYPES = {"ActorProfile": ("id", "category", "flags", "objectId", "instanceSize",
-                                  "init", "destroy", "update", "draw"),
-                 "EffectSsProfile": ("id", "init")}
+PROFILE_TYPES = {
+    "ActorProfile": ("id", "category", "flags", "objectId", "instanceSize", "init", "destroy", "update", "draw"),
+    "EffectSsProfile": ("id", "init"),
+}
 Target = tuple[str, str] | None
 
 
@@ -45,8 +46,7 @@ def _type_target(t: ci.Type) -> Target:
         k = t.kind
         if k == ci.TypeKind.POINTER:
             t = t.get_pointee()
-        elif k in (ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY,
-                   ci.TypeKind.VARIABLEARRAY):
+        elif k in (ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY, ci.TypeKind.VARIABLEARRAY):
             t = t.element_type
         elif k == ci.TypeKind.ELABORATED:
             t = t.get_named_type()
@@ -80,8 +80,7 @@ def _anonymous_name(s: str) -> bool:
     return not s or "(unnamed" in s or "(anonymous" in s
 
 
-def _fields(t: ci.Type, base: int | None, prefix: str, counter: list[int],
-            out: list[tuple]) -> None:
+def _fields(t: ci.Type, base: int | None, prefix: str, counter: list[int], out: list[tuple]) -> None:
     """``ootkg_walk.c``'s field_visitor: every named member, those of anonymous-type members
     flattened ("inner" for an unnamed member's, "member.inner" for a named one's), offsets
     from the outermost record."""
@@ -99,9 +98,19 @@ def _fields(t: ci.Type, base: int | None, prefix: str, counter: list[int],
         if fname:
             fsize = ft.get_size()
             bf = f.is_bitfield()
-            out.append((prefix + fname, absolute // 8 if absolute is not None else None,
-                        fsize if fsize >= 0 else None, ft.spelling, _type_target(ft), i, bf,
-                        absolute, f.get_bitfield_width() if bf else None))
+            out.append(
+                (
+                    prefix + fname,
+                    absolute // 8 if absolute is not None else None,
+                    fsize if fsize >= 0 else None,
+                    ft.spelling,
+                    _type_target(ft),
+                    i,
+                    bf,
+                    absolute,
+                    f.get_bitfield_width() if bf else None,
+                )
+            )
         if anon_rec:
             _fields(rt, absolute, prefix + (fname + "." if fname else ""), counter, out)
 
@@ -119,13 +128,20 @@ def _record(c: ci.Cursor, name: str, rel: str) -> tuple:
     fields: list[tuple] = []
     _fields(c.type, 0, "", [0], fields)
     kind = "union" if c.kind == K.UNION_DECL else "struct"
-    return (name, kind, size if size >= 0 else None, align if align >= 0 else None, rel,
-            c.location.line, tuple(fields), *_extent(c))
+    return (
+        name,
+        kind,
+        size if size >= 0 else None,
+        align if align >= 0 else None,
+        rel,
+        c.location.line,
+        tuple(fields),
+        *_extent(c),
+    )
 
 
 def _enum(c: ci.Cursor, name: str, rel: str) -> tuple:
-    consts = [(k.spelling, k.enum_value) for k in c.get_children()
-              if k.kind == K.ENUM_CONSTANT_DECL]
+    consts = [(k.spelling, k.enum_value) for k in c.get_children() if k.kind == K.ENUM_CONSTANT_DECL]
     return (name, rel, c.location.line, tuple(consts))
 
 
@@ -166,14 +182,34 @@ def _global(c: ci.Cursor, rel: str) -> tuple:
     static = c.storage_class == ci.StorageClass.STATIC
     extern = c.storage_class == ci.StorageClass.EXTERN
     init = _initializer(c)
-    return (c.spelling, c.type.spelling, rel, c.location.line, static, not extern,
-            _type_target(c.type), *_extent(c), init is not None,
-            _function_refs(init) if init is not None else ())
+    return (
+        c.spelling,
+        c.type.spelling,
+        rel,
+        c.location.line,
+        static,
+        not extern,
+        _type_target(c.type),
+        *_extent(c),
+        init is not None,
+        _function_refs(init) if init is not None else (),
+    )
 
 
-def _function_tuple(name: str, line: int, static: bool, ret: str, ret_target: Target,
-                    proto: bool, variadic: bool, params: Sequence[tuple[str, str, Target]],
-                    rel: str, defined: bool, start: int, end: int) -> tuple:
+def _function_tuple(
+    name: str,
+    line: int,
+    static: bool,
+    ret: str,
+    ret_target: Target,
+    proto: bool,
+    variadic: bool,
+    params: Sequence[tuple[str, str, Target]],
+    rel: str,
+    defined: bool,
+    start: int,
+    end: int,
+) -> tuple:
     args = ", ".join(f"{ty} {n}".strip() for n, ty, _ in params)
     if proto:
         if variadic:
@@ -181,10 +217,21 @@ def _function_tuple(name: str, line: int, static: bool, ret: str, ret_target: Ta
         elif not args:
             args = "void"
     # json.dumps([{"name": n, "type": ty}, ...]) with its default separators, spelled out
-    params_json = "[" + ", ".join(f'{{"name": {_json_str(n)}, "type": {_json_str(ty)}}}'
-                                  for n, ty, _ in params) + "]"
-    return (name, f"{ret} {name}({args})", ret, params_json, rel,
-            line, static, defined, ret_target, tuple(tgt for _, _, tgt in params), start, end)
+    params_json = "[" + ", ".join(f'{{"name": {_json_str(n)}, "type": {_json_str(ty)}}}' for n, ty, _ in params) + "]"
+    return (
+        name,
+        f"{ret} {name}({args})",
+        ret,
+        params_json,
+        rel,
+        line,
+        static,
+        defined,
+        ret_target,
+        tuple(tgt for _, _, tgt in params),
+        start,
+        end,
+    )
 
 
 def _function(c: ci.Cursor, rel: str, defined: bool) -> tuple:
@@ -192,14 +239,24 @@ def _function(c: ci.Cursor, rel: str, defined: bool) -> tuple:
     t = c.type
     proto = t.kind == ci.TypeKind.FUNCTIONPROTO
     ret = c.result_type
-    return _function_tuple(c.spelling, c.location.line,
-                           c.storage_class == ci.StorageClass.STATIC, ret.spelling,
-                           _type_target(ret), proto, proto and t.is_function_variadic(), params,
-                           rel, defined, *_extent(c))
+    return _function_tuple(
+        c.spelling,
+        c.location.line,
+        c.storage_class == ci.StorageClass.STATIC,
+        ret.spelling,
+        _type_target(ret),
+        proto,
+        proto and t.is_function_variadic(),
+        params,
+        rel,
+        defined,
+        *_extent(c),
+    )
 
 
-def python_decls(cursors: Any, file_of: Sequence[int], want: Sequence[int],
-                 rels: Sequence[str], calls: Callable[[ci.Cursor], list]) -> list[tuple]:
+def python_decls(
+    cursors: Any, file_of: Sequence[int], want: Sequence[int], rels: Sequence[str], calls: Callable[[ci.Cursor], list]
+) -> list[tuple]:
     out: list[tuple] = []
     for i, fi in enumerate(file_of):
         w = want[fi]
@@ -227,10 +284,12 @@ def python_decls(cursors: Any, file_of: Sequence[int], want: Sequence[int],
             decl = ut.get_declaration() if ut.kind in (ci.TypeKind.RECORD, ci.TypeKind.ENUM) else None
             anon = None
             if decl is not None and decl.is_definition() and anonymous(decl):
-                anon = (("R", _record(decl, c.spelling, rel)) if ut.kind == ci.TypeKind.RECORD
-                        else ("E", _enum(decl, c.spelling, rel)))
-            out.append(("T", fi, i, (c.spelling, under.spelling, rel, c.location.line,
-                                     _type_target(under)), anon))
+                anon = (
+                    ("R", _record(decl, c.spelling, rel))
+                    if ut.kind == ci.TypeKind.RECORD
+                    else ("E", _enum(decl, c.spelling, rel))
+                )
+            out.append(("T", fi, i, (c.spelling, under.spelling, rel, c.location.line, _type_target(under)), anon))
         elif kind == K.VAR_DECL:
             out.append(("V", fi, i, _global(c, rel), c.is_definition()))
     return out
@@ -257,10 +316,30 @@ def _native_record(name: str, rel: str, p: list[str]) -> tuple:
         for item in p[4].split(GS):
             f = item.split(FS)
             bf = f[6] == "1"
-            fields.append((f[0], _int(f[1]), _int(f[2]), f[3], _target(f[4]), int(f[5]), bf,
-                           _int(f[7]), _int(f[8]) if bf else None))
-    return (name, "union" if p[0] else "struct", _int(p[1]), _int(p[2]), rel, int(p[3]),
-            tuple(fields), int(p[5]), int(p[6]))
+            fields.append(
+                (
+                    f[0],
+                    _int(f[1]),
+                    _int(f[2]),
+                    f[3],
+                    _target(f[4]),
+                    int(f[5]),
+                    bf,
+                    _int(f[7]),
+                    _int(f[8]) if bf else None,
+                )
+            )
+    return (
+        name,
+        "union" if p[0] else "struct",
+        _int(p[1]),
+        _int(p[2]),
+        rel,
+        int(p[3]),
+        tuple(fields),
+        int(p[5]),
+        int(p[6]),
+    )
 
 
 def _native_enum(name: str, rel: str, line: str, consts: str) -> tuple:
@@ -295,10 +374,20 @@ def native_decls(text: str, file_of: Sequence[int], rels: Sequence[str]) -> list
         if k == "F":
             defined = p[2] == "1"
             params = [tuple(x.split(FS)) for x in p[10].split(GS)] if p[10] else []
-            fn = _function_tuple(p[3], int(p[4]), p[5] == "1", p[6], _target(p[7]),
-                                 p[8] == "1", p[9] == "1",
-                                 [(n, ty, _target(tg)) for n, ty, tg in params], rel, defined,
-                                 int(p[12]), int(p[13]))
+            fn = _function_tuple(
+                p[3],
+                int(p[4]),
+                p[5] == "1",
+                p[6],
+                _target(p[7]),
+                p[8] == "1",
+                p[9] == "1",
+                [(n, ty, _target(tg)) for n, ty, tg in params],
+                rel,
+                defined,
+                int(p[12]),
+                int(p[13]),
+            )
             out.append(("F", fi, i, defined, fn, _native_calls(p[11]) if defined else None))
         elif k == "S":
             out.append(("S", fi, i, p[2], _native_record(p[2], rel, p[3:10])))
@@ -314,13 +403,32 @@ def native_decls(text: str, file_of: Sequence[int], rels: Sequence[str]) -> list
             out.append(("T", fi, i, (name, p[3], rel, int(p[4]), _target(p[5])), anon))
         elif k == "V":
             refs = tuple(p[12].split(GS)) if p[12] else ()
-            out.append(("V", fi, i, (p[2], p[3], rel, int(p[4]), p[5] == "1", p[6] != "1",
-                                     _target(p[7]), int(p[9]), int(p[10]), p[11] == "1", refs),
-                        p[8] == "1"))
+            out.append(
+                (
+                    "V",
+                    fi,
+                    i,
+                    (
+                        p[2],
+                        p[3],
+                        rel,
+                        int(p[4]),
+                        p[5] == "1",
+                        p[6] != "1",
+                        _target(p[7]),
+                        int(p[9]),
+                        int(p[10]),
+                        p[11] == "1",
+                        refs,
+                    ),
+                    p[8] == "1",
+                )
+            )
     return out
 
 
 # ---- actor/effect profiles (few: always through the bindings) ------------------------------
+
 
 def _init_list(c: ci.Cursor) -> ci.Cursor | None:
     for k in c.get_children():
@@ -347,8 +455,7 @@ def profile(c: ci.Cursor, type_name: str, rel: str) -> dict[str, Any] | None:
         return None
     roles = PROFILE_TYPES[type_name]
     vals = list(il.get_children())
-    out: dict[str, Any] = {"var": c.spelling, "type": type_name, "file": rel,
-                           "line": c.location.line}
+    out: dict[str, Any] = {"var": c.spelling, "type": type_name, "file": rel, "line": c.location.line}
     for role, e in zip(roles, vals, strict=False):
         if role in ("init", "destroy", "update", "draw"):
             out[role] = _spelled(e)  # None for NULL

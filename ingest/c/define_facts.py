@@ -23,10 +23,17 @@ def _sha(path: Path) -> str | None:
         return None
 
 
-def define_facts(facts: Facts, data: list[VersionData], dscan: c_defines.DefineScan,
-                 def_vals: dict[str, dict[str, int]], files: dict[str, dict[str, Any]],
-                 file_versions: dict[str, set[str]], order_ids: list[str], root: Path | None,
-                 only: set[str] | None = None) -> None:
+def define_facts(
+    facts: Facts,
+    data: list[VersionData],
+    dscan: c_defines.DefineScan,
+    def_vals: dict[str, dict[str, int]],
+    files: dict[str, dict[str, Any]],
+    file_versions: dict[str, set[str]],
+    order_ids: list[str],
+    root: Path | None,
+    only: set[str] | None = None,
+) -> None:
     """A Define per macro name; IN_VERSION to each version where a definition of it is active
     (its #if branches hold there, and its file is compiled there), with the version's integer
     value and, when it differs from the node's, the version's body (``text``).
@@ -40,8 +47,7 @@ def define_facts(facts: Facts, data: list[VersionData], dscan: c_defines.DefineS
             continue
         per: dict[str, c_defines.DefineSite] = {}
         for vid in vids:
-            cands = [s for s in sites
-                     if s.file not in file_versions or vid in file_versions[s.file]]
+            cands = [s for s in sites if s.file not in file_versions or vid in file_versions[s.file]]
             s = c_defines.active(cands, truth[vid])
             if s is not None:
                 per[vid] = s
@@ -50,26 +56,47 @@ def define_facts(facts: Facts, data: list[VersionData], dscan: c_defines.DefineS
         vals = def_vals.get(name, {})
         rep_vid = rep_version(per, order_ids)
         rep = per[rep_vid]
-        ambiguous = (all(s.file.endswith(".c") for s in sites)
-                     and len({s.file for s in sites}) > 1
-                     and len({(s.params, s.body) for s in sites}) > 1)
+        ambiguous = (
+            all(s.file.endswith(".c") for s in sites)
+            and len({s.file for s in sites}) > 1
+            and len({(s.params, s.body) for s in sites}) > 1
+        )
         if ambiguous:
             facts.node("Define", name=name, value=vals.get(rep_vid), function_like=rep.function_like)
         else:
-            facts.node("Define", name=name, value=vals.get(rep_vid), body=rep.body,
-                       params=rep.params, function_like=rep.function_like, file=rep.file,
-                       line=rep.line)
-            facts.rel("DEFINED_IN", name, rep.file, from_kind="Define", to_kind="File",
-                      line=rep.line)
+            facts.node(
+                "Define",
+                name=name,
+                value=vals.get(rep_vid),
+                body=rep.body,
+                params=rep.params,
+                function_like=rep.function_like,
+                file=rep.file,
+                line=rep.line,
+            )
+            facts.rel("DEFINED_IN", name, rep.file, from_kind="Define", to_kind="File", line=rep.line)
             if rep.file not in files:
-                files[rep.file] = {"path": rep.file,
-                                   "sha": _sha(root / rep.file) if root else None,
-                                   "kind": "h" if rep.file.endswith(".h") else "c",
-                                   "segment": None, "errors": 0, "warnings": 0, "diag": []}
+                files[rep.file] = {
+                    "path": rep.file,
+                    "sha": _sha(root / rep.file) if root else None,
+                    "kind": "h" if rep.file.endswith(".h") else "c",
+                    "segment": None,
+                    "errors": 0,
+                    "warnings": 0,
+                    "diag": [],
+                }
         # per-version body/site only for a macro with several definitions (independent of
         # which versions are ingested together)
         several = len(sites) > 1 and not ambiguous
         for vid, s in per.items():
-            facts.rel("IN_VERSION", name, vid, from_kind="Define", to_kind="Version",
-                      value=vals.get(vid), text=s.body if several else None,
-                      file=s.file if several else None, line=s.line if several else None)
+            facts.rel(
+                "IN_VERSION",
+                name,
+                vid,
+                from_kind="Define",
+                to_kind="Version",
+                value=vals.get(vid),
+                text=s.body if several else None,
+                file=s.file if several else None,
+                line=s.line if several else None,
+            )

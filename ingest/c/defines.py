@@ -72,9 +72,11 @@ class DefineScan:
 
     def probe_names(self) -> list[str]:
         """Object-like macros of include/ (the probe's headers define them)."""
-        return [n for n, ss in self.sites.items()
-                if any(s.params is None and s.body and s.file.startswith("include/")
-                       for s in ss)]
+        return [
+            n
+            for n, ss in self.sites.items()
+            if any(s.params is None and s.body and s.file.startswith("include/") for s in ss)
+        ]
 
     def conditions(self) -> list[str]:
         return sorted({c for ss in self.sites.values() for s in ss for c in s.conds})
@@ -103,8 +105,7 @@ def scan_file(text: str, rel: str) -> list[DefineSite]:
             continue
         rest = _strip(m.group(2).replace("\\\n", " "))
         if d in ("if", "ifdef", "ifndef"):
-            cond = (f"({rest})" if d == "if" else
-                    f"defined({rest})" if d == "ifdef" else f"!defined({rest})")
+            cond = f"({rest})" if d == "if" else f"defined({rest})" if d == "ifdef" else f"!defined({rest})"
             stack.append(([], cond))
         elif d == "elif" and stack:
             prev, cur = stack[-1]
@@ -130,29 +131,29 @@ def scan_file(text: str, rel: str) -> list[DefineSite]:
                 if branch:
                     conds.append(" && ".join(branch))
             params = dm.group(2)
-            out.append(DefineSite(name, rel, lineno, _strip(dm.group(3)),
-                                  _strip(params) if params is not None else None,
-                                  tuple(conds)))
+            out.append(
+                DefineSite(
+                    name, rel, lineno, _strip(dm.group(3)), _strip(params) if params is not None else None, tuple(conds)
+                )
+            )
     return out
 
 
-def _scan_one(path: str, rel: str, header: bool, sites: bool = True
-              ) -> tuple[bool, list[DefineSite], tuple[Branch, ...], tuple[str, ...]]:
+def _scan_one(
+    path: str, rel: str, header: bool, sites: bool = True
+) -> tuple[bool, list[DefineSite], tuple[Branch, ...], tuple[str, ...]]:
     """(whether the probe includes it: a guarded top-level header, its sites, its #if
     branches, their problems); ``sites`` False: the branches only (an X-macro table)."""
     text = Path(path).read_bytes().decode("utf-8", "replace")
     blocks, problems = scan_blocks(text)
-    return (header and _GUARD.search(text) is not None,
-            scan_file(text, rel) if sites else [], blocks, problems)
+    return (header and _GUARD.search(text) is not None, scan_file(text, rel) if sites else [], blocks, problems)
 
 
-def _walk(root: Path, with_c: bool, stats: TreeStats | None = None
-          ) -> list[tuple[str, os.stat_result]]:
+def _walk(root: Path, with_c: bool, stats: TreeStats | None = None) -> list[tuple[str, os.stat_result]]:
     """Every .h (and .c) file under include/ and src/ with its stat."""
     suffixes = (".h", ".c") if with_c else (".h",)
     if stats is not None:
-        return [(p, st) for top in ("include", "src") for p, st in stats.files(top)
-                if p.endswith(suffixes)]
+        return [(p, st) for top in ("include", "src") for p, st in stats.files(top) if p.endswith(suffixes)]
     out = []
     for top in ("include", "src"):
         for dirpath, _, names in os.walk(root / top):
@@ -163,15 +164,14 @@ def _walk(root: Path, with_c: bool, stats: TreeStats | None = None
     return out
 
 
-def _listing(root: Path, with_c: bool, walked: list[tuple[str, os.stat_result]]
-             ) -> list[tuple[str, os.stat_result]]:
+def _listing(root: Path, with_c: bool, walked: list[tuple[str, os.stat_result]]) -> list[tuple[str, os.stat_result]]:
     """The files ``scan`` reads, in its order: include/**.h but tables/, then src/**.h, then
     src/**.c, each sorted by path components, then include/tables/ (their #if regions only)."""
     inc, src = f"{root / 'include'}/", f"{root / 'src'}/"
     groups: list[list[tuple[str, os.stat_result]]] = [[], [], [], []]
     for p, st in walked:
         if p.startswith(inc) and p.endswith(".h"):
-            groups[3 if p[len(inc):].startswith("tables/") else 0].append((p, st))
+            groups[3 if p[len(inc) :].startswith("tables/") else 0].append((p, st))
         elif p.startswith(src):
             if p.endswith(".h"):
                 groups[1].append((p, st))
@@ -183,8 +183,12 @@ def _listing(root: Path, with_c: bool, walked: list[tuple[str, os.stat_result]]
     return out
 
 
-def scan(root: Path, with_c: bool = True, memo: FileMemo | None = None,
-         walked: list[tuple[str, os.stat_result]] | None = None) -> DefineScan:
+def scan(
+    root: Path,
+    with_c: bool = True,
+    memo: FileMemo | None = None,
+    walked: list[tuple[str, os.stat_result]] | None = None,
+) -> DefineScan:
     """Every #define of include/ (X-macro tables excluded), src/**.h and (``with_c``) src/**.c,
     and the #if regions of those files and the tables. ``memo``: per-file results of an
     earlier scan (only new or changed files are read); ``walked``: the ``_walk`` of this
@@ -195,15 +199,16 @@ def scan(root: Path, with_c: bool = True, memo: FileMemo | None = None,
     cut = len(str(root)) + 1
     for sp, st in _listing(root, with_c, walked if walked is not None else _walk(root, with_c)):
         rel = sp[cut:]
-        header = sp.startswith(inc) and "/" not in sp[len(inc):]
+        header = sp.startswith(inc) and "/" not in sp[len(inc) :]
         want_sites = not sp.startswith(tables)
         if memo is None:
             guarded, sites, blocks, problems = _scan_one(sp, rel, header, want_sites)
         else:
             guarded, sites, blocks, problems = memo.get(
-                sp, st, lambda f, rel=rel, h=header, w=want_sites: _scan_one(f, rel, h, w))
+                sp, st, lambda f, rel=rel, h=header, w=want_sites: _scan_one(f, rel, h, w)
+            )
         if guarded:
-            res.headers.append(sp[len(inc):])
+            res.headers.append(sp[len(inc) :])
         for s in sites:
             res.sites.setdefault(s.name, []).append(s)
         if blocks:
@@ -230,8 +235,7 @@ def _write(path: Path, obj: object) -> None:
     dump_pickle(path, obj)
 
 
-def scan_cached(root: Path, cache_dir: Path, with_c: bool = True,
-                stats: TreeStats | None = None) -> DefineScan:
+def scan_cached(root: Path, cache_dir: Path, with_c: bool = True, stats: TreeStats | None = None) -> DefineScan:
     """``scan``, remembered while no scanned file changes (size, mtime, the set of files);
     after an edit only the edited files are scanned again. ``stats``: this run's walk."""
     fp, walked, whole = _fingerprint(root, cache_dir, with_c, stats)
@@ -246,24 +250,26 @@ def scan_cached(root: Path, cache_dir: Path, with_c: bool = True,
     return got
 
 
-def scan_if_fresh(root: Path, cache_dir: Path, with_c: bool = True,
-                  stats: TreeStats | None = None) -> DefineScan | None:
+def scan_if_fresh(
+    root: Path, cache_dir: Path, with_c: bool = True, stats: TreeStats | None = None
+) -> DefineScan | None:
     """The remembered ``scan_cached`` result while no scanned file changed, else None."""
     fp, _, whole = _fingerprint(root, cache_dir, with_c, stats)
     return _remembered(fp, whole)
 
 
-def scan_and_probe(root: Path, cache_dir: Path, args: list[str], stamp: str | None = None
-                   ) -> tuple[DefineScan, dict[str, int]]:
+def scan_and_probe(
+    root: Path, cache_dir: Path, args: list[str], stamp: str | None = None
+) -> tuple[DefineScan, dict[str, int]]:
     """``scan_cached``, then ``evaluate_cached`` of one version's flags (``args``): one task
     for a worker on a cold cache."""
     dscan = scan_cached(root, cache_dir)
-    return dscan, evaluate_cached(root, args, dscan.probe_names(), dscan.headers, cache_dir,
-                                  dscan.conditions(), stamp)
+    return dscan, evaluate_cached(root, args, dscan.probe_names(), dscan.headers, cache_dir, dscan.conditions(), stamp)
 
 
-def _fingerprint(root: Path, cache_dir: Path, with_c: bool, stats: TreeStats | None
-                 ) -> tuple[str, list[tuple[str, os.stat_result]], Path]:
+def _fingerprint(
+    root: Path, cache_dir: Path, with_c: bool, stats: TreeStats | None
+) -> tuple[str, list[tuple[str, os.stat_result]], Path]:
     h = hashlib.sha1(f"v4:{with_c}:{root}".encode())
     walked = _walk(root, with_c, stats)
     h.update("".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n" for p, st in walked)).encode())
@@ -302,13 +308,18 @@ def active(sites: list[DefineSite], truth: dict[str, int]) -> DefineSite | None:
 def include_stamp(root: Path, stats: TreeStats | None = None) -> str:
     """Size and mtime of every file of include/ (what the probe reads)."""
     files = (stats or TreeStats(root)).files("include")
-    return hashlib.sha1("".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n"
-                                       for p, st in files)).encode()).hexdigest()
+    return hashlib.sha1("".join(sorted(f"{p}:{st.st_size}:{st.st_mtime_ns}\n" for p, st in files)).encode()).hexdigest()
 
 
-def probe_path(root: Path, args: list[str], names: list[str], headers: list[str],
-               cache_dir: Path, conds: list[str] | None = None, stamp: str | None = None
-               ) -> Path:
+def probe_path(
+    root: Path,
+    args: list[str],
+    names: list[str],
+    headers: list[str],
+    cache_dir: Path,
+    conds: list[str] | None = None,
+    stamp: str | None = None,
+) -> Path:
     """Where ``evaluate_cached`` keeps the result for these inputs (``stamp``: the
     ``include_stamp``, computed here when not given)."""
     h = hashlib.sha1(repr((args, names, headers, conds)).encode())
@@ -324,31 +335,44 @@ def load_probe(path: Path) -> dict[str, int] | None:
         return None
 
 
-def evaluate_cached(root: Path, args: list[str], names: list[str], headers: list[str],
-                    cache_dir: Path, conds: list[str] | None = None,
-                    stamp: str | None = None) -> dict[str, int]:
+def evaluate_cached(
+    root: Path,
+    args: list[str],
+    names: list[str],
+    headers: list[str],
+    cache_dir: Path,
+    conds: list[str] | None = None,
+    stamp: str | None = None,
+) -> dict[str, int]:
     """``evaluate``, remembered while the flags and every file of include/ are unchanged."""
-    return _pickled(probe_path(root, args, names, headers, cache_dir, conds, stamp),
-                    lambda: evaluate(root, args, names, headers, conds))
+    return _pickled(
+        probe_path(root, args, names, headers, cache_dir, conds, stamp),
+        lambda: evaluate(root, args, names, headers, conds),
+    )
 
 
-def evaluate(root: Path, args: list[str], names: list[str], headers: list[str],
-             conds: list[str] | None = None) -> dict[str, int]:
+def evaluate(
+    root: Path, args: list[str], names: list[str], headers: list[str], conds: list[str] | None = None
+) -> dict[str, int]:
     """Macro values (by name) and #if condition truths (key ``"#if:" + condition``, 0/1)."""
     conds = conds or []
     src = "".join(f'#include "{h}"\n' for h in headers)
-    src += "".join(f"#ifdef {n}\nstatic const long long __ootkg_d{i} = ({n});\n#endif\n"
-                   for i, n in enumerate(names))
+    src += "".join(f"#ifdef {n}\nstatic const long long __ootkg_d{i} = ({n});\n#endif\n" for i, n in enumerate(names))
     first = src.count("\n") + 1  # the line of the first condition's #if
-    src += "".join(f"#if {c}\nstatic const int __ootkg_c{i} = 1;\n#else\n"
-                   f"static const int __ootkg_c{i} = 0;\n#endif\n" for i, c in enumerate(conds))
+    src += "".join(
+        f"#if {c}\nstatic const int __ootkg_c{i} = 1;\n#else\nstatic const int __ootkg_c{i} = 0;\n#endif\n"
+        for i, c in enumerate(conds)
+    )
     probe = str(root / "ootkg_defines_probe.c")
-    tu = ci.Index.create().parse(probe, args=args, unsaved_files=[(probe, src)],
-                                 options=ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES)
+    tu = ci.Index.create().parse(
+        probe, args=args, unsaved_files=[(probe, src)], options=ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
+    )
     out: dict[str, int] = {}
-    bad_conds = {d.location.line for d in tu.diagnostics
-                 if d.severity >= 3 and d.location.file is not None
-                 and d.location.file.name == probe}
+    bad_conds = {
+        d.location.line
+        for d in tu.diagnostics
+        if d.severity >= 3 and d.location.file is not None and d.location.file.name == probe
+    }
     for c in tu.cursor.get_children():
         if c.kind != ci.CursorKind.VAR_DECL or not c.spelling.startswith("__ootkg_"):
             continue

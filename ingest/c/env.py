@@ -34,9 +34,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 class CompileEnv:
-    def __init__(self, checkout: Checkout, version_id: str, cache_dir: Path | str, *,
-                 prefix_headers: list[str] | None = None) -> None:
+    def __init__(
+        self, checkout: Checkout, version_id: str, cache_dir: Path | str, *, prefix_headers: list[str] | None = None
+    ) -> None:
         """``prefix_headers``: the PCH prefix when the caller already knows it (a re-parse
         with the list an earlier run found)."""
         self.checkout = checkout
@@ -52,8 +54,15 @@ class CompileEnv:
 
     def include_dirs(self) -> list[Path]:
         r, vid = self.checkout.root, self.version.id
-        return [r / "include", r / "include/libc", r / "src", r / "build" / vid, r,
-                r / "extracted" / vid, self.stub_dir]
+        return [
+            r / "include",
+            r / "include/libc",
+            r / "src",
+            r / "build" / vid,
+            r,
+            r / "extracted" / vid,
+            self.stub_dir,
+        ]
 
     def defines(self) -> list[str]:
         return list(self._defines)
@@ -127,8 +136,9 @@ class CompileEnv:
         out.parent.mkdir(parents=True, exist_ok=True)
         src = out.with_name(f"prefix-{tag}.h")
         src.write_text(text)
-        tu = ci.Index.create().parse(str(src), args=self.args() + ["-x", "c-header"],
-                                     options=ci.TranslationUnit.PARSE_INCOMPLETE)
+        tu = ci.Index.create().parse(
+            str(src), args=self.args() + ["-x", "c-header"], options=ci.TranslationUnit.PARSE_INCOMPLETE
+        )
         if any(d.severity >= ci.Diagnostic.Error for d in tu.diagnostics):
             log.warning("PCH prefix for %s has errors; parsing without a PCH", self.version.id)
             return None
@@ -146,8 +156,10 @@ class CompileEnv:
         if self._pch is None:
             return {}
         if self._pch_deps is None or self._pch_deps[0] != self._pch:
-            self._pch_deps = (self._pch, {k: tuple(v) for k, v in json.loads(
-                self._pch.with_suffix(".json").read_text()).items()})
+            self._pch_deps = (
+                self._pch,
+                {k: tuple(v) for k, v in json.loads(self._pch.with_suffix(".json").read_text()).items()},
+            )
         return dict(self._pch_deps[1])
 
     def pch_source(self) -> Path | None:
@@ -186,8 +198,7 @@ def _direct_includes(path: str) -> frozenset[str]:
 _LAST_PREFIX: dict[Path, list[str]] = {}
 
 
-def _prefix_headers(root: Path, cache_dir: Path | None = None,
-                    stats: TreeStats | None = None) -> list[str]:
+def _prefix_headers(root: Path, cache_dir: Path | None = None, stats: TreeStats | None = None) -> list[str]:
     """Counted again when the caller has this run's walk (``stats``), else the process' last
     count for the checkout."""
     if stats is None and root in _LAST_PREFIX:
@@ -196,8 +207,9 @@ def _prefix_headers(root: Path, cache_dir: Path | None = None,
 
     from ingest.cache import FileMemo
 
-    memo = FileMemo(cache_dir / "analysis" / "direct-includes.pkl", "direct-includes-1") \
-        if cache_dir is not None else None
+    memo = (
+        FileMemo(cache_dir / "analysis" / "direct-includes.pkl", "direct-includes-1") if cache_dir is not None else None
+    )
     counts: Counter[str] = Counter()
     n = 0
     stats = stats or TreeStats(root)
@@ -206,12 +218,14 @@ def _prefix_headers(root: Path, cache_dir: Path | None = None,
         if not (p.endswith(".c") and p.startswith(tops)):
             continue
         n += 1
-        counts.update(_direct_includes(p) if memo is None
-                      else memo.get(p, st, _direct_includes))
+        counts.update(_direct_includes(p) if memo is None else memo.get(p, st, _direct_includes))
     if memo is not None:
         memo.save()
-    heads = [h for h, c in sorted(counts.items(), key=lambda hc: (-hc[1], hc[0]))
-             if c * 4 >= n and (root / "include" / h).is_file()]  # sorted: stable across runs
+    heads = [
+        h
+        for h, c in sorted(counts.items(), key=lambda hc: (-hc[1], hc[0]))
+        if c * 4 >= n and (root / "include" / h).is_file()
+    ]  # sorted: stable across runs
     if (root / "include" / "ultra64.h").is_file():
         heads = ["ultra64.h"] + [h for h in heads if h != "ultra64.h"]
     _LAST_PREFIX[root] = heads

@@ -40,17 +40,17 @@ EXTRACTOR_VERSION = "c-extract-11"
 PARSE_OPTIONS = ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD
 # #include "assets/objects/<object>/....h" lines: the quoted path, then what precedes it on its line
 _OBJ_PATH = re.compile(r'"assets/objects/([^/"]+)/[^"]+\.h"')
-_INCLUDE_PREFIX = re.compile(r'[ \t]*#[ \t]*include[ \t]+')
+_INCLUDE_PREFIX = re.compile(r"[ \t]*#[ \t]*include[ \t]+")
 
 
 @dataclass
 class Job:
-    tu: str                 # checkout-relative path
+    tu: str  # checkout-relative path
     args: list[str]
     root: str
     stub_dir: str
     header_keys: dict[str, str]  # abs header path -> key: walked once per worker per key
-    key: str                # cache key of the whole record
+    key: str  # cache key of the whole record
     fallback_args: list[str] | None = None  # without the PCH, if parsing with it fails
     extra_deps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # the PCH's
     claims: dict[str, str] = field(default_factory=dict)  # (header, key)s this parse accounts for
@@ -88,7 +88,6 @@ class _Worker:
                 got = (-1, 0, "")
             self.stat[path] = got
         return got
-
 
     def file_lines(self, path: str) -> tuple[str, list[str], bool] | None:
         """(sha, lines, whether it is UTF-8) of a file other than the one parsed (a header,
@@ -140,11 +139,9 @@ def extract_tu(job: Job) -> TURecord:
     unsaved = [(path, data)]
     try:
         tu = _W.index.parse(path, args=job.args, unsaved_files=unsaved, options=PARSE_OPTIONS)
-        if job.fallback_args is not None and any(
-                d.severity >= ci.Diagnostic.Error for d in tu.diagnostics):
+        if job.fallback_args is not None and any(d.severity >= ci.Diagnostic.Error for d in tu.diagnostics):
             log.info("%s: errors with the PCH; parsing without it", job.tu)
-            tu = _W.index.parse(path, args=job.fallback_args, unsaved_files=unsaved,
-                                options=PARSE_OPTIONS)
+            tu = _W.index.parse(path, args=job.fallback_args, unsaved_files=unsaved, options=PARSE_OPTIONS)
         else:
             rec.deps.update(job.extra_deps)
     except ci.TranslationUnitLoadError as e:
@@ -159,14 +156,18 @@ def extract_tu(job: Job) -> TURecord:
     try:
         after = os.stat(path)
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-            rec.text_notes.append((job.tu, "changed while it was being parsed (its facts are "
-                                           "from the text read first; the next ingest reads "
-                                           "it again)"))
+            rec.text_notes.append(
+                (
+                    job.tu,
+                    "changed while it was being parsed (its facts are "
+                    "from the text read first; the next ingest reads "
+                    "it again)",
+                )
+            )
     except OSError:
         rec.text_notes.append((job.tu, "deleted while it was being parsed"))
     if not utf8:
-        rec.text_notes.append((job.tu, "not UTF-8 (its text is stored with U+FFFD for the "
-                                       "bytes that are not)"))
+        rec.text_notes.append((job.tu, "not UTF-8 (its text is stored with U+FFFD for the bytes that are not)"))
     for name in included:
         if name not in rec.deps:
             rec.deps[name] = _W.dep(name)
@@ -194,8 +195,7 @@ def extract_tu(job: Job) -> TURecord:
         is_main = not fname.endswith(".h")
         outside = not is_stub and not fname.startswith(root)
         hk = job.header_keys.get(fname) or ("tu:" + job.key)
-        skip = is_stub or outside or (not is_main and (not job.walk_headers
-                                                       or (rel, hk) in covered))
+        skip = is_stub or outside or (not is_main and (not job.walk_headers or (rel, hk) in covered))
         if not is_main and not skip:
             walked_now.add((rel, hk))
             rec.hkeys[rel] = hk
@@ -226,8 +226,7 @@ def extract_tu(job: Job) -> TURecord:
 def _record(r: tuple, texts: Texts) -> Record:
     """A ``ingest.c.decls`` record tuple with its fields, named, and its text (``_make``: the
     decls tuples are untyped, so their length is unknown to mypy)."""
-    return Record._make((*r[:6], tuple(Field(*f) for f in r[6]), r[7], r[8],
-                         texts.span(r[4], r[7], r[8])))
+    return Record._make((*r[:6], tuple(Field(*f) for f in r[6]), r[7], r[8], texts.span(r[4], r[7], r[8])))
 
 
 def _body(e: Ents, name: str, body: list[tuple], param_sets: dict[int, dict[str, list]]) -> None:
@@ -244,8 +243,7 @@ def _body(e: Ents, name: str, body: list[tuple], param_sets: dict[int, dict[str,
         elif typ == "P":
             e.passes.append((name, target, *extra, line))
         elif target.startswith("@"):
-            param_sets.setdefault(id(e), {}).setdefault(name, []).append(
-                (int(target[1:]), *extra))
+            param_sets.setdefault(id(e), {}).setdefault(name, []).append((int(target[1:]), *extra))
         else:
             e.assigns.append((name, target, *extra, line, ""))
     if n_ind:
@@ -267,8 +265,9 @@ def _typedef(e: Ents, td: tuple, anon: tuple | None, seen_records: set[str], tex
     e.typedefs.append(Typedef(*td))
 
 
-def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: list[str],
-          tu: ci.TranslationUnit, texts: Texts) -> None:
+def _file(
+    rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: list[str], tu: ci.TranslationUnit, texts: Texts
+) -> None:
     """Sort ``ingest.c.decls`` entries into the record: the main file's and each walked header's."""
     for fi in dict.fromkeys(top.file_of):  # headers in the order the parse reaches them
         if want[fi] == 1:
@@ -301,8 +300,7 @@ def _file(rec: TURecord, decls: list[tuple], top: Any, want: bytearray, rels: li
             _typedef(e, d[3], d[4], seen_records, texts)
         elif kind == "V":
             g = d[3]
-            e.globals.append(Global._make(
-                (*g, texts.span(g[2], g[7], g[8]) if g[9] and d[4] else None)))
+            e.globals.append(Global._make((*g, texts.span(g[2], g[7], g[8]) if g[9] and d[4] else None)))
             tname = g[1].replace("const ", "")
             if tname in PROFILE_TYPES and d[4]:
                 c = top.cursors[d[2]]

@@ -25,7 +25,7 @@ class Function(NamedTuple):
     name: str
     signature: str
     return_type: str
-    params: str                 # JSON: [{"name": ..., "type": ...}, ...]
+    params: str  # JSON: [{"name": ..., "type": ...}, ...]
     file: str
     line: int
     static: bool
@@ -34,12 +34,12 @@ class Function(NamedTuple):
     param_targets: tuple[Target, ...]
     start_line: int
     end_line: int
-    source: str | None          # the definition's text (None for a declaration)
+    source: str | None  # the definition's text (None for a declaration)
 
 
 class Field(NamedTuple):
-    name: str                   # "member", or "outer.inner" inside an anonymous member
-    offset: int | None          # bytes from the outermost record
+    name: str  # "member", or "outer.inner" inside an anonymous member
+    offset: int | None  # bytes from the outermost record
     size: int | None
     type: str
     target: Target
@@ -51,8 +51,9 @@ class Field(NamedTuple):
 
 class Record(NamedTuple):
     """A struct or union definition."""
+
     name: str
-    kind: str                   # "struct" or "union"
+    kind: str  # "struct" or "union"
     size: int | None
     align: int | None
     file: str
@@ -60,11 +61,11 @@ class Record(NamedTuple):
     fields: tuple[Field, ...]
     start_line: int
     end_line: int
-    definition: str | None      # its text
+    definition: str | None  # its text
 
 
 class Enum(NamedTuple):
-    name: str                   # "" for an anonymous enum
+    name: str  # "" for an anonymous enum
     file: str
     line: int
     constants: tuple[tuple[str, int], ...]
@@ -84,13 +85,13 @@ class Global(NamedTuple):
     file: str
     line: int
     static: bool
-    defined: bool               # not extern
+    defined: bool  # not extern
     target: Target
     start_line: int
     end_line: int
     has_initializer: bool
-    refers: tuple[str, ...]     # functions its initializer names
-    initializer: str | None     # its text, for a definition with an initializer
+    refers: tuple[str, ...]  # functions its initializer names
+    initializer: str | None  # its text, for a definition with an initializer
 
     @property
     def key(self) -> str:
@@ -98,12 +99,12 @@ class Global(NamedTuple):
         return global_id(self.name, self.file, self.static)
 
 
-
 @dataclass
 class Ents:
     """What one file contributes to one parse."""
+
     functions: list[Function] = field(default_factory=list)
-    calls: list[tuple] = field(default_factory=list)       # (caller, callee, count, first line)
+    calls: list[tuple] = field(default_factory=list)  # (caller, callee, count, first line)
     indirect: dict[str, int] = field(default_factory=dict)
     runtime_objects: list[tuple] = field(default_factory=list)  # (caller, callee, OBJECT_X)
     structs: list[Record] = field(default_factory=list)
@@ -128,10 +129,10 @@ class TURecord:
     sha: str = ""
     main: Ents = field(default_factory=Ents)  # the .c (and the .inc.c files it includes)
     headers: dict[str, Ents] = field(default_factory=dict)  # headers first walked here
-    hkeys: dict[str, str] = field(default_factory=dict)     # their keys
-    claims: dict[str, str] = field(default_factory=dict)    # headers it answers for (planning)
+    hkeys: dict[str, str] = field(default_factory=dict)  # their keys
+    claims: dict[str, str] = field(default_factory=dict)  # headers it answers for (planning)
     object_includes: list[str] = field(default_factory=list)
-    files: dict[str, str] = field(default_factory=dict)    # path -> sha of files it read
+    files: dict[str, str] = field(default_factory=dict)  # path -> sha of files it read
     deps: dict[str, tuple[int, int, str]] = field(default_factory=dict)  # abs -> (size, mtime, sha)
     diagnostics: list[tuple] = field(default_factory=list)  # (severity, file, line, message)
     # (file, what): a file not UTF-8 (its text kept with U+FFFD), or changed while read
@@ -146,8 +147,15 @@ class TURecord:
 
 
 class VersionData:
-    def __init__(self, v: VersionInfo, spec: SpecInfo, records: list[TURecord],
-                 defines: dict[str, int], seconds: float, extracted: int) -> None:
+    def __init__(
+        self,
+        v: VersionInfo,
+        spec: SpecInfo,
+        records: list[TURecord],
+        defines: dict[str, int],
+        seconds: float,
+        extracted: int,
+    ) -> None:
         self.v, self.spec, self.records, self.defines = v, spec, records, defines
         self.seconds, self.extracted = seconds, extracted
         self.hkeys: dict[str, str] = {}

@@ -86,11 +86,17 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     share_equal(list(specs.values()))
     t3 = time.perf_counter()
     measured = bg.wait()
-    log.info("C plan: index, stubs, specs, defines probes %.2fs (scans and dispatch %.2fs, "
-             "index %.2fs, specs %.2fs, waiting for %d stub and %d probe tasks %.2fs)",
-             time.perf_counter() - t0, t1 - t0, t2 - t1, t3 - t2, len(bg.stub_tasks),
-             sum(1 for p in bg.probes.values() if not isinstance(p, Done)),
-             time.perf_counter() - t3)
+    log.info(
+        "C plan: index, stubs, specs, defines probes %.2fs (scans and dispatch %.2fs, "
+        "index %.2fs, specs %.2fs, waiting for %d stub and %d probe tasks %.2fs)",
+        time.perf_counter() - t0,
+        t1 - t0,
+        t2 - t1,
+        t3 - t2,
+        len(bg.stub_tasks),
+        sum(1 for p in bg.probes.values() if not isinstance(p, Done)),
+        time.perf_counter() - t3,
+    )
     del bg
     prefix_heads = plan.envs[order[0].id].prefix_headers(stats) if ctx.use_pch else []
     recs = Records(cache, root)
@@ -101,17 +107,23 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     keys.use_pchs()
     jobs, records = recs.jobs, recs.records
     todo = sorted(jobs.values(), key=lambda j: -_size(Path(root) / j.tu))
-    log.info("C plan: keys done at %.2fs (%.2fs CPU here); %d parses, %d records from the "
-             "cache (read in %.2fs; key memo: %d closures kept, %d dropped)",
-             time.perf_counter() - t0, time.process_time() - c0, len(todo), len(records),
-             recs.load_time, plan.memo.kept, plan.memo.dropped)
+    log.info(
+        "C plan: keys done at %.2fs (%.2fs CPU here); %d parses, %d records from the "
+        "cache (read in %.2fs; key memo: %d closures kept, %d dropped)",
+        time.perf_counter() - t0,
+        time.process_time() - c0,
+        len(todo),
+        len(records),
+        recs.load_time,
+        plan.memo.kept,
+        plan.memo.dropped,
+    )
     progress = Progress(ctx, order, keys.keys, records)
     if pool is not None and not getattr(pool, "started", True) and len(todo) <= IN_PROCESS_PARSES:
         if todo:
             init_worker(str(ctx.cache_dir))
         pool = None
-    it = (pool.imap_unordered(extract_tu, todo, chunksize=2) if pool is not None
-          else map(extract_tu, todo))
+    it = pool.imap_unordered(extract_tu, todo, chunksize=2) if pool is not None else map(extract_tu, todo)
     ts = time.perf_counter()
     plan.memo.save(plan.vdig)  # while the workers parse
     getattr(cache, "save_hashed", lambda: None)()
@@ -125,7 +137,7 @@ def _extract_all(ctx: IngestContext, pool: Any, cache: RecordCache) -> list[Vers
     for rec in it:
         if rec.tu.startswith(root) or rec.tu.startswith("/"):
             rec.tu = "<pch-prefix>"
-        rec.claims = {f[len(root) + 1:]: hk for f, hk in jobs[rec.key].claims.items()}
+        rec.claims = {f[len(root) + 1 :]: hk for f, hk in jobs[rec.key].claims.items()}
         cache.put(rec.key, rec)
         records[rec.key] = recs.slim(rec)
         progress.done(rec.key)
@@ -166,12 +178,15 @@ def c_source(ctx: IngestContext) -> Facts:
     facts = assemble(data, dscan, ctx.checkout.root)
     ctx.stats["c_data"] = (data, dscan)  # what the next run's C delta path starts from
     log.info("C assembly %.2fs", time.perf_counter() - ta)
-    failed = [{"file": r.tu, "version": d.v.id, "reason": r.failed or f"{r.errors} errors"}
-              for d in data for r in d.records if r.failed or r.errors]
+    failed = [
+        {"file": r.tu, "version": d.v.id, "reason": r.failed or f"{r.errors} errors"}
+        for d in data
+        for r in d.records
+        if r.failed or r.errors
+    ]
     audit = audit_files(ctx.checkout, {d.v.id: d.spec for d in data}, ctx.cache_dir)
     for f in audit.files:
-        facts.node("File", path=f.path, kind="o" if f.status == "missing" else "c",
-                   status=f.status, reason=f.reason)
+        facts.node("File", path=f.path, kind="o" if f.status == "missing" else "c", status=f.status, reason=f.reason)
         if f.status == "missing":
             failed.extend({"file": f.path, "version": v, "reason": f.reason} for v in f.versions)
     ctx.stats["file_audit"] = audit
@@ -183,16 +198,19 @@ def c_source(ctx: IngestContext) -> Facts:
     ctx.stats["diagnostics"] = sum(len(r.diagnostics) for d in data for r in d.records)
     ctx.stats["per_version"] = [_version_summary(d, facts) for d in data]
     parses = data[0].parses if data else 0
-    ctx.notes["c"] = (f"{parses} TU parses for {sum(len(d.records) for d in data)} "
-                      "(version, TU) pairs; the rest shared or cached; "
-                      f"{audit.summary()} (`ootkg query unbuilt_files`; {audit_path})")
+    ctx.notes["c"] = (
+        f"{parses} TU parses for {sum(len(d.records) for d in data)} "
+        "(version, TU) pairs; the rest shared or cached; "
+        f"{audit.summary()} (`ootkg query unbuilt_files`; {audit_path})"
+    )
     ctx.notes["c"] += code_notes(data, dscan)
-    odd = sorted(f"{a['enum']} (id {a.get('profile_id_enum') or a.get('profile_id')})"
-                 for a in facts.nodes.get("Actor", {}).values()
-                 if a.get("profile_id") is not None and a.get("profile_id_enum") != a["enum"])
+    odd = sorted(
+        f"{a['enum']} (id {a.get('profile_id_enum') or a.get('profile_id')})"
+        for a in facts.nodes.get("Actor", {}).values()
+        if a.get("profile_id") is not None and a.get("profile_id_enum") != a["enum"]
+    )
     if odd:
-        ctx.notes["c"] += (f"; {len(odd)} actor profiles name another actor's id in their id "
-                           f"field: {', '.join(odd)}")
+        ctx.notes["c"] += f"; {len(odd)} actor profiles name another actor's id in their id field: {', '.join(odd)}"
     return facts
 
 
@@ -203,10 +221,15 @@ def _version_summary(d: VersionData, facts: Facts) -> dict[str, Any]:
     if table is not None:
         defined = table.col("defined")
         counts["Struct"] = len(table.by_to("Struct", "Version", vid))
-        counts["Function"] = sum(1 for vals in table.by_to("Function", "Version", vid).values()
-                                 if vals[defined])
+        counts["Function"] = sum(1 for vals in table.by_to("Function", "Version", vid).values() if vals[defined])
     calls = sum(c[2] for r in d.records for c in r.main.calls)
-    return {"version": vid, "files": sum(1 for r in d.records if not r.tu.startswith("<")),
-            "functions": counts["Function"], "structs": counts["Struct"], "calls": calls,
-            "parsed": d.extracted, "errors": sum(r.errors for r in d.records),
-            "seconds": round(d.seconds, 2)}
+    return {
+        "version": vid,
+        "files": sum(1 for r in d.records if not r.tu.startswith("<")),
+        "functions": counts["Function"],
+        "structs": counts["Struct"],
+        "calls": calls,
+        "parsed": d.extracted,
+        "errors": sum(r.errors for r in d.records),
+        "seconds": round(d.seconds, 2),
+    }

@@ -10,9 +10,9 @@ from typing import Any
 def rel_path(path: str, root: str, stub_dir: str) -> str:
     """A path as the graph names it: checkout-relative (a generated stub's, stub-relative)."""
     if path.startswith(stub_dir):
-        return path[len(stub_dir):].lstrip("/")
+        return path[len(stub_dir) :].lstrip("/")
     if path.startswith(root):
-        return path[len(root):].lstrip("/")
+        return path[len(root) :].lstrip("/")
     return path
 
 
@@ -30,8 +30,7 @@ class Texts:
     """Lines of the files a parse's entities are spelled in: the TU's own (as read for the
     parse) and, read once per worker, its headers and included .c files."""
 
-    def __init__(self, root: str, stub: str, tu: str, main_lines: list[str], rec: Any,
-                 worker: Any) -> None:
+    def __init__(self, root: str, stub: str, tu: str, main_lines: list[str], rec: Any, worker: Any) -> None:
         self.root, self.stub, self.tu, self.main, self.rec = root, stub, tu, main_lines, rec
         self.worker = worker  # ingest.c.extract's: file_lines() once per file, dep() hashes
         self.other: dict[str, list[str] | None] = {}
@@ -48,14 +47,15 @@ class Texts:
             if read is not None:
                 sha, lines, utf8 = read
                 if sha != self.worker.dep(path)[2]:
-                    self.rec.text_notes.append((rel, "changed while the ingest read it (its "
-                                                     "spans are kept, its text left out)"))
+                    self.rec.text_notes.append(
+                        (rel, "changed while the ingest read it (its spans are kept, its text left out)")
+                    )
                 else:
                     got = lines
                     if not utf8:
                         self.rec.text_notes.append(
-                            (rel, "not UTF-8 (its text is stored with U+FFFD for the bytes "
-                                  "that are not)"))
+                            (rel, "not UTF-8 (its text is stored with U+FFFD for the bytes that are not)")
+                        )
         self.other[rel] = got
         return got
 
@@ -63,12 +63,21 @@ class Texts:
         lines = self.lines(rel)
         if lines is None or first < 1 or last < first or last > len(lines):
             return None
-        return "\n".join(lines[first - 1:last])
+        return "\n".join(lines[first - 1 : last])
 
 
-def file_skipped(rec: Any, ranges: list[tuple[str, int, int]], top: Any, want: bytearray,
-                 rels: list[str], root: str, stub: str, job: Any, included: list[str],
-                 worker: Any) -> None:
+def file_skipped(
+    rec: Any,
+    ranges: list[tuple[str, int, int]],
+    top: Any,
+    want: bytearray,
+    rels: list[str],
+    root: str,
+    stub: str,
+    job: Any,
+    included: list[str],
+    worker: Any,
+) -> None:
     """File the parse's skipped #if ranges: the main files' under ``rec.main``, a walked
     header's under its ``Ents``, and those of a header read but not walked (no declaration
     of its own at top level) by the header's key in ``rec.hskipped``. Every file the parse

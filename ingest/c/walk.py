@@ -73,9 +73,10 @@ def _strip(e: ci.Cursor) -> ci.Cursor:
     K = ci.CursorKind
     for _ in range(8):
         k = e.kind
-        if not (k in (K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.CSTYLE_CAST_EXPR)
-                or (k == K.UNARY_OPERATOR
-                    and _op_kind("clang_getCursorUnaryOperatorKind", e) in (_ADDROF, _DEREF))):
+        if not (
+            k in (K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.CSTYLE_CAST_EXPR)
+            or (k == K.UNARY_OPERATOR and _op_kind("clang_getCursorUnaryOperatorKind", e) in (_ADDROF, _DEREF))
+        ):
             break
         kids = list(e.get_children())
         if not 1 <= len(kids) <= 2:
@@ -112,11 +113,15 @@ def _python_calls(fn: ci.Cursor) -> list[BodyFact]:
             direct = r is not None and r.kind == K.FUNCTION_DECL
             args = list(n.get_arguments())
             if direct:
-                objs = tuple(a.referenced.spelling for arg in args
-                             for a in arg.walk_preorder()
-                             if a.kind == K.DECL_REF_EXPR and a.referenced is not None
-                             and a.referenced.kind == K.ENUM_CONSTANT_DECL
-                             and a.referenced.spelling.startswith("OBJECT_"))
+                objs = tuple(
+                    a.referenced.spelling
+                    for arg in args
+                    for a in arg.walk_preorder()
+                    if a.kind == K.DECL_REF_EXPR
+                    and a.referenced is not None
+                    and a.referenced.kind == K.ENUM_CONSTANT_DECL
+                    and a.referenced.spelling.startswith("OBJECT_")
+                )
                 out.append(("C", r.spelling, objs, line))
             else:
                 out.append(("I", "", (), line))
@@ -125,10 +130,10 @@ def _python_calls(fn: ci.Cursor) -> list[BodyFact]:
                 got = _named_function(arg, fn)
                 if got is None or got.startswith("@"):
                     continue
-                out.append(("P", got, (r.spelling if direct else "", i,
-                                       params[i].spelling if i < len(params) else ""), line))
-        elif (n.kind == K.BINARY_OPERATOR
-              and _op_kind("clang_getCursorBinaryOperatorKind", n) == _ASSIGN):
+                out.append(
+                    ("P", got, (r.spelling if direct else "", i, params[i].spelling if i < len(params) else ""), line)
+                )
+        elif n.kind == K.BINARY_OPERATOR and _op_kind("clang_getCursorBinaryOperatorKind", n) == _ASSIGN:
             kids = list(n.get_children())
             if len(kids) != 2:
                 continue
@@ -144,9 +149,12 @@ def _python_calls(fn: ci.Cursor) -> list[BodyFact]:
                 owner = parent.spelling if parent is not None else ""
                 if "(unnamed" in owner or "(anonymous" in owner:
                     owner = ""
-            elif (lhs.kind == K.DECL_REF_EXPR and ref.kind == K.VAR_DECL
-                  and ref.semantic_parent is not None
-                  and ref.semantic_parent.kind == K.TRANSLATION_UNIT):
+            elif (
+                lhs.kind == K.DECL_REF_EXPR
+                and ref.kind == K.VAR_DECL
+                and ref.semantic_parent is not None
+                and ref.semantic_parent.kind == K.TRANSLATION_UNIT
+            ):
                 owner = ""
             else:
                 continue
@@ -172,8 +180,17 @@ def _build(cache_dir: Path) -> Path | None:
             return out
         try:
             with atomic_path(out) as tmp:
-                cmd = [cc, "-O2", "-shared", "-fPIC", str(_SRC), "-o", str(tmp), str(libpath),
-                       f"-Wl,-rpath,{libpath.parent}"]
+                cmd = [
+                    cc,
+                    "-O2",
+                    "-shared",
+                    "-fPIC",
+                    str(_SRC),
+                    "-o",
+                    str(tmp),
+                    str(libpath),
+                    f"-Wl,-rpath,{libpath.parent}",
+                ]
                 subprocess.run(cmd, check=True, capture_output=True, timeout=120)
         except (subprocess.SubprocessError, OSError) as e:
             log.warning("native walker not built (%s); using the slower Python walk", e)
@@ -184,8 +201,7 @@ def _build(cache_dir: Path) -> Path | None:
 class TopLevel:
     """A parse's top-level cursors: ``cursors[i]`` is spelled in file ``names[file_of[i]]``."""
 
-    def __init__(self, cursors: Any, file_of: list[int], names: list[str],
-                 raw_file_of: Any = None) -> None:
+    def __init__(self, cursors: Any, file_of: list[int], names: list[str], raw_file_of: Any = None) -> None:
         self.cursors, self.file_of, self.names = cursors, file_of, names
         self.raw_file_of = raw_file_of  # the native helper's int array (for describe)
 
@@ -235,6 +251,7 @@ class Helpers:
     it includes, as ``TranslationUnit.get_includes``), ``skipped(tu)`` ((file, first line,
     last line) of every inactive ``#if`` branch the parse skipped) and ``describe(top,
     want)``: the ``ootkg_describe`` text (see ``ingest.c.decls``), None without the native helper."""
+
     calls: Callable[[ci.Cursor], list[Call]]
     toplevel: Callable[[ci.TranslationUnit], TopLevel]
     includes: Callable[[ci.TranslationUnit], list[str]]
@@ -251,15 +268,24 @@ def load_helpers(cache_dir: Path) -> Helpers:
     if so is None:
         return Helpers(_python_calls, _python_toplevel, _python_includes, _python_skipped)
     lib = ctypes.CDLL(str(so))
-    lib.ootkg_toplevel.argtypes = [ci.Cursor, ctypes.POINTER(ci.Cursor),
-                                   ctypes.POINTER(ctypes.c_int), ctypes.c_int,
-                                   ctypes.POINTER(ctypes.c_void_p), ctypes.c_int,
-                                   ctypes.POINTER(ctypes.c_int)]
+    lib.ootkg_toplevel.argtypes = [
+        ci.Cursor,
+        ctypes.POINTER(ci.Cursor),
+        ctypes.POINTER(ctypes.c_int),
+        ctypes.c_int,
+        ctypes.POINTER(ctypes.c_void_p),
+        ctypes.c_int,
+        ctypes.POINTER(ctypes.c_int),
+    ]
     lib.ootkg_toplevel.restype = ctypes.c_int
     lib.ootkg_file_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
     lib.ootkg_file_name.restype = ctypes.c_int
-    lib.ootkg_describe.argtypes = [ctypes.POINTER(ci.Cursor), ctypes.POINTER(ctypes.c_int),
-                                   ctypes.c_int, ctypes.c_char_p]
+    lib.ootkg_describe.argtypes = [
+        ctypes.POINTER(ci.Cursor),
+        ctypes.POINTER(ctypes.c_int),
+        ctypes.c_int,
+        ctypes.c_char_p,
+    ]
     lib.ootkg_describe.restype = ctypes.c_void_p
     lib.ootkg_includes.argtypes = [ctypes.c_void_p]
     lib.ootkg_includes.restype = ctypes.c_void_p
@@ -275,8 +301,7 @@ def load_helpers(cache_dir: Path) -> Helpers:
         while True:
             if bufs.get("cur") is None or len(bufs["cur"]) != size:
                 bufs["cur"], bufs["file_of"] = (ci.Cursor * size)(), (ctypes.c_int * size)()
-                bufs["files"], bufs["name"] = ((ctypes.c_void_p * 4096)(),
-                                               ctypes.create_string_buffer(4096))
+                bufs["files"], bufs["name"] = ((ctypes.c_void_p * 4096)(), ctypes.create_string_buffer(4096))
             cur, file_of, files, name = bufs["cur"], bufs["file_of"], bufs["files"], bufs["name"]
             nf = ctypes.c_int(0)
             n = lib.ootkg_toplevel(tu.cursor, cur, file_of, size, files, 4096, ctypes.byref(nf))

@@ -76,9 +76,12 @@ def _guess_settings(version_id: str) -> dict[str, str]:
     parts = version_id.split("-")
     platform = {"gc": "GC", "ique": "IQUE"}.get(parts[0], "N64")
     region = "EU" if ("eu" in parts or parts[0] == "pal") else ("US" if "us" in parts else "JP")
-    return {"PLATFORM": platform, "REGION": region,
-            "DEBUG_FEATURES": "1" if "dbg" in parts else "0",
-            "REVISION": "15" if platform == "GC" else "0"}
+    return {
+        "PLATFORM": platform,
+        "REGION": region,
+        "DEBUG_FEATURES": "1" if "dbg" in parts else "0",
+        "REVISION": "15" if platform == "GC" else "0",
+    }
 
 
 class Checkout:
@@ -94,8 +97,10 @@ class Checkout:
     def open(cls, path: str | Path) -> Checkout:
         root = Path(path).expanduser()
         if not root.is_dir():
-            raise CheckoutError(f"{root} is not a directory. Point --decomp at a checkout of "
-                                "zeldaret/oot (git clone https://github.com/zeldaret/oot).")
+            raise CheckoutError(
+                f"{root} is not a directory. Point --decomp at a checkout of "
+                "zeldaret/oot (git clone https://github.com/zeldaret/oot)."
+            )
         root = root.resolve()
         missing = [p for p in cls.REQUIRED if not (root / p).exists()]
         if not missing and not any(p.is_dir() for p in (root / "baseroms").iterdir()):
@@ -104,12 +109,13 @@ class Checkout:
             raise CheckoutError(
                 f"{root} does not look like a zeldaret/oot checkout: missing "
                 f"{', '.join(missing)}. Point --decomp at the top folder of the decomp "
-                "(the one holding include/, src/, spec/ and baseroms/).")
+                "(the one holding include/, src/, spec/ and baseroms/)."
+            )
         co = cls(root)
         if not co._versions:
             raise CheckoutError(
-                f"{root}: no version in baseroms/ is defined in include/versions.h; "
-                "is the checkout complete?")
+                f"{root}: no version in baseroms/ is defined in include/versions.h; is the checkout complete?"
+            )
         return co
 
     @property
@@ -125,8 +131,10 @@ class Checkout:
 
     @cached_property
     def _versions(self) -> list[VersionInfo]:
-        numbers = {m.group(1): int(m.group(2)) for m in _DEFINE_NUM.finditer(
-            (self.root / "include/versions.h").read_text(errors="replace"))}
+        numbers = {
+            m.group(1): int(m.group(2))
+            for m in _DEFINE_NUM.finditer((self.root / "include/versions.h").read_text(errors="replace"))
+        }
         make = self._makefile_settings()
         found: list[VersionInfo] = []
         for d in sorted(p for p in (self.root / "baseroms").iterdir() if p.is_dir()):
@@ -136,14 +144,19 @@ class Checkout:
                 log.warning("baseroms/%s has no %s in include/versions.h; skipped", vid, macro)
                 continue
             settings = make.get(vid) or _guess_settings(vid)
-            found.append(VersionInfo(
-                id=vid, name=macro, ordinal=numbers[macro],
-                platform=settings.get("PLATFORM", "N64"),
-                region=settings.get("REGION", "JP"),
-                debug=settings.get("DEBUG_FEATURES", "0") == "1",
-                revision=settings.get("REVISION", "0"),
-                is_default=vid == DEFAULT_VERSION,
-                make=settings))
+            found.append(
+                VersionInfo(
+                    id=vid,
+                    name=macro,
+                    ordinal=numbers[macro],
+                    platform=settings.get("PLATFORM", "N64"),
+                    region=settings.get("REGION", "JP"),
+                    debug=settings.get("DEBUG_FEATURES", "0") == "1",
+                    revision=settings.get("REVISION", "0"),
+                    is_default=vid == DEFAULT_VERSION,
+                    make=settings,
+                )
+            )
         found.sort(key=lambda v: v.ordinal)
         if found and not any(v.is_default for v in found):
             found[-1].is_default = True
@@ -174,8 +187,9 @@ class Checkout:
         for v in self._versions:
             if v.id == version_id:
                 return self._derive_flags([v])[0]
-        raise CheckoutError(f"unknown version {version_id!r}; this checkout defines: "
-                            f"{', '.join(v.id for v in self._versions)}")
+        raise CheckoutError(
+            f"unknown version {version_id!r}; this checkout defines: {', '.join(v.id for v in self._versions)}"
+        )
 
     def select(self, ids: list[str] | None) -> list[VersionInfo]:
         """The versions named (all when ``ids`` is empty), in build order."""

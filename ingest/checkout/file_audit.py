@@ -43,11 +43,9 @@ _MACRO_MEANING = {
 
 class AuditedFile(BaseModel):
     path: str
-    status: str = Field(description="included | other-versions | not-built | unexplained | "
-                                    "missing")
+    status: str = Field(description="included | other-versions | not-built | unexplained | missing")
     reason: str
-    versions: list[str] = Field(default_factory=list,
-                                description="versions of the checkout that build it")
+    versions: list[str] = Field(default_factory=list, description="versions of the checkout that build it")
 
 
 class FileAudit(BaseModel):
@@ -70,8 +68,11 @@ class FileAudit(BaseModel):
         unbuilt = sum(n for s, n in counts.items() if s != "missing")
         parts = [f"{self.built} of {self.source_files} src/ .c files compiled"]
         if unbuilt:
-            parts.append(f"{unbuilt} not on their own (" + ", ".join(
-                f"{n} {s}" for s, n in sorted(counts.items()) if s != "missing") + ")")
+            parts.append(
+                f"{unbuilt} not on their own ("
+                + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()) if s != "missing")
+                + ")"
+            )
         if counts.get("missing"):
             parts.append(f"{counts['missing']} linked objects nothing makes (error)")
         return "; ".join(parts)
@@ -126,14 +127,12 @@ def _condition_phrase(mentions: list[Mention]) -> str:
     if not m.conds:
         return f"{m.where}"
     cond = m.conds[-1]
-    words = [w for w in re.findall(r"[A-Z_][A-Z0-9_]+", cond.split(": ", 1)[-1])
-             if w in _MACRO_MEANING]
+    words = [w for w in re.findall(r"[A-Z_][A-Z0-9_]+", cond.split(": ", 1)[-1]) if w in _MACRO_MEANING]
     meaning = f": {_MACRO_MEANING[words[0]]}" if words else ""
     return f"{m.where}, under `{cond.split(': ', 1)[-1]}` ({cond.split(': ', 1)[0]}){meaning}"
 
 
-def audit_files(checkout: Checkout, specs: dict[str, SpecInfo], cache_dir: Path | None = None
-                ) -> FileAudit:
+def audit_files(checkout: Checkout, specs: dict[str, SpecInfo], cache_dir: Path | None = None) -> FileAudit:
     """``specs``: the run's versions' specs. The other versions' specs are read too (cached)
     to tell which of them build a file the run did not."""
     root = checkout.root
@@ -154,27 +153,38 @@ def audit_files(checkout: Checkout, specs: dict[str, SpecInfo], cache_dir: Path 
     for f in unbuilt:
         if f in other:
             builders = other[f]
-            audit.files.append(AuditedFile(
-                path=f, status="other-versions", versions=[v.id for v in builders],
-                reason=f"built by versions this run did not ingest ({_versions_phrase(builders)})"))
+            audit.files.append(
+                AuditedFile(
+                    path=f,
+                    status="other-versions",
+                    versions=[v.id for v in builders],
+                    reason=f"built by versions this run did not ingest ({_versions_phrase(builders)})",
+                )
+            )
         elif f in includers:
             by = sorted(set(includers[f]))
-            note = "" if any(b in built for b in by) else (
-                "; none of them is built by this run's versions")
-            audit.files.append(AuditedFile(
-                path=f, status="included",
-                reason=f"compiled as part of {', '.join(by)} (#include){note}"))
+            note = "" if any(b in built for b in by) else ("; none of them is built by this run's versions")
+            audit.files.append(
+                AuditedFile(path=f, status="included", reason=f"compiled as part of {', '.join(by)} (#include){note}")
+            )
         elif f in mentions:
-            audit.files.append(AuditedFile(
-                path=f, status="not-built",
-                reason=f"named by the spec only where no version builds it: "
-                       f"{_condition_phrase(mentions[f])}"))
+            audit.files.append(
+                AuditedFile(
+                    path=f,
+                    status="not-built",
+                    reason=f"named by the spec only where no version builds it: {_condition_phrase(mentions[f])}",
+                )
+            )
         else:
-            audit.files.append(AuditedFile(
-                path=f, status="unexplained",
-                reason="no spec line, Makefile rule or #include reaches it, so it is not in the "
-                       "graph; if it is part of the game, the build list ootkg read is "
-                       "incomplete"))
+            audit.files.append(
+                AuditedFile(
+                    path=f,
+                    status="unexplained",
+                    reason="no spec line, Makefile rule or #include reaches it, so it is not in the "
+                    "graph; if it is part of the game, the build list ootkg read is "
+                    "incomplete",
+                )
+            )
     missing: dict[str, list[str]] = {}
     where: dict[str, str] = {}
     for vid, s in specs.items():
@@ -182,8 +192,13 @@ def audit_files(checkout: Checkout, specs: dict[str, SpecInfo], cache_dir: Path 
             missing.setdefault(u.path, []).append(vid)
             where[u.path] = f"segment {u.segment}" + (f", through {u.via}" if u.via else "")
     for obj, vids in sorted(missing.items()):
-        audit.files.append(AuditedFile(
-            path=obj, status="missing", versions=vids,
-            reason=f"the spec links it ({where[obj]}) but no {obj[:-2]}.c, {obj[:-2]}.s or "
-                   "Makefile rule makes it: its code is not in the graph"))
+        audit.files.append(
+            AuditedFile(
+                path=obj,
+                status="missing",
+                versions=vids,
+                reason=f"the spec links it ({where[obj]}) but no {obj[:-2]}.c, {obj[:-2]}.s or "
+                "Makefile rule makes it: its code is not in the graph",
+            )
+        )
     return audit

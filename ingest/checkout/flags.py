@@ -17,11 +17,20 @@ from pathlib import Path
 from ingest.checkout.versions import VersionInfo
 
 TARGET = "mips-unknown-linux-gnu"
-BASE_ARGS = ["-x", "c", "-std=gnu90", "-nostdinc", "-fno-builtin", "-funsigned-char",
-             "-D_LANGUAGE_C", f"--target={TARGET}", "-Wno-unknown-pragmas", "-Wno-everything"]
+BASE_ARGS = [
+    "-x",
+    "c",
+    "-std=gnu90",
+    "-nostdinc",
+    "-fno-builtin",
+    "-funsigned-char",
+    "-D_LANGUAGE_C",
+    f"--target={TARGET}",
+    "-Wno-unknown-pragmas",
+    "-Wno-everything",
+]
 
-_PER_FILE = re.compile(
-    r"^\$\(BUILD_DIR\)/(\S+?)\.o\s*:\s*(?:CPP_DEFINES|CFLAGS)\s*\+=\s*(.*?)\s*$", re.M)
+_PER_FILE = re.compile(r"^\$\(BUILD_DIR\)/(\S+?)\.o\s*:\s*(?:CPP_DEFINES|CFLAGS)\s*\+=\s*(.*?)\s*$", re.M)
 _MAKEVAR = re.compile(r"\$\(([A-Z_][A-Z0-9_]*)\)")
 _PLATFORM_IFEQ = re.compile(r"^\s*(?:else\s+)?ifeq\s+\(\$\(PLATFORM\),\s*(\w+)\)")
 
@@ -58,13 +67,18 @@ def version_defines(root: Path, v: VersionInfo) -> list[str]:
     mk = _makefile(root)
     plat = v.platform.upper()
     lib = _platform_settings(mk).get(plat) or (
-        {"LIBULTRA_VERSION": "I", "LIBULTRA_PATCH": "1"} if plat == "N64"
-        else {"LIBULTRA_VERSION": "L", "LIBULTRA_PATCH": "0"})
+        {"LIBULTRA_VERSION": "I", "LIBULTRA_PATCH": "1"}
+        if plat == "N64"
+        else {"LIBULTRA_VERSION": "L", "LIBULTRA_PATCH": "0"}
+    )
     d = [f"-DPLATFORM_{p}={1 if p == plat else 0}" for p in ("N64", "GC", "IQUE")]
-    d += [f"-DOOT_VERSION={v.name}", f"-DOOT_REVISION={v.revision}",
-          f"-DOOT_REGION=REGION_{v.region}",
-          f"-DLIBULTRA_VERSION=LIBULTRA_VERSION_{lib['LIBULTRA_VERSION']}",
-          f"-DLIBULTRA_PATCH={lib['LIBULTRA_PATCH']}"]
+    d += [
+        f"-DOOT_VERSION={v.name}",
+        f"-DOOT_REVISION={v.revision}",
+        f"-DOOT_REGION=REGION_{v.region}",
+        f"-DLIBULTRA_VERSION=LIBULTRA_VERSION_{lib['LIBULTRA_VERSION']}",
+        f"-DLIBULTRA_PATCH={lib['LIBULTRA_PATCH']}",
+    ]
     if plat == "IQUE":
         d.append("-DBBPLAYER")
     d += ["-DDEBUG_FEATURES=1"] if v.debug else ["-DDEBUG_FEATURES=0", "-DNDEBUG"]
@@ -97,8 +111,7 @@ def evaluate_macros(root: Path, v: VersionInfo, names: list[str]) -> dict[str, i
 
     from ingest.c.clangutil import eval_int
 
-    src = '#include "versions.h"\n' + "".join(
-        f"#ifdef {n}\nint __ootkg_{n} = ({n});\n#endif\n" for n in names)
+    src = '#include "versions.h"\n' + "".join(f"#ifdef {n}\nint __ootkg_{n} = ({n});\n#endif\n" for n in names)
     args = BASE_ARGS + version_defines(root, v) + [f"-I{root / 'include'}"]
     tu = ci.Index.create().parse("ootkg_probe.c", args=args, unsaved_files=[("ootkg_probe.c", src)])
     out: dict[str, int] = {}
@@ -106,5 +119,5 @@ def evaluate_macros(root: Path, v: VersionInfo, names: list[str]) -> dict[str, i
         if c.kind == ci.CursorKind.VAR_DECL and c.spelling.startswith("__ootkg_"):
             val = eval_int(c)
             if val is not None:
-                out[c.spelling[len("__ootkg_"):]] = val
+                out[c.spelling[len("__ootkg_") :]] = val
     return out

@@ -66,14 +66,16 @@ def object_rules(text: str) -> dict[str, tuple[str, ...]]:
     source: target (build-relative) -> those prerequisites, in order."""
     rules: dict[str, tuple[str, ...]] = {}
     for line in _logical_lines(text):
-        if ":" not in line or line.lstrip().startswith(("ifeq", "ifneq", "ifdef", "ifndef",
-                                                         "else", "endif", "define", "export")):
+        if ":" not in line or line.lstrip().startswith(
+            ("ifeq", "ifneq", "ifdef", "ifndef", "else", "endif", "define", "export")
+        ):
             continue
         head, _, tail = line.partition(":")
         if tail.startswith("=") or head.rstrip().endswith(("?", "+", ":")) or "=" in head:
             continue  # an assignment (x := y, x ?= y, x += y)
-        if tail.lstrip().startswith(("CPP_DEFINES", "CFLAGS", "OPTFLAGS", "MIPS_VERSION",
-                                     "CC :=", "CC=", "POSTPROCESS_OBJ", "ASFLAGS")):
+        if tail.lstrip().startswith(
+            ("CPP_DEFINES", "CFLAGS", "OPTFLAGS", "MIPS_VERSION", "CC :=", "CC=", "POSTPROCESS_OBJ", "ASFLAGS")
+        ):
             continue  # a target-specific variable
         if re.match(r"\s*[A-Z_][A-Z0-9_]*\s*(?::|\+|\?)?=", tail):
             continue
@@ -85,8 +87,7 @@ def object_rules(text: str) -> dict[str, tuple[str, ...]]:
                 continue
             made_from = [d for d in deps if d != t]
             same_c = t[:-2] + ".c"
-            if any(d.endswith(".o") for d in made_from) or any(
-                    d.endswith(".c") and d != same_c for d in made_from):
+            if any(d.endswith(".o") for d in made_from) or any(d.endswith(".c") and d != same_c for d in made_from):
                 rules[t] = tuple(made_from)
     return rules
 
@@ -107,6 +108,7 @@ def expand(obj: str, rules: dict[str, tuple[str, ...]], _depth: int = 0) -> list
 class PatternRules:
     """The ``%`` rules that make an object under the build directory, each with its
     prerequisite patterns."""
+
     rules: list[tuple[re.Pattern[str], tuple[str, ...]]] = field(default_factory=list)
 
     def makes(self, obj: str, exists: Callable[[str], bool]) -> bool:
@@ -119,8 +121,7 @@ class PatternRules:
             if m is None:
                 continue
             stem = m.group(1)
-            if all(p.startswith("$") or "%" not in p or exists(p.replace("%", stem))
-                   for p in prereqs):
+            if all(p.startswith("$") or "%" not in p or exists(p.replace("%", stem)) for p in prereqs):
                 return True
         return False
 

@@ -85,8 +85,7 @@ _COND_NEXT = re.compile(r"^\s*#\s*(elif|else)\b")
 _COND_END = re.compile(r"^\s*#\s*endif\b")
 
 
-def _flatten(path: Path, root: Path, out: _Flattened, depth: int = 0,
-             stack: list[str] | None = None) -> None:
+def _flatten(path: Path, root: Path, out: _Flattened, depth: int = 0, stack: list[str] | None = None) -> None:
     if depth > 20:
         return
     stack = [] if stack is None else stack
@@ -127,8 +126,7 @@ def _flatten(path: Path, root: Path, out: _Flattened, depth: int = 0,
 
 def _spec_stamp(spec: Path) -> tuple:
     d = spec.parent
-    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in d.iterdir()
-                        if p.is_file()))
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in d.iterdir() if p.is_file()))
 
 
 @lru_cache(maxsize=4)
@@ -163,8 +161,9 @@ class MakeRules:
     patterns: PatternRules = field(default_factory=PatternRules)  # objects made from build files
 
 
-def resolve_object(obj: str, root: Path, is_file: Callable[[str], bool],
-                   rules: MakeRules, asm: list[str] | None = None) -> tuple[list[str], list[str]]:
+def resolve_object(
+    obj: str, root: Path, is_file: Callable[[str], bool], rules: MakeRules, asm: list[str] | None = None
+) -> tuple[list[str], list[str]]:
     """(the .c files an object is built from, the parts nothing makes). An assembly source
     (``.s``, added to ``asm`` when given) or a pattern rule making it from build files (an
     overlay's ``_reloc.o``) makes it, but not from C; objects outside ``src/`` (assets,
@@ -181,8 +180,7 @@ def resolve_object(obj: str, root: Path, is_file: Callable[[str], bool],
         elif part.startswith("src/") and is_file(f"{root}/{part[:-2]}.s"):
             if asm is not None:
                 asm.append(f"{part[:-2]}.s")
-        elif part.startswith("src/") and not rules.patterns.makes(
-                part, lambda p: is_file(f"{root}/{p}")):
+        elif part.startswith("src/") and not rules.patterns.makes(part, lambda p: is_file(f"{root}/{p}")):
             missing.append(part)
     return cs, missing
 
@@ -196,9 +194,13 @@ def makefile_rules(root: Path) -> MakeRules:
     return MakeRules(object_rules(text), generated_objects(text))
 
 
-def parse_spec_lines(lines: list[str], root: Path, is_file: Callable[[str], bool] = _is_file,
-                     rules: MakeRules | None = None, order: list[str] | None = None
-                     ) -> tuple[list[SpecSegment], list[SpecTU], list[SpecTU]]:
+def parse_spec_lines(
+    lines: list[str],
+    root: Path,
+    is_file: Callable[[str], bool] = _is_file,
+    rules: MakeRules | None = None,
+    order: list[str] | None = None,
+) -> tuple[list[SpecSegment], list[SpecTU], list[SpecTU]]:
     """(segments, the .c TUs in link order, objects under src/ that nothing makes);
     ``order`` gets every .c and .s source in link order."""
     segs: list[SpecSegment] = []
@@ -256,31 +258,45 @@ def share_equal(specs: list[SpecInfo]) -> None:
     equal)."""
     seen: dict[tuple, SpecSegment | SpecTU] = {}
     for spec in specs:
-        spec.segments = [seen.setdefault(  # type: ignore[misc]
-            ("s", s.name, s.number, s.romalign, s.compress, s.overlay, tuple(s.includes)), s)
-            for s in spec.segments]
-        spec.tus = [seen.setdefault(("t", t.path, t.segment, t.via), t)  # type: ignore[misc]
-                    for t in spec.tus]
+        spec.segments = [
+            seen.setdefault(  # type: ignore[misc]
+                ("s", s.name, s.number, s.romalign, s.compress, s.overlay, tuple(s.includes)), s
+            )
+            for s in spec.segments
+        ]
+        spec.tus = [
+            seen.setdefault(("t", t.path, t.segment, t.via), t)  # type: ignore[misc]
+            for t in spec.tus
+        ]
         spec.link_order = [sys.intern(p) for p in spec.link_order]
 
 
-def read_spec(checkout: Checkout, version: VersionInfo, cache_dir: Path | None = None,
-              seen: dict[str, bool] | None = None) -> SpecInfo:
+def read_spec(
+    checkout: Checkout, version: VersionInfo, cache_dir: Path | None = None, seen: dict[str, bool] | None = None
+) -> SpecInfo:
     """The version's spec. With ``cache_dir``, remembered until a file the preprocessor read
     (spec files, the headers they include) changes, or a compiled .c appears or goes
     (``seen``: existence checks already made in this run, shared by the versions)."""
     if cache_dir is None:
         return _read_spec(checkout, version)[0]
-    key = hashlib.sha1(repr((SPEC_CACHE_TAG, str(checkout.root), str(checkout.spec_path),
-                             BASE_ARGS, version_defines(checkout.root, version))).encode())
+    key = hashlib.sha1(
+        repr(
+            (
+                SPEC_CACHE_TAG,
+                str(checkout.root),
+                str(checkout.spec_path),
+                BASE_ARGS,
+                version_defines(checkout.root, version),
+            )
+        ).encode()
+    )
     path = cache_dir / "spec" / f"{version.id}-{key.hexdigest()[:16]}.pkl"
     try:
         with open(path, "rb") as fh:
             info, deps, checked = pickle.load(fh)
         if seen is None:
             seen = {}
-        if (all(_stat(p) == st for p, st in deps.items())
-                and all(_isfile(p, seen) == e for p, e in checked.items())):
+        if all(_stat(p) == st for p, st in deps.items()) and all(_isfile(p, seen) == e for p, e in checked.items()):
             return info
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
         pass
@@ -307,24 +323,27 @@ def _stat(path: str) -> tuple[int, int] | None:
     return (st.st_size, st.st_mtime_ns)
 
 
-def _read_spec(checkout: Checkout, version: VersionInfo
-               ) -> tuple[SpecInfo, dict[str, tuple[int, int] | None] | None, dict[str, bool]]:
+def _read_spec(
+    checkout: Checkout, version: VersionInfo
+) -> tuple[SpecInfo, dict[str, tuple[int, int] | None] | None, dict[str, bool]]:
     """(the spec, (size, mtime) of every file read or None when the preprocessor reported an
     error such as a missing include, the .c existence checks made)."""
     import clang.cindex as ci
 
     flat = _flattened(checkout.spec_path, checkout.root, _spec_stamp(checkout.spec_path))
     src = "\n".join(flat.code) + "\n"
-    args = BASE_ARGS + version_defines(checkout.root, version) + [
-        f"-I{checkout.root}", f"-I{checkout.root / 'include'}"]
+    args = (
+        BASE_ARGS + version_defines(checkout.root, version) + [f"-I{checkout.root}", f"-I{checkout.root / 'include'}"]
+    )
     name = str(checkout.root / "ootkg_spec_probe.c")
-    tu = ci.Index.create().parse(name, args=args, unsaved_files=[(name, src)],
-                                 options=ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES)
+    tu = ci.Index.create().parse(
+        name, args=args, unsaved_files=[(name, src)], options=ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES
+    )
     kept: list[int] = []
     for c in tu.cursor.get_children():
         s = c.spelling
         if s.startswith("__ootkg_spec_"):
-            kept.append(int(s[len("__ootkg_spec_"):]))
+            kept.append(int(s[len("__ootkg_spec_") :]))
     kept.sort()
     checked: dict[str, bool] = {}
 
@@ -333,21 +352,25 @@ def _read_spec(checkout: Checkout, version: VersionInfo
         return got
 
     order: list[str] = []
-    segs, tus, unresolved = parse_spec_lines([line for i in kept for line in flat.runs[i]],
-                                             checkout.root, is_file,
-                                             makefile_rules(checkout.root), order)
-    inputs = [*flat.files, *(str(p) for p in checkout.spec_path.parent.iterdir()),
-              *(inc.include.name for inc in tu.get_includes()), str(checkout.root / "Makefile")]
+    segs, tus, unresolved = parse_spec_lines(
+        [line for i in kept for line in flat.runs[i]], checkout.root, is_file, makefile_rules(checkout.root), order
+    )
+    inputs = [
+        *flat.files,
+        *(str(p) for p in checkout.spec_path.parent.iterdir()),
+        *(inc.include.name for inc in tu.get_includes()),
+        str(checkout.root / "Makefile"),
+    ]
     deps: dict[str, tuple[int, int] | None] | None = {p: _stat(p) for p in inputs}
     if any(d.severity >= ci.Diagnostic.Error for d in tu.diagnostics):
         deps = None  # e.g. an include not found: what it would hold is not known
-    return SpecInfo(version=version.id, segments=segs, tus=tus, unresolved=unresolved,
-                    link_order=order), deps, checked
+    return SpecInfo(version=version.id, segments=segs, tus=tus, unresolved=unresolved, link_order=order), deps, checked
 
 
 @dataclass(frozen=True)
 class Mention:
     """A spec line that names an object, with the ``#if`` blocks around it."""
+
     where: str  # spec file:line
     object: str  # build-relative, e.g. src/code/z_a_b.o
     conds: tuple[str, ...]  # "spec/spec:108: #ifdef COMPILER_GCC", outermost first

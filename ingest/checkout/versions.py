@@ -18,8 +18,7 @@ class VersionInfo(BaseModel):
     debug_assets: bool = False
     revision: str = "0"
     is_default: bool = False
-    make: dict[str, str] = Field(default_factory=dict,
-                                 description="the Makefile's variables for this version")
+    make: dict[str, str] = Field(default_factory=dict, description="the Makefile's variables for this version")
 
     @property
     def macro(self) -> str:

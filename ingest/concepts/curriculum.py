@@ -81,8 +81,7 @@ class Curriculum:
         """Every concept in one topological order (easier and shallower first)."""
         import networkx as nx
 
-        return list(nx.lexicographical_topological_sort(
-            self.graph, key=lambda c: (self.concepts[c].difficulty, c)))
+        return list(nx.lexicographical_topological_sort(self.graph, key=lambda c: (self.concepts[c].difficulty, c)))
 
     def domains(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -97,8 +96,7 @@ def _distances_below(graph: nx.DiGraph, concept_id: str) -> dict[str, int]:
     import networkx as nx
 
     dist = {concept_id: 0}
-    for node in reversed(list(nx.topological_sort(graph.subgraph(
-            nx.ancestors(graph, concept_id) | {concept_id})))):
+    for node in reversed(list(nx.topological_sort(graph.subgraph(nx.ancestors(graph, concept_id) | {concept_id})))):
         for pre in graph.predecessors(node):
             dist[pre] = max(dist.get(pre, 0), dist[node] + 1)
     return dist
@@ -122,5 +120,9 @@ def chain(graph: nx.DiGraph, difficulty: Mapping[str, int], concept_id: str) -> 
 def concept_stats(graph: nx.DiGraph, difficulty: Mapping[str, int], concept_id: str) -> ConceptStats:
     dist = _distances_below(graph, concept_id) if concept_id in graph else {concept_id: 0}
     return ConceptStats(
-        id=concept_id, difficulty=difficulty.get(concept_id, 1), depth=max(dist.values()),
-        prerequisite_count=len(dist) - 1, complexity=sum(difficulty.get(c, 1) for c in dist))
+        id=concept_id,
+        difficulty=difficulty.get(concept_id, 1),
+        depth=max(dist.values()),
+        prerequisite_count=len(dist) - 1,
+        complexity=sum(difficulty.get(c, 1) for c in dist),
+    )

@@ -22,8 +22,11 @@ class CurriculumError(ValueError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__("curriculum: " + "; ".join(problems) if len(problems) == 1 else
-                         f"curriculum has {len(problems)} problems:\n  " + "\n  ".join(problems))
+        super().__init__(
+            "curriculum: " + "; ".join(problems)
+            if len(problems) == 1
+            else f"curriculum has {len(problems)} problems:\n  " + "\n  ".join(problems)
+        )
 
 
 class EntityRef(BaseModel):
@@ -39,8 +42,7 @@ class EntityRef(BaseModel):
         if not sep or not kind or not key:
             raise ValueError(f"{text!r} is not Kind:key (e.g. Function:Actor_Kill)")
         if kind not in COVERABLE_KINDS:
-            raise ValueError(f"{text!r}: unknown kind {kind!r}; a concept may cover "
-                             f"{', '.join(COVERABLE_KINDS)}")
+            raise ValueError(f"{text!r}: unknown kind {kind!r}; a concept may cover {', '.join(COVERABLE_KINDS)}")
         if kind == "Field" and (key.count(".") != 1 or key.startswith(".") or key.endswith(".")):
             raise ValueError(f"{text!r}: a Field key is Struct.member (e.g. Field:Actor.world)")
         if any(c.isspace() for c in key):

@@ -44,6 +44,7 @@ from kg.schema import NODE_KINDS
 
 log = logging.getLogger(__name__)
 
+
 class CoverageReport(BaseModel):
     concepts: int
     requires: int
@@ -56,8 +57,7 @@ class CoverageReport(BaseModel):
 
 
 def _files_of(root: Path | Traversable) -> list[Path | Traversable]:
-    files = sorted((p for p in root.iterdir() if p.name.endswith((".yaml", ".yml"))),
-                   key=lambda p: p.name)
+    files = sorted((p for p in root.iterdir() if p.name.endswith((".yaml", ".yml"))), key=lambda p: p.name)
     return files
 
 
@@ -81,8 +81,7 @@ def _parse_file(name: str, text: str, problems: list[str]) -> list[tuple[Concept
     if doc is None:
         return []
     if not isinstance(doc, dict) or not isinstance(doc.get("concepts"), list):
-        problems.append(f"{name}: expected a mapping with a 'concepts' list "
-                        "(and optionally a default 'domain')")
+        problems.append(f"{name}: expected a mapping with a 'concepts' list (and optionally a default 'domain')")
         return []
     unknown = set(doc) - {"domain", "concepts"}
     if unknown:
@@ -117,8 +116,7 @@ def load_curriculum(root: Path | Traversable) -> Curriculum:
     for path in found:
         for concept, name in _parse_file(path.name, path.read_text(encoding="utf-8"), problems):
             if concept.id in concepts:
-                problems.append(f"{name}: concept {concept.id}: duplicate id "
-                                f"(also defined in {files[concept.id]})")
+                problems.append(f"{name}: concept {concept.id}: duplicate id (also defined in {files[concept.id]})")
                 continue
             concepts[concept.id] = concept
             files[concept.id] = name
@@ -190,13 +188,11 @@ def entity_keys(facts: Facts, kinds: Iterable[str] = COVERABLE_KINDS) -> EntityK
             if name and name != key:
                 out.add(("Global", name))
                 # (a non-static global of that name, if any, too)
-                out.aliases.setdefault(("Global", name), [name] if name in rows else []
-                                       ).append(key)
+                out.aliases.setdefault(("Global", name), [name] if name in rows else []).append(key)
     return out
 
 
-def concept_facts(curriculum: Curriculum, known: EntityKeys | None, *,
-                  strict: bool) -> tuple[Facts, CoverageReport]:
+def concept_facts(curriculum: Curriculum, known: EntityKeys | None, *, strict: bool) -> tuple[Facts, CoverageReport]:
     """Concept nodes, REQUIRES and COVERS edges.
 
     ``known`` is the set of (kind, key) entities the graph will hold (``None``:
@@ -206,8 +202,7 @@ def concept_facts(curriculum: Curriculum, known: EntityKeys | None, *,
     unknown: list[str] = []
     facts = Facts()
     for c in curriculum:
-        facts.node("Concept", id=c.id, title=c.title, domain=c.domain,
-                   difficulty=c.difficulty, summary=c.summary)
+        facts.node("Concept", id=c.id, title=c.title, domain=c.domain, difficulty=c.difficulty, summary=c.summary)
     requires = covers = 0
     for c in curriculum:
         for pre in c.requires:
@@ -217,21 +212,21 @@ def concept_facts(curriculum: Curriculum, known: EntityKeys | None, *,
             if known is not None and (ref.kind, ref.key) not in known:
                 unknown.append(f"{c.id} ({curriculum.files[c.id]}): {ref}")
                 continue
-            for key in (known.keys_for(ref.kind, ref.key) if isinstance(known, EntityKeys)
-                        else [ref.key]):
-                facts.rel("COVERS", c.id, key, from_kind="Concept", to_kind=ref.kind,
-                          kind=ref.kind)
+            for key in known.keys_for(ref.kind, ref.key) if isinstance(known, EntityKeys) else [ref.key]:
+                facts.rel("COVERS", c.id, key, from_kind="Concept", to_kind=ref.kind, kind=ref.kind)
                 covers += 1
     if unknown and strict:
-        raise CurriculumError([f"{len(unknown)} covered entit"
-                               f"{'y is' if len(unknown) == 1 else 'ies are'} not in the graph "
-                               "(check the spelling against the decomp, or ingest the sources "
-                               "that define them):\n    " + "\n    ".join(unknown)])
+        raise CurriculumError(
+            [
+                f"{len(unknown)} covered entit"
+                f"{'y is' if len(unknown) == 1 else 'ies are'} not in the graph "
+                "(check the spelling against the decomp, or ingest the sources "
+                "that define them):\n    " + "\n    ".join(unknown)
+            ]
+        )
     if unknown:  # the ingest summary's note says it too; a warning here would print it twice
-        log.info("concepts: dropped %d COVERS edge(s) to entities not in the graph "
-                 "(a partial checkout?)", len(unknown))
-    return facts, CoverageReport(concepts=len(curriculum), requires=requires, covers=covers,
-                                 dropped=unknown)
+        log.info("concepts: dropped %d COVERS edge(s) to entities not in the graph (a partial checkout?)", len(unknown))
+    return facts, CoverageReport(concepts=len(curriculum), requires=requires, covers=covers, dropped=unknown)
 
 
 def concepts_source(ctx: Any) -> Facts:

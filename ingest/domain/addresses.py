@@ -67,17 +67,16 @@ class AddressesReport(BaseModel):
     located: dict[str, int] = Field(default_factory=dict, description="source -> edges kept")
     lists: ListsReport | None = None
     maps: list[dict[str, Any]] = Field(default_factory=list)
-    not_in_graph: dict[str, Rejects] = Field(default_factory=dict,
-                                             description="source -> names unknown to the graph")
-    renamed: dict[str, Rejects] = Field(default_factory=dict,
-                                        description="source -> list names matched to the "
-                                                    "function the decomp now calls otherwise")
-    overridden: Rejects = Field(default_factory=Rejects,
-                                description="addresses a map of the user's build replaced")
+    not_in_graph: dict[str, Rejects] = Field(default_factory=dict, description="source -> names unknown to the graph")
+    renamed: dict[str, Rejects] = Field(
+        default_factory=dict, description="source -> list names matched to the function the decomp now calls otherwise"
+    )
+    overridden: Rejects = Field(default_factory=Rejects, description="addresses a map of the user's build replaced")
     not_in_version: Rejects = Field(default_factory=Rejects)
     ambiguous_aliases: Rejects = Field(default_factory=Rejects)
-    ambiguous_statics: Rejects = Field(default_factory=Rejects,
-                                       description="static names the address cannot pin to a file")
+    ambiguous_statics: Rejects = Field(
+        default_factory=Rejects, description="static names the address cannot pin to a file"
+    )
     outside_segment: Rejects = Field(default_factory=Rejects)
     conflicts: list[Conflict] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)
@@ -115,14 +114,18 @@ def segment_at(index: tuple[list[int], list[SegmentRow]], address: int) -> Segme
     return s
 
 
-def _renames(symbols: list[RawSymbol], names: GraphNames, orders: dict[str, list[str]],
-             report: AddressesReport) -> None:
+def _renames(
+    symbols: list[RawSymbol], names: GraphNames, orders: dict[str, list[str]], report: AddressesReport
+) -> None:
     """Give the list names the decomp has renamed since their function's name today, where
     the address and the file agree (``ingest.domain.symbols.renames``)."""
     from ingest.domain.symbols.renames import group_by_list, match_renames
 
-    lists = [s for s in symbols if s.source not in ("map", "config.yml")
-             and s.kind in ("Function", None) and s.name not in names.global_keys]
+    lists = [
+        s
+        for s in symbols
+        if s.source not in ("map", "config.yml") and s.kind in ("Function", None) and s.name not in names.global_keys
+    ]
     for (source, version), group in group_by_list(lists).items():
         units = orders.get(version)
         if not units or all(names.kind_of(s.name) is not None for s in group):
@@ -132,14 +135,17 @@ def _renames(symbols: list[RawSymbol], names: GraphNames, orders: dict[str, list
         for s in group:
             new = got.get(id(s))
             if new is not None:
-                report.renamed.setdefault(source, Rejects()).add(
-                    f"{s.name} -> {new} ({version}, {s.origin})")
+                report.renamed.setdefault(source, Rejects()).add(f"{s.name} -> {new} ({version}, {s.origin})")
                 s.renamed_from, s.name, s.kind = s.name, new, "Function"
 
 
-def resolve(symbols: list[RawSymbol], names: GraphNames | None,
-            segments: dict[str, list[SegmentRow]], report: AddressesReport,
-            orders: dict[str, list[str]] | None = None) -> list[RawSymbol]:
+def resolve(
+    symbols: list[RawSymbol],
+    names: GraphNames | None,
+    segments: dict[str, list[SegmentRow]],
+    report: AddressesReport,
+    orders: dict[str, list[str]] | None = None,
+) -> list[RawSymbol]:
     """Keep the symbols the checks accept, with a kind, a segment and a size. ``orders``:
     each version's sources in link order, to match list names renamed since."""
     if names is not None and orders:
@@ -164,8 +170,7 @@ def _known(s: RawSymbol, names: GraphNames | None, report: AddressesReport) -> b
         gkind = names.kind_of(s.name)
         if gkind is None or (s.kind is not None and s.kind != gkind):
             why = "" if gkind is None else f", a {gkind} in the graph"
-            report.not_in_graph.setdefault(s.source, Rejects()).add(
-                f"{s.name} ({s.origin}{why})")
+            report.not_in_graph.setdefault(s.source, Rejects()).add(f"{s.name} ({s.origin}{why})")
             return False
         s.kind = gkind
         if not names.in_version(gkind, s.name, s.version):
@@ -173,7 +178,8 @@ def _known(s: RawSymbol, names: GraphNames | None, report: AddressesReport) -> b
             return False
     elif s.kind is None:
         report.not_in_graph.setdefault(s.source, Rejects()).add(
-            f"{s.name} ({s.origin}: kind unknown without the C facts)")
+            f"{s.name} ({s.origin}: kind unknown without the C facts)"
+        )
         return False
     return True
 
@@ -188,15 +194,19 @@ def _without_aliases(kept: list[RawSymbol], report: AddressesReport) -> list[Raw
     for (source, version, addr), group in by_addr.items():
         if len({g.name for g in group}) > 1:
             report.ambiguous_aliases.add(
-                f"{' / '.join(sorted({g.name for g in group}))} at 0x{addr:08X} "
-                f"({source}, {version})")
+                f"{' / '.join(sorted({g.name for g in group}))} at 0x{addr:08X} ({source}, {version})"
+            )
             dropped.update(id(g) for g in group)
     return [s for s in kept if id(s) not in dropped]
 
 
-def _placed(s: RawSymbol, names: GraphNames | None, segments: dict[str, list[SegmentRow]],
-            seg_index: dict[str, tuple[list[int], list[SegmentRow]]],
-            report: AddressesReport) -> bool:
+def _placed(
+    s: RawSymbol,
+    names: GraphNames | None,
+    segments: dict[str, list[SegmentRow]],
+    seg_index: dict[str, tuple[list[int], list[SegmentRow]]],
+    report: AddressesReport,
+) -> bool:
     """The segment at the symbol's address (a global's key with it: a static is its file's);
     a function must lie in its file's segment."""
     idx = seg_index.get(s.version)
@@ -209,7 +219,8 @@ def _placed(s: RawSymbol, names: GraphNames | None, segments: dict[str, list[Seg
             report.ambiguous_statics.add(
                 f"{s.name} at 0x{s.address:08X}: a static of "
                 f"{len(names.global_keys_in(s.name, s.version))} files, none or several "
-                f"in segment {seg.name if seg is not None else '?'} ({s.origin})")
+                f"in segment {seg.name if seg is not None else '?'} ({s.origin})"
+            )
             return False
     want = names.segment_of.get(s.name) if names is not None and s.kind == "Function" else None
     # Only overlays are checked: a file's static segment can differ between versions
@@ -217,16 +228,15 @@ def _placed(s: RawSymbol, names: GraphNames | None, segments: dict[str, list[Seg
     if want is None or seg is None or not idx:
         return True
     overlay = want.startswith("ovl_") or seg.name.startswith("ovl_")
-    if overlay and seg.name != want and any(
-            r.name == want and r.vram is not None for r in segments.get(s.version, [])):
-        report.outside_segment.add(f"{s.name} at 0x{s.address:08X} is in {seg.name}, its file "
-                                   f"is in {want} ({s.origin})")
+    if overlay and seg.name != want and any(r.name == want and r.vram is not None for r in segments.get(s.version, [])):
+        report.outside_segment.add(
+            f"{s.name} at 0x{s.address:08X} is in {seg.name}, its file is in {want} ({s.origin})"
+        )
         return False
     return True
 
 
-def _sizes(symbols: list[RawSymbol], segments: dict[str, list[SegmentRow]],
-           starts: list[tuple[str, int]]) -> None:
+def _sizes(symbols: list[RawSymbol], segments: dict[str, list[SegmentRow]], starts: list[tuple[str, int]]) -> None:
     """Unstated sizes: up to the next symbol start or segment boundary of the version."""
     by_version: dict[str, list[int]] = defaultdict(list)
     for v, a in starts:
@@ -257,30 +267,41 @@ def _conflicts(symbols: list[RawSymbol], report: AddressesReport) -> list[RawSym
     beaten: set[tuple[str, str, str, str]] = set()
     for (kind, name, version), by_src in seen.items():
         if len(set(by_src.values())) > 1:
-            report.conflicts.append(Conflict(kind=kind, name=name, version=version, addresses={
-                src: f"0x{a:08X}" for src, a in sorted(by_src.items(),
-                                                       key=lambda x: SOURCE_RANK.get(x[0], 9))}))
+            report.conflicts.append(
+                Conflict(
+                    kind=kind,
+                    name=name,
+                    version=version,
+                    addresses={
+                        src: f"0x{a:08X}" for src, a in sorted(by_src.items(), key=lambda x: SOURCE_RANK.get(x[0], 9))
+                    },
+                )
+            )
             if "map" in by_src:
                 for src, a in by_src.items():
                     if a != by_src["map"]:
                         beaten.add((kind, name, version, src))
-                        report.overridden.add(f"{name} in {version}: {src} 0x{a:08X}, map "
-                                              f"0x{by_src['map']:08X}")
+                        report.overridden.add(f"{name} in {version}: {src} 0x{a:08X}, map 0x{by_src['map']:08X}")
     if not beaten:
         return symbols
-    return [s for s in symbols
-            if (s.kind or "", s.key or s.name, s.version, s.source) not in beaten]
+    return [s for s in symbols if (s.kind or "", s.key or s.name, s.version, s.source) not in beaten]
 
 
 # ---------------------------------------------------------------- facts
 
 
-def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames | None,
-                  symbols_directory: Path | None = None,
-                  map_symbols: list[RawSymbol] | None = None,
-                  map_segments: list[SegmentRow] | None = None, builtin: bool = False,
-                  cache_dir: Path | None = None, orders: dict[str, list[str]] | None = None
-                  ) -> tuple[Facts, AddressesReport]:
+def address_facts(
+    checkout_root: Path,
+    versions: list[str],
+    *,
+    names: GraphNames | None,
+    symbols_directory: Path | None = None,
+    map_symbols: list[RawSymbol] | None = None,
+    map_segments: list[SegmentRow] | None = None,
+    builtin: bool = False,
+    cache_dir: Path | None = None,
+    orders: dict[str, list[str]] | None = None,
+) -> tuple[Facts, AddressesReport]:
     """``builtin``: the checkout's git history and ootkg's shipped lists serve the versions
     ``symbols_directory`` has no list for (``ingest.domain.symbols.gather.gather_lists``)."""
     facts = Facts()
@@ -318,26 +339,49 @@ def address_facts(checkout_root: Path, versions: list[str], *, names: GraphNames
             facts.node("Segment", name=r.name)
             seg_in_version.append({"from": r.name, "to": v, "value": r.index})
             if r.vram is not None:
-                seg_located.append({"from": r.name, "to": v, "address": r.vram,
-                                    "hex": f"0x{r.vram:08X}", "size": r.size,
-                                    "source": "segments.csv"})
+                seg_located.append(
+                    {
+                        "from": r.name,
+                        "to": v,
+                        "address": r.vram,
+                        "hex": f"0x{r.vram:08X}",
+                        "size": r.size,
+                        "source": "segments.csv",
+                    }
+                )
     facts.add_rels("IN_VERSION", "Segment", "Version", seg_in_version)
     facts.add_rels("LOCATED_AT", "Segment", "Version", seg_located)
     for r in map_segments or []:
         if r.vram is not None:
             facts.node("Segment", name=r.name)
-            facts.rel("LOCATED_AT", r.name, r.version, from_kind="Segment", to_kind="Version",
-                      address=r.vram, hex=f"0x{r.vram:08X}", size=r.size, source="map")
+            facts.rel(
+                "LOCATED_AT",
+                r.name,
+                r.version,
+                from_kind="Segment",
+                to_kind="Version",
+                address=r.vram,
+                hex=f"0x{r.vram:08X}",
+                size=r.size,
+                source="map",
+            )
     located: dict[str, list[dict[str, Any]]] = defaultdict(list)
     linker = names.linker if names is not None else set()
     for s in kept:
         kind = "LinkerSymbol" if s.kind == "Global" and (s.key or s.name) in linker else s.kind
-        located[kind or ""].append({"from": s.key or s.name, "to": s.version,
-                                    "address": s.address,
-                                    "hex": f"0x{s.address:08X}", "size": s.size,
-                                    "source": s.source, "segment": s.segment,
-                                    "provenance": s.provenance,
-                                    "listed_as": s.renamed_from})
+        located[kind or ""].append(
+            {
+                "from": s.key or s.name,
+                "to": s.version,
+                "address": s.address,
+                "hex": f"0x{s.address:08X}",
+                "size": s.size,
+                "source": s.source,
+                "segment": s.segment,
+                "provenance": s.provenance,
+                "listed_as": s.renamed_from,
+            }
+        )
         report.located[s.source] = report.located.get(s.source, 0) + 1
     for kind, located_rows in located.items():
         facts.add_rels("LOCATED_AT", kind, "Version", located_rows)
@@ -367,18 +411,23 @@ def _addresses_source(ctx: Any) -> Facts:
         s, g = map_symbols(mc, m.version)
         msyms.extend(s)
         msegs.extend(g)
-    facts, report = address_facts(root, versions, names=GraphNames.from_facts(ctx.c_facts),
-                                  symbols_directory=directory, map_symbols=msyms,
-                                  map_segments=msegs, builtin=True, cache_dir=ctx.cache_dir,
-                                  orders=ctx.stats.get("link_order"))
+    facts, report = address_facts(
+        root,
+        versions,
+        names=GraphNames.from_facts(ctx.c_facts),
+        symbols_directory=directory,
+        map_symbols=msyms,
+        map_segments=msegs,
+        builtin=True,
+        cache_dir=ctx.cache_dir,
+        orders=ctx.stats.get("link_order"),
+    )
     report.maps = checks
     ctx.stats.setdefault("domain", {})["addresses"] = report
     for src, rej in report.not_in_graph.items():
-        log.info("addresses: %d %s names not in the graph, e.g. %s", rej.count, src,
-                 ", ".join(rej.examples[:3]))
+        log.info("addresses: %d %s names not in the graph, e.g. %s", rej.count, src, ", ".join(rej.examples[:3]))
     for c in report.conflicts[:20]:
-        log.warning("addresses: %s %s in %s: sources disagree: %s", c.kind, c.name, c.version,
-                    c.addresses)
+        log.warning("addresses: %s %s in %s: sources disagree: %s", c.kind, c.name, c.version, c.addresses)
     path = save_report(ctx.cache_dir, "addresses", report)
     renamed = sum(r.count for r in report.renamed.values())
     ctx.notes["addresses"] = (
@@ -387,9 +436,9 @@ def _addresses_source(ctx: Any) -> Facts:
         + (f"; {renamed} list names matched to today's by address and file" if renamed else "")
         + f"; {sum(r.count for r in report.not_in_graph.values())} names not in the graph"
         + f"; {len(report.conflicts)} conflicts"
-        + (f", {report.overridden.count} list addresses replaced by your map"
-           if report.overridden.count else "")
-        + f" (details: {path})")
+        + (f", {report.overridden.count} list addresses replaced by your map" if report.overridden.count else "")
+        + f" (details: {path})"
+    )
     return facts
 
 
@@ -397,9 +446,13 @@ def _lists_note(lists: ListsReport) -> str:
     """Which lists served which versions, by where they came from."""
     by_where: dict[str, set[str]] = defaultdict(set)
     for rel, where in lists.provenance.items():
-        head = ("your directory" if where.startswith("directory ")
-                else "the checkout's git history" if where.startswith("checkout history")
-                else "ootkg's copy of " + where.split("@", 1)[0])
+        head = (
+            "your directory"
+            if where.startswith("directory ")
+            else "the checkout's git history"
+            if where.startswith("checkout history")
+            else "ootkg's copy of " + where.split("@", 1)[0]
+        )
         by_where[head].add(rel.split("/", 1)[0].removeprefix("z64hdr-"))
     return "; ".join(f"lists of {', '.join(sorted(v))} from {w}" for w, v in by_where.items())
 

@@ -36,14 +36,18 @@ from kg.facts import Facts
 log = logging.getLogger(__name__)
 
 # Bits per texel of each N64 texture format.
-_TEXEL_BITS = {"rgba32": 32, "rgba16": 16, "ia16": 16, "ia8": 8, "ia4": 4, "i8": 8, "i4": 4,
-               "ci8": 8, "ci4": 4}
+_TEXEL_BITS = {"rgba32": 32, "rgba16": 16, "ia16": 16, "ia8": 8, "ia4": 4, "i8": 8, "i4": 4, "ci8": 8, "ci4": 4}
 _LIMB_SIZE = {"Standard": 0xC, "LOD": 0x10, "Skin": 0x10, "Curve": 0x8, "Legacy": 0x20}
 _SKELETON_SIZE = {"Normal": 0x8, "Flex": 0xC, "Curve": 0x8}
-_SCALAR_SIZE = {"s8": 1, "u8": 1, "s16": 2, "u16": 2, "s32": 4, "u32": 4, "f32": 4, "s64": 8,
-                "u64": 8, "f64": 8}
-_FIXED_SIZE = {"Collision": None, "Animation": 0x10, "PlayerAnimation": 0x8, "Mtx": 0x40,
-               "LegacyAnimation": None, "CurveAnimation": 0x10}
+_SCALAR_SIZE = {"s8": 1, "u8": 1, "s16": 2, "u16": 2, "s32": 4, "u32": 4, "f32": 4, "s64": 8, "u64": 8, "f64": 8}
+_FIXED_SIZE = {
+    "Collision": None,
+    "Animation": 0x10,
+    "PlayerAnimation": 0x8,
+    "Mtx": 0x40,
+    "LegacyAnimation": None,
+    "CurveAnimation": 0x10,
+}
 _CORE_ATTRS = {"Name", "Offset", "Format", "Width", "Height", "Count", "Length", "Size"}
 
 
@@ -140,8 +144,9 @@ def parse_xml_file(path: Path, rel: str) -> tuple[list[XmlFile], list[XmlProblem
         root = ET.parse(path).getroot()
     except ET.ParseError as e:
         line, col = e.position
-        return [], [XmlProblem(file=rel, line=line, column=col + 1, message=f"malformed XML: "
-                               f"{str(e).split(':', 1)[0]}")]
+        return [], [
+            XmlProblem(file=rel, line=line, column=col + 1, message=f"malformed XML: {str(e).split(':', 1)[0]}")
+        ]
     except OSError as e:
         return [], [XmlProblem(file=rel, message=f"cannot read: {e}")]
     if root.tag != "Root":
@@ -162,8 +167,9 @@ def parse_xml_file(path: Path, rel: str) -> tuple[list[XmlFile], list[XmlProblem
     return files, problems
 
 
-def _take(elem: ET.Element, pattern: str | None, file_name: str, rel: str,
-          assets: list[XmlAsset], problems: list[XmlProblem]) -> None:
+def _take(
+    elem: ET.Element, pattern: str | None, file_name: str, rel: str, assets: list[XmlAsset], problems: list[XmlProblem]
+) -> None:
     """The assets under ``elem``, descending into <Version Pattern> blocks."""
     for child in elem:
         if not isinstance(child.tag, str):
@@ -238,12 +244,17 @@ def _extra_json(items: tuple[tuple[str, str], ...]) -> str:
     return json.dumps(dict(items), sort_keys=True)
 
 
-def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
-                uses: dict[str, set[str]] | None = None,
-                objects_by_segment: dict[str, str] | None = None,
-                scenes_by_segment: dict[str, str] | None = None,
-                rel_prefix: str = "assets/xml", last_good: LastGood | None = None
-                ) -> tuple[Facts, AssetsReport]:
+def asset_facts(
+    xml_root: Path,
+    versions: list[str],
+    *,
+    default_version: str,
+    uses: dict[str, set[str]] | None = None,
+    objects_by_segment: dict[str, str] | None = None,
+    scenes_by_segment: dict[str, str] | None = None,
+    rel_prefix: str = "assets/xml",
+    last_good: LastGood | None = None,
+) -> tuple[Facts, AssetsReport]:
     """Facts for every asset XML under ``xml_root``.
 
     ``uses`` maps ``assets/xml/...`` paths to the versions that use them (see
@@ -267,8 +278,7 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
         if not files:
             continue
         report.asset_files += 1
-        in_versions = ([v for v in versions if v in (uses or {}).get(rel, set())]
-                       if listed else list(versions))
+        in_versions = [v for v in versions if v in (uses or {}).get(rel, set())] if listed else list(versions)
         if not in_versions:
             continue
         facts.node("File", path=rel, kind="asset_xml")
@@ -291,6 +301,7 @@ def asset_facts(xml_root: Path, versions: list[str], *, default_version: str,
 @dataclass
 class _Owners:
     """Spec segment names (the XML File names) -> the Object and Scene enums of the tables."""
+
     objects: dict[str, str]
     scenes: dict[str, str]
 
@@ -298,6 +309,7 @@ class _Owners:
 @dataclass
 class _Files:
     """Each XML ``<File>`` (by name): its first description, its versions, the XMLs with it."""
+
     meta: dict[str, XmlFile] = field(default_factory=dict)
     versions: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     xml_of: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -308,8 +320,7 @@ class _Files:
         self.versions[xf.name].update(in_versions)
 
 
-def _read_xml(path: Path, rel: str, last_good: LastGood | None, report: AssetsReport
-              ) -> list[XmlFile]:
+def _read_xml(path: Path, rel: str, last_good: LastGood | None, report: AssetsReport) -> list[XmlFile]:
     """The ``<File>``s of one XML; a malformed one's last good copy stands in for it (its
     problems reported either way)."""
     files, problems = parse_xml_file(path, rel)
@@ -328,8 +339,9 @@ def _read_xml(path: Path, rel: str, last_good: LastGood | None, report: AssetsRe
     return files
 
 
-def _file_assets(xf: XmlFile, in_versions: list[str],
-                 seen: dict[str, list[tuple[list[str], int | None, XmlAsset, XmlFile]]]) -> None:
+def _file_assets(
+    xf: XmlFile, in_versions: list[str], seen: dict[str, list[tuple[list[str], int | None, XmlAsset, XmlFile]]]
+) -> None:
     """The file's assets and their offsets, per group of versions whose version patterns
     select the same assets."""
     patterns = sorted({a.pattern for a in xf.assets if a.pattern})
@@ -337,14 +349,18 @@ def _file_assets(xf: XmlFile, in_versions: list[str],
     for v in in_versions:
         groups[tuple(_matches(p, v) for p in patterns)].append(v)
     for sig, vs_of_sig in groups.items():
-        present = [a for a in xf.assets
-                   if a.pattern is None or sig[patterns.index(a.pattern)]]
+        present = [a for a in xf.assets if a.pattern is None or sig[patterns.index(a.pattern)]]
         for a, off in layout(present):
             seen[f"{xf.name}/{a.name}"].append((vs_of_sig, off, a, xf))
 
 
-def _assets(facts: Facts, seen: dict[str, list[tuple[list[str], int | None, XmlAsset, XmlFile]]],
-            order: dict[str, int], default_version: str, owners: _Owners) -> None:
+def _assets(
+    facts: Facts,
+    seen: dict[str, list[tuple[list[str], int | None, XmlAsset, XmlFile]]],
+    order: dict[str, int],
+    default_version: str,
+    owners: _Owners,
+) -> None:
     """An Asset per id (the default version's description), where it differs per version,
     its XML, and the object, scene or room that has it."""
     asset_rows: list[dict] = []
@@ -361,11 +377,21 @@ def _assets(facts: Facts, seen: dict[str, list[tuple[list[str], int | None, XmlA
             _, off, a, xf = next(g for g in groups_of if rep_v in g[0])
             in_version.extend(_differences(aid, groups_of, off, a, xf))
         at = a.attrs
-        asset_rows.append({"id": aid, "name": a.name, "kind": a.kind, "offset": off,
-                           "file": xf.xml_path, "format": at.get("Format"),
-                           "width": _int(at.get("Width")), "height": _int(at.get("Height")),
-                           "count": _int(at.get("Count")) or _int(at.get("Length")),
-                           "extra": _extra(a), "versions": vs})
+        asset_rows.append(
+            {
+                "id": aid,
+                "name": a.name,
+                "kind": a.kind,
+                "offset": off,
+                "file": xf.xml_path,
+                "format": at.get("Format"),
+                "width": _int(at.get("Width")),
+                "height": _int(at.get("Height")),
+                "count": _int(at.get("Count")) or _int(at.get("Length")),
+                "extra": _extra(a),
+                "versions": vs,
+            }
+        )
         defined_in.append({"from": aid, "to": xf.xml_path})
         owner = xf.name
         if owner in owners.objects:
@@ -381,22 +407,26 @@ def _assets(facts: Facts, seen: dict[str, list[tuple[list[str], int | None, XmlA
         facts.add_rels("HAS_ASSET", kind, "Asset", rows)
 
 
-def _differences(aid: str, groups_of: list[tuple[list[str], int | None, XmlAsset, XmlFile]],
-                 off: int | None, a: XmlAsset, xf: XmlFile) -> list[dict]:
+def _differences(
+    aid: str,
+    groups_of: list[tuple[list[str], int | None, XmlAsset, XmlFile]],
+    off: int | None,
+    a: XmlAsset,
+    xf: XmlFile,
+) -> list[dict]:
     """IN_VERSION rows for the versions whose asset differs from the representative one."""
     out: list[dict] = []
     for g_vs, v_off, v_a, v_xf in groups_of:
-        diff = {k: val for k, val in v_a.attrs.items() if a.attrs.get(k) != val
-                and k != "Offset"}
+        diff = {k: val for k, val in v_a.attrs.items() if a.attrs.get(k) != val and k != "Offset"}
         if v_off != off or diff or v_xf.xml_path != xf.xml_path:
             text = json.dumps(diff, sort_keys=True) if diff else None
-            out.extend({"from": aid, "to": v, "offset": v_off,
-                        "file": v_xf.xml_path, "text": text} for v in g_vs)
+            out.extend({"from": aid, "to": v, "offset": v_off, "file": v_xf.xml_path, "text": text} for v in g_vs)
     return out
 
 
-def _owner_facts(facts: Facts, report: AssetsReport, name: str, xf: XmlFile, vs: list[str],
-                 xmls: list[str], owners: _Owners) -> None:
+def _owner_facts(
+    facts: Facts, report: AssetsReport, name: str, xf: XmlFile, vs: list[str], xmls: list[str], owners: _Owners
+) -> None:
     """What an XML ``<File>`` is: an object's or a scene's segment, or a room."""
     if name in owners.objects:
         report.objects_linked += 1
@@ -407,8 +437,7 @@ def _owner_facts(facts: Facts, report: AssetsReport, name: str, xf: XmlFile, vs:
     elif name in owners.scenes:
         report.scenes_linked += 1
         for xml in xmls:
-            facts.rel("DEFINED_IN", owners.scenes[name], xml, from_kind="Scene",
-                      to_kind="File")
+            facts.rel("DEFINED_IN", owners.scenes[name], xml, from_kind="Scene", to_kind="File")
     elif (scene_enum := _room_scene(name, owners.scenes)) is not None:
         report.rooms += 1
         pos = int(name.rsplit("_", 1)[1])
@@ -457,11 +486,15 @@ def _assets_source(ctx: object) -> Facts:
     if "objects_by_segment" not in domain:
         log.warning("assets: the tables source did not run; assets are not linked to objects/scenes")
     last_good = LastGood(Path(ctx.cache_dir) / "assets" / "last-good")  # type: ignore[attr-defined]
-    facts, report = asset_facts(root / "assets" / "xml", versions, default_version=default,
-                                uses=version_xmls(root, versions),
-                                objects_by_segment=domain.get("objects_by_segment"),
-                                scenes_by_segment=domain.get("scenes_by_segment"),
-                                last_good=last_good)
+    facts, report = asset_facts(
+        root / "assets" / "xml",
+        versions,
+        default_version=default,
+        uses=version_xmls(root, versions),
+        objects_by_segment=domain.get("objects_by_segment"),
+        scenes_by_segment=domain.get("scenes_by_segment"),
+        last_good=last_good,
+    )
     last_good.save()
     domain["assets"] = report
     for p in report.problems:
@@ -469,9 +502,10 @@ def _assets_source(ctx: object) -> Facts:
         if p.message.startswith("malformed"):
             ctx.warnings.append(f"{p.where()}: {p.message}")  # type: ignore[attr-defined]
     path = save_report(ctx.cache_dir, "assets", report)  # type: ignore[attr-defined]
-    ctx.notes["assets"] = (f"{report.assets} assets in {report.asset_files} files, "  # type: ignore[attr-defined]
-                           f"{report.rooms} rooms" + (f"; {len(report.problems)} XML problems "
-                                                      f"(see {path})" if report.problems else ""))
+    ctx.notes["assets"] = (  # type: ignore[attr-defined]
+        f"{report.assets} assets in {report.asset_files} files, "
+        f"{report.rooms} rooms" + (f"; {len(report.problems)} XML problems (see {path})" if report.problems else "")
+    )
     return facts
 
 

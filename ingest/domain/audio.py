@@ -53,14 +53,18 @@ def soundfont_rows(root: Path) -> list[dict[str, Any]]:
         if font.tag != "SoundFont" or not font.get("Name"):
             continue
         programs = [_int(i.get("ProgramNumber")) for i in font.iter("Instrument")]
-        rows.append({
-            "name": font.get("Name"), "number": _int(font.get("Index")),
-            "file": path.relative_to(root).as_posix(),
-            "instruments": len(programs),
-            "programs": json.dumps(sorted(p for p in programs if p is not None)),
-            "drums": sum(1 for _ in font.iter("Drum")),
-            "effects": sum(1 for _ in font.iter("Effect")),
-            "envelopes": sum(1 for _ in font.iter("Envelope"))})
+        rows.append(
+            {
+                "name": font.get("Name"),
+                "number": _int(font.get("Index")),
+                "file": path.relative_to(root).as_posix(),
+                "instruments": len(programs),
+                "programs": json.dumps(sorted(p for p in programs if p is not None)),
+                "drums": sum(1 for _ in font.iter("Drum")),
+                "effects": sum(1 for _ in font.iter("Effect")),
+                "envelopes": sum(1 for _ in font.iter("Envelope")),
+            }
+        )
     return rows
 
 
@@ -77,9 +81,15 @@ def samplebank_rows(root: Path) -> list[dict[str, Any]]:
             continue
         samples = list(bank.iter("Sample"))
         rates = sorted({r for r in (_int(s.get("SampleRate")) for s in samples) if r})
-        rows.append({"name": bank.get("Name"), "number": _int(bank.get("Index")),
-                     "file": path.relative_to(root).as_posix(), "samples": len(samples),
-                     "rates": json.dumps(rates)})
+        rows.append(
+            {
+                "name": bank.get("Name"),
+                "number": _int(bank.get("Index")),
+                "file": path.relative_to(root).as_posix(),
+                "samples": len(samples),
+                "rates": json.dumps(rates),
+            }
+        )
     return rows
 
 
@@ -108,7 +118,7 @@ def audio_source(ctx: Any) -> Facts:
     # Sequence nodes come from the sequence table (the tables source): name -> enum
     by_name: dict[str, str] = {}
     earlier = getattr(ctx, "facts", None)
-    for s in (earlier.node_rows("Sequence") if earlier is not None else []):
+    for s in earlier.node_rows("Sequence") if earlier is not None else []:
         if s.get("name") and s.get("enum"):
             by_name.setdefault(s["name"], s["enum"])
     known = {r["name"] for r in fonts}
@@ -119,10 +129,8 @@ def audio_source(ctx: Any) -> Facts:
             continue
         for pos, font in enumerate(used):
             if font in known:
-                f.rel("USES_FONT", enum, font, from_kind="Sequence", to_kind="Soundfont",
-                      position=pos)
+                f.rel("USES_FONT", enum, font, from_kind="Sequence", to_kind="Soundfont", position=pos)
                 edges += 1
     if hasattr(ctx, "notes"):
-        ctx.notes["audio"] = (f"{len(fonts)} soundfonts, {len(banks)} sample banks, "
-                              f"{edges} sequence-font links")
+        ctx.notes["audio"] = f"{len(fonts)} soundfonts, {len(banks)} sample banks, {edges} sequence-font links"
     return f

@@ -45,8 +45,7 @@ def read_segments_csv(path: Path, version: str, problems: list[str]) -> list[Seg
     # vs overlays); unknown for the last of each.
     placed = sorted((r for r in rows if r.vram is not None), key=lambda r: r.vram or 0)
     for a, b in zip(placed, placed[1:], strict=False):
-        if b.vram and a.vram is not None and (a.vram < OVERLAY_SPACE) == (b.vram < OVERLAY_SPACE) \
-                and b.vram > a.vram:
+        if b.vram and a.vram is not None and (a.vram < OVERLAY_SPACE) == (b.vram < OVERLAY_SPACE) and b.vram > a.vram:
             a.size = b.vram - a.vram
     return rows
 
@@ -68,15 +67,25 @@ def read_config_yml(path: Path, version: str, problems: list[str]) -> list[RawSy
     out: list[RawSymbol] = []
     for name, addr in (data.get("variables") or {}).items():
         if isinstance(addr, int):
-            out.append(RawSymbol(str(name), addr & 0xFFFFFFFF, version, "config.yml", "Global",
-                                 None, None, f"{rel}:variables"))
+            out.append(
+                RawSymbol(str(name), addr & 0xFFFFFFFF, version, "config.yml", "Global", None, None, f"{rel}:variables")
+            )
         else:
             problems.append(f"{rel}: variable {name}: bad address {addr!r}")
     for inc in data.get("incbins") or []:
         try:
-            out.append(RawSymbol(f"{inc['name']}Start", int(inc["vram"]) & 0xFFFFFFFF, version,
-                                 "config.yml", "Global", int(inc["size"]), None,
-                                 f"{rel}:incbins:{inc['segment']}"))
+            out.append(
+                RawSymbol(
+                    f"{inc['name']}Start",
+                    int(inc["vram"]) & 0xFFFFFFFF,
+                    version,
+                    "config.yml",
+                    "Global",
+                    int(inc["size"]),
+                    None,
+                    f"{rel}:incbins:{inc['segment']}",
+                )
+            )
         except (KeyError, TypeError, ValueError):
             problems.append(f"{rel}: unreadable incbin {inc!r}")
     return out

@@ -18,6 +18,7 @@ class GraphNames:
     """What the C facts say exists: names, the versions they exist in, their segment.
     Globals are held by key (``kg.schema.global_id``): a static's name may be several
     files' variable, told apart by the segment its address lies in."""
+
     functions: dict[str, set[str] | None] = field(default_factory=dict)
     globals: dict[str, set[str] | None] = field(default_factory=dict)  # key -> versions
     global_keys: dict[str, list[str]] = field(default_factory=dict)  # name -> keys
@@ -41,8 +42,7 @@ class GraphNames:
         files = facts.nodes.get("File", {})
         g._names(facts, files)
         in_version = facts.rels.get("IN_VERSION") or RelTable("IN_VERSION")
-        for kind, target in (("Function", g.functions), ("Global", g.globals),
-                             ("LinkerSymbol", g.globals)):
+        for kind, target in (("Function", g.functions), ("Global", g.globals), ("LinkerSymbol", g.globals)):
             for f, t, _, _ in in_version.pair_rows(kind, "Version"):
                 if f in target:
                     vs = target[f]
@@ -160,6 +160,5 @@ def _plain_type(t: str) -> str:
     """'struct SaveContext', 'volatile SaveContext' -> 'SaveContext'; pointers/arrays -> ''."""
     if any(c in t for c in "*[("):
         return ""
-    words = [w for w in t.split() if w not in ("struct", "union", "const", "volatile", "static",
-                                               "extern")]
+    words = [w for w in t.split() if w not in ("struct", "union", "const", "volatile", "static", "extern")]
     return words[0] if len(words) == 1 else ""

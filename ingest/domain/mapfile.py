@@ -47,10 +47,14 @@ class MapContents:
 
 
 _HEXNUM = r"0x[0-9a-fA-F]+"
-_OUT_SECTION = re.compile(rf"^\.\.(?P<name>[\w.]+?)(?P<bss>\.bss)?"
-                          rf"(?:\s+(?P<addr>{_HEXNUM})\s+(?P<size>{_HEXNUM}))?(?:\s|$)")
-_IN_SECTION = re.compile(rf"^ (?P<sect>\.[\w.$]+|COMMON)"
-                         rf"(?:\s+(?P<addr>{_HEXNUM})\s+(?P<size>{_HEXNUM})\s*(?P<file>\S.*)?)?\s*$")
+_OUT_SECTION = re.compile(
+    rf"^\.\.(?P<name>[\w.]+?)(?P<bss>\.bss)?"
+    rf"(?:\s+(?P<addr>{_HEXNUM})\s+(?P<size>{_HEXNUM}))?(?:\s|$)"
+)
+_IN_SECTION = re.compile(
+    rf"^ (?P<sect>\.[\w.$]+|COMMON)"
+    rf"(?:\s+(?P<addr>{_HEXNUM})\s+(?P<size>{_HEXNUM})\s*(?P<file>\S.*)?)?\s*$"
+)
 _CONT = re.compile(rf"^\s+(?P<addr>{_HEXNUM})\s+(?P<size>{_HEXNUM})\s*(?P<file>\S.*)?$")
 _SYMBOL = re.compile(rf"^\s+(?P<addr>{_HEXNUM})\s+(?P<name>[A-Za-z_.$][\w.$]*)\s*$")
 _LABEL = re.compile(r"\.?L[0-9A-Fa-f]{8}|\.L\w+")
@@ -126,8 +130,9 @@ def parse_map(path: Path) -> MapContents:
             continue
         out.skipped_lines += 1
     if not out.symbols and not out.segments:
-        raise MapError(f"{path} has no linker symbols or segments: is it a GNU ld map file "
-                       "(build/<version>/oot-<version>.map)?")
+        raise MapError(
+            f"{path} has no linker symbols or segments: is it a GNU ld map file (build/<version>/oot-<version>.map)?"
+        )
     return out
 
 
@@ -135,7 +140,7 @@ def map_segment_starts(mc: MapContents) -> dict[str, int]:
     starts = {n: a for n, (a, _s) in mc.segments.items()}
     for name, addr in mc.markers.items():
         if name.startswith("_") and name.endswith("SegmentStart"):
-            starts.setdefault(name[1:-len("SegmentStart")], addr)
+            starts.setdefault(name[1 : -len("SegmentStart")], addr)
     return starts
 
 
@@ -175,8 +180,14 @@ def _anchors(root: Path, version: str, lists: list[RawSymbol]) -> dict[str, int]
     return anchors
 
 
-def check_map(mc: MapContents, version: str, root: Path, versions: list[str],
-              symbols_dir: Path | None = None, cache_dir: Path | None = None) -> MapCheck:
+def check_map(
+    mc: MapContents,
+    version: str,
+    root: Path,
+    versions: list[str],
+    symbols_dir: Path | None = None,
+    cache_dir: Path | None = None,
+) -> MapCheck:
     """Refuse (MapError) a map whose anchors match another version better than ``version``.
     The anchors: segments.csv, config.yml and the symbol lists (``symbols_dir``, else the
     checkout's history or ootkg's copy)."""
@@ -187,24 +198,24 @@ def check_map(mc: MapContents, version: str, root: Path, versions: list[str],
     for v in versions:
         anchors = _anchors(root, v, lists)
         common = [k for k in anchors if k in have]
-        scores.append(VersionScore(version=v, compared=len(common),
-                                   matched=sum(anchors[k] == have[k] for k in common)))
-    check = MapCheck(path=mc.path, version=version, symbols=len(mc.symbols),
-                     segments=len(mc.segments), scores=scores)
+        scores.append(VersionScore(version=v, compared=len(common), matched=sum(anchors[k] == have[k] for k in common)))
+    check = MapCheck(path=mc.path, version=version, symbols=len(mc.symbols), segments=len(mc.segments), scores=scores)
     mine = next((s for s in scores if s.version == version), None)
     if mine is None:
-        raise MapError(f"Unknown version {version!r} for {mc.path}: this checkout has "
-                       f"{', '.join(versions)}.")
+        raise MapError(f"Unknown version {version!r} for {mc.path}: this checkout has {', '.join(versions)}.")
     best = max(scores, key=lambda s: (s.ratio, s.matched))
     if best.version != version and best.ratio > mine.ratio and best.ratio >= 0.5:
         raise MapError(
             f"{mc.path} does not look like a {version} map: {mine.matched} of {mine.compared} "
             f"known {version} addresses match it, but {best.matched} of {best.compared} "
             f"{best.version} addresses do. Re-run with --version {best.version}, or point "
-            f"--map at build/{version}/oot-{version}.map.")
+            f"--map at build/{version}/oot-{version}.map."
+        )
     if mine.compared and mine.ratio < 0.5:
-        check.warning = (f"only {mine.matched} of {mine.compared} known {version} addresses match "
-                         f"{mc.path}: a modified build? Its addresses are used as given.")
+        check.warning = (
+            f"only {mine.matched} of {mine.compared} known {version} addresses match "
+            f"{mc.path}: a modified build? Its addresses are used as given."
+        )
     elif not mine.compared:
         check.warning = f"no known {version} address to check {mc.path} against"
     return check
@@ -226,19 +237,37 @@ def map_symbols(mc: MapContents, version: str) -> tuple[list[RawSymbol], list[Se
         nxt = starts[i] if i < len(starts) else None
         limit = min(x for x in (nxt, end) if x is not None) if (nxt or end) else None
         size = limit - addr if limit is not None and limit > addr else None
-        syms.append(RawSymbol(name, addr, version, "map", kind, size, None, Path(mc.path).name,
-                              segment=seg, provenance=f"map {mc.path}"))
-    segs = [SegmentRow(name, version, i, start, size or None)
-            for i, (name, (start, size)) in enumerate(mc.segments.items())]
+        syms.append(
+            RawSymbol(
+                name,
+                addr,
+                version,
+                "map",
+                kind,
+                size,
+                None,
+                Path(mc.path).name,
+                segment=seg,
+                provenance=f"map {mc.path}",
+            )
+        )
+    segs = [
+        SegmentRow(name, version, i, start, size or None) for i, (name, (start, size)) in enumerate(mc.segments.items())
+    ]
     return syms, segs
 
 
-def verify_map(path: Path, version: str, checkout_root: Path, versions: list[str],
-               symbols_dir: Path | None = None, cache_dir: Path | None = None) -> MapCheck:
+def verify_map(
+    path: Path,
+    version: str,
+    checkout_root: Path,
+    versions: list[str],
+    symbols_dir: Path | None = None,
+    cache_dir: Path | None = None,
+) -> MapCheck:
     """Parse and check a map before registering it (``ootkg ingest --map X --version V``):
     raises ``MapError`` with a message a user can act on when it is unreadable or built for
     another version."""
     if not path.is_file():
-        raise MapError(f"No map file at {path}. A build of the decomp writes it to "
-                       f"build/{version}/oot-{version}.map.")
+        raise MapError(f"No map file at {path}. A build of the decomp writes it to build/{version}/oot-{version}.map.")
     return check_map(parse_map(path), version, checkout_root, versions, symbols_dir, cache_dir)

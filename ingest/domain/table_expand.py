@@ -28,33 +28,54 @@ class TableSpec:
 
 
 TABLES: tuple[TableSpec, ...] = (
-    TableSpec("Actor", ("actor_table.h",), {
-        "DEFINE_ACTOR": ("overlay", "enum", "alloc", "debug_name"),
-        "DEFINE_ACTOR_INTERNAL": ("overlay", "enum", "alloc", "debug_name"),
-        "DEFINE_ACTOR_UNSET": ("enum",)}),
-    TableSpec("Object", ("object_table.h",), {
-        "DEFINE_OBJECT": ("segment", "enum"),
-        "DEFINE_OBJECT_EMPTY": ("segment", "enum"),
-        "DEFINE_OBJECT_UNSET": ("enum",)}),
-    TableSpec("Scene", ("scene_table.h",), {
-        "DEFINE_SCENE": ("segment", "title_card", "enum", "draw_config", "unk5", "unk6")}),
-    TableSpec("Entrance", ("entrance_table.h",), {
-        "DEFINE_ENTRANCE": ("enum", "scene", "spawn", "continue_bgm", "title_card", "trans_in",
-                            "trans_out")}),
-    TableSpec("Sequence", ("sequence_table.h",), {
-        "DEFINE_SEQUENCE": ("name", "enum", "medium", "cache_policy", "flags"),
-        "DEFINE_SEQUENCE_PTR": ("target", "enum", "medium", "cache_policy", "flags")}),
-    TableSpec("Sfx", tuple(f"sfx/{b}bank_table.h" for b in (
-        "player", "item", "environment", "enemy", "system", "ocarina", "voice")), {
-        "DEFINE_SFX": ("channel", "enum", "importance", "dist_range", "rand_freq", "flags")}),
-    TableSpec("EffectSs", ("effect_ss_table.h",), {
-        "DEFINE_EFFECT_SS": ("name", "enum"),
-        "DEFINE_EFFECT_SS_UNSET": ("enum",)}),
-    TableSpec("GameState", ("gamestate_table.h",), {
-        "DEFINE_GAMESTATE": ("type", "enum", "overlay"),
-        "DEFINE_GAMESTATE_INTERNAL": ("type", "enum")}),
+    TableSpec(
+        "Actor",
+        ("actor_table.h",),
+        {
+            "DEFINE_ACTOR": ("overlay", "enum", "alloc", "debug_name"),
+            "DEFINE_ACTOR_INTERNAL": ("overlay", "enum", "alloc", "debug_name"),
+            "DEFINE_ACTOR_UNSET": ("enum",),
+        },
+    ),
+    TableSpec(
+        "Object",
+        ("object_table.h",),
+        {
+            "DEFINE_OBJECT": ("segment", "enum"),
+            "DEFINE_OBJECT_EMPTY": ("segment", "enum"),
+            "DEFINE_OBJECT_UNSET": ("enum",),
+        },
+    ),
+    TableSpec(
+        "Scene", ("scene_table.h",), {"DEFINE_SCENE": ("segment", "title_card", "enum", "draw_config", "unk5", "unk6")}
+    ),
+    TableSpec(
+        "Entrance",
+        ("entrance_table.h",),
+        {"DEFINE_ENTRANCE": ("enum", "scene", "spawn", "continue_bgm", "title_card", "trans_in", "trans_out")},
+    ),
+    TableSpec(
+        "Sequence",
+        ("sequence_table.h",),
+        {
+            "DEFINE_SEQUENCE": ("name", "enum", "medium", "cache_policy", "flags"),
+            "DEFINE_SEQUENCE_PTR": ("target", "enum", "medium", "cache_policy", "flags"),
+        },
+    ),
+    TableSpec(
+        "Sfx",
+        tuple(f"sfx/{b}bank_table.h" for b in ("player", "item", "environment", "enemy", "system", "ocarina", "voice")),
+        {"DEFINE_SFX": ("channel", "enum", "importance", "dist_range", "rand_freq", "flags")},
+    ),
+    TableSpec(
+        "EffectSs", ("effect_ss_table.h",), {"DEFINE_EFFECT_SS": ("name", "enum"), "DEFINE_EFFECT_SS_UNSET": ("enum",)}
+    ),
+    TableSpec(
+        "GameState",
+        ("gamestate_table.h",),
+        {"DEFINE_GAMESTATE": ("type", "enum", "overlay"), "DEFINE_GAMESTATE_INTERNAL": ("type", "enum")},
+    ),
 )
-
 
 
 class TableProblem(BaseModel):
@@ -62,7 +83,6 @@ class TableProblem(BaseModel):
     line: int | None = None
     message: str
     text: str = ""
-
 
 
 @dataclass
@@ -86,11 +106,13 @@ _COMMENT_OR_STRING = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:[^"\\\n]|\\.)*"', re.S)
 
 def strip_comments(text: str) -> str:
     """Comments replaced by spaces, newlines kept (so line numbers hold)."""
+
     def blank(m: re.Match[str]) -> str:
         t = m.group(0)
         if t.startswith('"'):
             return t
         return re.sub(r"[^\n]", " ", t)
+
     return _COMMENT_OR_STRING.sub(blank, text)
 
 
@@ -139,8 +161,14 @@ def scan_table(text: str, spec: TableSpec, rel: str) -> tuple[list[int], list[Ta
             continue
         m = DEFINE_CALL.match(s)
         if not m:
-            problems.append(TableProblem(file=rel, line=start + 1, text=raw[start].strip(),
-                                         message="not a table entry, a comment or a directive"))
+            problems.append(
+                TableProblem(
+                    file=rel,
+                    line=start + 1,
+                    text=raw[start].strip(),
+                    message="not a table entry, a comment or a directive",
+                )
+            )
             bad.append(start + 1)
             i += 1
             continue
@@ -155,24 +183,34 @@ def scan_table(text: str, spec: TableSpec, rel: str) -> tuple[list[int], list[Ta
         macro = m.group(1)
         if depth != 0 or not joined.rstrip().endswith(")"):
             why = "unbalanced parentheses" if depth else "text after the entry's closing parenthesis"
-            problems.append(TableProblem(file=rel, line=start + 1, text=raw[start].strip(),
-                                         message=why))
+            problems.append(TableProblem(file=rel, line=start + 1, text=raw[start].strip(), message=why))
             bad.extend(span)
             continue
         if macro not in spec.macros:
-            problems.append(TableProblem(
-                file=rel, line=start + 1, text=raw[start].strip(),
-                message=f"unknown macro {macro} (this table uses {', '.join(spec.macros)})"))
+            problems.append(
+                TableProblem(
+                    file=rel,
+                    line=start + 1,
+                    text=raw[start].strip(),
+                    message=f"unknown macro {macro} (this table uses {', '.join(spec.macros)})",
+                )
+            )
             bad.extend(span)
             continue
-        inner = joined[joined.index("(") + 1: joined.rindex(")")]
+        inner = joined[joined.index("(") + 1 : joined.rindex(")")]
         args = split_args(inner)
         want = len(spec.macros[macro])
         if len(args) != want or any(not a for a in args):
-            problems.append(TableProblem(
-                file=rel, line=start + 1, text=raw[start].strip(),
-                message=f"{macro} takes {want} arguments, this line has {len(args)}"
-                if len(args) != want else f"{macro}: empty argument"))
+            problems.append(
+                TableProblem(
+                    file=rel,
+                    line=start + 1,
+                    text=raw[start].strip(),
+                    message=f"{macro} takes {want} arguments, this line has {len(args)}"
+                    if len(args) != want
+                    else f"{macro}: empty argument",
+                )
+            )
             bad.extend(span)
     return bad, problems
 
@@ -188,8 +226,11 @@ def build_tu(specs: list[tuple[TableSpec, list[tuple[int, str]]]], has_versions_
     """A translation unit whose variables are the tables expanded into strings.
 
     ``specs``: each table with (file index, include path) of its present files."""
-    out = ['#include "versions.h"' if has_versions_h else "",
-           "#define OOTKG_S_(x) #x", "#define OOTKG_S(x) OOTKG_S_(x)"]
+    out = [
+        '#include "versions.h"' if has_versions_h else "",
+        "#define OOTKG_S_(x) #x",
+        "#define OOTKG_S(x) OOTKG_S_(x)",
+    ]
     for spec, files in specs:
         for fi, inc in files:
             for mi, (macro, names) in enumerate(spec.macros.items()):
@@ -198,7 +239,7 @@ def build_tu(specs: list[tuple[TableSpec, list[tuple[int, str]]]], has_versions_
                 # One string per entry: "@@<macro index> <line> @ arg0 @ arg1 ...", the
                 # arguments macro-expanded first (so SEQ_0_FLAGS becomes its version's value).
                 out.append(f"#define {macro}({params}) OOTKG_S(@@{mi} __LINE__ {body})")
-            out.append(f"const char* {_var(spec, fi)} = \"\"")
+            out.append(f'const char* {_var(spec, fi)} = ""')
             out.append(f'#include "{inc}"')
             out.append(";")
             for macro in spec.macros:
@@ -225,8 +266,9 @@ def _version_dependent(text: str, version_macros: set[str]) -> bool:
     return bool(version_macros & set(re.findall(r"\b[A-Za-z_]\w*\b", code)))
 
 
-def plan_tables(checkout: Any, cache_dir: Path, specs: tuple[TableSpec, ...] = TABLES
-                ) -> tuple[Plan, list[TableProblem], list[str], set[tuple[str, int]]]:
+def plan_tables(
+    checkout: Any, cache_dir: Path, specs: tuple[TableSpec, ...] = TABLES
+) -> tuple[Plan, list[TableProblem], list[str], set[tuple[str, int]]]:
     """Scan every table once (version-independent): which files to include, and the lines
     left out. Returns (plan, problems, missing table files, the (kind, file index) of the
     tables that expand the same in every version)."""
@@ -236,8 +278,11 @@ def plan_tables(checkout: Any, cache_dir: Path, specs: tuple[TableSpec, ...] = T
     missing: list[str] = []
     plan: list[tuple[TableSpec, list[tuple[int, str]]]] = []
     versions_h = root / "include" / "versions.h"
-    version_macros = set(re.findall(r"^\s*#\s*define\s+(\w+)", versions_h.read_text(
-        errors="replace"), re.M)) if versions_h.is_file() else set()
+    version_macros = (
+        set(re.findall(r"^\s*#\s*define\s+(\w+)", versions_h.read_text(errors="replace"), re.M))
+        if versions_h.is_file()
+        else set()
+    )
     invariant: set[tuple[str, int]] = set()
     for spec in specs:
         files = []
@@ -285,15 +330,16 @@ def _parse_expansion(spec: TableSpec, rel: str, text: str) -> tuple[Entry, ...]:
         mi, line = head.split()
         macro = macros[int(mi)]
         names = spec.macros[macro]
-        out.append(Entry(spec.kind, macro, rel, int(line),
-                         dict(zip(names, (a.strip() for a in args), strict=False)), pos))
+        out.append(
+            Entry(spec.kind, macro, rel, int(line), dict(zip(names, (a.strip() for a in args), strict=False)), pos)
+        )
     _EXPANSIONS[key] = tuple(out)
     return _EXPANSIONS[key]
 
 
-def expand_tables(checkout: Any, version: str, cache_dir: Path,
-                  plan: list[tuple[TableSpec, list[tuple[int, str]]]]
-                  ) -> tuple[list[Entry], list[TableProblem]]:
+def expand_tables(
+    checkout: Any, version: str, cache_dir: Path, plan: list[tuple[TableSpec, list[tuple[int, str]]]]
+) -> tuple[list[Entry], list[TableProblem]]:
     """Every entry of every planned table as the preprocessor sees it for ``version``."""
     import clang.cindex as ci
 
@@ -303,16 +349,16 @@ def expand_tables(checkout: Any, version: str, cache_dir: Path,
     problems: list[TableProblem] = []
     env = CompileEnv(checkout, version, cache_dir)
     src = build_tu(plan, (root / "include" / "versions.h").is_file())
-    tu = ci.Index.create().parse("ootkg_tables.c", args=env.args(),
-                                 unsaved_files=[("ootkg_tables.c", src)])
+    tu = ci.Index.create().parse("ootkg_tables.c", args=env.args(), unsaved_files=[("ootkg_tables.c", src)])
     for d in tu.diagnostics:
         if d.severity >= ci.Diagnostic.Error:
             loc = d.location
             fname = str(loc.file) if loc.file else "ootkg_tables.c"
             if "tables/" in fname:
                 fname = "include/tables/" + fname.split("tables/", 1)[1].replace("sanitized/", "")
-            problems.append(TableProblem(file=fname, line=loc.line or None,
-                                         message=f"preprocessor/compiler: {d.spelling}"))
+            problems.append(
+                TableProblem(file=fname, line=loc.line or None, message=f"preprocessor/compiler: {d.spelling}")
+            )
     values: dict[str, str] = {}
     for c in tu.cursor.get_children():
         if c.spelling.startswith("ootkg_") and c.kind == ci.CursorKind.VAR_DECL:
@@ -325,8 +371,11 @@ def expand_tables(checkout: Any, version: str, cache_dir: Path,
             rel = f"include/tables/{spec.files[fi]}"
             text = values.get(_var(spec, fi))
             if text is None:
-                problems.append(TableProblem(file=rel, message=f"{version}: the table could not "
-                                             "be expanded (see the compiler errors above)"))
+                problems.append(
+                    TableProblem(
+                        file=rel, message=f"{version}: the table could not be expanded (see the compiler errors above)"
+                    )
+                )
                 continue
             entries.extend(_parse_expansion(spec, rel, text))
     return entries, problems

@@ -50,10 +50,10 @@ class TablesReport(BaseModel):
     problems: list[TableProblem] = Field(default_factory=list)
     missing_files: list[str] = Field(default_factory=list)
     unknown_scenes: dict[str, list[str]] = Field(
-        default_factory=dict, description="scene enum an entrance names but no table defines -> "
-        "those entrances (their ENTERS edge cannot exist)")
-
-
+        default_factory=dict,
+        description="scene enum an entrance names but no table defines -> "
+        "those entrances (their ENTERS edge cannot exist)",
+    )
 
 
 # ---------------------------------------------------------------- entries -> facts
@@ -91,9 +91,13 @@ def entry_props(e: Entry, sequences: dict[str, str]) -> dict[str, Any]:
         p: dict[str, Any] = {"enum": a["enum"], "id": e.position}
         if e.macro == "DEFINE_ACTOR_UNSET":
             return p | {"unset": True, "internal": False}
-        return p | {"overlay": None if e.macro.endswith("_INTERNAL") else f"ovl_{a['overlay']}",
-                    "alloc": a["alloc"], "debug_name": unquote(a["debug_name"]),
-                    "internal": e.macro.endswith("_INTERNAL"), "unset": False}
+        return p | {
+            "overlay": None if e.macro.endswith("_INTERNAL") else f"ovl_{a['overlay']}",
+            "alloc": a["alloc"],
+            "debug_name": unquote(a["debug_name"]),
+            "internal": e.macro.endswith("_INTERNAL"),
+            "unset": False,
+        }
     if e.kind == "Object":
         p = {"enum": a["enum"], "id": e.position}
         if e.macro == "DEFINE_OBJECT_UNSET":
@@ -101,29 +105,57 @@ def entry_props(e: Entry, sequences: dict[str, str]) -> dict[str, Any]:
         return p | {"segment": a["segment"], "empty": e.macro.endswith("_EMPTY"), "unset": False}
     if e.kind == "Scene":
         tc = a["title_card"]
-        return {"enum": a["enum"], "id": e.position, "segment": a["segment"],
-                "title_card": None if tc == "none" else tc, "draw_config": a["draw_config"],
-                "unset": False}
+        return {
+            "enum": a["enum"],
+            "id": e.position,
+            "segment": a["segment"],
+            "title_card": None if tc == "none" else tc,
+            "draw_config": a["draw_config"],
+            "unset": False,
+        }
     if e.kind == "Entrance":
-        return {"enum": a["enum"], "id": e.position, "scene": a["scene"],
-                "spawn": _int(a["spawn"]), "continue_bgm": _bool(a["continue_bgm"]),
-                "title_card": _bool(a["title_card"]), "trans_in": a["trans_in"],
-                "trans_out": a["trans_out"]}
+        return {
+            "enum": a["enum"],
+            "id": e.position,
+            "scene": a["scene"],
+            "spawn": _int(a["spawn"]),
+            "continue_bgm": _bool(a["continue_bgm"]),
+            "title_card": _bool(a["title_card"]),
+            "trans_in": a["trans_in"],
+            "trans_out": a["trans_out"],
+        }
     if e.kind == "Sequence":
         name = a.get("name") or sequences.get(a.get("target", ""), a.get("target"))
-        return {"enum": a["enum"], "id": e.position, "name": name, "medium": a["medium"],
-                "cache_policy": a["cache_policy"], "flags": a["flags"]}
+        return {
+            "enum": a["enum"],
+            "id": e.position,
+            "name": name,
+            "medium": a["medium"],
+            "cache_policy": a["cache_policy"],
+            "flags": a["flags"],
+        }
     if e.kind == "Sfx":
-        return {"enum": a["enum"], "id": sfx_id(e.file, e.position), "bank": sfx_bank(e.file),
-                "channel": a["channel"], "importance": _int(a["importance"]),
-                "dist_range": a["dist_range"], "rand_freq": a["rand_freq"], "flags": a["flags"]}
+        return {
+            "enum": a["enum"],
+            "id": sfx_id(e.file, e.position),
+            "bank": sfx_bank(e.file),
+            "channel": a["channel"],
+            "importance": _int(a["importance"]),
+            "dist_range": a["dist_range"],
+            "rand_freq": a["rand_freq"],
+            "flags": a["flags"],
+        }
     if e.kind == "EffectSs":
         if e.macro.endswith("_UNSET"):
             return {"enum": a["enum"], "id": e.position, "unset": True}
         return {"enum": a["enum"], "id": e.position, "name": a["name"], "unset": False}
     if e.kind == "GameState":
-        return {"enum": a["enum"], "id": e.position, "type": a["type"],
-                "overlay": f"ovl_{a['overlay']}" if "overlay" in a else None}
+        return {
+            "enum": a["enum"],
+            "id": e.position,
+            "type": a["type"],
+            "overlay": f"ovl_{a['overlay']}" if "overlay" in a else None,
+        }
     raise ValueError(e.kind)
 
 
@@ -131,8 +163,7 @@ def entry_props(e: Entry, sequences: dict[str, str]) -> dict[str, Any]:
 _PROFILED = ("Actor", "EffectSs")
 
 
-def table_facts(per_version: dict[str, list[Entry]], versions: list[str],
-                default_version: str) -> Facts:
+def table_facts(per_version: dict[str, list[Entry]], versions: list[str], default_version: str) -> Facts:
     """Nodes (representative values from the default version, else the first that has the
     entry), IN_VERSION edges with the per-version id (``value``), file and line, and the
     fields that differ from the node's (``text``, JSON, including ``id``), plus ENTERS and
@@ -140,14 +171,14 @@ def table_facts(per_version: dict[str, list[Entry]], versions: list[str],
     profile's (C source)."""
     facts = Facts()
     order = [v for v in versions if v in per_version]
-    rep_order = ([default_version] if default_version in per_version else []) + \
-        [v for v in order if v != default_version]
+    rep_order = ([default_version] if default_version in per_version else []) + [
+        v for v in order if v != default_version
+    ]
     props: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     where: dict[tuple[str, str], dict[str, Entry]] = {}
     memo: dict[tuple, dict[str, Any]] = {}  # most entries are the same in every version
     for v in order:
-        seqs = {e.args["enum"]: e.args["name"] for e in per_version[v]
-                if e.kind == "Sequence" and "name" in e.args}
+        seqs = {e.args["enum"]: e.args["name"] for e in per_version[v] if e.kind == "Sequence" and "name" in e.args}
         for e in per_version[v]:
             key = (e.kind, e.args["enum"])
             # Entries are shared between versions that expand a table alike (see
@@ -174,8 +205,9 @@ def table_facts(per_version: dict[str, list[Entry]], versions: list[str],
                 # The C source owns value/file/line of these edges (profile flags, file, line).
                 in_version[kind].append({"from": enum, "to": v, "text": text})
             else:
-                in_version[kind].append({"from": enum, "to": v, "value": pv["id"],
-                                         "file": e.file, "line": e.line, "text": text})
+                in_version[kind].append(
+                    {"from": enum, "to": v, "value": pv["id"], "file": e.file, "line": e.line, "text": text}
+                )
         if kind == "Entrance" and rep.get("scene"):
             facts.rel("ENTERS", enum, rep["scene"], spawn=rep.get("spawn"))
         seg = None
@@ -195,8 +227,9 @@ def table_facts(per_version: dict[str, list[Entry]], versions: list[str],
     return facts
 
 
-def ingest_tables(checkout: Any, versions: list[str], cache_dir: Path,
-                  default_version: str) -> tuple[Facts, TablesReport]:
+def ingest_tables(
+    checkout: Any, versions: list[str], cache_dir: Path, default_version: str
+) -> tuple[Facts, TablesReport]:
     report = TablesReport(versions=list(versions))
     per_version: dict[str, list[Entry]] = {}
     seen_problem: set[tuple[str, int | None, str]] = set()
@@ -205,10 +238,8 @@ def ingest_tables(checkout: Any, versions: list[str], cache_dir: Path,
     report.missing_files = missing
     # Tables without #if (and without versions.h macros) are expanded once; the rest per
     # version (the preprocessor decides their #if lines as each version's build would).
-    fixed: Plan = [(spec, [f for f in files if (spec.kind, f[0]) in invariant])
-                   for spec, files in plan]
-    varying: Plan = [(spec, [f for f in files if (spec.kind, f[0]) not in invariant])
-                     for spec, files in plan]
+    fixed: Plan = [(spec, [f for f in files if (spec.kind, f[0]) in invariant]) for spec, files in plan]
+    varying: Plan = [(spec, [f for f in files if (spec.kind, f[0]) not in invariant]) for spec, files in plan]
     fixed = [(s, f) for s, f in fixed if f]
     varying = [(s, f) for s, f in varying if f]
     common: list[Entry] = []
@@ -218,9 +249,9 @@ def ingest_tables(checkout: Any, versions: list[str], cache_dir: Path,
         report.problems.extend(problems)
     # libclang releases the GIL while it parses: two threads use both cores.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        expanded = list(pool.map(
-            lambda v: expand_tables(checkout, v, cache_dir, varying) if varying else ([], []),
-            versions))
+        expanded = list(
+            pool.map(lambda v: expand_tables(checkout, v, cache_dir, varying) if varying else ([], []), versions)
+        )
     for v, (entries, problems) in zip(versions, expanded, strict=True):
         entries = common + entries
         per_version[v] = entries
@@ -255,7 +286,7 @@ def object_segment_to_enum(checkout_root: Path | str) -> dict[str, str]:
     for line in strip_comments(path.read_text(errors="replace")).split("\n"):
         m = DEFINE_CALL.match(line.strip())
         if m and m.group(1) in ("DEFINE_OBJECT", "DEFINE_OBJECT_EMPTY"):
-            inner = line[line.index("(") + 1: line.rindex(")")] if ")" in line else ""
+            inner = line[line.index("(") + 1 : line.rindex(")")] if ")" in line else ""
             args = split_args(inner)
             if len(args) == 2:
                 out.setdefault(args[0], args[1])
@@ -270,22 +301,24 @@ def _tables_source(ctx: Any) -> Facts:
     """Pipeline source: every table for the selected versions. Leaves the segment -> enum
     maps in ``ctx.stats["domain"]`` for the asset source."""
     versions = [v.id for v in ctx.versions]
-    facts, report = ingest_tables(ctx.checkout, versions, Path(ctx.cache_dir) / "tables",
-                                  _default_version(ctx))
+    facts, report = ingest_tables(ctx.checkout, versions, Path(ctx.cache_dir) / "tables", _default_version(ctx))
     domain = ctx.stats.setdefault("domain", {})
     domain["tables"] = report
-    domain["objects_by_segment"] = {r["segment"]: r["enum"] for r in facts.node_rows("Object")
-                                    if r.get("segment")}
+    domain["objects_by_segment"] = {r["segment"]: r["enum"] for r in facts.node_rows("Object") if r.get("segment")}
     domain["scenes_by_segment"] = {r["segment"]: r["enum"] for r in facts.node_rows("Scene")}
     counts = ", ".join(f"{n} {k}" for k, n in report.entries.items())
-    core = [m for m in report.missing_files
-            if m.rsplit("/", 1)[-1] in ("actor_table.h", "object_table.h", "scene_table.h")]
+    core = [
+        m for m in report.missing_files if m.rsplit("/", 1)[-1] in ("actor_table.h", "object_table.h", "scene_table.h")
+    ]
     if core:
-        ctx.failures["tables"] = (f"{', '.join(core)} missing: is the checkout complete? (without "
-                                  "them the graph has no actors, objects or scenes)")
+        ctx.failures["tables"] = (
+            f"{', '.join(core)} missing: is the checkout complete? (without "
+            "them the graph has no actors, objects or scenes)"
+        )
     path = save_report(ctx.cache_dir, "tables", report)
-    ctx.notes["tables"] = counts + (f"; {len(report.problems)} table lines not understood "
-                                    f"(see {path})" if report.problems else "")
+    ctx.notes["tables"] = counts + (
+        f"; {len(report.problems)} table lines not understood (see {path})" if report.problems else ""
+    )
     return facts
 
 

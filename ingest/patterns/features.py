@@ -41,11 +41,11 @@ _ARRAY = re.compile(r"\s*\[[^\]]*\]")
 
 @dataclass(frozen=True)
 class Occurrence:
-    function: str      # the function (or static) where the item is
+    function: str  # the function (or static) where the item is
     file: str
     line: int
     end_line: int
-    text: str          # lines line..end_line of file, as written
+    text: str  # lines line..end_line of file, as written
     versions: tuple[str, ...]
 
 
@@ -75,8 +75,9 @@ def in_scope(scope: str, file: str | None) -> bool:
 def plain_type(t: str) -> str:
     """A static's type without qualifiers and array bounds (``ColliderJntSphElementInit``)."""
     t = _ARRAY.sub("", t)
-    return " ".join(w for w in t.replace("*", " * ").split()
-                    if w not in ("const", "static", "volatile", "struct")).replace(" *", "*")
+    return " ".join(
+        w for w in t.replace("*", " * ").split() if w not in ("const", "static", "volatile", "struct")
+    ).replace(" *", "*")
 
 
 class _Graph:
@@ -149,11 +150,12 @@ class _Graph:
             if tail.endswith((";", "{", "}")):
                 break
             j += 1
-        return line, first + j, "\n".join(lines[i:j + 1])
+        return line, first + j, "\n".join(lines[i : j + 1])
 
 
-def actor_items(facts: Facts, actors: set[str] | None = None,
-                types: dict[str, str] | None = None) -> dict[str, ActorItems]:
+def actor_items(
+    facts: Facts, actors: set[str] | None = None, types: dict[str, str] | None = None
+) -> dict[str, ActorItems]:
     """The items of every actor of ``facts`` (of those named in ``actors``). ``types``: the
     struct (and union) names a data item's type must be one of (default: those of
     ``facts``); statics of other types (``s32``, ``Gfx*``) are not data shapes."""
@@ -175,8 +177,7 @@ def actor_items(facts: Facts, actors: set[str] | None = None,
             continue
         scope = actor_scope(file)
         own = by_scope.get(scope, set())
-        ai = ActorItems(enum, arow.get("category"), file,
-                        g.versions.get(("Actor", enum), ()))
+        ai = ActorItems(enum, arow.get("category"), file, g.versions.get(("Actor", enum), ()))
         roles: dict[str, set[str]] = defaultdict(set)
         for role, fn in g.profile.get(enum, {}).items():
             if fn in own:
@@ -228,8 +229,7 @@ def _occ(g: _Graph, fn: str, line: int | None, versions: tuple[str, ...]) -> Occ
     return Occurrence(fn, g.fns[fn].get("file") or "", st[0], st[1], st[2], tuple(versions))
 
 
-def _role_items(g: _Graph, ai: ActorItems, role: str, fn: str, own: set[str],
-                inst: str | None) -> None:
+def _role_items(g: _Graph, ai: ActorItems, role: str, fn: str, own: set[str], inst: str | None) -> None:
     for callee, line, vs in sorted(g.calls.get(fn, ()), key=lambda c: c[1] or 0):
         if callee in own:
             continue
@@ -257,8 +257,9 @@ def _data_items(g: _Graph, ai: ActorItems, scope: str, types: dict[str, str]) ->
         if text is None or first is None or not t or plain_type(t) not in types:
             continue
         lines = text.split("\n")[:MAX_DATA_LINES]
-        occ = Occurrence(key, row["file"], first, first + len(lines) - 1, "\n".join(lines),
-                         g.versions.get(("Global", key), ()))
+        occ = Occurrence(
+            key, row["file"], first, first + len(lines) - 1, "\n".join(lines), g.versions.get(("Global", key), ())
+        )
         _put(ai, ("data", "", plain_type(t)), occ)
 
 

@@ -59,10 +59,10 @@ class MineConfig:
     # actors with every step; None: 1 in 40 of the actors, between 2 and 10 (10 on the decomp)
     min_support: int | None = None
     min_association: float = 0.6  # (P(step | anchor) + P(anchor | step)) / 2
-    min_confidence: float = 0.3   # neither conditional below this
-    min_lift: float = 1.2         # P(step | anchor) / P(step)
-    retention: float = 0.6        # of the anchor's actors, with every step
-    max_overlap: float = 0.5      # Jaccard of two patterns' steps above which one goes
+    min_confidence: float = 0.3  # neither conditional below this
+    min_lift: float = 1.2  # P(step | anchor) / P(step)
+    retention: float = 0.6  # of the anchor's actors, with every step
+    max_overlap: float = 0.5  # Jaccard of two patterns' steps above which one goes
     max_steps: int = 6
     excerpts: int = 3
 
@@ -72,8 +72,8 @@ class Pattern:
     id: str
     anchor: Item
     steps: list[Item]
-    actors: list[str]                       # every step
-    counter: dict[str, list[Item]]          # anchor, not every step -> missing steps
+    actors: list[str]  # every step
+    counter: dict[str, list[Item]]  # anchor, not every step -> missing steps
     name: str = ""
     description: str = ""
     curated: bool = False
@@ -99,8 +99,9 @@ def mine(items: dict[str, ActorItems], cfg: MineConfig = MineConfig()) -> list[P
     n = max(1, sum(1 for ai in items.values() if ai.items))
     cfg = replace(cfg, min_support=support_for(n, cfg))
     assert cfg.min_support is not None
-    anchors = sorted((i for i, s in have.items() if len(s) >= cfg.min_support),
-                     key=lambda i: (-len(have[i]), item_key(i)))
+    anchors = sorted(
+        (i for i, s in have.items() if len(s) >= cfg.min_support), key=lambda i: (-len(have[i]), item_key(i))
+    )
     found: list[tuple[Item, list[Item], set[str]]] = []
     for a in anchors:
         members = have[a]
@@ -112,8 +113,11 @@ def mine(items: dict[str, ActorItems], cfg: MineConfig = MineConfig()) -> list[P
             if both < cfg.min_support:
                 continue
             c1, c2 = both / len(members), both / len(have[it])
-            if (c1 + c2) / 2 >= cfg.min_association and min(c1, c2) >= cfg.min_confidence \
-                    and c1 / (len(have[it]) / n) >= cfg.min_lift:
+            if (
+                (c1 + c2) / 2 >= cfg.min_association
+                and min(c1, c2) >= cfg.min_confidence
+                and c1 / (len(have[it]) / n) >= cfg.min_lift
+            ):
                 scored.append(((c1 + c2) / 2, it))
         scored.sort(key=lambda x: (-x[0], item_key(x[1])))
         steps, complete = [a], set(members)
@@ -140,8 +144,9 @@ def mine(items: dict[str, ActorItems], cfg: MineConfig = MineConfig()) -> list[P
             miss = [s for s in steps if e not in have[s]]
             if len(steps) - len(miss) >= half:
                 counter[e] = miss
-        by_steps[key] = Pattern(id=_slug(a), anchor=a, steps=_order(steps, complete, items),
-                                actors=sorted(complete), counter=counter)
+        by_steps[key] = Pattern(
+            id=_slug(a), anchor=a, steps=_order(steps, complete, items), actors=sorted(complete), counter=counter
+        )
     out = sorted(by_steps.values(), key=lambda p: (-len(p.actors), p.id))
     ids: dict[str, int] = {}
     for p in out:  # (two anchors' slugs never collide, but keep ids unique regardless)
@@ -173,8 +178,7 @@ def _order(steps: list[Item], actors: set[str], items: dict[str, ActorItems]) ->
             placed = sorted(group, key=lambda s: (ai.items[s].function, ai.items[s].line))
             for r, s in enumerate(placed):
                 ranks[s].append(r)
-    return sorted(steps, key=lambda s: (ROLE_ORDER.get(s[1], 9),
-                                        mean(ranks[s]) if ranks[s] else 0, item_key(s)))
+    return sorted(steps, key=lambda s: (ROLE_ORDER.get(s[1], 9), mean(ranks[s]) if ranks[s] else 0, item_key(s)))
 
 
 def _version_support(p: Pattern, items: dict[str, ActorItems]) -> dict[str, int]:
@@ -196,16 +200,14 @@ def _snippets(occs: list[Occurrence]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for o in sorted(set(occs), key=lambda o: (o.file, o.line, o.end_line)):
         last = out[-1] if out else None
-        if last and last["file"] == o.file and last["symbol"] == o.function \
-                and o.line <= last["end_line"] + 1:
+        if last and last["file"] == o.file and last["symbol"] == o.function and o.line <= last["end_line"] + 1:
             if o.end_line > last["end_line"]:
                 have = last["text"].split("\n")
-                extra = o.text.split("\n")[last["end_line"] + 1 - o.line:]
+                extra = o.text.split("\n")[last["end_line"] + 1 - o.line :]
                 last["text"] = "\n".join(have + extra)
                 last["end_line"] = o.end_line
             continue
-        out.append({"symbol": o.function, "file": o.file, "line": o.line,
-                    "end_line": o.end_line, "text": o.text})
+        out.append({"symbol": o.function, "file": o.file, "line": o.line, "end_line": o.end_line, "text": o.text})
     return out
 
 
@@ -226,6 +228,7 @@ def _excerpts(p: Pattern, items: dict[str, ActorItems], k: int) -> list[dict[str
 
 
 # ---- names from patterns.yaml ---------------------------------------------------------------
+
 
 def curated() -> list[dict[str, Any]]:
     text = resources.files("ingest.patterns").joinpath("patterns.yaml").read_text()
@@ -256,48 +259,71 @@ def name_patterns(patterns: list[Pattern], names: list[dict[str, Any]] | None = 
 def _describe(p: Pattern) -> str:
     head = describe_item(p.anchor)
     rest = [describe_item(s) for s in p.steps if s != p.anchor]
-    return (f"Actors where {head} also: " + "; ".join(rest) + "." if rest else head + ".")
+    return f"Actors where {head} also: " + "; ".join(rest) + "." if rest else head + "."
 
 
 # ---- facts ------------------------------------------------------------------------------------
 
-def pattern_facts(patterns: list[Pattern], items: dict[str, ActorItems],
-                  types: dict[str, str]) -> Facts:
+
+def pattern_facts(patterns: list[Pattern], items: dict[str, ActorItems], types: dict[str, str]) -> Facts:
     """``types``: type name -> "Struct"/"Typedef" (the node a data step's STEP edge ends at)."""
     f = Facts()
     for p in patterns:
         roles = sorted({s[1] for s in p.steps if s[1]}, key=lambda r: ROLE_ORDER.get(r, 9))
-        f.node("Pattern", id=p.id, name=p.name, description=p.description,
-               kind="+".join(sorted({s[0] for s in p.steps})), anchor=item_key(p.anchor),
-               roles=roles, steps=[describe_item(s) for s in p.steps], support=len(p.actors),
-               actors=p.actors,
-               counter_examples=[f"{e} (missing: {'; '.join(describe_item(m) for m in miss)})"
-                                 for e, miss in p.counter.items()],
-               version_support=json.dumps(p.version_support), excerpts=json.dumps(p.excerpts),
-               curated=p.curated)
+        f.node(
+            "Pattern",
+            id=p.id,
+            name=p.name,
+            description=p.description,
+            kind="+".join(sorted({s[0] for s in p.steps})),
+            anchor=item_key(p.anchor),
+            roles=roles,
+            steps=[describe_item(s) for s in p.steps],
+            support=len(p.actors),
+            actors=p.actors,
+            counter_examples=[
+                f"{e} (missing: {'; '.join(describe_item(m) for m in miss)})" for e, miss in p.counter.items()
+            ],
+            version_support=json.dumps(p.version_support),
+            excerpts=json.dumps(p.excerpts),
+            curated=p.curated,
+        )
         for i, s in enumerate(p.steps):
             if s[0] in ("call", "pass"):
-                f.rel("STEP", p.id, s[2], from_kind="Pattern", to_kind="Function", position=i,
-                      role=s[1], kind=s[0])
+                f.rel("STEP", p.id, s[2], from_kind="Pattern", to_kind="Function", position=i, role=s[1], kind=s[0])
             elif s[0] == "data" and s[2] in types:
-                f.rel("STEP", p.id, s[2], from_kind="Pattern", to_kind=types[s[2]],
-                      position=i, role="", kind="data")
+                f.rel("STEP", p.id, s[2], from_kind="Pattern", to_kind=types[s[2]], position=i, role="", kind="data")
         for enum in p.actors:
             ai = items[enum]
             vs = set(ai.versions)
             for s in p.steps:
                 if ai.items[s].versions:
                     vs &= set(ai.items[s].versions)
-            f.rel("FOLLOWS", enum, p.id, from_kind="Actor", to_kind="Pattern", complete=True,
-                  missing=[], versions=sorted(vs))
+            f.rel(
+                "FOLLOWS",
+                enum,
+                p.id,
+                from_kind="Actor",
+                to_kind="Pattern",
+                complete=True,
+                missing=[],
+                versions=sorted(vs),
+            )
             for s in p.steps:
                 o = ai.items[s]
                 if s[0] != "data":
-                    f.rel("FOLLOWS", o.function, p.id, from_kind="Function", to_kind="Pattern",
-                          role=s[1])
+                    f.rel("FOLLOWS", o.function, p.id, from_kind="Function", to_kind="Pattern", role=s[1])
         for enum, miss in p.counter.items():
-            f.rel("FOLLOWS", enum, p.id, from_kind="Actor", to_kind="Pattern", complete=False,
-                  missing=[describe_item(m) for m in miss], versions=[])
+            f.rel(
+                "FOLLOWS",
+                enum,
+                p.id,
+                from_kind="Actor",
+                to_kind="Pattern",
+                complete=False,
+                missing=[describe_item(m) for m in miss],
+                versions=[],
+            )
     return f
 
 
@@ -311,14 +337,16 @@ def _structs(types: dict[str, str]) -> dict[str, str]:
     return {n: k for n, k in types.items() if k == "Struct"}
 
 
-def build(items: dict[str, ActorItems], types: dict[str, str],
-          cfg: MineConfig = MineConfig()) -> tuple[list[Pattern], Facts]:
+def build(
+    items: dict[str, ActorItems], types: dict[str, str], cfg: MineConfig = MineConfig()
+) -> tuple[list[Pattern], Facts]:
     pats = mine(items, cfg)
     name_patterns(pats)
     return pats, pattern_facts(pats, items, types)
 
 
 # ---- the pipeline source, and what a C delta changes -------------------------------------------
+
 
 def patterns_source(ctx: Any) -> Facts:
     """Mine the C facts of this run (``ctx.c_facts``); the items are kept for the C delta."""
@@ -329,12 +357,12 @@ def patterns_source(ctx: Any) -> Facts:
     types = type_kinds(ctx.c_facts)
     items = actor_items(ctx.c_facts, types=_structs(types))
     pats, facts = build(items, types, cfg)
-    ctx.stats["pattern_state"] = {"format": _STATE_FORMAT, "items": items, "types": types,
-                                  "config": cfg}
+    ctx.stats["pattern_state"] = {"format": _STATE_FORMAT, "items": items, "types": types, "config": cfg}
     named = sum(1 for p in pats if p.curated)
     least = support_for(sum(1 for ai in items.values() if ai.items), cfg)
-    ctx.notes["patterns"] = (f"{len(pats)} patterns with support >= {least} actors "
-                             f"({named} named in patterns.yaml) from {len(items)} actors")
+    ctx.notes["patterns"] = (
+        f"{len(pats)} patterns with support >= {least} actors ({named} named in patterns.yaml) from {len(items)} actors"
+    )
     return facts
 
 
@@ -351,8 +379,7 @@ def load_state(cache_dir: Path) -> dict[str, Any] | None:
     return got if isinstance(got, dict) and got.get("format") == _STATE_FORMAT else None
 
 
-def delta_facts(cache_dir: Path, after: Facts, edited: list[str]
-                ) -> tuple[Facts, Facts, dict[str, Any]] | None:
+def delta_facts(cache_dir: Path, after: Facts, edited: list[str]) -> tuple[Facts, Facts, dict[str, Any]] | None:
     """(patterns before, patterns after, the new state) for a C delta of ``edited``: the
     items of the actors whose code is in the edited files are made again from ``after`` (the
     re-assembled facts, which hold all of that code). None: no state (nothing was mined)."""
@@ -364,8 +391,11 @@ def delta_facts(cache_dir: Path, after: Facts, edited: list[str]
     types = dict(state["types"])
     types.update(type_kinds(after))
     hit = {e for e, ai in items.items() if any(in_scope(actor_scope(ai.file), f) for f in edited)}
-    hit |= {e for e, row in after.nodes.get("Actor", {}).items()
-            if row.get("file") and any(in_scope(actor_scope(row["file"]), f) for f in edited)}
+    hit |= {
+        e
+        for e, row in after.nodes.get("Actor", {}).items()
+        if row.get("file") and any(in_scope(actor_scope(row["file"]), f) for f in edited)
+    }
     if not hit:
         return Facts(), Facts(), state
     fresh = actor_items(after, hit, types=_structs(types))

@@ -51,33 +51,39 @@ from kg.facts import Facts
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class CDelta:
     delta: Delta
-    overlay: dict[str, dict]         # what changes in the C state (see apply_overlay)
-    records: list[TURecord]          # the fresh records, to cache once the store has them
-    parsed: list[str]                # "tu (version)" per parse
-    names: int                       # entities re-assembled
+    overlay: dict[str, dict]  # what changes in the C state (see apply_overlay)
+    records: list[TURecord]  # the fresh records, to cache once the store has them
+    parsed: list[str]  # "tu (version)" per parse
+    names: int  # entities re-assembled
     seconds: float
     failed: list[dict[str, str]] = field(default_factory=list)  # as IngestReport.failed_files
     pattern_state: dict | None = None  # the pattern miner's items after the edit (to save)
-    notes: str = ""                  # code_notes: source text and #if problems
+    notes: str = ""  # code_notes: source text and #if problems
 
 
-def _job(checkout: Checkout, cache_dir: Path, cv: CVersion, tu: str, key: str,
-         prefix_headers: list[str]) -> Job:
+def _job(checkout: Checkout, cache_dir: Path, cv: CVersion, tu: str, key: str, prefix_headers: list[str]) -> Job:
     """The parse the full run made for ``key`` (same flags, same precompiled header)."""
     env = CompileEnv(checkout, cv.v.id, cache_dir, prefix_headers=prefix_headers)
-    job = Job(tu=tu, args=env.args(tu), root=str(checkout.root), stub_dir=str(env.stub_dir),
-              header_keys={}, key=key, walk_headers=False)
+    job = Job(
+        tu=tu,
+        args=env.args(tu),
+        root=str(checkout.root),
+        stub_dir=str(env.stub_dir),
+        header_keys={},
+        key=key,
+        walk_headers=False,
+    )
     if prefix_headers and env.uses_pch(tu):
         pch = env.pch()
         apply_pch(job, pch, env.pch_deps() if pch is not None else {})
     return job
 
 
-def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: list[str]
-                  ) -> CDelta | None:
+def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: list[str]) -> CDelta | None:
     """The graph change that the edits of ``edited`` (checkout-relative .c paths) make, or
     None when the cache lacks what it needs (then a full run)."""
     t0 = time.perf_counter()
@@ -104,8 +110,7 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
     init_worker(str(cache_dir))
     fresh: dict[str, TURecord] = {}
     parsed = []
-    jobs = {k: _job(checkout, cache_dir, cv, recs[k].tu, k, state.prefix_headers)
-            for k, cv in made_by.items()}
+    jobs = {k: _job(checkout, cache_dir, cv, recs[k].tu, k, state.prefix_headers) for k, cv in made_by.items()}
     for k, new in _parse_all(jobs).items():
         old = recs[k]
         new.headers, new.hkeys, new.claims = old.headers, old.hkeys, old.claims
@@ -134,40 +139,52 @@ def compute_delta(checkout: Checkout, cache_dir: Path, state: CState, edited: li
         ex = [pick(k) for k in state.extra_keys if k in recs]
         out = []
         for cv in state.versions:
-            vd = VersionData(cv.v, cv.spec, [pick(k) for k in cv.keys if k in recs], cv.defines,
-                             cv.seconds, cv.extracted)
+            vd = VersionData(
+                cv.v, cv.spec, [pick(k) for k in cv.keys if k in recs], cv.defines, cv.seconds, cv.extracted
+            )
             vd.hkeys, vd.extra, vd.parses = cv.hkeys, ex, cv.parses
             out.append(vd)
         return out
 
     narrowed: dict = {}  # the headers' parts, the same before and after
-    before = assemble(data(False), state.dscan, root, only=names,
-                      file_versions_of=state.file_versions, narrowed=narrowed)
-    after = assemble(data(True), new_scan, root, only=names,
-                     file_versions_of=state.file_versions, narrowed=narrowed)
+    before = assemble(
+        data(False), state.dscan, root, only=names, file_versions_of=state.file_versions, narrowed=narrowed
+    )
+    after = assemble(data(True), new_scan, root, only=names, file_versions_of=state.file_versions, narrowed=narrowed)
     delta = diff(before, after)
     _edges_into_added(delta, cache_dir)
     pattern_state = _add_patterns(delta, cache_dir, after, edited)
-    log.info("C delta: %d records to re-parse (%.2fs), %d parsed (%.2fs), %d names, %d records "
-             "(%.2fs), assembled and diffed (%.2fs)", len(made_by), t_load - t0, len(fresh),
-             t_parse - t_load, len(names), len(recs), t_more - t_parse,
-             time.perf_counter() - t_more)
+    log.info(
+        "C delta: %d records to re-parse (%.2fs), %d parsed (%.2fs), %d names, %d records "
+        "(%.2fs), assembled and diffed (%.2fs)",
+        len(made_by),
+        t_load - t0,
+        len(fresh),
+        t_parse - t_load,
+        len(names),
+        len(recs),
+        t_more - t_parse,
+        time.perf_counter() - t_more,
+    )
     overlay: dict[str, dict] = {
-        "directives": {rel: directive_hash((root / rel).read_bytes()) for rel in edited
-                       if rel in state.directives},
+        "directives": {rel: directive_hash((root / rel).read_bytes()) for rel in edited if rel in state.directives},
         "sites": {n: s for n, s in new_scan.sites.items() if s is not state.dscan.sites.get(n)},
         "blocks": {rel: new_scan.blocks.get(rel, ()) for rel in edited},
         "problems": {rel: new_scan.problems.get(rel, ()) for rel in edited},
-        "mentions": remention(state, fresh, made_by)}
-    failed = [{"file": r.tu, "version": made_by[k].v.id,
-                "reason": r.failed or f"{r.errors} errors"}
-              for k, r in fresh.items() if r.failed or r.errors]
-    notes = code_notes([VersionData(made_by[k].v, made_by[k].spec, [r], {}, 0, 0)
-                        for k, r in fresh.items()],
-                       c_defines.DefineScan(problems={r: new_scan.problems[r] for r in edited
-                                                      if r in new_scan.problems}))
-    return CDelta(delta, overlay, list(fresh.values()), parsed, len(names),
-                  time.perf_counter() - t0, failed, pattern_state, notes)
+        "mentions": remention(state, fresh, made_by),
+    }
+    failed = [
+        {"file": r.tu, "version": made_by[k].v.id, "reason": r.failed or f"{r.errors} errors"}
+        for k, r in fresh.items()
+        if r.failed or r.errors
+    ]
+    notes = code_notes(
+        [VersionData(made_by[k].v, made_by[k].spec, [r], {}, 0, 0) for k, r in fresh.items()],
+        c_defines.DefineScan(problems={r: new_scan.problems[r] for r in edited if r in new_scan.problems}),
+    )
+    return CDelta(
+        delta, overlay, list(fresh.values()), parsed, len(names), time.perf_counter() - t0, failed, pattern_state, notes
+    )
 
 
 def _made_by(state: CState, edited: list[str]) -> dict[str, CVersion]:
@@ -175,8 +192,7 @@ def _made_by(state: CState, edited: list[str]) -> dict[str, CVersion]:
     are used), each to be made again with the flags of the first version that used it."""
     order = sorted(state.versions, key=lambda cv: (not cv.v.is_default, cv.v.ordinal))
     extra = set(state.extra_keys)
-    readers = [state.keys[i] for i in sorted({i for rel in edited
-                                              for i in state.mentions.get(rel, ())})]
+    readers = [state.keys[i] for i in sorted({i for rel in edited for i in state.mentions.get(rel, ())})]
     made_by: dict[str, CVersion] = {}
     for cv in order:
         mine = set(cv.keys)
@@ -186,13 +202,15 @@ def _made_by(state: CState, edited: list[str]) -> dict[str, CVersion]:
     return made_by
 
 
-def _rescan_defines(root: Path, dscan: c_defines.DefineScan, edited: list[str], names: set[str]
-                    ) -> c_defines.DefineScan | None:
+def _rescan_defines(
+    root: Path, dscan: c_defines.DefineScan, edited: list[str], names: set[str]
+) -> c_defines.DefineScan | None:
     """The define scan with the edited files' define sites and ``#if`` blocks read again
     (same directives, so only their lines can move); the macros defined there join ``names``.
     None when an edited file cannot be read."""
-    new_scan = c_defines.DefineScan(sites={}, headers=dscan.headers, blocks=dict(dscan.blocks),
-                                    problems=dict(dscan.problems))
+    new_scan = c_defines.DefineScan(
+        sites={}, headers=dscan.headers, blocks=dict(dscan.blocks), problems=dict(dscan.problems)
+    )
     edited_sites: dict[str, list[c_defines.DefineSite]] = {}
     for rel in edited:
         try:
@@ -235,8 +253,7 @@ def _set_or_drop(by_file: dict[str, tuple[V, ...]], rel: str, got: tuple[V, ...]
         by_file.pop(rel, None)
 
 
-def _add_patterns(delta: Delta, cache_dir: Path, after: Facts, edited: list[str]
-                  ) -> dict[str, Any] | None:
+def _add_patterns(delta: Delta, cache_dir: Path, after: Facts, edited: list[str]) -> dict[str, Any] | None:
     """The pattern miner's change (its edited actors mined again) added to ``delta``; the
     miner's new state, or None when it keeps none."""
     mined = patterns.delta_facts(cache_dir, after, edited)
@@ -279,8 +296,12 @@ def _edges_into_added(delta: Delta, cache_dir: Path) -> None:
         keys[kind].add(key)
     empty: set = set()
     for rel_type, table in load_other(cache_dir).rels.items():
-        extra = [row for fk, tk, _ in list(table.pairs()) if fk in keys or tk in keys
-                 for row in table.rows_touching(fk, tk, keys.get(fk, empty), keys.get(tk, empty))]
+        extra = [
+            row
+            for fk, tk, _ in list(table.pairs())
+            if fk in keys or tk in keys
+            for row in table.rows_touching(fk, tk, keys.get(fk, empty), keys.get(tk, empty))
+        ]
         if extra:
             delta.upsert_rels.setdefault(rel_type, []).extend(extra)
 
@@ -289,5 +310,3 @@ def put_records(cache_dir: Path, records: list[TURecord]) -> None:
     cache = RecordCache(cache_dir / "facts")
     for r in records:
         cache.put(r.key, r)
-
-

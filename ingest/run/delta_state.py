@@ -41,6 +41,7 @@ def directive_hash(data: bytes) -> str:
 @dataclass
 class CVersion:
     """A version's ``VersionData`` without its records (their keys instead)."""
+
     v: VersionInfo
     spec: SpecInfo
     keys: list[str]
@@ -55,7 +56,7 @@ class CVersion:
 class CState:
     versions: list[CVersion]
     extra_keys: list[str]
-    directives: dict[str, str]             # checkout-relative .c path -> directive_hash
+    directives: dict[str, str]  # checkout-relative .c path -> directive_hash
     dscan: c_defines.DefineScan
     keys: list[str] = field(default_factory=list)  # every record key, once
     # name -> positions in ``keys`` of the records whose entities name it (as assemble's
@@ -63,7 +64,7 @@ class CState:
     mentions: dict[str, tuple[int, ...]] = field(default_factory=dict)
     file_versions: dict[str, set[str]] = field(default_factory=dict)
     prefix_headers: list[str] = field(default_factory=list)
-    tables: Any = None                     # ingest.c.profiles.tables_snapshot()
+    tables: Any = None  # ingest.c.profiles.tables_snapshot()
 
 
 def _mentioned(ents: Ents, seg_of: dict[str, str]) -> set[str]:
@@ -87,9 +88,13 @@ def _mentioned(ents: Ents, seg_of: dict[str, str]) -> set[str]:
     return out
 
 
-def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path,
-             directives: dict[str, str] | None = None, prefix_headers: list[str] | None = None
-             ) -> CState:
+def remember(
+    data: list[VersionData],
+    dscan: c_defines.DefineScan,
+    root: Path,
+    directives: dict[str, str] | None = None,
+    prefix_headers: list[str] | None = None,
+) -> CState:
     """What a later delta needs from this run. ``directives``: hashes already known (only
     files missing there are read)."""
     known = dict(directives or {})
@@ -99,8 +104,9 @@ def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path,
     mentions: dict[str, set[int]] = {}
     file_versions: dict[str, set[str]] = {}
     for d in data:
-        versions.append(CVersion(d.v, d.spec, [r.key for r in d.records], d.defines, d.hkeys,
-                                 d.seconds, d.extracted, d.parses))
+        versions.append(
+            CVersion(d.v, d.spec, [r.key for r in d.records], d.defines, d.hkeys, d.seconds, d.extracted, d.parses)
+        )
         seg_of = {t.path: t.segment for t in d.spec.tus}
         for r in d.extra:
             extra[r.key] = None
@@ -128,13 +134,22 @@ def remember(data: list[VersionData], dscan: c_defines.DefineScan, root: Path,
             except OSError:
                 continue
         out[rel] = got
-    return CState(versions, list(extra), out, dscan, list(pos),
-                  {n: tuple(sorted(ix)) for n, ix in mentions.items()}, file_versions,
-                  list(prefix_headers or []), tables_snapshot())
+    return CState(
+        versions,
+        list(extra),
+        out,
+        dscan,
+        list(pos),
+        {n: tuple(sorted(ix)) for n, ix in mentions.items()},
+        file_versions,
+        list(prefix_headers or []),
+        tables_snapshot(),
+    )
 
 
-def plan_delta(state: CState | None, root: Path, modified: set[str], added: set[str],
-               removed: set[str]) -> tuple[list[str] | None, str]:
+def plan_delta(
+    state: CState | None, root: Path, modified: set[str], added: set[str], removed: set[str]
+) -> tuple[list[str] | None, str]:
     """(checkout-relative edited files, "") when the delta path applies, else (None, why)."""
     if state is None:
         return None, "no C state from the last run"
@@ -143,7 +158,7 @@ def plan_delta(state: CState | None, root: Path, modified: set[str], added: set[
     prefix = str(root).rstrip("/") + "/"
     rels = []
     for p in sorted(modified):
-        rel = p[len(prefix):] if p.startswith(prefix) else p
+        rel = p[len(prefix) :] if p.startswith(prefix) else p
         if not (rel.startswith("src/") and rel.endswith(".c")):
             return None, f"{rel} is not a .c file under src/"
         if rel not in state.directives:  # no TU of these versions reads it
@@ -178,8 +193,7 @@ def names_in(ents: Ents, seg_of: dict[str, str]) -> set[str]:
     return out
 
 
-def remention(state: CState, fresh: dict[str, TURecord], made_by: dict[str, CVersion]
-               ) -> dict[str, tuple[int, ...]]:
+def remention(state: CState, fresh: dict[str, TURecord], made_by: dict[str, CVersion]) -> dict[str, tuple[int, ...]]:
     """The ``state.mentions`` entries that the re-parsed records' names add to (a name an
     edit drops stays listed: a record too many is only read, never wrong)."""
     pos = {k: i for i, k in enumerate(state.keys)}

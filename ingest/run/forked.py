@@ -51,8 +51,7 @@ class ChildDied(RuntimeError):
 def can_fork() -> bool:
     from kg.envconf import env_values
 
-    return (sys.platform == "linux" and hasattr(os, "fork")
-            and env_values().get("ingest_fork", "1") != "0")
+    return sys.platform == "linux" and hasattr(os, "fork") and env_values().get("ingest_fork", "1") != "0"
 
 
 def run(fn: Callable[[ProgressFn], T], progress: ProgressFn) -> T:
@@ -91,8 +90,9 @@ class Child:
             raise
         status = _reap(self.pid)
         if answer is None:
-            raise ChildDied(f"the ingest's worker process ended without an answer "
-                            f"({_status(status)}); the graph is unchanged")
+            raise ChildDied(
+                f"the ingest's worker process ended without an answer ({_status(status)}); the graph is unchanged"
+            )
         if answer[0] == "error":
             raise answer[1]
         return answer[1]
@@ -135,8 +135,10 @@ def _child(fn: Callable[[ProgressFn], Any], out: Any) -> None:
             answer: tuple[str, Any] = ("ok", fn(progress))
         except BaseException as e:  # noqa: BLE001 - handed to the parent, raised there
             if not isinstance(e, KeyboardInterrupt | SystemExit):  # where it came from
-                e.add_note("in the ingest's child process:\n" + "".join(
-                    traceback.format_exception(type(e), e, e.__traceback__)).rstrip())
+                e.add_note(
+                    "in the ingest's child process:\n"
+                    + "".join(traceback.format_exception(type(e), e, e.__traceback__)).rstrip()
+                )
             answer = ("error", e)
         try:
             data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
@@ -167,8 +169,7 @@ def _own_forkserver() -> None:
     if fd is not None:
         with contextlib.suppress(OSError):
             os.close(fd)  # this process's copy; the parent keeps its own
-    for attr in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd",
-                 "_forkserver_authkey"):
+    for attr in ("_forkserver_pid", "_forkserver_address", "_forkserver_alive_fd", "_forkserver_authkey"):
         if hasattr(srv, attr):
             setattr(srv, attr, None)
 

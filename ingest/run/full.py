@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Gathered:
     """What a full run's sources made (picklable: it may come from a child process)."""
+
     run_id: str
     commit: str | None
     counts: dict[str, int]
@@ -62,9 +63,16 @@ class FullRun:
         from ingest.run import decide as rerun
 
         started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        ctx = IngestContext(checkout=self.checkout, versions=self.versions,
-                            cache_dir=self.cache_dir, progress=progress, maps=self.maps,
-                            concepts_dir=self.concepts_dir, jobs=self.jobs, use_pch=self.use_pch)
+        ctx = IngestContext(
+            checkout=self.checkout,
+            versions=self.versions,
+            cache_dir=self.cache_dir,
+            progress=progress,
+            maps=self.maps,
+            concepts_dir=self.concepts_dir,
+            jobs=self.jobs,
+            use_pch=self.use_pch,
+        )
         facts = Facts()
         others: list[Facts] = []
         if self.save_c:  # (a run that mines no patterns leaves no items for the C delta)
@@ -101,11 +109,16 @@ class FullRun:
             n_rels = sum(len(v) for v in got.rels.values())
             facts.merge(got) if len(facts) else _adopt(facts, got)
             del got  # its rows are facts' now: the build frees them as it writes them
-            reports.append(SourceReport(name=src.name,
-                                        seconds=round(time.perf_counter() - ts, 2),
-                                        nodes=n_nodes, rels=n_rels,
-                                        note=ctx.notes.get(src.name, ""),
-                                        failed=ctx.failures.get(src.name, "")))
+            reports.append(
+                SourceReport(
+                    name=src.name,
+                    seconds=round(time.perf_counter() - ts, 2),
+                    nodes=n_nodes,
+                    rels=n_rels,
+                    note=ctx.notes.get(src.name, ""),
+                    failed=ctx.failures.get(src.name, ""),
+                )
+            )
         if c_token is not None:
             from ingest.run import delta_state as c_delta_state
 
@@ -115,26 +128,47 @@ class FullRun:
         # Version nodes first: every IN_VERSION/LOCATED_AT edge ends at one (pruning before
         # they exist would drop them all).
         for v in self.versions:
-            facts.node("Version", id=v.id, name=v.name, platform=v.platform, region=v.region,
-                       mq=v.mq, debug=v.debug, ordinal=v.ordinal, revision=v.revision,
-                       is_default=v.is_default)
+            facts.node(
+                "Version",
+                id=v.id,
+                name=v.name,
+                platform=v.platform,
+                region=v.region,
+                mq=v.mq,
+                debug=v.debug,
+                ordinal=v.ordinal,
+                revision=v.revision,
+                is_default=v.is_default,
+            )
         dangling = _prune(facts)
         commit = self.checkout.commit()
         counts = {k: n for k, n in sorted(facts.counts().items())}
         vids = [v.id for v in self.versions]
-        run_id = hashlib.sha1(json.dumps([commit, vids, counts],
-                                         sort_keys=True).encode()).hexdigest()[:16]
-        facts.node("IngestRun", id=run_id, decomp_commit=commit, versions=vids,
-                   started=started, duration=round(time.perf_counter() - self.t0, 2),
-                   counts=json.dumps(counts), ootkg_version=ootkg_version(),
-                   sources=[r.name for r in reports if not r.skipped and not r.failed],
-                   decomp_path=str(self.checkout.root),
-                   built_versions=[v.id for v in self.checkout._versions])
-        out = Gathered(run_id=run_id, commit=commit, counts=counts, reports=reports,
-                        dangling=dangling, c_token=c_token, failures=dict(ctx.failures),
-                        warnings=list(ctx.warnings),
-                        stats={k: ctx.stats.get(k) for k in ("per_version", "failed_files",
-                                                             "diagnostics") if k in ctx.stats})
+        run_id = hashlib.sha1(json.dumps([commit, vids, counts], sort_keys=True).encode()).hexdigest()[:16]
+        facts.node(
+            "IngestRun",
+            id=run_id,
+            decomp_commit=commit,
+            versions=vids,
+            started=started,
+            duration=round(time.perf_counter() - self.t0, 2),
+            counts=json.dumps(counts),
+            ootkg_version=ootkg_version(),
+            sources=[r.name for r in reports if not r.skipped and not r.failed],
+            decomp_path=str(self.checkout.root),
+            built_versions=[v.id for v in self.checkout._versions],
+        )
+        out = Gathered(
+            run_id=run_id,
+            commit=commit,
+            counts=counts,
+            reports=reports,
+            dangling=dangling,
+            c_token=c_token,
+            failures=dict(ctx.failures),
+            warnings=list(ctx.warnings),
+            stats={k: ctx.stats.get(k) for k in ("per_version", "failed_files", "diagnostics") if k in ctx.stats},
+        )
         if self.stage is None:
             out.facts = facts
         else:
@@ -147,8 +181,7 @@ def _prune(facts: Facts) -> dict[str, int]:
     of the run, they would pin the heap pages the store build frees)."""
     out: dict[str, int] = {}
     for rel_type, rows in facts.prune_dangling().items():
-        log.info("dropped %d %s edges whose ends were not ingested (e.g. %s)", len(rows),
-                 rel_type, rows[0])
+        log.info("dropped %d %s edges whose ends were not ingested (e.g. %s)", len(rows), rel_type, rows[0])
         out[rel_type] = len(rows)
     return out
 

@@ -49,11 +49,22 @@ def _scan(path: str, out: Stats) -> None:
                 continue
 
 
-def cli_key(*, store: str, db: str, cache_dir: str, decomp: str, versions: str | None,
-            only: str | None, no_pch: bool, concepts: str | None, symbols: str | None) -> str:
+def cli_key(
+    *,
+    store: str,
+    db: str,
+    cache_dir: str,
+    decomp: str,
+    versions: str | None,
+    only: str | None,
+    no_pch: bool,
+    concepts: str | None,
+    symbols: str | None,
+) -> str:
     """The ``ootkg ingest`` inputs as given (paths resolved, lists normalised) and the maps
     registered in the cache: what the CLI's no-op fast path compares before importing
     anything heavy."""
+
     def norm(s: str | None) -> list[str] | None:
         return sorted({x.strip() for x in s.split(",") if x.strip()}) if s else None
 
@@ -61,10 +72,18 @@ def cli_key(*, store: str, db: str, cache_dir: str, decomp: str, versions: str |
         maps = (Path(cache_dir) / "maps.json").read_bytes()
     except OSError:
         maps = b""
-    return options_key(store=store, db=db, cache_dir=cache_dir, decomp=decomp,
-                       versions=norm(versions), only=norm(only), no_pch=no_pch,
-                       concepts=concepts, symbols=symbols,
-                       maps=hashlib.sha1(maps).hexdigest())
+    return options_key(
+        store=store,
+        db=db,
+        cache_dir=cache_dir,
+        decomp=decomp,
+        versions=norm(versions),
+        only=norm(only),
+        no_pch=no_pch,
+        concepts=concepts,
+        symbols=symbols,
+        maps=hashlib.sha1(maps).hexdigest(),
+    )
 
 
 def scan_inputs(root: Path, concepts_dir: Path | None, *more: Path | None) -> Stats:
@@ -103,16 +122,16 @@ def options_key(**options: Any) -> str:
 
 @dataclass
 class RunState:
-    options: str                      # options_key of the run (versions, maps, code, ...)
-    stats: Stats                      # every input file's (size, mtime_ns)
+    options: str  # options_key of the run (versions, maps, code, ...)
+    stats: Stats  # every input file's (size, mtime_ns)
     run_id: str
     decomp_commit: str | None
     counts: dict[str, int]
-    graph: str | None = None          # the store's identity after the write
-    c: Any = None                     # ingest.run.delta_state.CState (in its own file; see delta_state.load_c)
+    graph: str | None = None  # the store's identity after the write
+    c: Any = None  # ingest.run.delta_state.CState (in its own file; see delta_state.load_c)
     format: int = STATE_FORMAT
     extra: dict[str, Any] = field(default_factory=dict)
-    c_token: str | None = None        # which c_state.pkl belongs to this state
+    c_token: str | None = None  # which c_state.pkl belongs to this state
     c_overlay: dict[str, dict] = field(default_factory=dict)  # deltas since (delta_state.apply_overlay)
 
 
@@ -145,8 +164,18 @@ def save(cache_dir: Path, state: RunState) -> None:
         dump_pickle(p, state)
     finally:
         state.c = c
-    atomic_write(summary, json.dumps({"run_id": state.run_id, "decomp_commit": state.decomp_commit,
-                                      "counts": state.counts, "graph": state.graph}, indent=1))
+    atomic_write(
+        summary,
+        json.dumps(
+            {
+                "run_id": state.run_id,
+                "decomp_commit": state.decomp_commit,
+                "counts": state.counts,
+                "graph": state.graph,
+            },
+            indent=1,
+        ),
+    )
 
 
 def forget(cache_dir: Path) -> None:

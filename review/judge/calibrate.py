@@ -86,11 +86,13 @@ def isotonic(x: Sequence[float], y: Sequence[float]) -> list[tuple[float, float]
     return [(round(sx / n, 4), round(sy / n, 4)) for sx, sy, n in blocks]
 
 
-def calibrate(judge: str, scored: list[tuple[float, float]], verdicts: list[tuple[float, bool]],
-              *, target_precision: float = 0.95) -> JudgeCalibration:
+def calibrate(
+    judge: str, scored: list[tuple[float, float]], verdicts: list[tuple[float, bool]], *, target_precision: float = 0.95
+) -> JudgeCalibration:
     """``scored``: (judge score, human mean score); ``verdicts``: (judge score, accepted)."""
-    c = JudgeCalibration(judge=judge, n_scored=len(scored), n_verdict=len(verdicts),
-                         target_precision=target_precision, created=now_iso())
+    c = JudgeCalibration(
+        judge=judge, n_scored=len(scored), n_verdict=len(verdicts), target_precision=target_precision, created=now_iso()
+    )
     if len(scored) >= 2:
         c.spearman = _r(spearman([a for a, _ in scored], [b for _, b in scored]))
         c.points = isotonic([a for a, _ in scored], [b for _, b in scored])
@@ -100,9 +102,14 @@ def calibrate(judge: str, scored: list[tuple[float, float]], verdicts: list[tupl
         for t in sorted({round(s, 2) for s, _ in verdicts}):
             kept = [ok for s, ok in verdicts if s >= t]
             tp = sum(kept)
-            c.table.append(ThresholdRow(
-                threshold=t, kept=len(kept), precision=_r(tp / len(kept)) if kept else None,
-                recall=_r(tp / positives) if positives else None))
+            c.table.append(
+                ThresholdRow(
+                    threshold=t,
+                    kept=len(kept),
+                    precision=_r(tp / len(kept)) if kept else None,
+                    recall=_r(tp / positives) if positives else None,
+                )
+            )
         for row in c.table:
             if row.precision is not None and row.precision >= target_precision:
                 c.threshold, c.precision_at, c.recall_at = row.threshold, row.precision, row.recall

@@ -32,7 +32,7 @@ class Near:
 def _grams(words: list[str], n: int) -> set[str]:
     if len(words) < n:
         return {" ".join(words)}
-    return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def _jaccard(a: frozenset, b: frozenset) -> float:

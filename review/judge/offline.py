@@ -33,34 +33,49 @@ from review.models import messages_sha, now_iso
 
 NAME = "offline-v1"
 
-_HEDGE = re.compile(r"\b(it depends|not sure|hard to say|i don'?t know|can'?t help|"
-                    r"check the (?:decomp|source|wiki|docs)|look (?:at|into) the (?:source|decomp|code)|"
-                    r"experiment (?:with it|in an emulator)|search (?:the|online)|try it and see|"
-                    r"beyond the scope)\b", re.I)
-_ARTIFACT = re.compile(r"\{[a-z_]*\}|\bTODO\b|lorem ipsum|\bNone\b|\bnull\b|\bundefined\b|"
-                       r"\$\{|<[a-z]+>", re.I)
+_HEDGE = re.compile(
+    r"\b(it depends|not sure|hard to say|i don'?t know|can'?t help|"
+    r"check the (?:decomp|source|wiki|docs)|look (?:at|into) the (?:source|decomp|code)|"
+    r"experiment (?:with it|in an emulator)|search (?:the|online)|try it and see|"
+    r"beyond the scope)\b",
+    re.I,
+)
+_ARTIFACT = re.compile(
+    r"\{[a-z_]*\}|\bTODO\b|lorem ipsum|\bNone\b|\bnull\b|\bundefined\b|"
+    r"\$\{|<[a-z]+>",
+    re.I,
+)
 # word order no question has: a function word before the final mark, a mark mid-question
 # followed by a lower-case word
 _BROKEN = re.compile(r"\b(?:the|a|an|to|of|in|for|and|is|I|my)\s*[?.!]\s*$|[?!]\s+[a-z]", re.M)
 _WANTS_CODE = re.compile(r"\b(code|write|implement|patch|snippet|function that|how do i)\b", re.I)
-_UNSAFE = [re.compile(p) for p in (
-    r"\(\s*[\w\s]+\*+\s*\)\s*0[xX]8[0-9A-Fa-f]{7}",  # a cast of a raw RAM address
-    r"\*\s*\(\s*(?:volatile\s+)?[\w\s]+\*\s*\)\s*0[xX][0-9A-Fa-f]{6,}",
-    r"\b(?:malloc|calloc|realloc|free|printf|sprintf|strcpy|strcat|gets|system|exit)\s*\(",
-    r"#include\s*<(?:stdio|stdlib|string|malloc)\.h>",
-    r"\bwhile\s*\(\s*(?:1|true)\s*\)\s*;", r"\bfor\s*\(\s*;\s*;\s*\)\s*;",
-)]
-_NON_IDIOM = [re.compile(p) for p in (
-    r"\b(?:unsigned|signed)\s+(?:int|short|char|long)\b",
-    r"(?<![\w*])(?:int|short|long|float|double)(?:\s+|\s*\*+\s*)[A-Za-z_]\w*\s*[=;,)\[]",
-)]
-_DOMAIN = frozenset("""actor actors object objects scene scenes room rooms function functions
+_UNSAFE = [
+    re.compile(p)
+    for p in (
+        r"\(\s*[\w\s]+\*+\s*\)\s*0[xX]8[0-9A-Fa-f]{7}",  # a cast of a raw RAM address
+        r"\*\s*\(\s*(?:volatile\s+)?[\w\s]+\*\s*\)\s*0[xX][0-9A-Fa-f]{6,}",
+        r"\b(?:malloc|calloc|realloc|free|printf|sprintf|strcpy|strcat|gets|system|exit)\s*\(",
+        r"#include\s*<(?:stdio|stdlib|string|malloc)\.h>",
+        r"\bwhile\s*\(\s*(?:1|true)\s*\)\s*;",
+        r"\bfor\s*\(\s*;\s*;\s*\)\s*;",
+    )
+]
+_NON_IDIOM = [
+    re.compile(p)
+    for p in (
+        r"\b(?:unsigned|signed)\s+(?:int|short|char|long)\b",
+        r"(?<![\w*])(?:int|short|long|float|double)(?:\s+|\s*\*+\s*)[A-Za-z_]\w*\s*[=;,)\[]",
+    )
+]
+_DOMAIN = frozenset(
+    """actor actors object objects scene scenes room rooms function functions
 struct structs field member offset offsets address addresses version versions rom ram mod
 modding decomp code compile build overlay segment texture textures sound audio sequence sfx
 save flag flags heap memory draw update init destroy collision collider animation skeleton
 limb display list matrix camera player link entrance spawn params pointer type size bytes
 header linker spec makefile emulator hardware console frame frames cutscene message dungeon
-enemy item inventory boss""".split())
+enemy item inventory boss""".split()
+)
 _EXPECT_WORDS = {1: 15, 2: 35, 3: 60, 4: 100}
 _EXPECT_FACTS = {1: 1, 2: 2, 3: 2, 4: 3}
 
@@ -102,20 +117,29 @@ class OfflineJudge:
         dims = {k: scale(v) for k, v in dims.items()}
         total = overall(dims)
         if self.novelty is not None:
-            near = self.novelty.add(meta.get("id", ""), str(meta.get("target", "")),
-                                    parts.question + "\n" + parts.answer)
+            near = self.novelty.add(
+                meta.get("id", ""), str(meta.get("target", "")), parts.question + "\n" + parts.answer
+            )
             if near.duplicate:
                 flags.append(f"near-duplicate of {near.other} (Jaccard {near.similarity:.2f})")
                 total = min(total, 2.5)
             elif near.similarity >= 0.75:
                 flags.append(f"much like {near.other} (Jaccard {near.similarity:.2f})")
                 total = max(1.0, total - 1.0)
-        return JudgeScore(id=meta.get("id", ""), judge=NAME, score=total, dimensions=dims,
-                          flags=flags, sha=messages_sha(messages), created=now_iso())
+        return JudgeScore(
+            id=meta.get("id", ""),
+            judge=NAME,
+            score=total,
+            dimensions=dims,
+            flags=flags,
+            sha=messages_sha(messages),
+            created=now_iso(),
+        )
 
     # -- dimensions (each 0..1) ---------------------------------------------------------
-    def _correctness(self, meta: dict, parts: T.Parts, corpus: T.Corpus, fact_ids: list[str],
-                     loose: list[str], flags: list[str]) -> float:
+    def _correctness(
+        self, meta: dict, parts: T.Parts, corpus: T.Corpus, fact_ids: list[str], loose: list[str], flags: list[str]
+    ) -> float:
         x = 1.0
         report = meta.get("validation") or {}
         if report and not report.get("ok", True):
@@ -129,8 +153,9 @@ class OfflineJudge:
         # (the corpus is shared: not added to it); a verified quote's numbers are the decomp's
         asked = set(T.numbers(parts.question)).union(*(T.numbers(q) for q in parts.quoted))
         shown = set(T.numbers(parts.answer))
-        unsupported = sorted({n for n in shown if not T.trivial_number(n) and n not in asked
-                              and not corpus.supports(n, shown, asked)})
+        unsupported = sorted(
+            {n for n in shown if not T.trivial_number(n) and n not in asked and not corpus.supports(n, shown, asked)}
+        )
         if unsupported:
             x -= min(0.9, 0.35 * len(unsupported))
             flags.append("numbers no fact gives: " + ", ".join(hex(n) for n in unsupported[:5]))
@@ -151,8 +176,7 @@ class OfflineJudge:
                 there = corpus.places.get((path, line))
                 if there and name not in there:
                     x -= 0.45
-                    flags.append(f"places {name} at {path}:{line}, where the facts put "
-                                 f"{sorted(there)[0]}")
+                    flags.append(f"places {name} at {path}:{line}, where the facts put {sorted(there)[0]}")
                     break
         version = meta.get("version") or ""
         for where, text in (("the answer", parts.prose), ("the question", parts.question)):
@@ -166,16 +190,23 @@ class OfflineJudge:
             flags.append(f"no fact id is of {version}")
         return _clip(x)
 
-    def _grounding(self, meta: dict, parts: T.Parts, corpus: T.Corpus, fact_ids: list[str],
-                   facts: Sequence[T.FactLike] | None, loose: list[str], flags: list[str]) -> float:
+    def _grounding(
+        self,
+        meta: dict,
+        parts: T.Parts,
+        corpus: T.Corpus,
+        fact_ids: list[str],
+        facts: Sequence[T.FactLike] | None,
+        loose: list[str],
+        flags: list[str],
+    ) -> float:
         if not fact_ids:
             flags.append("cites no facts")
             valid = 0.0
         elif facts is not None:
             valid = sum(i in corpus.ids for i in fact_ids) / len(fact_ids)
             if valid < 1:
-                flags.append(f"{len(fact_ids) - round(valid * len(fact_ids))} fact id(s) not in "
-                             "the target's context")
+                flags.append(f"{len(fact_ids) - round(valid * len(fact_ids))} fact id(s) not in the target's context")
         else:
             valid = 1.0
         share = 1.0 - len(loose) / max(1, len(T.identifiers(parts.answer)))
@@ -218,8 +249,7 @@ class OfflineJudge:
         if len(T.words(first_answer)) < 8 and not first_answer.rstrip().endswith("?"):
             x -= 0.5
             flags.append("a one-line answer")
-        if (int(meta.get("difficulty") or 1) >= 3 and _WANTS_CODE.search(parts.question)
-                and not parts.code):
+        if int(meta.get("difficulty") or 1) >= 3 and _WANTS_CODE.search(parts.question) and not parts.code:
             x -= 0.2
         return _clip(x)
 
@@ -227,8 +257,7 @@ class OfflineJudge:
         q = parts.question
         qwords = T.content_words(q)
         target = str(meta.get("target") or "").rsplit(":", 1)[-1]
-        names = {target, *corpus.names,
-                 *(e.split(":", 1)[-1] for e in meta.get("entities") or [])} - {""}
+        names = {target, *corpus.names, *(e.split(":", 1)[-1] for e in meta.get("entities") or [])} - {""}
         named = any(n.lower() in q.lower() for n in names if len(n) >= 3)
         overlap = len(qwords & corpus.words)
         about = 1.0 if named else 0.6 if overlap >= 2 else 0.3 if overlap == 1 else 0.0
@@ -237,8 +266,9 @@ class OfflineJudge:
         n = len(T.words(q))
         length = 1.0 if 3 <= n <= 150 else 0.4
         body = q.strip()
-        shaped = body[-1:] in "?.!:)" and (body[:1].isupper() or body[:1] in "`\"'(" or
-                                            T.code_like(T.words(body)[0] if T.words(body) else ""))
+        shaped = body[-1:] in "?.!:)" and (
+            body[:1].isupper() or body[:1] in "`\"'(" or T.code_like(T.words(body)[0] if T.words(body) else "")
+        )
         disorder = int(not shaped) + len(_BROKEN.findall(body))
         if disorder:
             flags.append("the question does not read as a sentence")
@@ -250,8 +280,9 @@ class OfflineJudge:
             flags.append(f"template debris in the question ({debris[0]})")
         return _clip(x)
 
-    def _depth(self, meta: dict, parts: T.Parts, fact_ids: list[str],
-               facts: Sequence[T.FactLike] | None, flags: list[str]) -> float:
+    def _depth(
+        self, meta: dict, parts: T.Parts, fact_ids: list[str], facts: Sequence[T.FactLike] | None, flags: list[str]
+    ) -> float:
         d = min(4, max(1, int(meta.get("difficulty") or 1)))
         n_words = len(T.words(parts.answer))
         r_words = min(1.0, n_words / _EXPECT_WORDS[d])
@@ -279,8 +310,7 @@ class OfflineJudge:
             x -= min(0.6, 0.2 * len(odd))
             flags.append(f"not the decomp's idiom: {odd[0].strip()[:40]}")
         report = meta.get("validation") or {}
-        code_issues = [i for i in report.get("issues", []) if i.get("block") is not None
-                       or i.get("level") in (1, 4)]
+        code_issues = [i for i in report.get("issues", []) if i.get("block") is not None or i.get("level") in (1, 4)]
         x -= min(0.5, 0.15 * len(code_issues))
         return _clip(x)
 
@@ -291,5 +321,8 @@ def _loose_names(parts: T.Parts, corpus: T.Corpus) -> list[str]:
     allowed = corpus.idents | T.identifiers(parts.question) | T.defined_names(parts.code)
     for q in parts.quoted:
         allowed |= T.identifiers(q)
-    return sorted(w for w in T.identifiers(parts.answer)
-                  if w not in allowed and w not in T.IDIOMS and not w.startswith("ACTOR_FLAG_"))
+    return sorted(
+        w
+        for w in T.identifiers(parts.answer)
+        if w not in allowed and w not in T.IDIOMS and not w.startswith("ACTOR_FLAG_")
+    )

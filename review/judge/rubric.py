@@ -12,22 +12,28 @@ from pydantic import BaseModel, Field
 
 DIMENSIONS: dict[str, str] = {
     "correctness": "Every technical claim (names, signatures, offsets, sizes, ids, addresses, "
-                   "versions) is true of the decomp for the example's game version.",
+    "versions) is true of the decomp for the example's game version.",
     "grounding": "Claims rest on the facts the example cites (its fact ids), not on memory; "
-                 "nothing is asserted that the facts do not support.",
+    "nothing is asserted that the facts do not support.",
     "answers_question": "The assistant answers what the user asked, directly and completely, "
-                        "instead of deflecting or answering something else.",
+    "instead of deflecting or answering something else.",
     "question_realism": "The user's question is one a person modding OoT would really ask: "
-                        "about this target, specific, in a modder's words.",
+    "about this target, specific, in a modder's words.",
     "depth": "Depth fits the difficulty: 1 one or two facts, 2 several combined, 3 "
-             "version-specific or cross-file reasoning, 4 a multi-step task with working code "
-             "and how to verify it.",
+    "version-specific or cross-file reasoning, 4 a multi-step task with working code "
+    "and how to verify it.",
     "idiomatic_code": "Code (if any) uses the decomp's types and conventions (s16/u32/f32, "
-                      "Actor*/PlayState*, this/thisx/play), calls real functions correctly, "
-                      "and does nothing unsafe (raw RAM addresses, libc allocation, printf).",
+    "Actor*/PlayState*, this/thisx/play), calls real functions correctly, "
+    "and does nothing unsafe (raw RAM addresses, libc allocation, printf).",
 }
-WEIGHTS: dict[str, float] = {"correctness": 0.30, "grounding": 0.20, "answers_question": 0.15,
-                             "question_realism": 0.10, "depth": 0.10, "idiomatic_code": 0.15}
+WEIGHTS: dict[str, float] = {
+    "correctness": 0.30,
+    "grounding": 0.20,
+    "answers_question": 0.15,
+    "question_realism": 0.10,
+    "depth": 0.10,
+    "idiomatic_code": 0.15,
+}
 CAP_ABOVE_WORST = 3.0
 
 

@@ -20,12 +20,14 @@ _PATH = re.compile(r"[\w.-]*/[\w./-]+|\b[\w-]+\.(?:c|h|inc|s|xml|ld|mk|yaml|json
 _NUMBER = re.compile(r"(?<![\w.\-:/])(0[xX][0-9A-Fa-f]+|\d+)(?!\w|\.\d)")
 VERSION = re.compile(r"\b(?:ntsc|pal|gc|ique)-[a-z0-9][a-z0-9.\-]*[a-z0-9]\b")
 _CAMEL = re.compile(r"^(?:[a-z]+[A-Z]|[A-Z][a-z0-9]+[A-Z])")
-_DEFINED = re.compile(r"^\s*(?:static\s+)?[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*\([^;{]*\)\s*\{",
-                      re.M)
-_LOCAL = re.compile(r"\b(?:s8|u8|s16|u16|s32|u32|s64|u64|f32|f64|int|float|Vec3f|Vec3s|Actor|"
-                    r"PlayState|[A-Z]\w+)\s*\*?\s+([A-Za-z_]\w*)\s*[=;,)\[]")
+_DEFINED = re.compile(r"^\s*(?:static\s+)?[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*\([^;{]*\)\s*\{", re.M)
+_LOCAL = re.compile(
+    r"\b(?:s8|u8|s16|u16|s32|u32|s64|u64|f32|f64|int|float|Vec3f|Vec3s|Actor|"
+    r"PlayState|[A-Z]\w+)\s*\*?\s+([A-Za-z_]\w*)\s*[=;,)\[]"
+)
 
-STOP = frozenset("""a about above after again against all also am an and any are as at be because
+STOP = frozenset(
+    """a about above after again against all also am an and any are as at be because
 been before being below between both but by can cannot could did do does doing down during each
 few for from further had has have having he her here hers him his how i if in into is it its
 itself just me more most my no nor not now of off on once only or other our out over own same she
@@ -33,15 +35,18 @@ should so some such than that the their them then there these they this those th
 under until up very was we were what when where which while who whom why will with would you your
 yours want need know tell give show make get use using used like really please thanks thank one
 two three first still much many well okay ok let lets i'm it's don't doesn't can't i've you're
-will would shall may might must into onto does done""".split())
+will would shall may might must into onto does done""".split()
+)
 
 # Names every decomp file has in scope: its base types, the core structs and the display-list
 # macros. An answer may use them without a fact behind them.
-IDIOMS = frozenset("""s8 u8 s16 u16 s32 u32 s64 u64 f32 f64 uintptr_t size_t Vec3f Vec3s Vec3i
+IDIOMS = frozenset(
+    """s8 u8 s16 u16 s32 u32 s64 u64 f32 f64 uintptr_t size_t Vec3f Vec3s Vec3i
 PosRot Actor PlayState GameState GraphicsContext Gfx Mtx MtxF Color_RGBA8 Color_RGB8 NULL
 OPEN_DISPS CLOSE_DISPS POLY_OPA_DISP POLY_XLU_DISP OVERLAY_DISP __gfxCtx gfxCtx thisx play
 ARRAY_COUNT sizeof offsetof this ACTOR_FLAG_ ActorProfile ActorFunc SEGMENTED_TO_VIRTUAL
-VIRTUAL_TO_PHYSICAL""".split())
+VIRTUAL_TO_PHYSICAL""".split()
+)
 
 
 class FactLike(Protocol):
@@ -66,8 +71,11 @@ class Parts:
     own_code: list[str] = field(default_factory=list)  # the rest: the example's own code
 
 
-_OTHER_QUOTE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*(?!c\b|h\b)[A-Za-z]\w*[ \t]+"
-                          r"[\w./-]+:\d+(?:-\d+)?[ \t]*\n(.*?)^[ \t]{0,3}\1[ \t]*$", re.M | re.S)
+_OTHER_QUOTE = re.compile(
+    r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*(?!c\b|h\b)[A-Za-z]\w*[ \t]+"
+    r"[\w./-]+:\d+(?:-\d+)?[ \t]*\n(.*?)^[ \t]{0,3}\1[ \t]*$",
+    re.M | re.S,
+)
 
 
 def _other_quotes(text: str) -> list[str]:
@@ -84,8 +92,9 @@ def split(messages: list[dict[str, Any]], report: dict[str, Any] | None = None) 
     """``report``: the example's validation report, full (issues) or slim (codes); a quote it
     finds wrong is the example's own code."""
     report = report or {}
-    wrong = {(i.get("message_index"), i.get("block")) for i in report.get("issues") or []
-             if i.get("code") in QUOTE_WRONG}
+    wrong = {
+        (i.get("message_index"), i.get("block")) for i in report.get("issues") or [] if i.get("code") in QUOTE_WRONG
+    }
     any_wrong = not report.get("issues") and any(c in QUOTE_WRONG for c in report.get("codes") or [])
     user = next((m.get("content", "") for m in messages if m.get("role") == "user"), "")
     pairs: list[tuple[str, str]] = []
@@ -105,15 +114,22 @@ def split(messages: list[dict[str, Any]], report: dict[str, Any] | None = None) 
             quoted += _other_quotes(text)  # a file of the decomp in another language (XML)
             for b in blocks:
                 code.append(b.code)
-                verified = b.location and not b.edit and not any_wrong and \
-                    (i, b.block_index) not in wrong
+                verified = b.location and not b.edit and not any_wrong and (i, b.block_index) not in wrong
                 (quoted if verified else own).append(b.code)
             prose += [p.text for p in parts]
             if pending is not None:
                 pairs.append((pending, text))
                 pending = None
-    return Parts(question=user, pairs=pairs, answer="\n".join(answers), prose="\n".join(prose),
-                 code=code, turns=len(messages), quoted=quoted, own_code=own)
+    return Parts(
+        question=user,
+        pairs=pairs,
+        answer="\n".join(answers),
+        prose="\n".join(prose),
+        code=code,
+        turns=len(messages),
+        quoted=quoted,
+        own_code=own,
+    )
 
 
 def words(text: str) -> list[str]:
@@ -168,8 +184,7 @@ def defined_names(code: Iterable[str]) -> set[str]:
     return names
 
 
-_TYPE_LIMITS = {127, 128, 255, 256, 32767, 32768, 65535, 65536, 2147483647, 2147483648,
-                4294967295, 4294967296}
+_TYPE_LIMITS = {127, 128, 255, 256, 32767, 32768, 65535, 65536, 2147483647, 2147483648, 4294967295, 4294967296}
 
 
 def trivial_number(n: int) -> bool:
@@ -182,8 +197,7 @@ _HEX_DEC = re.compile(r"\b0[xX]([0-9A-Fa-f]+)\s*\((\d+)\)")
 
 def hex_dec_mismatches(text: str) -> list[str]:
     """``0x1C (28)``-style pairs whose two spellings disagree."""
-    return [m.group(0) for m in _HEX_DEC.finditer(text)
-            if int(m.group(1), 16) != int(m.group(2))]
+    return [m.group(0) for m in _HEX_DEC.finditer(text) if int(m.group(1), 16) != int(m.group(2))]
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -234,8 +248,7 @@ def misquotes(prose: str, facts: FactTokens) -> list[tuple[str, str]]:
     class the sentence lacks. Returns (what the fact says, what the answer says)."""
     sentences = [tokens(x) for x in _SENTENCE.split(prose)]
     # only facts sharing one of its names (not its common words) can be a sentence's closest
-    names = {t for toks in sentences for t in toks
-             if len(t) >= 4 and t in facts.everywhere and code_like(t)}
+    names = {t for toks in sentences for t in toks if len(t) >= 4 and t in facts.everywhere and code_like(t)}
     if not names:
         return []
     near = facts.near(names)
@@ -310,8 +323,7 @@ class Corpus:
             c.names.update((f.entity, f.entity.rsplit(":", 1)[-1], f.entity.split(".")[-1]))
             m = _SOURCE.fullmatch(f.source or "")
             if m and f.entity:
-                c.places.setdefault((m.group(1), int(m.group(2))), set()).add(
-                    f.entity.rsplit(":", 1)[-1])
+                c.places.setdefault((m.group(1), int(m.group(2))), set()).add(f.entity.rsplit(":", 1)[-1])
         c.names.discard("")
         # one tokenising pass: the same token sets serve the misquote check
         c._tokens = FactTokens(c.texts + list(fact_ids))
@@ -349,5 +361,4 @@ _PLACED = re.compile(r"\b([A-Za-z_]\w*)\b,?[ \t]*\(?[ \t]*`([\w./-]+\.[ch]):(\d+
 
 def placed(prose: str) -> list[tuple[str, str, int]]:
     """(name, file, first line) for each code name the prose places at a file:line."""
-    return [(m.group(1), m.group(2), int(m.group(3))) for m in _PLACED.finditer(prose)
-            if code_like(m.group(1))]
+    return [(m.group(1), m.group(2), int(m.group(3))) for m in _PLACED.finditer(prose) if code_like(m.group(1))]

@@ -45,8 +45,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_BODY = 200_000
 _HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
-                               "base-uri 'none'",
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
@@ -59,8 +59,9 @@ class Refused(Exception):
         self.status = status
 
 
-def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None = None,
-               commit: str | None = None) -> Any:
+def create_app(
+    run: Path, home: Home, *, facts: Any = None, decomp: Path | None = None, commit: str | None = None
+) -> Any:
     """``facts``: ``metadata -> the target's context facts`` (None: no graph, ids only)."""
     data = RunData(run)
     live = LiveReviews(data)
@@ -98,14 +99,16 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
         return HTMLResponse(html, status_code=status, headers=_HEADERS)
 
     def who(request: Request) -> str | None:
-        return auth.from_bearer(request.headers.get("authorization")) or \
-            auth.from_session(request.cookies.get(COOKIE))
+        return auth.from_bearer(request.headers.get("authorization")) or auth.from_session(request.cookies.get(COOKIE))
 
     def require(request: Request) -> str:
         me = who(request)
         if me is None:
-            raise Refused(401, "Sign in with your reviewer token: open /login?token=YOUR_TOKEN "
-                          "(`ootkg review add-reviewer NAME` makes one).")
+            raise Refused(
+                401,
+                "Sign in with your reviewer token: open /login?token=YOUR_TOKEN "
+                "(`ootkg review add-reviewer NAME` makes one).",
+            )
         return me
 
     def filters_from(params: dict[str, Any]) -> Filters:
@@ -143,14 +146,14 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
     async def _refused(request: Request, exc: Refused) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=_HEADERS)
-        return render("message.html", status=exc.status, title="Refused", message=str(exc),
-                      login=exc.status == 401)
+        return render("message.html", status=exc.status, title="Refused", message=str(exc), login=exc.status == 401)
 
     # -- sign in -------------------------------------------------------------------------
     def signed_in(name: str) -> RedirectResponse:
         resp = RedirectResponse("/", status_code=303, headers=_HEADERS)
-        resp.set_cookie(COOKIE, auth.session_for(name), max_age=SESSION_DAYS * 86400,
-                        httponly=True, samesite="strict", path="/")
+        resp.set_cookie(
+            COOKIE, auth.session_for(name), max_age=SESSION_DAYS * 86400, httponly=True, samesite="strict", path="/"
+        )
         return resp
 
     @app.get("/login")
@@ -181,8 +184,9 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
         types = {"review.js": "text/javascript", "review.css": "text/css"}
         if name not in types:
             raise HTTPException(404)
-        return Response((TEMPLATES / name).read_text(), media_type=types[name],
-                        headers={"Cache-Control": "max-age=300"})
+        return Response(
+            (TEMPLATES / name).read_text(), media_type=types[name], headers={"Cache-Control": "max-age=300"}
+        )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
@@ -197,16 +201,25 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
         judged = judge_of(f)
         ids = queue_of(f, me)
         start = (f.page - 1) * PAGE
-        rows = [(data.summaries[i], live.by_example.get(i), judged.get(i)) for i in ids[start:start + PAGE]]
+        rows = [(data.summaries[i], live.by_example.get(i), judged.get(i)) for i in ids[start : start + PAGE]]
         facets = {
             "families": sorted({s.family for s in data.summaries.values()}),
             "versions": sorted({s.version for s in data.summaries.values()}),
             "issues": sorted({c for s in data.summaries.values() for c in s.issue_codes}),
             "judges": sorted(scores()),
         }
-        return render("queue.html", me=me, f=f, rows=rows, total=len(ids), start=start,
-                      pages=max(1, -(-len(ids) // PAGE)), facets=facets,
-                      first=ids[0] if ids else None, q=f.query(page=1))
+        return render(
+            "queue.html",
+            me=me,
+            f=f,
+            rows=rows,
+            total=len(ids),
+            start=start,
+            pages=max(1, -(-len(ids) // PAGE)),
+            facets=facets,
+            first=ids[0] if ids else None,
+            q=f.query(page=1),
+        )
 
     @app.get("/e/{ex_id}")
     def example(request: Request, ex_id: str) -> Response:
@@ -221,23 +234,43 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
         order = data.order
         here = data.summaries[ex_id].position
         prev_id = ids[pos - 1] if pos else (order[here - 1] if pos is None and here else None)
-        next_id = ids[pos + 1] if pos is not None and pos + 1 < len(ids) else \
-            (order[here + 1] if pos is None and here + 1 < len(order) else None)
+        next_id = (
+            ids[pos + 1]
+            if pos is not None and pos + 1 < len(ids)
+            else (order[here + 1] if pos is None and here + 1 < len(order) else None)
+        )
         rec = data.with_report(rec)  # the sidecar's full validation report
-        ctx = page_context(rec, live.of(ex_id), facts(rec.get("metadata") or {}) if facts else None,
-                           {k: v[ex_id] for k, v in scores().items() if ex_id in v}, me, reader,
-                           commit)
-        return render("example.html", me=me, f=f, q=f.query(page=1), ex_id=ex_id,
-                      csrf=auth.csrf(me, ex_id), pos=pos, total=len(ids), prev_id=prev_id,
-                      next_id=next_id, **ctx)
+        ctx = page_context(
+            rec,
+            live.of(ex_id),
+            facts(rec.get("metadata") or {}) if facts else None,
+            {k: v[ex_id] for k, v in scores().items() if ex_id in v},
+            me,
+            reader,
+            commit,
+        )
+        return render(
+            "example.html",
+            me=me,
+            f=f,
+            q=f.query(page=1),
+            ex_id=ex_id,
+            csrf=auth.csrf(me, ex_id),
+            pos=pos,
+            total=len(ids),
+            prev_id=prev_id,
+            next_id=next_id,
+            **ctx,
+        )
 
     @app.get("/src")
     def source(request: Request, path: str = "", line: int = 1) -> Response:
         require(request)
         text = reader.lines(path)
         if text is None:
-            raise Refused(404, "No such file in the configured decomp checkout (serve with "
-                          "--decomp PATH to show the real code).")
+            raise Refused(
+                404, "No such file in the configured decomp checkout (serve with --decomp PATH to show the real code)."
+            )
         return render("source.html", path=path, line=line, lines=list(enumerate(text, 1)))
 
     # -- actions -------------------------------------------------------------------------
@@ -252,16 +285,18 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
         _same_origin(request)
         form = await _form(request)
         if not auth.check_csrf(me, ex_id, (form.get("csrf") or [""])[0]):
-            raise Refused(403, "This form was not issued to you for this example (stale page, "
-                          "another reviewer's form, or a forged request). Reload the page.")
+            raise Refused(
+                403,
+                "This form was not issued to you for this example (stale page, "
+                "another reviewer's form, or a forged request). Reload the page.",
+            )
         if ex_id not in data:
             raise Refused(404, f"No example {ex_id!r} in {data.path.name}.")
         given = _input(ex_id, form)
         await run_in_threadpool(_submit, me, given)
         f = filters_from({k: v[0] for k, v in parse_qs((form.get("q") or [""])[0]).items()})
         if given.action in ("edit", "score"):
-            return RedirectResponse(f"/e/{ex_id}?{f.query(page=1)}", status_code=303,
-                                    headers=_HEADERS)
+            return RedirectResponse(f"/e/{ex_id}?{f.query(page=1)}", status_code=303, headers=_HEADERS)
         return RedirectResponse(next_after(ex_id, f, me), status_code=303, headers=_HEADERS)
 
     @app.post("/api/v1/reviews", status_code=201)
@@ -292,10 +327,18 @@ def create_app(run: Path, home: Home, *, facts: Any = None, decomp: Path | None 
         out = []
         for i in ids:
             s, ex = data.summaries[i], live.by_example.get(i)
-            out.append({"id": i, "family": s.family, "difficulty": s.difficulty,
-                        "target": s.target, "version": s.version, "issues": list(s.issue_codes),
-                        "judge": judged[i].score if i in judged else None,
-                        "verdict": ex.verdict() if ex else None})
+            out.append(
+                {
+                    "id": i,
+                    "family": s.family,
+                    "difficulty": s.difficulty,
+                    "target": s.target,
+                    "version": s.version,
+                    "issues": list(s.issue_codes),
+                    "judge": judged[i].score if i in judged else None,
+                    "verdict": ex.verdict() if ex else None,
+                }
+            )
         return JSONResponse(out, headers=_HEADERS)
 
     @app.get("/api/v1/stats")
@@ -339,9 +382,14 @@ def _input(ex_id: str, form: dict[str, list[str]]) -> ReviewInput:
     entities = list(form.get("entities", []))
     entities += [e.strip() for e in (one("entities_extra") or "").split(",") if e.strip()]
     action = one("action") or ""
-    raw: dict[str, Any] = {"example": ex_id, "action": action, "reason": one("reason"),
-                           "note": one("note") or "", "score": one("score") or None,
-                           "entities": entities if one("reason") == "factually-wrong" else []}
+    raw: dict[str, Any] = {
+        "example": ex_id,
+        "action": action,
+        "reason": one("reason"),
+        "note": one("note") or "",
+        "score": one("score") or None,
+        "entities": entities if one("reason") == "factually-wrong" else [],
+    }
     if action == "edit":
         raw["message_index"] = one("message_index")
         raw["content"] = (one("content") or "").replace("\r\n", "\n")

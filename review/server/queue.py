@@ -35,14 +35,15 @@ class Filters(BaseModel):
 
     def query(self, **override: object) -> str:
         data = {**self.model_dump(), **override}
-        keep = {k: v for k, v in data.items()
-                if v not in (None, "") and not (k == "status" and v == "todo")
-                and not (k == "page" and v == 1)}
+        keep = {
+            k: v
+            for k, v in data.items()
+            if v not in (None, "") and not (k == "status" and v == "todo") and not (k == "page" and v == 1)
+        }
         return urlencode(keep)
 
 
-def select(run: RunData, live: LiveReviews, scores: dict[str, JudgeScore], f: Filters,
-           me: str) -> list[str]:
+def select(run: RunData, live: LiveReviews, scores: dict[str, JudgeScore], f: Filters, me: str) -> list[str]:
     ids = run.order
     summ = run.summaries
     if f.family:
@@ -64,8 +65,7 @@ def select(run: RunData, live: LiveReviews, scores: dict[str, JudgeScore], f: Fi
         return list(ids)
     reviewed = live.by_example
     if f.status == "todo":
-        mine = {i for i, ex in reviewed.items()
-                if (j := ex.judgements.get(me)) is not None and j.verdict}
+        mine = {i for i, ex in reviewed.items() if (j := ex.judgements.get(me)) is not None and j.verdict}
         return [i for i in ids if i not in mine]
     if f.status == "unreviewed":
         return [i for i in ids if i not in reviewed or not reviewed[i].verdicts()]

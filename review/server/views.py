@@ -95,15 +95,18 @@ def source_link(source: str, reader: SourceReader, commit: str | None) -> Source
     return SourceLink(text=source, path=path, line=line, local=local, github=github)
 
 
-def fact_rows(meta: dict[str, Any], facts: list[Any] | None, reader: SourceReader,
-              commit: str | None) -> tuple[list[FactRow], list[FactRow], list[str]]:
+def fact_rows(
+    meta: dict[str, Any], facts: list[Any] | None, reader: SourceReader, commit: str | None
+) -> tuple[list[FactRow], list[FactRow], list[str]]:
     """(facts the example cites, the other facts of its context, cited ids not in it)."""
     cited = list(meta.get("fact_ids") or [])
     by_id = {f.id: f for f in facts or []}
-    used = [FactRow(i, by_id[i].text, source_link(by_id[i].source, reader, commit), True)
-            for i in cited if i in by_id]
-    rest = [FactRow(f.id, f.text, source_link(f.source, reader, commit), False)
-            for f in facts or [] if f.id not in set(cited)]
+    used = [FactRow(i, by_id[i].text, source_link(by_id[i].source, reader, commit), True) for i in cited if i in by_id]
+    rest = [
+        FactRow(f.id, f.text, source_link(f.source, reader, commit), False)
+        for f in facts or []
+        if f.id not in set(cited)
+    ]
     missing = [i for i in cited if i not in by_id] if facts is not None else []
     return used, rest, missing
 
@@ -116,8 +119,14 @@ def code_views(messages: list[dict[str, Any]], report: dict[str, Any]) -> list[C
             continue
         blocks, _ = split_message(m.get("content", ""), i)
         for b in blocks:
-            out.append(CodeView(i, b.block_index, b.code, [
-                x for x in issues if x.get("message_index") == i and x.get("block") == b.block_index]))
+            out.append(
+                CodeView(
+                    i,
+                    b.block_index,
+                    b.code,
+                    [x for x in issues if x.get("message_index") == i and x.get("block") == b.block_index],
+                )
+            )
     return out
 
 
@@ -136,9 +145,15 @@ def snippets(used: list[FactRow], reader: SourceReader, limit: int = 4) -> list[
     return out
 
 
-def page_context(rec: dict[str, Any], reviews: ExampleReviews, facts: list[Any] | None,
-                 scores: dict[str, JudgeScore], me: str, reader: SourceReader,
-                 commit: str | None) -> dict[str, Any]:
+def page_context(
+    rec: dict[str, Any],
+    reviews: ExampleReviews,
+    facts: list[Any] | None,
+    scores: dict[str, JudgeScore],
+    me: str,
+    reader: SourceReader,
+    commit: str | None,
+) -> dict[str, Any]:
     meta = rec.get("metadata") or {}
     original = rec.get("messages") or []
     current = reviews.edited_messages(original)
@@ -146,11 +161,22 @@ def page_context(rec: dict[str, Any], reviews: ExampleReviews, facts: list[Any] 
     used, rest, missing = fact_rows(meta, facts, reader, commit)
     mine = reviews.judgements.get(me)
     return {
-        "meta": meta, "messages": current, "original": original, "edited": bool(reviews.edits),
-        "edits": reviews.edits, "report": report, "used": used, "rest": rest, "missing": missing,
-        "graph": facts is not None, "code": code_views(current, report),
-        "snippets": snippets(used, reader), "judgements": list(reviews.judgements.values()),
-        "mine": mine, "scores": scores, "dimensions": DIMENSIONS,
+        "meta": meta,
+        "messages": current,
+        "original": original,
+        "edited": bool(reviews.edits),
+        "edits": reviews.edits,
+        "report": report,
+        "used": used,
+        "rest": rest,
+        "missing": missing,
+        "graph": facts is not None,
+        "code": code_views(current, report),
+        "snippets": snippets(used, reader),
+        "judgements": list(reviews.judgements.values()),
+        "mine": mine,
+        "scores": scores,
+        "dimensions": DIMENSIONS,
         "entities": list(meta.get("entities") or []),
         "assistant_indexes": [i for i, m in enumerate(current) if m.get("role") == "assistant"],
     }

@@ -43,9 +43,8 @@ def functions(code: str, version: str | None = None) -> list[str]:
         elif t.text == "}":
             depth -= 1
             if depth == 0 and start is not None:
-                if live is None or not any(n in live.dead or n in live.unsure
-                                           for n in range(start, t.line + 1)):
-                    out.append("\n".join(lines[start - 1:t.line]) + "\n")
+                if live is None or not any(n in live.dead or n in live.unsure for n in range(start, t.line + 1)):
+                    out.append("\n".join(lines[start - 1 : t.line]) + "\n")
                 start = None
     return out
 
@@ -56,8 +55,13 @@ def this_lines(function: str, n: int = 3) -> str | None:
     run: list[str] = []
     for line in body:
         s = line.strip()
-        if s.endswith(";") and not s.startswith(_NOT_ALONE) and "{" not in s and "}" not in s \
-                and s.count("(") == s.count(")"):
+        if (
+            s.endswith(";")
+            and not s.startswith(_NOT_ALONE)
+            and "{" not in s
+            and "}" not in s
+            and s.count("(") == s.count(")")
+        ):
             run.append(s)
             if len(run) == n and any("this->" in x for x in run):
                 return "\n".join(run) + "\n"
@@ -66,8 +70,15 @@ def this_lines(function: str, n: int = 3) -> str | None:
     return None
 
 
-def snippets(root: Path | str, version: str, *, whole: bool = True, excerpts: bool = True,
-             every: int = 1, per_file: int | None = None) -> list[tuple[str, str, str]]:
+def snippets(
+    root: Path | str,
+    version: str,
+    *,
+    whole: bool = True,
+    excerpts: bool = True,
+    every: int = 1,
+    per_file: int | None = None,
+) -> list[tuple[str, str, str]]:
     """(file, kind, code): each file whole, each function it compiles for ``version``, and a
     few ``this->`` lines of each; ``every``/``per_file`` sample them."""
     out = []
@@ -84,19 +95,26 @@ def snippets(root: Path | str, version: str, *, whole: bool = True, excerpts: bo
     return out
 
 
-def false_alarms(validator, items: list[tuple[str, str, str]], version: str,
-                 batch: int = 16) -> tuple[Counter, dict[str, list[str]]]:
+def false_alarms(
+    validator, items: list[tuple[str, str, str]], version: str, batch: int = 16
+) -> tuple[Counter, dict[str, list[str]]]:
     """Errors per (kind, code) over the snippets, and a few of each with the file."""
     from validate.models import Example
 
     counts: Counter = Counter()
     seen: dict[str, list[str]] = {}
     for i in range(0, len(items), batch):
-        part = items[i:i + batch]
-        reports = validator.validate_many([Example(
-            id=f"{name}:{kind}", messages=[{"role": "assistant", "content":
-                                            f"```c\n{code.rstrip()}\n```\n"}],
-            metadata={"version": version}) for name, kind, code in part])
+        part = items[i : i + batch]
+        reports = validator.validate_many(
+            [
+                Example(
+                    id=f"{name}:{kind}",
+                    messages=[{"role": "assistant", "content": f"```c\n{code.rstrip()}\n```\n"}],
+                    metadata={"version": version},
+                )
+                for name, kind, code in part
+            ]
+        )
         for (name, kind, _), r in zip(part, reports, strict=True):
             for e in r.errors():
                 counts[(kind, e.code)] += 1

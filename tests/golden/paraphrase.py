@@ -19,8 +19,13 @@ from validate.index import SymbolIndex
 from validate.models import Example
 from validate.relfacts import facts_for
 
-VERSION_PHRASES = {"gc-eu-mq-dbg": "on the debug ROM", "ntsc-1.0": "on NTSC 1.0",
-                   "gc-us": "in gc-us", "ntsc-1.2": "on NTSC 1.2", "pal-1.0": "on PAL 1.0"}
+VERSION_PHRASES = {
+    "gc-eu-mq-dbg": "on the debug ROM",
+    "ntsc-1.0": "on NTSC 1.0",
+    "gc-us": "in gc-us",
+    "ntsc-1.2": "on NTSC 1.2",
+    "pal-1.0": "on PAL 1.0",
+}
 
 
 @dataclass
@@ -56,8 +61,7 @@ def _field_ok(name: str) -> bool:
     return bool(name) and name[0].islower() and " " not in name and "(" not in name
 
 
-def facts(idx: SymbolIndex, other: SymbolIndex | None, n: int, rng: random.Random
-          ) -> dict[str, list[dict[str, Any]]]:
+def facts(idx: SymbolIndex, other: SymbolIndex | None, n: int, rng: random.Random) -> dict[str, list[dict[str, Any]]]:
     """Facts per kind: each a dict of placeholder values (true) and the wrong values."""
     from validate.claims.layout import bitfield_like, has_anonymous
 
@@ -86,33 +90,47 @@ def facts(idx: SymbolIndex, other: SymbolIndex | None, n: int, rng: random.Rando
     inst = [(a.enum, a.instance_size) for a in idx.actors.values() if a.instance_size]
     for e, v in _pick(inst, n, rng):
         out["instance-size"].append({"E": e, "v": v, "w": _wrong(v, rng)})
-    addrs = [(k, v[0][0]) for k, v in idx.addresses.items()
-             if len({a for a, _ in v}) == 1 and (k in idx.functions or k in idx.globals)]
+    addrs = [
+        (k, v[0][0])
+        for k, v in idx.addresses.items()
+        if len({a for a, _ in v}) == 1 and (k in idx.functions or k in idx.globals)
+    ]
     for e, v in _pick(addrs, n, rng):
         out["address"].append({"E": e, "v": v, "w": v + rng.choice([4, 8, 0x10, 0x20, 0x100])})
     tables = {n for d in idx.domain.values() for n in d}
-    consts = [(k, v) for k, v in idx.constants.items()
-              if isinstance(v, int) and 1 < v < 1 << 20 and k not in tables]
+    consts = [(k, v) for k, v in idx.constants.items() if isinstance(v, int) and 1 < v < 1 << 20 and k not in tables]
     for e, v in _pick(consts, n, rng):
         out["constant"].append({"E": e, "v": v, "w": _wrong(v, rng)})
     actor_files = {a.file for a in idx.actors.values() if a.file}
-    calls = [(x, y) for x, ys in rf.calls.items() if rf.file_of.get(x) in actor_files
-             for y in ys if y != x and y in idx.functions]
+    calls = [
+        (x, y)
+        for x, ys in rf.calls.items()
+        if rf.file_of.get(x) in actor_files
+        for y in ys
+        if y != x and y in idx.functions
+    ]
     for x, y in _pick(calls, n, rng):
         home = rf.file_of[x]
         callees_of_file = set().union(*(rf.calls.get(f, set()) for f in rf.in_file.get(home, ())))
-        wrong = [f for f in sorted(idx.functions) if f not in callees_of_file
-                 and rf.file_of.get(f, "").startswith("src/code/")]
+        wrong = [
+            f
+            for f in sorted(idx.functions)
+            if f not in callees_of_file and rf.file_of.get(f, "").startswith("src/code/")
+        ]
         if wrong:
             out["calls"].append({"X": x, "Y": y, "w": rng.choice(wrong)})
-    slots = [(a.enum, r, f) for a in idx.actors.values() for r, f in a.profile.items()
-             if len(set(a.profile.values())) >= 2]
+    slots = [
+        (a.enum, r, f) for a in idx.actors.values() for r, f in a.profile.items() if len(set(a.profile.values())) >= 2
+    ]
     for e, r, f in _pick(slots, n, rng):
         others = sorted(g for g in idx.actors[e].profile.values() if g != f)
         out["profile-slot"].append({"E": e, "R": r, "F": f, "w": rng.choice(others)})
     heads = sorted({h for hs in rf.declared.values() for h in hs if h.startswith("include/")})
-    decl = [(f, hs[0]) for f, hs in rf.declared.items() if f in idx.functions and len(hs) == 1
-            and hs[0].startswith("include/")]
+    decl = [
+        (f, hs[0])
+        for f, hs in rf.declared.items()
+        if f in idx.functions and len(hs) == 1 and hs[0].startswith("include/")
+    ]
     for f, h in _pick(decl, n, rng):
         wrong = [x for x in heads if x != h]
         if wrong:
@@ -125,10 +143,10 @@ def facts(idx: SymbolIndex, other: SymbolIndex | None, n: int, rng: random.Rando
         wrong = [x.rsplit("/", 1)[1] for x in files if x.rsplit("/", 1)[1] != p.rsplit("/", 1)[1]]
         out["defined-in"].append({"F": f, "C": short, "w": rng.choice(wrong)})
     if other is not None:  # other: a retail version's index
-        debug_only = [f for f in idx.functions if f not in other.functions and not
-                      f.startswith("_")]
-        everywhere = [f for f in idx.functions if f in other.functions and
-                      rf.file_of.get(f, "").startswith("src/code/")]
+        debug_only = [f for f in idx.functions if f not in other.functions and not f.startswith("_")]
+        everywhere = [
+            f for f in idx.functions if f in other.functions and rf.file_of.get(f, "").startswith("src/code/")
+        ]
         for f in _pick(debug_only, n, rng):
             out["version-debug-only"].append({"E": f, "w": rng.choice(sorted(everywhere))})
         for f in _pick(everywhere, n, rng):
@@ -137,22 +155,21 @@ def facts(idx: SymbolIndex, other: SymbolIndex | None, n: int, rng: random.Rando
     deps = [(a.enum, a.object) for a in idx.actors.values() if a.object and a.objects]
     for e, o in _pick(deps, n, rng):
         have = idx.actors[e].objects | {o}
-        out["object-dep"].append({"E": e, "O": o, "w": rng.choice([x for x in objs
-                                                                  if x not in have])})
-    arity = [(f, len([p for p in i.params if p[1].strip() != "void"])) for f, i in
-             idx.functions.items() if i.params is not None and not i.variadic]
+        out["object-dep"].append({"E": e, "O": o, "w": rng.choice([x for x in objs if x not in have])})
+    arity = [
+        (f, len([p for p in i.params if p[1].strip() != "void"]))
+        for f, i in idx.functions.items()
+        if i.params is not None and not i.variadic
+    ]
     for f, v in _pick(arity, n, rng):
-        out["arity"].append({"F": f, "v": v, "w": v + rng.choice([1, 2]) if v < 2 else
-                             v + rng.choice([-1, 1, 2])})
+        out["arity"].append({"F": f, "v": v, "w": v + rng.choice([1, 2]) if v < 2 else v + rng.choice([-1, 1, 2])})
     return out
 
 
-def _fill(template: str, fact: dict[str, Any], value: Any, kind: str, version: str,
-          retail: str | None) -> str:
+def _fill(template: str, fact: dict[str, Any], value: Any, kind: str, version: str, retail: str | None) -> str:
     subs = {k: str(v) for k, v in fact.items() if k not in ("v", "w")}
     ver = VERSION_PHRASES.get(version, f"in {version}")
-    subs.update(VER=ver, VERC=ver[0].upper() + ver[1:],
-                RV=VERSION_PHRASES.get(retail or "", f"{retail}") or "")
+    subs.update(VER=ver, VERC=ver[0].upper() + ver[1:], RV=VERSION_PHRASES.get(retail or "", f"{retail}") or "")
     if kind in ("calls",):
         subs["Y"] = value
     elif kind == "profile-slot":
@@ -173,8 +190,7 @@ def _fill(template: str, fact: dict[str, Any], value: Any, kind: str, version: s
     return template.format(**subs)
 
 
-def build(idx: SymbolIndex, other: SymbolIndex | None = None, n: int = 3, seed: int = 13
-          ) -> list[Case]:
+def build(idx: SymbolIndex, other: SymbolIndex | None = None, n: int = 3, seed: int = 13) -> list[Case]:
     rng = random.Random(seed)
     out: list[Case] = []
     retail = other.version if other is not None else None
@@ -185,24 +201,32 @@ def build(idx: SymbolIndex, other: SymbolIndex | None = None, n: int = 3, seed: 
                 for truth in (True, False):
                     value = right if truth != neg else fact["w"]
                     text = _fill(tpl, fact, value, kind, idx.version, retail)
-                    ex = Example(id=f"{kind}/{pi}/{truth}/{len(out)}",
-                                 messages=[{"role": "user", "content": "Tell me."},
-                                           {"role": "assistant", "content": text}],
-                                 metadata={"version": idx.version})
+                    ex = Example(
+                        id=f"{kind}/{pi}/{truth}/{len(out)}",
+                        messages=[{"role": "user", "content": "Tell me."}, {"role": "assistant", "content": text}],
+                        metadata={"version": idx.version},
+                    )
                     out.append(Case(kind, CODES[kind], pi, truth, ex, text))
     return out
 
 
-_ROLE_KEY = {"calls": "Y", "profile-slot": "F", "declared-in": "H", "defined-in": "C",
-             "object-dep": "O", "version-debug-only": "E", "version-everywhere": "E"}
+_ROLE_KEY = {
+    "calls": "Y",
+    "profile-slot": "F",
+    "declared-in": "H",
+    "defined-in": "C",
+    "object-dep": "O",
+    "version-debug-only": "E",
+    "version-everywhere": "E",
+}
 
 
 def score(validator: Any, cases: list[Case]) -> dict[str, Any]:
     """Per kind: recall on false claims, false alarms on true ones (any error)."""
     reports = validator.validate_many([c.example for c in cases])
-    per: dict[str, dict[str, Any]] = defaultdict(lambda: {"false": 0, "caught": 0, "true": 0,
-                                                           "alarms": 0, "misses": [],
-                                                           "alarm_texts": []})
+    per: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"false": 0, "caught": 0, "true": 0, "alarms": 0, "misses": [], "alarm_texts": []}
+    )
     for c, r in zip(cases, reports, strict=True):
         d = per[c.kind]
         errors = [i for i in r.issues if i.severity.value == "error"]

@@ -27,19 +27,49 @@ ClaimEmit = Callable[..., None]
 
 _MENTION = re.compile(r"(?:ACTOR|OBJECT|SCENE|NA_BGM|NA_SE|EFFECT_SS)_[A-Z0-9_]*+(?<=[A-Z0-9])")
 # the tables whose names _MENTION finds in prose: kind -> the rule of a name it lacks
-_MENTION_CODES = {"Actor": rules.UNKNOWN_ACTOR, "Object": rules.UNKNOWN_OBJECT,
-                  "Scene": rules.UNKNOWN_SCENE, "Sequence": rules.UNKNOWN_SEQUENCE,
-                  "Sfx": rules.UNKNOWN_SFX, "EffectSs": rules.UNKNOWN_EFFECT}
+_MENTION_CODES = {
+    "Actor": rules.UNKNOWN_ACTOR,
+    "Object": rules.UNKNOWN_OBJECT,
+    "Scene": rules.UNKNOWN_SCENE,
+    "Sequence": rules.UNKNOWN_SEQUENCE,
+    "Sfx": rules.UNKNOWN_SFX,
+    "EffectSs": rules.UNKNOWN_EFFECT,
+}
 _MENTION_KINDS = {kind: DOMAIN_KINDS[kind] for kind in _MENTION_CODES}
 _BOUNDARY = {"and", "but", "while", "whereas", "although", "though", "however", "versus", "vs"}
 _LIST_WORDS = {"and", "or", "the", "both", "in", "on"}
-_VERSION_TALK = {"added", "removed", "introduced", "exists", "exist", "only", "missing", "absent",
-                 "version", "versions", "build", "builds"}
-_CODES = {ID: rules.WRONG_ID, VALUE: rules.WRONG_VALUE, OFFSET: rules.WRONG_OFFSET,
-          SIZE: rules.WRONG_SIZE, ADDR: rules.WRONG_ADDRESS, ARGS: rules.WRONG_ARITY,
-          COUNT: rules.WRONG_COUNT}
-_COUNTER = {ID: "ids", VALUE: "ids", OFFSET: "fields", SIZE: "ids", ADDR: "addresses",
-            ARGS: "functions", COUNT: "fields"}
+_VERSION_TALK = {
+    "added",
+    "removed",
+    "introduced",
+    "exists",
+    "exist",
+    "only",
+    "missing",
+    "absent",
+    "version",
+    "versions",
+    "build",
+    "builds",
+}
+_CODES = {
+    ID: rules.WRONG_ID,
+    VALUE: rules.WRONG_VALUE,
+    OFFSET: rules.WRONG_OFFSET,
+    SIZE: rules.WRONG_SIZE,
+    ADDR: rules.WRONG_ADDRESS,
+    ARGS: rules.WRONG_ARITY,
+    COUNT: rules.WRONG_COUNT,
+}
+_COUNTER = {
+    ID: "ids",
+    VALUE: "ids",
+    OFFSET: "fields",
+    SIZE: "ids",
+    ADDR: "addresses",
+    ARGS: "functions",
+    COUNT: "fields",
+}
 
 
 def classifier(idx: SymbolIndex) -> Classifier:
@@ -51,10 +81,17 @@ def classifier(idx: SymbolIndex) -> Classifier:
 
 
 class ClaimChecker:
-    def __init__(self, idx: SymbolIndex, index_for: Callable[[str], SymbolIndex],
-                 emit: ClaimEmit | None, counts: dict[str, int], actor: ActorInfo | None,
-                 this_struct: str | None = None, scope: Any = None,
-                 edited: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        idx: SymbolIndex,
+        index_for: Callable[[str], SymbolIndex],
+        emit: ClaimEmit | None,
+        counts: dict[str, int],
+        actor: ActorInfo | None,
+        this_struct: str | None = None,
+        scope: Any = None,
+        edited: set[str] | None = None,
+    ) -> None:
         self.idx = idx
         # functions the example's own code defines, and what each calls
         self.snippet_calls: dict[str, set[str]] = dict(getattr(scope, "func_calls", {}) or {})
@@ -102,9 +139,15 @@ class ClaimChecker:
             self._relations.run(toks, line, c.table)
         for t in toks:
             if t.kind == "ent":
-                s = t.name if t.ek == "struct" else (
-                    self.idx.actors[t.name].instance_struct if t.ek == "table" and t.sub == "Actor"
-                    and t.name in self.idx.actors else None)
+                s = (
+                    t.name
+                    if t.ek == "struct"
+                    else (
+                        self.idx.actors[t.name].instance_struct
+                        if t.ek == "table" and t.sub == "Actor" and t.name in self.idx.actors
+                        else None
+                    )
+                )
                 if s:
                     if s in self.recent:
                         self.recent.remove(s)
@@ -137,8 +180,9 @@ class ClaimChecker:
         chosen = [best]
         for step in (1, -1):
             k = best + step
-            while 0 <= k < len(toks) and (toks[k].kind == "ver" or toks[k].text in (",", "/")
-                                          or toks[k].low in _LIST_WORDS):
+            while 0 <= k < len(toks) and (
+                toks[k].kind == "ver" or toks[k].text in (",", "/") or toks[k].low in _LIST_WORDS
+            ):
                 if toks[k].kind == "ver":
                     chosen.append(k)
                 k += step
@@ -184,9 +228,13 @@ class ClaimChecker:
             idx, res = unknown
             hint = f"; did you mean {', '.join(res.suggestions)}?" if res.suggestions else ""
             self.counts["fields"] += 1
-            self.emit(rules.UNKNOWN_FIELD, res.symbol,
-                      f"{res.struct} has no field {res.member} in {idx.version}{hint}",
-                      claim.line, list(res.suggestions))
+            self.emit(
+                rules.UNKNOWN_FIELD,
+                res.symbol,
+                f"{res.struct} has no field {res.member} in {idx.version}{hint}",
+                claim.line,
+                list(res.suggestions),
+            )
             return
         if not facts:
             self.unchecked()
@@ -204,8 +252,11 @@ class ClaimChecker:
             code = rules.WRONG_ACTOR_ID if e.sub == "Actor" else rules.WRONG_ID
         elif what == ID and e.ek in ("struct", "segment"):
             code = rules.WRONG_ACTOR_ID
-        name = claim.resolved.symbol if claim.resolved else (
-            e.sub if e.ek in ("struct", "segment") and what == ID else e.name)
+        name = (
+            claim.resolved.symbol
+            if claim.resolved
+            else (e.sub if e.ek in ("struct", "segment") and what == ID else e.name)
+        )
         if what == OFFSET:
             res = self.resolve(e.text, idx) or claim.resolved
             name = res.symbol if res else name
@@ -246,15 +297,19 @@ class ClaimChecker:
                 others = self.idx.elsewhere(name)
                 if others:
                     if about_versions is None:
-                        about_versions = any(x.kind == "ver" or x.low in _VERSION_TALK
-                                             for x in toks)
+                        about_versions = any(x.kind == "ver" or x.low in _VERSION_TALK for x in toks)
                     if not about_versions:
-                        self.emit(rules.NOT_IN_VERSION, name, f"{name} does not exist in "
-                                  f"{self.idx.version}; it exists in {', '.join(others)}", line,
-                                  [])
+                        self.emit(
+                            rules.NOT_IN_VERSION,
+                            name,
+                            f"{name} does not exist in {self.idx.version}; it exists in {', '.join(others)}",
+                            line,
+                            [],
+                        )
                 else:
                     sugg = self.idx.names_of(kind).suggest(name)
                     hint = f"; did you mean {', '.join(sugg)}?" if sugg else ""
-                    self.emit(_MENTION_CODES[kind], name,
-                              f"{name} does not exist in {self.idx.version}{hint}", line, sugg)
+                    self.emit(
+                        _MENTION_CODES[kind], name, f"{name} does not exist in {self.idx.version}{hint}", line, sugg
+                    )
                 break

@@ -20,8 +20,23 @@ from validate.index import FieldInfo, SymbolIndex
 
 _SPLIT = re.compile(r"->|\.|::")
 _ARRAY = re.compile(r"\[(\d+)\]\s*$")
-_SCALAR_SIZE = {"s8": 1, "u8": 1, "char": 1, "s16": 2, "u16": 2, "short": 2, "s32": 4, "u32": 4,
-                "int": 4, "f32": 4, "float": 4, "s64": 8, "u64": 8, "f64": 8, "double": 8}
+_SCALAR_SIZE = {
+    "s8": 1,
+    "u8": 1,
+    "char": 1,
+    "s16": 2,
+    "u16": 2,
+    "short": 2,
+    "s32": 4,
+    "u32": 4,
+    "int": 4,
+    "f32": 4,
+    "float": 4,
+    "s64": 8,
+    "u64": 8,
+    "f64": 8,
+    "double": 8,
+}
 
 
 @dataclass(slots=True)
@@ -39,8 +54,7 @@ class Resolved:
 
 
 def has_anonymous(fields: dict[str, FieldInfo]) -> bool:
-    return any(k.startswith(("struct ", "union ", "(")) or "(anonymous" in k or not k
-               for k in fields)
+    return any(k.startswith(("struct ", "union ", "(")) or "(anonymous" in k or not k for k in fields)
 
 
 def bitfield_like(info: FieldInfo) -> bool:
@@ -73,8 +87,7 @@ def _next_struct(info: FieldInfo, idx: SymbolIndex) -> tuple[str | None, bool]:
     return idx.struct_of(base), ptr
 
 
-def resolve(chain: str, idx: SymbolIndex, roots: list[str], this_struct: str | None
-            ) -> Resolved | None:
+def resolve(chain: str, idx: SymbolIndex, roots: list[str], this_struct: str | None) -> Resolved | None:
     """Resolve a member chain; None when its root or a step cannot be known."""
     parts = [p for p in _SPLIT.split(chain) if p]
     if len(parts) < 2:
@@ -112,8 +125,7 @@ def resolve(chain: str, idx: SymbolIndex, roots: list[str], this_struct: str | N
             return None
         # a member of an unnamed struct/union member is recorded under its dotted path
         # (``data.modeSelect.reserve3`` of LEOCmd, its offset from LEOCmd): longest first
-        end = next((j for j in range(len(parts), k + 1, -1)
-                    if ".".join(parts[k:j]) in fields), k + 1)
+        end = next((j for j in range(len(parts), k + 1, -1) if ".".join(parts[k:j]) in fields), k + 1)
         member = ".".join(parts[k:end])
         info = fields.get(member)
         if info is None:

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from validate.claims.versions import find_versions
 from validate.index import DOMAIN_KINDS, SymbolIndex
 
-_TOK = re.compile(r"""
+_TOK = re.compile(
+    r"""
    (?P<path>[\w.-]++(?:/[\w.-]++)++)
   |(?P<num>(?:0[xX][0-9A-Fa-f]++|\d++(?:\.\d++)?)[uUlLfF]{0,3}(?!\w))
   |(?P<word>[A-Za-z_]\w*+(?:(?:\.|->|::)[A-Za-z_]\w*+)*+|\w++)
   |(?P<op><<|>>|==|!=|->|=>|<=|>=|[=:;,()\[\]{}|<>+*/&~\#@$%'!?-]|[\u2014\u2013\u2192\u2248])
-""", re.X)
+""",
+    re.X,
+)
 # an arrow reads as "->"; a dash is a separator, never a minus sign
 _OP_ALIASES = {"\u2192": "->", "\u2014": "\u2014", "\u2013": "\u2014", "\u2248": "~"}
 _ALLCAPS = re.compile(r"[A-Z][A-Z0-9]*+(?:_[A-Z0-9]++)++")
@@ -88,8 +91,7 @@ class Classifier:
             if head and (len(head.group()) >= 3 or head.group() in idx.globals):
                 h = head.group()
                 # "struct": rooted at a type (Actor.world), so its number is an offset
-                return "chain", w, "struct" if (h[0].isupper() or "_" in h) and \
-                    idx.struct_of(h) else ""
+                return "chain", w, "struct" if (h[0].isupper() or "_" in h) and idx.struct_of(h) else ""
             return "", "", ""
         if w.startswith(TABLE_PREFIXES):
             for kind, pre in DOMAIN_KINDS.items():
@@ -127,7 +129,7 @@ def tokenize(text: str, cls: Classifier) -> list[Tok]:
         if vi < len(vers) and vers[vi].start <= start:
             if emitted != vi:
                 v = vers[vi]
-                vt = text[v.start:v.end]
+                vt = text[v.start : v.end]
                 out.append(Tok("ver", vt, vt.lower(), vers=v.versions))
                 emitted = vi
             continue
@@ -162,9 +164,15 @@ def _fold_offsetof(toks: list[Tok], cls: Classifier) -> list[Tok]:
     n = len(toks)
     while i < n:
         t = toks[i]
-        if t.low in ("offsetof", "__builtin_offsetof") and i + 5 < n and toks[i + 1].text == "(" \
-                and toks[i + 2].kind in ("ent", "word") and toks[i + 3].text == "," \
-                and toks[i + 4].kind in ("word", "ent") and toks[i + 5].text == ")":
+        if (
+            t.low in ("offsetof", "__builtin_offsetof")
+            and i + 5 < n
+            and toks[i + 1].text == "("
+            and toks[i + 2].kind in ("ent", "word")
+            and toks[i + 3].text == ","
+            and toks[i + 4].kind in ("word", "ent")
+            and toks[i + 5].text == ")"
+        ):
             chain = f"{toks[i + 2].text}.{toks[i + 4].text}"
             out += [t, Tok("ent", chain, chain.lower(), "chain", chain)]
             i += 6

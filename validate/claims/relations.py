@@ -27,26 +27,121 @@ ACTIVE = {"calls", "call", "invokes", "invoke", "executes", "execute", "runs", "
 PASSIVE = {"called", "invoked", "executed", "run", "used"}
 BE = {"is", "are", "was", "were", "gets", "get", "being", "been", "be"}
 FROM = {"from", "by", "in", "inside", "within", "during"}
-ADVERBS = {"already", "also", "still", "directly", "only", "first", "then", "always", "never",
-           "not", "doesn", "does", "don", "do", "did", "didn", "t", "'", "itself", "just",
-           "actually", "both", "each", "once", "immediately", "explicitly", "and", "further",
-           "automatically", "unconditionally", "later", "eventually", "every", "frame",
-           "currently", "definitely", "certainly", "no", "longer"}
-AFTER_VERB = {"the", "function", "helper", "both", "also", "directly", "and", ",", "routine",
-              "a", "its"}
-INSTRUCTION = {"to", "should", "must", "can", "could", "would", "might", "need", "needs", "you",
-               "we", "please", "let", "may", "shall", "will", "i"}
-NOT_SURE = {"indirectly", "eventually", "through", "via", "somewhere", "possibly", "maybe",
-            "probably", "might", "may"}
-ROLES = {"init": "init", "initialization": "init", "initialisation": "init",
-         "constructor": "init", "destroy": "destroy", "destructor": "destroy",
-         "cleanup": "destroy", "update": "update", "draw": "draw", "render": "draw",
-         "drawing": "draw", "rendering": "draw"}
-SLOT_NOUNS = {"function", "func", "slot", "callback", "routine", "handler", "pointer", "fn",
-              "hook", "method", "entry", "proc", "procedure", "funcs", "functions"}
-RUNTIME = {"sets", "set", "assigns", "assigned", "switches", "switch", "changes", "changed",
-           "becomes", "replaced", "replaces", "later", "runtime", "run-time", "dynamically",
-           "swaps", "reassigns", "reassigned", "installs", "installed"}
+ADVERBS = {
+    "already",
+    "also",
+    "still",
+    "directly",
+    "only",
+    "first",
+    "then",
+    "always",
+    "never",
+    "not",
+    "doesn",
+    "does",
+    "don",
+    "do",
+    "did",
+    "didn",
+    "t",
+    "'",
+    "itself",
+    "just",
+    "actually",
+    "both",
+    "each",
+    "once",
+    "immediately",
+    "explicitly",
+    "and",
+    "further",
+    "automatically",
+    "unconditionally",
+    "later",
+    "eventually",
+    "every",
+    "frame",
+    "currently",
+    "definitely",
+    "certainly",
+    "no",
+    "longer",
+}
+AFTER_VERB = {"the", "function", "helper", "both", "also", "directly", "and", ",", "routine", "a", "its"}
+INSTRUCTION = {
+    "to",
+    "should",
+    "must",
+    "can",
+    "could",
+    "would",
+    "might",
+    "need",
+    "needs",
+    "you",
+    "we",
+    "please",
+    "let",
+    "may",
+    "shall",
+    "will",
+    "i",
+}
+NOT_SURE = {"indirectly", "eventually", "through", "via", "somewhere", "possibly", "maybe", "probably", "might", "may"}
+ROLES = {
+    "init": "init",
+    "initialization": "init",
+    "initialisation": "init",
+    "constructor": "init",
+    "destroy": "destroy",
+    "destructor": "destroy",
+    "cleanup": "destroy",
+    "update": "update",
+    "draw": "draw",
+    "render": "draw",
+    "drawing": "draw",
+    "rendering": "draw",
+}
+SLOT_NOUNS = {
+    "function",
+    "func",
+    "slot",
+    "callback",
+    "routine",
+    "handler",
+    "pointer",
+    "fn",
+    "hook",
+    "method",
+    "entry",
+    "proc",
+    "procedure",
+    "funcs",
+    "functions",
+}
+RUNTIME = {
+    "sets",
+    "set",
+    "assigns",
+    "assigned",
+    "switches",
+    "switch",
+    "changes",
+    "changed",
+    "becomes",
+    "replaced",
+    "replaces",
+    "later",
+    "runtime",
+    "run-time",
+    "dynamically",
+    "swaps",
+    "reassigns",
+    "reassigned",
+    "installs",
+    "installed",
+}
 ACTION = {"actionfunc", "action", "state", "actionfunction", "this->actionfunc"}
 
 
@@ -86,8 +181,7 @@ class RelationClaims:
             if t.kind != "word":
                 continue
             w = t.low
-            if w in ACTIVE and not (w == "call" and v > 0 and toks[v - 1].low in
-                                    ("a", "the", "one", "no", "any")):
+            if w in ACTIVE and not (w == "call" and v > 0 and toks[v - 1].low in ("a", "the", "one", "no", "any")):
                 if v + 1 < len(toks) and toks[v + 1].low == "to":
                     self._noun_call(toks, line, v, funcs)
                 else:
@@ -104,7 +198,7 @@ class RelationClaims:
             return
         caller = before[-1]
         neg = False
-        for t in toks[caller + 1:v]:
+        for t in toks[caller + 1 : v]:
             if t.kind != "word" and t.text not in ("'", ":", ",", "-", "(", ")"):
                 return
             if t.kind == "word" and t.low not in ADVERBS:
@@ -117,12 +211,11 @@ class RelationClaims:
             return
         callers = [caller]  # "X and Y call Z"
         k = caller - 1
-        while k >= 0 and (toks[k].text in (",", "(", ")") or toks[k].low in ("and", "both")
-                          or k in before):
+        while k >= 0 and (toks[k].text in (",", "(", ")") or toks[k].low in ("and", "both") or k in before):
             if k in before:
                 callers.append(k)
             k -= 1
-        strict = any(t.low == "directly" for t in toks[caller:callees[0]])
+        strict = any(t.low == "directly" for t in toks[caller : callees[0]])
         for who in callers:
             for c in callees:
                 self._check_call(toks, line, toks[who].text, toks[c].text, neg, strict)
@@ -135,8 +228,7 @@ class RelationClaims:
             k -= 1
         if k >= 1 and toks[k].text == ")" and toks[k - 1].text == "(":
             k -= 2  # "Actor_SetFocus() is called"
-        if k == v - 1 or toks[k + 1].low not in BE and not any(toks[x].low in BE
-                                                               for x in range(k + 1, v)):
+        if k == v - 1 or toks[k + 1].low not in BE and not any(toks[x].low in BE for x in range(k + 1, v)):
             return
         if k < 0 or not _is_func(toks[k], self.snippet):
             return
@@ -144,29 +236,52 @@ class RelationClaims:
         callers: list[int] = []
         if v + 1 < len(toks) and toks[v + 1].low in FROM:
             callers = self._list(toks, v + 2, [j for j in funcs if j > v + 1])
-        elif callee >= 2 and toks[callee - 1].text == "," and _is_func(toks[callee - 2],
-                                                                         self.snippet) \
-                and callee >= 3 and toks[callee - 3].low in FROM:
+        elif (
+            callee >= 2
+            and toks[callee - 1].text == ","
+            and _is_func(toks[callee - 2], self.snippet)
+            and callee >= 3
+            and toks[callee - 3].low in FROM
+        ):
             callers = [callee - 2]  # "In X, Y is called"
         for c in callers:
             self._check_call(toks, line, toks[c].text, toks[callee].text, neg, False)
 
     def _noun_call(self, toks: list[Tok], line: int, v: int, funcs: list[int]) -> None:
-        """"X contains a call to Y", "a call to Y in X"."""
+        """ "X contains a call to Y", "a call to Y in X"."""
         if v + 2 >= len(toks) or not _is_func(toks[v + 2], self.snippet):
             return
         callee = v + 2
-        neg = any(t.low in NEGATION for t in toks[max(0, v - 3):v])
+        neg = any(t.low in NEGATION for t in toks[max(0, v - 3) : v])
         caller = None
         before = [j for j in funcs if j < v]
-        if before and all(t.kind == "word" and t.low in ("makes", "contains", "has", "does",
-                                                          "performs", "a", "an", "the", "one",
-                                                          "single", "no", "never", "already",
-                                                          "also", "doesn", "t", "not")
-                          or t.text == "'" for t in toks[before[-1] + 1:v]):
+        if before and all(
+            t.kind == "word"
+            and t.low
+            in (
+                "makes",
+                "contains",
+                "has",
+                "does",
+                "performs",
+                "a",
+                "an",
+                "the",
+                "one",
+                "single",
+                "no",
+                "never",
+                "already",
+                "also",
+                "doesn",
+                "t",
+                "not",
+            )
+            or t.text == "'"
+            for t in toks[before[-1] + 1 : v]
+        ):
             caller = before[-1]
-        elif callee + 2 < len(toks) and toks[callee + 1].low in FROM and \
-                _is_func(toks[callee + 2], self.snippet):
+        elif callee + 2 < len(toks) and toks[callee + 1].low in FROM and _is_func(toks[callee + 2], self.snippet):
             caller = callee + 2
         if caller is not None:
             self._check_call(toks, line, toks[caller].text, toks[callee].text, neg, False)
@@ -179,14 +294,12 @@ class RelationClaims:
             t = toks[k]
             if k in cands:
                 out.append(k)
-            elif not (t.text in (",", "(", ")") or (t.kind == "word" and
-                                                      t.low in AFTER_VERB | {"or"})):
+            elif not (t.text in (",", "(", ")") or (t.kind == "word" and t.low in AFTER_VERB | {"or"})):
                 break
             k += 1
         return out
 
-    def _check_call(self, toks: list[Tok], line: int, caller: str, callee: str, neg: bool,
-                    strict: bool) -> None:
+    def _check_call(self, toks: list[Tok], line: int, caller: str, callee: str, neg: bool, strict: bool) -> None:
         if caller == callee or any(t.low in NOT_SURE for t in toks):
             return
         chk = self.chk
@@ -200,8 +313,7 @@ class RelationClaims:
                 mine = callee in chk.snippet_calls[caller]
                 graph = _reach(rf, caller, callee, strict) if known else "no"
                 direct = callee in rf.calls.get(caller, ())
-                state = ("yes" if mine and direct else "maybe") if neg else \
-                    ("yes" if mine else graph)
+                state = ("yes" if mine and direct else "maybe") if neg else ("yes" if mine else graph)
                 states.append((idx, rf, state))
             elif caller in chk.snippet_calls:
                 calls = chk.snippet_calls[caller]
@@ -213,24 +325,35 @@ class RelationClaims:
             return
         chk.counts["relations"] += 1
         if neg:
-            wrong = any(s == "yes" and (callee in rf.calls.get(caller, ())
-                                        or (caller in chk.snippet_calls and caller not in chk.edited))
-                        for _, rf, s in states)
+            wrong = any(
+                s == "yes"
+                and (callee in rf.calls.get(caller, ()) or (caller in chk.snippet_calls and caller not in chk.edited))
+                for _, rf, s in states
+            )
         else:
             wrong = all(s == "no" for _, _, s in states)
         if not wrong:
             return
         idx, rf, _ = states[0]
         if neg:
-            chk.emit(rules.WRONG_CALL, caller, f"{caller} does call {callee} in {idx.version} (the "
-                     "text says it does not)", line, [])
+            chk.emit(
+                rules.WRONG_CALL,
+                caller,
+                f"{caller} does call {callee} in {idx.version} (the text says it does not)",
+                line,
+                [],
+            )
             return
-        others = sorted(f for f in rf.callers.get(callee, ())
-                        if rf.file_of.get(f) == rf.file_of.get(caller))[:3]
+        others = sorted(f for f in rf.callers.get(callee, ()) if rf.file_of.get(f) == rf.file_of.get(caller))[:3]
         hint = f"; {', '.join(others)} {'does' if len(others) == 1 else 'do'}" if others else ""
-        chk.emit(rules.WRONG_CALL, caller,
-                 f"{caller} does not call {callee} in {idx.version} (neither directly nor through "
-                 f"the functions of its file){hint}", line, others)
+        chk.emit(
+            rules.WRONG_CALL,
+            caller,
+            f"{caller} does not call {callee} in {idx.version} (neither directly nor through "
+            f"the functions of its file){hint}",
+            line,
+            others,
+        )
 
     # -- profile slots and run-time wiring -----------------------------------------------------
 
@@ -251,10 +374,13 @@ class RelationClaims:
             role = ROLES.get(w)
             if role is None:
                 continue
-            slotty = nxt in SLOT_NOUNS or nxt2 in SLOT_NOUNS or (
-                r + 1 < len(toks) and toks[r + 1].text in ("=", ":")) or any(
-                x.low == "profile" for x in toks[max(0, r - 3):r]) or (
-                table and r + 1 < len(toks) and r + 1 in funcs)  # a column "update"
+            slotty = (
+                nxt in SLOT_NOUNS
+                or nxt2 in SLOT_NOUNS
+                or (r + 1 < len(toks) and toks[r + 1].text in ("=", ":"))
+                or any(x.low == "profile" for x in toks[max(0, r - 3) : r])
+                or (table and r + 1 < len(toks) and r + 1 in funcs)
+            )  # a column "update"
             if slotty:
                 self._slot(toks, line, r, role, funcs)
 
@@ -280,8 +406,10 @@ class RelationClaims:
 
     def _slot(self, toks: list[Tok], line: int, r: int, role: str, funcs: list[int]) -> None:
         j = self._nearest(toks, r, funcs)
-        if j is None or any(t.low in ("if", "could", "should", "would", "might", "can", "you",
-                                      "your", "e.g", "example", "like") for t in toks):
+        if j is None or any(
+            t.low in ("if", "could", "should", "would", "might", "can", "you", "your", "e.g", "example", "like")
+            for t in toks
+        ):
             return
         fn = toks[j].text
         chk = self.chk
@@ -289,11 +417,13 @@ class RelationClaims:
         enum = self._actor(toks, fn, rf)
         if enum is None or enum not in chk.idx.actors:
             return
-        if any(t.low in RUNTIME or (t.low == "run" and k + 1 < len(toks) and
-                                    toks[k + 1].low == "time") for k, t in enumerate(toks)):
+        if any(
+            t.low in RUNTIME or (t.low == "run" and k + 1 < len(toks) and toks[k + 1].low == "time")
+            for k, t in enumerate(toks)
+        ):
             self._wiring(toks, line, r, funcs, f"{role} function", enum)
             return
-        neg = any(t.low in NEGATION for t in toks[min(j, r):max(j, r)])
+        neg = any(t.low in NEGATION for t in toks[min(j, r) : max(j, r)])
         actor = chk.idx.actors[enum]
         actual = actor.profile.get(role)
         if actual is None:
@@ -304,16 +434,17 @@ class RelationClaims:
         if same != neg:
             return
         if neg:
-            chk.emit(rules.WRONG_PROFILE_SLOT, enum, f"{fn} is {enum}'s {role} function (the text "
-                     "says it is not)", line, [])
+            chk.emit(
+                rules.WRONG_PROFILE_SLOT, enum, f"{fn} is {enum}'s {role} function (the text says it is not)", line, []
+            )
             return
         other = next((k for k, f in actor.profile.items() if f == fn), None)
         extra = f" ({fn} is its {other} function)" if other else ""
-        chk.emit(rules.WRONG_PROFILE_SLOT, enum,
-                 f"{enum}'s {role} function is {actual}, not {fn}{extra}", line, [actual])
+        chk.emit(
+            rules.WRONG_PROFILE_SLOT, enum, f"{enum}'s {role} function is {actual}, not {fn}{extra}", line, [actual]
+        )
 
-    def _wiring(self, toks: list[Tok], line: int, r: int, funcs: list[int], what: str,
-                enum: str | None = None) -> None:
+    def _wiring(self, toks: list[Tok], line: int, r: int, funcs: list[int], what: str, enum: str | None = None) -> None:
         """A function set at run time (actionFunc, a draw set in Init): wrong only if the
         graph's wiring facts say otherwise, or if it belongs to another overlay."""
         # "actionFunc is set to Y" / "sets the action function to Y": Y, not a function
@@ -323,8 +454,7 @@ class RelationClaims:
             j: int | None = after
         else:
             j = self._nearest(toks, r, funcs)
-            if j is not None and j < r and after is not None and (
-                    after - r <= r - j or _setter_verb(toks, j)):
+            if j is not None and j < r and after is not None and (after - r <= r - j or _setter_verb(toks, j)):
                 j = after  # "X_Init sets the action function ... X_Walk": X_Init sets it
         if j is None:
             return
@@ -339,8 +469,13 @@ class RelationClaims:
         theirs = rf.overlay_of(fn)
         if mine and theirs and mine != theirs and theirs.startswith("ovl_"):
             chk.counts["relations"] += 1
-            chk.emit(rules.WRONG_WIRING, fn, f"{fn} belongs to {theirs}; {enum} ({mine}) cannot "
-                     f"use it as its {what}", line, [])
+            chk.emit(
+                rules.WRONG_WIRING,
+                fn,
+                f"{fn} belongs to {theirs}; {enum} ({mine}) cannot use it as its {what}",
+                line,
+                [],
+            )
             return
         if rf.wiring is None:
             chk.unchecked()
@@ -350,12 +485,18 @@ class RelationClaims:
             wired |= rf.wiring.get(f, set())
         chk.counts["relations"] += 1
         if fn not in wired and fn not in actor.profile.values():
-            chk.emit(rules.WRONG_WIRING, fn, f"no function of {enum} sets {fn} as a function "
-                     f"pointer in {chk.idx.version}", line, sorted(wired)[:3])
+            chk.emit(
+                rules.WRONG_WIRING,
+                fn,
+                f"no function of {enum} sets {fn} as a function pointer in {chk.idx.version}",
+                line,
+                sorted(wired)[:3],
+            )
 
 
-_SETTERS = frozenset({"sets", "set", "assigns", "assign", "installs", "switches", "changes",
-                      "points", "stores", "makes"})
+_SETTERS = frozenset(
+    {"sets", "set", "assigns", "assign", "installs", "switches", "changes", "points", "stores", "makes"}
+)
 
 
 def _setter_verb(toks: list[Tok], j: int) -> bool:

@@ -21,14 +21,15 @@ from validate.clex import Lines
 from validate.index import SymbolIndex
 from validate.models import Severity
 
-_STRUCT_DEF = re.compile(r"(?:typedef\s++)?struct\b\s*+(\w++)?\s*+\{(?P<body>[^{}]*+)\}\s*+(\w++)?"
-                         r"\s*+;(?P<tail>[^\n]*+)")
+_STRUCT_DEF = re.compile(
+    r"(?:typedef\s++)?struct\b\s*+(\w++)?\s*+\{(?P<body>[^{}]*+)\}\s*+(\w++)?"
+    r"\s*+;(?P<tail>[^\n]*+)"
+)
 _MEMBER_OFF = re.compile(r"/\*\s*+(0x[0-9A-Fa-f]++)\s*+\*/\s*+([^;/]*+);")
 _SIZE_COMMENT = re.compile(r"size\s*+=\s*+(0x[0-9A-Fa-f]++)")
 
 
-def check_struct_comments(code: str, idx: SymbolIndex, emit: Callable[..., None],
-                          counts: dict[str, int]) -> None:
+def check_struct_comments(code: str, idx: SymbolIndex, emit: Callable[..., None], counts: dict[str, int]) -> None:
     if "struct" not in code or "/*" not in code and "//" not in code:
         return
     lines: Lines | None = None  # built on the first definition the graph knows
@@ -53,24 +54,35 @@ def check_struct_comments(code: str, idx: SymbolIndex, emit: Callable[..., None]
             counts["fields"] += 1
             claimed = int(mm.group(1), 16)
             if claimed not in accepted_offsets(info):
-                emit(rules.WRONG_OFFSET, f"{real}.{info.name}",
-                     f"{real}.{info.name} is at offset {info.offset:#x} in {idx.version}, "
-                     f"not {claimed:#x} (the comment; the compiler lays the struct out)",
-                     lines.at(mm.start()), [], Severity.warning)
+                emit(
+                    rules.WRONG_OFFSET,
+                    f"{real}.{info.name}",
+                    f"{real}.{info.name} is at offset {info.offset:#x} in {idx.version}, "
+                    f"not {claimed:#x} (the comment; the compiler lays the struct out)",
+                    lines.at(mm.start()),
+                    [],
+                    Severity.warning,
+                )
         sm = _SIZE_COMMENT.search(m.group("tail"))
         size = idx.structs.get(real, (None, None))[0]
         if sm and size is not None:
             counts["ids"] += 1
             if int(sm.group(1), 16) != size:
-                emit(rules.WRONG_SIZE, real, f"{real} is {size:#x} bytes in {idx.version}, not "
-                     f"{sm.group(1)} (the comment)", lines.at(m.start("tail")), [], Severity.warning)
+                emit(
+                    rules.WRONG_SIZE,
+                    real,
+                    f"{real} is {size:#x} bytes in {idx.version}, not {sm.group(1)} (the comment)",
+                    lines.at(m.start("tail")),
+                    [],
+                    Severity.warning,
+                )
 
 
 def member_name(decl: str) -> str | None:
     """The name a member declaration declares (``Vec3s jointTable[13]``, ``u32 pad : 24``)."""
     d = decl.strip()
     if ":" in d:
-        d = d[:d.index(":")].rstrip()
+        d = d[: d.index(":")].rstrip()
     while d.endswith("]"):
         k = d.rfind("[")
         if k < 0:
@@ -104,11 +116,11 @@ def comment_texts(code: str) -> list[tuple[str, int]]:
         if tok == "/*":
             end = code.find("*/", m.end())
             end = len(code) if end < 0 else end
-            text, pos = code[m.end():end], end + 2
+            text, pos = code[m.end() : end], end + 2
         elif tok == "//":
             end = code.find("\n", m.end())
             end = len(code) if end < 0 else end
-            text, pos = code[m.end():end], end
+            text, pos = code[m.end() : end], end
         else:
             pos = m.end()
             continue

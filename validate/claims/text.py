@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TABLE_SEP = re.compile(r"^[ \t]*+\|?[ \t]*+:?-{2,}+:?[ \t]*+(?:\|[ \t]*+:?-{2,}+:?[ \t]*+)*+\|?"
-                        r"[ \t]*+$")
+_TABLE_SEP = re.compile(
+    r"^[ \t]*+\|?[ \t]*+:?-{2,}+:?[ \t]*+(?:\|[ \t]*+:?-{2,}+:?[ \t]*+)*+\|?"
+    r"[ \t]*+$"
+)
 _LIST = re.compile(r"^[ \t]*+(?:[-*+>][ \t]++|\d{1,3}+[.)][ \t]++|#{1,6}+[ \t]++)++")
 # ** and * emphasis, ~~ strike-through; not "__" (C names start with it: __osPiTable)
 _EMPH = re.compile(r"\*\*|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)|~~")
@@ -20,8 +22,11 @@ _EMPH = re.compile(r"\*\*|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)|~~")
 _SENT_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\bapprox)(?<=[.!?;])\s+")
 # a clause that could hold a claim: a number, a C-style name (Actor_Kill, ACTOR_X, ovl_X),
 # a source file, or a word of a relation
-_DIGIT_OR_CUE = re.compile(r"\d|_|\.[ch]\b|call|invok|declar|defin|header|slot|added|only|"
-                           r"version|exist|remov|introduc|object|prototype|implement", re.I)
+_DIGIT_OR_CUE = re.compile(
+    r"\d|_|\.[ch]\b|call|invok|declar|defin|header|slot|added|only|"
+    r"version|exist|remov|introduc|object|prototype|implement",
+    re.I,
+)
 
 
 @dataclass(slots=True)
@@ -84,6 +89,5 @@ def clauses(text: str) -> list[Clause]:
         for sent in _SENT_END.split(line):
             s = sent.strip()
             if s:
-                out.append(Clause(clean(s), i + 1, question=s.endswith("?"),
-                                  hot=bool(_DIGIT_OR_CUE.search(s))))
+                out.append(Clause(clean(s), i + 1, question=s.endswith("?"), hot=bool(_DIGIT_OR_CUE.search(s))))
     return out

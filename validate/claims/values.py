@@ -43,11 +43,30 @@ if TYPE_CHECKING:
 
 OFFSET_AT = "offset-at"
 # a value something is changed to, not what it is
-CHANGE = {"becomes", "become", "grows", "grow", "shrinks", "shrink", "goes", "set", "sets",
-          "changes", "change", "changed", "increases", "decreases", "moves", "moved"}
+CHANGE = {
+    "becomes",
+    "become",
+    "grows",
+    "grow",
+    "shrinks",
+    "shrink",
+    "goes",
+    "set",
+    "sets",
+    "changes",
+    "change",
+    "changed",
+    "increases",
+    "decreases",
+    "moves",
+    "moved",
+}
 _WEAK_OPS = {"=", "==", ":", "(", ")", ",", "->", "'", "=>", "-", "#", "|"}
-_EXPR_OPS = {"<<": lambda a, b: a << b if 0 <= b < 64 else None,
-             ">>": lambda a, b: a >> b if 0 <= b < 64 else None, "|": lambda a, b: a | b}
+_EXPR_OPS = {
+    "<<": lambda a, b: a << b if 0 <= b < 64 else None,
+    ">>": lambda a, b: a >> b if 0 <= b < 64 else None,
+    "|": lambda a, b: a | b,
+}
 
 
 def is_address(value: int) -> bool:
@@ -78,8 +97,7 @@ def _cue(toks: list[Tok], i: int) -> tuple[str | None, bool, bool]:
         return _NO_CLAIM
     cue, strong, quantity = before
     k = i + 1
-    if k + 2 < len(toks) and toks[k].text == "(" and toks[k + 1].kind == "num" and \
-            toks[k + 2].text == ")":
+    if k + 2 < len(toks) and toks[k].text == "(" and toks[k + 1].kind == "num" and toks[k + 2].text == ")":
         k += 3  # "0x14 (20)": a restatement
     if k < len(toks) and toks[k].kind == "word" and toks[k].low in CUE_AFTER:
         after = CUE_AFTER[toks[k].low]
@@ -123,7 +141,7 @@ def _cue_before(toks: list[Tok], i: int) -> tuple[str | None, bool, bool] | None
 
 def _quantity_after(toks: list[Tok], k: int, cue: str | None) -> bool:
     """A noun of another quantity just after the number: "0x10 as its flags", "20 frames"."""
-    for t in toks[k:k + 3]:
+    for t in toks[k : k + 3]:
         if t.text in (",", ";", ".", "|") or t.low in ("and", "but", "while"):
             break
         if t.low in OTHER_QUANTITY and not (t.text[:1].islower() and cue == OFFSET_AT):
@@ -146,8 +164,7 @@ def _value(toks: list[Tok], i: int, used: set[int]) -> int | None:
         if op in ("-", "+", "*", "/", "to", "and", "or", "..", "x"):
             used.add(i + 2)
             return None  # a range, a sum, a list of values
-    if i >= 2 and toks[i - 2].kind == "num" and toks[i - 1].text in ("-", "+", "*", "/", "to",
-                                                                     "or"):
+    if i >= 2 and toks[i - 2].kind == "num" and toks[i - 1].text in ("-", "+", "*", "/", "to", "or"):
         return None
     if i >= 2 and toks[i - 1].text == ":" and toks[i - 2].ek == "file":
         return None  # "z_en_horse.h:15": a line number
@@ -158,8 +175,7 @@ def _value(toks: list[Tok], i: int, used: set[int]) -> int | None:
     return v
 
 
-def _path_ok(path: list[Tok], strong: bool, rivals: set[int], lo: int, listing: bool
-             ) -> tuple[bool, bool]:
+def _path_ok(path: list[Tok], strong: bool, rivals: set[int], lo: int, listing: bool) -> tuple[bool, bool]:
     """(is a claim path, negated) for the tokens between an entity and its number; with
     ``listing`` (a clause naming several versions) the numbers of the other versions may
     stand between them."""
@@ -183,8 +199,7 @@ def _path_ok(path: list[Tok], strong: bool, rivals: set[int], lo: int, listing: 
                     return False, False
                 weak_words += 1
         elif t.kind == "op":
-            if t.text in (".", ";", "?", "!") or (t.text not in _WEAK_OPS and not strong
-                                                    and t.text not in CUE_BEFORE):
+            if t.text in (".", ";", "?", "!") or (t.text not in _WEAK_OPS and not strong and t.text not in CUE_BEFORE):
                 return False, False
         elif t.kind == "num" and not listing:
             return False, False
@@ -219,8 +234,9 @@ class ValueClaims:
                     claim.alt = int(t.text, 16)
                 self.chk.check_value(claim, toks)
 
-    def _claim(self, toks: list[Tok], i: int, value: int, cue: str | None, strong: bool,
-               line: int, table: bool) -> Claim | None:
+    def _claim(
+        self, toks: list[Tok], i: int, value: int, cue: str | None, strong: bool, line: int, table: bool
+    ) -> Claim | None:
         at = cue == OFFSET_AT
         if at:
             cue = None
@@ -241,8 +257,7 @@ class ValueClaims:
             if e.kind == "ent" and self._what(e, whats, cue) is not None:
                 rivals.add(j)
         # "at offset 0x0, size 0x14": a number with its own cue may follow another's
-        listing = sum(1 for t in toks if t.kind == "ver") >= 2 or (
-            strong and i >= 1 and toks[i - 1].low in CUE_BEFORE)
+        listing = sum(1 for t in toks if t.kind == "ver") >= 2 or (strong and i >= 1 and toks[i - 1].low in CUE_BEFORE)
         for j in sorted(rivals, key=lambda j: (abs(j - i), j > i)):
             lo, hi = (j + 1, i) if j < i else (i + 1, j)
             ok, neg = _path_ok(toks[lo:hi], strong or table, rivals, lo, listing)
@@ -253,8 +268,7 @@ class ValueClaims:
             assert what is not None
             best = Claim(what, e, value, neg or _neg_before(toks, min(i, j)), i, line)
             break
-        if best is None and (OFFSET in whats or SIZE in whats or COUNT in whats) and \
-                (strong or table or at):
+        if best is None and (OFFSET in whats or SIZE in whats or COUNT in whats) and (strong or table or at):
             best = self._bare_member(toks, i, value, whats, line, table)
         if best is None:
             return None
@@ -267,11 +281,13 @@ class ValueClaims:
         """What a number says of entity ``e`` (the first of ``whats`` that fits it)."""
         ek = e.ek
         for w in whats:
-            if w == ID and (ek == "table" or (cue == ID and ek in ("struct", "segment")
-                                              and e.sub)):
+            if w == ID and (ek == "table" or (cue == ID and ek in ("struct", "segment") and e.sub)):
                 return w
-            if (w == VALUE and ek in ("const", "table")) or (w == ARGS and ek == "func") or \
-                    (w == ADDR and ek in ("func", "global", "segment")):
+            if (
+                (w == VALUE and ek in ("const", "table"))
+                or (w == ARGS and ek == "func")
+                or (w == ADDR and ek in ("func", "global", "segment"))
+            ):
                 return w
             if w == SIZE and (ek in ("struct", "chain") or (ek == "table" and e.sub == "Actor")):
                 return w
@@ -281,12 +297,17 @@ class ValueClaims:
                 return w
         return None
 
-    def _bare_member(self, toks: list[Tok], i: int, value: int, whats: tuple[str, ...],
-                     line: int, table: bool = False) -> Claim | None:
-        """"speed lives at offset 0x68 of Actor": a plain word naming a member of a struct the
+    def _bare_member(
+        self, toks: list[Tok], i: int, value: int, whats: tuple[str, ...], line: int, table: bool = False
+    ) -> Claim | None:
+        """ "speed lives at offset 0x68 of Actor": a plain word naming a member of a struct the
         clause (or the prose before it) is about."""
-        structs = [t.name for t in sorted((t for t in toks if t.kind == "ent" and t.ek == "struct"),
-                                          key=lambda t: abs(toks.index(t) - i))]
+        structs = [
+            t.name
+            for t in sorted(
+                (t for t in toks if t.kind == "ent" and t.ek == "struct"), key=lambda t: abs(toks.index(t) - i)
+            )
+        ]
         structs += [s for s in self.chk.context_structs() if s not in structs]
         if not structs:
             return None
@@ -302,8 +323,14 @@ class ValueClaims:
         idx = self.chk.idx
         for j in order:
             t = toks[j]
-            if t.kind != "word" or j == i or abs(j - i) > 10 or not t.text[:1].islower() \
-                    or t.low in CUE_BEFORE or t.low in CUE_AFTER:
+            if (
+                t.kind != "word"
+                or j == i
+                or abs(j - i) > 10
+                or not t.text[:1].islower()
+                or t.low in CUE_BEFORE
+                or t.low in CUE_AFTER
+            ):
                 continue  # not the cue word itself ("size" is also GameState.size)
             r = layout.bare(t.text, idx, structs)
             if r is None:
@@ -311,8 +338,11 @@ class ValueClaims:
             lo, hi = (j + 1, i) if j < i else (i + 1, j)
             path = toks[lo:hi]
             stops = (",", ";") if table else (",", ";", "|")
-            if len(path) > 8 or any(p.kind == "word" and p.low in BLOCK for p in path) or \
-                    any(p.kind == "num" or p.text in stops for p in path):
+            if (
+                len(path) > 8
+                or any(p.kind == "word" and p.low in BLOCK for p in path)
+                or any(p.kind == "num" or p.text in stops for p in path)
+            ):
                 continue
             what = OFFSET if OFFSET in whats else SIZE if SIZE in whats else COUNT
             ent = Tok("ent", f"{r.struct}.{t.text}", t.low, "chain", f"{r.struct}.{t.text}")
@@ -322,17 +352,21 @@ class ValueClaims:
 
 
 def _neg_before(toks: list[Tok], k: int) -> bool:
-    return any(t.kind == "word" and t.low in NEGATION for t in toks[max(0, k - 2):k])
+    return any(t.kind == "word" and t.low in NEGATION for t in toks[max(0, k - 2) : k])
 
 
-def lookup(claim: Claim, idx: SymbolIndex, resolve: Callable[[str, SymbolIndex], object]
-           ) -> tuple[set[int] | None, str, object]:
+def lookup(
+    claim: Claim, idx: SymbolIndex, resolve: Callable[[str, SymbolIndex], object]
+) -> tuple[set[int] | None, str, object]:
     """(values the claim may name in this version, the fact's own value as text, extra)."""
     e, what = claim.ent, claim.what
     if what == ADDR:
         known = idx.addresses.get(e.name)
-        return ({a for a, _ in known} if known else None), (
-            f"{known[0][0]:#010x} (source: {known[0][1] or 'graph'})" if known else ""), None
+        return (
+            ({a for a, _ in known} if known else None),
+            (f"{known[0][0]:#010x} (source: {known[0][1] or 'graph'})" if known else ""),
+            None,
+        )
     if what in (ID, VALUE):
         if e.ek == "table":
             v = idx.domain.get(e.sub, {}).get(e.name)
@@ -349,8 +383,7 @@ def lookup(claim: Claim, idx: SymbolIndex, resolve: Callable[[str, SymbolIndex],
             v = idx.structs.get(e.name, (None, None))[0]
         else:
             r = resolve(e.text, idx)
-            if not isinstance(r, layout.Resolved) or r.info is None or \
-                    layout.bitfield_like(r.info):
+            if not isinstance(r, layout.Resolved) or r.info is None or layout.bitfield_like(r.info):
                 return None, "", r
             v = r.info.size
         return ({v} if v is not None else None), (f"{v:#x} bytes" if v is not None else ""), None

@@ -35,8 +35,8 @@ class FileInfo:
     # (directive, expression, names #defined in its block when the block holds nothing else)
     conds: list[tuple[str, str, frozenset[str] | None]]
     defines: list[tuple[str, frozenset[str], frozenset[str], str]]  # name, cond ids, body ids, body
-    idents: frozenset[str]       # identifiers of the code (outside directives)
-    refs: frozenset[str]         # identifiers the file refers to (code, conditions, macro bodies)
+    idents: frozenset[str]  # identifiers of the code (outside directives)
+    refs: frozenset[str]  # identifiers the file refers to (code, conditions, macro bodies)
     has_defs_only: bool = False
     # per conditional: the names its block declares or uses (None: it includes files, so any)
     relevance: list[frozenset[str] | None] = field(default_factory=list)
@@ -49,9 +49,11 @@ _INLINE_COMMENT = re.compile(r"/\*.*?\*/")
 # no leading \b: the keyword is then a literal the engine scans for (3x faster); see _has_record
 _RECORD_HEAD = re.compile(r"(?:struct|union)\b[^;{}()=]*+\{")
 # names too common to tell whether a header's #if block matters to a file that mentions them
-_TRIVIAL = frozenset("""void char short int long float double signed unsigned const volatile
+_TRIVIAL = frozenset(
+    """void char short int long float double signed unsigned const volatile
 static extern struct union enum typedef return if else for while do switch case default break
-continue sizeof s8 u8 s16 u16 s32 u32 s64 u64 f32 f64 NULL""".split())
+continue sizeof s8 u8 s16 u16 s32 u32 s64 u64 f32 f64 NULL""".split()
+)
 
 
 def _analyse(path: Path, st: os.stat_result) -> FileInfo:
@@ -68,7 +70,7 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
             end = line.find("*/")
             if end < 0:
                 continue
-            line = line[end + 2:]
+            line = line[end + 2 :]
             in_comment = False
         if "/" in line:
             line = _INLINE_COMMENT.sub(" ", line)
@@ -89,8 +91,17 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
             conds.append([d, rest, None])
             ids = set(IDENT.findall(rest))
             refs |= ids
-            stack.append({"ids": ids, "defs": set(), "code": False, "conds": [len(conds) - 1],
-                          "names": set(), "any": False, "start": len(code)})
+            stack.append(
+                {
+                    "ids": ids,
+                    "defs": set(),
+                    "code": False,
+                    "conds": [len(conds) - 1],
+                    "names": set(),
+                    "any": False,
+                    "start": len(code),
+                }
+            )
         elif d == "elif":
             conds.append([d, rest, None])
             ids = set(IDENT.findall(rest))
@@ -105,7 +116,7 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
                 top = stack.pop()
                 if len(code) > top["start"]:  # code lines in the block (nested ones too)
                     top["code"] = True
-                    top["names"] |= set(IDENT.findall("\n".join(code[top["start"]:]))) - _TRIVIAL
+                    top["names"] |= set(IDENT.findall("\n".join(code[top["start"] :]))) - _TRIVIAL
                 only = None if top["code"] else frozenset(top["defs"])
                 rel = None if top["any"] else frozenset(top["names"] | top["defs"])
                 for ci in top["conds"]:
@@ -122,8 +133,7 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
                 cond = frozenset().union(*(x["ids"] for x in stack)) if stack else frozenset()
                 body_ids = frozenset(IDENT.findall(dm.group(3)))
                 refs |= body_ids
-                defines.append((dm.group(1), cond, body_ids,
-                                dm.group(3) if dm.group(2) is None else ""))
+                defines.append((dm.group(1), cond, body_ids, dm.group(3) if dm.group(2) is None else ""))
                 if stack:
                     stack[-1]["defs"].add(dm.group(1))
         else:  # include, undef, pragma, error...: the block does more than define
@@ -140,13 +150,20 @@ def _analyse(path: Path, st: os.stat_result) -> FileInfo:
         if len(c) < 4:  # an unterminated #if
             c.append(None)
     ddig = hashlib.sha1(repr([(n, sorted(c), sorted(b), t) for n, c, b, t in defines]).encode())
-    return FileInfo(size=st.st_size, mtime=st.st_mtime_ns, sha=hashlib.sha1(data).hexdigest(),
-                    includes=INCLUDE.findall(text), conds=[tuple(c[:3]) for c in conds],
-                    defines=defines, idents=idents, refs=frozenset(refs | idents),
-                    has_defs_only=any(c[2] is not None for c in conds),
-                    relevance=[c[3] for c in conds],
-                    defines_record=_has_record(code_text),
-                    ddig=ddig.hexdigest())
+    return FileInfo(
+        size=st.st_size,
+        mtime=st.st_mtime_ns,
+        sha=hashlib.sha1(data).hexdigest(),
+        includes=INCLUDE.findall(text),
+        conds=[tuple(c[:3]) for c in conds],
+        defines=defines,
+        idents=idents,
+        refs=frozenset(refs | idents),
+        has_defs_only=any(c[2] is not None for c in conds),
+        relevance=[c[3] for c in conds],
+        defines_record=_has_record(code_text),
+        ddig=ddig.hexdigest(),
+    )
 
 
 def _has_record(code: str) -> bool:
@@ -164,8 +181,9 @@ class _Files(Mapping[str, FileInfo]):
     """The index's files in walk order, each file's analysis loaded from the store when first
     asked for (a run whose keys all come from the key memo loads none)."""
 
-    def __init__(self, known: dict[str, tuple[str, str]], fresh: dict[str, FileInfo],
-                 db: sqlite3.Connection | None) -> None:
+    def __init__(
+        self, known: dict[str, tuple[str, str]], fresh: dict[str, FileInfo], db: sqlite3.Connection | None
+    ) -> None:
         self._known = known  # path -> (sha, ddig)
         self._loaded = fresh
         self._db = db
@@ -191,8 +209,7 @@ class _Files(Mapping[str, FileInfo]):
         if got is None:
             if path not in self._known or self._db is None:
                 raise KeyError(path)
-            row = self._db.execute("SELECT sha, info FROM files WHERE path = ?",
-                                   (path,)).fetchone()
+            row = self._db.execute("SELECT sha, info FROM files WHERE path = ?", (path,)).fetchone()
             if row is not None and row[0] == self._known[path][0]:
                 got = pickle.loads(row[1])
             else:  # another run rewrote the row since this one read the hashes
@@ -236,8 +253,10 @@ def _open_store(cache_file: Path, retry: bool = True) -> sqlite3.Connection | No
         if row is None or row[0] != ANALYSIS_VERSION:
             db.execute("DROP TABLE IF EXISTS files")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (ANALYSIS_VERSION,))
-        db.execute("CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
-                   "mtime INTEGER, sha TEXT, ddig TEXT, info BLOB)")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
+            "mtime INTEGER, sha TEXT, ddig TEXT, info BLOB)"
+        )
         return db
     except sqlite3.OperationalError:  # e.g. locked by another run: analyse without the store
         return None
@@ -250,16 +269,17 @@ def _open_store(cache_file: Path, retry: bool = True) -> sqlite3.Connection | No
         return None
 
 
-def scan_files(root: Path, cache_file: Path | None, stats: TreeStats | None = None
-               ) -> _Files:
+def scan_files(root: Path, cache_file: Path | None, stats: TreeStats | None = None) -> _Files:
     db = _open_store(cache_file) if cache_file is not None else None
     if db is not None and cache_file is not None:
         cache_file.unlink(missing_ok=True)  # the single pickle of tu-keys-5 and before
     old: dict[str, tuple[int, int, str, str]] = {}
     if db is not None:
         try:
-            old = {p: (size, mtime, sha, ddig) for p, size, mtime, sha, ddig
-                   in db.execute("SELECT path, size, mtime, sha, ddig FROM files")}
+            old = {
+                p: (size, mtime, sha, ddig)
+                for p, size, mtime, sha, ddig in db.execute("SELECT path, size, mtime, sha, ddig FROM files")
+            }
         except sqlite3.Error:
             db = None
     known: dict[str, tuple[str, str]] = {}
@@ -281,13 +301,16 @@ def scan_files(root: Path, cache_file: Path | None, stats: TreeStats | None = No
         try:
             db.execute("BEGIN")
             db.executemany("DELETE FROM files WHERE path = ?", gone)
-            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                           [(p, i.size, i.mtime, i.sha, i.ddig,
-                             pickle.dumps(i, protocol=pickle.HIGHEST_PROTOCOL))
-                            for p, i in fresh.items()])
+            db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (p, i.size, i.mtime, i.sha, i.ddig, pickle.dumps(i, protocol=pickle.HIGHEST_PROTOCOL))
+                    for p, i in fresh.items()
+                ],
+            )
             db.execute("COMMIT")
         except sqlite3.Error:  # e.g. locked by another run: this run's analyses stay in
-            try:               # memory, the unchanged files' rows are still there to read
+            try:  # memory, the unchanged files' rows are still there to read
                 db.rollback()
             except sqlite3.Error:
                 pass

@@ -31,8 +31,7 @@ class Slimmer:
     functions, fields, globals in other versions, a header's in each key) made one object.
     16 versions' records: 383 -> 176 MB."""
 
-    _LISTS = ("functions", "calls", "runtime_objects", "structs", "enums", "typedefs",
-              "globals", "assigns", "passes")
+    _LISTS = ("functions", "calls", "runtime_objects", "structs", "enums", "typedefs", "globals", "assigns", "passes")
 
     def __init__(self) -> None:
         self.seen: dict[Any, Any] = {}
@@ -58,16 +57,18 @@ class Slimmer:
             return t
 
 
-def tu_job(tu: str, key: str, hks: dict[str, str], env: CompileEnv, root: str,
-            pch_users: list[Job] | None) -> Callable[[], Job]:
+def tu_job(
+    tu: str, key: str, hks: dict[str, str], env: CompileEnv, root: str, pch_users: list[Job] | None
+) -> Callable[[], Job]:
     """A deferred parse job of ``tu`` (made only if the key is wanted); jobs that use the
     version's precompiled header are recorded in ``pch_users``."""
+
     def make() -> Job:
-        job = Job(tu=tu, args=env.args(tu), root=root, stub_dir=str(env.stub_dir),
-                  header_keys=hks, key=key)
+        job = Job(tu=tu, args=env.args(tu), root=root, stub_dir=str(env.stub_dir), header_keys=hks, key=key)
         if pch_users is not None:
             pch_users.append(job)
         return job
+
     return make
 
 
@@ -75,8 +76,7 @@ class Background:
     """The asset stubs and the defines probes (one per version): started in the workers when
     not cached, while the index and the specs are read in this process."""
 
-    def __init__(self, ctx: IngestContext, pool: Any, order: list[VersionInfo],
-                 envs: dict[str, CompileEnv]) -> None:
+    def __init__(self, ctx: IngestContext, pool: Any, order: list[VersionInfo], envs: dict[str, CompileEnv]) -> None:
         self.ctx, self.pool, self.order, self.envs = ctx, pool, order, envs
         self.stub_tasks: dict[str, Any] = {}
         self.probes: dict[str, Any] = {}
@@ -93,23 +93,23 @@ class Background:
         def dispatch_stubs(scanned: tuple[tuple[str, ...], tuple[str, ...]]) -> None:
             try:  # (also run by the pool's result thread: an exception there would hang it)
                 for v in order:
-                    if asset_stubs.stubs_fresh(ctx.checkout, v, envs[v.id].stub_dir, scanned,
-                                               xml):
+                    if asset_stubs.stubs_fresh(ctx.checkout, v, envs[v.id].stub_dir, scanned, xml):
                         continue
                     sargs = (ctx.checkout, v, envs[v.id].stub_dir, scanned, xml)
-                    self.stub_tasks[v.id] = (pool.apply_async(asset_stubs.ensure_stubs, sargs)
-                                             if pool is not None
-                                             else Done(asset_stubs.ensure_stubs(*sargs)))
+                    self.stub_tasks[v.id] = (
+                        pool.apply_async(asset_stubs.ensure_stubs, sargs)
+                        if pool is not None
+                        else Done(asset_stubs.ensure_stubs(*sargs))
+                    )
             except BaseException as e:  # noqa: BLE001 - re-raised in this thread by wait()
                 self.errors.append(e)
 
         scan_pkl = ctx.cache_dir / "stubs" / "scan.pkl"
         scanned = asset_stubs.scan_if_fresh(ctx.checkout.root, scan_pkl, stats)
-        if (scanned is None and pool is not None
-                and not scan_pkl.with_name("scan-files.pkl").is_file()):
-            self.stub_scan = pool.apply_async(asset_stubs.scan_cached,
-                                              (ctx.checkout.root, scan_pkl),
-                                              callback=dispatch_stubs)
+        if scanned is None and pool is not None and not scan_pkl.with_name("scan-files.pkl").is_file():
+            self.stub_scan = pool.apply_async(
+                asset_stubs.scan_cached, (ctx.checkout.root, scan_pkl), callback=dispatch_stubs
+            )
         else:
             dispatch_stubs(scanned or asset_stubs.scan_cached(ctx.checkout.root, scan_pkl, stats))
 
@@ -126,13 +126,15 @@ class Background:
                 for v in order:
                     if v.id in probes:
                         continue
-                    args = (ctx.checkout.root, envs[v.id].args(), names, heads, dcache, conds,
-                            inc_stamp)
+                    args = (ctx.checkout.root, envs[v.id].args(), names, heads, dcache, conds, inc_stamp)
                     got = c_defines.load_probe(c_defines.probe_path(*args[:6], stamp=inc_stamp))
-                    probes[v.id] = (Done(got) if got is not None
-                                    else pool.apply_async(c_defines.evaluate_cached, args)
-                                    if pool is not None
-                                    else Done(c_defines.evaluate_cached(*args)))
+                    probes[v.id] = (
+                        Done(got)
+                        if got is not None
+                        else pool.apply_async(c_defines.evaluate_cached, args)
+                        if pool is not None
+                        else Done(c_defines.evaluate_cached(*args))
+                    )
             except BaseException as e:  # noqa: BLE001 - re-raised in this thread by wait()
                 self.errors.append(e)
 
@@ -145,7 +147,8 @@ class Background:
             self.dscan_task = pool.apply_async(
                 c_defines.scan_and_probe,
                 (ctx.checkout.root, dcache, envs[order[0].id].args(), inc_stamp),
-                callback=first_probe)
+                callback=first_probe,
+            )
         else:
             dispatch_probes(dscan or c_defines.scan_cached(ctx.checkout.root, dcache, stats=stats))
 
@@ -174,13 +177,12 @@ class Records:
     def __init__(self, cache: RecordCache, root: str) -> None:
         self.cache, self.root = cache, root
         self.records: dict[str, TURecord] = {}
-        self.jobs: dict[str, Job] = {}                # record key -> job (for missing records)
-        self.covered: set[tuple[str, str]] = set()   # (header, key) some parse walks
-        self.load_time = 0.0                         # seconds spent reading cached records
+        self.jobs: dict[str, Job] = {}  # record key -> job (for missing records)
+        self.covered: set[tuple[str, str]] = set()  # (header, key) some parse walks
+        self.load_time = 0.0  # seconds spent reading cached records
         self.slim = Slimmer()
 
-    def want(self, k: str, make: Callable[[], Job], hks: dict[str, str],
-             skip_heads: frozenset[str]) -> None:
+    def want(self, k: str, make: Callable[[], Job], hks: dict[str, str], skip_heads: frozenset[str]) -> None:
         """Make sure record ``k`` exists; note the (header, key)s a parse for it walks."""
         if k in self.records or k in self.jobs:
             return  # made for another version: it walked that version's headers, not these
@@ -191,8 +193,7 @@ class Records:
         if rec is not None:
             self.records[k] = self.slim(rec)
             self.covered.update((f"{root}/{h}", hk) for h, hk in rec.hkeys.items())
-            self.covered.update((f"{root}/{h}", hk)
-                                for h, hk in getattr(rec, "claims", {}).items())
+            self.covered.update((f"{root}/{h}", hk) for h, hk in getattr(rec, "claims", {}).items())
         else:
             job = self.jobs[k] = make()
             job.claims = {f: hk for f, hk in hks.items() if f not in skip_heads}
@@ -203,18 +204,18 @@ class Keys:
     """Every version's record keys (one per TU, shared where the versions preprocess it
     alike), and the parses that make the records the cache lacks."""
 
-    def __init__(self, ctx: IngestContext, plan: Plan, recs: Records, order: list[VersionInfo],
-                 prefix_heads: list[str]) -> None:
+    def __init__(
+        self, ctx: IngestContext, plan: Plan, recs: Records, order: list[VersionInfo], prefix_heads: list[str]
+    ) -> None:
         self.ctx, self.plan, self.recs, self.order = ctx, plan, recs, order
         self.root = str(ctx.checkout.root)
         self.prefix_heads = prefix_heads
         self.prefix_abs = tuple(str(ctx.checkout.root / "include" / h) for h in prefix_heads)
-        self.prefix_closure = frozenset(f for h in self.prefix_abs
-                                        for f in plan.index.closure(h)[0])
-        self.keys: dict[str, dict[str, str]] = {}       # version -> tu -> record key
-        self.hkeys_of: dict[str, dict[str, str]] = {}   # version -> header rel -> key
+        self.prefix_closure = frozenset(f for h in self.prefix_abs for f in plan.index.closure(h)[0])
+        self.keys: dict[str, dict[str, str]] = {}  # version -> tu -> record key
+        self.hkeys_of: dict[str, dict[str, str]] = {}  # version -> header rel -> key
         self.pch_users: dict[str, list[Job]] = defaultdict(list)  # version whose PCH a job needs
-        self.extra_keys: set[str] = set()               # parses made for headers only
+        self.extra_keys: set[str] = set()  # parses made for headers only
         self.pending: list[tuple[VersionInfo, int, str, dict[str, str], str, bool]] = []
         self.abs_of: dict[str, str] = {}  # checkout-relative TU -> its path
 
@@ -238,13 +239,17 @@ class Keys:
             extra = (flags_extra, prefix_part if with_pch else None)
             hks = plan.header_keys(tu_abs, vidx, v.id, venv, raw)
             full = plan.key(tu_abs, vidx, v.id, venv, raw, extra)
-            main = plan.main_key(tu_abs, vidx, v.id, venv, raw, (flags_extra, with_pch),
-                                 self.prefix_closure if with_pch else ())
+            main = plan.main_key(
+                tu_abs, vidx, v.id, venv, raw, (flags_extra, with_pch), self.prefix_closure if with_pch else ()
+            )
             k = main or full
             vkeys[tu] = k
-            self.recs.want(k, tu_job(tu, k, hks, env_v, self.root,
-                                      self.pch_users[v.id] if with_pch else None),
-                           hks, self.prefix_closure if with_pch else frozenset())
+            self.recs.want(
+                k,
+                tu_job(tu, k, hks, env_v, self.root, self.pch_users[v.id] if with_pch else None),
+                hks,
+                self.prefix_closure if with_pch else frozenset(),
+            )
             self.pending.append((v, vidx, tu, hks, full, with_pch))
         if self.prefix_heads:
             vkeys["<pch-prefix>"] = self._prefix(v, env_v, prefix_part)
@@ -254,14 +259,14 @@ class Keys:
 
     def _prefix(self, v: VersionInfo, env_v: CompileEnv, prefix_part: tuple) -> str:
         """The key of the version's precompiled prefix headers, walked as a TU of their own."""
-        pk = hashlib.sha1(repr(("<pch-prefix>", EXTRACTOR_VERSION, prefix_part,
-                                tuple(self.prefix_heads))).encode()).hexdigest()
+        pk = hashlib.sha1(
+            repr(("<pch-prefix>", EXTRACTOR_VERSION, prefix_part, tuple(self.prefix_heads))).encode()
+        ).hexdigest()
         phk = prefix_header_keys(self.plan, self.ctx, self.prefix_heads, v.id, self.order)
         pch_users, root = self.pch_users, self.root
 
         def make_prefix(pk: str = pk, env_v: CompileEnv = env_v, vid: str = v.id) -> Job:
-            job = Job(tu="<pch-prefix>", args=[], root=root, stub_dir=str(env_v.stub_dir),
-                      header_keys={}, key=pk)
+            job = Job(tu="<pch-prefix>", args=[], root=root, stub_dir=str(env_v.stub_dir), header_keys={}, key=pk)
             pch_users[vid].append(job)
             return job
 
@@ -279,9 +284,12 @@ class Keys:
             if all((f, hk) in covered for f, hk in hks.items() if f not in skip_heads):
                 continue
             env_v = self.plan.envs[v.id]
-            self.recs.want(full, tu_job(tu, full, hks, env_v, self.root,
-                                         self.pch_users[v.id] if with_pch else None),
-                           hks, skip_heads)
+            self.recs.want(
+                full,
+                tu_job(tu, full, hks, env_v, self.root, self.pch_users[v.id] if with_pch else None),
+                hks,
+                skip_heads,
+            )
             self.extra_keys.add(full)
 
     def use_pchs(self) -> None:
@@ -300,8 +308,7 @@ class Keys:
                         src.write_text("".join(f'#include "{h}"\n' for h in self.prefix_heads))
                     job.tu = str(src)
                     job.args = env_v.args() + ["-x", "c-header"]
-                    job.header_keys = prefix_header_keys(self.plan, self.ctx, self.prefix_heads,
-                                                         vid, self.order)
+                    job.header_keys = prefix_header_keys(self.plan, self.ctx, self.prefix_heads, vid, self.order)
                 elif pch is not None:
                     apply_pch(job, pch, env_v.pch_deps())
 
@@ -310,8 +317,13 @@ class Progress:
     """One progress bar per version: its TUs whose record is ready (parses are shared, so
     one finished parse can move several bars)."""
 
-    def __init__(self, ctx: IngestContext, order: list[VersionInfo],
-                 keys: dict[str, dict[str, str]], records: dict[str, TURecord]) -> None:
+    def __init__(
+        self,
+        ctx: IngestContext,
+        order: list[VersionInfo],
+        keys: dict[str, dict[str, str]],
+        records: dict[str, TURecord],
+    ) -> None:
         self.ctx = ctx
         self.users: dict[str, list[str]] = defaultdict(list)
         self.need: dict[str, set[str]] = {}

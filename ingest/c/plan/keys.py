@@ -45,9 +45,9 @@ _DEFINED = re.compile(r"\bdefined\s*(?:\(\s*([A-Za-z_]\w*)\s*\)|([A-Za-z_]\w*))"
 _NUM = re.compile(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b")
 # the text of this module and the two it stands on: what is remembered from the macro
 # analysis and the keys (macros.pkl, the key memo) is not reused by other code
-CODE_DIGEST = hashlib.sha1(b"".join(
-    (Path(__file__).parent / m).read_bytes()
-    for m in ("keys.py", "files.py", "memo.py"))).hexdigest()
+CODE_DIGEST = hashlib.sha1(
+    b"".join((Path(__file__).parent / m).read_bytes() for m in ("keys.py", "files.py", "memo.py"))
+).hexdigest()
 
 
 @dataclass
@@ -56,7 +56,7 @@ class KeyIndex:
     files: Mapping[str, FileInfo]
     cond_dep: dict[str, frozenset[str]]  # version-dependent macro -> seeds (any way)
     body_dep: dict[str, frozenset[str]]  # macro -> seeds its *body* uses (textual dependence)
-    constants: dict[str, int]            # version-independent integer macros
+    constants: dict[str, int]  # version-independent integer macros
     include_dirs: list[str]
     seeds: frozenset[str] = frozenset()
     # digest of everything above but ``files`` (the macro analysis of every file's #defines)
@@ -98,10 +98,9 @@ class KeyIndex:
         got = self._sensitive.get(path)
         if got is None:
             info = self.files[path]
-            got = self._sensitive[path] = (
-                any(not self.cond_dep.keys().isdisjoint(_IDENT.findall(e))
-                    for _, e, _ in info.conds)
-                or not info.idents.isdisjoint(self.body_dep.keys()))
+            got = self._sensitive[path] = any(
+                not self.cond_dep.keys().isdisjoint(_IDENT.findall(e)) for _, e, _ in info.conds
+            ) or not info.idents.isdisjoint(self.body_dep.keys())
         return got
 
     def closure(self, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -121,7 +120,7 @@ class KeyIndex:
             if edges is None:
                 info = self.files.get(p)
                 found, lost = [], []
-                for inc in (info.includes if info else ()):
+                for inc in info.includes if info else ():
                     r = self.resolve(p, inc)
                     if r is None:
                         lost.append(inc)
@@ -189,8 +188,7 @@ class KeyIndex:
             if loaded is not None and not loaded():
                 return None
             infos = [(p, self.files[p]) for p in self.files]
-            only = frozenset(n for _, i in infos if i.has_defs_only
-                             for _, _, o in i.conds if o for n in o)
+            only = frozenset(n for _, i in infos if i.has_defs_only for _, _, o in i.conds if o for n in o)
             self._oref = {p: i.refs & only for p, i in infos}
         return self._oref
 
@@ -208,8 +206,10 @@ class KeyIndex:
         if got is None:
             info = self.files.get(path)
             got = self._blocks[path] = (
-                () if info is None or not info.has_defs_only
-                else tuple((i, o) for i, (_, _, o) in enumerate(info.conds) if o is not None))
+                ()
+                if info is None or not info.has_defs_only
+                else tuple((i, o) for i, (_, _, o) in enumerate(info.conds) if o is not None)
+            )
         return got
 
     def _unused_conds(self, files: tuple[str, ...]) -> dict[str, frozenset[int]]:
@@ -244,8 +244,9 @@ class KeyIndex:
                 out[f] = skip
         return out
 
-    def tu_parts(self, tu: str, vkey: int, env: dict[str, int | None], raw: dict[str, str]
-                 ) -> tuple[str, tuple[str, ...], tuple]:
+    def tu_parts(
+        self, tu: str, vkey: int, env: dict[str, int | None], raw: dict[str, str]
+    ) -> tuple[str, tuple[str, ...], tuple]:
         """(content hash of the closure, missing includes, the version-dependent parts)."""
         base = self._tu_base.get(tu)
         if base is None:
@@ -255,8 +256,7 @@ class KeyIndex:
             for f in files:
                 h.update(f.encode())
                 h.update((self.sha(f) or "-").encode())
-            sens = tuple((f, skips.get(f, frozenset())) for f in files
-                         if f in self.files and self.is_sensitive(f))
+            sens = tuple((f, skips.get(f, frozenset())) for f in files if f in self.files and self.is_sensitive(f))
             base = self._tu_base[tu] = (h.hexdigest(), missing, sens)
         digest, missing, sens = base
         return digest, missing, tuple(self.file_part(f, vkey, env, raw, sk) for f, sk in sens)
@@ -274,8 +274,14 @@ class KeyIndex:
                         todo.append(m)
         return out
 
-    def main_parts(self, tu: str, vkey: int, env: dict[str, int | None], raw: dict[str, str],
-                   extra_headers: frozenset[str] | tuple[str, ...] = ()) -> tuple | None:
+    def main_parts(
+        self,
+        tu: str,
+        vkey: int,
+        env: dict[str, int | None],
+        raw: dict[str, str],
+        extra_headers: frozenset[str] | tuple[str, ...] = (),
+    ) -> tuple | None:
         """What the facts of the TU's own code (its .c and included .c files) depend on in one
         version: every conditional of that code, and the header conditionals whose blocks
         declare or define something that code refers to (through macros too). None when the
@@ -287,40 +293,43 @@ class KeyIndex:
             if any(self.files[f].defines_record for f in main if f in self.files):
                 self._main_base[(tu, extra_headers)] = base = ("full",)
             else:
-                refs = self.macro_refs(set().union(*(self.files[f].refs for f in main
-                                                     if f in self.files)))
+                refs = self.macro_refs(set().union(*(self.files[f].refs for f in main if f in self.files)))
                 skips = self.unused_conds(files)
                 h = hashlib.sha1()
                 for f in main:
                     h.update(f.encode())
                     h.update((self.sha(f) or "-").encode())
-                heads = sorted({f for f in (*files, *extra_headers)  # sorted: stable keys
-                                if f.endswith(".h") and f in self.files
-                                and self.is_sensitive(f)})
+                heads = sorted(
+                    {
+                        f
+                        for f in (*files, *extra_headers)  # sorted: stable keys
+                        if f.endswith(".h") and f in self.files and self.is_sensitive(f)
+                    }
+                )
                 picks = []
                 for f in heads:
                     info = self.files[f]
-                    keep = tuple(i for i, r in enumerate(info.relevance)
-                                 if r is None or not r.isdisjoint(refs))
+                    keep = tuple(i for i, r in enumerate(info.relevance) if r is None or not r.isdisjoint(refs))
                     if keep:
                         picks.append((f, keep))
                 seeds: set[str] = set()
                 for n in refs & self.body_dep.keys():
                     seeds |= self.body_dep[n]
                 base = self._main_base[(tu, extra_headers)] = (
-                    h.hexdigest(), missing, tuple((f, skips.get(f, frozenset())) for f in main
-                                                  if f in self.files and self.is_sensitive(f)),
-                    tuple(picks), tuple(sorted(seeds)))
+                    h.hexdigest(),
+                    missing,
+                    tuple((f, skips.get(f, frozenset())) for f in main if f in self.files and self.is_sensitive(f)),
+                    tuple(picks),
+                    tuple(sorted(seeds)),
+                )
         if base[0] == "full":
             return None
         digest, missing, mains, picks, seeds = base
         parts = tuple(self.file_part(f, vkey, env, raw, sk) for f, sk in mains)
-        hparts = tuple((f[len(str(self.root)):], self._cond_outcomes(f, keep, vkey, env))
-                       for f, keep in picks)
+        hparts = tuple((f[len(str(self.root)) :], self._cond_outcomes(f, keep, vkey, env)) for f, keep in picks)
         return (digest, missing, parts, hparts, tuple((s, raw.get(s)) for s in seeds))
 
-    def _cond_outcomes(self, path: str, keep: tuple[int, ...], vkey: int,
-                       env: dict[str, int | None]) -> tuple:
+    def _cond_outcomes(self, path: str, keep: tuple[int, ...], vkey: int, env: dict[str, int | None]) -> tuple:
         got = self._outs.get((path, keep, vkey))
         if got is None:
             every = self._outcomes(path, vkey, env)
@@ -337,15 +346,18 @@ class KeyIndex:
             dep = self._dep_conds.get(path)
             if dep is None:
                 dep = self._dep_conds[path] = frozenset(
-                    i for i, (_, e, _) in enumerate(conds)
-                    if not self.cond_dep.keys().isdisjoint(set(_IDENT.findall(e)) - {"defined"}))
+                    i
+                    for i, (_, e, _) in enumerate(conds)
+                    if not self.cond_dep.keys().isdisjoint(set(_IDENT.findall(e)) - {"defined"})
+                )
             got = self._every[(path, vkey)] = tuple(
-                self._eval(k, e, env) if i in dep else None
-                for i, (k, e, _) in enumerate(conds))
+                self._eval(k, e, env) if i in dep else None for i, (k, e, _) in enumerate(conds)
+            )
         return got
 
-    def file_part(self, path: str, vkey: int, env: dict[str, int | None],
-                  raw: dict[str, str], skip: frozenset[int] = frozenset()) -> tuple:
+    def file_part(
+        self, path: str, vkey: int, env: dict[str, int | None], raw: dict[str, str], skip: frozenset[int] = frozenset()
+    ) -> tuple:
         got = self._part.get((path, vkey, skip))
         if got is not None:
             return got
@@ -367,6 +379,7 @@ class KeyIndex:
 @dataclass
 class _Macros:
     """What the macro analysis derives from every file's #defines (kept by ``gdig``)."""
+
     cond_dep: dict[str, frozenset[str]]
     body_dep: dict[str, frozenset[str]]
     constants: dict[str, int]
@@ -414,12 +427,12 @@ def _macros(files: Mapping[str, FileInfo], seed_names: set[str]) -> _Macros:
     for name, _cond, body, _text in defines:
         if body:
             macro_bodies.setdefault(name, set()).update(body)
-    return _Macros(cond_dep, body_dep, constants,
-                   {n: frozenset(b) for n, b in macro_bodies.items()})
+    return _Macros(cond_dep, body_dep, constants, {n: frozenset(b) for n, b in macro_bodies.items()})
 
 
-def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None,
-                stats: TreeStats | None = None) -> KeyIndex:
+def build_index(
+    root: Path, seed_names: set[str], cache_file: Path | None = None, stats: TreeStats | None = None
+) -> KeyIndex:
     files = scan_files(root, cache_file, stats)
     include_dirs = [str(root / "include"), str(root / "include/libc"), str(root / "src"), str(root)]
     h = hashlib.sha1(repr((ANALYSIS_VERSION, CODE_DIGEST, str(root), sorted(seed_names))).encode())
@@ -435,9 +448,17 @@ def build_index(root: Path, seed_names: set[str], cache_file: Path | None = None
         macros = _macros(files, seed_names)
         if mfile is not None:
             save_versioned(mfile, gdig, macros)
-    return KeyIndex(root=root, files=files, cond_dep=macros.cond_dep, body_dep=macros.body_dep,
-                    macro_bodies=macros.macro_bodies, constants=macros.constants,
-                    include_dirs=include_dirs, seeds=frozenset(seed_names), gdig=gdig)
+    return KeyIndex(
+        root=root,
+        files=files,
+        cond_dep=macros.cond_dep,
+        body_dep=macros.body_dep,
+        macro_bodies=macros.macro_bodies,
+        constants=macros.constants,
+        include_dirs=include_dirs,
+        seeds=frozenset(seed_names),
+        gdig=gdig,
+    )
 
 
 def parse_defines(flags: list[str]) -> dict[str, str]:
@@ -449,8 +470,7 @@ def parse_defines(flags: list[str]) -> dict[str, str]:
     return out
 
 
-def version_env(index: KeyIndex, flags: list[str], measured: dict[str, int]
-                ) -> dict[str, int | None]:
+def version_env(index: KeyIndex, flags: list[str], measured: dict[str, int]) -> dict[str, int | None]:
     """Values of the version's macros: the -D flags (names resolved through the constants;
     None when not an integer), then the version-dependent macros the defines probe measured.
     A name absent from the result is undefined in that version (for seeds) or unknown."""

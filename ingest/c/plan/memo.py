@@ -40,8 +40,7 @@ class KeyMemo:
         try:
             with open(path, "rb") as fh:
                 fmt, tag_, fileset, shas, closures, values, vdigs = pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError,
-                AttributeError):
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
             self._load_all()
             return
         if fmt != self.FORMAT or tag_ != tag or fileset != self.fileset:
@@ -98,7 +97,16 @@ class KeyMemo:
                 values[p] = kept
         shas = {p: self.index.sha(p) for p in self.index.files}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        dump_pickle(self.path, (self.FORMAT, self.tag, self.fileset, shas,
-                                {p: c for p, c in self.index._closure.items() if p in shas},
-                                values, self.vdigs))
+        dump_pickle(
+            self.path,
+            (
+                self.FORMAT,
+                self.tag,
+                self.fileset,
+                shas,
+                {p: c for p, c in self.index._closure.items() if p in shas},
+                values,
+                self.vdigs,
+            ),
+        )
         self._dirty = False

@@ -35,10 +35,8 @@ class LazyPool:
 
     def get(self) -> Any:
         if self._pool is None:
-            mpctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods()
-                                   else "spawn")
-            self._pool = mpctx.Pool(self.jobs, initializer=init_worker,
-                                    initargs=(self.cache_dir,))
+            mpctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+            self._pool = mpctx.Pool(self.jobs, initializer=init_worker, initargs=(self.cache_dir,))
         return self._pool
 
     def apply_async(self, fn: Callable, args: tuple, callback: Callable | None = None) -> Any:
@@ -69,9 +67,12 @@ class Done:
 # the key formulas (here, in ingest.c.plan.jobs.Keys and ingest.c.source): another value, or
 # another text of these modules, starts the key memo afresh
 _PLAN_FORMAT = "plan-1"
-_CODE_DIGEST = hashlib.sha1(b"".join(
-    p.read_bytes() for p in (Path(__file__), Path(__file__).with_name("jobs.py"),
-                             Path(__file__).parents[1] / "source.py"))).hexdigest()
+_CODE_DIGEST = hashlib.sha1(
+    b"".join(
+        p.read_bytes()
+        for p in (Path(__file__), Path(__file__).with_name("jobs.py"), Path(__file__).parents[1] / "source.py")
+    )
+).hexdigest()
 
 
 class Plan:
@@ -79,8 +80,7 @@ class Plan:
     Keys are remembered across runs (``ingest.c.plan.memo.KeyMemo``): after an edit only the keys of the
     TUs and headers whose include closure holds an edited file are computed again."""
 
-    def __init__(self, ctx: IngestContext, envs: dict[str, CompileEnv],
-                 stats: TreeStats | None = None) -> None:
+    def __init__(self, ctx: IngestContext, envs: dict[str, CompileEnv], stats: TreeStats | None = None) -> None:
         self.ctx = ctx
         self.root = ctx.checkout.root
         self.envs = envs
@@ -88,8 +88,7 @@ class Plan:
         seeds = set().union(*(set(parse_defines(f)) for f in self.flags.values()))
         analysis = ctx.cache_dir / "analysis"
         self.index = build_index(self.root, seeds, analysis / "files.pkl", stats)
-        self.memo = KeyMemo(analysis / "keys.pkl", self.index,
-                            f"{_PLAN_FORMAT}:{EXTRACTOR_VERSION}:{_CODE_DIGEST}")
+        self.memo = KeyMemo(analysis / "keys.pkl", self.index, f"{_PLAN_FORMAT}:{EXTRACTOR_VERSION}:{_CODE_DIGEST}")
         self._stub_sha: dict[tuple[str, str], str] = {}
         self.venv: dict[str, dict] = {}
         self.raw: dict[str, dict[str, str]] = {}
@@ -108,9 +107,11 @@ class Plan:
             stub = (stamp.read_text(), stamp.stat().st_mtime_ns)
         except OSError:
             stub = ("no stamp", time.time_ns())  # unknown stubs: nothing to reuse
-        self.vdig[vid] = hashlib.sha1(repr((
-            self.index.gdig, str(self.envs[vid].stub_dir), sorted(venv.items()),
-            sorted(raw.items()), stub)).encode()).hexdigest()
+        self.vdig[vid] = hashlib.sha1(
+            repr(
+                (self.index.gdig, str(self.envs[vid].stub_dir), sorted(venv.items()), sorted(raw.items()), stub)
+            ).encode()
+        ).hexdigest()
 
     def stub_part(self, vid: str, missing: tuple[str, ...]) -> tuple:
         out = []
@@ -126,19 +127,35 @@ class Plan:
             out.append(got)
         return tuple(out)
 
-    def key(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str],
-            extra: tuple = ()) -> str:
+    def key(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str], extra: tuple = ()) -> str:
         got = self.memo.get(tu_abs, self.vdig[vid], ("full", extra))
         if got is not None:
             return got
         digest, missing, parts = self.index.tu_parts(tu_abs, vidx, env, raw)
-        got = self._digest((EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], digest, missing,
-                            parts, self.stub_part(vid, missing), extra))
+        got = self._digest(
+            (
+                EXTRACTOR_VERSION,
+                tu_abs[len(str(self.root)) :],
+                digest,
+                missing,
+                parts,
+                self.stub_part(vid, missing),
+                extra,
+            )
+        )
         self.memo.put(tu_abs, self.vdig[vid], ("full", extra), got)
         return got
 
-    def main_key(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str],
-                 extra: tuple, extra_headers: frozenset[str] | tuple[str, ...]) -> str | None:
+    def main_key(
+        self,
+        tu_abs: str,
+        vidx: int,
+        vid: str,
+        env: dict,
+        raw: dict[str, str],
+        extra: tuple,
+        extra_headers: frozenset[str] | tuple[str, ...],
+    ) -> str | None:
         """Key of what the TU's own code yields (its functions, calls, profiles) in a version;
         None when only the full key will do."""
         xh = self._xh.get(extra_headers)
@@ -155,8 +172,9 @@ class Plan:
         if m is None:
             self.memo.put(tu_abs, self.vdig[vid], mk, "")
             return None
-        got = self._digest(("main", EXTRACTOR_VERSION, tu_abs[len(str(self.root)):], m,
-                            self.stub_part(vid, m[1]), extra))
+        got = self._digest(
+            ("main", EXTRACTOR_VERSION, tu_abs[len(str(self.root)) :], m, self.stub_part(vid, m[1]), extra)
+        )
         self.memo.put(tu_abs, self.vdig[vid], mk, got)
         return got
 
@@ -168,12 +186,10 @@ class Plan:
             got = self._digests[inputs] = hashlib.sha1(repr(inputs).encode()).hexdigest()
         return got
 
-    def header_keys(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str]
-                    ) -> dict[str, str]:
+    def header_keys(self, tu_abs: str, vidx: int, vid: str, env: dict, raw: dict[str, str]) -> dict[str, str]:
         heads = self._heads.get(tu_abs)
         if heads is None:
-            heads = self._heads[tu_abs] = [f for f in self.index.closure(tu_abs)[0]
-                                           if f != tu_abs and f.endswith(".h")]
+            heads = self._heads[tu_abs] = [f for f in self.index.closure(tu_abs)[0] if f != tu_abs and f.endswith(".h")]
         known = self._hkey[vidx]
         for f in heads:
             if f not in known:
@@ -186,8 +202,9 @@ class Plan:
         return {f[cut:]: k for f, k in self._hkey[vidx].items()}
 
 
-def prefix_header_keys(plan: Plan, ctx: IngestContext, heads: list[str], vid: str,
-                        order: list[VersionInfo]) -> dict[str, str]:
+def prefix_header_keys(
+    plan: Plan, ctx: IngestContext, heads: list[str], vid: str, order: list[VersionInfo]
+) -> dict[str, str]:
     vidx = [v.id for v in order].index(vid)
     env, raw = plan.venv[vid], plan.raw[vid]
     out: dict[str, str] = {}

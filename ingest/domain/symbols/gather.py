@@ -11,9 +11,9 @@ from ingest.domain.symbols.lists import ListsReport, RawSymbol, lists_in_dir
 from ingest.domain.symbols.pack import packed_lists
 
 
-def gather_lists(directory: Path | None, root: Path, versions: list[str],
-                 cache_dir: Path | None, builtin: bool = True
-                 ) -> tuple[list[RawSymbol], ListsReport]:
+def gather_lists(
+    directory: Path | None, root: Path, versions: list[str], cache_dir: Path | None, builtin: bool = True
+) -> tuple[list[RawSymbol], ListsReport]:
     """The symbols of every list for the selected versions: per (version, list), the user's
     directory's, else the checkout's git history's, else the shipped copy's (``builtin``)."""
     report = ListsReport(directory=str(directory) if directory else None)
@@ -32,6 +32,5 @@ def gather_lists(directory: Path | None, root: Path, versions: list[str],
                     report.lists[rel] = n
                     report.provenance[rel] = sub.provenance.get(rel, "")
             report.placeholders_skipped += sub.placeholders_skipped
-            report.problems.extend(p for p in sub.problems if p.file in kept_files
-                                   or p.line is None)
+            report.problems.extend(p for p in sub.problems if p.file in kept_files or p.line is None)
     return [s for syms in chosen.values() for s in syms], report

@@ -34,8 +34,9 @@ _FORMAT = 2
 
 def _git(root: Path, *args: str, timeout: float = 60) -> str | None:
     try:
-        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                              timeout=timeout, errors="replace")
+        proc = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=timeout, errors="replace"
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.stdout if proc.returncode == 0 else None
@@ -51,8 +52,9 @@ def history_revisions(root: Path, version_ids: list[str]) -> dict[str, tuple[str
         return None  # the checkout is a folder of another repository
     if (_git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true":
         return None
-    out = _git(root, "log", "--format=@%H %cs", "--name-status", "HEAD", "--",
-               *(f"*/{name}" for name in LISTS), timeout=300)
+    out = _git(
+        root, "log", "--format=@%H %cs", "--name-status", "HEAD", "--", *(f"*/{name}" for name in LISTS), timeout=300
+    )
     if out is None:
         return None
     wanted = set(version_ids)
@@ -92,13 +94,11 @@ def read_history(root: Path, version_ids: list[str]) -> list[dict[str, str]] | N
         if text is None:
             continue
         folder, name = path.rsplit("/", 2)[-2:]
-        out.append({"version": folder, "list": name, "path": path, "commit": commit,
-                    "date": date, "text": text})
+        out.append({"version": folder, "list": name, "path": path, "commit": commit, "date": date, "text": text})
     return out
 
 
-def _cached(root: Path, version_ids: list[str], cache_dir: Path | None
-            ) -> list[dict[str, str]] | None:
+def _cached(root: Path, version_ids: list[str], cache_dir: Path | None) -> list[dict[str, str]] | None:
     head = _git(root, "rev-parse", "HEAD") if (root / ".git").exists() else None
     if head is None:
         return None
@@ -114,13 +114,13 @@ def _cached(root: Path, version_ids: list[str], cache_dir: Path | None
     lists = read_history(root, version_ids)
     if lists is not None and path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps({"format": _FORMAT, "versions": sorted(version_ids),
-                                       "lists": lists}))
+        atomic_write(path, json.dumps({"format": _FORMAT, "versions": sorted(version_ids), "lists": lists}))
     return lists
 
 
-def lists_in_history(root: Path, versions: list[str], cache_dir: Path | None,
-                     report: ListsReport) -> dict[tuple[str, str], list[RawSymbol]]:
+def lists_in_history(
+    root: Path, versions: list[str], cache_dir: Path | None, report: ListsReport
+) -> dict[tuple[str, str], list[RawSymbol]]:
     from ingest.checkout.checkout import Checkout
 
     try:
@@ -136,8 +136,7 @@ def lists_in_history(root: Path, versions: list[str], cache_dir: Path | None,
             continue
         rel = f"{item['version']}/{item['list']}"
         where = f"checkout history {item['commit'][:10]} ({item['date']}):{item['path']}"
-        syms = read_disasm_text(item["text"], rel, item["version"], LISTS[item["list"]],
-                                report)
+        syms = read_disasm_text(item["text"], rel, item["version"], LISTS[item["list"]], report)
         for s in syms:
             s.provenance = where
         report.lists[rel] = len(syms)

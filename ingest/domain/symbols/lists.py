@@ -27,8 +27,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-Z64HDR_ROMS = {"oot_u10": "ntsc-1.0", "oot_u11": "ntsc-1.1", "oot_u12": "ntsc-1.2",
-               "oot_mq_debug": "gc-eu-mq-dbg"}
+Z64HDR_ROMS = {"oot_u10": "ntsc-1.0", "oot_u11": "ntsc-1.1", "oot_u12": "ntsc-1.2", "oot_mq_debug": "gc-eu-mq-dbg"}
 
 
 @dataclass(slots=True)
@@ -56,8 +55,7 @@ class ListProblem(BaseModel):
 class ListsReport(BaseModel):
     directory: str | None = None
     lists: dict[str, int] = Field(default_factory=dict, description="file -> symbols read")
-    provenance: dict[str, str] = Field(default_factory=dict,
-                                       description="file -> where it was taken from")
+    provenance: dict[str, str] = Field(default_factory=dict, description="file -> where it was taken from")
     placeholders_skipped: int = 0
     problems: list[ListProblem] = Field(default_factory=list)
 
@@ -82,11 +80,11 @@ def parse_address(text: str, ram: bool = True) -> int | None:
 
 
 _DISASM_LINE = re.compile(
-    r"^[ \t]*([A-Za-z_$][\w$]*)[ \t]*=[ \t]*0[xX]([0-9A-Fa-f]{1,8})[ \t]*;[ \t]*(?://(.*))?$", re.M)
+    r"^[ \t]*([A-Za-z_$][\w$]*)[ \t]*=[ \t]*0[xX]([0-9A-Fa-f]{1,8})[ \t]*;[ \t]*(?://(.*))?$", re.M
+)
 
 
-def read_disasm_text(text: str, rel: str, version: str, default_kind: str,
-                     report: ListsReport) -> list[RawSymbol]:
+def read_disasm_text(text: str, rel: str, version: str, default_kind: str, report: ListsReport) -> list[RawSymbol]:
     out: list[RawSymbol] = []
     matched = 0
     line, pos = 1, 0
@@ -109,8 +107,7 @@ def read_disasm_text(text: str, rel: str, version: str, default_kind: str,
                 vtype = attrs.get("type")
             if "size" in attrs:
                 size = parse_address(attrs["size"], ram=False)
-        out.append(RawSymbol(m.group(1), addr, version, "disasm", kind, size, vtype,
-                             f"{rel}:{line}"))
+        out.append(RawSymbol(m.group(1), addr, version, "disasm", kind, size, vtype, f"{rel}:{line}"))
     lines = [ln.strip() for ln in text.splitlines()]
     symbol_lines = [ln for ln in lines if ln and not ln.startswith(("//", "/*", "#"))]
     if len(symbol_lines) != matched:
@@ -120,17 +117,14 @@ def read_disasm_text(text: str, rel: str, version: str, default_kind: str,
                 continue
             lm = _DISASM_LINE.match(ln)
             if lm is None:
-                report.problems.append(ListProblem(file=rel, line=n,
-                                                   message=f"unreadable line: {ln[:80]!r}"))
+                report.problems.append(ListProblem(file=rel, line=n, message=f"unreadable line: {ln[:80]!r}"))
             elif not RAM_START <= int(lm.group(2), 16) < RAM_END and "SegmentRom" not in lm.group(1):
                 # (_xSegmentRomStart/End are ROM offsets, rightly not RAM addresses)
-                report.problems.append(ListProblem(file=rel, line=n,
-                                                   message=f"not a RAM address: {ln[:80]!r}"))
+                report.problems.append(ListProblem(file=rel, line=n, message=f"not a RAM address: {ln[:80]!r}"))
     return out
 
 
-def read_z64hdr_text(text: str, rel: str, version: str, report: ListsReport
-                     ) -> list[RawSymbol]:
+def read_z64hdr_text(text: str, rel: str, version: str, report: ListsReport) -> list[RawSymbol]:
     out: list[RawSymbol] = []
     for n, line in enumerate(text.splitlines(), 1):
         s = line.strip()
@@ -155,8 +149,7 @@ def read_z64hdr_text(text: str, rel: str, version: str, report: ListsReport
     return out
 
 
-def lists_in_dir(directory: Path, versions: list[str], report: ListsReport
-                 ) -> dict[tuple[str, str], list[RawSymbol]]:
+def lists_in_dir(directory: Path, versions: list[str], report: ListsReport) -> dict[tuple[str, str], list[RawSymbol]]:
     """The lists of a directory for the selected versions, by (version, list): the list is
     ``functions``, ``variables`` or ``z64hdr``."""
     out: dict[tuple[str, str], list[RawSymbol]] = {}
@@ -169,8 +162,9 @@ def lists_in_dir(directory: Path, versions: list[str], report: ListsReport
             rom = d.name.removeprefix("z64hdr-")
             version = Z64HDR_ROMS.get(rom)
             if version is None:
-                report.problems.append(ListProblem(
-                    file=d.name, message=f"unknown z64hdr ROM {rom!r} (known: {', '.join(Z64HDR_ROMS)})"))
+                report.problems.append(
+                    ListProblem(file=d.name, message=f"unknown z64hdr ROM {rom!r} (known: {', '.join(Z64HDR_ROMS)})")
+                )
                 continue
             if version not in versions:
                 continue
@@ -188,8 +182,7 @@ def lists_in_dir(directory: Path, versions: list[str], report: ListsReport
                 f = d / fname
                 if f.is_file():
                     rel = f"{d.name}/{fname}"
-                    syms = read_disasm_text(f.read_text(errors="replace"), rel, d.name, kind,
-                                            report)
+                    syms = read_disasm_text(f.read_text(errors="replace"), rel, d.name, kind, report)
                     report.lists[rel] = len(syms)
                     report.provenance[rel] = where
                     out[(d.name, fname[:-4])] = syms

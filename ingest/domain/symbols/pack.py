@@ -43,8 +43,10 @@ from ingest.domain.symbols.lists import (
 )
 
 DATA = "data/symbol_lists.txt.xz"
-_ENTRY = re.compile(r"^[ \t]*(/\*)?[ \t]*([A-Za-z_.$][\w.$]*)[ \t]*=[ \t]*0[xX]([0-9A-Fa-f]+)"
-                    r"[ \t]*;?[ \t]*(?://[ \t]*(.*?)|/\*.*\*/)?[ \t]*$")
+_ENTRY = re.compile(
+    r"^[ \t]*(/\*)?[ \t]*([A-Za-z_.$][\w.$]*)[ \t]*=[ \t]*0[xX]([0-9A-Fa-f]+)"
+    r"[ \t]*;?[ \t]*(?://[ \t]*(.*?)|/\*.*\*/)?[ \t]*$"
+)
 
 
 def _encode(header: dict[str, str], text: str) -> list[str]:
@@ -65,7 +67,7 @@ def _encode(header: dict[str, str], text: str) -> list[str]:
 
 def _decode(block: list[str]) -> tuple[dict[str, str], str]:
     """A list block back to the list's text (each entry on its own line number)."""
-    header = dict(kv.split("=", 1) for kv in block[0][len("@list "):].split())
+    header = dict(kv.split("=", 1) for kv in block[0][len("@list ") :].split())
     lines: list[str] = []
     addr = 0
     for row in block[1:]:
@@ -100,8 +102,9 @@ def packed_index() -> list[dict[str, str]]:
     return [h for h, _ in _blocks()]
 
 
-def packed_lists(root: Path | None, versions: list[str], cache_dir: Path | None,
-                 report: ListsReport) -> dict[tuple[str, str], list[RawSymbol]]:
+def packed_lists(
+    root: Path | None, versions: list[str], cache_dir: Path | None, report: ListsReport
+) -> dict[tuple[str, str], list[RawSymbol]]:
     out: dict[tuple[str, str], list[RawSymbol]] = {}
     for h, text in _blocks():
         if h["version"] not in versions:
@@ -112,8 +115,9 @@ def packed_lists(root: Path | None, versions: list[str], cache_dir: Path | None,
             syms = read_z64hdr_text(text, rel, h["version"], report)
             report.placeholders_skipped += int(h.get("placeholders", 0))
         else:
-            syms = read_disasm_text(text, rel, h["version"],
-                                    "Function" if h["list"] == "functions" else "Global", report)
+            syms = read_disasm_text(
+                text, rel, h["version"], "Function" if h["list"] == "functions" else "Global", report
+            )
         for s in syms:
             s.provenance = where
         report.lists[rel] = len(syms)
@@ -138,8 +142,10 @@ def build(git: Path | None, z64hdr: list[tuple[Path, str, str, str]], out: Path)
     from ingest.checkout.checkout import Checkout
     from ingest.domain.symbols.history import read_history
 
-    lines = ["# ootkg: public per-version symbol lists (names and RAM addresses), as data.",
-             "# Each @list names the repository, commit and path it was taken from."]
+    lines = [
+        "# ootkg: public per-version symbol lists (names and RAM addresses), as data.",
+        "# Each @list names the repository, commit and path it was taken from.",
+    ]
     made: dict[str, int] = {}
     if git is not None:
         ids = [v.id for v in Checkout.open(git).declared_versions()]
@@ -148,10 +154,19 @@ def build(git: Path | None, z64hdr: list[tuple[Path, str, str, str]], out: Path)
             raise SystemExit(f"{git}: no symbol lists in its history (a full clone?)")
         for item in got:
             rel = f"{item['version']}/{item['list']}"
-            block = _encode({"version": item["version"], "list": item["list"][:-4],
-                             "source": "disasm", "repo": "zeldaret/oot",
-                             "commit": item["commit"], "date": item["date"],
-                             "path": item["path"], "rel": rel}, item["text"])
+            block = _encode(
+                {
+                    "version": item["version"],
+                    "list": item["list"][:-4],
+                    "source": "disasm",
+                    "repo": "zeldaret/oot",
+                    "commit": item["commit"],
+                    "date": item["date"],
+                    "path": item["path"],
+                    "rel": rel,
+                },
+                item["text"],
+            )
             lines += block
             made[rel] = len(block) - 1
     for folder, repo, commit, date in z64hdr:
@@ -159,13 +174,22 @@ def build(git: Path | None, z64hdr: list[tuple[Path, str, str, str]], out: Path)
         version = Z64HDR_ROMS[rom]
         for f in sorted(folder.glob("*.ld")):
             text = f.read_text(errors="replace")
-            placeholders = sum(1 for ln in text.splitlines()
-                               if ln.strip().startswith("/*") and "=" in ln)
+            placeholders = sum(1 for ln in text.splitlines() if ln.strip().startswith("/*") and "=" in ln)
             rel = f"{folder.name}/{f.name}"
-            block = _encode({"version": version, "list": "z64hdr", "source": "z64hdr",
-                             "repo": repo, "commit": commit, "date": date,
-                             "path": f"{rom}/{f.name}", "rel": rel,
-                             "placeholders": str(placeholders)}, text)
+            block = _encode(
+                {
+                    "version": version,
+                    "list": "z64hdr",
+                    "source": "z64hdr",
+                    "repo": repo,
+                    "commit": commit,
+                    "date": date,
+                    "path": f"{rom}/{f.name}",
+                    "rel": rel,
+                    "placeholders": str(placeholders),
+                },
+                text,
+            )
             lines += block
             made[rel] = len(block) - 1
     data = lzma.compress(("\n".join(lines) + "\n").encode(), preset=9 | lzma.PRESET_EXTREME)
@@ -175,15 +199,17 @@ def build(git: Path | None, z64hdr: list[tuple[Path, str, str, str]], out: Path)
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m ingest.domain.symbols.pack", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m ingest.domain.symbols.pack",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--git", type=Path, help="a full clone of zeldaret/oot")
-    ap.add_argument("--z64hdr", nargs=4, action="append", default=[],
-                    metavar=("DIR", "REPO", "COMMIT", "DATE"))
-    ap.add_argument("-o", "--out", type=Path,
-                    default=Path(__file__).resolve().parents[2] / DATA)
-    ap.add_argument("--export", type=Path, metavar="DIR",
-                    help="write the shipped lists out as a --symbols directory instead")
+    ap.add_argument("--z64hdr", nargs=4, action="append", default=[], metavar=("DIR", "REPO", "COMMIT", "DATE"))
+    ap.add_argument("-o", "--out", type=Path, default=Path(__file__).resolve().parents[2] / DATA)
+    ap.add_argument(
+        "--export", type=Path, metavar="DIR", help="write the shipped lists out as a --symbols directory instead"
+    )
     args = ap.parse_args(argv)
     if args.export is not None:
         for p in export_lists(args.export):

@@ -47,8 +47,9 @@ def _increasing(anchors: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out[::-1]
 
 
-def match_renames(symbols: Sequence[RawSymbol], order: Sequence[str | None],
-                  known: Callable[[str], bool]) -> dict[int, str]:
+def match_renames(
+    symbols: Sequence[RawSymbol], order: Sequence[str | None], known: Callable[[str], bool]
+) -> dict[int, str]:
     """``symbols``: one list's functions (and entries of unknown kind) for one version."""
     pos = {name: i for i, name in enumerate(order) if name is not None}
     entries = sorted(symbols, key=lambda s: s.address)
@@ -56,8 +57,8 @@ def match_renames(symbols: Sequence[RawSymbol], order: Sequence[str | None],
     anchors = _increasing([(i, pos[s.name]) for i, s in enumerate(entries) if s.name in pos])
     out: dict[int, str] = {}
     for (li, pi), (lj, pj) in zip(anchors, anchors[1:], strict=False):
-        between = entries[li + 1:lj]
-        gap = order[pi + 1:pj]
+        between = entries[li + 1 : lj]
+        gap = order[pi + 1 : pj]
         if not between or len(between) != len(gap) or None in gap:
             continue
         if any(known(s.name) for s in between) or any(g in named for g in gap):
@@ -67,8 +68,7 @@ def match_renames(symbols: Sequence[RawSymbol], order: Sequence[str | None],
     return out
 
 
-def link_order(units: Sequence[str], functions: dict[str, list[tuple[int, str]]]
-               ) -> list[str | None]:
+def link_order(units: Sequence[str], functions: dict[str, list[tuple[int, str]]]) -> list[str | None]:
     """The defined functions of a version in link order: ``units`` are the version's source
     files in spec order (``.s`` ones are assembly: ``None``); ``functions`` maps a file to
     its (line, name) pairs."""

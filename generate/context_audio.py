@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generate.context_util import FONT_LOADERS, FactMixin, hx, plural
+from generate.context_mixin import FactMixin
+from generate.context_util import FONT_LOADERS, hx, plural
 from generate.models import Fact
 
 # The engine code that turns a sequence's font list into loaded fonts and an instrument.

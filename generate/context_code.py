@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from generate.context_util import FactMixin, _params, _struct_params, _where, hx, plural, versions_text
+from generate.context_mixin import FactMixin
+from generate.context_util import _params, _struct_params, _where, hx, plural, versions_text
 from generate.models import Fact
 
 

@@ -4,35 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from generate.models import Fact
-
-
-class FactMixin:
-    """Base of the fact mixins (code, domain, audio): what they call on each other, all of
-    it provided by :class:`generate.context.ContextBuilder`. Declared for the type checker
-    only, so the builder's own definitions are the ones that run."""
-
-    q: Any
-
-    if TYPE_CHECKING:
-
-        def versions(self) -> tuple[list[str], list[str]]: ...
-
-        def function_facts(self, name: str, version: str, *, priority: int = 0, deep: bool = True) -> list[Fact]: ...
-
-        def struct_facts(self, name: str, version: str, *, priority: int = 0, fields: int = 200) -> list[Fact]: ...
-
-        def actor_facts(self, enum: str, version: str, *, priority: int = 0, deep: bool = True) -> list[Fact]: ...
-
-        def address_facts(self, name: str, version: str, priority: int) -> list[Fact]: ...
-
-        def related_functions(self, text: str, version: str, priority: int = 20, limit: int = 4) -> list[Fact]: ...
-
-        def sequence_font_facts(self, enum: str, version: str) -> list[Fact]: ...
-
+from typing import Any
 
 # the functions that load a soundfont (the audio contexts and code sections look for their calls)
 FONT_LOADERS = ("AudioLoad_SyncLoadSeqFonts", "AudioLoad_SyncLoadFont", "Audio_GetInstrumentInner")

@@ -212,28 +212,11 @@ def make_plan(
     return list(islice(iter_plan(config, targets, concepts, contexts), limit))
 
 
-def iter_plan(
-    config: RunConfig, targets: list[TargetRow], concepts: ConceptGraph, contexts: Any = None
-) -> Iterator[PlanItem]:
-    """The plan, lazily: families in turn, each family's target kinds in turn (so scenes,
-    sequences and concepts appear, not only the many functions), the next target of that
-    kind, then a group of items about that target, each with a scenario whose needs its
-    context meets. Deterministic for a configuration and a graph (and its checkout)."""
-    if config.curriculum:
-        yield from curriculum_plan(config, concepts, targets)
-        return
-    from generate.scenario_pick import ScenarioPicker
-
-    eligible = eligible_targets(config, targets)
-    fp = config.fingerprint()
-    rng = random.Random(f"{config.seed}:{fp}")
-    picker = ScenarioPicker(contexts, config.version) if contexts is not None else None
-    strata: dict[str, dict[str, tuple[LazyOrder, list[int]]]] = {}
-    present = {
-        (t.kind, t.key): t
-        for t in targets
-        if t.kind in ("Function", "Struct") and (not t.versions or config.version in t.versions)
-    }
+def _kinds_of(
+    config: RunConfig, eligible: dict[str, list[TargetRow]], picker: Any, present: dict[tuple[str, str], TargetRow]
+) -> dict[str, dict[str, list[TargetRow]]]:
+    """Per family, its eligible targets by kind, and (with a picker) a stratum of candidates
+    for each scenario that fits few functions."""
     kinds_of: dict[str, dict[str, list[TargetRow]]] = {}
     for name in config.families:
         by_kind: dict[str, list[TargetRow]] = {}
@@ -261,6 +244,32 @@ def iter_plan(
                 ]
                 if rows:
                     by_kind.setdefault(f"{kind}~{s.id}", []).extend(rows)
+    return kinds_of
+
+
+def iter_plan(
+    config: RunConfig, targets: list[TargetRow], concepts: ConceptGraph, contexts: Any = None
+) -> Iterator[PlanItem]:
+    """The plan, lazily: families in turn, each family's target kinds in turn (so scenes,
+    sequences and concepts appear, not only the many functions), the next target of that
+    kind, then a group of items about that target, each with a scenario whose needs its
+    context meets. Deterministic for a configuration and a graph (and its checkout)."""
+    if config.curriculum:
+        yield from curriculum_plan(config, concepts, targets)
+        return
+    from generate.scenario_pick import ScenarioPicker
+
+    eligible = eligible_targets(config, targets)
+    fp = config.fingerprint()
+    rng = random.Random(f"{config.seed}:{fp}")
+    picker = ScenarioPicker(contexts, config.version) if contexts is not None else None
+    strata: dict[str, dict[str, tuple[LazyOrder, list[int]]]] = {}
+    present = {
+        (t.kind, t.key): t
+        for t in targets
+        if t.kind in ("Function", "Struct") and (not t.versions or config.version in t.versions)
+    }
+    kinds_of = _kinds_of(config, eligible, picker, present)
     # a family is empty when neither its kinds nor its candidate strata have a target
     families = check_coverage(config, {n: [r for rows in kinds_of[n].values() for r in rows] for n in config.families})
     for name in families:

@@ -44,6 +44,12 @@ class Filters(BaseModel):
 
 
 def select(run: RunData, live: LiveReviews, scores: dict[str, JudgeScore], f: Filters, me: str) -> list[str]:
+    ids = _matching(run, scores, f)
+    return list(ids) if f.status == "all" else _with_status(ids, live, f.status, me)
+
+
+def _matching(run: RunData, scores: dict[str, JudgeScore], f: Filters) -> list[str]:
+    """The run's examples (in order) that pass the filters on what they are about."""
     ids = run.order
     summ = run.summaries
     if f.family:
@@ -61,15 +67,18 @@ def select(run: RunData, live: LiveReviews, scores: dict[str, JudgeScore], f: Fi
         lo = f.min_score if f.min_score is not None else -1.0
         hi = f.max_score if f.max_score is not None else 99.0
         ids = [i for i in ids if i in scores and lo <= scores[i].score <= hi]
-    if f.status == "all":
-        return list(ids)
+    return ids
+
+
+def _with_status(ids: list[str], live: LiveReviews, status: str, me: str) -> list[str]:
+    """Those of ``ids`` whose reviews are in ``status`` (todo: not yet judged by ``me``)."""
     reviewed = live.by_example
-    if f.status == "todo":
+    if status == "todo":
         mine = {i for i, ex in reviewed.items() if (j := ex.judgements.get(me)) is not None and j.verdict}
         return [i for i in ids if i not in mine]
-    if f.status == "unreviewed":
+    if status == "unreviewed":
         return [i for i in ids if i not in reviewed or not reviewed[i].verdicts()]
-    if f.status == "disputed":
+    if status == "disputed":
         return [i for i in ids if i in reviewed and len(set(reviewed[i].verdicts())) > 1]
-    want = {"accepted": "accept", "rejected": "reject"}[f.status]
+    want = {"accepted": "accept", "rejected": "reject"}[status]
     return [i for i in ids if i in reviewed and reviewed[i].verdict() == want]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from generate.context_audio import AudioFacts
@@ -148,16 +149,20 @@ class ContextBuilder(CodeFacts, DomainFacts, AudioFacts):
             self._versions = (ingested, built)
         return self._versions
 
+    def facts_of(self, kind: str, key: str, version: str) -> list[Fact]:
+        """The facts a context about ``key`` (a ``kind``) starts from."""
+        return FACTS_BY_KIND[kind](self, key, version)
+
     def build(self, target: Target, version: str) -> Context:
         key = (target.kind, target.key, version)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        maker = getattr(self, f"_facts_{target.kind.lower()}", None)
+        maker = FACTS_BY_KIND.get(target.kind)
         if maker is None:
             raise ValueError(f"no context builder for {target.kind}; targets are {TARGET_KINDS}")
-        facts: list[Fact] = maker(target.key, version)
+        facts: list[Fact] = maker(self, target.key, version)
         ctx = self._bound(target, version, facts)
         if facts:
             ctx.code = self.section.for_target(target.kind, target.key, version, facts)
@@ -201,14 +206,32 @@ class ContextBuilder(CodeFacts, DomainFacts, AudioFacts):
         key = (what, *args)
         base = self._facts_memo.get(key)
         if base is None:
-            base = (
-                getattr(self, f"_{what}_facts")(*args, priority=0)
-                if what != "function"
-                else self._function_facts(args[0], args[1], priority=0, deep=args[2])
-            )
+            if what == "function":
+                base = self._function_facts(args[0], args[1], priority=0, deep=args[2])
+            elif what == "actor":
+                base = self._actor_facts(*args, priority=0)
+            else:
+                base = self._struct_facts(*args, priority=0)
             self._facts_memo[key] = base
             if len(self._facts_memo) > 4 * self._cache_size:
                 self._facts_memo.pop(next(iter(self._facts_memo)))
         if not priority:
             return [f.model_copy() for f in base]
         return [f.model_copy(update={"priority": f.priority + priority}) for f in base]
+
+
+# the facts a context starts from, per target kind (``ContextBuilder.build``; the domain
+# facts of a concept's covered entities use it too)
+FACTS_BY_KIND: dict[str, Callable[[Any, str, str], list[Fact]]] = {
+    "Function": ContextBuilder._facts_function,
+    "Struct": ContextBuilder._facts_struct,
+    "Actor": ContextBuilder._facts_actor,
+    "Scene": ContextBuilder._facts_scene,
+    "Object": ContextBuilder._facts_object,
+    "Global": ContextBuilder._facts_global,
+    "Sequence": ContextBuilder._facts_sequence,
+    "Sfx": ContextBuilder._facts_sfx,
+    "Segment": ContextBuilder._facts_segment,
+    "Concept": ContextBuilder._facts_concept,
+    "Soundfont": ContextBuilder._facts_soundfont,
+}

@@ -380,7 +380,7 @@ class DomainFacts(FactMixin):
             elif kind == "Actor":
                 facts += self.actor_facts(key, version, priority=25, deep=False)[:2]
             elif kind in ("Global", "Object", "Sequence", "Sfx", "Segment", "Scene"):
-                facts += getattr(self, f"_facts_{kind.lower()}")(key, version)[:2]
+                facts += self.facts_of(kind, key, version)[:2]
             else:
                 facts.append(
                     Fact(

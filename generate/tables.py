@@ -157,8 +157,8 @@ class Tables:
         ]
 
     def answer(self, name: str, p: dict[str, Any]) -> list[Row] | None:
-        fn = getattr(self, "_q_" + name, None)
-        return None if fn is None else fn(**p)
+        fn = _ANSWERS.get(name)
+        return None if fn is None else fn(self, **p)
 
     def _q_context_function(self, name: str, version: str) -> list[Row]:
         f = self.functions().get(name)
@@ -278,3 +278,22 @@ class Tables:
             }
             for r in rows
         ]
+
+
+# the named queries these tables answer without the store (query name -> its answer)
+_ANSWERS: dict[str, Callable[..., list[Row]]] = {
+    "context_actor": Tables._q_context_actor,
+    "context_actor_profile": Tables._q_context_actor_profile,
+    "context_actor_objects": Tables._q_context_actor_objects,
+    "context_file_globals": Tables._q_context_file_globals,
+    "context_function": Tables._q_context_function,
+    "context_function_versions": Tables._q_context_function_versions,
+    "context_addresses": Tables._q_context_addresses,
+    "context_param_types": Tables._q_context_param_types,
+    "context_callers": Tables._q_context_callers,
+    "context_callees": Tables._q_context_callees,
+    "context_struct": Tables._q_context_struct,
+    "context_struct_fields": Tables._q_context_struct_fields,
+    "context_struct_versions": Tables._q_context_struct_versions,
+    "context_field_versions": Tables._q_context_field_versions,
+}

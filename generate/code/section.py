@@ -14,6 +14,7 @@ pick snippets by role.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -154,8 +155,8 @@ class CodeSection:
 
     # -- per target kind ------------------------------------------------------------------------
     def for_target(self, kind: str, key: str, version: str, facts: list[Any]) -> list[CodeSnippet]:
-        maker = getattr(self, f"_{kind.lower()}", None)
-        out: list[CodeSnippet] = maker(key, version, facts) if maker else []
+        maker = _BY_KIND.get(kind)
+        out: list[CodeSnippet] = maker(self, key, version, facts) if maker else []
         return _unique(out)
 
     def _with_blocks(self, snip: CodeSnippet | None, priority: int) -> list[CodeSnippet]:
@@ -437,3 +438,19 @@ def _unique(snippets: list[CodeSnippet]) -> list[CodeSnippet]:
             seen.add(s.id)
             out.append(s)
     return out
+
+
+# what each target kind's code section is made of (one entry per kind a context is built for)
+_BY_KIND: dict[str, Callable[[CodeSection, str, str, list[Any]], list[CodeSnippet]]] = {
+    "Function": CodeSection._function,
+    "Actor": CodeSection._actor,
+    "Struct": CodeSection._struct,
+    "Global": CodeSection._global,
+    "Sfx": CodeSection._sfx,
+    "Sequence": CodeSection._sequence,
+    "Soundfont": CodeSection._soundfont,
+    "Scene": CodeSection._scene,
+    "Object": CodeSection._object,
+    "Segment": CodeSection._segment,
+    "Concept": CodeSection._concept,
+}

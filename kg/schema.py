@@ -389,6 +389,8 @@ _DOMAIN_ENTITIES = (
     "Soundfont",
     "SampleBank",
 )
+# what a concept may cover, an example be grounded in, a review be about
+COVERABLE_KINDS = (*_CODE_ENTITIES, *_DOMAIN_ENTITIES)
 _TYPE_TARGETS = ("Struct", "Typedef", "Enum")
 
 
@@ -504,13 +506,13 @@ _REL_KINDS: list[RelKind] = [
     ),
     RelKind("REQUIRES", (("Concept", "Concept"),)),
     # kind: the target's node kind, so a query can name it portably (no labels()).
-    RelKind("COVERS", _pairs(("Concept",), (*_CODE_ENTITIES, *_DOMAIN_ENTITIES)), {"kind": S}),
-    RelKind("GROUNDED_IN", _pairs(("Example",), (*_CODE_ENTITIES, *_DOMAIN_ENTITIES, "Concept", "Version"))),
+    RelKind("COVERS", _pairs(("Concept",), COVERABLE_KINDS), {"kind": S}),
+    RelKind("GROUNDED_IN", _pairs(("Example",), (*COVERABLE_KINDS, "Concept", "Version"))),
     RelKind("BUILDS_ON", (("Example", "Example"),)),
     RelKind("REVIEWS", (("Review", "Example"),)),
     RelKind(
         "FLAGS",
-        _pairs(("Review",), (*_CODE_ENTITIES, *_DOMAIN_ENTITIES, "Concept")),
+        _pairs(("Review",), (*COVERABLE_KINDS, "Concept")),
         {"kind": S},
         doc="A 'factually wrong' review -> the entities the reviewer names as misstated.",
     ),

@@ -180,3 +180,26 @@ def serve() -> Iterator:
     yield start
     for server in started:
         server.kill()
+
+
+@pytest.fixture(scope="session")
+def minidecomp_code_graph(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The fixture tree ingested with its C facts, patterns and tables, once per session (the
+    code queries and the graph code provider read it; neither writes to it)."""
+    from ingest.checkout.checkout import Checkout
+    from ingest.pipeline import run_ingest
+    from kg.store import open_store
+
+    tmp = tmp_path_factory.mktemp("codegraph")
+    s = Settings(db=tmp / "graph", cache_dir=tmp / "cache")
+    co = Checkout.open(Path(__file__).resolve().parent / "fixtures" / "minidecomp")
+    report, _ = run_ingest(
+        co,
+        co.versions(),
+        s.cache_dir,
+        lambda: open_store(s, read_only=False),
+        only_sources=["c", "patterns", "tables"],
+        jobs=1,
+    )
+    assert not report.partial
+    return s

@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ingest.checkout.checkout import Checkout
-from ingest.pipeline import run_ingest
 from kg import code
 from kg.queries import run_named
 from kg.settings import Settings
@@ -28,20 +26,8 @@ GIRL = "src/overlays/actors/ovl_En_GirlA/z_en_girla.c"
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    tmp = tmp_path_factory.mktemp("codegraph")
-    s = Settings(db=tmp / "graph", cache_dir=tmp / "cache")
-    co = Checkout.open(MINI)
-    report, _ = run_ingest(
-        co,
-        co.versions(),
-        s.cache_dir,
-        lambda: open_store(s, read_only=False),
-        only_sources=["c", "patterns", "tables"],
-        jobs=1,
-    )
-    assert not report.partial
-    return s
+def settings(minidecomp_code_graph: Settings) -> Settings:
+    return minidecomp_code_graph
 
 
 @pytest.fixture(scope="module")

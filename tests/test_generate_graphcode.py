@@ -19,8 +19,6 @@ from generate.models import Target
 from generate.plan import RunConfig
 from generate.run import Runner, RunOptions
 from generate.run_parts import code_provider
-from ingest.checkout.checkout import Checkout
-from ingest.pipeline import run_ingest
 from kg import code
 from kg.settings import Settings
 from kg.store import GraphStore, open_store
@@ -34,20 +32,8 @@ MODEL = "claude-sonnet-5-5"
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    tmp = tmp_path_factory.mktemp("graphcode")
-    s = Settings(db=tmp / "graph", cache_dir=tmp / "cache")
-    co = Checkout.open(MINI)
-    report, _ = run_ingest(
-        co,
-        co.versions(),
-        s.cache_dir,
-        lambda: open_store(s, read_only=False),
-        only_sources=["c", "patterns", "tables"],
-        jobs=1,
-    )
-    assert not report.partial
-    return s
+def settings(minidecomp_code_graph: Settings) -> Settings:
+    return minidecomp_code_graph
 
 
 @pytest.fixture(scope="module")

@@ -262,8 +262,11 @@ class CodeFacts(FactMixin):
         if not here:
             return facts
         offsets: dict[str, dict[str, int]] = {}
+        types: dict[str, str] = {}  # each member's type in ``version``
         for r in self.q.run("context_field_versions", name=name):
             offsets.setdefault(r["field"], {})[r["version"]] = r["offset"]
+            if r["version"] == version and r.get("type"):
+                types[r["field"]] = r["type"]
         hidden: dict[str, int] = {}
         for fld, per in offsets.items():
             base = per.get(version)
@@ -284,7 +287,7 @@ class CodeFacts(FactMixin):
                         data={"struct": name, "field": fld, "version": v, "offset": off, "base_offset": base},
                     )
                 )
-        facts += self._shift_causes(name, version, offsets, priority)
+        facts += self._shift_causes(name, version, offsets, types, priority)
         for v, n in sorted(hidden.items()):
             facts.append(
                 Fact(
@@ -299,14 +302,12 @@ class CodeFacts(FactMixin):
             )
         return facts
 
-    def _shift_causes(self, name: str, version: str, offsets: dict[str, dict[str, int]], priority: int) -> list[Fact]:
+    def _shift_causes(
+        self, name: str, version: str, offsets: dict[str, dict[str, int]], types: dict[str, str], priority: int
+    ) -> list[Fact]:
         """Why members move between versions: the first member that moves, and the member
         before it when that one's own type changed size by the same amount (an embedded
         ``Actor``/``DynaPolyActor`` is bigger on debug ROMs, so everything after it shifts)."""
-        types: dict[str, str] = {}
-        for r in self.q.run("context_field_versions", name=name):
-            if r["version"] == version and r.get("type"):
-                types[r["field"]] = r["type"]
         order = sorted((per[version], fld) for fld, per in offsets.items() if per.get(version) is not None)
         out: list[Fact] = []
         others = sorted({v for per in offsets.values() for v in per} - {version})

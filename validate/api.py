@@ -198,9 +198,11 @@ class Validator:
                 "2-4, not compiled alone"
             )
             code_blocks = [b for i, b in enumerate(blocks) if i not in verified]
-            compile_blocks = [b for b in code_blocks if not b.edit]
+            at = [j for j, b in enumerate(code_blocks) if not b.edit]  # in the scope's blocks
+            compile_blocks = [code_blocks[j] for j in at]
         else:
             code_blocks = compile_blocks = blocks
+            at = list(range(len(blocks)))
         scope = self._scope(idx, code_blocks, prose)
         if scope.actor and scope.actor.instance_struct and "this" not in scope.vars and not scope.actor_weak:
             from validate.ctypes_ import CType
@@ -235,8 +237,6 @@ class Validator:
                 report.levels[1] = "skipped"  # a block was not compiled: level 1 is unknown
                 report.notes.append("level 1 skipped for a code block too large to compile")
             if jobs:
-                # the scope was built from code_blocks (compile_blocks and the edit blocks)
-                at = [next(j for j, c in enumerate(code_blocks) if c is b) for b in compile_blocks]
                 excerpt = level1.excerpt_filter(compile_blocks, scope, idx, at)
 
         # level 2, 3, 4 per block

@@ -48,6 +48,13 @@ def _file_in(base: str, path: str) -> str | None:
     return full
 
 
+def _location(location: str) -> tuple[str, int, int]:
+    """``path:first-last`` (or ``path:line``) as path, first and last line."""
+    path, _, span = location.rpartition(":")
+    first, _, last = span.partition("-")
+    return path, int(first), int(last or first)
+
+
 def _read(full: str) -> list[str] | None:
     try:
         st = os.stat(full)
@@ -76,9 +83,7 @@ def check_quotes(blocks: list[CodeBlock], root: Path | None) -> tuple[list[Issue
     for i, b in enumerate(blocks):
         if not b.location or b.edit:
             continue
-        path, _, span = b.location.rpartition(":")
-        first, _, last = span.partition("-")
-        lo, hi = int(first), int(last or first)
+        path, lo, hi = _location(b.location)
         where: dict[str, Any] = {"message_index": b.message_index, "block": b.block_index}
         full = _file_in(base, path)
         if full is None:
@@ -113,13 +118,11 @@ def kept_lines(block: CodeBlock, root: Path | None) -> set[int]:
     that place, unchanged; empty without a checkout or a readable location."""
     if root is None or not block.edit or not block.location:
         return set()
-    path, _, span = block.location.rpartition(":")
-    first, _, last = span.partition("-")
+    path, lo, hi = _location(block.location)
     full = _file_in(_resolved(root), path)
     lines = _read(full) if full is not None else None
     if lines is None:
         return set()
-    lo, hi = int(first), int(last or first)
     want = [x.rstrip() for x in lines[lo - 1 : hi]] if 1 <= lo <= hi else []
     got = [x.rstrip() for x in block.code.rstrip("\n").split("\n")]
     if not want or len(want) > MAX_EDIT_LINES or len(got) > MAX_EDIT_LINES:

@@ -13,6 +13,7 @@ from kg.derived import DerivedCache
 from kg.store import open_store
 from tests.gen_graph import DBG, make_store
 from validate.api import Validator
+from validate.models import Example
 
 
 class _Store:
@@ -85,3 +86,39 @@ def test_runs_with_kept_tables_write_the_same_examples(tmp_path):
     f = next((tmp_path / "cache" / "derived").rglob("symbols-*.pkl"))
     idx = pickle.loads(f.read_bytes())
     assert idx._store is None and "Actor_Kill" in idx.functions
+
+
+class _Counting:
+    """A store that records the queries it is asked (the validator's own store)."""
+
+    def __init__(self, store):
+        self._store, self.queries = store, []
+
+    def run(self, query, params=None):
+        self.queries.append(query)
+        return self._store.run(query, params)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def test_relation_facts_are_read_back_by_the_next_run(tmp_path):
+    """The call edges and the rest of ``validate.relfacts`` (a ~0.7 s query on the real
+    graph) are loaded once per graph: a second validator on the same graph reads them back,
+    and judges the claims the same way."""
+    settings = make_store(tmp_path / "graph")
+    text = "`Actor_Kill` calls `Actor_Spawn`. `EnDoor_Update` calls `Actor_Kill`."
+    example = Example(id="r", messages=[{"role": "user", "content": "?"}, {"role": "assistant", "content": text}])
+    reports = []
+    for _ in range(2):
+        with open_store(settings) as raw:
+            store = _Counting(raw)
+            report = Validator(store, settings, compile=False, cache_dir=tmp_path / "cache").validate(
+                example, version=DBG
+            )
+            reports.append([(i.code, i.symbol) for i in report.issues])
+            reports.append(sum(":CALLS]" in q for q in store.queries))
+    first, first_calls, second, second_calls = reports
+    assert first_calls >= 1 and second_calls == 0
+    assert first == second
+    assert any(p.name.startswith("relfacts-") for p in (tmp_path / "cache" / "derived").rglob("*.pkl"))

@@ -137,3 +137,28 @@ def test_the_anthropic_prompt_holds_the_graphs_code(settings, tmp_path) -> None:
     assert f"{DOOR}:" in prompt and "(graph" in prompt
     rows = list(read_jsonl(tmp_path / "a.jsonl"))
     assert rows and all(r.get("code_provenance", GRAPH) in (GRAPH, "") for r in rows)
+
+
+def test_patterns_and_similar_actors_from_the_follows_table_match_the_queries(store: GraphStore) -> None:
+    """The provider answers ``patterns_of`` and ``similar_actors`` from one FOLLOWS table per
+    run: the same rows as the named queries, for every way a name can be written."""
+    provider = GraphCode(store, Queries(store))
+    actors = store.run("MATCH (a:Actor) RETURN a.enum AS enum, a.debug_name AS debug, a.overlay AS overlay")
+    names = {"En_Door", "en_door", "EnGirlA_InitCollider", "NoSuchActor"}
+    for a in actors:
+        names |= {a["enum"], a["debug"] or "", a["overlay"] or "", (a["overlay"] or "").removeprefix("ovl_")}
+    names |= {r["n"] for r in store.run("MATCH (f:Function)-[:FOLLOWS]->(:Pattern) RETURN f.name AS n")}
+    names.discard("")
+    cols = ("pattern", "support", "complete", "missing", "role", "description")
+
+    def rows(rs: list[dict]) -> list[tuple]:
+        return sorted(tuple(str(r[c]) for c in cols) for r in rs)
+
+    followed = 0
+    for name in sorted(names):
+        want = code.patterns_of(store, name)
+        followed += bool(want)
+        assert rows(provider._follows_of(name)) == rows(want), name
+        similar = [{**r, "patterns": sorted(r["patterns"])} for r in code.similar_actors(store, name, limit=5)]
+        assert provider.similar(name, limit=5) == similar, name
+    assert followed >= 3  # the fixture's actors and functions do follow patterns

@@ -135,11 +135,13 @@ class SymbolIndex:
         self.memo: dict[str, Any] = {}
         self._elsewhere: dict[str, list[str]] = {}
         self._store: Any = None
+        self._derived: Any = None  # kg.derived.DerivedCache, when the index came from one
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         state = {k: getattr(self, k) for k in self.__dict__}
         state.pop("_store", None)
+        state.pop("_derived", None)
         state.pop("_lock", None)
         state["memo"], state["_elsewhere"], state["_lists"] = {}, {}, {}
         return state
@@ -147,6 +149,7 @@ class SymbolIndex:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._store = None
+        self._derived = None
         self._lock = threading.Lock()
 
     # -- loading ---------------------------------------------------------------------------
@@ -444,7 +447,7 @@ class IndexCache:
                     idx = self.derived.get(
                         f"symbols-{version}", lambda: SymbolIndex.load(self.store, version), salt=_code_salt()
                     )
-                    idx._store = self.store
+                    idx._store, idx._derived = self.store, self.derived
                 else:
                     idx = SymbolIndex.load(self.store, version)
                 self._by_version[version] = idx

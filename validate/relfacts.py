@@ -107,11 +107,31 @@ def load(store: Any, idx: SymbolIndex) -> RelFacts:
 
 
 def facts_for(idx: SymbolIndex) -> RelFacts:
-    """The version's relation facts, loaded once per index."""
+    """The version's relation facts, loaded once per index; with a derived cache, read back
+    from an earlier run on the same graph (the call edges alone take ~0.7 s to query on
+    the real graph, ~0.07 s to unpickle)."""
     rf = idx.memo.get("relfacts")
     if rf is None:
         with idx._lock:
             rf = idx.memo.get("relfacts")
             if rf is None:
-                rf = idx.memo["relfacts"] = load(idx._store, idx) if idx._store is not None else RelFacts(idx.version)
+                rf = idx.memo["relfacts"] = _loaded(idx)
     return rf
+
+
+def _loaded(idx: SymbolIndex) -> RelFacts:
+    store = idx._store
+    if store is None:
+        return RelFacts(idx.version)
+    derived = idx._derived
+    if derived is None:
+        return load(store, idx)
+    return derived.get(f"relfacts-{idx.version}", lambda: load(store, idx), salt=_code_salt())
+
+
+def _code_salt() -> str:
+    """This module's code: a change to how the facts are gathered invalidates kept ones."""
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]

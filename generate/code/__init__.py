@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 FALLBACK = "checkout-fallback"
+GRAPH = "graph"  # snippets read from the graph's source text (issue 16)
 
 
 class CodeSnippet(BaseModel):

@@ -13,17 +13,16 @@ snippets keep saying ``checkout-fallback``.
 
 from __future__ import annotations
 
-import json
 import logging
 from functools import cached_property
 from typing import Any
 
-from generate.code import CodeSnippet
+from generate.code import GRAPH, CodeSnippet
 from generate.code.cscan import Source, calls
+from generate.code.graph_patterns import GraphPatterns
 
 log = logging.getLogger(__name__)
 
-GRAPH = "graph"
 MAX_LINES = 90  # as the checkout provider: a longer definition is cut, its head kept
 
 
@@ -35,7 +34,7 @@ def has_code(store: Any) -> bool:
         return False
 
 
-class GraphCode:
+class GraphCode(GraphPatterns):
     provenance = GRAPH
 
     def __init__(self, store: Any, q: Any, fallback: Any = None) -> None:
@@ -234,7 +233,7 @@ class GraphCode:
             )
         return out
 
-    # -- wiring, patterns, exemplars -------------------------------------------------------
+    # -- wiring (patterns and exemplars: GraphPatterns) ------------------------------------
     def wiring_of(self, name: str) -> list[dict[str, Any]]:
         """What ``name``'s body stores in fields (``assigns``) and passes as arguments
         (``passes``): the function, the field or the callee and its parameter, the line."""
@@ -244,71 +243,6 @@ class GraphCode:
         from kg.code import uses
 
         return uses(self.store, name).is_callback
-
-    @cached_property
-    def _pattern_index(self) -> dict[str, dict[str, Any]]:
-        rows = self.store.run(
-            "MATCH (p:Pattern) RETURN p.id AS id, p.description AS "
-            "description, p.steps AS steps, p.support AS support, "
-            "p.excerpts AS excerpts, p.roles AS roles"
-        )
-        return {r["id"]: r for r in rows}
-
-    def patterns_of(self, name: str, limit: int = 3) -> list[CodeSnippet]:
-        """The complete patterns ``name`` (an actor or a function) follows, named ones and
-        then the best supported first, each with one real excerpt (another actor's, when the pattern has one)."""
-        from kg.code import patterns_of
-
-        rows = [r for r in patterns_of(self.store, name) if r["complete"]]
-        # named (curated) patterns first: they say what the idiom is for
-        rows.sort(key=lambda r: (not r["description"], -(r["support"] or 0), r["pattern"]))
-        out: list[CodeSnippet] = []
-        seen: set[str] = set()
-        for r in rows:
-            p = self._pattern_index.get(r["pattern"])
-            if p is None or p["id"] in seen:
-                continue
-            seen.add(p["id"])
-            excerpts = json.loads(p["excerpts"] or "[]")
-            ex = next(
-                (e for e in excerpts if e["actor"] not in (name, f"ACTOR_{name.upper()}")),
-                excerpts[0] if excerpts else None,
-            )
-            if not ex or not ex["snippets"]:
-                continue
-            s = max(ex["snippets"], key=lambda s: s["end_line"] - s["line"])
-            text = s["text"].rstrip("\n")
-            out.append(
-                CodeSnippet(
-                    id=f"code:pattern:{p['id']}",
-                    role="pattern",
-                    entity=s["symbol"],
-                    kind="Function",
-                    file=s["file"],
-                    first=s["line"],
-                    last=s["line"] + text.count("\n"),
-                    text=text,
-                    provenance=GRAPH,
-                    note=f"pattern {p['id']} ({p['support']} actors), as {ex['actor']} does it",
-                    data={
-                        "pattern": p["id"],
-                        "description": p["description"] or "",
-                        "steps": list(p["steps"] or []),
-                        "support": p["support"],
-                        "actor": ex["actor"],
-                        "roles": list(p["roles"] or []),
-                        "step_sites": [f"{x['symbol'].rsplit(':', 1)[-1]} at line {x['line']}" for x in ex["snippets"]],
-                    },
-                )
-            )
-            if len(out) >= limit:
-                break
-        return out
-
-    def similar(self, actor: str, limit: int = 5) -> list[dict[str, Any]]:
-        from kg.code import similar_actors
-
-        return similar_actors(self.store, actor, limit=limit)
 
     # -- what the graph does not hold: the checkout fallback -----------------------------------
     def table_entry(self, kind: str, key: str) -> CodeSnippet | None:

@@ -41,7 +41,7 @@ class GraphCode(GraphPatterns):
         self.store = store
         self.q = q
         self.fallback = fallback
-        self._patterns: dict[str, Any] = {}
+        self._scanned: dict[tuple[str, str, int, int], list[dict[str, Any]]] = {}
 
     # -- whole-graph tables: one query per kind for a run, kept between runs ----------------
     def _table(self, name: str, query: str, key: str) -> dict[str, list[dict[str, Any]]]:
@@ -156,12 +156,22 @@ class GraphCode(GraphPatterns):
         snip = self._snippet(
             r, id=f"code:fn:{name}", kind="Function", entity=name, max_lines=None if whole else MAX_LINES
         )
-        # calls as written, with their lines (the graph's CALLS keep only the first line)
-        src = Source(snip.file, snip.text)
-        off = snip.first - 1
-        snip.data["calls"] = [{"name": c.name, "line": c.line + off, "args": c.args} for c in calls(src, 1, src.lines)]
+        snip.data["calls"] = [dict(c) for c in self._calls_in(snip)]
         snip.data["end"] = r["end_line"]
         return snip
+
+    def _calls_in(self, snip: CodeSnippet) -> list[dict[str, Any]]:
+        """The calls in a definition as written, with their lines (the graph's CALLS keep
+        only the first line): scanned once per definition and run (contexts share callees)."""
+        key = (snip.entity, snip.file, snip.first, snip.last)
+        found = self._scanned.get(key)
+        if found is None:
+            src = Source(snip.file, snip.text)
+            off = snip.first - 1
+            found = self._scanned[key] = [
+                {"name": c.name, "line": c.line + off, "args": c.args} for c in calls(src, 1, src.lines)
+            ]
+        return found
 
     def struct(self, name: str, file: str | None, line: int | None) -> CodeSnippet | None:
         rows = self._structs.get(name, [])

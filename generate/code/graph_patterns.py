@@ -6,7 +6,9 @@ store query per target (they were ~0.55 s of a 500-example run on the real graph
 
 from __future__ import annotations
 
+import heapq
 import json
+from collections import Counter
 from functools import cached_property
 from typing import Any
 
@@ -84,23 +86,23 @@ class GraphPatterns:
         most complete patterns with ``actor``, same category first."""
         out = []
         for a in self._actors_named(actor):
-            mine = {r["pattern"] for r in self._follows["actor"].get(a["enum"], []) if r["complete"]}
-            shared: dict[str, list[str]] = {}
-            for pattern in mine:
-                for b in self._followers.get(pattern, []):
-                    if b != a["enum"]:
-                        shared.setdefault(b, []).append(pattern)
-            for b, pats in shared.items():
+            mine = self._complete.get(a["enum"], frozenset())
+            shared = Counter(b for pattern in mine for b in self._followers[pattern])
+            shared.pop(a["enum"], None)
+            top = heapq.nsmallest(
+                limit,
+                shared.items(),
+                key=lambda kv: (self._actor_info[kv[0]]["category"] != a["category"], -kv[1], kv[0]),
+            )
+            for b, n in top:
                 info = self._actor_info[b]
-                same = info["category"] == a["category"]
-                pats.sort()
                 out.append(
                     {
                         "actor": b,
                         "category": info["category"],
-                        "same_category": same,
-                        "shared": len(pats),
-                        "patterns": pats,
+                        "same_category": info["category"] == a["category"],
+                        "shared": n,
+                        "patterns": sorted(mine & self._complete[b]),
                         "file": info["file"],
                     }
                 )
@@ -133,13 +135,18 @@ class GraphPatterns:
         return {enum: rows[0] for enum, rows in self._follows["actor"].items()}
 
     @cached_property
+    def _complete(self) -> dict[str, frozenset[str]]:
+        """Actor enum -> the patterns it follows completely."""
+        actors = self._follows["actor"]
+        return {enum: frozenset(r["pattern"] for r in rows if r["complete"]) for enum, rows in actors.items()}
+
+    @cached_property
     def _followers(self) -> dict[str, list[str]]:
         """Pattern id -> the actors that follow it completely."""
         out: dict[str, list[str]] = {}
-        for enum, rows in self._follows["actor"].items():
-            for r in rows:
-                if r["complete"]:
-                    out.setdefault(r["pattern"], []).append(enum)
+        for enum, patterns in self._complete.items():
+            for p in patterns:
+                out.setdefault(p, []).append(enum)
         return out
 
     @cached_property

@@ -251,10 +251,9 @@ class CodeSection:
             line = w["line"] or own.first
             text = lines[line - own.first] if own.first <= line <= own.last else ""
             if w["how"] == "assigns":
-                m = re.search(rf"([\w>.\[\]-]+)\s*=\s*{re.escape(fn)}\b", text)
                 snip.role, snip.id, snip.priority = "assigned", f"code:assigned:{fn}", 15
                 snip.data.update(
-                    stored_in=m.group(1) if m else w["field"],
+                    stored_in=_stored_in(text, fn) or w["field"],
                     field=w["field"],
                     stored_at=line,
                     stored_by=own.entity,
@@ -454,3 +453,16 @@ _BY_KIND: dict[str, Callable[[CodeSection, str, str, list[Any]], list[CodeSnippe
     "Segment": CodeSection._segment,
     "Concept": CodeSection._concept,
 }
+
+
+# ``lhs = name``: one pattern for every name, tried at each position as ``re.search`` with
+# the name in the pattern would (a pattern per name cost a compile per wired function)
+_ASSIGNMENT = re.compile(r"(?=([\w>.\[\]-]+)\s*=\s*(\w+)\b)")
+
+
+def _stored_in(text: str, name: str) -> str | None:
+    """What ``text`` assigns ``name`` to (``this->actionFunc`` in ``this->actionFunc = name;``)."""
+    for m in _ASSIGNMENT.finditer(text):
+        if m.group(2) == name:
+            return m.group(1)
+    return None

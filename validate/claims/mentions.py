@@ -65,6 +65,9 @@ class Classifier:
         self.segments = segments
         self.files = files  # basename -> paths
         self.cache: dict[str, tuple[str, str, str]] = {}
+        # clause text -> its tokens: generated prose repeats whole sentences (about half of
+        # a run's clauses were seen before); tokens are never changed once made
+        self.clauses: dict[str, tuple[Tok, ...]] = {}
         self.by_overlay: dict[str, str] = {}
         self.by_struct: dict[str, str] = {}
         for a in idx.actors.values():
@@ -119,6 +122,15 @@ class Classifier:
 
 
 def tokenize(text: str, cls: Classifier) -> list[Tok]:
+    hit = cls.clauses.get(text)
+    if hit is None:
+        if len(cls.clauses) > 20000:
+            cls.clauses.clear()
+        hit = cls.clauses[text] = tuple(_tokenize(text, cls))
+    return list(hit)
+
+
+def _tokenize(text: str, cls: Classifier) -> list[Tok]:
     vers = find_versions(text)
     out: list[Tok] = []
     vi, emitted = 0, -1

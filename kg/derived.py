@@ -4,10 +4,11 @@ A generation or validation run starts by loading a few whole-graph tables (every
 call edge, struct member, per version): seconds of work that give the same result for
 the same graph. They are pickled under ``<cache_dir>/derived/<graph key>/`` and read back
 by the next run on that graph. The key is the store's content key (for the embedded store:
-the current database file's name, size and modification time, and its WAL's), so any
-write to the graph, an ingest or a delta, starts a new key; stores without one (Neo4j)
-are never cached. Files are written to a temporary name and renamed, so concurrent runs
-never read half a file; a file that cannot be read is rebuilt.
+the current database file's name and the epoch every writer of decomp facts renews as it
+opens, so an ingest, a delta or a ``cypher --write`` starts a new key while the Example
+and Review nodes a run writes back do not); stores without one (Neo4j) are never cached.
+Files are written to a temporary name and renamed, so concurrent runs never read half a
+file; a file that cannot be read is rebuilt.
 """
 
 from __future__ import annotations
@@ -73,10 +74,32 @@ def _load(fh: Any) -> Any:
             gc.enable()
 
 
+EPOCH = "EPOCH"  # in the graph directory: a token every writer of decomp facts renews
+
+
+def new_epoch(graph_dir: Path) -> None:
+    """Start a new content epoch: called by a writer of anything but generated nodes
+    (an ingest, a delta, ``ootkg cypher --write``) as it opens, before its first write."""
+    from kg.persist import atomic_write
+
+    graph_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(graph_dir / EPOCH, os.urandom(12).hex() + "\n")
+
+
 def embedded_content_key(db_file: Path | None) -> str | None:
-    """Name, size and mtime of the database file and its WAL: changes with every write."""
+    """What the decomp side of the graph is: the live database file's name and the epoch
+    its writers renew, so adding Examples or Reviews (``EmbeddedStore(annotations=True)``,
+    after every generation run) keeps the tables derived from it. A graph no writer has
+    marked yet (made by an older ootkg) falls back to the file's and its WAL's size and
+    mtime, which change with every write."""
     if db_file is None:
         return None
+    try:
+        epoch = (db_file.parent / EPOCH).read_text().strip()
+    except OSError:
+        epoch = ""
+    if epoch:
+        return hashlib.sha1(f"{db_file.name}|{epoch}".encode()).hexdigest()[:20]
     parts = []
     for p in (db_file, db_file.with_name(db_file.name + ".wal")):
         try:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kg import preserved
+from kg.derived import new_epoch
 from kg.embedded_build import (
     Staged,
     engine,
@@ -50,12 +51,15 @@ from kg.schema import (
     resolve_pair,
 )
 from kg.store import (
+    PRESERVED_NODE_KINDS,
+    PRESERVED_REL_KINDS,
     GraphStore,
     QueryError,
     ReadOnlyError,
     Row,
     StoreError,
     StoreUnavailable,
+    is_write_query,
 )
 
 log = logging.getLogger(__name__)
@@ -68,15 +72,21 @@ _UPDATE_BATCH = 50_000
 # an edge (20 new CALLS edges 0.17 s against 0.92 s; even at 100, 0.35 s against 0.38 s).
 _CREATE_MAX = 100
 _WRITER_POOL = 4 << 30
+_ANNOTATIONS_ONLY = "This store was opened to write examples and reviews only"
 
 
 class EmbeddedStore(GraphStore):
     name = "embedded"
     kind = "embedded"
 
-    def __init__(self, path: Path | str, *, read_only: bool = True) -> None:
+    def __init__(self, path: Path | str, *, read_only: bool = True, annotations: bool = False) -> None:
+        """``annotations``: a writer of generated nodes only (Examples, Reviews and their
+        edges, ``PRESERVED_NODE_KINDS``); what the graph holds of the decomp stays as it
+        is, so tables derived from it (``kg.derived``) stay valid. Any other writer starts
+        a new content epoch as it opens."""
         self.dir = Path(path).expanduser()
         self.read_only = read_only
+        self.annotations = annotations and not read_only
         self._lock_fd: int | None = None
         self._batched = False  # inside batch(): writes join its transaction
         if self.dir.exists() and not self.dir.is_dir():
@@ -94,6 +104,8 @@ class EmbeddedStore(GraphStore):
             self._open(current)
         else:
             self._take_write_lock()
+            if not self.annotations:
+                new_epoch(self.dir)  # before any write: a killed writer still invalidates
             current = self._current_file()
             if current is None:
                 current = self._new_file()
@@ -173,6 +185,11 @@ class EmbeddedStore(GraphStore):
 
     # -- GraphStore --------------------------------------------------------------------
     def run(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
+        if self.annotations and is_write_query(query):
+            raise ReadOnlyError(_ANNOTATIONS_ONLY)
+        return self._execute(query, params)
+
+    def _execute(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
         try:
             result = self._conn.execute(query, params or {})
         except RuntimeError as e:
@@ -213,19 +230,21 @@ class EmbeddedStore(GraphStore):
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    def _require_write(self) -> None:
+    def _require_write(self, kind: str | None = None) -> None:
         if self.read_only:
             raise ReadOnlyError("This store was opened read-only; open it with read_only=False to write.")
+        if self.annotations and kind not in (*PRESERVED_NODE_KINDS, *PRESERVED_REL_KINDS):
+            raise ReadOnlyError(_ANNOTATIONS_ONLY + f" (asked to write {kind or 'the whole graph'})")
 
     def write_nodes(self, kind: str, rows: Iterable[Row]) -> int:
-        self._require_write()
+        self._require_write(kind)
         nk = node_kind(kind)
         merged = _merge_node_rows(kind, nk.key, nk.props, rows)
         if not merged:
             return 0
         existing = {
             r["k"]
-            for r in self.run(
+            for r in self._execute(
                 f"UNWIND $keys AS k MATCH (n:{kind} {{{nk.key}: k}}) RETURN n.{nk.key} AS k", {"keys": list(merged)}
             )
         }
@@ -233,23 +252,23 @@ class EmbeddedStore(GraphStore):
         old = [r for k, r in merged.items() if k in existing]
         with tempfile.TemporaryDirectory(prefix="ootkg-copy-") as tmp, self._transaction():
             if len(new) > _CREATE_MAX:
-                self.run(stage_group(kind, kind, list(nk.props.items()), new, "", Path(tmp))[0])
+                self._execute(stage_group(kind, kind, list(nk.props.items()), new, "", Path(tmp))[0])
             elif new:
                 for (given, _), rows_ in _set_shapes(new, set()).items():
                     props = ", ".join(f"{p}: r.{p}" for p in given)
                     for batch in _batches(rows_, _UPDATE_BATCH):
-                        self.run(f"UNWIND $rows AS r CREATE (n:{kind} {{{props}}})", {"rows": batch})
+                        self._execute(f"UNWIND $rows AS r CREATE (n:{kind} {{{props}}})", {"rows": batch})
             for batch in _batches(old, _UPDATE_BATCH):
                 for (given, nulls), rows_ in _set_shapes(batch, {nk.key}).items():
                     sets = ", ".join([f"n.{p} = r.{p}" for p in given] + [f"n.{p} = NULL" for p in nulls])
                     if sets:
-                        self.run(
+                        self._execute(
                             f"UNWIND $rows AS r MATCH (n:{kind} {{{nk.key}: r.{nk.key}}}) SET {sets}", {"rows": rows_}
                         )
         return len(merged)
 
     def write_rels(self, rel_type: str, rows: Iterable[Row]) -> int:
-        self._require_write()
+        self._require_write(rel_type)
         rk = rel_kind(rel_type)
         groups: dict[tuple[str, str], dict[tuple, Row]] = {}
         for row in rows:
@@ -271,10 +290,10 @@ class EmbeddedStore(GraphStore):
 
     def _write_rel_group(self, rk: RelKind, fk: str, tk: str, group: dict[tuple, Row], tmp: Path) -> int:
         fkey, tkey = NODE_KINDS[fk].key, NODE_KINDS[tk].key
-        ends = self.run(
+        ends = self._execute(
             f"UNWIND $f AS k MATCH (n:{fk} {{{fkey}: k}}) RETURN n.{fkey} AS k", {"f": list({i[0] for i in group})}
         )
-        ends_to = self.run(
+        ends_to = self._execute(
             f"UNWIND $t AS k MATCH (n:{tk} {{{tkey}: k}}) RETURN n.{tkey} AS k", {"t": list({i[1] for i in group})}
         )
         have_f, have_t = {r["k"] for r in ends}, {r["k"] for r in ends_to}
@@ -289,7 +308,7 @@ class EmbeddedStore(GraphStore):
         disc_ret = f", r.{disc} AS d" if disc else ""
         # Expand from each distinct source node (a primary-key lookup); a WHERE on both ends
         # makes Ladybug join every edge of the type (32 s for 20k rows instead of 0.3 s).
-        existing_rows = self.run(
+        existing_rows = self._execute(
             f"UNWIND $f AS k MATCH (a:{fk} {{{fkey}: k}})-[r:{rk.type}]->(b:{tk}) "
             f"RETURN a.{fkey} AS f, b.{tkey} AS t{disc_ret}",
             {"f": list(have_f)},
@@ -298,7 +317,7 @@ class EmbeddedStore(GraphStore):
         new = [r for i, r in group.items() if i not in existing]
         old = [r for i, r in group.items() if i in existing]
         if len(new) > _CREATE_MAX:
-            self.run(
+            self._execute(
                 stage_group(
                     rk.type, f"{rk.type}-{fk}-{tk}", rel_columns(rk, fk, tk), new, f" (from='{fk}', to='{tk}')", tmp
                 )[0]
@@ -307,7 +326,7 @@ class EmbeddedStore(GraphStore):
             for (given, _), rows_ in _set_shapes(new, {"from", "to"}).items():
                 props = ", ".join(f"{p}: r.{p}" for p in given)
                 for batch in _batches(rows_, _UPDATE_BATCH):
-                    self.run(
+                    self._execute(
                         f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.from}}), "
                         f"(b:{tk} {{{tkey}: r.to}}) CREATE (a)-[:{rk.type} {{{props}}}]->(b)",
                         {"rows": batch},
@@ -320,7 +339,7 @@ class EmbeddedStore(GraphStore):
             where = f" WHERE x.{disc} = r.{disc}" if disc else ""
             for batch in _batches(rows_, _UPDATE_BATCH):
                 # Both ends as property maps: ~1 ms/row here; a WHERE on the far end is 3-5x slower.
-                self.run(
+                self._execute(
                     f"UNWIND $rows AS r MATCH (a:{fk} {{{fkey}: r.from}})-[x:{rk.type}]->"
                     f"(b:{tk} {{{tkey}: r.to}}){where} SET {sets}",
                     {"rows": batch},
@@ -336,7 +355,8 @@ class EmbeddedStore(GraphStore):
         if self._batched:
             yield
             return
-        self._require_write()
+        if self.read_only:
+            self._require_write()
         with _Tx(self):
             self._batched = True
             try:

@@ -131,13 +131,14 @@ def _stage_embedded(facts: Facts) -> Any:
     return stage_graph(facts)
 
 
-def open_store(settings: Settings | None = None, *, read_only: bool = True) -> GraphStore:
-    """Open the configured store. Reads open read-only so a writer can run beside them."""
+def open_store(settings: Settings | None = None, *, read_only: bool = True, annotations: bool = False) -> GraphStore:
+    """Open the configured store. Reads open read-only so a writer can run beside them.
+    ``annotations``: a writer of generated nodes only (Examples, Reviews, their edges)."""
     settings = settings or Settings()
     if settings.store == "embedded":
         from kg.embedded import EmbeddedStore
 
-        return EmbeddedStore(settings.db, read_only=read_only)
+        return EmbeddedStore(settings.db, read_only=read_only, annotations=annotations)
     if settings.store == "neo4j":
         from kg.neo4j_store import Neo4jStore
 

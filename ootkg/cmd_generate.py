@@ -487,7 +487,7 @@ def _run(
         from generate.writeback import write_back
 
         try:
-            with open_store(settings, read_only=False) as wstore:
+            with open_store(settings, read_only=False, annotations=True) as wstore:
                 done = write_back(wstore, list(read_jsonl(out)), str(out))
                 _sync_reviews(wstore, settings)
             console.print(

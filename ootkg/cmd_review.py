@@ -50,7 +50,7 @@ def sync_graph(ctx: typer.Context, runs: list[Path], *, quiet: bool = False) -> 
     from review.graph import sync
 
     try:
-        with open_for(ctx, write=True) as store:
+        with open_for(ctx, write=True, annotations=True) as store:
             examples = 0
             for run in runs:
                 examples += write_back(store, RunData(run).records(), str(run))["examples"]

@@ -19,6 +19,7 @@ def settings_of(ctx: typer.Context) -> Settings:
     return root.obj
 
 
-def open_for(ctx: typer.Context, *, write: bool = False) -> GraphStore:
-    """The graph store the global options name, read-only unless ``write``."""
-    return open_store(settings_of(ctx), read_only=not write)
+def open_for(ctx: typer.Context, *, write: bool = False, annotations: bool = False) -> GraphStore:
+    """The graph store the global options name, read-only unless ``write``; ``annotations``:
+    a writer of Example and Review nodes only."""
+    return open_store(settings_of(ctx), read_only=not write, annotations=annotations)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
+
 from generate.ledger import read_jsonl
 from generate.llm.offline import OfflineClient
 from generate.plan import RunConfig
@@ -122,3 +124,35 @@ def test_relation_facts_are_read_back_by_the_next_run(tmp_path):
     assert first_calls >= 1 and second_calls == 0
     assert first == second
     assert any(p.name.startswith("relfacts-") for p in (tmp_path / "cache" / "derived").rglob("*.pkl"))
+
+
+def test_writing_back_examples_keeps_the_derived_tables(tmp_path):
+    """A run's write-back (Example nodes, then Reviews) leaves what the graph holds of the
+    decomp as it was: the next run reads the tables the last one kept. A writer of anything
+    else starts a new key; an examples-and-reviews writer refuses to write anything else."""
+    from generate.writeback import write_back
+    from kg.store import ReadOnlyError
+
+    settings = make_store(tmp_path / "graph")
+    cache = tmp_path / "cache"
+    first = _run(settings, tmp_path / "a.jsonl", cache)
+    with open_store(settings) as store:
+        key = store.content_key()
+    with open_store(settings, read_only=False, annotations=True) as store:
+        done = write_back(store, list(read_jsonl(tmp_path / "a.jsonl")), "a.jsonl")
+        with pytest.raises(ReadOnlyError):
+            store.write_nodes("Function", [{"name": "Sneaky_Func"}])
+        with pytest.raises(ReadOnlyError):
+            store.run("MATCH (f:Function {name: 'Actor_Kill'}) SET f.line = 4")
+    assert done["examples"] == len(first)
+    with open_store(settings) as store:
+        assert store.content_key() == key
+        assert store.run("MATCH (e:Example) RETURN count(*) AS n")[0]["n"] == len(first)
+        assert not store.run("MATCH (f:Function {name: 'Sneaky_Func'}) RETURN f.name AS n")
+    keys = {p.name for p in (cache / "derived").iterdir()}
+    assert _run(settings, tmp_path / "b.jsonl", cache) == first
+    assert {p.name for p in (cache / "derived").iterdir()} == keys  # read back, not rebuilt
+    with open_store(settings, read_only=False) as store:  # e.g. `ootkg cypher --write`
+        store.run("MATCH (f:Function {name: 'Actor_Kill'}) SET f.line = 4")
+    with open_store(settings) as store:
+        assert store.content_key() != key

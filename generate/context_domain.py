@@ -11,6 +11,7 @@ from typing import Any
 from generate.context_mixin import FactMixin
 from generate.context_util import _a, _where, hx, plural, versions_text
 from generate.models import Fact
+from generate.tables_domain import sorted_list
 
 
 class DomainFacts(FactMixin):
@@ -166,8 +167,8 @@ class DomainFacts(FactMixin):
         rows = self.q.run("context_object", enum=enum)
         if not rows:
             return []
-        o = rows[0]
-        users = [u for u in o.get("actors") or [] if u]
+        o = {**rows[0], "actors": sorted_list(rows[0].get("actors"))}  # the store's order is its scan order
+        users = [u for u in o["actors"] if u]
         facts = [
             Fact(
                 id=f"objectinfo:{enum}",
@@ -345,7 +346,7 @@ class DomainFacts(FactMixin):
         rows = self.q.run("context_concept", id=cid)
         if not rows:
             return []
-        c = rows[0]
+        c = {**rows[0], "requires": sorted_list(rows[0].get("requires"))}
         facts = [
             Fact(
                 id=f"concept:{cid}",

@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from generate.tables_domain import DOMAIN_ANSWERS, DomainTables
+
 Row = dict[str, Any]
 WARM_AFTER = 40
 
@@ -27,7 +29,7 @@ def _ver_key(r: Row) -> tuple:
     return (r["ordinal"] if r["ordinal"] is not None else 1 << 62, r["version"])
 
 
-class Tables:
+class Tables(DomainTables):
     """``keep(name, make)`` stores a built table across runs (``kg.derived``); the default
     builds it every run."""
 
@@ -296,4 +298,5 @@ _ANSWERS: dict[str, Callable[..., list[Row]]] = {
     "context_struct_fields": Tables._q_context_struct_fields,
     "context_struct_versions": Tables._q_context_struct_versions,
     "context_field_versions": Tables._q_context_field_versions,
+    **DOMAIN_ANSWERS,
 }

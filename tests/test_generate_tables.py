@@ -94,3 +94,28 @@ def test_actor_instance_size_follows_the_version(store):
     for version, size in (("ntsc-1.0", "0x2D0"), ("gc-eu-mq-dbg", "0x2E0")):
         fact = builder.build(Target(kind="Actor", key="ACTOR_EN_TITE"), version).first("actor:")
         assert f"instance size {size} bytes (EnTite) in {version}" in fact.text
+
+
+def test_concept_and_object_tables_answer_as_the_queries_do(store):
+    """Concepts and objects from their whole-graph tables: the per-entity query's rows, with
+    ``collect``ed lists in one order (the store's is its scan order, which the two queries
+    need not share), and the assets' limit applied after their ORDER BY."""
+    q = Queries(store, tables=False)
+    tables = Tables(q.run)
+
+    def norm(rows: list[dict]) -> list[dict]:
+        return [{k: sorted(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
+
+    concepts = [r["id"] for r in store.run("MATCH (c:Concept) RETURN c.id AS id")]
+    objects = [r["enum"] for r in store.run("MATCH (o:Object) RETURN o.enum AS enum")]
+    assert concepts and objects
+    for cid in [*concepts, "no-such-concept"]:
+        assert tables.answer("context_concept", {"id": cid}) == norm(q.run("context_concept", id=cid))
+        assert tables.answer("context_concept_covers", {"id": cid}) == q.run("context_concept_covers", id=cid)
+    for enum in [*objects, "OBJECT_NO_SUCH"]:
+        assert tables.answer("context_object", {"enum": enum}) == norm(q.run("context_object", enum=enum))
+        for limit in (1, 30):
+            want = q.run("context_object_assets", enum=enum, limit=limit)
+            assert tables.answer("context_object_assets", {"enum": enum, "limit": limit}) == want
+    assert any(len(r["requires"]) > 1 for r in tables.concepts().values())
+    assert any(len(rows) > 1 for rows in tables.object_assets().values())

@@ -11,6 +11,7 @@ with the same examples as one that never stopped, none twice, none lost.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
@@ -214,6 +215,7 @@ class Runner(Resumable):
         if callable(warm):
             warm(self.config.version)  # the symbol index loads once, before the clock runs
         self.stats.setup_s = time.perf_counter() - t0
+        gc.freeze()  # the run's tables live as long as it: full collections need not walk them
         try:
             todo = LazyQueue(i for i in chain(head, stream) if i.id not in self.decided)
             if self.stats.accepted >= self.wanted:
@@ -237,6 +239,7 @@ class Runner(Resumable):
             self.ledger.event("interrupted", durable=True)
             raise
         finally:
+            gc.unfreeze()
             self.out.close()
             self.reports.close()
             self.rejects.close()

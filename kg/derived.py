@@ -45,12 +45,15 @@ class DerivedCache:
         path = self.dir / f"{name.replace('/', '_')}-{tag}.pkl"
         try:
             with path.open("rb") as fh:
-                return _load(fh)
+                value: T = _load(fh)
+            freeze_heap()
+            return value
         except FileNotFoundError:
             pass
         except Exception as e:  # noqa: BLE001 - a damaged file is rebuilt
             log.warning("derived cache %s unreadable (%s); rebuilding it", path, e)
         value = build()
+        freeze_heap()
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -60,6 +63,17 @@ class DerivedCache:
         except OSError as e:
             log.warning("cannot write the derived cache %s (%s)", path, e)
         return value
+
+
+def freeze_heap() -> None:
+    """Move every object alive now out of the cyclic collector's reach (``gc.freeze``).
+
+    A run holds tens of MB of tables (millions of dicts, lists and strings) for its whole
+    life; each full collection walked all of them again: ~11% of a generation run's
+    instructions under callgrind. Frozen objects are still freed by reference counting;
+    only a cycle among them would outlive the process's use of it, and these tables hold
+    none."""
+    gc.freeze()
 
 
 def _load(fh: Any) -> Any:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -22,7 +23,7 @@ from generate.context import TARGET_KINDS, Queries
 from generate.curriculum import ConceptGraph
 from generate.families import FAMILIES, get_family
 from generate.models import PlanItem, Target, stable_hash
-from generate.scenario import passes_filter
+from generate.scenario import filter_field, passes_filter
 
 # What to ingest when the graph lacks what a family targets.
 INGEST_HINT = {
@@ -165,28 +166,43 @@ def eligible_targets(config: RunConfig, targets: list[TargetRow]) -> dict[str, l
     by_kind: dict[str, list[TargetRow]] = {}
     for t in present:
         by_kind.setdefault(t.kind, []).append(t)
+    kept: dict[tuple, list[TargetRow]] = {}  # families share kinds and filters: each once
     out: dict[str, list[TargetRow]] = {}
     for name in config.families:
         fam = get_family(name)
-        rows = []
+        rows: list[TargetRow] = []
+        parts = 0
         for kind in fam.target_kinds:
-            filters = [s.target_filter for s in fam.scenarios() if kind in s.targets and not s.grep]
+            filters = frozenset(
+                tuple(sorted(s.target_filter.items())) for s in fam.scenarios() if kind in s.targets and not s.grep
+            )
             if not filters:
                 continue
-            if any(not f for f in filters):  # a scenario that takes every target of the kind
-                rows += by_kind.get(kind, [])
-                continue
-            cands = by_kind.get(kind, [])
-            left = list(range(len(cands)))  # rows no filter has taken yet
-            keep: set[int] = set()
-            for f in {tuple(sorted(f.items())) for f in filters}:  # each filter once per row
-                flt = dict(f)
-                took = {i for i in left if passes_filter(cands[i], flt)}
-                keep |= took
-                left = [i for i in left if i not in took]
-            rows += [t for i, t in enumerate(cands) if i in keep]
-        out[name] = sorted(rows, key=lambda r: (r.kind, r.key))
+            if (kind, filters) not in kept:
+                kept[(kind, filters)] = _passing(by_kind.get(kind, []), filters)
+            rows += kept[(kind, filters)]
+            parts += 1
+        # one kind's rows are in the targets' (kind, key) order already
+        out[name] = sorted(rows, key=_ROW_ORDER) if parts > 1 else rows
     return out
+
+
+_ROW_ORDER = attrgetter("kind", "key")
+
+
+def _passing(cands: list[TargetRow], filters: frozenset[tuple]) -> list[TargetRow]:
+    """The rows one of ``filters`` takes (an empty filter takes every row), in their order."""
+    if any(not f for f in filters):
+        return cands
+    keep = [False] * len(cands)
+    for f in filters:
+        hits: Iterable[int] = range(len(cands))
+        for key, rx in f:  # every test of a filter must hold: narrow the rows test by test
+            value, search = filter_field(key), re.compile(rx).search
+            hits = [i for i in hits if search(value(cands[i]) or "")]
+        for i in hits:
+            keep[i] = True
+    return [row for row, k in zip(cands, keep, strict=True) if k]
 
 
 def check_coverage(config: RunConfig, eligible: dict[str, list[TargetRow]]) -> list[str]:

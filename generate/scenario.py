@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
+from operator import attrgetter
 from typing import Any
 
 import yaml
@@ -298,15 +300,24 @@ def passes_filter(row: Any, flt: dict[str, str]) -> bool:
     """Whether a target row (``generate.plan.TargetRow``) passes a scenario's
     ``target_filter`` (field -> regular expression)."""
     for key, rx in flt.items():
-        value = (
-            row.key
-            if key == "name"
-            else row.file
-            if key == "file"
-            else row.detail
-            if key in ("category", "domain", "type")
-            else ""
-        )
-        if not _rx(rx).search(value or ""):
+        if not _rx(rx).search(filter_field(key)(row) or ""):
             return False
     return True
+
+
+# the row field each ``target_filter`` key reads; any other key reads ""
+_FILTER_FIELDS: dict[str, Callable[[Any], str]] = {
+    "name": attrgetter("key"),
+    "file": attrgetter("file"),
+    "category": attrgetter("detail"),
+    "domain": attrgetter("detail"),
+    "type": attrgetter("detail"),
+}
+
+
+def filter_field(key: str) -> Callable[[Any], str]:
+    return _FILTER_FIELDS.get(key, _no_field)
+
+
+def _no_field(row: Any) -> str:
+    return ""

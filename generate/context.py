@@ -74,6 +74,12 @@ class Queries:
             f"{name}-{stable_params(params)}", lambda: self.run(name, **params), salt=self._query(name).runnable
         )
 
+    def kept(self, name: str, query: str) -> list[dict[str, Any]]:
+        """An unnamed whole-graph query's rows, kept between runs like ``bulk``'s."""
+        if self.derived is None:
+            return self.store.run(query)
+        return self.derived.get(f"raw-{name}", lambda: self.store.run(query), salt=query)
+
     def _query(self, name: str) -> NamedQuery:
         query = self._parsed.get(name)
         if query is None:

@@ -31,7 +31,7 @@ class ConceptGraph:
 
     @classmethod
     def load(cls, q: Any) -> ConceptGraph:
-        return cls(q.run("generate_concepts"), q.run("generate_covers"))
+        return cls(q.bulk("generate_concepts"), q.bulk("generate_covers"))
 
     def direct_prerequisites(self, cid: str) -> list[str]:
         return sorted(self.graph.successors(cid)) if cid in self.graph else []

@@ -117,7 +117,7 @@ def load_targets(q: Queries, config: RunConfig) -> list[TargetRow]:
         for r in q.bulk("generate_targets")
         if r.get("key")
     ]
-    rows += [TargetRow(kind="Concept", key=r["id"], detail=r.get("domain") or "") for r in q.run("generate_concepts")]
+    rows += [TargetRow(kind="Concept", key=r["id"], detail=r.get("domain") or "") for r in q.bulk("generate_concepts")]
     rows += [
         TargetRow(r["kind"], r["key"], r.get("file") or "")
         for r in q.optional("generate_targets_audio")

@@ -47,16 +47,17 @@ class CheckoutCode:
     def shas(self) -> dict[str, str]:
         return {
             r["path"]: r["sha"]
-            for r in self.q.store.run("MATCH (f:File) RETURN f.path AS path, f.sha AS sha")
+            for r in self.q.kept("file-shas", "MATCH (f:File) RETURN f.path AS path, f.sha AS sha")
             if r.get("sha")
         }
 
     @cached_property
     def functions_by_file(self) -> dict[str, list[tuple[int, str]]]:
         out: dict[str, list[tuple[int, str]]] = {}
-        for r in self.q.store.run(
+        for r in self.q.kept(
+            "function-lines",
             "MATCH (f:Function) WHERE f.file IS NOT NULL AND f.line IS NOT "
-            "NULL RETURN f.name AS name, f.file AS file, f.line AS line"
+            "NULL RETURN f.name AS name, f.file AS file, f.line AS line",
         ):
             out.setdefault(r["file"], []).append((r["line"], r["name"]))
         for v in out.values():

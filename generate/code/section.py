@@ -89,7 +89,7 @@ class CodeSection:
     @cached_property
     def _profiles(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
-        for r in self.q.run("context_all_actor_profiles"):
+        for r in self.q.bulk("context_all_actor_profiles"):
             a = out.setdefault(r["enum"], {"category": r.get("category"), "roles": {}})
             a["roles"][r["role"]] = r["function"]
         return out
@@ -98,7 +98,7 @@ class CodeSection:
         """What a profile function calls (one bulk query for every actor's profile)."""
         if not self._callee_sets:
             sets: dict[str, set[str]] = {}
-            for r in self.q.run("context_all_profile_callees"):
+            for r in self.q.bulk("context_all_profile_callees"):
                 sets.setdefault(r["function"], set()).add(r["callee"])
             self._callee_sets = {k: frozenset(v) for k, v in sets.items()}
             self._callee_sets.setdefault("", frozenset())

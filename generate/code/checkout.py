@@ -12,8 +12,8 @@ issue 16's graph facts replace this module.
 from __future__ import annotations
 
 import hashlib
-import os
 import logging
+import os
 import re
 from collections import OrderedDict
 from functools import cached_property

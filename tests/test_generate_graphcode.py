@@ -77,6 +77,8 @@ def test_callbacks_are_passed_not_called_and_the_run_time_update_is_named(store)
     assert cb.role == "callback"
     assert cb.data["passed_to"] == "SkelAnime_DrawOpa" and cb.data["param"] == "overrideLimbDraw"
     assert "EnDoor_Draw does not" in cb.note and "calls it" in cb.note
+    # the callee is not said to call it: many keep the pointer for the engine to call later
+    assert "SkelAnime_DrawOpa calls it" not in cb.note
     assert cb.text.startswith("s32 EnDoor_OverrideLimbDraw(")
     # EnDoor_Open (an action function set at run time) stores the update the door runs
     # once open (Actor.update; the fixture's Actor has no draw member, Actor.draw takes the
@@ -162,3 +164,28 @@ def test_patterns_and_similar_actors_from_the_follows_table_match_the_queries(st
         similar = [{**r, "patterns": sorted(r["patterns"])} for r in code.similar_actors(store, name, limit=5)]
         assert provider.similar(name, limit=5) == similar, name
     assert followed >= 3  # the fixture's actors and functions do follow patterns
+
+
+def test_a_function_stored_through_a_setter_is_shown_stored_whatever_the_scan_order(store) -> None:
+    """A function handed to a setter (``EnDoor_SetupAction(this, EnDoor_Idle)``) has both an
+    ASSIGNS edge (stored in ``actionFunc`` through the setter) and a PASSES edge to the
+    setter at the same line. The context shows it stored, never as a callback the setter
+    calls, however the store happens to order the rows of its wiring query."""
+
+    class Reversed:  # the same rows in the other scan order
+        def __init__(self, inner: GraphStore) -> None:
+            self.inner = inner
+
+        def run(self, query: str, params: dict | None = None) -> list[dict]:
+            return list(reversed(self.inner.run(query, params)))
+
+        def __getattr__(self, name: str):  # noqa: ANN204
+            return getattr(self.inner, name)
+
+    for st in (store, Reversed(store)):
+        wires = GraphCode(st, Queries(st)).wiring_of("EnDoor_Init")
+        idle = [w["how"] for w in wires if w["function"] == "EnDoor_Idle"]
+        assert idle == ["assigns", "passes"]
+        b = ContextBuilder(st, code=GraphCode(st, Queries(st)), max_tokens=4000)
+        ctx = b.build(Target(kind="Actor", key="ACTOR_EN_DOOR"), DBG)
+        assert [s.role for s in ctx.code if s.entity == "EnDoor_Idle"] == ["assigned"]

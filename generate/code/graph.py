@@ -34,6 +34,13 @@ def has_code(store: Any) -> bool:
         return False
 
 
+_TABLE_FORMAT = 2  # bump when how a table is built changes (kept tables are rebuilt)
+
+
+def _row_order(row: dict[str, Any]) -> tuple:
+    return tuple((v is None, str(v)) for v in row.values())
+
+
 class GraphCode(GraphPatterns):
     provenance = GRAPH
 
@@ -53,12 +60,17 @@ class GraphCode(GraphPatterns):
             out: dict[str, list[dict[str, Any]]] = {}
             for r in self.store.run(query):
                 out.setdefault(r.pop(key), []).append(r)
+            # rows in one order whatever the store's scan order (it varies between runs of a
+            # query): a choice among rows (a static's file, a wire at a line) is the same
+            # every run
+            for rows in out.values():
+                rows.sort(key=_row_order)
             return out
 
         derived = getattr(self.q, "derived", None)
         if derived is None or not derived.enabled:
             return build()
-        return derived.get(f"graphcode-{name}", build, salt=query)
+        return derived.get(f"graphcode-{name}", build, salt=f"{query}|{_TABLE_FORMAT}")
 
     @cached_property
     def _functions(self) -> dict[str, list[dict[str, Any]]]:

@@ -272,8 +272,8 @@ class CodeSection:
                 snip.data.update(passed_to=w["callee"], param=w["param"], passed_at=line, passed_by=own.entity)
                 snip.note = (
                     f"callback: {own.entity} passes it to {w['callee']} as "
-                    f"{w['param'] or 'an argument'}; {w['callee']} calls it, "
-                    f"{own.entity} does not"
+                    f"{w['param'] or 'an argument'}; the engine calls it through that "
+                    f"(at once, or later from where {w['callee']} keeps it), {own.entity} does not"
                 )
                 passed.append(snip)
         return stored[:4] + passed[:3]

@@ -37,7 +37,14 @@ def wiring_text(job: Job) -> str:
             f"- `{s.entity}` is a callback: `{by}` passes it to `{to}`"
             + (f" as `{param}`" if param else "")
             + f" (line {s.data.get('passed_at')})"
-            f"; `{to}` calls it, `{by}` never does, so do not call it yourself."
+            # not "`to` calls it": ActorShape_Init, Fault_AddClient or osCreateThread keep the
+            # pointer for the engine to call later; only some callees call it themselves
+            + (
+                f"; the engine calls it through `{param}` (at once, or later from where `{to}` keeps it)"
+                if param
+                else f"; the engine calls it through what `{to}` does with it"
+            )
+            + f", and `{by}` never does, so do not call it yourself."
         )
     if not lines:
         return ""

@@ -189,3 +189,25 @@ def test_a_function_stored_through_a_setter_is_shown_stored_whatever_the_scan_or
         b = ContextBuilder(st, code=GraphCode(st, Queries(st)), max_tokens=4000)
         ctx = b.build(Target(kind="Actor", key="ACTOR_EN_DOOR"), DBG)
         assert [s.role for s in ctx.code if s.entity == "EnDoor_Idle"] == ["assigned"]
+
+
+def test_who_runs_a_stored_function_is_said_only_when_the_code_shows_it(store) -> None:
+    """``EnDoor_Init`` stores ``EnDoor_Idle`` in ``EnDoor.actionFunc``: the context names the
+    function of that file that calls ``this->actionFunc(...)`` with ``this`` an ``EnDoor``
+    (the update), and the offline text says so; a field nothing in the file calls through
+    (or a bare member name of another struct) gets no caller."""
+    from types import SimpleNamespace
+
+    from generate.offline.wiring import _runs_it
+
+    provider = GraphCode(store, Queries(store))
+    assert provider.calls_through(DOOR, "EnDoor.actionFunc") == ["EnDoor_Update"]
+    assert provider.calls_through(DOOR, "GameState.actionFunc") == []  # `this` is no GameState
+    assert provider.calls_through(DOOR, "EnDoor.draw") == []
+    ctx = _builder(store).build(Target(kind="Actor", key="ACTOR_EN_DOOR"), DBG)
+    idle = next(s for s in ctx.code if s.entity == "EnDoor_Idle")
+    assert idle.data["called_by"] == ["EnDoor_Update"]
+    said = _runs_it(SimpleNamespace(ctx=ctx), idle, "EnDoor.actionFunc")
+    assert said == "the actor's update, `EnDoor_Update`, calls whatever that field holds."
+    idle.data["called_by"] = []
+    assert _runs_it(SimpleNamespace(ctx=ctx), idle, "EnDoor.actionFunc").startswith("whatever calls through")

@@ -14,6 +14,7 @@ snippets keep saying ``checkout-fallback``.
 from __future__ import annotations
 
 import logging
+import re
 from functools import cached_property
 from typing import Any
 
@@ -49,6 +50,7 @@ class GraphCode(GraphPatterns):
         self.q = q
         self.fallback = fallback
         self._scanned: dict[tuple[str, str, int, int], list[dict[str, Any]]] = {}
+        self._through: dict[tuple[str, str], list[str]] = {}
 
     # -- whole-graph tables: one query per kind for a run, kept between runs ----------------
     def _table(self, name: str, query: str, key: str) -> dict[str, list[dict[str, Any]]]:
@@ -260,6 +262,30 @@ class GraphCode(GraphPatterns):
         """What ``name``'s body stores in fields (``assigns``) and passes as arguments
         (``passes``): the function, the field or the callee and its parameter, the line."""
         return self._wires.get(name, [])
+
+    def calls_through(self, file: str, field: str) -> list[str]:
+        """The functions of ``file`` that call through ``field`` (``EnTest.actionFunc``) as
+        ``this->actionFunc(...)`` with ``this`` of that struct: who runs what a wired function
+        is stored in. A member name alone says too little (``.init(`` is also a transition's
+        init), so only that form counts; none found means the code does not show it here."""
+        struct, _, member = field.rpartition(".")
+        key = (file, field)
+        found = self._through.get(key)
+        if found is None:
+            call = re.compile(rf"\bthis->{re.escape(member)}\s*\(")
+            this = re.compile(rf"\b{re.escape(struct)}\s*\*\s*this\b")
+            found = self._through[key] = sorted(
+                n for n, text in self._by_file.get(file, []) if call.search(text) and this.search(text)
+            )
+        return found
+
+    @cached_property
+    def _by_file(self) -> dict[str, list[tuple[str, str]]]:
+        out: dict[str, list[tuple[str, str]]] = {}
+        for name, rows in self._functions.items():
+            for r in rows:
+                out.setdefault(r["file"], []).append((name, r["text"]))
+        return out
 
     def is_callback(self, name: str) -> bool:
         from kg.code import uses

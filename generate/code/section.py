@@ -260,6 +260,8 @@ class CodeSection:
                     via=w["via"] or "",
                 )
                 slot = w["field"].rsplit(".", 1)[-1]
+                if hasattr(self.p, "calls_through"):  # who runs what the field holds, if its file says
+                    snip.data["called_by"] = self.p.calls_through(own.file, w["field"])
                 runtime = w["field"] in ("Actor.draw", "Actor.update")
                 snip.note = (
                     f"the {slot} this actor runs once {own.entity} sets it"

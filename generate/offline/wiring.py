@@ -6,6 +6,8 @@ function's calls with each callee's facts."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from generate.offline.compose import Job, quote, where
 
 
@@ -25,10 +27,7 @@ def wiring_text(job: Job) -> str:
                 f"from then on the engine calls it, not the profile's {slot}."
             )
         else:
-            lines.append(
-                f"- `{by}` stores `{s.entity}` in `{field}` (line {at}){via}; "
-                f"the actor's update calls whatever that field holds."
-            )
+            lines.append(f"- `{by}` stores `{s.entity}` in `{field}` (line {at}){via}; " + _runs_it(job, s, field))
     for s in job.ctx.code_of("callback"):
         by, to, param = s.data.get("passed_by"), s.data.get("passed_to"), s.data.get("param")
         if not by or not to:
@@ -52,6 +51,23 @@ def wiring_text(job: Job) -> str:
         ["How it is wired at run time:", "Who calls what, as the code wires it:", "The wiring, from the code:"]
     )
     return lead + "\n" + "\n".join(lines[:5])
+
+
+def _runs_it(job: Job, s: Any, field: str) -> str:
+    """Who calls what ``field`` holds, as far as the code shows it (the function of the same
+    file that calls through the field; most actors' update calls ``actionFunc``, a few do
+    it elsewhere, and ``GameState.init`` is called by the game loop in another file)."""
+    callers: list[str] = list(s.data.get("called_by") or [])
+    updates = {
+        f.data.get("function") for f in job.ctx.facts if f.id.startswith("profile:") and f.data.get("role") == "update"
+    }
+    first = next((c for c in callers if c in updates), callers[0] if callers else None)
+    if first is None:
+        return f"whatever calls through `{field}` runs it from then on."
+    more = f" (and {len(callers) - 1} more)" if len(callers) > 1 else ""
+    if first in updates:
+        return f"the actor's update, `{first}`{more}, calls whatever that field holds."
+    return f"`{first}`{more} calls whatever that field holds."
 
 
 def pattern_text(job: Job, max_lines: int = 12) -> str:

@@ -242,9 +242,9 @@ def main() -> None:
 
 "Cold": no derived cache (the whole-graph tables, the target list, the symbol indexes and
 the checkout scans are built from the graph and the checkout); "warm": the next run on the
-same graph reads them from the cache directory (`kg.derived`, keyed by the database file,
-so any write to the graph starts over). Setup is the time before the first example (the
-plan's head, with its contexts).
+same graph reads them from the cache directory (`kg.derived`, keyed by the database file
+and the epoch writers of decomp facts renew; a run's write-back of Examples keeps it).
+Setup is the time before the first example (the plan's head, with its contexts).
 
 Anthropic path against the local stub (real SDK and HTTP), {llm["requests"]} requests one
 at a time: {llm["per_request_ms"]:.1f} ms per request after setup, of which

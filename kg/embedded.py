@@ -227,6 +227,10 @@ class EmbeddedStore(GraphStore):
                     pass
                 setattr(self, attr, None)
         if self._lock_fd is not None:
+            if not self.annotations:
+                # and once more when done: a reader that derived tables while this writer
+                # was still writing kept them under the epoch renewed at open
+                new_epoch(self.dir)
             os.close(self._lock_fd)
             self._lock_fd = None
 

@@ -1,8 +1,10 @@
-"""Near-duplicate detection: normalised text, exact hashes, then MinHash LSH (datasketch).
+"""Near-duplicate detection: normalised text, exact hashes, then MinHash LSH (``generate.minhash``).
 
-Two examples whose word 3-gram sets have an estimated Jaccard similarity at or
-above the threshold (0.9 by default, as distilabel uses) count as duplicates;
-the later one is rejected and logged with the id of the earlier.
+Two examples whose word 3-gram sets have a Jaccard similarity at or above the threshold
+(0.9 by default, as distilabel uses) count as duplicates; the later one is rejected and
+logged with the id of the earlier. LSH finds the candidates; their similarity is then
+computed exactly on the sets' 64-bit fingerprints (a MinHash estimate with 128
+permutations is off by ~0.03 at 0.9, which decided pairs both ways).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from datasketch import MinHash, MinHashLSH
+import numpy as np
+
+from generate.minhash import LSH, fingerprint, jaccard, sketch
 
 _WORD = re.compile(r"[a-z0-9_]+")
 NUM_PERM = 128
@@ -29,19 +33,9 @@ def shingles(words: list[str], n: int = 3) -> set[bytes]:
 class Deduplicator:
     def __init__(self, threshold: float = 0.9) -> None:
         self.threshold = threshold
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.lsh = LSH(threshold, NUM_PERM)
         self.exact: dict[str, str] = {}
-        self.sketches: dict[str, MinHash] = {}
-        base = MinHash(num_perm=NUM_PERM, seed=1)
-        # Permutations are shared, not rebuilt per sketch (datasketch >= 2 names their scheme).
-        self._kw: dict = {"permutations": base.permutations}
-        if getattr(base, "scheme", None) is not None:
-            self._kw["scheme"] = base.scheme
-
-    def _sketch(self, words: list[str]) -> MinHash:
-        m = MinHash(num_perm=NUM_PERM, seed=1, **self._kw)
-        m.update_batch(list(shingles(words)))
-        return m
+        self.prints: dict[str, np.ndarray] = {}  # key -> its shingles' fingerprint
 
     def check(self, key: str, text: str) -> str | None:
         """The key of an earlier near-duplicate of ``text``, or None (then ``text`` is kept)."""
@@ -49,24 +43,24 @@ class Deduplicator:
         digest = hashlib.sha1(" ".join(words).encode()).hexdigest()
         if digest in self.exact:
             return self.exact[digest]
-        sketch = self._sketch(words)
-        for other in self.lsh.query(sketch):
-            if self.sketches[other].jaccard(sketch) >= self.threshold:
+        fp = fingerprint(shingles(words))
+        for other in self.lsh.query(sketch(fp, NUM_PERM)):
+            if jaccard(self.prints[other], fp) >= self.threshold:
                 return other
-        self.add(key, digest, sketch)
+        self.add(key, digest, fp)
         return None
 
-    def add(self, key: str, digest: str, sketch: MinHash) -> None:
-        if key in self.sketches:
+    def add(self, key: str, digest: str, fp: np.ndarray) -> None:
+        if key in self.prints:
             return
         self.exact[digest] = key
-        self.sketches[key] = sketch
-        self.lsh.insert(key, sketch)
+        self.prints[key] = fp
+        self.lsh.insert(key, sketch(fp, NUM_PERM))
 
     def remember(self, key: str, text: str) -> None:
         """Index an example already accepted (when a run resumes)."""
         words = normalise(text)
-        self.add(key, hashlib.sha1(" ".join(words).encode()).hexdigest(), self._sketch(words))
+        self.add(key, hashlib.sha1(" ".join(words).encode()).hexdigest(), fingerprint(shingles(words)))
 
     def __len__(self) -> int:
-        return len(self.sketches)
+        return len(self.prints)

@@ -44,18 +44,19 @@ class Deduplicator:
         if digest in self.exact:
             return self.exact[digest]
         fp = fingerprint(shingles(words))
-        for other in self.lsh.query(sketch(fp, NUM_PERM)):
+        sig = sketch(fp, NUM_PERM)
+        for other in self.lsh.query(sig):
             if jaccard(self.prints[other], fp) >= self.threshold:
                 return other
-        self.add(key, digest, fp)
+        self.add(key, digest, fp, sig)
         return None
 
-    def add(self, key: str, digest: str, fp: np.ndarray) -> None:
+    def add(self, key: str, digest: str, fp: np.ndarray, sig: np.ndarray | None = None) -> None:
         if key in self.prints:
             return
         self.exact[digest] = key
         self.prints[key] = fp
-        self.lsh.insert(key, sketch(fp, NUM_PERM))
+        self.lsh.insert(key, sketch(fp, NUM_PERM) if sig is None else sig)
 
     def remember(self, key: str, text: str) -> None:
         """Index an example already accepted (when a run resumes)."""

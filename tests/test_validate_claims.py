@@ -231,16 +231,18 @@ def test_wiring_with_facts(tmp_path):
 
 def test_members_of_unnamed_members(tmp_path):
     """A member of an unnamed struct inside a union is recorded under its dotted path, its
-    offset from the outer struct (as the C ingest writes it); claims about it are checked."""
+    offset from the outer struct (as the C ingest writes it); claims about it are checked.
+    ``data.mode.wait`` reads as a member chain (its head is a word of three letters or more)
+    whose struct the clause may name after it."""
     facts = build_facts()
     fields = [
         ("hdr", 0, 12, "u32[3]"),
-        ("u", 12, 8, "union (unnamed union at include/dd.h:5:5)"),
-        ("u.seek", 12, 4, "struct (unnamed struct at include/dd.h:6:9)"),
-        ("u.seek.lba", 12, 4, "u32"),
-        ("u.mode", 12, 8, "struct (unnamed struct at include/dd.h:9:9)"),
-        ("u.mode.flags", 12, 1, "u8"),
-        ("u.mode.wait", 16, 4, "u32"),
+        ("data", 12, 8, "union (unnamed union at include/dd.h:5:5)"),
+        ("data.seek", 12, 4, "struct (unnamed struct at include/dd.h:6:9)"),
+        ("data.seek.lba", 12, 4, "u32"),
+        ("data.mode", 12, 8, "struct (unnamed struct at include/dd.h:9:9)"),
+        ("data.mode.flags", 12, 1, "u8"),
+        ("data.mode.wait", 16, 4, "u32"),
     ]
     facts.node("Struct", name="DdCmd", kind="struct", size=20)
     for ver in ("gc-eu-mq-dbg", "ntsc-1.0"):
@@ -261,10 +263,16 @@ def test_members_of_unnamed_members(tmp_path):
             def found(text: str) -> set[str]:
                 return {i.code for i in val.validate(_ex(text)).errors()}
 
-            assert found("DdCmd.u.mode.wait is at offset 0x10.") == set()
-            assert found("DdCmd.u.mode.wait is at offset 0x14.") == {"wrong-offset"}
-            assert found("u.mode.wait lives at DdCmd + 0x8.") == {"wrong-offset"}
-            r = val.validate(_ex("DdCmd.u.seek.lba is at offset 0xC."))
+            assert found("DdCmd.data.mode.wait is at offset 0x10.") == set()
+            assert found("DdCmd.data.mode.wait is at offset 0x14.") == {"wrong-offset"}
+            assert found("data.mode.wait lives at DdCmd + 0x8.") == {"wrong-offset"}
+            # a bare dotted path whose struct the same clause names after it
+            assert found("`data.mode.wait` is at offset 0x14 in `DdCmd`.") == {"wrong-offset"}
+            assert found("The offset of data.mode.wait within DdCmd is 0x14.") == {"wrong-offset"}
+            assert found("data.mode.wait is 0x14 bytes into DdCmd.") == {"wrong-offset"}
+            assert found("`data.mode.wait` is at offset 0x10 in `DdCmd`.") == set()
+            assert found("The offset of data.mode.wait within DdCmd is 0x10.") == set()
+            r = val.validate(_ex("DdCmd.data.seek.lba is at offset 0xC."))
             assert r.ok and r.checked.fields == 1
         finally:
             val.close()

@@ -208,17 +208,30 @@ class ClaimChecker:
 
     # -- value claims ------------------------------------------------------------------------
 
-    def resolve(self, chain: str, idx: SymbolIndex) -> layout.Resolved | None:
+    def resolve(self, chain: str, idx: SymbolIndex, near: list[str] | None = None) -> layout.Resolved | None:
+        """A member chain's layout; a bare one (``data.modeSelect.reserve3``) starts in a struct
+        the clause names (``near``, nearest first: "... is at 0x10 in LEOCmd") or the prose
+        before it named."""
         if "." not in chain and "->" not in chain and "::" not in chain:
             return None
-        return layout.resolve(chain, idx, self.context_structs(), self.this_struct)
+        roots = list(near or [])
+        roots += [s for s in self.context_structs() if s not in roots]
+        return layout.resolve(chain, idx, roots, self.this_struct)
 
     def check_value(self, claim: Claim, toks: list[Tok]) -> None:
         idxs = self.indexes(toks, claim.at)
         facts: list[tuple[SymbolIndex, set[int], str]] = []
         unknown = None
+        named = sorted(
+            (j for j, t in enumerate(toks) if t.kind == "ent" and t.ek == "struct"), key=lambda j: abs(j - claim.at)
+        )
+        near = list(dict.fromkeys(toks[j].name for j in named))
+
+        def resolve(chain: str, idx: SymbolIndex) -> layout.Resolved | None:
+            return self.resolve(chain, idx, near)
+
         for idx in idxs:
-            ok, shown, res = lookup(claim, idx, self.resolve)
+            ok, shown, res = lookup(claim, idx, resolve)
             if isinstance(res, layout.Resolved) and res.info is None:
                 unknown = (idx, res)
                 continue
@@ -258,7 +271,7 @@ class ClaimChecker:
             else (e.sub if e.ek in ("struct", "segment") and what == ID else e.name)
         )
         if what == OFFSET:
-            res = self.resolve(e.text, idx) or claim.resolved
+            res = resolve(e.text, idx) or claim.resolved
             name = res.symbol if res else name
         versions = ", ".join(i.version for i, _, _ in facts)
         claimed = f"{claim.value:#x}" if what != ARGS and what != COUNT else str(claim.value)

@@ -74,11 +74,19 @@ class Queries:
             f"{name}-{stable_params(params)}", lambda: self.run(name, **params), salt=self._query(name).runnable
         )
 
-    def kept(self, name: str, query: str) -> list[dict[str, Any]]:
-        """An unnamed whole-graph query's rows, kept between runs like ``bulk``'s."""
+    def kept(
+        self, name: str, query: str, shape: Callable[[list[dict[str, Any]]], Any] | None = None, salt: str = ""
+    ) -> Any:
+        """An unnamed whole-graph query's rows (or what ``shape`` makes of them, kept in that
+        form), kept between runs like ``bulk``'s."""
+
+        def build() -> Any:
+            rows = self.store.run(query)
+            return rows if shape is None else shape(rows)
+
         if self.derived is None:
-            return self.store.run(query)
-        return self.derived.get(f"raw-{name}", lambda: self.store.run(query), salt=query)
+            return build()
+        return self.derived.get(f"raw-{name}", build, salt=f"{query}|{salt}")
 
     def _query(self, name: str) -> NamedQuery:
         query = self._parsed.get(name)
@@ -111,16 +119,12 @@ def stable_params(params: dict[str, Any]) -> str:
 
 def _code_salt() -> str:
     """The tables' building code: a change to it invalidates tables kept by earlier runs."""
-    import hashlib
     from pathlib import Path
 
-    global _SALT
-    if _SALT is None:
-        _SALT = hashlib.sha1(Path(__file__).with_name("tables.py").read_bytes()).hexdigest()[:12]
-    return _SALT
+    from kg.derived import source_salt
 
-
-_SALT: str | None = None
+    here = Path(__file__).parent
+    return source_salt(here / "tables.py", here / "tables_domain.py")
 
 
 class ContextBuilder(CodeFacts, DomainFacts, AudioFacts):

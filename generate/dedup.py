@@ -30,6 +30,11 @@ def shingles(words: list[str], n: int = 3) -> set[bytes]:
     return {" ".join(words[i : i + n]).encode() for i in range(len(words) - n + 1)}
 
 
+def _digest(words: list[str]) -> str:
+    """The exact-duplicate key of a normalised text."""
+    return hashlib.sha1(" ".join(words).encode()).hexdigest()
+
+
 class Deduplicator:
     def __init__(self, threshold: float = 0.9) -> None:
         self.threshold = threshold
@@ -40,7 +45,7 @@ class Deduplicator:
     def check(self, key: str, text: str) -> str | None:
         """The key of an earlier near-duplicate of ``text``, or None (then ``text`` is kept)."""
         words = normalise(text)
-        digest = hashlib.sha1(" ".join(words).encode()).hexdigest()
+        digest = _digest(words)
         if digest in self.exact:
             return self.exact[digest]
         fp = fingerprint(shingles(words))
@@ -61,7 +66,7 @@ class Deduplicator:
     def remember(self, key: str, text: str) -> None:
         """Index an example already accepted (when a run resumes)."""
         words = normalise(text)
-        self.add(key, hashlib.sha1(" ".join(words).encode()).hexdigest(), fingerprint(shingles(words)))
+        self.add(key, _digest(words), fingerprint(shingles(words)))
 
     def __len__(self) -> int:
         return len(self.prints)

@@ -2,10 +2,10 @@
 
 What ``generate.dedup`` needs of datasketch's ``MinHash``/``MinHashLSH``, with numpy alone:
 importing datasketch pulls in ``scipy.integrate`` (for the band parameters), ~0.5-1 s of
-every ``ootkg generate``, which offline makes 500 examples in ~4 s. Hashes are the
-first 4 bytes of SHA-1 (deterministic across processes, unlike ``hash()``), permuted by
-``(a * h + b) mod (2**61 - 1)`` with ``a, b`` drawn from a seeded generator, as MinHash
-does; the bands minimise the weighted false positive and negative probabilities at the
+every ``ootkg generate``, which offline makes 500 examples in ~4 s. A set is fingerprinted
+as the first 8 bytes of each shingle's SHA-1 (deterministic across processes, unlike
+``hash()``); MinHash permutes their low 32 bits by ``(a * h + b) mod (2**61 - 1)`` with
+``a, b`` drawn from a seeded generator; the bands minimise the weighted false positive and negative probabilities at the
 threshold (Leskovec et al., *Mining of Massive Datasets*, ch. 3).
 """
 

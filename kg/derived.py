@@ -19,6 +19,7 @@ import logging
 import os
 import pickle
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +64,16 @@ class DerivedCache:
         except OSError as e:
             log.warning("cannot write the derived cache %s (%s)", path, e)
         return value
+
+
+@lru_cache(maxsize=32)
+def source_salt(*files: str | Path) -> str:
+    """A hash of the source files that build a kept value: a change to them invalidates
+    what earlier runs kept (read once per process)."""
+    h = hashlib.sha1()
+    for f in files:
+        h.update(Path(f).read_bytes())
+    return h.hexdigest()[:12]
 
 
 def freeze_heap() -> None:

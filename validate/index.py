@@ -8,7 +8,6 @@ versions on demand (for ``not-in-version``) and cached.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -460,6 +459,6 @@ class IndexCache:
 
 def _code_salt() -> str:
     """This module's code: a change to how an index is built invalidates kept ones."""
-    from pathlib import Path
+    from kg.derived import source_salt
 
-    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+    return source_salt(__file__)

@@ -131,7 +131,6 @@ def _loaded(idx: SymbolIndex) -> RelFacts:
 
 def _code_salt() -> str:
     """This module's code: a change to how the facts are gathered invalidates kept ones."""
-    import hashlib
-    from pathlib import Path
+    from kg.derived import source_salt
 
-    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+    return source_salt(__file__)

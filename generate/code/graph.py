@@ -58,21 +58,18 @@ class GraphCode(GraphPatterns):
         much as a few dozen by name (all function sources: ~13k rows, 12 MB), and with a
         derived cache (``kg.derived``) the next run reads it back in milliseconds."""
 
-        def build() -> dict[str, list[dict[str, Any]]]:
+        def group(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
             out: dict[str, list[dict[str, Any]]] = {}
-            for r in self.store.run(query):
+            for r in rows:
                 out.setdefault(r.pop(key), []).append(r)
             # rows in one order whatever the store's scan order (it varies between runs of a
             # query): a choice among rows (a static's file, a wire at a line) is the same
             # every run
-            for rows in out.values():
-                rows.sort(key=_row_order)
+            for grouped in out.values():
+                grouped.sort(key=_row_order)
             return out
 
-        derived = getattr(self.q, "derived", None)
-        if derived is None or not derived.enabled:
-            return build()
-        return derived.get(f"graphcode-{name}", build, salt=f"{query}|{_TABLE_FORMAT}")
+        return self.q.kept(f"graphcode-{name}", query, group, salt=str(_TABLE_FORMAT))
 
     @cached_property
     def _functions(self) -> dict[str, list[dict[str, Any]]]:
@@ -286,11 +283,6 @@ class GraphCode(GraphPatterns):
             for r in rows:
                 out.setdefault(r["file"], []).append((name, r["text"]))
         return out
-
-    def is_callback(self, name: str) -> bool:
-        from kg.code import uses
-
-        return uses(self.store, name).is_callback
 
     # -- what the graph does not hold: the checkout fallback -----------------------------------
     def table_entry(self, kind: str, key: str) -> CodeSnippet | None:

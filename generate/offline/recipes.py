@@ -95,6 +95,17 @@ def _levels(
     return parts
 
 
+def _answer(
+    job: Job, parts: list[str], *, change: tuple[str, str] | None = None, second: CodeSnippet | None = None
+) -> Draft | None:
+    """The one-turn answer: the question, then ``parts`` with what the difficulty adds
+    (``_levels``); None when level 4 cannot be carried."""
+    levelled = _levels(job, parts, change=change, second=second)
+    if levelled is None:
+        return None
+    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
+
+
 def _second(job: Job, own: CodeSnippet | None) -> CodeSnippet | None:
     stack = job.values.get("thread_stack")
     for s in job.ctx.code_of("stackdecl"):
@@ -176,11 +187,7 @@ def explain(job: Job) -> Draft | None:
             parts.append(v)
         parts += [t for t in (wiring.wiring_text(job), wiring.call_walk(job) if job.difficulty >= 3 else "") if t]
     change = changes.any_change(job, list(job.scenario.change.get("kinds", [])))
-    levelled = _levels(job, parts, change=change, second=_second(job, own))
-    if levelled is None:
-        return None
-    d = Draft([]).user(question(job)).assistant("\n\n".join(levelled))
-    return finish(job, d)
+    return _answer(job, parts, change=change, second=_second(job, own))
 
 
 def modify(job: Job) -> Draft | None:
@@ -283,10 +290,7 @@ def new_actor(job: Job) -> Draft | None:
         job.use(obj)
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    levelled = _levels(job, parts, second=next(iter(job.ctx.code_of("exemplar")), None))
-    if levelled is None:
-        return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
+    return _answer(job, parts, second=next(iter(job.ctx.code_of("exemplar")), None))
 
 
 def migrate(job: Job) -> Draft | None:
@@ -354,10 +358,7 @@ def migrate(job: Job) -> Draft | None:
         job.use(*shown)
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    levelled = _levels(job, parts, second=_own(job) if job.difficulty >= 3 and blocks else None)
-    if levelled is None:
-        return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
+    return _answer(job, parts, second=_own(job) if job.difficulty >= 3 and blocks else None)
 
 
 RECIPES = {"explain": explain, "modify": modify, "new-actor": new_actor, "migrate": migrate}

@@ -7,8 +7,8 @@ import re
 
 from generate.context_util import hx
 from generate.families.base import TEXEL_BITS, TYPE_RANGES, Draft
-from generate.offline.compose import Job, finish, question, quote, where
-from generate.offline.recipes import _levels, _own, _second, explain
+from generate.offline.compose import Job, quote, where
+from generate.offline.recipes import _answer, _own, _second, explain
 
 
 def audio(job: Job) -> Draft | None:
@@ -61,10 +61,7 @@ def audio(job: Job) -> Draft | None:
         )
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    levelled = _levels(job, parts)
-    if levelled is None:
-        return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
+    return _answer(job, parts)
 
 
 def graphics(job: Job) -> Draft | None:
@@ -92,10 +89,7 @@ def graphics(job: Job) -> Draft | None:
             parts.append(quote(job, table, 2, f"The object is declared at {where(table)}:"))
         if job.scenario.cause:
             parts.append(job.fill(job.scenario.cause))
-        levelled = _levels(job, parts)
-        if levelled is None:
-            return None
-        return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
+        return _answer(job, parts)
     draw = next(iter(job.ctx.code_of(*(job.scenario.change.get("roles") or ["draw"]))), None)
     if draw is None:
         return explain(job)
@@ -120,10 +114,7 @@ def graphics(job: Job) -> Draft | None:
         parts.append("What its calls do:\n" + "\n".join(f"- `{n}`: {gloss[n]}" for n in known[:6]))
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    levelled = _levels(job, parts, change=None, second=_second(job, draw))
-    if levelled is None:
-        return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
+    return _answer(job, parts, change=None, second=_second(job, draw))
 
 
 def memory(job: Job) -> Draft | None:
@@ -151,10 +142,7 @@ def memory(job: Job) -> Draft | None:
         parts.append(quote(job, own, 20, f"Where the bytes go ({where(own)}):"))
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    levelled = _levels(job, parts, second=_second(job, own))
-    if levelled is None:
-        return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
+    return _answer(job, parts, second=_second(job, own))
 
 
 def edge(job: Job) -> Draft | None:
@@ -169,10 +157,7 @@ def edge(job: Job) -> Draft | None:
             parts.append(quote(job, own, 20, f"The declaration ({where(own)}):"))
         if job.scenario.cause:
             parts.append(job.fill(job.scenario.cause))
-        levelled = _levels(job, parts)
-        if levelled is None:
-            return None
-        return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
+        return _answer(job, parts)
     return explain(job)
 
 
@@ -232,10 +217,7 @@ def soundfont(job: Job) -> Draft | None:
             )
     if job.scenario.cause:
         parts.append(job.fill(job.scenario.cause))
-    levelled = _levels(job, parts)
-    if levelled is None:
-        return None
-    return finish(job, Draft([]).user(question(job)).assistant("\n\n".join(levelled)))
+    return _answer(job, parts)
 
 
 DOMAIN_RECIPES = {"audio": audio, "graphics": graphics, "memory": memory, "edge": edge, "soundfont": soundfont}
